@@ -1,0 +1,81 @@
+/*
+ * cli.h - command-line options of factorize and the program's exit codes.
+ *
+ * cli_parse is pure: it fills struct options from argv, never prints and
+ * never exits; on a usage error it returns STATUS_ERR_INVAL with a one-line
+ * message in err.  main decides what to print and which exit code to use.
+ * Every rank parses the same argv; only rank 0 reports errors.
+ */
+#ifndef FACTORIZE_CLI_H
+#define FACTORIZE_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gmp.h>
+
+/* Exit codes, documented in README and the man page. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,          /* every number factored and written */
+	CLI_EXIT_BAD_INPUT = 1,   /* some input tokens were invalid (as factor) */
+	CLI_EXIT_USAGE = 2,       /* bad options: usage message on stderr */
+	CLI_EXIT_RUNTIME = 3,     /* I/O, MPI, verification or worker failure */
+	CLI_EXIT_INTERRUPTED = 75 /* stopped by a signal; checkpoint is valid:
+				     EX_TEMPFAIL, the sbatch script requeues */
+};
+
+enum cli_format { CLI_FORMAT_TEXT = 0, CLI_FORMAT_JSON, CLI_FORMAT_CSV };
+enum cli_verify { CLI_VERIFY_FULL = 0, CLI_VERIFY_PRODUCT, CLI_VERIFY_NONE };
+
+struct options {
+	/* The job: a generated progression, an input file, or arguments. */
+	int generated;         /* 1 when --count was given */
+	uint64_t count;        /* --count N (>= 1) */
+	mpz_t start;           /* --start S, default 999999999999 */
+	mpz_t step;            /* --step K, default 2 */
+	const char *input;     /* --input FILE, "-" = stdin; NULL = none */
+	char **numbers;        /* positional numbers (point into argv) */
+	int n_numbers;
+
+	/* Scheduling. */
+	uint32_t chunk;        /* --chunk C; 0 = adaptive (guided) sizes */
+	uint32_t prefetch;     /* --prefetch K chunks in hand beyond the one
+				  being factored; default 1 */
+	int unordered;         /* --unordered: write results as they arrive */
+
+	/* Output. */
+	const char *output;    /* --output FILE; NULL = stdout */
+	int format;            /* enum cli_format, --format */
+	int exponents;         /* -h / --exponents: 2^3 3 5^3 */
+	int verbose;           /* --verbose: JSON gains rank and time */
+	int quiet;             /* --quiet: no summary or progress on stderr */
+	int progress;          /* --progress: plain progress lines */
+	const char *stats;     /* --stats FILE: JSON statistics */
+
+	/* Robustness. */
+	const char *checkpoint;/* --checkpoint FILE: journal of done chunks */
+	int resume;            /* --resume: require an existing journal */
+	double time_limit;     /* --time-limit-per-number SECONDS; 0 = none */
+	unsigned long max_digits; /* --max-digits D, default 10000 */
+	int verify;            /* enum cli_verify, --verify */
+	uint64_t seed;         /* --seed S for the engine, default 1 */
+
+	/* Test-only (hidden from --help): fault injection. */
+	uint32_t fault_flags;  /* enum proto_fault bits */
+	int fault_rank;        /* rank that misbehaves; -1 = none */
+	unsigned fault_ms;     /* PROTO_FAULT_SLOW: sleep per chunk */
+
+	int help;              /* --help */
+	int version;           /* --version */
+};
+
+void cli_options_init(struct options *o);  /* defaults */
+void cli_options_clear(struct options *o); /* NULL allowed */
+
+/* STATUS_OK, or STATUS_ERR_INVAL with a message in err. */
+int cli_parse(struct options *o, int argc, char **argv, char *err,
+	      size_t err_size);
+
+/* The --help text (one static string, kept in step with the man page). */
+const char *cli_usage(void);
+
+#endif

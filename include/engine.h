@@ -1,0 +1,88 @@
+/*
+ * engine.h - factor one integer completely (knows nothing of MPI).
+ *
+ * Shape of GMP-ECM's ecm_factor(f, n, B1, params): a result, an input, and
+ * params (NULL means defaults, see engine_params_init).  The engine picks a
+ * tier by size (uint64_t, unsigned __int128, GMP) and runs a pipeline of
+ * methods, cheap ones first: trial division, primality test, rho/SQUFOF/ECM
+ * on native words, then P-1, ECM (GMP-ECM) and SIQS on big numbers.
+ *
+ * Ownership: a struct engine_result is initialised with engine_result_init,
+ * reused across calls (engine_factor resets it), and released with
+ * engine_result_clear.  The caller owns it; the engine never keeps pointers
+ * into it.  Library code: never prints, never exits.
+ */
+#ifndef FACTORIZE_ENGINE_H
+#define FACTORIZE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gmp.h>
+
+/* What the engine knows about one factor. */
+enum engine_kind {
+	ENGINE_PRIME = 0,          /* proven prime (deterministic test) */
+	ENGINE_PROBABLE_PRIME = 1, /* passed BPSW plus extra Miller-Rabin rounds */
+	ENGINE_COMPOSITE = 2       /* composite cofactor left when time ran out */
+};
+
+struct engine_factor {
+	mpz_t p;          /* the factor, > 1 */
+	unsigned long e;  /* its exponent, >= 1 */
+	int kind;         /* enum engine_kind */
+};
+
+/*
+ * The factorization of n: factors sorted ascending and pairwise coprime,
+ * product of p^e equal to n.  status is STATUS_OK when every factor is
+ * (probably) prime, STATUS_PARTIAL when at least one is ENGINE_COMPOSITE.
+ * For n = 0 and n = 1 the list is empty (GNU factor prints "0:" and "1:").
+ */
+struct engine_result {
+	struct engine_factor *f; /* count entries in use */
+	size_t count;
+	size_t cap;              /* entries allocated, each mpz_init'ed */
+	int status;
+};
+
+struct engine_params {
+	uint64_t seed;       /* seed for every random choice; default 1 */
+	double time_limit;   /* seconds per number, 0 = unlimited (default) */
+	int (*stop)(void *arg); /* polled now and then; non-zero = give up */
+	void *stop_arg;
+	int verify;          /* check product and primality; default 1 */
+};
+
+/* Defaults: seed 1, no time limit, no stop hook, verify on. */
+void engine_params_init(struct engine_params *params);
+
+void engine_result_init(struct engine_result *res);
+void engine_result_clear(struct engine_result *res); /* NULL allowed */
+void engine_result_reset(struct engine_result *res);
+
+/*
+ * Multiply p^e into res, keeping it sorted and coprime (a factor sharing a
+ * gcd with an entry is split by refinement).  Returns STATUS_OK or
+ * STATUS_ERR_NOMEM / STATUS_ERR_INVAL (p < 2 or e == 0).
+ */
+int engine_result_add(struct engine_result *res, const mpz_t p,
+		      unsigned long e, int kind);
+
+/*
+ * Factor n >= 0 completely into res.  Returns STATUS_OK (complete),
+ * STATUS_PARTIAL (time limit or stop hook left a composite cofactor),
+ * STATUS_ERR_INVAL (n < 0), STATUS_ERR_VERIFY (internal check failed; never
+ * expected), STATUS_ERR_NOMEM.
+ */
+int engine_factor(struct engine_result *res, const mpz_t n,
+		  const struct engine_params *params);
+
+/*
+ * Check res against n: product of p^e equals n, list sorted and coprime,
+ * every factor not marked composite passes a strong probable-prime test
+ * (BPSW), every factor marked composite really is composite.
+ * Returns STATUS_OK or STATUS_ERR_VERIFY.
+ */
+int engine_verify(const struct engine_result *res, const mpz_t n);
+
+#endif

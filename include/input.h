@@ -1,0 +1,66 @@
+/*
+ * input.h - where the numbers come from: a generated progression
+ * (start + i*step), text from a file or stdin, or command-line arguments.
+ *
+ * Text syntax (as GNU factor): numbers separated by blanks or newlines,
+ * '#' starts a comment to the end of the line, blank lines allowed, CRLF
+ * accepted, leading blanks and one leading '+' accepted, leading zeros
+ * accepted (the number's value is printed, as factor does).  Anything else
+ * is a bad token: input_next reports it (line, token, reason) and the
+ * caller goes on to the next one.
+ *
+ * Ownership: input_open_* allocate a source that input_close frees
+ * (NULL allowed).  Pure module: never prints, never exits.
+ */
+#ifndef FACTORIZE_INPUT_H
+#define FACTORIZE_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gmp.h>
+
+struct input_source;
+
+/* A bad token: where it was and why, for a message like GNU factor's. */
+struct input_error {
+	unsigned long line;   /* 1-based line; 0 for command-line arguments */
+	char token[64];       /* the token, shortened with "..." if longer */
+	const char *reason;   /* static text, e.g. "is not a valid positive
+				 integer", "has more than --max-digits digits" */
+};
+
+/* start + i*step for i in [0, count). */
+int input_open_range(struct input_source **s, const mpz_t start,
+		     const mpz_t step, uint64_t count);
+/* path "-" is stdin.  STATUS_ERR_IO (errno kept) when it cannot be opened. */
+int input_open_file(struct input_source **s, const char *path,
+		    unsigned long max_digits);
+/* args[0..n-1] each one number (argv strings, not copied: keep argv). */
+int input_open_args(struct input_source **s, char **args, int n,
+		    unsigned long max_digits);
+void input_close(struct input_source *s);
+
+/*
+ * Next number into n.  Returns STATUS_OK, STATUS_NOT_FOUND at the end,
+ * STATUS_ERR_SYNTAX or STATUS_ERR_RANGE for a bad token (err filled; call
+ * again for the next one), STATUS_ERR_IO on a read error (final).
+ */
+int input_next(struct input_source *s, mpz_t n, struct input_error *err);
+
+/*
+ * For a progression: 1 and the range's start, step and count, so chunks can
+ * travel in RANGE form and the master can skip ahead (input_skip);
+ * 0 for text sources.
+ */
+int input_range(const struct input_source *s, mpz_t start, mpz_t step,
+		uint64_t *count);
+
+/*
+ * Parse one token (len bytes, no terminator needed) as a number.  The
+ * building block of input_next, exposed for tests and fuzzing.  Returns
+ * STATUS_OK, STATUS_ERR_SYNTAX or STATUS_ERR_RANGE (reason set).
+ */
+int input_parse_token(const char *tok, size_t len, unsigned long max_digits,
+		      mpz_t n, const char **reason);
+
+#endif

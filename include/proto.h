@@ -1,0 +1,221 @@
+/*
+ * proto.h - the wire protocol between rank 0 (master) and the workers.
+ *
+ * This header is the single source of truth: the tags, the version, the
+ * size caps, the byte layout of every message and the conversation.  No
+ * numeric tag literal appears anywhere else.  The codec (proto.c) is pure:
+ * it packs to and unpacks from byte buffers, never calls MPI, and rejects
+ * anything truncated, oversized or inconsistent with STATUS_ERR_PROTO.
+ *
+ * THE CONVERSATION
+ *
+ * 1. The master sends every worker one CONFIG message (protocol version,
+ *    engine seed and time limit, prefetch depth, test-only fault flags).
+ *    A worker whose version differs answers ERROR and stops.
+ * 2. Each worker answers with one REQUEST carrying its credit: how many
+ *    chunks it wants in hand at once (1 plus the prefetch depth).  The
+ *    master sends up to that many WORK messages.
+ * 3. A worker factors its oldest chunk while the next one waits in its
+ *    inbox (prefetch: it never idles for a round trip), then sends RESULT.
+ *    A RESULT doubles as the request for one more chunk: the master answers
+ *    it with a WORK while work remains.
+ * 4. When no work is left to hand out and a worker holds no chunk, the
+ *    master sends STOP (reason DONE).  The worker replies with one STATS
+ *    message and leaves its loop; the master finishes once every worker has
+ *    sent STATS.  Near the end the master may re-issue a chunk that is
+ *    still outstanding to an idle worker (speculation); the first verified
+ *    RESULT for a chunk wins, later duplicates are dropped.
+ * 5. On a signal or a fatal error the master sends STOP (reason ABORT) to
+ *    every worker.  A worker abandons its chunks, replies STATS and leaves.
+ * 6. A worker that cannot go on (bad message, out of memory) sends ERROR
+ *    with a status and a text and then waits for STOP.
+ *
+ * ENCODING
+ *
+ * Integers are little-endian and unaligned, written byte by byte by the
+ * codec, so the layout does not depend on the host or on struct padding.
+ * A big number is a u32 byte count followed by its magnitude big-endian
+ * (mpz_export order 1); zero has byte count 0.  Every message starts with
+ * the same 8-byte header:
+ *
+ *   0       4       6       8
+ *   +-------+-------+-------+
+ *   | magic |version|  tag  |     magic = PROTO_MAGIC, tag echoes the MPI tag
+ *   +-------+-------+-------+
+ *
+ * CONFIG (master -> worker), body:
+ *   u64 seed | u64 time_limit_us (0 = none) | u32 prefetch | u32 fault_flags
+ *   | u32 max_number_bytes
+ *
+ * REQUEST (worker -> master), body:
+ *   u32 credit                       1 <= credit <= PROTO_MAX_CREDIT
+ *
+ * WORK (master -> worker), body:
+ *   u64 chunk_id | u64 first_index | u32 count | u8 form | 3 bytes zero
+ *   form LIST:  count x { number }
+ *   form RANGE: number start | number step   (the numbers start + i*step)
+ *   1 <= count <= PROTO_MAX_CHUNK
+ *
+ * RESULT (worker -> master), body:
+ *   u64 chunk_id | u32 count | u32 reserved (0) | u64 busy_ns
+ *   count x item, item:
+ *     u8 status (PROTO_ITEM_COMPLETE / PROTO_ITEM_PARTIAL) | u8 zero
+ *     | u16 nfactors | u32 elapsed_us
+ *     nfactors x { u32 exponent | u8 kind (enum engine_kind) | number }
+ *   nfactors <= PROTO_MAX_FACTORS; factors ascending, exponent >= 1.
+ *
+ * STOP (master -> worker), body:
+ *   u32 reason (PROTO_STOP_DONE / PROTO_STOP_ABORT)
+ *
+ * STATS (worker -> master), body:
+ *   u64 numbers | u64 chunks | u64 busy_ns | u64 idle_ns | u64 msgs_sent
+ *   | u64 msgs_recv | u64 bytes_sent | u64 bytes_recv
+ *
+ * ERROR (worker -> master), body:
+ *   i32 status | u32 text_len | text (not NUL-terminated, <= PROTO_MAX_TEXT)
+ */
+#ifndef FACTORIZE_PROTO_H
+#define FACTORIZE_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gmp.h>
+
+#include "engine.h"
+
+enum {
+	PROTO_MAGIC = 0x31505a46u, /* "FZP1" read as little-endian bytes */
+	PROTO_VERSION = 1,
+	PROTO_HEADER_BYTES = 8
+};
+
+/* MPI tags, from a named base well inside the MPI_TAG_UB minimum (32767). */
+enum proto_tag {
+	PROTO_TAG_BASE = 7100,
+	PROTO_TAG_CONFIG = PROTO_TAG_BASE + 1,
+	PROTO_TAG_REQUEST = PROTO_TAG_BASE + 2,
+	PROTO_TAG_WORK = PROTO_TAG_BASE + 3,
+	PROTO_TAG_RESULT = PROTO_TAG_BASE + 4,
+	PROTO_TAG_STOP = PROTO_TAG_BASE + 5,
+	PROTO_TAG_STATS = PROTO_TAG_BASE + 6,
+	PROTO_TAG_ERROR = PROTO_TAG_BASE + 7,
+	PROTO_TAG_LAST = PROTO_TAG_ERROR
+};
+
+/* Caps: anything larger is rejected by pack and unpack alike. */
+enum {
+	PROTO_MAX_MSG = 64 << 20,        /* bytes in one message */
+	PROTO_MAX_CHUNK = 1 << 20,       /* numbers in one chunk */
+	PROTO_MAX_NUMBER_BYTES = 1 << 20,/* bytes of one number (~2.5M digits) */
+	PROTO_MAX_FACTORS = 4096,        /* distinct factors of one number */
+	PROTO_MAX_CREDIT = 64,           /* chunks a worker may hold */
+	PROTO_MAX_TEXT = 4096            /* bytes of an ERROR text */
+};
+
+enum proto_form { PROTO_FORM_LIST = 1, PROTO_FORM_RANGE = 2 };
+enum proto_item_status { PROTO_ITEM_COMPLETE = 0, PROTO_ITEM_PARTIAL = 1 };
+enum proto_stop_reason { PROTO_STOP_DONE = 1, PROTO_STOP_ABORT = 2 };
+
+/* Test-only fault injection, set by hidden options, carried in CONFIG. */
+enum proto_fault {
+	PROTO_FAULT_WRONG_RESULT = 1u << 0, /* worker corrupts one factor */
+	PROTO_FAULT_SLOW = 1u << 1          /* worker sleeps per chunk */
+};
+
+/* A growable byte buffer that pack functions append to. */
+struct proto_buf {
+	unsigned char *data;
+	size_t len;
+	size_t cap;
+};
+
+void proto_buf_init(struct proto_buf *b);
+void proto_buf_clear(struct proto_buf *b); /* frees; NULL allowed */
+void proto_buf_reset(struct proto_buf *b); /* len = 0, keeps memory */
+
+/* A read cursor over a received message. */
+struct proto_reader {
+	const unsigned char *data;
+	size_t len;
+	size_t off;
+};
+
+struct proto_config {
+	uint64_t seed;
+	uint64_t time_limit_us;
+	uint32_t prefetch;
+	uint32_t fault_flags;
+	uint32_t max_number_bytes;
+};
+
+struct proto_work_header {
+	uint64_t chunk_id;
+	uint64_t first_index;
+	uint32_t count;
+	uint8_t form; /* enum proto_form */
+};
+
+struct proto_result_header {
+	uint64_t chunk_id;
+	uint32_t count;
+	uint64_t busy_ns;
+};
+
+struct proto_stats {
+	uint64_t numbers, chunks, busy_ns, idle_ns;
+	uint64_t msgs_sent, msgs_recv, bytes_sent, bytes_recv;
+};
+
+/*
+ * Packing.  Each *_pack function resets b and writes one whole message;
+ * the begin/add pairs build messages item by item (the header count is
+ * written by begin and must match the items added).  All return STATUS_OK,
+ * STATUS_ERR_NOMEM, or STATUS_ERR_PROTO when a cap would be exceeded.
+ */
+int proto_pack_config(struct proto_buf *b, const struct proto_config *c);
+int proto_pack_request(struct proto_buf *b, uint32_t credit);
+int proto_pack_work_begin(struct proto_buf *b,
+			  const struct proto_work_header *h);
+int proto_pack_work_number(struct proto_buf *b, const mpz_t n); /* LIST */
+int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
+			  const mpz_t step); /* RANGE */
+int proto_pack_result_begin(struct proto_buf *b,
+			    const struct proto_result_header *h);
+int proto_pack_result_item(struct proto_buf *b,
+			   const struct engine_result *r, uint32_t elapsed_us);
+int proto_pack_stop(struct proto_buf *b, uint32_t reason);
+int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s);
+int proto_pack_error(struct proto_buf *b, int status, const char *text);
+
+/*
+ * Unpacking.  proto_reader_init checks the header against the expected
+ * tag; the rest validate every length against what remains, every count
+ * against its cap, and reject trailing bytes at *_end.  All return
+ * STATUS_OK or STATUS_ERR_PROTO (STATUS_ERR_NOMEM from GMP is not caught:
+ * GMP aborts on allocation failure).
+ */
+int proto_reader_init(struct proto_reader *r, const void *data, size_t len,
+		      int expected_tag);
+int proto_unpack_config(struct proto_reader *r, struct proto_config *c);
+int proto_unpack_request(struct proto_reader *r, uint32_t *credit);
+int proto_unpack_work_header(struct proto_reader *r,
+			     struct proto_work_header *h);
+int proto_unpack_work_number(struct proto_reader *r, mpz_t n);
+int proto_unpack_work_range(struct proto_reader *r, mpz_t start, mpz_t step);
+int proto_unpack_result_header(struct proto_reader *r,
+			       struct proto_result_header *h);
+/* Fills res (reset first) and *elapsed_us; res->status from the item. */
+int proto_unpack_result_item(struct proto_reader *r,
+			     struct engine_result *res, uint32_t *elapsed_us);
+int proto_unpack_stop(struct proto_reader *r, uint32_t *reason);
+int proto_unpack_stats(struct proto_reader *r, struct proto_stats *s);
+/* text receives at most text_size - 1 bytes and is NUL-terminated. */
+int proto_unpack_error(struct proto_reader *r, int *status, char *text,
+		       size_t text_size);
+/* STATUS_OK when every byte was consumed, STATUS_ERR_PROTO otherwise. */
+int proto_reader_end(const struct proto_reader *r);
+
+/* "CONFIG", "WORK", ...; "unknown" for anything else. */
+const char *proto_tag_name(int tag);
+
+#endif
