@@ -25,8 +25,10 @@ struct input_source;
 struct input_error {
 	unsigned long line;   /* 1-based line; 0 for command-line arguments */
 	char token[64];       /* the token, shortened with "..." if longer */
-	const char *reason;   /* static text, e.g. "is not a valid positive
-				 integer", "has more than --max-digits digits" */
+	const char *reason;   /* e.g. "is not a valid positive integer",
+				 "has more than 10000 digits (--max-digits)";
+				 static or owned by the source: valid until
+				 input_close */
 };
 
 /* start + i*step for i in [0, count). */
@@ -54,6 +56,14 @@ int input_next(struct input_source *s, mpz_t n, struct input_error *err);
  */
 int input_range(const struct input_source *s, mpz_t start, mpz_t step,
 		uint64_t *count);
+
+/*
+ * Skip the next k numbers (a resumed job's done prefix).  O(1) for a
+ * progression; text sources read and drop k valid numbers (bad tokens are
+ * not numbers and are not counted).  STATUS_OK, STATUS_NOT_FOUND when the
+ * source ended first, STATUS_ERR_IO.
+ */
+int input_skip(struct input_source *s, uint64_t k);
 
 /*
  * Parse one token (len bytes, no terminator needed) as a number.  The
