@@ -1,0 +1,564 @@
+/*
+ * proto.c - the pure codec of the wire protocol described in proto.h.
+ *
+ * Purpose: turn the messages of the master/worker conversation into byte
+ * buffers and back, without MPI, so that every byte a rank receives is
+ * checked by code that unit tests (and fuzzers) can feed garbage.
+ *
+ * Invariants:
+ *   - Writers append little-endian integers byte by byte; readers never
+ *     read past r->len: every length is checked against what remains
+ *     before it is used, every count against its cap in proto.h.
+ *   - A packed message never exceeds PROTO_MAX_MSG; a pack that would
+ *     exceed it fails with STATUS_ERR_PROTO and leaves b->len unchanged.
+ *   - Numbers are canonical: byte count 0 for zero, otherwise no leading
+ *     zero byte; anything else is rejected (one value, one encoding).
+ *   - Result items: factors strictly ascending, each > 1, exponent >= 1,
+ *     kind a valid enum engine_kind; status PARTIAL exactly when at least
+ *     one factor is ENGINE_COMPOSITE.
+ *
+ * Steps of every unpack: header (magic, version, tag == expected, length
+ * within PROTO_MAX_MSG), then the fixed body fields, then the variable
+ * part, then proto_reader_end checks that nothing trails.
+ */
+#include "proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+void proto_buf_init(struct proto_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void proto_buf_clear(struct proto_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	proto_buf_init(b);
+}
+
+void proto_buf_reset(struct proto_buf *b)
+{
+	b->len = 0;
+}
+
+/* Make room for n more bytes, refusing to grow past PROTO_MAX_MSG. */
+static int buf_reserve(struct proto_buf *b, size_t n)
+{
+	size_t need, cap;
+	unsigned char *p;
+
+	if (n > (size_t)PROTO_MAX_MSG - b->len)
+		return STATUS_ERR_PROTO;
+	need = b->len + n;
+	if (need <= b->cap)
+		return STATUS_OK;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	if (cap > (size_t)PROTO_MAX_MSG)
+		cap = (size_t)PROTO_MAX_MSG;
+	p = realloc(b->data, cap);
+	if (p == NULL)
+		return STATUS_ERR_NOMEM;
+	b->data = p;
+	b->cap = cap;
+	return STATUS_OK;
+}
+
+/* The put_* helpers assume buf_reserve succeeded. */
+static void put_u8(struct proto_buf *b, uint8_t v)
+{
+	b->data[b->len++] = v;
+}
+
+static void put_u16(struct proto_buf *b, uint16_t v)
+{
+	put_u8(b, (uint8_t)(v & 0xffu));
+	put_u8(b, (uint8_t)(v >> 8));
+}
+
+static void put_u32(struct proto_buf *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		put_u8(b, (uint8_t)((v >> (8 * i)) & 0xffu));
+}
+
+static void put_u64(struct proto_buf *b, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		put_u8(b, (uint8_t)((v >> (8 * i)) & 0xffu));
+}
+
+static int put_header(struct proto_buf *b, int tag, size_t body_hint)
+{
+	int st;
+
+	proto_buf_reset(b);
+	st = buf_reserve(b, PROTO_HEADER_BYTES + body_hint);
+	if (st != STATUS_OK)
+		return st;
+	put_u32(b, PROTO_MAGIC);
+	put_u16(b, PROTO_VERSION);
+	put_u16(b, (uint16_t)tag);
+	return STATUS_OK;
+}
+
+/* A non-negative number: u32 byte count + magnitude big-endian. */
+static int put_number(struct proto_buf *b, const mpz_t n)
+{
+	size_t bytes, written = 0;
+	int st;
+
+	if (mpz_sgn(n) < 0)
+		return STATUS_ERR_PROTO;
+	bytes = mpz_sgn(n) == 0 ? 0 : (mpz_sizeinbase(n, 2) + 7) / 8;
+	if (bytes > PROTO_MAX_NUMBER_BYTES)
+		return STATUS_ERR_PROTO;
+	st = buf_reserve(b, 4 + bytes);
+	if (st != STATUS_OK)
+		return st;
+	put_u32(b, (uint32_t)bytes);
+	if (bytes > 0) {
+		mpz_export(b->data + b->len, &written, 1, 1, 1, 0, n);
+		b->len += written;
+	}
+	return STATUS_OK;
+}
+
+int proto_pack_config(struct proto_buf *b, const struct proto_config *c)
+{
+	int st;
+
+	if (c->prefetch >= PROTO_MAX_CREDIT ||
+	    c->max_number_bytes > PROTO_MAX_NUMBER_BYTES)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_CONFIG, 28);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, c->seed);
+	put_u64(b, c->time_limit_us);
+	put_u32(b, c->prefetch);
+	put_u32(b, c->fault_flags);
+	put_u32(b, c->max_number_bytes);
+	return STATUS_OK;
+}
+
+int proto_pack_request(struct proto_buf *b, uint32_t credit)
+{
+	int st;
+
+	if (credit < 1 || credit > PROTO_MAX_CREDIT)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_REQUEST, 4);
+	if (st != STATUS_OK)
+		return st;
+	put_u32(b, credit);
+	return STATUS_OK;
+}
+
+int proto_pack_work_begin(struct proto_buf *b,
+			  const struct proto_work_header *h)
+{
+	int st;
+
+	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
+	    (h->form != PROTO_FORM_LIST && h->form != PROTO_FORM_RANGE))
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_WORK, 24 + 32);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, h->chunk_id);
+	put_u64(b, h->first_index);
+	put_u32(b, h->count);
+	put_u8(b, h->form);
+	put_u8(b, 0);
+	put_u8(b, 0);
+	put_u8(b, 0);
+	return STATUS_OK;
+}
+
+int proto_pack_work_number(struct proto_buf *b, const mpz_t n)
+{
+	return put_number(b, n);
+}
+
+int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
+			  const mpz_t step)
+{
+	size_t len = b->len;
+	int st = put_number(b, start);
+
+	if (st == STATUS_OK)
+		st = put_number(b, step);
+	if (st != STATUS_OK)
+		b->len = len;
+	return st;
+}
+
+int proto_pack_result_begin(struct proto_buf *b,
+			    const struct proto_result_header *h)
+{
+	int st;
+
+	if (h->count < 1 || h->count > PROTO_MAX_CHUNK)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_RESULT, 24);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, h->chunk_id);
+	put_u32(b, h->count);
+	put_u32(b, 0);
+	put_u64(b, h->busy_ns);
+	return STATUS_OK;
+}
+
+int proto_pack_result_item(struct proto_buf *b,
+			   const struct engine_result *r, uint32_t elapsed_us)
+{
+	size_t len = b->len;
+	int composite = 0, st;
+
+	if (r->count > PROTO_MAX_FACTORS)
+		return STATUS_ERR_PROTO;
+	for (size_t i = 0; i < r->count; i++) {
+		const struct engine_factor *f = &r->f[i];
+
+		if (f->e < 1 || f->e > UINT32_MAX || mpz_cmp_ui(f->p, 1) <= 0 ||
+		    f->kind < ENGINE_PRIME || f->kind > ENGINE_COMPOSITE ||
+		    (i > 0 && mpz_cmp(r->f[i - 1].p, f->p) >= 0))
+			return STATUS_ERR_PROTO;
+		composite |= f->kind == ENGINE_COMPOSITE;
+	}
+	if (composite != (r->status == STATUS_PARTIAL))
+		return STATUS_ERR_PROTO;
+	st = buf_reserve(b, 8);
+	if (st != STATUS_OK)
+		return st;
+	put_u8(b, composite ? PROTO_ITEM_PARTIAL : PROTO_ITEM_COMPLETE);
+	put_u8(b, 0);
+	put_u16(b, (uint16_t)r->count);
+	put_u32(b, elapsed_us);
+	for (size_t i = 0; i < r->count; i++) {
+		st = buf_reserve(b, 5);
+		if (st == STATUS_OK) {
+			put_u32(b, (uint32_t)r->f[i].e);
+			put_u8(b, (uint8_t)r->f[i].kind);
+			st = put_number(b, r->f[i].p);
+		}
+		if (st != STATUS_OK) {
+			b->len = len;
+			return st;
+		}
+	}
+	return STATUS_OK;
+}
+
+int proto_pack_stop(struct proto_buf *b, uint32_t reason)
+{
+	int st;
+
+	if (reason != PROTO_STOP_DONE && reason != PROTO_STOP_ABORT)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_STOP, 4);
+	if (st != STATUS_OK)
+		return st;
+	put_u32(b, reason);
+	return STATUS_OK;
+}
+
+int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s)
+{
+	int st = put_header(b, PROTO_TAG_STATS, 64);
+
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, s->numbers);
+	put_u64(b, s->chunks);
+	put_u64(b, s->busy_ns);
+	put_u64(b, s->idle_ns);
+	put_u64(b, s->msgs_sent);
+	put_u64(b, s->msgs_recv);
+	put_u64(b, s->bytes_sent);
+	put_u64(b, s->bytes_recv);
+	return STATUS_OK;
+}
+
+int proto_pack_error(struct proto_buf *b, int status, const char *text)
+{
+	size_t n = text ? strlen(text) : 0;
+	int st;
+
+	if (n > PROTO_MAX_TEXT)
+		n = PROTO_MAX_TEXT; /* shortened, never rejected */
+	st = put_header(b, PROTO_TAG_ERROR, 8 + n);
+	if (st != STATUS_OK)
+		return st;
+	put_u32(b, (uint32_t)status);
+	put_u32(b, (uint32_t)n);
+	if (n > 0)
+		memcpy(b->data + b->len, text, n);
+	b->len += n;
+	return STATUS_OK;
+}
+
+/* ---- reading ---- */
+
+static size_t left(const struct proto_reader *r)
+{
+	return r->len - r->off;
+}
+
+static int get_u8(struct proto_reader *r, uint8_t *v)
+{
+	if (left(r) < 1)
+		return STATUS_ERR_PROTO;
+	*v = r->data[r->off++];
+	return STATUS_OK;
+}
+
+static int get_u16(struct proto_reader *r, uint16_t *v)
+{
+	if (left(r) < 2)
+		return STATUS_ERR_PROTO;
+	*v = (uint16_t)(r->data[r->off] | (unsigned)r->data[r->off + 1] << 8);
+	r->off += 2;
+	return STATUS_OK;
+}
+
+static int get_u32(struct proto_reader *r, uint32_t *v)
+{
+	uint32_t x = 0;
+
+	if (left(r) < 4)
+		return STATUS_ERR_PROTO;
+	for (int i = 3; i >= 0; i--)
+		x = x << 8 | r->data[r->off + (size_t)i];
+	r->off += 4;
+	*v = x;
+	return STATUS_OK;
+}
+
+static int get_u64(struct proto_reader *r, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (left(r) < 8)
+		return STATUS_ERR_PROTO;
+	for (int i = 7; i >= 0; i--)
+		x = x << 8 | r->data[r->off + (size_t)i];
+	r->off += 8;
+	*v = x;
+	return STATUS_OK;
+}
+
+static int get_number(struct proto_reader *r, mpz_t n)
+{
+	uint32_t bytes;
+
+	if (get_u32(r, &bytes) != STATUS_OK || bytes > PROTO_MAX_NUMBER_BYTES ||
+	    bytes > left(r))
+		return STATUS_ERR_PROTO;
+	if (bytes == 0) {
+		mpz_set_ui(n, 0);
+		return STATUS_OK;
+	}
+	if (r->data[r->off] == 0)
+		return STATUS_ERR_PROTO; /* not canonical */
+	mpz_import(n, bytes, 1, 1, 1, 0, r->data + r->off);
+	r->off += bytes;
+	return STATUS_OK;
+}
+
+int proto_reader_init(struct proto_reader *r, const void *data, size_t len,
+		      int expected_tag)
+{
+	uint32_t magic;
+	uint16_t version, tag;
+
+	r->data = data;
+	r->len = len;
+	r->off = 0;
+	if (data == NULL || len > (size_t)PROTO_MAX_MSG ||
+	    get_u32(r, &magic) != STATUS_OK || get_u16(r, &version) != STATUS_OK ||
+	    get_u16(r, &tag) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	if (magic != PROTO_MAGIC || version != PROTO_VERSION ||
+	    (int)tag != expected_tag)
+		return STATUS_ERR_PROTO;
+	return STATUS_OK;
+}
+
+int proto_reader_end(const struct proto_reader *r)
+{
+	return r->off == r->len ? STATUS_OK : STATUS_ERR_PROTO;
+}
+
+int proto_unpack_config(struct proto_reader *r, struct proto_config *c)
+{
+	if (get_u64(r, &c->seed) || get_u64(r, &c->time_limit_us) ||
+	    get_u32(r, &c->prefetch) || get_u32(r, &c->fault_flags) ||
+	    get_u32(r, &c->max_number_bytes))
+		return STATUS_ERR_PROTO;
+	if (c->prefetch >= PROTO_MAX_CREDIT ||
+	    c->max_number_bytes > PROTO_MAX_NUMBER_BYTES)
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(r);
+}
+
+int proto_unpack_request(struct proto_reader *r, uint32_t *credit)
+{
+	if (get_u32(r, credit) || *credit < 1 || *credit > PROTO_MAX_CREDIT)
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(r);
+}
+
+int proto_unpack_work_header(struct proto_reader *r,
+			     struct proto_work_header *h)
+{
+	uint8_t pad[3];
+
+	if (get_u64(r, &h->chunk_id) || get_u64(r, &h->first_index) ||
+	    get_u32(r, &h->count) || get_u8(r, &h->form) || get_u8(r, &pad[0]) ||
+	    get_u8(r, &pad[1]) || get_u8(r, &pad[2]))
+		return STATUS_ERR_PROTO;
+	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
+	    (h->form != PROTO_FORM_LIST && h->form != PROTO_FORM_RANGE) ||
+	    pad[0] || pad[1] || pad[2])
+		return STATUS_ERR_PROTO;
+	/* the first index of the last number must not wrap */
+	if (h->first_index > UINT64_MAX - h->count)
+		return STATUS_ERR_PROTO;
+	/* a LIST of count numbers needs at least 4 bytes per number */
+	if (h->form == PROTO_FORM_LIST && left(r) / 4 < h->count)
+		return STATUS_ERR_PROTO;
+	return STATUS_OK;
+}
+
+int proto_unpack_work_number(struct proto_reader *r, mpz_t n)
+{
+	return get_number(r, n);
+}
+
+int proto_unpack_work_range(struct proto_reader *r, mpz_t start, mpz_t step)
+{
+	if (get_number(r, start) || get_number(r, step))
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(r);
+}
+
+int proto_unpack_result_header(struct proto_reader *r,
+			       struct proto_result_header *h)
+{
+	uint32_t reserved;
+
+	if (get_u64(r, &h->chunk_id) || get_u32(r, &h->count) ||
+	    get_u32(r, &reserved) || get_u64(r, &h->busy_ns))
+		return STATUS_ERR_PROTO;
+	if (h->count < 1 || h->count > PROTO_MAX_CHUNK || reserved != 0)
+		return STATUS_ERR_PROTO;
+	/* every item takes at least 8 bytes */
+	if (left(r) / 8 < h->count)
+		return STATUS_ERR_PROTO;
+	return STATUS_OK;
+}
+
+int proto_unpack_result_item(struct proto_reader *r,
+			     struct engine_result *res, uint32_t *elapsed_us)
+{
+	uint8_t status, zero, kind;
+	uint16_t nf;
+	uint32_t e;
+	int composite = 0, st;
+	mpz_t p;
+
+	engine_result_reset(res);
+	if (get_u8(r, &status) || get_u8(r, &zero) || get_u16(r, &nf) ||
+	    get_u32(r, elapsed_us))
+		return STATUS_ERR_PROTO;
+	if ((status != PROTO_ITEM_COMPLETE && status != PROTO_ITEM_PARTIAL) ||
+	    zero != 0 || nf > PROTO_MAX_FACTORS || left(r) / 9 < nf)
+		return STATUS_ERR_PROTO;
+	mpz_init(p);
+	st = STATUS_OK;
+	for (uint16_t i = 0; i < nf && st == STATUS_OK; i++) {
+		if (get_u32(r, &e) || get_u8(r, &kind) || get_number(r, p) ||
+		    e < 1 || kind > ENGINE_COMPOSITE || mpz_cmp_ui(p, 1) <= 0 ||
+		    (res->count > 0 &&
+		     mpz_cmp(res->f[res->count - 1].p, p) >= 0)) {
+			st = STATUS_ERR_PROTO;
+			break;
+		}
+		composite |= kind == ENGINE_COMPOSITE;
+		st = engine_result_add(res, p, e, kind);
+		/* ascending input appends; anything else was not coprime */
+		if (st == STATUS_OK && res->count != (size_t)i + 1)
+			st = STATUS_ERR_PROTO;
+		else if (st != STATUS_OK)
+			st = STATUS_ERR_PROTO;
+	}
+	mpz_clear(p);
+	if (st != STATUS_OK)
+		return st;
+	if (composite != (status == PROTO_ITEM_PARTIAL))
+		return STATUS_ERR_PROTO;
+	res->status = composite ? STATUS_PARTIAL : STATUS_OK;
+	return STATUS_OK;
+}
+
+int proto_unpack_stop(struct proto_reader *r, uint32_t *reason)
+{
+	if (get_u32(r, reason) ||
+	    (*reason != PROTO_STOP_DONE && *reason != PROTO_STOP_ABORT))
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(r);
+}
+
+int proto_unpack_stats(struct proto_reader *r, struct proto_stats *s)
+{
+	if (get_u64(r, &s->numbers) || get_u64(r, &s->chunks) ||
+	    get_u64(r, &s->busy_ns) || get_u64(r, &s->idle_ns) ||
+	    get_u64(r, &s->msgs_sent) || get_u64(r, &s->msgs_recv) ||
+	    get_u64(r, &s->bytes_sent) || get_u64(r, &s->bytes_recv))
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(r);
+}
+
+int proto_unpack_error(struct proto_reader *r, int *status, char *text,
+		       size_t text_size)
+{
+	uint32_t st, n;
+	size_t copy;
+
+	if (get_u32(r, &st) || get_u32(r, &n) || n > PROTO_MAX_TEXT ||
+	    n > left(r))
+		return STATUS_ERR_PROTO;
+	*status = (int)st;
+	if (text != NULL && text_size > 0) {
+		copy = n < text_size - 1 ? n : text_size - 1;
+		memcpy(text, r->data + r->off, copy);
+		text[copy] = '\0';
+	}
+	r->off += n;
+	return proto_reader_end(r);
+}
+
+const char *proto_tag_name(int tag)
+{
+	switch (tag) {
+	case PROTO_TAG_CONFIG: return "CONFIG";
+	case PROTO_TAG_REQUEST: return "REQUEST";
+	case PROTO_TAG_WORK: return "WORK";
+	case PROTO_TAG_RESULT: return "RESULT";
+	case PROTO_TAG_STOP: return "STOP";
+	case PROTO_TAG_STATS: return "STATS";
+	case PROTO_TAG_ERROR: return "ERROR";
+	default: return "unknown";
+	}
+}

@@ -1,0 +1,648 @@
+/*
+ * test_proto.c - unit tests of the wire codec (proto.c).
+ *
+ * Round trips of every message; every truncation of a valid message
+ * rejected; caps enforced on pack and unpack; corrupted fields rejected;
+ * a seeded loop over random and mutated buffers that must never crash
+ * (run it under ASan/valgrind to make that a real check).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "proto.h"
+#include "status.h"
+
+/* Decode a whole message of the given tag, items included. */
+static int decode_full(int tag, const unsigned char *data, size_t len)
+{
+	struct proto_reader r;
+	int st = proto_reader_init(&r, data, len, tag);
+
+	if (st != STATUS_OK)
+		return st;
+	switch (tag) {
+	case PROTO_TAG_CONFIG: {
+		struct proto_config c;
+		return proto_unpack_config(&r, &c);
+	}
+	case PROTO_TAG_REQUEST: {
+		uint32_t credit;
+		return proto_unpack_request(&r, &credit);
+	}
+	case PROTO_TAG_WORK: {
+		struct proto_work_header h;
+		mpz_t a, b;
+		st = proto_unpack_work_header(&r, &h);
+		if (st != STATUS_OK)
+			return st;
+		mpz_inits(a, b, NULL);
+		if (h.form == PROTO_FORM_RANGE)
+			st = proto_unpack_work_range(&r, a, b);
+		else {
+			for (uint32_t i = 0; i < h.count && st == STATUS_OK; i++)
+				st = proto_unpack_work_number(&r, a);
+			if (st == STATUS_OK)
+				st = proto_reader_end(&r);
+		}
+		mpz_clears(a, b, NULL);
+		return st;
+	}
+	case PROTO_TAG_RESULT: {
+		struct proto_result_header h;
+		struct engine_result res;
+		uint32_t us;
+		st = proto_unpack_result_header(&r, &h);
+		if (st != STATUS_OK)
+			return st;
+		engine_result_init(&res);
+		for (uint32_t i = 0; i < h.count && st == STATUS_OK; i++)
+			st = proto_unpack_result_item(&r, &res, &us);
+		engine_result_clear(&res);
+		return st == STATUS_OK ? proto_reader_end(&r) : st;
+	}
+	case PROTO_TAG_STOP: {
+		uint32_t reason;
+		return proto_unpack_stop(&r, &reason);
+	}
+	case PROTO_TAG_STATS: {
+		struct proto_stats s;
+		return proto_unpack_stats(&r, &s);
+	}
+	case PROTO_TAG_ERROR: {
+		int status;
+		char text[64];
+		return proto_unpack_error(&r, &status, text, sizeof text);
+	}
+	default:
+		return STATUS_ERR_PROTO;
+	}
+}
+
+/* One valid message of each kind, built in b. */
+static void build_result(struct proto_buf *b)
+{
+	struct proto_result_header h = { .chunk_id = 77, .count = 3,
+					 .busy_ns = 123456789 };
+	struct engine_result r;
+	mpz_t p;
+
+	engine_result_init(&r);
+	mpz_init(p);
+	assert_int_equal(proto_pack_result_begin(b, &h), STATUS_OK);
+	/* 0: empty list */
+	assert_int_equal(proto_pack_result_item(b, &r, 5), STATUS_OK);
+	/* 12 = 2^2 * 3 */
+	mpz_set_ui(p, 2);
+	assert_int_equal(engine_result_add(&r, p, 2, ENGINE_PRIME), STATUS_OK);
+	mpz_set_ui(p, 3);
+	assert_int_equal(engine_result_add(&r, p, 1, ENGINE_PRIME), STATUS_OK);
+	assert_int_equal(proto_pack_result_item(b, &r, 6), STATUS_OK);
+	/* 7 * (2^127-1 marked composite for the test) : a PARTIAL item */
+	engine_result_reset(&r);
+	mpz_set_ui(p, 7);
+	assert_int_equal(engine_result_add(&r, p, 1, ENGINE_PRIME), STATUS_OK);
+	mpz_ui_pow_ui(p, 2, 127);
+	mpz_sub_ui(p, p, 1);
+	assert_int_equal(engine_result_add(&r, p, 1, ENGINE_COMPOSITE),
+			 STATUS_OK);
+	r.status = STATUS_PARTIAL;
+	assert_int_equal(proto_pack_result_item(b, &r, 7), STATUS_OK);
+	mpz_clear(p);
+	engine_result_clear(&r);
+}
+
+static void build(int tag, struct proto_buf *b)
+{
+	mpz_t x, y;
+
+	mpz_inits(x, y, NULL);
+	switch (tag) {
+	case PROTO_TAG_CONFIG: {
+		struct proto_config c = { 42, 1500000, 1, 0, 1 << 16 };
+		assert_int_equal(proto_pack_config(b, &c), STATUS_OK);
+		break;
+	}
+	case PROTO_TAG_REQUEST:
+		assert_int_equal(proto_pack_request(b, 2), STATUS_OK);
+		break;
+	case PROTO_TAG_WORK: {
+		struct proto_work_header h = { 5, 1000, 3, PROTO_FORM_LIST };
+		assert_int_equal(proto_pack_work_begin(b, &h), STATUS_OK);
+		mpz_set_str(x, "999999999999", 10);
+		assert_int_equal(proto_pack_work_number(b, x), STATUS_OK);
+		mpz_set_ui(x, 0);
+		assert_int_equal(proto_pack_work_number(b, x), STATUS_OK);
+		mpz_set_str(x, "123456789012345678901234567890", 10);
+		assert_int_equal(proto_pack_work_number(b, x), STATUS_OK);
+		break;
+	}
+	case PROTO_TAG_RESULT:
+		build_result(b);
+		break;
+	case PROTO_TAG_STOP:
+		assert_int_equal(proto_pack_stop(b, PROTO_STOP_DONE), STATUS_OK);
+		break;
+	case PROTO_TAG_STATS: {
+		struct proto_stats s = { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX };
+		assert_int_equal(proto_pack_stats(b, &s), STATUS_OK);
+		break;
+	}
+	case PROTO_TAG_ERROR:
+		assert_int_equal(proto_pack_error(b, STATUS_ERR_NOMEM, "oops"),
+				 STATUS_OK);
+		break;
+	default:
+		fail();
+	}
+	mpz_clears(x, y, NULL);
+}
+
+static void test_round_trip_config(void **state)
+{
+	struct proto_buf b;
+	struct proto_config in = { UINT64_MAX, 2500000, 3,
+				   PROTO_FAULT_SLOW | PROTO_FAULT_WRONG_RESULT,
+				   PROTO_MAX_NUMBER_BYTES }, out;
+	struct proto_reader r;
+
+	(void)state;
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_config(&b, &in), STATUS_OK);
+	assert_int_equal(b.len, PROTO_HEADER_BYTES + 28);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_CONFIG),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_config(&r, &out), STATUS_OK);
+	assert_true(out.seed == in.seed);
+	assert_true(out.time_limit_us == in.time_limit_us);
+	assert_int_equal(out.prefetch, 3);
+	assert_int_equal(out.fault_flags, in.fault_flags);
+	assert_int_equal(out.max_number_bytes, in.max_number_bytes);
+	/* header bytes exactly as the diagram: magic "FZP1", version, tag */
+	assert_memory_equal(b.data, "FZP1", 4);
+	assert_int_equal(b.data[4] | b.data[5] << 8, PROTO_VERSION);
+	assert_int_equal(b.data[6] | b.data[7] << 8, PROTO_TAG_CONFIG);
+	proto_buf_clear(&b);
+	proto_buf_clear(NULL);
+}
+
+static void test_round_trip_small_messages(void **state)
+{
+	struct proto_buf b;
+	struct proto_reader r;
+	uint32_t v;
+	struct proto_stats s = { 10, 20, 30, 40, 50, 60, 70, 80 }, t;
+	int status;
+	char text[8];
+
+	(void)state;
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_request(&b, PROTO_MAX_CREDIT), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_REQUEST),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_request(&r, &v), STATUS_OK);
+	assert_int_equal(v, PROTO_MAX_CREDIT);
+
+	assert_int_equal(proto_pack_stop(&b, PROTO_STOP_ABORT), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STOP),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_stop(&r, &v), STATUS_OK);
+	assert_int_equal(v, PROTO_STOP_ABORT);
+
+	assert_int_equal(proto_pack_stats(&b, &s), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_OK);
+	assert_memory_equal(&s, &t, sizeof s);
+
+	/* ERROR text is truncated to the caller's buffer, NUL-terminated */
+	assert_int_equal(proto_pack_error(&b, STATUS_ERR_PROTO,
+					  "bad message from rank 3"), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_ERROR),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_error(&r, &status, text, sizeof text),
+			 STATUS_OK);
+	assert_int_equal(status, STATUS_ERR_PROTO);
+	assert_string_equal(text, "bad mes");
+	proto_buf_clear(&b);
+}
+
+static void test_round_trip_work_list_and_range(void **state)
+{
+	struct proto_buf b;
+	struct proto_reader r;
+	struct proto_work_header h;
+	mpz_t x, y;
+
+	(void)state;
+	proto_buf_init(&b);
+	mpz_inits(x, y, NULL);
+	build(PROTO_TAG_WORK, &b);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_WORK),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_work_header(&r, &h), STATUS_OK);
+	assert_true(h.chunk_id == 5 && h.first_index == 1000);
+	assert_int_equal(h.count, 3);
+	assert_int_equal(h.form, PROTO_FORM_LIST);
+	assert_int_equal(proto_unpack_work_number(&r, x), STATUS_OK);
+	assert_int_equal(mpz_cmp_ui(x, 999999999999ul), 0);
+	assert_int_equal(proto_unpack_work_number(&r, x), STATUS_OK);
+	assert_int_equal(mpz_sgn(x), 0);
+	assert_int_equal(proto_unpack_work_number(&r, x), STATUS_OK);
+	mpz_set_str(y, "123456789012345678901234567890", 10);
+	assert_int_equal(mpz_cmp(x, y), 0);
+	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+
+	/* RANGE with a start far beyond 64 bits */
+	h.chunk_id = 1;
+	h.first_index = UINT64_MAX - 10;
+	h.count = 10;
+	h.form = PROTO_FORM_RANGE;
+	assert_int_equal(proto_pack_work_begin(&b, &h), STATUS_OK);
+	mpz_ui_pow_ui(x, 10, 60);
+	mpz_set_ui(y, 2);
+	assert_int_equal(proto_pack_work_range(&b, x, y), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_WORK),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_work_header(&r, &h), STATUS_OK);
+	assert_int_equal(h.form, PROTO_FORM_RANGE);
+	assert_int_equal(proto_unpack_work_range(&r, y, x), STATUS_OK);
+	assert_int_equal(mpz_cmp_ui(x, 2), 0);
+	mpz_ui_pow_ui(x, 10, 60);
+	assert_int_equal(mpz_cmp(x, y), 0);
+
+	/* negative numbers cannot be packed */
+	mpz_set_si(x, -5);
+	assert_int_equal(proto_pack_work_number(&b, x), STATUS_ERR_PROTO);
+	mpz_clears(x, y, NULL);
+	proto_buf_clear(&b);
+}
+
+static void test_round_trip_result(void **state)
+{
+	struct proto_buf b;
+	struct proto_reader r;
+	struct proto_result_header h;
+	struct engine_result res;
+	uint32_t us;
+
+	(void)state;
+	proto_buf_init(&b);
+	engine_result_init(&res);
+	build(PROTO_TAG_RESULT, &b);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_RESULT),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_result_header(&r, &h), STATUS_OK);
+	assert_true(h.chunk_id == 77 && h.busy_ns == 123456789);
+	assert_int_equal(h.count, 3);
+	assert_int_equal(proto_unpack_result_item(&r, &res, &us), STATUS_OK);
+	assert_int_equal(res.count, 0);
+	assert_int_equal(us, 5);
+	assert_int_equal(proto_unpack_result_item(&r, &res, &us), STATUS_OK);
+	assert_int_equal(res.count, 2);
+	assert_int_equal(mpz_cmp_ui(res.f[0].p, 2), 0);
+	assert_int_equal(res.f[0].e, 2);
+	assert_int_equal(mpz_cmp_ui(res.f[1].p, 3), 0);
+	assert_int_equal(res.status, STATUS_OK);
+	assert_int_equal(proto_unpack_result_item(&r, &res, &us), STATUS_OK);
+	assert_int_equal(res.count, 2);
+	assert_int_equal(res.status, STATUS_PARTIAL);
+	assert_int_equal(res.f[1].kind, ENGINE_COMPOSITE);
+	assert_int_equal(us, 7);
+	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+	engine_result_clear(&res);
+	proto_buf_clear(&b);
+}
+
+static const int all_tags[] = {
+	PROTO_TAG_CONFIG, PROTO_TAG_REQUEST, PROTO_TAG_WORK, PROTO_TAG_RESULT,
+	PROTO_TAG_STOP, PROTO_TAG_STATS, PROTO_TAG_ERROR
+};
+enum { N_TAGS = sizeof all_tags / sizeof all_tags[0] };
+
+/* Every proper prefix of every valid message is rejected; the whole is ok. */
+static void test_every_truncation_rejected(void **state)
+{
+	struct proto_buf b;
+
+	(void)state;
+	proto_buf_init(&b);
+	for (size_t t = 0; t < N_TAGS; t++) {
+		build(all_tags[t], &b);
+		assert_int_equal(decode_full(all_tags[t], b.data, b.len),
+				 STATUS_OK);
+		for (size_t len = 0; len < b.len; len++)
+			assert_int_equal(decode_full(all_tags[t], b.data, len),
+					 STATUS_ERR_PROTO);
+	}
+	proto_buf_clear(&b);
+}
+
+/* One extra byte after a valid message is rejected. */
+static void test_trailing_bytes_rejected(void **state)
+{
+	struct proto_buf b;
+	unsigned char *copy;
+
+	(void)state;
+	proto_buf_init(&b);
+	for (size_t t = 0; t < N_TAGS; t++) {
+		build(all_tags[t], &b);
+		copy = malloc(b.len + 1);
+		assert_non_null(copy);
+		memcpy(copy, b.data, b.len);
+		copy[b.len] = 0;
+		assert_int_equal(decode_full(all_tags[t], copy, b.len + 1),
+				 STATUS_ERR_PROTO);
+		free(copy);
+	}
+	proto_buf_clear(&b);
+}
+
+/* A message read under another tag than its own is rejected. */
+static void test_wrong_tag_magic_version_rejected(void **state)
+{
+	struct proto_buf b;
+
+	(void)state;
+	proto_buf_init(&b);
+	build(PROTO_TAG_STOP, &b);
+	assert_int_equal(decode_full(PROTO_TAG_STATS, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	b.data[0] ^= 1; /* magic */
+	assert_int_equal(decode_full(PROTO_TAG_STOP, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	b.data[0] ^= 1;
+	b.data[4] = 2; /* version */
+	assert_int_equal(decode_full(PROTO_TAG_STOP, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	b.data[4] = PROTO_VERSION;
+	assert_int_equal(decode_full(PROTO_TAG_STOP, b.data, b.len), STATUS_OK);
+	assert_int_equal(decode_full(PROTO_TAG_STOP, NULL, 0),
+			 STATUS_ERR_PROTO);
+	proto_buf_clear(&b);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Counts above the caps in proto.h are refused on both sides. */
+static void test_oversized_counts_rejected(void **state)
+{
+	struct proto_buf b;
+	struct proto_work_header wh = { 1, 0, PROTO_MAX_CHUNK + 1u,
+					PROTO_FORM_RANGE };
+	struct proto_result_header rh = { 1, PROTO_MAX_CHUNK + 1u, 0 };
+	struct proto_config c = { 1, 0, PROTO_MAX_CREDIT, 0, 0 };
+	mpz_t big;
+
+	(void)state;
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_work_begin(&b, &wh), STATUS_ERR_PROTO);
+	wh.count = 0;
+	assert_int_equal(proto_pack_work_begin(&b, &wh), STATUS_ERR_PROTO);
+	assert_int_equal(proto_pack_result_begin(&b, &rh), STATUS_ERR_PROTO);
+	assert_int_equal(proto_pack_request(&b, 0), STATUS_ERR_PROTO);
+	assert_int_equal(proto_pack_request(&b, PROTO_MAX_CREDIT + 1u),
+			 STATUS_ERR_PROTO);
+	assert_int_equal(proto_pack_config(&b, &c), STATUS_ERR_PROTO);
+	assert_int_equal(proto_pack_stop(&b, 0), STATUS_ERR_PROTO);
+
+	/* a number above PROTO_MAX_NUMBER_BYTES cannot be packed */
+	mpz_init(big);
+	mpz_setbit(big, 8u * PROTO_MAX_NUMBER_BYTES);
+	wh.count = 1;
+	wh.form = PROTO_FORM_LIST;
+	assert_int_equal(proto_pack_work_begin(&b, &wh), STATUS_OK);
+	assert_int_equal(proto_pack_work_number(&b, big), STATUS_ERR_PROTO);
+	assert_int_equal(b.len, PROTO_HEADER_BYTES + 24);
+	mpz_clear(big);
+
+	/* unpack: WORK with count patched above the cap */
+	build(PROTO_TAG_WORK, &b);
+	put32(b.data + PROTO_HEADER_BYTES + 16, PROTO_MAX_CHUNK + 1u);
+	assert_int_equal(decode_full(PROTO_TAG_WORK, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	/* WORK with a count larger than the numbers present */
+	build(PROTO_TAG_WORK, &b);
+	put32(b.data + PROTO_HEADER_BYTES + 16, 4);
+	assert_int_equal(decode_full(PROTO_TAG_WORK, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	/* a number whose byte count claims more than the cap */
+	build(PROTO_TAG_WORK, &b);
+	put32(b.data + PROTO_HEADER_BYTES + 24, PROTO_MAX_NUMBER_BYTES + 1u);
+	assert_int_equal(decode_full(PROTO_TAG_WORK, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	/* RESULT whose count is above the cap, then above the items present */
+	build(PROTO_TAG_RESULT, &b);
+	put32(b.data + PROTO_HEADER_BYTES + 8, PROTO_MAX_CHUNK + 1u);
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_RESULT, &b);
+	put32(b.data + PROTO_HEADER_BYTES + 8, 4);
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	/* first item: nfactors above the cap */
+	build(PROTO_TAG_RESULT, &b);
+	b.data[PROTO_HEADER_BYTES + 24 + 2] = 0xff;
+	b.data[PROTO_HEADER_BYTES + 24 + 3] = 0xff;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	/* ERROR text length above the cap */
+	build(PROTO_TAG_ERROR, &b);
+	put32(b.data + PROTO_HEADER_BYTES + 4, PROTO_MAX_TEXT + 1u);
+	assert_int_equal(decode_full(PROTO_TAG_ERROR, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	/* CONFIG prefetch at the credit cap */
+	build(PROTO_TAG_CONFIG, &b);
+	put32(b.data + PROTO_HEADER_BYTES + 16, PROTO_MAX_CREDIT);
+	assert_int_equal(decode_full(PROTO_TAG_CONFIG, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	/* a message longer than PROTO_MAX_MSG is refused before parsing */
+	build(PROTO_TAG_STOP, &b);
+	{
+		struct proto_reader r;
+		assert_int_equal(proto_reader_init(&r, b.data,
+						   (size_t)PROTO_MAX_MSG + 1,
+						   PROTO_TAG_STOP),
+				 STATUS_ERR_PROTO);
+	}
+	proto_buf_clear(&b);
+}
+
+/* Offsets inside the RESULT built by build_result (see its comments). */
+enum {
+	RES_ITEM1 = PROTO_HEADER_BYTES + 24 + 8,       /* item 0 has no factors */
+	RES_F0 = RES_ITEM1 + 8,                        /* 2^2: e, kind, number */
+	RES_F1 = RES_F0 + 4 + 1 + 4 + 1                /* 3^1 */
+};
+
+static void test_corrupted_results_rejected(void **state)
+{
+	struct proto_buf b;
+
+	(void)state;
+	proto_buf_init(&b);
+	build(PROTO_TAG_RESULT, &b);
+	assert_int_equal(b.data[RES_F0 + 9], 2);   /* sanity: factor 2 */
+	assert_int_equal(b.data[RES_F1 + 9], 3);   /* sanity: factor 3 */
+
+	/* exponent 0 */
+	b.data[RES_F0] = 0;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_RESULT, &b);
+	/* kind out of range */
+	b.data[RES_F0 + 4] = 3;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_RESULT, &b);
+	/* kind composite in a COMPLETE item */
+	b.data[RES_F0 + 4] = ENGINE_COMPOSITE;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_RESULT, &b);
+	/* descending factors: 2 then 2 */
+	b.data[RES_F1 + 9] = 2;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_RESULT, &b);
+	/* factor 1 */
+	b.data[RES_F0 + 9] = 1;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_RESULT, &b);
+	/* non-canonical number: leading zero byte */
+	b.data[RES_F0 + 9] = 0;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_RESULT, &b);
+	/* item status out of range; then PARTIAL with no composite factor */
+	b.data[RES_ITEM1] = 9;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	b.data[RES_ITEM1] = PROTO_ITEM_PARTIAL;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_RESULT, &b);
+	/* reserved word not zero */
+	b.data[PROTO_HEADER_BYTES + 12] = 1;
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	/* WORK padding not zero, form unknown */
+	build(PROTO_TAG_WORK, &b);
+	b.data[PROTO_HEADER_BYTES + 21] = 1;
+	assert_int_equal(decode_full(PROTO_TAG_WORK, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	build(PROTO_TAG_WORK, &b);
+	b.data[PROTO_HEADER_BYTES + 20] = 3;
+	assert_int_equal(decode_full(PROTO_TAG_WORK, b.data, b.len),
+			 STATUS_ERR_PROTO);
+	proto_buf_clear(&b);
+}
+
+/* Packing refuses results the codec could not read back. */
+static void test_pack_refuses_bad_results(void **state)
+{
+	struct proto_buf b;
+	struct proto_result_header h = { 1, 1, 0 };
+	struct engine_result r;
+	mpz_t p;
+
+	(void)state;
+	proto_buf_init(&b);
+	engine_result_init(&r);
+	mpz_init_set_ui(p, 5);
+	assert_int_equal(engine_result_add(&r, p, 1, ENGINE_COMPOSITE),
+			 STATUS_OK);
+	r.status = STATUS_OK; /* composite factor but status complete */
+	assert_int_equal(proto_pack_result_begin(&b, &h), STATUS_OK);
+	assert_int_equal(proto_pack_result_item(&b, &r, 0), STATUS_ERR_PROTO);
+	assert_int_equal(b.len, PROTO_HEADER_BYTES + 24);
+	mpz_clear(p);
+	engine_result_clear(&r);
+	proto_buf_clear(&b);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+/*
+ * Garbage: random buffers (with a valid header half of the time) and valid
+ * messages with random bytes flipped.  Must never crash; the decoder may
+ * accept a mutation only when it is still a well-formed message.
+ */
+static void test_garbage_never_crashes(void **state)
+{
+	struct proto_buf b;
+	unsigned char buf[512];
+	size_t accepted = 0;
+
+	(void)state;
+	proto_buf_init(&b);
+	for (int iter = 0; iter < 200000; iter++) {
+		int tag = all_tags[rng() % N_TAGS];
+		size_t len = rng() % sizeof buf;
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (unsigned char)rng();
+		if ((iter & 1) && len >= PROTO_HEADER_BYTES) {
+			put32(buf, PROTO_MAGIC);
+			buf[4] = PROTO_VERSION;
+			buf[5] = 0;
+			buf[6] = (unsigned char)(tag & 0xff);
+			buf[7] = (unsigned char)(tag >> 8);
+		}
+		if (decode_full(tag, buf, len) == STATUS_OK)
+			accepted++;
+
+		build(tag, &b);
+		for (int k = 1 + (int)(rng() % 3); k > 0; k--)
+			b.data[rng() % b.len] ^= (unsigned char)(1u << (rng() % 8));
+		(void)decode_full(tag, b.data, b.len);
+	}
+	/* random bytes are almost never a well-formed message */
+	assert_true(accepted < 2000);
+	proto_buf_clear(&b);
+}
+
+static void test_tag_names(void **state)
+{
+	(void)state;
+	assert_string_equal(proto_tag_name(PROTO_TAG_WORK), "WORK");
+	assert_string_equal(proto_tag_name(PROTO_TAG_ERROR), "ERROR");
+	assert_string_equal(proto_tag_name(PROTO_TAG_BASE), "unknown");
+	assert_string_equal(proto_tag_name(-1), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_config),
+		cmocka_unit_test(test_round_trip_small_messages),
+		cmocka_unit_test(test_round_trip_work_list_and_range),
+		cmocka_unit_test(test_round_trip_result),
+		cmocka_unit_test(test_every_truncation_rejected),
+		cmocka_unit_test(test_trailing_bytes_rejected),
+		cmocka_unit_test(test_wrong_tag_magic_version_rejected),
+		cmocka_unit_test(test_oversized_counts_rejected),
+		cmocka_unit_test(test_corrupted_results_rejected),
+		cmocka_unit_test(test_pack_refuses_bad_results),
+		cmocka_unit_test(test_garbage_never_crashes),
+		cmocka_unit_test(test_tag_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
