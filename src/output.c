@@ -1,0 +1,523 @@
+/*
+ * output.c - write factorizations as text (GNU factor's format), JSON
+ * lines or CSV, to stdout or atomically to a file (include/output.h).
+ *
+ * Formats (documented in src/factorize.1, section OUTPUT FORMATS):
+ *   text  "12: 2 2 3"; with -h "3000: 2^3 3 5^3"; "0:" and "1:" alone.
+ *         A composite cofactor left by --time-limit-per-number is written
+ *         in brackets so no script mistakes it for a prime:
+ *         "n: 2 3 [composite 1234567]" (-h: "[composite 1234567]^2").
+ *   json  one object per line, every number a string so any size is exact:
+ *         {"n":"12","factors":[{"p":"2","e":2},{"p":"3","e":1}],
+ *          "status":"complete"}; a partial result has "status":"partial"
+ *         and "cofactor":"<product of the composite parts>", its factors
+ *         list holding only the primes; --verbose adds "rank" and
+ *         "seconds" when known.
+ *   csv   header "n,factors,status,cofactor" (+ ",rank,seconds" with
+ *         --verbose), then e.g. 12,"2^2 3",complete, -- factors always in
+ *         p^e form, quoted, space-separated; cofactor empty unless partial.
+ *
+ * Invariants:
+ *   - output_format is pure: the same result always gives the same bytes.
+ *   - Once a write fails the output is poisoned: every later call returns
+ *     STATUS_ERR_IO and output_close reports the first errno.
+ *   - A regular file is written as "<dir>/.<name>.XXXXXX" (mkstemp in the
+ *     target's directory, so rename is atomic) and renamed to its name only
+ *     by output_close(o, 1) after fflush + fsync succeeded; otherwise it is
+ *     unlinked.  A path that exists and is not a regular file (/dev/full,
+ *     /dev/stdout, a FIFO) is opened and written directly: renaming over a
+ *     device node would replace it.
+ *   - stdout gets a big buffer (OUTPUT_IOBUF bytes) unless it is a
+ *     terminal, where lines appear as they are written.
+ *
+ * Steps of output_open for a file: reject an existing directory; stat the
+ * path; regular or missing -> mkstemp in the same directory (a missing
+ * directory fails here, with its name, before any work is done), fchmod to
+ * 0666 & ~umask; otherwise fopen directly.  Then setvbuf and, for CSV,
+ * the header line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "output.h"
+#include "status.h"
+
+enum { OUTPUT_IOBUF = 1 << 20 };
+
+static char output_stdout_buf[OUTPUT_IOBUF]; /* stdout's buffer: static so
+						it outlives any output */
+
+struct output {
+	FILE *f;
+	int is_stdout;
+	char *path;      /* final name (files only) */
+	char *tmp;       /* temporary name; NULL when written directly */
+	char *iobuf;     /* setvbuf buffer of a file */
+	int format, exponents, verbose;
+	int error;       /* errno of the first failed write; 0 = none */
+	char *line;      /* output_format's buffer, reused */
+	size_t line_cap;
+};
+
+static const char output_csv_header[] = "n,factors,status,cofactor";
+
+/* ---- formatting (pure) ---- */
+
+struct output_sb {
+	char **buf;
+	size_t *cap;
+	size_t len;
+	int nomem;
+};
+
+static int output_reserve(struct output_sb *b, size_t more)
+{
+	size_t need = b->len + more + 1, cap = *b->cap;
+	char *p;
+
+	if (b->nomem)
+		return -1;
+	if (need <= cap && *b->buf)
+		return 0;
+	if (cap < 256)
+		cap = 256;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(*b->buf, cap);
+	if (!p) {
+		b->nomem = 1;
+		return -1;
+	}
+	*b->buf = p;
+	*b->cap = cap;
+	return 0;
+}
+
+static void output_puts(struct output_sb *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (output_reserve(b, n) == 0) {
+		memcpy(*b->buf + b->len, s, n + 1);
+		b->len += n;
+	}
+}
+
+static void output_putc(struct output_sb *b, char c)
+{
+	if (output_reserve(b, 1) == 0) {
+		(*b->buf)[b->len++] = c;
+		(*b->buf)[b->len] = '\0';
+	}
+}
+
+static void output_put_ulong(struct output_sb *b, unsigned long x)
+{
+	char tmp[24];
+	int i = (int)sizeof tmp;
+
+	tmp[--i] = '\0';
+	do {
+		tmp[--i] = (char)('0' + x % 10);
+		x /= 10;
+	} while (x);
+	output_puts(b, tmp + i);
+}
+
+static void output_put_mpz(struct output_sb *b, const mpz_t x)
+{
+	size_t n;
+
+	if (mpz_fits_ulong_p(x)) {
+		output_put_ulong(b, mpz_get_ui(x));
+		return;
+	}
+	n = mpz_sizeinbase(x, 10) + 2;
+	if (output_reserve(b, n) != 0)
+		return;
+	mpz_get_str(*b->buf + b->len, 10, x);
+	b->len += strlen(*b->buf + b->len);
+}
+
+static void output_put_seconds(struct output_sb *b, double s)
+{
+	char tmp[48];
+
+	snprintf(tmp, sizeof tmp, "%.6f", s);
+	output_puts(b, tmp);
+}
+
+/* Product of the composite parts of r (1 when there are none). */
+static int output_cofactor(const struct engine_result *r, mpz_t c)
+{
+	mpz_t t;
+	size_t i;
+	int any = 0;
+
+	mpz_set_ui(c, 1);
+	mpz_init(t);
+	for (i = 0; i < r->count; i++) {
+		if (r->f[i].kind != ENGINE_COMPOSITE)
+			continue;
+		mpz_pow_ui(t, r->f[i].p, r->f[i].e);
+		mpz_mul(c, c, t);
+		any = 1;
+	}
+	mpz_clear(t);
+	return any;
+}
+
+static void output_text(struct output_sb *b, int exponents, const mpz_t n,
+			const struct engine_result *r)
+{
+	size_t i;
+	unsigned long k;
+
+	output_put_mpz(b, n);
+	output_putc(b, ':');
+	for (i = 0; i < r->count; i++) {
+		const struct engine_factor *f = &r->f[i];
+		int comp = f->kind == ENGINE_COMPOSITE;
+		unsigned long reps = exponents ? 1 : f->e;
+		for (k = 0; k < reps; k++) {
+			output_puts(b, comp ? " [composite " : " ");
+			output_put_mpz(b, f->p);
+			if (comp)
+				output_putc(b, ']');
+			if (exponents && f->e > 1) {
+				output_putc(b, '^');
+				output_put_ulong(b, f->e);
+			}
+		}
+	}
+	output_putc(b, '\n');
+}
+
+static void output_json(struct output_sb *b, int verbose, const mpz_t n,
+			const struct engine_result *r,
+			const struct output_meta *meta)
+{
+	size_t i;
+	int first = 1, partial;
+	mpz_t c;
+
+	output_puts(b, "{\"n\":\"");
+	output_put_mpz(b, n);
+	output_puts(b, "\",\"factors\":[");
+	for (i = 0; i < r->count; i++) {
+		if (r->f[i].kind == ENGINE_COMPOSITE)
+			continue;
+		output_puts(b, first ? "{\"p\":\"" : ",{\"p\":\"");
+		first = 0;
+		output_put_mpz(b, r->f[i].p);
+		output_puts(b, "\",\"e\":");
+		output_put_ulong(b, r->f[i].e);
+		output_putc(b, '}');
+	}
+	output_putc(b, ']');
+	mpz_init(c);
+	partial = output_cofactor(r, c);
+	if (partial) {
+		output_puts(b, ",\"status\":\"partial\",\"cofactor\":\"");
+		output_put_mpz(b, c);
+		output_putc(b, '"');
+	} else {
+		output_puts(b, ",\"status\":\"complete\"");
+	}
+	mpz_clear(c);
+	if (verbose && meta) {
+		if (meta->rank >= 0) {
+			output_puts(b, ",\"rank\":");
+			output_put_ulong(b, (unsigned long)meta->rank);
+		}
+		if (meta->seconds >= 0) {
+			output_puts(b, ",\"seconds\":");
+			output_put_seconds(b, meta->seconds);
+		}
+	}
+	output_puts(b, "}\n");
+}
+
+static void output_csv(struct output_sb *b, int verbose, const mpz_t n,
+		       const struct engine_result *r,
+		       const struct output_meta *meta)
+{
+	size_t i;
+	int first = 1, partial;
+	mpz_t c;
+
+	output_put_mpz(b, n);
+	output_puts(b, ",\"");
+	for (i = 0; i < r->count; i++) {
+		if (r->f[i].kind == ENGINE_COMPOSITE)
+			continue;
+		if (!first)
+			output_putc(b, ' ');
+		first = 0;
+		output_put_mpz(b, r->f[i].p);
+		if (r->f[i].e > 1) {
+			output_putc(b, '^');
+			output_put_ulong(b, r->f[i].e);
+		}
+	}
+	mpz_init(c);
+	partial = output_cofactor(r, c);
+	output_puts(b, partial ? "\",partial," : "\",complete,");
+	if (partial)
+		output_put_mpz(b, c);
+	mpz_clear(c);
+	if (verbose) {
+		output_putc(b, ',');
+		if (meta && meta->rank >= 0)
+			output_put_ulong(b, (unsigned long)meta->rank);
+		output_putc(b, ',');
+		if (meta && meta->seconds >= 0)
+			output_put_seconds(b, meta->seconds);
+	}
+	output_putc(b, '\n');
+}
+
+long output_format(char **buf, size_t *cap, int format, int exponents,
+		   int verbose, const mpz_t n, const struct engine_result *r,
+		   const struct output_meta *meta)
+{
+	struct output_sb b = { buf, cap, 0, 0 };
+
+	if (!buf || !cap || !r || mpz_sgn(n) < 0)
+		return STATUS_ERR_INVAL;
+	if (output_reserve(&b, 0) != 0)
+		return STATUS_ERR_NOMEM;
+	switch (format) {
+	case CLI_FORMAT_TEXT:
+		output_text(&b, exponents, n, r);
+		break;
+	case CLI_FORMAT_JSON:
+		output_json(&b, verbose, n, r, meta);
+		break;
+	case CLI_FORMAT_CSV:
+		output_csv(&b, verbose, n, r, meta);
+		break;
+	default:
+		return STATUS_ERR_INVAL;
+	}
+	if (b.nomem)
+		return STATUS_ERR_NOMEM;
+	return (long)b.len;
+}
+
+/* ---- the stream ---- */
+
+static int output_fail(char *err, size_t err_size, int code, int e,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	size_t l;
+
+	if (err && err_size > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, err_size, fmt, ap);
+		va_end(ap);
+		l = strlen(err);
+		snprintf(err + l, err_size - l, ": %s", strerror(e));
+	}
+	errno = e;
+	return code;
+}
+
+static void output_free(struct output *o)
+{
+	if (!o)
+		return;
+	free(o->path);
+	free(o->tmp);
+	free(o->iobuf);
+	free(o->line);
+	free(o);
+}
+
+/* mkstemp "<dir>/.<base>.XXXXXX" next to path; fd or -1 (errno set). */
+static int output_mktemp(struct output *o)
+{
+	const char *slash = strrchr(o->path, '/');
+	size_t dirlen = slash ? (size_t)(slash - o->path) + 1 : 0;
+	const char *base = o->path + dirlen;
+	size_t size = strlen(o->path) + 16;
+	mode_t mask;
+	int fd;
+
+	o->tmp = malloc(size);
+	if (!o->tmp) {
+		errno = ENOMEM;
+		return -1;
+	}
+	snprintf(o->tmp, size, "%.*s.%s.XXXXXX", (int)dirlen, o->path, base);
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, (mode_t)(0666 & ~mask)) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(o->tmp);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int output_open(struct output **op, const char *path, int format,
+		int exponents, int verbose, char *err, size_t err_size)
+{
+	struct output *o;
+	struct stat st;
+	int fd, e;
+
+	*op = NULL;
+	if (err && err_size > 0)
+		err[0] = '\0';
+	if (format != CLI_FORMAT_TEXT && format != CLI_FORMAT_JSON &&
+	    format != CLI_FORMAT_CSV)
+		return output_fail(err, err_size, STATUS_ERR_INVAL, EINVAL,
+				   "invalid output format %d", format);
+	o = calloc(1, sizeof *o);
+	if (!o)
+		return output_fail(err, err_size, STATUS_ERR_NOMEM, ENOMEM,
+				   "output");
+	o->format = format;
+	o->exponents = exponents;
+	o->verbose = verbose;
+
+	if (!path || strcmp(path, "-") == 0) {
+		if (fcntl(STDOUT_FILENO, F_GETFD) == -1) {
+			e = errno;
+			output_free(o);
+			return output_fail(err, err_size, STATUS_ERR_IO, e,
+					   "standard output is not open");
+		}
+		o->f = stdout;
+		o->is_stdout = 1;
+		if (!isatty(STDOUT_FILENO))
+			setvbuf(stdout, output_stdout_buf, _IOFBF,
+				sizeof output_stdout_buf);
+	} else {
+		o->path = strdup(path);
+		o->iobuf = malloc(OUTPUT_IOBUF);
+		if (!o->path || !o->iobuf) {
+			output_free(o);
+			return output_fail(err, err_size, STATUS_ERR_NOMEM,
+					   ENOMEM, "output file '%s'", path);
+		}
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			output_free(o);
+			return output_fail(err, err_size, STATUS_ERR_IO,
+					   EISDIR, "cannot write output file '%s'",
+					   path);
+		}
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			o->f = fopen(path, "w"); /* a device or FIFO */
+		} else {
+			fd = output_mktemp(o);
+			o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+			if (fd >= 0 && !o->f) {
+				e = errno;
+				close(fd);
+				unlink(o->tmp);
+				errno = e;
+			}
+		}
+		if (!o->f) {
+			e = errno;
+			output_free(o);
+			return output_fail(err, err_size, STATUS_ERR_IO, e,
+					   "cannot create output file '%s'",
+					   path);
+		}
+		setvbuf(o->f, o->iobuf, _IOFBF, OUTPUT_IOBUF);
+	}
+	if (format == CLI_FORMAT_CSV) {
+		if (fputs(output_csv_header, o->f) == EOF ||
+		    fputs(verbose ? ",rank,seconds\n" : "\n", o->f) == EOF)
+			o->error = errno ? errno : EIO;
+	}
+	*op = o;
+	return STATUS_OK;
+}
+
+int output_write(struct output *o, const mpz_t n,
+		 const struct engine_result *r, const struct output_meta *meta)
+{
+	long len;
+
+	if (!o)
+		return STATUS_ERR_INVAL;
+	if (o->error) {
+		errno = o->error;
+		return STATUS_ERR_IO;
+	}
+	len = output_format(&o->line, &o->line_cap, o->format, o->exponents,
+			    o->verbose, n, r, meta);
+	if (len < 0)
+		return (int)len;
+	errno = 0;
+	if (fwrite(o->line, 1, (size_t)len, o->f) != (size_t)len) {
+		o->error = errno ? errno : EIO;
+		return STATUS_ERR_IO;
+	}
+	return STATUS_OK;
+}
+
+int output_close(struct output *o, int commit, char *err, size_t err_size)
+{
+	const char *what;
+	int e = 0, rc = STATUS_OK;
+
+	if (err && err_size > 0)
+		err[0] = '\0';
+	if (!o)
+		return STATUS_OK;
+	what = o->is_stdout ? "standard output" : o->path;
+	e = o->error;
+	errno = 0;
+	if (fflush(o->f) != 0 && !e)
+		e = errno ? errno : EIO;
+	if (ferror(o->f) && !e)
+		e = EIO;
+	if (!o->is_stdout) {
+		if (commit && o->tmp && !e && fsync(fileno(o->f)) != 0)
+			e = errno;
+		if (fclose(o->f) != 0 && !e)
+			e = errno ? errno : EIO;
+		if (o->tmp) {
+			if (commit && !e) {
+				if (rename(o->tmp, o->path) != 0)
+					e = errno;
+			}
+			if (!commit || e)
+				unlink(o->tmp);
+		}
+	}
+	if (e) {
+		rc = output_fail(err, err_size, STATUS_ERR_IO, e,
+				 "write error on %s", what);
+		if (o->tmp && commit && err && err_size > 0) {
+			size_t l = strlen(err);
+			snprintf(err + l, err_size - l, " (%s not written)",
+				 o->path);
+		}
+	}
+	output_free(o);
+	if (e)
+		errno = e;
+	return rc;
+}
