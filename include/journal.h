@@ -1,0 +1,201 @@
+/*
+ * journal.h - the checkpoint journal: an append-only file in which rank 0
+ * records every completed chunk, so that a job killed at any moment can be
+ * resumed without losing or repeating a result.
+ *
+ * FILE LAYOUT (integers little-endian, unaligned; CRC-32C Castagnoli)
+ *
+ * Header record, once at offset 0:
+ *   0      4        8        12       16        24
+ *   +------+--------+--------+--------+---------+------------+-------+
+ *   |magic |version | proto  |desc_len| id_hash | desc bytes | crc32c|
+ *   +------+--------+--------+--------+---------+------------+-------+
+ *   magic = JOURNAL_MAGIC_HEADER ("FZJH"), version = JOURNAL_VERSION,
+ *   proto = PROTO_VERSION (the item encoding), id_hash = FNV-1a 64 of the
+ *   identity description desc (text, see struct journal_id), crc over all
+ *   bytes before it.
+ *
+ * Chunk record, one per completed chunk, appended in completion order:
+ *   0      4       8          16            24      28     32
+ *   +------+-------+----------+-------------+-------+------+---------+-----+
+ *   |magic |plen   | chunk_id | first_index | count | rank | payload |crc32|
+ *   +------+-------+----------+-------------+-------+------+---------+-----+
+ *   magic = JOURNAL_MAGIC_RECORD ("FZJR"), plen = payload bytes
+ *   (<= PROTO_MAX_MSG), count >= 1, rank = the rank that factored it (i32),
+ *   payload = count RESULT items exactly as in proto.h (the body of a
+ *   RESULT message after its header), crc over magic..payload.
+ *
+ * THE JOB'S IDENTITY
+ *
+ * A journal belongs to one job: the numbers and every option that changes
+ * the bytes of the output or which numbers are valid.  journal_id_from_options
+ * builds a canonical text from struct options:
+ *   the numbers: "range start=S step=K count=N", or "file bytes=B
+ *     fnv64=H" over the input file's bytes (stdin cannot be checkpointed),
+ *     or "args n=N fnv64=H" over the positional arguments;
+ *   the options: format, exponents, verbose, unordered, time_limit,
+ *     max_digits, seed (the last two matter only with a time limit or for
+ *     validity, but are cheap to pin).
+ * Not part of the identity (may change between runs of one job): rank
+ * count, --chunk, --prefetch, --output, --stats, --progress, --quiet,
+ * --verify.  A journal whose version, item encoding or identity hash
+ * differs is refused with STATUS_ERR_MISMATCH; err then quotes both
+ * descriptions.
+ *
+ * DURABILITY (the loss window)
+ *
+ * Each record is written with one write(2) of the whole record, so after
+ * journal_append returns, a SIGKILL of the process loses nothing: the
+ * bytes are in the kernel.  fdatasync(2) runs when JOURNAL_SYNC_MS have
+ * passed or JOURNAL_SYNC_RECORDS records were appended since the last one
+ * (checked at each append), and on journal_sync / journal_close.  So:
+ *   process killed (SIGKILL, OOM, srun teardown): lost = chunks in flight;
+ *   node crash / power loss: lost = chunks in flight + records appended in
+ *   the last unsynced interval (<= JOURNAL_SYNC_MS or JOURNAL_SYNC_RECORDS).
+ *
+ * READING
+ *
+ * journal_open validates every record.  A bad last record (torn: shorter
+ * than its length says; or its CRC fails and no valid record follows it)
+ * is what a kill during a write leaves: it is ignored and truncated away
+ * before anything is appended (info->tail_dropped says how many bytes).
+ * A bad record followed by a valid one is corruption in the middle:
+ * STATUS_ERR_CORRUPT with the offset in err.  Two records covering
+ * overlapping positions are corrupt too, except an exact duplicate, which
+ * is ignored.  The records are indexed by first_index (about 40 bytes per
+ * chunk in memory); journal_find answers "is position i done" and
+ * journal_load reads one record's payload back (its CRC checked again).
+ *
+ * Ownership: journal_open allocates a journal that journal_close frees
+ * (NULL allowed).  A struct journal_id is init/clear.  Pure module: no
+ * MPI, never prints, never exits.  The file is locked (fcntl F_SETLK) so a
+ * second job cannot append to it at the same time.
+ */
+#ifndef FACTORIZE_JOURNAL_H
+#define FACTORIZE_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+enum {
+	JOURNAL_MAGIC_HEADER = 0x484a5a46u, /* "FZJH" as little-endian bytes */
+	JOURNAL_MAGIC_RECORD = 0x524a5a46u, /* "FZJR" */
+	JOURNAL_VERSION = 1,
+	JOURNAL_HEADER_FIXED = 24,  /* header bytes before desc */
+	JOURNAL_RECORD_FIXED = 32,  /* record bytes before the payload */
+	JOURNAL_CRC_BYTES = 4,
+	JOURNAL_MAX_DESC = 1024,    /* identity description, bytes */
+	JOURNAL_SYNC_MS = 200,      /* fdatasync at most this long apart */
+	JOURNAL_SYNC_RECORDS = 64   /* ... or after this many records */
+};
+
+/* journal_open flags. */
+enum journal_flag {
+	JOURNAL_MUST_EXIST = 1 << 0 /* --resume: no journal is an error */
+};
+
+/* The identity of a job: a canonical description and its hash. */
+struct journal_id {
+	char desc[JOURNAL_MAX_DESC]; /* NUL-terminated */
+	uint64_t hash;               /* FNV-1a 64 of desc */
+};
+
+void journal_id_init(struct journal_id *id); /* empty description */
+void journal_id_clear(struct journal_id *id); /* NULL allowed */
+
+/*
+ * Append "key=value" (space-separated) to the description and rehash.
+ * STATUS_OK or STATUS_ERR_RANGE when the description would overflow.
+ */
+int journal_id_add(struct journal_id *id, const char *key, const char *value);
+
+/*
+ * The identity of the job o describes (see THE JOB'S IDENTITY): reads the
+ * whole --input file to hash it.  STATUS_OK; STATUS_ERR_INVAL for stdin
+ * input (err says so); STATUS_ERR_IO when the file cannot be read.
+ */
+int journal_id_from_options(struct journal_id *id, const struct options *o,
+			    char *err, size_t err_size);
+
+/* One completed chunk as the index knows it. */
+struct journal_entry {
+	uint64_t chunk_id;
+	uint64_t first_index;
+	uint32_t count;
+	int32_t rank;
+	uint64_t offset;       /* of the record in the file */
+	uint32_t payload_len;
+};
+
+/* What journal_open found. */
+struct journal_info {
+	int created;           /* 1: new (or empty) file, header written */
+	size_t records;        /* valid chunk records */
+	uint64_t numbers;      /* positions they cover */
+	uint64_t tail_dropped; /* bytes of a torn last record truncated away */
+	size_t duplicates;     /* exact duplicate records ignored */
+};
+
+struct journal;
+
+/*
+ * Open or create the journal at path for the job id.  A missing or empty
+ * file (or one holding only a torn prefix of the header) is created with a
+ * header, unless flags has JOURNAL_MUST_EXIST (then STATUS_ERR_IO, errno
+ * ENOENT).  Otherwise every record is validated and indexed, a torn tail
+ * is truncated, and the file is positioned for appending.  info may be
+ * NULL.  Returns STATUS_OK, STATUS_ERR_MISMATCH (other job or version),
+ * STATUS_ERR_CORRUPT (bad header, corruption in the middle), STATUS_ERR_IO
+ * (open/read/lock failure; "in use" when another process holds it),
+ * STATUS_ERR_NOMEM; err holds a one-line message naming path.
+ */
+int journal_open(struct journal **j, const char *path,
+		 const struct journal_id *id, unsigned flags,
+		 struct journal_info *info, char *err, size_t err_size);
+
+/*
+ * Append one completed chunk: items is count RESULT items (proto.h), len
+ * bytes.  One write(2); fdatasync when the sync interval has passed.
+ * STATUS_OK, STATUS_ERR_INVAL (count 0, len too large, positions overlap
+ * a recorded chunk), STATUS_ERR_IO (errno kept), STATUS_ERR_NOMEM.
+ */
+int journal_append(struct journal *j, uint64_t chunk_id,
+		   uint64_t first_index, uint32_t count, int32_t rank,
+		   const void *items, size_t len);
+
+/* fdatasync now.  STATUS_OK or STATUS_ERR_IO. */
+int journal_sync(struct journal *j);
+
+/*
+ * The index: *n entries sorted by first_index, non-overlapping.  Valid
+ * until the next journal_append or journal_close.
+ */
+const struct journal_entry *journal_entries(const struct journal *j,
+					    size_t *n);
+
+/* The entry whose positions include index, or NULL (binary search). */
+const struct journal_entry *journal_find(const struct journal *j,
+					 uint64_t index);
+
+/*
+ * Read e's payload back (CRC checked again): *items points into a buffer
+ * owned by j, valid until the next journal_load / journal_close.
+ * Unpack it with a struct proto_reader {items, len, 0} and count calls
+ * of proto_unpack_result_item, then proto_reader_end.
+ * STATUS_OK, STATUS_ERR_IO, STATUS_ERR_CORRUPT, STATUS_ERR_NOMEM.
+ */
+int journal_load(struct journal *j, const struct journal_entry *e,
+		 const unsigned char **items, size_t *len);
+
+/*
+ * Sync, unlock, close and free (NULL allowed).  STATUS_OK or STATUS_ERR_IO
+ * when the final sync or close failed.
+ */
+int journal_close(struct journal *j);
+
+/* CRC-32C (Castagnoli) of len bytes, continuing from crc (start with 0). */
+uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,903 @@
+/*
+ * journal.c - the checkpoint journal (format and guarantees in journal.h).
+ *
+ * Invariants:
+ *   - j->end is the offset just past the last valid record; the file is
+ *     never longer than j->end once journal_open returns (a torn tail is
+ *     truncated first), and every append writes at j->end.
+ *   - j->ent[0..n) is sorted by first_index and no two entries share a
+ *     position.
+ *   - A failed append truncates the file back to j->end, so a later
+ *     append never follows half a record.
+ *
+ * Opening, in order:
+ *   1. open (create unless JOURNAL_MUST_EXIST), take an fcntl write lock;
+ *   2. an empty file, or a file that is a strict prefix of the header this
+ *      job would write (killed during creation), gets a fresh header,
+ *      fdatasync'ed, and the directory is fsync'ed so the name survives;
+ *   3. otherwise check the header: magic (else CORRUPT), version and item
+ *      encoding (else MISMATCH), CRC (else CORRUPT), identity (else
+ *      MISMATCH, both descriptions quoted);
+ *   4. walk the records: fixed part, magic, length caps, CRC.  At the
+ *      first bad record, search the rest of the file for any valid record
+ *      (every offset where the magic occurs).  Found: corruption in the
+ *      middle, CORRUPT.  Not found: a torn tail, truncated away;
+ *   5. sort the index by first_index; an exact duplicate is dropped,
+ *      other overlaps are CORRUPT.
+ *
+ * CRC-32C: the Castagnoli polynomial (reflected 0x82F63B78), table driven,
+ * as in RFC 3720 appendix B.4; check value crc32c("123456789") =
+ * 0xE3069283.  Identity hash: FNV-1a 64 (Fowler, Noll, Vo; offset basis
+ * 0xcbf29ce484222325, prime 0x100000001b3): not cryptographic, it guards
+ * against mistakes, not against an adversary.
+ */
+#include "journal.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "status.h"
+
+static_assert(JOURNAL_HEADER_FIXED == 4 + 4 + 4 + 4 + 8, "header layout");
+static_assert(JOURNAL_RECORD_FIXED == 4 + 4 + 8 + 8 + 4 + 4, "record layout");
+static_assert(PROTO_MAX_MSG <= UINT32_MAX, "payload length fits a u32");
+
+struct journal {
+	int fd;
+	char *path;
+	uint64_t end;           /* offset past the last valid record */
+	struct journal_entry *ent;
+	size_t n, cap;
+	unsigned char *buf;     /* journal_load / append scratch */
+	size_t buf_cap;
+	size_t unsynced;        /* records appended since the last sync */
+	struct timespec last_sync;
+};
+
+/* ---- checksums and hashes ---- */
+
+static uint32_t crc_table[256];
+static int crc_ready;
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+		crc_table[i] = c;
+	}
+	crc_ready = 1;
+}
+
+uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	if (!crc_ready)
+		crc_init();
+	crc = ~crc;
+	while (len--)
+		crc = crc_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+	return ~crc;
+}
+
+static const uint64_t fnv_basis = 0xcbf29ce484222325u;
+static const uint64_t fnv_prime = 0x100000001b3u;
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--) {
+		h ^= *p++;
+		h *= fnv_prime;
+	}
+	return h;
+}
+
+/* ---- little-endian fields ---- */
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v = 0;
+	for (int i = 3; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* ---- identity ---- */
+
+void journal_id_init(struct journal_id *id)
+{
+	id->desc[0] = '\0';
+	id->hash = fnv_basis;
+}
+
+void journal_id_clear(struct journal_id *id)
+{
+	(void)id;
+}
+
+int journal_id_add(struct journal_id *id, const char *key, const char *value)
+{
+	size_t used = strlen(id->desc);
+	int w = snprintf(id->desc + used, sizeof id->desc - used, "%s%s=%s",
+			 used ? " " : "", key, value);
+
+	if (w < 0 || (size_t)w >= sizeof id->desc - used) {
+		id->desc[used] = '\0';
+		return STATUS_ERR_RANGE;
+	}
+	id->hash = fnv1a(fnv_basis, id->desc, strlen(id->desc));
+	return STATUS_OK;
+}
+
+/* A big number as text, or its hash when it is too long to quote. */
+static int id_add_mpz(struct journal_id *id, const char *key, const mpz_t v)
+{
+	char *s = mpz_get_str(NULL, 10, v);
+	char small[64];
+	int st;
+
+	if (!s)
+		return STATUS_ERR_NOMEM;
+	size_t len = strlen(s);
+	if (len > 100) {
+		snprintf(small, sizeof small, "digits:%zu:fnv64:%016" PRIx64,
+			 len, fnv1a(fnv_basis, s, len));
+		st = journal_id_add(id, key, small);
+	} else {
+		st = journal_id_add(id, key, s);
+	}
+	void (*freefunc)(void *, size_t);
+	mp_get_memory_functions(NULL, NULL, &freefunc);
+	freefunc(s, len + 1);
+	return st;
+}
+
+static int hash_file(const char *path, uint64_t *bytes, uint64_t *hash,
+		     char *err, size_t err_size)
+{
+	unsigned char block[1 << 16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t h = fnv_basis, total = 0;
+	ssize_t got;
+
+	if (fd < 0) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return STATUS_ERR_IO;
+	}
+	while ((got = read(fd, block, sizeof block)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, err_size, "%s: %s", path,
+				 strerror(errno));
+			close(fd);
+			return STATUS_ERR_IO;
+		}
+		h = fnv1a(h, block, (size_t)got);
+		total += (uint64_t)got;
+	}
+	close(fd);
+	*bytes = total;
+	*hash = h;
+	return STATUS_OK;
+}
+
+int journal_id_from_options(struct journal_id *id, const struct options *o,
+			    char *err, size_t err_size)
+{
+	char v[64];
+	int st = STATUS_OK;
+
+	journal_id_init(id);
+	if (o->generated) {
+		snprintf(v, sizeof v, "%" PRIu64, o->count);
+		st = journal_id_add(id, "numbers", "range");
+		if (st == STATUS_OK)
+			st = id_add_mpz(id, "start", o->start);
+		if (st == STATUS_OK)
+			st = id_add_mpz(id, "step", o->step);
+		if (st == STATUS_OK)
+			st = journal_id_add(id, "count", v);
+	} else if (o->input) {
+		uint64_t bytes, h;
+		if (strcmp(o->input, "-") == 0) {
+			snprintf(err, err_size, "standard input cannot be "
+				 "checkpointed: use --input FILE");
+			return STATUS_ERR_INVAL;
+		}
+		st = hash_file(o->input, &bytes, &h, err, err_size);
+		if (st != STATUS_OK)
+			return st;
+		snprintf(v, sizeof v, "bytes:%" PRIu64 ":fnv64:%016" PRIx64,
+			 bytes, h);
+		st = journal_id_add(id, "numbers", "file");
+		if (st == STATUS_OK)
+			st = journal_id_add(id, "input", v);
+	} else {
+		uint64_t h = fnv_basis;
+		for (int i = 0; i < o->n_numbers; i++)
+			h = fnv1a(h, o->numbers[i],
+				  strlen(o->numbers[i]) + 1); /* with NUL */
+		snprintf(v, sizeof v, "n:%d:fnv64:%016" PRIx64, o->n_numbers,
+			 h);
+		st = journal_id_add(id, "numbers", "args");
+		if (st == STATUS_OK)
+			st = journal_id_add(id, "args", v);
+	}
+
+	static const char *const fmt_names[] = {"text", "json", "csv"};
+	const char *fmt = o->format >= 0 && o->format < 3
+				  ? fmt_names[o->format]
+				  : "other";
+	if (st == STATUS_OK)
+		st = journal_id_add(id, "format", fmt);
+	if (st == STATUS_OK)
+		st = journal_id_add(id, "exponents", o->exponents ? "1" : "0");
+	if (st == STATUS_OK)
+		st = journal_id_add(id, "verbose", o->verbose ? "1" : "0");
+	if (st == STATUS_OK)
+		st = journal_id_add(id, "unordered", o->unordered ? "1" : "0");
+	snprintf(v, sizeof v, "%.17g", o->time_limit);
+	if (st == STATUS_OK)
+		st = journal_id_add(id, "time_limit", v);
+	snprintf(v, sizeof v, "%lu", o->max_digits);
+	if (st == STATUS_OK)
+		st = journal_id_add(id, "max_digits", v);
+	snprintf(v, sizeof v, "%" PRIu64, o->seed);
+	if (st == STATUS_OK)
+		st = journal_id_add(id, "seed", v);
+	if (st != STATUS_OK)
+		snprintf(err, err_size, "job identity: %s", status_str(st));
+	return st;
+}
+
+/* ---- low-level I/O ---- */
+
+static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t got = pread(fd, p, len, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got == 0)
+				errno = EIO; /* file shorter than checked */
+			return STATUS_ERR_IO;
+		}
+		p += got;
+		len -= (size_t)got;
+		off += (uint64_t)got;
+	}
+	return STATUS_OK;
+}
+
+static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const unsigned char *p = buf;
+
+	while (len) {
+		ssize_t put = pwrite(fd, p, len, (off_t)off);
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put <= 0)
+			return STATUS_ERR_IO;
+		p += put;
+		len -= (size_t)put;
+		off += (uint64_t)put;
+	}
+	return STATUS_OK;
+}
+
+static int buf_reserve(struct journal *j, size_t need)
+{
+	if (need <= j->buf_cap)
+		return STATUS_OK;
+	size_t cap = j->buf_cap ? j->buf_cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	unsigned char *p = realloc(j->buf, cap);
+	if (!p)
+		return STATUS_ERR_NOMEM;
+	j->buf = p;
+	j->buf_cap = cap;
+	return STATUS_OK;
+}
+
+static double ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+static int do_sync(struct journal *j)
+{
+	if (fdatasync(j->fd) != 0)
+		return STATUS_ERR_IO;
+	j->unsynced = 0;
+	clock_gettime(CLOCK_MONOTONIC, &j->last_sync);
+	return STATUS_OK;
+}
+
+/* fsync the directory holding path, so a new file's name is durable. */
+static void sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+
+	if (!slash) {
+		strcpy(dir, ".");
+	} else {
+		size_t len = (size_t)(slash - path);
+		if (len == 0)
+			len = 1; /* "/file" */
+		if (len >= sizeof dir)
+			return;
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+	}
+	int fd = open(dir, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd); /* best effort: some file systems refuse */
+		close(fd);
+	}
+}
+
+/* ---- header ---- */
+
+/* The header this job writes, into j->buf; its length in *len. */
+static int build_header(struct journal *j, const struct journal_id *id,
+			size_t *len)
+{
+	size_t dlen = strlen(id->desc);
+	size_t total = JOURNAL_HEADER_FIXED + dlen + JOURNAL_CRC_BYTES;
+	int st = buf_reserve(j, total);
+
+	if (st != STATUS_OK)
+		return st;
+	put_u32(j->buf, JOURNAL_MAGIC_HEADER);
+	put_u32(j->buf + 4, JOURNAL_VERSION);
+	put_u32(j->buf + 8, PROTO_VERSION);
+	put_u32(j->buf + 12, (uint32_t)dlen);
+	put_u64(j->buf + 16, id->hash);
+	memcpy(j->buf + JOURNAL_HEADER_FIXED, id->desc, dlen);
+	put_u32(j->buf + JOURNAL_HEADER_FIXED + dlen,
+		journal_crc32c(0, j->buf, JOURNAL_HEADER_FIXED + dlen));
+	*len = total;
+	return STATUS_OK;
+}
+
+/* Check the header of a non-empty file of size bytes; *hlen its length. */
+static int check_header(struct journal *j, const struct journal_id *id,
+			uint64_t size, uint64_t *hlen, char *err,
+			size_t err_size)
+{
+	unsigned char fixed[JOURNAL_HEADER_FIXED];
+	char desc[JOURNAL_MAX_DESC];
+
+	if (size < JOURNAL_HEADER_FIXED) {
+		snprintf(err, err_size, "%s: too short for a journal header "
+			 "(%" PRIu64 " bytes)", j->path, size);
+		return STATUS_ERR_CORRUPT;
+	}
+	if (pread_full(j->fd, fixed, sizeof fixed, 0) != STATUS_OK) {
+		snprintf(err, err_size, "%s: %s", j->path, strerror(errno));
+		return STATUS_ERR_IO;
+	}
+	if (get_u32(fixed) != JOURNAL_MAGIC_HEADER) {
+		snprintf(err, err_size, "%s: not a factorize checkpoint "
+			 "journal (bad magic)", j->path);
+		return STATUS_ERR_CORRUPT;
+	}
+	uint32_t version = get_u32(fixed + 4), proto = get_u32(fixed + 8);
+	uint32_t dlen = get_u32(fixed + 12);
+	if (version != JOURNAL_VERSION || proto != PROTO_VERSION) {
+		snprintf(err, err_size, "%s: journal format %" PRIu32
+			 " with result encoding %" PRIu32 ", this program "
+			 "uses %d and %d", j->path, version, proto,
+			 JOURNAL_VERSION, PROTO_VERSION);
+		return STATUS_ERR_MISMATCH;
+	}
+	if (dlen >= JOURNAL_MAX_DESC ||
+	    size < (uint64_t)JOURNAL_HEADER_FIXED + dlen + JOURNAL_CRC_BYTES) {
+		snprintf(err, err_size, "%s: journal header is truncated or "
+			 "malformed", j->path);
+		return STATUS_ERR_CORRUPT;
+	}
+	size_t total = JOURNAL_HEADER_FIXED + dlen + JOURNAL_CRC_BYTES;
+	int st = buf_reserve(j, total);
+	if (st != STATUS_OK)
+		return st;
+	if (pread_full(j->fd, j->buf, total, 0) != STATUS_OK) {
+		snprintf(err, err_size, "%s: %s", j->path, strerror(errno));
+		return STATUS_ERR_IO;
+	}
+	if (journal_crc32c(0, j->buf, total - JOURNAL_CRC_BYTES) !=
+	    get_u32(j->buf + total - JOURNAL_CRC_BYTES)) {
+		snprintf(err, err_size, "%s: journal header fails its "
+			 "checksum", j->path);
+		return STATUS_ERR_CORRUPT;
+	}
+	memcpy(desc, j->buf + JOURNAL_HEADER_FIXED, dlen);
+	desc[dlen] = '\0';
+	if (get_u64(fixed + 16) != id->hash || strcmp(desc, id->desc) != 0) {
+		snprintf(err, err_size, "%s: checkpoint belongs to a different "
+			 "job: journal [%s], this run [%s]", j->path, desc,
+			 id->desc);
+		return STATUS_ERR_MISMATCH;
+	}
+	*hlen = total;
+	return STATUS_OK;
+}
+
+/* ---- records ---- */
+
+/*
+ * Validate the record at off (file size size) into *e.  STATUS_OK, or
+ * STATUS_NOT_FOUND when it is not a whole valid record, or STATUS_ERR_IO.
+ */
+static int read_record(struct journal *j, uint64_t off, uint64_t size,
+		       struct journal_entry *e)
+{
+	unsigned char fx[JOURNAL_RECORD_FIXED];
+
+	if (size - off < JOURNAL_RECORD_FIXED + JOURNAL_CRC_BYTES)
+		return STATUS_NOT_FOUND;
+	if (pread_full(j->fd, fx, sizeof fx, off) != STATUS_OK)
+		return STATUS_ERR_IO;
+	uint32_t plen = get_u32(fx + 4);
+	uint32_t count = get_u32(fx + 24);
+	if (get_u32(fx) != JOURNAL_MAGIC_RECORD || plen > PROTO_MAX_MSG ||
+	    count == 0 || count > PROTO_MAX_CHUNK ||
+	    size - off - JOURNAL_RECORD_FIXED - JOURNAL_CRC_BYTES < plen)
+		return STATUS_NOT_FOUND;
+	size_t total = JOURNAL_RECORD_FIXED + plen + JOURNAL_CRC_BYTES;
+	int st = buf_reserve(j, total);
+	if (st != STATUS_OK)
+		return st;
+	if (pread_full(j->fd, j->buf, total, off) != STATUS_OK)
+		return STATUS_ERR_IO;
+	if (journal_crc32c(0, j->buf, total - JOURNAL_CRC_BYTES) !=
+	    get_u32(j->buf + total - JOURNAL_CRC_BYTES))
+		return STATUS_NOT_FOUND;
+	e->chunk_id = get_u64(fx + 8);
+	e->first_index = get_u64(fx + 16);
+	e->count = count;
+	e->rank = (int32_t)get_u32(fx + 28);
+	e->offset = off;
+	e->payload_len = plen;
+	if (e->first_index > UINT64_MAX - count)
+		return STATUS_NOT_FOUND;
+	return STATUS_OK;
+}
+
+/* After a bad record at bad: is there any valid record further on? */
+static int valid_record_after(struct journal *j, uint64_t bad, uint64_t size,
+			      uint64_t *where)
+{
+	unsigned char win[1 << 16];
+	static const unsigned char magic[4] = {'F', 'Z', 'J', 'R'};
+	uint64_t off = bad + 1;
+
+	while (off + 4 <= size) {
+		size_t want = sizeof win;
+		if (size - off < want)
+			want = (size_t)(size - off);
+		if (pread_full(j->fd, win, want, off) != STATUS_OK)
+			return STATUS_ERR_IO;
+		for (size_t i = 0; i + 4 <= want; i++) {
+			if (memcmp(win + i, magic, 4) != 0)
+				continue;
+			struct journal_entry e;
+			int st = read_record(j, off + i, size, &e);
+			if (st == STATUS_OK) {
+				*where = off + i;
+				return STATUS_FOUND;
+			}
+			if (st != STATUS_NOT_FOUND)
+				return st;
+		}
+		if (want < 4)
+			break;
+		off += want - 3; /* a magic may straddle the windows */
+	}
+	return STATUS_NOT_FOUND;
+}
+
+static int push_entry(struct journal *j, const struct journal_entry *e)
+{
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? 2 * j->cap : 64;
+		struct journal_entry *p = realloc(j->ent, cap * sizeof *p);
+		if (!p)
+			return STATUS_ERR_NOMEM;
+		j->ent = p;
+		j->cap = cap;
+	}
+	j->ent[j->n++] = *e;
+	return STATUS_OK;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct journal_entry *x = a, *y = b;
+	if (x->first_index != y->first_index)
+		return x->first_index < y->first_index ? -1 : 1;
+	if (x->count != y->count)
+		return x->count < y->count ? -1 : 1;
+	return x->offset < y->offset ? -1 : (x->offset > y->offset);
+}
+
+/* Sort, drop exact duplicates, reject overlaps. */
+static int sort_index(struct journal *j, struct journal_info *info,
+		      char *err, size_t err_size)
+{
+	size_t out = 0;
+
+	qsort(j->ent, j->n, sizeof *j->ent, cmp_entry);
+	for (size_t i = 0; i < j->n; i++) {
+		if (out > 0) {
+			const struct journal_entry *p = &j->ent[out - 1];
+			const struct journal_entry *c = &j->ent[i];
+			if (c->first_index == p->first_index &&
+			    c->count == p->count) {
+				info->duplicates++;
+				continue;
+			}
+			if (c->first_index < p->first_index + p->count) {
+				snprintf(err, err_size, "%s: records at offsets"
+					 " %" PRIu64 " and %" PRIu64 " cover "
+					 "overlapping positions", j->path,
+					 p->offset, c->offset);
+				return STATUS_ERR_CORRUPT;
+			}
+		}
+		j->ent[out++] = j->ent[i];
+	}
+	j->n = out;
+	return STATUS_OK;
+}
+
+static int scan_records(struct journal *j, uint64_t off, uint64_t size,
+			struct journal_info *info, char *err, size_t err_size)
+{
+	while (off < size) {
+		struct journal_entry e;
+		int st = read_record(j, off, size, &e);
+		if (st == STATUS_OK) {
+			st = push_entry(j, &e);
+			if (st != STATUS_OK)
+				return st;
+			off += JOURNAL_RECORD_FIXED + e.payload_len +
+			       JOURNAL_CRC_BYTES;
+			continue;
+		}
+		if (st != STATUS_NOT_FOUND)
+			goto io_error;
+		uint64_t where;
+		st = valid_record_after(j, off, size, &where);
+		if (st == STATUS_FOUND) {
+			snprintf(err, err_size, "%s: record at offset %" PRIu64
+				 " is corrupt and valid records follow (at "
+				 "%" PRIu64 "): refusing to guess", j->path, off,
+				 where);
+			return STATUS_ERR_CORRUPT;
+		}
+		if (st != STATUS_NOT_FOUND)
+			goto io_error;
+		/* A torn tail: what a kill during the last write leaves. */
+		if (ftruncate(j->fd, (off_t)off) != 0 || fdatasync(j->fd) != 0)
+			goto io_error;
+		info->tail_dropped = size - off;
+		size = off;
+	}
+	j->end = off;
+	return STATUS_OK;
+io_error:
+	snprintf(err, err_size, "%s: %s", j->path, strerror(errno));
+	return STATUS_ERR_IO;
+}
+
+static int lock_file(struct journal *j, char *err, size_t err_size)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(j->fd, F_SETLK, &fl) == 0)
+		return STATUS_OK;
+	if (errno == EACCES || errno == EAGAIN)
+		snprintf(err, err_size, "%s: journal is in use by another "
+			 "process", j->path);
+	else
+		snprintf(err, err_size, "%s: cannot lock: %s", j->path,
+			 strerror(errno));
+	return STATUS_ERR_IO;
+}
+
+/* Write a fresh header over whatever (a torn header prefix) is there. */
+static int create_header(struct journal *j, const struct journal_id *id,
+			 char *err, size_t err_size)
+{
+	size_t len;
+	int st = build_header(j, id, &len);
+
+	if (st != STATUS_OK)
+		return st;
+	if (ftruncate(j->fd, 0) != 0 ||
+	    pwrite_full(j->fd, j->buf, len, 0) != STATUS_OK ||
+	    fdatasync(j->fd) != 0) {
+		snprintf(err, err_size, "%s: %s", j->path, strerror(errno));
+		return STATUS_ERR_IO;
+	}
+	sync_dir(j->path);
+	j->end = len;
+	return STATUS_OK;
+}
+
+/* 1 when the file's size bytes are a strict prefix of this job's header. */
+static int is_header_prefix(struct journal *j, const struct journal_id *id,
+			    uint64_t size)
+{
+	size_t len;
+	unsigned char got[JOURNAL_HEADER_FIXED + JOURNAL_MAX_DESC + 4];
+
+	if (build_header(j, id, &len) != STATUS_OK || size >= len)
+		return 0;
+	if (pread_full(j->fd, got, (size_t)size, 0) != STATUS_OK)
+		return 0;
+	return memcmp(got, j->buf, (size_t)size) == 0;
+}
+
+int journal_open(struct journal **jp, const char *path,
+		 const struct journal_id *id, unsigned flags,
+		 struct journal_info *info, char *err, size_t err_size)
+{
+	struct journal_info dummy;
+	struct stat sb;
+	uint64_t hlen = 0;
+	int st;
+
+	*jp = NULL;
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof *info);
+	struct journal *j = calloc(1, sizeof *j);
+	if (!j)
+		return STATUS_ERR_NOMEM;
+	j->fd = -1;
+	j->path = malloc(strlen(path) + 1);
+	if (!j->path) {
+		st = STATUS_ERR_NOMEM;
+		goto fail;
+	}
+	strcpy(j->path, path);
+
+	int oflags = O_RDWR | O_CLOEXEC;
+	if (!(flags & JOURNAL_MUST_EXIST))
+		oflags |= O_CREAT;
+	j->fd = open(path, oflags, 0644);
+	if (j->fd < 0) {
+		if (errno == ENOENT && (flags & JOURNAL_MUST_EXIST))
+			snprintf(err, err_size, "%s: no checkpoint journal to "
+				 "resume from", path);
+		else
+			snprintf(err, err_size, "%s: %s", path,
+				 strerror(errno));
+		st = STATUS_ERR_IO;
+		goto fail;
+	}
+	st = lock_file(j, err, err_size);
+	if (st != STATUS_OK)
+		goto fail;
+	if (fstat(j->fd, &sb) != 0) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		st = STATUS_ERR_IO;
+		goto fail;
+	}
+	uint64_t size = (uint64_t)sb.st_size;
+	if (size == 0 || is_header_prefix(j, id, size)) {
+		if ((flags & JOURNAL_MUST_EXIST) && size == 0) {
+			snprintf(err, err_size, "%s: checkpoint journal is "
+				 "empty: nothing to resume", path);
+			st = STATUS_ERR_IO;
+			errno = ENOENT;
+			goto fail;
+		}
+		st = create_header(j, id, err, err_size);
+		if (st != STATUS_OK)
+			goto fail;
+		info->created = 1;
+	} else {
+		st = check_header(j, id, size, &hlen, err, err_size);
+		if (st == STATUS_OK)
+			st = scan_records(j, hlen, size, info, err, err_size);
+		if (st == STATUS_OK)
+			st = sort_index(j, info, err, err_size);
+		if (st != STATUS_OK)
+			goto fail;
+	}
+	info->records = j->n;
+	for (size_t i = 0; i < j->n; i++)
+		info->numbers += j->ent[i].count;
+	clock_gettime(CLOCK_MONOTONIC, &j->last_sync);
+	*jp = j;
+	return STATUS_OK;
+fail:
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->path);
+	free(j->ent);
+	free(j->buf);
+	free(j);
+	return st;
+}
+
+/* Index of the first entry with first_index > index (upper bound). */
+static size_t upper(const struct journal *j, uint64_t index)
+{
+	size_t lo = 0, hi = j->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->ent[mid].first_index <= index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct journal_entry *journal_find(const struct journal *j,
+					 uint64_t index)
+{
+	size_t u = upper(j, index);
+
+	if (u == 0)
+		return NULL;
+	const struct journal_entry *e = &j->ent[u - 1];
+	return index - e->first_index < e->count ? e : NULL;
+}
+
+const struct journal_entry *journal_entries(const struct journal *j,
+					    size_t *n)
+{
+	*n = j->n;
+	return j->ent;
+}
+
+int journal_append(struct journal *j, uint64_t chunk_id,
+		   uint64_t first_index, uint32_t count, int32_t rank,
+		   const void *items, size_t len)
+{
+	if (count == 0 || len > PROTO_MAX_MSG ||
+	    first_index > UINT64_MAX - count)
+		return STATUS_ERR_INVAL;
+	/* Keep the index free of overlaps: neighbours on both sides. */
+	size_t u = upper(j, first_index);
+	if (u > 0 && first_index - j->ent[u - 1].first_index <
+			     j->ent[u - 1].count)
+		return STATUS_ERR_INVAL;
+	if (u < j->n && j->ent[u].first_index < first_index + count)
+		return STATUS_ERR_INVAL;
+
+	size_t total = JOURNAL_RECORD_FIXED + len + JOURNAL_CRC_BYTES;
+	int st = buf_reserve(j, total);
+	if (st != STATUS_OK)
+		return st;
+	put_u32(j->buf, JOURNAL_MAGIC_RECORD);
+	put_u32(j->buf + 4, (uint32_t)len);
+	put_u64(j->buf + 8, chunk_id);
+	put_u64(j->buf + 16, first_index);
+	put_u32(j->buf + 24, count);
+	put_u32(j->buf + 28, (uint32_t)rank);
+	if (len)
+		memcpy(j->buf + JOURNAL_RECORD_FIXED, items, len);
+	put_u32(j->buf + total - JOURNAL_CRC_BYTES,
+		journal_crc32c(0, j->buf, total - JOURNAL_CRC_BYTES));
+
+	/* Make room in the index first, so a failure leaves no orphan. */
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? 2 * j->cap : 64;
+		struct journal_entry *p = realloc(j->ent, cap * sizeof *p);
+		if (!p)
+			return STATUS_ERR_NOMEM;
+		j->ent = p;
+		j->cap = cap;
+	}
+	if (pwrite_full(j->fd, j->buf, total, j->end) != STATUS_OK) {
+		int saved = errno;
+		(void)ftruncate(j->fd, (off_t)j->end); /* no half record */
+		errno = saved;
+		return STATUS_ERR_IO;
+	}
+	struct journal_entry e = {chunk_id, first_index, count,   rank,
+				  j->end,   (uint32_t)len};
+	memmove(&j->ent[u + 1], &j->ent[u], (j->n - u) * sizeof *j->ent);
+	j->ent[u] = e;
+	j->n++;
+	j->end += total;
+	j->unsynced++;
+	if (j->unsynced >= JOURNAL_SYNC_RECORDS ||
+	    ms_since(&j->last_sync) >= JOURNAL_SYNC_MS)
+		return do_sync(j);
+	return STATUS_OK;
+}
+
+int journal_sync(struct journal *j)
+{
+	return do_sync(j);
+}
+
+int journal_load(struct journal *j, const struct journal_entry *e,
+		 const unsigned char **items, size_t *len)
+{
+	struct journal_entry check;
+	int st = read_record(j, e->offset, j->end, &check);
+
+	if (st == STATUS_NOT_FOUND || (st == STATUS_OK &&
+				       (check.first_index != e->first_index ||
+					check.count != e->count)))
+		return STATUS_ERR_CORRUPT;
+	if (st != STATUS_OK)
+		return st;
+	*items = j->buf + JOURNAL_RECORD_FIXED;
+	*len = check.payload_len;
+	return STATUS_OK;
+}
+
+int journal_close(struct journal *j)
+{
+	int st = STATUS_OK;
+
+	if (!j)
+		return STATUS_OK;
+	if (j->fd >= 0) {
+		if (j->unsynced && fdatasync(j->fd) != 0)
+			st = STATUS_ERR_IO;
+		if (close(j->fd) != 0 && st == STATUS_OK)
+			st = STATUS_ERR_IO;
+	}
+	free(j->path);
+	free(j->ent);
+	free(j->buf);
+	free(j);
+	return st;
+}
