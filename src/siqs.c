@@ -1,29 +1,1083 @@
 /*
- * siqs.c - self-initialising quadratic sieve (placeholder).
+ * siqs.c - self-initialising quadratic sieve: one non-trivial factor of n.
  *
- * Purpose: siqs_factor() of include/siqs.h.  This first version only
- * validates its input and reports STATUS_NOT_FOUND so the program links;
- * the sieve itself follows.
+ * Purpose: siqs_factor() of include/siqs.h, for odd composites of about 30
+ * to 110 digits with no small factor.  Pure: no printing, no exit, no MPI.
+ *
+ * Algorithm (Contini, "Factoring integers with the self-initializing
+ * quadratic sieve", 1997; Silverman, "The multiple polynomial quadratic
+ * sieve", Math. Comp. 48, 1987):
+ *   1. Multiplier k (Knuth-Schroeppel score over the primes below 2000):
+ *      kN is the number actually sieved, k odd and squarefree below 100.
+ *   2. Parameters from a table by the bit size of n, interpolated: factor
+ *      base size F, large-prime bound (lp_mult * largest FB prime), sieve
+ *      interval [-M, M) in 32 KiB blocks.
+ *   3. Factor base: -1, 2 and the odd primes p with (kN/p) != -1, with
+ *      t = sqrt(kN) mod p (Tonelli-Shanks).  A prime dividing n is returned
+ *      at once as the factor.
+ *   4. Polynomials: A = q_1...q_s, FB primes chosen at random (seeded) in
+ *      a window around (sqrt(2kN)/M)^(1/s), the last one picked to bring A
+ *      closest to sqrt(2kN)/M; an A already used is rejected.  B_l =
+ *      (A/q_l) * (t_l (A/q_l)^-1 mod q_l) and B = sum +-B_l: the 2^(s-1)
+ *      sign patterns are walked in Gray-code order, so each switch moves
+ *      every root by one precomputed 2 B_l A^-1 mod p (the
+ *      self-initialisation).  Q(x) = ((Ax+B)^2 - kN)/A = Ax^2 + 2Bx + C.
+ *   5. Sieve: 8-bit scaled logarithms added at both roots of every FB
+ *      prime from 30 upwards (small prime variation: smaller primes are not
+ *      sieved, the threshold is lowered instead), primes below the block
+ *      size block by block (32 KiB, L1), larger ones over the interval.
+ *      The byte starts at 128 - T so a candidate is a byte with its top
+ *      bit set, found eight at a time.  T = log2(M sqrt(kN/2)) -
+ *      log2(large prime bound) - SIQS_FUDGE bits.
+ *   6. Trial division of each candidate by the factor base, testing
+ *      divisibility cheaply through the roots (x mod p is a root); the
+ *      cofactor must be 1 (full relation) or a prime below the large prime
+ *      bound (partial relation).  Partials sharing their large prime are
+ *      paired into full relations (single large prime variation: a hash
+ *      table keyed by the large prime, cycles of length two).
+ *   7. When fulls + pairs exceed F by SIQS_EXTRA, siqs_linalg() finds
+ *      dependencies; for each, X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x))
+ *      mod n from the summed exponents, and gcd(X - Y, n) is tried.
+ *
+ * Invariants: every random choice comes from params->seed (runs repeat);
+ * the deadline and stop hook are polled after every polynomial; every
+ * allocation is released through the one cleanup path of siqs_factor;
+ * the factor returned satisfies 1 < f < n and f | n.
  */
-#include <stddef.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "siqs.h"
+#include "siqs_int.h"
 #include "status.h"
+
+enum {
+	SIQS_BLOCK = 32768,      /* sieve block: the L1 data cache */
+	SIQS_SMALL_PRIME = 30,   /* primes below this are not sieved */
+	SIQS_EXTRA = 64,         /* relations wanted beyond F */
+	SIQS_MAX_S = 20,         /* most primes in A */
+	SIQS_MIN_BITS = 64,      /* smallest n accepted */
+	SIQS_MAX_BITS = 400,     /* largest n accepted (about 120 digits) */
+	SIQS_MAX_FAC = 512,      /* factor-base entries in one relation */
+	SIQS_A_TRIES = 2000      /* attempts to find an unused A */
+};
+
+/* Threshold slack in bits for the unsieved small primes and log rounding. */
+static const double SIQS_FUDGE = 3.0;
+
+/*
+ * Parameters by bit size of n (interpolated linearly between rows):
+ * factor base size, large prime multiplier, sieve blocks in [-M, M).
+ */
+struct siqs_row {
+	double bits, fb, lp_mult, blocks;
+};
+static const struct siqs_row siqs_table[] = {
+	{64, 60, 20, 1},     {96, 110, 30, 1},     {128, 300, 40, 1},
+	{160, 700, 50, 2},   {200, 1800, 60, 4},   {233, 4500, 80, 6},
+	{266, 10000, 100, 8}, {299, 20000, 120, 10}, {332, 35000, 150, 12},
+	{400, 60000, 150, 16},
+};
+enum { SIQS_TABLE_ROWS = sizeof siqs_table / sizeof siqs_table[0] };
+
+struct siqs_rel {
+	mpz_t y;        /* A x + B */
+	size_t off;     /* first factor-base index in the pool */
+	uint32_t nfac;  /* factor-base indices, with repetition */
+	uint32_t lp;    /* large prime, 1 for a full relation */
+};
+
+struct siqs {
+	mpz_t n, kn, A, B, C, q, t, y;
+	mpz_t bl[SIQS_MAX_S];
+	int sgn[SIQS_MAX_S];
+	uint32_t k;
+
+	/* factor base: index 0 is -1, index 1 is 2 */
+	uint32_t fb_n;
+	uint32_t *prime, *sqrtkn, *ainv, *root1, *root2, *bainv;
+	uint8_t *logp, *in_a;
+	uint32_t sieve_start, med_end;
+	uint32_t lp_bound;
+
+	/* sieve */
+	uint32_t M, len;
+	uint8_t *sieve;
+	uint8_t init_byte;
+
+	/* polynomial A */
+	unsigned s;
+	uint32_t qlo, qhi;
+	uint32_t qidx[SIQS_MAX_S];
+	double log_a_target;
+	uint64_t *seen_a;
+	size_t n_seen, cap_seen;
+	uint64_t rng;
+
+	/* relations */
+	struct siqs_rel *rel;
+	size_t nrel, cap_rel;
+	uint32_t *pool;
+	size_t npool, cap_pool;
+	uint32_t *lp_key, *lp_first;
+	size_t lp_cap, lp_used;
+	size_t nfull, ncycle;
+};
+
+/* ---- small modular arithmetic (p < 2^32) ---- */
+
+static uint32_t mulmod(uint32_t a, uint32_t b, uint32_t p)
+{
+	return (uint32_t)((uint64_t)a * b % p);
+}
+
+static uint32_t powmod(uint32_t b, uint32_t e, uint32_t p)
+{
+	uint32_t r = 1 % p;
+	b %= p;
+	while (e) {
+		if (e & 1)
+			r = mulmod(r, b, p);
+		b = mulmod(b, b, p);
+		e >>= 1;
+	}
+	return r;
+}
+
+/* a^-1 mod p for gcd(a, p) = 1, p > 1. */
+static uint32_t invmod(uint32_t a, uint32_t p)
+{
+	int64_t t0 = 0, t1 = 1, r0 = p, r1 = a % p;
+	while (r1) {
+		int64_t qq = r0 / r1, tmp;
+		tmp = r0 - qq * r1;
+		r0 = r1;
+		r1 = tmp;
+		tmp = t0 - qq * t1;
+		t0 = t1;
+		t1 = tmp;
+	}
+	if (t0 < 0)
+		t0 += p;
+	return (uint32_t)t0;
+}
+
+/* Square root of a quadratic residue a mod an odd prime p (Tonelli-Shanks). */
+static uint32_t sqrtmod(uint32_t a, uint32_t p)
+{
+	uint32_t q = p - 1, z = 2, m = 0, c, t, r, b, i, j;
+	a %= p;
+	if (a == 0)
+		return 0;
+	if ((p & 3) == 3)
+		return powmod(a, (p + 1) / 4, p);
+	while (!(q & 1)) {
+		q >>= 1;
+		m++;
+	}
+	while (powmod(z, (p - 1) / 2, p) != p - 1)
+		z++;
+	c = powmod(z, q, p);
+	t = powmod(a, q, p);
+	r = powmod(a, (q + 1) / 2, p);
+	while (t != 1) {
+		uint32_t tt = t;
+		for (i = 0; tt != 1 && i < m; i++)
+			tt = mulmod(tt, tt, p);
+		b = c;
+		for (j = 0; j + i + 1 < m; j++)
+			b = mulmod(b, b, p);
+		m = i;
+		c = mulmod(b, b, p);
+		t = mulmod(t, c, p);
+		r = mulmod(r, b, p);
+	}
+	return r;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double now_monotonic(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* log(x) for an mpz of any size. */
+static double mpz_log(const mpz_t x)
+{
+	long e;
+	double d = mpz_get_d_2exp(&e, x);
+	return log(d) + (double)e * log(2.0);
+}
+
+/* ---- primes ---- */
+
+/* Odd primes below limit into *out (malloc'd); returns count or -1. */
+static long odd_primes(uint32_t limit, uint32_t **out)
+{
+	uint8_t *comp = calloc(limit, 1);
+	uint32_t *p;
+	long cnt = 0;
+	uint32_t i, j;
+	if (!comp)
+		return -1;
+	for (i = 3; i < limit; i += 2)
+		if (!comp[i]) {
+			cnt++;
+			for (j = i * i; (uint64_t)i * i < limit && j < limit;
+			     j += 2 * i)
+				comp[j] = 1;
+		}
+	p = malloc((size_t)cnt * sizeof *p + 1);
+	if (!p) {
+		free(comp);
+		return -1;
+	}
+	cnt = 0;
+	for (i = 3; i < limit; i += 2)
+		if (!comp[i])
+			p[cnt++] = i;
+	free(comp);
+	*out = p;
+	return cnt;
+}
+
+/* ---- multiplier ---- */
+
+static const uint8_t siqs_mults[] = {
+	1,  3,  5,  7,  11, 13, 15, 17, 19, 21, 23, 29, 31, 33,
+	35, 37, 39, 41, 43, 47, 51, 53, 55, 57, 59, 61, 65, 67,
+	69, 71, 73, 77, 79, 83, 85, 87, 89, 91, 93, 95, 97,
+};
+
+/* Knuth-Schroeppel: the k maximising the expected log contribution. */
+static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr, long np)
+{
+	enum { NK = sizeof siqs_mults };
+	double score[NK];
+	uint32_t nmod8 = (uint32_t)mpz_fdiv_ui(n, 8), best = 1;
+	double bs = -1e30;
+	size_t i;
+	long j;
+
+	for (i = 0; i < NK; i++) {
+		uint32_t km = (nmod8 * siqs_mults[i]) & 7;
+		score[i] = -0.5 * log((double)siqs_mults[i]);
+		if (km == 1)
+			score[i] += 2.0 * log(2.0);
+		else if (km == 5)
+			score[i] += log(2.0);
+		else
+			score[i] += 0.5 * log(2.0);
+	}
+	for (j = 0; j < np && pr[j] < 2000; j++) {
+		uint32_t p = pr[j], nm = (uint32_t)mpz_fdiv_ui(n, p);
+		double lp = log((double)p);
+		for (i = 0; i < NK; i++) {
+			uint32_t km = mulmod(nm, siqs_mults[i] % p, p);
+			if (km == 0)
+				score[i] += lp / p;
+			else if (powmod(km, (p - 1) / 2, p) == 1)
+				score[i] += 2.0 * lp / (p - 1);
+		}
+	}
+	for (i = 0; i < NK; i++)
+		if (score[i] > bs) {
+			bs = score[i];
+			best = siqs_mults[i];
+		}
+	return best;
+}
+
+/* ---- set-up ---- */
+
+static void interp_params(size_t bits, double *fb, double *lpm, double *blk)
+{
+	size_t i;
+	double b = (double)bits, f;
+	if (b <= siqs_table[0].bits) {
+		*fb = siqs_table[0].fb;
+		*lpm = siqs_table[0].lp_mult;
+		*blk = siqs_table[0].blocks;
+		return;
+	}
+	for (i = 1; i + 1 < SIQS_TABLE_ROWS && b > siqs_table[i].bits; i++)
+		;
+	f = (b - siqs_table[i - 1].bits) /
+	    (siqs_table[i].bits - siqs_table[i - 1].bits);
+	if (f > 1)
+		f = 1;
+	*fb = siqs_table[i - 1].fb + f * (siqs_table[i].fb - siqs_table[i - 1].fb);
+	*lpm = siqs_table[i - 1].lp_mult +
+	       f * (siqs_table[i].lp_mult - siqs_table[i - 1].lp_mult);
+	*blk = siqs_table[i - 1].blocks +
+	       f * (siqs_table[i].blocks - siqs_table[i - 1].blocks);
+}
+
+/*
+ * Build the factor base.  Returns STATUS_OK, STATUS_FOUND (f set to a
+ * prime of n met on the way), STATUS_ERR_NOMEM.
+ */
+static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
+{
+	uint32_t limit = 1u << 16, i;
+	uint32_t *pr = NULL;
+	long np, j;
+	size_t sz;
+
+	for (;;) {
+		np = odd_primes(limit, &pr);
+		if (np < 0)
+			return STATUS_ERR_NOMEM;
+		if ((uint64_t)np > 3ULL * want + 200 || limit >= (1u << 30))
+			break;
+		free(pr);
+		pr = NULL;
+		limit *= 2;
+	}
+	S->k = choose_multiplier(S->n, pr, np);
+	mpz_mul_ui(S->kn, S->n, S->k);
+
+	sz = (size_t)want + 2;
+	S->prime = malloc(sz * sizeof *S->prime);
+	S->sqrtkn = malloc(sz * sizeof *S->sqrtkn);
+	S->ainv = calloc(sz, sizeof *S->ainv);
+	S->root1 = calloc(sz, sizeof *S->root1);
+	S->root2 = calloc(sz, sizeof *S->root2);
+	S->logp = calloc(sz, 1);
+	S->in_a = calloc(sz, 1);
+	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
+	    !S->logp || !S->in_a) {
+		free(pr);
+		return STATUS_ERR_NOMEM;
+	}
+	S->prime[0] = 1;
+	S->sqrtkn[0] = 0;
+	S->prime[1] = 2;
+	S->sqrtkn[1] = 1;
+	S->fb_n = 2;
+	for (j = 0; j < np && S->fb_n < want; j++) {
+		uint32_t p = pr[j], km = (uint32_t)mpz_fdiv_ui(S->kn, p);
+		if (km == 0) {
+			if (mpz_divisible_ui_p(S->n, p) && mpz_cmp_ui(S->n, p) > 0) {
+				mpz_set_ui(f, p);
+				free(pr);
+				return STATUS_FOUND;
+			}
+			S->sqrtkn[S->fb_n] = 0;
+		} else if (powmod(km, (p - 1) / 2, p) == 1) {
+			S->sqrtkn[S->fb_n] = sqrtmod(km, p);
+		} else {
+			continue;
+		}
+		S->prime[S->fb_n++] = p;
+	}
+	free(pr);
+	S->sieve_start = 2;
+	while (S->sieve_start < S->fb_n &&
+	       S->prime[S->sieve_start] < SIQS_SMALL_PRIME)
+		S->sieve_start++;
+	S->med_end = S->sieve_start;
+	while (S->med_end < S->fb_n && S->prime[S->med_end] < SIQS_BLOCK)
+		S->med_end++;
+	(void)i;
+	return STATUS_OK;
+}
+
+/* Choose s and the window of FB indices the q_l are drawn from. */
+static int choose_a_shape(struct siqs *S)
+{
+	double la = S->log_a_target;
+	uint32_t F = S->fb_n, lo_min, hi, lo, c;
+	unsigned s;
+	double qt = 0;
+
+	lo_min = S->sieve_start + 1;
+	if (F < lo_min + 8)
+		return STATUS_ERR_INVAL;
+	for (s = 2; s < SIQS_MAX_S; s++) {
+		qt = exp(la / s);
+		if (qt < S->prime[F - 1 - (F - lo_min) / 4])
+			break;
+	}
+	if (qt < S->prime[lo_min])
+		qt = S->prime[lo_min];
+	S->s = s;
+	for (c = lo_min; c < F - 1 && S->prime[c] < qt; c++)
+		;
+	lo = c > lo_min + (F - lo_min) / 6 ? c - (F - lo_min) / 6 : lo_min;
+	hi = c + (F - lo_min) / 6 + 1;
+	if (hi < lo + 2 * s + 4)
+		hi = lo + 2 * s + 4;
+	if (hi > F)
+		hi = F;
+	if (hi < lo + s + 2)
+		return STATUS_ERR_INVAL;
+	S->qlo = lo;
+	S->qhi = hi;
+	return STATUS_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Pick the primes of a new A; STATUS_NOT_FOUND when none unused is left. */
+static int pick_a(struct siqs *S)
+{
+	unsigned s = S->s, l, m;
+	int tries;
+
+	for (tries = 0; tries < SIQS_A_TRIES; tries++) {
+		double rem = S->log_a_target, tgt;
+		uint32_t lo, hi, best = 0, c;
+		uint64_t h = 1469598103934665603ULL;
+		size_t u;
+		int ok = 1;
+
+		for (l = 0; l + 1 < s && ok; l++) {
+			uint32_t span = S->qhi - S->qlo;
+			c = S->qlo + (uint32_t)(rng_next(&S->rng) % span);
+			for (m = 0; m < l; m++)
+				if (S->qidx[m] == c)
+					ok = 0;
+			if (S->sqrtkn[c] == 0)
+				ok = 0;
+			S->qidx[l] = c;
+			rem -= log((double)S->prime[c]);
+		}
+		if (!ok)
+			continue;
+		tgt = exp(rem);
+		/* closest unused FB prime to tgt */
+		lo = S->sieve_start + 1;
+		hi = S->fb_n - 1;
+		if (tgt < S->prime[lo] * 0.7 || tgt > S->prime[hi] * 1.3)
+			continue;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (S->prime[mid] < tgt)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		ok = 0;
+		for (c = 0; c < 2 * s + 4 && !ok; c++) {
+			uint32_t x = (c & 1) ? lo + (c + 1) / 2 : lo - c / 2;
+			if (x <= S->sieve_start || x >= S->fb_n ||
+			    S->sqrtkn[x] == 0)
+				continue;
+			for (m = 0; m + 1 < s; m++)
+				if (S->qidx[m] == x)
+					break;
+			if (m + 1 < s)
+				continue;
+			best = x;
+			ok = 1;
+		}
+		if (!ok)
+			continue;
+		S->qidx[s - 1] = best;
+		qsort(S->qidx, s, sizeof S->qidx[0], cmp_u32);
+		for (l = 0; l < s; l++)
+			h = (h ^ S->qidx[l]) * 1099511628211ULL;
+		for (u = 0; u < S->n_seen; u++)
+			if (S->seen_a[u] == h)
+				break;
+		if (u < S->n_seen)
+			continue;
+		if (S->n_seen == S->cap_seen) {
+			size_t nc = S->cap_seen ? 2 * S->cap_seen : 64;
+			uint64_t *ns = realloc(S->seen_a, nc * sizeof *ns);
+			if (!ns)
+				return STATUS_ERR_NOMEM;
+			S->seen_a = ns;
+			S->cap_seen = nc;
+		}
+		S->seen_a[S->n_seen++] = h;
+		return STATUS_OK;
+	}
+	return STATUS_NOT_FOUND;
+}
+
+/* Set up A, the B_l, the first B, C and every root and 2 B_l A^-1 table. */
+static int init_a(struct siqs *S)
+{
+	unsigned s = S->s, l;
+	uint32_t j, F = S->fb_n;
+
+	mpz_set_ui(S->A, 1);
+	for (l = 0; l < s; l++)
+		mpz_mul_ui(S->A, S->A, S->prime[S->qidx[l]]);
+	mpz_set_ui(S->B, 0);
+	for (l = 0; l < s; l++) {
+		uint32_t jq = S->qidx[l], q = S->prime[jq], r, g;
+		mpz_divexact_ui(S->t, S->A, q);
+		r = (uint32_t)mpz_fdiv_ui(S->t, q);
+		g = mulmod(S->sqrtkn[jq], invmod(r, q), q);
+		if (g > q / 2)
+			g = q - g;
+		mpz_mul_ui(S->bl[l], S->t, g);
+		mpz_add(S->B, S->B, S->bl[l]);
+		S->sgn[l] = 1;
+	}
+	mpz_mul(S->C, S->B, S->B);
+	mpz_sub(S->C, S->C, S->kn);
+	if (!mpz_divisible_p(S->C, S->A))
+		return STATUS_NOT_FOUND;
+	mpz_divexact(S->C, S->C, S->A);
+
+	memset(S->in_a, 0, F);
+	for (l = 0; l < s; l++)
+		S->in_a[S->qidx[l]] = 1;
+	for (j = 2; j < F; j++) {
+		uint32_t p = S->prime[j], ai, bm, t1, t2, Mm;
+		if (S->in_a[j])
+			continue;
+		ai = invmod((uint32_t)mpz_fdiv_ui(S->A, p), p);
+		S->ainv[j] = ai;
+		bm = (uint32_t)mpz_fdiv_ui(S->B, p);
+		Mm = S->M % p;
+		t1 = mulmod((S->sqrtkn[j] + p - bm) % p, ai, p);
+		t2 = mulmod((2 * p - S->sqrtkn[j] - bm) % p, ai, p);
+		S->root1[j] = (t1 + Mm) % p;
+		S->root2[j] = (t2 + Mm) % p;
+		for (l = 0; l < s; l++) {
+			uint32_t b = (uint32_t)mpz_fdiv_ui(S->bl[l], p);
+			S->bainv[(size_t)l * F + j] = mulmod(2 * b % p, ai, p);
+		}
+	}
+	return STATUS_OK;
+}
+
+/* Gray-code step i (1 <= i < 2^(s-1)): flip the sign of B_v, v = ctz(i). */
+static void next_b(struct siqs *S, uint32_t i)
+{
+	unsigned v = 0;
+	uint32_t j, F = S->fb_n;
+	const uint32_t *d;
+	while (!(i >> v & 1))
+		v++;
+	d = S->bainv + (size_t)v * F;
+	if (S->sgn[v] > 0) {
+		mpz_submul_ui(S->B, S->bl[v], 2);
+		for (j = 2; j < F; j++) {
+			uint32_t p = S->prime[j], r1, r2;
+			if (S->in_a[j])
+				continue;
+			r1 = S->root1[j] + d[j];
+			r2 = S->root2[j] + d[j];
+			S->root1[j] = r1 >= p ? r1 - p : r1;
+			S->root2[j] = r2 >= p ? r2 - p : r2;
+		}
+	} else {
+		mpz_addmul_ui(S->B, S->bl[v], 2);
+		for (j = 2; j < F; j++) {
+			uint32_t p = S->prime[j], r1, r2;
+			if (S->in_a[j])
+				continue;
+			r1 = S->root1[j] + p - d[j];
+			r2 = S->root2[j] + p - d[j];
+			S->root1[j] = r1 >= p ? r1 - p : r1;
+			S->root2[j] = r2 >= p ? r2 - p : r2;
+		}
+	}
+	S->sgn[v] = -S->sgn[v];
+	mpz_mul(S->C, S->B, S->B);
+	mpz_sub(S->C, S->C, S->kn);
+	mpz_divexact(S->C, S->C, S->A);
+}
+
+/* ---- relations ---- */
+
+static int lp_insert(struct siqs *S, uint32_t lp, uint32_t idx, int *found)
+{
+	size_t h, mask;
+	if (2 * (S->lp_used + 1) > S->lp_cap) {
+		size_t nc = S->lp_cap ? 2 * S->lp_cap : 1024, u;
+		uint32_t *nk = calloc(nc, sizeof *nk), *nf = malloc(nc * sizeof *nf);
+		if (!nk || !nf) {
+			free(nk);
+			free(nf);
+			return STATUS_ERR_NOMEM;
+		}
+		for (u = 0; u < S->lp_cap; u++) {
+			if (!S->lp_key[u])
+				continue;
+			h = (S->lp_key[u] * 2654435761u) & (nc - 1);
+			while (nk[h])
+				h = (h + 1) & (nc - 1);
+			nk[h] = S->lp_key[u];
+			nf[h] = S->lp_first[u];
+		}
+		free(S->lp_key);
+		free(S->lp_first);
+		S->lp_key = nk;
+		S->lp_first = nf;
+		S->lp_cap = nc;
+	}
+	mask = S->lp_cap - 1;
+	h = (lp * 2654435761u) & mask;
+	while (S->lp_key[h] && S->lp_key[h] != lp)
+		h = (h + 1) & mask;
+	if (S->lp_key[h] == lp) {
+		*found = 1;
+		return STATUS_OK;
+	}
+	*found = 0;
+	S->lp_key[h] = lp;
+	S->lp_first[h] = idx;
+	S->lp_used++;
+	return STATUS_OK;
+}
+
+static uint32_t lp_lookup(const struct siqs *S, uint32_t lp)
+{
+	size_t mask = S->lp_cap - 1, h = (lp * 2654435761u) & mask;
+	while (S->lp_key[h] != lp)
+		h = (h + 1) & mask;
+	return S->lp_first[h];
+}
+
+static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
+		   uint32_t lp)
+{
+	struct siqs_rel *r;
+	int found = 0, st;
+	if (S->nrel == S->cap_rel) {
+		size_t nc = S->cap_rel ? 2 * S->cap_rel : 1024;
+		struct siqs_rel *nr = realloc(S->rel, nc * sizeof *nr);
+		if (!nr)
+			return STATUS_ERR_NOMEM;
+		S->rel = nr;
+		S->cap_rel = nc;
+	}
+	if (S->npool + nfac > S->cap_pool) {
+		size_t nc = S->cap_pool ? 2 * S->cap_pool : 65536;
+		uint32_t *np;
+		while (nc < S->npool + nfac)
+			nc *= 2;
+		np = realloc(S->pool, nc * sizeof *np);
+		if (!np)
+			return STATUS_ERR_NOMEM;
+		S->pool = np;
+		S->cap_pool = nc;
+	}
+	if (lp > 1) {
+		st = lp_insert(S, lp, (uint32_t)S->nrel, &found);
+		if (st != STATUS_OK)
+			return st;
+		if (found)
+			S->ncycle++;
+	} else {
+		S->nfull++;
+	}
+	r = &S->rel[S->nrel++];
+	mpz_init_set(r->y, S->y);
+	r->off = S->npool;
+	r->nfac = nfac;
+	r->lp = lp;
+	memcpy(S->pool + S->npool, fac, nfac * sizeof *fac);
+	S->npool += nfac;
+	return STATUS_OK;
+}
+
+/* Trial-divide the candidate at sieve position i; store a relation. */
+static int check_candidate(struct siqs *S, uint32_t i)
+{
+	uint32_t fac[SIQS_MAX_FAC], nfac = 0, j, F = S->fb_n;
+	long x = (long)i - (long)S->M;
+	unsigned l;
+	mp_bitcnt_t e2;
+
+	/* Q(x) = (A x + 2B) x + C */
+	mpz_mul_si(S->q, S->A, x);
+	mpz_addmul_ui(S->q, S->B, 2);
+	mpz_mul_si(S->q, S->q, x);
+	mpz_add(S->q, S->q, S->C);
+	if (mpz_sgn(S->q) == 0)
+		return STATUS_OK;
+	if (mpz_sgn(S->q) < 0) {
+		fac[nfac++] = 0;
+		mpz_neg(S->q, S->q);
+	}
+	e2 = mpz_scan1(S->q, 0);
+	if (e2) {
+		mpz_tdiv_q_2exp(S->q, S->q, e2);
+		while (e2-- && nfac < SIQS_MAX_FAC)
+			fac[nfac++] = 1;
+	}
+	for (l = 0; l < S->s; l++)
+		fac[nfac++] = S->qidx[l];
+	for (j = 2; j < F; j++) {
+		uint32_t p = S->prime[j], r;
+		if (!S->in_a[j]) {
+			r = i % p;
+			if (r != S->root1[j] && r != S->root2[j])
+				continue;
+		}
+		while (mpz_divisible_ui_p(S->q, p)) {
+			mpz_divexact_ui(S->q, S->q, p);
+			if (nfac >= SIQS_MAX_FAC)
+				return STATUS_OK;
+			fac[nfac++] = j;
+		}
+	}
+	if (mpz_cmp_ui(S->q, 1) == 0) {
+		mpz_mul_si(S->y, S->A, x);
+		mpz_add(S->y, S->y, S->B);
+		return add_rel(S, fac, nfac, 1);
+	}
+	if (mpz_cmp_ui(S->q, S->lp_bound) < 0) {
+		mpz_mul_si(S->y, S->A, x);
+		mpz_add(S->y, S->y, S->B);
+		return add_rel(S, fac, nfac, (uint32_t)mpz_get_ui(S->q));
+	}
+	return STATUS_OK;
+}
+
+static void sieve_poly(struct siqs *S)
+{
+	uint8_t *sv = S->sieve;
+	uint32_t len = S->len, j;
+
+	memset(sv, S->init_byte, len);
+	/* simple whole-interval sieve (block scheduling above is a stub) */
+	for (j = S->sieve_start; j < S->fb_n; j++) {
+		uint32_t p = S->prime[j], pos;
+		uint8_t lg = S->logp[j];
+		if (S->in_a[j])
+			continue;
+		for (pos = S->root1[j]; pos < len; pos += p)
+			sv[pos] = (uint8_t)(sv[pos] + lg);
+		if (S->root2[j] != S->root1[j])
+			for (pos = S->root2[j]; pos < len; pos += p)
+				sv[pos] = (uint8_t)(sv[pos] + lg);
+	}
+}
+
+static int scan_poly(struct siqs *S)
+{
+	uint32_t i;
+	const uint64_t mask = 0x8080808080808080ULL;
+	for (i = 0; i < S->len; i += 8) {
+		uint64_t v;
+		unsigned bi;
+		memcpy(&v, S->sieve + i, 8);
+		if (!(v & mask))
+			continue;
+		for (bi = 0; bi < 8; bi++)
+			if (S->sieve[i + bi] & 0x80) {
+				int st = check_candidate(S, i + bi);
+				if (st != STATUS_OK)
+					return st;
+			}
+	}
+	return STATUS_OK;
+}
+
+/* ---- linear algebra and square root ---- */
+
+static int try_deps(struct siqs *S, mpz_t f)
+{
+	int status = STATUS_ERR_NOMEM, ndeps = 0, d;
+	size_t nrows = 0, r, u, cap_cols = 0, ncols_used = 0;
+	uint32_t *row_a = NULL, *row_b = NULL, *row_start = NULL, *cols = NULL;
+	uint32_t *cnt = NULL, *lps = NULL, *tmp = NULL;
+	uint64_t *deps = NULL;
+	uint32_t F = S->fb_n;
+	mpz_t X, Y;
+
+	mpz_init(X);
+	mpz_init(Y);
+	row_a = malloc((S->nrel + 1) * sizeof *row_a);
+	row_b = malloc((S->nrel + 1) * sizeof *row_b);
+	row_start = malloc((S->nrel + 2) * sizeof *row_start);
+	cnt = calloc(F, sizeof *cnt);
+	lps = malloc((2 * S->nrel + 1) * sizeof *lps);
+	if (!row_a || !row_b || !row_start || !cnt || !lps)
+		goto cleanup;
+	for (u = 0; u < S->nrel; u++) {
+		if (S->rel[u].lp == 1) {
+			row_a[nrows] = (uint32_t)u;
+			row_b[nrows++] = UINT32_MAX;
+		} else {
+			uint32_t first = lp_lookup(S, S->rel[u].lp);
+			if (first != u) {
+				row_a[nrows] = first;
+				row_b[nrows++] = (uint32_t)u;
+			}
+		}
+	}
+	/* odd-exponent columns of each row */
+	cap_cols = 0;
+	for (r = 0; r < nrows; r++) {
+		cap_cols += S->rel[row_a[r]].nfac;
+		if (row_b[r] != UINT32_MAX)
+			cap_cols += S->rel[row_b[r]].nfac;
+	}
+	cols = malloc((cap_cols + 1) * sizeof *cols);
+	deps = malloc((nrows + 1) * sizeof *deps);
+	if (!cols || !deps)
+		goto cleanup;
+	for (r = 0; r < nrows; r++) {
+		const struct siqs_rel *ra = &S->rel[row_a[r]];
+		size_t start = ncols_used, a, m;
+		row_start[r] = (uint32_t)start;
+		for (a = 0; a < ra->nfac; a++)
+			cols[ncols_used++] = S->pool[ra->off + a];
+		if (row_b[r] != UINT32_MAX) {
+			const struct siqs_rel *rb = &S->rel[row_b[r]];
+			for (a = 0; a < rb->nfac; a++)
+				cols[ncols_used++] = S->pool[rb->off + a];
+		}
+		qsort(cols + start, ncols_used - start, sizeof *cols, cmp_u32);
+		/* keep entries of odd multiplicity */
+		m = start;
+		for (a = start; a < ncols_used;) {
+			size_t bnd = a;
+			while (bnd < ncols_used && cols[bnd] == cols[a])
+				bnd++;
+			if ((bnd - a) & 1)
+				cols[m++] = cols[a];
+			a = bnd;
+		}
+		ncols_used = m;
+	}
+	row_start[nrows] = (uint32_t)ncols_used;
+
+	status = siqs_linalg((uint32_t)nrows, F, row_start, cols, deps, &ndeps);
+	if (status != STATUS_OK)
+		goto cleanup;
+	status = STATUS_NOT_FOUND;
+	for (d = 0; d < ndeps; d++) {
+		size_t nlp = 0, a;
+		uint32_t j;
+		int bad = 0;
+		memset(cnt, 0, F * sizeof *cnt);
+		mpz_set_ui(X, 1);
+		mpz_set_ui(Y, 1);
+		for (r = 0; r < nrows; r++) {
+			uint32_t pair[2];
+			int h;
+			if (!(deps[r] >> d & 1))
+				continue;
+			pair[0] = row_a[r];
+			pair[1] = row_b[r];
+			for (h = 0; h < 2; h++) {
+				const struct siqs_rel *rr;
+				if (pair[h] == UINT32_MAX)
+					continue;
+				rr = &S->rel[pair[h]];
+				mpz_mul(X, X, rr->y);
+				mpz_mod(X, X, S->n);
+				for (a = 0; a < rr->nfac; a++)
+					cnt[S->pool[rr->off + a]]++;
+				if (rr->lp > 1)
+					lps[nlp++] = rr->lp;
+			}
+		}
+		for (j = 0; j < F; j++)
+			if (cnt[j] & 1)
+				bad = 1;
+		if (bad)
+			continue;
+		qsort(lps, nlp, sizeof *lps, cmp_u32);
+		for (a = 0; a + 1 < nlp; a += 2) {
+			if (lps[a] != lps[a + 1]) {
+				bad = 1;
+				break;
+			}
+			mpz_mul_ui(Y, Y, lps[a]);
+			mpz_mod(Y, Y, S->n);
+		}
+		if (bad || (nlp & 1))
+			continue;
+		for (j = 1; j < F; j++) {
+			if (!cnt[j])
+				continue;
+			mpz_set_ui(S->t, S->prime[j]);
+			mpz_powm_ui(S->t, S->t, cnt[j] / 2, S->n);
+			mpz_mul(Y, Y, S->t);
+			mpz_mod(Y, Y, S->n);
+		}
+		mpz_sub(X, X, Y);
+		mpz_gcd(X, X, S->n);
+		if (mpz_cmp_ui(X, 1) > 0 && mpz_cmp(X, S->n) < 0) {
+			mpz_set(f, X);
+			status = STATUS_FOUND;
+			break;
+		}
+	}
+
+cleanup:
+	(void)tmp;
+	mpz_clear(X);
+	mpz_clear(Y);
+	free(row_a);
+	free(row_b);
+	free(row_start);
+	free(cols);
+	free(cnt);
+	free(lps);
+	free(deps);
+	return status;
+}
+
+/* ---- driver ---- */
 
 void siqs_params_init(struct siqs_params *params)
 {
-	params->seed = 1;          /* fixed seed: runs repeat */
-	params->deadline = 0.0;    /* no time limit */
-	params->stop = NULL;       /* no stop hook */
+	params->seed = 1;       /* fixed seed: runs repeat */
+	params->deadline = 0.0; /* no time limit */
+	params->stop = NULL;    /* no stop hook */
 	params->stop_arg = NULL;
+}
+
+static void siqs_clear(struct siqs *S)
+{
+	size_t u;
+	unsigned l;
+	mpz_clear(S->n);
+	mpz_clear(S->kn);
+	mpz_clear(S->A);
+	mpz_clear(S->B);
+	mpz_clear(S->C);
+	mpz_clear(S->q);
+	mpz_clear(S->t);
+	mpz_clear(S->y);
+	for (l = 0; l < SIQS_MAX_S; l++)
+		mpz_clear(S->bl[l]);
+	free(S->prime);
+	free(S->sqrtkn);
+	free(S->ainv);
+	free(S->root1);
+	free(S->root2);
+	free(S->bainv);
+	free(S->logp);
+	free(S->in_a);
+	free(S->sieve);
+	free(S->seen_a);
+	for (u = 0; u < S->nrel; u++)
+		mpz_clear(S->rel[u].y);
+	free(S->rel);
+	free(S->pool);
+	free(S->lp_key);
+	free(S->lp_first);
 }
 
 int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 {
-	(void)params;
-	if (mpz_even_p(n) || mpz_sizeinbase(n, 10) < 20 ||
-	    mpz_sizeinbase(n, 10) > 120)
+	struct siqs_params defaults;
+	struct siqs S;
+	size_t bits;
+	double fbd, lpm, blk, log2q, thr, scale;
+	uint32_t j;
+	unsigned l;
+	int status;
+
+	if (!params) {
+		siqs_params_init(&defaults);
+		params = &defaults;
+	}
+	if (mpz_sgn(n) <= 0 || mpz_even_p(n))
 		return STATUS_ERR_INVAL;
-	mpz_set_ui(f, 1);
-	return STATUS_NOT_FOUND;
+	bits = mpz_sizeinbase(n, 2);
+	if (bits < SIQS_MIN_BITS || bits > SIQS_MAX_BITS)
+		return STATUS_ERR_INVAL;
+	if (params->deadline > 0 && now_monotonic() >= params->deadline)
+		return STATUS_ERR_TIMEOUT;
+	if (mpz_perfect_square_p(n)) {
+		mpz_sqrt(f, n);
+		return STATUS_FOUND;
+	}
+
+	memset(&S, 0, sizeof S);
+	mpz_init_set(S.n, n);
+	mpz_init(S.kn);
+	mpz_init(S.A);
+	mpz_init(S.B);
+	mpz_init(S.C);
+	mpz_init(S.q);
+	mpz_init(S.t);
+	mpz_init(S.y);
+	for (l = 0; l < SIQS_MAX_S; l++)
+		mpz_init(S.bl[l]);
+	S.rng = params->seed ^ 0x5851f42d4c957f2dULL;
+
+	interp_params(bits, &fbd, &lpm, &blk);
+	status = build_fb(&S, f, (uint32_t)fbd);
+	if (status != STATUS_OK)
+		goto cleanup;
+	S.len = (uint32_t)(blk + 0.5) * SIQS_BLOCK;
+	S.M = S.len / 2;
+	{
+		double lb = lpm * S.prime[S.fb_n - 1];
+		S.lp_bound = lb > 4e9 ? 4000000000u : (uint32_t)lb;
+	}
+	S.log_a_target = 0.5 * (mpz_log(S.kn) + log(2.0)) - log((double)S.M);
+	log2q = log2((double)S.M) + 0.5 * (mpz_log(S.kn) / log(2.0) - 1.0);
+	thr = log2q - log2((double)S.lp_bound) - SIQS_FUDGE;
+	scale = thr > 100 ? 100 / thr : 1.0;
+	S.init_byte = (uint8_t)(128 - (int)(thr * scale + 0.5));
+	for (j = 2; j < S.fb_n; j++)
+		S.logp[j] = (uint8_t)(log2((double)S.prime[j]) * scale + 0.5);
+	status = choose_a_shape(&S);
+	if (status != STATUS_OK)
+		goto cleanup;
+	S.bainv = malloc((size_t)S.s * S.fb_n * sizeof *S.bainv);
+	S.sieve = malloc((size_t)S.len + 8);
+	if (!S.bainv || !S.sieve) {
+		status = STATUS_ERR_NOMEM;
+		goto cleanup;
+	}
+
+	for (;;) {
+		uint32_t i, npoly = 1u << (S.s - 1);
+		status = pick_a(&S);
+		if (status != STATUS_OK)
+			goto cleanup;
+		if (init_a(&S) != STATUS_OK)
+			continue;
+		for (i = 0; i < npoly; i++) {
+			if (i > 0)
+				next_b(&S, i);
+			sieve_poly(&S);
+			status = scan_poly(&S);
+			if (status != STATUS_OK)
+				goto cleanup;
+			if (params->stop && params->stop(params->stop_arg)) {
+				status = STATUS_ERR_STOPPED;
+				goto cleanup;
+			}
+			if (params->deadline > 0 &&
+			    now_monotonic() >= params->deadline) {
+				status = STATUS_ERR_TIMEOUT;
+				goto cleanup;
+			}
+		}
+		if (S.nfull + S.ncycle >= (size_t)S.fb_n + SIQS_EXTRA) {
+			status = try_deps(&S, f);
+			if (status != STATUS_NOT_FOUND)
+				goto cleanup;
+			/* all trivial: gather some more and retry */
+			S.nfull = S.nfull > SIQS_EXTRA ? S.nfull - SIQS_EXTRA : 0;
+		}
+	}
+
+cleanup:
+	siqs_clear(&S);
+	return status;
 }
