@@ -384,6 +384,27 @@ static int cli_find_long(const char *name, size_t len)
 	return found;
 }
 
+/* "option '--c' is ambiguous; possibilities: '--count' '--chunk' ..." */
+static int cli_ambiguous(const char *name, size_t len, char *err,
+			 size_t err_size)
+{
+	size_t used;
+	int i;
+
+	cli_fail(err, err_size, "option '--%.*s' is ambiguous; possibilities:",
+		 (int)(len < 40 ? len : 40), name);
+	for (i = 0; err && i < CLI_N_LONGS; i++) {
+		if (cli_longs[i].id >= OPT_TEST_FAULT ||
+		    strncmp(cli_longs[i].name, name, len) != 0)
+			continue;
+		used = strlen(err);
+		if (used + 1 < err_size)
+			snprintf(err + used, err_size - used, " '--%s'",
+				 cli_longs[i].name);
+	}
+	return STATUS_ERR_INVAL;
+}
+
 /* Apply one option with its value (NULL for flags). */
 static int cli_apply(struct options *o, int id, const char *name,
 		     const char *v, int *seen_start, char *err,
@@ -573,9 +594,7 @@ int cli_parse(struct options *o, int argc, char **argv, char *err,
 		len = eq ? (size_t)(eq - name) : strlen(name);
 		k = cli_find_long(name, len);
 		if (k == -2)
-			return cli_fail(err, err_size, "option '--%.*s' is "
-					"ambiguous", (int)(len < 40 ? len : 40),
-					name);
+			return cli_ambiguous(name, len, err, err_size);
 		if (k < 0)
 			return cli_fail(err, err_size, "unrecognized option '%s'",
 					cli_quote(a, q, sizeof q));
