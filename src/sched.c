@@ -1,0 +1,490 @@
+/*
+ * sched.c - the master's bookkeeping (see sched.h for the conversation).
+ *
+ * Purpose: decide which chunk goes to which worker and when, keep the
+ * chunks until their results can be released in input order, and bound
+ * the memory all of that takes.  Pure: no MPI, no I/O, no clock.
+ *
+ * Invariants:
+ *   - release_id <= ids of live chunks < next_id, and
+ *     next_id - release_id <= window_chunks: chunk id k lives in ring slot
+ *     k % window_chunks from creation to release.
+ *   - issued - released <= window_numbers, except that one chunk may
+ *     always be created when nothing is live (progress for any --chunk).
+ *   - A worker is in the hungry queue at most once, and only while it is
+ *     not stopped and holds fewer chunks than its credit.
+ *   - holding[] of a worker lists exactly the chunk ids handed to it and
+ *     not yet answered; a RESULT is accepted only for one of them.
+ *   - n_open counts chunks ASSIGNED or RETRY; workers are stopped only
+ *     when the input has ended, nothing is left to create and n_open is 0.
+ *
+ * Chunk sizes:
+ *   - fixed: --chunk C (the last chunk may be shorter);
+ *   - guided self-scheduling (Polychronopoulos and Kuck, "Guided
+ *     self-scheduling: a practical scheduling scheme for parallel
+ *     supercomputers", IEEE Trans. Computers 36(12), 1987), with a factor:
+ *     chunk = ceil(remaining / (K * workers)), K = SCHED_GUIDED_K,
+ *     clamped to [min_chunk, max_chunk]: large chunks first, small ones at
+ *     the end so the last chunks finish close together.  For a text source
+ *     "remaining" is what is buffered (the look-ahead).
+ *
+ * Order of sched_next for the worker at the head of the hungry queue:
+ *   1. a chunk whose result failed verification (not to the worker that
+ *      failed it, unless it is the only worker);
+ *   2. a new chunk, if the window allows (else every worker is held back);
+ *   3. once the input is exhausted: a speculative copy of the oldest
+ *      outstanding chunk with a single owner, to a worker holding nothing
+ *      (first verified result wins, the other is dropped as a duplicate);
+ *   4. once every chunk is done: STOP to each worker holding nothing.
+ */
+#include "sched.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+static struct sched_chunk *slot_of(const struct sched *s, uint64_t id)
+{
+	return &s->ring[id % s->p.window_chunks];
+}
+
+int sched_init(struct sched *s, const struct sched_params *p)
+{
+	memset(s, 0, sizeof *s);
+	if (p->n_workers < 1 || p->chunk > PROTO_MAX_CHUNK ||
+	    p->max_chunk > PROTO_MAX_CHUNK ||
+	    (p->max_chunk && p->min_chunk > p->max_chunk))
+		return STATUS_ERR_INVAL;
+	s->p = *p;
+	if (s->p.min_chunk == 0)
+		s->p.min_chunk = 1;
+	if (s->p.max_chunk == 0)
+		s->p.max_chunk = SCHED_DEFAULT_MAX_CHUNK;
+	if (s->p.min_chunk > s->p.max_chunk)
+		s->p.min_chunk = s->p.max_chunk;
+	if (s->p.window_chunks == 0) {
+		uint64_t w = 8u * (uint64_t)p->n_workers;
+		s->p.window_chunks = w < 1024 ? 1024 : (uint32_t)w;
+	}
+	if (s->p.window_numbers == 0)
+		s->p.window_numbers = SCHED_DEFAULT_WINDOW_NUMBERS;
+	if (s->p.lookahead == 0)
+		s->p.lookahead = SCHED_DEFAULT_LOOKAHEAD;
+	if (s->p.lookahead < s->p.chunk)
+		s->p.lookahead = s->p.chunk; /* a fixed chunk must fit */
+
+	s->ring = calloc(s->p.window_chunks, sizeof *s->ring);
+	s->workers = calloc((size_t)p->n_workers, sizeof *s->workers);
+	s->queue = calloc((size_t)p->n_workers, sizeof *s->queue);
+	s->retry = calloc(s->p.window_chunks, sizeof *s->retry);
+	if (!s->ring || !s->workers || !s->queue || !s->retry)
+		goto nomem;
+	for (uint32_t i = 0; i < s->p.window_chunks; i++) {
+		s->ring[i].failed_by = -1;
+		proto_buf_init(&s->ring[i].result);
+	}
+	if (p->range) {
+		s->input_ended = 1;
+	} else {
+		s->in = malloc(s->p.lookahead * sizeof *s->in);
+		if (s->in == NULL)
+			goto nomem;
+		for (uint32_t i = 0; i < s->p.lookahead; i++)
+			mpz_init(s->in[i]);
+		s->in_cap = s->p.lookahead;
+	}
+	return STATUS_OK;
+nomem:
+	sched_clear(s);
+	return STATUS_ERR_NOMEM;
+}
+
+void sched_clear(struct sched *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ring != NULL) {
+		for (uint32_t i = 0; i < s->p.window_chunks; i++) {
+			struct sched_chunk *c = &s->ring[i];
+			for (uint32_t j = 0; j < c->numbers_cap; j++)
+				mpz_clear(c->numbers[j]);
+			free(c->numbers);
+			proto_buf_clear(&c->result);
+		}
+	}
+	if (s->workers != NULL)
+		for (int w = 0; w < s->p.n_workers; w++)
+			free(s->workers[w].holding);
+	for (uint32_t i = 0; i < s->in_cap; i++)
+		mpz_clear(s->in[i]);
+	free(s->in);
+	free(s->ring);
+	free(s->workers);
+	free(s->queue);
+	free(s->retry);
+	memset(s, 0, sizeof *s);
+}
+
+uint32_t sched_input_wanted(const struct sched *s)
+{
+	if (s->input_ended)
+		return 0;
+	return s->in_cap - s->in_len;
+}
+
+int sched_input_add(struct sched *s, const mpz_t n)
+{
+	if (s->input_ended || s->in_len >= s->in_cap || mpz_sgn(n) < 0)
+		return STATUS_ERR_INVAL;
+	mpz_set(s->in[(s->in_head + s->in_len) % s->in_cap], n);
+	s->in_len++;
+	return STATUS_OK;
+}
+
+void sched_input_end(struct sched *s)
+{
+	s->input_ended = 1;
+}
+
+static uint64_t remaining(const struct sched *s)
+{
+	return s->p.range ? s->p.total - s->issued : s->in_len;
+}
+
+/* Nothing left to create and nothing waiting to be handed out again. */
+static int exhausted(const struct sched *s)
+{
+	return s->input_ended && remaining(s) == 0 && s->n_retry == 0;
+}
+
+static uint32_t next_size(const struct sched *s)
+{
+	uint64_t rem = remaining(s), size, div;
+
+	if (rem == 0)
+		return 0;
+	if (s->p.chunk) {
+		size = s->p.chunk;
+	} else {
+		div = (uint64_t)SCHED_GUIDED_K * (uint64_t)s->p.n_workers;
+		size = (rem + div - 1) / div;
+		if (size < s->p.min_chunk)
+			size = s->p.min_chunk;
+		if (size > s->p.max_chunk)
+			size = s->p.max_chunk;
+	}
+	/* LIST still reading: a fixed size waits for a full buffer */
+	if (!s->p.range && !s->input_ended)
+		return (uint32_t)size;
+	return (uint32_t)(size < rem ? size : rem);
+}
+
+static int ensure_numbers(struct sched_chunk *c, uint32_t n)
+{
+	mpz_t *p;
+
+	if (c->numbers_cap >= n)
+		return STATUS_OK;
+	p = realloc(c->numbers, n * sizeof *p);
+	if (p == NULL)
+		return STATUS_ERR_NOMEM;
+	c->numbers = p;
+	for (uint32_t i = c->numbers_cap; i < n; i++)
+		mpz_init(c->numbers[i]);
+	c->numbers_cap = n;
+	return STATUS_OK;
+}
+
+/* A new chunk if the input and the window allow it, else NULL. */
+static struct sched_chunk *create_chunk(struct sched *s)
+{
+	uint32_t size = next_size(s);
+	struct sched_chunk *c;
+
+	if (size == 0)
+		return NULL;
+	/* LIST: wait for a fuller buffer while more input is coming */
+	if (!s->p.range && !s->input_ended && s->in_len < size)
+		return NULL;
+	if (s->next_id - s->release_id >= s->p.window_chunks)
+		return NULL;
+	if (s->next_id != s->release_id &&
+	    s->issued - s->released + size > s->p.window_numbers)
+		return NULL;
+	c = slot_of(s, s->next_id);
+	if (!s->p.range) {
+		if (ensure_numbers(c, size) != STATUS_OK)
+			return NULL;
+		for (uint32_t i = 0; i < size; i++) {
+			mpz_swap(c->numbers[i], s->in[s->in_head]);
+			s->in_head = (s->in_head + 1) % s->in_cap;
+		}
+		s->in_len -= size;
+	}
+	c->id = s->next_id++;
+	c->first_index = s->issued;
+	c->count = size;
+	c->state = SCHED_ASSIGNED;
+	c->n_owners = 0;
+	c->failed_by = -1;
+	c->failures = 0;
+	c->result_worker = -1;
+	s->issued += size;
+	s->n_open++;
+	return c;
+}
+
+static void enqueue(struct sched *s, int w)
+{
+	struct sched_worker *sw = &s->workers[w];
+
+	if (sw->queued || sw->stopped || sw->held >= sw->credit)
+		return;
+	s->queue[(s->q_head + s->q_len) % s->p.n_workers] = w;
+	s->q_len++;
+	sw->queued = 1;
+}
+
+static int dequeue(struct sched *s)
+{
+	int w = s->queue[s->q_head];
+
+	s->q_head = (s->q_head + 1) % s->p.n_workers;
+	s->q_len--;
+	s->workers[w].queued = 0;
+	return w;
+}
+
+int sched_request(struct sched *s, int worker, uint32_t credit)
+{
+	struct sched_worker *sw;
+
+	if (worker < 0 || worker >= s->p.n_workers || credit < 1 ||
+	    credit > PROTO_MAX_CREDIT)
+		return STATUS_ERR_PROTO;
+	sw = &s->workers[worker];
+	if (sw->credit != 0 || sw->stopped)
+		return STATUS_ERR_PROTO;
+	sw->holding = calloc(credit, sizeof *sw->holding);
+	if (sw->holding == NULL)
+		return STATUS_ERR_NOMEM;
+	sw->credit = credit;
+	enqueue(s, worker);
+	return STATUS_OK;
+}
+
+static int owned_by(const struct sched_chunk *c, int w)
+{
+	for (int i = 0; i < c->n_owners; i++)
+		if (c->owners[i] == w)
+			return 1;
+	return 0;
+}
+
+static void assign(struct sched *s, int w, struct sched_chunk *c)
+{
+	struct sched_worker *sw = &s->workers[w];
+
+	if (c->state == SCHED_RETRY) {
+		c->state = SCHED_ASSIGNED;
+		s->n_retry--;
+	}
+	c->owners[c->n_owners++] = w;
+	sw->holding[sw->held++] = c->id;
+}
+
+/* A chunk to hand out again, not to the worker that failed it. */
+static struct sched_chunk *pick_retry(struct sched *s, int w)
+{
+	for (uint32_t n = s->retry_len; n > 0; n--) {
+		uint64_t id = s->retry[s->retry_head];
+		struct sched_chunk *c = slot_of(s, id);
+
+		s->retry_head = (s->retry_head + 1) % s->p.window_chunks;
+		s->retry_len--;
+		if (id < s->release_id || c->id != id || c->state != SCHED_RETRY)
+			continue; /* stale */
+		if (c->failed_by != w || s->p.n_workers == 1)
+			return c;
+		/* keep it for someone else */
+		s->retry[(s->retry_head + s->retry_len) % s->p.window_chunks] = id;
+		s->retry_len++;
+	}
+	return NULL;
+}
+
+/* The oldest outstanding chunk with one owner, not w. */
+static struct sched_chunk *pick_speculative(struct sched *s, int w)
+{
+	for (uint64_t id = s->release_id; id < s->next_id; id++) {
+		struct sched_chunk *c = slot_of(s, id);
+
+		if (c->state == SCHED_ASSIGNED && c->n_owners == 1 &&
+		    c->n_owners < SCHED_MAX_OWNERS && !owned_by(c, w) &&
+		    c->failed_by != w)
+			return c;
+	}
+	return NULL;
+}
+
+int sched_next(struct sched *s, int *worker, struct sched_chunk **chunk)
+{
+	for (int n = s->q_len; n > 0; n--) {
+		int w = s->queue[s->q_head];
+		struct sched_worker *sw = &s->workers[w];
+		struct sched_chunk *c;
+
+		if (sw->stopped || sw->held >= sw->credit) {
+			dequeue(s);
+			continue;
+		}
+		c = pick_retry(s, w);
+		if (c == NULL)
+			c = create_chunk(s);
+		if (c == NULL && exhausted(s) && s->n_open > 0 &&
+		    sw->held == 0 && s->p.speculate) {
+			c = pick_speculative(s, w);
+			if (c != NULL)
+				s->speculated++;
+		}
+		if (c != NULL) {
+			dequeue(s);
+			assign(s, w, c);
+			enqueue(s, w); /* to the tail if it has credit left */
+			*worker = w;
+			*chunk = c;
+			return SCHED_ASSIGN;
+		}
+		if (!exhausted(s) && s->n_retry == 0)
+			return SCHED_IDLE; /* held back: window or input */
+		dequeue(s);
+		if (!exhausted(s)) {
+			enqueue(s, w); /* a retry may suit the next worker */
+			continue;
+		}
+		if (sw->held > 0)
+			continue; /* it comes back with its result */
+		if (s->n_open == 0) {
+			sw->stopped = 1;
+			*worker = w;
+			*chunk = NULL;
+			return SCHED_STOP;
+		}
+		enqueue(s, w); /* idle until something changes */
+	}
+	return SCHED_IDLE;
+}
+
+int sched_complete(struct sched *s, int worker, uint64_t chunk_id,
+		   uint32_t count, struct sched_chunk **chunk)
+{
+	struct sched_worker *sw;
+	struct sched_chunk *c;
+	uint32_t i;
+
+	*chunk = NULL;
+	if (worker < 0 || worker >= s->p.n_workers)
+		return STATUS_ERR_PROTO;
+	sw = &s->workers[worker];
+	for (i = 0; i < sw->held; i++)
+		if (sw->holding[i] == chunk_id)
+			break;
+	if (i == sw->held)
+		return STATUS_ERR_PROTO; /* not a chunk it holds */
+	sw->holding[i] = sw->holding[--sw->held];
+	enqueue(s, worker);
+	if (chunk_id < s->release_id) {
+		s->duplicates++;
+		return SCHED_DUPLICATE;
+	}
+	c = slot_of(s, chunk_id);
+	for (int k = 0; k < c->n_owners; k++)
+		if (c->owners[k] == worker) {
+			c->owners[k] = c->owners[--c->n_owners];
+			break;
+		}
+	if (c->count != count)
+		return STATUS_ERR_PROTO;
+	if (c->state == SCHED_DONE) {
+		s->duplicates++;
+		return SCHED_DUPLICATE;
+	}
+	*chunk = c;
+	return STATUS_OK;
+}
+
+void sched_accept(struct sched *s, struct sched_chunk *c, int worker,
+		  struct proto_buf *msg)
+{
+	if (c->state == SCHED_RETRY)
+		s->n_retry--;
+	c->state = SCHED_DONE;
+	s->n_open--;
+	c->result_worker = worker;
+	if (msg != NULL) {
+		struct proto_buf tmp = c->result;
+		c->result = *msg;
+		*msg = tmp;
+		proto_buf_reset(msg);
+	}
+}
+
+int sched_reject(struct sched *s, struct sched_chunk *c, int worker)
+{
+	c->failures++;
+	c->failed_by = worker;
+	if (c->n_owners == 0 && c->state == SCHED_ASSIGNED) {
+		c->state = SCHED_RETRY;
+		s->n_retry++;
+		if (s->retry_len == s->p.window_chunks) {
+			/* only stale entries can fill it: drop them */
+			uint32_t keep = 0;
+			for (uint32_t i = 0; i < s->retry_len; i++) {
+				uint64_t id = s->retry[(s->retry_head + i) %
+						       s->p.window_chunks];
+				struct sched_chunk *r = slot_of(s, id);
+				if (id >= s->release_id && r->id == id &&
+				    r->state == SCHED_RETRY && r != c)
+					s->retry[keep++] = id;
+			}
+			s->retry_head = 0;
+			s->retry_len = keep;
+		}
+		s->retry[(s->retry_head + s->retry_len) % s->p.window_chunks] =
+			c->id;
+		s->retry_len++;
+	}
+	/* idle workers parked in the queue get a chance at it */
+	return c->failures;
+}
+
+struct sched_chunk *sched_peek_release(struct sched *s)
+{
+	struct sched_chunk *c;
+
+	if (s->release_id == s->next_id)
+		return NULL;
+	c = slot_of(s, s->release_id);
+	return c->state == SCHED_DONE ? c : NULL;
+}
+
+void sched_release(struct sched *s)
+{
+	struct sched_chunk *c = slot_of(s, s->release_id);
+
+	c->state = SCHED_FREE;
+	s->released += c->count;
+	s->release_id++;
+	/* a large result buffer is not worth keeping in an idle slot */
+	if (c->result.cap > 65536)
+		proto_buf_clear(&c->result);
+	else
+		proto_buf_reset(&c->result);
+}
+
+int sched_all_done(const struct sched *s)
+{
+	return s->input_ended && remaining(s) == 0 &&
+	       s->release_id == s->next_id;
+}

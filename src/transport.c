@@ -1,0 +1,388 @@
+/*
+ * transport.c - every MPI call of factorize, and nothing else.
+ *
+ * Purpose: a small message layer over MPI point-to-point that never blocks
+ * the master on a busy worker and never spins a core while waiting.
+ *
+ * Invariants:
+ *   - MPI_COMM_WORLD has MPI_ERRORS_RETURN; every MPI return code is
+ *     checked and turned into STATUS_ERR_MPI with MPI's own error string.
+ *   - A pool slot owns its buffer from transport_send until its MPI_Isend
+ *     request completes; free slots have MPI_REQUEST_NULL and sit on a
+ *     free stack.  The pool grows to POOL_MAX slots, then sends wait.
+ *   - No message longer than PROTO_MAX_MSG is ever received into memory.
+ *
+ * Waiting (transport_wait), in order:
+ *   1. poll MPI_Iprobe for SPIN_NS (a message that is about to arrive is
+ *      taken at full speed: the dispatch loop's common case);
+ *   2. sched_yield() until YIELD_NS, letting other ranks on this core run;
+ *   3. nanosleep, starting at 1 us and doubling up to
+ *      TRANSPORT_MAX_SLEEP_NS (0.5 ms), polling after each sleep.
+ * The timer slack of the process is lowered to 1 us on Linux so short
+ * sleeps are not rounded up to the default 50 us.
+ *
+ * Open MPI's blocking MPI_Recv/MPI_Probe poll the network in a loop, which
+ * is why no blocking receive is used anywhere.
+ */
+#include "transport.h"
+
+#include <mpi.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "status.h"
+
+enum {
+	POOL_INIT = 64,
+	POOL_MAX = 4096,
+	SPIN_NS = 20000,
+	YIELD_NS = 200000
+};
+
+static struct {
+	int ready;
+	int rank, size;
+	MPI_Request *reqs;
+	struct proto_buf *bufs;
+	int *free_slots;
+	int n_free, n_slots;
+	struct transport_counters c;
+} T;
+
+static int mpi_fail(int rc, const char *what, char *err, size_t err_size)
+{
+	char msg[MPI_MAX_ERROR_STRING];
+	int len = 0;
+
+	if (err != NULL && err_size > 0) {
+		if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS)
+			snprintf(msg, sizeof msg, "MPI error %d", rc);
+		snprintf(err, err_size, "%s: %s", what, msg);
+	}
+	return STATUS_ERR_MPI;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int pool_grow(int n)
+{
+	MPI_Request *r = realloc(T.reqs, (size_t)n * sizeof *r);
+	struct proto_buf *b;
+	int *f;
+
+	if (r == NULL)
+		return STATUS_ERR_NOMEM;
+	T.reqs = r;
+	b = realloc(T.bufs, (size_t)n * sizeof *b);
+	if (b == NULL)
+		return STATUS_ERR_NOMEM;
+	T.bufs = b;
+	f = realloc(T.free_slots, (size_t)n * sizeof *f);
+	if (f == NULL)
+		return STATUS_ERR_NOMEM;
+	T.free_slots = f;
+	for (int i = T.n_slots; i < n; i++) {
+		T.reqs[i] = MPI_REQUEST_NULL;
+		proto_buf_init(&T.bufs[i]);
+		T.free_slots[T.n_free++] = i;
+	}
+	T.n_slots = n;
+	return STATUS_OK;
+}
+
+int transport_init(int *argc, char ***argv, char *err, size_t err_size)
+{
+	int rc, provided, st;
+
+	memset(&T, 0, sizeof T);
+	rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+	if (rc != MPI_SUCCESS) {
+		if (err != NULL && err_size > 0)
+			snprintf(err, err_size, "MPI_Init_thread failed (%d)",
+				 rc);
+		return STATUS_ERR_MPI;
+	}
+	T.ready = 1;
+	rc = MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+	if (rc == MPI_SUCCESS)
+		rc = MPI_Comm_rank(MPI_COMM_WORLD, &T.rank);
+	if (rc == MPI_SUCCESS)
+		rc = MPI_Comm_size(MPI_COMM_WORLD, &T.size);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI setup", err, err_size);
+	st = pool_grow(POOL_INIT);
+	if (st != STATUS_OK) {
+		snprintf(err, err_size, "transport: %s", status_str(st));
+		return st;
+	}
+#ifdef __linux__
+	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+#endif
+	return STATUS_OK;
+}
+
+int transport_finalize(char *err, size_t err_size)
+{
+	int rc = MPI_SUCCESS, st = STATUS_OK;
+
+	if (!T.ready)
+		return STATUS_OK;
+	if (T.n_slots > 0)
+		rc = MPI_Waitall(T.n_slots, T.reqs, MPI_STATUSES_IGNORE);
+	if (rc != MPI_SUCCESS)
+		st = mpi_fail(rc, "completing sends", err, err_size);
+	for (int i = 0; i < T.n_slots; i++)
+		proto_buf_clear(&T.bufs[i]);
+	free(T.reqs);
+	free(T.bufs);
+	free(T.free_slots);
+	T.reqs = NULL;
+	T.bufs = NULL;
+	T.free_slots = NULL;
+	T.n_slots = T.n_free = 0;
+	rc = MPI_Finalize();
+	T.ready = 0;
+	if (rc != MPI_SUCCESS && st == STATUS_OK)
+		st = mpi_fail(rc, "MPI_Finalize", err, err_size);
+	return st;
+}
+
+int transport_rank(void)
+{
+	return T.rank;
+}
+
+int transport_size(void)
+{
+	return T.size;
+}
+
+double transport_wtime(void)
+{
+	return MPI_Wtime();
+}
+
+void transport_msg_init(struct transport_msg *m)
+{
+	proto_buf_init(&m->buf);
+	m->source = -1;
+	m->tag = -1;
+}
+
+void transport_msg_clear(struct transport_msg *m)
+{
+	if (m == NULL)
+		return;
+	proto_buf_clear(&m->buf);
+}
+
+/* Reclaim completed sends; wait for one when block is set and none is. */
+static int pool_reclaim(int block, char *err, size_t err_size)
+{
+	int n = 0, idx, rc;
+	int *done = T.free_slots + T.n_free; /* room after the free stack */
+
+	rc = MPI_Testsome(T.n_slots, T.reqs, &n, done, MPI_STATUSES_IGNORE);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Testsome", err, err_size);
+	if (n != MPI_UNDEFINED && n > 0) {
+		T.n_free += n; /* done[] already sits on the free stack */
+		return STATUS_OK;
+	}
+	if (!block)
+		return STATUS_OK;
+	rc = MPI_Waitany(T.n_slots, T.reqs, &idx, MPI_STATUS_IGNORE);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Waitany", err, err_size);
+	if (idx != MPI_UNDEFINED)
+		T.free_slots[T.n_free++] = idx;
+	return STATUS_OK;
+}
+
+int transport_send(int dest, int tag, struct proto_buf *b, char *err,
+		   size_t err_size)
+{
+	struct proto_buf tmp;
+	int slot, rc, st;
+
+	if (b->len > (size_t)PROTO_MAX_MSG) {
+		snprintf(err, err_size, "message of %zu bytes too long", b->len);
+		return STATUS_ERR_PROTO;
+	}
+	if (T.n_free == 0) {
+		st = pool_reclaim(0, err, err_size);
+		if (st == STATUS_OK && T.n_free == 0) {
+			if (T.n_slots < POOL_MAX)
+				st = pool_grow(T.n_slots * 2);
+			else
+				st = pool_reclaim(1, err, err_size);
+		}
+		if (st != STATUS_OK)
+			return st;
+	}
+	slot = T.free_slots[--T.n_free];
+	/* swap: the pool takes b's bytes, b gets the slot's spent buffer */
+	tmp = T.bufs[slot];
+	T.bufs[slot] = *b;
+	*b = tmp;
+	proto_buf_reset(b);
+	rc = MPI_Isend(T.bufs[slot].data, (int)T.bufs[slot].len, MPI_BYTE, dest,
+		       tag, MPI_COMM_WORLD, &T.reqs[slot]);
+	if (rc != MPI_SUCCESS) {
+		T.reqs[slot] = MPI_REQUEST_NULL;
+		T.free_slots[T.n_free++] = slot;
+		return mpi_fail(rc, "MPI_Isend", err, err_size);
+	}
+	T.c.msgs_sent++;
+	T.c.bytes_sent += T.bufs[slot].len;
+	return STATUS_OK;
+}
+
+int transport_poll(struct transport_msg *m, int source, int tag, int *got,
+		   char *err, size_t err_size)
+{
+	MPI_Status s;
+	int flag = 0, count = 0, rc;
+	int src = source == TRANSPORT_ANY ? MPI_ANY_SOURCE : source;
+	int tg = tag == TRANSPORT_ANY ? MPI_ANY_TAG : tag;
+
+	*got = 0;
+	rc = MPI_Iprobe(src, tg, MPI_COMM_WORLD, &flag, &s);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Iprobe", err, err_size);
+	if (!flag)
+		return STATUS_OK;
+	rc = MPI_Get_count(&s, MPI_BYTE, &count);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Get_count", err, err_size);
+	m->source = s.MPI_SOURCE;
+	m->tag = s.MPI_TAG;
+	if (count == MPI_UNDEFINED || count < 0 || count > PROTO_MAX_MSG) {
+		unsigned char sink;
+		/* drain it with a zero-byte receive (truncation error) */
+		(void)MPI_Recv(&sink, 0, MPI_BYTE, s.MPI_SOURCE, s.MPI_TAG,
+			       MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		snprintf(err, err_size, "message of %d bytes from rank %d "
+			 "exceeds the %d-byte cap", count, s.MPI_SOURCE,
+			 PROTO_MAX_MSG);
+		return STATUS_ERR_PROTO;
+	}
+	proto_buf_reset(&m->buf);
+	if ((size_t)count > m->buf.cap) {
+		size_t cap = m->buf.cap ? m->buf.cap : 256;
+		unsigned char *p;
+
+		while (cap < (size_t)count)
+			cap *= 2;
+		p = realloc(m->buf.data, cap);
+		if (p == NULL) {
+			snprintf(err, err_size, "out of memory receiving %d "
+				 "bytes", count);
+			return STATUS_ERR_NOMEM;
+		}
+		m->buf.data = p;
+		m->buf.cap = cap;
+	}
+	rc = MPI_Recv(m->buf.data, count, MPI_BYTE, s.MPI_SOURCE, s.MPI_TAG,
+		      MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Recv", err, err_size);
+	m->buf.len = (size_t)count;
+	T.c.msgs_recv++;
+	T.c.bytes_recv += (uint64_t)count;
+	*got = 1;
+	return STATUS_OK;
+}
+
+int transport_wait(struct transport_msg *m, int source, int tag,
+		   double timeout_s, char *err, size_t err_size)
+{
+	uint64_t t0 = 0, t, sleep_ns = 1000;
+	struct timespec ts;
+	int got, st;
+
+	for (;;) {
+		st = transport_poll(m, source, tag, &got, err, err_size);
+		if (st != STATUS_OK || got) {
+			if (t0 != 0)
+				T.c.idle_ns += now_ns() - t0;
+			return st;
+		}
+		t = now_ns();
+		if (t0 == 0) {
+			t0 = t;
+			continue;
+		}
+		if (timeout_s > 0 && (double)(t - t0) * 1e-9 > timeout_s) {
+			T.c.idle_ns += t - t0;
+			snprintf(err, err_size, "no message after %.1f s",
+				 timeout_s);
+			return STATUS_ERR_TIMEOUT;
+		}
+		if (t - t0 < SPIN_NS)
+			continue;
+		if (t - t0 < YIELD_NS) {
+			sched_yield();
+			continue;
+		}
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)sleep_ns;
+		nanosleep(&ts, NULL);
+		if (sleep_ns < TRANSPORT_MAX_SLEEP_NS)
+			sleep_ns *= 2;
+		if (sleep_ns > TRANSPORT_MAX_SLEEP_NS)
+			sleep_ns = TRANSPORT_MAX_SLEEP_NS;
+	}
+}
+
+int transport_probe(int source, int tag)
+{
+	int flag = 0;
+	int src = source == TRANSPORT_ANY ? MPI_ANY_SOURCE : source;
+	int tg = tag == TRANSPORT_ANY ? MPI_ANY_TAG : tag;
+
+	if (MPI_Iprobe(src, tg, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE) !=
+	    MPI_SUCCESS)
+		return 0;
+	return flag;
+}
+
+void transport_counters(struct transport_counters *c)
+{
+	*c = T.c;
+}
+
+void transport_library_version(char *buf, size_t size)
+{
+	char v[MPI_MAX_LIBRARY_VERSION_STRING];
+	int len = 0;
+
+	if (size == 0)
+		return;
+	if (MPI_Get_library_version(v, &len) != MPI_SUCCESS)
+		len = 0;
+	v[len < (int)sizeof v ? len : (int)sizeof v - 1] = '\0';
+	/* first line only, without trailing blanks or commas */
+	v[strcspn(v, "\n")] = '\0';
+	len = (int)strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == ','))
+		v[--len] = '\0';
+	snprintf(buf, size, "%s", v);
+}
+
+void transport_abort(int code)
+{
+	MPI_Abort(MPI_COMM_WORLD, code);
+}
