@@ -66,6 +66,18 @@ int input_range(const struct input_source *s, mpz_t start, mpz_t step,
 int input_skip(struct input_source *s, uint64_t k);
 
 /*
+ * The message for a bad token, without the program name:
+ *   "jobs.txt:3: 'abc' is not a valid positive integer"   (a file)
+ *   "standard input:3: '0x10' is not a valid positive integer"  (path "-")
+ *   "'abc' is not a valid positive integer"   (an argument: line 0, as GNU
+ *                                              factor prints it)
+ * path is the --input name or NULL for arguments.  Always NUL-terminated;
+ * returns the length snprintf would have written.
+ */
+size_t input_error_message(char *buf, size_t size, const char *path,
+			   const struct input_error *err);
+
+/*
  * Parse one token (len bytes, no terminator needed) as a number.  The
  * building block of input_next, exposed for tests and fuzzing.  Returns
  * STATUS_OK, STATUS_ERR_SYNTAX or STATUS_ERR_RANGE (reason set).

@@ -503,3 +503,18 @@ int input_skip(struct input_source *s, uint64_t k)
 		return STATUS_OK;
 	return rc;
 }
+
+size_t input_error_message(char *buf, size_t size, const char *path,
+			   const struct input_error *err)
+{
+	const char *reason = err->reason ? err->reason : input_reason_syntax;
+	int n;
+
+	if (err->line == 0 || !path)
+		n = snprintf(buf, size, "'%s' %s", err->token, reason);
+	else
+		n = snprintf(buf, size, "%s:%lu: '%s' %s",
+			     strcmp(path, "-") == 0 ? "standard input" : path,
+			     err->line, err->token, reason);
+	return n < 0 ? 0 : (size_t)n;
+}

@@ -599,6 +599,25 @@ static void text_skip_counts_valid_numbers(void **state)
 	assert_int_equal(input_skip(fx->s, 1), STATUS_NOT_FOUND);
 }
 
+static void error_messages_name_file_line_and_token(void **state)
+{
+	struct input_error e = { 3, "abc", "is not a valid positive integer" };
+	char b[128];
+
+	(void)state;
+	input_error_message(b, sizeof b, "jobs.txt", &e);
+	assert_string_equal(b, "jobs.txt:3: 'abc' is not a valid positive "
+			       "integer");
+	input_error_message(b, sizeof b, "-", &e);
+	assert_string_equal(b, "standard input:3: 'abc' is not a valid "
+			       "positive integer");
+	e.line = 0; /* an argument: exactly GNU factor's text */
+	input_error_message(b, sizeof b, NULL, &e);
+	assert_string_equal(b, "'abc' is not a valid positive integer");
+	assert_int_equal(input_error_message(b, 5, NULL, &e), 37);
+	assert_string_equal(b, "'abc");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +645,7 @@ int main(void)
 		T(range_skip_is_exact),
 		cmocka_unit_test(range_rejects_bad_parameters),
 		T(text_skip_counts_valid_numbers),
+		cmocka_unit_test(error_messages_name_file_line_and_token),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
