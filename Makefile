@@ -113,6 +113,21 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# make install PREFIX=/opt/factorize [DESTDIR=/tmp/stage]: the binary and
+# its man page; nothing else is read at run time.  make uninstall removes
+# exactly those two files.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+.PHONY: install uninstall
+install: factorize
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1"
+	install -m 755 factorize "$(DESTDIR)$(BINDIR)/factorize"
+	install -m 644 src/factorize.1 "$(DESTDIR)$(MANDIR)/man1/factorize.1"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/factorize" "$(DESTDIR)$(MANDIR)/man1/factorize.1"
+
 format:
 	clang-format -i src/*.c src/*.h include/*.h tests/*.c
 
