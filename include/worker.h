@@ -1,0 +1,56 @@
+/*
+ * worker.h - the worker side of the conversation in proto.h, and the
+ * chunk processor that rank 0 shares when it works alone.
+ *
+ * worker_run is the loop of every rank but 0: CONFIG, REQUEST, then WORK
+ * -> RESULT until STOP, then STATS.  It prints nothing: a failure it can
+ * describe is sent to the master as ERROR, and the status is returned to
+ * main for the exit code.
+ *
+ * struct worker_ctx turns one WORK message into one RESULT message with
+ * the engine; the master uses the same code when it is the only rank, so
+ * ordering, verification and output take one path for any rank count.
+ */
+#ifndef FACTORIZE_WORKER_H
+#define FACTORIZE_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gmp.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "proto.h"
+
+struct worker_ctx {
+	struct engine_params params;
+	struct engine_result res;
+	mpz_t n, step;
+	uint32_t fault_flags;   /* enum proto_fault, from CONFIG */
+	unsigned fault_ms;      /* PROTO_FAULT_SLOW: sleep per chunk */
+	uint32_t max_number_bytes; /* numbers longer are refused; 0 = cap */
+	int stop_requested;     /* set by the engine's stop hook */
+	int (*stop_poll)(void); /* non-zero when the chunk must be abandoned;
+				   polled at most every few milliseconds */
+	uint64_t last_poll_ns;
+	uint64_t numbers, chunks, busy_ns;
+};
+
+/* params from a CONFIG; fault_ms from the options (test only). */
+void worker_ctx_init(struct worker_ctx *w, const struct proto_config *c,
+		     unsigned fault_ms);
+void worker_ctx_clear(struct worker_ctx *w); /* NULL allowed */
+
+/*
+ * Factor the chunk in work (a whole WORK message) into result (a whole
+ * RESULT message).  STATUS_OK; STATUS_ERR_PROTO for a malformed WORK (text
+ * in err); STATUS_ERR_STOPPED when stop_poll asked to abandon the chunk;
+ * STATUS_ERR_NOMEM.
+ */
+int worker_process(struct worker_ctx *w, const void *work, size_t len,
+		   struct proto_buf *result, char *err, size_t err_size);
+
+/* The loop of a worker rank.  Returns STATUS_OK or the failure. */
+int worker_run(const struct options *o, char *err, size_t err_size);
+
+#endif

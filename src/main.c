@@ -1,0 +1,70 @@
+/*
+ * main.c - entry point: MPI up, options, rank 0 runs the master and the
+ * others the worker loop, MPI down, exit code.
+ *
+ * Invariants: every rank parses the same argv, so a usage error, --help
+ * or --version ends every rank the same way without any message exchange
+ * (no rank is left blocked); only rank 0 prints.  Exit codes are those of
+ * cli.h.
+ */
+#include <stdio.h>
+#include <gmp.h>
+
+#include "cli.h"
+#include "master.h"
+#include "status.h"
+#include "transport.h"
+#include "worker.h"
+
+#define FACTORIZE_VERSION "1.0"
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	char err[512], lib[256];
+	int st, rank, code;
+
+	err[0] = '\0';
+	st = transport_init(&argc, &argv, err, sizeof err);
+	if (st != STATUS_OK) {
+		fprintf(stderr, "factorize: %s\n", err);
+		return CLI_EXIT_RUNTIME;
+	}
+	rank = transport_rank();
+	cli_options_init(&o);
+	st = cli_parse(&o, argc, argv, err, sizeof err);
+	if (st != STATUS_OK) {
+		if (rank == 0)
+			fprintf(stderr, "factorize: %s\nTry 'factorize --help' "
+				"for more information.\n", err);
+		code = CLI_EXIT_USAGE;
+	} else if (o.help) {
+		if (rank == 0)
+			fputs(cli_usage(), stdout);
+		code = CLI_EXIT_OK;
+	} else if (o.version) {
+		if (rank == 0) {
+			transport_library_version(lib, sizeof lib);
+			printf("factorize %s\nGMP %s\n%s\n", FACTORIZE_VERSION,
+			       gmp_version, lib);
+		}
+		code = CLI_EXIT_OK;
+	} else if (rank == 0) {
+		code = master_run(&o);
+	} else {
+		st = worker_run(&o, err, sizeof err);
+		if (st == STATUS_ERR_MPI || st == STATUS_ERR_NOMEM)
+			fprintf(stderr, "factorize: rank %d: %s\n", rank, err);
+		code = st == STATUS_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+	}
+	cli_options_clear(&o);
+	if (fflush(stdout) != 0 && code == CLI_EXIT_OK)
+		code = CLI_EXIT_RUNTIME;
+	st = transport_finalize(err, sizeof err);
+	if (st != STATUS_OK) {
+		fprintf(stderr, "factorize: rank %d: %s\n", rank, err);
+		if (code == CLI_EXIT_OK)
+			code = CLI_EXIT_RUNTIME;
+	}
+	return code;
+}

@@ -1,0 +1,839 @@
+/*
+ * master.c - rank 0 (see master.h and the conversation in proto.h).
+ *
+ * Purpose: run a job end to end: input -> chunks -> workers -> verified
+ * results -> output in input order -> STOP -> statistics.
+ *
+ * Invariants:
+ *   - Every message is decoded by proto.c and checked against sched.c's
+ *     books (the sender holds that chunk, the count matches) before any
+ *     of it is used; anything else ends the job with a message naming the
+ *     sending rank and exit status CLI_EXIT_RUNTIME.
+ *   - No result is written before it passed verification against its own
+ *     input (engine_verify under --verify full, the product under
+ *     --verify product).  A result that fails is reported and its chunk
+ *     handed to another worker; a chunk that fails twice ends the job.
+ *   - Results are written in input order (or on arrival with --unordered);
+ *     the sched's window bounds what waits in memory.
+ *   - Every worker gets exactly one STOP and sends exactly one STATS; the
+ *     master does not return before it has them all (or, after a fatal
+ *     error, before ABORT_WAIT_S has passed: then MPI_Abort).
+ *   - Waiting is transport_wait's back-off: an idle master sleeps.
+ *
+ * Loop, in order, until every chunk is released and every STATS is in:
+ *   1. read input while the sched wants numbers (text sources only; bad
+ *      tokens are reported on stderr as GNU factor does and skipped);
+ *   2. sched_next until idle: send WORK (RANGE form for a progression,
+ *      so a chunk costs O(1) here; LIST form for text) or STOP; with one
+ *      rank, process the chunk locally and handle its RESULT at once;
+ *   3. release finished chunks in order to the output;
+ *   4. wait for one message, then take every message already waiting,
+ *      handling REQUEST, RESULT, STATS and ERROR.
+ */
+#include "master.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "input.h"
+#include "output.h"
+#include "progress.h"
+#include "proto.h"
+#include "sched.h"
+#include "status.h"
+#include "transport.h"
+#include "worker.h"
+
+enum { ABORT_WAIT_S = 10, MAX_FAILURES = 2 };
+
+struct rank_stats {
+	int have;                 /* STATS received (or local numbers) */
+	struct proto_stats s;     /* as the rank reported them */
+	uint64_t accepted;        /* numbers of its results that were kept */
+};
+
+struct master {
+	const struct options *o;
+	int size, local, n_workers;
+	struct sched s;
+	int sched_ready;
+	struct input_source *in;
+	const char *in_name;      /* for messages; NULL for arguments */
+	int range;
+	mpz_t start, step, n, prod;
+	struct output *out;
+	struct transport_msg msg;
+	struct proto_buf buf;     /* packing scratch */
+	struct proto_buf rbuf;    /* local mode: the RESULT */
+	struct engine_result res;
+	struct worker_ctx lw;     /* local mode worker */
+	int lw_ready;
+	struct rank_stats *rs;
+	int stats_pending;
+	int bad_input, fatal, interrupted;
+	uint64_t written, wrong_results;
+	double t0;
+	struct progress pg;
+	int show_progress;
+	char err[512];
+};
+
+static void master_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("factorize: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A fatal error: say it once, remember it. */
+static void master_fail(struct master *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->fatal)
+		return;
+	m->fatal = 1;
+	fputs("factorize: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void mpz_set_u64(mpz_t z, uint64_t v)
+{
+	mpz_import(z, 1, 1, sizeof v, 0, 0, &v);
+}
+
+/* n = start + index * step */
+static void range_number(struct master *m, mpz_t z, uint64_t index)
+{
+	mpz_set_u64(z, index);
+	mpz_mul(z, z, m->step);
+	mpz_add(z, z, m->start);
+}
+
+static int worker_rank(const struct master *m, int w)
+{
+	return m->local ? 0 : w + 1;
+}
+
+/* ---- input ---- */
+
+static void report_bad_token(struct master *m, const struct input_error *e)
+{
+	m->bad_input = 1;
+	if (m->in_name != NULL && e->line > 0)
+		master_say("%s:%lu: '%s' %s", m->in_name, e->line, e->token,
+			   e->reason);
+	else
+		master_say("'%s' %s", e->token, e->reason);
+}
+
+static void fill_input(struct master *m)
+{
+	struct input_error e;
+	uint32_t want;
+	int st;
+
+	if (m->range)
+		return;
+	want = sched_input_wanted(&m->s);
+	while (want > 0 && !m->fatal) {
+		memset(&e, 0, sizeof e);
+		st = input_next(m->in, m->n, &e);
+		if (st == STATUS_OK) {
+			if (sched_input_add(&m->s, m->n) != STATUS_OK) {
+				master_fail(m, "internal error: input buffer");
+				return;
+			}
+			want--;
+		} else if (st == STATUS_NOT_FOUND) {
+			sched_input_end(&m->s);
+			return;
+		} else if (st == STATUS_ERR_SYNTAX || st == STATUS_ERR_RANGE) {
+			report_bad_token(m, &e);
+		} else {
+			master_fail(m, "%s: read error: %s",
+				    m->in_name ? m->in_name : "input",
+				    errno ? strerror(errno) : status_str(st));
+			return;
+		}
+	}
+}
+
+/* ---- results ---- */
+
+/* Check r against n as --verify asks; STATUS_OK or STATUS_ERR_VERIFY. */
+static int verify_one(struct master *m, const struct engine_result *r,
+		      const mpz_t n)
+{
+	if (m->o->verify == CLI_VERIFY_NONE)
+		return STATUS_OK;
+	if (m->o->verify == CLI_VERIFY_FULL)
+		return engine_verify(r, n);
+	mpz_set_ui(m->prod, 1);
+	for (size_t i = 0; i < r->count; i++) {
+		mpz_pow_ui(m->n, r->f[i].p, r->f[i].e);
+		mpz_mul(m->prod, m->prod, m->n);
+	}
+	if (mpz_sgn(n) == 0)
+		return r->count == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
+	return mpz_cmp(m->prod, n) == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
+}
+
+/* The input number at index i of chunk c. */
+static mpz_srcptr chunk_number(struct master *m,
+					const struct sched_chunk *c,
+					uint32_t i, mpz_t scratch)
+{
+	if (c->numbers != NULL && !m->range)
+		return c->numbers[i];
+	if (i == 0)
+		range_number(m, scratch, c->first_index);
+	else
+		mpz_add(scratch, scratch, m->step);
+	return scratch;
+}
+
+/*
+ * Walk the items of a RESULT for chunk c: verify (write = 0) or write
+ * (write = 1).  Returns STATUS_OK, STATUS_ERR_PROTO (malformed) or
+ * STATUS_ERR_VERIFY (*bad_index set), STATUS_ERR_IO (output).
+ */
+static int walk_result(struct master *m, const struct sched_chunk *c,
+		       const struct proto_buf *b, int rank, int write,
+		       uint32_t *bad_index)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	struct output_meta meta;
+	uint32_t us;
+	mpz_t x;
+	int st;
+
+	st = proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT);
+	if (st == STATUS_OK)
+		st = proto_unpack_result_header(&r, &h);
+	if (st != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	mpz_init(x);
+	for (uint32_t i = 0; i < h.count && st == STATUS_OK; i++) {
+		mpz_srcptr n = chunk_number(m, c, i, x);
+
+		st = proto_unpack_result_item(&r, &m->res, &us);
+		if (st != STATUS_OK)
+			break;
+		if (!write) {
+			if (verify_one(m, &m->res, n) != STATUS_OK) {
+				*bad_index = i;
+				st = STATUS_ERR_VERIFY;
+			}
+			continue;
+		}
+		meta.rank = rank;
+		meta.seconds = (double)us * 1e-6;
+		st = output_write(m->out, n, &m->res, &meta);
+		if (st == STATUS_OK)
+			m->written++;
+	}
+	if (st == STATUS_OK)
+		st = proto_reader_end(&r);
+	mpz_clear(x);
+	return st;
+}
+
+static void write_chunk(struct master *m, const struct sched_chunk *c,
+			const struct proto_buf *b, int rank)
+{
+	int st = walk_result(m, c, b, rank, 1, NULL);
+
+	if (st == STATUS_ERR_IO)
+		master_fail(m, "%s: write error: %s",
+			    m->o->output ? m->o->output : "standard output",
+			    strerror(errno));
+	else if (st != STATUS_OK)
+		master_fail(m, "internal error: stored result unreadable");
+}
+
+static void handle_result(struct master *m, int w, struct proto_buf *b)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	struct sched_chunk *c;
+	uint32_t bad = 0;
+	int rank = worker_rank(m, w), st;
+
+	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
+	    STATUS_OK || proto_unpack_result_header(&r, &h) != STATUS_OK) {
+		master_fail(m, "malformed RESULT message from rank %d", rank);
+		return;
+	}
+	st = sched_complete(&m->s, w, h.chunk_id, h.count, &c);
+	if (st == SCHED_DUPLICATE)
+		return;
+	if (st != STATUS_OK) {
+		master_fail(m, "rank %d sent a RESULT for chunk %llu "
+			    "(%u numbers) that it does not hold", rank,
+			    (unsigned long long)h.chunk_id, h.count);
+		return;
+	}
+	st = walk_result(m, c, b, rank, 0, &bad);
+	if (st == STATUS_ERR_PROTO) {
+		master_fail(m, "malformed RESULT message from rank %d "
+			    "(chunk %llu)", rank,
+			    (unsigned long long)h.chunk_id);
+		return;
+	}
+	if (st == STATUS_ERR_VERIFY) {
+		mpz_t x;
+		char *s;
+
+		mpz_srcptr n = NULL;
+
+		mpz_init(x);
+		for (uint32_t i = 0; i <= bad; i++)
+			n = chunk_number(m, c, i, x);
+		s = mpz_get_str(NULL, 10, n);
+		m->wrong_results++;
+		if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
+			master_fail(m, "rank %d returned a wrong factorization "
+				    "of %s (verification failed); chunk %llu "
+				    "failed %d times, giving up", rank, s,
+				    (unsigned long long)c->id, MAX_FAILURES);
+		else
+			master_say("rank %d returned a wrong factorization of "
+				   "%s (verification failed); recomputing it "
+				   "elsewhere", rank, s);
+		free(s);
+		mpz_clear(x);
+		return;
+	}
+	if (st != STATUS_OK) {
+		master_fail(m, "cannot verify the RESULT from rank %d: %s",
+			    rank, status_str(st));
+		return;
+	}
+	m->rs[rank].accepted += h.count;
+	if (m->o->unordered) {
+		write_chunk(m, c, b, rank);
+		sched_accept(&m->s, c, w, NULL);
+	} else {
+		sched_accept(&m->s, c, w, b);
+	}
+}
+
+static void release_done(struct master *m)
+{
+	struct sched_chunk *c;
+
+	while (!m->fatal && (c = sched_peek_release(&m->s)) != NULL) {
+		if (!m->o->unordered)
+			write_chunk(m, c, &c->result,
+				    worker_rank(m, c->result_worker));
+		sched_release(&m->s);
+	}
+}
+
+/* ---- sending ---- */
+
+static int pack_work(struct master *m, const struct sched_chunk *c)
+{
+	struct proto_work_header h;
+	int st;
+
+	h.chunk_id = c->id;
+	h.first_index = c->first_index;
+	h.count = c->count;
+	h.form = m->range ? PROTO_FORM_RANGE : PROTO_FORM_LIST;
+	st = proto_pack_work_begin(&m->buf, &h);
+	if (st != STATUS_OK)
+		return st;
+	if (m->range) {
+		range_number(m, m->n, c->first_index);
+		return proto_pack_work_range(&m->buf, m->n, m->step);
+	}
+	for (uint32_t i = 0; i < c->count && st == STATUS_OK; i++)
+		st = proto_pack_work_number(&m->buf, c->numbers[i]);
+	return st;
+}
+
+static void send_to(struct master *m, int rank, int tag)
+{
+	if (transport_send(rank, tag, &m->buf, m->err, sizeof m->err) !=
+	    STATUS_OK)
+		master_fail(m, "sending %s to rank %d: %s", proto_tag_name(tag),
+			    rank, m->err);
+}
+
+static void local_stats(struct master *m)
+{
+	struct rank_stats *r = &m->rs[0];
+
+	r->have = 1;
+	r->s.numbers = m->lw.numbers;
+	r->s.chunks = m->lw.chunks;
+	r->s.busy_ns = m->lw.busy_ns;
+}
+
+static void dispatch(struct master *m)
+{
+	struct sched_chunk *c;
+	int w, a, st;
+
+	while (!m->fatal && (a = sched_next(&m->s, &w, &c)) != SCHED_IDLE) {
+		if (a == SCHED_STOP) {
+			if (m->local) {
+				local_stats(m);
+				m->stats_pending--;
+				continue;
+			}
+			if (proto_pack_stop(&m->buf, PROTO_STOP_DONE) ==
+			    STATUS_OK)
+				send_to(m, w + 1, PROTO_TAG_STOP);
+			continue;
+		}
+		st = pack_work(m, c);
+		if (st != STATUS_OK) {
+			master_fail(m, "cannot pack chunk %llu: %s",
+				    (unsigned long long)c->id, status_str(st));
+			return;
+		}
+		if (!m->local) {
+			send_to(m, w + 1, PROTO_TAG_WORK);
+			continue;
+		}
+		st = worker_process(&m->lw, m->buf.data, m->buf.len, &m->rbuf,
+				    m->err, sizeof m->err);
+		if (st != STATUS_OK) {
+			master_fail(m, "%s", m->err);
+			return;
+		}
+		handle_result(m, w, &m->rbuf);
+		/* keep memory flat: results go out as soon as they can */
+		release_done(m);
+	}
+}
+
+/* ---- receiving ---- */
+
+static void handle_message(struct master *m)
+{
+	struct proto_reader r;
+	int rank = m->msg.source, w = rank - 1, status;
+	uint32_t credit;
+	char text[PROTO_MAX_TEXT + 1];
+
+	if (rank < 1 || rank >= m->size) {
+		master_fail(m, "message from unexpected rank %d", rank);
+		return;
+	}
+	switch (m->msg.tag) {
+	case PROTO_TAG_REQUEST:
+		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_REQUEST) != STATUS_OK ||
+		    proto_unpack_request(&r, &credit) != STATUS_OK ||
+		    sched_request(&m->s, w, credit) != STATUS_OK)
+			master_fail(m, "malformed or repeated REQUEST from "
+				    "rank %d", rank);
+		break;
+	case PROTO_TAG_RESULT:
+		handle_result(m, w, &m->msg.buf);
+		break;
+	case PROTO_TAG_STATS:
+		if (m->rs[rank].have ||
+		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_STATS) != STATUS_OK ||
+		    proto_unpack_stats(&r, &m->rs[rank].s) != STATUS_OK) {
+			master_fail(m, "malformed or repeated STATS from rank "
+				    "%d", rank);
+			break;
+		}
+		m->rs[rank].have = 1;
+		m->stats_pending--;
+		break;
+	case PROTO_TAG_ERROR:
+		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_ERROR) != STATUS_OK ||
+		    proto_unpack_error(&r, &status, text, sizeof text) !=
+		    STATUS_OK)
+			master_fail(m, "malformed ERROR message from rank %d",
+				    rank);
+		else
+			master_fail(m, "rank %d failed: %s (%s)", rank, text,
+				    status_str(status));
+		break;
+	default:
+		master_fail(m, "unexpected message (tag %d, %s) from rank %d",
+			    m->msg.tag, proto_tag_name(m->msg.tag), rank);
+	}
+}
+
+/* Wait for one message, then take those already waiting, then return. */
+static void receive(struct master *m)
+{
+	int got = 1, st;
+
+	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY, 0, m->err,
+			    sizeof m->err);
+	while (st == STATUS_OK && got && !m->fatal) {
+		handle_message(m);
+		st = transport_poll(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
+				    &got, m->err, sizeof m->err);
+	}
+	if (st == STATUS_ERR_PROTO)
+		master_fail(m, "%s", m->err);
+	else if (st != STATUS_OK)
+		master_fail(m, "receiving: %s", m->err);
+}
+
+/*
+ * After a fatal error: ABORT to every worker not yet stopped, then
+ * collect the STATS still due; give up with MPI_Abort after ABORT_WAIT_S.
+ */
+static void abort_workers(struct master *m)
+{
+	double t_end;
+	int st;
+
+	if (m->local)
+		return;
+	for (int w = 0; w < m->n_workers; w++) {
+		if (m->sched_ready && m->s.workers[w].stopped)
+			continue;
+		if (m->sched_ready)
+			m->s.workers[w].stopped = 1;
+		if (proto_pack_stop(&m->buf, PROTO_STOP_ABORT) == STATUS_OK)
+			(void)transport_send(w + 1, PROTO_TAG_STOP, &m->buf,
+					     m->err, sizeof m->err);
+	}
+	t_end = transport_wtime() + ABORT_WAIT_S;
+	while (m->stats_pending > 0) {
+		double left = t_end - transport_wtime();
+
+		st = left > 0 ? transport_wait(&m->msg, TRANSPORT_ANY,
+					       PROTO_TAG_STATS, left, m->err,
+					       sizeof m->err)
+			      : STATUS_ERR_TIMEOUT;
+		if (st != STATUS_OK) {
+			master_say("%d worker(s) did not stop; aborting",
+				   m->stats_pending);
+			fflush(NULL);
+			transport_abort(CLI_EXIT_RUNTIME);
+			return;
+		}
+		if (m->msg.source >= 1 && m->msg.source < m->size &&
+		    !m->rs[m->msg.source].have) {
+			m->rs[m->msg.source].have = 1;
+			m->stats_pending--;
+		}
+	}
+}
+
+/* ---- statistics ---- */
+
+static void write_stats(struct master *m, double wall)
+{
+	FILE *f;
+	struct transport_counters tc;
+	double busy_max = 0, busy_sum = 0, imbalance = 1;
+	uint64_t numbers = 0, chunks = 0, msgs = 0, bytes = 0;
+	int first_worker = m->local ? 0 : 1, nw = 0;
+
+	transport_counters(&tc);
+	if (!m->local) {
+		struct rank_stats *r0 = &m->rs[0];
+		r0->have = 1;
+		r0->s.idle_ns = tc.idle_ns;
+		r0->s.msgs_sent = tc.msgs_sent;
+		r0->s.msgs_recv = tc.msgs_recv;
+		r0->s.bytes_sent = tc.bytes_sent;
+		r0->s.bytes_recv = tc.bytes_recv;
+	}
+	for (int i = first_worker; i < m->size; i++) {
+		double b = (double)m->rs[i].s.busy_ns * 1e-9;
+		busy_sum += b;
+		if (b > busy_max)
+			busy_max = b;
+		nw++;
+	}
+	if (busy_sum > 0)
+		imbalance = busy_max / (busy_sum / nw);
+	for (int i = 0; i < m->size; i++) {
+		numbers += m->rs[i].s.numbers;
+		chunks += m->rs[i].s.chunks;
+		msgs += m->rs[i].s.msgs_sent;
+		bytes += m->rs[i].s.bytes_sent;
+	}
+	if (m->o->stats != NULL) {
+		f = fopen(m->o->stats, "w");
+		if (f == NULL) {
+			master_say("%s: %s", m->o->stats, strerror(errno));
+			m->fatal = 1;
+			return;
+		}
+		fprintf(f, "{\n  \"size\": %d,\n  \"workers\": %d,\n"
+			"  \"wall_seconds\": %.6f,\n  \"numbers\": %llu,\n"
+			"  \"numbers_per_second\": %.1f,\n"
+			"  \"chunks\": %llu,\n  \"messages\": %llu,\n"
+			"  \"bytes\": %llu,\n  \"load_imbalance\": %.4f,\n"
+			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
+			"  \"wrong_results\": %llu,\n  \"ranks\": [\n",
+			m->size, m->n_workers, wall,
+			(unsigned long long)m->written,
+			wall > 0 ? (double)m->written / wall : 0.0,
+			(unsigned long long)chunks, (unsigned long long)msgs,
+			(unsigned long long)bytes, imbalance,
+			(unsigned long long)m->s.speculated,
+			(unsigned long long)m->s.duplicates,
+			(unsigned long long)m->wrong_results);
+		for (int i = 0; i < m->size; i++) {
+			const struct proto_stats *s = &m->rs[i].s;
+			fprintf(f, "    {\"rank\": %d, \"numbers\": %llu, "
+				"\"accepted\": %llu, \"chunks\": %llu, "
+				"\"busy_seconds\": %.6f, \"idle_seconds\": %.6f, "
+				"\"msgs_sent\": %llu, \"msgs_recv\": %llu, "
+				"\"bytes_sent\": %llu, \"bytes_recv\": %llu}%s\n",
+				i, (unsigned long long)s->numbers,
+				(unsigned long long)m->rs[i].accepted,
+				(unsigned long long)s->chunks,
+				(double)s->busy_ns * 1e-9,
+				(double)s->idle_ns * 1e-9,
+				(unsigned long long)s->msgs_sent,
+				(unsigned long long)s->msgs_recv,
+				(unsigned long long)s->bytes_sent,
+				(unsigned long long)s->bytes_recv,
+				i + 1 < m->size ? "," : "");
+		}
+		fprintf(f, "  ]\n}\n");
+		if (fclose(f) != 0) {
+			master_say("%s: %s", m->o->stats, strerror(errno));
+			m->fatal = 1;
+		}
+	}
+	if (!m->o->quiet)
+		fprintf(stderr, "factorize: %llu numbers in %.3f s (%.0f/s), "
+			"%llu chunks, %d ranks (%d workers), imbalance %.2f\n",
+			(unsigned long long)m->written, wall,
+			wall > 0 ? (double)m->written / wall : 0.0,
+			(unsigned long long)chunks, m->size, m->n_workers,
+			imbalance);
+}
+
+static void show_progress(struct master *m, int final)
+{
+	char line[256];
+	double t = transport_wtime();
+
+	if (!m->show_progress)
+		return;
+	if (final)
+		progress_finish(&m->pg, line, sizeof line, m->written,
+				(unsigned)m->n_workers, t, 80);
+	else if (progress_due(&m->pg, t))
+		progress_format(&m->pg, line, sizeof line, m->written,
+				(unsigned)m->n_workers, t, 80);
+	else
+		return;
+	fputs(line, stderr);
+}
+
+/* ---- setup ---- */
+
+static int open_input(struct master *m)
+{
+	const struct options *o = m->o;
+	uint64_t count = 0;
+	int st;
+
+	if (o->generated) {
+		st = input_open_range(&m->in, o->start, o->step, o->count);
+	} else if (o->input != NULL) {
+		m->in_name = strcmp(o->input, "-") == 0 ? "standard input"
+							: o->input;
+		st = input_open_file(&m->in, o->input, o->max_digits);
+	} else if (o->n_numbers > 0) {
+		st = input_open_args(&m->in, o->numbers, o->n_numbers,
+				     o->max_digits);
+	} else {
+		m->in_name = "standard input";
+		st = input_open_file(&m->in, "-", o->max_digits);
+	}
+	if (st != STATUS_OK) {
+		master_fail(m, "%s: %s", m->in_name ? m->in_name : "input",
+			    st == STATUS_ERR_IO && errno ? strerror(errno)
+						       : status_str(st));
+		return st;
+	}
+	m->range = input_range(m->in, m->start, m->step, &count);
+	return STATUS_OK;
+}
+
+static int setup(struct master *m)
+{
+	const struct options *o = m->o;
+	struct sched_params sp;
+	struct proto_config cfg;
+	uint64_t count = 0;
+	double bytes;
+	int st;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.seed = o->seed;
+	cfg.time_limit_us = o->time_limit > 0 ?
+		(uint64_t)(o->time_limit * 1e6 + 0.5) : 0;
+	cfg.prefetch = o->prefetch < PROTO_MAX_CREDIT ? o->prefetch
+						       : PROTO_MAX_CREDIT - 1;
+	bytes = (double)o->max_digits * 0.41524 + 2;
+	cfg.max_number_bytes = bytes > PROTO_MAX_NUMBER_BYTES || bytes < 0 ?
+		(uint32_t)PROTO_MAX_NUMBER_BYTES : (uint32_t)bytes;
+
+	/* workers first: they wait for CONFIG (or an early STOP) */
+	for (int r = 1; r < m->size; r++) {
+		struct proto_config c = cfg;
+		if (r == o->fault_rank)
+			c.fault_flags = o->fault_flags;
+		if (proto_pack_config(&m->buf, &c) == STATUS_OK)
+			send_to(m, r, PROTO_TAG_CONFIG);
+	}
+	if (m->local) {
+		struct proto_config c = cfg;
+		if (o->fault_rank == 0)
+			c.fault_flags = o->fault_flags;
+		worker_ctx_init(&m->lw, &c, o->fault_ms);
+		m->lw_ready = 1;
+	}
+	if (m->fatal)
+		return STATUS_ERR_MPI;
+
+	st = open_input(m);
+	if (st != STATUS_OK)
+		return st;
+	st = output_open(&m->out, o->output, o->format, o->exponents,
+			 o->verbose, m->err, sizeof m->err);
+	if (st != STATUS_OK) {
+		master_fail(m, "%s", m->err);
+		return st;
+	}
+	if (m->range)
+		(void)input_range(m->in, m->start, m->step, &count);
+
+	memset(&sp, 0, sizeof sp);
+	sp.n_workers = m->n_workers;
+	sp.chunk = o->chunk;
+	sp.range = m->range;
+	sp.total = count;
+	sp.speculate = !m->local;
+	{
+		uint64_t w = 4u * (uint64_t)m->n_workers *
+			     (1u + (uint64_t)cfg.prefetch);
+		sp.window_chunks = w < 1024 ? 1024 : (w > (1u << 22) ?
+						      1u << 22 : (uint32_t)w);
+	}
+	st = sched_init(&m->s, &sp);
+	if (st != STATUS_OK) {
+		master_fail(m, "scheduler: %s", status_str(st));
+		return st;
+	}
+	m->sched_ready = 1;
+	if (m->local && sched_request(&m->s, 0, 1) != STATUS_OK) {
+		master_fail(m, "internal error: local worker");
+		return STATUS_ERR_INVAL;
+	}
+	if (o->progress) {
+		m->show_progress = 1;
+		progress_init(&m->pg, m->range ? count : 0,
+			      isatty(STDERR_FILENO) ? PROGRESS_TTY
+						    : PROGRESS_LOG,
+			      transport_wtime());
+	}
+	return STATUS_OK;
+}
+
+int master_run(const struct options *o)
+{
+	struct master m;
+	int code = CLI_EXIT_OK, st;
+	double wall;
+
+	memset(&m, 0, sizeof m);
+	m.o = o;
+	m.size = transport_size();
+	m.local = m.size == 1;
+	m.n_workers = m.local ? 1 : m.size - 1;
+	m.stats_pending = m.n_workers;
+	m.t0 = transport_wtime();
+	mpz_inits(m.start, m.step, m.n, m.prod, NULL);
+	transport_msg_init(&m.msg);
+	proto_buf_init(&m.buf);
+	proto_buf_init(&m.rbuf);
+	engine_result_init(&m.res);
+	m.rs = calloc((size_t)m.size, sizeof *m.rs);
+	if (m.rs == NULL) {
+		master_say("out of memory");
+		transport_abort(CLI_EXIT_RUNTIME);
+	}
+
+	st = setup(&m);
+	while (st == STATUS_OK && !m.fatal) {
+		fill_input(&m);
+		dispatch(&m);
+		release_done(&m);
+		show_progress(&m, 0);
+		if (m.fatal)
+			break;
+		if (sched_all_done(&m.s) && m.stats_pending == 0)
+			break;
+		if (m.local) {
+			/* nothing can arrive: idle means a bug, not a wait */
+			if (sched_all_done(&m.s))
+				continue;
+			master_fail(&m, "internal error: scheduler idle");
+			break;
+		}
+		receive(&m);
+	}
+	wall = transport_wtime() - m.t0;
+
+	if (m.fatal)
+		abort_workers(&m);
+	if (m.out != NULL) {
+		st = output_close(m.out, !m.fatal, m.err, sizeof m.err);
+		m.out = NULL;
+		if (st != STATUS_OK)
+			master_fail(&m, "%s", m.err);
+	}
+	if (!m.fatal) {
+		show_progress(&m, 1);
+		if (m.local)
+			local_stats(&m);
+		write_stats(&m, wall);
+	}
+	if (m.fatal)
+		code = CLI_EXIT_RUNTIME;
+	else if (m.bad_input)
+		code = CLI_EXIT_BAD_INPUT;
+
+	input_close(m.in);
+	if (m.sched_ready)
+		sched_clear(&m.s);
+	if (m.lw_ready)
+		worker_ctx_clear(&m.lw);
+	engine_result_clear(&m.res);
+	proto_buf_clear(&m.buf);
+	proto_buf_clear(&m.rbuf);
+	transport_msg_clear(&m.msg);
+	mpz_clears(m.start, m.step, m.n, m.prod, NULL);
+	free(m.rs);
+	return code;
+}

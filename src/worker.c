@@ -1,0 +1,311 @@
+/*
+ * worker.c - the worker loop and the chunk processor (see worker.h).
+ *
+ * Purpose: factor the chunks the master sends and answer each with one
+ * packed RESULT, following the conversation in proto.h.
+ *
+ * Invariants:
+ *   - Every received byte goes through the proto.c decoder before use; a
+ *     malformed message is answered with ERROR (never a crash), after
+ *     which the worker only waits for STOP.
+ *   - A worker never exits its loop without a STOP from the master, so
+ *     the master is never left waiting for a rank that is gone.
+ *   - Prefetch needs no code here: the master keeps credit = 1 + prefetch
+ *     chunks in flight, so the next WORK already sits in the MPI queue
+ *     while this one is factored.
+ *
+ * Steps of worker_process: decode the WORK header; for each number (LIST:
+ * decoded; RANGE: start, start+step, ...) run engine_factor with the seed
+ * and time limit of CONFIG and the stop hook, pack the item with its
+ * elapsed time; the RESULT header carries the chunk's busy time.  The stop
+ * hook looks for a STOP message at most every STOP_POLL_NS so that an
+ * ABORT interrupts even a long factorization.
+ *
+ * Test-only faults (CONFIG fault_flags, set by the master for one rank):
+ * PROTO_FAULT_WRONG_RESULT raises the exponent of the first factor of the
+ * first non-trivial number of every chunk (the master's verification must
+ * catch it); PROTO_FAULT_SLOW sleeps fault_ms per chunk.
+ */
+#include "worker.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "status.h"
+#include "transport.h"
+
+enum { STOP_POLL_NS = 5000000 };
+
+static uint64_t worker_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int worker_stop_hook(void *arg)
+{
+	struct worker_ctx *w = arg;
+	uint64_t t;
+
+	if (w->stop_requested)
+		return 1;
+	if (w->stop_poll == NULL)
+		return 0;
+	t = worker_now_ns();
+	if (t - w->last_poll_ns < STOP_POLL_NS)
+		return 0;
+	w->last_poll_ns = t;
+	if (w->stop_poll()) {
+		w->stop_requested = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void worker_ctx_init(struct worker_ctx *w, const struct proto_config *c,
+		     unsigned fault_ms)
+{
+	memset(w, 0, sizeof *w);
+	engine_params_init(&w->params);
+	w->params.seed = c->seed;
+	w->params.time_limit = (double)c->time_limit_us * 1e-6;
+	w->params.stop = worker_stop_hook;
+	w->params.stop_arg = w;
+	engine_result_init(&w->res);
+	mpz_init(w->n);
+	mpz_init(w->step);
+	w->fault_flags = c->fault_flags;
+	w->fault_ms = fault_ms;
+	w->max_number_bytes = c->max_number_bytes;
+}
+
+void worker_ctx_clear(struct worker_ctx *w)
+{
+	if (w == NULL)
+		return;
+	engine_result_clear(&w->res);
+	mpz_clear(w->n);
+	mpz_clear(w->step);
+}
+
+static void plant_wrong_result(struct engine_result *r)
+{
+	if (r->count > 0)
+		r->f[0].e++;
+}
+
+int worker_process(struct worker_ctx *w, const void *work, size_t len,
+		   struct proto_buf *result, char *err, size_t err_size)
+{
+	struct proto_reader r;
+	struct proto_work_header h;
+	struct proto_result_header rh;
+	uint64_t t0 = worker_now_ns(), t1, t2;
+	int st, planted = 0;
+
+	st = proto_reader_init(&r, work, len, PROTO_TAG_WORK);
+	if (st == STATUS_OK)
+		st = proto_unpack_work_header(&r, &h);
+	if (st == STATUS_OK && h.form == PROTO_FORM_RANGE)
+		st = proto_unpack_work_range(&r, w->n, w->step);
+	if (st != STATUS_OK) {
+		snprintf(err, err_size, "malformed WORK message");
+		return STATUS_ERR_PROTO;
+	}
+	rh.chunk_id = h.chunk_id;
+	rh.count = h.count;
+	rh.busy_ns = 0; /* patched below */
+	st = proto_pack_result_begin(result, &rh);
+	if (st != STATUS_OK)
+		return st;
+	if ((w->fault_flags & PROTO_FAULT_SLOW) && w->fault_ms > 0) {
+		struct timespec ts = { (time_t)(w->fault_ms / 1000),
+				       (long)(w->fault_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	t1 = t0;
+	for (uint32_t i = 0; i < h.count; i++) {
+		if (h.form == PROTO_FORM_LIST) {
+			if (proto_unpack_work_number(&r, w->n) != STATUS_OK) {
+				snprintf(err, err_size,
+					 "malformed number %u in WORK", i);
+				return STATUS_ERR_PROTO;
+			}
+		} else if (i > 0) {
+			mpz_add(w->n, w->n, w->step);
+		}
+		if (w->max_number_bytes > 0 &&
+		    (mpz_sizeinbase(w->n, 2) + 7) / 8 > w->max_number_bytes) {
+			snprintf(err, err_size, "number %u of chunk %llu is "
+				 "longer than the %u-byte limit", i,
+				 (unsigned long long)h.chunk_id,
+				 w->max_number_bytes);
+			return STATUS_ERR_PROTO;
+		}
+		st = engine_factor(&w->res, w->n, &w->params);
+		if (w->stop_requested)
+			return STATUS_ERR_STOPPED;
+		if (st != STATUS_OK && st != STATUS_PARTIAL) {
+			snprintf(err, err_size, "engine failed on %s: %s",
+				 i < 1 ? "first number" : "a number",
+				 status_str(st));
+			return st;
+		}
+		if ((w->fault_flags & PROTO_FAULT_WRONG_RESULT) && !planted &&
+		    w->res.count > 0) {
+			plant_wrong_result(&w->res);
+			planted = 1;
+		}
+		t2 = worker_now_ns();
+		st = proto_pack_result_item(result, &w->res,
+					    (uint32_t)((t2 - t1) / 1000 >
+						       UINT32_MAX ? UINT32_MAX
+						       : (t2 - t1) / 1000));
+		t1 = t2;
+		if (st != STATUS_OK) {
+			snprintf(err, err_size, "cannot pack a result: %s",
+				 status_str(st));
+			return st;
+		}
+	}
+	if (h.form == PROTO_FORM_LIST && proto_reader_end(&r) != STATUS_OK) {
+		snprintf(err, err_size, "trailing bytes in WORK");
+		return STATUS_ERR_PROTO;
+	}
+	/* busy_ns sits at a fixed offset of the RESULT header */
+	{
+		uint64_t busy = t1 - t0;
+		for (int k = 0; k < 8; k++)
+			result->data[PROTO_HEADER_BYTES + 16 + k] =
+				(unsigned char)(busy >> (8 * k));
+		w->busy_ns += busy;
+	}
+	w->numbers += h.count;
+	w->chunks++;
+	return STATUS_OK;
+}
+
+static int worker_stop_poll(void)
+{
+	return transport_probe(0, PROTO_TAG_STOP);
+}
+
+/* Send ERROR to the master; the caller then waits for STOP. */
+static void worker_report(struct proto_buf *b, int status, const char *text)
+{
+	char err[256];
+
+	if (proto_pack_error(b, status, text) == STATUS_OK)
+		(void)transport_send(0, PROTO_TAG_ERROR, b, err, sizeof err);
+}
+
+int worker_run(const struct options *o, char *err, size_t err_size)
+{
+	struct transport_msg m;
+	struct proto_buf out;
+	struct proto_reader r;
+	struct proto_config cfg;
+	struct proto_stats stats;
+	struct transport_counters tc;
+	struct worker_ctx w;
+	int st, failed = STATUS_OK, have_ctx = 0;
+	uint32_t reason;
+	char text[PROTO_MAX_TEXT];
+
+	transport_msg_init(&m);
+	proto_buf_init(&out);
+	memset(&cfg, 0, sizeof cfg);
+	err[0] = '\0';
+
+	st = transport_wait(&m, 0, TRANSPORT_ANY, 0, err, err_size);
+	if (st != STATUS_OK)
+		goto out;
+	if (m.tag == PROTO_TAG_CONFIG) {
+		if (proto_reader_init(&r, m.buf.data, m.buf.len,
+				      PROTO_TAG_CONFIG) != STATUS_OK ||
+		    proto_unpack_config(&r, &cfg) != STATUS_OK) {
+			failed = STATUS_ERR_PROTO;
+			snprintf(err, err_size, "malformed CONFIG (protocol "
+				 "version %d expected)", PROTO_VERSION);
+			worker_report(&out, failed, err);
+		} else {
+			worker_ctx_init(&w, &cfg, o->fault_ms);
+			w.stop_poll = worker_stop_poll;
+			have_ctx = 1;
+			st = proto_pack_request(&out, 1 + cfg.prefetch);
+			if (st == STATUS_OK)
+				st = transport_send(0, PROTO_TAG_REQUEST, &out,
+						    err, err_size);
+			if (st != STATUS_OK)
+				goto out;
+		}
+	} else if (m.tag != PROTO_TAG_STOP) {
+		failed = STATUS_ERR_PROTO;
+		snprintf(err, err_size, "expected CONFIG, got %s",
+			 proto_tag_name(m.tag));
+		worker_report(&out, failed, err);
+	}
+
+	while (m.tag != PROTO_TAG_STOP) {
+		st = transport_wait(&m, 0, TRANSPORT_ANY, 0, err, err_size);
+		if (st != STATUS_OK)
+			goto out;
+		if (m.tag == PROTO_TAG_STOP) {
+			if (proto_reader_init(&r, m.buf.data, m.buf.len,
+					      PROTO_TAG_STOP) != STATUS_OK ||
+			    proto_unpack_stop(&r, &reason) != STATUS_OK)
+				reason = PROTO_STOP_ABORT; /* stop anyway */
+			(void)reason;
+			break;
+		}
+		if (failed != STATUS_OK)
+			continue; /* reported: only STOP matters now */
+		if (m.tag != PROTO_TAG_WORK) {
+			failed = STATUS_ERR_PROTO;
+			snprintf(text, sizeof text, "unexpected %s message",
+				 proto_tag_name(m.tag));
+			worker_report(&out, failed, text);
+			continue;
+		}
+		st = worker_process(&w, m.buf.data, m.buf.len, &out, text,
+				    sizeof text);
+		if (st == STATUS_ERR_STOPPED)
+			continue; /* the STOP is waiting */
+		if (st != STATUS_OK) {
+			failed = st;
+			snprintf(err, err_size, "%s", text);
+			worker_report(&out, st, text);
+			continue;
+		}
+		st = transport_send(0, PROTO_TAG_RESULT, &out, err, err_size);
+		if (st != STATUS_OK)
+			goto out;
+	}
+
+	transport_counters(&tc);
+	memset(&stats, 0, sizeof stats);
+	if (have_ctx) {
+		stats.numbers = w.numbers;
+		stats.chunks = w.chunks;
+		stats.busy_ns = w.busy_ns;
+	}
+	stats.idle_ns = tc.idle_ns;
+	stats.msgs_sent = tc.msgs_sent + 1;
+	stats.msgs_recv = tc.msgs_recv;
+	stats.bytes_sent = tc.bytes_sent;
+	stats.bytes_recv = tc.bytes_recv;
+	st = proto_pack_stats(&out, &stats);
+	if (st == STATUS_OK)
+		st = transport_send(0, PROTO_TAG_STATS, &out, err, err_size);
+out:
+	if (have_ctx)
+		worker_ctx_clear(&w);
+	proto_buf_clear(&out);
+	transport_msg_clear(&m);
+	if (st == STATUS_OK && failed != STATUS_OK)
+		st = failed;
+	return st;
+}
