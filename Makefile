@@ -113,6 +113,98 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# ---- Hardening tools (issue 6): asan, valgrind, fuzz, fuzz-regress, lint.
+# Not part of `make test`; each finishes in minutes.  Sanitizer builds live
+# in their own trees (build/asan, build/fuzz) and never mix with build/.
+.PHONY: deps-tools asan valgrind fuzz fuzz-build fuzz-regress fuzz-corpus lint
+TOOLS_PKGS := clang libclang-rt-14-dev valgrind cppcheck clang-tidy
+deps-tools:
+	@missing=""; for p in $(TOOLS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps-tools: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# The binary of a non-default build tree (build/asan/factorize).
+$(BUILD)/factorize: $(APP_OBJS) $(BUILD)/libcore.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJS) $(BUILD)/libcore.a $(LDLIBS)
+
+# AddressSanitizer + UBSan: unit tests with full leak checking, the MPI
+# binary with detect_leaks=0 (Open MPI leaks at exit); tests/sanitize.sh.
+ASAN_BUILD := build/asan
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+asan:
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT="-O1 $(SAN_FLAGS)" unit \
+	  $(if $(wildcard src/main.c),$(ASAN_BUILD)/factorize)
+	@MPIRUN="$(MPIRUN)" MPIRUN_FLAGS="$(MPIRUN_FLAGS)" BUILD="$(ASAN_BUILD)" \
+	  tests/sanitize.sh
+
+# Valgrind memcheck over every unit test of the normal build.
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+valgrind: unit
+	@pass=0; fail=0; for t in $(TESTS); do \
+	  echo "== valgrind $$t"; \
+	  if $(VALGRIND) $$t >$(BUILD)/valgrind.log 2>&1; then pass=$$((pass + 1)); \
+	  else fail=$$((fail + 1)); echo "FAIL $$t"; tail -40 $(BUILD)/valgrind.log; fi; \
+	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c): clang compiles the pure modules
+# itself into build/fuzz (not gcc's libcore.a).  FUZZ_SECONDS per target;
+# new inputs go to build/fuzz/corpus_<t>, crashes to build/fuzz/crash-*;
+# the committed seeds in tests/fuzz/corpus_<t> are only read.
+FUZZ_BUILD   := build/fuzz
+FUZZ_TARGETS := input proto journal
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	  OPT="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-format-nonliteral" \
+	  $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus_$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$t- \
+	    $(FUZZ_BUILD)/corpus_$$t tests/fuzz/corpus_$$t 2>$(FUZZ_BUILD)/fuzz_$$t.log; \
+	  rc=$$?; grep -E '^stat::number_of_executed_units|^stat::new_units_added|^#[0-9]+.*DONE|ERROR|SUMMARY' $(FUZZ_BUILD)/fuzz_$$t.log; \
+	  if [ $$rc -ne 0 ]; then echo "FAIL fuzz_$$t (see $(FUZZ_BUILD)/fuzz_$$t.log)"; exit 1; fi; \
+	done; echo "$(words $(FUZZ_TARGETS)) passed, 0 failed"
+
+# Each committed seed and regression input once: seconds.
+fuzz-regress: fuzz-build
+	@pass=0; fail=0; for t in $(FUZZ_TARGETS); do \
+	  if $(FUZZ_BUILD)/fuzz_$$t tests/fuzz/corpus_$$t/* >$(FUZZ_BUILD)/regress_$$t.log 2>&1; \
+	  then pass=$$((pass + 1)); echo "ok   fuzz_$$t: $$(ls tests/fuzz/corpus_$$t | wc -l) inputs"; \
+	  else fail=$$((fail + 1)); echo "FAIL fuzz_$$t"; tail -30 $(FUZZ_BUILD)/regress_$$t.log; fi; \
+	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# Regenerate the seeds (valid messages, texts, journals) with the codec.
+$(BUILD)/gen_corpus: tests/fuzz/gen_corpus.c $(BUILD)/libcore.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+fuzz-corpus: $(BUILD)/gen_corpus
+	mkdir -p $(FUZZ_TARGETS:%=tests/fuzz/corpus_%)
+	$(BUILD)/gen_corpus tests/fuzz
+
+# cppcheck and clang-tidy (.clang-tidy) over src/*.c.
+MPI_CPPFLAGS = $(shell $(CC) --showme:compile 2>/dev/null || $(CC) -compile_info 2>/dev/null | tr ' ' '\n' | grep '^-I')
+lint:
+	cppcheck --quiet --std=c11 --enable=warning,style,performance,portability \
+	  --error-exitcode=1 --inline-suppr --suppressions-list=tests/cppcheck-suppressions.txt \
+	  -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L src/*.c
+	clang-tidy --quiet $(wildcard src/*.c) -- $(CPPFLAGS) $(MPI_CPPFLAGS) -std=c11
+	@echo "lint: clean"
+
 # make install PREFIX=/opt/factorize [DESTDIR=/tmp/stage]: the binary and
 # its man page; nothing else is read at run time.  make uninstall removes
 # exactly those two files.

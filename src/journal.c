@@ -570,7 +570,8 @@ static int sort_index(struct journal *j, struct journal_info *info,
 {
 	size_t out = 0;
 
-	qsort(j->ent, j->n, sizeof *j->ent, cmp_entry);
+	if (j->n > 1) /* j->ent is NULL when empty: qsort(NULL, 0) is UB */
+		qsort(j->ent, j->n, sizeof *j->ent, cmp_entry);
 	for (size_t i = 0; i < j->n; i++) {
 		if (out > 0) {
 			const struct journal_entry *p = &j->ent[out - 1];

@@ -497,8 +497,15 @@ int proto_unpack_result_item(struct proto_reader *r,
 		}
 		composite |= kind == ENGINE_COMPOSITE;
 		st = engine_result_add(res, p, e, kind);
-		/* ascending input appends; anything else was not coprime */
-		if (st == STATUS_OK && res->count != (size_t)i + 1)
+		/*
+		 * ascending input appends p^e unchanged; anything else was
+		 * not coprime (refinement split it) or claimed composite for
+		 * a prime (the engine re-tested it): not the value sent.
+		 */
+		if (st == STATUS_OK &&
+		    (res->count != (size_t)i + 1 ||
+		     mpz_cmp(res->f[i].p, p) != 0 || res->f[i].e != e ||
+		     res->f[i].kind != kind))
 			st = STATUS_ERR_PROTO;
 		else if (st != STATUS_OK)
 			st = STATUS_ERR_PROTO;

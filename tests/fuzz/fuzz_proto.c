@@ -1,0 +1,223 @@
+/*
+ * fuzz_proto.c - libFuzzer target for the wire codec (src/proto.c).
+ *
+ * Purpose: every byte a rank receives goes through proto_reader_init and
+ * the proto_unpack_* functions; here they get arbitrary bytes, for every
+ * tag, so that a crash, a leak, an out-of-bounds read, undefined
+ * behaviour or a wrongly accepted message is found.
+ *
+ * Steps per input:
+ *   1. For every tag CONFIG..ERROR: proto_reader_init
+ *      with that tag expected; when it accepts, run the full unpack
+ *      sequence of that message, as master.c / worker.c do (WORK: header,
+ *      then count numbers or a range; RESULT: header, count items, end).
+ *   2. Oracle: the codec promises one value, one encoding (proto.c's
+ *      invariants).  So a message that unpacks completely must pack back
+ *      to exactly the same bytes; a difference aborts (libFuzzer reports
+ *      it as a crash).  ERROR texts with a NUL byte are exempt (the pack
+ *      side takes a C string).
+ *   3. The same bytes as a bare body with no header (a reader built by
+ *      hand, as journal_load's caller does for a record's payload): every
+ *      unpack function once, and proto_unpack_result_item in a loop.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "proto.h"
+#include "status.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fuzz_check(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+struct fuzz_state {
+	struct proto_buf out;
+	struct engine_result res;
+	mpz_t a, b;
+	char text[PROTO_MAX_TEXT + 1];
+};
+
+/* The repacked message must equal the input byte for byte. */
+static void fuzz_same(const struct proto_buf *b, const uint8_t *data,
+		      size_t size)
+{
+	fuzz_check(b->len == size && memcmp(b->data, data, size) == 0);
+}
+
+static void fuzz_work(struct fuzz_state *s, struct proto_reader *r,
+		      const uint8_t *data, size_t size)
+{
+	struct proto_work_header h;
+	uint32_t i;
+
+	if (proto_unpack_work_header(r, &h) != STATUS_OK)
+		return;
+	fuzz_check(h.count >= 1 && h.count <= PROTO_MAX_CHUNK);
+	fuzz_check(proto_pack_work_begin(&s->out, &h) == STATUS_OK);
+	if (h.form == PROTO_FORM_RANGE) {
+		if (proto_unpack_work_range(r, s->a, s->b) != STATUS_OK)
+			return;
+		fuzz_check(proto_pack_work_range(&s->out, s->a, s->b) ==
+			   STATUS_OK);
+	} else {
+		for (i = 0; i < h.count; i++) {
+			if (proto_unpack_work_number(r, s->a) != STATUS_OK)
+				return;
+			fuzz_check(proto_pack_work_number(&s->out, s->a) ==
+				   STATUS_OK);
+		}
+		if (proto_reader_end(r) != STATUS_OK)
+			return;
+	}
+	fuzz_same(&s->out, data, size);
+}
+
+static void fuzz_result(struct fuzz_state *s, struct proto_reader *r,
+			const uint8_t *data, size_t size)
+{
+	struct proto_result_header h;
+	uint32_t i, elapsed;
+
+	if (proto_unpack_result_header(r, &h) != STATUS_OK)
+		return;
+	fuzz_check(proto_pack_result_begin(&s->out, &h) == STATUS_OK);
+	for (i = 0; i < h.count; i++) {
+		if (proto_unpack_result_item(r, &s->res, &elapsed) != STATUS_OK)
+			return;
+		fuzz_check(s->res.count <= PROTO_MAX_FACTORS);
+		fuzz_check(proto_pack_result_item(&s->out, &s->res, elapsed) ==
+			   STATUS_OK);
+	}
+	if (proto_reader_end(r) != STATUS_OK)
+		return;
+	fuzz_same(&s->out, data, size);
+}
+
+/* Step 1-2 for one expected tag. */
+static void fuzz_message(struct fuzz_state *s, const uint8_t *data,
+			 size_t size, int tag)
+{
+	struct proto_reader r;
+	struct proto_config c;
+	struct proto_stats st;
+	uint32_t u;
+	int status;
+
+	if (proto_reader_init(&r, data, size, tag) != STATUS_OK)
+		return;
+	switch (tag) {
+	case PROTO_TAG_CONFIG:
+		if (proto_unpack_config(&r, &c) == STATUS_OK) {
+			fuzz_check(proto_pack_config(&s->out, &c) == STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
+	case PROTO_TAG_REQUEST:
+		if (proto_unpack_request(&r, &u) == STATUS_OK) {
+			fuzz_check(proto_pack_request(&s->out, u) == STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
+	case PROTO_TAG_WORK:
+		fuzz_work(s, &r, data, size);
+		break;
+	case PROTO_TAG_RESULT:
+		fuzz_result(s, &r, data, size);
+		break;
+	case PROTO_TAG_STOP:
+		if (proto_unpack_stop(&r, &u) == STATUS_OK) {
+			fuzz_check(proto_pack_stop(&s->out, u) == STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
+	case PROTO_TAG_STATS:
+		if (proto_unpack_stats(&r, &st) == STATUS_OK) {
+			fuzz_check(proto_pack_stats(&s->out, &st) == STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
+	case PROTO_TAG_ERROR:
+		if (proto_unpack_error(&r, &status, s->text,
+				       sizeof s->text) == STATUS_OK) {
+			size_t n = size - PROTO_HEADER_BYTES - 8;
+			fuzz_check(strlen(s->text) <= n);
+			if (strlen(s->text) == n) {
+				fuzz_check(proto_pack_error(&s->out, status,
+							    s->text) ==
+					   STATUS_OK);
+				fuzz_same(&s->out, data, size);
+			}
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Step 3: the bytes as a bare body. */
+static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
+{
+	struct proto_reader r;
+	struct proto_config c;
+	struct proto_stats st;
+	struct proto_work_header wh;
+	struct proto_result_header rh;
+	uint32_t u;
+	int status;
+
+#define FUZZ_RAW(call)                                                        \
+	do {                                                                  \
+		r.data = data;                                                \
+		r.len = size;                                                 \
+		r.off = 0;                                                    \
+		(void)(call);                                                 \
+		fuzz_check(r.off <= r.len);                                   \
+	} while (0)
+	FUZZ_RAW(proto_unpack_config(&r, &c));
+	FUZZ_RAW(proto_unpack_request(&r, &u));
+	FUZZ_RAW(proto_unpack_work_header(&r, &wh));
+	FUZZ_RAW(proto_unpack_work_number(&r, s->a));
+	FUZZ_RAW(proto_unpack_work_range(&r, s->a, s->b));
+	FUZZ_RAW(proto_unpack_result_header(&r, &rh));
+	FUZZ_RAW(proto_unpack_stop(&r, &u));
+	FUZZ_RAW(proto_unpack_stats(&r, &st));
+	FUZZ_RAW(proto_unpack_error(&r, &status, s->text, sizeof s->text));
+	FUZZ_RAW(proto_unpack_error(&r, &status, s->text, 1));
+#undef FUZZ_RAW
+	/* A journal payload: RESULT items back to back. */
+	r.data = data;
+	r.len = size;
+	r.off = 0;
+	while (r.off < r.len &&
+	       proto_unpack_result_item(&r, &s->res, &u) == STATUS_OK) {
+		fuzz_check(r.off <= r.len);
+		for (size_t i = 1; i < s->res.count; i++)
+			fuzz_check(mpz_cmp(s->res.f[i - 1].p, s->res.f[i].p) <
+				   0);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_state s;
+	int tag;
+
+	proto_buf_init(&s.out);
+	engine_result_init(&s.res);
+	mpz_init(s.a);
+	mpz_init(s.b);
+	for (tag = PROTO_TAG_CONFIG; tag <= PROTO_TAG_LAST; tag++)
+		fuzz_message(&s, data, size, tag);
+	fuzz_body(&s, data, size);
+	mpz_clear(s.a);
+	mpz_clear(s.b);
+	engine_result_clear(&s.res);
+	proto_buf_clear(&s.out);
+	return 0;
+}

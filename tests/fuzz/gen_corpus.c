@@ -1,0 +1,262 @@
+/*
+ * gen_corpus.c - writes the seed corpora of the libFuzzer targets:
+ * small valid messages made by the codec itself, valid and invalid input
+ * texts, and valid journal files made by the journal module.
+ *
+ * Usage: gen_corpus DIR  (writes DIR/corpus_input, DIR/corpus_proto and
+ * DIR/corpus_journal, which must exist).  `make fuzz-corpus` runs it with
+ * DIR = tests/fuzz; the output is committed, so this program only has to
+ * run again when a message or file layout changes.  Regression inputs
+ * (files named regress-*) are added by hand and never overwritten here.
+ *
+ * Each input and journal seed starts with the selector byte that its
+ * target reads first (see fuzz_input.c and fuzz_journal.c).  The journal
+ * identity must match FUZZ_JOURNAL_ID in fuzz_journal.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "journal.h"
+#include "proto.h"
+#include "status.h"
+
+static const char *gen_dir;
+static int gen_failed;
+
+static void gen_file(const char *sub, const char *name, int selector,
+		     const void *data, size_t len)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/corpus_%s/%s", gen_dir, sub, name);
+	f = fopen(path, "wb");
+	if (!f) {
+		perror(path);
+		gen_failed = 1;
+		return;
+	}
+	if (selector >= 0)
+		fputc(selector, f);
+	if (len > 0)
+		fwrite(data, 1, len, f);
+	if (fclose(f) != 0) {
+		perror(path);
+		gen_failed = 1;
+	}
+}
+
+static void gen_check(int st, const char *what)
+{
+	if (st != STATUS_OK) {
+		fprintf(stderr, "gen_corpus: %s: %s\n", what, status_str(st));
+		gen_failed = 1;
+	}
+}
+
+/* ---- input texts ---- */
+
+static void gen_input(void)
+{
+	static const struct {
+		const char *name;
+		int selector;
+		const char *text;
+		size_t len; /* 0: strlen */
+	} texts[] = {
+		{"classic", 3, "999999999999\n1000000000001\n1000000000003\n", 0},
+		{"comments-blank", 3, "# header\n\n12 13 # tail\n  \t14\n", 0},
+		{"plus-zeros", 3, "+7 0007 +0 0 1 00\n", 0},
+		{"crlf", 3, "12\r\n13\r\n\r\n", 0},
+		{"no-final-newline", 3, "4 5 6", 0},
+		{"bad-tokens", 3, "abc -5 0x1f 1e5 3#x ++4 + 12a 1,000\n", 0},
+		{"nul-bytes", 3, "12\0 13\n\0\n", 9},
+		{"binary", 3, "\xff\xfe\x80\x01 7 \x7f\n", 0},
+		{"long-number", 1, "123456 1234567890123\n", 0},
+		{"max-digits-1", 0, "0 1 9 10 0000000005\n", 0},
+		{"skip-k", 3 | (2 << 3), "1 x 2 y 3 4\n", 0},
+		{"block-boundary", 3 | 0x44, "1234567890 98765\n", 0},
+		{"empty", 3, "", 0},
+		{"only-comment", 3, "# nothing\n", 0},
+		{"hash-mid-line", 3, "5 #6 7\n8\n", 0},
+	};
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		size_t len = texts[i].len ? texts[i].len
+					  : strlen(texts[i].text);
+		gen_file("input", texts[i].name, texts[i].selector,
+			 texts[i].text, len);
+	}
+}
+
+/* ---- protocol messages ---- */
+
+static void gen_result_6_and_partial(struct proto_buf *b)
+{
+	struct proto_result_header h = {.chunk_id = 5, .count = 3,
+					.busy_ns = 123456};
+	struct engine_result r;
+	mpz_t p;
+
+	engine_result_init(&r);
+	mpz_init(p);
+	gen_check(proto_pack_result_begin(b, &h), "result begin");
+	/* 12 = 2^2 * 3 */
+	mpz_set_ui(p, 2);
+	gen_check(engine_result_add(&r, p, 2, ENGINE_PRIME), "add 2");
+	mpz_set_ui(p, 3);
+	gen_check(engine_result_add(&r, p, 1, ENGINE_PRIME), "add 3");
+	gen_check(proto_pack_result_item(b, &r, 11), "item 12");
+	/* 1: no factors */
+	engine_result_reset(&r);
+	gen_check(proto_pack_result_item(b, &r, 0), "item 1");
+	/* a partial result: 5 * (2^89-1)^1 probable * composite cofactor */
+	engine_result_reset(&r);
+	mpz_set_ui(p, 5);
+	gen_check(engine_result_add(&r, p, 1, ENGINE_PRIME), "add 5");
+	mpz_ui_pow_ui(p, 2, 89);
+	mpz_sub_ui(p, p, 1);
+	gen_check(engine_result_add(&r, p, 1, ENGINE_PROBABLE_PRIME),
+		  "add M89");
+	mpz_set_str(p, "1000000016000000063", 10); /* 1000000007*1000000009 */
+	gen_check(engine_result_add(&r, p, 3, ENGINE_COMPOSITE), "add c");
+	r.status = STATUS_PARTIAL;
+	gen_check(proto_pack_result_item(b, &r, 99), "item partial");
+	mpz_clear(p);
+	engine_result_clear(&r);
+}
+
+static void gen_proto(void)
+{
+	struct proto_buf b;
+	struct proto_config c = {.seed = 1, .time_limit_us = 2500000,
+				 .prefetch = 1, .fault_flags = 0,
+				 .max_number_bytes = 4153};
+	struct proto_work_header wl = {.chunk_id = 3, .first_index = 129,
+				       .count = 3, .form = PROTO_FORM_LIST};
+	struct proto_work_header wr = {.chunk_id = 0, .first_index = 0,
+				       .count = 43, .form = PROTO_FORM_RANGE};
+	struct proto_stats s = {10, 2, 3000, 400, 5, 6, 700, 800};
+	mpz_t n, step;
+
+	proto_buf_init(&b);
+	mpz_init(n);
+	mpz_init(step);
+#define GEN(name, call)                                                       \
+	do {                                                                  \
+		gen_check((call), name);                                      \
+		gen_file("proto", name, -1, b.data, b.len);                   \
+	} while (0)
+	GEN("config", proto_pack_config(&b, &c));
+	GEN("request", proto_pack_request(&b, 2));
+	gen_check(proto_pack_work_begin(&b, &wl), "work list");
+	mpz_set_ui(n, 0);
+	gen_check(proto_pack_work_number(&b, n), "number 0");
+	mpz_set_str(n, "999999999999", 10);
+	gen_check(proto_pack_work_number(&b, n), "number");
+	mpz_ui_pow_ui(n, 10, 40);
+	mpz_add_ui(n, n, 1);
+	GEN("work-list", proto_pack_work_number(&b, n));
+	gen_check(proto_pack_work_begin(&b, &wr), "work range");
+	mpz_set_str(n, "999999999999", 10);
+	mpz_set_ui(step, 2);
+	GEN("work-range", proto_pack_work_range(&b, n, step));
+	gen_result_6_and_partial(&b);
+	gen_file("proto", "result", -1, b.data, b.len);
+	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));
+	GEN("stop-abort", proto_pack_stop(&b, PROTO_STOP_ABORT));
+	GEN("stats", proto_pack_stats(&b, &s));
+	GEN("error", proto_pack_error(&b, STATUS_ERR_NOMEM, "out of memory"));
+	GEN("error-empty", proto_pack_error(&b, STATUS_ERR_PROTO, ""));
+#undef GEN
+	/* A bare journal payload: the items of a RESULT without header. */
+	gen_result_6_and_partial(&b);
+	gen_file("proto", "items-bare", -1, b.data + PROTO_HEADER_BYTES + 24,
+		 b.len - PROTO_HEADER_BYTES - 24);
+	mpz_clear(n);
+	mpz_clear(step);
+	proto_buf_clear(&b);
+}
+
+/* ---- journals ---- */
+
+/* Read the whole file at path and store it as a seed with selector. */
+static void gen_copy(const char *path, const char *name, int selector,
+		     size_t cut)
+{
+	unsigned char buf[1 << 14];
+	FILE *f = fopen(path, "rb");
+	size_t len;
+
+	if (!f) {
+		perror(path);
+		gen_failed = 1;
+		return;
+	}
+	len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	if (cut > len)
+		cut = len;
+	gen_file("journal", name, selector, buf, len - cut);
+}
+
+static void gen_journal(void)
+{
+	struct journal_id id;
+	struct journal *j = NULL;
+	struct proto_buf b;
+	char path[1024], err[512];
+	const unsigned char *items;
+
+	snprintf(path, sizeof path, "%s/gen_journal.tmp", gen_dir);
+	unlink(path);
+	journal_id_init(&id);
+	gen_check(journal_id_add(&id, "numbers", "fuzz"), "id");
+	proto_buf_init(&b);
+
+	gen_check(journal_open(&j, path, &id, 0, NULL, err, sizeof err),
+		  "journal create");
+	gen_check(journal_close(j), "journal close");
+	gen_copy(path, "header-only", 0, 0);
+	gen_copy(path, "header-only-fix", 1, 0);
+	gen_copy(path, "header-only-append", 2 | 1, 0);
+	gen_copy(path, "header-torn", 0, 5);
+
+	gen_check(journal_open(&j, path, &id, 0, NULL, err, sizeof err),
+		  "journal reopen");
+	gen_result_6_and_partial(&b);
+	items = b.data + PROTO_HEADER_BYTES + 24;
+	gen_check(journal_append(j, 5, 10, 3, 1, items,
+				 b.len - PROTO_HEADER_BYTES - 24),
+		  "append 1");
+	gen_check(journal_append(j, 1, 0, 3, 2, items,
+				 b.len - PROTO_HEADER_BYTES - 24),
+		  "append 2");
+	gen_check(journal_close(j), "journal close 2");
+	gen_copy(path, "two-records", 0, 0);
+	gen_copy(path, "two-records-fix", 1, 0);
+	gen_copy(path, "two-records-append", 3, 0);
+	gen_copy(path, "two-records-must-exist", 4, 0);
+	gen_copy(path, "torn-tail", 0, 7);
+	gen_copy(path, "torn-tail-append", 2, 7);
+
+	unlink(path);
+	proto_buf_clear(&b);
+	journal_id_clear(&id);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	gen_dir = argv[1];
+	gen_input();
+	gen_proto();
+	gen_journal();
+	return gen_failed;
+}
