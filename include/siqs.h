@@ -11,11 +11,34 @@
 #include <stdint.h>
 #include <gmp.h>
 
+/* What one run did, for benchmarks and tuning. */
+struct siqs_stats {
+	unsigned multiplier;    /* k: kn was sieved */
+	unsigned fb_size;       /* factor-base entries, -1 and 2 included */
+	unsigned s;             /* primes in each A */
+	unsigned long sieve_len; /* bytes in [-M, M) */
+	unsigned long lp_bound; /* large prime bound */
+	unsigned long polys;    /* polynomials sieved */
+	unsigned long candidates; /* sieve reports trial-divided */
+	unsigned long fulls;    /* full relations */
+	unsigned long partials; /* partial relations */
+	unsigned long cycles;   /* full relations from partial pairs */
+	double t_sieve, t_linalg; /* seconds: collecting relations, the rest */
+};
+
 struct siqs_params {
 	uint64_t seed;          /* every random choice; default 1 */
 	double deadline;        /* absolute CLOCK_MONOTONIC seconds; 0 = none */
 	int (*stop)(void *arg); /* polled between polynomials; non-zero = stop */
 	void *stop_arg;
+	struct siqs_stats *stats; /* filled in when non-NULL; default NULL */
+	/* Overrides of the parameter table, for tuning; 0 = from the table. */
+	unsigned fb_size;       /* factor-base entries */
+	double lp_mult;         /* large prime bound / largest FB prime */
+	unsigned blocks;        /* 32 KiB sieve blocks in [-M, M) */
+	double fudge;           /* threshold slack in bits */
+	double q_max;           /* upper bound on the primes of A */
+	unsigned small_prime;   /* smallest prime sieved */
 };
 
 void siqs_params_init(struct siqs_params *params);

@@ -64,8 +64,11 @@ enum {
 	SIQS_A_TRIES = 2000      /* attempts to find an unused A */
 };
 
-/* Threshold slack in bits for the unsieved small primes and log rounding. */
-static const double SIQS_FUDGE = 3.0;
+/* Threshold slack in bits for the unsieved small primes, log rounding and
+ * partial relations whose large prime is below the bound. */
+static const double SIQS_FUDGE = 9.0;
+/* Upper bound on the primes of A (none: the table's shape rule decides). */
+static const double SIQS_Q_MAX = 1e9;
 
 /*
  * Parameters by bit size of n (interpolated linearly between rows):
@@ -98,6 +101,8 @@ struct siqs {
 	/* factor base: index 0 is -1, index 1 is 2 */
 	uint32_t fb_n;
 	uint32_t *prime, *sqrtkn, *ainv, *root1, *root2, *bainv;
+	uint64_t *pinv;   /* floor(2^48 / p) + 1: i mod p by multiplication */
+	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
 	uint8_t *logp, *in_a;
 	uint32_t sieve_start, med_end;
 	uint32_t lp_bound;
@@ -124,6 +129,9 @@ struct siqs {
 	uint32_t *lp_key, *lp_first;
 	size_t lp_cap, lp_used;
 	size_t nfull, ncycle;
+	unsigned long polys, candidates;
+	double fudge, q_max;
+	uint32_t small_prime;
 };
 
 /* ---- small modular arithmetic (p < 2^32) ---- */
@@ -355,9 +363,12 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->root1 = calloc(sz, sizeof *S->root1);
 	S->root2 = calloc(sz, sizeof *S->root2);
 	S->logp = calloc(sz, 1);
+	S->pinv = calloc(sz, sizeof *S->pinv);
+	S->next1 = calloc(sz, sizeof *S->next1);
+	S->next2 = calloc(sz, sizeof *S->next2);
 	S->in_a = calloc(sz, 1);
 	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
-	    !S->logp || !S->in_a) {
+	    !S->logp || !S->in_a || !S->pinv || !S->next1 || !S->next2) {
 		free(pr);
 		return STATUS_ERR_NOMEM;
 	}
@@ -383,14 +394,15 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 		S->prime[S->fb_n++] = p;
 	}
 	free(pr);
+	for (i = 1; i < S->fb_n; i++)
+		S->pinv[i] = ((uint64_t)1 << 48) / S->prime[i] + 1;
 	S->sieve_start = 2;
 	while (S->sieve_start < S->fb_n &&
-	       S->prime[S->sieve_start] < SIQS_SMALL_PRIME)
+	       S->prime[S->sieve_start] < S->small_prime)
 		S->sieve_start++;
 	S->med_end = S->sieve_start;
 	while (S->med_end < S->fb_n && S->prime[S->med_end] < SIQS_BLOCK)
 		S->med_end++;
-	(void)i;
 	return STATUS_OK;
 }
 
@@ -407,7 +419,7 @@ static int choose_a_shape(struct siqs *S)
 		return STATUS_ERR_INVAL;
 	for (s = 2; s < SIQS_MAX_S; s++) {
 		qt = exp(la / s);
-		if (qt < S->prime[F - 1 - (F - lo_min) / 4])
+		if (qt < S->prime[F - 1 - (F - lo_min) / 4] && qt < S->q_max)
 			break;
 	}
 	if (qt < S->prime[lo_min])
@@ -724,7 +736,7 @@ static int check_candidate(struct siqs *S, uint32_t i)
 	for (j = 2; j < F; j++) {
 		uint32_t p = S->prime[j], r;
 		if (!S->in_a[j]) {
-			r = i % p;
+			r = i - p * (uint32_t)((i * S->pinv[j]) >> 48);
 			if (r != S->root1[j] && r != S->root2[j])
 				continue;
 		}
@@ -748,31 +760,64 @@ static int check_candidate(struct siqs *S, uint32_t i)
 	return STATUS_OK;
 }
 
-static void sieve_poly(struct siqs *S)
+/* Add the logarithms of the primes at or above the block size. */
+static void sieve_large(struct siqs *S)
 {
 	uint8_t *sv = S->sieve;
 	uint32_t len = S->len, j;
 
-	memset(sv, S->init_byte, len);
-	/* simple whole-interval sieve (block scheduling above is a stub) */
-	for (j = S->sieve_start; j < S->fb_n; j++) {
-		uint32_t p = S->prime[j], pos;
+	for (j = S->med_end; j < S->fb_n; j++) {
+		uint32_t p = S->prime[j], r;
 		uint8_t lg = S->logp[j];
 		if (S->in_a[j])
 			continue;
-		for (pos = S->root1[j]; pos < len; pos += p)
-			sv[pos] = (uint8_t)(sv[pos] + lg);
+		for (r = S->root1[j]; r < len; r += p)
+			sv[r] = (uint8_t)(sv[r] + lg);
 		if (S->root2[j] != S->root1[j])
-			for (pos = S->root2[j]; pos < len; pos += p)
-				sv[pos] = (uint8_t)(sv[pos] + lg);
+			for (r = S->root2[j]; r < len; r += p)
+				sv[r] = (uint8_t)(sv[r] + lg);
 	}
 }
 
-static int scan_poly(struct siqs *S)
+/* Sieve [b, e) with the primes below the block size; next1 <= next2. */
+static void sieve_block(struct siqs *S, uint32_t e)
+{
+	uint8_t *sv = S->sieve;
+	uint32_t j;
+
+	for (j = S->sieve_start; j < S->med_end; j++) {
+		uint32_t p = S->prime[j], r1 = S->next1[j], r2 = S->next2[j];
+		uint8_t lg = S->logp[j];
+		if (r1 == UINT32_MAX)
+			continue;
+		if (r1 == r2) {
+			for (; r1 < e; r1 += p)
+				sv[r1] = (uint8_t)(sv[r1] + lg);
+			S->next1[j] = S->next2[j] = r1;
+			continue;
+		}
+		/* both roots per step: r1 < r2 < r1 + p */
+		for (; r2 < e; r1 += p, r2 += p) {
+			sv[r1] = (uint8_t)(sv[r1] + lg);
+			sv[r2] = (uint8_t)(sv[r2] + lg);
+		}
+		if (r1 < e) {
+			sv[r1] = (uint8_t)(sv[r1] + lg);
+			S->next1[j] = r2;
+			S->next2[j] = r1 + p;
+		} else {
+			S->next1[j] = r1;
+			S->next2[j] = r2;
+		}
+	}
+}
+
+/* Trial-divide every candidate in [b, e). */
+static int scan_block(struct siqs *S, uint32_t b, uint32_t e)
 {
 	uint32_t i;
 	const uint64_t mask = 0x8080808080808080ULL;
-	for (i = 0; i < S->len; i += 8) {
+	for (i = b; i < e; i += 8) {
 		uint64_t v;
 		unsigned bi;
 		memcpy(&v, S->sieve + i, 8);
@@ -780,10 +825,43 @@ static int scan_poly(struct siqs *S)
 			continue;
 		for (bi = 0; bi < 8; bi++)
 			if (S->sieve[i + bi] & 0x80) {
-				int st = check_candidate(S, i + bi);
+				int st;
+				S->candidates++;
+				st = check_candidate(S, i + bi);
 				if (st != STATUS_OK)
 					return st;
 			}
+	}
+	return STATUS_OK;
+}
+
+/*
+ * One polynomial: large primes over the whole interval first (few hits,
+ * each a cache miss), then block by block the smaller primes and the scan
+ * while the block is in L1.
+ */
+static int sieve_poly(struct siqs *S)
+{
+	uint32_t j, b;
+
+	memset(S->sieve, S->init_byte, S->len);
+	sieve_large(S);
+	for (j = S->sieve_start; j < S->med_end; j++) {
+		uint32_t r1 = S->root1[j], r2 = S->root2[j];
+		if (S->in_a[j]) {
+			S->next1[j] = S->next2[j] = UINT32_MAX;
+			continue;
+		}
+		S->next1[j] = r1 < r2 ? r1 : r2;
+		S->next2[j] = r1 < r2 ? r2 : r1;
+	}
+	for (b = 0; b < S->len; b += SIQS_BLOCK) {
+		uint32_t e = b + SIQS_BLOCK;
+		int st;
+		sieve_block(S, e);
+		st = scan_block(S, b, e);
+		if (st != STATUS_OK)
+			return st;
 	}
 	return STATUS_OK;
 }
@@ -944,6 +1022,13 @@ void siqs_params_init(struct siqs_params *params)
 	params->deadline = 0.0; /* no time limit */
 	params->stop = NULL;    /* no stop hook */
 	params->stop_arg = NULL;
+	params->stats = NULL;   /* no statistics */
+	params->fb_size = 0;    /* tuning overrides: all from the table */
+	params->lp_mult = 0;
+	params->blocks = 0;
+	params->fudge = 0;
+	params->q_max = 0;
+	params->small_prime = 0;
 }
 
 static void siqs_clear(struct siqs *S)
@@ -967,6 +1052,9 @@ static void siqs_clear(struct siqs *S)
 	free(S->root2);
 	free(S->bainv);
 	free(S->logp);
+	free(S->pinv);
+	free(S->next1);
+	free(S->next2);
 	free(S->in_a);
 	free(S->sieve);
 	free(S->seen_a);
@@ -983,7 +1071,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	struct siqs_params defaults;
 	struct siqs S;
 	size_t bits;
-	double fbd, lpm, blk, log2q, thr, scale;
+	double fbd, lpm, blk, log2q, thr, scale, t_start, t_la = 0;
 	uint32_t j;
 	unsigned l;
 	int status;
@@ -1004,6 +1092,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		return STATUS_FOUND;
 	}
 
+	t_start = now_monotonic();
 	memset(&S, 0, sizeof S);
 	mpz_init_set(S.n, n);
 	mpz_init(S.kn);
@@ -1018,6 +1107,16 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	S.rng = params->seed ^ 0x5851f42d4c957f2dULL;
 
 	interp_params(bits, &fbd, &lpm, &blk);
+	if (params->fb_size)
+		fbd = params->fb_size;
+	if (params->lp_mult > 0)
+		lpm = params->lp_mult;
+	if (params->blocks)
+		blk = params->blocks;
+	S.fudge = params->fudge > 0 ? params->fudge : SIQS_FUDGE;
+	S.q_max = params->q_max > 0 ? params->q_max : SIQS_Q_MAX;
+	S.small_prime = params->small_prime ? params->small_prime
+					    : SIQS_SMALL_PRIME;
 	status = build_fb(&S, f, (uint32_t)fbd);
 	if (status != STATUS_OK)
 		goto cleanup;
@@ -1029,7 +1128,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	}
 	S.log_a_target = 0.5 * (mpz_log(S.kn) + log(2.0)) - log((double)S.M);
 	log2q = log2((double)S.M) + 0.5 * (mpz_log(S.kn) / log(2.0) - 1.0);
-	thr = log2q - log2((double)S.lp_bound) - SIQS_FUDGE;
+	thr = log2q - log2((double)S.lp_bound) - S.fudge;
 	scale = thr > 100 ? 100 / thr : 1.0;
 	S.init_byte = (uint8_t)(128 - (int)(thr * scale + 0.5));
 	for (j = 2; j < S.fb_n; j++)
@@ -1054,8 +1153,8 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		for (i = 0; i < npoly; i++) {
 			if (i > 0)
 				next_b(&S, i);
-			sieve_poly(&S);
-			status = scan_poly(&S);
+			S.polys++;
+			status = sieve_poly(&S);
 			if (status != STATUS_OK)
 				goto cleanup;
 			if (params->stop && params->stop(params->stop_arg)) {
@@ -1069,7 +1168,9 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 			}
 		}
 		if (S.nfull + S.ncycle >= (size_t)S.fb_n + SIQS_EXTRA) {
+			t_la = now_monotonic();
 			status = try_deps(&S, f);
+			t_la = now_monotonic() - t_la;
 			if (status != STATUS_NOT_FOUND)
 				goto cleanup;
 			/* all trivial: gather some more and retry */
@@ -1078,6 +1179,21 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	}
 
 cleanup:
+	if (params->stats) {
+		struct siqs_stats *st = params->stats;
+		st->multiplier = S.k;
+		st->fb_size = S.fb_n;
+		st->s = S.s;
+		st->sieve_len = S.len;
+		st->lp_bound = S.lp_bound;
+		st->polys = S.polys;
+		st->candidates = S.candidates;
+		st->fulls = S.nfull;
+		st->partials = S.nrel - S.nfull;
+		st->cycles = S.ncycle;
+		st->t_linalg = t_la;
+		st->t_sieve = now_monotonic() - t_start - t_la;
+	}
 	siqs_clear(&S);
 	return status;
 }

@@ -5,7 +5,8 @@
  *       build/libcore.a -lecm -lgmp -lm -o build/siqs_bench
  *   build/siqs_bench jobs/bench/S160.txt [max]
  *
- * Prints one line per number (ms, factor) and the median and mean.
+ * SIQS_TUNE=fb,lp_mult,blocks,fudge,q_max,small_prime overrides the table.
+ * Prints one line per number (CPU ms, factor) and the median and mean.
  * Exit status 1 if any factor is wrong.
  */
 #include <stdio.h>
@@ -16,10 +17,11 @@
 #include "siqs.h"
 #include "status.h"
 
+/* CPU time of this process: steadier than wall time on a shared machine. */
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -36,6 +38,7 @@ int main(int argc, char **argv)
 	double t[4096], sum = 0;
 	int cnt = 0, bad = 0, max = argc > 2 ? atoi(argv[2]) : 4096;
 	mpz_t n, f;
+	const char *tune = getenv("SIQS_TUNE");
 
 	if (argc < 2 || !(fp = fopen(argv[1], "r")))
 		return 2;
@@ -44,6 +47,8 @@ int main(int argc, char **argv)
 	while (cnt < max && cnt < 4096 && fgets(line, sizeof line, fp)) {
 		double t0;
 		int st;
+		struct siqs_params par;
+		struct siqs_stats ss;
 		if (mpz_set_str(n, line[0] ? line : "0", 10) != 0) {
 			char *e = line;
 			while (*e && *e != '\n')
@@ -53,13 +58,24 @@ int main(int argc, char **argv)
 				continue;
 		}
 		t0 = now();
-		st = siqs_factor(f, n, NULL);
+		siqs_params_init(&par);
+		par.stats = &ss;
+		if (tune)
+			sscanf(tune, "%u,%lf,%u,%lf,%lf,%u", &par.fb_size,
+			       &par.lp_mult, &par.blocks, &par.fudge,
+			       &par.q_max, &par.small_prime);
+		st = siqs_factor(f, n, &par);
 		t[cnt] = 1e3 * (now() - t0);
 		sum += t[cnt];
 		if (st != STATUS_FOUND || mpz_cmp_ui(f, 1) <= 0 ||
 		    mpz_cmp(f, n) >= 0 || !mpz_divisible_p(n, f))
 			bad++;
-		gmp_printf("%8.1f ms  %s  %Zd\n", t[cnt], status_str(st), f);
+		gmp_printf("%8.1f ms %s k=%u F=%u s=%u len=%lu lp=%lu polys=%lu "
+			   "cand=%lu full=%lu part=%lu cyc=%lu la=%.3fs  %Zd\n",
+			   t[cnt], st == STATUS_FOUND ? "ok" : status_str(st),
+			   ss.multiplier, ss.fb_size, ss.s, ss.sieve_len,
+			   ss.lp_bound, ss.polys, ss.candidates, ss.fulls,
+			   ss.partials, ss.cycles, ss.t_linalg, f);
 		cnt++;
 	}
 	fclose(fp);
