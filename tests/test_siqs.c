@@ -1,0 +1,344 @@
+/*
+ * test_siqs.c - unit tests of the self-initialising quadratic sieve.
+ *
+ * Known-answer semiprimes from jobs/bench (29, 39, 48 and 60 digits) must
+ * split into their recorded primes; a product of three primes splits into
+ * a proper divisor; a prime factor inside the factor base is returned (or
+ * STATUS_NOT_FOUND), never 1 or n; invalid inputs are refused; a past
+ * deadline and a stop hook end the run; one seed repeats its answer.  The
+ * GF(2) solver is checked on its own: every dependency it returns must
+ * sum to zero (a planted non-dependency is shown to fail the same check),
+ * and a matrix without dependencies is reported as such.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+#include <gmp.h>
+
+#include "siqs.h"
+#include "siqs_int.h"
+#include "status.h"
+
+struct known {
+	const char *name, *n, *p, *q;
+};
+
+/* jobs/bench/S96, S128, S160, S200 and their .expect files */
+static const struct known semiprimes[] = {
+	{"s96-29-digits", "30917774098999647002617939631", "152251468756867",
+	 "203070448853093"},
+	{"s128-39-digits", "136847893693504283820937121818475893603",
+	 "10929192187710487363", "12521318258762544481"},
+	{"s160-48-digits", "594455793458486396136289371462654079823549012129",
+	 "653113077197649675939901", "910188165285485472255029"},
+};
+static const struct known s200 = {
+	"s200-60-digits",
+	"1197187002926762112878222340113072422779908173590443451848503",
+	"1070981223637130680625677412489", "1117841262296856486156676321727"};
+
+/* 1 when f is a proper divisor of n. */
+static int proper_divisor(const mpz_t f, const mpz_t n)
+{
+	return mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0 &&
+	       mpz_divisible_p(n, f);
+}
+
+static void check_known(const struct known *k)
+{
+	mpz_t n, f, p, q;
+	int st;
+
+	mpz_inits(n, f, p, q, NULL);
+	assert_int_equal(mpz_set_str(n, k->n, 10), 0);
+	assert_int_equal(mpz_set_str(p, k->p, 10), 0);
+	assert_int_equal(mpz_set_str(q, k->q, 10), 0);
+	st = siqs_factor(f, n, NULL);
+	if (st != STATUS_FOUND)
+		fail_msg("%s: %s", k->name, status_str(st));
+	if (mpz_cmp(f, p) != 0 && mpz_cmp(f, q) != 0)
+		fail_msg("%s: factor is not one of the recorded primes",
+			 k->name);
+	mpz_clears(n, f, p, q, NULL);
+}
+
+static void test_known_semiprimes(void **state)
+{
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof semiprimes / sizeof semiprimes[0]; i++)
+		check_known(&semiprimes[i]);
+}
+
+static void test_known_60_digits(void **state)
+{
+	(void)state;
+	check_known(&s200);
+}
+
+/* The oracle used above rejects a wrong answer (planted fault). */
+static void test_checker_rejects_wrong_factor(void **state)
+{
+	mpz_t n, f;
+	(void)state;
+	mpz_init_set_str(n, semiprimes[1].n, 10);
+	mpz_init_set_str(f, semiprimes[1].p, 10);
+	assert_true(proper_divisor(f, n));
+	mpz_add_ui(f, f, 2);
+	assert_false(proper_divisor(f, n));
+	mpz_set(f, n);
+	assert_false(proper_divisor(f, n));
+	mpz_set_ui(f, 1);
+	assert_false(proper_divisor(f, n));
+	mpz_clears(n, f, NULL);
+}
+
+/* 100000000000031 * 300000000000089 * 700000000000051 (44 digits) */
+static void test_three_primes(void **state)
+{
+	mpz_t n, f;
+	(void)state;
+	mpz_init_set_str(n, "21000000000014270000000002859500000000140709",
+			 10);
+	mpz_init(f);
+	assert_int_equal(siqs_factor(f, n, NULL), STATUS_FOUND);
+	assert_true(proper_divisor(f, n));
+	mpz_clears(n, f, NULL);
+}
+
+/* 1009 * nextprime(10^40): 1009 lies inside the factor base. */
+static void test_factor_in_factor_base(void **state)
+{
+	mpz_t n, f;
+	int st;
+	(void)state;
+	mpz_init_set_str(n, "10090000000000000000000000000000000000122089",
+			 10);
+	mpz_init(f);
+	st = siqs_factor(f, n, NULL);
+	assert_true(st == STATUS_FOUND || st == STATUS_NOT_FOUND);
+	if (st == STATUS_FOUND)
+		assert_true(proper_divisor(f, n));
+	mpz_clears(n, f, NULL);
+}
+
+/* A perfect square has no square-free multiplier to sieve. */
+static void test_perfect_square(void **state)
+{
+	mpz_t n, f;
+	(void)state;
+	mpz_init_set_str(n, "10000000000000000000000000000000000000121", 10);
+	mpz_init(f);
+	mpz_mul(n, n, n);
+	assert_int_equal(siqs_factor(f, n, NULL), STATUS_FOUND);
+	assert_true(proper_divisor(f, n));
+	mpz_clears(n, f, NULL);
+}
+
+static void test_invalid_inputs(void **state)
+{
+	mpz_t n, f;
+	(void)state;
+	mpz_inits(n, f, NULL);
+	mpz_set_str(n, "1197187002926762112878222340113072422779908173590443451848504", 10);
+	assert_int_equal(siqs_factor(f, n, NULL), STATUS_ERR_INVAL); /* even */
+	mpz_set_ui(n, 1000003ul * 999983ul);
+	assert_int_equal(siqs_factor(f, n, NULL), STATUS_ERR_INVAL); /* tiny */
+	mpz_set_ui(n, 0);
+	assert_int_equal(siqs_factor(f, n, NULL), STATUS_ERR_INVAL);
+	mpz_set_si(n, -999999999999999999);
+	assert_int_equal(siqs_factor(f, n, NULL), STATUS_ERR_INVAL);
+	mpz_ui_pow_ui(n, 10, 150);
+	mpz_add_ui(n, n, 1);
+	assert_int_equal(siqs_factor(f, n, NULL), STATUS_ERR_INVAL); /* huge */
+	mpz_clears(n, f, NULL);
+}
+
+static void test_deadline_in_past(void **state)
+{
+	struct siqs_params par;
+	struct timespec ts;
+	mpz_t n, f;
+	(void)state;
+	mpz_init_set_str(n, s200.n, 10);
+	mpz_init(f);
+	siqs_params_init(&par);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	par.deadline = (double)ts.tv_sec - 1.0;
+	assert_int_equal(siqs_factor(f, n, &par), STATUS_ERR_TIMEOUT);
+	/* a deadline that expires during the sieve */
+	par.deadline = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + 0.05;
+	assert_int_equal(siqs_factor(f, n, &par), STATUS_ERR_TIMEOUT);
+	mpz_clears(n, f, NULL);
+}
+
+static int stop_after(void *arg)
+{
+	int *left = arg;
+	return --*left <= 0;
+}
+
+static void test_stop_hook(void **state)
+{
+	struct siqs_params par;
+	int left = 5;
+	mpz_t n, f;
+	(void)state;
+	mpz_init_set_str(n, s200.n, 10);
+	mpz_init(f);
+	siqs_params_init(&par);
+	par.stop = stop_after;
+	par.stop_arg = &left;
+	assert_int_equal(siqs_factor(f, n, &par), STATUS_ERR_STOPPED);
+	assert_int_equal(left, 0);
+	mpz_clears(n, f, NULL);
+}
+
+static void test_same_seed_same_factor(void **state)
+{
+	struct siqs_params par;
+	struct siqs_stats s1, s2;
+	mpz_t n, f1, f2;
+	(void)state;
+	mpz_init_set_str(n, semiprimes[2].n, 10);
+	mpz_inits(f1, f2, NULL);
+	siqs_params_init(&par);
+	par.seed = 12345;
+	par.stats = &s1;
+	assert_int_equal(siqs_factor(f1, n, &par), STATUS_FOUND);
+	par.stats = &s2;
+	assert_int_equal(siqs_factor(f2, n, &par), STATUS_FOUND);
+	assert_int_equal(mpz_cmp(f1, f2), 0);
+	assert_int_equal(s1.polys, s2.polys);
+	assert_int_equal(s1.fulls, s2.fulls);
+	assert_int_equal(s1.partials, s2.partials);
+	/* another seed takes another path but still finds a factor */
+	par.seed = 777;
+	assert_int_equal(siqs_factor(f2, n, &par), STATUS_FOUND);
+	assert_true(proper_divisor(f2, n));
+	mpz_clears(n, f1, f2, NULL);
+}
+
+/* ---- siqs_linalg ---- */
+
+/* 1 when the rows of dependency d cancel in every column. */
+static int dep_sums_to_zero(uint32_t nrows, uint32_t ncols,
+			    const uint32_t *rs, const uint32_t *cols,
+			    const uint64_t *deps, int d)
+{
+	uint8_t *par = calloc(ncols, 1);
+	uint32_t r, k, c;
+	int ok = 1;
+	assert_non_null(par);
+	for (r = 0; r < nrows; r++)
+		if (deps[r] >> d & 1)
+			for (k = rs[r]; k < rs[r + 1]; k++)
+				par[cols[k]] ^= 1;
+	for (c = 0; c < ncols; c++)
+		if (par[c])
+			ok = 0;
+	free(par);
+	return ok;
+}
+
+static void test_linalg_random_matrix(void **state)
+{
+	enum { NR = 300, NC = 250, PER = 12 };
+	uint32_t *rs = malloc((NR + 1) * sizeof *rs);
+	uint32_t *cols = malloc(NR * PER * sizeof *cols);
+	uint64_t *deps = malloc(NR * sizeof *deps);
+	uint64_t seed = 42;
+	uint32_t r, nnz = 0;
+	int nd = 0, d, nonempty;
+	(void)state;
+	assert_non_null(rs);
+	assert_non_null(cols);
+	assert_non_null(deps);
+	for (r = 0; r < NR; r++) {
+		uint32_t k, m = 2 + (uint32_t)(seed % 8), start = nnz;
+		rs[r] = nnz;
+		for (k = 0; k < m; k++) {
+			uint32_t c, u;
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* skewed: small columns dense, as for small primes */
+			c = (uint32_t)((seed >> 33) % NC);
+			if (k < 3)
+				c %= 20;
+			for (u = start; u < nnz && cols[u] != c; u++)
+				;
+			if (u == nnz)
+				cols[nnz++] = c;
+		}
+	}
+	rs[NR] = nnz;
+	assert_int_equal(siqs_linalg(NR, NC, rs, cols, deps, &nd), STATUS_OK);
+	assert_true(nd > 0);
+	for (d = 0; d < nd; d++) {
+		nonempty = 0;
+		for (r = 0; r < NR; r++)
+			nonempty |= (int)(deps[r] >> d & 1);
+		assert_true(nonempty);
+		assert_true(dep_sums_to_zero(NR, NC, rs, cols, deps, d));
+	}
+	/* planted fault: one row dropped from a dependency breaks it */
+	for (r = 0; r < NR && !(deps[r] & 1); r++)
+		;
+	deps[r] ^= 1;
+	assert_false(dep_sums_to_zero(NR, NC, rs, cols, deps, 0));
+	free(rs);
+	free(cols);
+	free(deps);
+}
+
+/* Identity rows are independent: nothing to find. */
+static void test_linalg_no_dependency(void **state)
+{
+	uint32_t rs[6] = {0, 1, 2, 3, 4, 5}, cols[5] = {0, 1, 2, 3, 4};
+	uint64_t deps[5];
+	int nd = -1;
+	(void)state;
+	assert_int_equal(siqs_linalg(5, 5, rs, cols, deps, &nd),
+			 STATUS_NOT_FOUND);
+	assert_int_equal(nd, 0);
+}
+
+/* Two equal rows and singletons around them: the pair is the answer. */
+static void test_linalg_duplicate_rows(void **state)
+{
+	uint32_t rs[5] = {0, 2, 4, 6, 8};
+	uint32_t cols[8] = {0, 3, 1, 2, 0, 3, 4, 1};
+	uint64_t deps[4];
+	int nd = 0;
+	(void)state;
+	assert_int_equal(siqs_linalg(4, 5, rs, cols, deps, &nd), STATUS_OK);
+	assert_int_equal(nd, 1);
+	assert_true(deps[0] & 1);
+	assert_false(deps[1] & 1);
+	assert_true(deps[2] & 1);
+	assert_false(deps[3] & 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_linalg_random_matrix),
+		cmocka_unit_test(test_linalg_no_dependency),
+		cmocka_unit_test(test_linalg_duplicate_rows),
+		cmocka_unit_test(test_checker_rejects_wrong_factor),
+		cmocka_unit_test(test_invalid_inputs),
+		cmocka_unit_test(test_deadline_in_past),
+		cmocka_unit_test(test_stop_hook),
+		cmocka_unit_test(test_known_semiprimes),
+		cmocka_unit_test(test_three_primes),
+		cmocka_unit_test(test_factor_in_factor_base),
+		cmocka_unit_test(test_perfect_square),
+		cmocka_unit_test(test_same_seed_same_factor),
+		cmocka_unit_test(test_known_60_digits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
