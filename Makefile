@@ -99,6 +99,17 @@ test: deps factorize unit
 
 check: test
 
+# Slurm (issue 5): a real single-node Slurm on localhost (installed and
+# started by tests/slurm/local-cluster.sh, stopped afterwards unless it was
+# already running), then the slurm/ scripts against it.  FZ_MPI=mpich with
+# a MPI=mpich build.  deps-bench: gnuplot for slurm/plot-scaling.sh.
+.PHONY: test-slurm deps-bench
+test-slurm: factorize
+	@FZ_MPI=$(MPI) tests/slurm/test-slurm.sh
+deps-bench:
+	@dpkg-query -W -f='$${Status}' gnuplot-nox 2>/dev/null | grep -q 'install ok installed' || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gnuplot-nox; }
+
 # Debian packages: build, run and test.  apt-get only for what is missing.
 DEPS_PKGS := build-essential libopenmpi-dev openmpi-bin mpich libmpich-dev \
              libgmp-dev libecm-dev libcmocka-dev coreutils pari-gp python3
