@@ -21,7 +21,7 @@
 
 #include "engine.h"
 
-typedef unsigned __int128 u128;
+__extension__ typedef unsigned __int128 u128;
 
 /*
  * Factorization of a number below 2^128 in native words: distinct primes
@@ -58,6 +58,49 @@ int prime_p_u128(u128 n);
 int factor_u128(u128 n, struct small_factors *out,
 		const struct engine_params *params);
 
+/* ---- native tiers: trial division and methods (engine_tdiv.c,
+ *      engine_u64.c, engine_u128.c) ---- */
+
+/* The prime table: every prime below 2^16, ascending, 2 first. */
+enum { TDIV_NPRIMES = 6542 };
+uint32_t tdiv_prime(unsigned i); /* i < TDIV_NPRIMES */
+
+/*
+ * Insert p^e into out, keeping it sorted ascending and merging an equal
+ * entry.  Returns STATUS_OK, or STATUS_ERR_RANGE when out is full.
+ */
+int small_factors_add(struct small_factors *out, u128 p, unsigned e,
+		      int composite);
+
+/*
+ * Remove the primes tdiv_prime(0 .. bound_index-1) from *n (n > 0),
+ * appending them to out (not reset).  Stops early when the next prime
+ * squared exceeds *n: then a prime *n > 1 is appended and *n set to 1.
+ * Returns B such that every prime factor left in *n is >= B.
+ */
+uint64_t tdiv_u64(uint64_t *n, struct small_factors *out,
+		  unsigned bound_index);
+uint64_t tdiv_u128(u128 *n, struct small_factors *out, unsigned bound_index);
+
+/*
+ * Remove every prime below bound (at most 2^16) from the GMP number n > 0,
+ * appending them to out (not reset).  Returns STATUS_OK, or STATUS_PARTIAL
+ * when out filled up first: n still holds the rest; empty out
+ * (out->n = 0) and call again.
+ */
+int tdiv_mpz(mpz_t n, struct small_factors *out, unsigned long bound);
+
+/*
+ * Single methods, exposed for tests and the dispatcher: each returns a
+ * non-trivial factor of the odd composite n, or 0 when it gave up.
+ * c / seed pick the polynomial or the curves deterministically.
+ */
+uint64_t rho_u64(uint64_t n, uint64_t c, uint64_t max_iter);
+uint64_t squfof_u64(uint64_t n);
+uint64_t ecm_u64(uint64_t n, unsigned curves, uint64_t seed);
+u128 rho_u128(u128 n, uint64_t c, uint64_t max_iter);
+u128 ecm_u128(u128 n, unsigned curves, uint64_t seed);
+
 /* ---- GMP tier (engine_mpz.c) ---- */
 
 /*
@@ -65,5 +108,52 @@ int factor_u128(u128 n, struct small_factors *out,
  * seeded random bases), 0 composite.
  */
 int prime_p_mpz(const mpz_t n);
+
+/* ---- dispatcher and GMP tier: engine.c, engine_mpz.c (owner: h1a) ---- */
+
+/* As prime_p_mpz, the Miller-Rabin bases drawn from seed. */
+int prime_p_mpz_seed(const mpz_t n, uint64_t seed);
+
+/* Seconds on CLOCK_MONOTONIC. */
+double engine_now(void);
+
+/* splitmix64 step: every random choice of the GMP tier comes from here. */
+uint64_t engine_rand(uint64_t *state);
+
+/* State shared by the methods of one engine_factor call on a big number. */
+struct mpz_search {
+	const struct engine_params *params; /* never NULL */
+	double deadline;  /* absolute CLOCK_MONOTONIC seconds, 0 = none */
+	uint64_t rng;     /* splitmix64 state, from params->seed */
+	void *ecm;        /* GMP-ECM ecm_params, allocated on first use */
+	mpz_t t1, t2, t3; /* scratch */
+};
+
+/* What has been tried on one cofactor; inherited by its divisors. */
+struct mpz_progress {
+	unsigned char rho_done, pm1_done, siqs_failed;
+	unsigned level;         /* index into the ECM schedule */
+	unsigned long curves;   /* curves done at that level */
+};
+
+void mpz_search_init(struct mpz_search *s, const struct engine_params *p,
+		     double deadline);
+void mpz_search_clear(struct mpz_search *s);
+
+/* 1 when the deadline has passed or the stop hook asks to stop. */
+int mpz_search_stop_p(struct mpz_search *s);
+
+/*
+ * Methods on an odd composite n that is not a perfect power: on success f is
+ * a factor 1 < f < n and the return is STATUS_FOUND; STATUS_NOT_FOUND,
+ * STATUS_ERR_STOPPED (deadline or stop hook), negative on error.
+ */
+int rho_mpz(mpz_t f, const mpz_t n, unsigned long iters, struct mpz_search *s);
+int pm1_mpz(mpz_t f, const mpz_t n, double b1, struct mpz_search *s);
+int ecm_mpz(mpz_t f, const mpz_t n, double b1, struct mpz_search *s);
+
+/* The schedule: rho, P-1, ECM by level, SIQS; ECM again until stopped. */
+int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
+		    struct mpz_search *s);
 
 #endif

@@ -1,0 +1,252 @@
+/*
+ * engine_mont.h - inline Montgomery arithmetic for the native tiers
+ * (private to engine_u64.c and engine_u128.c).
+ *
+ * Residues are kept in Montgomery form x*R mod n with R = 2^64 (u64) or
+ * R = 2^128 (u128); n must be odd.  REDC uses the positive inverse
+ * ninv = n^-1 mod R: for T = hi*R + lo < n*R, m = lo*ninv mod R makes
+ * m*n agree with T in the low word, so (T - m*n)/R = hi - high(m*n),
+ * which lies in (-n, n) and needs one conditional add (the "REDC with
+ * positive inverse" of Moller-Granlund and coreutils factor.c).
+ * ninv comes from Newton's iteration x <- x*(2 - n*x), each step doubling
+ * the correct low bits from the 5-bit seed (3n) xor 2 (Montgomery 1985,
+ * "Modular multiplication without trial division").
+ *
+ * Also the deadline helper shared by both tiers: params' time limit and
+ * stop hook, polled with clock_gettime(CLOCK_MONOTONIC).
+ */
+#ifndef FACTORIZE_ENGINE_MONT_H
+#define FACTORIZE_ENGINE_MONT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "engine_int.h"
+
+/* ---- 64-bit ---- */
+
+static inline uint64_t mont_inv_u64(uint64_t n)
+{
+	uint64_t x = (3 * n) ^ 2; /* 5 bits */
+	x *= 2 - n * x;           /* 10 */
+	x *= 2 - n * x;           /* 20 */
+	x *= 2 - n * x;           /* 40 */
+	x *= 2 - n * x;           /* 80 */
+	return x;
+}
+
+static inline uint64_t mont_redc_u64(u128 t, uint64_t n, uint64_t ninv)
+{
+	uint64_t lo = (uint64_t)t, hi = (uint64_t)(t >> 64);
+	uint64_t m = lo * ninv;
+	uint64_t mh = (uint64_t)(((u128)m * n) >> 64);
+	uint64_t r = hi - mh;
+	return hi < mh ? r + n : r;
+}
+
+static inline uint64_t mont_mul_u64(uint64_t a, uint64_t b, uint64_t n,
+				    uint64_t ninv)
+{
+	return mont_redc_u64((u128)a * b, n, ninv);
+}
+
+static inline uint64_t mont_add_u64(uint64_t a, uint64_t b, uint64_t n)
+{
+	uint64_t r = a + b;
+	return (r < a || r >= n) ? r - n : r;
+}
+
+static inline uint64_t mont_sub_u64(uint64_t a, uint64_t b, uint64_t n)
+{
+	uint64_t r = a - b;
+	return a < b ? r + n : r;
+}
+
+/* x/2 mod n for odd n and x < n. */
+static inline uint64_t mont_half_u64(uint64_t x, uint64_t n)
+{
+	return (x & 1) ? (x >> 1) + (n >> 1) + 1 : x >> 1;
+}
+
+/* R mod n and x*R mod n. */
+static inline uint64_t mont_one_u64(uint64_t n)
+{
+	return (0 - n) % n;
+}
+
+static inline uint64_t mont_to_u64(uint64_t x, uint64_t n)
+{
+	return (uint64_t)(((u128)(x % n) << 64) % n);
+}
+
+/* ---- 128-bit ---- */
+
+static inline u128 mont_inv_u128(u128 n)
+{
+	u128 x = mont_inv_u64((uint64_t)n); /* 64 bits */
+	x *= 2 - n * x;                     /* 128 */
+	return x;
+}
+
+/* Full product a*b = hi*2^128 + lo. */
+static inline void mont_mul_full_u128(u128 a, u128 b, u128 *hi, u128 *lo)
+{
+	uint64_t a0 = (uint64_t)a, a1 = (uint64_t)(a >> 64);
+	uint64_t b0 = (uint64_t)b, b1 = (uint64_t)(b >> 64);
+	u128 p00 = (u128)a0 * b0, p01 = (u128)a0 * b1;
+	u128 p10 = (u128)a1 * b0, p11 = (u128)a1 * b1;
+	u128 mid = (p00 >> 64) + (uint64_t)p01 + (uint64_t)p10;
+	*lo = (mid << 64) | (uint64_t)p00;
+	*hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+}
+
+static inline u128 mont_mul_u128(u128 a, u128 b, u128 n, u128 ninv)
+{
+	u128 hi, lo, mh, ml;
+	mont_mul_full_u128(a, b, &hi, &lo);
+	mont_mul_full_u128(lo * ninv, n, &mh, &ml);
+	(void)ml;
+	u128 r = hi - mh;
+	return hi < mh ? r + n : r;
+}
+
+static inline u128 mont_add_u128(u128 a, u128 b, u128 n)
+{
+	u128 r = a + b;
+	return (r < a || r >= n) ? r - n : r;
+}
+
+static inline u128 mont_sub_u128(u128 a, u128 b, u128 n)
+{
+	u128 r = a - b;
+	return a < b ? r + n : r;
+}
+
+static inline u128 mont_half_u128(u128 x, u128 n)
+{
+	return (x & 1) ? (x >> 1) + (n >> 1) + 1 : x >> 1;
+}
+
+static inline u128 mont_one_u128(u128 n)
+{
+	return (0 - n) % n;
+}
+
+/* x*R mod n by 128 doublings; used once per modulus. */
+static inline u128 mont_to_u128(u128 x, u128 n)
+{
+	u128 r = x % n;
+	for (int i = 0; i < 128; i++)
+		r = mont_add_u128(r, r, n);
+	return r;
+}
+
+/* ---- gcd ---- */
+
+static inline uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	int k = __builtin_ctzll(a | b);
+	a >>= __builtin_ctzll(a);
+	do {
+		b >>= __builtin_ctzll(b);
+		if (a > b) {
+			uint64_t t = a;
+			a = b;
+			b = t;
+		}
+		b -= a;
+	} while (b != 0);
+	return a << k;
+}
+
+static inline int ctz_u128(u128 x)
+{
+	uint64_t lo = (uint64_t)x;
+	return lo ? __builtin_ctzll(lo)
+		  : 64 + __builtin_ctzll((uint64_t)(x >> 64));
+}
+
+static inline u128 gcd_u128(u128 a, u128 b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	int k = ctz_u128(a | b);
+	a >>= ctz_u128(a);
+	do {
+		if ((b >> 64) == 0 && (a >> 64) == 0)
+			return (u128)gcd_u64((uint64_t)a, (uint64_t)b) << k;
+		b >>= ctz_u128(b);
+		if (a > b) {
+			u128 t = a;
+			a = b;
+			b = t;
+		}
+		b -= a;
+	} while (b != 0);
+	return a << k;
+}
+
+/* ---- deadline: time limit and stop hook ---- */
+
+struct small_deadline {
+	const struct engine_params *params; /* NULL: never expires */
+	struct timespec end;
+	int has_end;
+	int fired;
+};
+
+static inline void small_deadline_init(struct small_deadline *dl,
+				       const struct engine_params *params)
+{
+	dl->params = params;
+	dl->has_end = 0;
+	dl->fired = 0;
+	if (params != NULL && params->time_limit > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &dl->end);
+		double whole = (double)(long)params->time_limit;
+		dl->end.tv_sec += (time_t)whole;
+		dl->end.tv_nsec +=
+		    (long)((params->time_limit - whole) * 1e9);
+		if (dl->end.tv_nsec >= 1000000000L) {
+			dl->end.tv_sec++;
+			dl->end.tv_nsec -= 1000000000L;
+		}
+		dl->has_end = 1;
+	}
+}
+
+/* Non-zero once the time limit passed or the stop hook asked to stop. */
+static inline int small_deadline_expired(struct small_deadline *dl)
+{
+	if (dl == NULL || dl->params == NULL)
+		return 0;
+	if (dl->fired)
+		return 1;
+	if (dl->params->stop != NULL && dl->params->stop(dl->params->stop_arg))
+		dl->fired = 1;
+	if (!dl->fired && dl->has_end) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > dl->end.tv_sec ||
+		    (now.tv_sec == dl->end.tv_sec &&
+		     now.tv_nsec >= dl->end.tv_nsec))
+			dl->fired = 1;
+	}
+	return dl->fired;
+}
+
+/*
+ * Factor n >= 1 into out without resetting it (engine_u64.c); used by
+ * factor_u128 once a cofactor fits in 64 bits.  Returns STATUS_OK or
+ * STATUS_PARTIAL (dl expired; the unsplit cofactor is marked composite).
+ */
+int factor_u64_append(uint64_t n, struct small_factors *out,
+		      struct small_deadline *dl);
+
+#endif

@@ -1,0 +1,429 @@
+/*
+ * test_engine_small.c - unit tests for the native tiers of the engine:
+ * trial division (engine_tdiv.c), the 64-bit tier (engine_u64.c) and the
+ * 128-bit tier (engine_u128.c).
+ *
+ * Oracles: GMP's mpz_probab_prime_p with 30 rounds for every reported
+ * prime, and the product of the factors against n.  Known-answer vectors
+ * are named for what they guard; the checker itself is shown to reject
+ * planted wrong answers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <gmp.h>
+
+#include "engine_int.h"
+#include "status.h"
+
+/* Largest sizes the random tests reach (bits of n). */
+enum { RANDOM_MAX_BITS = 80, SEMIPRIME_MAX_BITS = 64 };
+
+/* ---- helpers ---- */
+
+static void mpz_set_u128(mpz_t z, u128 v)
+{
+	mpz_set_ui(z, (unsigned long)(uint64_t)(v >> 64));
+	mpz_mul_2exp(z, z, 64);
+	mpz_add_ui(z, z, (unsigned long)(uint64_t)v);
+}
+
+static u128 u128_from_str(const char *s)
+{
+	u128 v = 0;
+	for (; *s; s++)
+		v = v * 10 + (unsigned)(*s - '0');
+	return v;
+}
+
+/*
+ * 1 when out is a correct complete factorization of n: strictly ascending
+ * factors, product n, every factor not marked composite a probable prime
+ * (30 Miller-Rabin rounds), every factor marked composite composite.
+ */
+static int factorization_ok(u128 n, const struct small_factors *out,
+			    int allow_composite)
+{
+	mpz_t prod, p, want;
+	int ok = 1;
+	mpz_inits(prod, p, want, NULL);
+	mpz_set_ui(prod, 1);
+	mpz_set_u128(want, n);
+	if (n <= 1 && out->n != 0)
+		ok = 0;
+	for (int i = 0; i < out->n && ok; i++) {
+		if (i > 0 && out->p[i - 1] >= out->p[i])
+			ok = 0;
+		if (out->e[i] == 0 || out->p[i] < 2)
+			ok = 0;
+		mpz_set_u128(p, out->p[i]);
+		int prime = mpz_probab_prime_p(p, 30) > 0;
+		if (out->composite[i]) {
+			if (!allow_composite || prime)
+				ok = 0;
+		} else if (!prime) {
+			ok = 0;
+		}
+		mpz_pow_ui(p, p, out->e[i]);
+		mpz_mul(prod, prod, p);
+	}
+	if (n > 1 && mpz_cmp(prod, want) != 0)
+		ok = 0;
+	mpz_clears(prod, p, want, NULL);
+	return ok;
+}
+
+static void check_u128(u128 n)
+{
+	struct small_factors out;
+	int st = factor_u128(n, &out, NULL);
+	assert_int_equal(st, STATUS_OK);
+	if (!factorization_ok(n, &out, 0)) {
+		char buf[64];
+		mpz_t z;
+		mpz_init(z);
+		mpz_set_u128(z, n);
+		gmp_snprintf(buf, sizeof buf, "%Zd", z);
+		mpz_clear(z);
+		fail_msg("bad factorization of %s", buf);
+	}
+}
+
+static void check_u64(uint64_t n)
+{
+	struct small_factors out;
+	int st = factor_u64(n, &out, NULL);
+	assert_int_equal(st, STATUS_OK);
+	if (!factorization_ok(n, &out, 0))
+		fail_msg("bad factorization of %llu", (unsigned long long)n);
+}
+
+/* Compare the factor list with a space-separated expected list. */
+static void expect_factors(const char *n_str, const char *want)
+{
+	u128 n = u128_from_str(n_str);
+	struct small_factors out;
+	char got[512] = "";
+	size_t len = 0;
+	assert_int_equal(factor_u128(n, &out, NULL), STATUS_OK);
+	for (int i = 0; i < out.n; i++) {
+		mpz_t z;
+		mpz_init(z);
+		mpz_set_u128(z, out.p[i]);
+		for (unsigned e = 0; e < out.e[i]; e++)
+			len += (size_t)gmp_snprintf(got + len, sizeof got - len,
+						    "%s%Zd", len ? " " : "", z);
+		mpz_clear(z);
+	}
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: got '%s', want '%s'", n_str, got, want);
+	if ((n >> 64) == 0) {
+		assert_int_equal(factor_u64((uint64_t)n, &out, NULL), STATUS_OK);
+		assert_true(factorization_ok(n, &out, 0));
+	}
+}
+
+/* ---- the checker can fail ---- */
+
+static void checker_rejects_planted_faults(void **state)
+{
+	(void)state;
+	struct small_factors out;
+	assert_int_equal(factor_u64(1000000000001ull, &out, NULL), STATUS_OK);
+	assert_true(factorization_ok(1000000000001ull, &out, 0));
+	struct small_factors bad = out;
+	bad.e[0]++; /* wrong product */
+	assert_false(factorization_ok(1000000000001ull, &bad, 0));
+	bad = out; /* composite reported as prime: 73*137 in place of 73, 137 */
+	bad.n = 2;
+	bad.p[0] = 73 * 137;
+	bad.e[0] = 1;
+	bad.p[1] = 99990001;
+	bad.e[1] = 1;
+	assert_false(factorization_ok(1000000000001ull, &bad, 0));
+	bad = out; /* unsorted */
+	u128 t = bad.p[0];
+	bad.p[0] = bad.p[1];
+	bad.p[1] = t;
+	assert_false(factorization_ok(1000000000001ull, &bad, 0));
+}
+
+/* ---- known answers ---- */
+
+static void kat_trivial_inputs(void **state)
+{
+	(void)state;
+	struct small_factors out;
+	out.n = 7;
+	assert_int_equal(factor_u64(0, &out, NULL), STATUS_OK);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(factor_u64(1, &out, NULL), STATUS_OK);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(factor_u128(0, &out, NULL), STATUS_OK);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(factor_u128(1, &out, NULL), STATUS_OK);
+	assert_int_equal(out.n, 0);
+	expect_factors("2", "2");
+	expect_factors("3", "3");
+	expect_factors("4", "2 2");
+}
+
+static void kat_word_boundaries(void **state)
+{
+	(void)state;
+	expect_factors("4294967291", "4294967291");     /* prime < 2^32 */
+	expect_factors("4294967311", "4294967311");     /* prime > 2^32 */
+	expect_factors("4294967295", "3 5 17 257 65537"); /* 2^32-1 */
+	expect_factors("4294967296",
+		       "2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 "
+		       "2 2 2 2 2");
+	expect_factors("18446744073709551557", "18446744073709551557");
+	expect_factors("18446744073709551615", /* 2^64-1 */
+		       "3 5 17 257 641 65537 6700417");
+	expect_factors("18446744073709551629", "18446744073709551629");
+	expect_factors("18446744073709551616", /* 2^64 */
+		       "2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 "
+		       "2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 "
+		       "2 2 2 2 2 2 2 2 2 2");
+	/* 2^128-159, the largest prime below 2^128 */
+	expect_factors("340282366920938463463374607431768211297",
+		       "340282366920938463463374607431768211297");
+	/* 2^128-1 = F0 F1 F2 F3 F4 F5 F6 */
+	expect_factors("340282366920938463463374607431768211455",
+		       "3 5 17 257 641 65537 274177 6700417 67280421310721");
+}
+
+static void kat_prime_powers(void **state)
+{
+	(void)state;
+	/* 4294967291^2, 4294967291^3 */
+	expect_factors("18446744030759878681", "4294967291 4294967291");
+	expect_factors("79228162237563176810023223171",
+		       "4294967291 4294967291 4294967291");
+	/* 2642239^3 < 2^64, 2642239 prime */
+	expect_factors("18446598518342697919", "2642239 2642239 2642239");
+	/* (2^64-59)^2 */
+	expect_factors("340282366920938461286658806734041124249",
+		       "18446744073709551557 18446744073709551557");
+	/* 1093^2 and 3511^2: Wieferich squares, base-2 pseudoprimes */
+	expect_factors("1194649", "1093 1093");
+	expect_factors("12327121", "3511 3511");
+	/* 65521^4 */
+	expect_factors("18429861372428076481", "65521 65521 65521 65521");
+}
+
+static void kat_carmichael(void **state)
+{
+	(void)state;
+	expect_factors("561", "3 11 17");
+	expect_factors("41041", "7 11 13 41");
+	expect_factors("3215031751", "151 751 28351");
+	expect_factors("3825123056546413051", "149491 747451 34233211");
+	assert_false(prime_p_u64(561));
+	assert_false(prime_p_u64(3215031751ull));
+	assert_false(prime_p_u64(3825123056546413051ull));
+}
+
+static void kat_base2_pseudoprimes_rejected(void **state)
+{
+	(void)state;
+	static const uint64_t spsp2[] = {
+	    2047,	3277,	 4033,	  4681,	   8321,    15841,
+	    29341,	42799,	 49141,	  52633,   65281,   74665,
+	    80581,	85489,	 88357,	  90751,   1194649, 12327121,
+	    3825123056546413051ull, 318665857834031151ull,
+	    /* large strong base-2 pseudoprimes */
+	    1122004669633ull, 4611686014132420609ull /* (2^31-1)^2 */,
+	};
+	for (size_t i = 0; i < sizeof spsp2 / sizeof spsp2[0]; i++) {
+		mpz_t z;
+		mpz_init_set_ui(z, (unsigned long)spsp2[i]);
+		int want = mpz_probab_prime_p(z, 30) > 0;
+		mpz_clear(z);
+		assert_int_equal(prime_p_u64(spsp2[i]), want);
+		assert_int_equal(prime_p_u128(spsp2[i]), want);
+	}
+	/* strong Lucas pseudoprimes: caught by the base-2 test */
+	static const uint64_t slpsp[] = {5459, 5777, 10877, 16109, 18971};
+	for (size_t i = 0; i < sizeof slpsp / sizeof slpsp[0]; i++)
+		assert_false(prime_p_u64(slpsp[i]));
+	/* above 2^64: strong pseudoprimes to many bases */
+	assert_false(prime_p_u128(u128_from_str("318665857834031151167461")));
+	assert_false(prime_p_u128(u128_from_str("3317044064679887385961981")));
+	expect_factors("318665857834031151167461",
+		       "399165290221 798330580441");
+	expect_factors("3317044064679887385961981",
+		       "1287836182261 2575672364521");
+}
+
+static void kat_primes_near_boundaries(void **state)
+{
+	(void)state;
+	assert_true(prime_p_u64(4294967291u));
+	assert_true(prime_p_u64(4294967311ull));
+	assert_true(prime_p_u64(18446744073709551557ull));
+	assert_false(prime_p_u64(18446744073709551615ull));
+	assert_true(prime_p_u128(u128_from_str("18446744073709551629")));
+	assert_true(prime_p_u128(
+	    u128_from_str("340282366920938463463374607431768211297")));
+	assert_false(prime_p_u128(~(u128)0));
+	for (uint64_t n = 0; n < 4; n++)
+		assert_int_equal(prime_p_u64(n), n >= 2);
+}
+
+/* ---- exhaustive and differential ---- */
+
+static void range_1_to_200000(void **state)
+{
+	(void)state;
+	for (uint64_t n = 1; n <= 200000; n++)
+		check_u64(n);
+}
+
+static void prime_p_matches_gmp_below_2e6(void **state)
+{
+	(void)state;
+	mpz_t z;
+	mpz_init(z);
+	for (uint64_t n = 0; n < 2000000; n++) {
+		mpz_set_ui(z, (unsigned long)n);
+		int want = mpz_probab_prime_p(z, 30) > 0;
+		if (prime_p_u64(n) != want)
+			fail_msg("prime_p_u64(%llu)", (unsigned long long)n);
+	}
+	mpz_clear(z);
+}
+
+static uint64_t rng_state = 12345;
+static uint64_t test_rand(void)
+{
+	uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* Random numbers of each bit length up to 128. */
+static void random_each_size_to_128_bits(void **state)
+{
+	(void)state;
+	rng_state = 12345;
+	for (int bits = 2; bits <= RANDOM_MAX_BITS; bits++) {
+		int count = bits <= 64 ? 60 : 12;
+		for (int i = 0; i < count; i++) {
+			u128 v = ((u128)test_rand() << 64) | test_rand();
+			v >>= 128 - bits;
+			v |= (u128)1 << (bits - 1);
+			check_u128(v);
+			if (bits <= 64)
+				check_u64((uint64_t)v);
+		}
+	}
+}
+
+/* Random products of two primes of every size: the hard case. */
+static void random_semiprimes_to_128_bits(void **state)
+{
+	(void)state;
+	mpz_t p, q;
+	mpz_inits(p, q, NULL);
+	rng_state = 777;
+	for (int bits = 4; bits <= SEMIPRIME_MAX_BITS; bits += 2) {
+		int count = bits <= 48 ? 40 : 6;
+		for (int i = 0; i < count; i++) {
+			uint64_t a = test_rand() >> (64 - bits / 2);
+			uint64_t b = test_rand() >> (64 - bits / 2);
+			mpz_set_ui(p, (unsigned long)(a | 2));
+			mpz_set_ui(q, (unsigned long)(b | 2));
+			mpz_nextprime(p, p);
+			mpz_nextprime(q, q);
+			u128 n = (u128)mpz_get_ui(p) * mpz_get_ui(q);
+			check_u128(n);
+		}
+	}
+	mpz_clears(p, q, NULL);
+}
+
+/* ---- single methods ---- */
+
+static void rho_u64_finds_factor(void **state)
+{
+	(void)state;
+	static const uint64_t n[] = {
+	    1000000016000000063ull, /* 1000000007 * 1000000009 */
+	    4294967279ull * 4294967291ull, 10403, 999962000357ull};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+		uint64_t f = 0;
+		for (uint64_t c = 1; f == 0 && c < 10; c++)
+			f = rho_u64(n[i], c, 1u << 24);
+		assert_true(f > 1 && f < n[i] && n[i] % f == 0);
+	}
+}
+
+static void rho_u128_finds_factor(void **state)
+{
+	(void)state;
+	/* 2^64+13 times 10007 and times 1000000007 */
+	u128 big = u128_from_str("18446744073709551629");
+	u128 n[] = {big * 10007, big * 1000000007,
+		    u128_from_str("318665857834031151167461")};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+		u128 f = 0;
+		for (uint64_t c = 1; f == 0 && c < 10; c++)
+			f = rho_u128(n[i], c, 1u << 24);
+		assert_true(f > 1 && f < n[i] && n[i] % f == 0);
+	}
+}
+
+/* ---- deadline ---- */
+
+static int stop_now(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static void stop_hook_gives_partial(void **state)
+{
+	(void)state;
+	struct engine_params params;
+	memset(&params, 0, sizeof params);
+	params.seed = 1;
+	params.stop = stop_now;
+	struct small_factors out;
+	/* 2 * (two ~63-bit primes): too big to split before the first poll */
+	u128 p = u128_from_str("9223372036854775837");
+	u128 q = u128_from_str("9223372036854775907");
+	u128 n = 2 * p * q;
+	int st = factor_u128(n, &out, &params);
+	assert_int_equal(st, STATUS_PARTIAL);
+	assert_true(factorization_ok(n, &out, 1));
+	assert_int_equal(out.n, 2);
+	assert_true(out.composite[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(checker_rejects_planted_faults),
+	    cmocka_unit_test(kat_trivial_inputs),
+	    cmocka_unit_test(kat_word_boundaries),
+	    cmocka_unit_test(kat_prime_powers),
+	    cmocka_unit_test(kat_carmichael),
+	    cmocka_unit_test(kat_base2_pseudoprimes_rejected),
+	    cmocka_unit_test(kat_primes_near_boundaries),
+	    cmocka_unit_test(range_1_to_200000),
+	    cmocka_unit_test(prime_p_matches_gmp_below_2e6),
+	    cmocka_unit_test(random_each_size_to_128_bits),
+	    cmocka_unit_test(random_semiprimes_to_128_bits),
+	    cmocka_unit_test(rho_u64_finds_factor),
+	    cmocka_unit_test(rho_u128_finds_factor),
+	    cmocka_unit_test(stop_hook_gives_partial),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
