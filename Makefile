@@ -58,7 +58,7 @@ APP_OBJS  := $(APP_SRCS:src/%.c=$(BUILD)/%.o)
 TEST_SRCS := $(wildcard tests/test_*.c)
 TESTS     := $(TEST_SRCS:tests/%.c=$(BUILD)/%)
 
-.PHONY: all run test check deps unit integration clean format
+.PHONY: all run test check deps unit integration clean format bench-engine
 .SECONDEXPANSION:
 all: factorize
 
@@ -91,10 +91,18 @@ $(BUILD):
 
 unit: $(TESTS)
 
+# The engine alone, without MPI (issue 3): a standalone program linking
+# libcore.a, used by tests/it_engine_diff.sh and the benchmark.
+$(BUILD)/bench_engine: $(BUILD)/tests/bench_engine.o $(BUILD)/libcore.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+
+bench-engine: $(BUILD)/bench_engine
+	@BUILD="$(BUILD)" tests/bench/bench-engine.sh
+
 run: deps factorize
 	$(MPIRUN) $(MPIRUN_FLAGS) -np $(NP) ./factorize --count 999 --chunk 43
 
-test: deps factorize unit
+test: deps factorize unit $(BUILD)/bench_engine
 	@MPIRUN="$(MPIRUN)" MPIRUN_FLAGS="$(MPIRUN_FLAGS)" BUILD="$(BUILD)" tests/run_all.sh
 
 check: test

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# tests/it_engine_diff.sh - differential correctness of the engine alone
+# (issue 3): build/bench_engine --print against GNU factor and PARI/GP.
+#
+#   (a) every known-answer vector of tests/coreutils-factor.txt;
+#   (b) full ranges against GNU factor: 1..100000, 2^32-5000..2^32+5000,
+#       2^64-2000..2^64+2000, 2^63-1000..2^63+1000;
+#   (c) seeded random samples of every bit size 1..128: uniform numbers up
+#       to 90 bits and numbers with a small cofactor (q*m, m <= 40 bits)
+#       from 91 to 128 bits against GNU factor (rho is fast on those), and
+#       uniform numbers of 91..128 bits against PARI/GP;
+#   (d) random numbers of 130..200 bits and products of known primes of
+#       130..200 bits against PARI/GP (and the known primes against gp);
+#   (e) jobs/bench/S40, S64, MIX against their .expect files;
+#   (f) planted faults: the same comparisons must fail on a corrupted copy,
+#       a dropped line, and a bad token.
+# SEED (printed) replays the random samples: SEED=N tests/it_engine_diff.sh.
+# The engine's exit status counts too: non-zero when a call failed or was
+# partial.  Each engine run is capped by TIMEOUT (seconds, lib.sh).
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/bench/oracle.sh"
+: "${SEED:=20261122}"
+case $BUILD in /*) BENCH=$BUILD/bench_engine ;; *) BENCH=$TOP/$BUILD/bench_engine ;; esac
+: "${DIFF_TIMEOUT:=30}" # seconds per engine or oracle run
+TIMEOUT=$DIFF_TIMEOUT
+GEN="python3 $TOP/tests/gen_random.py"
+echo "seed=$SEED (replay: SEED=$SEED $0)"
+
+if [ ! -x "$BENCH" ]; then
+	fail "bench_engine built" "$BENCH missing: make $BUILD/bench_engine"
+	summary
+	exit 1
+fi
+
+# ours KEY DESC IN: our factorizations of IN into $TMP/KEY.ours; 0 when
+# the engine exited 0 within TIMEOUT.
+ours() {
+	local rc
+	timeout -k 2 "$TIMEOUT" "$BENCH" --print "$3" >"$TMP/$1.ours" 2>"$TMP/$1.err"
+	rc=$?
+	[ "$rc" -eq 0 ] && return 0
+	[ "$rc" -eq 124 ] && echo "timeout after ${TIMEOUT}s" >>"$TMP/$1.err"
+	fail "$2: bench_engine exit $rc" "$(head -3 "$TMP/$1.err" | tr '\n' '|')"
+	return 1
+}
+
+# against KEY DESC IN ORACLE: ours vs factor, gp, or a file of expected
+# lines; files $TMP/KEY.want and $TMP/KEY.ours are kept for (f).
+against() {
+	local name=$1 desc=$2 in=$3 oracle=$4 rc=0 n
+	n=$(wc -l <"$in")
+	case $oracle in
+	factor) factor_ordered "$TIMEOUT" "$in" >"$TMP/$name.want" || rc=$? ;;
+	gp) gp_factor "$TIMEOUT" "$in" >"$TMP/$name.want" || rc=$? ;;
+	*) cp "$oracle" "$TMP/$name.want" ;;
+	esac
+	if [ "$rc" -ne 0 ]; then
+		fail "$desc: oracle $oracle exit $rc"
+		return
+	fi
+	ours "$name" "$desc" "$in" || return
+	check_files "$desc ($n numbers vs $(basename "$oracle"))" "$TMP/$name.want" "$TMP/$name.ours"
+}
+
+# (a) coreutils known answers (tab-separated input and expected line)
+grep -v '^#' "$TOP/tests/coreutils-factor.txt" | awk -F'\t' 'NF == 2 {print $1}' >"$TMP/cu.in"
+grep -v '^#' "$TOP/tests/coreutils-factor.txt" | awk -F'\t' 'NF == 2 {print $2}' >"$TMP/cu.expect"
+against cu coreutils-vectors "$TMP/cu.in" "$TMP/cu.expect"
+
+# (b) full ranges
+$GEN range 1 100000 >"$TMP/r1.in"
+against r1 "range 1..100000" "$TMP/r1.in" factor
+$GEN range 2^32-5000 2^32+5000 >"$TMP/r32.in"
+against r32 "range 2^32+-5000" "$TMP/r32.in" factor
+$GEN range 2^63-1000 2^63+1000 >"$TMP/r63.in"
+against r63 "range 2^63+-1000" "$TMP/r63.in" factor
+$GEN range 2^64-2000 2^64+2000 >"$TMP/r64.in"
+against r64 "range 2^64+-2000" "$TMP/r64.in" factor
+
+# (c) random samples of every size up to 128 bits
+$GEN bits "$SEED" 1 90 6 >"$TMP/c1.in"
+against c1 "random 1-90 bits x6 seed $SEED" "$TMP/c1.in" factor
+$GEN smooth "$SEED" 91 128 3 40 >"$TMP/c2.in"
+against c2 "small-cofactor 91-128 bits x3 seed $SEED" "$TMP/c2.in" factor
+$GEN bits "$SEED" 91 128 1 >"$TMP/c3.in"
+against c3 "random 91-128 bits x1 seed $SEED" "$TMP/c3.in" gp
+
+# (d) 130..200 bits against PARI/GP
+$GEN bits "$SEED" 130 200 1 | awk 'NR % 6 == 1' >"$TMP/d1.in"
+against d1 "random 130-200 bits seed $SEED" "$TMP/d1.in" gp
+$GEN known "$SEED" 12 130 200 64 >"$TMP/d2.in"
+$GEN known "$SEED" 12 130 200 64 --answers >"$TMP/d2.known"
+against d2 "known-prime products 130-200 bits seed $SEED" "$TMP/d2.in" gp
+check_files "gp agrees with the planted primes" "$TMP/d2.known" \
+	"$TMP/d2.want"
+
+# (e) bench sets with their expected files
+for set in S40 S64 MIX; do
+	against "$set" "jobs/bench/$set" "$TOP/jobs/bench/$set.txt" "$TOP/jobs/bench/$set.expect"
+done
+
+# (f) planted faults: each comparison above must be able to fail.
+# must_differ NAME WANT GOT: the comparison check_files makes must fail.
+must_differ() {
+	if [ ! -s "$2" ] || [ ! -s "$3" ]; then
+		fail "$1" "a file is missing or empty"
+	elif cmp -s "$2" "$3"; then
+		fail "$1" "the planted fault went unnoticed"
+	else
+		pass "$1"
+	fi
+}
+# a wrong factor in one line of a result that matched its expected file
+if [ -s "$TMP/S40.ours" ] && cmp -s "$TMP/S40.ours" "$TOP/jobs/bench/S40.expect"; then
+	awk 'NR == 7 { $NF = $NF + 2 } { print }' "$TMP/S40.ours" >"$TMP/f1.bad"
+	must_differ "planted fault: one wrong factor in S40 is caught" \
+		"$TOP/jobs/bench/S40.expect" "$TMP/f1.bad"
+else
+	fail "planted fault: one wrong factor in S40 is caught" "S40 itself did not match"
+fi
+# a line the oracle dropped (factor's output put back in input order)
+sed '5d' "$TMP/r64.in" | factor >"$TMP/f2.out"
+in_input_order "$TMP/r64.in" "$TMP/f2.out" >"$TMP/f2.want"
+must_differ "planted fault: a line dropped by the oracle is caught" \
+	"$TMP/f2.want" "$TMP/r64.ours"
+# a bad token: reported, skipped, exit status non-zero
+printf '12\n1x3\n15\n' >"$TMP/f3.in"
+if "$BENCH" --print "$TMP/f3.in" >"$TMP/f3.out" 2>/dev/null; then
+	fail "planted fault: bad token makes bench_engine exit non-zero"
+else
+	pass "planted fault: bad token makes bench_engine exit non-zero"
+fi
+printf '12: 2 2 3\n15: 3 5\n' >"$TMP/f3.want"
+check_files "bad token skipped, the others printed" "$TMP/f3.want" "$TMP/f3.out"
+
+summary
