@@ -410,7 +410,7 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 static int choose_a_shape(struct siqs *S)
 {
 	double la = S->log_a_target;
-	uint32_t F = S->fb_n, lo_min, hi, lo, c;
+	uint32_t F = S->fb_n, lo_min, hi, lo;
 	unsigned s;
 	double qt = 0;
 
@@ -422,17 +422,25 @@ static int choose_a_shape(struct siqs *S)
 		if (qt < S->prime[F - 1 - (F - lo_min) / 4] && qt < S->q_max)
 			break;
 	}
+	/* q below the window's start leaves no room for the last prime */
+	while (s > 2 && qt < 2.0 * S->prime[lo_min]) {
+		s--;
+		qt = exp(la / s);
+	}
 	if (qt < S->prime[lo_min])
 		qt = S->prime[lo_min];
 	S->s = s;
-	for (c = lo_min; c < F - 1 && S->prime[c] < qt; c++)
+	/* window: the FB primes within a factor 1.5 of qt, at least 3s + 10 */
+	for (lo = lo_min; lo < F - 1 && S->prime[lo] < qt / 1.5; lo++)
 		;
-	lo = c > lo_min + (F - lo_min) / 6 ? c - (F - lo_min) / 6 : lo_min;
-	hi = c + (F - lo_min) / 6 + 1;
-	if (hi < lo + 2 * s + 4)
-		hi = lo + 2 * s + 4;
-	if (hi > F)
-		hi = F;
+	for (hi = lo; hi < F && S->prime[hi] < qt * 1.5; hi++)
+		;
+	while (hi - lo < 3 * s + 10 && (lo > lo_min || hi < F)) {
+		if (lo > lo_min)
+			lo--;
+		if (hi < F)
+			hi++;
+	}
 	if (hi < lo + s + 2)
 		return STATUS_ERR_INVAL;
 	S->qlo = lo;

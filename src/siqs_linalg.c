@@ -15,15 +15,21 @@
  *      rows are already pivots: the cheap half of structured Gaussian
  *      elimination (Pomerance and Smith, "Reduction of huge, sparse
  *      matrices over finite fields via created catastrophes", 1992).
- *   3. Dense forward elimination on 64-bit words, each row carrying an
- *      identity block that records which input rows it is the sum of.
- *      A pivot row has no bits left of its pivot column, so each XOR
- *      starts at the pivot's word.  Rows never used as pivots end as
- *      zero vectors; their identity blocks are the dependencies.
+ *   3. Forward elimination with the matrix stored by columns, each a
+ *      bitset over the rows (64 rows a word).  Adding the pivot row to the
+ *      set S of other unused rows holding the pivot column flips S in
+ *      every column where the pivot row has a one, so a step costs the
+ *      pivot row's weight times rows/64 words; sparse columns first keep
+ *      those weights small.  Each step logs (pivot, S).  Rows never used
+ *      as pivots end as zero vectors; each seeds a dependency bit, and
+ *      walking the log backwards (a pivot's mask gets the XOR of the
+ *      masks of the rows it was added to) expresses them in input rows.
+ *      This replaces the identity block of textbook Gaussian elimination
+ *      (Knuth, TAOCP vol. 2, 4.6.2, Algorithm N, is the row version).
  *
- * Invariant: for every unpivoted row, matrix part == XOR of the input rows
- * named by its identity block (restricted to active columns, and the
- * dropped columns are zero in every kept row).
+ * Invariant: after step t, every row vector equals the XOR of the input
+ * rows named by mask-propagation through log entries t-1 .. 0; dropped
+ * columns are zero in every kept row.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +49,13 @@ int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 		const uint32_t *cols, uint64_t *deps, int *ndeps)
 {
 	int status = STATUS_ERR_NOMEM;
-	uint32_t *weight = NULL, *colmap = NULL, *rowid = NULL, *unused = NULL;
-	uint64_t *order = NULL, *mat = NULL;
+	uint32_t *weight = NULL, *colmap = NULL, *rowid = NULL;
+	uint64_t *order = NULL, *mat = NULL, *log = NULL, *used = NULL;
+	uint64_t *mask = NULL;
+	uint32_t *logpiv = NULL, *pcols = NULL;
+	size_t wr, nsteps;
 	uint8_t *alive = NULL;
-	uint32_t r, c, nact = 0, nlive = 0, nun, k;
-	size_t w_mat, w_id, stride;
+	uint32_t r, c, nact = 0, nlive = 0, k;
 	int changed;
 
 	*ndeps = 0;
@@ -99,55 +107,84 @@ int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 		goto cleanup;
 	}
 
-	/* 3. dense elimination with identity block */
-	w_mat = ((size_t)nact + 63) / 64;
-	w_id = ((size_t)nlive + 63) / 64;
-	stride = w_mat + w_id;
-	mat = calloc((size_t)nlive * stride, sizeof *mat);
-	unused = malloc((size_t)nlive * sizeof *unused);
-	if (!mat || !unused)
+	/*
+	 * 3. Elimination on columns stored as bitsets over the rows.  Adding
+	 * the pivot row to the rows S (those of column c still unused) flips
+	 * S in every column where the pivot row has a one: the cost is the
+	 * pivot row's weight times nlive/64 words.  Each step logs S; the
+	 * dependencies are traced back through the log at the end.
+	 */
+	wr = ((size_t)nlive + 63) / 64;
+	mat = calloc((size_t)nact * wr, sizeof *mat);
+	log = malloc((size_t)nact * wr * sizeof *log);
+	logpiv = malloc(((size_t)nact + 1) * sizeof *logpiv);
+	used = calloc(wr, sizeof *used);
+	mask = calloc((size_t)nlive, sizeof *mask);
+	pcols = malloc(((size_t)nact + 1) * sizeof *pcols);
+	if (!mat || !log || !logpiv || !used || !mask || !pcols)
 		goto cleanup;
 	for (r = 0; r < nlive; r++) {
-		uint64_t *row = mat + (size_t)r * stride;
 		uint32_t orig = rowid[r];
 		for (k = row_start[orig]; k < row_start[orig + 1]; k++) {
 			uint32_t cc = colmap[cols[k]];
 			if (cc != UINT32_MAX)
-				row[cc >> 6] ^= (uint64_t)1 << (cc & 63);
+				mat[(size_t)cc * wr + (r >> 6)] ^=
+					(uint64_t)1 << (r & 63);
 		}
-		row[w_mat + (r >> 6)] |= (uint64_t)1 << (r & 63);
-		unused[r] = r;
 	}
-	nun = nlive;
-	for (c = 0; c < nact && nun > 0; c++) {
-		size_t w = c >> 6, t;
-		uint64_t bit = (uint64_t)1 << (c & 63);
-		const uint64_t *prow;
-		uint32_t piv;
-		for (k = 0; k < nun; k++)
-			if (mat[(size_t)unused[k] * stride + w] & bit)
+	nsteps = 0;
+	for (c = 0; c < nact; c++) {
+		uint64_t *col = mat + (size_t)c * wr, *sl;
+		size_t t, piv = SIZE_MAX, np = 0, u;
+		for (t = 0; t < wr; t++) {
+			uint64_t v = col[t] & ~used[t];
+			if (v) {
+				piv = t * 64 + (size_t)__builtin_ctzll(v);
 				break;
-		if (k == nun)
-			continue;
-		piv = unused[k];
-		unused[k] = unused[--nun];
-		prow = mat + (size_t)piv * stride;
-		for (k = 0; k < nun; k++) {
-			uint64_t *row = mat + (size_t)unused[k] * stride;
-			if (!(row[w] & bit))
-				continue;
-			for (t = w; t < stride; t++)
-				row[t] ^= prow[t];
+			}
 		}
+		if (piv == SIZE_MAX)
+			continue;
+		used[piv >> 6] |= (uint64_t)1 << (piv & 63);
+		/* S: rows of column c still unused, pivot excluded */
+		sl = log + nsteps * wr;
+		for (t = 0; t < wr; t++)
+			sl[t] = col[t] & ~used[t];
+		logpiv[nsteps++] = (uint32_t)piv;
+		/* the pivot row's ones right of c */
+		for (u = c + 1; u < nact; u++)
+			if (mat[u * wr + (piv >> 6)] >> (piv & 63) & 1)
+				pcols[np++] = (uint32_t)u;
+		for (u = 0; u < np; u++) {
+			uint64_t *dst = mat + (size_t)pcols[u] * wr;
+			for (t = 0; t < wr; t++)
+				dst[t] ^= sl[t];
+		}
+		for (t = 0; t < wr; t++)
+			col[t] &= used[t];
 	}
 
-	for (k = 0; k < nun && k < SIQS_MAX_DEPS; k++) {
-		const uint64_t *row = mat + (size_t)unused[k] * stride;
-		for (r = 0; r < nlive; r++)
-			if (row[w_mat + (r >> 6)] >> (r & 63) & 1)
-				deps[rowid[r]] |= (uint64_t)1 << k;
-	}
+	/* unused rows are now zero: each one starts a dependency */
+	k = 0;
+	for (r = 0; r < nlive && k < SIQS_MAX_DEPS; r++)
+		if (!(used[r >> 6] >> (r & 63) & 1))
+			mask[r] = (uint64_t)1 << k++;
 	*ndeps = (int)k;
+	while (nsteps-- > 0) {
+		const uint64_t *sl = log + nsteps * wr;
+		uint64_t acc = 0;
+		size_t t;
+		for (t = 0; t < wr; t++) {
+			uint64_t v = sl[t];
+			while (v) {
+				acc ^= mask[t * 64 + (size_t)__builtin_ctzll(v)];
+				v &= v - 1;
+			}
+		}
+		mask[logpiv[nsteps]] ^= acc;
+	}
+	for (r = 0; r < nlive; r++)
+		deps[rowid[r]] = mask[r];
 	status = k > 0 ? STATUS_OK : STATUS_NOT_FOUND;
 
 cleanup:
@@ -157,6 +194,10 @@ cleanup:
 	free(rowid);
 	free(order);
 	free(mat);
-	free(unused);
+	free(log);
+	free(logpiv);
+	free(used);
+	free(mask);
+	free(pcols);
 	return status;
 }
