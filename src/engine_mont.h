@@ -50,16 +50,17 @@ static inline uint64_t mont_mul_u64(uint64_t a, uint64_t b, uint64_t n,
 	return mont_redc_u64((u128)a * b, n, ninv);
 }
 
-static inline uint64_t mont_add_u64(uint64_t a, uint64_t b, uint64_t n)
-{
-	uint64_t r = a + b;
-	return (r < a || r >= n) ? r - n : r;
-}
-
+/* Branch-free: a - b, plus n when it borrowed (a, b < n). */
 static inline uint64_t mont_sub_u64(uint64_t a, uint64_t b, uint64_t n)
 {
 	uint64_t r = a - b;
-	return a < b ? r + n : r;
+	return r + (n & (0 - (uint64_t)(a < b)));
+}
+
+/* a + b = a - (n - b), so one compare decides (a, b < n). */
+static inline uint64_t mont_add_u64(uint64_t a, uint64_t b, uint64_t n)
+{
+	return mont_sub_u64(a, n - b, n);
 }
 
 /* x/2 mod n for odd n and x < n. */
@@ -240,6 +241,32 @@ static inline int small_deadline_expired(struct small_deadline *dl)
 	}
 	return dl->fired;
 }
+
+/*
+ * ECM plans (engine_tdiv.c), shared by ecm_u64 and ecm_u128: stage 1
+ * multiplies by every prime power <= b1 (2^pow2, then the odd ones packed
+ * into 64-bit chunks); stage 2 uses baby steps j*Q for the j in
+ * ECM_BABY (coprime to ECM_D, below ECM_D/2) and giant steps m*ECM_D*Q for
+ * m0 <= m <= m1; bit i of mask[m - m0] says m*ECM_D +- ECM_BABY[i] is a
+ * prime in (b1, b2], so one product covers a pair of primes.
+ */
+enum { ECM_D = 60, ECM_NBABY = 8, ECM_MAX_CHUNKS = 64, ECM_MAX_GIANT = 700 };
+static const unsigned char ECM_BABY[ECM_NBABY] = {1, 7, 11, 13, 17, 19, 23, 29};
+struct ecm_plan {
+	unsigned b1, b2;
+	unsigned pow2;
+	unsigned nchunks;
+	uint64_t chunk[ECM_MAX_CHUNKS];
+	/* the same odd product as one number: words k[0] (high) .. k[nk-1] */
+	unsigned nk;
+	int ktop; /* index of the top set bit in k[0] */
+	uint64_t k[ECM_MAX_CHUNKS];
+	unsigned m0, m1;
+	uint8_t mask[ECM_MAX_GIANT];
+};
+
+/* The plan for (b1, b2), built at first use; b2 <= 40000, b1 <= 2000. */
+const struct ecm_plan *ecm_plan_get(unsigned b1, unsigned b2);
 
 /*
  * Factor n >= 1 into out without resetting it (engine_u64.c); used by

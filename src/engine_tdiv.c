@@ -22,6 +22,7 @@
  * small_factors_add keeps the native factor list sorted and merged.
  */
 #include "engine_int.h"
+#include "engine_mont.h"
 #include "status.h"
 
 #include <string.h>
@@ -246,4 +247,98 @@ int tdiv_mpz(mpz_t n, struct small_factors *out, unsigned long bound)
 		}
 	}
 	return STATUS_OK;
+}
+
+/* ---- ECM plans ---- */
+
+enum { ECM_MAX_PLANS = 16, ECM_SIEVE = 40000 };
+static struct ecm_plan plans[ECM_MAX_PLANS];
+static unsigned nplans;
+static_assert(ECM_SIEVE / ECM_D + 2 <= ECM_MAX_GIANT, "mask array size");
+
+static int is_small_prime(unsigned q)
+{
+	if (q < 2)
+		return 0;
+	for (unsigned d = 2; d * d <= q; d++) {
+		if (q % d == 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void ecm_plan_build(struct ecm_plan *pl, unsigned b1, unsigned b2)
+{
+	pl->b1 = b1;
+	pl->b2 = b2;
+	pl->pow2 = 0;
+	for (unsigned q = 2; q <= b1; q *= 2)
+		pl->pow2++;
+	pl->nchunks = 0;
+	uint64_t acc = 1;
+	for (unsigned p = 3; p <= b1; p += 2) {
+		if (!is_small_prime(p))
+			continue;
+		uint64_t pe = p;
+		while (pe * p <= b1)
+			pe *= p;
+		if (acc > UINT64_MAX / pe) {
+			if (pl->nchunks < ECM_MAX_CHUNKS)
+				pl->chunk[pl->nchunks++] = acc;
+			acc = 1;
+		}
+		acc *= pe;
+	}
+	if (acc > 1 && pl->nchunks < ECM_MAX_CHUNKS)
+		pl->chunk[pl->nchunks++] = acc;
+	/* multiply the chunks into one multi-word k, little-endian first */
+	uint64_t w[ECM_MAX_CHUNKS + 1];
+	unsigned nw = 1;
+	w[0] = 1;
+	for (unsigned i = 0; i < pl->nchunks; i++) {
+		u128 carry = 0;
+		for (unsigned j = 0; j < nw; j++) {
+			u128 t = (u128)w[j] * pl->chunk[i] + carry;
+			w[j] = (uint64_t)t;
+			carry = t >> 64;
+		}
+		if (carry != 0 && nw < ECM_MAX_CHUNKS)
+			w[nw++] = (uint64_t)carry;
+	}
+	pl->nk = nw;
+	for (unsigned j = 0; j < nw; j++)
+		pl->k[j] = w[nw - 1 - j];
+	pl->ktop = 63 - __builtin_clzll(pl->k[0]);
+	pl->m0 = b1 / ECM_D;
+	if (pl->m0 < 1)
+		pl->m0 = 1;
+	pl->m1 = (b2 + ECM_D - 1) / ECM_D;
+	if (pl->m1 - pl->m0 + 1 > ECM_MAX_GIANT)
+		pl->m1 = pl->m0 + ECM_MAX_GIANT - 1;
+	for (unsigned m = pl->m0; m <= pl->m1; m++) {
+		uint8_t mask = 0;
+		for (unsigned i = 0; i < ECM_NBABY; i++) {
+			unsigned lo = m * ECM_D - ECM_BABY[i];
+			unsigned hi = m * ECM_D + ECM_BABY[i];
+			if ((lo > b1 && lo <= b2 && is_small_prime(lo)) ||
+			    (hi > b1 && hi <= b2 && is_small_prime(hi)))
+				mask = (uint8_t)(mask | (1u << i));
+		}
+		pl->mask[m - pl->m0] = mask;
+	}
+}
+
+const struct ecm_plan *ecm_plan_get(unsigned b1, unsigned b2)
+{
+	if (b2 > ECM_SIEVE)
+		b2 = ECM_SIEVE;
+	for (unsigned i = 0; i < nplans; i++) {
+		if (plans[i].b1 == b1 && plans[i].b2 == b2)
+			return &plans[i];
+	}
+	struct ecm_plan *pl = &plans[nplans < ECM_MAX_PLANS ? nplans : 0];
+	ecm_plan_build(pl, b1, b2);
+	if (nplans < ECM_MAX_PLANS)
+		nplans++;
+	return pl;
 }

@@ -35,8 +35,20 @@ enum {
 	TDIV_BOUND_U64 = 64,  /* primes tried by trial division (up to 311) */
 	RHO_BATCH = 64,       /* differences multiplied per gcd */
 	RHO_POLL = 4096,      /* iterations between deadline polls */
-	FACTOR_STACK = 64     /* pending composites; a 64-bit n has < 64 */
+	FACTOR_STACK = 64,    /* pending composites; a 64-bit n has < 64 */
+	ECM_MIN_BITS = 40,    /* ECM above this size, rho below */
+	ECM_CURVES = 8,       /* curves per deadline poll */
+	ECM_ROUNDS = 64       /* then fall back to rho */
 };
+
+/* splitmix64: the seeded generator for every random choice. */
+static uint64_t next_rand_u64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
 
 /* ---- primality ---- */
 
@@ -225,40 +237,331 @@ uint64_t squfof_u64(uint64_t n)
 
 /* ---- ECM ---- */
 
+struct curve64 {
+	uint64_t n, ninv, a24;
+};
+
+static inline void xdbl64(uint64_t *x, uint64_t *z, uint64_t px, uint64_t pz,
+			  const struct curve64 *c)
+{
+	uint64_t n = c->n, ninv = c->ninv;
+	uint64_t s = mont_add_u64(px, pz, n), d = mont_sub_u64(px, pz, n);
+	s = mont_mul_u64(s, s, n, ninv);
+	d = mont_mul_u64(d, d, n, ninv);
+	uint64_t t = mont_sub_u64(s, d, n);
+	*x = mont_mul_u64(s, d, n, ninv);
+	*z = mont_mul_u64(
+	    t, mont_add_u64(d, mont_mul_u64(c->a24, t, n, ninv), n), n, ninv);
+}
+
+/* (x:z) = P + Q given D = P - Q. */
+static inline void xadd64(uint64_t *x, uint64_t *z, uint64_t px, uint64_t pz,
+			  uint64_t qx, uint64_t qz, uint64_t dx, uint64_t dz,
+			  const struct curve64 *c)
+{
+	uint64_t n = c->n, ninv = c->ninv;
+	uint64_t u = mont_mul_u64(mont_sub_u64(px, pz, n),
+				  mont_add_u64(qx, qz, n), n, ninv);
+	uint64_t v = mont_mul_u64(mont_add_u64(px, pz, n),
+				  mont_sub_u64(qx, qz, n), n, ninv);
+	uint64_t s = mont_add_u64(u, v, n), d = mont_sub_u64(u, v, n);
+	*x = mont_mul_u64(dz, mont_mul_u64(s, s, n, ninv), n, ninv);
+	*z = mont_mul_u64(dx, mont_mul_u64(d, d, n, ninv), n, ninv);
+}
+
+/* (x:z) = P + Q given D = P - Q = (dx : 1). */
+static inline void xadd64_z1(uint64_t *x, uint64_t *z, uint64_t px,
+			     uint64_t pz, uint64_t qx, uint64_t qz, uint64_t dx,
+			     const struct curve64 *c)
+{
+	uint64_t n = c->n, ninv = c->ninv;
+	uint64_t u = mont_mul_u64(mont_sub_u64(px, pz, n),
+				  mont_add_u64(qx, qz, n), n, ninv);
+	uint64_t v = mont_mul_u64(mont_add_u64(px, pz, n),
+				  mont_sub_u64(qx, qz, n), n, ninv);
+	uint64_t s = mont_add_u64(u, v, n), d = mont_sub_u64(u, v, n);
+	*x = mont_mul_u64(s, s, n, ninv);
+	*z = mont_mul_u64(dx, mont_mul_u64(d, d, n, ninv), n, ninv);
+}
+
+/* P <- k*P by the Montgomery ladder (k >= 1). */
+static void ladder64(uint64_t *px, uint64_t *pz, uint64_t k,
+		     const struct curve64 *c)
+{
+	if (k <= 1)
+		return;
+	uint64_t dx = *px, dz = *pz;
+	uint64_t x0 = dx, z0 = dz, x1, z1;
+	xdbl64(&x1, &z1, dx, dz, c);
+	for (int i = 62 - __builtin_clzll(k); i >= 0; i--) {
+		if ((k >> i) & 1) {
+			xadd64(&x0, &z0, x0, z0, x1, z1, dx, dz, c);
+			xdbl64(&x1, &z1, x1, z1, c);
+		} else {
+			xadd64(&x1, &z1, x0, z0, x1, z1, dx, dz, c);
+			xdbl64(&x0, &z0, x0, z0, c);
+		}
+	}
+	*px = x0;
+	*pz = z0;
+}
+
+/*
+ * (x:z) <- k*(px:1) for the plan's multi-word odd k, by one ladder whose
+ * difference point has Z = 1 (one multiplication saved per bit).
+ */
+static void ladder64_plan(uint64_t *x, uint64_t *z, uint64_t px,
+			  uint64_t one, const struct ecm_plan *pl,
+			  const struct curve64 *c)
+{
+	uint64_t x0 = px, z0 = one, x1, z1;
+	xdbl64(&x1, &z1, x0, z0, c);
+	int i = pl->ktop - 1;
+	for (unsigned w = 0; w < pl->nk; w++, i = 63) {
+		uint64_t word = pl->k[w];
+		for (; i >= 0; i--) {
+			if ((word >> i) & 1) {
+				xadd64_z1(&x0, &z0, x0, z0, x1, z1, px, c);
+				xdbl64(&x1, &z1, x1, z1, c);
+			} else {
+				xadd64_z1(&x1, &z1, x0, z0, x1, z1, px, c);
+				xdbl64(&x0, &z0, x0, z0, c);
+			}
+		}
+	}
+	*x = x0;
+	*z = z0;
+}
+
+/* a^-1 mod n (n odd), or 0 when gcd(a, n) > 1. */
+static uint64_t inverse_u64(uint64_t a, uint64_t n)
+{
+	uint64_t r0 = n, r1 = a % n;
+	uint64_t t0 = 0, t1 = 1; /* |coefficients|, signs alternate */
+	int neg = 0;
+	while (r1 != 0) {
+		uint64_t q = r0 / r1, r2 = r0 - q * r1;
+		uint64_t t2 = t0 + q * t1;
+		r0 = r1;
+		r1 = r2;
+		t0 = t1;
+		t1 = t2;
+		neg = !neg;
+	}
+	if (r0 != 1)
+		return 0;
+	return neg ? t0 : n - t0;
+}
+
+/* Per-modulus constants: R mod n and R^3 mod n. */
+struct mod64 {
+	uint64_t one, r3;
+};
+
+/*
+ * Montgomery inverse: a*R -> a^-1*R.  0 when gcd(a, n) > 1 (then
+ * gcd(am, n) is a factor or n).
+ */
+static uint64_t mont_inverse64(uint64_t am, const struct curve64 *c,
+			       const struct mod64 *m)
+{
+	uint64_t y = inverse_u64(am, c->n); /* a^-1 R^-1 */
+	if (y == 0)
+		return 0;
+	return mont_mul_u64(y, m->r3, c->n, c->ninv);
+}
+
+/*
+ * Suyama's parametrization (group order divisible by 12):
+ * u = s^2 - 5, v = 4s, P = (u^3 : v^3), a24 = (v-u)^3 (3u+v) / (16 u^3 v).
+ * One inversion of 16 u^3 v^4 gives both a24 and the affine x = u^3/v^3.
+ * Returns 1 with the curve set, 0 on a degenerate sigma, or stores a
+ * factor of n in *f when the denominator is not invertible.
+ */
+static int curve64_init(struct curve64 *c, uint64_t *px, uint64_t sigma,
+			const struct mod64 *md, uint64_t *f)
+{
+	uint64_t n = c->n, ninv = c->ninv;
+	uint64_t s = mont_mul_u64(sigma % n, md->r3, n, ninv);
+	s = mont_mul_u64(s, 1, n, ninv); /* sigma*R^2 -> sigma*R */
+	uint64_t five = mont_add_u64(md->one, md->one, n);
+	five = mont_add_u64(mont_add_u64(five, five, n), md->one, n);
+	uint64_t u = mont_sub_u64(mont_mul_u64(s, s, n, ninv), five, n);
+	uint64_t v = mont_add_u64(s, s, n);
+	v = mont_add_u64(v, v, n);
+	uint64_t u3 = mont_mul_u64(mont_mul_u64(u, u, n, ninv), u, n, ninv);
+	uint64_t v3 = mont_mul_u64(mont_mul_u64(v, v, n, ninv), v, n, ninv);
+	uint64_t vmu = mont_sub_u64(v, u, n);
+	uint64_t num = mont_mul_u64(mont_mul_u64(vmu, vmu, n, ninv), vmu, n,
+				    ninv);
+	uint64_t t = mont_add_u64(mont_add_u64(u, u, n), u, n);
+	num = mont_mul_u64(num, mont_add_u64(t, v, n), n, ninv);
+	uint64_t den = mont_mul_u64(u3, v, n, ninv);
+	for (int i = 0; i < 4; i++)
+		den = mont_add_u64(den, den, n);
+	uint64_t prod = mont_mul_u64(den, v3, n, ninv);
+	if (prod == 0)
+		return 0;
+	uint64_t inv = mont_inverse64(prod, c, md);
+	if (inv == 0) {
+		uint64_t g = gcd_u64(prod, n);
+		if (g > 1 && g < n)
+			*f = g;
+		return 0;
+	}
+	c->a24 = mont_mul_u64(mont_mul_u64(num, v3, n, ninv), inv, n, ninv);
+	*px = mont_mul_u64(mont_mul_u64(u3, den, n, ninv), inv, n, ninv);
+	return 1;
+}
+
+/*
+ * Stage 2: baby-step giant-step over the plan's prime pairs, baby steps
+ * made affine by one batched inversion (Montgomery's trick), so each pair
+ * costs two multiplications.  Returns the product to take a gcd with, or
+ * stores a factor in *f.
+ */
+static uint64_t ecm64_stage2(uint64_t qx, uint64_t qz, const struct curve64 *c,
+			     const struct ecm_plan *pl, const struct mod64 *md,
+			     uint64_t *f)
+{
+	uint64_t n = c->n, ninv = c->ninv;
+	uint64_t bx[ECM_NBABY], bz[ECM_NBABY], pre[ECM_NBABY];
+	/* odd multiples jQ, j = 1, 3, ..., 29 */
+	uint64_t q2x, q2z;
+	xdbl64(&q2x, &q2z, qx, qz, c);
+	uint64_t prevx = qx, prevz = qz, curx, curz;
+	xadd64(&curx, &curz, q2x, q2z, qx, qz, qx, qz, c); /* 3Q */
+	unsigned bi = 0;
+	bx[bi] = qx;
+	bz[bi++] = qz;
+	for (unsigned j = 3; j < ECM_D / 2; j += 2) {
+		if (bi < ECM_NBABY && ECM_BABY[bi] == j) {
+			bx[bi] = curx;
+			bz[bi++] = curz;
+		}
+		uint64_t nx, nz;
+		xadd64(&nx, &nz, curx, curz, q2x, q2z, prevx, prevz, c);
+		prevx = curx;
+		prevz = curz;
+		curx = nx;
+		curz = nz;
+	}
+	pre[0] = bz[0];
+	for (unsigned i = 1; i < ECM_NBABY; i++)
+		pre[i] = mont_mul_u64(pre[i - 1], bz[i], n, ninv);
+	uint64_t inv = mont_inverse64(pre[ECM_NBABY - 1], c, md);
+	if (inv == 0) {
+		uint64_t g = gcd_u64(pre[ECM_NBABY - 1], n);
+		if (g > 1 && g < n)
+			*f = g;
+		return 0;
+	}
+	for (unsigned i = ECM_NBABY - 1; i > 0; i--) {
+		uint64_t zi = mont_mul_u64(inv, pre[i - 1], n, ninv);
+		inv = mont_mul_u64(inv, bz[i], n, ninv);
+		bx[i] = mont_mul_u64(bx[i], zi, n, ninv);
+	}
+	bx[0] = mont_mul_u64(bx[0], inv, n, ninv);
+
+	uint64_t dx = qx, dz = qz;
+	ladder64(&dx, &dz, ECM_D, c);
+	uint64_t gx = qx, gz = qz, hx = qx, hz = qz;
+	ladder64(&gx, &gz, (uint64_t)pl->m0 * ECM_D, c);
+	ladder64(&hx, &hz, (uint64_t)(pl->m0 + 1) * ECM_D, c);
+	uint64_t acc = md->one;
+	for (unsigned m = pl->m0; m <= pl->m1; m++) {
+		unsigned mask = pl->mask[m - pl->m0];
+		for (unsigned i = 0; mask != 0; i++, mask >>= 1) {
+			if (mask & 1) {
+				uint64_t t = mont_sub_u64(
+				    gx, mont_mul_u64(bx[i], gz, n, ninv), n);
+				acc = mont_mul_u64(acc, t, n, ninv);
+			}
+		}
+		uint64_t nx, nz;
+		xadd64(&nx, &nz, hx, hz, dx, dz, gx, gz, c);
+		gx = hx;
+		gz = hz;
+		hx = nx;
+		hz = nz;
+	}
+	return acc;
+}
+
+static void ecm64_bounds(uint64_t n, unsigned *b1, unsigned *b2)
+{
+	int bits = 64 - __builtin_clzll(n);
+	if (bits <= 44)
+		*b1 = 45;
+	else if (bits <= 52)
+		*b1 = 85;
+	else if (bits <= 58)
+		*b1 = 125;
+	else
+		*b1 = 165;
+	*b2 = 25 * *b1;
+}
+
 uint64_t ecm_u64(uint64_t n, unsigned curves, uint64_t seed)
 {
-	(void)n;
-	(void)curves;
-	(void)seed;
+	if (n < 4 || (n & 1) == 0)
+		return n >= 4 ? 2 : 0;
+	unsigned b1, b2;
+	ecm64_bounds(n, &b1, &b2);
+	const struct ecm_plan *pl = ecm_plan_get(b1, b2);
+	struct curve64 c;
+	struct mod64 md;
+	c.n = n;
+	c.ninv = mont_inv_u64(n);
+	md.one = mont_one_u64(n);
+	md.r3 = mont_to_u64(mont_to_u64(md.one, n), n);
+	uint64_t state = seed;
+	for (unsigned k = 0; k < curves; k++) {
+		uint64_t sigma = 6 + (next_rand_u64(&state) >> 33);
+		uint64_t px, x, z, f = 0;
+		if (!curve64_init(&c, &px, sigma, &md, &f)) {
+			if (f != 0)
+				return f;
+			continue;
+		}
+		ladder64_plan(&x, &z, px, md.one, pl, &c);
+		for (unsigned i = 0; i < pl->pow2; i++)
+			xdbl64(&x, &z, x, z, &c);
+		uint64_t g = gcd_u64(z, n);
+		if (g > 1 && g < n)
+			return g;
+		if (g == n)
+			continue;
+		uint64_t acc = ecm64_stage2(x, z, &c, pl, &md, &f);
+		if (f != 0)
+			return f;
+		g = gcd_u64(acc, n);
+		if (g > 1 && g < n)
+			return g;
+	}
 	return 0;
 }
 
 /* ---- driver ---- */
 
-/* splitmix64: the seeded generator for every random choice. */
-static uint64_t next_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 /* A non-trivial factor of the odd composite n (not a square), or 0. */
 static uint64_t split_u64(uint64_t n, uint64_t *rng, struct small_deadline *dl)
 {
-	for (;;) {
-		uint64_t c = next_rand(rng);
-		uint64_t f = rho_u64(n, c, RHO_POLL);
-		while (f == 0) {
+	if (64 - __builtin_clzll(n) > ECM_MIN_BITS) {
+		for (int round = 0; round < ECM_ROUNDS; round++) {
+			uint64_t f = ecm_u64(n, ECM_CURVES, next_rand_u64(rng));
+			if (f != 0)
+				return f;
 			if (small_deadline_expired(dl))
 				return 0;
-			/* continue with a fresh constant and a longer run */
-			c = next_rand(rng);
-			f = rho_u64(n, c, 1u << 20);
 		}
-		if (f > 1 && f < n)
+	}
+	for (;;) {
+		uint64_t f = rho_u64(n, next_rand_u64(rng), 1u << 16);
+		if (f != 0)
 			return f;
+		if (small_deadline_expired(dl))
+			return 0;
 	}
 }
 

@@ -365,6 +365,26 @@ static void rho_u64_finds_factor(void **state)
 	}
 }
 
+static void ecm_u64_finds_factor(void **state)
+{
+	(void)state;
+	static const uint64_t n[] = {
+	    1000000016000000063ull, /* 1000000007 * 1000000009 */
+	    4294967279ull * 4294967291ull, 999962000357ull,
+	    281474976710597ull * 65521ull, 4611686014132420609ull + 2};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+		if (prime_p_u64(n[i]))
+			continue;
+		uint64_t f = 0;
+		for (uint64_t seed = 1; f == 0 && seed < 20; seed++)
+			f = ecm_u64(n[i], 16, seed);
+		assert_true(f > 1 && f < n[i] && n[i] % f == 0);
+	}
+	/* determinism: the same seed gives the same factor */
+	assert_int_equal(ecm_u64(1000000016000000063ull, 64, 5),
+			 ecm_u64(1000000016000000063ull, 64, 5));
+}
+
 static void rho_u128_finds_factor(void **state)
 {
 	(void)state;
@@ -422,6 +442,7 @@ int main(void)
 	    cmocka_unit_test(random_each_size_to_128_bits),
 	    cmocka_unit_test(random_semiprimes_to_128_bits),
 	    cmocka_unit_test(rho_u64_finds_factor),
+	    cmocka_unit_test(ecm_u64_finds_factor),
 	    cmocka_unit_test(rho_u128_finds_factor),
 	    cmocka_unit_test(stop_hook_gives_partial),
 	};
