@@ -250,7 +250,7 @@ static inline int small_deadline_expired(struct small_deadline *dl)
  * m0 <= m <= m1; bit i of mask[m - m0] says m*ECM_D +- ECM_BABY[i] is a
  * prime in (b1, b2], so one product covers a pair of primes.
  */
-enum { ECM_D = 60, ECM_NBABY = 8, ECM_MAX_CHUNKS = 64, ECM_MAX_GIANT = 700 };
+enum { ECM_D = 60, ECM_NBABY = 8, ECM_MAX_CHUNKS = 160, ECM_MAX_GIANT = 3400 };
 static const unsigned char ECM_BABY[ECM_NBABY] = {1, 7, 11, 13, 17, 19, 23, 29};
 struct ecm_plan {
 	unsigned b1, b2;
@@ -265,7 +265,7 @@ struct ecm_plan {
 	uint8_t mask[ECM_MAX_GIANT];
 };
 
-/* The plan for (b1, b2), built at first use; b2 <= 40000, b1 <= 2000. */
+/* The plan for (b1, b2), built at first use; b2 <= 200000, b1 <= 5000. */
 const struct ecm_plan *ecm_plan_get(unsigned b1, unsigned b2);
 
 /*

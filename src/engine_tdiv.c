@@ -251,20 +251,27 @@ int tdiv_mpz(mpz_t n, struct small_factors *out, unsigned long bound)
 
 /* ---- ECM plans ---- */
 
-enum { ECM_MAX_PLANS = 16, ECM_SIEVE = 40000 };
+enum { ECM_MAX_PLANS = 16, ECM_SIEVE = 200000 };
 static struct ecm_plan plans[ECM_MAX_PLANS];
 static unsigned nplans;
 static_assert(ECM_SIEVE / ECM_D + 2 <= ECM_MAX_GIANT, "mask array size");
 
+static uint8_t ecm_sieve[ECM_SIEVE + 1]; /* 1: composite */
+static int ecm_sieve_ready;
+
 static int is_small_prime(unsigned q)
 {
-	if (q < 2)
-		return 0;
-	for (unsigned d = 2; d * d <= q; d++) {
-		if (q % d == 0)
-			return 0;
+	if (!ecm_sieve_ready) {
+		ecm_sieve[0] = ecm_sieve[1] = 1;
+		for (unsigned i = 2; i * i <= ECM_SIEVE; i++) {
+			if (ecm_sieve[i])
+				continue;
+			for (unsigned j = i * i; j <= ECM_SIEVE; j += i)
+				ecm_sieve[j] = 1;
+		}
+		ecm_sieve_ready = 1;
 	}
-	return 1;
+	return q <= ECM_SIEVE && !ecm_sieve[q];
 }
 
 static void ecm_plan_build(struct ecm_plan *pl, unsigned b1, unsigned b2)

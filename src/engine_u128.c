@@ -30,8 +30,19 @@ enum {
 	TDIV_BOUND_U128 = 168, /* primes tried by trial division (up to 997) */
 	RHO_BATCH128 = 64,
 	RHO_POLL128 = 4096,
-	FACTOR_STACK128 = 130
+	FACTOR_STACK128 = 130,
+	RHO_SHORT128 = 2048,  /* rho iterations before ECM */
+	ECM_CURVES128 = 4     /* curves per deadline poll */
 };
+
+/* splitmix64: the seeded generator for every random choice. */
+static uint64_t next_rand128(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
 
 /* ---- primality ---- */
 
@@ -218,32 +229,347 @@ u128 rho_u128(u128 n, uint64_t c, uint64_t max_iter)
 
 /* ---- ECM-128 ---- */
 
+struct curve128 {
+	u128 n, ninv, a24;
+};
+
+static inline void xdbl128(u128 *x, u128 *z, u128 px, u128 pz,
+			  const struct curve128 *c)
+{
+	u128 n = c->n, ninv = c->ninv;
+	u128 s = mont_add_u128(px, pz, n), d = mont_sub_u128(px, pz, n);
+	s = mont_mul_u128(s, s, n, ninv);
+	d = mont_mul_u128(d, d, n, ninv);
+	u128 t = mont_sub_u128(s, d, n);
+	*x = mont_mul_u128(s, d, n, ninv);
+	*z = mont_mul_u128(
+	    t, mont_add_u128(d, mont_mul_u128(c->a24, t, n, ninv), n), n, ninv);
+}
+
+/* (x:z) = P + Q given D = P - Q. */
+static inline void xadd128(u128 *x, u128 *z, u128 px, u128 pz,
+			  u128 qx, u128 qz, u128 dx, u128 dz,
+			  const struct curve128 *c)
+{
+	u128 n = c->n, ninv = c->ninv;
+	u128 u = mont_mul_u128(mont_sub_u128(px, pz, n),
+				  mont_add_u128(qx, qz, n), n, ninv);
+	u128 v = mont_mul_u128(mont_add_u128(px, pz, n),
+				  mont_sub_u128(qx, qz, n), n, ninv);
+	u128 s = mont_add_u128(u, v, n), d = mont_sub_u128(u, v, n);
+	*x = mont_mul_u128(dz, mont_mul_u128(s, s, n, ninv), n, ninv);
+	*z = mont_mul_u128(dx, mont_mul_u128(d, d, n, ninv), n, ninv);
+}
+
+/* (x:z) = P + Q given D = P - Q = (dx : 1). */
+static inline void xadd128_z1(u128 *x, u128 *z, u128 px,
+			     u128 pz, u128 qx, u128 qz, u128 dx,
+			     const struct curve128 *c)
+{
+	u128 n = c->n, ninv = c->ninv;
+	u128 u = mont_mul_u128(mont_sub_u128(px, pz, n),
+				  mont_add_u128(qx, qz, n), n, ninv);
+	u128 v = mont_mul_u128(mont_add_u128(px, pz, n),
+				  mont_sub_u128(qx, qz, n), n, ninv);
+	u128 s = mont_add_u128(u, v, n), d = mont_sub_u128(u, v, n);
+	*x = mont_mul_u128(s, s, n, ninv);
+	*z = mont_mul_u128(dx, mont_mul_u128(d, d, n, ninv), n, ninv);
+}
+
+/* P <- k*P by the Montgomery ladder (k >= 1). */
+static void ladder128(u128 *px, u128 *pz, uint64_t k,
+		     const struct curve128 *c)
+{
+	if (k <= 1)
+		return;
+	u128 dx = *px, dz = *pz;
+	u128 x0 = dx, z0 = dz, x1, z1;
+	xdbl128(&x1, &z1, dx, dz, c);
+	for (int i = 62 - __builtin_clzll(k); i >= 0; i--) {
+		if ((k >> i) & 1) {
+			xadd128(&x0, &z0, x0, z0, x1, z1, dx, dz, c);
+			xdbl128(&x1, &z1, x1, z1, c);
+		} else {
+			xadd128(&x1, &z1, x0, z0, x1, z1, dx, dz, c);
+			xdbl128(&x0, &z0, x0, z0, c);
+		}
+	}
+	*px = x0;
+	*pz = z0;
+}
+
+/*
+ * (x:z) <- k*(px:1) for the plan's multi-word odd k, by one ladder whose
+ * difference point has Z = 1 (one multiplication saved per bit).
+ */
+static void ladder128_plan(u128 *x, u128 *z, u128 px,
+			  u128 one, const struct ecm_plan *pl,
+			  const struct curve128 *c)
+{
+	u128 x0 = px, z0 = one, x1, z1;
+	xdbl128(&x1, &z1, x0, z0, c);
+	int i = pl->ktop - 1;
+	for (unsigned w = 0; w < pl->nk; w++, i = 63) {
+		uint64_t word = pl->k[w];
+		for (; i >= 0; i--) {
+			if ((word >> i) & 1) {
+				xadd128_z1(&x0, &z0, x0, z0, x1, z1, px, c);
+				xdbl128(&x1, &z1, x1, z1, c);
+			} else {
+				xadd128_z1(&x1, &z1, x0, z0, x1, z1, px, c);
+				xdbl128(&x0, &z0, x0, z0, c);
+			}
+		}
+	}
+	*x = x0;
+	*z = z0;
+}
+
+/* a^-1 mod n (n odd), or 0 when gcd(a, n) > 1. */
+static u128 inverse_u128(u128 a, u128 n)
+{
+	u128 r0 = n, r1 = a % n;
+	u128 t0 = 0, t1 = 1; /* |coefficients|, signs alternate */
+	int neg = 0;
+	while (r1 != 0) {
+		u128 q = r0 / r1, r2 = r0 - q * r1;
+		u128 t2 = t0 + q * t1;
+		r0 = r1;
+		r1 = r2;
+		t0 = t1;
+		t1 = t2;
+		neg = !neg;
+	}
+	if (r0 != 1)
+		return 0;
+	return neg ? t0 : n - t0;
+}
+
+/* Per-modulus constants: R mod n and R^3 mod n. */
+struct mod128 {
+	u128 one, r3;
+};
+
+/*
+ * Montgomery inverse: a*R -> a^-1*R.  0 when gcd(a, n) > 1 (then
+ * gcd(am, n) is a factor or n).
+ */
+static u128 mont_inverse128(u128 am, const struct curve128 *c,
+			       const struct mod128 *m)
+{
+	u128 y = inverse_u128(am, c->n); /* a^-1 R^-1 */
+	if (y == 0)
+		return 0;
+	return mont_mul_u128(y, m->r3, c->n, c->ninv);
+}
+
+/*
+ * Suyama's parametrization (group order divisible by 12):
+ * u = s^2 - 5, v = 4s, P = (u^3 : v^3), a24 = (v-u)^3 (3u+v) / (16 u^3 v).
+ * One inversion of 16 u^3 v^4 gives both a24 and the affine x = u^3/v^3.
+ * Returns 1 with the curve set, 0 on a degenerate sigma, or stores a
+ * factor of n in *f when the denominator is not invertible.
+ */
+static int curve128_init(struct curve128 *c, u128 *px, uint64_t sigma,
+			const struct mod128 *md, u128 *f)
+{
+	u128 n = c->n, ninv = c->ninv;
+	u128 s = mont_mul_u128(sigma % n, md->r3, n, ninv);
+	s = mont_mul_u128(s, 1, n, ninv); /* sigma*R^2 -> sigma*R */
+	u128 five = mont_add_u128(md->one, md->one, n);
+	five = mont_add_u128(mont_add_u128(five, five, n), md->one, n);
+	u128 u = mont_sub_u128(mont_mul_u128(s, s, n, ninv), five, n);
+	u128 v = mont_add_u128(s, s, n);
+	v = mont_add_u128(v, v, n);
+	u128 u3 = mont_mul_u128(mont_mul_u128(u, u, n, ninv), u, n, ninv);
+	u128 v3 = mont_mul_u128(mont_mul_u128(v, v, n, ninv), v, n, ninv);
+	u128 vmu = mont_sub_u128(v, u, n);
+	u128 num = mont_mul_u128(mont_mul_u128(vmu, vmu, n, ninv), vmu, n,
+				    ninv);
+	u128 t = mont_add_u128(mont_add_u128(u, u, n), u, n);
+	num = mont_mul_u128(num, mont_add_u128(t, v, n), n, ninv);
+	u128 den = mont_mul_u128(u3, v, n, ninv);
+	for (int i = 0; i < 4; i++)
+		den = mont_add_u128(den, den, n);
+	u128 prod = mont_mul_u128(den, v3, n, ninv);
+	if (prod == 0)
+		return 0;
+	u128 inv = mont_inverse128(prod, c, md);
+	if (inv == 0) {
+		u128 g = gcd_u128(prod, n);
+		if (g > 1 && g < n)
+			*f = g;
+		return 0;
+	}
+	c->a24 = mont_mul_u128(mont_mul_u128(num, v3, n, ninv), inv, n, ninv);
+	*px = mont_mul_u128(mont_mul_u128(u3, den, n, ninv), inv, n, ninv);
+	return 1;
+}
+
+/*
+ * Stage 2: baby-step giant-step over the plan's prime pairs, baby steps
+ * made affine by one batched inversion (Montgomery's trick), so each pair
+ * costs two multiplications.  Returns the product to take a gcd with, or
+ * stores a factor in *f.
+ */
+static u128 ecm128_stage2(u128 qx, u128 qz, const struct curve128 *c,
+			     const struct ecm_plan *pl, const struct mod128 *md,
+			     u128 *f)
+{
+	u128 n = c->n, ninv = c->ninv;
+	u128 bx[ECM_NBABY], bz[ECM_NBABY], pre[ECM_NBABY];
+	/* odd multiples jQ, j = 1, 3, ..., 29 */
+	u128 q2x, q2z;
+	xdbl128(&q2x, &q2z, qx, qz, c);
+	u128 prevx = qx, prevz = qz, curx, curz;
+	xadd128(&curx, &curz, q2x, q2z, qx, qz, qx, qz, c); /* 3Q */
+	unsigned bi = 0;
+	bx[bi] = qx;
+	bz[bi++] = qz;
+	for (unsigned j = 3; j < ECM_D / 2; j += 2) {
+		if (bi < ECM_NBABY && ECM_BABY[bi] == j) {
+			bx[bi] = curx;
+			bz[bi++] = curz;
+		}
+		u128 nx, nz;
+		xadd128(&nx, &nz, curx, curz, q2x, q2z, prevx, prevz, c);
+		prevx = curx;
+		prevz = curz;
+		curx = nx;
+		curz = nz;
+	}
+	pre[0] = bz[0];
+	for (unsigned i = 1; i < ECM_NBABY; i++)
+		pre[i] = mont_mul_u128(pre[i - 1], bz[i], n, ninv);
+	u128 inv = mont_inverse128(pre[ECM_NBABY - 1], c, md);
+	if (inv == 0) {
+		u128 g = gcd_u128(pre[ECM_NBABY - 1], n);
+		if (g > 1 && g < n)
+			*f = g;
+		return 0;
+	}
+	for (unsigned i = ECM_NBABY - 1; i > 0; i--) {
+		u128 zi = mont_mul_u128(inv, pre[i - 1], n, ninv);
+		inv = mont_mul_u128(inv, bz[i], n, ninv);
+		bx[i] = mont_mul_u128(bx[i], zi, n, ninv);
+	}
+	bx[0] = mont_mul_u128(bx[0], inv, n, ninv);
+
+	u128 dx = qx, dz = qz;
+	ladder128(&dx, &dz, ECM_D, c);
+	u128 gx = qx, gz = qz, hx = qx, hz = qz;
+	ladder128(&gx, &gz, (uint64_t)pl->m0 * ECM_D, c);
+	ladder128(&hx, &hz, (uint64_t)(pl->m0 + 1) * ECM_D, c);
+	u128 acc = md->one;
+	for (unsigned m = pl->m0; m <= pl->m1; m++) {
+		unsigned mask = pl->mask[m - pl->m0];
+		for (unsigned i = 0; mask != 0; i++, mask >>= 1) {
+			if (mask & 1) {
+				u128 t = mont_sub_u128(
+				    gx, mont_mul_u128(bx[i], gz, n, ninv), n);
+				acc = mont_mul_u128(acc, t, n, ninv);
+			}
+		}
+		u128 nx, nz;
+		xadd128(&nx, &nz, hx, hz, dx, dz, gx, gz, c);
+		gx = hx;
+		gz = hz;
+		hx = nx;
+		hz = nz;
+	}
+	return acc;
+}
+
+/* B1 for a balanced split of n (factors near sqrt(n)); B2 = 50 B1. */
+static unsigned ecm128_b1(u128 n)
+{
+	int bits = 128 - (int)(n >> 64 ? (unsigned)__builtin_clzll((uint64_t)(n >> 64))
+				: 64u + (unsigned)__builtin_clzll((uint64_t)n));
+	static const struct {
+		int bits;
+		unsigned b1;
+	} table[] = {{70, 200}, {80, 300}, {90, 500}, {100, 800},
+		     {110, 1200}, {120, 2000}, {128, 3000}};
+	for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++) {
+		if (bits <= table[i].bits)
+			return table[i].b1;
+	}
+	return 3000;
+}
+
+/* Up to curves curves with bounds (b1, 50 b1); a factor or 0. */
+static u128 ecm128_run(u128 n, unsigned b1, unsigned curves, uint64_t seed)
+{
+	const struct ecm_plan *pl = ecm_plan_get(b1, 50 * b1);
+	struct curve128 c;
+	struct mod128 md;
+	c.n = n;
+	c.ninv = mont_inv_u128(n);
+	md.one = mont_one_u128(n);
+	md.r3 = mont_to_u128(mont_to_u128(md.one, n), n);
+	uint64_t state = seed;
+	for (unsigned k = 0; k < curves; k++) {
+		uint64_t sigma = 6 + (next_rand128(&state) >> 33);
+		u128 px, x, z, f = 0;
+		if (!curve128_init(&c, &px, sigma, &md, &f)) {
+			if (f != 0)
+				return f;
+			continue;
+		}
+		ladder128_plan(&x, &z, px, md.one, pl, &c);
+		for (unsigned i = 0; i < pl->pow2; i++)
+			xdbl128(&x, &z, x, z, &c);
+		u128 g = gcd_u128(z, n);
+		if (g > 1 && g < n)
+			return g;
+		if (g == n)
+			continue;
+		u128 acc = ecm128_stage2(x, z, &c, pl, &md, &f);
+		if (f != 0)
+			return f;
+		g = gcd_u128(acc, n);
+		if (g > 1 && g < n)
+			return g;
+	}
+	return 0;
+}
+
 u128 ecm_u128(u128 n, unsigned curves, uint64_t seed)
 {
-	(void)n;
-	(void)curves;
-	(void)seed;
-	return 0;
+	if (n < 4 || (n & 1) == 0)
+		return n >= 4 ? 2 : 0;
+	return ecm128_run(n, ecm128_b1(n), curves, seed);
 }
 
 /* ---- driver ---- */
 
-static uint64_t next_rand128(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
+/*
+ * A non-trivial factor of the odd composite n > 2^64 (not a square), or 0
+ * when the deadline fired: a short rho for small factors, then ECM with
+ * rising B1 up to the level for a balanced split.
+ */
 static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 {
-	for (;;) {
+	u128 f = rho_u128(n, next_rand128(rng), RHO_SHORT128);
+	if (f != 0)
+		return f;
+	unsigned top = ecm128_b1(n);
+	static const unsigned level[] = {150, 400, 1000};
+	for (unsigned i = 0; i < sizeof level / sizeof level[0]; i++) {
+		if (level[i] * 2 > top)
+			break;
+		f = ecm128_run(n, level[i], 4, next_rand128(rng));
+		if (f != 0)
+			return f;
 		if (small_deadline_expired(dl))
 			return 0;
-		u128 f = rho_u128(n, next_rand128(rng), 1u << 16);
-		if (f > 1 && f < n)
+	}
+	for (;;) {
+		f = ecm128_run(n, top, ECM_CURVES128, next_rand128(rng));
+		if (f != 0)
 			return f;
+		if (small_deadline_expired(dl))
+			return 0;
 	}
 }
 

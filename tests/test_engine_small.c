@@ -22,7 +22,7 @@
 #include "status.h"
 
 /* Largest sizes the random tests reach (bits of n). */
-enum { RANDOM_MAX_BITS = 80, SEMIPRIME_MAX_BITS = 64 };
+enum { RANDOM_MAX_BITS = 128, SEMIPRIME_MAX_BITS = 128 };
 
 /* ---- helpers ---- */
 
@@ -334,10 +334,14 @@ static void random_semiprimes_to_128_bits(void **state)
 	mpz_inits(p, q, NULL);
 	rng_state = 777;
 	for (int bits = 4; bits <= SEMIPRIME_MAX_BITS; bits += 2) {
-		int count = bits <= 48 ? 40 : 6;
+		int count = bits <= 48 ? 40 : bits <= 80 ? 6 : bits <= 110 ? 2 : 1;
 		for (int i = 0; i < count; i++) {
 			uint64_t a = test_rand() >> (64 - bits / 2);
 			uint64_t b = test_rand() >> (64 - bits / 2);
+			if (bits == 128) { /* keep both below 2^64 - 59 */
+				a >>= 1;
+				b >>= 1;
+			}
 			mpz_set_ui(p, (unsigned long)(a | 2));
 			mpz_set_ui(q, (unsigned long)(b | 2));
 			mpz_nextprime(p, p);
@@ -383,6 +387,21 @@ static void ecm_u64_finds_factor(void **state)
 	/* determinism: the same seed gives the same factor */
 	assert_int_equal(ecm_u64(1000000016000000063ull, 64, 5),
 			 ecm_u64(1000000016000000063ull, 64, 5));
+}
+
+static void ecm_u128_finds_factor(void **state)
+{
+	(void)state;
+	/* 48-bit times 48-bit, 40-bit times 70-bit, 32-bit times 64-bit */
+	u128 n[] = {(u128)281474976710597ull * 281474976710677ull,
+		    (u128)1099511627689ull * u128_from_str("1180591620717411303449"),
+		    (u128)4294967291ull * 18446744073709551557ull};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+		u128 f = 0;
+		for (uint64_t seed = 1; f == 0 && seed < 50; seed++)
+			f = ecm_u128(n[i], 8, seed);
+		assert_true(f > 1 && f < n[i] && n[i] % f == 0);
+	}
 }
 
 static void rho_u128_finds_factor(void **state)
@@ -443,6 +462,7 @@ int main(void)
 	    cmocka_unit_test(random_semiprimes_to_128_bits),
 	    cmocka_unit_test(rho_u64_finds_factor),
 	    cmocka_unit_test(ecm_u64_finds_factor),
+	    cmocka_unit_test(ecm_u128_finds_factor),
 	    cmocka_unit_test(rho_u128_finds_factor),
 	    cmocka_unit_test(stop_hook_gives_partial),
 	};
