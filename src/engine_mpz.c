@@ -1,0 +1,370 @@
+/*
+ * engine_mpz.c - the GMP tier of the engine: primality, Pollard-Brent rho,
+ * P-1 and ECM (through GMP-ECM), and the call into SIQS.
+ *
+ * Purpose: given an odd composite n >= 2^128 that is not a perfect power and
+ * has no factor below the trial-division bound, find one non-trivial factor
+ * (find_factor_mpz).  engine.c splits recursively; this file never sees the
+ * result list.
+ *
+ * Invariants:
+ *   - every random choice comes from struct mpz_search's splitmix64 state,
+ *     seeded from params->seed (GMP-ECM's own generator is reseeded from it),
+ *     so runs repeat;
+ *   - a "factor" is always 1 < f < n (GMP-ECM may return n itself: dropped);
+ *   - GMP-ECM runs with verbose = 0, so this file never prints.
+ *
+ * Schedule (find_factor_mpz), cheap steps first:
+ *   1. Pollard-Brent rho, RHO_ITERS iterations, gcds batched by RHO_BATCH
+ *      (Brent, "An improved Monte Carlo factorization algorithm", BIT 1980).
+ *   2. P-1 with B1 = PM1_B1 and GMP-ECM's default B2 (Montgomery 1987).
+ *   3. ECM (Lenstra 1987; GMP-ECM, Zimmermann-Dodson 2006) by levels, the
+ *      B1/curve table of GMP-ECM's README for its default parametrization:
+ *      15 digits B1=2e3 30 curves, 20: 11e3 90, 25: 5e4 240, 30: 25e4 500,
+ *      35: 1e6 900, 40: 3e6 2400, 45: 11e6 5500, 50: 43e6 10000, ...
+ *   4. For SIQS_MIN_DIGITS <= digits <= SIQS_MAX_DIGITS, once ECM has reached
+ *      PRETEST_RATIO * digits (yafu pretests to 4/13 of the digit count; the
+ *      ratio here is measured, see below), SIQS (siqs.h).  If SIQS declines
+ *      (STATUS_ERR_INVAL, STATUS_NOT_FOUND), ECM goes on.
+ *   5. Above SIQS range, ECM climbs the levels until a factor, the deadline,
+ *      or the stop hook.
+ *
+ * Primality (prime_p_mpz): GMP 6.2's mpz_probab_prime_p runs BPSW first and
+ * answers 2 (proven) below 2^64; above, BPSW plus PRIME_MR_ROUNDS Miller-Rabin
+ * rounds with bases from the seed gives 1 (probable prime).  A composite is
+ * never reported prime: BPSW has no known pseudoprime and MR rounds only add.
+ *
+ * Not thread-safe: GMP-ECM's stop_asap hook takes no argument, so the search
+ * being run is kept in a thread-local pointer while GMP-ECM runs.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include <ecm.h>
+
+#include "engine_int.h"
+#include "siqs.h"
+#include "status.h"
+
+enum {
+	RHO_ITERS = 2048,      /* rho: finds factors to ~2^22 with high odds */
+	RHO_BATCH = 64,        /* products of |x - y| between gcds */
+	PRIME_MR_ROUNDS = 4,   /* Miller-Rabin rounds after BPSW, n >= 2^64 */
+	SIQS_MIN_DIGITS = 39,  /* below: 2^128, handled by the u128 tier */
+	SIQS_MAX_DIGITS = 110  /* above: ECM only */
+};
+static const double PM1_B1 = 30000.0;
+/* ECM pretest depth before SIQS, as a fraction of the digit count. */
+static const double PRETEST_RATIO = 4.0 / 13.0;
+/* Digits a fresh cofactor is assumed clear to (trial division and rho). */
+static const double BASE_DIGITS = 10.0;
+
+struct ecm_level {
+	double digits;
+	double b1;
+	unsigned long curves;
+};
+static const struct ecm_level ecm_table[] = {
+	{15, 2e3, 30},      {20, 11e3, 90},      {25, 5e4, 240},
+	{30, 25e4, 500},    {35, 1e6, 900},      {40, 3e6, 2400},
+	{45, 11e6, 5500},   {50, 43e6, 10000},   {55, 11e7, 20000},
+	{60, 26e7, 42000},  {65, 85e7, 69000},   {70, 29e8, 112000},
+};
+enum { ECM_LEVELS = sizeof ecm_table / sizeof ecm_table[0] };
+
+uint64_t engine_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+double engine_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- primality ---- */
+
+/* One strong-probable-prime round to base a (2 <= a < n - 1), n odd > 3. */
+static int sprp(const mpz_t n, const mpz_t nm1, const mpz_t d,
+		mp_bitcnt_t s, mpz_t a, mpz_t y)
+{
+	mpz_powm(y, a, d, n);
+	if (mpz_cmp_ui(y, 1) == 0 || mpz_cmp(y, nm1) == 0)
+		return 1;
+	for (mp_bitcnt_t i = 1; i < s; i++) {
+		mpz_mul(y, y, y);
+		mpz_mod(y, y, n);
+		if (mpz_cmp(y, nm1) == 0)
+			return 1;
+		if (mpz_cmp_ui(y, 1) == 0)
+			return 0;
+	}
+	return 0;
+}
+
+int prime_p_mpz_seed(const mpz_t n, uint64_t seed)
+{
+	/* reps 24: GMP 6.2 runs trial division and BPSW only. */
+	int r = mpz_probab_prime_p(n, 24);
+	if (r != 1)
+		return r;
+	mpz_t nm1, d, a, y;
+	mpz_inits(nm1, d, a, y, NULL);
+	mpz_sub_ui(nm1, n, 1);
+	mp_bitcnt_t s = mpz_scan1(nm1, 0);
+	mpz_tdiv_q_2exp(d, nm1, s);
+	uint64_t st = seed ^ 0x6a09e667f3bcc908u;
+	for (int i = 0; i < PRIME_MR_ROUNDS && r; i++) {
+		/* base in [2, 2^64): n > 2^64 here, so a < n - 1 */
+		uint64_t b = engine_rand(&st) | 2u;
+		mpz_set_ui(a, (unsigned long)b);
+		if (!sprp(n, nm1, d, s, a, y))
+			r = 0;
+	}
+	mpz_clears(nm1, d, a, y, NULL);
+	return r;
+}
+
+int prime_p_mpz(const mpz_t n)
+{
+	return prime_p_mpz_seed(n, 1);
+}
+
+/* ---- search state and stop hook ---- */
+
+static _Thread_local struct mpz_search *ecm_current;
+
+static int ecm_stop_hook(void)
+{
+	return ecm_current != NULL && mpz_search_stop_p(ecm_current);
+}
+
+void mpz_search_init(struct mpz_search *s, const struct engine_params *p,
+		     double deadline)
+{
+	s->params = p;
+	s->deadline = deadline;
+	s->rng = p->seed;
+	s->ecm = NULL;
+	mpz_inits(s->t1, s->t2, s->t3, NULL);
+}
+
+void mpz_search_clear(struct mpz_search *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ecm != NULL) {
+		ecm_clear((ecm_params_ptr)s->ecm);
+		free(s->ecm);
+		s->ecm = NULL;
+	}
+	mpz_clears(s->t1, s->t2, s->t3, NULL);
+}
+
+int mpz_search_stop_p(struct mpz_search *s)
+{
+	const struct engine_params *p = s->params;
+	if (p->stop != NULL && p->stop(p->stop_arg))
+		return 1;
+	return s->deadline > 0.0 && engine_now() >= s->deadline;
+}
+
+/* ---- Pollard-Brent rho ---- */
+
+int rho_mpz(mpz_t f, const mpz_t n, unsigned long iters, struct mpz_search *s)
+{
+	mpz_t x, y, ys, q;
+	mpz_inits(x, y, ys, q, NULL);
+	unsigned long c = 1 + engine_rand(&s->rng) % 1000u;
+	mpz_set_ui(y, 2 + engine_rand(&s->rng) % 1000u);
+	mpz_set_ui(q, 1);
+	mpz_set_ui(f, 1);
+	unsigned long r = 1, done = 0;
+	int st = STATUS_NOT_FOUND;
+	while (mpz_cmp_ui(f, 1) == 0 && done < iters) {
+		mpz_set(x, y);
+		for (unsigned long i = 0; i < r; i++) {
+			mpz_mul(y, y, y);
+			mpz_add_ui(y, y, c);
+			mpz_mod(y, y, n);
+		}
+		for (unsigned long k = 0; k < r && mpz_cmp_ui(f, 1) == 0;
+		     k += RHO_BATCH) {
+			mpz_set(ys, y);
+			unsigned long m = r - k < RHO_BATCH ? r - k : RHO_BATCH;
+			for (unsigned long i = 0; i < m; i++) {
+				mpz_mul(y, y, y);
+				mpz_add_ui(y, y, c);
+				mpz_mod(y, y, n);
+				mpz_sub(s->t1, x, y);
+				mpz_mul(q, q, s->t1);
+				mpz_mod(q, q, n);
+			}
+			done += m;
+			mpz_gcd(f, q, n);
+		}
+		r *= 2;
+	}
+	if (mpz_cmp(f, n) == 0) {
+		/* the batch overshot: redo its steps one gcd at a time */
+		do {
+			mpz_mul(ys, ys, ys);
+			mpz_add_ui(ys, ys, c);
+			mpz_mod(ys, ys, n);
+			mpz_sub(s->t1, x, ys);
+			mpz_gcd(f, s->t1, n);
+		} while (mpz_cmp_ui(f, 1) == 0);
+	}
+	if (mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0)
+		st = STATUS_FOUND;
+	mpz_clears(x, y, ys, q, NULL);
+	return st;
+}
+
+/* ---- GMP-ECM: P-1 and ECM ---- */
+
+static ecm_params_ptr ecm_get(struct mpz_search *s)
+{
+	if (s->ecm == NULL) {
+		ecm_params_ptr p = malloc(sizeof *p);
+		if (p == NULL)
+			return NULL;
+		ecm_init(p);
+		p->verbose = 0;
+		p->stop_asap = ecm_stop_hook;
+		gmp_randseed_ui(p->rng, (unsigned long)engine_rand(&s->rng));
+		s->ecm = p;
+	}
+	return (ecm_params_ptr)s->ecm;
+}
+
+/* One GMP-ECM run of the given method; f is set on STATUS_FOUND. */
+static int ecm_run(mpz_t f, const mpz_t n, double b1, int method,
+		   struct mpz_search *s)
+{
+	ecm_params_ptr p = ecm_get(s);
+	if (p == NULL)
+		return STATUS_ERR_NOMEM;
+	if (mpz_search_stop_p(s))
+		return STATUS_ERR_STOPPED;
+	p->method = method;
+	p->B1done = ECM_DEFAULT_B1_DONE;
+	mpz_set_ui(p->x, 0);
+	mpz_set_ui(p->y, 0);
+	mpz_set_si(p->B2, ECM_DEFAULT_B2);
+	mpz_set_si(p->B2min, -1);
+	if (method == ECM_ECM) {
+		p->param = ECM_PARAM_BATCH_SQUARE;
+		/* param 1 takes sigma in [2, 2^32) */
+		mpz_set_ui(p->sigma,
+			   2 + (unsigned long)(engine_rand(&s->rng) % 4294967000u));
+	}
+	mpz_set(s->t2, n);
+	ecm_current = s;
+	int r = ecm_factor(f, s->t2, b1, p);
+	ecm_current = NULL;
+	if (r < 0)
+		return mpz_search_stop_p(s) ? STATUS_ERR_STOPPED
+					    : STATUS_NOT_FOUND;
+	if (r > 0 && mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0)
+		return STATUS_FOUND;
+	return mpz_search_stop_p(s) ? STATUS_ERR_STOPPED : STATUS_NOT_FOUND;
+}
+
+int pm1_mpz(mpz_t f, const mpz_t n, double b1, struct mpz_search *s)
+{
+	return ecm_run(f, n, b1, ECM_PM1, s);
+}
+
+int ecm_mpz(mpz_t f, const mpz_t n, double b1, struct mpz_search *s)
+{
+	return ecm_run(f, n, b1, ECM_ECM, s);
+}
+
+/* ---- the schedule ---- */
+
+/* Digits ECM has cleared, interpolated within the current level. */
+static double ecm_done_digits(const struct mpz_progress *prog)
+{
+	if (prog->level >= ECM_LEVELS)
+		return ecm_table[ECM_LEVELS - 1].digits;
+	double lo = prog->level ? ecm_table[prog->level - 1].digits
+				: BASE_DIGITS;
+	const struct ecm_level *l = &ecm_table[prog->level];
+	return lo + (l->digits - lo) * (double)prog->curves /
+			    (double)l->curves;
+}
+
+static int siqs_call(mpz_t f, const mpz_t n, struct mpz_search *s)
+{
+	struct siqs_params sp;
+	siqs_params_init(&sp);
+	sp.seed = engine_rand(&s->rng);
+	sp.deadline = s->deadline;
+	sp.stop = s->params->stop;
+	sp.stop_arg = s->params->stop_arg;
+	int r = siqs_factor(f, n, &sp);
+	if (r == STATUS_FOUND &&
+	    !(mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0 && mpz_divisible_p(n, f)))
+		r = STATUS_NOT_FOUND; /* never trust a bad factor */
+	if (r == STATUS_ERR_TIMEOUT)
+		r = STATUS_ERR_STOPPED;
+	return r;
+}
+
+int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
+		    struct mpz_search *s)
+{
+	int r;
+	size_t digits = mpz_sizeinbase(n, 10);
+	if (!prog->rho_done) {
+		prog->rho_done = 1;
+		r = rho_mpz(f, n, RHO_ITERS, s);
+		if (r != STATUS_NOT_FOUND)
+			return r;
+	}
+	if (!prog->pm1_done) {
+		prog->pm1_done = 1;
+		r = pm1_mpz(f, n, PM1_B1, s);
+		if (r != STATUS_NOT_FOUND)
+			return r;
+	}
+	int siqs_ok = digits >= SIQS_MIN_DIGITS && digits <= SIQS_MAX_DIGITS &&
+		      !prog->siqs_failed;
+	double target = PRETEST_RATIO * (double)digits;
+	for (;;) {
+		if (mpz_search_stop_p(s))
+			return STATUS_ERR_STOPPED;
+		if (siqs_ok && ecm_done_digits(prog) >= target) {
+			r = siqs_call(f, n, s);
+			if (r == STATUS_FOUND || r == STATUS_ERR_STOPPED ||
+			    r == STATUS_ERR_NOMEM)
+				return r;
+			prog->siqs_failed = 1;
+			siqs_ok = 0;
+			continue;
+		}
+		double b1;
+		if (prog->level < ECM_LEVELS) {
+			b1 = ecm_table[prog->level].b1;
+		} else {
+			/* past the table: B1 grows with the curves run */
+			b1 = ecm_table[ECM_LEVELS - 1].b1 *
+			     (1.0 + (double)(prog->curves / 1000u));
+		}
+		r = ecm_mpz(f, n, b1, s);
+		prog->curves++;
+		if (prog->level < ECM_LEVELS &&
+		    prog->curves >= ecm_table[prog->level].curves) {
+			prog->level++;
+			prog->curves = 0;
+		}
+		if (r != STATUS_NOT_FOUND)
+			return r;
+	}
+}
