@@ -67,6 +67,14 @@ check "the man page documents -h" grep -q '^\.BR \\-h ", " \\-\\-exponents' "$MA
 check "--help hides the test-only options" \
 	sh -c "! grep -q test-fault '$T/help.txt' && ! grep -q test-fault '$MAN'"
 
+# Every exit code of include/cli.h is documented under EXIT STATUS.
+codes=$(sed -n 's/^[[:space:]]*CLI_EXIT_[A-Z_]* = \([0-9]*\).*/\1/p' "$TOP/include/cli.h")
+check "cli.h exit codes found" test -n "$codes"
+for c in $codes; do
+	check "man page: exit status $c documented" \
+		sh -c "sed -n '/^\.SH EXIT STATUS/,/^\.SH ENV/p' '$MAN' | grep -qx '\.B $c'"
+done
+
 fz --version >"$T/ver.txt" 2>&1; rc=$?
 check "--version exits 0" test "$rc" -eq 0
 check "--version names GMP" grep -q 'GMP [0-9]' "$T/ver.txt"
@@ -187,6 +195,13 @@ run_np 3 --count 300 --format json --chunk 7 >"$T/np3.json" 2>/dev/null
 check_files "json: identical for 1 and 3 ranks" "$T/np1.json" "$T/np3.json"
 run_np 3 --count 300 --format json --chunk 7 --unordered >"$T/np3u.json" 2>/dev/null
 check_files "--unordered: same lines in some order" <(sort "$T/np1.json") <(sort "$T/np3u.json")
+
+fz --count 40 --stats "$T/stats.json" >/dev/null 2>&1
+check "--stats: a JSON object counting the numbers" python3 - "$T/stats.json" <<'EOF2'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s['numbers'] == 40, s
+EOF2
 
 # ---- bad options: exit 2, a message naming the option, no output ----------
 
