@@ -750,11 +750,12 @@ static int setup(struct master *m)
 		master_fail(m, "internal error: local worker");
 		return STATUS_ERR_INVAL;
 	}
-	if (o->progress) {
+	/* Issue 7: a bar on a terminal unless --quiet; --progress forces
+	   plain lines for job logs (see factorize.1, --progress). */
+	if (o->progress || (!o->quiet && isatty(STDERR_FILENO))) {
 		m->show_progress = 1;
 		progress_init(&m->pg, m->range ? count : 0,
-			      isatty(STDERR_FILENO) ? PROGRESS_TTY
-						    : PROGRESS_LOG,
+			      o->progress ? PROGRESS_LOG : PROGRESS_TTY,
 			      transport_wtime());
 	}
 	return STATUS_OK;
