@@ -750,9 +750,11 @@ static int setup(struct master *m)
 		master_fail(m, "internal error: local worker");
 		return STATUS_ERR_INVAL;
 	}
-	/* Issue 7: a bar on a terminal unless --quiet; --progress forces
-	   plain lines for job logs (see factorize.1, --progress). */
-	if (o->progress || (!o->quiet && isatty(STDERR_FILENO))) {
+	/* Issue 7: a bar on a terminal unless --quiet (not when results
+	   go to the same terminal: they would run into it); --progress
+	   forces plain lines for job logs (see factorize.1, --progress). */
+	if (o->progress || (!o->quiet && isatty(STDERR_FILENO) &&
+			    (o->output != NULL || !isatty(STDOUT_FILENO)))) {
 		m->show_progress = 1;
 		progress_init(&m->pg, m->range ? count : 0,
 			      o->progress ? PROGRESS_LOG : PROGRESS_TTY,

@@ -333,6 +333,9 @@ check "SIGTERM: no output file, no temporary" test -z "$(ls -A "$T/int")"
 # In a pseudo-terminal (script): a bar redrawn with \r, counting numbers.
 script -qec "timeout 60 '$FZ' --count 30000 >/dev/null" /dev/null >"$T/pty.txt" 2>&1
 check "progress: bar on a terminal by default" grep -q $'\r.*/30000' "$T/pty.txt"
+script -qec "timeout 60 '$FZ' --count 3000" /dev/null >"$T/ptyo.txt" 2>&1
+check "progress: no bar when the results go to the same terminal" \
+	sh -c "grep -q '^1000000005997: ' '$T/ptyo.txt' && ! grep -q '/3000' '$T/ptyo.txt'"
 script -qec "timeout 60 '$FZ' --count 30000 --quiet >/dev/null" /dev/null >"$T/ptyq.txt" 2>&1
 check "progress: --quiet prints nothing on a terminal" test ! -s "$T/ptyq.txt"
 fz --count 30000 --progress >/dev/null 2>"$T/log.txt"
