@@ -618,6 +618,103 @@ static void error_messages_name_file_line_and_token(void **state)
 	assert_string_equal(b, "'abc");
 }
 
+/*
+ * Reference reader for the differential test: the rules of the header
+ * comment of src/input.c written the plain way (whole text in memory).
+ * Calls back for each token with its line.
+ */
+static void ref_tokens(const char *d, size_t len,
+		       void (*each)(const char *tok, size_t n,
+				    unsigned long line, void *arg),
+		       void *arg)
+{
+	unsigned long line = 1;
+	size_t i = 0, j;
+
+	while (i < len) {
+		char c = d[i];
+		if (c == '\n') {
+			line++;
+			i++;
+		} else if (c == ' ' || c == '\t' || c == '\r') {
+			i++;
+		} else if (c == '#') {
+			while (i < len && d[i] != '\n')
+				i++;
+		} else {
+			for (j = i; j < len && d[j] != ' ' && d[j] != '\t' &&
+				    d[j] != '\r' && d[j] != '\n'; j++)
+				;
+			each(d + i, j - i, line, arg);
+			i = j;
+		}
+	}
+}
+
+struct diff_arg {
+	struct fx *fx;
+	unsigned long max;
+	int tokens;
+};
+
+static void diff_one(const char *tok, size_t n, unsigned long line,
+		     void *argp)
+{
+	struct diff_arg *a = argp;
+	const char *reason = NULL;
+	mpz_t want;
+	int rc_want, rc;
+
+	mpz_init(want);
+	rc_want = input_parse_token(tok, n, a->max, want, &reason);
+	memset(&a->fx->e, 0, sizeof a->fx->e);
+	rc = input_next(a->fx->s, a->fx->n, &a->fx->e);
+	if (rc != rc_want)
+		fail_msg("token %d (line %lu, %zu bytes): rc %d, reference %d",
+			 a->tokens, line, n, rc, rc_want);
+	if (rc == STATUS_OK && mpz_cmp(want, a->fx->n) != 0)
+		fail_msg("token %d (line %lu): value differs", a->tokens, line);
+	if (rc != STATUS_OK && a->fx->e.line != line)
+		fail_msg("token %d: line %lu, reference %lu", a->tokens,
+			 a->fx->e.line, line);
+	a->tokens++;
+	mpz_clear(want);
+}
+
+static void random_text_matches_reference_reader(void **state)
+{
+	struct fx *fx = *state;
+	/* weighted toward digits so long valid numbers occur */
+	static const char alphabet[] = "0123456789012345678901234567890123"
+				       "  \n\n\t\r+-#ax";
+	enum { LEN = 3 * (1 << 16) + 123 }; /* spans several read blocks */
+	char *data = malloc(LEN);
+	struct diff_arg a = { fx, 12, 0 };
+	uint32_t x = 2463534242u;
+	size_t i;
+	int round;
+
+	assert_non_null(data);
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < LEN; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			data[i] = alphabet[x % (sizeof alphabet - 1)];
+		}
+		if (round == 3) /* a NUL now and then */
+			for (i = 0; i < LEN; i += 997)
+				data[i] = '\0';
+		a.max = round == 0 ? 12 : round == 1 ? 3 : 10000;
+		a.tokens = 0;
+		open_text(fx, data, LEN, a.max);
+		ref_tokens(data, LEN, diff_one, &a);
+		expect_end(fx);
+		assert_true(a.tokens > 1000);
+	}
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -632,6 +729,7 @@ int main(void)
 		T(nul_bytes_are_bad_tokens),
 		T(control_bytes_shown_escaped),
 		T(binary_garbage_never_crashes),
+		T(random_text_matches_reference_reader),
 		T(ten_megabyte_line_rejected_in_bounded_memory),
 		T(ten_megabyte_bad_line_is_a_syntax_error),
 		T(big_number_within_max_digits_parsed),
