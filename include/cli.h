@@ -32,7 +32,10 @@ struct options {
 	uint64_t count;        /* --count N (>= 1) */
 	mpz_t start;           /* --start S, default 999999999999 */
 	mpz_t step;            /* --step K, default 2 */
-	const char *input;     /* --input FILE, "-" = stdin; NULL = none */
+	const char *input;     /* --input FILE, "-" = stdin; NULL = none.
+				  cli_parse sets "-" when no --count, no
+				  --input and no number was given (GNU factor
+				  reads standard input then) */
 	char **numbers;        /* positional numbers (point into argv) */
 	int n_numbers;
 
