@@ -571,7 +571,8 @@ int cli_parse(struct options *o, int argc, char **argv, char *err,
 			const char *c;
 			for (c = a + 1; *c; c++) {
 				if (*c != 'h') {
-					if (*c >= '0' && *c <= '9')
+					if (c == a + 1 && *c >= '0' &&
+					    *c <= '9')
 						return cli_fail(err, err_size,
 							"invalid option -- '%c' "
 							"(negative numbers cannot "

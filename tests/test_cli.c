@@ -268,6 +268,10 @@ static void negative_number_is_an_option(void **state)
 
 	/* as GNU factor: "-1" is an invalid option, a usage error */
 	expect_err(fx, PARSE(fx, W("-1")), "invalid option -- '1'", NULL);
+	assert_non_null(strstr(fx->err, "negative"));
+	/* a digit after -h is not a negative number: no such hint */
+	expect_err(fx, PARSE(fx, W("-h12")), "invalid option -- '1'", NULL);
+	assert_null(strstr(fx->err, "negative"));
 }
 
 static void double_dash_ends_options(void **state)
