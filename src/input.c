@@ -36,10 +36,13 @@
  *      max_digits + 1, remember any invalid byte, keep a display copy.
  *   3. Classify: invalid byte or no digit -> STATUS_ERR_SYNTAX; too many
  *      digits -> STATUS_ERR_RANGE; else mpz_set_str -> STATUS_OK.
+ *   A fast path handles the common token first: at most 19 plain digits
+ *   lying whole in the buffer, converted in a uint64_t.
  *   input_parse_token applies the same rules to a token in memory, so
  *   arguments and text agree (tests/test_input.c runs both on one table).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,6 +364,18 @@ static void input_fill_error(struct input_error *err, unsigned long line,
 	err->reason = reason;
 }
 
+/* n = v for any uint64_t, also where unsigned long has 32 bits. */
+static void input_set_u64(mpz_t n, uint64_t v)
+{
+	if (v <= ULONG_MAX) {
+		mpz_set_ui(n, (unsigned long)v);
+		return;
+	}
+	mpz_set_ui(n, (unsigned long)(v >> 32));
+	mpz_mul_2exp(n, n, 32);
+	mpz_add_ui(n, n, (unsigned long)(v & 0xffffffffu));
+}
+
 static int input_next_file(struct input_source *s, mpz_t n,
 			   struct input_error *err)
 {
@@ -388,6 +403,27 @@ static int input_next_file(struct input_source *s, mpz_t n,
 			s->line++;
 		} else if (!input_is_sep(c)) {
 			break;
+		}
+	}
+	/*
+	 * Fast path (nearly every token of a big file): up to 19 plain
+	 * digits, all in the buffer and followed by a separator there, fit
+	 * a uint64_t.  Anything else takes the general path below.
+	 */
+	{
+		const unsigned char *p = s->buf + s->pos - 1, *q = p;
+		const unsigned char *end = s->buf + s->len;
+		uint64_t v = 0;
+
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+		if (q < end && input_is_sep(*q) && q - p <= 19 &&
+		    (unsigned long)(q - p) <= s->max_digits) {
+			for (; p < q; p++)
+				v = v * 10 + (uint64_t)(*p - '0');
+			input_set_u64(n, v);
+			s->pos = (size_t)(q - s->buf);
+			return STATUS_OK;
 		}
 	}
 	/* Step 2: the token. */
