@@ -100,14 +100,21 @@ static int output_reserve(struct output_sb *b, size_t more)
 	return 0;
 }
 
+static void output_putn(struct output_sb *b, const char *s, size_t n)
+{
+	if (output_reserve(b, n) == 0) {
+		memcpy(*b->buf + b->len, s, n);
+		b->len += n;
+		(*b->buf)[b->len] = '\0';
+	}
+}
+
+/* A string literal, its length known at compile time. */
+#define OUTPUT_PUTL(b, lit) output_putn((b), (lit), sizeof(lit) - 1)
+
 static void output_puts(struct output_sb *b, const char *s)
 {
-	size_t n = strlen(s);
-
-	if (output_reserve(b, n) == 0) {
-		memcpy(*b->buf + b->len, s, n + 1);
-		b->len += n;
-	}
+	output_putn(b, s, strlen(s));
 }
 
 static void output_putc(struct output_sb *b, char c)
@@ -121,14 +128,13 @@ static void output_putc(struct output_sb *b, char c)
 static void output_put_ulong(struct output_sb *b, unsigned long x)
 {
 	char tmp[24];
-	int i = (int)sizeof tmp;
+	size_t i = sizeof tmp;
 
-	tmp[--i] = '\0';
 	do {
 		tmp[--i] = (char)('0' + x % 10);
 		x /= 10;
 	} while (x);
-	output_puts(b, tmp + i);
+	output_putn(b, tmp + i, sizeof tmp - i);
 }
 
 static void output_put_mpz(struct output_sb *b, const mpz_t x)
@@ -162,6 +168,10 @@ static int output_cofactor(const struct engine_result *r, mpz_t c)
 	int any = 0;
 
 	mpz_set_ui(c, 1);
+	for (i = 0; i < r->count && r->f[i].kind != ENGINE_COMPOSITE; i++)
+		;
+	if (i == r->count)
+		return 0; /* the common case: no composite part */
 	mpz_init(t);
 	for (i = 0; i < r->count; i++) {
 		if (r->f[i].kind != ENGINE_COMPOSITE)
@@ -187,7 +197,10 @@ static void output_text(struct output_sb *b, int exponents, const mpz_t n,
 		int comp = f->kind == ENGINE_COMPOSITE;
 		unsigned long reps = exponents ? 1 : f->e;
 		for (k = 0; k < reps; k++) {
-			output_puts(b, comp ? " [composite " : " ");
+			if (comp)
+				OUTPUT_PUTL(b, " [composite ");
+			else
+				output_putc(b, ' ');
 			output_put_mpz(b, f->p);
 			if (comp)
 				output_putc(b, ']');
@@ -208,16 +221,16 @@ static void output_json(struct output_sb *b, int verbose, const mpz_t n,
 	int first = 1, partial;
 	mpz_t c;
 
-	output_puts(b, "{\"n\":\"");
+	OUTPUT_PUTL(b, "{\"n\":\"");
 	output_put_mpz(b, n);
-	output_puts(b, "\",\"factors\":[");
+	OUTPUT_PUTL(b, "\",\"factors\":[");
 	for (i = 0; i < r->count; i++) {
 		if (r->f[i].kind == ENGINE_COMPOSITE)
 			continue;
 		output_puts(b, first ? "{\"p\":\"" : ",{\"p\":\"");
 		first = 0;
 		output_put_mpz(b, r->f[i].p);
-		output_puts(b, "\",\"e\":");
+		OUTPUT_PUTL(b, "\",\"e\":");
 		output_put_ulong(b, r->f[i].e);
 		output_putc(b, '}');
 	}
@@ -225,24 +238,24 @@ static void output_json(struct output_sb *b, int verbose, const mpz_t n,
 	mpz_init(c);
 	partial = output_cofactor(r, c);
 	if (partial) {
-		output_puts(b, ",\"status\":\"partial\",\"cofactor\":\"");
+		OUTPUT_PUTL(b, ",\"status\":\"partial\",\"cofactor\":\"");
 		output_put_mpz(b, c);
 		output_putc(b, '"');
 	} else {
-		output_puts(b, ",\"status\":\"complete\"");
+		OUTPUT_PUTL(b, ",\"status\":\"complete\"");
 	}
 	mpz_clear(c);
 	if (verbose && meta) {
 		if (meta->rank >= 0) {
-			output_puts(b, ",\"rank\":");
+			OUTPUT_PUTL(b, ",\"rank\":");
 			output_put_ulong(b, (unsigned long)meta->rank);
 		}
 		if (meta->seconds >= 0) {
-			output_puts(b, ",\"seconds\":");
+			OUTPUT_PUTL(b, ",\"seconds\":");
 			output_put_seconds(b, meta->seconds);
 		}
 	}
-	output_puts(b, "}\n");
+	OUTPUT_PUTL(b, "}\n");
 }
 
 static void output_csv(struct output_sb *b, int verbose, const mpz_t n,
@@ -254,7 +267,7 @@ static void output_csv(struct output_sb *b, int verbose, const mpz_t n,
 	mpz_t c;
 
 	output_put_mpz(b, n);
-	output_puts(b, ",\"");
+	OUTPUT_PUTL(b, ",\"");
 	for (i = 0; i < r->count; i++) {
 		if (r->f[i].kind == ENGINE_COMPOSITE)
 			continue;
