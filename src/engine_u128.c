@@ -22,6 +22,7 @@
  */
 #include "engine_int.h"
 #include "engine_mont.h"
+#include "siqs.h"
 #include "status.h"
 
 #include <math.h>
@@ -32,7 +33,8 @@ enum {
 	RHO_POLL128 = 4096,
 	FACTOR_STACK128 = 130,
 	RHO_SHORT128 = 2048,  /* rho iterations before ECM */
-	ECM_CURVES128 = 4     /* curves per deadline poll */
+	ECM_CURVES128 = 4,    /* curves per deadline poll */
+	SIQS_MIN_BITS128 = 86 /* SIQS beats ECM above (balanced factors) */
 };
 
 /* splitmix64: the seeded generator for every random choice. */
@@ -543,10 +545,42 @@ u128 ecm_u128(u128 n, unsigned curves, uint64_t seed)
 
 /* ---- driver ---- */
 
+/* SIQS (siqs.c) on n; a factor or 0 (declined, failed or stopped). */
+static u128 siqs_u128(u128 n, uint64_t seed, const struct small_deadline *dl)
+{
+	uint64_t w[2] = {(uint64_t)n, (uint64_t)(n >> 64)};
+	mpz_t z, f;
+	struct siqs_params sp;
+	u128 res = 0;
+	mpz_inits(z, f, NULL);
+	mpz_import(z, 2, -1, sizeof w[0], 0, 0, w);
+	siqs_params_init(&sp);
+	sp.seed = seed;
+	if (dl->params != NULL) {
+		sp.stop = dl->params->stop;
+		sp.stop_arg = dl->params->stop_arg;
+	}
+	if (dl->has_end)
+		sp.deadline = (double)dl->end.tv_sec + 1e-9 * (double)dl->end.tv_nsec;
+	if (siqs_factor(f, z, &sp) == STATUS_FOUND && mpz_sizeinbase(f, 2) <= 128) {
+		size_t cnt = 0;
+		w[0] = w[1] = 0;
+		mpz_export(w, &cnt, -1, sizeof w[0], 0, 0, f);
+		res = ((u128)w[1] << 64) | w[0];
+		if (res <= 1 || res >= n || n % res != 0)
+			res = 0;
+	}
+	mpz_clears(z, f, NULL);
+	return res;
+}
+
 /*
  * A non-trivial factor of the odd composite n > 2^64 (not a square), or 0
  * when the deadline fired: a short rho for small factors, then ECM with
- * rising B1 up to the level for a balanced split.
+ * rising B1 up to the level for a balanced split; from SIQS_MIN_BITS128
+ * bits on, a few ECM curves and then SIQS, which is faster there for
+ * balanced factors (measured: 88 bits, ECM 4.8 ms, SIQS 4.4 ms; 96 bits,
+ * ECM 12-16 ms, SIQS 5.8 ms; 128 bits, ECM 285 ms, SIQS 36 ms).
  */
 static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 {
@@ -554,15 +588,27 @@ static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 	if (f != 0)
 		return f;
 	unsigned top = ecm128_b1(n);
-	static const unsigned level[] = {150, 400, 1000};
+	int use_siqs = (n >> (SIQS_MIN_BITS128 - 1)) != 0;
+	/* curves per level: more before a slower SIQS (>= 2^110) */
+	static const struct {
+		unsigned b1, curves, curves_big;
+	} level[] = {{150, 3, 4}, {400, 3, 12}, {1000, 2, 8}};
+	int big = (n >> 109) != 0;
 	for (unsigned i = 0; i < sizeof level / sizeof level[0]; i++) {
-		if (level[i] * 2 > top)
+		if (level[i].b1 * 2 > top)
 			break;
-		f = ecm128_run(n, level[i], 4, next_rand128(rng));
+		f = ecm128_run(n, level[i].b1,
+			       big ? level[i].curves_big : level[i].curves,
+			       next_rand128(rng));
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))
 			return 0;
+	}
+	if (use_siqs) {
+		f = siqs_u128(n, next_rand128(rng), dl);
+		if (f != 0 || small_deadline_expired(dl))
+			return f;
 	}
 	for (;;) {
 		f = ecm128_run(n, top, ECM_CURVES128, next_rand128(rng));
