@@ -24,7 +24,9 @@
  *   - A regular file is written as "<dir>/.<name>.XXXXXX" (mkstemp in the
  *     target's directory, so rename is atomic) and renamed to its name only
  *     by output_close(o, 1) after fflush + fsync succeeded; otherwise it is
- *     unlinked.  A path that exists and is not a regular file (/dev/full,
+ *     unlinked.  A symlink to a regular file is resolved first, so the
+ *     file it points to is replaced and the link stays.  A path that
+ *     exists and is not a regular file (/dev/full,
  *     /dev/stdout, a FIFO) is opened and written directly: renaming over a
  *     device node would replace it.
  *   - stdout gets a big buffer (OUTPUT_IOBUF bytes) unless it is a
@@ -36,6 +38,7 @@
  * 0666 & ~umask; otherwise fopen directly.  Then setvbuf and, for CSV,
  * the header line.
  */
+#define _XOPEN_SOURCE 700 /* realpath (X/Open, not in plain POSIX) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -57,7 +60,8 @@ static char output_stdout_buf[OUTPUT_IOBUF]; /* stdout's buffer: static so
 struct output {
 	FILE *f;
 	int is_stdout;
-	char *path;      /* final name (files only) */
+	char *path;      /* final name (files only; a symlink resolved) */
+	char *name;      /* the name as given, for messages */
 	char *tmp;       /* temporary name; NULL when written directly */
 	char *iobuf;     /* setvbuf buffer of a file */
 	int format, exponents, verbose;
@@ -349,6 +353,7 @@ static void output_free(struct output *o)
 	if (!o)
 		return;
 	free(o->path);
+	free(o->name);
 	free(o->tmp);
 	free(o->iobuf);
 	free(o->line);
@@ -425,8 +430,9 @@ int output_open(struct output **op, const char *path, int format,
 				sizeof output_stdout_buf);
 	} else {
 		o->path = strdup(path);
+		o->name = strdup(path);
 		o->iobuf = malloc(OUTPUT_IOBUF);
-		if (!o->path || !o->iobuf) {
+		if (!o->path || !o->name || !o->iobuf) {
 			output_free(o);
 			return output_fail(err, err_size, STATUS_ERR_NOMEM,
 					   ENOMEM, "output file '%s'", path);
@@ -440,6 +446,14 @@ int output_open(struct output **op, const char *path, int format,
 		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 			o->f = fopen(path, "w"); /* a device or FIFO */
 		} else {
+			struct stat lst;
+			char *real;
+			/* a symlink to a file: replace the file, keep the link */
+			if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+			    (real = realpath(path, NULL)) != NULL) {
+				free(o->path);
+				o->path = real;
+			}
 			fd = output_mktemp(o);
 			o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
 			if (fd >= 0 && !o->f) {
@@ -499,7 +513,7 @@ int output_close(struct output *o, int commit, char *err, size_t err_size)
 		err[0] = '\0';
 	if (!o)
 		return STATUS_OK;
-	what = o->is_stdout ? "standard output" : o->path;
+	what = o->is_stdout ? "standard output" : o->name;
 	e = o->error;
 	errno = 0;
 	if (fflush(o->f) != 0 && !e)
@@ -526,7 +540,7 @@ int output_close(struct output *o, int commit, char *err, size_t err_size)
 		if (o->tmp && commit && err && err_size > 0) {
 			size_t l = strlen(err);
 			snprintf(err + l, err_size - l, " (%s not written)",
-				 o->path);
+				 o->name);
 		}
 	}
 	output_free(o);

@@ -622,6 +622,34 @@ static void relative_name_in_current_directory(void **state)
 	assert_int_equal(dir_entries(fx), 1);
 }
 
+static void symlink_kept_and_target_replaced(void **state)
+{
+	struct fx *fx = *state;
+	struct output *o = NULL;
+	char target[200], link[200];
+	struct stat st;
+	char *got;
+	FILE *f;
+
+	snprintf(target, sizeof target, "%s/target.txt", fx->dir);
+	snprintf(link, sizeof link, "%s/link.txt", fx->dir);
+	f = fopen(target, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(symlink("target.txt", link), 0);
+	assert_int_equal(output_open(&o, link, CLI_FORMAT_TEXT, 0, 0, fx->err,
+				     sizeof fx->err), STATUS_OK);
+	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
+	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	got = slurp(target);
+	assert_string_equal(got, "12: 2 2 3\n");
+	free(got);
+	assert_int_equal(dir_entries(fx), 2);
+}
+
 static void close_null_is_ok(void **state)
 {
 	(void)state;
@@ -655,6 +683,7 @@ int main(void)
 		T(missing_directory_fails_at_open),
 		T(directory_as_output_rejected),
 		T(relative_name_in_current_directory),
+		T(symlink_kept_and_target_replaced),
 		cmocka_unit_test(close_null_is_ok),
 #undef T
 	};
