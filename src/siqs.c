@@ -67,6 +67,7 @@ enum {
 /* Threshold slack in bits for the unsieved small primes, log rounding and
  * partial relations whose large prime is below the bound. */
 static const double SIQS_FUDGE = 9.0;
+static uint32_t siqs_med = SIQS_BLOCK;
 /* Upper bound on the primes of A (none: the table's shape rule decides). */
 static const double SIQS_Q_MAX = 1e9;
 
@@ -103,6 +104,7 @@ struct siqs {
 	uint32_t *prime, *sqrtkn, *ainv, *root1, *root2, *bainv;
 	uint64_t *pinv;   /* floor(2^48 / p) + 1: i mod p by multiplication */
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
+	uint32_t *hits;   /* trial division: FB indices whose root matches */
 	uint8_t *logp, *in_a;
 	uint32_t sieve_start, med_end;
 	uint32_t lp_bound;
@@ -116,6 +118,7 @@ struct siqs {
 	unsigned s;
 	uint32_t qlo, qhi;
 	uint32_t qidx[SIQS_MAX_S];
+	uint32_t gamma[SIQS_MAX_S]; /* B_l = (A/q_l) gamma_l */
 	double log_a_target;
 	uint64_t *seen_a;
 	size_t n_seen, cap_seen;
@@ -366,9 +369,11 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->pinv = calloc(sz, sizeof *S->pinv);
 	S->next1 = calloc(sz, sizeof *S->next1);
 	S->next2 = calloc(sz, sizeof *S->next2);
+	S->hits = calloc(sz, sizeof *S->hits);
 	S->in_a = calloc(sz, 1);
 	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
-	    !S->logp || !S->in_a || !S->pinv || !S->next1 || !S->next2) {
+	    !S->logp || !S->in_a || !S->pinv || !S->next1 || !S->next2 ||
+	    !S->hits) {
 		free(pr);
 		return STATUS_ERR_NOMEM;
 	}
@@ -401,7 +406,7 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	       S->prime[S->sieve_start] < S->small_prime)
 		S->sieve_start++;
 	S->med_end = S->sieve_start;
-	while (S->med_end < S->fb_n && S->prime[S->med_end] < SIQS_BLOCK)
+	while (S->med_end < S->fb_n && S->prime[S->med_end] < siqs_med)
 		S->med_end++;
 	return STATUS_OK;
 }
@@ -549,6 +554,7 @@ static int init_a(struct siqs *S)
 		g = mulmod(S->sqrtkn[jq], invmod(r, q), q);
 		if (g > q / 2)
 			g = q - g;
+		S->gamma[l] = g;
 		mpz_mul_ui(S->bl[l], S->t, g);
 		mpz_add(S->B, S->B, S->bl[l]);
 		S->sgn[l] = 1;
@@ -562,22 +568,41 @@ static int init_a(struct siqs *S)
 	memset(S->in_a, 0, F);
 	for (l = 0; l < s; l++)
 		S->in_a[S->qidx[l]] = 1;
+	/*
+	 * Per prime, in native words: A/q_l mod p from prefix and suffix
+	 * products of the q_l mod p, then B_l = (A/q_l) g_l, B = sum B_l and
+	 * 2 B_l A^-1 = 2 g_l (A/q_l) A^-1.
+	 */
 	for (j = 2; j < F; j++) {
-		uint32_t p = S->prime[j], ai, bm, t1, t2, Mm;
-		if (S->in_a[j])
+		uint32_t p = S->prime[j], ai, am, bm = 0, t1, t2, Mm;
+		uint32_t pre[SIQS_MAX_S + 1], suf[SIQS_MAX_S + 1];
+		if (S->in_a[j]) {
+			for (l = 0; l < s; l++)
+				S->bainv[(size_t)l * F + j] = 0;
 			continue;
-		ai = invmod((uint32_t)mpz_fdiv_ui(S->A, p), p);
+		}
+		pre[0] = 1;
+		for (l = 0; l < s; l++)
+			pre[l + 1] = mulmod(pre[l], S->prime[S->qidx[l]] % p, p);
+		suf[s] = 1;
+		for (l = s; l-- > 0;)
+			suf[l] = mulmod(suf[l + 1], S->prime[S->qidx[l]] % p, p);
+		am = pre[s];
+		ai = invmod(am, p);
 		S->ainv[j] = ai;
-		bm = (uint32_t)mpz_fdiv_ui(S->B, p);
+		for (l = 0; l < s; l++) {
+			uint32_t b = mulmod(mulmod(pre[l], suf[l + 1], p),
+					    S->gamma[l] % p, p);
+			bm += b;
+			if (bm >= p)
+				bm -= p;
+			S->bainv[(size_t)l * F + j] = mulmod(2 * b % p, ai, p);
+		}
 		Mm = S->M % p;
 		t1 = mulmod((S->sqrtkn[j] + p - bm) % p, ai, p);
 		t2 = mulmod((2 * p - S->sqrtkn[j] - bm) % p, ai, p);
 		S->root1[j] = (t1 + Mm) % p;
 		S->root2[j] = (t2 + Mm) % p;
-		for (l = 0; l < s; l++) {
-			uint32_t b = (uint32_t)mpz_fdiv_ui(S->bl[l], p);
-			S->bainv[(size_t)l * F + j] = mulmod(2 * b % p, ai, p);
-		}
 	}
 	return STATUS_OK;
 }
@@ -595,8 +620,6 @@ static void next_b(struct siqs *S, uint32_t i)
 		mpz_submul_ui(S->B, S->bl[v], 2);
 		for (j = 2; j < F; j++) {
 			uint32_t p = S->prime[j], r1, r2;
-			if (S->in_a[j])
-				continue;
 			r1 = S->root1[j] + d[j];
 			r2 = S->root2[j] + d[j];
 			S->root1[j] = r1 >= p ? r1 - p : r1;
@@ -606,8 +629,6 @@ static void next_b(struct siqs *S, uint32_t i)
 		mpz_addmul_ui(S->B, S->bl[v], 2);
 		for (j = 2; j < F; j++) {
 			uint32_t p = S->prime[j], r1, r2;
-			if (S->in_a[j])
-				continue;
 			r1 = S->root1[j] + p - d[j];
 			r2 = S->root2[j] + p - d[j];
 			S->root1[j] = r1 >= p ? r1 - p : r1;
@@ -717,7 +738,8 @@ static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 /* Trial-divide the candidate at sieve position i; store a relation. */
 static int check_candidate(struct siqs *S, uint32_t i)
 {
-	uint32_t fac[SIQS_MAX_FAC], nfac = 0, j, F = S->fb_n;
+	uint32_t fac[SIQS_MAX_FAC], nfac = 0, j, F = S->fb_n, nh = 0, h;
+	uint32_t *hits = S->hits;
 	long x = (long)i - (long)S->M;
 	unsigned l;
 	mp_bitcnt_t e2;
@@ -741,18 +763,29 @@ static int check_candidate(struct siqs *S, uint32_t i)
 	}
 	for (l = 0; l < S->s; l++)
 		fac[nfac++] = S->qidx[l];
-	for (j = 2; j < F; j++) {
-		uint32_t p = S->prime[j], r;
-		if (!S->in_a[j]) {
-			r = i - p * (uint32_t)((i * S->pinv[j]) >> 48);
-			if (r != S->root1[j] && r != S->root2[j])
-				continue;
+	/* the primes of A: no roots, divide directly */
+	for (l = 0; l < S->s; l++) {
+		uint32_t p = S->prime[S->qidx[l]];
+		while (mpz_divisible_ui_p(S->q, p) && nfac < SIQS_MAX_FAC) {
+			mpz_divexact_ui(S->q, S->q, p);
+			fac[nfac++] = S->qidx[l];
 		}
+	}
+	/* p | Q(x) exactly when i mod p is a root: one multiply per prime */
+	for (j = 2; j < F; j++) {
+		uint32_t r = i - S->prime[j] * (uint32_t)((i * S->pinv[j]) >> 48);
+		if ((r == S->root1[j]) | (r == S->root2[j]))
+			hits[nh++] = j;
+	}
+	for (h = 0; h < nh; h++) {
+		uint32_t p = S->prime[hits[h]];
+		if (S->in_a[hits[h]])
+			continue;
 		while (mpz_divisible_ui_p(S->q, p)) {
 			mpz_divexact_ui(S->q, S->q, p);
 			if (nfac >= SIQS_MAX_FAC)
 				return STATUS_OK;
-			fac[nfac++] = j;
+			fac[nfac++] = hits[h];
 		}
 	}
 	if (mpz_cmp_ui(S->q, 1) == 0) {
@@ -825,13 +858,13 @@ static int scan_block(struct siqs *S, uint32_t b, uint32_t e)
 {
 	uint32_t i;
 	const uint64_t mask = 0x8080808080808080ULL;
-	for (i = b; i < e; i += 8) {
-		uint64_t v;
+	for (i = b; i < e; i += 32) {
+		uint64_t v[4];
 		unsigned bi;
-		memcpy(&v, S->sieve + i, 8);
-		if (!(v & mask))
+		memcpy(v, S->sieve + i, 32);
+		if (!((v[0] | v[1] | v[2] | v[3]) & mask))
 			continue;
-		for (bi = 0; bi < 8; bi++)
+		for (bi = 0; bi < 32; bi++)
 			if (S->sieve[i + bi] & 0x80) {
 				int st;
 				S->candidates++;
@@ -1063,6 +1096,7 @@ static void siqs_clear(struct siqs *S)
 	free(S->pinv);
 	free(S->next1);
 	free(S->next2);
+	free(S->hits);
 	free(S->in_a);
 	free(S->sieve);
 	free(S->seen_a);
@@ -1122,6 +1156,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	if (params->blocks)
 		blk = params->blocks;
 	S.fudge = params->fudge > 0 ? params->fudge : SIQS_FUDGE;
+	if (getenv("SIQS_MED")) siqs_med = (uint32_t)atoi(getenv("SIQS_MED"));
 	S.q_max = params->q_max > 0 ? params->q_max : SIQS_Q_MAX;
 	S.small_prime = params->small_prime ? params->small_prime
 					    : SIQS_SMALL_PRIME;
