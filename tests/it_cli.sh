@@ -203,6 +203,32 @@ s = json.load(open(sys.argv[1]))
 assert s['numbers'] == 40, s
 EOF2
 
+# Partial results: a 91-digit product of two ~46-digit primes cannot be
+# split in 0.3 s; each format marks the cofactor as composite.
+SEMI=3000000000000000000000000000000000000000000046000000000000000000000000000000000000000000171
+fz --time-limit-per-number 0.3 "$SEMI" 12 >"$T/part.txt" 2>/dev/null; rc=$?
+check "partial: exit 0 (documented)" test "$rc" -eq 0
+check "partial text: cofactor in brackets" \
+	grep -qx "$SEMI: \[composite $SEMI\]" "$T/part.txt"
+check "partial text: the next number is complete" grep -qx "12: 2 2 3" "$T/part.txt"
+fz --time-limit-per-number 0.3 --format json "$SEMI" >"$T/part.json" 2>/dev/null
+check "partial json: status partial, cofactor as a string" \
+	python3 - "$T/part.json" "$SEMI" <<'EOF2'
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+assert r['status'] == 'partial' and r['cofactor'] == sys.argv[2], r
+prod = int(r['cofactor'])
+for f in r['factors']:
+    prod *= int(f['p']) ** f['e']
+assert prod == int(r['n']), r
+EOF2
+fz --time-limit-per-number 0.3 --format csv "$SEMI" >"$T/part.csv" 2>/dev/null
+check "partial csv: status and cofactor columns" python3 - "$T/part.csv" "$SEMI" <<'EOF2'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline='')))
+assert rows[1][2] == 'partial' and rows[1][3] == sys.argv[2], rows
+EOF2
+
 # ---- bad options: exit 2, a message naming the option, no output ----------
 
 bad_opt() { # bad_opt NAME NEEDLE ARGS...
