@@ -111,16 +111,15 @@ static inline u128 mont_mul_u128(u128 a, u128 b, u128 n, u128 ninv)
 	return hi < mh ? r + n : r;
 }
 
-static inline u128 mont_add_u128(u128 a, u128 b, u128 n)
-{
-	u128 r = a + b;
-	return (r < a || r >= n) ? r - n : r;
-}
-
 static inline u128 mont_sub_u128(u128 a, u128 b, u128 n)
 {
 	u128 r = a - b;
-	return a < b ? r + n : r;
+	return r + (n & (0 - (u128)(a < b)));
+}
+
+static inline u128 mont_add_u128(u128 a, u128 b, u128 n)
+{
+	return mont_sub_u128(a, n - b, n);
 }
 
 static inline u128 mont_half_u128(u128 x, u128 n)
