@@ -67,7 +67,6 @@ enum {
 /* Threshold slack in bits for the unsieved small primes, log rounding and
  * partial relations whose large prime is below the bound. */
 static const double SIQS_FUDGE = 9.0;
-static uint32_t siqs_med = SIQS_BLOCK;
 /* Upper bound on the primes of A (none: the table's shape rule decides). */
 static const double SIQS_Q_MAX = 1e9;
 
@@ -406,7 +405,7 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	       S->prime[S->sieve_start] < S->small_prime)
 		S->sieve_start++;
 	S->med_end = S->sieve_start;
-	while (S->med_end < S->fb_n && S->prime[S->med_end] < siqs_med)
+	while (S->med_end < S->fb_n && S->prime[S->med_end] < SIQS_BLOCK)
 		S->med_end++;
 	return STATUS_OK;
 }
@@ -1156,7 +1155,6 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	if (params->blocks)
 		blk = params->blocks;
 	S.fudge = params->fudge > 0 ? params->fudge : SIQS_FUDGE;
-	if (getenv("SIQS_MED")) siqs_med = (uint32_t)atoi(getenv("SIQS_MED"));
 	S.q_max = params->q_max > 0 ? params->q_max : SIQS_Q_MAX;
 	S.small_prime = params->small_prime ? params->small_prime
 					    : SIQS_SMALL_PRIME;
