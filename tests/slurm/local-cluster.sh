@@ -20,7 +20,9 @@
 #
 # Notes (../shared/notes/slurm-local.md): AuthInfo=cred_expire must be >= 5
 # (it is also the requeue delay); EnforcePartLimits=ALL makes an oversized
-# job fail at submission instead of pending forever; config_overrides lets
+# job fail at submission instead of pending forever; sched_interval=1 (the
+# main scheduler's period, 60 s by default) starts a requeued job as soon
+# as cred_expire has passed instead of up to a minute later; config_overrides lets
 # the node claim more CPUs (SLURM_LOCAL_CPUS, default 8) than it has, so a
 # 4- or 8-task job fits on 2 cores.  There is no accounting (sacct does not
 # work): poll squeue / scontrol show job.
@@ -79,7 +81,7 @@ TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SchedulerType=sched/backfill
-SchedulerParameters=bf_interval=1
+SchedulerParameters=bf_interval=1,sched_interval=1
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none

@@ -8,7 +8,8 @@
 #   2. wrong-mpi-plugin-caught (planted fault): the same with srun
 #      --mpi=none, which starts 4 separate 1-rank programs; the job must
 #      not end COMPLETED.
-#   3. signal-requeue-resume: a longer checkpointed job gets SIGUSR1
+#   3. signal-requeue-resume: a longer checkpointed job (2 tasks, one made
+#      slow by the test-only fault option) gets SIGUSR1
 #      (scancel --signal=USR1 --batch, as --signal=B:USR1@60 would) after
 #      its journal holds some chunks; the program exits 75, the script
 #      requeues, the second run resumes; the output is byte-identical to an
@@ -87,16 +88,18 @@ echo "     wrong-mpi-plugin-caught: $(elapsed "$t") s"
 # ---- 3. signal, requeue, resume ----
 t=$(date +%s.%N)
 d="$TMP/requeue"; mkdir -p "$d"
-: "${REQUEUE_START:=100000000000000000000000000001}"
-: "${REQUEUE_COUNT:=4000}"
+# Slow on purpose, cheap in CPU: worker rank 1 sleeps 40 ms per chunk of
+# 4 (test-only fault), 2 tasks: about 8 s whatever the machine's load.
+REQUEUE_COUNT=800
 probe="$d/probe.journal"
 ./factorize --quiet --count 3 --checkpoint "$probe" --output "$d/probe.out" 2>/dev/null
 if [ "$(head -c 4 "$probe" 2>/dev/null)" != FZJH ]; then
 	echo "skip signal-requeue-resume: ./factorize --checkpoint writes no journal yet"
 else
-	progression "$REQUEUE_START" 2 "$REQUEUE_COUNT" | factor >"$d/expected"
-	id=$(FZ_OUTDIR="$d" FZ_START="$REQUEUE_START" FZ_COUNT="$REQUEUE_COUNT" FZ_CHUNK=20 \
-		submit -n 4 -D "$d" slurm/factorize.sbatch)
+	progression 999999999999 2 "$REQUEUE_COUNT" | factor >"$d/expected"
+	id=$(FZ_OUTDIR="$d" FZ_COUNT="$REQUEUE_COUNT" FZ_CHUNK=4 \
+		FZ_OPTS="--test-fault slow --test-fault-rank 1 --test-fault-ms 40" \
+		submit -n 2 -D "$d" slurm/factorize.sbatch)
 	j="$d/factorize-$id.journal"
 	# Signal once the journal holds a few records but the job is not done.
 	for ((i = 0; i < 400; i++)); do
