@@ -476,8 +476,9 @@ void sched_release(struct sched *s)
 	c->state = SCHED_FREE;
 	s->released += c->count;
 	s->release_id++;
-	/* a large result buffer is not worth keeping in an idle slot */
-	if (c->result.cap > 65536)
+	/* an idle slot keeps only a small buffer: window_chunks slots each
+	   holding a large one would add up (1024 x 50 KB at --count 1e8) */
+	if (c->result.cap > 4096)
 		proto_buf_clear(&c->result);
 	else
 		proto_buf_reset(&c->result);
