@@ -836,7 +836,26 @@ static void sieve_block(struct siqs *S, uint32_t e)
 			S->next1[j] = S->next2[j] = r1;
 			continue;
 		}
-		/* both roots per step: r1 < r2 < r1 + p */
+		/* both roots per step: r1 < r2 < r1 + p; four steps unrolled */
+		if (r2 + 3 * p < e) {
+			uint8_t *a1 = sv + r1, *a2 = sv + r2;
+			const uint8_t *stop = sv + e - 3 * p;
+			size_t p1 = p, p2 = 2 * (size_t)p, p3 = 3 * (size_t)p;
+			while (a2 < stop) {
+				a1[0] = (uint8_t)(a1[0] + lg);
+				a2[0] = (uint8_t)(a2[0] + lg);
+				a1[p1] = (uint8_t)(a1[p1] + lg);
+				a2[p1] = (uint8_t)(a2[p1] + lg);
+				a1[p2] = (uint8_t)(a1[p2] + lg);
+				a2[p2] = (uint8_t)(a2[p2] + lg);
+				a1[p3] = (uint8_t)(a1[p3] + lg);
+				a2[p3] = (uint8_t)(a2[p3] + lg);
+				a1 += 4 * p1;
+				a2 += 4 * p1;
+			}
+			r1 = (uint32_t)(a1 - sv);
+			r2 = (uint32_t)(a2 - sv);
+		}
 		for (; r2 < e; r1 += p, r2 += p) {
 			sv[r1] = (uint8_t)(sv[r1] + lg);
 			sv[r2] = (uint8_t)(sv[r2] + lg);
