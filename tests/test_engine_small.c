@@ -419,6 +419,109 @@ static void rho_u128_finds_factor(void **state)
 	}
 }
 
+static void squfof_u64_finds_factor(void **state)
+{
+	(void)state;
+	static const uint64_t n[] = {10403, 999962000357ull, 4295098369ull,
+				     1000000016000000063ull >> 20 | 1,
+				     (uint64_t)1048573 * 1048583};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+		if (prime_p_u64(n[i]))
+			continue;
+		uint64_t f = squfof_u64(n[i]);
+		assert_true(f > 1 && f < n[i] && n[i] % f == 0);
+	}
+	assert_int_equal(squfof_u64((uint64_t)65537 * 65537), 65537);
+	/* every odd composite in a range below 2^20 without small factors */
+	for (uint64_t m = 100001; m < 120001; m += 2) {
+		if (prime_p_u64(m) || m % 3 == 0 || m % 5 == 0 || m % 7 == 0)
+			continue;
+		uint64_t f = squfof_u64(m);
+		if (f == 0)
+			f = rho_u64(m, 1, 1u << 20);
+		assert_true(f > 1 && f < m && m % f == 0);
+	}
+}
+
+/* ---- trial division ---- */
+
+static void tdiv_prime_table(void **state)
+{
+	(void)state;
+	assert_int_equal(tdiv_prime(0), 2);
+	assert_int_equal(tdiv_prime(1), 3);
+	assert_int_equal(tdiv_prime(TDIV_NPRIMES - 1), 65521);
+	for (unsigned i = 1; i < TDIV_NPRIMES; i++)
+		assert_true(tdiv_prime(i) > tdiv_prime(i - 1));
+}
+
+static void tdiv_u64_removes_small_primes(void **state)
+{
+	(void)state;
+	struct small_factors out;
+	/* 2^3 * 3 * 1619 * 1621 * 1627: index 256 stops after 1619 */
+	uint64_t n = 8ull * 3 * 1619 * 1621 * 1627;
+	uint64_t m = n;
+	out.n = 0;
+	uint64_t b = tdiv_u64(&m, &out, 256);
+	assert_int_equal(b, 1621);
+	assert_int_equal(m, 1621 * 1627);
+	assert_int_equal(out.n, 3);
+	assert_true(out.p[2] == 1619 && out.e[0] == 3);
+	/* the early stop: the cofactor below the next prime squared is prime */
+	m = 2ull * 1000003;
+	out.n = 0;
+	tdiv_u64(&m, &out, TDIV_NPRIMES);
+	assert_int_equal(m, 1);
+	assert_int_equal(out.n, 2);
+	assert_true(out.p[1] == 1000003);
+	/* the 128-bit variant on a number above 2^64 */
+	u128 big = (u128)18446744073709551557ull * 9 * 7 * 65521;
+	out.n = 0;
+	tdiv_u128(&big, &out, TDIV_NPRIMES);
+	assert_true(big == 18446744073709551557ull);
+	assert_int_equal(out.n, 3);
+	assert_true(out.p[0] == 3 && out.e[0] == 2 && out.p[2] == 65521);
+}
+
+static void tdiv_mpz_removes_small_primes(void **state)
+{
+	(void)state;
+	struct small_factors out;
+	mpz_t n, want;
+	mpz_inits(n, want, NULL);
+	/* 2^5 * 3^2 * 65521 * (2^89-1), a Mersenne prime cofactor */
+	mpz_set_ui(want, 1);
+	mpz_mul_2exp(want, want, 89);
+	mpz_sub_ui(want, want, 1);
+	mpz_mul_ui(n, want, 32 * 9 * 65521ul);
+	out.n = 0;
+	assert_int_equal(tdiv_mpz(n, &out, 65536), STATUS_OK);
+	assert_int_equal(mpz_cmp(n, want), 0);
+	assert_int_equal(out.n, 3);
+	assert_true(out.p[0] == 2 && out.e[0] == 5 && out.p[1] == 3 &&
+		    out.e[1] == 2 && out.p[2] == 65521 && out.e[2] == 1);
+	/* the bound is respected: 65521 stays when bound is 65521 */
+	mpz_mul_ui(n, want, 65521ul * 5);
+	out.n = 0;
+	assert_int_equal(tdiv_mpz(n, &out, 65521), STATUS_OK);
+	assert_int_equal(out.n, 1);
+	assert_true(mpz_divisible_ui_p(n, 65521));
+	/* more distinct primes than out holds: PARTIAL, then resume */
+	mpz_primorial_ui(n, 1000); /* 168 distinct primes */
+	unsigned total = 0;
+	int st;
+	do {
+		out.n = 0;
+		st = tdiv_mpz(n, &out, 1001);
+		total += (unsigned)out.n;
+	} while (st == STATUS_PARTIAL);
+	assert_int_equal(st, STATUS_OK);
+	assert_int_equal(total, 168);
+	assert_int_equal(mpz_cmp_ui(n, 1), 0);
+	mpz_clears(n, want, NULL);
+}
+
 /* ---- deadline ---- */
 
 static int stop_now(void *arg)
@@ -446,6 +549,28 @@ static void stop_hook_gives_partial(void **state)
 	assert_true(out.composite[1]);
 }
 
+static void time_limit_gives_partial(void **state)
+{
+	(void)state;
+	struct engine_params params;
+	memset(&params, 0, sizeof params);
+	params.seed = 1;
+	params.time_limit = 1e-6; /* expires at the first poll */
+	struct small_factors out;
+	u128 p = u128_from_str("9223372036854775837");
+	u128 q = u128_from_str("9223372036854775907");
+	int st = factor_u128(p * q, &out, &params);
+	assert_int_equal(st, STATUS_PARTIAL);
+	assert_true(factorization_ok(p * q, &out, 1));
+	/* a 64-bit semiprime under the stop hook still factors or is partial,
+	 * never wrong */
+	params.time_limit = 0;
+	params.stop = stop_now;
+	st = factor_u64(4294967279ull * 4294967291ull, &out, &params);
+	assert_true(st == STATUS_OK || st == STATUS_PARTIAL);
+	assert_true(factorization_ok(4294967279ull * 4294967291ull, &out, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,7 +589,12 @@ int main(void)
 	    cmocka_unit_test(ecm_u64_finds_factor),
 	    cmocka_unit_test(ecm_u128_finds_factor),
 	    cmocka_unit_test(rho_u128_finds_factor),
+	    cmocka_unit_test(squfof_u64_finds_factor),
+	    cmocka_unit_test(tdiv_prime_table),
+	    cmocka_unit_test(tdiv_u64_removes_small_primes),
+	    cmocka_unit_test(tdiv_mpz_removes_small_primes),
 	    cmocka_unit_test(stop_hook_gives_partial),
+	    cmocka_unit_test(time_limit_gives_partial),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
