@@ -32,7 +32,9 @@ WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 ifeq ($(CI),true)
   WARN += -Werror
 endif
-CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
+# -iquote, not -I: include/sched.h must not hide the system <sched.h>
+# (sched_yield, and pthread.h includes it); our headers use "quotes".
+CPPFLAGS += -iquote include -iquote src -D_POSIX_C_SOURCE=200809L
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += $(WARN) -MMD -MP
 LDLIBS  += -lecm -lgmp -lm
@@ -74,8 +76,11 @@ factorize: $(APP_OBJS) $(BUILD)/libcore.a
 # Unit tests: one cmocka binary per module.  A test that drives glue code
 # (master/worker) names its extra objects and --wrap flags in
 # TEST_OBJS_<name> / TEST_LDFLAGS_<name>.
-TEST_OBJS_test_master   = $(BUILD)/master.o
-TEST_LDFLAGS_test_master =
+TEST_OBJS_test_master   = $(BUILD)/master.o $(BUILD)/worker.o
+TEST_WRAP_transport := transport_size transport_rank transport_wtime \
+  transport_send transport_wait transport_poll transport_probe \
+  transport_counters transport_abort
+TEST_LDFLAGS_test_master = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 TEST_OBJS_test_worker   = $(BUILD)/worker.o
 TEST_LDFLAGS_test_worker =
 

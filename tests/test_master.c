@@ -1,0 +1,478 @@
+/*
+ * test_master.c - the master loop (master.c) driven through a scripted
+ * transport: every transport_* function is replaced at link time
+ * (-Wl,--wrap, see the Makefile), and a fake cluster answers the master's
+ * messages with the real chunk processor (worker_process) so the RESULTs
+ * are genuine.  No MPI runs.
+ *
+ * The fake cluster delivers the workers' messages to the master in a
+ * seeded random order (out-of-order completions), and can plant faults on
+ * one rank: truncated RESULT, RESULT for a chunk it does not hold, ERROR,
+ * a message with an unknown tag, a wrong factorization, a repeated
+ * REQUEST.  Each scenario checks the exit code, the output file against
+ * the one-rank run, and that every fake worker got exactly one STOP.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cli.h"
+#include "master.h"
+#include "proto.h"
+#include "status.h"
+#include "transport.h"
+#include "worker.h"
+
+enum {
+	MAX_RANKS = 8,
+	MAX_MSGS = 4096
+};
+
+enum fault {
+	F_NONE = 0,
+	F_TRUNCATED_RESULT,
+	F_UNHELD_CHUNK,
+	F_ERROR_MESSAGE,
+	F_UNKNOWN_TAG,
+	F_WRONG_RESULT,
+	F_REPEATED_REQUEST,
+	F_REPEATED_RESULT
+};
+
+struct fake_msg {
+	int source, tag;
+	struct proto_buf buf;
+};
+
+static struct {
+	int size;
+	int fault, fault_rank;
+	int faults_done;
+	uint64_t rng;
+	struct worker_ctx ctx[MAX_RANKS];
+	int have_ctx[MAX_RANKS];
+	int stops[MAX_RANKS];
+	uint32_t stop_reason[MAX_RANKS];
+	struct fake_msg out[MAX_MSGS]; /* worker -> master, not yet delivered */
+	int n_out;
+} F;
+
+static uint32_t rng(void)
+{
+	F.rng ^= F.rng << 13;
+	F.rng ^= F.rng >> 7;
+	F.rng ^= F.rng << 17;
+	return (uint32_t)(F.rng >> 20);
+}
+
+static void push(int source, int tag, const struct proto_buf *b)
+{
+	struct fake_msg *m;
+
+	assert_true(F.n_out < MAX_MSGS);
+	m = &F.out[F.n_out++];
+	m->source = source;
+	m->tag = tag;
+	proto_buf_init(&m->buf);
+	m->buf.data = malloc(b->len ? b->len : 1);
+	assert_non_null(m->buf.data);
+	memcpy(m->buf.data, b->data, b->len);
+	m->buf.len = m->buf.cap = b->len;
+}
+
+/* Worker `rank` handles one message from the master. */
+static void fake_worker(int rank, int tag, const struct proto_buf *b)
+{
+	struct proto_buf o;
+	struct proto_reader r;
+	char err[256];
+	int st;
+
+	proto_buf_init(&o);
+	if (tag == PROTO_TAG_CONFIG) {
+		struct proto_config c;
+		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
+				 STATUS_OK);
+		assert_int_equal(proto_unpack_config(&r, &c), STATUS_OK);
+		worker_ctx_init(&F.ctx[rank], &c, 0);
+		F.have_ctx[rank] = 1;
+		assert_int_equal(proto_pack_request(&o, 1 + c.prefetch),
+				 STATUS_OK);
+		push(rank, PROTO_TAG_REQUEST, &o);
+		if (F.fault == F_REPEATED_REQUEST && rank == F.fault_rank)
+			push(rank, PROTO_TAG_REQUEST, &o);
+	} else if (tag == PROTO_TAG_WORK) {
+		st = worker_process(&F.ctx[rank], b->data, b->len, &o, err,
+				    sizeof err);
+		assert_int_equal(st, STATUS_OK);
+		if (rank == F.fault_rank && F.faults_done == 0) {
+			switch (F.fault) {
+			case F_TRUNCATED_RESULT:
+				o.len -= 3;
+				F.faults_done++;
+				break;
+			case F_UNHELD_CHUNK:
+				o.data[PROTO_HEADER_BYTES] ^= 0x40;
+				F.faults_done++;
+				break;
+			case F_ERROR_MESSAGE:
+				assert_int_equal(proto_pack_error(&o,
+						 STATUS_ERR_NOMEM, "planted"),
+						 STATUS_OK);
+				push(rank, PROTO_TAG_ERROR, &o);
+				F.faults_done++;
+				proto_buf_clear(&o);
+				return;
+			case F_UNKNOWN_TAG:
+				push(rank, PROTO_TAG_BASE, &o);
+				F.faults_done++;
+				proto_buf_clear(&o);
+				return;
+			case F_REPEATED_RESULT:
+				push(rank, PROTO_TAG_RESULT, &o);
+				F.faults_done++;
+				break;
+			default:
+				break;
+			}
+		}
+		push(rank, PROTO_TAG_RESULT, &o);
+	} else if (tag == PROTO_TAG_STOP) {
+		struct proto_stats s;
+		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
+				 STATUS_OK);
+		assert_int_equal(proto_unpack_stop(&r, &F.stop_reason[rank]),
+				 STATUS_OK);
+		F.stops[rank]++;
+		memset(&s, 0, sizeof s);
+		if (F.have_ctx[rank]) {
+			s.numbers = F.ctx[rank].numbers;
+			s.chunks = F.ctx[rank].chunks;
+		}
+		assert_int_equal(proto_pack_stats(&o, &s), STATUS_OK);
+		push(rank, PROTO_TAG_STATS, &o);
+	} else {
+		fail_msg("master sent tag %d", tag);
+	}
+	proto_buf_clear(&o);
+}
+
+/* ---- the wrapped transport (and its two plain helpers) ---- */
+
+void transport_msg_init(struct transport_msg *m)
+{
+	proto_buf_init(&m->buf);
+	m->source = m->tag = -1;
+}
+
+void transport_msg_clear(struct transport_msg *m)
+{
+	if (m != NULL)
+		proto_buf_clear(&m->buf);
+}
+
+int __wrap_transport_size(void);
+int __wrap_transport_size(void)
+{
+	return F.size;
+}
+
+int __wrap_transport_rank(void);
+int __wrap_transport_rank(void)
+{
+	return 0;
+}
+
+double __wrap_transport_wtime(void);
+double __wrap_transport_wtime(void)
+{
+	return 0.0;
+}
+
+int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
+			  size_t err_size);
+int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
+			  size_t err_size)
+{
+	(void)err;
+	(void)err_size;
+	assert_true(dest >= 1 && dest < F.size);
+	fake_worker(dest, tag, b);
+	proto_buf_reset(b);
+	return STATUS_OK;
+}
+
+static int deliver(struct transport_msg *m, int tag)
+{
+	int k, idx = -1;
+
+	if (F.n_out == 0)
+		return 0;
+	if (tag == TRANSPORT_ANY) {
+		idx = (int)(rng() % (uint32_t)F.n_out);
+	} else {
+		for (k = 0; k < F.n_out; k++)
+			if (F.out[k].tag == tag) {
+				idx = k;
+				break;
+			}
+		if (idx < 0)
+			return 0;
+	}
+	proto_buf_clear(&m->buf);
+	m->buf = F.out[idx].buf;
+	m->source = F.out[idx].source;
+	m->tag = F.out[idx].tag;
+	F.out[idx] = F.out[--F.n_out];
+	return 1;
+}
+
+int __wrap_transport_poll(struct transport_msg *m, int source, int tag,
+			  int *got, char *err, size_t err_size);
+int __wrap_transport_poll(struct transport_msg *m, int source, int tag,
+			  int *got, char *err, size_t err_size)
+{
+	(void)source;
+	(void)err;
+	(void)err_size;
+	*got = deliver(m, tag);
+	return STATUS_OK;
+}
+
+int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
+			  double timeout_s, char *err, size_t err_size);
+int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
+			  double timeout_s, char *err, size_t err_size)
+{
+	(void)source;
+	if (deliver(m, tag))
+		return STATUS_OK;
+	/* nothing will ever come: in MPI this would hang */
+	assert_true(timeout_s > 0);
+	snprintf(err, err_size, "timeout");
+	return STATUS_ERR_TIMEOUT;
+}
+
+int __wrap_transport_probe(int source, int tag);
+int __wrap_transport_probe(int source, int tag)
+{
+	(void)source;
+	(void)tag;
+	return 0;
+}
+
+void __wrap_transport_counters(struct transport_counters *c);
+void __wrap_transport_counters(struct transport_counters *c)
+{
+	memset(c, 0, sizeof *c);
+}
+
+void __wrap_transport_abort(int code);
+void __wrap_transport_abort(int code)
+{
+	fail_msg("transport_abort(%d) called", code);
+}
+
+/* ---- scenarios ---- */
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *s;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	s = calloc((size_t)n + 1, 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return s;
+}
+
+/* Run master_run on a fake cluster of size ranks; returns the exit code. */
+static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
+	       int fault, int fault_rank, uint64_t seed, const char *path)
+{
+	struct options o;
+	int code;
+
+	memset(&F, 0, sizeof F);
+	F.size = size;
+	F.fault = fault;
+	F.fault_rank = fault_rank;
+	F.rng = seed * 0x9e3779b97f4a7c15u + 1;
+	cli_options_init(&o);
+	o.generated = 1;
+	o.count = count;
+	mpz_set_str(o.start, "999999999999", 10);
+	mpz_set_ui(o.step, 2);
+	o.chunk = chunk;
+	o.prefetch = prefetch;
+	o.output = path;
+	o.quiet = 1;
+	if (fault == F_WRONG_RESULT) {
+		o.fault_flags = PROTO_FAULT_WRONG_RESULT;
+		o.fault_rank = fault_rank;
+	}
+	code = master_run(&o);
+	cli_options_clear(&o);
+	for (int r = 1; r < size; r++) {
+		assert_int_equal(F.stops[r], 1); /* exactly one STOP each */
+		if (F.have_ctx[r])
+			worker_ctx_clear(&F.ctx[r]);
+	}
+	/* nothing left undelivered but what follows an abort */
+	for (int k = 0; k < F.n_out; k++)
+		proto_buf_clear(&F.out[k].buf);
+	return code;
+}
+
+static char ref_path[64], out_path[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(ref_path, sizeof ref_path, "/tmp/test_master_ref.%d",
+		 (int)getpid());
+	snprintf(out_path, sizeof out_path, "/tmp/test_master_out.%d",
+		 (int)getpid());
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(ref_path);
+	unlink(out_path);
+	return 0;
+}
+
+/* Any rank count and delivery order writes the one-rank output. */
+static void test_output_identical_for_any_size_and_order(void **state)
+{
+	char *ref, *out;
+
+	(void)state;
+	assert_int_equal(run(1, 7, 1, 300, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	ref = read_file(ref_path);
+	assert_non_null(ref);
+	assert_non_null(strstr(ref, "999999999999: 3 3 3 7 11 13 37 101 9901\n"));
+	for (int size = 2; size <= MAX_RANKS; size++) {
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			uint32_t chunk = (uint32_t)(seed == 3 ? 0 : 1 + seed * 5);
+			assert_int_equal(run(size, chunk, (uint32_t)seed - 1, 300,
+					     F_NONE, -1, seed, out_path),
+					 CLI_EXIT_OK);
+			out = read_file(out_path);
+			assert_non_null(out);
+			assert_string_equal(out, ref);
+			free(out);
+			for (int r = 1; r < size; r++)
+				assert_int_equal(F.stop_reason[r],
+						 PROTO_STOP_DONE);
+		}
+	}
+	free(ref);
+}
+
+/* Faults end the job with CLI_EXIT_RUNTIME, every worker gets ABORT/STOP. */
+static void check_fatal(int fault)
+{
+	int code = run(3, 5, 1, 200, fault, 2, 7, out_path);
+
+	assert_int_equal(code, CLI_EXIT_RUNTIME);
+	/* an interrupted run leaves no output file looking complete */
+	assert_int_equal(access(out_path, F_OK), -1);
+}
+
+static void test_truncated_result_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal(F_TRUNCATED_RESULT);
+}
+
+static void test_result_for_unheld_chunk_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal(F_UNHELD_CHUNK);
+}
+
+static void test_worker_error_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal(F_ERROR_MESSAGE);
+}
+
+static void test_unknown_tag_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal(F_UNKNOWN_TAG);
+}
+
+static void test_repeated_request_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal(F_REPEATED_REQUEST);
+}
+
+static void test_repeated_result_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal(F_REPEATED_RESULT);
+}
+
+/* A wrong factorization from rank 2 is caught and recomputed by rank 1. */
+static void test_wrong_result_recomputed_elsewhere(void **state)
+{
+	char *ref, *out;
+
+	(void)state;
+	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	assert_int_equal(run(3, 5, 1, 200, F_WRONG_RESULT, 2, 3, out_path),
+			 CLI_EXIT_OK);
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(ref);
+	free(out);
+	/* with the faulty rank alone the job fails instead of lying */
+	unlink(out_path);
+	assert_int_equal(run(2, 5, 1, 200, F_WRONG_RESULT, 1, 3, out_path),
+			 CLI_EXIT_RUNTIME);
+	assert_int_equal(access(out_path, F_OK), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_output_identical_for_any_size_and_order),
+		cmocka_unit_test(test_truncated_result_is_fatal),
+		cmocka_unit_test(test_result_for_unheld_chunk_is_fatal),
+		cmocka_unit_test(test_worker_error_is_fatal),
+		cmocka_unit_test(test_unknown_tag_is_fatal),
+		cmocka_unit_test(test_repeated_request_is_fatal),
+		cmocka_unit_test(test_repeated_result_is_fatal),
+		cmocka_unit_test(test_wrong_result_recomputed_elsewhere),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
