@@ -130,7 +130,7 @@ start() {
 }
 
 stop_pidfile() { # stop_pidfile FILE NAME
-	local pid i
+	local pid
 	[ -f "$1" ] || return 0
 	pid=$(cat "$1")
 	if kill -0 "$pid" 2>/dev/null; then
