@@ -96,7 +96,7 @@ EOF
 }
 
 start() {
-	local t0 t1 i state
+	local t0 t1 state
 	t0=$(date +%s.%N)
 	install_missing
 	mkdir -p "$DIR"
@@ -107,7 +107,7 @@ start() {
 		runuser -u munge -- munged --pid-file="$DIR/munge/munged.pid" \
 			--log-file="$DIR/munge/munged.log" || die "munged did not start"
 		cp "$DIR/munge/munged.pid" "$DIR/munged.started"
-		for i in $(seq 50); do munge_ok && break; sleep 0.1; done
+		for _ in $(seq 50); do munge_ok && break; sleep 0.1; done
 		munge_ok || die "munged does not answer"
 	fi
 	alive "$DIR/slurmctld.pid" && alive "$DIR/slurmd.pid" && {
@@ -116,7 +116,7 @@ start() {
 	export SLURM_CONF="$CONF"
 	alive "$DIR/slurmctld.pid" || slurmctld -f "$CONF" -c || die "slurmctld failed: $(tail -3 "$DIR/log/slurmctld.log")"
 	alive "$DIR/slurmd.pid" || slurmd -f "$CONF" || die "slurmd failed: $(tail -3 "$DIR/log/slurmd.log")"
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		state=$(sinfo -h -o %T 2>/dev/null | head -1)
 		case "$state" in idle* | mix* | alloc*) break ;; esac
 		# A node left down from an earlier run: bring it back.
