@@ -291,8 +291,12 @@ int engine_result_add(struct engine_result *res, const mpz_t p,
 static void mpz_set_u128(mpz_t z, u128 v)
 {
 	mpz_set_ui(z, (unsigned long)(v >> 64));
-	mpz_mul_2exp(z, z, 64);
-	mpz_add_ui(z, z, (unsigned long)(uint64_t)v);
+	if (v >> 64) {
+		mpz_mul_2exp(z, z, 64);
+		mpz_add_ui(z, z, (unsigned long)(uint64_t)v);
+	} else {
+		mpz_set_ui(z, (unsigned long)v);
+	}
 }
 
 static u128 mpz_get_u128(const mpz_t z)
@@ -330,6 +334,39 @@ static int factor_native(struct engine_result *res, const mpz_t v,
 	if (r < 0)
 		return r;
 	return add_small(res, &sf, e, tmp);
+}
+
+/*
+ * n < 2^128 into the empty res: the small tiers' list is sorted, distinct
+ * and (but for composites left by a time limit) prime, so it is copied
+ * straight into the reused entries; nothing is allocated once res is warm.
+ */
+static int factor_native_top(struct engine_result *res, const mpz_t n,
+			     const struct engine_params *params)
+{
+	struct small_factors sf;
+	int r;
+	if (mpz_sizeinbase(n, 2) <= 64)
+		r = factor_u64(mpz_get_ui(n), &sf, params);
+	else
+		r = factor_u128(mpz_get_u128(n), &sf, params);
+	if (r < 0)
+		return r;
+	if (sf.n < 0 || sf.n > SMALL_MAX_DISTINCT)
+		return STATUS_ERR_VERIFY;
+	r = result_reserve(res, (size_t)sf.n);
+	if (r != STATUS_OK)
+		return r;
+	for (int i = 0; i < sf.n; i++) {
+		struct engine_factor *x = &res->f[i];
+		mpz_set_u128(x->p, sf.p[i]);
+		x->e = sf.e[i];
+		x->kind = sf.composite[i]  ? ENGINE_COMPOSITE
+			  : sf.p[i] >> 64 ? ENGINE_PROBABLE_PRIME
+					  : ENGINE_PRIME;
+	}
+	res->count = (size_t)sf.n;
+	return STATUS_OK;
 }
 
 /* ---- numbers of 2^128 and up ---- */
@@ -488,10 +525,7 @@ int engine_factor(struct engine_result *res, const mpz_t n,
 
 	int r;
 	if (mpz_sizeinbase(n, 2) <= 128) {
-		mpz_t tmp;
-		mpz_init(tmp);
-		r = factor_native(res, n, 1, params, tmp);
-		mpz_clear(tmp);
+		r = factor_native_top(res, n, params);
 	} else {
 		double deadline = params->time_limit > 0.0
 					  ? engine_now() + params->time_limit

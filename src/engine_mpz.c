@@ -22,12 +22,21 @@
  *      B1/curve table of GMP-ECM's README for its default parametrization:
  *      15 digits B1=2e3 30 curves, 20: 11e3 90, 25: 5e4 240, 30: 25e4 500,
  *      35: 1e6 900, 40: 3e6 2400, 45: 11e6 5500, 50: 43e6 10000, ...
- *   4. For SIQS_MIN_DIGITS <= digits <= SIQS_MAX_DIGITS, once ECM has reached
- *      PRETEST_RATIO * digits (yafu pretests to 4/13 of the digit count; the
- *      ratio here is measured, see below), SIQS (siqs.h).  If SIQS declines
+ *   4. For SIQS_MIN_DIGITS <= D <= SIQS_MAX_DIGITS (D = digits), once ECM
+ *      has cleared 0.42 D - 10 digits, SIQS (siqs.h).  If SIQS declines
  *      (STATUS_ERR_INVAL, STATUS_NOT_FOUND), ECM goes on.
  *   5. Above SIQS range, ECM climbs the levels until a factor, the deadline,
  *      or the stop hook.
+ *
+ * Crossovers (measured: CPU seconds on this 2-core machine, GMP-ECM 7.0.5,
+ * param 1, default B2; one curve at 160-230 bits): B1 = 2e3 4.5 ms,
+ * 11e3 21 ms, 5e4 80 ms, 25e4 370 ms; P-1 at B1 = 3e4 15-19 ms; 2048 rho
+ * steps 2-3 ms.  So t15 costs 0.14 s, t20 2 s, t25 21 s, t30 200 s.  The
+ * pretest gets about a fifth of the time SIQS is expected to take (48
+ * digits 0.15 s, 60: 2 s, 70: 15 s, 80: 100 s, 100: 3000 s), which gives
+ * t10, t15, t19.5, t23.5, t32 at 48, 60, 70, 80, 100 digits: the line
+ * 0.42 D - 10.  yafu's 4/13 D (14.8, 18.5, 21.5, 24.6, 30.8) assumes its
+ * much cheaper built-in ECM at the low levels.
  *
  * Primality (prime_p_mpz): GMP 6.2's mpz_probab_prime_p runs BPSW first and
  * answers 2 (proven) below 2^64; above, BPSW plus PRIME_MR_ROUNDS Miller-Rabin
@@ -54,10 +63,14 @@ enum {
 	SIQS_MAX_DIGITS = 110  /* above: ECM only */
 };
 static const double PM1_B1 = 30000.0;
-/* ECM pretest depth before SIQS, as a fraction of the digit count. */
-static const double PRETEST_RATIO = 4.0 / 13.0;
+/*
+ * ECM pretest depth before SIQS, in digits: PRETEST_SLOPE * D - PRETEST_BASE
+ * for a D-digit cofactor (see "Crossovers" above).
+ */
+static const double PRETEST_SLOPE = 0.42;
+static const double PRETEST_BASE = 10.0;
 /* Digits a fresh cofactor is assumed clear to (trial division and rho). */
-static const double BASE_DIGITS = 10.0;
+static const double BASE_DIGITS = 8.0;
 
 struct ecm_level {
 	double digits;
@@ -336,7 +349,7 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 	}
 	int siqs_ok = digits >= SIQS_MIN_DIGITS && digits <= SIQS_MAX_DIGITS &&
 		      !prog->siqs_failed;
-	double target = PRETEST_RATIO * (double)digits;
+	double target = PRETEST_SLOPE * (double)digits - PRETEST_BASE;
 	for (;;) {
 		if (mpz_search_stop_p(s))
 			return STATUS_ERR_STOPPED;
