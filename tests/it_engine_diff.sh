@@ -48,7 +48,7 @@ ours() {
 # against KEY DESC IN ORACLE: ours vs factor, gp, or a file of expected
 # lines; files $TMP/KEY.want and $TMP/KEY.ours are kept for (f).
 against() {
-	local name=$1 desc=$2 in=$3 oracle=$4 rc=0 n
+	local name=$1 desc=$2 in=$3 oracle=$4 rc=0 n t0=$EPOCHREALTIME t1
 	n=$(wc -l <"$in")
 	case $oracle in
 	factor) factor_ordered "$TIMEOUT" "$in" >"$TMP/$name.want" || rc=$? ;;
@@ -59,8 +59,11 @@ against() {
 		fail "$desc: oracle $oracle exit $rc"
 		return
 	fi
+	t1=$EPOCHREALTIME
 	ours "$name" "$desc" "$in" || return
 	check_files "$desc ($n numbers vs $(basename "$oracle"))" "$TMP/$name.want" "$TMP/$name.ours"
+	awk -v a="$t0" -v b="$t1" -v c="$EPOCHREALTIME" \
+		'BEGIN{printf "     oracle %.1f s, engine %.1f s\n", b-a, c-b}'
 }
 
 # (a) coreutils known answers (tab-separated input and expected line)

@@ -4,29 +4,34 @@
 # same sets, in the same run, one table on stdout and the same rows as CSV
 # in $BUILD/bench-engine.csv.
 #
-# What is timed:
+# What is timed (CLOCK=cpu, the default: CPU seconds, user+sys, so that
+# teammates' jobs on the same cores do not skew the ratios; CLOCK=wall uses
+# wall-clock time instead; every tool is single-threaded, so on an idle
+# machine the two agree):
 #   ours    build/bench_engine --time SET: numbers read first, engine_factor
-#           timed over the whole set with CLOCK_MONOTONIC (no process
-#           start-up, no parsing, no printing); the median of R passes,
-#           R chosen so a set takes about a second.
-#   factor  GNU factor SET, wall clock, minus its start-up (median of 5
-#           runs of factor on a one-line file).
+#           timed over the whole set (CLOCK_PROCESS_CPUTIME_ID, or
+#           CLOCK_MONOTONIC for wall), no process start-up, no parsing, no
+#           printing; the median of R passes, R chosen so a set takes about
+#           a second.
+#   factor  GNU factor SET, minus its start-up (median of 5 runs of factor
+#           on a one-line file).
 #   gp      gp -q -f reading SET with readvec and printing factor() of each
-#           number in factor's format, wall clock, minus its start-up
-#           (median of 5 runs of the same script on an empty file).
-#           factor_proven is 0 (PARI's default: BPSW for big factors).
+#           number in factor's format, minus its start-up (median of 5 runs
+#           of the same script on an empty file).  factor_proven is 0
+#           (PARI's default: BPSW for big factors).
 # Small sets are timed on COPIES concatenated copies of the file and every
 # anchor run that finishes in under a second is repeated (median of 3), so
 # start-up and clock resolution do not dominate.  Each tool runs under a
-# per-set cap (timeout); a tool that does not finish is shown as "<count/cap"
-# (its rate is at most that), and a ratio against it as a lower bound ">x".
+# per-set cap in CPU seconds (ulimit -t, with a wall-clock backstop); a
+# tool that does not finish is shown as "<count/cap" (its rate is at most
+# that), and a ratio against it as a lower bound ">x".
 #
 # Every tool's output is checked against jobs/bench/SET.expect (GNU factor
 # prints numbers above 2^127 out of input order when piped, so its lines
 # are put back into input order first).  A mismatch is a loud failure and
 # makes the script exit non-zero.
 #
-# Knobs (environment): SETS, CAP (ours, default 120 s per set), FACTOR_CAP
+# Knobs (environment): SETS, CLOCK, CAP (ours, default 120 s per set), FACTOR_CAP
 # (default 20 s), GP_CAP (default 150 s), FACTOR_SETS (sets GNU factor is
 # run on; the others are "impractical" for it per issue 3 and skipped),
 # BUILD (default build).
@@ -38,6 +43,7 @@ cd "$(dirname "$0")/../.."
 : "${FACTOR_CAP:=20}"
 : "${GP_CAP:=150}"
 : "${FACTOR_SETS:=S40 S64 S96 S128 MIX}"
+: "${CLOCK:=cpu}"
 BENCH="$BUILD/bench_engine"
 CSV="$BUILD/bench-engine.csv"
 JOBS=jobs/bench
@@ -66,17 +72,25 @@ target_of() {
 	esac
 }
 
-run_factor() { timeout -k 2 "$1" factor <"$2" >"$3"; }
-run_gp() { gp_factor "$1" "$2" >"$3"; }
+# A cap is CPU seconds (ulimit -t: SIGXCPU) with a wall-clock backstop of
+# three times as much plus 10 s (timeout), so a loaded machine does not
+# turn a finishing run into a timeout.
+wall_cap() { echo $(($1 * 3 + 10)); }
+capped_rc() { case $1 in 124 | 137 | 152) return 0 ;; *) return 1 ;; esac; }
+run_factor() { (ulimit -t "$1" && exec timeout -k 2 "$(wall_cap "$1")" factor <"$2" >"$3"); }
+run_gp() { (ulimit -t "$1" && gp_factor "$(wall_cap "$1")" "$2" >"$3"); }
+run_ours() { (ulimit -t "$1" && exec timeout -k 2 "$(wall_cap "$1")" "$BENCH" "${@:2}"); }
 
-# timed CAP FN ARGS...: run FN CAP ARGS..., print "seconds rc".
+# timed CAP FN ARGS...: run FN CAP ARGS..., print "seconds rc" where
+# seconds is CPU time (user+sys of the children) with CLOCK=cpu, wall time
+# with CLOCK=wall.
 timed() {
-	local t0 t1 rc
-	t0=$EPOCHREALTIME
-	"$2" "$1" "${@:3}"
-	rc=$?
-	t1=$EPOCHREALTIME
-	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.6f", b-a}') $rc"
+	local TIMEFORMAT='%R %U %S' real user sys rc
+	{ time { "$2" "$1" "${@:3}" 2>>"$TMP/stderr.log"; echo $? >"$TMP/rc"; }; } 2>"$TMP/time"
+	read -r real user sys <"$TMP/time"
+	rc=$(cat "$TMP/rc")
+	if [ "$CLOCK" = wall ]; then echo "$real $rc"; else
+		awk -v u="$user" -v s="$sys" -v rc="$rc" 'BEGIN{printf "%.3f %s\n", u+s, rc}'; fi
 }
 
 median() { sort -g | awk '{v[NR]=$1} END{if(NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -106,7 +120,7 @@ anchor() {
 		cap=$GP_CAP up=$UP_GP
 	fi
 	read -r t rc <<<"$(timed "$cap" "run_$tool" "$in" "$out")"
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	if capped_rc "$rc"; then
 		awk -v n="$n" -v c="$cap" 'BEGIN{printf "%.6f timeout %s\n", n/c, c}'
 		return
 	fi
@@ -131,9 +145,9 @@ anchor() {
 # ours SET: our engine; prints "rate status seconds rss_kb".
 ours() {
 	local set=$1 line t rc reps kv
-	line=$(timeout -k 2 "$CAP" "$BENCH" --time "$JOBS/$set.txt" --repeat 1 --output "$TMP/$set.ours.out")
+	line=$(run_ours "$CAP" --time "$JOBS/$set.txt" --repeat 1 --output "$TMP/$set.ours.out")
 	rc=$?
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	if capped_rc "$rc"; then
 		awk -v n="$(wc -l <"$JOBS/$set.txt")" -v c="$CAP" 'BEGIN{printf "%.6f timeout %s 0\n", n/c, c}'
 		return
 	fi
@@ -146,13 +160,17 @@ ours() {
 	t=$(sed -n 's/.*median_s=\([0-9.]*\).*/\1/p' <<<"$line")
 	reps=$(awk -v t="$t" 'BEGIN{ r = (t > 0) ? int(1.0 / t) : 9; if (r > 9) r = 9; if (r % 2 == 0) r++; print r }')
 	if [ "$reps" -gt 1 ]; then
-		line=$(timeout -k 2 "$CAP" "$BENCH" --time "$JOBS/$set.txt" --repeat "$reps") || {
+		line=$(run_ours "$CAP" --time "$JOBS/$set.txt" --repeat "$reps") || {
 			echo "0 fail 0 0"
 			return
 		}
 	fi
 	kv() { sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p" <<<"$line"; }
-	echo "$(kv rate) ok $(kv median_s) $(kv rss_kb)"
+	if [ "$CLOCK" = wall ]; then
+		echo "$(kv rate) ok $(kv median_s) $(kv rss_kb)"
+	else
+		echo "$(kv cpu_rate) ok $(kv cpu_s) $(kv rss_kb)"
+	fi
 }
 
 UP_FACTOR=$(echo 2 >"$TMP/one.txt"; startup run_factor "$TMP/one.txt")
@@ -161,7 +179,7 @@ UP_GP=$(startup run_gp "$TMP/empty.txt")
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src include 2>/dev/null || rev="$rev+dirty"
 printf 'engine benchmark, commit %s, %s, %s\n' "$rev" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(uname -m)"
-printf 'start-up subtracted: factor %.1f ms, gp %.1f ms; caps: ours %ss, factor %ss, gp %ss\n' \
+printf 'clock: %s time; start-up subtracted: factor %.1f ms, gp %.1f ms; caps: ours %ss, factor %ss, gp %ss\n' "$CLOCK" \
 	"$(awk -v x="$UP_FACTOR" 'BEGIN{print x*1000}')" "$(awk -v x="$UP_GP" 'BEGIN{print x*1000}')" \
 	"$CAP" "$FACTOR_CAP" "$GP_CAP"
 printf '%-5s %5s %10s %10s %10s %9s %9s %7s %-14s %s\n' set count 'ours/s' 'factor/s' 'gp/s' \
