@@ -41,7 +41,7 @@ struct transport_counters {
 	uint64_t idle_ns; /* time spent waiting in transport_wait */
 };
 
-/* MPI_Init_thread (FUNNELED); STATUS_OK or STATUS_ERR_MPI. */
+/* MPI_Init_thread (SINGLE: no threads); STATUS_OK or STATUS_ERR_MPI. */
 int transport_init(int *argc, char ***argv, char *err, size_t err_size);
 /* Completes pending sends, frees the pool, MPI_Finalize. */
 int transport_finalize(char *err, size_t err_size);

@@ -107,7 +107,7 @@ int transport_init(int *argc, char ***argv, char *err, size_t err_size)
 	int rc, provided, st;
 
 	memset(&T, 0, sizeof T);
-	rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+	rc = MPI_Init_thread(argc, argv, MPI_THREAD_SINGLE, &provided);
 	if (rc != MPI_SUCCESS) {
 		if (err != NULL && err_size > 0)
 			snprintf(err, err_size, "MPI_Init_thread failed (%d)",
