@@ -49,6 +49,8 @@ static struct {
 	int ready;
 	int rank, size;
 	MPI_Request *reqs;
+	MPI_Status *stats; /* real arrays, not MPI_STATUSES_IGNORE: MPICH's
+			      (MPI_Status *)1 trips GCC's -Wstringop-overflow */
 	struct proto_buf *bufs;
 	int *free_slots;
 	int n_free, n_slots;
@@ -79,12 +81,17 @@ static uint64_t now_ns(void)
 static int pool_grow(int n)
 {
 	MPI_Request *r = realloc(T.reqs, (size_t)n * sizeof *r);
+	MPI_Status *st;
 	struct proto_buf *b;
 	int *f;
 
 	if (r == NULL)
 		return STATUS_ERR_NOMEM;
 	T.reqs = r;
+	st = realloc(T.stats, (size_t)n * sizeof *st);
+	if (st == NULL)
+		return STATUS_ERR_NOMEM;
+	T.stats = st;
 	b = realloc(T.bufs, (size_t)n * sizeof *b);
 	if (b == NULL)
 		return STATUS_ERR_NOMEM;
@@ -140,15 +147,17 @@ int transport_finalize(char *err, size_t err_size)
 	if (!T.ready)
 		return STATUS_OK;
 	if (T.n_slots > 0)
-		rc = MPI_Waitall(T.n_slots, T.reqs, MPI_STATUSES_IGNORE);
+		rc = MPI_Waitall(T.n_slots, T.reqs, T.stats);
 	if (rc != MPI_SUCCESS)
 		st = mpi_fail(rc, "completing sends", err, err_size);
 	for (int i = 0; i < T.n_slots; i++)
 		proto_buf_clear(&T.bufs[i]);
 	free(T.reqs);
+	free(T.stats);
 	free(T.bufs);
 	free(T.free_slots);
 	T.reqs = NULL;
+	T.stats = NULL;
 	T.bufs = NULL;
 	T.free_slots = NULL;
 	T.n_slots = T.n_free = 0;
@@ -194,7 +203,7 @@ static int pool_reclaim(int block, char *err, size_t err_size)
 	int n = 0, idx, rc;
 	int *done = T.free_slots + T.n_free; /* room after the free stack */
 
-	rc = MPI_Testsome(T.n_slots, T.reqs, &n, done, MPI_STATUSES_IGNORE);
+	rc = MPI_Testsome(T.n_slots, T.reqs, &n, done, T.stats);
 	if (rc != MPI_SUCCESS)
 		return mpi_fail(rc, "MPI_Testsome", err, err_size);
 	if (n != MPI_UNDEFINED && n > 0) {
