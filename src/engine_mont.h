@@ -249,8 +249,15 @@ static inline int small_deadline_expired(struct small_deadline *dl)
  * m0 <= m <= m1; bit i of mask[m - m0] says m*ECM_D +- ECM_BABY[i] is a
  * prime in (b1, b2], so one product covers a pair of primes.
  */
-enum { ECM_D = 60, ECM_NBABY = 8, ECM_MAX_CHUNKS = 160, ECM_MAX_GIANT = 3400 };
-static const unsigned char ECM_BABY[ECM_NBABY] = {1, 7, 11, 13, 17, 19, 23, 29};
+enum {
+	ECM_D = 120,
+	ECM_NBABY = 16,
+	ECM_MAX_CHUNKS = 160,
+	ECM_MAX_GIANT = 1700,
+	ECM_GBLOCK = 128 /* giant steps normalized per inversion */
+};
+static const unsigned char ECM_BABY[ECM_NBABY] = {
+    1, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 49, 53, 59};
 struct ecm_plan {
 	unsigned b1, b2;
 	unsigned pow2;
@@ -261,7 +268,7 @@ struct ecm_plan {
 	int ktop; /* index of the top set bit in k[0] */
 	uint64_t k[ECM_MAX_CHUNKS];
 	unsigned m0, m1;
-	uint8_t mask[ECM_MAX_GIANT];
+	uint16_t mask[ECM_MAX_GIANT];
 };
 
 /* The plan for (b1, b2), built at first use; b2 <= 200000, b1 <= 5000. */

@@ -422,18 +422,50 @@ static int curve128_init(struct curve128 *c, u128 *px, uint64_t sigma,
 }
 
 /*
- * Stage 2: baby-step giant-step over the plan's prime pairs, baby steps
- * made affine by one batched inversion (Montgomery's trick), so each pair
- * costs two multiplications.  Returns the product to take a gcd with, or
- * stores a factor in *f.
+ * Batched inversion (Montgomery's trick) of z[0..k-1] in place, with
+ * x[i] <- x[i]/z[i]: 3(k-1) multiplications and one inversion.  Returns 0
+ * when some z[i] is not invertible: then *f gets a factor of n if the
+ * product of the z[i] shares a proper one.
+ */
+static int normalize128(u128 *x, const u128 *z, u128 *pre,
+		       unsigned k, const struct curve128 *c,
+		       const struct mod128 *md, u128 *f)
+{
+	u128 n = c->n, ninv = c->ninv;
+	pre[0] = z[0];
+	for (unsigned i = 1; i < k; i++)
+		pre[i] = mont_mul_u128(pre[i - 1], z[i], n, ninv);
+	u128 inv = mont_inverse128(pre[k - 1], c, md);
+	if (inv == 0) {
+		u128 g = gcd_u128(pre[k - 1], n);
+		if (g > 1 && g < n)
+			*f = g;
+		return 0;
+	}
+	for (unsigned i = k - 1; i > 0; i--) {
+		u128 zi = mont_mul_u128(inv, pre[i - 1], n, ninv);
+		inv = mont_mul_u128(inv, z[i], n, ninv);
+		x[i] = mont_mul_u128(x[i], zi, n, ninv);
+	}
+	x[0] = mont_mul_u128(x[0], inv, n, ninv);
+	return 1;
+}
+
+/*
+ * Stage 2: baby-step giant-step over the plan's prime pairs.  Baby steps
+ * jQ and giant steps m*D*Q are both made affine by batched inversion, so
+ * each pair m*D +- j costs one multiplication: x(mDQ) - x(jQ) vanishes
+ * mod p exactly when (mD +- j)Q is the identity mod p.  Returns the
+ * product to take a gcd with, or stores a factor in *f.
  */
 static u128 ecm128_stage2(u128 qx, u128 qz, const struct curve128 *c,
 			     const struct ecm_plan *pl, const struct mod128 *md,
 			     u128 *f)
 {
 	u128 n = c->n, ninv = c->ninv;
-	u128 bx[ECM_NBABY], bz[ECM_NBABY], pre[ECM_NBABY];
-	/* odd multiples jQ, j = 1, 3, ..., 29 */
+	u128 bx[ECM_NBABY], bz[ECM_NBABY];
+	u128 gx[ECM_GBLOCK], gz[ECM_GBLOCK], pre[ECM_GBLOCK];
+	/* odd multiples jQ, j = 1, 3, ..., D/2 + 1 */
 	u128 q2x, q2z;
 	xdbl128(&q2x, &q2z, qx, qz, c);
 	u128 prevx = qx, prevz = qz, curx, curz;
@@ -453,44 +485,39 @@ static u128 ecm128_stage2(u128 qx, u128 qz, const struct curve128 *c,
 		curx = nx;
 		curz = nz;
 	}
-	pre[0] = bz[0];
-	for (unsigned i = 1; i < ECM_NBABY; i++)
-		pre[i] = mont_mul_u128(pre[i - 1], bz[i], n, ninv);
-	u128 inv = mont_inverse128(pre[ECM_NBABY - 1], c, md);
-	if (inv == 0) {
-		u128 g = gcd_u128(pre[ECM_NBABY - 1], n);
-		if (g > 1 && g < n)
-			*f = g;
-		return 0;
-	}
-	for (unsigned i = ECM_NBABY - 1; i > 0; i--) {
-		u128 zi = mont_mul_u128(inv, pre[i - 1], n, ninv);
-		inv = mont_mul_u128(inv, bz[i], n, ninv);
-		bx[i] = mont_mul_u128(bx[i], zi, n, ninv);
-	}
-	bx[0] = mont_mul_u128(bx[0], inv, n, ninv);
-
-	/* the loop left cur = 31Q, prev = 29Q: D*Q = 31Q + 29Q (diff 2Q);
-	 * then m0*D*Q and (m0+1)*D*Q from one ladder */
-	u128 dx, dz, gx, gz, hx, hz;
+	/* the loop left cur = (D/2+1)Q, prev = (D/2-1)Q: D*Q is their sum
+	 * (difference 2Q); then m0*D*Q and (m0+1)*D*Q from one ladder */
+	u128 dx, dz, g0x, g0z, g1x, g1z;
 	xadd128(&dx, &dz, curx, curz, prevx, prevz, q2x, q2z, c);
-	ladder128(&gx, &gz, &hx, &hz, dx, dz, pl->m0, c);
+	ladder128(&g0x, &g0z, &g1x, &g1z, dx, dz, pl->m0, c);
+	if (!normalize128(bx, bz, pre, ECM_NBABY, c, md, f))
+		return 0;
 	u128 acc = md->one;
-	for (unsigned m = pl->m0; m <= pl->m1; m++) {
-		unsigned mask = pl->mask[m - pl->m0];
-		for (unsigned i = 0; mask != 0; i++, mask >>= 1) {
-			if (mask & 1) {
-				u128 t = mont_sub_u128(
-				    gx, mont_mul_u128(bx[i], gz, n, ninv), n);
-				acc = mont_mul_u128(acc, t, n, ninv);
+	for (unsigned m = pl->m0; m <= pl->m1; m += ECM_GBLOCK) {
+		unsigned k = pl->m1 - m + 1;
+		if (k > ECM_GBLOCK)
+			k = ECM_GBLOCK;
+		for (unsigned i = 0; i < k; i++) {
+			u128 nx, nz;
+			gx[i] = g0x;
+			gz[i] = g0z;
+			xadd128(&nx, &nz, g1x, g1z, dx, dz, g0x, g0z, c);
+			g0x = g1x;
+			g0z = g1z;
+			g1x = nx;
+			g1z = nz;
+		}
+		if (!normalize128(gx, gz, pre, k, c, md, f))
+			return 0;
+		for (unsigned i = 0; i < k; i++) {
+			unsigned mask = pl->mask[m + i - pl->m0];
+			for (unsigned j = 0; mask != 0; j++, mask >>= 1) {
+				if (mask & 1)
+					acc = mont_mul_u128(
+					    acc, mont_sub_u128(gx[i], bx[j], n),
+					    n, ninv);
 			}
 		}
-		u128 nx, nz;
-		xadd128(&nx, &nz, hx, hz, dx, dz, gx, gz, c);
-		gx = hx;
-		gz = hz;
-		hx = nx;
-		hz = nz;
 	}
 	return acc;
 }

@@ -512,18 +512,50 @@ static int curve64_init(struct curve64 *c, uint64_t *px, uint64_t sigma,
 }
 
 /*
- * Stage 2: baby-step giant-step over the plan's prime pairs, baby steps
- * made affine by one batched inversion (Montgomery's trick), so each pair
- * costs two multiplications.  Returns the product to take a gcd with, or
- * stores a factor in *f.
+ * Batched inversion (Montgomery's trick) of z[0..k-1] in place, with
+ * x[i] <- x[i]/z[i]: 3(k-1) multiplications and one inversion.  Returns 0
+ * when some z[i] is not invertible: then *f gets a factor of n if the
+ * product of the z[i] shares a proper one.
+ */
+static int normalize64(uint64_t *x, const uint64_t *z, uint64_t *pre,
+		       unsigned k, const struct curve64 *c,
+		       const struct mod64 *md, uint64_t *f)
+{
+	uint64_t n = c->n, ninv = c->ninv;
+	pre[0] = z[0];
+	for (unsigned i = 1; i < k; i++)
+		pre[i] = mont_mul_u64(pre[i - 1], z[i], n, ninv);
+	uint64_t inv = mont_inverse64(pre[k - 1], c, md);
+	if (inv == 0) {
+		uint64_t g = gcd_u64(pre[k - 1], n);
+		if (g > 1 && g < n)
+			*f = g;
+		return 0;
+	}
+	for (unsigned i = k - 1; i > 0; i--) {
+		uint64_t zi = mont_mul_u64(inv, pre[i - 1], n, ninv);
+		inv = mont_mul_u64(inv, z[i], n, ninv);
+		x[i] = mont_mul_u64(x[i], zi, n, ninv);
+	}
+	x[0] = mont_mul_u64(x[0], inv, n, ninv);
+	return 1;
+}
+
+/*
+ * Stage 2: baby-step giant-step over the plan's prime pairs.  Baby steps
+ * jQ and giant steps m*D*Q are both made affine by batched inversion, so
+ * each pair m*D +- j costs one multiplication: x(mDQ) - x(jQ) vanishes
+ * mod p exactly when (mD +- j)Q is the identity mod p.  Returns the
+ * product to take a gcd with, or stores a factor in *f.
  */
 static uint64_t ecm64_stage2(uint64_t qx, uint64_t qz, const struct curve64 *c,
 			     const struct ecm_plan *pl, const struct mod64 *md,
 			     uint64_t *f)
 {
 	uint64_t n = c->n, ninv = c->ninv;
-	uint64_t bx[ECM_NBABY], bz[ECM_NBABY], pre[ECM_NBABY];
-	/* odd multiples jQ, j = 1, 3, ..., 29 */
+	uint64_t bx[ECM_NBABY], bz[ECM_NBABY];
+	uint64_t gx[ECM_GBLOCK], gz[ECM_GBLOCK], pre[ECM_GBLOCK];
+	/* odd multiples jQ, j = 1, 3, ..., D/2 + 1 */
 	uint64_t q2x, q2z;
 	xdbl64(&q2x, &q2z, qx, qz, c);
 	uint64_t prevx = qx, prevz = qz, curx, curz;
@@ -543,44 +575,39 @@ static uint64_t ecm64_stage2(uint64_t qx, uint64_t qz, const struct curve64 *c,
 		curx = nx;
 		curz = nz;
 	}
-	pre[0] = bz[0];
-	for (unsigned i = 1; i < ECM_NBABY; i++)
-		pre[i] = mont_mul_u64(pre[i - 1], bz[i], n, ninv);
-	uint64_t inv = mont_inverse64(pre[ECM_NBABY - 1], c, md);
-	if (inv == 0) {
-		uint64_t g = gcd_u64(pre[ECM_NBABY - 1], n);
-		if (g > 1 && g < n)
-			*f = g;
-		return 0;
-	}
-	for (unsigned i = ECM_NBABY - 1; i > 0; i--) {
-		uint64_t zi = mont_mul_u64(inv, pre[i - 1], n, ninv);
-		inv = mont_mul_u64(inv, bz[i], n, ninv);
-		bx[i] = mont_mul_u64(bx[i], zi, n, ninv);
-	}
-	bx[0] = mont_mul_u64(bx[0], inv, n, ninv);
-
-	/* the loop left cur = 31Q, prev = 29Q: D*Q = 31Q + 29Q (diff 2Q);
-	 * then m0*D*Q and (m0+1)*D*Q from one ladder */
-	uint64_t dx, dz, gx, gz, hx, hz;
+	/* the loop left cur = (D/2+1)Q, prev = (D/2-1)Q: D*Q is their sum
+	 * (difference 2Q); then m0*D*Q and (m0+1)*D*Q from one ladder */
+	uint64_t dx, dz, g0x, g0z, g1x, g1z;
 	xadd64(&dx, &dz, curx, curz, prevx, prevz, q2x, q2z, c);
-	ladder64(&gx, &gz, &hx, &hz, dx, dz, pl->m0, c);
+	ladder64(&g0x, &g0z, &g1x, &g1z, dx, dz, pl->m0, c);
+	if (!normalize64(bx, bz, pre, ECM_NBABY, c, md, f))
+		return 0;
 	uint64_t acc = md->one;
-	for (unsigned m = pl->m0; m <= pl->m1; m++) {
-		unsigned mask = pl->mask[m - pl->m0];
-		for (unsigned i = 0; mask != 0; i++, mask >>= 1) {
-			if (mask & 1) {
-				uint64_t t = mont_sub_u64(
-				    gx, mont_mul_u64(bx[i], gz, n, ninv), n);
-				acc = mont_mul_u64(acc, t, n, ninv);
+	for (unsigned m = pl->m0; m <= pl->m1; m += ECM_GBLOCK) {
+		unsigned k = pl->m1 - m + 1;
+		if (k > ECM_GBLOCK)
+			k = ECM_GBLOCK;
+		for (unsigned i = 0; i < k; i++) {
+			uint64_t nx, nz;
+			gx[i] = g0x;
+			gz[i] = g0z;
+			xadd64(&nx, &nz, g1x, g1z, dx, dz, g0x, g0z, c);
+			g0x = g1x;
+			g0z = g1z;
+			g1x = nx;
+			g1z = nz;
+		}
+		if (!normalize64(gx, gz, pre, k, c, md, f))
+			return 0;
+		for (unsigned i = 0; i < k; i++) {
+			unsigned mask = pl->mask[m + i - pl->m0];
+			for (unsigned j = 0; mask != 0; j++, mask >>= 1) {
+				if (mask & 1)
+					acc = mont_mul_u64(
+					    acc, mont_sub_u64(gx[i], bx[j], n),
+					    n, ninv);
 			}
 		}
-		uint64_t nx, nz;
-		xadd64(&nx, &nz, hx, hz, dx, dz, gx, gz, c);
-		gx = hx;
-		gz = hz;
-		hx = nx;
-		hz = nz;
 	}
 	return acc;
 }
