@@ -556,11 +556,9 @@ static int product_ok_native(const struct engine_result *res, u128 n)
 		if (mpz_sizeinbase(p, 2) > 128)
 			return 0;
 		u128 q = mpz_get_u128(p);
-		for (unsigned long k = 0; k < res->f[i].e; k++) {
-			if (prod > n / q)
+		for (unsigned long k = 0; k < res->f[i].e; k++)
+			if (__builtin_mul_overflow(prod, q, &prod) || prod > n)
 				return 0;
-			prod *= q;
-		}
 	}
 	return prod == n;
 }
@@ -587,6 +585,21 @@ static int product_ok_mpz(const struct engine_result *res, const mpz_t n)
 	return ok;
 }
 
+/*
+ * BPSW on any size: the native tiers' Montgomery BPSW below 2^128 (the
+ * hot path: a GMP call costs more than the factoring of a 40-bit number),
+ * GMP 6.2's mpz_probab_prime_p with reps 24 (BPSW only) above.
+ */
+static int bpsw(const mpz_t p)
+{
+	size_t bits = mpz_sizeinbase(p, 2);
+	if (bits <= 64)
+		return prime_p_u64(mpz_get_ui(p));
+	if (bits <= 128)
+		return prime_p_u128(mpz_get_u128(p));
+	return mpz_probab_prime_p(p, 24) != 0;
+}
+
 int engine_verify(const struct engine_result *res, const mpz_t n)
 {
 	if (res == NULL || mpz_sgn(n) < 0)
@@ -600,8 +613,7 @@ int engine_verify(const struct engine_result *res, const mpz_t n)
 			return STATUS_ERR_VERIFY;
 		if (i > 0 && mpz_cmp(res->f[i - 1].p, x->p) >= 0)
 			return STATUS_ERR_VERIFY; /* unsorted or repeated */
-		/* reps 24: GMP 6.2 runs BPSW only */
-		int pr = mpz_probab_prime_p(x->p, 24);
+		int pr = bpsw(x->p);
 		if (x->kind == ENGINE_COMPOSITE) {
 			if (pr != 0)
 				return STATUS_ERR_VERIFY;
