@@ -82,7 +82,7 @@ TEST_WRAP_transport := transport_size transport_rank transport_wtime \
   transport_counters transport_abort
 TEST_LDFLAGS_test_master = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 TEST_OBJS_test_worker   = $(BUILD)/worker.o
-TEST_LDFLAGS_test_worker =
+TEST_LDFLAGS_test_worker = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 
 $(BUILD)/tests/%.o: tests/%.c | $(BUILD)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,363 @@
+/*
+ * test_worker.c - the worker loop (worker.c) over a scripted transport
+ * (-Wl,--wrap of transport_*, see the Makefile): the master's messages
+ * are a script, the worker's replies are recorded and decoded.
+ *
+ * Scenarios: the normal conversation (CONFIG, REQUEST with 1 + prefetch,
+ * RANGE and LIST chunks answered with verified RESULTs, STOP, STATS);
+ * a malformed WORK answered with ERROR, after which only STOP matters;
+ * a CONFIG of another protocol version; STOP before CONFIG; a planted
+ * wrong result that engine_verify catches.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cli.h"
+#include "proto.h"
+#include "status.h"
+#include "transport.h"
+#include "worker.h"
+
+enum { MAX_MSGS = 64 };
+
+struct rec {
+	int tag;
+	struct proto_buf buf;
+};
+
+static struct {
+	struct rec in[MAX_MSGS];  /* script: master -> worker */
+	int n_in, next_in;
+	struct rec out[MAX_MSGS]; /* worker -> master */
+	int n_out;
+} S;
+
+static void copy_buf(struct proto_buf *dst, const struct proto_buf *src)
+{
+	proto_buf_init(dst);
+	dst->data = malloc(src->len ? src->len : 1);
+	assert_non_null(dst->data);
+	memcpy(dst->data, src->data, src->len);
+	dst->len = dst->cap = src->len;
+}
+
+static void script(int tag, const struct proto_buf *b)
+{
+	assert_true(S.n_in < MAX_MSGS);
+	S.in[S.n_in].tag = tag;
+	copy_buf(&S.in[S.n_in].buf, b);
+	S.n_in++;
+}
+
+static void reset(void)
+{
+	for (int i = 0; i < S.n_in; i++)
+		proto_buf_clear(&S.in[i].buf);
+	for (int i = 0; i < S.n_out; i++)
+		proto_buf_clear(&S.out[i].buf);
+	memset(&S, 0, sizeof S);
+}
+
+void transport_msg_init(struct transport_msg *m)
+{
+	proto_buf_init(&m->buf);
+	m->source = m->tag = -1;
+}
+
+void transport_msg_clear(struct transport_msg *m)
+{
+	if (m != NULL)
+		proto_buf_clear(&m->buf);
+}
+
+int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
+			  size_t err_size);
+int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
+			  size_t err_size)
+{
+	(void)err;
+	(void)err_size;
+	assert_int_equal(dest, 0);
+	assert_true(S.n_out < MAX_MSGS);
+	S.out[S.n_out].tag = tag;
+	copy_buf(&S.out[S.n_out].buf, b);
+	S.n_out++;
+	proto_buf_reset(b);
+	return STATUS_OK;
+}
+
+int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
+			  double timeout_s, char *err, size_t err_size);
+int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
+			  double timeout_s, char *err, size_t err_size)
+{
+	(void)tag;
+	(void)timeout_s;
+	assert_int_equal(source, 0);
+	if (S.next_in >= S.n_in) {
+		/* the worker waits for more than the script holds: a hang */
+		snprintf(err, err_size, "script exhausted");
+		fail_msg("worker waits after the end of the script");
+	}
+	proto_buf_clear(&m->buf);
+	copy_buf(&m->buf, &S.in[S.next_in].buf);
+	m->tag = S.in[S.next_in].tag;
+	m->source = 0;
+	S.next_in++;
+	return STATUS_OK;
+}
+
+int __wrap_transport_probe(int source, int tag);
+int __wrap_transport_probe(int source, int tag)
+{
+	(void)source;
+	(void)tag;
+	return 0;
+}
+
+void __wrap_transport_counters(struct transport_counters *c);
+void __wrap_transport_counters(struct transport_counters *c)
+{
+	memset(c, 0, sizeof *c);
+	c->msgs_recv = (uint64_t)S.next_in;
+}
+
+/* ---- script builders ---- */
+
+static void add_config(uint32_t prefetch, uint32_t faults, int version)
+{
+	struct proto_buf b;
+	struct proto_config c = { 1, 0, prefetch, faults, 1 << 12 };
+
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_config(&b, &c), STATUS_OK);
+	b.data[4] = (unsigned char)version;
+	script(PROTO_TAG_CONFIG, &b);
+	proto_buf_clear(&b);
+}
+
+static void add_range(uint64_t id, const char *start, unsigned long step,
+		      uint32_t count)
+{
+	struct proto_buf b;
+	struct proto_work_header h = { id, id * 100, count, PROTO_FORM_RANGE };
+	mpz_t s, k;
+
+	proto_buf_init(&b);
+	mpz_init_set_str(s, start, 10);
+	mpz_init_set_ui(k, step);
+	assert_int_equal(proto_pack_work_begin(&b, &h), STATUS_OK);
+	assert_int_equal(proto_pack_work_range(&b, s, k), STATUS_OK);
+	script(PROTO_TAG_WORK, &b);
+	mpz_clears(s, k, NULL);
+	proto_buf_clear(&b);
+}
+
+static void add_list(uint64_t id, const char *const *nums, uint32_t count,
+		     size_t cut)
+{
+	struct proto_buf b;
+	struct proto_work_header h = { id, 0, count, PROTO_FORM_LIST };
+	mpz_t n;
+
+	proto_buf_init(&b);
+	mpz_init(n);
+	assert_int_equal(proto_pack_work_begin(&b, &h), STATUS_OK);
+	for (uint32_t i = 0; i < count; i++) {
+		mpz_set_str(n, nums[i], 10);
+		assert_int_equal(proto_pack_work_number(&b, n), STATUS_OK);
+	}
+	b.len -= cut; /* cut > 0 plants a truncated message */
+	script(PROTO_TAG_WORK, &b);
+	mpz_clear(n);
+	proto_buf_clear(&b);
+}
+
+static void add_stop(uint32_t reason)
+{
+	struct proto_buf b;
+
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_stop(&b, reason), STATUS_OK);
+	script(PROTO_TAG_STOP, &b);
+	proto_buf_clear(&b);
+}
+
+/* Decode RESULT out[k]: chunk id, and every item verified against n. */
+static int check_result(int k, uint64_t id, const char *const *nums,
+			uint32_t count, const char *start, unsigned long step)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	struct engine_result res;
+	uint32_t us;
+	mpz_t n;
+	int bad = 0;
+
+	assert_int_equal(S.out[k].tag, PROTO_TAG_RESULT);
+	assert_int_equal(proto_reader_init(&r, S.out[k].buf.data,
+					   S.out[k].buf.len, PROTO_TAG_RESULT),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_result_header(&r, &h), STATUS_OK);
+	assert_true(h.chunk_id == id);
+	assert_int_equal(h.count, count);
+	engine_result_init(&res);
+	mpz_init(n);
+	if (start != NULL)
+		mpz_set_str(n, start, 10);
+	for (uint32_t i = 0; i < count; i++) {
+		if (start == NULL)
+			mpz_set_str(n, nums[i], 10);
+		else if (i > 0)
+			mpz_add_ui(n, n, step);
+		assert_int_equal(proto_unpack_result_item(&r, &res, &us),
+				 STATUS_OK);
+		if (engine_verify(&res, n) != STATUS_OK)
+			bad++;
+	}
+	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+	mpz_clear(n);
+	engine_result_clear(&res);
+	return bad;
+}
+
+static struct options opts;
+
+static int setup(void **state)
+{
+	(void)state;
+	cli_options_init(&opts);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cli_options_clear(&opts);
+	reset();
+	return 0;
+}
+
+static const char *const list[] = {
+	"0", "1", "12", "18446744073709551557",
+	"18414358231717282323655036848563253347", /* 1000000007 * 998244353 * (2^64 - 59) */
+	"1267650600228229401496703205653" /* 2^100 + 277 */
+};
+
+static void test_normal_conversation(void **state)
+{
+	char err[256];
+	struct proto_reader r;
+	uint32_t credit;
+	struct proto_stats st;
+
+	(void)state;
+	reset();
+	add_config(3, 0, PROTO_VERSION);
+	add_range(0, "999999999999", 2, 43);
+	add_list(1, list, 6, 0);
+	add_stop(PROTO_STOP_DONE);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
+	assert_int_equal(S.n_out, 4);
+	assert_int_equal(S.out[0].tag, PROTO_TAG_REQUEST);
+	assert_int_equal(proto_reader_init(&r, S.out[0].buf.data,
+					   S.out[0].buf.len, PROTO_TAG_REQUEST),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_request(&r, &credit), STATUS_OK);
+	assert_int_equal(credit, 4); /* 1 + prefetch */
+	assert_int_equal(check_result(1, 0, NULL, 43, "999999999999", 2), 0);
+	assert_int_equal(check_result(2, 1, list, 6, NULL, 0), 0);
+	assert_int_equal(S.out[3].tag, PROTO_TAG_STATS);
+	assert_int_equal(proto_reader_init(&r, S.out[3].buf.data,
+					   S.out[3].buf.len, PROTO_TAG_STATS),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_stats(&r, &st), STATUS_OK);
+	assert_true(st.numbers == 49 && st.chunks == 2);
+}
+
+/* A truncated WORK: ERROR, later WORK ignored, STOP, STATS; no crash. */
+static void test_malformed_work_reported(void **state)
+{
+	char err[256];
+	struct proto_reader r;
+	int status;
+	char text[128];
+
+	(void)state;
+	reset();
+	add_config(1, 0, PROTO_VERSION);
+	add_list(0, list, 6, 5);
+	add_range(1, "5", 1, 3);
+	add_stop(PROTO_STOP_ABORT);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_ERR_PROTO);
+	assert_int_equal(S.n_out, 3);
+	assert_int_equal(S.out[1].tag, PROTO_TAG_ERROR);
+	assert_int_equal(proto_reader_init(&r, S.out[1].buf.data,
+					   S.out[1].buf.len, PROTO_TAG_ERROR),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_error(&r, &status, text, sizeof text),
+			 STATUS_OK);
+	assert_int_equal(status, STATUS_ERR_PROTO);
+	assert_non_null(strstr(text, "WORK"));
+	assert_int_equal(S.out[2].tag, PROTO_TAG_STATS);
+}
+
+/* CONFIG of another protocol version: ERROR, then STATS at STOP. */
+static void test_version_mismatch(void **state)
+{
+	char err[256];
+
+	(void)state;
+	reset();
+	add_config(1, 0, PROTO_VERSION + 1);
+	add_stop(PROTO_STOP_ABORT);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_ERR_PROTO);
+	assert_int_equal(S.n_out, 2);
+	assert_int_equal(S.out[0].tag, PROTO_TAG_ERROR);
+	assert_int_equal(S.out[1].tag, PROTO_TAG_STATS);
+}
+
+/* The master failed before CONFIG: STOP first, STATS, clean exit. */
+static void test_stop_before_config(void **state)
+{
+	char err[256];
+
+	(void)state;
+	reset();
+	add_stop(PROTO_STOP_ABORT);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
+	assert_int_equal(S.n_out, 1);
+	assert_int_equal(S.out[0].tag, PROTO_TAG_STATS);
+}
+
+/* The planted fault really produces a wrong result (one per chunk). */
+static void test_planted_wrong_result_is_wrong(void **state)
+{
+	char err[256];
+
+	(void)state;
+	reset();
+	add_config(0, PROTO_FAULT_WRONG_RESULT, PROTO_VERSION);
+	add_range(0, "999999999999", 2, 10);
+	add_stop(PROTO_STOP_DONE);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
+	assert_int_equal(check_result(1, 0, NULL, 10, "999999999999", 2), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_normal_conversation),
+		cmocka_unit_test(test_malformed_work_reported),
+		cmocka_unit_test(test_version_mismatch),
+		cmocka_unit_test(test_stop_before_config),
+		cmocka_unit_test(test_planted_wrong_result_is_wrong),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
