@@ -174,6 +174,29 @@ static uint32_t invmod(uint32_t a, uint32_t p)
 	return (uint32_t)t0;
 }
 
+/* Jacobi symbol (a/n) for odd n (binary algorithm, no division). */
+static int jacobi(uint32_t a, uint32_t n)
+{
+	int t = 1;
+	a %= n;
+	while (a) {
+		while (!(a & 1)) {
+			a >>= 1;
+			if ((n & 7) == 3 || (n & 7) == 5)
+				t = -t;
+		}
+		if ((a & 3) == 3 && (n & 3) == 3)
+			t = -t;
+		{
+			uint32_t tmp = a;
+			a = n;
+			n = tmp;
+		}
+		a %= n;
+	}
+	return n == 1 ? t : 0;
+}
+
 /* Square root of a quadratic residue a mod an odd prime p (Tonelli-Shanks). */
 static uint32_t sqrtmod(uint32_t a, uint32_t p)
 {
@@ -293,11 +316,12 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr, long np)
 	for (j = 0; j < np && pr[j] < 2000; j++) {
 		uint32_t p = pr[j], nm = (uint32_t)mpz_fdiv_ui(n, p);
 		double lp = log((double)p);
+		int jn = jacobi(nm, p);
 		for (i = 0; i < NK; i++) {
-			uint32_t km = mulmod(nm, siqs_mults[i] % p, p);
-			if (km == 0)
+			uint32_t k = siqs_mults[i];
+			if (nm == 0 || k % p == 0)
 				score[i] += lp / p;
-			else if (powmod(km, (p - 1) / 2, p) == 1)
+			else if (jn * jacobi(k, p) == 1)
 				score[i] += 2.0 * lp / (p - 1);
 		}
 	}
@@ -340,7 +364,7 @@ static void interp_params(size_t bits, double *fb, double *lpm, double *blk)
  */
 static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 {
-	uint32_t limit = 1u << 16, i;
+	uint32_t limit = 32 * want + 4096, i;
 	uint32_t *pr = NULL;
 	long np, j;
 	size_t sz;
@@ -390,7 +414,7 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 				return STATUS_FOUND;
 			}
 			S->sqrtkn[S->fb_n] = 0;
-		} else if (powmod(km, (p - 1) / 2, p) == 1) {
+		} else if (jacobi(km, p) == 1) {
 			S->sqrtkn[S->fb_n] = sqrtmod(km, p);
 		} else {
 			continue;
