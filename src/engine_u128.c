@@ -522,7 +522,11 @@ static u128 ecm128_stage2(u128 qx, u128 qz, const struct curve128 *c,
 	return acc;
 }
 
-/* B1 for a balanced split of n (factors near sqrt(n)); B2 = 50 B1. */
+/*
+ * B1 for a balanced split of n (factors near sqrt(n)); B2 = 50 B1.
+ * Measured in instructions on 20 semiprimes each of 70, 80 and 88 bits:
+ * the optimum is broad (within 20% from 250 to 600 at 70-88 bits).
+ */
 static unsigned ecm128_b1(u128 n)
 {
 	int bits = (n >> 64) ? 128 - __builtin_clzll((uint64_t)(n >> 64))
@@ -530,7 +534,7 @@ static unsigned ecm128_b1(u128 n)
 	static const struct {
 		int bits;
 		unsigned b1;
-	} table[] = {{70, 200}, {80, 300}, {90, 500}, {100, 800},
+	} table[] = {{70, 300}, {80, 500}, {90, 600}, {100, 800},
 		     {110, 1200}, {120, 2000}, {128, 3000}};
 	for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++) {
 		if (bits <= table[i].bits)
