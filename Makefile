@@ -101,6 +101,10 @@ unit: $(TESTS)
 $(BUILD)/bench_engine: $(BUILD)/tests/bench_engine.o $(BUILD)/libcore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
 
+# The native tiers alone, per method (not a test): tests/bench_small.c.
+$(BUILD)/bench_small: $(BUILD)/tests/bench_small.o $(BUILD)/libcore.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+
 bench-engine: $(BUILD)/bench_engine
 	@BUILD="$(BUILD)" tests/bench/bench-engine.sh
 
