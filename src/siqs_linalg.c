@@ -15,17 +15,19 @@
  *      rows are already pivots: the cheap half of structured Gaussian
  *      elimination (Pomerance and Smith, "Reduction of huge, sparse
  *      matrices over finite fields via created catastrophes", 1992).
- *   3. Forward elimination with the matrix stored by columns, each a
- *      bitset over the rows (64 rows a word).  Adding the pivot row to the
- *      set S of other unused rows holding the pivot column flips S in
- *      every column where the pivot row has a one, so a step costs the
- *      pivot row's weight times rows/64 words; sparse columns first keep
- *      those weights small.  Each step logs (pivot, S).  Rows never used
- *      as pivots end as zero vectors; each seeds a dependency bit, and
- *      walking the log backwards (a pivot's mask gets the XOR of the
- *      masks of the rows it was added to) expresses them in input rows.
- *      This replaces the identity block of textbook Gaussian elimination
- *      (Knuth, TAOCP vol. 2, 4.6.2, Algorithm N, is the row version).
+ *   3. Forward elimination with the matrix kept both by columns (each a
+ *      bitset over the rows) and by rows (bitsets over the columns).
+ *      Adding the pivot row to the set S of other unused rows holding the
+ *      pivot column flips S in every column where the pivot row has a one
+ *      and adds the pivot row to every row of S; both touch only non-zero
+ *      words, so while the matrix is sparse a step costs about |S| times
+ *      the pivot row's weight, and ordering sparse columns first keeps
+ *      both small until few rows are left.  Each step logs (pivot, S).
+ *      Rows never used as pivots end as zero vectors; each seeds a
+ *      dependency bit, and walking the log backwards (a pivot's mask gets
+ *      the XOR of the masks of the rows it was added to) expresses them
+ *      in input rows.  This replaces the identity block of textbook
+ *      Gaussian elimination.
  *
  * Invariant: after step t, every row vector equals the XOR of the input
  * rows named by mask-propagation through log entries t-1 .. 0; dropped
@@ -50,10 +52,11 @@ int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 {
 	int status = STATUS_ERR_NOMEM;
 	uint32_t *weight = NULL, *colmap = NULL, *rowid = NULL;
-	uint64_t *order = NULL, *mat = NULL, *log = NULL, *used = NULL;
+	uint64_t *order = NULL, *mat = NULL, *rmat = NULL, *used = NULL;
 	uint64_t *mask = NULL;
-	uint32_t *logpiv = NULL, *pcols = NULL;
-	size_t wr, nsteps;
+	uint32_t *logpiv = NULL, *pcols = NULL, *loglist = NULL;
+	size_t *logoff = NULL, *swords = NULL, *pwords = NULL;
+	size_t wr, wc, nsteps, loglen, loglist_cap;
 	uint8_t *alive = NULL;
 	uint32_t r, c, nact = 0, nlive = 0, k;
 	int changed;
@@ -108,34 +111,48 @@ int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 	}
 
 	/*
-	 * 3. Elimination on columns stored as bitsets over the rows.  Adding
-	 * the pivot row to the rows S (those of column c still unused) flips
-	 * S in every column where the pivot row has a one: the cost is the
-	 * pivot row's weight times nlive/64 words.  Each step logs S; the
-	 * dependencies are traced back through the log at the end.
+	 * 3. Elimination with the matrix kept twice: by columns (bitsets over
+	 * the rows) and by rows (bitsets over the columns).  Adding the pivot
+	 * row to the set S of other unused rows holding column c flips S in
+	 * every column where the pivot row has a one (only S's non-zero
+	 * words) and adds the pivot row to each row of S.  Each step logs
+	 * (pivot, S) as a row list; the dependencies are traced back through
+	 * the log at the end.
 	 */
 	wr = ((size_t)nlive + 63) / 64;
+	wc = ((size_t)nact + 63) / 64;
 	mat = calloc((size_t)nact * wr, sizeof *mat);
-	log = malloc((size_t)nact * wr * sizeof *log);
+	rmat = calloc((size_t)nlive * wc, sizeof *rmat);
 	logpiv = malloc(((size_t)nact + 1) * sizeof *logpiv);
+	logoff = malloc(((size_t)nact + 2) * sizeof *logoff);
 	used = calloc(wr, sizeof *used);
 	mask = calloc((size_t)nlive, sizeof *mask);
 	pcols = malloc(((size_t)nact + 1) * sizeof *pcols);
-	if (!mat || !log || !logpiv || !used || !mask || !pcols)
+	swords = malloc((wr + 1) * sizeof *swords);
+	pwords = malloc((wc + 1) * sizeof *pwords);
+	loglist_cap = 4 * (size_t)nact + 1024;
+	loglist = malloc(loglist_cap * sizeof *loglist);
+	if (!mat || !rmat || !logpiv || !logoff || !used || !mask || !pcols ||
+	    !swords || !pwords || !loglist)
 		goto cleanup;
 	for (r = 0; r < nlive; r++) {
 		uint32_t orig = rowid[r];
 		for (k = row_start[orig]; k < row_start[orig + 1]; k++) {
 			uint32_t cc = colmap[cols[k]];
-			if (cc != UINT32_MAX)
-				mat[(size_t)cc * wr + (r >> 6)] ^=
-					(uint64_t)1 << (r & 63);
+			if (cc == UINT32_MAX)
+				continue;
+			mat[(size_t)cc * wr + (r >> 6)] ^= (uint64_t)1 << (r & 63);
+			rmat[(size_t)r * wc + (cc >> 6)] ^= (uint64_t)1
+							     << (cc & 63);
 		}
 	}
 	nsteps = 0;
+	loglen = 0;
 	for (c = 0; c < nact; c++) {
-		uint64_t *col = mat + (size_t)c * wr, *sl;
-		size_t t, piv = SIZE_MAX, np = 0, u;
+		uint64_t *col = mat + (size_t)c * wr;
+		const uint64_t *prow;
+		size_t t, piv = SIZE_MAX, np = 0, u, nsw = 0, s0, w0 = c >> 6;
+		size_t npw;
 		for (t = 0; t < wr; t++) {
 			uint64_t v = col[t] & ~used[t];
 			if (v) {
@@ -146,23 +163,66 @@ int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 		if (piv == SIZE_MAX)
 			continue;
 		used[piv >> 6] |= (uint64_t)1 << (piv & 63);
-		/* S: rows of column c still unused, pivot excluded */
-		sl = log + nsteps * wr;
-		for (t = 0; t < wr; t++)
-			sl[t] = col[t] & ~used[t];
-		logpiv[nsteps++] = (uint32_t)piv;
+		/* S as non-zero words and as a row list (logged) */
+		s0 = loglen;
+		for (t = piv >> 6; t < wr; t++) {
+			uint64_t v = col[t] & ~used[t];
+			col[t] &= used[t];
+			if (!v)
+				continue;
+			col[t] |= v; /* restored below; keeps S readable */
+			swords[nsw++] = t;
+			while (v) {
+				if (loglen == loglist_cap) {
+					uint32_t *nl;
+					loglist_cap *= 2;
+					nl = realloc(loglist, loglist_cap *
+								 sizeof *nl);
+					if (!nl)
+						goto cleanup;
+					loglist = nl;
+				}
+				loglist[loglen++] =
+					(uint32_t)(t * 64 +
+						   (size_t)__builtin_ctzll(v));
+				v &= v - 1;
+			}
+		}
+		logpiv[nsteps] = (uint32_t)piv;
+		logoff[nsteps++] = s0;
 		/* the pivot row's ones right of c */
-		for (u = c + 1; u < nact; u++)
-			if (mat[u * wr + (piv >> 6)] >> (piv & 63) & 1)
-				pcols[np++] = (uint32_t)u;
+		prow = rmat + piv * wc;
+		for (t = w0; t < wc; t++) {
+			uint64_t v = prow[t];
+			if (t == w0)
+				v &= ~(uint64_t)0 << (c & 63) << 1;
+			while (v) {
+				pcols[np++] = (uint32_t)(t * 64 +
+					      (size_t)__builtin_ctzll(v));
+				v &= v - 1;
+			}
+		}
 		for (u = 0; u < np; u++) {
 			uint64_t *dst = mat + (size_t)pcols[u] * wr;
-			for (t = 0; t < wr; t++)
-				dst[t] ^= sl[t];
+			size_t q;
+			for (q = 0; q < nsw; q++)
+				dst[swords[q]] ^= col[swords[q]] & ~used[swords[q]];
 		}
-		for (t = 0; t < wr; t++)
-			col[t] &= used[t];
+		/* the pivot row's non-zero words from w0 on */
+		npw = 0;
+		for (t = w0; t < wc; t++)
+			if (prow[t])
+				pwords[npw++] = t;
+		for (u = s0; u < loglen; u++) {
+			uint64_t *dst = rmat + (size_t)loglist[u] * wc;
+			size_t q;
+			for (q = 0; q < npw; q++)
+				dst[pwords[q]] ^= prow[pwords[q]];
+		}
+		for (u = 0; u < nsw; u++)
+			col[swords[u]] &= used[swords[u]];
 	}
+	logoff[nsteps] = loglen;
 
 	/* unused rows are now zero: each one starts a dependency */
 	k = 0;
@@ -171,16 +231,10 @@ int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 			mask[r] = (uint64_t)1 << k++;
 	*ndeps = (int)k;
 	while (nsteps-- > 0) {
-		const uint64_t *sl = log + nsteps * wr;
 		uint64_t acc = 0;
-		size_t t;
-		for (t = 0; t < wr; t++) {
-			uint64_t v = sl[t];
-			while (v) {
-				acc ^= mask[t * 64 + (size_t)__builtin_ctzll(v)];
-				v &= v - 1;
-			}
-		}
+		size_t u;
+		for (u = logoff[nsteps]; u < logoff[nsteps + 1]; u++)
+			acc ^= mask[loglist[u]];
 		mask[logpiv[nsteps]] ^= acc;
 	}
 	for (r = 0; r < nlive; r++)
@@ -194,7 +248,11 @@ cleanup:
 	free(rowid);
 	free(order);
 	free(mat);
-	free(log);
+	free(rmat);
+	free(loglist);
+	free(logoff);
+	free(swords);
+	free(pwords);
 	free(logpiv);
 	free(used);
 	free(mask);
