@@ -131,7 +131,8 @@ struct mpz_search {
 
 /* What has been tried on one cofactor; inherited by its divisors. */
 struct mpz_progress {
-	unsigned char rho_done, pm1_done, siqs_failed;
+	unsigned char rho_done, pm1_done;
+	unsigned char siqs_failed; /* SIQS runs that gave no factor */
 	unsigned level;         /* index into the ECM schedule */
 	unsigned long curves;   /* curves done at that level */
 };

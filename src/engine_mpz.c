@@ -24,7 +24,8 @@
  *      35: 1e6 900, 40: 3e6 2400, 45: 11e6 5500, 50: 43e6 10000, ...
  *   4. For SIQS_MIN_DIGITS <= D <= SIQS_MAX_DIGITS (D = digits), once ECM
  *      has cleared 0.42 D - 10 digits, SIQS (siqs.h).  If SIQS declines
- *      (STATUS_ERR_INVAL, STATUS_NOT_FOUND), ECM goes on.
+ *      (STATUS_ERR_INVAL) or fails twice (STATUS_NOT_FOUND: only trivial
+ *      dependencies, retried once with another seed), ECM goes on.
  *   5. Above SIQS range, ECM climbs the levels until a factor, the deadline,
  *      or the stop hook.
  *
@@ -60,7 +61,8 @@ enum {
 	RHO_BATCH = 64,        /* products of |x - y| between gcds */
 	PRIME_MR_ROUNDS = 4,   /* Miller-Rabin rounds after BPSW, n >= 2^64 */
 	SIQS_MIN_DIGITS = 39,  /* below: 2^128, handled by the u128 tier */
-	SIQS_MAX_DIGITS = 110  /* above: ECM only */
+	SIQS_MAX_DIGITS = 110, /* above: ECM only */
+	SIQS_TRIES = 2         /* SIQS runs (seeds) before ECM takes over */
 };
 static const double PM1_B1 = 30000.0;
 /*
@@ -336,8 +338,10 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 	int r;
 	size_t digits = mpz_sizeinbase(n, 10);
 	if (!prog->rho_done) {
-		prog->rho_done = 1;
 		r = rho_mpz(f, n, RHO_ITERS, s);
+		/* a rho factor is small: the cofactor may hold more, so the
+		 * divisors of n (which inherit prog) run rho again */
+		prog->rho_done = r != STATUS_FOUND;
 		if (r != STATUS_NOT_FOUND)
 			return r;
 	}
@@ -348,7 +352,7 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 			return r;
 	}
 	int siqs_ok = digits >= SIQS_MIN_DIGITS && digits <= SIQS_MAX_DIGITS &&
-		      !prog->siqs_failed;
+		      prog->siqs_failed < SIQS_TRIES;
 	double target = PRETEST_SLOPE * (double)digits - PRETEST_BASE;
 	for (;;) {
 		if (mpz_search_stop_p(s))
@@ -358,8 +362,12 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 			if (r == STATUS_FOUND || r == STATUS_ERR_STOPPED ||
 			    r == STATUS_ERR_NOMEM)
 				return r;
-			prog->siqs_failed = 1;
-			siqs_ok = 0;
+			/* a run whose dependencies were all trivial is
+			 * retried with other polynomials; a refusal is not */
+			prog->siqs_failed = r == STATUS_NOT_FOUND
+						    ? (unsigned char)(prog->siqs_failed + 1)
+						    : SIQS_TRIES;
+			siqs_ok = prog->siqs_failed < SIQS_TRIES;
 			continue;
 		}
 		double b1;

@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "engine_int.h"
+#include "siqs.h"
 #include "status.h"
 
 struct fixture {
@@ -504,6 +505,47 @@ static void prime_p_mpz_verdicts(void **state)
 	assert_int_equal(prime_p_mpz(fx->n), 1);
 }
 
+/* ---- the SIQS seam (linked with -Wl,--wrap=siqs_factor) ---- */
+
+enum siqs_plant { SIQS_REAL, SIQS_REFUSES, SIQS_TRIVIAL, SIQS_BAD_FACTOR };
+static enum siqs_plant siqs_plant = SIQS_REAL;
+static int siqs_calls;
+
+int __real_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p);
+int __wrap_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p);
+int __wrap_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p)
+{
+	siqs_calls++;
+	switch (siqs_plant) {
+	case SIQS_REFUSES: return STATUS_ERR_INVAL;
+	case SIQS_TRIVIAL: mpz_set_ui(f, 1); return STATUS_NOT_FOUND;
+	case SIQS_BAD_FACTOR: mpz_set_ui(f, 2); return STATUS_FOUND;
+	default: return __real_siqs_factor(f, n, p);
+	}
+}
+
+static void siqs_failures_fall_back_to_ecm(void **state)
+{
+	struct fixture *fx = *state;
+	/* 45 digits, an 18-digit factor: the short pretest (0.42 D - 10 =
+	 * 8.9 digits) misses it, SIQS is called, then ECM must find it */
+	const char *n = "210000000000000011900000011700000000000000663";
+	const char *want = " 300000000000000017 700000000000000000000000039";
+	siqs_plant = SIQS_REFUSES;
+	siqs_calls = 0;
+	expect_factors(fx, n, want);
+	assert_int_equal(siqs_calls, 1); /* a refusal is final */
+	siqs_plant = SIQS_TRIVIAL;
+	siqs_calls = 0;
+	expect_factors(fx, n, want);
+	assert_int_equal(siqs_calls, 2); /* retried once, other seed */
+	siqs_plant = SIQS_BAD_FACTOR;
+	siqs_calls = 0;
+	expect_factors(fx, n, want);
+	assert_int_equal(siqs_calls, 2); /* a non-divisor is no factor */
+	siqs_plant = SIQS_REAL;
+}
+
 /* ---- differential: PARI/GP above 2^128 ---- */
 
 static void gp_differential_above_2_128(void **state)
@@ -584,6 +626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(time_limit_gives_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_fails_on_planted_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(prime_p_mpz_verdicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(siqs_failures_fall_back_to_ecm, setup, teardown),
 		cmocka_unit_test_setup_teardown(gp_differential_above_2_128, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
