@@ -611,7 +611,7 @@ static int scan_records(struct journal *j, uint64_t off, uint64_t size,
 		}
 		if (st != STATUS_NOT_FOUND)
 			goto io_error;
-		uint64_t where;
+		uint64_t where = 0;
 		st = valid_record_after(j, off, size, &where);
 		if (st == STATUS_FOUND) {
 			snprintf(err, err_size, "%s: record at offset %" PRIu64
@@ -704,12 +704,13 @@ int journal_open(struct journal **jp, const char *path,
 	if (!j)
 		return STATUS_ERR_NOMEM;
 	j->fd = -1;
-	j->path = malloc(strlen(path) + 1);
+	size_t path_size = strlen(path) + 1;
+	j->path = malloc(path_size);
 	if (!j->path) {
 		st = STATUS_ERR_NOMEM;
 		goto fail;
 	}
-	strcpy(j->path, path);
+	memcpy(j->path, path, path_size);
 
 	int oflags = O_RDWR | O_CLOEXEC;
 	if (!(flags & JOURNAL_MUST_EXIST))
