@@ -28,7 +28,7 @@
  *      size block by block (32 KiB, L1), larger ones over the interval.
  *      The byte starts at 128 - T so a candidate is a byte with its top
  *      bit set, found eight at a time.  T = log2(M sqrt(kN/2)) -
- *      log2(large prime bound) - SIQS_FUDGE bits.
+ *      log2(large prime bound) - (the table's slack) bits.
  *   6. Trial division of each candidate by the factor base, testing
  *      divisibility cheaply through the roots (x mod p is a root); the
  *      cofactor must be 1 (full relation) or a prime below the large prime
@@ -64,24 +64,33 @@ enum {
 	SIQS_A_TRIES = 2000      /* attempts to find an unused A */
 };
 
-/* Threshold slack in bits for the unsieved small primes, log rounding and
- * partial relations whose large prime is below the bound. */
-static const double SIQS_FUDGE = 9.0;
 /* Upper bound on the primes of A (none: the table's shape rule decides). */
 static const double SIQS_Q_MAX = 1e9;
 
 /*
  * Parameters by bit size of n (interpolated linearly between rows):
- * factor base size, large prime multiplier, sieve blocks in [-M, M).
+ * factor base size, large prime multiplier, sieve blocks in [-M, M),
+ * threshold slack in bits (for the unsieved small primes, log rounding
+ * and the large prime of partial relations).
  */
 struct siqs_row {
-	double bits, fb, lp_mult, blocks;
+	double bits, fb, lp_mult, blocks, fudge;
 };
+/*
+ * Measured on the jobs/bench sets (CPU time, min of runs, 2-core shared
+ * machine): 96 bits F 110-200 flat; 128 bits F 450 best of 300-600;
+ * 160 bits F 1800 with 3 blocks best of 1400-2500 and 2-4 blocks; 200
+ * bits F 3500-6500 and 4-6 blocks within noise, 5000 / 6 chosen; 233
+ * bits F 12000 / 8 blocks twice as fast as 8000 / 6 blocks.  Above 233
+ * bits the rows are extrapolated and capped by the memory of the dense
+ * elimination (two bit matrices of F^2 / 8 bytes each).
+ */
 static const struct siqs_row siqs_table[] = {
-	{64, 60, 20, 1},     {96, 110, 30, 1},     {128, 300, 40, 1},
-	{160, 700, 50, 2},   {200, 1800, 60, 4},   {233, 4500, 80, 6},
-	{266, 10000, 100, 8}, {299, 20000, 120, 10}, {332, 35000, 150, 12},
-	{400, 60000, 150, 16},
+	{64, 60, 20, 1, 7},        {96, 150, 30, 1, 8},
+	{128, 450, 40, 1, 9},      {160, 1800, 50, 3, 11},
+	{200, 5000, 80, 6, 13},    {233, 12000, 100, 8, 13},
+	{266, 20000, 120, 10, 14}, {299, 25000, 120, 12, 15},
+	{400, 25000, 150, 16, 16},
 };
 enum { SIQS_TABLE_ROWS = sizeof siqs_table / sizeof siqs_table[0] };
 
@@ -335,7 +344,8 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr, long np)
 
 /* ---- set-up ---- */
 
-static void interp_params(size_t bits, double *fb, double *lpm, double *blk)
+static void interp_params(size_t bits, double *fb, double *lpm, double *blk,
+			  double *fudge)
 {
 	size_t i;
 	double b = (double)bits, f;
@@ -343,6 +353,7 @@ static void interp_params(size_t bits, double *fb, double *lpm, double *blk)
 		*fb = siqs_table[0].fb;
 		*lpm = siqs_table[0].lp_mult;
 		*blk = siqs_table[0].blocks;
+		*fudge = siqs_table[0].fudge;
 		return;
 	}
 	for (i = 1; i + 1 < SIQS_TABLE_ROWS && b > siqs_table[i].bits; i++)
@@ -356,6 +367,8 @@ static void interp_params(size_t bits, double *fb, double *lpm, double *blk)
 	       f * (siqs_table[i].lp_mult - siqs_table[i - 1].lp_mult);
 	*blk = siqs_table[i - 1].blocks +
 	       f * (siqs_table[i].blocks - siqs_table[i - 1].blocks);
+	*fudge = siqs_table[i - 1].fudge +
+		 f * (siqs_table[i].fudge - siqs_table[i - 1].fudge);
 }
 
 /*
@@ -1155,7 +1168,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	struct siqs_params defaults;
 	struct siqs S;
 	size_t bits;
-	double fbd, lpm, blk, log2q, thr, scale, t_start, t_la = 0;
+	double fbd, lpm, blk, fudge, log2q, thr, scale, t_start, t_la = 0;
 	uint32_t j;
 	unsigned l;
 	int status;
@@ -1190,14 +1203,14 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		mpz_init(S.bl[l]);
 	S.rng = params->seed ^ 0x5851f42d4c957f2dULL;
 
-	interp_params(bits, &fbd, &lpm, &blk);
+	interp_params(bits, &fbd, &lpm, &blk, &fudge);
 	if (params->fb_size)
 		fbd = params->fb_size;
 	if (params->lp_mult > 0)
 		lpm = params->lp_mult;
 	if (params->blocks)
 		blk = params->blocks;
-	S.fudge = params->fudge > 0 ? params->fudge : SIQS_FUDGE;
+	S.fudge = params->fudge > 0 ? params->fudge : fudge;
 	S.q_max = params->q_max > 0 ? params->q_max : SIQS_Q_MAX;
 	S.small_prime = params->small_prime ? params->small_prime
 					    : SIQS_SMALL_PRIME;
