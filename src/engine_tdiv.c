@@ -20,6 +20,12 @@
  * division.
  *
  * small_factors_add keeps the native factor list sorted and merged.
+ *
+ * ECM plans (ecm_plan_get, see engine_mont.h): for each (B1, B2) used, the
+ * stage-1 multiplier lcm(1..B1) split as 2^k times an odd multi-word
+ * number, and the stage-2 bitmap of prime pairs m*D +- j in (B1, B2]
+ * (sieve to ECM_SIEVE), built once and cached (ECM_MAX_PLANS entries).
+ * Like the prime table, the cache is filled at first use without locks.
  */
 #include "engine_int.h"
 #include "engine_mont.h"
