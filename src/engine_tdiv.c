@@ -33,7 +33,8 @@
 
 #include <string.h>
 
-enum { TDIV_LIMIT = 65536, TDIV_MAX_GROUPS = TDIV_NPRIMES };
+enum { TDIV_LIMIT = 65536, TDIV_MAX_GROUPS = TDIV_NPRIMES, TDIV_BLOCK = 8 };
+static_assert(TDIV_BLOCK == 8, "tdiv_u64 writes the block test out for 8");
 static_assert(TDIV_LIMIT <= 65536, "primes must fit in 16 bits");
 static_assert(SMALL_MAX_DISTINCT >= 26, "a 128-bit number has <= 25 primes");
 
@@ -41,9 +42,13 @@ struct tdiv_entry {
 	uint64_t inv64, lim64;
 	u128 inv128, lim128;
 };
+struct tdiv_entry64 { /* the hot 64-bit half, packed for the cache */
+	uint64_t inv, lim;
+};
 
 static uint32_t primes[TDIV_NPRIMES];
 static struct tdiv_entry entries[TDIV_NPRIMES];
+static struct tdiv_entry64 entries64[TDIV_NPRIMES];
 /* Groups for tdiv_mpz: primes [start[g], start[g+1]) with product prod[g]. */
 static unsigned group_start[TDIV_MAX_GROUPS + 1];
 static uint64_t group_prod[TDIV_MAX_GROUPS];
@@ -71,6 +76,8 @@ static void tdiv_init(void)
 		entries[count].lim64 = UINT64_MAX / p;
 		entries[count].inv128 = x2;
 		entries[count].lim128 = ~(u128)0 / p;
+		entries64[count].inv = x;
+		entries64[count].lim = UINT64_MAX / p;
 		count++;
 		for (unsigned j = i * i; j < TDIV_LIMIT; j += i)
 			composite[j] = 1;
@@ -121,6 +128,24 @@ int small_factors_add(struct small_factors *out, u128 p, unsigned e,
 	return STATUS_OK;
 }
 
+/* Divide every power of primes[i] out of m, recording it. */
+static inline uint64_t tdiv_remove64(uint64_t m, unsigned i,
+				     struct small_factors *out)
+{
+	const struct tdiv_entry64 *t = &entries64[i];
+	uint64_t q = m * t->inv;
+	if (q > t->lim)
+		return m;
+	unsigned e = 0;
+	do {
+		m = q;
+		e++;
+		q = m * t->inv;
+	} while (q <= t->lim);
+	small_factors_add(out, primes[i], e, 0);
+	return m;
+}
+
 uint64_t tdiv_u64(uint64_t *n, struct small_factors *out,
 		  unsigned bound_index)
 {
@@ -136,7 +161,13 @@ uint64_t tdiv_u64(uint64_t *n, struct small_factors *out,
 		m >>= k;
 		small_factors_add(out, 2, (unsigned)k, 0);
 	}
-	for (unsigned i = 1; i < bound_index; i++) {
+	/*
+	 * Blocks of TDIV_BLOCK primes: one early-stop test per block, and the
+	 * block's divisibility tests or-ed together, so a block without a
+	 * divisor costs a multiply and a compare per prime.
+	 */
+	unsigned i = 1;
+	for (; i + TDIV_BLOCK <= bound_index; i += TDIV_BLOCK) {
 		uint64_t p = primes[i];
 		if (p * p > m) {
 			if (m > 1)
@@ -144,17 +175,26 @@ uint64_t tdiv_u64(uint64_t *n, struct small_factors *out,
 			*n = 1;
 			return p;
 		}
-		const struct tdiv_entry *t = &entries[i];
-		uint64_t q = m * t->inv64;
-		if (q <= t->lim64) {
-			unsigned e = 0;
-			do {
-				m = q;
-				e++;
-				q = m * t->inv64;
-			} while (q <= t->lim64);
-			small_factors_add(out, p, e, 0);
+		const struct tdiv_entry64 *t = &entries64[i];
+		/* written out: compilers at -O2 do not unroll the loop */
+		int hit = (m * t[0].inv <= t[0].lim) | (m * t[1].inv <= t[1].lim) |
+			  (m * t[2].inv <= t[2].lim) | (m * t[3].inv <= t[3].lim) |
+			  (m * t[4].inv <= t[4].lim) | (m * t[5].inv <= t[5].lim) |
+			  (m * t[6].inv <= t[6].lim) | (m * t[7].inv <= t[7].lim);
+		if (!hit)
+			continue;
+		for (unsigned j = 0; j < TDIV_BLOCK; j++)
+			m = tdiv_remove64(m, i + j, out);
+	}
+	for (; i < bound_index; i++) {
+		uint64_t p = primes[i];
+		if (p * p > m) {
+			if (m > 1)
+				small_factors_add(out, m, 1, 0);
+			*n = 1;
+			return p;
 		}
+		m = tdiv_remove64(m, i, out);
 	}
 	*n = m;
 	uint64_t next = bound_index < TDIV_NPRIMES ? primes[bound_index]
