@@ -61,7 +61,8 @@ enum {
 	SIQS_MIN_BITS = 64,      /* smallest n accepted */
 	SIQS_MAX_BITS = 400,     /* largest n accepted (about 120 digits) */
 	SIQS_MAX_FAC = 512,      /* factor-base entries in one relation */
-	SIQS_A_TRIES = 2000      /* attempts to find an unused A */
+	SIQS_A_TRIES = 2000,     /* attempts to find an unused A */
+	SIQS_MAX_CAND = 16384    /* candidates kept per polynomial */
 };
 
 /* Upper bound on the primes of A (none: the table's shape rule decides). */
@@ -113,6 +114,10 @@ struct siqs {
 	uint64_t *pinv;   /* floor(2^48 / p) + 1: i mod p by multiplication */
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
 	uint32_t *hits;   /* trial division: FB indices whose root matches */
+	uint32_t *cand;   /* sieve positions reported this polynomial */
+	uint32_t ncand;
+	uint32_t *lhit_pos, *lhit_idx; /* large-prime hits on candidates */
+	size_t nlhit, cap_lhit;
 	uint8_t *logp, *in_a;
 	uint32_t sieve_start, med_end;
 	uint32_t lp_bound;
@@ -406,10 +411,11 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->next1 = calloc(sz, sizeof *S->next1);
 	S->next2 = calloc(sz, sizeof *S->next2);
 	S->hits = calloc(sz, sizeof *S->hits);
+	S->cand = malloc(SIQS_MAX_CAND * sizeof *S->cand);
 	S->in_a = calloc(sz, 1);
 	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
 	    !S->logp || !S->in_a || !S->pinv || !S->next1 || !S->next2 ||
-	    !S->hits) {
+	    !S->hits || !S->cand) {
 		free(pr);
 		return STATUS_ERR_NOMEM;
 	}
@@ -774,7 +780,7 @@ static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 /* Trial-divide the candidate at sieve position i; store a relation. */
 static int check_candidate(struct siqs *S, uint32_t i)
 {
-	uint32_t fac[SIQS_MAX_FAC], nfac = 0, j, F = S->fb_n, nh = 0, h;
+	uint32_t fac[SIQS_MAX_FAC], nfac = 0, j, nh = 0, h;
 	uint32_t *hits = S->hits;
 	long x = (long)i - (long)S->M;
 	unsigned l;
@@ -808,11 +814,15 @@ static int check_candidate(struct siqs *S, uint32_t i)
 		}
 	}
 	/* p | Q(x) exactly when i mod p is a root: one multiply per prime */
-	for (j = 2; j < F; j++) {
+	for (j = 2; j < S->med_end; j++) {
 		uint32_t r = i - S->prime[j] * (uint32_t)((i * S->pinv[j]) >> 48);
 		if ((r == S->root1[j]) | (r == S->root2[j]))
 			hits[nh++] = j;
 	}
+	/* larger primes: found by resieving (resieve_large) */
+	for (h = 0; h < S->nlhit; h++)
+		if (S->lhit_pos[h] == i)
+			hits[nh++] = S->lhit_idx[h];
 	for (h = 0; h < nh; h++) {
 		uint32_t p = S->prime[hits[h]];
 		if (S->in_a[hits[h]])
@@ -909,7 +919,8 @@ static void sieve_block(struct siqs *S, uint32_t e)
 }
 
 /* Trial-divide every candidate in [b, e). */
-static int scan_block(struct siqs *S, uint32_t b, uint32_t e)
+/* Collect the candidates of [b, e): bytes with the top bit set. */
+static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 {
 	uint32_t i;
 	const uint64_t mask = 0x8080808080808080ULL;
@@ -920,13 +931,51 @@ static int scan_block(struct siqs *S, uint32_t b, uint32_t e)
 		if (!((v[0] | v[1] | v[2] | v[3]) & mask))
 			continue;
 		for (bi = 0; bi < 32; bi++)
-			if (S->sieve[i + bi] & 0x80) {
-				int st;
-				S->candidates++;
-				st = check_candidate(S, i + bi);
-				if (st != STATUS_OK)
-					return st;
+			if (S->sieve[i + bi] & 0x80 && S->ncand < SIQS_MAX_CAND)
+				S->cand[S->ncand++] = i + bi;
+	}
+}
+
+/*
+ * Walk the primes above the block size again and keep the hits that land
+ * on a candidate, so trial division need not test them one by one.
+ */
+static int resieve_large(struct siqs *S)
+{
+	uint32_t len = S->len, j;
+	const uint8_t *sv = S->sieve;
+
+	S->nlhit = 0;
+	for (j = S->med_end; j < S->fb_n; j++) {
+		uint32_t p = S->prime[j], r, k;
+		if (S->in_a[j])
+			continue;
+		for (k = 0; k < 2; k++) {
+			r = k ? S->root2[j] : S->root1[j];
+			if (k && r == S->root1[j])
+				break;
+			for (; r < len; r += p) {
+				if (!(sv[r] & 0x80))
+					continue;
+				if (S->nlhit == S->cap_lhit) {
+					size_t nc = S->cap_lhit ? 2 * S->cap_lhit
+								: 1024;
+					uint32_t *np = realloc(S->lhit_pos,
+							       nc * sizeof *np);
+					uint32_t *ni;
+					if (!np)
+						return STATUS_ERR_NOMEM;
+					S->lhit_pos = np;
+					ni = realloc(S->lhit_idx, nc * sizeof *ni);
+					if (!ni)
+						return STATUS_ERR_NOMEM;
+					S->lhit_idx = ni;
+					S->cap_lhit = nc;
+				}
+				S->lhit_pos[S->nlhit] = r;
+				S->lhit_idx[S->nlhit++] = j;
 			}
+		}
 	}
 	return STATUS_OK;
 }
@@ -939,6 +988,7 @@ static int scan_block(struct siqs *S, uint32_t b, uint32_t e)
 static int sieve_poly(struct siqs *S)
 {
 	uint32_t j, b;
+	int st;
 
 	memset(S->sieve, S->init_byte, S->len);
 	sieve_large(S);
@@ -951,15 +1001,19 @@ static int sieve_poly(struct siqs *S)
 		S->next1[j] = r1 < r2 ? r1 : r2;
 		S->next2[j] = r1 < r2 ? r2 : r1;
 	}
+	S->ncand = 0;
 	for (b = 0; b < S->len; b += SIQS_BLOCK) {
-		uint32_t e = b + SIQS_BLOCK;
-		int st;
-		sieve_block(S, e);
-		st = scan_block(S, b, e);
-		if (st != STATUS_OK)
-			return st;
+		sieve_block(S, b + SIQS_BLOCK);
+		scan_block(S, b, b + SIQS_BLOCK);
 	}
-	return STATUS_OK;
+	if (S->ncand == 0)
+		return STATUS_OK;
+	st = resieve_large(S);
+	for (j = 0; j < S->ncand && st == STATUS_OK; j++) {
+		S->candidates++;
+		st = check_candidate(S, S->cand[j]);
+	}
+	return st;
 }
 
 /* ---- linear algebra and square root ---- */
@@ -1152,6 +1206,9 @@ static void siqs_clear(struct siqs *S)
 	free(S->next1);
 	free(S->next2);
 	free(S->hits);
+	free(S->cand);
+	free(S->lhit_pos);
+	free(S->lhit_idx);
 	free(S->in_a);
 	free(S->sieve);
 	free(S->seen_a);
