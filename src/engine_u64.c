@@ -3,7 +3,9 @@
  *
  * Arithmetic: Montgomery form with R = 2^64 (engine_mont.h).
  *
- * Primality (prime_p_u64): BPSW = strong probable-prime test to base 2
+ * Primality (prime_p_u64): below 4759123141 strong tests to bases 2, 7
+ * and 61 (Jaeschke 1993), which is cheaper; above, BPSW = strong
+ * probable-prime test to base 2
  * plus a strong Lucas test with Selfridge's method A parameters (first D
  * in 5, -7, 9, -11, ... with Jacobi(D/n) = -1, P = 1, Q = (1-D)/4).  No
  * composite below 2^64 passes (Baillie-Pomerance-Selfridge-Wagstaff 1980;
@@ -121,6 +123,31 @@ static int sprp2_u64(uint64_t n, uint64_t ninv, uint64_t one)
 	return 0;
 }
 
+/* Strong probable prime to base a (n odd, a mod n != 0). */
+static int sprp_u64(uint64_t n, uint64_t ninv, uint64_t one, uint64_t a)
+{
+	uint64_t nm1 = n - 1;
+	int s = __builtin_ctzll(nm1);
+	uint64_t d = nm1 >> s;
+	uint64_t mone = n - one;
+	uint64_t b = mont_to_u64(a, n), x = b;
+	for (int i = 62 - __builtin_clzll(d); i >= 0; i--) {
+		x = mont_mul_u64(x, x, n, ninv);
+		if ((d >> i) & 1)
+			x = mont_mul_u64(x, b, n, ninv);
+	}
+	if (x == one || x == mone)
+		return 1;
+	for (int r = 1; r < s; r++) {
+		x = mont_mul_u64(x, x, n, ninv);
+		if (x == mone)
+			return 1;
+		if (x == one)
+			return 0;
+	}
+	return 0;
+}
+
 /* Strong Lucas probable prime, Selfridge method A (n odd, not square). */
 static int lucas_u64(uint64_t n, uint64_t ninv, uint64_t one)
 {
@@ -195,6 +222,10 @@ int prime_p_u64(uint64_t n)
 		return 0;
 	if (n < 2047)
 		return 1; /* smallest strong base-2 pseudoprime is 2047 */
+	/* below 4759123141 bases 2, 7, 61 decide (Jaeschke 1993, "On strong
+	 * pseudoprimes to several bases"); cheaper than the Lucas step */
+	if (n < 4759123141ull)
+		return sprp_u64(n, ninv, one, 7) && sprp_u64(n, ninv, one, 61);
 	uint64_t r = isqrt_u64(n);
 	if (r * r == n)
 		return 0;

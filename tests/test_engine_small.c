@@ -299,6 +299,29 @@ static void prime_p_matches_gmp_below_2e6(void **state)
 	mpz_clear(z);
 }
 
+/* Both sides of the 2,7,61 / BPSW switch at 4759123141, and near 2^64. */
+static void prime_p_matches_gmp_at_switch_and_top(void **state)
+{
+	(void)state;
+	mpz_t z;
+	mpz_init(z);
+	static const uint64_t base[] = {4759123141ull - 100001,
+					4294967296ull - 50001,
+					18446744073709551615ull - 100001};
+	for (size_t b = 0; b < sizeof base / sizeof base[0]; b++) {
+		for (uint64_t n = base[b]; n < base[b] + 100000; n += 2) {
+			mpz_set_ui(z, (unsigned long)n);
+			int want = mpz_probab_prime_p(z, 30) > 0;
+			if (prime_p_u64(n) != want)
+				fail_msg("prime_p_u64(%llu)", (unsigned long long)n);
+		}
+	}
+	/* strong pseudoprimes to bases 2, 7 and 61 together: none below
+	 * 4759123141, the first is that number itself (= 48781 * 97561) */
+	assert_false(prime_p_u64(4759123141ull));
+	mpz_clear(z);
+}
+
 static uint64_t rng_state = 12345;
 static uint64_t test_rand(void)
 {
@@ -583,6 +606,7 @@ int main(void)
 	    cmocka_unit_test(kat_primes_near_boundaries),
 	    cmocka_unit_test(range_1_to_200000),
 	    cmocka_unit_test(prime_p_matches_gmp_below_2e6),
+	    cmocka_unit_test(prime_p_matches_gmp_at_switch_and_top),
 	    cmocka_unit_test(random_each_size_to_128_bits),
 	    cmocka_unit_test(random_semiprimes_to_128_bits),
 	    cmocka_unit_test(rho_u64_finds_factor),
