@@ -613,7 +613,9 @@ static uint64_t ecm64_stage2(uint64_t qx, uint64_t qz, const struct curve64 *c,
 	ladder64(&g0x, &g0z, &g1x, &g1z, dx, dz, pl->m0, c);
 	if (!normalize64(bx, bz, pre, ECM_NBABY, c, md, f))
 		return 0;
-	uint64_t acc = md->one;
+	/* four accumulators (by baby index mod 4) break the serial chain of
+	 * multiplications, so their latencies overlap */
+	uint64_t acc[4] = {md->one, md->one, md->one, md->one};
 	for (unsigned m = pl->m0; m <= pl->m1; m += ECM_GBLOCK) {
 		unsigned k = pl->m1 - m + 1;
 		if (k > ECM_GBLOCK)
@@ -634,13 +636,15 @@ static uint64_t ecm64_stage2(uint64_t qx, uint64_t qz, const struct curve64 *c,
 			unsigned mask = pl->mask[m + i - pl->m0];
 			for (unsigned j = 0; mask != 0; j++, mask >>= 1) {
 				if (mask & 1)
-					acc = mont_mul_u64(
-					    acc, mont_sub_u64(gx[i], bx[j], n),
-					    n, ninv);
+					acc[j & 3] = mont_mul_u64(
+					    acc[j & 3],
+					    mont_sub_u64(gx[i], bx[j], n), n,
+					    ninv);
 			}
 		}
 	}
-	return acc;
+	return mont_mul_u64(mont_mul_u64(acc[0], acc[1], n, ninv),
+			    mont_mul_u64(acc[2], acc[3], n, ninv), n, ninv);
 }
 
 /*
