@@ -17,7 +17,8 @@
  * Schedule (find_factor_mpz), cheap steps first:
  *   1. Pollard-Brent rho, RHO_ITERS iterations, gcds batched by RHO_BATCH
  *      (Brent, "An improved Monte Carlo factorization algorithm", BIT 1980).
- *   2. P-1 with B1 = PM1_B1 and GMP-ECM's default B2 (Montgomery 1987).
+ *   2. P-1 with GMP-ECM's default B2 (Montgomery 1987), B1 by size as a
+ *      few ECM curves' worth: 1e4 below 60 digits, 3e4 below 80, 1e5 above.
  *   3. ECM (Lenstra 1987; GMP-ECM, Zimmermann-Dodson 2006) by levels, the
  *      B1/curve table of GMP-ECM's README for its default parametrization:
  *      15 digits B1=2e3 30 curves, 20: 11e3 90, 25: 5e4 240, 30: 25e4 500,
@@ -64,7 +65,11 @@ enum {
 	SIQS_MAX_DIGITS = 110, /* above: ECM only */
 	SIQS_TRIES = 2         /* SIQS runs (seeds) before ECM takes over */
 };
-static const double PM1_B1 = 30000.0;
+/* P-1 bound B1 for a D-digit cofactor (see step 2 above). */
+static double pm1_b1(size_t digits)
+{
+	return digits < 60 ? 1e4 : digits < 80 ? 3e4 : 1e5;
+}
 /*
  * ECM pretest depth before SIQS, in digits: PRETEST_SLOPE * D - PRETEST_BASE
  * for a D-digit cofactor (see "Crossovers" above).
@@ -347,7 +352,7 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 	}
 	if (!prog->pm1_done) {
 		prog->pm1_done = 1;
-		r = pm1_mpz(f, n, PM1_B1, s);
+		r = pm1_mpz(f, n, pm1_b1(digits), s);
 		if (r != STATUS_NOT_FOUND)
 			return r;
 	}
