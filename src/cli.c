@@ -416,6 +416,8 @@ static int cli_apply(struct options *o, int id, const char *name,
 	uint64_t x = 0;
 	int rc = STATUS_OK, w;
 
+	if (v == NULL)
+		v = ""; /* options without an argument never read v */
 	switch (id) {
 	case OPT_COUNT:
 		rc = cli_get_u64(name, v, 1, UINT64_MAX,

@@ -76,7 +76,7 @@ struct master {
 	int lw_ready;
 	struct rank_stats *rs;
 	int stats_pending;
-	int bad_input, fatal, interrupted;
+	int bad_input, fatal;
 	uint64_t written, wrong_results;
 	double t0;
 	struct progress pg;
@@ -547,7 +547,7 @@ static void write_stats(struct master *m, double wall)
 	FILE *f;
 	struct transport_counters tc;
 	double busy_max = 0, busy_sum = 0, imbalance = 1;
-	uint64_t numbers = 0, chunks = 0, msgs = 0, bytes = 0;
+	uint64_t chunks = 0, msgs = 0, bytes = 0;
 	int first_worker = m->local ? 0 : 1, nw = 0;
 
 	transport_counters(&tc);
@@ -570,7 +570,6 @@ static void write_stats(struct master *m, double wall)
 	if (busy_sum > 0)
 		imbalance = busy_max / (busy_sum / nw);
 	for (int i = 0; i < m->size; i++) {
-		numbers += m->rs[i].s.numbers;
 		chunks += m->rs[i].s.chunks;
 		msgs += m->rs[i].s.msgs_sent;
 		bytes += m->rs[i].s.bytes_sent;

@@ -320,6 +320,7 @@ static struct sched_chunk *pick_speculative(struct sched *s, int w)
 	for (uint64_t id = s->release_id; id < s->next_id; id++) {
 		struct sched_chunk *c = slot_of(s, id);
 
+		/* cppcheck-suppress redundantCondition ; kept for any MAX */
 		if (c->state == SCHED_ASSIGNED && c->n_owners == 1 &&
 		    c->n_owners < SCHED_MAX_OWNERS && !owned_by(c, w) &&
 		    c->failed_by != w)
@@ -451,6 +452,7 @@ int sched_reject(struct sched *s, struct sched_chunk *c, int worker)
 			s->retry_head = 0;
 			s->retry_len = keep;
 		}
+		/* NOLINTNEXTLINE(clang-analyzer-core.DivideZero): >= 1024 */
 		s->retry[(s->retry_head + s->retry_len) % s->p.window_chunks] =
 			c->id;
 		s->retry_len++;
