@@ -12,8 +12,10 @@
  * the correct low bits from the 5-bit seed (3n) xor 2 (Montgomery 1985,
  * "Modular multiplication without trial division").
  *
- * Also the deadline helper shared by both tiers: params' time limit and
- * stop hook, polled with clock_gettime(CLOCK_MONOTONIC).
+ * Also shared by both tiers: the deadline helper (params' time limit and
+ * stop hook, polled with clock_gettime(CLOCK_MONOTONIC)), the ECM plans
+ * built by engine_tdiv.c, and factor_u64_append, through which the
+ * 128-bit tier hands 64-bit cofactors to the 64-bit tier.
  */
 #ifndef FACTORIZE_ENGINE_MONT_H
 #define FACTORIZE_ENGINE_MONT_H
@@ -245,8 +247,8 @@ static inline int small_deadline_expired(struct small_deadline *dl)
  * ECM plans (engine_tdiv.c), shared by ecm_u64 and ecm_u128: stage 1
  * multiplies by every prime power <= b1 (2^pow2, then the odd ones packed
  * into 64-bit chunks); stage 2 uses baby steps j*Q for the j in
- * ECM_BABY (coprime to ECM_D, below ECM_D/2) and giant steps m*ECM_D*Q for
- * m0 <= m <= m1; bit i of mask[m - m0] says m*ECM_D +- ECM_BABY[i] is a
+ * ecm_baby (coprime to ECM_D, below ECM_D/2) and giant steps m*ECM_D*Q for
+ * m0 <= m <= m1; bit i of mask[m - m0] says m*ECM_D +- ecm_baby[i] is a
  * prime in (b1, b2], so one product covers a pair of primes.
  */
 enum {
@@ -256,8 +258,10 @@ enum {
 	ECM_MAX_GIANT = 1700,
 	ECM_GBLOCK = 128 /* giant steps normalized per inversion */
 };
-static const unsigned char ECM_BABY[ECM_NBABY] = {
+static const unsigned char ecm_baby[ECM_NBABY] = {
     1, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 49, 53, 59};
+static_assert(ECM_NBABY <= 16, "stage-2 masks are 16 bits");
+static_assert(ECM_D / 2 > 59, "baby steps lie below D/2");
 struct ecm_plan {
 	unsigned b1, b2;
 	unsigned pow2;

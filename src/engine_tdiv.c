@@ -371,8 +371,8 @@ static void ecm_plan_build(struct ecm_plan *pl, unsigned b1, unsigned b2)
 	for (unsigned m = pl->m0; m <= pl->m1; m++) {
 		uint16_t mask = 0;
 		for (unsigned i = 0; i < ECM_NBABY; i++) {
-			unsigned lo = m * ECM_D - ECM_BABY[i];
-			unsigned hi = m * ECM_D + ECM_BABY[i];
+			unsigned lo = m * ECM_D - ecm_baby[i];
+			unsigned hi = m * ECM_D + ecm_baby[i];
 			if ((lo > b1 && lo <= b2 && is_small_prime(lo)) ||
 			    (hi > b1 && hi <= b2 && is_small_prime(hi)))
 				mask = (uint16_t)(mask | (1u << i));

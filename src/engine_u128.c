@@ -487,7 +487,7 @@ static u128 ecm128_stage2(u128 qx, u128 qz, const struct curve128 *c,
 	bx[bi] = qx;
 	bz[bi++] = qz;
 	for (unsigned j = 3; j < ECM_D / 2; j += 2) {
-		if (bi < ECM_NBABY && ECM_BABY[bi] == j) {
+		if (bi < ECM_NBABY && ecm_baby[bi] == j) {
 			bx[bi] = curx;
 			bz[bi++] = curz;
 		}

@@ -595,7 +595,7 @@ static uint64_t ecm64_stage2(uint64_t qx, uint64_t qz, const struct curve64 *c,
 	bx[bi] = qx;
 	bz[bi++] = qz;
 	for (unsigned j = 3; j < ECM_D / 2; j += 2) {
-		if (bi < ECM_NBABY && ECM_BABY[bi] == j) {
+		if (bi < ECM_NBABY && ecm_baby[bi] == j) {
 			bx[bi] = curx;
 			bz[bi++] = curz;
 		}
