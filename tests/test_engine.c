@@ -274,6 +274,53 @@ static void deterministic_for_a_seed(void **state)
 	engine_result_clear(NULL);
 }
 
+/* ---- no allocation per number on the hot path ---- */
+
+static unsigned long gmp_allocs;
+static void *(*real_alloc)(size_t);
+static void *(*real_realloc)(void *, size_t, size_t);
+static void (*real_free)(void *, size_t);
+
+static void *count_alloc(size_t n)
+{
+	gmp_allocs++;
+	return real_alloc(n);
+}
+
+static void *count_realloc(void *p, size_t old, size_t n)
+{
+	gmp_allocs++;
+	return real_realloc(p, old, n);
+}
+
+static void small_numbers_reuse_the_result(void **state)
+{
+	struct fixture *fx = *state;
+	mp_get_memory_functions(&real_alloc, &real_realloc, &real_free);
+	/* warm up: the result grows to its working size */
+	mpz_set_str(fx->n, "340282366920938463463374607431768211455", 10);
+	assert_int_equal(engine_factor(&fx->res, fx->n, &fx->params),
+			 STATUS_OK);
+	mp_set_memory_functions(count_alloc, count_realloc, real_free);
+	gmp_allocs = 0;
+	/* the classic job's numbers, and 2^64 + 1 .. 2^64 + 200 */
+	for (unsigned long k = 0; k < 999; k++) {
+		mpz_set_ui(fx->n, 999999999999ul + 2 * k);
+		assert_int_equal(engine_factor(&fx->res, fx->n, &fx->params),
+				 STATUS_OK);
+	}
+	for (unsigned long k = 1; k <= 200; k++) {
+		mpz_set_ui(fx->n, 1);
+		mpz_mul_2exp(fx->n, fx->n, 64);
+		mpz_add_ui(fx->n, fx->n, k);
+		assert_int_equal(engine_factor(&fx->res, fx->n, &fx->params),
+				 STATUS_OK);
+	}
+	mp_set_memory_functions(real_alloc, real_realloc, real_free);
+	/* only the loop's own mpz_mul_2exp on n may grow n, once */
+	assert_true(gmp_allocs <= 1);
+}
+
 /* ---- the result list ---- */
 
 static void add_keeps_sorted_and_merges(void **state)
@@ -621,6 +668,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(semiprime_of_two_100_bit_primes, setup, teardown),
 		cmocka_unit_test_setup_teardown(fermat_and_mersenne_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(deterministic_for_a_seed, setup, teardown),
+		cmocka_unit_test_setup_teardown(small_numbers_reuse_the_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_keeps_sorted_and_merges, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_refines_shared_factors, setup, teardown),
 		cmocka_unit_test_setup_teardown(time_limit_gives_partial, setup, teardown),
