@@ -12,9 +12,16 @@
 #ifndef FACTORIZE_MASTER_H
 #define FACTORIZE_MASTER_H
 
+#include <signal.h>
+
 #include "cli.h"
 
-/* Run the job of o on rank 0.  Returns an enum cli_exit code. */
-int master_run(const struct options *o);
+/*
+ * Run the job of o on rank 0.  Returns an enum cli_exit code.  signo
+ * (NULL allowed) is set to a signal number by main's handler: the master
+ * then stops handing out work, sends ABORT to the workers, discards an
+ * unfinished output file and returns CLI_EXIT_INTERRUPTED.
+ */
+int master_run(const struct options *o, const volatile sig_atomic_t *signo);
 
 #endif

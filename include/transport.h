@@ -19,6 +19,7 @@
 #ifndef FACTORIZE_TRANSPORT_H
 #define FACTORIZE_TRANSPORT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,10 +74,16 @@ int transport_poll(struct transport_msg *m, int source, int tag, int *got,
 /*
  * Wait for one message (source/tag as transport_poll) without spinning a
  * core; timeout_s <= 0 waits for ever.  STATUS_ERR_TIMEOUT when the
- * timeout expired.
+ * timeout expired, STATUS_ERR_STOPPED when the interrupt flag is set.
  */
 int transport_wait(struct transport_msg *m, int source, int tag,
 		   double timeout_s, char *err, size_t err_size);
+
+/*
+ * From now on transport_wait returns STATUS_ERR_STOPPED as soon as *flag
+ * is non-zero (set by a signal handler); NULL turns the check off.
+ */
+void transport_set_interrupt(const volatile sig_atomic_t *flag);
 
 /* 1 if a message with tag from source is waiting (no receive). */
 int transport_probe(int source, int tag);

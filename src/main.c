@@ -5,9 +5,12 @@
  * Invariants: every rank parses the same argv, so a usage error, --help
  * or --version ends every rank the same way without any message exchange
  * (no rank is left blocked); only rank 0 prints.  Exit codes are those of
- * cli.h.
+ * cli.h.  Signals are caught after MPI_Init (which may install its own
+ * handlers) and only set a flag that rank 0's master polls.
  */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <gmp.h>
 
 #include "cli.h"
@@ -17,6 +20,31 @@
 #include "worker.h"
 
 #define FACTORIZE_VERSION "1.0"
+
+/* The last signal received; rank 0's master polls it. */
+static volatile sig_atomic_t main_signo;
+
+static void main_on_signal(int sig)
+{
+	main_signo = sig;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGUSR1 (Slurm's warning before the time limit) are
+ * caught on every rank: rank 0 stops the job in order; a worker keeps
+ * going until the master's STOP, so no rank dies under the others.
+ */
+static void main_catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1 };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+}
 
 int main(int argc, char **argv)
 {
@@ -31,6 +59,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_RUNTIME;
 	}
 	rank = transport_rank();
+	main_catch_signals();
 	cli_options_init(&o);
 	st = cli_parse(&o, argc, argv, err, sizeof err);
 	if (st != STATUS_OK) {
@@ -50,7 +79,7 @@ int main(int argc, char **argv)
 		}
 		code = CLI_EXIT_OK;
 	} else if (rank == 0) {
-		code = master_run(&o);
+		code = master_run(&o, &main_signo);
 	} else {
 		st = worker_run(&o, err, sizeof err);
 		if (st == STATUS_ERR_MPI || st == STATUS_ERR_NOMEM)

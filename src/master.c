@@ -19,6 +19,8 @@
  *     master does not return before it has them all (or, after a fatal
  *     error, before ABORT_WAIT_S has passed: then MPI_Abort).
  *   - Waiting is transport_wait's back-off: an idle master sleeps.
+ *   - A signal (main sets *signo) stops the hand-out at once: ABORT to
+ *     the workers, the output file discarded, CLI_EXIT_INTERRUPTED.
  *
  * Loop, in order, until every chunk is released and every STATS is in:
  *   1. read input while the sched wants numbers (text sources only; bad
@@ -76,7 +78,8 @@ struct master {
 	int lw_ready;
 	struct rank_stats *rs;
 	int stats_pending;
-	int bad_input, fatal;
+	int bad_input, fatal, interrupted;
+	const volatile sig_atomic_t *signo;
 	uint64_t written, wrong_results;
 	double t0;
 	struct progress pg;
@@ -121,6 +124,14 @@ static void range_number(struct master *m, mpz_t z, uint64_t index)
 	mpz_set_u64(z, index);
 	mpz_mul(z, z, m->step);
 	mpz_add(z, z, m->start);
+}
+
+/* The signal flag, for the local worker's stop hook (one master). */
+static const volatile sig_atomic_t *master_signo;
+
+static int master_stop_poll(void)
+{
+	return master_signo != NULL && *master_signo != 0;
 }
 
 static int worker_rank(const struct master *m, int w)
@@ -415,6 +426,8 @@ static void dispatch(struct master *m)
 		}
 		st = worker_process(&m->lw, m->buf.data, m->buf.len, &m->rbuf,
 				    m->err, sizeof m->err);
+		if (st == STATUS_ERR_STOPPED)
+			return; /* a signal: the main loop stops */
 		if (st != STATUS_OK) {
 			master_fail(m, "%s", m->err);
 			return;
@@ -493,7 +506,7 @@ static void receive(struct master *m)
 	}
 	if (st == STATUS_ERR_PROTO)
 		master_fail(m, "%s", m->err);
-	else if (st != STATUS_OK)
+	else if (st != STATUS_OK && st != STATUS_ERR_STOPPED)
 		master_fail(m, "receiving: %s", m->err);
 }
 
@@ -521,10 +534,15 @@ static void abort_workers(struct master *m)
 	while (m->stats_pending > 0) {
 		double left = t_end - transport_wtime();
 
+		/* any tag: RESULTs still in flight must be received (and
+		   dropped), or their senders' large-message sends never
+		   complete and those ranks hang in MPI_Finalize */
 		st = left > 0 ? transport_wait(&m->msg, TRANSPORT_ANY,
-					       PROTO_TAG_STATS, left, m->err,
+					       TRANSPORT_ANY, left, m->err,
 					       sizeof m->err)
 			      : STATUS_ERR_TIMEOUT;
+		if (st == STATUS_OK && m->msg.tag != PROTO_TAG_STATS)
+			continue;
 		if (st != STATUS_OK) {
 			master_say("%d worker(s) did not stop; aborting",
 				   m->stats_pending);
@@ -710,6 +728,7 @@ static int setup(struct master *m)
 		if (o->fault_rank == 0)
 			c.fault_flags = o->fault_flags;
 		worker_ctx_init(&m->lw, &c, o->fault_ms);
+		m->lw.stop_poll = master_stop_poll;
 		m->lw_ready = 1;
 	}
 	if (m->fatal)
@@ -762,7 +781,12 @@ static int setup(struct master *m)
 	return STATUS_OK;
 }
 
-int master_run(const struct options *o)
+static int signalled(const struct master *m)
+{
+	return m->signo != NULL && *m->signo != 0;
+}
+
+int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 {
 	struct master m;
 	int code = CLI_EXIT_OK, st;
@@ -770,6 +794,9 @@ int master_run(const struct options *o)
 
 	memset(&m, 0, sizeof m);
 	m.o = o;
+	m.signo = signo;
+	master_signo = signo;
+	transport_set_interrupt(signo);
 	m.size = transport_size();
 	m.local = m.size == 1;
 	m.n_workers = m.local ? 1 : m.size - 1;
@@ -788,6 +815,12 @@ int master_run(const struct options *o)
 
 	st = setup(&m);
 	while (st == STATUS_OK && !m.fatal) {
+		if (signalled(&m)) {
+			m.interrupted = 1;
+			master_say("interrupted by signal %d; stopping",
+				   (int)*signo);
+			break;
+		}
 		fill_input(&m);
 		dispatch(&m);
 		release_done(&m);
@@ -798,7 +831,7 @@ int master_run(const struct options *o)
 			break;
 		if (m.local) {
 			/* nothing can arrive: idle means a bug, not a wait */
-			if (sched_all_done(&m.s))
+			if (sched_all_done(&m.s) || signalled(&m))
 				continue;
 			master_fail(&m, "internal error: scheduler idle");
 			break;
@@ -807,15 +840,17 @@ int master_run(const struct options *o)
 	}
 	wall = transport_wtime() - m.t0;
 
-	if (m.fatal)
+	transport_set_interrupt(NULL); /* the stop itself must not be cut */
+	if (m.fatal || m.interrupted)
 		abort_workers(&m);
 	if (m.out != NULL) {
-		st = output_close(m.out, !m.fatal, m.err, sizeof m.err);
+		st = output_close(m.out, !m.fatal && !m.interrupted, m.err,
+				  sizeof m.err);
 		m.out = NULL;
 		if (st != STATUS_OK)
 			master_fail(&m, "%s", m.err);
 	}
-	if (!m.fatal) {
+	if (!m.fatal && !m.interrupted) {
 		show_progress(&m, 1);
 		if (m.local)
 			local_stats(&m);
@@ -823,6 +858,8 @@ int master_run(const struct options *o)
 	}
 	if (m.fatal)
 		code = CLI_EXIT_RUNTIME;
+	else if (m.interrupted)
+		code = CLI_EXIT_INTERRUPTED;
 	else if (m.bad_input)
 		code = CLI_EXIT_BAD_INPUT;
 
@@ -837,5 +874,6 @@ int master_run(const struct options *o)
 	transport_msg_clear(&m.msg);
 	mpz_clears(m.start, m.step, m.n, m.prod, NULL);
 	free(m.rs);
+	master_signo = NULL;
 	return code;
 }

@@ -55,6 +55,7 @@ static struct {
 	int *free_slots;
 	int n_free, n_slots;
 	struct transport_counters c;
+	const volatile sig_atomic_t *interrupt;
 } T;
 
 static int mpi_fail(int rc, const char *what, char *err, size_t err_size)
@@ -324,6 +325,12 @@ int transport_wait(struct transport_msg *m, int source, int tag,
 	int got, st;
 
 	for (;;) {
+		if (T.interrupt != NULL && *T.interrupt) {
+			if (t0 != 0)
+				T.c.idle_ns += now_ns() - t0;
+			snprintf(err, err_size, "interrupted");
+			return STATUS_ERR_STOPPED;
+		}
 		st = transport_poll(m, source, tag, &got, err, err_size);
 		if (st != STATUS_OK || got) {
 			if (t0 != 0)
@@ -355,6 +362,11 @@ int transport_wait(struct transport_msg *m, int source, int tag,
 		if (sleep_ns > TRANSPORT_MAX_SLEEP_NS)
 			sleep_ns = TRANSPORT_MAX_SLEEP_NS;
 	}
+}
+
+void transport_set_interrupt(const volatile sig_atomic_t *flag)
+{
+	T.interrupt = flag;
 }
 
 int transport_probe(int source, int tag)

@@ -169,6 +169,11 @@ check "wrong-result fault, only worker (-np 2): exit 3" test "$rc" -eq 3
 check "wrong-result fault, only worker: says it gave up" grep -q 'giving up' "$T/f2.err"
 check "wrong-result fault, only worker: no wrong line printed" \
 	sh -c "! grep -vxF -f '$T/classic.ref' '$T/f2.out'"
+# The same with large RESULTs (rendezvous sends): the abort must drain
+# them or the faulty rank hangs in MPI_Finalize.
+TIMEOUT=60 run_np 2 --count 20000 --chunk 2000 --test-fault wrong-result \
+	--test-fault-rank 1 --quiet >/dev/null 2>"$T/f4.err"; rc=$?
+check "wrong-result fault with large chunks (-np 2): exit 3, no hang" test "$rc" -eq 3
 # Without verification the planted fault goes through: the check is real.
 head -99 "$T/classic.ref" >"$T/classic99.ref"
 run_np 2 --count 99 --test-fault wrong-result --test-fault-rank 1 \
@@ -182,6 +187,36 @@ run_np 3 --count 200 --chunk 10 --test-fault slow --test-fault-rank 1 \
 check_files "slow worker (-np 3): output correct" <(head -200 "$T/classic.ref") "$T/slow.out"
 check "slow worker (-np 3): the end game re-issued chunks" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["speculated"]>0 else 1)' "$T/slow.json"
+
+# ---- signals: rank 0 stops the job in order, exit 75 -----------------------
+
+# sig_test NAME SIG WHO: start a long job, send SIG to rank 0 (WHO=0) or to
+# every rank (WHO=all) after 2 s; expect exit 75 within 20 s and no output
+# file left looking complete.
+sig_test() {
+	local name=$1 sig=$2 who=$3 rc t0 t1 p
+	rm -f "$T/sig.out"
+	run_np 3 --count 100000000 --output "$T/sig.out" --quiet 2>"$T/sig.err" &
+	local job=$!
+	sleep 2
+	for p in $(pgrep -f "^$TOP/factorize --count 100000000"); do
+		if [ "$who" = all ] || tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+			grep -qx 'OMPI_COMM_WORLD_RANK=0'; then
+			kill "-$sig" "$p" 2>/dev/null
+		fi
+	done
+	t0=$(date +%s)
+	wait "$job"; rc=$?
+	t1=$(date +%s)
+	check "$name: exit status 75" test "$rc" -eq 75
+	check "$name: stopped within 20 s ($((t1 - t0)) s)" test $((t1 - t0)) -le 20
+	check "$name: no output file left" test ! -e "$T/sig.out"
+	check "$name: says why" grep -q "interrupted by signal" "$T/sig.err"
+}
+if [ "${MPIRUN##*/}" = mpirun ]; then
+	sig_test "SIGTERM to rank 0 (-np 3)" TERM 0
+	sig_test "SIGUSR1 to every rank (-np 3, as Slurm)" USR1 all
+fi
 
 # ---- unordered output: same lines, any order ------------------------------
 

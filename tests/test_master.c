@@ -177,6 +177,11 @@ void transport_msg_clear(struct transport_msg *m)
 		proto_buf_clear(&m->buf);
 }
 
+void transport_set_interrupt(const volatile sig_atomic_t *flag)
+{
+	(void)flag;
+}
+
 int __wrap_transport_size(void);
 int __wrap_transport_size(void)
 {
@@ -324,7 +329,7 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 		o.fault_flags = PROTO_FAULT_WRONG_RESULT;
 		o.fault_rank = fault_rank;
 	}
-	code = master_run(&o);
+	code = master_run(&o, NULL);
 	cli_options_clear(&o);
 	for (int r = 1; r < size; r++) {
 		assert_int_equal(F.stops[r], 1); /* exactly one STOP each */
