@@ -54,7 +54,8 @@
 #include "status.h"
 
 enum {
-	SIQS_BLOCK = 32768,      /* sieve block: the L1 data cache */
+	SIQS_BLOCK_BITS = 15,
+	SIQS_BLOCK = 1 << SIQS_BLOCK_BITS, /* sieve block: the L1 data cache */
 	SIQS_SMALL_PRIME = 30,   /* primes below this are not sieved */
 	SIQS_EXTRA = 64,         /* relations wanted beyond F */
 	SIQS_MAX_S = 20,         /* most primes in A */
@@ -62,7 +63,8 @@ enum {
 	SIQS_MAX_BITS = 400,     /* largest n accepted (about 120 digits) */
 	SIQS_MAX_FAC = 512,      /* factor-base entries in one relation */
 	SIQS_A_TRIES = 2000,     /* attempts to find an unused A */
-	SIQS_MAX_CAND = 16384    /* candidates kept per polynomial */
+	SIQS_MAX_CAND = 16384,   /* candidates kept per polynomial */
+	SIQS_MAX_FB = 100000     /* FB index << SIQS_BLOCK_BITS fits 32 bits */
 };
 
 /* Upper bound on the primes of A (none: the table's shape rule decides). */
@@ -116,8 +118,11 @@ struct siqs {
 	uint32_t *hits;   /* trial division: FB indices whose root matches */
 	uint32_t *cand;   /* sieve positions reported this polynomial */
 	uint32_t ncand;
-	uint32_t *lhit_pos, *lhit_idx; /* large-prime hits on candidates */
-	size_t nlhit, cap_lhit;
+	uint32_t nblocks;
+	uint32_t **bucket; /* per block: large-prime hits, index << 15 | offset */
+	uint32_t *bucket_n;
+	uint32_t *lhit_pos, *lhit_idx; /* bucket hits on candidates */
+	size_t nlhit;
 	uint8_t *logp, *in_a;
 	uint32_t sieve_start, med_end;
 	uint32_t lp_bound;
@@ -819,7 +824,7 @@ static int check_candidate(struct siqs *S, uint32_t i)
 		if ((r == S->root1[j]) | (r == S->root2[j]))
 			hits[nh++] = j;
 	}
-	/* larger primes: found by resieving (resieve_large) */
+	/* larger primes: the bucket hits kept for candidates */
 	for (h = 0; h < S->nlhit; h++)
 		if (S->lhit_pos[h] == i)
 			hits[nh++] = S->lhit_idx[h];
@@ -847,22 +852,44 @@ static int check_candidate(struct siqs *S, uint32_t i)
 	return STATUS_OK;
 }
 
-/* Add the logarithms of the primes at or above the block size. */
+/*
+ * Primes at or above the block size hit a block at most once per root:
+ * their hits go to one bucket per block, (FB index << 15 | offset), to be
+ * added while that block is in L1 and read back by trial division.
+ */
 static void sieve_large(struct siqs *S)
 {
-	uint8_t *sv = S->sieve;
-	uint32_t len = S->len, j;
+	uint32_t len = S->len, j, b;
+	uint32_t **bk = S->bucket, *bn = S->bucket_n;
 
+	for (b = 0; b < S->nblocks; b++)
+		bn[b] = 0;
 	for (j = S->med_end; j < S->fb_n; j++) {
-		uint32_t p = S->prime[j], r;
-		uint8_t lg = S->logp[j];
+		uint32_t p = S->prime[j], r, tag = j << SIQS_BLOCK_BITS;
 		if (S->in_a[j])
 			continue;
-		for (r = S->root1[j]; r < len; r += p)
-			sv[r] = (uint8_t)(sv[r] + lg);
-		if (S->root2[j] != S->root1[j])
-			for (r = S->root2[j]; r < len; r += p)
-				sv[r] = (uint8_t)(sv[r] + lg);
+		for (r = S->root1[j]; r < len; r += p) {
+			b = r >> SIQS_BLOCK_BITS;
+			bk[b][bn[b]++] = tag | (r & (SIQS_BLOCK - 1));
+		}
+		if (S->root2[j] == S->root1[j])
+			continue;
+		for (r = S->root2[j]; r < len; r += p) {
+			b = r >> SIQS_BLOCK_BITS;
+			bk[b][bn[b]++] = tag | (r & (SIQS_BLOCK - 1));
+		}
+	}
+}
+
+/* Add block b's bucket of large-prime hits. */
+static void apply_bucket(struct siqs *S, uint32_t b)
+{
+	uint8_t *sv = S->sieve + (size_t)b * SIQS_BLOCK;
+	const uint32_t *e = S->bucket[b];
+	uint32_t k, n = S->bucket_n[b];
+	for (k = 0; k < n; k++) {
+		uint32_t off = e[k] & (SIQS_BLOCK - 1);
+		sv[off] = (uint8_t)(sv[off] + S->logp[e[k] >> SIQS_BLOCK_BITS]);
 	}
 }
 
@@ -936,48 +963,19 @@ static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 	}
 }
 
-/*
- * Walk the primes above the block size again and keep the hits that land
- * on a candidate, so trial division need not test them one by one.
- */
-static int resieve_large(struct siqs *S)
+/* Keep the bucket entries of block b that land on a candidate. */
+static void keep_bucket_hits(struct siqs *S, uint32_t b)
 {
-	uint32_t len = S->len, j;
-	const uint8_t *sv = S->sieve;
-
-	S->nlhit = 0;
-	for (j = S->med_end; j < S->fb_n; j++) {
-		uint32_t p = S->prime[j], r, k;
-		if (S->in_a[j])
+	const uint8_t *sv = S->sieve + (size_t)b * SIQS_BLOCK;
+	const uint32_t *e = S->bucket[b];
+	uint32_t k, n = S->bucket_n[b];
+	for (k = 0; k < n; k++) {
+		uint32_t off = e[k] & (SIQS_BLOCK - 1);
+		if (!(sv[off] & 0x80))
 			continue;
-		for (k = 0; k < 2; k++) {
-			r = k ? S->root2[j] : S->root1[j];
-			if (k && r == S->root1[j])
-				break;
-			for (; r < len; r += p) {
-				if (!(sv[r] & 0x80))
-					continue;
-				if (S->nlhit == S->cap_lhit) {
-					size_t nc = S->cap_lhit ? 2 * S->cap_lhit
-								: 1024;
-					uint32_t *np = realloc(S->lhit_pos,
-							       nc * sizeof *np);
-					uint32_t *ni;
-					if (!np)
-						return STATUS_ERR_NOMEM;
-					S->lhit_pos = np;
-					ni = realloc(S->lhit_idx, nc * sizeof *ni);
-					if (!ni)
-						return STATUS_ERR_NOMEM;
-					S->lhit_idx = ni;
-					S->cap_lhit = nc;
-				}
-				S->lhit_pos[S->nlhit] = r;
-				S->lhit_idx[S->nlhit++] = j;
-			}
-		}
+		S->lhit_pos[S->nlhit] = b * SIQS_BLOCK + off;
+		S->lhit_idx[S->nlhit++] = e[k] >> SIQS_BLOCK_BITS;
 	}
-	return STATUS_OK;
 }
 
 /*
@@ -988,7 +986,7 @@ static int resieve_large(struct siqs *S)
 static int sieve_poly(struct siqs *S)
 {
 	uint32_t j, b;
-	int st;
+	int st = STATUS_OK;
 
 	memset(S->sieve, S->init_byte, S->len);
 	sieve_large(S);
@@ -1002,13 +1000,15 @@ static int sieve_poly(struct siqs *S)
 		S->next2[j] = r1 < r2 ? r2 : r1;
 	}
 	S->ncand = 0;
-	for (b = 0; b < S->len; b += SIQS_BLOCK) {
-		sieve_block(S, b + SIQS_BLOCK);
-		scan_block(S, b, b + SIQS_BLOCK);
+	S->nlhit = 0;
+	for (b = 0; b < S->nblocks; b++) {
+		uint32_t before = S->ncand;
+		apply_bucket(S, b);
+		sieve_block(S, (b + 1) * SIQS_BLOCK);
+		scan_block(S, b * SIQS_BLOCK, (b + 1) * SIQS_BLOCK);
+		if (S->ncand > before)
+			keep_bucket_hits(S, b);
 	}
-	if (S->ncand == 0)
-		return STATUS_OK;
-	st = resieve_large(S);
 	for (j = 0; j < S->ncand && st == STATUS_OK; j++) {
 		S->candidates++;
 		st = check_candidate(S, S->cand[j]);
@@ -1207,6 +1207,11 @@ static void siqs_clear(struct siqs *S)
 	free(S->next2);
 	free(S->hits);
 	free(S->cand);
+	if (S->bucket)
+		for (l = 0; l < S->nblocks; l++)
+			free(S->bucket[l]);
+	free(S->bucket);
+	free(S->bucket_n);
 	free(S->lhit_pos);
 	free(S->lhit_idx);
 	free(S->in_a);
@@ -1263,6 +1268,8 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	interp_params(bits, &fbd, &lpm, &blk, &fudge);
 	if (params->fb_size)
 		fbd = params->fb_size;
+	if (fbd > SIQS_MAX_FB)
+		fbd = SIQS_MAX_FB;
 	if (params->lp_mult > 0)
 		lpm = params->lp_mult;
 	if (params->blocks)
@@ -1292,9 +1299,29 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		goto cleanup;
 	S.bainv = malloc((size_t)S.s * S.fb_n * sizeof *S.bainv);
 	S.sieve = malloc((size_t)S.len + 8);
-	if (!S.bainv || !S.sieve) {
+	S.nblocks = S.len / SIQS_BLOCK;
+	S.bucket = calloc(S.nblocks, sizeof *S.bucket);
+	S.bucket_n = calloc(S.nblocks, sizeof *S.bucket_n);
+	if (!S.bainv || !S.sieve || !S.bucket || !S.bucket_n) {
 		status = STATUS_ERR_NOMEM;
 		goto cleanup;
+	}
+	/* a prime above the block size hits a block at most once per root */
+	S.lhit_pos = malloc(((size_t)S.nblocks * 2 * (S.fb_n - S.med_end) + 1) *
+			    sizeof *S.lhit_pos);
+	S.lhit_idx = malloc(((size_t)S.nblocks * 2 * (S.fb_n - S.med_end) + 1) *
+			    sizeof *S.lhit_idx);
+	if (!S.lhit_pos || !S.lhit_idx) {
+		status = STATUS_ERR_NOMEM;
+		goto cleanup;
+	}
+	for (j = 0; j < S.nblocks; j++) {
+		S.bucket[j] = malloc((2 * (size_t)(S.fb_n - S.med_end) + 1) *
+				     sizeof **S.bucket);
+		if (!S.bucket[j]) {
+			status = STATUS_ERR_NOMEM;
+			goto cleanup;
+		}
 	}
 
 	for (;;) {
