@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/bench/oracle.sh - the two oracles in GNU factor's text format, shared
 # by tests/it_engine_diff.sh and tests/bench/bench-engine.sh (source it).
 #
