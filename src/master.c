@@ -755,8 +755,17 @@ static int setup(struct master *m)
 	{
 		uint64_t w = 4u * (uint64_t)m->n_workers *
 			     (1u + (uint64_t)cfg.prefetch);
+		uint64_t numbers;
+
 		sp.window_chunks = w < 1024 ? 1024 : (w > (1u << 22) ?
 						      1u << 22 : (uint32_t)w);
+		/* room for every worker's credit of full chunks: a smaller
+		   window would serialise large --chunk sizes */
+		numbers = 2u * (uint64_t)m->n_workers *
+			  (1u + (uint64_t)cfg.prefetch) *
+			  (o->chunk ? o->chunk : SCHED_DEFAULT_MAX_CHUNK);
+		sp.window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS ?
+			numbers : SCHED_DEFAULT_WINDOW_NUMBERS;
 	}
 	st = sched_init(&m->s, &sp);
 	if (st != STATUS_OK) {
