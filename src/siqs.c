@@ -81,16 +81,18 @@ struct siqs_row {
 };
 /*
  * Measured on the jobs/bench sets (CPU time, min of runs, 2-core shared
- * machine): 96 bits F 110-200 flat; 128 bits F 450 best of 300-600;
- * 160 bits F 1800 with 3 blocks best of 1400-2500 and 2-4 blocks; 200
- * bits F 3500-6500 and 4-6 blocks within noise, 5000 / 6 chosen; 233
- * bits F 12000 / 8 blocks twice as fast as 8000 / 6 blocks.  Above 233
+ * machine, and instruction counts under cachegrind where wall times were
+ * too noisy): 96 bits F 110-200 flat; 128 bits F 450 best of 300-600,
+ * slack 8 of 7-10; 160 bits F 1400 with 2 blocks best of 1400-2500 and
+ * 2-4 blocks; 200 bits F 3500-6500 and 4-6 blocks within noise,
+ * 5000 / 6 chosen; 233 bits F 12000 / 8 blocks faster than 8000 / 6
+ * (40 s against 61 s on one S230 number).  Above 233
  * bits the rows are extrapolated and capped by the memory of the dense
  * elimination (two bit matrices of F^2 / 8 bytes each).
  */
 static const struct siqs_row siqs_table[] = {
 	{64, 60, 20, 1, 7},        {96, 150, 30, 1, 8},
-	{128, 450, 40, 1, 9},      {160, 1800, 50, 3, 11},
+	{128, 450, 40, 1, 8},      {160, 1400, 50, 2, 10},
 	{200, 5000, 80, 6, 13},    {233, 12000, 100, 8, 13},
 	{266, 20000, 120, 10, 14}, {299, 25000, 120, 12, 15},
 	{400, 25000, 150, 16, 16},
