@@ -44,7 +44,12 @@ static_assert(sizeof(unsigned long) == 8, "mpz_get_ui must return 64 bits");
 static_assert(GMP_NUMB_BITS == 64, "two limbs must hold 128 bits");
 
 enum {
-	TDIV_BOUND = 4000,   /* trial division of numbers >= 2^128 */
+	/*
+	 * Trial division of numbers >= 2^128: about 50 us on 200 bits here,
+	 * against 0.7 ms for the whole 2^16 table; the 2048 rho steps that
+	 * follow (2-3 ms) find factors below 2^16 anyway.
+	 */
+	TDIV_BOUND = 4000,
 	RESULT_MIN_CAP = 16  /* first allocation of a result list */
 };
 
