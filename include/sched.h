@@ -91,6 +91,7 @@ struct sched_worker {
 	uint64_t *holding;        /* ids of those chunks (credit entries) */
 	int queued;               /* in the hungry queue */
 	int stopped;              /* STOP sent */
+	int excluded;             /* no more work: its results were wrong */
 };
 
 struct sched {
@@ -115,6 +116,7 @@ struct sched {
 	uint64_t n_retry;         /* chunks RETRY */
 	/* counters */
 	uint64_t speculated, duplicates;
+	int n_eligible;           /* workers not excluded */
 };
 
 /* STATUS_OK, STATUS_ERR_INVAL (bad params) or STATUS_ERR_NOMEM. */
@@ -164,6 +166,13 @@ void sched_accept(struct sched *s, struct sched_chunk *c, int worker,
  * Returns the number of failures of this chunk so far.
  */
 int sched_reject(struct sched *s, struct sched_chunk *c, int worker);
+
+/*
+ * Give worker no more chunks (its results failed verification too often);
+ * it is stopped once it holds nothing.  Returns how many workers are left
+ * that are not excluded: 0 means nobody can finish the job.
+ */
+int sched_exclude(struct sched *s, int worker);
 
 /* The next chunk in input order if it is done, else NULL. */
 struct sched_chunk *sched_peek_release(struct sched *s);

@@ -52,12 +52,17 @@
 #include "transport.h"
 #include "worker.h"
 
-enum { ABORT_WAIT_S = 10, MAX_FAILURES = 2 };
+enum {
+	ABORT_WAIT_S = 10,
+	MAX_FAILURES = 2,     /* wrong results for one chunk: give up */
+	MAX_WRONG_PER_RANK = 3 /* wrong results from one rank: exclude it */
+};
 
 struct rank_stats {
 	int have;                 /* STATS received (or local numbers) */
 	struct proto_stats s;     /* as the rank reported them */
 	uint64_t accepted;        /* numbers of its results that were kept */
+	uint64_t wrong;           /* its results that failed verification */
 };
 
 struct master {
@@ -317,15 +322,26 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 			n = chunk_number(m, c, i, x);
 		s = mpz_get_str(NULL, 10, n);
 		m->wrong_results++;
+		m->rs[rank].wrong++;
 		if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
 			master_fail(m, "rank %d returned a wrong factorization "
 				    "of %s (verification failed); chunk %llu "
 				    "failed %d times, giving up", rank, s,
 				    (unsigned long long)c->id, MAX_FAILURES);
-		else
+		else if (m->rs[rank].wrong <= MAX_WRONG_PER_RANK)
 			master_say("rank %d returned a wrong factorization of "
-				   "%s (verification failed); recomputing it "
-				   "elsewhere", rank, s);
+				   "%s (verification failed); recomputing it",
+				   rank, s);
+		if (!m->fatal && m->rs[rank].wrong == MAX_WRONG_PER_RANK &&
+		    m->n_workers > 1) {
+			if (sched_exclude(&m->s, w) == 0)
+				master_fail(m, "no worker left whose results "
+					    "pass verification");
+			else
+				master_say("rank %d returned %d wrong "
+					   "factorizations: no more work for "
+					   "it", rank, MAX_WRONG_PER_RANK);
+		}
 		free(s);
 		mpz_clear(x);
 		return;

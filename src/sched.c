@@ -36,6 +36,8 @@
  *      outstanding chunk with a single owner, to a worker holding nothing
  *      (first verified result wins, the other is dropped as a duplicate);
  *   4. once every chunk is done: STOP to each worker holding nothing.
+ * An excluded worker (sched_exclude: wrong results) gets nothing more and
+ * is stopped as soon as it holds nothing.
  */
 #include "sched.h"
 
@@ -57,6 +59,7 @@ int sched_init(struct sched *s, const struct sched_params *p)
 	    (p->max_chunk && p->min_chunk > p->max_chunk))
 		return STATUS_ERR_INVAL;
 	s->p = *p;
+	s->n_eligible = p->n_workers;
 	if (s->p.min_chunk == 0)
 		s->p.min_chunk = 1;
 	if (s->p.max_chunk == 0)
@@ -305,7 +308,7 @@ static struct sched_chunk *pick_retry(struct sched *s, int w)
 		s->retry_len--;
 		if (id < s->release_id || c->id != id || c->state != SCHED_RETRY)
 			continue; /* stale */
-		if (c->failed_by != w || s->p.n_workers == 1)
+		if (c->failed_by != w || s->n_eligible == 1)
 			return c;
 		/* keep it for someone else */
 		s->retry[(s->retry_head + s->retry_len) % s->p.window_chunks] = id;
@@ -339,6 +342,15 @@ int sched_next(struct sched *s, int *worker, struct sched_chunk **chunk)
 		if (sw->stopped || sw->held >= sw->credit) {
 			dequeue(s);
 			continue;
+		}
+		if (sw->excluded) {
+			dequeue(s);
+			if (sw->held > 0)
+				continue; /* back when its last result is in */
+			sw->stopped = 1;
+			*worker = w;
+			*chunk = NULL;
+			return SCHED_STOP;
 		}
 		c = pick_retry(s, w);
 		if (c == NULL)
@@ -459,6 +471,21 @@ int sched_reject(struct sched *s, struct sched_chunk *c, int worker)
 	}
 	/* idle workers parked in the queue get a chance at it */
 	return c->failures;
+}
+
+int sched_exclude(struct sched *s, int worker)
+{
+	struct sched_worker *sw;
+
+	if (worker < 0 || worker >= s->p.n_workers)
+		return s->n_eligible;
+	sw = &s->workers[worker];
+	if (!sw->excluded) {
+		sw->excluded = 1;
+		s->n_eligible--;
+		enqueue(s, worker); /* so that sched_next can stop it */
+	}
+	return s->n_eligible;
 }
 
 struct sched_chunk *sched_peek_release(struct sched *s)

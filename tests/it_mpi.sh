@@ -162,6 +162,8 @@ check "wrong-result fault (-np 3): exit 0" test "$rc" -eq 0
 check_files "wrong-result fault (-np 3): output still correct" "$T/classic.ref" "$T/f.out"
 check "wrong-result fault (-np 3): reported naming rank 1" \
 	grep -q 'rank 1 returned a wrong factorization' "$T/f.err"
+check "wrong-result fault (-np 3): rank 1 gets no more work after 3" \
+	grep -q 'rank 1 returned 3 wrong factorizations: no more work' "$T/f.err"
 # The only worker is the faulty one: the job must fail, not print wrong output.
 run_np 2 --count 99 --test-fault wrong-result --test-fault-rank 1 \
 	--quiet >"$T/f2.out" 2>"$T/f2.err"; rc=$?

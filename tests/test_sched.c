@@ -354,6 +354,34 @@ static void test_rejected_result_goes_elsewhere(void **state)
 	sched_clear(&s);
 }
 
+/* An excluded worker gets nothing more and is stopped once it holds nothing. */
+static void test_excluded_worker_stopped_early(void **state)
+{
+	struct sched s;
+	struct sched_chunk *c0, *c1, *x;
+	int w;
+
+	(void)state;
+	init_range(&s, 2, 1, 10);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	assert_int_equal(sched_request(&s, 1, 1), STATUS_OK);
+	c0 = expect_assign(&s, 0);
+	c1 = expect_assign(&s, 1);
+	assert_int_equal(sched_exclude(&s, 1), 1);
+	assert_int_equal(sched_exclude(&s, 1), 1); /* idempotent */
+	/* it still holds chunk 1: no STOP yet, and no new chunk */
+	assert_int_equal(sched_next(&s, &w, &x), SCHED_IDLE);
+	complete_ok(&s, 1, c1);
+	assert_int_equal(sched_next(&s, &w, &x), SCHED_STOP);
+	assert_int_equal(w, 1);
+	/* worker 0 carries on with the rest */
+	complete_ok(&s, 0, c0);
+	x = expect_assign(&s, 0);
+	assert_true(x->id == 2);
+	assert_int_equal(sched_exclude(&s, 0), 0); /* nobody left */
+	sched_clear(&s);
+}
+
 /* LIST form: numbers travel with their chunk, in input order. */
 static void test_list_input(void **state)
 {
@@ -526,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_after_release),
 		cmocka_unit_test(test_protocol_violations_refused),
 		cmocka_unit_test(test_rejected_result_goes_elsewhere),
+		cmocka_unit_test(test_excluded_worker_stopped_early),
 		cmocka_unit_test(test_list_input),
 		cmocka_unit_test(test_accept_swaps_buffer),
 		cmocka_unit_test(test_random_simulation),
