@@ -8,9 +8,9 @@
  *
  * Input layout: byte 0 selects the run, the rest is the text.
  *   bits 0-1  max_digits: 1, 5, 40 or 10000
- *   bits 2+6  both set: pad the text with blanks so it straddles the
+ *   bits 2,6,7 all set: pad the text with blanks so it straddles the
  *             reader's 64 KiB block boundary (tests the refill path; one
- *             run in four, as the padding costs a millisecond)
+ *             run in eight, as the padding costs a millisecond)
  *   bits 3-5  k for the input_skip check below (0..7)
  *
  * Oracle (checked with abort(), which libFuzzer reports as a crash):
@@ -170,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	max_digits = digit_caps[data[0] & 3];
-	pad = (data[0] & 0x44) == 0x44 ? FUZZ_BLOCK - 7 : 0;
+	pad = (data[0] & 0xc4) == 0xc4 ? FUZZ_BLOCK - 7 : 0;
 	k = (unsigned long)(data[0] >> 3) & 7;
 	data++;
 	size--;

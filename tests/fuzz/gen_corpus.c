@@ -78,7 +78,7 @@ static void gen_input(void)
 		{"long-number", 1, "123456 1234567890123\n", 0},
 		{"max-digits-1", 0, "0 1 9 10 0000000005\n", 0},
 		{"skip-k", 3 | (2 << 3), "1 x 2 y 3 4\n", 0},
-		{"block-boundary", 3 | 0x44, "1234567890 98765\n", 0},
+		{"block-boundary", 3 | 0xc4, "1234567890 98765\n", 0},
 		{"empty", 3, "", 0},
 		{"only-comment", 3, "# nothing\n", 0},
 		{"hash-mid-line", 3, "5 #6 7\n8\n", 0},
