@@ -24,19 +24,26 @@
  *      self-initialisation).  Q(x) = ((Ax+B)^2 - kN)/A = Ax^2 + 2Bx + C.
  *   5. Sieve: 8-bit scaled logarithms added at both roots of every FB
  *      prime from 30 upwards (small prime variation: smaller primes are not
- *      sieved, the threshold is lowered instead), primes below the block
- *      size block by block (32 KiB, L1), larger ones over the interval.
+ *      sieved, the threshold is lowered instead).  Primes below the block
+ *      size are sieved block by block (32 KiB, L1; two roots per step,
+ *      unrolled); larger primes, which hit a block at most once per root,
+ *      are first written to one bucket per block and added when the block
+ *      is in L1 (Wambach and Wettig's bucket sieve, as in msieve/yafu).
  *      The byte starts at 128 - T so a candidate is a byte with its top
- *      bit set, found eight at a time.  T = log2(M sqrt(kN/2)) -
+ *      bit set, found 32 bytes at a time.  T = log2(M sqrt(kN/2)) -
  *      log2(large prime bound) - (the table's slack) bits.
- *   6. Trial division of each candidate by the factor base, testing
- *      divisibility cheaply through the roots (x mod p is a root); the
+ *   6. Trial division of each candidate: the primes below the block size
+ *      divide Q(x) exactly when i mod p is one of their roots (one
+ *      multiply-shift per prime, no division); the larger ones are read
+ *      back from the block's bucket entries landing on a candidate.  The
  *      cofactor must be 1 (full relation) or a prime below the large prime
  *      bound (partial relation).  Partials sharing their large prime are
  *      paired into full relations (single large prime variation: a hash
- *      table keyed by the large prime, cycles of length two).
+ *      table keyed by the large prime; each later partial pairs with the
+ *      first one).
  *   7. When fulls + pairs exceed F by SIQS_EXTRA, siqs_linalg() finds
- *      dependencies; for each, X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x))
+ *      dependencies (if all are trivial, SIQS_EXTRA more relations are
+ *      gathered and it is tried again); for each, X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x))
  *      mod n from the summed exponents, and gcd(X - Y, n) is tried.
  *
  * Invariants: every random choice comes from params->seed (runs repeat);
@@ -1232,6 +1239,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	struct siqs_params defaults;
 	struct siqs S;
 	size_t bits;
+	size_t want;
 	double fbd, lpm, blk, fudge, log2q, thr, scale, t_start, t_la = 0;
 	uint32_t j;
 	unsigned l;
@@ -1326,6 +1334,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		}
 	}
 
+	want = (size_t)S.fb_n + SIQS_EXTRA;
 	for (;;) {
 		uint32_t i, npoly = 1u << (S.s - 1);
 		status = pick_a(&S);
@@ -1350,14 +1359,14 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 				goto cleanup;
 			}
 		}
-		if (S.nfull + S.ncycle >= (size_t)S.fb_n + SIQS_EXTRA) {
+		if (S.nfull + S.ncycle >= want) {
 			t_la = now_monotonic();
 			status = try_deps(&S, f);
 			t_la = now_monotonic() - t_la;
 			if (status != STATUS_NOT_FOUND)
 				goto cleanup;
 			/* all trivial: gather some more and retry */
-			S.nfull = S.nfull > SIQS_EXTRA ? S.nfull - SIQS_EXTRA : 0;
+			want = S.nfull + S.ncycle + SIQS_EXTRA;
 		}
 	}
 
