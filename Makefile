@@ -230,13 +230,15 @@ fuzz-corpus: $(BUILD)/gen_corpus
 	mkdir -p $(FUZZ_TARGETS:%=tests/fuzz/corpus_%)
 	$(BUILD)/gen_corpus tests/fuzz
 
-# cppcheck and clang-tidy (.clang-tidy) over src/*.c.
+# cppcheck and clang-tidy (.clang-tidy) over src/*.c, LINT_JOBS at once.
+LINT_JOBS ?= 2
 MPI_CPPFLAGS = $(patsubst -I%,-isystem %,$(filter -I%,$(shell $(CC) --showme:compile 2>/dev/null || $(CC) -compile_info 2>/dev/null)))
 lint:
 	cppcheck --quiet --std=c11 --enable=warning,style,performance,portability \
 	  --error-exitcode=1 --inline-suppr --suppressions-list=tests/cppcheck-suppressions.txt \
 	  -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L src/*.c
-	clang-tidy --quiet $(wildcard src/*.c) -- $(CPPFLAGS) $(MPI_CPPFLAGS) -std=c11
+	printf '%s\n' $(wildcard src/*.c) | xargs -P$(LINT_JOBS) -I{} \
+	  clang-tidy --quiet {} -- $(CPPFLAGS) $(MPI_CPPFLAGS) -std=c11
 	@echo "lint: clean"
 
 # make install PREFIX=/opt/factorize [DESTDIR=/tmp/stage]: the binary and

@@ -141,6 +141,7 @@ int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 			uint32_t cc = colmap[cols[k]];
 			if (cc == UINT32_MAX)
 				continue;
+			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): cc < nact */
 			mat[(size_t)cc * wr + (r >> 6)] ^= (uint64_t)1 << (r & 63);
 			rmat[(size_t)r * wc + (cc >> 6)] ^= (uint64_t)1
 							     << (cc & 63);
