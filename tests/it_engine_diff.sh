@@ -16,14 +16,19 @@
 #       a dropped line, and a bad token.
 # SEED (printed) replays the random samples: SEED=N tests/it_engine_diff.sh.
 # The engine's exit status counts too: non-zero when a call failed or was
-# partial.  Each engine run is capped by TIMEOUT (seconds, lib.sh).
+# partial.  Each engine or oracle run is capped at DIFF_TIMEOUT CPU seconds.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/bench/oracle.sh"
 : "${SEED:=20261122}"
 case $BUILD in /*) BENCH=$BUILD/bench_engine ;; *) BENCH=$TOP/$BUILD/bench_engine ;; esac
-: "${DIFF_TIMEOUT:=30}" # seconds per engine or oracle run
+: "${DIFF_TIMEOUT:=30}" # CPU seconds per engine or oracle run
 TIMEOUT=$DIFF_TIMEOUT
+# capped CMD...: CMD under a CPU-time cap (ulimit -t) with a wall-clock
+# backstop of three times as much plus 10 s, so load from other jobs on
+# the same cores does not fail a run that would finish.
+WALL=$((TIMEOUT * 3 + 10))
+capped() { (ulimit -t "$TIMEOUT" && "$@"); }
 GEN="python3 $TOP/tests/gen_random.py"
 echo "seed=$SEED (replay: SEED=$SEED $0)"
 
@@ -37,10 +42,10 @@ fi
 # the engine exited 0 within TIMEOUT.
 ours() {
 	local rc
-	timeout -k 2 "$TIMEOUT" "$BENCH" --print "$3" >"$TMP/$1.ours" 2>"$TMP/$1.err"
+	capped timeout -k 2 "$WALL" "$BENCH" --print "$3" >"$TMP/$1.ours" 2>"$TMP/$1.err"
 	rc=$?
 	[ "$rc" -eq 0 ] && return 0
-	[ "$rc" -eq 124 ] && echo "timeout after ${TIMEOUT}s" >>"$TMP/$1.err"
+	case $rc in 124 | 137 | 152) echo "over the cap of ${TIMEOUT} CPU s" >>"$TMP/$1.err" ;; esac
 	fail "$2: bench_engine exit $rc" "$(head -3 "$TMP/$1.err" | tr '\n' '|')"
 	return 1
 }
@@ -51,8 +56,8 @@ against() {
 	local name=$1 desc=$2 in=$3 oracle=$4 rc=0 n t0=$EPOCHREALTIME t1
 	n=$(wc -l <"$in")
 	case $oracle in
-	factor) factor_ordered "$TIMEOUT" "$in" >"$TMP/$name.want" || rc=$? ;;
-	gp) gp_factor "$TIMEOUT" "$in" >"$TMP/$name.want" || rc=$? ;;
+	factor) capped factor_ordered "$WALL" "$in" >"$TMP/$name.want" || rc=$? ;;
+	gp) capped gp_factor "$WALL" "$in" >"$TMP/$name.want" || rc=$? ;;
 	*) cp "$oracle" "$TMP/$name.want" ;;
 	esac
 	if [ "$rc" -ne 0 ]; then
