@@ -1,12 +1,14 @@
 /*
  * siqs_bench.c - time siqs_factor over a file of semiprimes (by hand).
  *
- *   make build/libcore.a && cc -O2 -Iinclude -Isrc tests/siqs_bench.c \
- *       build/libcore.a -lecm -lgmp -lm -o build/siqs_bench
+ *   cc -O2 -Iinclude -Isrc tests/siqs_bench.c src/siqs.c \
+ *       src/siqs_linalg.c src/status.c -lgmp -lm -o build/siqs_bench
  *   build/siqs_bench jobs/bench/S160.txt [max]
  *
  * SIQS_TUNE=fb,lp_mult,blocks,fudge,q_max,small_prime overrides the table.
- * Prints one line per number (CPU ms, factor) and the median and mean.
+ * Prints one line per number (CPU ms, status, the run's statistics from
+ * struct siqs_stats, factor) and the median and mean.  CPU time, not wall
+ * time: the machine is shared, and CPU time moves less with the load.
  * Exit status 1 if any factor is wrong.
  */
 #include <stdio.h>
