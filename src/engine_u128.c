@@ -15,7 +15,9 @@
  *   1. trial division by the first TDIV_BOUND_U128 primes (to 997);
  *   2. a work stack of composites; any cofactor below 2^64 is handed to
  *      factor_u64_append at once (the proven 64-bit tier);
- *   3. cofactors above 2^64: BPSW, integer square root (squares), then
+ *   3. cofactors above 2^64: BPSW, integer square root (squares), integer
+ *      k-th roots for odd prime k <= 11 (perfect powers: SIQS assumes
+ *      none), then
  *      split_u128: a short Pollard-Brent rho (RHO_SHORT128 iterations) for
  *      small factors, then ECM-128 with rising B1 (150, 400, 1000 while
  *      below the size's level), then
@@ -600,6 +602,40 @@ u128 ecm_u128(u128 n, unsigned curves, uint64_t seed)
 	return ecm128_run(n, ecm128_b1(n), curves, seed);
 }
 
+/* base^k, or 0 when it reaches 2^128. */
+static u128 pow_u128(u128 base, unsigned k)
+{
+	u128 r = 1;
+	for (unsigned i = 0; i < k; i++) {
+		if (base != 0 && r > ~(u128)0 / base)
+			return 0;
+		r *= base;
+	}
+	return r;
+}
+
+/*
+ * r with r^k = n for an odd prime k <= 11, or 0.  After trial division
+ * to 997 a 128-bit perfect power has a root above 1000, so k <= 12; SIQS
+ * must never see one (it assumes n is not a perfect power).
+ */
+static u128 perfect_power_u128(u128 n, unsigned *k_out)
+{
+	static const unsigned ks[] = {3, 5, 7, 11};
+	for (unsigned i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+		unsigned k = ks[i];
+		long double x = powl((long double)n, 1.0L / (long double)k);
+		u128 r = (u128)(x + 0.5L);
+		for (u128 c = r > 1 ? r - 1 : 1; c <= r + 1; c++) {
+			if (pow_u128(c, k) == n) {
+				*k_out = k;
+				return c;
+			}
+		}
+	}
+	return 0;
+}
+
 /* SIQS (siqs.c) on n; a factor or 0 (declined, failed or stopped). */
 static u128 siqs_u128(u128 n, uint64_t seed, const struct small_deadline *dl)
 {
@@ -708,6 +744,13 @@ int factor_u128(u128 n, struct small_factors *out,
 		if (r * r == m) {
 			stack[top++] = r;
 			stack[top++] = r;
+			continue;
+		}
+		unsigned k;
+		r = perfect_power_u128(m, &k);
+		if (r != 0) {
+			for (unsigned i = 0; i < k; i++)
+				stack[top++] = r;
 			continue;
 		}
 		u128 f = split_u128(m, &rng, &dl);
