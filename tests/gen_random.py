@@ -20,6 +20,10 @@ command with the seed the test printed.
       [MINBITS, MAXBITS] bits, the smallest prime at most SMALLEST bits;
       with --answers, prints "n: p q ..." (GNU factor's format) instead.
 
+  gen_random.py special SEED
+      structured cases: prime powers, Carmichael numbers, squares and
+      products of the primes next to 2^32, 2^64, 2^100, 2^k - 1, 2^k + 1.
+
 Primes are chosen with Miller-Rabin over 32 seeded bases; the oracles
 (GNU factor, PARI/GP) decide the expected answers, not this script.
 """
@@ -99,6 +103,40 @@ def uniform(bits, rng):
     return 1 if bits <= 1 else rng.randrange(1 << (bits - 1), 1 << bits)
 
 
+def special(seed):
+    """Structured numbers that break careless code: prime powers (perfect
+    power detection, exponent merging), Carmichael numbers (Fermat liars),
+    squares and products of the primes next to 2^32, 2^64 and 2^100 (tier
+    boundaries, Montgomery carries), 2^k - 1 and 2^k + 1 (k <= 128)."""
+    rng = random.Random(seed)
+    nums = []
+    for b in (2, 3, 5, 8, 13, 21, 31, 32, 33, 40, 50, 63, 64, 65, 70, 100):
+        p = random_prime(b, rng)
+        for e in sorted({2, 3, rng.randint(2, max(2, 200 // b))}):
+            if b * e <= 200:
+                nums.append(p ** e)
+    # Chernick's Carmichael numbers (6k+1)(12k+1)(18k+1), all three prime
+    for bits in (10, 20, 30, 40, 50, 60):
+        k = rng.randrange(1 << (bits - 1), 1 << bits)
+        while not all(is_probable_prime(m * k + 1, rng) for m in (6, 12, 18)):
+            k += 1
+        nums.append((6 * k + 1) * (12 * k + 1) * (18 * k + 1))
+    nums += [561, 41041, 825265, 321197185, 5394826801, 232250619601,
+             9746347772161]
+    for b in (32, 64, 100):
+        below, above = (1 << b) - 1, (1 << b) + 1
+        while not is_probable_prime(below, rng):
+            below -= 1
+        while not is_probable_prime(above, rng):
+            above += 1
+        nums += [below * below, above * above, below ** 3]
+        if b <= 64:  # a balanced 200-bit semiprime takes seconds: skip
+            nums.append(below * above)
+    for k in range(2, 129, 7):
+        nums += [(1 << k) - 1, (1 << k) + 1]
+    return nums
+
+
 def main(argv):
     if len(argv) < 2:
         raise SystemExit(__doc__)
@@ -151,6 +189,8 @@ def main(argv):
                 out.append("%d: %s" % (n, " ".join(map(str, primes))))
             else:
                 out.append(str(n))
+    elif mode == "special" and len(args) == 1:
+        out = [str(n) for n in special(int(args[0]))]
     else:
         raise SystemExit(__doc__)
     sys.stdout.write("".join(line + "\n" for line in out))

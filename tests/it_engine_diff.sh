@@ -8,7 +8,10 @@
 #   (c) seeded random samples of every bit size 1..128: uniform numbers up
 #       to 90 bits and numbers with a small cofactor (q*m, m <= 40 bits)
 #       from 91 to 128 bits against GNU factor (rho is fast on those), and
-#       uniform numbers of 91..128 bits against PARI/GP;
+#       uniform numbers of 91..128 bits against PARI/GP; structured cases
+#       against PARI/GP: prime powers up to 300 bits, Carmichael numbers,
+#       squares, cubes and products of the primes next to 2^32, 2^64, 2^100,
+#       2^k - 1 and 2^k + 1 for k <= 128;
 #   (d) random numbers of 130..200 bits and products of known primes of
 #       130..200 bits against PARI/GP (and the known primes against gp);
 #   (e) jobs/bench/S40, S64, MIX against their .expect files;
@@ -93,6 +96,8 @@ $GEN smooth "$SEED" 91 128 3 40 >"$TMP/c2.in"
 against c2 "small-cofactor 91-128 bits x3 seed $SEED" "$TMP/c2.in" factor
 $GEN bits "$SEED" 91 128 1 >"$TMP/c3.in"
 against c3 "random 91-128 bits x1 seed $SEED" "$TMP/c3.in" gp
+$GEN special "$SEED" >"$TMP/c4.in"
+against c4 "special: prime powers, Carmichaels, 2^k+-1, primes at 2^32/2^64/2^100 seed $SEED" "$TMP/c4.in" gp
 
 # (d) 130..200 bits against PARI/GP
 $GEN bits "$SEED" 130 200 1 | awk 'NR % 6 == 1' >"$TMP/d1.in"
