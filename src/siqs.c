@@ -51,6 +51,7 @@
  * allocation is released through the one cleanup path of siqs_factor;
  * the factor returned satisfies 1 < f < n and f | n.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +72,13 @@ enum {
 	SIQS_MAX_FAC = 512,      /* factor-base entries in one relation */
 	SIQS_A_TRIES = 2000,     /* attempts to find an unused A */
 	SIQS_MAX_CAND = 16384,   /* candidates kept per polynomial */
-	SIQS_MAX_FB = 100000     /* FB index << SIQS_BLOCK_BITS fits 32 bits */
+	SIQS_MAX_FB = 100000,    /* FB index << SIQS_BLOCK_BITS fits 32 bits */
+	SIQS_MAX_BLOCKS = 16     /* sieve positions stay below 2^20 (pinv) */
 };
+static_assert((uint64_t)SIQS_MAX_BLOCKS * SIQS_BLOCK <= (1u << 20),
+	      "sieve positions must fit the 2^40 reciprocal trick");
+static_assert((uint64_t)SIQS_MAX_FB << SIQS_BLOCK_BITS <= UINT32_MAX,
+	      "bucket entries hold an FB index and a block offset");
 
 /* Upper bound on the primes of A (none: the table's shape rule decides). */
 static const double SIQS_Q_MAX = 1e9;
@@ -122,7 +128,11 @@ struct siqs {
 	/* factor base: index 0 is -1, index 1 is 2 */
 	uint32_t fb_n;
 	uint32_t *prime, *sqrtkn, *ainv, *root1, *root2, *bainv;
-	uint64_t *pinv;   /* floor(2^48 / p) + 1: i mod p by multiplication */
+	/*
+	 * floor(2^40 / p) + 1: i mod p by multiplication.  Exact for i below
+	 * 2^20 and p below 2^20 (error i / 2^40 < 1 / p); i * pinv < 2^59.
+	 */
+	uint64_t *pinv;
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
 	uint32_t *hits;   /* trial division: FB indices whose root matches */
 	uint32_t *cand;   /* sieve positions reported this polynomial */
@@ -456,7 +466,7 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	}
 	free(pr);
 	for (i = 1; i < S->fb_n; i++)
-		S->pinv[i] = ((uint64_t)1 << 48) / S->prime[i] + 1;
+		S->pinv[i] = ((uint64_t)1 << 40) / S->prime[i] + 1;
 	S->sieve_start = 2;
 	while (S->sieve_start < S->fb_n &&
 	       S->prime[S->sieve_start] < S->small_prime)
@@ -812,11 +822,11 @@ static int check_candidate(struct siqs *S, uint32_t i)
 		mpz_neg(S->q, S->q);
 	}
 	e2 = mpz_scan1(S->q, 0);
-	if (e2) {
-		mpz_tdiv_q_2exp(S->q, S->q, e2);
-		while (e2-- && nfac < SIQS_MAX_FAC)
-			fac[nfac++] = 1;
-	}
+	if (e2 + S->s + 1 >= SIQS_MAX_FAC)
+		return STATUS_OK;
+	mpz_tdiv_q_2exp(S->q, S->q, e2);
+	while (e2--)
+		fac[nfac++] = 1;
 	for (l = 0; l < S->s; l++)
 		fac[nfac++] = S->qidx[l];
 	/* the primes of A: no roots, divide directly */
@@ -829,7 +839,7 @@ static int check_candidate(struct siqs *S, uint32_t i)
 	}
 	/* p | Q(x) exactly when i mod p is a root: one multiply per prime */
 	for (j = 2; j < S->med_end; j++) {
-		uint32_t r = i - S->prime[j] * (uint32_t)((i * S->pinv[j]) >> 48);
+		uint32_t r = i - S->prime[j] * (uint32_t)((i * S->pinv[j]) >> 40);
 		if ((r == S->root1[j]) | (r == S->root2[j]))
 			hits[nh++] = j;
 	}
@@ -1291,6 +1301,10 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	status = build_fb(&S, f, (uint32_t)fbd);
 	if (status != STATUS_OK)
 		goto cleanup;
+	if (blk > SIQS_MAX_BLOCKS)
+		blk = SIQS_MAX_BLOCKS;
+	if (blk < 1)
+		blk = 1;
 	S.len = (uint32_t)(blk + 0.5) * SIQS_BLOCK;
 	S.M = S.len / 2;
 	{
