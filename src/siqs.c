@@ -99,14 +99,16 @@ struct siqs_row {
  * slack 8 of 7-10; 160 bits F 1400 with 2 blocks best of 1400-2500 and
  * 2-4 blocks; 200 bits F 3500-6500 and 4-6 blocks within noise,
  * 5000 / 6 chosen; 233 bits F 12000 / 8 blocks faster than 8000 / 6
- * (40 s against 61 s on one S230 number).  Above 233
+ * (40 s against 61 s on one S230 number), large prime multiplier 200
+ * (56064 polynomials) against 100 (58656) and 300 (54368, but 1.8x the
+ * candidates).  Above 233
  * bits the rows are extrapolated and capped by the memory of the dense
  * elimination (two bit matrices of F^2 / 8 bytes each).
  */
 static const struct siqs_row siqs_table[] = {
 	{64, 60, 20, 1, 7},        {96, 150, 30, 1, 8},
 	{128, 450, 40, 1, 8},      {160, 1400, 50, 2, 10},
-	{200, 5000, 80, 6, 13},    {233, 12000, 100, 8, 13},
+	{200, 5000, 80, 6, 13},    {233, 12000, 200, 8, 14},
 	{266, 20000, 120, 10, 14}, {299, 25000, 120, 12, 15},
 	{400, 25000, 150, 16, 16},
 };
