@@ -374,6 +374,71 @@ static int factor_native_top(struct engine_result *res, const mpz_t n,
 	return STATUS_OK;
 }
 
+/*
+ * Check a 64-bit tier answer for v: entries ascending and distinct, each
+ * p > 1 and e >= 1, a composite mark only on a composite, and the product
+ * of p^e equal to v, computed in 128 bits with an overflow guard.  Entries
+ * claimed prime are not tested again: factor_u64 proved each of them, by
+ * the trial-division bound or by prime_p_u64, and prime_p_u64 is
+ * deterministic, so a second run could only repeat its verdict (that test
+ * is itself checked against GNU factor and PARI in test_engine_small and
+ * it_engine_diff).  This costs a few multiplications; engine_verify's
+ * full re-test doubled the primality work on the classic job.
+ */
+int small_verify_u64(const struct small_factors *sf, uint64_t v)
+{
+	if (sf->n < 0 || sf->n > SMALL_MAX_DISTINCT)
+		return STATUS_ERR_VERIFY;
+	u128 prod = 1, prev = 1;
+	for (int i = 0; i < sf->n; i++) {
+		u128 p = sf->p[i];
+		if (p <= prev || p >> 64 || sf->e[i] == 0)
+			return STATUS_ERR_VERIFY;
+		if (sf->composite[i] && prime_p_u64((uint64_t)p))
+			return STATUS_ERR_VERIFY;
+		for (unsigned k = 0; k < sf->e[i]; k++) {
+			prod *= p; /* both factors < 2^64: no wrap */
+			if (prod > v)
+				return STATUS_ERR_VERIFY;
+		}
+		prev = p;
+	}
+	return prod == v ? STATUS_OK : STATUS_ERR_VERIFY;
+}
+
+/*
+ * n < 2^64, the hot path (the classic job is all here): factor_u64, the
+ * cheap native check above, then the list written into res's reused
+ * entries with mpz_set_ui.  Returns STATUS_OK, STATUS_PARTIAL, or
+ * STATUS_ERR_VERIFY / STATUS_ERR_NOMEM.
+ */
+static int factor_top_u64(struct engine_result *res, uint64_t v,
+			  const struct engine_params *params)
+{
+	struct small_factors sf;
+	int r = factor_u64(v, &sf, params);
+	if (r < 0)
+		return r;
+	if (sf.n < 0 || sf.n > SMALL_MAX_DISTINCT)
+		return STATUS_ERR_VERIFY;
+	if (params->verify && small_verify_u64(&sf, v) != STATUS_OK)
+		return STATUS_ERR_VERIFY;
+	r = result_reserve(res, (size_t)sf.n);
+	if (r != STATUS_OK)
+		return r;
+	int status = STATUS_OK;
+	for (int i = 0; i < sf.n; i++) {
+		struct engine_factor *x = &res->f[i];
+		mpz_set_ui(x->p, (unsigned long)sf.p[i]);
+		x->e = sf.e[i];
+		x->kind = sf.composite[i] ? ENGINE_COMPOSITE : ENGINE_PRIME;
+		if (sf.composite[i])
+			status = STATUS_PARTIAL;
+	}
+	res->count = (size_t)sf.n;
+	return status;
+}
+
 /* ---- numbers of 2^128 and up ---- */
 
 struct work_item {
@@ -529,6 +594,11 @@ int engine_factor(struct engine_result *res, const mpz_t n,
 		return STATUS_OK;
 
 	int r;
+	if (mpz_size(n) == 1) {
+		r = factor_top_u64(res, (uint64_t)mpz_getlimbn(n, 0), params);
+		res->status = r;
+		return r;
+	}
 	if (mpz_sizeinbase(n, 2) <= 128) {
 		r = factor_native_top(res, n, params);
 	} else {

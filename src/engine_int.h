@@ -49,6 +49,13 @@ int prime_p_u64(uint64_t n);
 int factor_u64(uint64_t n, struct small_factors *out,
 	       const struct engine_params *params);
 
+/*
+ * engine.c's check of a 64-bit tier answer for v (product in 128-bit
+ * arithmetic, order, composite marks; claimed primes not re-tested, see
+ * engine.c).  STATUS_OK or STATUS_ERR_VERIFY.
+ */
+int small_verify_u64(const struct small_factors *sf, uint64_t v);
+
 /* ---- 128-bit tier (engine_u128.c) ---- */
 
 /* 1 if n passes BPSW (proven prime when n < 2^64), 0 if composite. */

@@ -153,6 +153,46 @@ static void checker_rejects_planted_faults(void **state)
 	assert_false(factorization_ok(1000000000001ull, &bad, 0));
 }
 
+/*
+ * engine.c's hot-path check (small_verify_u64) must catch a wrong product,
+ * a repeated or unsorted entry, a zero exponent, a prime marked composite
+ * and a value of 2^64 or more; it trusts claimed primes (see engine.c).
+ */
+static void small_verify_rejects_planted_faults(void **state)
+{
+	(void)state;
+	const uint64_t n = 1000000000001ull; /* 73 137 99990001 */
+	struct small_factors out, bad;
+	assert_int_equal(factor_u64(n, &out, NULL), STATUS_OK);
+	assert_int_equal(out.n, 3);
+	assert_int_equal(small_verify_u64(&out, n), STATUS_OK);
+	assert_int_equal(small_verify_u64(&out, n + 2), STATUS_ERR_VERIFY);
+	bad = out;
+	bad.e[2] = 2; /* product overflows past n */
+	assert_int_equal(small_verify_u64(&bad, n), STATUS_ERR_VERIFY);
+	bad = out;
+	bad.e[0] = 0;
+	assert_int_equal(small_verify_u64(&bad, n), STATUS_ERR_VERIFY);
+	bad = out; /* unsorted */
+	bad.p[0] = out.p[1];
+	bad.p[1] = out.p[0];
+	assert_int_equal(small_verify_u64(&bad, n), STATUS_ERR_VERIFY);
+	bad = out; /* a prime marked as a composite leftover */
+	bad.composite[2] = 1;
+	assert_int_equal(small_verify_u64(&bad, n), STATUS_ERR_VERIFY);
+	bad = out; /* 73 and 137 merged: a real composite mark passes */
+	bad.n = 2;
+	bad.p[0] = 73 * 137;
+	bad.composite[0] = 1;
+	bad.p[1] = 99990001;
+	bad.composite[1] = 0;
+	assert_int_equal(small_verify_u64(&bad, n), STATUS_OK);
+	bad.p[1] = (u128)99990001 << 64; /* above the tier */
+	assert_int_equal(small_verify_u64(&bad, n), STATUS_ERR_VERIFY);
+	bad.n = -1;
+	assert_int_equal(small_verify_u64(&bad, n), STATUS_ERR_VERIFY);
+}
+
 /* ---- known answers ---- */
 
 static void kat_trivial_inputs(void **state)
@@ -610,6 +650,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(checker_rejects_planted_faults),
+	    cmocka_unit_test(small_verify_rejects_planted_faults),
 	    cmocka_unit_test(kat_trivial_inputs),
 	    cmocka_unit_test(kat_word_boundaries),
 	    cmocka_unit_test(kat_prime_powers),
