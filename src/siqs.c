@@ -43,7 +43,8 @@
  *      first one).
  *   7. When fulls + pairs exceed F by SIQS_EXTRA, siqs_linalg() finds
  *      dependencies (if all are trivial, SIQS_EXTRA more relations are
- *      gathered and it is tried again); for each, X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x))
+ *      gathered and it is tried again, at most SIQS_MAX_RETRIES times,
+ *      then STATUS_NOT_FOUND); for each, X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x))
  *      mod n from the summed exponents, and gcd(X - Y, n) is tried.
  *
  * Invariants: every random choice comes from params->seed (runs repeat);
@@ -73,7 +74,8 @@ enum {
 	SIQS_A_TRIES = 2000,     /* attempts to find an unused A */
 	SIQS_MAX_CAND = 16384,   /* candidates kept per polynomial */
 	SIQS_MAX_FB = 100000,    /* FB index << SIQS_BLOCK_BITS fits 32 bits */
-	SIQS_MAX_BLOCKS = 16     /* sieve positions stay below 2^20 (pinv) */
+	SIQS_MAX_BLOCKS = 16,    /* sieve positions stay below 2^20 (pinv) */
+	SIQS_MAX_RETRIES = 8     /* linear algebra rounds with only trivial deps */
 };
 static_assert((uint64_t)SIQS_MAX_BLOCKS * SIQS_BLOCK <= (1u << 20),
 	      "sieve positions must fit the 2^40 reciprocal trick");
@@ -1252,6 +1254,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	struct siqs S;
 	size_t bits;
 	size_t want;
+	int retries = 0;
 	double fbd, lpm, blk, fudge, log2q, thr, scale, t_start, t_la = 0;
 	uint32_t j;
 	unsigned l;
@@ -1268,9 +1271,15 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		return STATUS_ERR_INVAL;
 	if (params->deadline > 0 && now_monotonic() >= params->deadline)
 		return STATUS_ERR_TIMEOUT;
-	if (mpz_perfect_square_p(n)) {
-		mpz_sqrt(f, n);
-		return STATUS_FOUND;
+	/*
+	 * A perfect power r^k: every square root of 1 mod p^k is +-1, so all
+	 * dependencies would be trivial.  Return its root instead.
+	 */
+	if (mpz_perfect_power_p(n)) {
+		unsigned long k;
+		for (k = 2; k < bits; k++)
+			if (mpz_root(f, n, k))
+				return STATUS_FOUND;
 	}
 
 	t_start = now_monotonic();
@@ -1381,7 +1390,9 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 			t_la = now_monotonic() - t_la;
 			if (status != STATUS_NOT_FOUND)
 				goto cleanup;
-			/* all trivial: gather some more and retry */
+			/* all trivial: gather some more and retry, a few times */
+			if (++retries > SIQS_MAX_RETRIES)
+				goto cleanup;
 			want = S.nfull + S.ncycle + SIQS_EXTRA;
 		}
 	}

@@ -140,6 +140,22 @@ static void test_perfect_square(void **state)
 	mpz_clears(n, f, NULL);
 }
 
+/* p^3 and p^5: all square roots of 1 are trivial; the root comes back. */
+static void test_perfect_powers(void **state)
+{
+	mpz_t n, f, p;
+	unsigned long k;
+	(void)state;
+	mpz_inits(n, f, p, NULL);
+	mpz_set_str(p, "4294967311", 10); /* nextprime(2^32) */
+	for (k = 3; k <= 5; k += 2) {
+		mpz_pow_ui(n, p, k);
+		assert_int_equal(siqs_factor(f, n, NULL), STATUS_FOUND);
+		assert_true(proper_divisor(f, n));
+	}
+	mpz_clears(n, f, p, NULL);
+}
+
 static void test_invalid_inputs(void **state)
 {
 	mpz_t n, f;
@@ -337,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_three_primes),
 		cmocka_unit_test(test_factor_in_factor_base),
 		cmocka_unit_test(test_perfect_square),
+		cmocka_unit_test(test_perfect_powers),
 		cmocka_unit_test(test_same_seed_same_factor),
 		cmocka_unit_test(test_known_60_digits),
 	};
