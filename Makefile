@@ -126,8 +126,16 @@ check: test
 test-slurm: factorize
 	@FZ_MPI=$(MPI) tests/slurm/test-slurm.sh
 deps-bench:
-	@dpkg-query -W -f='$${Status}' gnuplot-nox 2>/dev/null | grep -q 'install ok installed' || \
-	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gnuplot-nox; }
+	@for p in gnuplot-nox python3-mpi4py; do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$p; }; \
+	done
+
+# Scaling (issue 4): dispatch rate, efficiency on 1..MAX_NP ranks and -np
+# 32, rank 0 memory, tail, the model; build/bench-scale/ (CSV, PNG, table).
+.PHONY: bench-scale
+bench-scale: deps-bench factorize $(BUILD)/bench_engine
+	@MPIRUN="$(MPIRUN)" MPIRUN_FLAGS="$(MPIRUN_FLAGS)" BUILD="$(BUILD)" tests/bench/bench-scale.sh
 
 # Debian packages: build, run and test.  apt-get only for what is missing.
 DEPS_PKGS := build-essential libopenmpi-dev openmpi-bin mpich libmpich-dev \
