@@ -188,7 +188,7 @@ asan:
 # Valgrind memcheck over every unit test of the normal build.
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
-valgrind: unit
+valgrind: deps-tools unit
 	@pass=0; fail=0; for t in $(filter-out $(SAN_SKIP:%=$(BUILD)/%),$(TESTS)); do \
 	  echo "== valgrind $$t"; \
 	  if $(VALGRIND) $$t >$(BUILD)/valgrind.log 2>&1; then pass=$$((pass + 1)); \
@@ -207,7 +207,7 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
 
-fuzz-build:
+fuzz-build: deps-tools
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
 	  OPT="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-format-nonliteral" \
 	  $(FUZZ_BINS)
@@ -241,7 +241,7 @@ fuzz-corpus: $(BUILD)/gen_corpus
 # cppcheck and clang-tidy (.clang-tidy) over src/*.c, LINT_JOBS at once.
 LINT_JOBS ?= 2
 MPI_CPPFLAGS = $(patsubst -I%,-isystem %,$(filter -I%,$(shell $(CC) --showme:compile 2>/dev/null || $(CC) -compile_info 2>/dev/null)))
-lint:
+lint: deps-tools
 	cppcheck --quiet --std=c11 --enable=warning,style,performance,portability \
 	  --error-exitcode=1 --inline-suppr --suppressions-list=tests/cppcheck-suppressions.txt \
 	  -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L src/*.c
