@@ -137,6 +137,8 @@ struct siqs {
 	 * 2^20 and p below 2^20 (error i / 2^40 < 1 / p); i * pinv < 2^59.
 	 */
 	uint64_t *pinv;
+	/* floor((2^64 - 1) / p): Barrett reduction of any product below 2^64 */
+	uint64_t *bred;
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
 	uint32_t *hits;   /* trial division: FB indices whose root matches */
 	uint32_t *cand;   /* sieve positions reported this polynomial */
@@ -179,6 +181,25 @@ struct siqs {
 };
 
 /* ---- small modular arithmetic (p < 2^32) ---- */
+
+__extension__ typedef unsigned __int128 siqs_u128;
+
+/*
+ * a b mod p for any a, b below 2^32 (unreduced operands allowed), m =
+ * floor((2^64 - 1) / p): the quotient estimate is at most 2 short, so two
+ * conditional subtractions finish (no division instruction).
+ */
+static uint32_t mulmod_b(uint32_t a, uint32_t b, uint32_t p, uint64_t m)
+{
+	uint64_t x = (uint64_t)a * b;
+	uint64_t q = (uint64_t)(((siqs_u128)x * m) >> 64);
+	uint64_t r = x - q * p;
+	if (r >= p)
+		r -= p;
+	if (r >= p)
+		r -= p;
+	return (uint32_t)r;
+}
 
 static uint32_t mulmod(uint32_t a, uint32_t b, uint32_t p)
 {
@@ -436,13 +457,14 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->root2 = calloc(sz, sizeof *S->root2);
 	S->logp = calloc(sz, 1);
 	S->pinv = calloc(sz, sizeof *S->pinv);
+	S->bred = calloc(sz, sizeof *S->bred);
 	S->next1 = calloc(sz, sizeof *S->next1);
 	S->next2 = calloc(sz, sizeof *S->next2);
 	S->hits = calloc(sz, sizeof *S->hits);
 	S->cand = malloc(SIQS_MAX_CAND * sizeof *S->cand);
 	S->in_a = calloc(sz, 1);
 	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
-	    !S->logp || !S->in_a || !S->pinv || !S->next1 || !S->next2 ||
+	    !S->logp || !S->in_a || !S->pinv || !S->bred || !S->next1 || !S->next2 ||
 	    !S->hits || !S->cand) {
 		free(pr);
 		return STATUS_ERR_NOMEM;
@@ -469,8 +491,10 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 		S->prime[S->fb_n++] = p;
 	}
 	free(pr);
-	for (i = 1; i < S->fb_n; i++)
+	for (i = 1; i < S->fb_n; i++) {
 		S->pinv[i] = ((uint64_t)1 << 40) / S->prime[i] + 1;
+		S->bred[i] = UINT64_MAX / S->prime[i];
+	}
 	S->sieve_start = 2;
 	while (S->sieve_start < S->fb_n &&
 	       S->prime[S->sieve_start] < S->small_prime)
@@ -644,7 +668,8 @@ static int init_a(struct siqs *S)
 	 * 2 B_l A^-1 = 2 g_l (A/q_l) A^-1.
 	 */
 	for (j = 2; j < F; j++) {
-		uint32_t p = S->prime[j], ai, am, bm = 0, t1, t2, Mm;
+		uint32_t p = S->prime[j], ai, ai2, am, bm = 0, t1, t2, Mm;
+		uint64_t m = S->bred[j];
 		uint32_t pre[SIQS_MAX_S + 1], suf[SIQS_MAX_S + 1];
 		if (S->in_a[j]) {
 			for (l = 0; l < s; l++)
@@ -653,26 +678,31 @@ static int init_a(struct siqs *S)
 		}
 		pre[0] = 1;
 		for (l = 0; l < s; l++)
-			pre[l + 1] = mulmod(pre[l], S->prime[S->qidx[l]] % p, p);
+			pre[l + 1] = mulmod_b(pre[l], S->prime[S->qidx[l]], p, m);
 		suf[s] = 1;
 		for (l = s; l-- > 0;)
-			suf[l] = mulmod(suf[l + 1], S->prime[S->qidx[l]] % p, p);
+			suf[l] = mulmod_b(suf[l + 1], S->prime[S->qidx[l]], p, m);
 		am = pre[s];
 		ai = invmod(am, p);
+		ai2 = ai << 1 >= p ? (ai << 1) - p : ai << 1; /* p < 2^31 */
 		S->ainv[j] = ai;
 		for (l = 0; l < s; l++) {
-			uint32_t b = mulmod(mulmod(pre[l], suf[l + 1], p),
-					    S->gamma[l] % p, p);
+			uint32_t b = mulmod_b(mulmod_b(pre[l], suf[l + 1], p, m),
+					      S->gamma[l], p, m);
 			bm += b;
 			if (bm >= p)
 				bm -= p;
-			S->bainv[(size_t)l * F + j] = mulmod(2 * b % p, ai, p);
+			S->bainv[(size_t)l * F + j] = mulmod_b(b, ai2, p, m);
 		}
 		Mm = S->M % p;
-		t1 = mulmod((S->sqrtkn[j] + p - bm) % p, ai, p);
-		t2 = mulmod((2 * p - S->sqrtkn[j] - bm) % p, ai, p);
-		S->root1[j] = (t1 + Mm) % p;
-		S->root2[j] = (t2 + Mm) % p;
+		t1 = S->sqrtkn[j] >= bm ? S->sqrtkn[j] - bm
+					: S->sqrtkn[j] + p - bm;
+		t2 = p - S->sqrtkn[j] >= bm ? p - S->sqrtkn[j] - bm
+					    : 2 * p - S->sqrtkn[j] - bm;
+		t1 = mulmod_b(t1, ai, p, m) + Mm;
+		t2 = mulmod_b(t2, ai, p, m) + Mm;
+		S->root1[j] = t1 >= p ? t1 - p : t1;
+		S->root2[j] = t2 >= p ? t2 - p : t2;
 	}
 	return STATUS_OK;
 }
@@ -1226,6 +1256,7 @@ static void siqs_clear(struct siqs *S)
 	free(S->bainv);
 	free(S->logp);
 	free(S->pinv);
+	free(S->bred);
 	free(S->next1);
 	free(S->next2);
 	free(S->hits);
