@@ -14,7 +14,11 @@
  *    A worker whose version differs answers ERROR and stops.
  * 2. Each worker answers with one REQUEST carrying its credit: how many
  *    chunks it wants in hand at once (1 plus the prefetch depth).  The
- *    master sends up to that many WORK messages.
+ *    master sends up to that many WORK messages.  Later a worker may send
+ *    another REQUEST with a larger credit (never smaller, at most
+ *    PROTO_ADAPTIVE_CREDIT unless CONFIG asked for more): it does so when
+ *    it waited for a WORK longer than its last chunk took, i.e. its
+ *    chunks are too short to hide the round trip (adaptive prefetch).
  * 3. A worker factors its oldest chunk while the next one waits in its
  *    inbox (prefetch: it never idles for a round trip), then sends RESULT.
  *    A RESULT doubles as the request for one more chunk: the master answers
@@ -109,6 +113,7 @@ enum {
 	PROTO_MAX_NUMBER_BYTES = 1 << 20,/* bytes of one number (~2.5M digits) */
 	PROTO_MAX_FACTORS = 4096,        /* distinct factors of one number */
 	PROTO_MAX_CREDIT = 64,           /* chunks a worker may hold */
+	PROTO_ADAPTIVE_CREDIT = 32,      /* credit a worker raises itself to */
 	PROTO_MAX_TEXT = 4096            /* bytes of an ERROR text */
 };
 

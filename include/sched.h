@@ -130,7 +130,8 @@ void sched_input_end(struct sched *s);
 
 /*
  * A worker's REQUEST.  STATUS_ERR_PROTO for a bad worker, credit 0 or
- * above PROTO_MAX_CREDIT, or a second REQUEST.
+ * above PROTO_MAX_CREDIT, or a later REQUEST that does not raise the
+ * credit (adaptive prefetch only grows it).
  */
 int sched_request(struct sched *s, int worker, uint32_t credit);
 

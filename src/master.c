@@ -23,12 +23,14 @@
  *     the workers, the output file discarded, CLI_EXIT_INTERRUPTED.
  *
  * Loop, in order, until every chunk is released and every STATS is in:
- *   1. read input while the sched wants numbers (text sources only; bad
+ *   1. release finished chunks in order to the output (this frees the
+ *      window before anything is handed out: releasing after the hand-out
+ *      only would leave held-back workers waiting while the master waits);
+ *   2. read input while the sched wants numbers (text sources only; bad
  *      tokens are reported on stderr as GNU factor does and skipped);
- *   2. sched_next until idle: send WORK (RANGE form for a progression,
+ *   3. sched_next until idle: send WORK (RANGE form for a progression,
  *      so a chunk costs O(1) here; LIST form for text) or STOP; with one
  *      rank, process the chunk locally and handle its RESULT at once;
- *   3. release finished chunks in order to the output;
  *   4. wait for one message, then take every message already waiting,
  *      handling REQUEST, RESULT, STATS and ERROR.
  */
@@ -769,12 +771,15 @@ static int setup(struct master *m)
 	sp.total = count;
 	sp.speculate = !m->local;
 	{
-		uint64_t w = 4u * (uint64_t)m->n_workers *
-			     (1u + (uint64_t)cfg.prefetch);
-		uint64_t numbers;
+		/* workers may raise their credit (adaptive prefetch) */
+		uint64_t credit = 1u + (uint64_t)cfg.prefetch;
+		uint64_t w, numbers;
 
-		sp.window_chunks = w < 1024 ? 1024 : (w > (1u << 22) ?
-						      1u << 22 : (uint32_t)w);
+		if (credit < PROTO_ADAPTIVE_CREDIT)
+			credit = PROTO_ADAPTIVE_CREDIT;
+		w = 4u * (uint64_t)m->n_workers * credit;
+		sp.window_chunks = w < 1024 ? 1024 : (w > (1u << 20) ?
+						      1u << 20 : (uint32_t)w);
 		/* room for every worker's credit of full chunks: a smaller
 		   window would serialise large --chunk sizes */
 		numbers = 2u * (uint64_t)m->n_workers *
@@ -846,6 +851,10 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 				   (int)*signo);
 			break;
 		}
+		/* release first: a result that completes the oldest chunk
+		   frees the window, and the workers it held back must get
+		   work before the master waits again */
+		release_done(&m);
 		fill_input(&m);
 		dispatch(&m);
 		release_done(&m);

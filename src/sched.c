@@ -267,11 +267,14 @@ int sched_request(struct sched *s, int worker, uint32_t credit)
 	    credit > PROTO_MAX_CREDIT)
 		return STATUS_ERR_PROTO;
 	sw = &s->workers[worker];
-	if (sw->credit != 0 || sw->stopped)
-		return STATUS_ERR_PROTO;
-	sw->holding = calloc(credit, sizeof *sw->holding);
-	if (sw->holding == NULL)
-		return STATUS_ERR_NOMEM;
+	if (sw->stopped || (sw->credit != 0 && credit <= sw->credit))
+		return STATUS_ERR_PROTO; /* a later REQUEST only raises it */
+	{
+		uint64_t *h = realloc(sw->holding, credit * sizeof *h);
+		if (h == NULL)
+			return STATUS_ERR_NOMEM;
+		sw->holding = h;
+	}
 	sw->credit = credit;
 	enqueue(s, worker);
 	return STATUS_OK;

@@ -10,9 +10,13 @@
  *     which the worker only waits for STOP.
  *   - A worker never exits its loop without a STOP from the master, so
  *     the master is never left waiting for a rank that is gone.
- *   - Prefetch needs no code here: the master keeps credit = 1 + prefetch
- *     chunks in flight, so the next WORK already sits in the MPI queue
- *     while this one is factored.
+ *   - Prefetch needs little code here: the master keeps credit chunks in
+ *     flight, so the next WORK already sits in the MPI queue while this
+ *     one is factored.  Credit starts at 1 + prefetch; when the worker
+ *     waited for a WORK longer than its last chunk took and that chunk
+ *     was shorter than WORKER_TINY_CHUNK_NS, it doubles its credit (up to
+ *     PROTO_ADAPTIVE_CREDIT) with another REQUEST: tiny chunks need a
+ *     deeper pipeline to hide the round trip, big ones do not.
  *
  * Steps of worker_process: decode the WORK header; for each number (LIST:
  * decoded; RANGE: start, start+step, ...) run engine_factor with the seed
@@ -35,7 +39,10 @@
 #include "status.h"
 #include "transport.h"
 
-enum { STOP_POLL_NS = 5000000 };
+enum {
+	STOP_POLL_NS = 5000000,        /* stop hook: probe at most every 5 ms */
+	WORKER_TINY_CHUNK_NS = 200000  /* adaptive prefetch below 0.2 ms */
+};
 
 static uint64_t worker_now_ns(void)
 {
@@ -212,7 +219,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	struct transport_counters tc;
 	struct worker_ctx w;
 	int st, failed = STATUS_OK, have_ctx = 0;
-	uint32_t reason;
+	uint32_t reason, credit = 1;
+	uint64_t last_busy = UINT64_MAX; /* ns of the last chunk */
 	char text[PROTO_MAX_TEXT];
 
 	transport_msg_init(&m);
@@ -235,7 +243,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			worker_ctx_init(&w, &cfg, o->fault_ms);
 			w.stop_poll = worker_stop_poll;
 			have_ctx = 1;
-			st = proto_pack_request(&out, 1 + cfg.prefetch);
+			credit = 1 + cfg.prefetch;
+			st = proto_pack_request(&out, credit);
 			if (st == STATUS_OK)
 				st = transport_send(0, PROTO_TAG_REQUEST, &out,
 						    err, err_size);
@@ -250,9 +259,25 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	}
 
 	while (m.tag != PROTO_TAG_STOP) {
+		uint64_t t_wait = worker_now_ns();
+
 		st = transport_wait(&m, 0, TRANSPORT_ANY, 0, err, err_size);
 		if (st != STATUS_OK)
 			goto out;
+		t_wait = worker_now_ns() - t_wait;
+		/* adaptive prefetch (proto.h, step 2): the inbox ran dry */
+		if (m.tag == PROTO_TAG_WORK && failed == STATUS_OK &&
+		    last_busy < WORKER_TINY_CHUNK_NS && t_wait > last_busy &&
+		    credit < PROTO_ADAPTIVE_CREDIT) {
+			credit = credit * 2 < PROTO_ADAPTIVE_CREDIT ?
+				 credit * 2 : PROTO_ADAPTIVE_CREDIT;
+			st = proto_pack_request(&out, credit);
+			if (st == STATUS_OK)
+				st = transport_send(0, PROTO_TAG_REQUEST, &out,
+						    err, err_size);
+			if (st != STATUS_OK)
+				goto out;
+		}
 		if (m.tag == PROTO_TAG_STOP) {
 			if (proto_reader_init(&r, m.buf.data, m.buf.len,
 					      PROTO_TAG_STOP) != STATUS_OK ||
@@ -270,8 +295,10 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			worker_report(&out, failed, text);
 			continue;
 		}
+		last_busy = w.busy_ns;
 		st = worker_process(&w, m.buf.data, m.buf.len, &out, text,
 				    sizeof text);
+		last_busy = w.busy_ns - last_busy;
 		if (st == STATUS_ERR_STOPPED)
 			continue; /* the STOP is waiting */
 		if (st != STATUS_OK) {

@@ -42,7 +42,8 @@ enum fault {
 	F_UNKNOWN_TAG,
 	F_WRONG_RESULT,
 	F_REPEATED_REQUEST,
-	F_REPEATED_RESULT
+	F_REPEATED_RESULT,
+	F_DELAY_FIRST_RESULT   /* not a fault: chunk 0's RESULT comes last */
 };
 
 struct fake_msg {
@@ -213,7 +214,19 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	return STATUS_OK;
 }
 
-static int deliver(struct transport_msg *m, int tag)
+/* The RESULT of chunk 0 (chunk id: the first 8 body bytes, LE). */
+static int is_first_result(const struct fake_msg *m)
+{
+	if (m->tag != PROTO_TAG_RESULT || m->buf.len < PROTO_HEADER_BYTES + 8)
+		return 0;
+	for (int k = 0; k < 8; k++)
+		if (m->buf.data[PROTO_HEADER_BYTES + k] != 0)
+			return 0;
+	return 1;
+}
+
+/* blocking: a held-back message may be delivered when it is all there is */
+static int deliver(struct transport_msg *m, int tag, int blocking)
 {
 	int k, idx = -1;
 
@@ -221,6 +234,12 @@ static int deliver(struct transport_msg *m, int tag)
 		return 0;
 	if (tag == TRANSPORT_ANY) {
 		idx = (int)(rng() % (uint32_t)F.n_out);
+		if (F.fault == F_DELAY_FIRST_RESULT &&
+		    is_first_result(&F.out[idx])) {
+			if (F.n_out == 1 && !blocking)
+				return 0;
+			idx = (idx + 1) % F.n_out;
+		}
 	} else {
 		for (k = 0; k < F.n_out; k++)
 			if (F.out[k].tag == tag) {
@@ -246,7 +265,7 @@ int __wrap_transport_poll(struct transport_msg *m, int source, int tag,
 	(void)source;
 	(void)err;
 	(void)err_size;
-	*got = deliver(m, tag);
+	*got = deliver(m, tag, 0);
 	return STATUS_OK;
 }
 
@@ -256,7 +275,7 @@ int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
 			  double timeout_s, char *err, size_t err_size)
 {
 	(void)source;
-	if (deliver(m, tag))
+	if (deliver(m, tag, 1))
 		return STATUS_OK;
 	/* nothing will ever come: in MPI this would hang */
 	assert_true(timeout_s > 0);
@@ -391,6 +410,31 @@ static void test_output_identical_for_any_size_and_order(void **state)
 	free(ref);
 }
 
+/*
+ * Chunk 0's RESULT held back until nothing else is left (and only a
+ * blocking wait gets it, never a poll): the reorder
+ * window (1024 chunks) fills, the workers are held back, and when chunk 0
+ * finally arrives they must get work again (regression: the master once
+ * released only after handing out and then waited for ever).
+ */
+static void test_full_window_resumes(void **state)
+{
+	char *ref, *out;
+
+	(void)state;
+	assert_int_equal(run(1, 1, 1, 3000, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	assert_int_equal(run(4, 1, 1, 3000, F_DELAY_FIRST_RESULT, -1, 5,
+			     out_path), CLI_EXIT_OK);
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(ref);
+	free(out);
+}
+
 /* Faults end the job with CLI_EXIT_RUNTIME, every worker gets ABORT/STOP. */
 static void check_fatal(int fault)
 {
@@ -471,6 +515,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_output_identical_for_any_size_and_order),
+		cmocka_unit_test(test_full_window_resumes),
 		cmocka_unit_test(test_truncated_result_is_fatal),
 		cmocka_unit_test(test_result_for_unheld_chunk_is_fatal),
 		cmocka_unit_test(test_worker_error_is_fatal),

@@ -296,6 +296,10 @@ static void test_protocol_violations_refused(void **state)
 	assert_int_equal(sched_request(&s, -1, 1), STATUS_ERR_PROTO);
 	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
 	assert_int_equal(sched_request(&s, 0, 1), STATUS_ERR_PROTO); /* twice */
+	/* a later REQUEST may only raise the credit (adaptive prefetch) */
+	assert_int_equal(sched_request(&s, 0, 3), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 2), STATUS_ERR_PROTO);
+	assert_int_equal(s.workers[0].credit, 3);
 	c = expect_assign(&s, 0);
 	/* worker 1 never got chunk 0; chunk 7 does not exist */
 	assert_int_equal(sched_complete(&s, 1, c->id, 5, &got), STATUS_ERR_PROTO);

@@ -36,6 +36,7 @@ static struct {
 	int n_in, next_in;
 	struct rec out[MAX_MSGS]; /* worker -> master */
 	int n_out;
+	int raises;               /* later REQUESTs (adaptive prefetch) */
 } S;
 
 static void copy_buf(struct proto_buf *dst, const struct proto_buf *src)
@@ -84,6 +85,13 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	(void)err;
 	(void)err_size;
 	assert_int_equal(dest, 0);
+	if (tag == PROTO_TAG_REQUEST && S.n_out > 0) {
+		/* adaptive prefetch may raise the credit at any time (timing
+		   dependent): counted, not part of the scripted replies */
+		S.raises++;
+		proto_buf_reset(b);
+		return STATUS_OK;
+	}
 	assert_true(S.n_out < MAX_MSGS);
 	S.out[S.n_out].tag = tag;
 	copy_buf(&S.out[S.n_out].buf, b);
