@@ -59,6 +59,14 @@ job "classic job, --chunk 1 --prefetch 0" 2 "$T/classic.ref" \
 job "classic job, --chunk 1 --prefetch 7" 4 "$T/classic.ref" \
 	--count 999 --chunk 1 --prefetch 7
 
+# Many tiny chunks on oversubscribed ranks: the reorder window fills and
+# empties thousands of times (regression: a full window once deadlocked).
+seq 1 100000 | factor >"$T/tiny.ref"
+for np in 4 8; do
+	job "100000 tiny chunks (--chunk 1)" "$np" "$T/tiny.ref" \
+		--count 100000 --start 1 --step 1 --chunk 1
+done
+
 # Singleton: no mpirun at all.
 timeout -k 5 "$TIMEOUT" "$TOP/factorize" --count 999 --chunk 43 \
 	--stats "$T/single.json" --quiet >"$T/single.out" 2>"$T/single.err"
