@@ -203,9 +203,9 @@ EOF
 	if [ "$np" = 32 ]; then eff32=$eff
 	elif ge "$eff" "$best_eff"; then best_eff=$eff best_eff_np=$np; fi
 done
-row "efficiency, best rank count (np $best_eff_np)" "$(printf %.3f "$best_eff")" ">= 0.95" \
+row "wall efficiency, best np (np $best_eff_np)" "$(printf %.3f "$best_eff")" ">= 0.95" \
 	"$(ge "$best_eff" 0.95 && echo 1)"
-row "efficiency, -np 32 oversubscribed" "$(printf %.3f "$eff32")" ">= 0.90" \
+row "wall efficiency, -np 32 oversubscribed" "$(printf %.3f "$eff32")" ">= 0.90" \
 	"$(ge "$eff32" 0.90 && echo 1)"
 # The same with CPU time instead of wall time: other tenants of the 2
 # cores slow wall-clock runs unevenly; CPU efficiency and the workers'
@@ -266,7 +266,8 @@ row "classic job: managers s / factorize s" "$(printf '%.1f/%.4f' "${cl:-0}" "${
 	"$(ge "$sp" 1 && echo 1)"
 
 # ---- 6. model and plots -------------------------------------------------
-python3 tests/bench/model.py "$OUT" "$eng_rate" >>"$LOG" 2>&1 || say "model.py failed"
+# the model's compute cost is CPU time per number (not load-dependent wall)
+python3 tests/bench/model.py "$OUT" "$(fdiv 1 "$eng_cpu")" >>"$LOG" 2>&1 || say "model.py failed"
 if [ -f "$OUT/model-summary.txt" ]; then cat "$OUT/model-summary.txt"; fi
 if command -v gnuplot >/dev/null && [ -f "$OUT/model.csv" ]; then
 	gnuplot "$OUT/plots.gp" >>"$LOG" 2>&1 || say "gnuplot failed"

@@ -22,9 +22,9 @@ THE MODEL (one rank per core; rank 0 schedules and does not factor)
   L    one-way message latency: with -np 2 and a credit of 2 chunks, the
        single worker does 2 chunks per round trip, so 1/rate(np 2) =
        (2 L + S) / 2  =>  L = (2 / rate(np 2) - S) / 2  (floored at 1 us).
-  c    worker compute per number: 1 / engine throughput (S64: ENGINE_RATE
-       from build/bench_engine; classic and MIX: workers' busy seconds /
-       numbers of their --stats runs).
+  c    worker compute per number: S64: 1 / ENGINE_RATE, the CPU rate of
+       build/bench_engine (numbers per CPU second); classic and MIX:
+       workers' busy seconds / numbers of their --stats runs.
   k    numbers per chunk; C = k c is the chunk compute time.
 Steady state with P ranks (P - 1 workers):
   worker rate  = 1 / max(C + S, (2 L + S) / 2)   chunks/s (prefetch hides
