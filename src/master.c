@@ -46,6 +46,7 @@
 
 #include "engine.h"
 #include "input.h"
+#include "journal.h"
 #include "output.h"
 #include "progress.h"
 #include "proto.h"
@@ -86,6 +87,10 @@ struct master {
 	struct rank_stats *rs;
 	int stats_pending;
 	int bad_input, fatal, interrupted;
+	int usage_error;          /* fatal, but the user's: CLI_EXIT_USAGE */
+	struct journal *j;        /* --checkpoint; NULL without */
+	int replaying;            /* handle_result on a journaled chunk */
+	uint64_t replayed;        /* numbers taken from the journal */
 	const volatile sig_atomic_t *signo;
 	uint64_t written, wrong_results;
 	double t0;
@@ -284,6 +289,46 @@ static void write_chunk(struct master *m, const struct sched_chunk *c,
 		master_fail(m, "internal error: stored result unreadable");
 }
 
+/*
+ * Journal a verified RESULT for chunk c.  Positions already journaled (a
+ * chunk that straddles what an earlier run finished) are left out: each
+ * maximal run of new positions becomes one record holding its items'
+ * bytes as they came.
+ */
+static void journal_chunk(struct master *m, const struct sched_chunk *c,
+			  const struct proto_buf *b, int rank)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	uint32_t us, run = 0;
+	size_t run_off = 0;
+	int st;
+
+	st = proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT);
+	if (st == STATUS_OK)
+		st = proto_unpack_result_header(&r, &h);
+	for (uint32_t i = 0; st == STATUS_OK && i <= h.count; i++) {
+		uint64_t pos = c->first_index + i;
+		int done = i == h.count || journal_find(m->j, pos) != NULL;
+
+		if (done && run > 0) {
+			st = journal_append(m->j, c->id, pos - run, run, rank,
+					    b->data + run_off, r.off - run_off);
+			run = 0;
+		}
+		if (i == h.count || st != STATUS_OK)
+			break;
+		if (!done && run++ == 0)
+			run_off = r.off;
+		st = proto_unpack_result_item(&r, &m->res, &us);
+	}
+	if (st != STATUS_OK)
+		master_fail(m, "%s: cannot journal chunk %llu: %s",
+			    m->o->checkpoint, (unsigned long long)c->id,
+			    st == STATUS_ERR_IO ? strerror(errno)
+						: status_str(st));
+}
+
 static void handle_result(struct master *m, int w, struct proto_buf *b)
 {
 	struct proto_reader r;
@@ -353,6 +398,13 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 			    rank, status_str(st));
 		return;
 	}
+	/* journaled before it is written or kept: a kill after this point
+	   finds it on resume; a replayed chunk is in the journal already */
+	if (m->j != NULL && !m->replaying) {
+		journal_chunk(m, c, b, rank);
+		if (m->fatal)
+			return;
+	}
 	m->rs[rank].accepted += h.count;
 	if (m->o->unordered) {
 		write_chunk(m, c, b, rank);
@@ -372,6 +424,64 @@ static void release_done(struct master *m)
 				    worker_rank(m, c->result_worker));
 		sched_release(&m->s);
 	}
+}
+
+/*
+ * A chunk every position of which the journal holds: rebuild its RESULT
+ * from the journal records and take it as if worker w had sent it
+ * (verified again, written in order, not journaled again).  Returns 0
+ * when some position is missing: the chunk is then sent as usual.
+ */
+static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
+{
+	struct proto_result_header h;
+	struct proto_reader r;
+	const struct journal_entry *e;
+	const unsigned char *items;
+	uint64_t pos = c->first_index, end = c->first_index + c->count;
+	uint32_t us;
+	size_t len;
+	int st;
+
+	for (uint64_t p = pos; p < end; p = e->first_index + e->count)
+		if ((e = journal_find(m->j, p)) == NULL)
+			return 0;
+	memset(&h, 0, sizeof h);
+	h.chunk_id = c->id;
+	h.count = c->count;
+	st = proto_pack_result_begin(&m->rbuf, &h);
+	while (st == STATUS_OK && pos < end) {
+		e = journal_find(m->j, pos);
+		if (e == NULL) {
+			st = STATUS_ERR_CORRUPT;
+			break;
+		}
+		st = journal_load(m->j, e, &items, &len);
+		r.data = items;
+		r.len = len;
+		r.off = 0;
+		for (uint64_t p = e->first_index;
+		     st == STATUS_OK && p < e->first_index + e->count &&
+		     p < end; p++) {
+			st = proto_unpack_result_item(&r, &m->res, &us);
+			if (st == STATUS_OK && p >= pos)
+				st = proto_pack_result_item(&m->rbuf, &m->res,
+							    us);
+		}
+		pos = e->first_index + e->count;
+	}
+	if (st != STATUS_OK) {
+		master_fail(m, "%s: journaled chunk %llu unreadable: %s",
+			    m->o->checkpoint, (unsigned long long)c->id,
+			    status_str(st));
+		return 1;
+	}
+	m->replaying = 1;
+	handle_result(m, w, &m->rbuf);
+	m->replaying = 0;
+	m->replayed += c->count;
+	release_done(m);
+	return 1;
 }
 
 /* ---- sending ---- */
@@ -432,6 +542,8 @@ static void dispatch(struct master *m)
 				send_to(m, w + 1, PROTO_TAG_STOP);
 			continue;
 		}
+		if (m->j != NULL && replay_chunk(m, w, c))
+			continue;
 		st = pack_work(m, c);
 		if (st != STATUS_OK) {
 			master_fail(m, "cannot pack chunk %llu: %s",
@@ -714,6 +826,43 @@ static int open_input(struct master *m)
 	return STATUS_OK;
 }
 
+/*
+ * --checkpoint: open (or create) the journal of this job.  Stdin input and
+ * a journal of another job are the user's errors (CLI_EXIT_USAGE); an
+ * unreadable or corrupt journal is a runtime failure.
+ */
+static int open_journal(struct master *m)
+{
+	const struct options *o = m->o;
+	struct journal_id id;
+	struct journal_info info;
+	int st;
+
+	if (o->checkpoint == NULL)
+		return STATUS_OK;
+	journal_id_init(&id);
+	memset(&info, 0, sizeof info);
+	st = journal_id_from_options(&id, o, m->err, sizeof m->err);
+	if (st == STATUS_OK)
+		st = journal_open(&m->j, o->checkpoint, &id,
+				  o->resume ? JOURNAL_MUST_EXIST : 0, &info,
+				  m->err, sizeof m->err);
+	journal_id_clear(&id);
+	if (st != STATUS_OK) {
+		m->usage_error = st == STATUS_ERR_INVAL ||
+				 st == STATUS_ERR_MISMATCH;
+		master_fail(m, "%s", m->err);
+		return st;
+	}
+	if (!info.created && !o->quiet)
+		master_say("%s: resuming: %zu chunks (%llu numbers) done%s",
+			   o->checkpoint, info.records,
+			   (unsigned long long)info.numbers,
+			   info.tail_dropped ? "; a torn last record was "
+			   "dropped" : "");
+	return STATUS_OK;
+}
+
 static int setup(struct master *m)
 {
 	const struct options *o = m->o;
@@ -753,6 +902,9 @@ static int setup(struct master *m)
 		return STATUS_ERR_MPI;
 
 	st = open_input(m);
+	if (st != STATUS_OK)
+		return st;
+	st = open_journal(m);
 	if (st != STATUS_OK)
 		return st;
 	st = output_open(&m->out, o->output, o->format, o->exponents,
@@ -875,8 +1027,18 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	wall = transport_wtime() - m.t0;
 
 	transport_set_interrupt(NULL); /* the stop itself must not be cut */
+	if (m.j != NULL && m.interrupted)
+		(void)journal_sync(m.j); /* durable before anything can hang */
 	if (m.fatal || m.interrupted)
 		abort_workers(&m);
+	if (m.j != NULL) {
+		/* a failed final sync fails the run: the journal may not
+		   hold what the output claims is done */
+		if (journal_close(m.j) != STATUS_OK)
+			master_fail(&m, "%s: %s", o->checkpoint,
+				    strerror(errno));
+		m.j = NULL;
+	}
 	if (m.out != NULL) {
 		st = output_close(m.out, !m.fatal && !m.interrupted, m.err,
 				  sizeof m.err);
@@ -891,7 +1053,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		write_stats(&m, wall);
 	}
 	if (m.fatal)
-		code = CLI_EXIT_RUNTIME;
+		code = m.usage_error ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 	else if (m.interrupted)
 		code = CLI_EXIT_INTERRUPTED;
 	else if (m.bad_input)
