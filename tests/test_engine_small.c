@@ -193,6 +193,25 @@ static void small_verify_rejects_planted_faults(void **state)
 	assert_int_equal(small_verify_u64(&bad, n), STATUS_ERR_VERIFY);
 }
 
+/*
+ * prime_p_u64 below 4759123141 runs bases 7 and 61 as one interleaved
+ * pair after base 2: each chain must still be able to reject alone.
+ * Strong pseudoprimes to 2 and 61 but not 7 (found by a Python scan,
+ * checked with gp), and to 2 and 7 but not 61.
+ */
+static void kat_sprp_pair_each_base_rejects(void **state)
+{
+	(void)state;
+	static const uint64_t spsp_2_61[] = {916327, 2205967, 2387797};
+	static const uint64_t spsp_2_7[] = {3215031751ull};
+	for (size_t i = 0; i < 3; i++)
+		assert_false(prime_p_u64(spsp_2_61[i]));
+	assert_false(prime_p_u64(spsp_2_7[0]));
+	/* and the primes next to them pass */
+	assert_true(prime_p_u64(916337));
+	assert_true(prime_p_u64(4294967291u));
+}
+
 /* ---- known answers ---- */
 
 static void kat_trivial_inputs(void **state)
@@ -651,6 +670,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(checker_rejects_planted_faults),
 	    cmocka_unit_test(small_verify_rejects_planted_faults),
+	    cmocka_unit_test(kat_sprp_pair_each_base_rejects),
 	    cmocka_unit_test(kat_trivial_inputs),
 	    cmocka_unit_test(kat_word_boundaries),
 	    cmocka_unit_test(kat_prime_powers),
