@@ -20,7 +20,14 @@
  *     error, before ABORT_WAIT_S has passed: then MPI_Abort).
  *   - Waiting is transport_wait's back-off: an idle master sleeps.
  *   - A signal (main sets *signo) stops the hand-out at once: ABORT to
- *     the workers, the output file discarded, CLI_EXIT_INTERRUPTED.
+ *     the workers, the output file discarded, CLI_EXIT_INTERRUPTED;
+ *     the --checkpoint journal is synced first.
+ *   - --checkpoint: a result is appended to the journal (positions not
+ *     already there) after it passed verification and before it is
+ *     written or kept; a chunk the journal covers completely is rebuilt
+ *     from it and handled as a RESULT (verified again, never journaled
+ *     twice), so each run writes the whole output, identical to an
+ *     uninterrupted one; a partly covered chunk is simply sent.
  *
  * Loop, in order, until every chunk is released and every STATS is in:
  *   1. release finished chunks in order to the output (this frees the

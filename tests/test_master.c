@@ -46,6 +46,10 @@ enum fault {
 	F_DELAY_FIRST_RESULT   /* not a fault: chunk 0's RESULT comes last */
 };
 
+/* --checkpoint for the next run() (NULL: none); WORK messages it sent */
+static const char *run_checkpoint;
+static int run_works;
+
 struct fake_msg {
 	int source, tag;
 	struct proto_buf buf;
@@ -109,6 +113,7 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 		if (F.fault == F_REPEATED_REQUEST && rank == F.fault_rank)
 			push(rank, PROTO_TAG_REQUEST, &o);
 	} else if (tag == PROTO_TAG_WORK) {
+		run_works++;
 		st = worker_process(&F.ctx[rank], b->data, b->len, &o, err,
 				    sizeof err);
 		assert_int_equal(st, STATUS_OK);
@@ -344,6 +349,8 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 	o.prefetch = prefetch;
 	o.output = path;
 	o.quiet = 1;
+	o.checkpoint = run_checkpoint;
+	run_works = 0;
 	if (fault == F_WRONG_RESULT) {
 		o.fault_flags = PROTO_FAULT_WRONG_RESULT;
 		o.fault_rank = fault_rank;
@@ -511,6 +518,69 @@ static void test_wrong_result_recomputed_elsewhere(void **state)
 	assert_int_equal(access(out_path, F_OK), -1);
 }
 
+/*
+ * --checkpoint: a job killed by a fault leaves a journal; the next run
+ * (other rank count and chunk size: chunks partly covered) finishes it
+ * identically; a run over a complete journal factors nothing (no WORK);
+ * another job's journal and a corrupt one are refused.
+ */
+static void test_checkpoint_resume(void **state)
+{
+	char journal[64], *ref, *out;
+	FILE *f;
+	long size;
+
+	(void)state;
+	snprintf(journal, sizeof journal, "/tmp/test_master_journal.%d",
+		 (int)getpid());
+	unlink(journal);
+	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	assert_true(run_works == 0); /* local: no messages */
+	run_checkpoint = journal;
+	assert_int_equal(run(3, 5, 1, 200, F_TRUNCATED_RESULT, 2, 7,
+			     out_path), CLI_EXIT_RUNTIME);
+	assert_int_equal(access(out_path, F_OK), -1);
+	assert_int_equal(access(journal, F_OK), 0);
+	assert_int_equal(run(2, 7, 0, 200, F_NONE, -1, 3, out_path),
+			 CLI_EXIT_OK);
+	assert_true(run_works > 0);
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(out);
+	/* complete journal: every chunk replayed and verified, none sent */
+	unlink(out_path);
+	assert_int_equal(run(4, 3, 1, 200, F_NONE, -1, 5, out_path),
+			 CLI_EXIT_OK);
+	assert_int_equal(run_works, 0);
+	out = read_file(out_path);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(out);
+	/* another job (one more number): refused as a usage error */
+	unlink(out_path);
+	assert_int_equal(run(2, 5, 1, 201, F_NONE, -1, 1, out_path),
+			 CLI_EXIT_USAGE);
+	assert_int_equal(access(out_path, F_OK), -1);
+	/* a byte flipped in the middle: corrupt, a runtime failure */
+	f = fopen(journal, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	assert_int_equal(fseek(f, size / 2, SEEK_SET), 0);
+	assert_int_equal(fputc(0x5a ^ fgetc(f), f) != EOF, 1);
+	fclose(f);
+	assert_int_equal(run(2, 5, 1, 200, F_NONE, -1, 1, out_path),
+			 CLI_EXIT_RUNTIME);
+	assert_int_equal(access(out_path, F_OK), -1);
+	run_checkpoint = NULL;
+	unlink(journal);
+	free(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_request_is_fatal),
 		cmocka_unit_test(test_repeated_result_is_fatal),
 		cmocka_unit_test(test_wrong_result_recomputed_elsewhere),
+		cmocka_unit_test(test_checkpoint_resume),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
