@@ -166,7 +166,8 @@ deps-tools:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# The binary of a non-default build tree (build/asan/factorize).
+# The binary of a non-default build tree (build/asan/factorize, and
+# build/mpich/factorize from `make MPI=mpich BUILD=build/mpich ...`).
 $(BUILD)/factorize: $(APP_OBJS) $(BUILD)/libcore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJS) $(BUILD)/libcore.a $(LDLIBS)
 

@@ -33,10 +33,11 @@ check_files() {
 		fail "$1" "$(diff "$2" "$3" | head -5 | tr '\n' '|')"; fi
 }
 
-# run_np NP ARGS...: the real binary under mpirun and timeout.
+# run_np NP ARGS...: the real binary (FACTORIZE, default ./factorize)
+# under mpirun and timeout.
 run_np() {
 	local np=$1; shift
-	timeout -k 5 "$TIMEOUT" $MPIRUN $MPIRUN_FLAGS -np "$np" "$TOP/factorize" "$@"
+	timeout -k 5 "$TIMEOUT" $MPIRUN $MPIRUN_FLAGS -np "$np" "${FACTORIZE:-$TOP/factorize}" "$@"
 }
 
 summary() {
