@@ -36,6 +36,9 @@ static const struct known semiprimes[] = {
 	 "10929192187710487363", "12521318258762544481"},
 	{"s160-48-digits", "594455793458486396136289371462654079823549012129",
 	 "653113077197649675939901", "910188165285485472255029"},
+	/* 64 bits, unbalanced: no A fitted a one-block interval (until the
+	 * quarter-block row), STATUS_NOT_FOUND with zero polynomials */
+	{"a-shape-64-bits", "10436452494839154313", "1249524127", "8352341719"},
 };
 static const struct known s200 = {
 	"s200-60-digits",
