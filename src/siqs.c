@@ -368,18 +368,47 @@ static const uint8_t siqs_mults[] = {
 	69, 71, 73, 77, 79, 83, 85, 87, 89, 91, 93, 95, 97,
 };
 
-/* Knuth-Schroeppel: the k maximising the expected log contribution. */
+/* The odd primes of the multipliers (each multiplier has at most two). */
+static const uint8_t siqs_mult_primes[] = {
+	3,  5,  7,  11, 13, 17, 19, 23, 29, 31, 37, 41,
+	43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
+};
+
+/*
+ * Knuth-Schroeppel: the k maximising the expected log contribution.
+ * (k/p) is the product of the Legendre symbols (q/p) of the primes q of k,
+ * each read from a table of squares mod q by quadratic reciprocity: (q/p)
+ * = (p mod q / q), negated when p and q are both 3 mod 4.  Was one Jacobi
+ * symbol per (k, p): a fifth of the time at 96 bits.
+ */
 static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr, long np)
 {
-	enum { NK = sizeof siqs_mults };
+	enum { NK = sizeof siqs_mults, NQ = sizeof siqs_mult_primes, QMAX = 97 };
 	double score[NK];
+	uint8_t is_sq[NQ][QMAX];
+	int8_t f1[NK], f2[NK], leg[NQ + 1];
 	uint32_t nmod8 = (uint32_t)mpz_fdiv_ui(n, 8), best = 1;
 	double bs = -1e30;
-	size_t i;
+	size_t i, qi;
 	long j;
 
+	memset(is_sq, 0, sizeof is_sq);
+	for (qi = 0; qi < NQ; qi++) {
+		uint32_t q = siqs_mult_primes[qi], x;
+		for (x = 1; x < q; x++)
+			is_sq[qi][x * x % q] = 1;
+	}
+	leg[NQ] = 1; /* the empty factor */
 	for (i = 0; i < NK; i++) {
 		uint32_t km = (nmod8 * siqs_mults[i]) & 7;
+		f1[i] = f2[i] = NQ;
+		for (qi = 0; qi < NQ; qi++)
+			if (siqs_mults[i] % siqs_mult_primes[qi] == 0) {
+				if (f1[i] == NQ)
+					f1[i] = (int8_t)qi;
+				else
+					f2[i] = (int8_t)qi;
+			}
 		score[i] = -0.5 * log((double)siqs_mults[i]);
 		if (km == 1)
 			score[i] += 2.0 * log(2.0);
@@ -392,11 +421,20 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr, long np)
 		uint32_t p = pr[j], nm = (uint32_t)mpz_fdiv_ui(n, p);
 		double lp = log((double)p);
 		int jn = jacobi(nm, p);
+		for (qi = 0; qi < NQ; qi++) {
+			uint32_t q = siqs_mult_primes[qi];
+			int8_t l = is_sq[qi][p % q] ? 1 : -1;
+			if (q == p)
+				l = 0;
+			else if ((p & 3) == 3 && (q & 3) == 3)
+				l = (int8_t)-l;
+			leg[qi] = l;
+		}
 		for (i = 0; i < NK; i++) {
-			uint32_t k = siqs_mults[i];
-			if (nm == 0 || k % p == 0)
+			int jk = leg[f1[i]] * leg[f2[i]]; /* (k/p), 0 when p | k */
+			if (nm == 0 || jk == 0)
 				score[i] += lp / p;
-			else if (jn * jacobi(k, p) == 1)
+			else if (jn * jk == 1)
 				score[i] += 2.0 * lp / (p - 1);
 		}
 	}
