@@ -5,8 +5,9 @@
  * Invariants: every rank parses the same argv, so a usage error, --help
  * or --version ends every rank the same way without any message exchange
  * (no rank is left blocked); only rank 0 prints.  Exit codes are those of
- * cli.h.  Signals are caught after MPI_Init (which may install its own
- * handlers) and only set a flag that rank 0's master polls.
+ * cli.h.  Signals are caught before MPI_Init and again after it (which
+ * may install its own handlers) and only set a flag that rank 0's master
+ * polls.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +54,9 @@ int main(int argc, char **argv)
 	int st, rank, code;
 
 	err[0] = '\0';
+	/* before MPI_Init too: a SIGTERM during a slow start-up (Slurm's
+	   time limit, a kill test) must give exit 75, not death by signal */
+	main_catch_signals();
 	st = transport_init(&argc, &argv, err, sizeof err);
 	if (st != STATUS_OK) {
 		fprintf(stderr, "factorize: %s\n", err);
