@@ -8,10 +8,11 @@
  * quadratic sieve", 1997; Silverman, "The multiple polynomial quadratic
  * sieve", Math. Comp. 48, 1987):
  *   1. Multiplier k (Knuth-Schroeppel score over the primes below 2000):
- *      kN is the number actually sieved, k odd and squarefree below 100.
+ *      kN is the number actually sieved, k odd and squarefree below 100;
+ *      (k/p) from tables of squares mod the primes of k, by reciprocity.
  *   2. Parameters from a table by the bit size of n, interpolated: factor
  *      base size F, large-prime bound (lp_mult * largest FB prime), sieve
- *      interval [-M, M) in 32 KiB blocks.
+ *      interval [-M, M) in 32 KiB blocks (below 1 block: 4 KiB steps).
  *   3. Factor base: -1, 2 and the odd primes p with (kN/p) != -1, with
  *      t = sqrt(kN) mod p (Tonelli-Shanks).  A prime dividing n is returned
  *      at once as the factor.
@@ -22,6 +23,8 @@
  *      sign patterns are walked in Gray-code order, so each switch moves
  *      every root by one precomputed 2 B_l A^-1 mod p (the
  *      self-initialisation).  Q(x) = ((Ax+B)^2 - kN)/A = Ax^2 + 2Bx + C.
+ *      The per-prime set-up of each A uses Barrett reduction (a stored
+ *      floor((2^64-1)/p)) and a 32-bit extended Euclid: no 64-bit divide.
  *   5. Sieve: 8-bit scaled logarithms added at both roots of every FB
  *      prime from 30 upwards (small prime variation: smaller primes are not
  *      sieved, the threshold is lowered instead).  Primes below half the
