@@ -15,9 +15,10 @@
 #      on -np 32 --oversubscribe; throughput relative to 2 x the
 #      single-core engine throughput (build/bench_engine --time in the same
 #      run; this machine has 2 cores).  Every rank runs under /usr/bin/time,
-#      so the same runs also give the CPU efficiency: the engine's CPU
-#      seconds for these numbers (bench_engine cpu_s) over the CPU seconds
-#      of all ranks; with the workers' idle fraction from --stats it tells
+#      so the same runs also give the CPU efficiency: the CPU seconds per
+#      number of the -np 1 run (bench_engine's cpu_s if that run failed)
+#      times the numbers, over the CPU seconds of all ranks (start-up
+#      subtracted): the CPU the distribution layer adds; with the workers' idle fraction from --stats it tells
 #      factorize's own waste apart from other tenants of the cores.
 #   3. memory: --count MEM_COUNT (default 20,000,000 tiny numbers) on
 #      -np 3; rank 0's peak RSS (/usr/bin/time %M on rank 0), checked
@@ -187,6 +188,12 @@ for np in $(seq 1 "$MAX_NP") 32; do
 	fi
 	eff=$(fdiv "$thr" "$(awk -v r="$eng_rate" 'BEGIN { print 2 * r }')")
 	allcpu=$(cpusum "eff-$np")
+	# the CPU reference per number: the singleton run's own (same binary,
+	# same minute) once it exists, else the engine bench's
+	if [ "$np" = 1 ]; then
+		one=$(awk -v a="$allcpu" -v b="$start_cpu" -v n="$nums" 'BEGIN { if (n > 0 && a > b) printf "%.9f", (a - b) / n; else print 0 }')
+		ge 0 "$one" || eng_cpu=$one
+	fi
 	# CPU efficiency: the engine's own CPU for these numbers over the CPU
 	# every rank used, less MPI start-up; robust to other tenants' load
 	b=$start_cpu
