@@ -23,6 +23,14 @@ enum cli_exit {
 				     EX_TEMPFAIL, the sbatch script requeues */
 };
 
+/*
+ * Default per-number time limit: a batch must not stall for ever on one
+ * number beyond the reach of ECM and SIQS (above ~100 digits with no
+ * factor ECM finds, SIQS would take hours).  Every number within SIQS
+ * range up to ~95 digits finishes well inside it on one core.
+ */
+#define CLI_DEFAULT_TIME_LIMIT 3600.0
+
 enum cli_format { CLI_FORMAT_TEXT = 0, CLI_FORMAT_JSON, CLI_FORMAT_CSV };
 enum cli_verify { CLI_VERIFY_FULL = 0, CLI_VERIFY_PRODUCT, CLI_VERIFY_NONE };
 
@@ -57,7 +65,8 @@ struct options {
 	/* Robustness. */
 	const char *checkpoint;/* --checkpoint FILE: journal of done chunks */
 	int resume;            /* --resume: require an existing journal */
-	double time_limit;     /* --time-limit-per-number SECONDS; 0 = none */
+	double time_limit;     /* --time-limit-per-number SECONDS, default
+				  CLI_DEFAULT_TIME_LIMIT; 0 = none */
 	unsigned long max_digits; /* --max-digits D, default 10000 */
 	int verify;            /* enum cli_verify, --verify */
 	uint64_t seed;         /* --seed S for the engine, default 1 */

@@ -128,6 +128,7 @@ static const char cli_usage_text[] =
 	"      --time-limit-per-number SECONDS\n"
 	"                       give up on a number after SECONDS (> 0) and\n"
 	"                       print it as partial with its composite cofactor\n"
+	"                       (default 3600)\n"
 	"      --verify V       check results on rank 0: full (product and\n"
 	"                       primality, default), product, or none\n"
 	"      --seed S         seed of every random choice (default 1)\n"
@@ -154,6 +155,7 @@ void cli_options_init(struct options *o)
 	o->prefetch = 1;
 	o->format = CLI_FORMAT_TEXT;
 	o->max_digits = CLI_DEFAULT_MAX_DIGITS;
+	o->time_limit = CLI_DEFAULT_TIME_LIMIT;
 	o->verify = CLI_VERIFY_FULL;
 	o->seed = 1;
 	o->fault_rank = -1;

@@ -85,6 +85,7 @@ static void defaults_without_arguments_read_stdin(void **state)
 	assert_int_equal(fx->o.prefetch, 1);
 	assert_int_equal(fx->o.format, CLI_FORMAT_TEXT);
 	assert_int_equal(fx->o.max_digits, 10000);
+	assert_true(fx->o.time_limit == 3600.0); /* default per-number limit */
 	assert_int_equal(fx->o.verify, CLI_VERIFY_FULL);
 	assert_int_equal(fx->o.seed, 1);
 	assert_int_equal(fx->o.fault_rank, -1);
