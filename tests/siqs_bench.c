@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <gmp.h>
 
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
 		}
 		t0 = now();
 		siqs_params_init(&par);
+		memset(&ss, 0, sizeof ss); /* not filled on invalid input */
 		par.stats = &ss;
 		if (tune)
 			sscanf(tune, "%u,%lf,%u,%lf,%lf,%u", &par.fb_size,
