@@ -82,6 +82,11 @@ finish() {
 	if [ -n "$left" ]; then
 		fail "no process left behind (job $job)" "$(echo "$left" | tr '\n' ' ')"
 		echo "$left" | xargs -r kill -KILL
+		# gone before the next run: a survivor would hold the lock
+		for _ in $(seq 40); do
+			[ -z "$(session_pids "$job")" ] && break
+			sleep 0.05
+		done
 	fi
 }
 
