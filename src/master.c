@@ -532,6 +532,8 @@ static void local_stats(struct master *m)
 	r->s.busy_ns = m->lw.busy_ns;
 }
 
+static void show_progress(struct master *m, int final);
+
 static void dispatch(struct master *m)
 {
 	struct sched_chunk *c;
@@ -572,6 +574,9 @@ static void dispatch(struct master *m)
 		handle_result(m, w, &m->rbuf);
 		/* keep memory flat: results go out as soon as they can */
 		release_done(m);
+		/* one rank runs the whole job inside this loop: keep the
+		   progress line moving (progress_due rate-limits it) */
+		show_progress(m, 0);
 	}
 }
 

@@ -359,6 +359,11 @@ check "SIGTERM: no output file, no temporary" test -z "$(ls -A "$T/int")"
 # In a pseudo-terminal (script): a bar redrawn with \r, counting numbers.
 script -qec "timeout 60 '$FZ' --count 30000 >/dev/null" /dev/null >"$T/pty.txt" 2>&1
 check "progress: bar on a terminal by default" grep -q $'\r.*/30000' "$T/pty.txt"
+# One rank runs the whole job in its dispatch loop: the bar must move
+# before the end (it once appeared only at 100%).
+script -qec "timeout 60 '$FZ' --count 60000 --start 100000000000000000000 --step 7 >/dev/null" /dev/null >"$T/pty1.txt" 2>&1
+check "progress: one rank shows the bar before the end" \
+	grep -qE $'\r\\[[#.]+\\] +[0-9]{1,2}\\.[0-9]% ' "$T/pty1.txt"
 script -qec "timeout 60 '$FZ' --count 3000" /dev/null >"$T/ptyo.txt" 2>&1
 check "progress: no bar when the results go to the same terminal" \
 	sh -c "grep -q '^1000000005997: ' '$T/ptyo.txt' && ! grep -q '/3000' '$T/ptyo.txt'"
