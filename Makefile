@@ -210,7 +210,7 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
 
 fuzz-build: deps-tools
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
-	  OPT="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-format-nonliteral" \
+	  OPT="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  $(FUZZ_BINS)
 
 fuzz: fuzz-build

@@ -172,6 +172,10 @@ void cli_options_clear(struct options *o)
 	o->n_numbers = 0;
 }
 
+/* printf-checked: the format is always a literal at the call sites */
+static int cli_fail(char *err, size_t err_size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int cli_fail(char *err, size_t err_size, const char *fmt, ...)
 {
 	va_list ap;

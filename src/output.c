@@ -333,6 +333,10 @@ long output_format(char **buf, size_t *cap, int format, int exponents,
 
 static int output_fail(char *err, size_t err_size, int code, int e,
 		       const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int output_fail(char *err, size_t err_size, int code, int e,
+		       const char *fmt, ...)
 {
 	va_list ap;
 	size_t l;

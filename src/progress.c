@@ -132,6 +132,10 @@ static void progress_rate_text(char *buf, size_t size, double rate)
 /* Append to buf at *len, never past size - 1. */
 static void progress_add(char *buf, size_t size, size_t *len,
 			 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void progress_add(char *buf, size_t size, size_t *len,
+			 const char *fmt, ...)
 {
 	va_list ap;
 	int n;
