@@ -226,6 +226,7 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	transport_msg_init(&m);
 	proto_buf_init(&out);
 	memset(&cfg, 0, sizeof cfg);
+	memset(&w, 0, sizeof w); /* read for STATS even without CONFIG */
 	err[0] = '\0';
 
 	st = transport_wait(&m, 0, TRANSPORT_ANY, 0, err, err_size);
