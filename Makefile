@@ -138,8 +138,11 @@ bench-scale: deps-bench factorize $(BUILD)/bench_engine
 	@MPIRUN="$(MPIRUN)" MPIRUN_FLAGS="$(MPIRUN_FLAGS)" BUILD="$(BUILD)" tests/bench/bench-scale.sh
 
 # Debian packages: build, run and test.  apt-get only for what is missing.
+# The tests also use: groff-base (man page check), bc and time (timings),
+# procps (pgrep in the fault tests), bsdutils (script: a pseudo-terminal).
 DEPS_PKGS := build-essential libopenmpi-dev openmpi-bin mpich libmpich-dev \
-             libgmp-dev libecm-dev libcmocka-dev coreutils pari-gp python3
+             libgmp-dev libecm-dev libcmocka-dev coreutils pari-gp python3 \
+             groff-base bc time procps bsdutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	@missing=""; for p in $(DEPS_PKGS); do \
