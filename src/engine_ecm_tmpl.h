@@ -1,0 +1,360 @@
+/*
+ * engine_ecm_tmpl.h - micro-ECM over one-residue Montgomery arithmetic,
+ * written once for both native tiers (private to engine_u64.c and
+ * engine_u128.c; not a header to include anywhere else).
+ *
+ * Instantiation: the tier file defines
+ *   ECM_WORD  the residue type (uint64_t or u128),
+ *   ECM_BITS  its width as a bare number (64 or 128),
+ * then includes this file once, after engine_mont.h.  Every name below is
+ * pasted from ECM_BITS, so the tiers keep their own static functions
+ * (xdbl64 / xdbl128, ladder64_plan / ladder128_plan, struct curve64 /
+ * struct curve128, ...) built on mont_mul_u<BITS>, mont_add_u<BITS>,
+ * mont_sub_u<BITS> and gcd_u<BITS>.  The file undefines its own macros
+ * and ECM_WORD / ECM_BITS at the end.
+ *
+ * Contents: the curve struct, x-only doubling and differential addition
+ * on Montgomery curves (with a Z = 1 variant), the ladder for a one-word
+ * multiplier and the branch-free ladder over the plan's multi-word k
+ * (stage 1), modular and Montgomery inversion, Suyama's parametrization,
+ * batched inversion, and the baby-step giant-step stage 2 (D = ECM_D).
+ * The tuning (B1/B2 by size, curves per poll, the driver loop) stays in
+ * each tier file.  Algorithm and citations: engine_u64.c's top comment.
+ * Each instantiation compiles to the code the two hand-kept copies did
+ * (same operations in the same order on the same type).
+ */
+#ifndef ECM_WORD
+#error "define ECM_WORD and ECM_BITS before including engine_ecm_tmpl.h"
+#endif
+
+#define ECM_PASTE_(a, b, c) a##b##c
+#define ECM_PASTE(a, b, c)  ECM_PASTE_(a, b, c)
+/* ECM_FN(xadd, _z1) is xadd64_z1 or xadd128_z1 */
+#define ECM_FN(pre, post) ECM_PASTE(pre, ECM_BITS, post)
+#define ECM_MUL           ECM_FN(mont_mul_u, )
+#define ECM_ADD           ECM_FN(mont_add_u, )
+#define ECM_SUB           ECM_FN(mont_sub_u, )
+#define ECM_GCD           ECM_FN(gcd_u, )
+/* the tier's own names */
+#define ECM_CURVE        ECM_FN(curve, )
+#define ECM_MOD          ECM_FN(mod, )
+#define ECM_XDBL         ECM_FN(xdbl, )
+#define ECM_XADD         ECM_FN(xadd, )
+#define ECM_XADD_Z1      ECM_FN(xadd, _z1)
+#define ECM_LADDER       ECM_FN(ladder, )
+#define ECM_LADDER_PLAN  ECM_FN(ladder, _plan)
+#define ECM_INVERSE      ECM_FN(inverse_u, )
+#define ECM_MONT_INVERSE ECM_FN(mont_inverse, )
+#define ECM_CURVE_INIT   ECM_FN(curve, _init)
+#define ECM_NORMALIZE    ECM_FN(normalize, )
+#define ECM_STAGE2       ECM_FN(ecm, _stage2)
+
+struct ECM_CURVE {
+	ECM_WORD n, ninv, a24;
+};
+
+static inline void ECM_XDBL(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD pz,
+                            const struct ECM_CURVE *c)
+{
+	ECM_WORD n = c->n, ninv = c->ninv;
+	ECM_WORD s = ECM_ADD(px, pz, n), d = ECM_SUB(px, pz, n);
+	s = ECM_MUL(s, s, n, ninv);
+	d = ECM_MUL(d, d, n, ninv);
+	ECM_WORD t = ECM_SUB(s, d, n);
+	*x = ECM_MUL(s, d, n, ninv);
+	*z = ECM_MUL(t, ECM_ADD(d, ECM_MUL(c->a24, t, n, ninv), n), n, ninv);
+}
+
+/* (x:z) = P + Q given D = P - Q. */
+static inline void ECM_XADD(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD pz,
+                            ECM_WORD qx, ECM_WORD qz, ECM_WORD dx, ECM_WORD dz,
+                            const struct ECM_CURVE *c)
+{
+	ECM_WORD n = c->n, ninv = c->ninv;
+	ECM_WORD u = ECM_MUL(ECM_SUB(px, pz, n), ECM_ADD(qx, qz, n), n, ninv);
+	ECM_WORD v = ECM_MUL(ECM_ADD(px, pz, n), ECM_SUB(qx, qz, n), n, ninv);
+	ECM_WORD s = ECM_ADD(u, v, n), d = ECM_SUB(u, v, n);
+	*x = ECM_MUL(dz, ECM_MUL(s, s, n, ninv), n, ninv);
+	*z = ECM_MUL(dx, ECM_MUL(d, d, n, ninv), n, ninv);
+}
+
+/* (x:z) = P + Q given D = P - Q = (dx : 1). */
+static inline void ECM_XADD_Z1(ECM_WORD *x, ECM_WORD *z, ECM_WORD px,
+                               ECM_WORD pz, ECM_WORD qx, ECM_WORD qz,
+                               ECM_WORD dx, const struct ECM_CURVE *c)
+{
+	ECM_WORD n = c->n, ninv = c->ninv;
+	ECM_WORD u = ECM_MUL(ECM_SUB(px, pz, n), ECM_ADD(qx, qz, n), n, ninv);
+	ECM_WORD v = ECM_MUL(ECM_ADD(px, pz, n), ECM_SUB(qx, qz, n), n, ninv);
+	ECM_WORD s = ECM_ADD(u, v, n), d = ECM_SUB(u, v, n);
+	*x = ECM_MUL(s, s, n, ninv);
+	*z = ECM_MUL(dx, ECM_MUL(d, d, n, ninv), n, ninv);
+}
+
+/*
+ * Montgomery ladder: (x0:z0) <- k*P and (x1:z1) <- (k+1)*P for P =
+ * (px:pz), k >= 1.
+ */
+static void ECM_LADDER(ECM_WORD *x0, ECM_WORD *z0, ECM_WORD *x1, ECM_WORD *z1,
+                       ECM_WORD px, ECM_WORD pz, uint64_t k,
+                       const struct ECM_CURVE *c)
+{
+	ECM_WORD ax = px, az = pz, bx, bz;
+	ECM_XDBL(&bx, &bz, px, pz, c);
+	for (int i = 62 - __builtin_clzll(k); i >= 0; i--) {
+		if ((k >> i) & 1) {
+			ECM_XADD(&ax, &az, ax, az, bx, bz, px, pz, c);
+			ECM_XDBL(&bx, &bz, bx, bz, c);
+		} else {
+			ECM_XADD(&bx, &bz, ax, az, bx, bz, px, pz, c);
+			ECM_XDBL(&ax, &az, ax, az, c);
+		}
+	}
+	*x0 = ax;
+	*z0 = az;
+	*x1 = bx;
+	*z1 = bz;
+}
+
+/*
+ * (x:z) <- k*(px:1) for the plan's multi-word odd k, by one ladder whose
+ * difference point has Z = 1 (one multiplication saved per bit).
+ */
+static void ECM_LADDER_PLAN(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD one,
+                            const struct ecm_plan *pl,
+                            const struct ECM_CURVE *c)
+{
+	ECM_WORD x0 = px, z0 = one, x1, z1, prev = 0;
+	ECM_XDBL(&x1, &z1, x0, z0, c);
+	int i = pl->ktop - 1;
+	for (unsigned w = 0; w < pl->nk; w++, i = 63) {
+		uint64_t word = pl->k[w];
+		for (; i >= 0; i--) {
+			/* branch-free: swap the pair when the bit changes */
+			ECM_WORD bit = (word >> i) & 1;
+			ECM_WORD mask = 0 - (bit ^ prev);
+			ECM_WORD tx = (x0 ^ x1) & mask, tz = (z0 ^ z1) & mask;
+			x0 ^= tx;
+			x1 ^= tx;
+			z0 ^= tz;
+			z1 ^= tz;
+			prev = bit;
+			ECM_XADD_Z1(&x1, &z1, x0, z0, x1, z1, px, c);
+			ECM_XDBL(&x0, &z0, x0, z0, c);
+		}
+	}
+	ECM_WORD mask = 0 - prev;
+	*x = (x0 & ~mask) | (x1 & mask);
+	*z = (z0 & ~mask) | (z1 & mask);
+}
+
+/* a^-1 mod n (n odd), or 0 when gcd(a, n) > 1. */
+static ECM_WORD ECM_INVERSE(ECM_WORD a, ECM_WORD n)
+{
+	ECM_WORD r0 = n, r1 = a % n;
+	ECM_WORD t0 = 0, t1 = 1; /* |coefficients|, signs alternate */
+	int neg = 0;
+	while (r1 != 0) {
+		/* quotient 1 is the most common (41.5%): skip the division */
+		ECM_WORD q = 1, r2 = r0 - r1;
+		if (r2 >= r1) {
+			q = r0 / r1;
+			r2 = r0 - q * r1;
+		}
+		ECM_WORD t2 = t0 + q * t1;
+		r0 = r1;
+		r1 = r2;
+		t0 = t1;
+		t1 = t2;
+		neg = !neg;
+	}
+	if (r0 != 1)
+		return 0;
+	return neg ? t0 : n - t0;
+}
+
+/* Per-modulus constants: R mod n and R^3 mod n. */
+struct ECM_MOD {
+	ECM_WORD one, r3;
+};
+
+/*
+ * Montgomery inverse: a*R -> a^-1*R.  0 when gcd(a, n) > 1 (then
+ * gcd(am, n) is a factor or n).
+ */
+static ECM_WORD ECM_MONT_INVERSE(ECM_WORD am, const struct ECM_CURVE *c,
+                                 const struct ECM_MOD *m)
+{
+	ECM_WORD y = ECM_INVERSE(am, c->n); /* a^-1 R^-1 */
+	if (y == 0)
+		return 0;
+	return ECM_MUL(y, m->r3, c->n, c->ninv);
+}
+
+/*
+ * Suyama's parametrization (group order divisible by 12):
+ * u = s^2 - 5, v = 4s, P = (u^3 : v^3), a24 = (v-u)^3 (3u+v) / (16 u^3 v).
+ * One inversion of 16 u^3 v^4 gives both a24 and the affine x = u^3/v^3.
+ * Returns 1 with the curve set, 0 on a degenerate sigma, or stores a
+ * factor of n in *f when the denominator is not invertible.
+ */
+static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, uint64_t sigma,
+                          const struct ECM_MOD *md, ECM_WORD *f)
+{
+	ECM_WORD n = c->n, ninv = c->ninv;
+	ECM_WORD s = ECM_MUL(sigma % n, md->r3, n, ninv);
+	s = ECM_MUL(s, 1, n, ninv); /* sigma*R^2 -> sigma*R */
+	ECM_WORD five = ECM_ADD(md->one, md->one, n);
+	five = ECM_ADD(ECM_ADD(five, five, n), md->one, n);
+	ECM_WORD u = ECM_SUB(ECM_MUL(s, s, n, ninv), five, n);
+	ECM_WORD v = ECM_ADD(s, s, n);
+	v = ECM_ADD(v, v, n);
+	ECM_WORD u3 = ECM_MUL(ECM_MUL(u, u, n, ninv), u, n, ninv);
+	ECM_WORD v3 = ECM_MUL(ECM_MUL(v, v, n, ninv), v, n, ninv);
+	ECM_WORD vmu = ECM_SUB(v, u, n);
+	ECM_WORD num = ECM_MUL(ECM_MUL(vmu, vmu, n, ninv), vmu, n, ninv);
+	ECM_WORD t = ECM_ADD(ECM_ADD(u, u, n), u, n);
+	num = ECM_MUL(num, ECM_ADD(t, v, n), n, ninv);
+	ECM_WORD den = ECM_MUL(u3, v, n, ninv);
+	for (int i = 0; i < 4; i++)
+		den = ECM_ADD(den, den, n);
+	ECM_WORD prod = ECM_MUL(den, v3, n, ninv);
+	if (prod == 0)
+		return 0;
+	ECM_WORD inv = ECM_MONT_INVERSE(prod, c, md);
+	if (inv == 0) {
+		ECM_WORD g = ECM_GCD(prod, n);
+		if (g > 1 && g < n)
+			*f = g;
+		return 0;
+	}
+	c->a24 = ECM_MUL(ECM_MUL(num, v3, n, ninv), inv, n, ninv);
+	*px = ECM_MUL(ECM_MUL(u3, den, n, ninv), inv, n, ninv);
+	return 1;
+}
+
+/*
+ * Batched inversion (Montgomery's trick) of z[0..k-1] in place, with
+ * x[i] <- x[i]/z[i]: 3(k-1) multiplications and one inversion.  Returns 0
+ * when some z[i] is not invertible: then *f gets a factor of n if the
+ * product of the z[i] shares a proper one.
+ */
+static int ECM_NORMALIZE(ECM_WORD *x, const ECM_WORD *z, ECM_WORD *pre,
+                         unsigned k, const struct ECM_CURVE *c,
+                         const struct ECM_MOD *md, ECM_WORD *f)
+{
+	ECM_WORD n = c->n, ninv = c->ninv;
+	pre[0] = z[0];
+	for (unsigned i = 1; i < k; i++)
+		pre[i] = ECM_MUL(pre[i - 1], z[i], n, ninv);
+	ECM_WORD inv = ECM_MONT_INVERSE(pre[k - 1], c, md);
+	if (inv == 0) {
+		ECM_WORD g = ECM_GCD(pre[k - 1], n);
+		if (g > 1 && g < n)
+			*f = g;
+		return 0;
+	}
+	for (unsigned i = k - 1; i > 0; i--) {
+		ECM_WORD zi = ECM_MUL(inv, pre[i - 1], n, ninv);
+		inv = ECM_MUL(inv, z[i], n, ninv);
+		x[i] = ECM_MUL(x[i], zi, n, ninv);
+	}
+	x[0] = ECM_MUL(x[0], inv, n, ninv);
+	return 1;
+}
+
+/*
+ * Stage 2: baby-step giant-step over the plan's prime pairs.  Baby steps
+ * jQ and giant steps m*D*Q are both made affine by batched inversion, so
+ * each pair m*D +- j costs one multiplication: x(mDQ) - x(jQ) vanishes
+ * mod p exactly when (mD +- j)Q is the identity mod p.  Returns the
+ * product to take a gcd with, or stores a factor in *f.
+ */
+static ECM_WORD ECM_STAGE2(ECM_WORD qx, ECM_WORD qz, const struct ECM_CURVE *c,
+                           const struct ecm_plan *pl, const struct ECM_MOD *md,
+                           ECM_WORD *f)
+{
+	ECM_WORD n = c->n, ninv = c->ninv;
+	ECM_WORD bx[ECM_NBABY], bz[ECM_NBABY];
+	ECM_WORD gx[ECM_GBLOCK], gz[ECM_GBLOCK], pre[ECM_GBLOCK];
+	/* odd multiples jQ, j = 1, 3, ..., D/2 + 1 */
+	ECM_WORD q2x, q2z;
+	ECM_XDBL(&q2x, &q2z, qx, qz, c);
+	ECM_WORD prevx = qx, prevz = qz, curx, curz;
+	ECM_XADD(&curx, &curz, q2x, q2z, qx, qz, qx, qz, c); /* 3Q */
+	unsigned bi = 0;
+	bx[bi] = qx;
+	bz[bi++] = qz;
+	for (unsigned j = 3; j < ECM_D / 2; j += 2) {
+		if (bi < ECM_NBABY && ecm_baby[bi] == j) {
+			bx[bi] = curx;
+			bz[bi++] = curz;
+		}
+		ECM_WORD nx, nz;
+		ECM_XADD(&nx, &nz, curx, curz, q2x, q2z, prevx, prevz, c);
+		prevx = curx;
+		prevz = curz;
+		curx = nx;
+		curz = nz;
+	}
+	/* the loop left cur = (D/2+1)Q, prev = (D/2-1)Q: D*Q is their sum
+	 * (difference 2Q); then m0*D*Q and (m0+1)*D*Q from one ladder */
+	ECM_WORD dx, dz, g0x, g0z, g1x, g1z;
+	ECM_XADD(&dx, &dz, curx, curz, prevx, prevz, q2x, q2z, c);
+	ECM_LADDER(&g0x, &g0z, &g1x, &g1z, dx, dz, pl->m0, c);
+	if (!ECM_NORMALIZE(bx, bz, pre, ECM_NBABY, c, md, f))
+		return 0;
+	/* four accumulators (by baby index mod 4) break the serial chain of
+	 * multiplications, so their latencies overlap */
+	ECM_WORD acc[4] = {md->one, md->one, md->one, md->one};
+	for (unsigned m = pl->m0; m <= pl->m1; m += ECM_GBLOCK) {
+		unsigned k = pl->m1 - m + 1;
+		if (k > ECM_GBLOCK)
+			k = ECM_GBLOCK;
+		for (unsigned i = 0; i < k; i++) {
+			ECM_WORD nx, nz;
+			gx[i] = g0x;
+			gz[i] = g0z;
+			ECM_XADD(&nx, &nz, g1x, g1z, dx, dz, g0x, g0z, c);
+			g0x = g1x;
+			g0z = g1z;
+			g1x = nx;
+			g1z = nz;
+		}
+		if (!ECM_NORMALIZE(gx, gz, pre, k, c, md, f))
+			return 0;
+		for (unsigned i = 0; i < k; i++) {
+			unsigned mask = pl->mask[m + i - pl->m0];
+			for (unsigned j = 0; mask != 0; j++, mask >>= 1) {
+				if (mask & 1)
+					acc[j & 3] = ECM_MUL(
+					    acc[j & 3],
+					    ECM_SUB(gx[i], bx[j], n), n, ninv);
+			}
+		}
+	}
+	return ECM_MUL(ECM_MUL(acc[0], acc[1], n, ninv),
+	               ECM_MUL(acc[2], acc[3], n, ninv), n, ninv);
+}
+
+#undef ECM_STAGE2
+#undef ECM_NORMALIZE
+#undef ECM_CURVE_INIT
+#undef ECM_MONT_INVERSE
+#undef ECM_INVERSE
+#undef ECM_LADDER_PLAN
+#undef ECM_LADDER
+#undef ECM_XADD_Z1
+#undef ECM_XADD
+#undef ECM_XDBL
+#undef ECM_MOD
+#undef ECM_CURVE
+#undef ECM_GCD
+#undef ECM_SUB
+#undef ECM_ADD
+#undef ECM_MUL
+#undef ECM_FN
+#undef ECM_PASTE
+#undef ECM_PASTE_
+#undef ECM_BITS
+#undef ECM_WORD
