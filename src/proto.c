@@ -476,6 +476,7 @@ int proto_unpack_result_item(struct proto_reader *r,
 	uint16_t nf;
 	uint32_t e;
 	int composite = 0, st;
+	size_t start;
 	mpz_t p;
 
 	engine_result_reset(res);
@@ -487,6 +488,7 @@ int proto_unpack_result_item(struct proto_reader *r,
 		return STATUS_ERR_PROTO;
 	mpz_init(p);
 	st = STATUS_OK;
+	start = r->off;
 	for (uint16_t i = 0; i < nf && st == STATUS_OK; i++) {
 		if (get_u32(r, &e) || get_u8(r, &kind) || get_number(r, p) ||
 		    e < 1 || kind > ENGINE_COMPOSITE || mpz_cmp_ui(p, 1) <= 0 ||
@@ -509,6 +511,25 @@ int proto_unpack_result_item(struct proto_reader *r,
 			st = STATUS_ERR_PROTO;
 		else if (st != STATUS_OK)
 			st = STATUS_ERR_PROTO;
+	}
+	/*
+	 * A later insertion may still have refined an earlier entry (a
+	 * composite sharing a gcd with a claimed prime): compare the whole
+	 * list with what was sent once more.
+	 */
+	if (st == STATUS_OK) {
+		struct proto_reader again = *r;
+
+		again.off = start;
+		if (res->count != nf)
+			st = STATUS_ERR_PROTO;
+		for (uint16_t i = 0; i < nf && st == STATUS_OK; i++) {
+			if (get_u32(&again, &e) || get_u8(&again, &kind) ||
+			    get_number(&again, p) ||
+			    mpz_cmp(res->f[i].p, p) != 0 || res->f[i].e != e ||
+			    res->f[i].kind != kind)
+				st = STATUS_ERR_PROTO;
+		}
 	}
 	mpz_clear(p);
 	if (st != STATUS_OK)
