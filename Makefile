@@ -206,6 +206,8 @@ valgrind: deps-tools unit
 FUZZ_BUILD   := build/fuzz
 FUZZ_TARGETS := input proto journal
 FUZZ_SECONDS ?= 60
+# A fixed seed makes CI's bounded run repeat; FUZZ_SEED=0 picks one at random.
+FUZZ_SEED ?= 1
 FUZZ_CC      ?= clang
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
@@ -220,7 +222,7 @@ fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus_$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -max_len=8192 \
 	    -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$t- \
 	    $(FUZZ_BUILD)/corpus_$$t tests/fuzz/corpus_$$t 2>$(FUZZ_BUILD)/fuzz_$$t.log; \
 	  rc=$$?; grep -E '^stat::number_of_executed_units|^stat::new_units_added|^#[0-9]+.*DONE|ERROR|SUMMARY' $(FUZZ_BUILD)/fuzz_$$t.log; \
