@@ -17,9 +17,9 @@
  * on Montgomery curves (with a Z = 1 variant), the ladder for a one-word
  * multiplier and the branch-free ladder over the plan's multi-word k
  * (stage 1), modular and Montgomery inversion, Suyama's parametrization,
- * batched inversion, and the baby-step giant-step stage 2 (D = ECM_D).
- * The tuning (B1/B2 by size, curves per poll, the driver loop) stays in
- * each tier file.  Algorithm and citations: engine_u64.c's top comment.
+ * batched inversion, the baby-step giant-step stage 2 (D = ECM_D), and
+ * the loop over curves (ecm<BITS>_curves).  The tuning (B1/B2 by size,
+ * curves per poll, the fallback) stays in each tier file.  Algorithm and citations: engine_u64.c's top comment.
  * Each instantiation compiles to the code the two hand-kept copies did
  * (same operations in the same order on the same type).
  */
@@ -48,6 +48,7 @@
 #define ECM_CURVE_INIT   ECM_FN(curve, _init)
 #define ECM_NORMALIZE    ECM_FN(normalize, )
 #define ECM_STAGE2       ECM_FN(ecm, _stage2)
+#define ECM_RUN_CURVES   ECM_FN(ecm, _curves)
 
 struct ECM_CURVE {
 	ECM_WORD n, ninv, a24;
@@ -337,6 +338,48 @@ static ECM_WORD ECM_STAGE2(ECM_WORD qx, ECM_WORD qz, const struct ECM_CURVE *c,
 	               ECM_MUL(acc[2], acc[3], n, ninv), n, ninv);
 }
 
+/*
+ * Up to curves curves with the plan's bounds, sigma from the splitmix64
+ * stream seeded by seed: stage 1 (ladder over the plan, then the powers
+ * of 2), gcd, stage 2, gcd.  A non-trivial factor of n, or 0.
+ */
+static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
+			   unsigned curves, uint64_t seed)
+{
+	struct ECM_CURVE c;
+	struct ECM_MOD md;
+	c.n = n;
+	c.ninv = ECM_FN(mont_inv_u, )(n);
+	md.one = ECM_FN(mont_one_u, )(n);
+	md.r3 = ECM_FN(mont_to_u, )(ECM_FN(mont_to_u, )(md.one, n), n);
+	uint64_t state = seed;
+	for (unsigned k = 0; k < curves; k++) {
+		uint64_t sigma = 6 + (next_rand_u64(&state) >> 33);
+		ECM_WORD px, x, z, f = 0;
+		if (!ECM_CURVE_INIT(&c, &px, sigma, &md, &f)) {
+			if (f != 0)
+				return f;
+			continue;
+		}
+		ECM_LADDER_PLAN(&x, &z, px, md.one, pl, &c);
+		for (unsigned i = 0; i < pl->pow2; i++)
+			ECM_XDBL(&x, &z, x, z, &c);
+		ECM_WORD g = ECM_GCD(z, n);
+		if (g > 1 && g < n)
+			return g;
+		if (g == n)
+			continue;
+		ECM_WORD acc = ECM_STAGE2(x, z, &c, pl, &md, &f);
+		if (f != 0)
+			return f;
+		g = ECM_GCD(acc, n);
+		if (g > 1 && g < n)
+			return g;
+	}
+	return 0;
+}
+
+#undef ECM_RUN_CURVES
 #undef ECM_STAGE2
 #undef ECM_NORMALIZE
 #undef ECM_CURVE_INIT

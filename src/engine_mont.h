@@ -143,6 +143,15 @@ static inline u128 mont_to_u128(u128 x, u128 n)
 	return r;
 }
 
+/* splitmix64: the seeded generator for every random choice of the tiers. */
+static inline uint64_t next_rand_u64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
 /* ---- gcd ---- */
 
 static inline uint64_t gcd_u64(uint64_t a, uint64_t b)

@@ -52,15 +52,6 @@ enum {
 	SIQS_MIN_BITS128 = 86 /* SIQS beats ECM above (balanced factors) */
 };
 
-/* splitmix64: the seeded generator for every random choice. */
-static uint64_t next_rand128(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 /* ---- primality ---- */
 
 static int jacobi_u128(u128 a, u128 n)
@@ -274,38 +265,7 @@ static unsigned ecm128_b1(u128 n)
 /* Up to curves curves with bounds (b1, 50 b1); a factor or 0. */
 static u128 ecm128_run(u128 n, unsigned b1, unsigned curves, uint64_t seed)
 {
-	const struct ecm_plan *pl = ecm_plan_get(b1, 50 * b1);
-	struct curve128 c;
-	struct mod128 md;
-	c.n = n;
-	c.ninv = mont_inv_u128(n);
-	md.one = mont_one_u128(n);
-	md.r3 = mont_to_u128(mont_to_u128(md.one, n), n);
-	uint64_t state = seed;
-	for (unsigned k = 0; k < curves; k++) {
-		uint64_t sigma = 6 + (next_rand128(&state) >> 33);
-		u128 px, x, z, f = 0;
-		if (!curve128_init(&c, &px, sigma, &md, &f)) {
-			if (f != 0)
-				return f;
-			continue;
-		}
-		ladder128_plan(&x, &z, px, md.one, pl, &c);
-		for (unsigned i = 0; i < pl->pow2; i++)
-			xdbl128(&x, &z, x, z, &c);
-		u128 g = gcd_u128(z, n);
-		if (g > 1 && g < n)
-			return g;
-		if (g == n)
-			continue;
-		u128 acc = ecm128_stage2(x, z, &c, pl, &md, &f);
-		if (f != 0)
-			return f;
-		g = gcd_u128(acc, n);
-		if (g > 1 && g < n)
-			return g;
-	}
-	return 0;
+	return ecm128_curves(n, ecm_plan_get(b1, 50 * b1), curves, seed);
 }
 
 u128 ecm_u128(u128 n, unsigned curves, uint64_t seed)
@@ -388,7 +348,7 @@ static u128 siqs_u128(u128 n, uint64_t seed, const struct small_deadline *dl)
  */
 static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 {
-	u128 f = rho_u128(n, next_rand128(rng), RHO_SHORT128);
+	u128 f = rho_u128(n, next_rand_u64(rng), RHO_SHORT128);
 	if (f != 0)
 		return f;
 	unsigned top = ecm128_b1(n);
@@ -405,19 +365,19 @@ static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 			break;
 		f = ecm128_run(n, level[i].b1,
 			       big ? level[i].curves_big : level[i].curves,
-			       next_rand128(rng));
+			       next_rand_u64(rng));
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))
 			return 0;
 	}
 	if (use_siqs) {
-		f = siqs_u128(n, next_rand128(rng), dl);
+		f = siqs_u128(n, next_rand_u64(rng), dl);
 		if (f != 0 || small_deadline_expired(dl))
 			return f;
 	}
 	for (;;) {
-		f = ecm128_run(n, top, ECM_CURVES128, next_rand128(rng));
+		f = ecm128_run(n, top, ECM_CURVES128, next_rand_u64(rng));
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))

@@ -64,15 +64,6 @@ enum {
 	ECM_ROUNDS = 64       /* then fall back to rho */
 };
 
-/* splitmix64: the seeded generator for every random choice. */
-static uint64_t next_rand_u64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 /* ---- primality ---- */
 
 /* Jacobi symbol (a/n) for odd n > 0. */
@@ -413,38 +404,7 @@ uint64_t ecm_u64(uint64_t n, unsigned curves, uint64_t seed)
 		return n >= 4 ? 2 : 0;
 	unsigned b1, b2;
 	ecm64_bounds(n, &b1, &b2);
-	const struct ecm_plan *pl = ecm_plan_get(b1, b2);
-	struct curve64 c;
-	struct mod64 md;
-	c.n = n;
-	c.ninv = mont_inv_u64(n);
-	md.one = mont_one_u64(n);
-	md.r3 = mont_to_u64(mont_to_u64(md.one, n), n);
-	uint64_t state = seed;
-	for (unsigned k = 0; k < curves; k++) {
-		uint64_t sigma = 6 + (next_rand_u64(&state) >> 33);
-		uint64_t px, x, z, f = 0;
-		if (!curve64_init(&c, &px, sigma, &md, &f)) {
-			if (f != 0)
-				return f;
-			continue;
-		}
-		ladder64_plan(&x, &z, px, md.one, pl, &c);
-		for (unsigned i = 0; i < pl->pow2; i++)
-			xdbl64(&x, &z, x, z, &c);
-		uint64_t g = gcd_u64(z, n);
-		if (g > 1 && g < n)
-			return g;
-		if (g == n)
-			continue;
-		uint64_t acc = ecm64_stage2(x, z, &c, pl, &md, &f);
-		if (f != 0)
-			return f;
-		g = gcd_u64(acc, n);
-		if (g > 1 && g < n)
-			return g;
-	}
-	return 0;
+	return ecm64_curves(n, ecm_plan_get(b1, b2), curves, seed);
 }
 
 /* ---- driver ---- */
