@@ -41,7 +41,7 @@ enum {
 	SCHED_DEFAULT_MAX_CHUNK = 1024,/* guided: largest chunk */
 	SCHED_DEFAULT_WINDOW_NUMBERS = 1 << 18,
 	SCHED_DEFAULT_LOOKAHEAD = 1 << 16, /* LIST numbers read ahead */
-	SCHED_GUIDED_K = 2             /* chunk = ceil(remaining / (K*W)) */
+	SCHED_GUIDED_K = 2             /* chunk = ceil(remaining / (K*slots)) */
 };
 
 enum sched_state {
@@ -87,6 +87,8 @@ struct sched_params {
 
 struct sched_worker {
 	uint32_t credit;          /* 0 until its REQUEST */
+	uint32_t weight;          /* ranks behind it (a group leader: its
+				     members); 1 for a plain worker */
 	uint32_t held;            /* chunks it holds now */
 	uint64_t *holding;        /* ids of those chunks (credit entries) */
 	int queued;               /* in the hungry queue */
@@ -100,6 +102,9 @@ struct sched {
 	struct sched_worker *workers;
 	int *queue;               /* hungry workers, FIFO ring of n_workers */
 	int q_head, q_len;
+	uint64_t slots;           /* sum of weight * max(credit, 1): the
+				     chunks the workers can hold, in units
+				     of one factoring rank (guided sizes) */
 	uint64_t next_id;         /* id of the next chunk to create */
 	uint64_t release_id;      /* id of the next chunk to release */
 	uint64_t issued;          /* numbers put into chunks */
@@ -134,6 +139,14 @@ void sched_input_end(struct sched *s);
  * credit (adaptive prefetch only grows it).
  */
 int sched_request(struct sched *s, int worker, uint32_t credit);
+
+/*
+ * worker stands for weight factoring ranks (a group leader and its
+ * members): its guided chunks are weight times larger, its fixed chunks
+ * weight * chunk (capped at PROTO_MAX_CHUNK).  Default 1.
+ * STATUS_ERR_INVAL for a bad worker or weight 0.
+ */
+int sched_set_weight(struct sched *s, int worker, uint32_t weight);
 
 /*
  * The next thing to send: SCHED_ASSIGN (*worker gets *chunk; the sched

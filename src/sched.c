@@ -22,11 +22,19 @@
  *   - fixed: --chunk C (the last chunk may be shorter);
  *   - guided self-scheduling (Polychronopoulos and Kuck, "Guided
  *     self-scheduling: a practical scheduling scheme for parallel
- *     supercomputers", IEEE Trans. Computers 36(12), 1987), with a factor:
- *     chunk = ceil(remaining / (K * workers)), K = SCHED_GUIDED_K,
- *     clamped to [min_chunk, max_chunk]: large chunks first, small ones at
- *     the end so the last chunks finish close together.  For a text source
- *     "remaining" is what is buffered (the look-ahead).
+ *     supercomputers", IEEE Trans. Computers 36(12), 1987), with a factor
+ *     and counted in chunk slots rather than workers:
+ *     chunk = weight * ceil(remaining / (K * slots)), K = SCHED_GUIDED_K,
+ *     slots = sum over workers of weight * max(credit, 1), clamped to
+ *     [min_chunk, max_chunk * weight]: large chunks first, small ones at
+ *     the end so the last chunks finish close together.  Counting slots
+ *     matters with prefetch: a worker with credit c holds c chunks at
+ *     once, so dividing by the number of workers alone let the first
+ *     worker take c * remaining / (K * workers), several times its share,
+ *     and the job waited for it at the end (measured: MIX on 3 workers,
+ *     the first worker held 612 of 2000 numbers, the last 295).  The
+ *     weight of a group leader is the number of its members.  For a text
+ *     source "remaining" is what is buffered (the look-ahead).
  *
  * Order of sched_next for the worker at the head of the hungry queue:
  *   1. a chunk whose result failed verification (not to the worker that
@@ -60,6 +68,7 @@ int sched_init(struct sched *s, const struct sched_params *p)
 		return STATUS_ERR_INVAL;
 	s->p = *p;
 	s->n_eligible = p->n_workers;
+	s->slots = (uint64_t)p->n_workers;
 	if (s->p.min_chunk == 0)
 		s->p.min_chunk = 1;
 	if (s->p.max_chunk == 0)
@@ -83,6 +92,8 @@ int sched_init(struct sched *s, const struct sched_params *p)
 	s->retry = calloc(s->p.window_chunks, sizeof *s->retry);
 	if (!s->ring || !s->workers || !s->queue || !s->retry)
 		goto nomem;
+	for (int w = 0; w < p->n_workers; w++)
+		s->workers[w].weight = 1;
 	for (uint32_t i = 0; i < s->p.window_chunks; i++) {
 		s->ring[i].failed_by = -1;
 		proto_buf_init(&s->ring[i].result);
@@ -161,22 +172,36 @@ static int exhausted(const struct sched *s)
 	return s->input_ended && remaining(s) == 0 && s->n_retry == 0;
 }
 
-static uint32_t next_size(const struct sched *s)
+/* The size of worker w's next new chunk (see "Chunk sizes" above). */
+static uint32_t next_size(const struct sched *s, int w)
 {
-	uint64_t rem = remaining(s), size, div;
+	uint64_t rem = remaining(s), size, div, weight = s->workers[w].weight;
 
 	if (rem == 0)
 		return 0;
 	if (s->p.chunk) {
-		size = s->p.chunk;
+		size = (uint64_t)s->p.chunk * weight;
 	} else {
-		div = (uint64_t)SCHED_GUIDED_K * (uint64_t)s->p.n_workers;
-		size = (rem + div - 1) / div;
-		if (size < s->p.min_chunk)
-			size = s->p.min_chunk;
+		div = (uint64_t)SCHED_GUIDED_K * s->slots;
+		size = (rem + div - 1) / div; /* one slot's share */
 		if (size > s->p.max_chunk)
 			size = s->p.max_chunk;
+		size *= weight;
+		if (size < s->p.min_chunk)
+			size = s->p.min_chunk;
 	}
+	/* a weighted chunk must still fit the look-ahead buffer (else a
+	   text source would wait for ever for a fuller one) and leave room
+	   in the window for the other workers */
+	if (weight > 1) {
+		uint64_t cap = s->p.window_numbers / 4;
+		if (!s->p.range && cap > s->in_cap)
+			cap = s->in_cap;
+		if (size > cap)
+			size = cap > s->p.chunk ? cap : s->p.chunk;
+	}
+	if (size > PROTO_MAX_CHUNK)
+		size = PROTO_MAX_CHUNK;
 	/* LIST still reading: a fixed size waits for a full buffer */
 	if (!s->p.range && !s->input_ended)
 		return (uint32_t)size;
@@ -199,10 +224,10 @@ static int ensure_numbers(struct sched_chunk *c, uint32_t n)
 	return STATUS_OK;
 }
 
-/* A new chunk if the input and the window allow it, else NULL. */
-static struct sched_chunk *create_chunk(struct sched *s)
+/* A new chunk for worker w if the input and the window allow it. */
+static struct sched_chunk *create_chunk(struct sched *s, int w)
 {
-	uint32_t size = next_size(s);
+	uint32_t size = next_size(s, w);
 	struct sched_chunk *c;
 
 	if (size == 0)
@@ -275,8 +300,25 @@ int sched_request(struct sched *s, int worker, uint32_t credit)
 			return STATUS_ERR_NOMEM;
 		sw->holding = h;
 	}
+	s->slots += (uint64_t)(credit - (sw->credit ? sw->credit : 1)) *
+		    sw->weight;
 	sw->credit = credit;
 	enqueue(s, worker);
+	return STATUS_OK;
+}
+
+int sched_set_weight(struct sched *s, int worker, uint32_t weight)
+{
+	struct sched_worker *sw;
+	uint64_t held;
+
+	if (worker < 0 || worker >= s->p.n_workers || weight == 0 ||
+	    weight > PROTO_MAX_CHUNK)
+		return STATUS_ERR_INVAL;
+	sw = &s->workers[worker];
+	held = sw->credit ? sw->credit : 1;
+	s->slots = s->slots - held * sw->weight + held * weight;
+	sw->weight = weight;
 	return STATUS_OK;
 }
 
@@ -357,7 +399,7 @@ int sched_next(struct sched *s, int *worker, struct sched_chunk **chunk)
 		}
 		c = pick_retry(s, w);
 		if (c == NULL)
-			c = create_chunk(s);
+			c = create_chunk(s, w);
 		if (c == NULL && exhausted(s) && s->n_open > 0 &&
 		    sw->held == 0 && s->p.speculate) {
 			c = pick_speculative(s, w);

@@ -2,7 +2,7 @@
  * test_sched.c - unit tests of the master's bookkeeping (sched.c), no MPI.
  *
  * Scripted scenarios: in-order release after out-of-order completions,
- * guided chunk sizes, workers held back by a full window, speculative
+ * guided chunk sizes counted in slots (credit, group weight), workers held back by a full window, speculative
  * end-game re-issue with the duplicate dropped, verification failures
  * handed to another worker, protocol violations refused, LIST input, and
  * a seeded random simulation checking every invariant at every step.
@@ -101,7 +101,11 @@ static void test_fixed_chunks_release_in_order(void **state)
 	sched_clear(NULL);
 }
 
-/* Guided: ceil(remaining / (2 * workers)), decreasing, summing to total. */
+/*
+ * Guided: ceil(remaining / (2 * slots)), decreasing, summing to total;
+ * two workers of credit 1 (one has not asked yet: it counts as 1) are
+ * 2 slots.
+ */
 static void test_guided_sizes_decrease(void **state)
 {
 	struct sched s;
@@ -112,7 +116,7 @@ static void test_guided_sizes_decrease(void **state)
 
 	(void)state;
 	init_range(&s, 2, 0, 1000);
-	assert_int_equal(sched_request(&s, 0, PROTO_MAX_CREDIT), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
 	while (rem > 0) {
 		c = expect_assign(&s, 0);
 		assert_int_equal(c->count, (rem + 3) / 4);
@@ -143,6 +147,85 @@ static void test_guided_max_chunk(void **state)
 	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
 	c = expect_assign(&s, 0);
 	assert_int_equal(c->count, SCHED_DEFAULT_MAX_CHUNK);
+	sched_clear(&s);
+}
+
+/*
+ * Prefetch counts: three workers of credit 4 fill their credit in turn;
+ * none may hold more than its share remaining / (K * workers) (the bug
+ * this guards: sizes divided by workers alone let the first worker take
+ * about credit times its share, and the job waited for it at the end).
+ */
+static void test_guided_sizes_count_credit(void **state)
+{
+	struct sched s;
+	struct sched_chunk *c;
+	uint64_t held[3] = { 0, 0, 0 }, rem = 2000;
+	int w, st;
+
+	(void)state;
+	init_range(&s, 3, 0, 2000);
+	for (w = 0; w < 3; w++)
+		assert_int_equal(sched_request(&s, w, 4), STATUS_OK);
+	while ((st = sched_next(&s, &w, &c)) == SCHED_ASSIGN) {
+		assert_int_equal(c->count, (rem + 23) / 24); /* K=2, 12 slots */
+		rem -= c->count;
+		held[w] += c->count;
+	}
+	assert_int_equal(st, SCHED_IDLE);
+	for (w = 0; w < 3; w++) {
+		assert_true(held[w] > 0);
+		assert_true(held[w] <= 2000 / (SCHED_GUIDED_K * 3) + 1);
+	}
+	sched_clear(&s);
+}
+
+/*
+ * A worker of weight 4 (a group leader with 4 members) is 4 slots and
+ * gets 4 times the guided share and 4 times a fixed --chunk; weight 0 and
+ * a bad worker are refused; a text source caps a weighted chunk at the
+ * look-ahead so it never waits for a buffer it cannot fill.
+ */
+static void test_weight_scales_chunks(void **state)
+{
+	struct sched s;
+	struct sched_params p;
+	struct sched_chunk *c;
+	mpz_t z;
+
+	(void)state;
+	init_range(&s, 2, 0, 1000);
+	assert_int_equal(sched_set_weight(&s, 1, 0), STATUS_ERR_INVAL);
+	assert_int_equal(sched_set_weight(&s, 2, 4), STATUS_ERR_INVAL);
+	assert_int_equal(sched_set_weight(&s, 1, 4), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	c = expect_assign(&s, 0);
+	assert_int_equal(c->count, 100);      /* ceil(1000 / (2 * 5)) */
+	assert_int_equal(sched_request(&s, 1, 1), STATUS_OK);
+	c = expect_assign(&s, 1);
+	assert_int_equal(c->count, 4 * 90);   /* 4 * ceil(900 / (2 * 5)) */
+	sched_clear(&s);
+
+	init_range(&s, 2, 10, 1000);
+	assert_int_equal(sched_set_weight(&s, 1, 4), STATUS_OK);
+	assert_int_equal(sched_request(&s, 1, 1), STATUS_OK);
+	c = expect_assign(&s, 1);
+	assert_int_equal(c->count, 40);
+	sched_clear(&s);
+
+	memset(&p, 0, sizeof p);
+	p.n_workers = 1;
+	p.chunk = 8;
+	p.lookahead = 16;
+	assert_int_equal(sched_init(&s, &p), STATUS_OK);
+	assert_int_equal(sched_set_weight(&s, 0, 1000), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	mpz_init_set_ui(z, 7);
+	while (sched_input_wanted(&s) > 0)
+		assert_int_equal(sched_input_add(&s, z), STATUS_OK);
+	c = expect_assign(&s, 0);
+	assert_int_equal(c->count, 16);
+	mpz_clear(z);
 	sched_clear(&s);
 }
 
@@ -552,6 +635,8 @@ int main(void)
 		cmocka_unit_test(test_fixed_chunks_release_in_order),
 		cmocka_unit_test(test_guided_sizes_decrease),
 		cmocka_unit_test(test_guided_max_chunk),
+		cmocka_unit_test(test_guided_sizes_count_credit),
+		cmocka_unit_test(test_weight_scales_chunks),
 		cmocka_unit_test(test_window_holds_workers_back),
 		cmocka_unit_test(test_window_numbers_bound),
 		cmocka_unit_test(test_speculation_first_result_wins),
