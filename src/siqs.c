@@ -65,6 +65,10 @@
 #include <string.h>
 #include <time.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "siqs.h"
 #include "siqs_int.h"
 #include "status.h"
@@ -127,6 +131,9 @@ static const struct siqs_row siqs_table[] = {
 };
 enum { SIQS_TABLE_ROWS = sizeof siqs_table / sizeof siqs_table[0] };
 
+__extension__ typedef unsigned __int128 siqs_u128;
+__extension__ typedef __int128 siqs_i128;
+
 struct siqs_rel {
 	mpz_t y;        /* A x + B */
 	size_t off;     /* first factor-base index in the pool */
@@ -136,6 +143,9 @@ struct siqs_rel {
 
 struct siqs {
 	mpz_t n, kn, A, B, C, q, t, y;
+	/* A, B, C as words when every Q(x) fits 126 bits (native != 0) */
+	siqs_i128 A128, B128, C128;
+	int native;
 	mpz_t bl[SIQS_MAX_S];
 	int sgn[SIQS_MAX_S];
 	uint32_t k;
@@ -150,6 +160,8 @@ struct siqs {
 	uint64_t *pinv;
 	/* floor((2^64 - 1) / p): Barrett reduction of any product below 2^64 */
 	uint64_t *bred;
+	uint64_t *inv64; /* p^-1 mod 2^64 (odd p): exact division */
+	float *pf, *pinvf; /* p and fl(1/p): the vector root check */
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
 	uint32_t *hits;   /* trial division: FB indices whose root matches */
 	uint32_t *cand;   /* sieve positions reported this polynomial */
@@ -194,7 +206,6 @@ struct siqs {
 
 /* ---- small modular arithmetic (p < 2^32) ---- */
 
-__extension__ typedef unsigned __int128 siqs_u128;
 
 /*
  * a b mod p for any a, b below 2^32 (unreduced operands allowed), m =
@@ -513,13 +524,16 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->logp = calloc(sz, 1);
 	S->pinv = calloc(sz, sizeof *S->pinv);
 	S->bred = calloc(sz, sizeof *S->bred);
+	S->inv64 = calloc(sz, sizeof *S->inv64);
+	S->pf = calloc(sz, sizeof *S->pf);
+	S->pinvf = calloc(sz, sizeof *S->pinvf);
 	S->next1 = calloc(sz, sizeof *S->next1);
 	S->next2 = calloc(sz, sizeof *S->next2);
 	S->hits = calloc(sz, sizeof *S->hits);
 	S->cand = malloc(SIQS_MAX_CAND * sizeof *S->cand);
 	S->in_a = calloc(sz, 1);
 	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
-	    !S->logp || !S->in_a || !S->pinv || !S->bred || !S->next1 || !S->next2 ||
+	    !S->logp || !S->in_a || !S->pinv || !S->bred || !S->inv64 || !S->pf || !S->pinvf || !S->next1 || !S->next2 ||
 	    !S->hits || !S->cand) {
 		free(pr);
 		return STATUS_ERR_NOMEM;
@@ -549,6 +563,15 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	for (i = 1; i < S->fb_n; i++) {
 		S->pinv[i] = ((uint64_t)1 << 40) / S->prime[i] + 1;
 		S->bred[i] = UINT64_MAX / S->prime[i];
+	}
+	for (i = 2; i < S->fb_n; i++) {
+		uint64_t p = S->prime[i], x = p; /* p p = 1 mod 8 */
+		int it;
+		for (it = 0; it < 5; it++) /* Newton: 3, 6, ... 96 bits */
+			x *= 2 - p * x;
+		S->inv64[i] = x;
+		S->pf[i] = (float)S->prime[i];
+		S->pinvf[i] = 1.0f / (float)S->prime[i];
 	}
 	S->sieve_start = 2;
 	while (S->sieve_start < S->fb_n &&
@@ -608,6 +631,26 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Ascending sort: insertion sort for the short lists of one relation (a
+ * few dozen entries; qsort's merge sort and callback were a tenth of the
+ * 96-bit time), qsort above.
+ */
+static void sort_u32(uint32_t *a, size_t n)
+{
+	size_t i, j;
+	if (n > 64) {
+		qsort(a, n, sizeof *a, cmp_u32);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		uint32_t v = a[i];
+		for (j = i; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
 /* Pick the primes of a new A; STATUS_NOT_FOUND when none unused is left. */
 static int pick_a(struct siqs *S)
 {
@@ -664,7 +707,7 @@ static int pick_a(struct siqs *S)
 		if (!ok)
 			continue;
 		S->qidx[s - 1] = best;
-		qsort(S->qidx, s, sizeof S->qidx[0], cmp_u32);
+		sort_u32(S->qidx, s);
 		for (l = 0; l < s; l++)
 			h = (h ^ S->qidx[l]) * 1099511628211ULL;
 		for (u = 0; u < S->n_seen; u++)
@@ -684,6 +727,38 @@ static int pick_a(struct siqs *S)
 		return STATUS_OK;
 	}
 	return STATUS_NOT_FOUND;
+}
+
+/* z as a signed 128-bit word (|z| < 2^126 assumed by the caller). */
+static siqs_i128 mpz_get_i128(const mpz_t z)
+{
+	siqs_u128 m = 0;
+	size_t n = mpz_size(z);
+	if (n > 0)
+		m = mpz_getlimbn(z, 0);
+	if (n > 1)
+		m |= (siqs_u128)mpz_getlimbn(z, 1) << 64;
+	return mpz_sgn(z) < 0 ? -(siqs_i128)m : (siqs_i128)m;
+}
+
+/*
+ * Copy A, B, C to words when |Q(x)| and its partial sums stay below
+ * 2^126 for every |x| <= M: |A| x^2 + 2 |B| |x| + |C|.
+ */
+static void set_native(struct siqs *S)
+{
+	size_t bm = 0, ba = mpz_sizeinbase(S->A, 2), bb, bc;
+	while (((uint64_t)1 << bm) <= S->M)
+		bm++;
+	bb = mpz_sizeinbase(S->B, 2);
+	bc = mpz_sizeinbase(S->C, 2);
+	S->native = mp_bits_per_limb == 64 && ba + 2 * bm + 3 <= 125 &&
+		    bb + bm + 3 <= 125 && bc + 2 <= 125;
+	if (!S->native)
+		return;
+	S->A128 = mpz_get_i128(S->A);
+	S->B128 = mpz_get_i128(S->B);
+	S->C128 = mpz_get_i128(S->C);
 }
 
 /* Set up A, the B_l, the first B, C and every root and 2 B_l A^-1 table. */
@@ -713,6 +788,7 @@ static int init_a(struct siqs *S)
 	if (!mpz_divisible_p(S->C, S->A))
 		return STATUS_NOT_FOUND;
 	mpz_divexact(S->C, S->C, S->A);
+	set_native(S);
 
 	memset(S->in_a, 0, F);
 	for (l = 0; l < s; l++)
@@ -794,6 +870,7 @@ static void next_b(struct siqs *S, uint32_t i)
 	mpz_mul(S->C, S->B, S->B);
 	mpz_sub(S->C, S->C, S->kn);
 	mpz_divexact(S->C, S->C, S->A);
+	set_native(S);
 }
 
 /* ---- relations ---- */
@@ -890,15 +967,152 @@ static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 	return STATUS_OK;
 }
 
+/*
+ * The FB indices j >= 2 whose prime divides Q(i - M), besides the primes
+ * of A: below med_end, p | Q exactly when i mod p is a root (one
+ * multiply-shift per prime, no division); above, the bucket hits kept for
+ * the candidates.  Returns the count written to S->hits.
+ */
+static uint32_t find_hits(const struct siqs *S, uint32_t i)
+{
+	uint32_t *hits = S->hits, nh = 0, j = 2, h;
+#if defined(__SSE2__)
+	/*
+	 * Four primes at a time in single precision: q = rint(i / p) is exact
+	 * (i < 2^20: the error of i * fl(1/p) is below 1/(16p), while i/p is
+	 * at least 1/(2p) from a half-integer for odd p), then r = i - q p is
+	 * exact (every term below 2^24) and lies in (-p/2, p/2).
+	 */
+	const __m128 fi = _mm_set1_ps((float)i), zero = _mm_setzero_ps();
+	for (; j + 4 <= S->med_end; j += 4) {
+		__m128 p = _mm_loadu_ps(S->pf + j);
+		__m128 q = _mm_cvtepi32_ps(
+			_mm_cvtps_epi32(_mm_mul_ps(fi, _mm_loadu_ps(S->pinvf + j))));
+		__m128 r = _mm_sub_ps(fi, _mm_mul_ps(q, p));
+		__m128i ri, m;
+		unsigned bits;
+		r = _mm_add_ps(r, _mm_and_ps(p, _mm_cmplt_ps(r, zero)));
+		ri = _mm_cvttps_epi32(r);
+		m = _mm_or_si128(
+			_mm_cmpeq_epi32(ri, _mm_loadu_si128((const __m128i *)(const void *)(S->root1 + j))),
+			_mm_cmpeq_epi32(ri, _mm_loadu_si128((const __m128i *)(const void *)(S->root2 + j))));
+		bits = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m));
+		while (bits) {
+			hits[nh++] = j + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+		}
+	}
+#endif
+	for (; j < S->med_end; j++) {
+		uint32_t r = i - S->prime[j] * (uint32_t)((i * S->pinv[j]) >> 40);
+		if ((r == S->root1[j]) | (r == S->root2[j]))
+			hits[nh++] = j;
+	}
+	for (h = 0; h < S->nlhit; h++)
+		if (S->lhit_pos[h] == i)
+			hits[nh++] = S->lhit_idx[h];
+	return nh;
+}
+
+/* Store the relation of x with cofactor 1 (full) or a large prime below the bound. */
+static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
+		      uint32_t nfac, uint64_t cof)
+{
+	if (cof != 1 && cof >= S->lp_bound)
+		return STATUS_OK;
+	mpz_mul_si(S->y, S->A, x);
+	mpz_add(S->y, S->y, S->B);
+	return add_rel(S, fac, nfac, (uint32_t)cof);
+}
+
+/*
+ * u / p when p | u, else 0 (u odd or even, p odd): multiplication by
+ * p^-1 mod 2^128 gives the exact quotient when p divides u, and a value
+ * whose product with p overflows 128 bits when it does not (Granlund and
+ * Montgomery, "Division by invariant integers using multiplication",
+ * 1994, section 9).  inv is p^-1 mod 2^64; below 2^64 one multiply.
+ */
+static siqs_u128 divexact_u128(siqs_u128 u, uint32_t p, uint64_t inv,
+			       uint64_t lim)
+{
+	siqs_u128 inv2, q, hi;
+	if (!(uint64_t)(u >> 64)) {
+		uint64_t q64 = (uint64_t)u * inv;
+		return q64 <= lim ? q64 : 0;
+	}
+	/* one Newton step lifts the inverse to 2^128: x (2 - p x) */
+	inv2 = (siqs_u128)inv * (2 - (siqs_u128)p * inv);
+	q = u * inv2;
+	hi = (siqs_u128)(uint64_t)(q >> 64) * p +
+	     (((siqs_u128)(uint64_t)q * p) >> 64);
+	return hi >> 64 ? 0 : q;
+}
+
+/*
+ * Native trial division (Q(x) below 2^126, signed 128-bit words): the
+ * same relation as the mpz path, no GMP call per candidate.
+ */
+static int check_native(struct siqs *S, uint32_t i, long x)
+{
+	uint32_t fac[SIQS_MAX_FAC], nfac = 0, nh, h;
+	siqs_i128 xq = x, qv;
+	siqs_u128 u, d;
+	unsigned l, e2;
+
+	qv = (S->A128 * xq + 2 * S->B128) * xq + S->C128;
+	if (qv == 0)
+		return STATUS_OK;
+	if (qv < 0) {
+		fac[nfac++] = 0;
+		u = (siqs_u128)-qv;
+	} else {
+		u = (siqs_u128)qv;
+	}
+	e2 = (uint64_t)u ? (unsigned)__builtin_ctzll((uint64_t)u)
+			 : 64 + (unsigned)__builtin_ctzll((uint64_t)(u >> 64));
+	if (e2 + S->s + 1 >= SIQS_MAX_FAC)
+		return STATUS_OK;
+	u >>= e2;
+	while (e2--)
+		fac[nfac++] = 1;
+	for (l = 0; l < S->s; l++)
+		fac[nfac++] = S->qidx[l];
+	for (l = 0; l < S->s; l++) {
+		uint32_t jq = S->qidx[l], p = S->prime[jq];
+		while (nfac < SIQS_MAX_FAC &&
+		       (d = divexact_u128(u, p, S->inv64[jq], S->bred[jq]))) {
+			u = d;
+			fac[nfac++] = jq;
+		}
+	}
+	nh = find_hits(S, i);
+	for (h = 0; h < nh; h++) {
+		uint32_t j = S->hits[h], p = S->prime[j];
+		if (S->in_a[j])
+			continue;
+		while ((d = divexact_u128(u, p, S->inv64[j], S->bred[j]))) {
+			u = d;
+			if (nfac >= SIQS_MAX_FAC)
+				return STATUS_OK;
+			fac[nfac++] = j;
+		}
+	}
+	if (u >> 32)
+		return STATUS_OK;
+	return finish_rel(S, x, fac, nfac, (uint64_t)u);
+}
+
 /* Trial-divide the candidate at sieve position i; store a relation. */
 static int check_candidate(struct siqs *S, uint32_t i)
 {
-	uint32_t fac[SIQS_MAX_FAC], nfac = 0, j, nh = 0, h;
+	uint32_t fac[SIQS_MAX_FAC], nfac = 0, nh, h;
 	uint32_t *hits = S->hits;
 	long x = (long)i - (long)S->M;
 	unsigned l;
 	mp_bitcnt_t e2;
 
+	if (S->native)
+		return check_native(S, i, x);
 	/* Q(x) = (A x + 2B) x + C */
 	mpz_mul_si(S->q, S->A, x);
 	mpz_addmul_ui(S->q, S->B, 2);
@@ -926,16 +1140,7 @@ static int check_candidate(struct siqs *S, uint32_t i)
 			fac[nfac++] = S->qidx[l];
 		}
 	}
-	/* p | Q(x) exactly when i mod p is a root: one multiply per prime */
-	for (j = 2; j < S->med_end; j++) {
-		uint32_t r = i - S->prime[j] * (uint32_t)((i * S->pinv[j]) >> 40);
-		if ((r == S->root1[j]) | (r == S->root2[j]))
-			hits[nh++] = j;
-	}
-	/* larger primes: the bucket hits kept for candidates */
-	for (h = 0; h < S->nlhit; h++)
-		if (S->lhit_pos[h] == i)
-			hits[nh++] = S->lhit_idx[h];
+	nh = find_hits(S, i);
 	for (h = 0; h < nh; h++) {
 		uint32_t p = S->prime[hits[h]];
 		if (S->in_a[hits[h]])
@@ -947,17 +1152,9 @@ static int check_candidate(struct siqs *S, uint32_t i)
 			fac[nfac++] = hits[h];
 		}
 	}
-	if (mpz_cmp_ui(S->q, 1) == 0) {
-		mpz_mul_si(S->y, S->A, x);
-		mpz_add(S->y, S->y, S->B);
-		return add_rel(S, fac, nfac, 1);
-	}
-	if (mpz_cmp_ui(S->q, S->lp_bound) < 0) {
-		mpz_mul_si(S->y, S->A, x);
-		mpz_add(S->y, S->y, S->B);
-		return add_rel(S, fac, nfac, (uint32_t)mpz_get_ui(S->q));
-	}
-	return STATUS_OK;
+	if (!mpz_fits_ulong_p(S->q) || mpz_get_ui(S->q) >> 32)
+		return STATUS_OK;
+	return finish_rel(S, x, fac, nfac, mpz_get_ui(S->q));
 }
 
 /*
@@ -1180,7 +1377,7 @@ static int try_deps(struct siqs *S, mpz_t f)
 			for (a = 0; a < rb->nfac; a++)
 				cols[ncols_used++] = S->pool[rb->off + a];
 		}
-		qsort(cols + start, ncols_used - start, sizeof *cols, cmp_u32);
+		sort_u32(cols + start, ncols_used - start);
 		/* keep entries of odd multiplicity */
 		m = start;
 		for (a = start; a < ncols_used;) {
@@ -1231,7 +1428,7 @@ static int try_deps(struct siqs *S, mpz_t f)
 				bad = 1;
 		if (bad)
 			continue;
-		qsort(lps, nlp, sizeof *lps, cmp_u32);
+		sort_u32(lps, nlp);
 		for (a = 0; a + 1 < nlp; a += 2) {
 			if (lps[a] != lps[a + 1]) {
 				bad = 1;
@@ -1313,6 +1510,9 @@ static void siqs_clear(struct siqs *S)
 	free(S->logp);
 	free(S->pinv);
 	free(S->bred);
+	free(S->inv64);
+	free(S->pf);
+	free(S->pinvf);
 	free(S->next1);
 	free(S->next2);
 	free(S->hits);
