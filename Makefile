@@ -53,7 +53,8 @@ NP ?= 4
 # The only files that include mpi.h: transport.c (every MPI call) and main.c
 # (init/finalize through transport).  Everything else is pure and goes into
 # libcore.a, which the unit tests link.
-APP_SRCS  := src/main.c src/master.c src/worker.c src/transport.c
+APP_SRCS  := src/main.c src/master.c src/worker.c src/transport.c \
+             src/group.c
 CORE_SRCS := $(filter-out $(APP_SRCS),$(wildcard src/*.c))
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(BUILD)/%.o)
 APP_OBJS  := $(APP_SRCS:src/%.c=$(BUILD)/%.o)

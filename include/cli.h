@@ -52,6 +52,9 @@ struct options {
 	uint32_t prefetch;     /* --prefetch K chunks in hand beyond the one
 				  being factored; default 1 */
 	int unordered;         /* --unordered: write results as they arrive */
+	int group_size;        /* --group-size G: ranks 1.. in groups of G
+				  led by a sub-master (proto.h, GROUPS);
+				  0 = flat (default), never 1 */
 
 	/* Output. */
 	const char *output;    /* --output FILE; NULL = stdout */

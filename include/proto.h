@@ -34,6 +34,36 @@
  * 6. A worker that cannot go on (bad message, out of memory) sends ERROR
  *    with a status and a text and then waits for STOP.
  *
+ * GROUPS (--group-size G >= 2; 0 is the flat conversation above)
+ *
+ * Ranks 1 .. P-1 are cut into consecutive groups of G ranks (the last one
+ * may be shorter).  The first rank of a group is its leader, the others
+ * its members; a group of one rank is a plain worker.  Every rank derives
+ * this layout from argv and the MPI size alone (proto_group_* below), so
+ * no message is needed to agree on it.
+ *
+ *   rank 0 <-- CONFIG, REQUEST, WORK, RESULT, STOP, STATS --> leader
+ *   leader <-- the same tags, the same codec ----------------> member
+ *
+ * 7. Upward a leader is a worker: it answers rank 0's CONFIG with one
+ *    REQUEST (its credit, 2 + prefetch), receives WORK (rank 0 gives it
+ *    chunks weighted by the ranks of its group) and answers each with
+ *    exactly one RESULT holding every item of that chunk in order.
+ * 8. Downward a leader is a master: it forwards CONFIG to its members,
+ *    splits the upstream chunks into sub-chunks (always LIST form, their
+ *    own chunk ids) handed out by the pull protocol of steps 2-4, verifies
+ *    every member RESULT itself (a wrong one is handed to another member
+ *    or factored by the leader) and assembles the upstream RESULT.  Rank 0
+ *    decodes a leader's RESULT and checks it against its books but does
+ *    not verify the factorizations again (the leader did).
+ * 9. STOP from rank 0 (DONE: the leader holds no chunk; ABORT) is passed
+ *    on to every member.  The leader then collects one STATS from each
+ *    member and sends rank 0 one GROUP_STATS per member, then its own
+ *    STATS, which is the last message of the group: rank 0 is done with a
+ *    group when it has the leader's STATS.
+ * 10. A member's ERROR is passed up by its leader as an ERROR of the
+ *    leader whose text names the member.
+ *
  * ENCODING
  *
  * Integers are little-endian and unaligned, written byte by byte by the
@@ -77,6 +107,11 @@
  *
  * ERROR (worker -> master), body:
  *   i32 status | u32 text_len | text (not NUL-terminated, <= PROTO_MAX_TEXT)
+ *
+ * GROUP_STATS (leader -> rank 0), body:
+ *   u32 rank | u32 wrong | the 64 bytes of a STATS body
+ *   rank: a member of the sender's group; wrong: that member's RESULTs
+ *   that failed the leader's verification.
  */
 #ifndef FACTORIZE_PROTO_H
 #define FACTORIZE_PROTO_H
@@ -103,7 +138,8 @@ enum proto_tag {
 	PROTO_TAG_STOP = PROTO_TAG_BASE + 5,
 	PROTO_TAG_STATS = PROTO_TAG_BASE + 6,
 	PROTO_TAG_ERROR = PROTO_TAG_BASE + 7,
-	PROTO_TAG_LAST = PROTO_TAG_ERROR
+	PROTO_TAG_GROUP_STATS = PROTO_TAG_BASE + 8,
+	PROTO_TAG_LAST = PROTO_TAG_GROUP_STATS
 };
 
 /* Caps: anything larger is rejected by pack and unpack alike. */
@@ -219,6 +255,30 @@ int proto_unpack_error(struct proto_reader *r, int *status, char *text,
 		       size_t text_size);
 /* STATUS_OK when every byte was consumed, STATUS_ERR_PROTO otherwise. */
 int proto_reader_end(const struct proto_reader *r);
+
+/* GROUP_STATS: a member's STATS relayed by its leader. */
+struct proto_group_stats {
+	uint32_t rank;
+	uint32_t wrong;
+	struct proto_stats s;
+};
+
+int proto_pack_group_stats(struct proto_buf *b,
+			   const struct proto_group_stats *g);
+int proto_unpack_group_stats(struct proto_reader *r,
+			     struct proto_group_stats *g);
+
+/*
+ * The group layout (GROUPS above), pure arithmetic on the MPI size and
+ * --group-size (0 = flat).  Ranks outside 0 .. size-1 give -1 / 0.
+ *   proto_group_parent   the rank whose WORK this rank factors: 0 for a
+ *                        leader or a plain worker, its leader for a
+ *                        member, -1 for rank 0
+ *   proto_group_members  how many members a leader has (they are ranks
+ *                        rank+1 .. rank+members); 0 for anyone else
+ */
+int proto_group_parent(int rank, int size, int group_size);
+int proto_group_members(int rank, int size, int group_size);
 
 /* "CONFIG", "WORK", ...; "unknown" for anything else. */
 const char *proto_tag_name(int tag);

@@ -46,7 +46,8 @@ enum {
 	CLI_MAX_PREFETCH = PROTO_MAX_CREDIT - 1,
 	/* PROTO_MAX_NUMBER_BYTES bytes hold 2^(8 * 2^20) > 10^2525222. */
 	CLI_MAX_DIGITS = 2525222,
-	CLI_DEFAULT_MAX_DIGITS = 10000
+	CLI_DEFAULT_MAX_DIGITS = 10000,
+	CLI_MAX_GROUP_SIZE = 1 << 20
 };
 static const double cli_max_time_limit = 1e9; /* seconds, ~31 years */
 
@@ -55,7 +56,8 @@ enum cli_opt_id {
 	OPT_OUTPUT, OPT_FORMAT, OPT_EXPONENTS, OPT_UNORDERED, OPT_STATS,
 	OPT_QUIET, OPT_PROGRESS, OPT_VERBOSE, OPT_CHECKPOINT, OPT_RESUME,
 	OPT_TIME_LIMIT, OPT_MAX_DIGITS, OPT_VERIFY, OPT_SEED, OPT_HELP,
-	OPT_VERSION, OPT_TEST_FAULT, OPT_TEST_FAULT_RANK, OPT_TEST_FAULT_MS
+	OPT_VERSION, OPT_GROUP_SIZE, OPT_TEST_FAULT, OPT_TEST_FAULT_RANK,
+	OPT_TEST_FAULT_MS
 };
 
 struct cli_long {
@@ -70,6 +72,7 @@ static const struct cli_long cli_longs[] = {
 	{ "step", 1, OPT_STEP },
 	{ "chunk", 1, OPT_CHUNK },
 	{ "prefetch", 1, OPT_PREFETCH },
+	{ "group-size", 1, OPT_GROUP_SIZE },
 	{ "input", 1, OPT_INPUT },
 	{ "output", 1, OPT_OUTPUT },
 	{ "format", 1, OPT_FORMAT },
@@ -111,6 +114,9 @@ static const char cli_usage_text[] =
 	"      --chunk C        numbers per chunk (>= 1; default adaptive)\n"
 	"      --prefetch K     chunks a worker holds beyond the current one\n"
 	"                       (0..63, default 1)\n"
+	"      --group-size G   two-level scheduling: ranks 1.. in groups of G\n"
+	"                       (>= 2), each led by a sub-master (default 0:\n"
+	"                       every rank a worker of rank 0)\n"
 	"      --unordered      write results as they arrive, not in input order\n"
 	"\n"
 	"Output:\n"
@@ -451,6 +457,15 @@ static int cli_apply(struct options *o, int id, const char *name,
 		rc = cli_get_u64(name, v, 0, CLI_MAX_PREFETCH, "63", &x, err,
 				 err_size);
 		o->prefetch = (uint32_t)x;
+		break;
+	case OPT_GROUP_SIZE:
+		rc = cli_get_u64(name, v, 0, CLI_MAX_GROUP_SIZE, "1048576", &x,
+				 err, err_size);
+		if (rc == STATUS_OK && x == 1)
+			return cli_fail(err, err_size, "option '--%s': 1 is "
+					"not a group size; a group needs at "
+					"least 2 ranks (0: no groups)", name);
+		o->group_size = (int)x;
 		break;
 	case OPT_INPUT:
 		rc = cli_get_path(name, v, &o->input, err, err_size);

@@ -1,6 +1,7 @@
 /*
- * main.c - entry point: MPI up, options, rank 0 runs the master and the
- * others the worker loop, MPI down, exit code.
+ * main.c - entry point: MPI up, options, rank 0 runs the master, group
+ * leaders (--group-size) the leader loop and the others the worker loop,
+ * MPI down, exit code.
  *
  * Invariants: every rank parses the same argv, so a usage error, --help
  * or --version ends every rank the same way without any message exchange
@@ -15,7 +16,9 @@
 #include <gmp.h>
 
 #include "cli.h"
+#include "group.h"
 #include "master.h"
+#include "proto.h"
 #include "status.h"
 #include "transport.h"
 #include "worker.h"
@@ -85,7 +88,11 @@ int main(int argc, char **argv)
 	} else if (rank == 0) {
 		code = master_run(&o, &main_signo);
 	} else {
-		st = worker_run(&o, err, sizeof err);
+		/* --group-size: the first rank of each group leads it */
+		if (proto_group_members(rank, transport_size(), o.group_size) > 0)
+			st = group_run(&o, err, sizeof err);
+		else
+			st = worker_run(&o, err, sizeof err);
 		if (st == STATUS_ERR_MPI || st == STATUS_ERR_NOMEM)
 			fprintf(stderr, "factorize: rank %d: %s\n", rank, err);
 		code = st == STATUS_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;

@@ -13,6 +13,15 @@
  *     input (engine_verify under --verify full, the product under
  *     --verify product).  A result that fails is reported and its chunk
  *     handed to another worker; a chunk that fails twice ends the job.
+ *   - Trust (--group-size, proto.h GROUPS): the RESULT of a group leader
+ *     was verified item by item by that leader (group.c, the same
+ *     verify_one rule), so rank 0 decodes it and checks it against its
+ *     books (the leader holds the chunk, the count matches, every item
+ *     is well formed) but does not run engine_verify on it again: that
+ *     per-number cost (1.5-5 us, most of rank 0's work) is what groups
+ *     take off rank 0.  Results rebuilt from the journal are verified
+ *     as before.  Rank 0's workers are its children: the leaders and
+ *     the ungrouped ranks (child_rank[] maps sched workers to ranks).
  *   - Results are written in input order (or on arrival with --unordered);
  *     the sched's window bounds what waits in memory.
  *   - Every worker gets exactly one STOP and sends exactly one STATS; the
@@ -49,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -77,7 +87,10 @@ struct rank_stats {
 
 struct master {
 	const struct options *o;
-	int size, local, n_workers;
+	int size, local, n_workers;   /* n_workers: rank 0's children */
+	int *child_rank;          /* sched worker -> rank */
+	int *rank_child;          /* rank -> sched worker, -1: not a child */
+	int *child_members;       /* members behind a child (0: a worker) */
 	struct sched s;
 	int sched_ready;
 	struct input_source *in;
@@ -101,6 +114,7 @@ struct master {
 	const volatile sig_atomic_t *signo;
 	uint64_t written, wrong_results;
 	double t0;
+	double cpu0;              /* cpu_seconds() at the start */
 	struct progress pg;
 	int show_progress;
 	char err[512];
@@ -155,7 +169,7 @@ static int master_stop_poll(void)
 
 static int worker_rank(const struct master *m, int w)
 {
-	return m->local ? 0 : w + 1;
+	return m->local ? 0 : m->child_rank[w];
 }
 
 /* ---- input ---- */
@@ -236,13 +250,17 @@ static mpz_srcptr chunk_number(struct master *m,
 	return scratch;
 }
 
+/* What walk_result does with each item. */
+enum walk_mode { WALK_VERIFY = 0, WALK_WRITE = 1, WALK_DECODE = 2 };
+
 /*
- * Walk the items of a RESULT for chunk c: verify (write = 0) or write
- * (write = 1).  Returns STATUS_OK, STATUS_ERR_PROTO (malformed) or
- * STATUS_ERR_VERIFY (*bad_index set), STATUS_ERR_IO (output).
+ * Walk the items of a RESULT for chunk c: verify, write, or only decode
+ * (a group leader's RESULT: see Trust above).  Returns STATUS_OK,
+ * STATUS_ERR_PROTO (malformed) or STATUS_ERR_VERIFY (*bad_index set),
+ * STATUS_ERR_IO (output).
  */
 static int walk_result(struct master *m, const struct sched_chunk *c,
-		       const struct proto_buf *b, int rank, int write,
+		       const struct proto_buf *b, int rank, int mode,
 		       uint32_t *bad_index)
 {
 	struct proto_reader r;
@@ -259,12 +277,13 @@ static int walk_result(struct master *m, const struct sched_chunk *c,
 		return STATUS_ERR_PROTO;
 	mpz_init(x);
 	for (uint32_t i = 0; i < h.count && st == STATUS_OK; i++) {
-		mpz_srcptr n = chunk_number(m, c, i, x);
+		mpz_srcptr n;
 
 		st = proto_unpack_result_item(&r, &m->res, &us);
-		if (st != STATUS_OK)
-			break;
-		if (!write) {
+		if (st != STATUS_OK || mode == WALK_DECODE)
+			continue;
+		n = chunk_number(m, c, i, x);
+		if (mode == WALK_VERIFY) {
 			if (verify_one(m, &m->res, n) != STATUS_OK) {
 				*bad_index = i;
 				st = STATUS_ERR_VERIFY;
@@ -286,7 +305,7 @@ static int walk_result(struct master *m, const struct sched_chunk *c,
 static void write_chunk(struct master *m, const struct sched_chunk *c,
 			const struct proto_buf *b, int rank)
 {
-	int st = walk_result(m, c, b, rank, 1, NULL);
+	int st = walk_result(m, c, b, rank, WALK_WRITE, NULL);
 
 	if (st == STATUS_ERR_IO)
 		master_fail(m, "%s: write error: %s",
@@ -358,7 +377,9 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 			    (unsigned long long)h.chunk_id, h.count);
 		return;
 	}
-	st = walk_result(m, c, b, rank, 0, &bad);
+	st = walk_result(m, c, b, rank,
+			 m->child_members[w] > 0 && !m->replaying ?
+			 WALK_DECODE : WALK_VERIFY, &bad);
 	if (st == STATUS_ERR_PROTO) {
 		master_fail(m, "malformed RESULT message from rank %d "
 			    "(chunk %llu)", rank,
@@ -548,7 +569,7 @@ static void dispatch(struct master *m)
 			}
 			if (proto_pack_stop(&m->buf, PROTO_STOP_DONE) ==
 			    STATUS_OK)
-				send_to(m, w + 1, PROTO_TAG_STOP);
+				send_to(m, m->child_rank[w], PROTO_TAG_STOP);
 			continue;
 		}
 		if (m->j != NULL && replay_chunk(m, w, c))
@@ -560,7 +581,7 @@ static void dispatch(struct master *m)
 			return;
 		}
 		if (!m->local) {
-			send_to(m, w + 1, PROTO_TAG_WORK);
+			send_to(m, m->child_rank[w], PROTO_TAG_WORK);
 			continue;
 		}
 		st = worker_process(&m->lw, m->buf.data, m->buf.len, &m->rbuf,
@@ -585,15 +606,34 @@ static void dispatch(struct master *m)
 static void handle_message(struct master *m)
 {
 	struct proto_reader r;
-	int rank = m->msg.source, w = rank - 1, status;
+	struct proto_group_stats gs;
+	int rank = m->msg.source, w, status;
 	uint32_t credit;
 	char text[PROTO_MAX_TEXT + 1];
 
-	if (rank < 1 || rank >= m->size) {
+	if (rank < 1 || rank >= m->size || m->rank_child[rank] < 0) {
 		master_fail(m, "message from unexpected rank %d", rank);
 		return;
 	}
+	w = m->rank_child[rank];
 	switch (m->msg.tag) {
+	case PROTO_TAG_GROUP_STATS:
+		if (m->child_members[w] == 0 ||
+		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_GROUP_STATS) != STATUS_OK ||
+		    proto_unpack_group_stats(&r, &gs) != STATUS_OK ||
+		    gs.rank <= (uint32_t)rank ||
+		    gs.rank > (uint32_t)(rank + m->child_members[w]) ||
+		    m->rs[gs.rank].have) {
+			master_fail(m, "malformed or repeated GROUP_STATS "
+				    "from rank %d", rank);
+			break;
+		}
+		m->rs[gs.rank].have = 1;
+		m->rs[gs.rank].s = gs.s;
+		m->rs[gs.rank].wrong += gs.wrong;
+		m->wrong_results += gs.wrong;
+		break;
 	case PROTO_TAG_REQUEST:
 		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
 				      PROTO_TAG_REQUEST) != STATUS_OK ||
@@ -669,8 +709,8 @@ static void abort_workers(struct master *m)
 		if (m->sched_ready)
 			m->s.workers[w].stopped = 1;
 		if (proto_pack_stop(&m->buf, PROTO_STOP_ABORT) == STATUS_OK)
-			(void)transport_send(w + 1, PROTO_TAG_STOP, &m->buf,
-					     m->err, sizeof m->err);
+			(void)transport_send(m->child_rank[w], PROTO_TAG_STOP,
+					     &m->buf, m->err, sizeof m->err);
 	}
 	t_end = transport_wtime() + ABORT_WAIT_S;
 	while (m->stats_pending > 0) {
@@ -693,6 +733,7 @@ static void abort_workers(struct master *m)
 			return;
 		}
 		if (m->msg.source >= 1 && m->msg.source < m->size &&
+		    m->rank_child[m->msg.source] >= 0 &&
 		    !m->rs[m->msg.source].have) {
 			m->rs[m->msg.source].have = 1;
 			m->stats_pending--;
@@ -702,8 +743,34 @@ static void abort_workers(struct master *m)
 
 /* ---- statistics ---- */
 
+/* Ranks that factor: every rank but 0 (with groups too), or rank 0. */
+static int factoring_ranks(const struct master *m)
+{
+	return m->local ? 1 : m->size - 1;
+}
+
+static int groups(const struct master *m)
+{
+	int n = 0;
+
+	for (int w = 0; w < m->n_workers && !m->local; w++)
+		n += m->child_members[w] > 0;
+	return n;
+}
+
+/* This process's CPU seconds (rank 0's cost, reported in --stats). */
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void write_stats(struct master *m, double wall)
 {
+	double cpu0 = cpu_seconds() - m->cpu0;
 	FILE *f;
 	struct transport_counters tc;
 	double busy_max = 0, busy_sum = 0, imbalance = 1;
@@ -742,13 +809,16 @@ static void write_stats(struct master *m, double wall)
 			return;
 		}
 		fprintf(f, "{\n  \"size\": %d,\n  \"workers\": %d,\n"
+			"  \"group_size\": %d,\n  \"groups\": %d,\n"
+			"  \"rank0_cpu_seconds\": %.6f,\n"
 			"  \"wall_seconds\": %.6f,\n  \"numbers\": %llu,\n"
 			"  \"numbers_per_second\": %.1f,\n"
 			"  \"chunks\": %llu,\n  \"messages\": %llu,\n"
 			"  \"bytes\": %llu,\n  \"load_imbalance\": %.4f,\n"
 			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
 			"  \"wrong_results\": %llu,\n  \"ranks\": [\n",
-			m->size, m->n_workers, wall,
+			m->size, factoring_ranks(m), m->o->group_size,
+			groups(m), cpu0, wall,
 			(unsigned long long)m->written,
 			wall > 0 ? (double)m->written / wall : 0.0,
 			(unsigned long long)chunks, (unsigned long long)msgs,
@@ -785,8 +855,8 @@ static void write_stats(struct master *m, double wall)
 			"%llu chunks, %d ranks (%d workers), imbalance %.2f\n",
 			(unsigned long long)m->written, wall,
 			wall > 0 ? (double)m->written / wall : 0.0,
-			(unsigned long long)chunks, m->size, m->n_workers,
-			imbalance);
+			(unsigned long long)chunks, m->size,
+			factoring_ranks(m), imbalance);
 }
 
 static void show_progress(struct master *m, int final)
@@ -798,10 +868,10 @@ static void show_progress(struct master *m, int final)
 		return;
 	if (final)
 		progress_finish(&m->pg, line, sizeof line, m->written,
-				(unsigned)m->n_workers, t, 80);
+				(unsigned)factoring_ranks(m), t, 80);
 	else if (progress_due(&m->pg, t))
 		progress_format(&m->pg, line, sizeof line, m->written,
-				(unsigned)m->n_workers, t, 80);
+				(unsigned)factoring_ranks(m), t, 80);
 	else
 		return;
 	fputs(line, stderr);
@@ -894,9 +964,11 @@ static int setup(struct master *m)
 	cfg.max_number_bytes = bytes > PROTO_MAX_NUMBER_BYTES || bytes < 0 ?
 		(uint32_t)PROTO_MAX_NUMBER_BYTES : (uint32_t)bytes;
 
-	/* workers first: they wait for CONFIG (or an early STOP) */
-	for (int r = 1; r < m->size; r++) {
+	/* workers first: they wait for CONFIG (or an early STOP); group
+	   leaders pass it on to their members (group.c) */
+	for (int w = 0; w < m->n_workers && !m->local; w++) {
 		struct proto_config c = cfg;
+		int r = m->child_rank[w];
 		if (r == o->fault_rank)
 			c.fault_flags = o->fault_flags;
 		if (proto_pack_config(&m->buf, &c) == STATUS_OK)
@@ -946,7 +1018,8 @@ static int setup(struct master *m)
 						      1u << 20 : (uint32_t)w);
 		/* room for every worker's credit of full chunks: a smaller
 		   window would serialise large --chunk sizes */
-		numbers = 2u * (uint64_t)m->n_workers *
+		/* (size - 1: a leader's chunks are weighted by its group) */
+		numbers = 2u * (uint64_t)(m->local ? 1 : m->size - 1) *
 			  (1u + (uint64_t)cfg.prefetch) *
 			  (o->chunk ? o->chunk : SCHED_DEFAULT_MAX_CHUNK);
 		sp.window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS ?
@@ -958,6 +1031,14 @@ static int setup(struct master *m)
 		return st;
 	}
 	m->sched_ready = 1;
+	/* a leader stands for the ranks of its group: larger chunks */
+	for (int w = 0; w < m->n_workers && !m->local; w++)
+		if (m->child_members[w] > 0 &&
+		    sched_set_weight(&m->s, w, (uint32_t)m->child_members[w] +
+				     1u) != STATUS_OK) {
+			master_fail(m, "scheduler: bad group weight");
+			return STATUS_ERR_INVAL;
+		}
 	if (m->local && sched_request(&m->s, 0, 1) != STATUS_OK) {
 		master_fail(m, "internal error: local worker");
 		return STATUS_ERR_INVAL;
@@ -993,9 +1074,29 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	transport_set_interrupt(signo);
 	m.size = transport_size();
 	m.local = m.size == 1;
-	m.n_workers = m.local ? 1 : m.size - 1;
+	m.child_rank = calloc((size_t)m.size, sizeof *m.child_rank);
+	m.rank_child = calloc((size_t)m.size, sizeof *m.rank_child);
+	m.child_members = calloc((size_t)m.size, sizeof *m.child_members);
+	if (!m.child_rank || !m.rank_child || !m.child_members) {
+		master_say("out of memory");
+		transport_abort(CLI_EXIT_RUNTIME);
+	}
+	/* rank 0's children: ranks whose parent is 0 (proto.h, GROUPS) */
+	m.rank_child[0] = -1;
+	for (int r = 1; r < m.size; r++) {
+		m.rank_child[r] = -1;
+		if (proto_group_parent(r, m.size, o->group_size) != 0)
+			continue;
+		m.rank_child[r] = m.n_workers;
+		m.child_members[m.n_workers] =
+			proto_group_members(r, m.size, o->group_size);
+		m.child_rank[m.n_workers++] = r;
+	}
+	if (m.local)
+		m.n_workers = 1;
 	m.stats_pending = m.n_workers;
 	m.t0 = transport_wtime();
+	m.cpu0 = cpu_seconds();
 	mpz_inits(m.start, m.step, m.n, m.prod, NULL);
 	transport_msg_init(&m.msg);
 	proto_buf_init(&m.buf);
@@ -1082,6 +1183,9 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	transport_msg_clear(&m.msg);
 	mpz_clears(m.start, m.step, m.n, m.prod, NULL);
 	free(m.rs);
+	free(m.child_rank);
+	free(m.rank_child);
+	free(m.child_members);
 	master_signo = NULL;
 	return code;
 }

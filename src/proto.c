@@ -577,6 +577,63 @@ int proto_unpack_error(struct proto_reader *r, int *status, char *text,
 	return proto_reader_end(r);
 }
 
+int proto_pack_group_stats(struct proto_buf *b,
+			   const struct proto_group_stats *g)
+{
+	int st = proto_pack_stats(b, &g->s);
+	size_t body = b->len - PROTO_HEADER_BYTES;
+
+	if (st != STATUS_OK)
+		return st;
+	st = buf_reserve(b, 8);
+	if (st != STATUS_OK)
+		return st;
+	/* the STATS body moves 8 bytes along, the header changes tag */
+	memmove(b->data + PROTO_HEADER_BYTES + 8,
+		b->data + PROTO_HEADER_BYTES, body);
+	b->len = 0;
+	put_u32(b, PROTO_MAGIC);
+	put_u16(b, PROTO_VERSION);
+	put_u16(b, (uint16_t)PROTO_TAG_GROUP_STATS);
+	put_u32(b, g->rank);
+	put_u32(b, g->wrong);
+	b->len = PROTO_HEADER_BYTES + 8 + body;
+	return STATUS_OK;
+}
+
+int proto_unpack_group_stats(struct proto_reader *r,
+			     struct proto_group_stats *g)
+{
+	if (get_u32(r, &g->rank) || get_u32(r, &g->wrong))
+		return STATUS_ERR_PROTO;
+	return proto_unpack_stats(r, &g->s);
+}
+
+int proto_group_parent(int rank, int size, int group_size)
+{
+	int first;
+
+	if (rank <= 0 || rank >= size)
+		return -1;
+	if (group_size < 2)
+		return 0;
+	first = 1 + (rank - 1) / group_size * group_size;
+	return rank == first ? 0 : first;
+}
+
+int proto_group_members(int rank, int size, int group_size)
+{
+	int last;
+
+	if (rank <= 0 || rank >= size || group_size < 2 ||
+	    (rank - 1) % group_size != 0)
+		return 0;
+	last = rank + group_size - 1;
+	if (last > size - 1)
+		last = size - 1;
+	return last - rank;
+}
+
 const char *proto_tag_name(int tag)
 {
 	switch (tag) {
@@ -587,6 +644,7 @@ const char *proto_tag_name(int tag)
 	case PROTO_TAG_STOP: return "STOP";
 	case PROTO_TAG_STATS: return "STATS";
 	case PROTO_TAG_ERROR: return "ERROR";
+	case PROTO_TAG_GROUP_STATS: return "GROUP_STATS";
 	default: return "unknown";
 	}
 }

@@ -5,6 +5,9 @@
  * packed RESULT, following the conversation in proto.h.
  *
  * Invariants:
+ *   - A worker talks to one parent only: rank 0, or with --group-size
+ *     the leader of its group (proto_group_parent; group.c is the
+ *     leader's side).  Both speak the same conversation.
  *   - Every received byte goes through the proto.c decoder before use; a
  *     malformed message is answered with ERROR (never a crash), after
  *     which the worker only waits for STOP.
@@ -195,9 +198,12 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	return STATUS_OK;
 }
 
+/* The rank this worker answers: 0, or its group leader (proto.h). */
+static int worker_parent;
+
 static int worker_stop_poll(void)
 {
-	return transport_probe(0, PROTO_TAG_STOP);
+	return transport_probe(worker_parent, PROTO_TAG_STOP);
 }
 
 /* Send ERROR to the master; the caller then waits for STOP. */
@@ -206,7 +212,8 @@ static void worker_report(struct proto_buf *b, int status, const char *text)
 	char err[256];
 
 	if (proto_pack_error(b, status, text) == STATUS_OK)
-		(void)transport_send(0, PROTO_TAG_ERROR, b, err, sizeof err);
+		(void)transport_send(worker_parent, PROTO_TAG_ERROR, b, err,
+				     sizeof err);
 }
 
 int worker_run(const struct options *o, char *err, size_t err_size)
@@ -228,8 +235,13 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	memset(&cfg, 0, sizeof cfg);
 	memset(&w, 0, sizeof w); /* read for STATS even without CONFIG */
 	err[0] = '\0';
+	worker_parent = proto_group_parent(transport_rank(), transport_size(),
+					   o->group_size);
+	if (worker_parent < 0)
+		worker_parent = 0;
 
-	st = transport_wait(&m, 0, TRANSPORT_ANY, 0, err, err_size);
+	st = transport_wait(&m, worker_parent, TRANSPORT_ANY, 0, err,
+			    err_size);
 	if (st != STATUS_OK)
 		goto out;
 	if (m.tag == PROTO_TAG_CONFIG) {
@@ -247,7 +259,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			credit = 1 + cfg.prefetch;
 			st = proto_pack_request(&out, credit);
 			if (st == STATUS_OK)
-				st = transport_send(0, PROTO_TAG_REQUEST, &out,
+				st = transport_send(worker_parent,
+						    PROTO_TAG_REQUEST, &out,
 						    err, err_size);
 			if (st != STATUS_OK)
 				goto out;
@@ -262,7 +275,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	while (m.tag != PROTO_TAG_STOP) {
 		uint64_t t_wait = worker_now_ns();
 
-		st = transport_wait(&m, 0, TRANSPORT_ANY, 0, err, err_size);
+		st = transport_wait(&m, worker_parent, TRANSPORT_ANY, 0, err,
+				    err_size);
 		if (st != STATUS_OK)
 			goto out;
 		t_wait = worker_now_ns() - t_wait;
@@ -274,7 +288,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 				 credit * 2 : PROTO_ADAPTIVE_CREDIT;
 			st = proto_pack_request(&out, credit);
 			if (st == STATUS_OK)
-				st = transport_send(0, PROTO_TAG_REQUEST, &out,
+				st = transport_send(worker_parent,
+						    PROTO_TAG_REQUEST, &out,
 						    err, err_size);
 			if (st != STATUS_OK)
 				goto out;
@@ -308,7 +323,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			worker_report(&out, st, text);
 			continue;
 		}
-		st = transport_send(0, PROTO_TAG_RESULT, &out, err, err_size);
+		st = transport_send(worker_parent, PROTO_TAG_RESULT, &out,
+				    err, err_size);
 		if (st != STATUS_OK)
 			goto out;
 	}
@@ -327,7 +343,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	stats.bytes_recv = tc.bytes_recv;
 	st = proto_pack_stats(&out, &stats);
 	if (st == STATUS_OK)
-		st = transport_send(0, PROTO_TAG_STATS, &out, err, err_size);
+		st = transport_send(worker_parent, PROTO_TAG_STATS, &out,
+				    err, err_size);
 out:
 	if (have_ctx)
 		worker_ctx_clear(&w);

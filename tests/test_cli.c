@@ -347,6 +347,35 @@ static void chunk_and_prefetch_bounds(void **state)
 		   "--prefetch", "larger than 63");
 }
 
+/* --group-size: 0 (flat, the default) or >= 2; 1, words and signs are
+   usage errors naming the option. */
+static void group_size_values(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(PARSE(fx, W("4")), STATUS_OK);
+	assert_int_equal(fx->o.group_size, 0);
+	assert_int_equal(PARSE(fx, W("--group-size"), W("2"), W("4")),
+			 STATUS_OK);
+	assert_int_equal(fx->o.group_size, 2);
+	assert_int_equal(PARSE(fx, W("--group-size=64"), W("4")), STATUS_OK);
+	assert_int_equal(fx->o.group_size, 64);
+	assert_int_equal(PARSE(fx, W("--group"), W("3"), W("4")), STATUS_OK);
+	assert_int_equal(fx->o.group_size, 3);
+	assert_int_equal(PARSE(fx, W("--group-size"), W("0"), W("4")),
+			 STATUS_OK);
+	assert_int_equal(fx->o.group_size, 0);
+	expect_err(fx, PARSE(fx, W("--group-size"), W("1"), W("4")),
+		   "--group-size", "at least 2");
+	expect_err(fx, PARSE(fx, W("--group-size"), W("node"), W("4")),
+		   "--group-size", "not a valid");
+	expect_err(fx, PARSE(fx, W("--group-size"), W("-2"), W("4")),
+		   "--group-size", NULL);
+	expect_err(fx, PARSE(fx, W("--group-size"), W("1048577"), W("4")),
+		   "--group-size", "larger than");
+	expect_err(fx, PARSE(fx, W("--group-size")), "--group-size", NULL);
+}
+
 static void time_limit_decimal_seconds(void **state)
 {
 	struct fx *fx = *state;
@@ -486,7 +515,7 @@ static void usage_lists_public_options_only(void **state)
 {
 	static const char *const names[] = {
 		"--count", "--start", "--step", "--chunk", "--prefetch",
-		"--input", "--output", "--format", "--exponents", "-h,",
+		"--group-size", "--input", "--output", "--format", "--exponents", "-h,",
 		"--unordered", "--stats", "--quiet", "--progress", "--verbose",
 		"--checkpoint", "--resume", "--time-limit-per-number",
 		"--max-digits", "--verify", "--seed", "--help", "--version"
@@ -525,6 +554,7 @@ int main(void)
 		T(unknown_long_option),
 		T(help_and_version_skip_conflict_checks),
 		T(chunk_and_prefetch_bounds),
+		T(group_size_values),
 		T(time_limit_decimal_seconds),
 		T(max_digits_and_seed),
 		T(file_options_reject_empty_names),

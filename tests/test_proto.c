@@ -78,6 +78,10 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 		char text[64];
 		return proto_unpack_error(&r, &status, text, sizeof text);
 	}
+	case PROTO_TAG_GROUP_STATS: {
+		struct proto_group_stats g;
+		return proto_unpack_group_stats(&r, &g);
+	}
 	default:
 		return STATUS_ERR_PROTO;
 	}
@@ -156,6 +160,12 @@ static void build(int tag, struct proto_buf *b)
 		assert_int_equal(proto_pack_error(b, STATUS_ERR_NOMEM, "oops"),
 				 STATUS_OK);
 		break;
+	case PROTO_TAG_GROUP_STATS: {
+		struct proto_group_stats g = {
+			5, 3, { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX } };
+		assert_int_equal(proto_pack_group_stats(b, &g), STATUS_OK);
+		break;
+	}
 	default:
 		fail();
 	}
@@ -320,7 +330,7 @@ static void test_round_trip_result(void **state)
 
 static const int all_tags[] = {
 	PROTO_TAG_CONFIG, PROTO_TAG_REQUEST, PROTO_TAG_WORK, PROTO_TAG_RESULT,
-	PROTO_TAG_STOP, PROTO_TAG_STATS, PROTO_TAG_ERROR
+	PROTO_TAG_STOP, PROTO_TAG_STATS, PROTO_TAG_ERROR, PROTO_TAG_GROUP_STATS
 };
 enum { N_TAGS = sizeof all_tags / sizeof all_tags[0] };
 
@@ -619,9 +629,93 @@ static void test_garbage_never_crashes(void **state)
 	proto_buf_clear(&b);
 }
 
+/* GROUP_STATS: rank, wrong and the whole STATS body survive; the body is
+   byte for byte a STATS body (the leader relays what its member sent). */
+static void test_round_trip_group_stats(void **state)
+{
+	struct proto_buf b, st;
+	struct proto_group_stats in = {
+		4097, 6, { 10, 20, 30, 40, 50, 60, 70, UINT64_MAX - 1 } }, out;
+	struct proto_reader r;
+
+	(void)state;
+	proto_buf_init(&b);
+	proto_buf_init(&st);
+	assert_int_equal(proto_pack_group_stats(&b, &in), STATUS_OK);
+	assert_int_equal(b.len, PROTO_HEADER_BYTES + 8 + 64);
+	assert_int_equal(proto_pack_stats(&st, &in.s), STATUS_OK);
+	assert_memory_equal(b.data + PROTO_HEADER_BYTES + 8,
+			    st.data + PROTO_HEADER_BYTES, 64);
+	/* not a STATS message: the tag says GROUP_STATS */
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
+			 STATUS_ERR_PROTO);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len,
+					   PROTO_TAG_GROUP_STATS), STATUS_OK);
+	memset(&out, 0, sizeof out);
+	assert_int_equal(proto_unpack_group_stats(&r, &out), STATUS_OK);
+	assert_int_equal(out.rank, 4097);
+	assert_int_equal(out.wrong, 6);
+	assert_memory_equal(&out.s, &in.s, sizeof in.s);
+	proto_buf_clear(&b);
+	proto_buf_clear(&st);
+}
+
+/*
+ * The group layout every rank derives alone (proto.h, GROUPS).  Named
+ * cases: flat, an exact cut, a short last group, a last group of one
+ * (a plain worker), a group larger than the job.
+ */
+static void test_group_layout(void **state)
+{
+	(void)state;
+	/* flat: everyone answers rank 0, nobody leads */
+	for (int r = 1; r < 9; r++) {
+		assert_int_equal(proto_group_parent(r, 9, 0), 0);
+		assert_int_equal(proto_group_members(r, 9, 0), 0);
+	}
+	assert_int_equal(proto_group_parent(0, 9, 0), -1);
+	assert_int_equal(proto_group_parent(9, 9, 3), -1);
+	assert_int_equal(proto_group_members(0, 9, 3), 0);
+	/* exact: -np 7 -G 3: {1,2,3} {4,5,6} */
+	assert_int_equal(proto_group_members(1, 7, 3), 2);
+	assert_int_equal(proto_group_members(4, 7, 3), 2);
+	assert_int_equal(proto_group_parent(2, 7, 3), 1);
+	assert_int_equal(proto_group_parent(3, 7, 3), 1);
+	assert_int_equal(proto_group_parent(4, 7, 3), 0);
+	assert_int_equal(proto_group_parent(6, 7, 3), 4);
+	/* short last group: -np 6 -G 3: {1,2,3} {4,5} */
+	assert_int_equal(proto_group_members(4, 6, 3), 1);
+	assert_int_equal(proto_group_parent(5, 6, 3), 4);
+	/* last group of one: -np 8 -G 3: {7} is a plain worker */
+	assert_int_equal(proto_group_members(7, 8, 3), 0);
+	assert_int_equal(proto_group_parent(7, 8, 3), 0);
+	/* one group larger than the job: -np 3 -G 4: {1,2} */
+	assert_int_equal(proto_group_members(1, 3, 4), 1);
+	assert_int_equal(proto_group_parent(2, 3, 4), 1);
+	/* every rank has exactly one parent, and leaders count their own */
+	for (int size = 2; size < 40; size++)
+		for (int gs = 2; gs < 9; gs++) {
+			int members = 0, direct = 0;
+			for (int r = 1; r < size; r++) {
+				int p = proto_group_parent(r, size, gs);
+				assert_true(p >= 0 && p < r);
+				members += proto_group_members(r, size, gs);
+				direct += p == 0;
+				if (p > 0)
+					assert_true(r - p <=
+						    proto_group_members(p, size,
+									gs));
+			}
+			assert_int_equal(members + direct, size - 1);
+			assert_int_equal(direct, (size - 1 + gs - 1) / gs);
+		}
+}
+
 static void test_tag_names(void **state)
 {
 	(void)state;
+	assert_string_equal(proto_tag_name(PROTO_TAG_GROUP_STATS),
+			    "GROUP_STATS");
 	assert_string_equal(proto_tag_name(PROTO_TAG_WORK), "WORK");
 	assert_string_equal(proto_tag_name(PROTO_TAG_ERROR), "ERROR");
 	assert_string_equal(proto_tag_name(PROTO_TAG_BASE), "unknown");
@@ -642,6 +736,8 @@ int main(void)
 		cmocka_unit_test(test_corrupted_results_rejected),
 		cmocka_unit_test(test_pack_refuses_bad_results),
 		cmocka_unit_test(test_garbage_never_crashes),
+		cmocka_unit_test(test_round_trip_group_stats),
+		cmocka_unit_test(test_group_layout),
 		cmocka_unit_test(test_tag_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,9 @@
  * RANGE and LIST chunks answered with verified RESULTs, STOP, STATS);
  * a malformed WORK answered with ERROR, after which only STOP matters;
  * a CONFIG of another protocol version; STOP before CONFIG; a planted
- * wrong result that engine_verify catches.
+ * wrong result that engine_verify catches; with --group-size, a member
+ * that talks to its group leader, never to rank 0 (regression: the stop
+ * poll once hard-coded rank 0).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +39,9 @@ static struct {
 	struct rec out[MAX_MSGS]; /* worker -> master */
 	int n_out;
 	int raises;               /* later REQUESTs (adaptive prefetch) */
+	int rank, size;           /* what transport_rank/size answer */
+	int parent;               /* the only rank the worker may talk to */
+	int probes;               /* transport_probe calls */
 } S;
 
 static void copy_buf(struct proto_buf *dst, const struct proto_buf *src)
@@ -63,6 +68,21 @@ static void reset(void)
 	for (int i = 0; i < S.n_out; i++)
 		proto_buf_clear(&S.out[i].buf);
 	memset(&S, 0, sizeof S);
+	S.rank = 1;
+	S.size = 2;
+	S.parent = 0;
+}
+
+int __wrap_transport_rank(void);
+int __wrap_transport_rank(void)
+{
+	return S.rank;
+}
+
+int __wrap_transport_size(void);
+int __wrap_transport_size(void)
+{
+	return S.size;
 }
 
 void transport_msg_init(struct transport_msg *m)
@@ -84,7 +104,7 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 {
 	(void)err;
 	(void)err_size;
-	assert_int_equal(dest, 0);
+	assert_int_equal(dest, S.parent);
 	if (tag == PROTO_TAG_REQUEST && S.n_out > 0) {
 		/* adaptive prefetch may raise the credit at any time (timing
 		   dependent): counted, not part of the scripted replies */
@@ -107,7 +127,7 @@ int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
 {
 	(void)tag;
 	(void)timeout_s;
-	assert_int_equal(source, 0);
+	assert_int_equal(source, S.parent);
 	if (S.next_in >= S.n_in) {
 		/* the worker waits for more than the script holds: a hang */
 		snprintf(err, err_size, "script exhausted");
@@ -116,7 +136,7 @@ int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
 	proto_buf_clear(&m->buf);
 	copy_buf(&m->buf, &S.in[S.next_in].buf);
 	m->tag = S.in[S.next_in].tag;
-	m->source = 0;
+	m->source = S.parent;
 	S.next_in++;
 	return STATUS_OK;
 }
@@ -124,8 +144,9 @@ int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
 int __wrap_transport_probe(int source, int tag);
 int __wrap_transport_probe(int source, int tag)
 {
-	(void)source;
 	(void)tag;
+	assert_int_equal(source, S.parent);
+	S.probes++;
 	return 0;
 }
 
@@ -358,6 +379,63 @@ static void test_planted_wrong_result_is_wrong(void **state)
 	assert_int_equal(check_result(1, 0, NULL, 10, "999999999999", 2), 1);
 }
 
+/*
+ * --group-size 3 on 8 ranks: groups {1,2,3} {4,5,6} {7}.  Rank 3 is a
+ * member of rank 1's group: CONFIG, WORK and STOP come from rank 1 and
+ * every reply goes to rank 1 (the wrappers assert the peer).  A slow
+ * chunk makes the stop hook poll, which must also look at rank 1.
+ */
+static void test_member_talks_to_its_leader(void **state)
+{
+	char err[256];
+	static const char *const slow[] = {
+		/* two 64-bit primes (S128.txt): ECM work, long enough for the
+		   stop hook to poll */
+		"136847893693504283820937121818475893603",
+		"618970019642690137449562111",
+		"170141183460469231731687303715884105727"
+	};
+
+	(void)state;
+	reset();
+	S.rank = 3;
+	S.size = 8;
+	S.parent = 1;
+	opts.group_size = 3;
+	add_config(1, 0, PROTO_VERSION);
+	add_range(0, "999999999999", 2, 43);
+	add_list(1, slow, 3, 0);
+	add_stop(PROTO_STOP_DONE);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
+	opts.group_size = 0;
+	assert_int_equal(S.n_out, 4);
+	assert_int_equal(S.out[0].tag, PROTO_TAG_REQUEST);
+	assert_int_equal(check_result(1, 0, NULL, 43, "999999999999", 2), 0);
+	assert_int_equal(check_result(2, 1, slow, 3, NULL, 0), 0);
+	assert_int_equal(S.out[3].tag, PROTO_TAG_STATS);
+	assert_true(S.probes > 0); /* each asserted to go to rank 1 */
+}
+
+/* Rank 7 is a group of one: a plain worker of rank 0. */
+static void test_group_of_one_talks_to_rank0(void **state)
+{
+	char err[256];
+
+	(void)state;
+	reset();
+	S.rank = 7;
+	S.size = 8;
+	S.parent = 0;
+	opts.group_size = 3;
+	add_config(1, 0, PROTO_VERSION);
+	add_range(0, "5", 1, 4);
+	add_stop(PROTO_STOP_DONE);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
+	opts.group_size = 0;
+	assert_int_equal(S.n_out, 3);
+	assert_int_equal(check_result(1, 0, NULL, 4, "5", 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +444,8 @@ int main(void)
 		cmocka_unit_test(test_version_mismatch),
 		cmocka_unit_test(test_stop_before_config),
 		cmocka_unit_test(test_planted_wrong_result_is_wrong),
+		cmocka_unit_test(test_member_talks_to_its_leader),
+		cmocka_unit_test(test_group_of_one_talks_to_rank0),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,817 @@
+/*
+ * group.c - a group leader: a worker of rank 0 and the master of its
+ * members (see group.h, and proto.h, GROUPS, for the conversation).
+ *
+ * Purpose: take the per-number work that one master cannot keep up with
+ * at scale (verifying every result) off rank 0.  Rank 0 sees a leader as
+ * one worker that gets large chunks; the leader cuts them into sub-chunks
+ * for its members, verifies what they return and answers each upstream
+ * chunk with one RESULT that rank 0 only decodes.
+ *
+ * Invariants:
+ *   - The leader's sched (sched.c, the bookkeeping rank 0 uses) runs in
+ *     LIST form over one input stream: the numbers of the upstream chunks
+ *     concatenated in the order their WORK arrived.  Sub-chunks may
+ *     straddle upstream chunks; the sched releases them in order, so the
+ *     items of the oldest upstream chunk are complete first and its
+ *     RESULT goes up as soon as its last item is released.
+ *   - Sub-chunk sizes are guided (large first, small as the buffer
+ *     drains), at most --chunk when it is given: a fixed size would wait
+ *     for ever for a full buffer at the end of the last upstream chunk,
+ *     since rank 0 sends nothing more until it has that RESULT.
+ *   - No result goes up unverified: every member RESULT, and every
+ *     sub-chunk the leader factors itself, passes verify_one (the same
+ *     --verify rule as rank 0's: engine_verify under full).  A wrong one
+ *     is handed to another member (or the leader), a member with
+ *     MAX_WRONG_PER_RANK wrong results gets no more work, a sub-chunk
+ *     failing MAX_FAILURES times ends the job through an ERROR to rank 0.
+ *   - The leader holds at most its credit of upstream chunks (rank 0
+ *     never sends more); a WORK beyond it is a protocol error.
+ *   - Every member gets exactly one STOP and sends one STATS, relayed as
+ *     GROUP_STATS before the leader's own STATS, the group's last word.
+ *   - Waiting is transport_wait's back-off (no spinning core).  The
+ *     leader factors a sub-chunk itself (it is worker `nm` of its own
+ *     sched, credit 1) only when no message is waiting; its stop hook
+ *     looks for rank 0's STOP.
+ *   - After an ERROR is sent up the leader hands out nothing more and
+ *     waits for rank 0's STOP (ABORT), which it passes on.
+ *
+ * Loop, in order, until rank 0's STOP has been passed on and every
+ * member's STATS is in:
+ *   1. release finished sub-chunks in order into the upstream RESULT
+ *      being assembled; send it when complete;
+ *   2. feed the sched the numbers of the upstream chunks it wants;
+ *   3. sched_next until idle: WORK to members, a sub-chunk for the leader
+ *      itself, or STOP (once rank 0 said DONE);
+ *   4. take one waiting message; if none, factor the leader's own
+ *      sub-chunk; if none, wait for a message.
+ */
+#include "group.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "proto.h"
+#include "sched.h"
+#include "status.h"
+#include "transport.h"
+#include "worker.h"
+
+enum {
+	MAX_FAILURES = 2,       /* wrong results for one sub-chunk: give up */
+	MAX_WRONG_PER_RANK = 3, /* wrong results from one member: exclude */
+	GROUP_ABORT_WAIT_S = 8  /* members' STATS after an ABORT (rank 0
+				   waits ABORT_WAIT_S = 10 s for ours) */
+};
+
+/* An upstream chunk: received from rank 0, answered with one RESULT. */
+struct group_up {
+	struct proto_work_header h;
+	struct proto_buf work;  /* the WORK message as received */
+	struct proto_reader r;  /* LIST: at the next number */
+	mpz_t next, step;       /* RANGE: the last number fed, the step */
+	uint32_t fed;           /* numbers given to the sched so far */
+};
+
+struct group_member {
+	int have;               /* STATS received */
+	struct proto_stats s;
+	uint32_t wrong;         /* its results that failed verification */
+};
+
+struct group {
+	const struct options *o;
+	int rank, size;
+	int nm;                 /* members: ranks rank+1 .. rank+nm */
+	int self;               /* the leader's index in its sched: nm */
+	struct proto_config cfg;
+	struct sched s;
+	int sched_ready;
+	struct worker_ctx lw;   /* the leader's own chunk processor */
+	int lw_ready;
+	struct transport_msg msg;
+	struct proto_buf buf;   /* packing scratch */
+	struct proto_buf rbuf;  /* the leader's own RESULT */
+	struct proto_buf asmb;  /* the upstream RESULT being assembled */
+	struct proto_buf lwork; /* the leader's own sub-chunk */
+	struct engine_result res;
+	mpz_t n, prod;
+	struct group_up *up;    /* FIFO ring of up_cap upstream chunks */
+	uint32_t up_cap, up_head, up_len;
+	uint32_t feed;          /* up[head + feed] is being fed */
+	uint32_t asm_count;     /* items in asmb */
+	uint64_t asm_busy;
+	int asm_open;
+	int local_pending;      /* lwork holds a sub-chunk to factor */
+	int stopped;            /* rank 0's STOP received */
+	uint32_t stop_reason;
+	int failed;             /* ERROR sent up: wait for STOP */
+	int dead;               /* cannot reach rank 0 any more */
+	double abort_deadline;
+	struct group_member *mb;
+	int stats_pending;
+	char err[512];
+};
+
+static int group_stop_poll(void)
+{
+	return transport_probe(0, PROTO_TAG_STOP);
+}
+
+static int member_index(const struct group *g, int rank)
+{
+	return rank > g->rank && rank <= g->rank + g->nm ? rank - g->rank - 1
+							 : -1;
+}
+
+static void send_up(struct group *g, int tag, struct proto_buf *b)
+{
+	if (g->dead)
+		return;
+	if (transport_send(0, tag, b, g->err, sizeof g->err) != STATUS_OK)
+		g->dead = 1;
+}
+
+static void send_member(struct group *g, int w, int tag)
+{
+	char err[256];
+
+	if (transport_send(g->rank + 1 + w, tag, &g->buf, err, sizeof err) !=
+	    STATUS_OK)
+		g->dead = 1; /* MPI itself failed: nothing sensible is left */
+}
+
+/* Report a failure to rank 0 once (it prints it and aborts the job). */
+static void group_fail(struct group *g, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void group_fail(struct group *g, int status, const char *fmt, ...)
+{
+	char text[PROTO_MAX_TEXT];
+	va_list ap;
+
+	if (g->failed)
+		return;
+	g->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (proto_pack_error(&g->buf, status, text) == STATUS_OK)
+		send_up(g, PROTO_TAG_ERROR, &g->buf);
+}
+
+static void group_say(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void group_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("factorize: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Check r against n as --verify asks (master.c's rule). */
+static int verify_one(struct group *g, const struct engine_result *r,
+		      const mpz_t n)
+{
+	if (g->o->verify == CLI_VERIFY_NONE)
+		return STATUS_OK;
+	if (g->o->verify == CLI_VERIFY_FULL)
+		return engine_verify(r, n);
+	mpz_set_ui(g->prod, 1);
+	for (size_t i = 0; i < r->count; i++) {
+		mpz_pow_ui(g->n, r->f[i].p, r->f[i].e);
+		mpz_mul(g->prod, g->prod, g->n);
+	}
+	if (mpz_sgn(n) == 0)
+		return r->count == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
+	return mpz_cmp(g->prod, n) == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
+}
+
+/* ---- upstream: rank 0's chunks in, one RESULT each out ---- */
+
+static void take_work(struct group *g)
+{
+	struct group_up *u;
+	struct proto_buf tmp;
+
+	if (g->up_len == g->up_cap) {
+		group_fail(g, STATUS_ERR_PROTO, "rank 0 sent more chunks than "
+			   "the credit of %u", g->up_cap);
+		return;
+	}
+	u = &g->up[(g->up_head + g->up_len) % g->up_cap];
+	tmp = u->work; /* the message's bytes move in, no copy */
+	u->work = g->msg.buf;
+	g->msg.buf = tmp;
+	u->fed = 0;
+	if (proto_reader_init(&u->r, u->work.data, u->work.len,
+			      PROTO_TAG_WORK) != STATUS_OK ||
+	    proto_unpack_work_header(&u->r, &u->h) != STATUS_OK ||
+	    (u->h.form == PROTO_FORM_RANGE &&
+	     (proto_unpack_work_range(&u->r, u->next, u->step) != STATUS_OK ||
+	      proto_reader_end(&u->r) != STATUS_OK))) {
+		group_fail(g, STATUS_ERR_PROTO, "malformed WORK message");
+		return;
+	}
+	g->up_len++;
+}
+
+/* Step 2: give the sched the numbers it wants, in arrival order. */
+static void feed(struct group *g)
+{
+	uint32_t want = sched_input_wanted(&g->s);
+
+	while (want > 0 && g->feed < g->up_len && !g->failed) {
+		struct group_up *u = &g->up[(g->up_head + g->feed) % g->up_cap];
+
+		if (u->fed == u->h.count) {
+			if (u->h.form == PROTO_FORM_LIST &&
+			    proto_reader_end(&u->r) != STATUS_OK) {
+				group_fail(g, STATUS_ERR_PROTO, "trailing "
+					   "bytes in WORK");
+				return;
+			}
+			g->feed++;
+			continue;
+		}
+		if (u->h.form == PROTO_FORM_LIST) {
+			if (proto_unpack_work_number(&u->r, g->n) !=
+			    STATUS_OK) {
+				group_fail(g, STATUS_ERR_PROTO, "malformed "
+					   "number %u in WORK", u->fed);
+				return;
+			}
+		} else {
+			if (u->fed > 0)
+				mpz_add(u->next, u->next, u->step);
+			mpz_set(g->n, u->next);
+		}
+		if (sched_input_add(&g->s, g->n) != STATUS_OK) {
+			group_fail(g, STATUS_ERR_INVAL, "internal error: "
+				   "input buffer");
+			return;
+		}
+		u->fed++;
+		want--;
+	}
+}
+
+/* One released item into the oldest upstream chunk's RESULT. */
+static void assemble(struct group *g, uint32_t us)
+{
+	struct group_up *u = &g->up[g->up_head];
+	struct proto_result_header h;
+
+	if (g->up_len == 0 || g->feed == 0) {
+		group_fail(g, STATUS_ERR_INVAL, "internal error: a result "
+			   "without its chunk");
+		return;
+	}
+	if (!g->asm_open) {
+		memset(&h, 0, sizeof h);
+		h.chunk_id = u->h.chunk_id;
+		h.count = u->h.count;
+		if (proto_pack_result_begin(&g->asmb, &h) != STATUS_OK) {
+			group_fail(g, STATUS_ERR_NOMEM, "cannot pack a RESULT");
+			return;
+		}
+		g->asm_open = 1;
+		g->asm_count = 0;
+	}
+	if (proto_pack_result_item(&g->asmb, &g->res, us) != STATUS_OK) {
+		group_fail(g, STATUS_ERR_NOMEM, "cannot pack a RESULT");
+		return;
+	}
+	if (++g->asm_count < u->h.count)
+		return;
+	/* busy_ns sits at a fixed offset of the RESULT header (worker.c) */
+	for (int k = 0; k < 8; k++)
+		g->asmb.data[PROTO_HEADER_BYTES + 16 + k] =
+			(unsigned char)(g->asm_busy >> (8 * k));
+	send_up(g, PROTO_TAG_RESULT, &g->asmb);
+	g->asm_open = 0;
+	g->asm_busy = 0;
+	g->up_head = (g->up_head + 1) % g->up_cap;
+	g->up_len--;
+	g->feed--;
+}
+
+/* Step 1: finished sub-chunks, in order, into the upstream RESULTs. */
+static void release_done(struct group *g)
+{
+	struct sched_chunk *c;
+	struct proto_reader r;
+	struct proto_result_header h;
+	uint32_t us;
+
+	while (!g->failed && (c = sched_peek_release(&g->s)) != NULL) {
+		if (proto_reader_init(&r, c->result.data, c->result.len,
+				      PROTO_TAG_RESULT) != STATUS_OK ||
+		    proto_unpack_result_header(&r, &h) != STATUS_OK) {
+			group_fail(g, STATUS_ERR_INVAL, "internal error: "
+				   "stored result unreadable");
+			return;
+		}
+		g->asm_busy += h.busy_ns;
+		for (uint32_t i = 0; i < h.count && !g->failed; i++) {
+			if (proto_unpack_result_item(&r, &g->res, &us) !=
+			    STATUS_OK) {
+				group_fail(g, STATUS_ERR_INVAL, "internal "
+					   "error: stored result unreadable");
+				return;
+			}
+			assemble(g, us);
+		}
+		sched_release(&g->s);
+	}
+}
+
+/* ---- downstream: the members' pull protocol ---- */
+
+static int pack_work(struct proto_buf *b,
+		     const struct sched_chunk *c)
+{
+	struct proto_work_header h;
+	int st;
+
+	h.chunk_id = c->id;
+	h.first_index = c->first_index;
+	h.count = c->count;
+	h.form = PROTO_FORM_LIST;
+	st = proto_pack_work_begin(b, &h);
+	for (uint32_t i = 0; i < c->count && st == STATUS_OK; i++)
+		st = proto_pack_work_number(b, c->numbers[i]);
+	return st;
+}
+
+/* Step 3. */
+static void dispatch(struct group *g)
+{
+	struct sched_chunk *c;
+	int w, a;
+
+	while (!g->failed && !g->dead &&
+	       (a = sched_next(&g->s, &w, &c)) != SCHED_IDLE) {
+		if (a == SCHED_STOP) {
+			if (w != g->self &&
+			    proto_pack_stop(&g->buf, PROTO_STOP_DONE) ==
+			    STATUS_OK)
+				send_member(g, w, PROTO_TAG_STOP);
+			continue;
+		}
+		if (pack_work(w == g->self ? &g->lwork : &g->buf, c) !=
+		    STATUS_OK) {
+			group_fail(g, STATUS_ERR_NOMEM, "cannot pack a "
+				   "sub-chunk of %u numbers", c->count);
+			return;
+		}
+		if (w == g->self)
+			g->local_pending = 1;
+		else
+			send_member(g, w, PROTO_TAG_WORK);
+	}
+}
+
+/* A RESULT from member w (or the leader itself, w = self). */
+static void handle_result(struct group *g, int w, struct proto_buf *b)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	struct sched_chunk *c;
+	int rank = g->rank + 1 + w, st = STATUS_OK, nfail;
+	uint32_t us, i;
+
+	if (w == g->self)
+		rank = g->rank;
+	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
+	    STATUS_OK || proto_unpack_result_header(&r, &h) != STATUS_OK) {
+		group_fail(g, STATUS_ERR_PROTO, "malformed RESULT message "
+			   "from rank %d", rank);
+		return;
+	}
+	st = sched_complete(&g->s, w, h.chunk_id, h.count, &c);
+	if (st == SCHED_DUPLICATE)
+		return;
+	if (st != STATUS_OK) {
+		group_fail(g, STATUS_ERR_PROTO, "rank %d sent a RESULT for "
+			   "sub-chunk %llu (%u numbers) that it does not hold",
+			   rank, (unsigned long long)h.chunk_id, h.count);
+		return;
+	}
+	for (i = 0; i < h.count && st == STATUS_OK; i++) {
+		st = proto_unpack_result_item(&r, &g->res, &us);
+		if (st != STATUS_OK)
+			break;
+		if (verify_one(g, &g->res, c->numbers[i]) != STATUS_OK)
+			st = STATUS_ERR_VERIFY;
+	}
+	if (st == STATUS_OK)
+		st = proto_reader_end(&r);
+	if (st == STATUS_ERR_PROTO) {
+		group_fail(g, STATUS_ERR_PROTO, "malformed RESULT message "
+			   "from rank %d (sub-chunk %llu)", rank,
+			   (unsigned long long)h.chunk_id);
+		return;
+	}
+	if (st == STATUS_OK) {
+		sched_accept(&g->s, c, w, b);
+		return;
+	}
+	/* a wrong factorization of c->numbers[i - 1] */
+	{
+		char *s = mpz_get_str(NULL, 10, c->numbers[i - 1]);
+		uint32_t wrong = ++g->mb[w].wrong;
+
+		nfail = sched_reject(&g->s, c, w);
+		if (nfail >= MAX_FAILURES)
+			group_fail(g, STATUS_ERR_VERIFY, "rank %d returned a "
+				   "wrong factorization of %s (verification "
+				   "failed on rank %d); sub-chunk %llu failed "
+				   "%d times, giving up", rank, s, g->rank,
+				   (unsigned long long)c->id, MAX_FAILURES);
+		else if (wrong <= MAX_WRONG_PER_RANK)
+			group_say("rank %d returned a wrong factorization of "
+				  "%s (verification failed on rank %d, its "
+				  "group leader); recomputing it", rank, s,
+				  g->rank);
+		if (!g->failed && wrong == MAX_WRONG_PER_RANK) {
+			if (sched_exclude(&g->s, w) == 0)
+				group_fail(g, STATUS_ERR_VERIFY, "no rank left "
+					   "in the group of rank %d whose "
+					   "results pass verification",
+					   g->rank);
+			else
+				group_say("rank %d returned %d wrong "
+					  "factorizations: no more work for "
+					  "it", rank, MAX_WRONG_PER_RANK);
+		}
+		free(s);
+	}
+}
+
+/* The leader's own sub-chunk (step 4, when nothing is waiting). */
+static void work_locally(struct group *g)
+{
+	int st;
+
+	g->local_pending = 0;
+	st = worker_process(&g->lw, g->lwork.data, g->lwork.len, &g->rbuf,
+			    g->err, sizeof g->err);
+	if (st == STATUS_ERR_STOPPED) {
+		g->lw.stop_requested = 0; /* rank 0's STOP is waiting */
+		return;
+	}
+	if (st != STATUS_OK) {
+		group_fail(g, st, "%s", g->err);
+		return;
+	}
+	handle_result(g, g->self, &g->rbuf);
+}
+
+/* ---- stopping ---- */
+
+static void stop_members(struct group *g, uint32_t reason)
+{
+	for (int w = 0; w < g->nm; w++) {
+		if (g->sched_ready) {
+			if (g->s.workers[w].stopped)
+				continue;
+			g->s.workers[w].stopped = 1;
+		}
+		if (proto_pack_stop(&g->buf, reason) == STATUS_OK)
+			send_member(g, w, PROTO_TAG_STOP);
+	}
+}
+
+static void take_stop(struct group *g)
+{
+	struct proto_reader r;
+	uint32_t reason = PROTO_STOP_ABORT;
+
+	if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
+			      PROTO_TAG_STOP) != STATUS_OK ||
+	    proto_unpack_stop(&r, &reason) != STATUS_OK)
+		reason = PROTO_STOP_ABORT; /* stop anyway */
+	g->stopped = 1;
+	g->local_pending = 0;
+	/* DONE means the leader holds nothing; anything else is an abort */
+	if (reason == PROTO_STOP_DONE && g->up_len == 0 && !g->failed &&
+	    g->sched_ready) {
+		g->stop_reason = PROTO_STOP_DONE;
+		sched_input_end(&g->s);
+		return;
+	}
+	g->stop_reason = PROTO_STOP_ABORT;
+	g->abort_deadline = transport_wtime() + GROUP_ABORT_WAIT_S;
+	stop_members(g, PROTO_STOP_ABORT);
+}
+
+/* ---- messages ---- */
+
+static void from_rank0(struct group *g)
+{
+	switch (g->msg.tag) {
+	case PROTO_TAG_WORK:
+		if (!g->failed && !g->stopped)
+			take_work(g);
+		break;
+	case PROTO_TAG_STOP:
+		if (!g->stopped)
+			take_stop(g);
+		break;
+	default:
+		group_fail(g, STATUS_ERR_PROTO, "unexpected %s message from "
+			   "rank 0", proto_tag_name(g->msg.tag));
+	}
+}
+
+static void from_member(struct group *g, int w)
+{
+	struct proto_reader r;
+	uint32_t credit;
+	int status;
+	char text[PROTO_MAX_TEXT + 1];
+	int rank = g->rank + 1 + w;
+
+	switch (g->msg.tag) {
+	case PROTO_TAG_STATS:
+		if (g->mb[w].have ||
+		    proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
+				      PROTO_TAG_STATS) != STATUS_OK ||
+		    proto_unpack_stats(&r, &g->mb[w].s) != STATUS_OK) {
+			group_fail(g, STATUS_ERR_PROTO, "malformed or "
+				   "repeated STATS from rank %d", rank);
+			break;
+		}
+		g->mb[w].have = 1;
+		g->stats_pending--;
+		break;
+	case PROTO_TAG_ERROR:
+		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
+				      PROTO_TAG_ERROR) != STATUS_OK ||
+		    proto_unpack_error(&r, &status, text, sizeof text) !=
+		    STATUS_OK)
+			group_fail(g, STATUS_ERR_PROTO, "malformed ERROR "
+				   "message from rank %d", rank);
+		else
+			group_fail(g, status, "rank %d: %s", rank, text);
+		break;
+	case PROTO_TAG_REQUEST:
+		if (g->failed || g->stopped)
+			break;
+		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
+				      PROTO_TAG_REQUEST) != STATUS_OK ||
+		    proto_unpack_request(&r, &credit) != STATUS_OK ||
+		    sched_request(&g->s, w, credit) != STATUS_OK)
+			group_fail(g, STATUS_ERR_PROTO, "malformed or "
+				   "repeated REQUEST from rank %d", rank);
+		break;
+	case PROTO_TAG_RESULT:
+		if (g->failed || g->stop_reason == PROTO_STOP_ABORT)
+			break; /* received and dropped */
+		handle_result(g, w, &g->msg.buf);
+		break;
+	default:
+		group_fail(g, STATUS_ERR_PROTO, "unexpected %s message from "
+			   "rank %d", proto_tag_name(g->msg.tag), rank);
+	}
+}
+
+static void handle_message(struct group *g)
+{
+	int w;
+
+	if (g->msg.source == 0) {
+		from_rank0(g);
+		return;
+	}
+	w = member_index(g, g->msg.source);
+	if (w < 0)
+		group_fail(g, STATUS_ERR_PROTO, "message from unexpected "
+			   "rank %d", g->msg.source);
+	else
+		from_member(g, w);
+}
+
+/* ---- setup and the loop ---- */
+
+static int setup(struct group *g)
+{
+	struct sched_params sp;
+	struct proto_reader r;
+	uint32_t credit;
+
+	if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
+			      PROTO_TAG_CONFIG) != STATUS_OK ||
+	    proto_unpack_config(&r, &g->cfg) != STATUS_OK) {
+		group_fail(g, STATUS_ERR_PROTO, "malformed CONFIG (protocol "
+			   "version %d expected)", PROTO_VERSION);
+		return STATUS_ERR_PROTO;
+	}
+	/* the members' CONFIG: the faults of --test-fault-rank are theirs */
+	for (int w = 0; w < g->nm; w++) {
+		struct proto_config c = g->cfg;
+
+		c.fault_flags = g->rank + 1 + w == g->o->fault_rank ?
+				g->o->fault_flags : 0;
+		if (proto_pack_config(&g->buf, &c) == STATUS_OK)
+			send_member(g, w, PROTO_TAG_CONFIG);
+	}
+	worker_ctx_init(&g->lw, &g->cfg, g->o->fault_ms);
+	g->lw.stop_poll = group_stop_poll;
+	g->lw_ready = 1;
+
+	memset(&sp, 0, sizeof sp);
+	sp.n_workers = g->nm + 1;
+	sp.chunk = 0;                 /* guided: see the invariants */
+	sp.max_chunk = g->o->chunk;   /* 0 = SCHED_DEFAULT_MAX_CHUNK */
+	sp.speculate = 1;
+	if (sched_init(&g->s, &sp) != STATUS_OK) {
+		group_fail(g, STATUS_ERR_NOMEM, "scheduler: out of memory");
+		return STATUS_ERR_NOMEM;
+	}
+	g->sched_ready = 1;
+	(void)sched_request(&g->s, g->self, 1);
+
+	credit = 2u + g->cfg.prefetch;
+	if (credit > PROTO_MAX_CREDIT)
+		credit = PROTO_MAX_CREDIT;
+	g->up = calloc(credit, sizeof *g->up);
+	if (g->up == NULL) {
+		group_fail(g, STATUS_ERR_NOMEM, "out of memory");
+		return STATUS_ERR_NOMEM;
+	}
+	g->up_cap = credit;
+	for (uint32_t i = 0; i < credit; i++) {
+		proto_buf_init(&g->up[i].work);
+		mpz_inits(g->up[i].next, g->up[i].step, NULL);
+	}
+	if (proto_pack_request(&g->buf, credit) == STATUS_OK)
+		send_up(g, PROTO_TAG_REQUEST, &g->buf);
+	return STATUS_OK;
+}
+
+/* Rank 0's STOP passed on and every member's STATS in (or given up). */
+static int finished(struct group *g)
+{
+	if (!g->stopped)
+		return 0;
+	if (g->stop_reason == PROTO_STOP_DONE &&
+	    !(g->sched_ready && sched_all_done(&g->s)))
+		return 0;
+	return g->stats_pending == 0;
+}
+
+static void send_stats(struct group *g)
+{
+	struct proto_group_stats gs;
+	struct proto_stats s;
+	struct transport_counters tc;
+
+	for (int w = 0; w < g->nm; w++) {
+		if (!g->mb[w].have)
+			continue;
+		memset(&gs, 0, sizeof gs);
+		gs.rank = (uint32_t)(g->rank + 1 + w);
+		gs.wrong = g->mb[w].wrong;
+		gs.s = g->mb[w].s;
+		if (proto_pack_group_stats(&g->buf, &gs) == STATUS_OK)
+			send_up(g, PROTO_TAG_GROUP_STATS, &g->buf);
+	}
+	transport_counters(&tc);
+	memset(&s, 0, sizeof s);
+	if (g->lw_ready) {
+		s.numbers = g->lw.numbers;
+		s.chunks = g->lw.chunks;
+		s.busy_ns = g->lw.busy_ns;
+	}
+	s.idle_ns = tc.idle_ns;
+	s.msgs_sent = tc.msgs_sent + 1;
+	s.msgs_recv = tc.msgs_recv;
+	s.bytes_sent = tc.bytes_sent;
+	s.bytes_recv = tc.bytes_recv;
+	if (proto_pack_stats(&g->buf, &s) == STATUS_OK)
+		send_up(g, PROTO_TAG_STATS, &g->buf);
+}
+
+int group_run(const struct options *o, char *err, size_t err_size)
+{
+	struct group g;
+	int st = STATUS_OK, got;
+
+	memset(&g, 0, sizeof g);
+	g.o = o;
+	g.rank = transport_rank();
+	g.size = transport_size();
+	g.nm = proto_group_members(g.rank, g.size, o->group_size);
+	g.self = g.nm;
+	g.stats_pending = g.nm;
+	transport_msg_init(&g.msg);
+	proto_buf_init(&g.buf);
+	proto_buf_init(&g.rbuf);
+	proto_buf_init(&g.asmb);
+	proto_buf_init(&g.lwork);
+	engine_result_init(&g.res);
+	mpz_inits(g.n, g.prod, NULL);
+	err[0] = '\0';
+	g.mb = calloc((size_t)g.nm + 1, sizeof *g.mb);
+	if (g.mb == NULL) {
+		snprintf(err, err_size, "out of memory");
+		st = STATUS_ERR_NOMEM;
+		goto out;
+	}
+
+	st = transport_wait(&g.msg, 0, TRANSPORT_ANY, 0, g.err, sizeof g.err);
+	if (st != STATUS_OK)
+		goto out;
+	if (g.msg.tag == PROTO_TAG_CONFIG)
+		(void)setup(&g);
+	else if (g.msg.tag == PROTO_TAG_STOP)
+		take_stop(&g);
+	else
+		group_fail(&g, STATUS_ERR_PROTO, "expected CONFIG, got %s",
+			   proto_tag_name(g.msg.tag));
+
+	while (!g.dead) {
+		if (!g.failed && !g.stopped) {
+			release_done(&g);
+			feed(&g);
+		}
+		if (!g.failed && g.sched_ready &&
+		    g.stop_reason != PROTO_STOP_ABORT)
+			dispatch(&g);
+		if (finished(&g))
+			break;
+		st = transport_poll(&g.msg, TRANSPORT_ANY, TRANSPORT_ANY, &got,
+				    g.err, sizeof g.err);
+		if (st == STATUS_OK && got) {
+			handle_message(&g);
+			continue;
+		}
+		if (st == STATUS_OK && g.local_pending && !g.failed &&
+		    !g.stopped) {
+			work_locally(&g);
+			continue;
+		}
+		if (st == STATUS_OK) {
+			double left = 0;
+
+			if (g.stop_reason == PROTO_STOP_ABORT) {
+				left = g.abort_deadline - transport_wtime();
+				if (left <= 0)
+					break; /* a member did not stop */
+			}
+			st = transport_wait(&g.msg, TRANSPORT_ANY,
+					    TRANSPORT_ANY, left, g.err,
+					    sizeof g.err);
+			if (st == STATUS_ERR_TIMEOUT)
+				break;
+			if (st == STATUS_OK)
+				handle_message(&g);
+		}
+		if (st == STATUS_ERR_PROTO) {
+			group_fail(&g, st, "%s", g.err);
+			st = STATUS_OK;
+		} else if (st != STATUS_OK) {
+			g.dead = 1;
+		}
+	}
+	if (!g.dead) {
+		send_stats(&g);
+		st = STATUS_OK;
+	}
+	if (g.dead && st == STATUS_OK)
+		st = STATUS_ERR_MPI;
+	if (st != STATUS_OK)
+		snprintf(err, err_size, "%s", g.err);
+	else if (g.failed)
+		st = STATUS_ERR_PROTO;
+out:
+	if (g.up != NULL)
+		for (uint32_t i = 0; i < g.up_cap; i++) {
+			proto_buf_clear(&g.up[i].work);
+			mpz_clears(g.up[i].next, g.up[i].step, NULL);
+		}
+	free(g.up);
+	free(g.mb);
+	if (g.sched_ready)
+		sched_clear(&g.s);
+	if (g.lw_ready)
+		worker_ctx_clear(&g.lw);
+	engine_result_clear(&g.res);
+	mpz_clears(g.n, g.prod, NULL);
+	proto_buf_clear(&g.buf);
+	proto_buf_clear(&g.rbuf);
+	proto_buf_clear(&g.asmb);
+	proto_buf_clear(&g.lwork);
+	transport_msg_clear(&g.msg);
+	return st;
+}
