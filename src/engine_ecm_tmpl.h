@@ -297,113 +297,150 @@ static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, uint64_t sigma,
 }
 
 /*
- * Batched inversion (Montgomery's trick) of z[0..k-1] in place, with
- * x[i] <- x[i]/z[i]: 3(k-1) multiplications and one inversion.  Returns 0
- * when some z[i] is not invertible: then *f gets a factor of n if the
- * product of the z[i] shares a proper one.
+ * Batched inversion (Montgomery's trick) for nc <= 2 curves at once:
+ * x[c*stride + i] <- x/z for i < k, z read from z[c*stride + i].  The
+ * curves' prefix products run as separate chains (their multiplications
+ * overlap) and share one inversion: 3k multiplications per curve, plus 3.
+ * Returns 0 when some z is not invertible: then *f gets a factor of n if
+ * the product of the z shares a proper one.
  */
 static int ECM_NORMALIZE(ECM_WORD *x, const ECM_WORD *z, ECM_WORD *pre,
-                         unsigned k, const struct ECM_CURVE *c,
-                         const struct ECM_MOD *md, ECM_WORD *f)
+                         unsigned stride, unsigned k, unsigned nc,
+                         const struct ECM_CURVE *c, const struct ECM_MOD *md,
+                         ECM_WORD *f)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
-	pre[0] = z[0];
+	for (unsigned j = 0; j < nc; j++)
+		pre[j * stride] = z[j * stride];
 	for (unsigned i = 1; i < k; i++)
-		pre[i] = ECM_MUL(pre[i - 1], z[i], n, ninv);
-	ECM_WORD inv = ECM_MONT_INVERSE(pre[k - 1], c, md);
+		for (unsigned j = 0; j < nc; j++)
+			pre[j * stride + i] = ECM_MUL(pre[j * stride + i - 1],
+			                              z[j * stride + i], n, ninv);
+	ECM_WORD last0 = pre[k - 1], last1 = nc > 1 ? pre[stride + k - 1] : 0;
+	ECM_WORD all = nc > 1 ? ECM_MUL(last0, last1, n, ninv) : last0;
+	ECM_WORD inv = ECM_MONT_INVERSE(all, c, md);
 	if (inv == 0) {
-		ECM_WORD g = ECM_GCD(pre[k - 1], n);
+		ECM_WORD g = ECM_GCD(all, n);
 		if (g > 1 && g < n)
 			*f = g;
 		return 0;
 	}
-	for (unsigned i = k - 1; i > 0; i--) {
-		ECM_WORD zi = ECM_MUL(inv, pre[i - 1], n, ninv);
-		inv = ECM_MUL(inv, z[i], n, ninv);
-		x[i] = ECM_MUL(x[i], zi, n, ninv);
+	ECM_WORD iv[2] = {inv, 0};
+	if (nc > 1) {
+		iv[0] = ECM_MUL(inv, last1, n, ninv);
+		iv[1] = ECM_MUL(inv, last0, n, ninv);
 	}
-	x[0] = ECM_MUL(x[0], inv, n, ninv);
+	for (unsigned i = k - 1; i > 0; i--) {
+		for (unsigned j = 0; j < nc; j++) {
+			unsigned o = j * stride + i;
+			ECM_WORD zi = ECM_MUL(iv[j], pre[o - 1], n, ninv);
+			iv[j] = ECM_MUL(iv[j], z[o], n, ninv);
+			x[o] = ECM_MUL(x[o], zi, n, ninv);
+		}
+	}
+	for (unsigned j = 0; j < nc; j++)
+		x[j * stride] = ECM_MUL(x[j * stride], iv[j], n, ninv);
 	return 1;
 }
 
 /*
- * Stage 2: baby-step giant-step over the plan's prime pairs.  Baby steps
- * jQ and giant steps m*D*Q are both made affine by batched inversion, so
- * each pair m*D +- j costs one multiplication: x(mDQ) - x(jQ) vanishes
- * mod p exactly when (mD +- j)Q is the identity mod p.  Returns the
- * product to take a gcd with, or stores a factor in *f.
+ * Stage 2 for nc <= 2 curves side by side (their serial chains of giant
+ * steps and prefix products overlap): baby-step giant-step over the
+ * plan's prime pairs.  Baby steps jQ and giant steps m*D*Q are both made
+ * affine by batched inversion, so each pair m*D +- j costs one
+ * multiplication: x(mDQ) - x(jQ) vanishes mod p exactly when (mD +- j)Q
+ * is the identity mod p.  The pairs of a giant step are read off its mask
+ * by count-trailing-zeros.  acc[c] gets the product to take a gcd with;
+ * returns 0 (and maybe a factor in *f) when an inversion failed.
  */
-static ECM_WORD ECM_STAGE2(ECM_WORD qx, ECM_WORD qz, const struct ECM_CURVE *c,
-                           const struct ecm_plan *pl, const struct ECM_MOD *md,
-                           ECM_WORD *f)
+static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
+                      const struct ECM_CURVE *c, unsigned nc,
+                      const struct ecm_plan *pl, const struct ECM_MOD *md,
+                      ECM_WORD *f)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
-	ECM_WORD bx[ECM_NBABY], bz[ECM_NBABY];
-	ECM_WORD gx[ECM_GBLOCK], gz[ECM_GBLOCK], pre[ECM_GBLOCK];
-	/* odd multiples jQ, j = 1, 3, ..., D/2 + 1 */
-	ECM_WORD q2x, q2z;
-	ECM_XDBL(&q2x, &q2z, qx, qz, c);
-	ECM_WORD prevx = qx, prevz = qz, curx, curz;
-	ECM_XADD(&curx, &curz, q2x, q2z, qx, qz, qx, qz, c); /* 3Q */
-	unsigned bi = 0;
-	bx[bi] = qx;
-	bz[bi++] = qz;
-	for (unsigned j = 3; j < ECM_D / 2; j += 2) {
-		if (bi < ECM_NBABY && ecm_baby[bi] == j) {
-			bx[bi] = curx;
-			bz[bi++] = curz;
+	ECM_WORD bx[2][ECM_NBABY], bz[2][ECM_NBABY];
+	ECM_WORD gx[2][ECM_GBLOCK], gz[2][ECM_GBLOCK], pre[2][ECM_GBLOCK];
+	ECM_WORD dx[2], dz[2], g0x[2], g0z[2], g1x[2], g1z[2];
+	for (unsigned h = 0; h < nc; h++) {
+		/* odd multiples jQ, j = 1, 3, ..., D/2 + 1 */
+		ECM_WORD q2x, q2z;
+		ECM_XDBL(&q2x, &q2z, qx[h], qz[h], &c[h]);
+		ECM_WORD prevx = qx[h], prevz = qz[h], curx, curz;
+		ECM_XADD(&curx, &curz, q2x, q2z, qx[h], qz[h], qx[h], qz[h],
+		         &c[h]); /* 3Q */
+		unsigned bi = 0;
+		bx[h][bi] = qx[h];
+		bz[h][bi++] = qz[h];
+		for (unsigned j = 3; j < ECM_D / 2; j += 2) {
+			if (bi < ECM_NBABY && ecm_baby[bi] == j) {
+				bx[h][bi] = curx;
+				bz[h][bi++] = curz;
+			}
+			ECM_WORD nx, nz;
+			ECM_XADD(&nx, &nz, curx, curz, q2x, q2z, prevx, prevz,
+			         &c[h]);
+			prevx = curx;
+			prevz = curz;
+			curx = nx;
+			curz = nz;
 		}
-		ECM_WORD nx, nz;
-		ECM_XADD(&nx, &nz, curx, curz, q2x, q2z, prevx, prevz, c);
-		prevx = curx;
-		prevz = curz;
-		curx = nx;
-		curz = nz;
+		/* the loop left cur = (D/2+1)Q, prev = (D/2-1)Q: D*Q is their
+		 * sum (difference 2Q); then m0*D*Q and (m0+1)*D*Q by a ladder */
+		ECM_XADD(&dx[h], &dz[h], curx, curz, prevx, prevz, q2x, q2z,
+		         &c[h]);
+		ECM_LADDER(&g0x[h], &g0z[h], &g1x[h], &g1z[h], dx[h], dz[h],
+		           pl->m0, &c[h]);
 	}
-	/* the loop left cur = (D/2+1)Q, prev = (D/2-1)Q: D*Q is their sum
-	 * (difference 2Q); then m0*D*Q and (m0+1)*D*Q from one ladder */
-	ECM_WORD dx, dz, g0x, g0z, g1x, g1z;
-	ECM_XADD(&dx, &dz, curx, curz, prevx, prevz, q2x, q2z, c);
-	ECM_LADDER(&g0x, &g0z, &g1x, &g1z, dx, dz, pl->m0, c);
-	if (!ECM_NORMALIZE(bx, bz, pre, ECM_NBABY, c, md, f))
+	if (!ECM_NORMALIZE(&bx[0][0], &bz[0][0], &pre[0][0], ECM_NBABY,
+	                   ECM_NBABY, nc, c, md, f))
 		return 0;
-	/* four accumulators (by baby index mod 4) break the serial chain of
-	 * multiplications, so their latencies overlap */
-	ECM_WORD acc[4] = {md->one, md->one, md->one, md->one};
+	/* two accumulators per curve break the serial chain of products */
+	ECM_WORD a[2][2] = {{md->one, md->one}, {md->one, md->one}};
 	for (unsigned m = pl->m0; m <= pl->m1; m += ECM_GBLOCK) {
 		unsigned k = pl->m1 - m + 1;
 		if (k > ECM_GBLOCK)
 			k = ECM_GBLOCK;
 		for (unsigned i = 0; i < k; i++) {
-			ECM_WORD nx, nz;
-			gx[i] = g0x;
-			gz[i] = g0z;
-			ECM_XADD(&nx, &nz, g1x, g1z, dx, dz, g0x, g0z, c);
-			g0x = g1x;
-			g0z = g1z;
-			g1x = nx;
-			g1z = nz;
+			for (unsigned h = 0; h < nc; h++) {
+				ECM_WORD nx, nz;
+				gx[h][i] = g0x[h];
+				gz[h][i] = g0z[h];
+				ECM_XADD(&nx, &nz, g1x[h], g1z[h], dx[h], dz[h],
+				         g0x[h], g0z[h], &c[h]);
+				g0x[h] = g1x[h];
+				g0z[h] = g1z[h];
+				g1x[h] = nx;
+				g1z[h] = nz;
+			}
 		}
-		if (!ECM_NORMALIZE(gx, gz, pre, k, c, md, f))
+		if (!ECM_NORMALIZE(&gx[0][0], &gz[0][0], &pre[0][0], ECM_GBLOCK,
+		                   k, nc, c, md, f))
 			return 0;
 		for (unsigned i = 0; i < k; i++) {
-			unsigned mask = pl->mask[m + i - pl->m0];
-			for (unsigned j = 0; mask != 0; j++, mask >>= 1) {
-				if (mask & 1)
-					acc[j & 3] = ECM_MUL(
-					    acc[j & 3],
-					    ECM_SUB(gx[i], bx[j], n), n, ninv);
+			unsigned mask = pl->mask[m + i - pl->m0], par = 0;
+			while (mask != 0) {
+				unsigned j = (unsigned)__builtin_ctz(mask);
+				mask &= mask - 1;
+				for (unsigned h = 0; h < nc; h++)
+					a[h][par] = ECM_MUL(
+					    a[h][par],
+					    ECM_SUB(gx[h][i], bx[h][j], n), n,
+					    ninv);
+				par ^= 1;
 			}
 		}
 	}
-	return ECM_MUL(ECM_MUL(acc[0], acc[1], n, ninv),
-	               ECM_MUL(acc[2], acc[3], n, ninv), n, ninv);
+	for (unsigned h = 0; h < nc; h++)
+		acc[h] = ECM_MUL(a[h][0], a[h][1], n, ninv);
+	return 1;
 }
 
 /*
  * Up to curves curves with the plan's bounds, sigma from the splitmix64
- * stream seeded by seed: stage 1 (ladder over the plan, then the powers
- * of 2), gcd, stage 2, gcd.  A non-trivial factor of n, or 0.
+ * stream seeded by seed, two at a time: stage 1 (ladder over the plan,
+ * then the powers of 2), gcd, stage 2, gcd.  A non-trivial factor of n,
+ * or 0.
  */
 static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 			   unsigned curves, uint64_t seed)
@@ -417,7 +454,7 @@ static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 	uint64_t state = seed;
 	unsigned k = 0;
 	while (k < curves) {
-		ECM_WORD px[2], x[2], z[2], f = 0;
+		ECM_WORD px[2], x[2], z[2], acc[2], f = 0;
 		unsigned have = 0;
 		/* the next two good curves of the stream (or what is left) */
 		while (have < 2 && k < curves) {
@@ -435,16 +472,29 @@ static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 			for (unsigned i = 0; i < pl->pow2; i++)
 				ECM_XDBL(&x[0], &z[0], x[0], z[0], &c[0]);
 		}
+		/* keep the curves whose stage 1 left a point of order > 1
+		 * mod both primes (g == n: the curve is spent) */
+		unsigned live = 0;
 		for (unsigned j = 0; j < have; j++) {
 			ECM_WORD g = ECM_GCD(z[j], n);
 			if (g > 1 && g < n)
 				return g;
 			if (g == n)
 				continue;
-			ECM_WORD acc = ECM_STAGE2(x[j], z[j], &c[j], pl, &md, &f);
+			x[live] = x[j];
+			z[live] = z[j];
+			c[live] = c[j];
+			live++;
+		}
+		if (live == 0)
+			continue;
+		if (!ECM_STAGE2(acc, x, z, c, live, pl, &md, &f)) {
 			if (f != 0)
 				return f;
-			g = ECM_GCD(acc, n);
+			continue;
+		}
+		for (unsigned j = 0; j < live; j++) {
+			ECM_WORD g = ECM_GCD(acc[j], n);
 			if (g > 1 && g < n)
 				return g;
 		}
