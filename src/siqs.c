@@ -68,6 +68,13 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* AVX2 code paths are compiled per function and chosen at run time. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SIQS_AVX2 1
+#include <immintrin.h>
+#else
+#define SIQS_AVX2 0
+#endif
 
 #include "siqs.h"
 #include "siqs_int.h"
@@ -162,6 +169,7 @@ struct siqs {
 	uint64_t *bred;
 	uint64_t *inv64; /* p^-1 mod 2^64 (odd p): exact division */
 	float *pf, *pinvf; /* p and fl(1/p): the vector root check */
+	int avx2;          /* the CPU runs AVX2: eight primes per step */
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
 	uint32_t *hits;   /* trial division: FB indices whose root matches */
 	uint32_t *cand;   /* sieve positions reported this polynomial */
@@ -1008,9 +1016,43 @@ static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
  * multiply-shift per prime, no division); above, the bucket hits kept for
  * the candidates.  Returns the count written to S->hits.
  */
+#if SIQS_AVX2
+/* The root check of find_hits for primes j0 .. med_end, eight at a time. */
+__attribute__((target("avx2"))) static uint32_t
+root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0)
+{
+	uint32_t *hits = S->hits, nh = 0, j = *j0;
+	const __m256 fi = _mm256_set1_ps((float)i), zero = _mm256_setzero_ps();
+	for (; j + 8 <= S->med_end; j += 8) {
+		__m256 p = _mm256_loadu_ps(S->pf + j);
+		__m256 q = _mm256_cvtepi32_ps(_mm256_cvtps_epi32(
+			_mm256_mul_ps(fi, _mm256_loadu_ps(S->pinvf + j))));
+		__m256 r = _mm256_sub_ps(fi, _mm256_mul_ps(q, p));
+		__m256i ri, m;
+		unsigned bits;
+		r = _mm256_add_ps(r, _mm256_and_ps(p, _mm256_cmp_ps(r, zero, _CMP_LT_OQ)));
+		ri = _mm256_cvttps_epi32(r);
+		m = _mm256_or_si256(
+			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->root1 + j))),
+			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->root2 + j))));
+		bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
+		while (bits) {
+			hits[nh++] = j + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+		}
+	}
+	*j0 = j;
+	return nh;
+}
+#endif
+
 static uint32_t find_hits(const struct siqs *S, uint32_t i)
 {
 	uint32_t *hits = S->hits, nh = 0, j = 2, h;
+#if SIQS_AVX2
+	if (S->avx2)
+		nh = root_hits_avx2(S, i, &j);
+#endif
 #if defined(__SSE2__)
 	/*
 	 * Four primes at a time in single precision: q = rint(i / p) is exact
@@ -1290,6 +1332,26 @@ static void sieve_block(struct siqs *S, uint32_t e)
 static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 {
 	uint32_t i;
+#if defined(__SSE2__)
+	/* 64 bytes per test: the top bits by movemask (e - b is a multiple of 4 KiB) */
+	for (i = b; i < e; i += 64) {
+		const __m128i *v = (const __m128i *)(const void *)(S->sieve + i);
+		__m128i v0 = _mm_loadu_si128(v), v1 = _mm_loadu_si128(v + 1);
+		__m128i v2 = _mm_loadu_si128(v + 2), v3 = _mm_loadu_si128(v + 3);
+		uint64_t bits;
+		if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1),
+						    _mm_or_si128(v2, v3))))
+			continue;
+		bits = (uint64_t)(uint32_t)_mm_movemask_epi8(v0) |
+		       (uint64_t)(uint32_t)_mm_movemask_epi8(v1) << 16 |
+		       (uint64_t)(uint32_t)_mm_movemask_epi8(v2) << 32 |
+		       (uint64_t)(uint32_t)_mm_movemask_epi8(v3) << 48;
+		while (bits && S->ncand < SIQS_MAX_CAND) {
+			S->cand[S->ncand++] = i + (uint32_t)__builtin_ctzll(bits);
+			bits &= bits - 1;
+		}
+	}
+#else
 	const uint64_t mask = 0x8080808080808080ULL;
 	for (i = b; i < e; i += 32) {
 		uint64_t v[4];
@@ -1301,6 +1363,7 @@ static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 			if (S->sieve[i + bi] & 0x80 && S->ncand < SIQS_MAX_CAND)
 				S->cand[S->ncand++] = i + bi;
 	}
+#endif
 }
 
 /* Keep the bucket entries of block b that land on a candidate. */
@@ -1617,6 +1680,9 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	for (l = 0; l < SIQS_MAX_S; l++)
 		mpz_init(S.bl[l]);
 	S.rng = params->seed ^ 0x5851f42d4c957f2dULL;
+#if SIQS_AVX2
+	S.avx2 = __builtin_cpu_supports("avx2") != 0;
+#endif
 
 	interp_params(bits, &fbd, &lpm, &blk, &fudge);
 	if (params->fb_size)
