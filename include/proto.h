@@ -224,6 +224,14 @@ int proto_pack_result_begin(struct proto_buf *b,
 			    const struct proto_result_header *h);
 int proto_pack_result_item(struct proto_buf *b,
 			   const struct engine_result *r, uint32_t elapsed_us);
+/*
+ * Append len bytes of items exactly as another RESULT carried them (a
+ * group leader assembling its upstream RESULT from its members' ones).
+ * The caller has decoded them already: nothing is checked here but the
+ * size cap.
+ */
+int proto_pack_result_raw(struct proto_buf *b, const void *items,
+			  size_t len);
 int proto_pack_stop(struct proto_buf *b, uint32_t reason);
 int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s);
 int proto_pack_error(struct proto_buf *b, int status, const char *text);

@@ -39,7 +39,8 @@
  * Loop, in order, until rank 0's STOP has been passed on and every
  * member's STATS is in:
  *   1. release finished sub-chunks in order into the upstream RESULT
- *      being assembled; send it when complete;
+ *      being assembled (their item bytes copied as they came); send it
+ *      when complete;
  *   2. feed the sched the numbers of the upstream chunks it wants;
  *   3. sched_next until idle: WORK to members, a sub-chunk for the leader
  *      itself, or STOP (once rank 0 said DONE);
@@ -264,17 +265,17 @@ static void feed(struct group *g)
 	}
 }
 
-/* One released item into the oldest upstream chunk's RESULT. */
-static void assemble(struct group *g, uint32_t us)
+/*
+ * n released items (len bytes, already decoded and verified) into the
+ * oldest upstream chunk's RESULT; n never runs past that chunk's end.
+ * The RESULT goes up when its last item is in.
+ */
+static void assemble(struct group *g, const unsigned char *items, size_t len,
+		     uint32_t n)
 {
 	struct group_up *u = &g->up[g->up_head];
 	struct proto_result_header h;
 
-	if (g->up_len == 0 || g->feed == 0) {
-		group_fail(g, STATUS_ERR_INVAL, "internal error: a result "
-			   "without its chunk");
-		return;
-	}
 	if (!g->asm_open) {
 		memset(&h, 0, sizeof h);
 		h.chunk_id = u->h.chunk_id;
@@ -286,11 +287,12 @@ static void assemble(struct group *g, uint32_t us)
 		g->asm_open = 1;
 		g->asm_count = 0;
 	}
-	if (proto_pack_result_item(&g->asmb, &g->res, us) != STATUS_OK) {
+	if (proto_pack_result_raw(&g->asmb, items, len) != STATUS_OK) {
 		group_fail(g, STATUS_ERR_NOMEM, "cannot pack a RESULT");
 		return;
 	}
-	if (++g->asm_count < u->h.count)
+	g->asm_count += n;
+	if (g->asm_count < u->h.count)
 		return;
 	/* busy_ns sits at a fixed offset of the RESULT header (worker.c) */
 	for (int k = 0; k < 8; k++)
@@ -304,13 +306,19 @@ static void assemble(struct group *g, uint32_t us)
 	g->feed--;
 }
 
-/* Step 1: finished sub-chunks, in order, into the upstream RESULTs. */
+/*
+ * Step 1: finished sub-chunks, in order, into the upstream RESULTs.  The
+ * items are copied as the member sent them (handle_result decoded and
+ * verified them); only a sub-chunk that straddles two upstream chunks is
+ * walked item by item to find the cut.
+ */
 static void release_done(struct group *g)
 {
 	struct sched_chunk *c;
 	struct proto_reader r;
 	struct proto_result_header h;
-	uint32_t us;
+	uint32_t us, i, n, need;
+	size_t from;
 
 	while (!g->failed && (c = sched_peek_release(&g->s)) != NULL) {
 		if (proto_reader_init(&r, c->result.data, c->result.len,
@@ -321,14 +329,32 @@ static void release_done(struct group *g)
 			return;
 		}
 		g->asm_busy += h.busy_ns;
-		for (uint32_t i = 0; i < h.count && !g->failed; i++) {
-			if (proto_unpack_result_item(&r, &g->res, &us) !=
-			    STATUS_OK) {
+		for (i = 0; i < h.count && !g->failed; i += n) {
+			if (g->up_len == 0 || g->feed == 0) {
 				group_fail(g, STATUS_ERR_INVAL, "internal "
-					   "error: stored result unreadable");
+					   "error: a result without its chunk");
 				return;
 			}
-			assemble(g, us);
+			need = g->up[g->up_head].h.count -
+			       (g->asm_open ? g->asm_count : 0);
+			n = h.count - i;
+			from = r.off;
+			if (n <= need) {
+				r.off = r.len; /* the rest, as it came */
+			} else {
+				n = need;
+				for (uint32_t k = 0; k < n; k++)
+					if (proto_unpack_result_item(
+						    &r, &g->res, &us) !=
+					    STATUS_OK) {
+						group_fail(g, STATUS_ERR_INVAL,
+							   "internal error: "
+							   "stored result "
+							   "unreadable");
+						return;
+					}
+			}
+			assemble(g, r.data + from, r.off - from, n);
 		}
 		sched_release(&g->s);
 	}

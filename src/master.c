@@ -115,6 +115,8 @@ struct master {
 	uint64_t written, wrong_results;
 	double t0;
 	double cpu0;              /* cpu_seconds() at the start */
+	double wait_cpu;          /* CPU seconds spent in transport_wait's
+				     back-off (spin, yield) */
 	struct progress pg;
 	int show_progress;
 	char err[512];
@@ -165,6 +167,16 @@ static const volatile sig_atomic_t *master_signo;
 static int master_stop_poll(void)
 {
 	return master_signo != NULL && *master_signo != 0;
+}
+
+/* This process's CPU seconds (rank 0's cost, reported in --stats). */
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int worker_rank(const struct master *m, int w)
@@ -678,9 +690,11 @@ static void handle_message(struct master *m)
 static void receive(struct master *m)
 {
 	int got = 1, st;
+	double c0 = cpu_seconds();
 
 	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY, 0, m->err,
 			    sizeof m->err);
+	m->wait_cpu += cpu_seconds() - c0;
 	while (st == STATUS_OK && got && !m->fatal) {
 		handle_message(m);
 		st = transport_poll(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
@@ -758,15 +772,6 @@ static int groups(const struct master *m)
 	return n;
 }
 
-/* This process's CPU seconds (rank 0's cost, reported in --stats). */
-static double cpu_seconds(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void write_stats(struct master *m, double wall)
 {
@@ -811,6 +816,7 @@ static void write_stats(struct master *m, double wall)
 		fprintf(f, "{\n  \"size\": %d,\n  \"workers\": %d,\n"
 			"  \"group_size\": %d,\n  \"groups\": %d,\n"
 			"  \"rank0_cpu_seconds\": %.6f,\n"
+			"  \"rank0_wait_cpu_seconds\": %.6f,\n"
 			"  \"wall_seconds\": %.6f,\n  \"numbers\": %llu,\n"
 			"  \"numbers_per_second\": %.1f,\n"
 			"  \"chunks\": %llu,\n  \"messages\": %llu,\n"
@@ -818,7 +824,7 @@ static void write_stats(struct master *m, double wall)
 			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
 			"  \"wrong_results\": %llu,\n  \"ranks\": [\n",
 			m->size, factoring_ranks(m), m->o->group_size,
-			groups(m), cpu0, wall,
+			groups(m), cpu0, m->wait_cpu, wall,
 			(unsigned long long)m->written,
 			wall > 0 ? (double)m->written / wall : 0.0,
 			(unsigned long long)chunks, (unsigned long long)msgs,

@@ -260,6 +260,19 @@ int proto_pack_result_item(struct proto_buf *b,
 	return STATUS_OK;
 }
 
+int proto_pack_result_raw(struct proto_buf *b, const void *items,
+			  size_t len)
+{
+	int st = buf_reserve(b, len);
+
+	if (st != STATUS_OK)
+		return st;
+	if (len > 0)
+		memcpy(b->data + b->len, items, len);
+	b->len += len;
+	return STATUS_OK;
+}
+
 int proto_pack_stop(struct proto_buf *b, uint32_t reason)
 {
 	int st;

@@ -11,6 +11,11 @@
  * a message with an unknown tag, a wrong factorization, a repeated
  * REQUEST.  Each scenario checks the exit code, the output file against
  * the one-rank run, and that every fake worker got exactly one STOP.
+ *
+ * With --group-size (run_group_size) the fake ranks that lead a group
+ * answer like workers and relay GROUP_STATS for their members before
+ * their STATS; members must never hear from rank 0.  Planted: a GROUP_STATS
+ * naming a rank outside the group, a member talking to rank 0 directly.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,12 +48,17 @@ enum fault {
 	F_WRONG_RESULT,
 	F_REPEATED_REQUEST,
 	F_REPEATED_RESULT,
-	F_DELAY_FIRST_RESULT   /* not a fault: chunk 0's RESULT comes last */
+	F_DELAY_FIRST_RESULT,  /* not a fault: chunk 0's RESULT comes last */
+	F_FOREIGN_GROUP_STATS, /* a leader relays stats of another group */
+	F_MEMBER_TO_RANK0      /* a member sends rank 0 a REQUEST */
 };
 
 /* --checkpoint for the next run() (NULL: none); WORK messages it sent */
 static const char *run_checkpoint;
 static int run_works;
+/* --group-size and --stats for the next run() (0 / NULL: none) */
+static int run_group_size;
+static const char *run_stats;
 
 struct fake_msg {
 	int source, tag;
@@ -112,6 +122,8 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 		push(rank, PROTO_TAG_REQUEST, &o);
 		if (F.fault == F_REPEATED_REQUEST && rank == F.fault_rank)
 			push(rank, PROTO_TAG_REQUEST, &o);
+		if (F.fault == F_MEMBER_TO_RANK0 && rank == F.fault_rank)
+			push(rank + 1, PROTO_TAG_REQUEST, &o);
 	} else if (tag == PROTO_TAG_WORK) {
 		run_works++;
 		st = worker_process(&F.ctx[rank], b->data, b->len, &o, err,
@@ -156,6 +168,22 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 		assert_int_equal(proto_unpack_stop(&r, &F.stop_reason[rank]),
 				 STATUS_OK);
 		F.stops[rank]++;
+		/* a leader relays its members' STATS first (proto.h, 9.) */
+		for (int k = 1; k <= proto_group_members(rank, F.size,
+							  run_group_size); k++) {
+			struct proto_group_stats g;
+			memset(&g, 0, sizeof g);
+			g.rank = (uint32_t)(rank + k);
+			if (F.fault == F_FOREIGN_GROUP_STATS &&
+			    rank == F.fault_rank)
+				g.rank = (uint32_t)F.size - 1;
+			g.wrong = 1;
+			g.s.numbers = 1000u + g.rank;
+			g.s.msgs_sent = 7;
+			assert_int_equal(proto_pack_group_stats(&o, &g),
+					 STATUS_OK);
+			push(rank, PROTO_TAG_GROUP_STATS, &o);
+		}
 		memset(&s, 0, sizeof s);
 		if (F.have_ctx[rank]) {
 			s.numbers = F.ctx[rank].numbers;
@@ -214,6 +242,8 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	(void)err;
 	(void)err_size;
 	assert_true(dest >= 1 && dest < F.size);
+	/* rank 0 talks to its children only: leaders and ungrouped ranks */
+	assert_int_equal(proto_group_parent(dest, F.size, run_group_size), 0);
 	fake_worker(dest, tag, b);
 	proto_buf_reset(b);
 	return STATUS_OK;
@@ -350,6 +380,8 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 	o.output = path;
 	o.quiet = 1;
 	o.checkpoint = run_checkpoint;
+	o.group_size = run_group_size;
+	o.stats = run_stats;
 	run_works = 0;
 	if (fault == F_WRONG_RESULT) {
 		o.fault_flags = PROTO_FAULT_WRONG_RESULT;
@@ -358,7 +390,10 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 	code = master_run(&o, NULL);
 	cli_options_clear(&o);
 	for (int r = 1; r < size; r++) {
-		assert_int_equal(F.stops[r], 1); /* exactly one STOP each */
+		/* exactly one STOP each child; members hear only their leader */
+		assert_int_equal(F.stops[r], proto_group_parent(r, size,
+							       run_group_size)
+						     == 0 ? 1 : 0);
 		if (F.have_ctx[r])
 			worker_ctx_clear(&F.ctx[r]);
 	}
@@ -581,6 +616,108 @@ static void test_checkpoint_resume(void **state)
 	free(ref);
 }
 
+/*
+ * Groups, rank 0's side: leaders are its only workers, the output is the
+ * one-rank output for any layout and delivery order, and --stats lists
+ * every member with the statistics its leader relayed.
+ */
+static void test_groups_output_and_relayed_stats(void **state)
+{
+	char stats[64], *ref, *out, *js, want[64];
+
+	(void)state;
+	snprintf(stats, sizeof stats, "/tmp/test_master_stats.%d",
+		 (int)getpid());
+	assert_int_equal(run(1, 7, 1, 300, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	ref = read_file(ref_path);
+	assert_non_null(ref);
+	for (int g = 2; g <= 4; g++)
+		for (int size = 3; size <= MAX_RANKS; size++) {
+			run_group_size = g;
+			run_stats = stats;
+			assert_int_equal(run(size, (uint32_t)(g == 3 ? 0 : 5),
+					     1, 300, F_NONE, -1,
+					     (uint64_t)(size * g), out_path),
+					 CLI_EXIT_OK);
+			run_group_size = 0;
+			run_stats = NULL;
+			out = read_file(out_path);
+			assert_non_null(out);
+			assert_string_equal(out, ref);
+			free(out);
+			js = read_file(stats);
+			assert_non_null(js);
+			/* rank 2 is a member whenever size >= 3 */
+			snprintf(want, sizeof want,
+				 "{\"rank\": 2, \"numbers\": 1002,");
+			assert_non_null(strstr(js, want));
+			snprintf(want, sizeof want, "\"group_size\": %d,", g);
+			assert_non_null(strstr(js, want));
+			free(js);
+		}
+	unlink(stats);
+	free(ref);
+}
+
+/*
+ * Trust: a leader verified its members' results, so rank 0 does not run
+ * engine_verify on a leader's RESULT (the saving of the scheme).  The
+ * planted wrong factorization goes through here, where a plain worker's
+ * is caught (test_wrong_result_recomputed_elsewhere); in the real program
+ * the leader's own check catches it (tests/it_group.sh).
+ */
+static void test_leader_results_not_reverified(void **state)
+{
+	char *ref, *out;
+
+	(void)state;
+	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	run_group_size = 2;
+	assert_int_equal(run(3, 5, 1, 200, F_WRONG_RESULT, 1, 3, out_path),
+			 CLI_EXIT_OK);
+	run_group_size = 0;
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_not_equal(out, ref);
+	free(out);
+	/* the same fault on a rank 0 verifies (a group of one): caught */
+	run_group_size = 2;
+	assert_int_equal(run(4, 5, 1, 200, F_WRONG_RESULT, 3, 3, out_path),
+			 CLI_EXIT_OK);
+	run_group_size = 0;
+	out = read_file(out_path);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(out);
+	free(ref);
+}
+
+static void test_foreign_group_stats_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	run_group_size = 2;
+	/* 6 ranks: {1,2} {3,4} {5}; leader 1 relays rank 5's stats */
+	assert_int_equal(run(6, 5, 1, 200, F_FOREIGN_GROUP_STATS, 1, 7,
+			     out_path), CLI_EXIT_RUNTIME);
+	run_group_size = 0;
+}
+
+static void test_member_talking_to_rank0_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	run_group_size = 2;
+	assert_int_equal(run(5, 5, 1, 200, F_MEMBER_TO_RANK0, 1, 7,
+			     out_path), CLI_EXIT_RUNTIME);
+	run_group_size = 0;
+	assert_int_equal(access(out_path, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +731,10 @@ int main(void)
 		cmocka_unit_test(test_repeated_result_is_fatal),
 		cmocka_unit_test(test_wrong_result_recomputed_elsewhere),
 		cmocka_unit_test(test_checkpoint_resume),
+		cmocka_unit_test(test_groups_output_and_relayed_stats),
+		cmocka_unit_test(test_leader_results_not_reverified),
+		cmocka_unit_test(test_foreign_group_stats_is_fatal),
+		cmocka_unit_test(test_member_talking_to_rank0_is_fatal),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -661,6 +661,54 @@ static void test_round_trip_group_stats(void **state)
 }
 
 /*
+ * A leader's upstream RESULT from raw item runs: the items of one RESULT
+ * copied after another header decode exactly as the original items, and
+ * the copy is byte-identical to packing them anew.
+ */
+static void test_result_raw_copy(void **state)
+{
+	struct proto_buf a, b;
+	struct proto_reader r;
+	struct proto_result_header h = { .chunk_id = 9, .count = 3 }, h2;
+	size_t items;
+
+	(void)state;
+	proto_buf_init(&a);
+	proto_buf_init(&b);
+	build_result(&a); /* chunk 77, 3 items */
+	assert_int_equal(proto_reader_init(&r, a.data, a.len, PROTO_TAG_RESULT),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_result_header(&r, &h2), STATUS_OK);
+	items = r.off;
+	assert_int_equal(proto_pack_result_begin(&b, &h), STATUS_OK);
+	/* two runs: the first item, then the other two */
+	{
+		struct engine_result res;
+		uint32_t us;
+		size_t cut;
+
+		engine_result_init(&res);
+		assert_int_equal(proto_unpack_result_item(&r, &res, &us),
+				 STATUS_OK);
+		cut = r.off;
+		engine_result_clear(&res);
+		assert_int_equal(proto_pack_result_raw(&b, a.data + items,
+						       cut - items), STATUS_OK);
+		assert_int_equal(proto_pack_result_raw(&b, a.data + cut,
+						       a.len - cut), STATUS_OK);
+	}
+	assert_int_equal(decode_full(PROTO_TAG_RESULT, b.data, b.len),
+			 STATUS_OK);
+	assert_int_equal(b.len, a.len);
+	assert_memory_equal(b.data + items, a.data + items, a.len - items);
+	/* the cap still holds */
+	assert_int_equal(proto_pack_result_raw(&b, a.data, PROTO_MAX_MSG),
+			 STATUS_ERR_PROTO);
+	proto_buf_clear(&a);
+	proto_buf_clear(&b);
+}
+
+/*
  * The group layout every rank derives alone (proto.h, GROUPS).  Named
  * cases: flat, an exact cut, a short last group, a last group of one
  * (a plain worker), a group larger than the job.
@@ -738,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_never_crashes),
 		cmocka_unit_test(test_round_trip_group_stats),
 		cmocka_unit_test(test_group_layout),
+		cmocka_unit_test(test_result_raw_copy),
 		cmocka_unit_test(test_tag_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
