@@ -29,8 +29,17 @@
 #      the least busy one's (how long the first idle worker waited).
 #   5. the classic Python system (tests/bench/classic_managers.py, 999
 #      numbers, 2 workers) vs factorize -np 3 on the same job.
+#   6. groups (--group-size, the two-level scheme): cheap numbers
+#      (--count GROUP_COUNT --start 999999999999) on -np GROUP_NP
+#      oversubscribed, flat and with each of GROUP_SIZES, GROUP_REPEAT
+#      times: rank 0's busy CPU per number = (rank0_cpu_seconds -
+#      rank0_wait_cpu_seconds) / numbers from --stats (CPU outside the
+#      transport's waiting back-off), median per group size; the model
+#      takes the flat and the grouped cost as v and v0.
 # Environment: MAX_NP (4), DISPATCH_COUNT (200000), EFF_REPEAT (30),
-# MEM_COUNT (20000000), MPIRUN, MPIRUN_FLAGS, BUILD, PY (python with
+# MEM_COUNT (20000000), GROUP_NP (8), GROUP_SIZES ("0 2 4 7"; 0 = flat),
+# GROUP_COUNT (1000000), GROUP_REPEAT (3), MPIRUN, MPIRUN_FLAGS, BUILD,
+# PY (python with
 # mpi4py; /usr/bin/python3).  The binary is copied to build/bench-scale/
 # first, so a rebuild during the run does not change what is measured.
 set -u
@@ -41,6 +50,10 @@ MAX_NP=${MAX_NP:-4}
 DISPATCH_COUNT=${DISPATCH_COUNT:-200000}
 EFF_REPEAT=${EFF_REPEAT:-30}
 MEM_COUNT=${MEM_COUNT:-20000000}
+GROUP_NP=${GROUP_NP:-8}
+GROUP_SIZES=${GROUP_SIZES:-"0 2 4 7"}
+GROUP_COUNT=${GROUP_COUNT:-1000000}
+GROUP_REPEAT=${GROUP_REPEAT:-3}
 MPIRUN=${MPIRUN:-mpirun}
 MPIRUN_FLAGS=${MPIRUN_FLAGS:---oversubscribe}
 PY=${PY:-/usr/bin/python3}
@@ -277,7 +290,33 @@ sp=$(fdiv "${cl:-0}" "${fzc:-0}")
 row "classic job: managers s / factorize s" "$(printf '%.1f/%.4f' "${cl:-0}" "${fzc:-0}")" "faster" \
 	"$(ge "$sp" 1 && echo 1)"
 
-# ---- 6. model and plots -------------------------------------------------
+# ---- 6. groups: rank 0's cost per number, flat vs --group-size ----------
+say "groups: --count $GROUP_COUNT cheap numbers on -np $GROUP_NP, group sizes $GROUP_SIZES"
+echo "group_size,rep,numbers,wall_s,rank0_cpu_s,rank0_wait_cpu_s,rank0_busy_us_per_number" >"$OUT/groups.csv"
+for rep in $(seq "$GROUP_REPEAT"); do
+	for g in $GROUP_SIZES; do
+		fz "$GROUP_NP" "group-$g-$rep" --count "$GROUP_COUNT" \
+			--start 999999999999 --group-size "$g" || continue
+		read -r n w c cw < <(json "$OUT/group-$g-$rep.json" numbers \
+			wall_seconds rank0_cpu_seconds rank0_wait_cpu_seconds)
+		echo "$g,$rep,$n,$w,$c,$cw,$(awk -v n="$n" -v c="$c" -v w="$cw" \
+			'BEGIN { printf "%.4f", n > 0 ? (c - w) / n * 1e6 : 0 }')" >>"$OUT/groups.csv"
+	done
+done
+gmed() { # gmed G: median rank 0 busy us/number of group size G
+	awk -F, -v g="$1" 'NR > 1 && $1 == g { print $7 }' "$OUT/groups.csv" | sort -g |
+		awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'
+}
+flat_us=$(gmed 0)
+row "rank 0 busy CPU us/number, flat (-np $GROUP_NP)" "$(printf %.2f "$flat_us")" "(reference)" 1
+for g in $GROUP_SIZES; do
+	[ "$g" = 0 ] && continue
+	gu=$(gmed "$g")
+	row "  with --group-size $g" "$(printf %.2f "$gu")" "< flat" \
+		"$(awk -v a="$gu" -v b="$flat_us" 'BEGIN { exit !(a > 0 && a < b) }' && echo 1)"
+done
+
+# ---- 7. model and plots -------------------------------------------------
 # the model's compute cost is CPU time per number (not load-dependent wall)
 python3 tests/bench/model.py "$OUT" "$(fdiv 1 "$eng_cpu")" >>"$LOG" 2>&1 || say "model.py failed"
 if [ -f "$OUT/model-summary.txt" ]; then cat "$OUT/model-summary.txt"; fi

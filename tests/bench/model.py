@@ -37,6 +37,23 @@ A finite job of N numbers adds the tail: T(P) = max(ceil(M / (P - 1))
 One master saturates at P* = 1 + (C + S) / (S + k v): beyond it adding
 ranks adds nothing, which is where a two-level scheme (group leaders that
 take large chunks from rank 0 and serve small ones) is needed.
+
+THE TWO-LEVEL MODEL (--group-size G, src/group.c)
+  v0   rank 0's cost per number when every result comes from a leader
+       (decode and format, no engine_verify): the median, over the
+       grouped runs of groups.csv, of rank 0's busy CPU per number
+       (rank0_cpu_seconds - rank0_wait_cpu_seconds) / numbers.
+  vL   a leader's cost per number (verify, hand out, copy the items):
+       taken equal to the flat master's v measured the same way (the
+       G = 0 runs of groups.csv), since it does the same work.
+  A group of G ranks (the leader factors too, in the time its members
+  leave it) delivers  Xg = min(G / (c + u), 1 / u)  numbers/s with
+  u = vL + S / k the leader's service time per number; rank 0 serves
+  chunks of K = k G numbers at  K / (S + K v0)  numbers/s.  With P ranks
+  and g = (P - 1) / G groups:  X = min(g Xg, K / (S + K v0)),
+  E = X c / P.  A leader saturates at G* = 1 + c / u ranks; rank 0 then
+  at g* = Xmaster / Xg groups, so the scheme scales to about g* G* ranks
+  (a third level would be the next step beyond).
 """
 import csv
 import json
@@ -83,6 +100,33 @@ def efficiency(p, c, k, S, v, L, n=None):
     m = math.ceil(n / k)
     t = max(math.ceil(m / (p - 1)) * (C + S), m * (S + k * v)) + 2 * L
     return n * c / (p * t)
+
+
+def efficiency_groups(p, c, k, S, v0, vL, G):
+    """Predicted efficiency of the two-level scheme (module docstring)."""
+    if p < 2:
+        return 1.0
+    g = max(1.0, (p - 1) / G)
+    u = vL + S / k
+    xg = min(min(G, p - 1) / (c + u), 1.0 / u)
+    K = k * G
+    master = K / (S + K * v0)
+    return min(g * xg, master) * c / p
+
+
+def group_costs(out):
+    """(v flat, v0 grouped) in seconds per number from groups.csv."""
+    per = {}
+    for r in rows(os.path.join(out, "groups.csv")):
+        try:
+            per.setdefault(int(r["group_size"]), []).append(
+                float(r["rank0_busy_us_per_number"]) * 1e-6)
+        except (KeyError, ValueError):
+            continue
+    med = {g: sorted(x)[(len(x) - 1) // 2] for g, x in per.items() if x}
+    flat = med.pop(0, 0.0)
+    grouped = min(med.values()) if med else 0.0
+    return flat, grouped
 
 
 def main():
@@ -142,6 +186,52 @@ def main():
             e = {p: efficiency(p, c, k, S, v, L, n) for p in (2, 4, 16, 64)}
             lines.append("%-28s E(2)=%.2f E(4)=%.2f E(16)=%.2f E(64)=%.3f"
                          % (name, e[2], e[4], e[16], e[64]))
+    # the two-level scheme: measured v (flat) and v0 (grouped) when
+    # groups.csv exists, else the flat v and a third of it
+    vflat, v0 = group_costs(out)
+    vL = vflat or v
+    v0 = v0 or vL / 3
+    lines.append("two-level (--group-size): v0 = %.2f us/number on rank 0 "
+                 "(grouped), leader vL = %.2f us/number" % (v0 * 1e6,
+                                                           vL * 1e6))
+    gcases = [("S64", c_s64, 43), ("MIX", c_mix, 43),
+              ("classic", c_classic, 43)]
+    with open(os.path.join(out, "model-groups.csv"), "w") as f:
+        f.write("ranks," + ",".join('"%s k=%d G=%d"' % (n, k, G)
+                                    for n, _, k in gcases
+                                    for G in (1, 16, 64)) + "\n")
+        for p in ps:
+            f.write("%d,%s\n" % (p, ",".join(
+                "%.6f" % (efficiency(p, c, k, S, v, L) if G == 1 else
+                          efficiency_groups(p, c, k, S, v0, vL, G))
+                for _, c, k in gcases for G in (1, 16, 64))))
+    # Rank 0 still handles every number once (decode, format): the
+    # groups raise P* by about v / v0, not by G.  A leader saturates at
+    # G* = 1 + c / u ranks; larger groups are leader-bound.
+    for name, c, k in gcases:
+        u = vL + S / k
+        gstar = max(2, int(1 + c / u))
+        pflat = 1 + (k * c + S) / (S + k * v)
+        for G in sorted({16, gstar}):
+            K = k * G
+            bound = G > gstar
+            pg = 1 + (c + u) * K / (S + K * v0) if not bound else float("nan")
+            e = {p: efficiency_groups(p, c, k, S, v0, vL, G)
+                 for p in (256, 1024, 16384)}
+            lines.append("%-8s k=%d G=%-4d P*: flat %6.0f, groups %s  "
+                         "E(256)=%.2f E(1024)=%.2f E(16384)=%.3f%s" % (
+                             name, k, G, pflat,
+                             "leader-bound" if bound else "%6.0f" % pg,
+                             e[256], e[1024], e[16384],
+                             "  (G = G*)" if G == gstar else ""))
+    # the next step (not built): leaders send formatted text, rank 0 copies
+    v0_text = 0.1e-6
+    for name, c, k in gcases[:1]:
+        e = {p: efficiency_groups(p, c, k, S, v0_text, vL, 16)
+             for p in (256, 1024, 16384)}
+        lines.append("%-8s k=%d G=16   with leaders sending formatted text "
+                     "(v0 = 0.1 us, not built): E(256)=%.2f E(1024)=%.2f "
+                     "E(16384)=%.3f" % (name, k, e[256], e[1024], e[16384]))
     with open(os.path.join(out, "model-summary.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     # measured points: efficiency relative to the machine's 2 cores,
@@ -157,6 +247,11 @@ def main():
     curves_s = ", ".join(
         "'%s/model.csv' using 1:($%d*$1) with lines lw 2 title '%s'"
         % (out, i + 2, cases[i][0]) for i in range(len(cases)))
+    # the two-level scheme, G = 16 (model-groups.csv columns 3 and 6)
+    curves_e += ", " + ", ".join(
+        "'%s/model-groups.csv' using 1:%d with lines lw 2 dashtype 2 "
+        "title '%s k=43, --group-size 16'" % (out, col, name)
+        for col, name in ((3, "S64"), (6, "MIX")))
     meas = ("'%s/measured.csv' using 1:%%d with points pt 7 ps 1.5 lc 'black' "
             "title 'measured here (2 cores)'" % out)
     gp = """set terminal pngcairo size 1100,650 noenhanced
