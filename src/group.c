@@ -216,6 +216,7 @@ static void take_work(struct group *g)
 	if (proto_reader_init(&u->r, u->work.data, u->work.len,
 			      PROTO_TAG_WORK) != STATUS_OK ||
 	    proto_unpack_work_header(&u->r, &u->h) != STATUS_OK ||
+	    u->h.count == 0 ||
 	    (u->h.form == PROTO_FORM_RANGE &&
 	     (proto_unpack_work_range(&u->r, u->next, u->step) != STATUS_OK ||
 	      proto_reader_end(&u->r) != STATUS_OK))) {
@@ -225,7 +226,11 @@ static void take_work(struct group *g)
 	g->up_len++;
 }
 
-/* Step 2: give the sched the numbers it wants, in arrival order. */
+/*
+ * Step 2: give the sched the numbers it wants, in arrival order.  The
+ * chunks before up[head + feed] have been fed completely (a LIST chunk
+ * is checked for trailing bytes as its last number goes in).
+ */
 static void feed(struct group *g)
 {
 	uint32_t want = sched_input_wanted(&g->s);
@@ -233,16 +238,6 @@ static void feed(struct group *g)
 	while (want > 0 && g->feed < g->up_len && !g->failed) {
 		struct group_up *u = &g->up[(g->up_head + g->feed) % g->up_cap];
 
-		if (u->fed == u->h.count) {
-			if (u->h.form == PROTO_FORM_LIST &&
-			    proto_reader_end(&u->r) != STATUS_OK) {
-				group_fail(g, STATUS_ERR_PROTO, "trailing "
-					   "bytes in WORK");
-				return;
-			}
-			g->feed++;
-			continue;
-		}
 		if (u->h.form == PROTO_FORM_LIST) {
 			if (proto_unpack_work_number(&u->r, g->n) !=
 			    STATUS_OK) {
@@ -260,8 +255,16 @@ static void feed(struct group *g)
 				   "input buffer");
 			return;
 		}
-		u->fed++;
 		want--;
+		if (++u->fed < u->h.count)
+			continue;
+		if (u->h.form == PROTO_FORM_LIST &&
+		    proto_reader_end(&u->r) != STATUS_OK) {
+			group_fail(g, STATUS_ERR_PROTO, "trailing bytes in "
+				   "WORK");
+			return;
+		}
+		g->feed++;
 	}
 }
 
@@ -330,7 +333,7 @@ static void release_done(struct group *g)
 		}
 		g->asm_busy += h.busy_ns;
 		for (i = 0; i < h.count && !g->failed; i += n) {
-			if (g->up_len == 0 || g->feed == 0) {
+			if (g->up_len == 0) {
 				group_fail(g, STATUS_ERR_INVAL, "internal "
 					   "error: a result without its chunk");
 				return;

@@ -83,6 +83,16 @@ job "classic job, one group larger than the job (G 16)" 4 16 "$T/classic.ref" \
 job "classic job, --verify product" 5 2 "$T/classic.ref" \
 	--count 999 --verify product
 
+# Upstream chunks larger than a leader's look-ahead (65536 numbers): fed
+# in parts, sub-chunks released before their chunk is fully fed
+# (regression: "a result without its chunk").
+seq 1 300000 | factor >"$T/tiny.ref"
+job "300000 tiny numbers, --chunk 100000 (RANGE)" 6 2 "$T/tiny.ref" \
+	--count 300000 --start 1 --step 1 --chunk 100000
+seq 1 300000 >"$T/tiny.in"
+job "300000 tiny numbers, --chunk 100000 (LIST from a file)" 5 4 "$T/tiny.ref" \
+	--input "$T/tiny.in" --chunk 100000
+
 # ---- bench sets against PARI/GP's answers -----------------------------------
 
 job "S64 vs S64.expect" 5 2 "$B/S64.expect" --input "$B/S64.txt"
