@@ -53,6 +53,7 @@
 enum {
 	TDIV_BOUND_U64 = 256, /* primes tried by trial division (to 1619) */
 	RHO_BATCH = 64,       /* differences multiplied per gcd */
+	RHO_BACK = 8,         /* the same when backtracking */
 	RHO_POLL = 4096,      /* iterations between deadline polls */
 	FACTOR_STACK = 64,    /* pending composites; a 64-bit n has < 64 */
 	/*
@@ -301,14 +302,32 @@ uint64_t rho_u64(uint64_t n, uint64_t c, uint64_t max_iter)
  * n, each walk is backtracked from its saved point (at most a batch).
  * A factor of the odd composite n, or 0 after about max_iter steps.
  */
-static uint64_t rho_back_u64(uint64_t n, uint64_t ninv, uint64_t x,
-			     uint64_t ys, uint64_t cm, uint64_t steps)
+static uint64_t rho_back_u64(uint64_t n, uint64_t ninv, uint64_t one,
+			     uint64_t x, uint64_t ys, uint64_t cm,
+			     uint64_t steps)
 {
-	for (uint64_t i = 0; i < steps; i++) {
-		ys = mont_add_u64(mont_mul_u64(ys, ys, n, ninv), cm, n);
-		uint64_t g = gcd_u64(mont_sub_u64(x, ys, n), n);
-		if (g != 1)
+	/* RHO_BACK steps per gcd; a chunk whose gcd is n again one by one */
+	for (uint64_t i = 0; i < steps; i += RHO_BACK) {
+		uint64_t len = steps - i < RHO_BACK ? steps - i : RHO_BACK;
+		uint64_t y = ys, q = one;
+		for (uint64_t j = 0; j < len; j++) {
+			y = mont_add_u64(mont_mul_u64(y, y, n, ninv), cm, n);
+			q = mont_mul_u64(q, mont_sub_u64(x, y, n), n, ninv);
+		}
+		uint64_t g = gcd_u64(q, n);
+		if (g == 1) {
+			ys = y;
+			continue;
+		}
+		if (g != n)
 			return g;
+		for (uint64_t j = 0; j < len; j++) {
+			ys = mont_add_u64(mont_mul_u64(ys, ys, n, ninv), cm, n);
+			g = gcd_u64(mont_sub_u64(x, ys, n), n);
+			if (g != 1)
+				return g;
+		}
+		return n;
 	}
 	return 1;
 }
@@ -351,9 +370,9 @@ static uint64_t rho2_u64(uint64_t n, uint64_t c1, uint64_t c2,
 			return 0;
 	}
 	if (g == n) {
-		g = rho_back_u64(n, ninv, x1, ys1, a1, lim);
+		g = rho_back_u64(n, ninv, one, x1, ys1, a1, lim);
 		if (g == 1 || g == n)
-			g = rho_back_u64(n, ninv, x2, ys2, a2, lim);
+			g = rho_back_u64(n, ninv, one, x2, ys2, a2, lim);
 	}
 	return g > 1 && g < n ? g : 0;
 }
