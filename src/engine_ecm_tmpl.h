@@ -385,10 +385,15 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 			curx = nx;
 			curz = nz;
 		}
-		/* the loop left cur = (D/2+1)Q, prev = (D/2-1)Q: D*Q is their
-		 * sum (difference 2Q); then m0*D*Q and (m0+1)*D*Q by a ladder */
-		ECM_XADD(&dx[h], &dz[h], curx, curz, prevx, prevz, q2x, q2z,
-		         &c[h]);
+		/* D/2 odd: the loop left cur = (D/2)Q and D*Q is its double;
+		 * D/2 even: cur = (D/2+1)Q, prev = (D/2-1)Q and D*Q is their
+		 * sum (difference 2Q).  Then m0*D*Q and (m0+1)*D*Q by a
+		 * ladder. */
+		if ((ECM_D / 2) % 2 == 1)
+			ECM_XDBL(&dx[h], &dz[h], curx, curz, &c[h]);
+		else
+			ECM_XADD(&dx[h], &dz[h], curx, curz, prevx, prevz,
+			         q2x, q2z, &c[h]);
 		ECM_LADDER(&g0x[h], &g0z[h], &g1x[h], &g1z[h], dx[h], dz[h],
 		           pl->m0, &c[h]);
 	}
@@ -417,7 +422,7 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 		if (!ECM_NORMALIZE(&gx[0][0], &gz[0][0], &pre[0][0], ECM_GBLOCK,
 		                   k, nc, c, md, f))
 			return 0;
-		const uint16_t *mk = &pl->mask[m - pl->m0];
+		const uint32_t *mk = &pl->mask[m - pl->m0];
 		if (nc == 2) {
 			/* written out for the pair: the generic loop below
 			 * spent a sixth of stage 2 on its own overhead */

@@ -266,16 +266,17 @@ static inline int small_deadline_expired(struct small_deadline *dl)
  * prime in (b1, b2], so one product covers a pair of primes.
  */
 enum {
-	ECM_D = 120,
-	ECM_NBABY = 16,
+	ECM_D = 210,
+	ECM_NBABY = 24,
 	ECM_MAX_CHUNKS = 160,
 	ECM_MAX_GIANT = 1700,
 	ECM_GBLOCK = 128 /* giant steps normalized per inversion */
 };
 static const unsigned char ecm_baby[ECM_NBABY] = {
-    1, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 49, 53, 59};
-static_assert(ECM_NBABY <= 16, "stage-2 masks are 16 bits");
-static_assert(ECM_D / 2 > 59, "baby steps lie below D/2");
+    1,  11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47,
+    53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103};
+static_assert(ECM_NBABY <= 32, "stage-2 masks are 32 bits");
+static_assert(ECM_D / 2 > 103, "baby steps lie below D/2");
 struct ecm_plan {
 	unsigned b1, b2;
 	unsigned pow2;
@@ -286,7 +287,7 @@ struct ecm_plan {
 	int ktop; /* index of the top set bit in k[0] */
 	uint64_t k[ECM_MAX_CHUNKS];
 	unsigned m0, m1;
-	uint16_t mask[ECM_MAX_GIANT];
+	uint32_t mask[ECM_MAX_GIANT];
 };
 
 /* The plan for (b1, b2), built at first use; b2 <= 200000, b1 <= 5000. */

@@ -369,13 +369,13 @@ static void ecm_plan_build(struct ecm_plan *pl, unsigned b1, unsigned b2)
 	if (pl->m1 - pl->m0 + 1 > ECM_MAX_GIANT)
 		pl->m1 = pl->m0 + ECM_MAX_GIANT - 1;
 	for (unsigned m = pl->m0; m <= pl->m1; m++) {
-		uint16_t mask = 0;
+		uint32_t mask = 0;
 		for (unsigned i = 0; i < ECM_NBABY; i++) {
 			unsigned lo = m * ECM_D - ecm_baby[i];
 			unsigned hi = m * ECM_D + ecm_baby[i];
 			if ((lo > b1 && lo <= b2 && is_small_prime(lo)) ||
 			    (hi > b1 && hi <= b2 && is_small_prime(hi)))
-				mask = (uint16_t)(mask | (1u << i));
+				mask |= (uint32_t)1 << i;
 		}
 		pl->mask[m - pl->m0] = mask;
 	}

@@ -29,8 +29,9 @@
  *      micro-ECM): Suyama curves (group order divisible by 12), affine base
  *      point and a24 from one inversion, stage 1 as one Montgomery ladder
  *      over lcm(1..B1) (branch-free swaps), stage 2 baby-step giant-step
- *      with D = 60, affine baby steps (batched inversion) and prime pairs
- *      m*D +- j sharing one product (2 multiplications per pair).  B1/B2
+ *      with D = 210 (24 baby steps; was 120 with 16: 6% fewer instructions
+ *      on S64), affine baby and giant steps (batched inversion) and prime
+ *      pairs m*D +- j sharing one product (one multiplication per pair).  B1/B2
  *      by size from measurements (ecm64_bounds).  Rho is the fallback if
  *      ECM gives up.
  *   Measured per semiprime (two equal-size primes), CPU time on this
