@@ -594,7 +594,12 @@ static void from_member(struct group *g, int w)
 			group_fail(g, status, "rank %d: %s", rank, text);
 		break;
 	case PROTO_TAG_REQUEST:
-		if (g->failed || g->stopped)
+		/* after rank 0's DONE a late first REQUEST still counts: the
+		   sched then stops that member (regression: over TCP the
+		   leader finished the job alone, ignored the REQUEST and
+		   waited for ever for a member it never stopped); after an
+		   ABORT every member has its STOP already */
+		if (g->failed || g->stop_reason == PROTO_STOP_ABORT)
 			break;
 		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
 				      PROTO_TAG_REQUEST) != STATUS_OK ||

@@ -83,6 +83,17 @@ job "classic job, one group larger than the job (G 16)" 4 16 "$T/classic.ref" \
 job "classic job, --verify product" 5 2 "$T/classic.ref" \
 	--count 999 --verify product
 
+# Open MPI over TCP on loopback: slower first messages, so a leader may
+# finish the job alone before its member's first REQUEST arrives
+# (regression: that REQUEST was ignored and the job hung).
+if [ "${MPIRUN##*/}" = mpirun ]; then
+	for np in 3 5; do
+		MPIRUN_FLAGS="--oversubscribe --mca btl tcp,self --mca btl_tcp_if_include lo" \
+			TIMEOUT=60 job "classic job over TCP" "$np" 2 "$T/classic.ref" \
+			--count 999 --chunk 43
+	done
+fi
+
 # Upstream chunks larger than a leader's look-ahead (65536 numbers): fed
 # in parts, sub-chunks released before their chunk is fully fed
 # (regression: "a result without its chunk").
@@ -115,11 +126,14 @@ done
 
 # ---- planted faults: the leader's verification -------------------------------
 
-# A member (rank 2 of the group led by rank 1) returns wrong results.
-run_np 5 --group-size 2 --count 999 --chunk 43 --test-fault wrong-result \
+# A member (rank 2 of the group led by rank 1) returns wrong results.  A
+# job long enough that the member surely gets work (a leader factors
+# too, and alone until its member's first REQUEST arrives).
+seq 999999999999 2 1000000039997 | factor >"$T/c20k.ref"
+run_np 5 --group-size 2 --count 20000 --chunk 43 --test-fault wrong-result \
 	--test-fault-rank 2 --stats "$T/f.json" --quiet >"$T/f.out" 2>"$T/f.err"; rc=$?
 check "wrong-result member (-np 5 -G 2): exit 0" test "$rc" -eq 0
-check_files "wrong-result member: output still correct" "$T/classic.ref" "$T/f.out"
+check_files "wrong-result member: output still correct" "$T/c20k.ref" "$T/f.out"
 check "wrong-result member: caught by its leader, rank 1" \
 	grep -q 'rank 2 returned a wrong factorization of [0-9]* (verification failed on rank 1, its group leader)' "$T/f.err"
 check "wrong-result member: no more work for it after 3" \
@@ -127,23 +141,24 @@ check "wrong-result member: no more work for it after 3" \
 check "wrong-result member: counted in --stats wrong_results" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["wrong_results"]>=3 else 1)' "$T/f.json"
 # A leader that is faulty itself: its own check catches it.
-run_np 7 --group-size 3 --count 999 --chunk 43 --test-fault wrong-result \
+run_np 7 --group-size 3 --count 20000 --chunk 43 --test-fault wrong-result \
 	--test-fault-rank 4 --quiet >"$T/f2.out" 2>"$T/f2.err"; rc=$?
 check "wrong-result leader (-np 7 -G 3, rank 4): exit 0" test "$rc" -eq 0
-check_files "wrong-result leader: output still correct" "$T/classic.ref" "$T/f2.out"
+check_files "wrong-result leader: output still correct" "$T/c20k.ref" "$T/f2.out"
 check "wrong-result leader: caught (rank 4 named)" \
 	grep -q 'rank 4 returned a wrong factorization' "$T/f2.err"
 # The only member of the only group: the leader recomputes everything.
-run_np 3 --group-size 2 --count 99 --test-fault wrong-result \
+run_np 3 --group-size 2 --count 20000 --test-fault wrong-result \
 	--test-fault-rank 2 --quiet >"$T/f3.out" 2>"$T/f3.err"; rc=$?
-head -99 "$T/classic.ref" >"$T/classic99.ref"
 check "wrong-result, only member (-np 3 -G 2): exit 0" test "$rc" -eq 0
-check_files "wrong-result, only member: the leader recomputed it" "$T/classic99.ref" "$T/f3.out"
+check_files "wrong-result, only member: the leader recomputed it" "$T/c20k.ref" "$T/f3.out"
+check "wrong-result, only member: it was caught" \
+	grep -q 'rank 2 returned a wrong factorization' "$T/f3.err"
 # Without verification the fault goes through: the leader's check matters.
-run_np 3 --group-size 2 --count 99 --test-fault wrong-result \
+run_np 3 --group-size 2 --count 20000 --test-fault wrong-result \
 	--test-fault-rank 2 --verify none --quiet >"$T/f4.out" 2>/dev/null
 check "planted fault is visible with --verify none (the leader's check matters)" \
-	sh -c "! cmp -s '$T/f4.out' '$T/classic99.ref'"
+	sh -c "! cmp -s '$T/f4.out' '$T/c20k.ref'"
 
 # ---- errors: bad option, missing input ---------------------------------------
 
