@@ -1380,12 +1380,65 @@ static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 #endif
 }
 
-/* Keep the bucket entries of block b that land on a candidate. */
-static void keep_bucket_hits(struct siqs *S, uint32_t b)
+#if SIQS_AVX2
+/*
+ * keep_bucket_hits for a block with few candidates (c0 .. c1 - 1 in
+ * S->cand, at most 8): eight entries per step compared with each
+ * candidate's offset, instead of a sieve byte load per entry.
+ */
+__attribute__((target("avx2"))) static void
+keep_bucket_hits_avx2(struct siqs *S, uint32_t b, uint32_t c0, uint32_t c1)
+{
+	const uint32_t *e = S->bucket[b];
+	uint32_t k = 0, n = S->bucket_n[b], c, nc = c1 - c0;
+	const __m256i lowmask = _mm256_set1_epi32(SIQS_BLOCK - 1);
+	__m256i co[8];
+	for (c = 0; c < nc; c++)
+		co[c] = _mm256_set1_epi32((int)(S->cand[c0 + c] & (SIQS_BLOCK - 1)));
+	for (; k + 8 <= n; k += 8) {
+		__m256i v = _mm256_and_si256(
+			_mm256_loadu_si256((const __m256i *)(const void *)(e + k)), lowmask);
+		__m256i m = _mm256_cmpeq_epi32(v, co[0]);
+		unsigned bits;
+		for (c = 1; c < nc; c++)
+			m = _mm256_or_si256(m, _mm256_cmpeq_epi32(v, co[c]));
+		bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
+		while (bits) {
+			uint32_t x = e[k + (uint32_t)__builtin_ctz(bits)];
+			S->lhit_pos[S->nlhit] = b * SIQS_BLOCK + (x & (SIQS_BLOCK - 1));
+			S->lhit_idx[S->nlhit++] = x >> SIQS_BLOCK_BITS;
+			bits &= bits - 1;
+		}
+	}
+	for (; k < n; k++) {
+		uint32_t off = e[k] & (SIQS_BLOCK - 1);
+		for (c = 0; c < nc; c++)
+			if (off == (S->cand[c0 + c] & (SIQS_BLOCK - 1)))
+				break;
+		if (c == nc)
+			continue;
+		S->lhit_pos[S->nlhit] = b * SIQS_BLOCK + off;
+		S->lhit_idx[S->nlhit++] = e[k] >> SIQS_BLOCK_BITS;
+	}
+}
+#endif
+
+/*
+ * Keep the bucket entries of block b that land on a candidate (the
+ * candidates of the block are S->cand[c0 .. c1 - 1]).
+ */
+static void keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
+			     uint32_t c1)
 {
 	const uint8_t *sv = S->sieve + (size_t)b * SIQS_BLOCK;
 	const uint32_t *e = S->bucket[b];
 	uint32_t k, n = S->bucket_n[b];
+#if SIQS_AVX2
+	if (S->avx2 && c1 - c0 <= 8) {
+		keep_bucket_hits_avx2(S, b, c0, c1);
+		return;
+	}
+#endif
 	for (k = 0; k < n; k++) {
 		uint32_t off = e[k] & (SIQS_BLOCK - 1);
 		if (!(sv[off] & 0x80))
@@ -1425,7 +1478,7 @@ static int sieve_poly(struct siqs *S)
 		sieve_block(S, e);
 		scan_block(S, b * SIQS_BLOCK, e);
 		if (S->ncand > before)
-			keep_bucket_hits(S, b);
+			keep_bucket_hits(S, b, before, S->ncand);
 	}
 	for (j = 0; j < S->ncand && st == STATUS_OK; j++) {
 		S->candidates++;
