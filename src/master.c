@@ -1085,7 +1085,11 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	m.child_members = calloc((size_t)m.size, sizeof *m.child_members);
 	if (!m.child_rank || !m.rank_child || !m.child_members) {
 		master_say("out of memory");
+		free(m.child_rank);
+		free(m.rank_child);
+		free(m.child_members);
 		transport_abort(CLI_EXIT_RUNTIME);
+		return CLI_EXIT_RUNTIME; /* transport_abort does not return */
 	}
 	/* rank 0's children: ranks whose parent is 0 (proto.h, GROUPS) */
 	m.rank_child[0] = -1;
