@@ -84,6 +84,8 @@ TEST_WRAP_transport := transport_size transport_rank transport_wtime \
 TEST_LDFLAGS_test_master = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 TEST_OBJS_test_worker   = $(BUILD)/worker.o
 TEST_LDFLAGS_test_worker = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
+TEST_OBJS_test_group    = $(BUILD)/group.o $(BUILD)/worker.o
+TEST_LDFLAGS_test_group = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 # test_engine plants SIQS refusals and bad factors at the engine/SIQS seam.
 TEST_LDFLAGS_test_engine = -Wl,--wrap=siqs_factor
 
