@@ -87,6 +87,22 @@ static inline uint64_t mont_to_u64(uint64_t x, uint64_t n)
 	return (uint64_t)(((u128)(x % n) << 64) % n);
 }
 
+/*
+ * x*R mod n from one = R mod n by doubling and adding, left to right:
+ * for the small constants of the prime tests, where mont_to_u64's
+ * 128-bit division (a libgcc call) cost more than the additions.
+ */
+static inline uint64_t mont_small_u64(uint64_t x, uint64_t one, uint64_t n)
+{
+	uint64_t r = 0;
+	for (int i = x ? 63 - __builtin_clzll(x) : -1; i >= 0; i--) {
+		r = mont_add_u64(r, r, n);
+		if ((x >> i) & 1)
+			r = mont_add_u64(r, one, n);
+	}
+	return r;
+}
+
 /* ---- 128-bit ---- */
 
 static inline u128 mont_inv_u128(u128 n)

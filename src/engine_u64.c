@@ -144,7 +144,7 @@ static int sprp_pair_u64(uint64_t n, uint64_t ninv, uint64_t one,
 	uint64_t mone = n - one;
 	uint64_t b[2], x[2];
 	for (int j = 0; j < 2; j++)
-		b[j] = x[j] = mont_to_u64(a[j], n);
+		b[j] = x[j] = mont_small_u64(a[j], one, n);
 	for (int i = 62 - __builtin_clzll(d); i >= 0; i--) {
 		x[0] = mont_mul_u64(x[0], x[0], n, ninv);
 		x[1] = mont_mul_u64(x[1], x[1], n, ninv);
@@ -169,7 +169,30 @@ static int sprp_pair_u64(uint64_t n, uint64_t ninv, uint64_t one,
 	return 1;
 }
 
-/* Strong Lucas probable prime, Selfridge method A (n odd, not square). */
+/* x*q mod n for the small Selfridge Q (|q| < 2^31) by doubling and adding */
+static inline uint64_t mul_q_u64(uint64_t x, uint64_t qabs, int qneg,
+				 uint64_t n)
+{
+	uint64_t r = x;
+	for (int i = 62 - __builtin_clzll(qabs); i >= 0; i--) {
+		r = mont_add_u64(r, r, n);
+		if ((qabs >> i) & 1)
+			r = mont_add_u64(r, x, n);
+	}
+	return qneg ? mont_sub_u64(0, r, n) : r;
+}
+
+/*
+ * Strong Lucas probable prime, Selfridge method A (n odd, not square):
+ * U_d = 0 or V_{d 2^r} = 0 for some r < s, where n + 1 = d 2^s.  V only,
+ * by the ladder over (V_k, V_{k+1}, Q^k):
+ *   V_2k = V_k^2 - 2 Q^k,  V_2k+1 = V_k V_k+1 - P Q^k,  P = 1,
+ * three independent multiplications per bit and branch-free selects
+ * (the U,V recurrence chained two multiplications on each set bit and
+ * branched on it: 40-bit primes 0.8 -> 0.6 us), and at the end
+ * U_d = (2 V_d+1 - P V_d) / D, which is 0 iff 2 V_d+1 = V_d (D is prime
+ * to n since (D/n) = -1).  The same test as the U,V form, bit for bit.
+ */
 static int lucas_u64(uint64_t n, uint64_t ninv, uint64_t one)
 {
 	int64_t d = 5;
@@ -187,36 +210,33 @@ static int lucas_u64(uint64_t n, uint64_t ninv, uint64_t one)
 			return 0; /* unreachable for non-squares in practice */
 	}
 	int64_t q = (1 - d) / 4;
-	uint64_t dm = mont_to_u64(d < 0 ? n - (uint64_t)(-d) % n
-					 : (uint64_t)d % n, n);
-	uint64_t qm = mont_to_u64(q < 0 ? n - (uint64_t)(-q) % n
-					 : (uint64_t)q % n, n);
+	uint64_t qabs = (uint64_t)(q < 0 ? -q : q);
+	int qneg = q < 0;
 	/* n + 1 cannot overflow: n = 2^64-1 is divisible by 3 */
 	uint64_t k = n + 1;
 	int s = __builtin_ctzll(k);
 	k >>= s;
-	uint64_t u = one, v = one, qk = qm; /* index 1: U=1, V=P=1 */
-	int top = 63 - __builtin_clzll(k);
-	for (int i = top - 1; i >= 0; i--) {
-		u = mont_mul_u64(u, v, n, ninv);
-		v = mont_sub_u64(mont_mul_u64(v, v, n, ninv),
-				 mont_add_u64(qk, qk, n), n);
-		qk = mont_mul_u64(qk, qk, n, ninv);
-		if ((k >> i) & 1) {
-			uint64_t nu = mont_half_u64(mont_add_u64(u, v, n), n);
-			uint64_t nv = mont_half_u64(
-			    mont_add_u64(mont_mul_u64(dm, u, n, ninv), v, n), n);
-			u = nu;
-			v = nv;
-			qk = mont_mul_u64(qk, qm, n, ninv);
-		}
+	uint64_t v0 = mont_add_u64(one, one, n), v1 = one, qk = one; /* k=0 */
+	for (int i = 63 - __builtin_clzll(k); i >= 0; i--) {
+		uint64_t bit = (k >> i) & 1;
+		uint64_t t = mont_sub_u64(mont_mul_u64(v0, v1, n, ninv), qk, n);
+		/* bit 0: V_2k from V_k and Q^k; bit 1: V_2k+2 from V_k+1 and
+		 * Q^k+1 */
+		uint64_t w = bit ? v1 : v0;
+		uint64_t qw = bit ? mul_q_u64(qk, qabs, qneg, n) : qk;
+		uint64_t sq = mont_sub_u64(mont_mul_u64(w, w, n, ninv),
+					   mont_add_u64(qw, qw, n), n);
+		uint64_t q2 = mont_mul_u64(qk, qk, n, ninv);
+		qk = bit ? mul_q_u64(q2, qabs, qneg, n) : q2;
+		v0 = bit ? t : sq;
+		v1 = bit ? sq : t;
 	}
-	if (u == 0 || v == 0)
+	if (mont_add_u64(v1, v1, n) == v0 || v0 == 0)
 		return 1;
 	for (int r = 1; r < s; r++) {
-		v = mont_sub_u64(mont_mul_u64(v, v, n, ninv),
-				 mont_add_u64(qk, qk, n), n);
-		if (v == 0)
+		v0 = mont_sub_u64(mont_mul_u64(v0, v0, n, ninv),
+				  mont_add_u64(qk, qk, n), n);
+		if (v0 == 0)
 			return 1;
 		qk = mont_mul_u64(qk, qk, n, ninv);
 	}
