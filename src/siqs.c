@@ -135,7 +135,7 @@ struct siqs_row {
 static const struct siqs_row siqs_table[] = {
 	{64, 60, 20, 0.25, 7},     {96, 150, 30, 0.25, 8},
 	{128, 450, 50, 1, 10},     {160, 1400, 50, 2, 10},
-	{200, 5000, 80, 6, 13},    {233, 12000, 200, 8, 14},
+	{200, 5000, 200, 6, 13},   {233, 12000, 200, 8, 14},
 	{266, 20000, 120, 10, 14}, {299, 25000, 120, 12, 15},
 	{400, 25000, 150, 16, 16},
 };
@@ -1604,12 +1604,22 @@ static int try_deps(struct siqs *S, mpz_t f)
 		}
 		if (bad || (nlp & 1))
 			continue;
-		for (j = 1; j < F; j++) {
-			if (!cnt[j])
-				continue;
-			mpz_set_ui(S->t, S->prime[j]);
-			mpz_powm_ui(S->t, S->t, cnt[j] / 2, S->n);
-			mpz_mul(Y, Y, S->t);
+		/* prod p^(e/2): prime powers gathered in one word, then one
+		 * multiply and reduction per full word (was a powm per prime) */
+		{
+			uint64_t w = 1;
+			for (j = 1; j < F; j++) {
+				uint32_t e = cnt[j] / 2, p = S->prime[j];
+				while (e--) {
+					if ((uint64_t)(((siqs_u128)w * p) >> 64)) {
+						mpz_mul_ui(Y, Y, w);
+						mpz_mod(Y, Y, S->n);
+						w = 1;
+					}
+					w *= p;
+				}
+			}
+			mpz_mul_ui(Y, Y, w);
 			mpz_mod(Y, Y, S->n);
 		}
 		mpz_sub(X, X, Y);
