@@ -24,7 +24,10 @@
  * multiplier waits; S64 stage 1 alone 357 -> 260 us/number, S64 85 -> 60
  * us/number, although a success now wastes the partner's stage 1).  The
  * curve steps are forced inline (gcc kept xadd64 as a call: 5% of the
- * instructions).  The tuning (B1/B2 by size,
+ * instructions).  Inversions (divisions: 5% of S64 time) are shared: a
+ * pair's two curve set-ups take one (curve<BITS>_init2), and stage 2
+ * normalizes the baby steps with the first block of giant steps of both
+ * curves at once, so a pair costs 2 inversions instead of 6.  The tuning (B1/B2 by size,
  * curves per poll, the fallback) stays in each tier file.  Algorithm and citations: engine_u64.c's top comment.
  * Each instantiation compiles to the code the two hand-kept copies did
  * (same operations in the same order on the same type).
@@ -261,8 +264,14 @@ static ECM_WORD ECM_MONT_INVERSE(ECM_WORD am, const struct ECM_CURVE *c,
  * Returns 1 with the curve set, 0 on a degenerate sigma, or stores a
  * factor of n in *f when the denominator is not invertible.
  */
-static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, uint64_t sigma,
-                          const struct ECM_MOD *md, ECM_WORD *f)
+/* The numerator and denominator of Suyama's curve for sigma. */
+struct ECM_FN(suyama, ) {
+	ECM_WORD num, u3, v3, den, prod; /* prod = den * v3 */
+};
+
+static void ECM_FN(suyama, _prep)(struct ECM_FN(suyama, ) *sy,
+                                  const struct ECM_CURVE *c, uint64_t sigma,
+                                  const struct ECM_MOD *md)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
 	ECM_WORD s = ECM_MUL(sigma % n, md->r3, n, ninv);
@@ -281,18 +290,65 @@ static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, uint64_t sigma,
 	ECM_WORD den = ECM_MUL(u3, v, n, ninv);
 	for (int i = 0; i < 4; i++)
 		den = ECM_ADD(den, den, n);
-	ECM_WORD prod = ECM_MUL(den, v3, n, ninv);
-	if (prod == 0)
+	sy->num = num;
+	sy->u3 = u3;
+	sy->v3 = v3;
+	sy->den = den;
+	sy->prod = ECM_MUL(den, v3, n, ninv);
+}
+
+/* a24 and the affine x from inv = prod^-1 */
+static void ECM_FN(suyama, _finish)(struct ECM_CURVE *c, ECM_WORD *px,
+                                    const struct ECM_FN(suyama, ) *sy,
+                                    ECM_WORD inv)
+{
+	ECM_WORD n = c->n, ninv = c->ninv;
+	c->a24 = ECM_MUL(ECM_MUL(sy->num, sy->v3, n, ninv), inv, n, ninv);
+	*px = ECM_MUL(ECM_MUL(sy->u3, sy->den, n, ninv), inv, n, ninv);
+}
+
+static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, uint64_t sigma,
+                          const struct ECM_MOD *md, ECM_WORD *f)
+{
+	struct ECM_FN(suyama, ) sy;
+	ECM_FN(suyama, _prep)(&sy, c, sigma, md);
+	if (sy.prod == 0)
 		return 0;
-	ECM_WORD inv = ECM_MONT_INVERSE(prod, c, md);
+	ECM_WORD inv = ECM_MONT_INVERSE(sy.prod, c, md);
 	if (inv == 0) {
-		ECM_WORD g = ECM_GCD(prod, n);
-		if (g > 1 && g < n)
+		ECM_WORD g = ECM_GCD(sy.prod, c->n);
+		if (g > 1 && g < c->n)
 			*f = g;
 		return 0;
 	}
-	c->a24 = ECM_MUL(ECM_MUL(num, v3, n, ninv), inv, n, ninv);
-	*px = ECM_MUL(ECM_MUL(u3, den, n, ninv), inv, n, ninv);
+	ECM_FN(suyama, _finish)(c, px, &sy, inv);
+	return 1;
+}
+
+/*
+ * Two curves (sigma0, sigma1) sharing one inversion.  Returns 1 with
+ * both set, or 0 when either denominator is not invertible (the caller
+ * then sets them up one by one, which finds the factor or the
+ * degenerate sigma).
+ */
+static int ECM_FN(curve, _init2)(struct ECM_CURVE *c, ECM_WORD *px,
+                                 uint64_t sigma0, uint64_t sigma1,
+                                 const struct ECM_MOD *md)
+{
+	ECM_WORD n = c[0].n, ninv = c[0].ninv;
+	struct ECM_FN(suyama, ) sy[2];
+	ECM_FN(suyama, _prep)(&sy[0], &c[0], sigma0, md);
+	ECM_FN(suyama, _prep)(&sy[1], &c[1], sigma1, md);
+	ECM_WORD all = ECM_MUL(sy[0].prod, sy[1].prod, n, ninv);
+	if (all == 0)
+		return 0;
+	ECM_WORD inv = ECM_MONT_INVERSE(all, &c[0], md);
+	if (inv == 0)
+		return 0;
+	ECM_FN(suyama, _finish)(&c[0], &px[0], &sy[0],
+	                        ECM_MUL(inv, sy[1].prod, n, ninv));
+	ECM_FN(suyama, _finish)(&c[1], &px[1], &sy[1],
+	                        ECM_MUL(inv, sy[0].prod, n, ninv));
 	return 1;
 }
 
@@ -359,8 +415,14 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
                       ECM_WORD *f)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
-	ECM_WORD bx[2][ECM_NBABY], bz[2][ECM_NBABY];
-	ECM_WORD gx[2][ECM_GBLOCK], gz[2][ECM_GBLOCK], pre[2][ECM_GBLOCK];
+	/* per curve: the baby steps, then a block of giant steps, so the
+	 * first block and the babies share one batched inversion */
+	enum { W = ECM_NBABY + ECM_GBLOCK };
+	ECM_WORD ex[2][W], ez[2][W], pre[2][W];
+#define BX(h, j) ex[h][j]
+#define BZ(h, j) ez[h][j]
+#define GX(h, i) ex[h][ECM_NBABY + (i)]
+#define GZ(h, i) ez[h][ECM_NBABY + (i)]
 	ECM_WORD dx[2], dz[2], g0x[2], g0z[2], g1x[2], g1z[2];
 	for (unsigned h = 0; h < nc; h++) {
 		/* odd multiples jQ, j = 1, 3, ..., D/2 + 1 */
@@ -370,12 +432,12 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 		ECM_XADD(&curx, &curz, q2x, q2z, qx[h], qz[h], qx[h], qz[h],
 		         &c[h]); /* 3Q */
 		unsigned bi = 0;
-		bx[h][bi] = qx[h];
-		bz[h][bi++] = qz[h];
+		BX(h, bi) = qx[h];
+		BZ(h, bi++) = qz[h];
 		for (unsigned j = 3; j < ECM_D / 2; j += 2) {
 			if (bi < ECM_NBABY && ecm_baby[bi] == j) {
-				bx[h][bi] = curx;
-				bz[h][bi++] = curz;
+				BX(h, bi) = curx;
+				BZ(h, bi++) = curz;
 			}
 			ECM_WORD nx, nz;
 			ECM_XADD(&nx, &nz, curx, curz, q2x, q2z, prevx, prevz,
@@ -397,9 +459,6 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 		ECM_LADDER(&g0x[h], &g0z[h], &g1x[h], &g1z[h], dx[h], dz[h],
 		           pl->m0, &c[h]);
 	}
-	if (!ECM_NORMALIZE(&bx[0][0], &bz[0][0], &pre[0][0], ECM_NBABY,
-	                   ECM_NBABY, nc, c, md, f))
-		return 0;
 	/* two accumulators per curve break the serial chain of products */
 	ECM_WORD a[2][2] = {{md->one, md->one}, {md->one, md->one}};
 	for (unsigned m = pl->m0; m <= pl->m1; m += ECM_GBLOCK) {
@@ -409,8 +468,8 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 		for (unsigned i = 0; i < k; i++) {
 			for (unsigned h = 0; h < nc; h++) {
 				ECM_WORD nx, nz;
-				gx[h][i] = g0x[h];
-				gz[h][i] = g0z[h];
+				GX(h, i) = g0x[h];
+				GZ(h, i) = g0z[h];
 				ECM_XADD(&nx, &nz, g1x[h], g1z[h], dx[h], dz[h],
 				         g0x[h], g0z[h], &c[h]);
 				g0x[h] = g1x[h];
@@ -419,8 +478,9 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 				g1z[h] = nz;
 			}
 		}
-		if (!ECM_NORMALIZE(&gx[0][0], &gz[0][0], &pre[0][0], ECM_GBLOCK,
-		                   k, nc, c, md, f))
+		unsigned off = m == pl->m0 ? 0 : ECM_NBABY;
+		if (!ECM_NORMALIZE(&ex[0][off], &ez[0][off], &pre[0][0], W,
+		                   ECM_NBABY - off + k, nc, c, md, f))
 			return 0;
 		const uint32_t *mk = &pl->mask[m - pl->m0];
 		if (nc == 2) {
@@ -430,14 +490,14 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 			ECM_WORD a10 = a[1][0], a11 = a[1][1];
 			for (unsigned i = 0; i < k; i++) {
 				unsigned mask = mk[i];
-				ECM_WORD x0 = gx[0][i], x1 = gx[1][i];
+				ECM_WORD x0 = GX(0, i), x1 = GX(1, i);
 				while (mask != 0) {
 					unsigned j = (unsigned)__builtin_ctz(mask);
 					mask &= mask - 1;
 					ECM_WORD t0 = ECM_MUL(
-					    a00, ECM_SUB(x0, bx[0][j], n), n, ninv);
+					    a00, ECM_SUB(x0, BX(0, j), n), n, ninv);
 					ECM_WORD t1 = ECM_MUL(
-					    a10, ECM_SUB(x1, bx[1][j], n), n, ninv);
+					    a10, ECM_SUB(x1, BX(1, j), n), n, ninv);
 					a00 = a01;
 					a01 = t0;
 					a10 = a11;
@@ -456,7 +516,7 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 				unsigned j = (unsigned)__builtin_ctz(mask);
 				mask &= mask - 1;
 				ECM_WORD t = ECM_MUL(
-				    a[0][0], ECM_SUB(gx[0][i], bx[0][j], n), n,
+				    a[0][0], ECM_SUB(GX(0, i), BX(0, j), n), n,
 				    ninv);
 				a[0][0] = a[0][1];
 				a[0][1] = t;
@@ -467,6 +527,10 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 		acc[h] = ECM_MUL(a[h][0], a[h][1], n, ninv);
 	return 1;
 }
+#undef BX
+#undef BZ
+#undef GX
+#undef GZ
 
 /*
  * Up to curves curves with the plan's bounds, sigma from the splitmix64
@@ -488,7 +552,26 @@ static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 	while (k < curves) {
 		ECM_WORD px[2], x[2], z[2], acc[2], f = 0;
 		unsigned have = 0;
-		/* the next two good curves of the stream (or what is left) */
+		/* the next two good curves of the stream (or what is left):
+		 * two sigmas at once share an inversion; when that fails they
+		 * are set up one by one below */
+		uint64_t sg[2];
+		unsigned nsg = 0;
+		if (curves - k >= 2) {
+			sg[0] = 6 + (next_rand_u64(&state) >> 33);
+			sg[1] = 6 + (next_rand_u64(&state) >> 33);
+			k += 2;
+			if (ECM_FN(curve, _init2)(c, px, sg[0], sg[1], &md))
+				have = 2;
+			else
+				nsg = 2;
+		}
+		for (unsigned i = 0; i < nsg; i++) {
+			if (ECM_CURVE_INIT(&c[have], &px[have], sg[i], &md, &f))
+				have++;
+			else if (f != 0)
+				return f;
+		}
 		while (have < 2 && k < curves) {
 			uint64_t sigma = 6 + (next_rand_u64(&state) >> 33);
 			k++;
