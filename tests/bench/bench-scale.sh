@@ -300,7 +300,7 @@ for rep in $(seq "$GROUP_REPEAT"); do
 		read -r n w c cw < <(json "$OUT/group-$g-$rep.json" numbers \
 			wall_seconds rank0_cpu_seconds rank0_wait_cpu_seconds)
 		echo "$g,$rep,$n,$w,$c,$cw,$(awk -v n="$n" -v c="$c" -v w="$cw" \
-			'BEGIN { printf "%.4f", n > 0 ? (c - w) / n * 1e6 : 0 }')" >>"$OUT/groups.csv"
+			'BEGIN { printf "%.4f", (n > 0 ? (c - w) / n * 1e6 : 0) }')" >>"$OUT/groups.csv"
 	done
 done
 gmed() { # gmed G: median rank 0 busy us/number of group size G
