@@ -211,7 +211,8 @@ def main():
     for name, c, k in gcases:
         u = vL + S / k
         gstar = max(2, int(1 + c / u))
-        pflat = 1 + (k * c + S) / (S + k * v)
+        # flat P* with the flat cost measured in the same runs (vL)
+        pflat = 1 + (k * c + S) / (S + k * vL)
         for G in sorted({16, gstar}):
             K = k * G
             bound = G > gstar
