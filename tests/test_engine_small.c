@@ -483,6 +483,41 @@ static void ecm_u64_finds_factor(void **state)
 			 ecm_u64(1000000016000000063ull, 64, 5));
 }
 
+/*
+ * The curve loop runs curves two at a time (shared stage-1 ladder, stage 2
+ * and inversions) and a last odd curve alone.  Guard both: every answer
+ * is a proper factor, and two curves per call succeed clearly more often
+ * than one (about 1.8 times at a per-curve rate near 0.2; a pair whose
+ * second curve were broken would give 1.0).  Deterministic seeds.
+ */
+static void ecm_u64_pair_and_lone_curves(void **state)
+{
+	(void)state;
+	static const uint64_t n[] = {
+	    12995730475580963531ull, 15122296465579271819ull,
+	    14265879161874419347ull, 1000000016000000063ull};
+	unsigned win1 = 0, win2 = 0, win3 = 0;
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+		for (uint64_t seed = 1; seed <= 100; seed++) {
+			uint64_t f1 = ecm_u64(n[i], 1, seed);
+			uint64_t f2 = ecm_u64(n[i], 2, seed);
+			uint64_t f3 = ecm_u64(n[i], 3, seed);
+			if (f1 != 0)
+				assert_true(f1 > 1 && f1 < n[i] && n[i] % f1 == 0);
+			if (f2 != 0)
+				assert_true(f2 > 1 && f2 < n[i] && n[i] % f2 == 0);
+			if (f3 != 0)
+				assert_true(f3 > 1 && f3 < n[i] && n[i] % f3 == 0);
+			win1 += f1 != 0;
+			win2 += f2 != 0;
+			win3 += f3 != 0;
+		}
+	}
+	assert_true(win1 > 20);
+	assert_true(win2 * 10 > win1 * 14);
+	assert_true(win3 > win2);
+}
+
 static void ecm_u128_finds_factor(void **state)
 {
 	(void)state;
@@ -684,6 +719,7 @@ int main(void)
 	    cmocka_unit_test(random_semiprimes_to_128_bits),
 	    cmocka_unit_test(rho_u64_finds_factor),
 	    cmocka_unit_test(ecm_u64_finds_factor),
+	    cmocka_unit_test(ecm_u64_pair_and_lone_curves),
 	    cmocka_unit_test(ecm_u128_finds_factor),
 	    cmocka_unit_test(rho_u128_finds_factor),
 	    cmocka_unit_test(squfof_u64_finds_factor),
