@@ -895,33 +895,59 @@ static int init_a(struct siqs *S)
 	return STATUS_OK;
 }
 
+#if SIQS_AVX2
+/*
+ * roots += d (neg == 0) or += p - d (neg != 0), mod p, for the primes
+ * j .. F - 1 in steps of eight; returns the first index left undone.
+ * min(r, r - p) as unsigned words is r mod p for r < 2p.
+ */
+__attribute__((target("avx2"))) static uint32_t
+roots_step_avx2(struct siqs *S, const uint32_t *d, int neg, uint32_t j)
+{
+	uint32_t F = S->fb_n;
+	for (; j + 8 <= F; j += 8) {
+		__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)(S->prime + j));
+		__m256i dd = _mm256_loadu_si256((const __m256i *)(const void *)(d + j));
+		__m256i *q1 = (__m256i *)(void *)(S->root1 + j);
+		__m256i *q2 = (__m256i *)(void *)(S->root2 + j);
+		__m256i r1, r2;
+		if (neg)
+			dd = _mm256_sub_epi32(p, dd);
+		r1 = _mm256_add_epi32(_mm256_loadu_si256(q1), dd);
+		r2 = _mm256_add_epi32(_mm256_loadu_si256(q2), dd);
+		_mm256_storeu_si256(q1, _mm256_min_epu32(r1, _mm256_sub_epi32(r1, p)));
+		_mm256_storeu_si256(q2, _mm256_min_epu32(r2, _mm256_sub_epi32(r2, p)));
+	}
+	return j;
+}
+#endif
+
 /* Gray-code step i (1 <= i < 2^(s-1)): flip the sign of B_v, v = ctz(i). */
 static void next_b(struct siqs *S, uint32_t i)
 {
 	unsigned v = 0;
-	uint32_t j, F = S->fb_n;
+	uint32_t j = 2, F = S->fb_n;
 	const uint32_t *d;
+	int neg;
 	while (!(i >> v & 1))
 		v++;
 	d = S->bainv + (size_t)v * F;
-	if (S->sgn[v] > 0) {
-		mpz_submul_ui(S->B, S->bl[v], 2);
-		for (j = 2; j < F; j++) {
-			uint32_t p = S->prime[j], r1, r2;
-			r1 = S->root1[j] + d[j];
-			r2 = S->root2[j] + d[j];
-			S->root1[j] = r1 >= p ? r1 - p : r1;
-			S->root2[j] = r2 >= p ? r2 - p : r2;
-		}
-	} else {
+	/* B -= 2 B_v moves every root by +2 B_v A^-1, B += 2 B_v by minus it */
+	neg = S->sgn[v] < 0;
+	if (neg)
 		mpz_addmul_ui(S->B, S->bl[v], 2);
-		for (j = 2; j < F; j++) {
-			uint32_t p = S->prime[j], r1, r2;
-			r1 = S->root1[j] + p - d[j];
-			r2 = S->root2[j] + p - d[j];
-			S->root1[j] = r1 >= p ? r1 - p : r1;
-			S->root2[j] = r2 >= p ? r2 - p : r2;
-		}
+	else
+		mpz_submul_ui(S->B, S->bl[v], 2);
+#if SIQS_AVX2
+	if (S->avx2)
+		j = roots_step_avx2(S, d, neg, j);
+#endif
+	for (; j < F; j++) {
+		uint32_t p = S->prime[j], dd = neg ? p - d[j] : d[j], r1, r2;
+		r1 = S->root1[j] + dd;
+		r2 = S->root2[j] + dd;
+		S->root1[j] = r1 >= p ? r1 - p : r1;
+		S->root2[j] = r2 >= p ? r2 - p : r2;
 	}
 	S->sgn[v] = -S->sgn[v];
 	mpz_mul(S->C, S->B, S->B);
@@ -1448,6 +1474,21 @@ static void keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
 	}
 }
 
+#if SIQS_AVX2
+/* next1 = min(root1, root2), next2 = max, eight primes per step from j. */
+__attribute__((target("avx2"))) static uint32_t order_roots_avx2(struct siqs *S,
+								 uint32_t j)
+{
+	for (; j + 8 <= S->med_end; j += 8) {
+		__m256i r1 = _mm256_loadu_si256((const __m256i *)(const void *)(S->root1 + j));
+		__m256i r2 = _mm256_loadu_si256((const __m256i *)(const void *)(S->root2 + j));
+		_mm256_storeu_si256((__m256i *)(void *)(S->next1 + j), _mm256_min_epu32(r1, r2));
+		_mm256_storeu_si256((__m256i *)(void *)(S->next2 + j), _mm256_max_epu32(r1, r2));
+	}
+	return j;
+}
+#endif
+
 /*
  * One polynomial: large primes over the whole interval first (few hits,
  * each a cache miss), then block by block the smaller primes and the scan
@@ -1456,19 +1497,24 @@ static void keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
 static int sieve_poly(struct siqs *S)
 {
 	uint32_t j, b;
+	unsigned l;
 	int st = STATUS_OK;
 
 	memset(S->sieve, S->init_byte, S->len);
 	sieve_large(S);
-	for (j = S->sieve_start; j < S->med_end; j++) {
+	j = S->sieve_start;
+#if SIQS_AVX2
+	if (S->avx2)
+		j = order_roots_avx2(S, j);
+#endif
+	for (; j < S->med_end; j++) {
 		uint32_t r1 = S->root1[j], r2 = S->root2[j];
-		if (S->in_a[j]) {
-			S->next1[j] = S->next2[j] = UINT32_MAX;
-			continue;
-		}
 		S->next1[j] = r1 < r2 ? r1 : r2;
 		S->next2[j] = r1 < r2 ? r2 : r1;
 	}
+	for (l = 0; l < S->s; l++) /* the primes of A are not sieved */
+		if (S->qidx[l] >= S->sieve_start && S->qidx[l] < S->med_end)
+			S->next1[S->qidx[l]] = S->next2[S->qidx[l]] = UINT32_MAX;
 	S->ncand = 0;
 	S->nlhit = 0;
 	for (b = 0; b < S->nblocks; b++) {
