@@ -173,6 +173,8 @@ struct siqs {
 	uint64_t *inv64; /* p^-1 mod 2^64 (odd p): exact division */
 	float *pf, *pinvf; /* p and fl(1/p): the vector root check */
 	int avx2;          /* the CPU runs AVX2: eight primes per step */
+	uint8_t hitlut[256][8]; /* the set bits of a byte, listed */
+	uint8_t hitcnt[256];    /* and their count */
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
 	uint32_t *hits;   /* trial division: FB indices whose root matches */
 	uint32_t *cand;   /* sieve positions reported this polynomial */
@@ -570,7 +572,7 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->pinvf = calloc(sz, sizeof *S->pinvf);
 	S->next1 = calloc(sz, sizeof *S->next1);
 	S->next2 = calloc(sz, sizeof *S->next2);
-	S->hits = calloc(sz, sizeof *S->hits);
+	S->hits = calloc(sz + 16, sizeof *S->hits); /* vector appends overrun by 7 */
 	S->cand = malloc(SIQS_MAX_CAND * sizeof *S->cand);
 	S->in_a = calloc(sz, 1);
 	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
@@ -1076,10 +1078,17 @@ root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0)
 			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->root1 + j))),
 			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->root2 + j))));
 		bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
-		while (bits) {
-			hits[nh++] = j + (uint32_t)__builtin_ctz(bits);
-			bits &= bits - 1;
-		}
+		/*
+		 * Branch-free append: the lanes set in bits, as indices from
+		 * a table, are all eight stored and nh moves by their count
+		 * (a loop over the bits mispredicted: a third of this step).
+		 */
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(hits + nh),
+			_mm256_add_epi32(_mm256_set1_epi32((int)j),
+					 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+						 (const __m128i *)(const void *)S->hitlut[bits]))));
+		nh += S->hitcnt[bits];
 	}
 	*j0 = j;
 	return nh;
@@ -1806,6 +1815,13 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 #if SIQS_AVX2
 	S.avx2 = __builtin_cpu_supports("avx2") != 0;
 #endif
+	for (j = 0; j < 256; j++) {
+		unsigned bit, c = 0;
+		for (bit = 0; bit < 8; bit++)
+			if (j >> bit & 1)
+				S.hitlut[j][c++] = (uint8_t)bit;
+		S.hitcnt[j] = (uint8_t)c;
+	}
 
 	interp_params(bits, &fbd, &lpm, &blk, &fudge);
 	if (params->fb_size)
