@@ -12,6 +12,8 @@
  * composite below 2^64 passes (Baillie-Pomerance-Selfridge-Wagstaff 1980;
  * exhaustive check against Feitsma's list of base-2 pseudoprimes, Gilchrist
  * 2009).  Perfect squares are rejected before the Lucas step (no such D).
+ * The Lucas test runs V only, over (V_k, V_k+1, Q^k) with selects instead
+ * of branches, and reads U_d = 0 off 2 V_d+1 = P V_d (lucas_u64).
  *
  * Factoring (factor_u64), cheap steps first:
  *   1. trial division by the first TDIV_BOUND_U64 primes (to 1619) with
@@ -21,25 +23,32 @@
  *      an integer square root; otherwise split by
  *   3. Pollard-Brent rho (Brent 1980, "An improved Monte Carlo
  *      factorization algorithm") up to ECM_MIN_BITS bits, with products of
- *      RHO_BATCH differences per gcd and backtracking from the saved point
- *      when the gcd is c itself, run as two walks in lockstep
- *      (rho2_u64: the second walk fills the first's multiply latency and
- *      the first to collide wins; S40 2.1 -> 1.8 us/number); above,
- *      micro-ECM (after Buhrow's yafu
- *      micro-ECM): Suyama curves (group order divisible by 12), affine base
- *      point and a24 from one inversion, stage 1 as one Montgomery ladder
- *      over lcm(1..B1) (branch-free swaps), stage 2 baby-step giant-step
- *      with D = 210 (24 baby steps; was 120 with 16: 6% fewer instructions
- *      on S64), affine baby and giant steps (batched inversion) and prime
- *      pairs m*D +- j sharing one product (one multiplication per pair).  B1/B2
- *      by size from measurements (ecm64_bounds).  Rho is the fallback if
- *      ECM gives up.
- *   Measured per semiprime (two equal-size primes), CPU time on this
- *   machine under load: 32 bits rho 5 us, SQUFOF 6 us, ECM 10 us; 40 bits
- *   rho 13-15 us, SQUFOF 24 us, ECM 13 us; 48 bits rho 45-56 us, ECM 21
- *   us; 64 bits (S64) ECM about 100 us.  SQUFOF (Gower-Wagstaff, with a
- *   multiplier list) is kept as a tested method but loses to rho at every
- *   size here, so the pipeline does not call it.
+ *      RHO_BATCH differences per gcd, run as two walks in lockstep
+ *      (rho2_u64: one walk waits on its own squaring, the second fills
+ *      those waits, and the first to collide wins, after about 1/sqrt(2)
+ *      of one walk's steps); a batch whose gcd is c itself is backtracked
+ *      walk by walk from the saved points, RHO_BACK steps per gcd.  Above
+ *      ECM_MIN_BITS, micro-ECM (after Buhrow's yafu micro-ECM;
+ *      engine_ecm_tmpl.h): Suyama curves (group order divisible by 12),
+ *      curves taken two at a time (one inversion sets up both: affine
+ *      base points and a24), stage 1 as one Montgomery ladder over
+ *      lcm(1..B1) with branch-free swaps, both curves' ladders side by
+ *      side; stage 2 baby-step giant-step with D = 210 (24 baby steps),
+ *      affine baby and giant steps (one batched inversion for both
+ *      curves) and prime pairs m*D +- j sharing one multiplication.
+ *      B1/B2 by size from measurements (ecm64_bounds; re-checked after
+ *      the pairing: 64 bits B1 170-250, B2 = 50 B1 all within 2%
+ *      instructions).  Rho is the fallback if ECM gives up.
+ *   Measured per balanced semiprime, CPU time (bench_small factor, 400
+ *   numbers per size, machine loaded): 32 bits rho 4 us, ECM 7-9 us; 36
+ *   bits rho 6 us, ECM 9 us; 40 bits rho 9-12 us, ECM 10-11 us (the
+ *   crossover: ECM_MIN_BITS stays 40); 44 bits rho 21 us, ECM 12-15 us;
+ *   48 bits rho 42 us, ECM 21 us; 64 bits (S64) ECM 53-65 us against
+ *   78-90 us for the unpaired loop in the same minutes.  SQUFOF
+ *   (Gower-Wagstaff, with a multiplier list) is kept as a tested method
+ *   but loses to rho at every size here, so the pipeline does not call
+ *   it.  Tried and dropped: three curves side by side (0.93x: more
+ *   wasted stage 1 on success than latency hidden).
  * Every random choice (rho constant, curve seed) comes from params->seed.
  * The deadline (time limit, stop hook) is polled every few thousand
  * iterations; when it fires the cofactor is recorded as composite and the
