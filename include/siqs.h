@@ -39,6 +39,9 @@ struct siqs_params {
 	double fudge;           /* threshold slack in bits */
 	double q_max;           /* upper bound on the primes of A */
 	unsigned small_prime;   /* smallest prime sieved */
+	/* 1: the portable scalar code only, no SSE2/AVX2/FMA paths (tests
+	 * check both give the same relations); default 0 (fastest found) */
+	int scalar;
 };
 
 void siqs_params_init(struct siqs_params *params);

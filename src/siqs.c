@@ -172,7 +172,9 @@ struct siqs {
 	uint64_t *bred;
 	uint64_t *inv64; /* p^-1 mod 2^64 (odd p): exact division */
 	float *pf, *pinvf; /* p and fl(1/p): the vector root check */
+	int sse2;          /* SSE2 paths allowed (when compiled in) */
 	int avx2;          /* the CPU runs AVX2: eight primes per step */
+	int fma;           /* and FMA: the vector per-A set-up */
 	uint8_t hitlut[256][8]; /* the set bits of a byte, listed */
 	uint8_t hitcnt[256];    /* and their count */
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
@@ -815,6 +817,108 @@ static void set_native(struct siqs *S)
 	S->C128 = mpz_get_i128(S->C);
 }
 
+#if SIQS_AVX2
+/*
+ * The per-prime set-up of init_a, four primes per step in double
+ * precision (AVX2 and FMA): every operand is a residue or a prime below
+ * 2^26, so a b is exact, floor(a b / p) is off by at most one and
+ * a b - q p (one fused rounding) is exact; one correction each way.
+ * A^-1 = A^(p-2) by Fermat (the scalar path's Euclid divides).  The
+ * results are the canonical residues of the scalar path.  Returns the
+ * first prime index left undone; the primes of A get zero steps.
+ */
+__attribute__((target("avx2,fma"))) static __m256d
+vmulmod(__m256d a, __m256d b, __m256d p, __m256d pinv)
+{
+	const __m256d zero = _mm256_setzero_pd();
+	__m256d h = _mm256_mul_pd(a, b);
+	__m256d q = _mm256_round_pd(_mm256_mul_pd(h, pinv),
+				    _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+	__m256d r = _mm256_fnmadd_pd(q, p, h);
+	r = _mm256_add_pd(r, _mm256_and_pd(p, _mm256_cmp_pd(r, zero, _CMP_LT_OQ)));
+	return _mm256_sub_pd(r, _mm256_and_pd(p, _mm256_cmp_pd(r, p, _CMP_GE_OQ)));
+}
+
+__attribute__((target("avx2,fma"))) static __m256d vaddmod(__m256d a, __m256d b,
+							   __m256d p)
+{
+	__m256d r = _mm256_add_pd(a, b);
+	return _mm256_sub_pd(r, _mm256_and_pd(p, _mm256_cmp_pd(r, p, _CMP_GE_OQ)));
+}
+
+__attribute__((target("avx2,fma"))) static void store_u32x4(uint32_t *dst,
+							    __m256d v)
+{
+	_mm_storeu_si128((__m128i *)(void *)dst, _mm256_cvttpd_epi32(v));
+}
+
+__attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
+{
+	unsigned s = S->s, l;
+	uint32_t j = 2, F = S->fb_n;
+	const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+	const __m256d md = _mm256_set1_pd((double)S->M);
+	const __m128i one_i = _mm_set1_epi32(1);
+	__m256d qd[SIQS_MAX_S], gd[SIQS_MAX_S];
+	for (l = 0; l < s; l++) {
+		qd[l] = _mm256_set1_pd((double)S->prime[S->qidx[l]]);
+		gd[l] = _mm256_set1_pd((double)S->gamma[l]);
+	}
+	for (; j + 4 <= F; j += 4) {
+		__m128i pi = _mm_loadu_si128((const __m128i *)(const void *)(S->prime + j));
+		__m128i ei = _mm_sub_epi32(pi, _mm_set1_epi32(2));
+		__m256d p = _mm256_cvtepi32_pd(pi), pinv = _mm256_div_pd(one, p);
+		__m256d pre[SIQS_MAX_S], qinv[SIQS_MAX_S], am, ai, inv, sum, bm, mm;
+		__m256d sq, t1, t2;
+		int bit = 32 - __builtin_clz(S->prime[j + 3]); /* ascending primes */
+		pre[0] = vmulmod(qd[0], one, p, pinv);
+		for (l = 1; l < s; l++)
+			pre[l] = vmulmod(pre[l - 1], qd[l], p, pinv);
+		am = pre[s - 1];
+		ai = one;
+		while (bit-- > 0) {
+			__m128i b32 = _mm_cmpeq_epi32(
+				_mm_and_si128(_mm_srl_epi32(ei, _mm_cvtsi32_si128(bit)), one_i),
+				one_i);
+			__m256d mask = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(b32));
+			ai = vmulmod(ai, ai, p, pinv);
+			ai = vmulmod(ai, _mm256_blendv_pd(one, am, mask), p, pinv);
+		}
+		inv = ai;
+		for (l = s - 1; l > 0; l--) {
+			qinv[l] = vmulmod(inv, pre[l - 1], p, pinv);
+			inv = vmulmod(inv, qd[l], p, pinv);
+		}
+		qinv[0] = inv;
+		store_u32x4(S->ainv + j, ai);
+		sum = zero;
+		for (l = 0; l < s; l++) {
+			__m256d g = vmulmod(qinv[l], gd[l], p, pinv);
+			sum = vaddmod(sum, g, p);
+			store_u32x4(S->bainv + (size_t)l * F + j, vaddmod(g, g, p));
+		}
+		bm = vmulmod(am, sum, p, pinv);
+		mm = vmulmod(md, one, p, pinv);
+		sq = _mm256_cvtepi32_pd(_mm_loadu_si128((const __m128i *)(const void *)(S->sqrtkn + j)));
+		t1 = _mm256_sub_pd(sq, bm);
+		t1 = _mm256_add_pd(t1, _mm256_and_pd(p, _mm256_cmp_pd(t1, zero, _CMP_LT_OQ)));
+		t2 = _mm256_sub_pd(_mm256_sub_pd(p, sq), bm);
+		t2 = _mm256_add_pd(t2, _mm256_and_pd(p, _mm256_cmp_pd(t2, zero, _CMP_LT_OQ)));
+		store_u32x4(S->root1 + j, vaddmod(vmulmod(t1, ai, p, pinv), mm, p));
+		store_u32x4(S->root2 + j, vaddmod(vmulmod(t2, ai, p, pinv), mm, p));
+	}
+	for (l = 0; l < s; l++) {
+		uint32_t jq = S->qidx[l];
+		unsigned m;
+		if (jq >= j)
+			continue;
+		for (m = 0; m < s; m++)
+			S->bainv[(size_t)m * F + jq] = 0;
+	}
+	return j;
+}
+#endif
+
 /* Set up A, the B_l, the first B, C and every root and 2 B_l A^-1 table. */
 static int init_a(struct siqs *S)
 {
@@ -854,7 +958,12 @@ static int init_a(struct siqs *S)
 	 * and B = A sum g_l q_l^-1 (B_l = (A/q_l) g_l): 4s - 2 products per
 	 * prime instead of 5s.
 	 */
-	for (j = 2; j < F; j++) {
+	j = 2;
+#if SIQS_AVX2
+	if (S->fma)
+		j = init_a_avx2(S);
+#endif
+	for (; j < F; j++) {
 		uint32_t p = S->prime[j], ai, inv, am, sum = 0, bm, t1, t2, Mm;
 		uint64_t m = S->bred[j];
 		uint32_t pre[SIQS_MAX_S], qinv[SIQS_MAX_S];
@@ -1110,7 +1219,7 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i)
 	 * exact (every term below 2^24) and lies in (-p/2, p/2).
 	 */
 	const __m128 fi = _mm_set1_ps((float)i), zero = _mm_setzero_ps();
-	for (; j + 4 <= S->med_end; j += 4) {
+	for (; S->sse2 && j + 4 <= S->med_end; j += 4) {
 		__m128 p = _mm_loadu_ps(S->pf + j);
 		__m128 q = _mm_cvtepi32_ps(
 			_mm_cvtps_epi32(_mm_mul_ps(fi, _mm_loadu_ps(S->pinvf + j))));
@@ -1381,9 +1490,10 @@ static void sieve_block(struct siqs *S, uint32_t e)
 static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 {
 	uint32_t i;
+	const uint64_t mask = 0x8080808080808080ULL;
 #if defined(__SSE2__)
 	/* 64 bytes per test: the top bits by movemask (e - b is a multiple of 4 KiB) */
-	for (i = b; i < e; i += 64) {
+	for (i = b; S->sse2 && i < e; i += 64) {
 		const __m128i *v = (const __m128i *)(const void *)(S->sieve + i);
 		__m128i v0 = _mm_loadu_si128(v), v1 = _mm_loadu_si128(v + 1);
 		__m128i v2 = _mm_loadu_si128(v + 2), v3 = _mm_loadu_si128(v + 3);
@@ -1400,8 +1510,9 @@ static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 			bits &= bits - 1;
 		}
 	}
-#else
-	const uint64_t mask = 0x8080808080808080ULL;
+	if (S->sse2)
+		return;
+#endif
 	for (i = b; i < e; i += 32) {
 		uint64_t v[4];
 		unsigned bi;
@@ -1412,7 +1523,6 @@ static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 			if (S->sieve[i + bi] & 0x80 && S->ncand < SIQS_MAX_CAND)
 				S->cand[S->ncand++] = i + bi;
 	}
-#endif
 }
 
 #if SIQS_AVX2
@@ -1715,6 +1825,7 @@ void siqs_params_init(struct siqs_params *params)
 	params->fudge = 0;
 	params->q_max = 0;
 	params->small_prime = 0;
+	params->scalar = 0;     /* vector paths where the CPU has them */
 }
 
 static void siqs_clear(struct siqs *S)
@@ -1812,8 +1923,10 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	for (l = 0; l < SIQS_MAX_S; l++)
 		mpz_init(S.bl[l]);
 	S.rng = params->seed ^ 0x5851f42d4c957f2dULL;
+	S.sse2 = !params->scalar;
 #if SIQS_AVX2
-	S.avx2 = __builtin_cpu_supports("avx2") != 0;
+	S.avx2 = !params->scalar && __builtin_cpu_supports("avx2") != 0;
+	S.fma = S.avx2 && __builtin_cpu_supports("fma") != 0;
 #endif
 	for (j = 0; j < 256; j++) {
 		unsigned bit, c = 0;

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	fclose(fp);
 	qsort(t, (size_t)cnt, sizeof t[0], cmpd);
 	if (cnt)
-		printf("%d numbers, median %.1f ms, mean %.1f ms, %d wrong\n",
+		printf("%d numbers, median %.3f ms, mean %.3f ms, %d wrong\n",
 		       cnt, t[cnt / 2], sum / cnt, bad);
 	mpz_clear(n);
 	mpz_clear(f);

@@ -5,7 +5,8 @@
  * split into their recorded primes; a product of three primes splits into
  * a proper divisor; a prime factor inside the factor base is returned (or
  * STATUS_NOT_FOUND), never 1 or n; invalid inputs are refused; a past
- * deadline and a stop hook end the run; one seed repeats its answer.  The
+ * deadline and a stop hook end the run; one seed repeats its answer; the
+ * vector code paths find the same relations as the scalar ones.  The
  * GF(2) solver is checked on its own: every dependency it returns must
  * sum to zero (a planted non-dependency is shown to fail the same check),
  * and a matrix without dependencies is reported as such.
@@ -243,6 +244,38 @@ static void test_same_seed_same_factor(void **state)
 	mpz_clears(n, f1, f2, NULL);
 }
 
+/*
+ * vector-paths-equal-scalar: the SSE2/AVX2/FMA paths (root check, scan,
+ * Gray-code step, per-A set-up, bucket hits) must find exactly the
+ * relations of the portable scalar code: same factor and same counts.
+ */
+static void test_vector_paths_match_scalar(void **state)
+{
+	size_t k;
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		struct siqs_params par;
+		struct siqs_stats sv, ss;
+		mpz_t n, fv, fs;
+		mpz_init_set_str(n, semiprimes[k].n, 10);
+		mpz_inits(fv, fs, NULL);
+		siqs_params_init(&par);
+		par.stats = &sv;
+		assert_int_equal(siqs_factor(fv, n, &par), STATUS_FOUND);
+		par.scalar = 1;
+		par.stats = &ss;
+		assert_int_equal(siqs_factor(fs, n, &par), STATUS_FOUND);
+		if (mpz_cmp(fv, fs) != 0 || sv.polys != ss.polys ||
+		    sv.candidates != ss.candidates || sv.fulls != ss.fulls ||
+		    sv.partials != ss.partials || sv.cycles != ss.cycles)
+			fail_msg("%s: vector and scalar runs differ (polys %lu/%lu, "
+				 "candidates %lu/%lu, fulls %lu/%lu)",
+				 semiprimes[k].name, sv.polys, ss.polys,
+				 sv.candidates, ss.candidates, sv.fulls, ss.fulls);
+		mpz_clears(n, fv, fs, NULL);
+	}
+}
+
 /* ---- siqs_linalg ---- */
 
 /* 1 when the rows of dependency d cancel in every column. */
@@ -358,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_perfect_square),
 		cmocka_unit_test(test_perfect_powers),
 		cmocka_unit_test(test_same_seed_same_factor),
+		cmocka_unit_test(test_vector_paths_match_scalar),
 		cmocka_unit_test(test_known_60_digits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
