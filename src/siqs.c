@@ -1707,17 +1707,19 @@ static int try_deps(struct siqs *S, mpz_t f)
 			for (a = 0; a < rb->nfac; a++)
 				cols[ncols_used++] = S->pool[rb->off + a];
 		}
-		sort_u32(cols + start, ncols_used - start);
-		/* keep entries of odd multiplicity */
+		/*
+		 * keep entries of odd multiplicity: parities toggled in cnt
+		 * (all zero between rows), each odd one kept at its first
+		 * occurrence and cleared (was a sort per row)
+		 */
+		for (a = start; a < ncols_used; a++)
+			cnt[cols[a]] ^= 1;
 		m = start;
-		for (a = start; a < ncols_used;) {
-			size_t bnd = a;
-			while (bnd < ncols_used && cols[bnd] == cols[a])
-				bnd++;
-			if ((bnd - a) & 1)
+		for (a = start; a < ncols_used; a++)
+			if (cnt[cols[a]]) {
+				cnt[cols[a]] = 0;
 				cols[m++] = cols[a];
-			a = bnd;
-		}
+			}
 		ncols_used = m;
 	}
 	row_start[nrows] = (uint32_t)ncols_used;
