@@ -83,6 +83,7 @@ struct rank_stats {
 	struct proto_stats s;     /* as the rank reported them */
 	uint64_t accepted;        /* numbers of its results that were kept */
 	uint64_t wrong;           /* its results that failed verification */
+	double last_result_s;     /* when its last RESULT came (since t0) */
 };
 
 struct master {
@@ -381,6 +382,8 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 		return;
 	}
 	st = sched_complete(&m->s, w, h.chunk_id, h.count, &c);
+	if (st == STATUS_OK || st == SCHED_DUPLICATE)
+		m->rs[rank].last_result_s = transport_wtime() - m->t0;
 	if (st == SCHED_DUPLICATE)
 		return;
 	if (st != STATUS_OK) {
@@ -779,6 +782,7 @@ static void write_stats(struct master *m, double wall)
 	FILE *f;
 	struct transport_counters tc;
 	double busy_max = 0, busy_sum = 0, imbalance = 1;
+	double tail_first = -1, tail_last = 0;
 	uint64_t chunks = 0, msgs = 0, bytes = 0;
 	int first_worker = m->local ? 0 : 1, nw = 0;
 
@@ -801,6 +805,17 @@ static void write_stats(struct master *m, double wall)
 	}
 	if (busy_sum > 0)
 		imbalance = busy_max / (busy_sum / nw);
+	/* the tail: from the first of rank 0's workers (or leaders) going
+	   idle for good, i.e. its last RESULT, to the last one's */
+	for (int w = 0; !m->local && w < m->n_workers; w++) {
+		double t = m->rs[m->child_rank[w]].last_result_s;
+		if (t <= 0)
+			continue;
+		if (tail_first < 0 || t < tail_first)
+			tail_first = t;
+		if (t > tail_last)
+			tail_last = t;
+	}
 	for (int i = 0; i < m->size; i++) {
 		chunks += m->rs[i].s.chunks;
 		msgs += m->rs[i].s.msgs_sent;
@@ -821,6 +836,7 @@ static void write_stats(struct master *m, double wall)
 			"  \"numbers_per_second\": %.1f,\n"
 			"  \"chunks\": %llu,\n  \"messages\": %llu,\n"
 			"  \"bytes\": %llu,\n  \"load_imbalance\": %.4f,\n"
+			"  \"tail_seconds\": %.6f,\n"
 			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
 			"  \"wrong_results\": %llu,\n  \"ranks\": [\n",
 			m->size, factoring_ranks(m), m->o->group_size,
@@ -829,6 +845,7 @@ static void write_stats(struct master *m, double wall)
 			wall > 0 ? (double)m->written / wall : 0.0,
 			(unsigned long long)chunks, (unsigned long long)msgs,
 			(unsigned long long)bytes, imbalance,
+			tail_first < 0 ? 0.0 : tail_last - tail_first,
 			(unsigned long long)m->s.speculated,
 			(unsigned long long)m->s.duplicates,
 			(unsigned long long)m->wrong_results);
@@ -837,6 +854,7 @@ static void write_stats(struct master *m, double wall)
 			fprintf(f, "    {\"rank\": %d, \"numbers\": %llu, "
 				"\"accepted\": %llu, \"chunks\": %llu, "
 				"\"busy_seconds\": %.6f, \"idle_seconds\": %.6f, "
+				"\"last_result_seconds\": %.6f, "
 				"\"msgs_sent\": %llu, \"msgs_recv\": %llu, "
 				"\"bytes_sent\": %llu, \"bytes_recv\": %llu}%s\n",
 				i, (unsigned long long)s->numbers,
@@ -844,6 +862,7 @@ static void write_stats(struct master *m, double wall)
 				(unsigned long long)s->chunks,
 				(double)s->busy_ns * 1e-9,
 				(double)s->idle_ns * 1e-9,
+				m->rs[i].last_result_s,
 				(unsigned long long)s->msgs_sent,
 				(unsigned long long)s->msgs_recv,
 				(unsigned long long)s->bytes_sent,

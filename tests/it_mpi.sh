@@ -197,6 +197,15 @@ run_np 3 --count 200 --chunk 10 --test-fault slow --test-fault-rank 1 \
 check_files "slow worker (-np 3): output correct" <(head -200 "$T/classic.ref") "$T/slow.out"
 check "slow worker (-np 3): the end game re-issued chunks" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["speculated"]>0 else 1)' "$T/slow.json"
+# The tail: from the first worker's last RESULT to the last one's; here
+# the slowed rank 1 answers last (its re-issued chunks came back first).
+check "slow worker (-np 3): last_result_seconds per rank, tail = last - first, <= wall" \
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1])); w = d["wall_seconds"]
+t = [r["last_result_seconds"] for r in d["ranks"] if r["rank"] >= 1]
+ok = all(0 < x <= w for x in t) and abs(d["tail_seconds"] - (max(t) - min(t))) < 1e-5
+ok = ok and d["ranks"][0]["last_result_seconds"] == 0
+sys.exit(0 if ok else 1)' "$T/slow.json"
 
 # ---- signals: rank 0 stops the job in order, exit 75 -----------------------
 
