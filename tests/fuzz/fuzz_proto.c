@@ -7,7 +7,7 @@
  * behaviour or a wrongly accepted message is found.
  *
  * Steps per input:
- *   1. For every tag CONFIG..ERROR: proto_reader_init
+ *   1. For every tag CONFIG..GROUP_STATS: proto_reader_init
  *      with that tag expected; when it accepts, run the full unpack
  *      sequence of that message, as master.c / worker.c do (WORK: header,
  *      then count numbers or a range; RESULT: header, count items, end).
@@ -106,6 +106,7 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data,
 	struct proto_reader r;
 	struct proto_config c;
 	struct proto_stats st;
+	struct proto_group_stats g;
 	uint32_t u;
 	int status;
 
@@ -142,6 +143,13 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data,
 			fuzz_same(&s->out, data, size);
 		}
 		break;
+	case PROTO_TAG_GROUP_STATS:
+		if (proto_unpack_group_stats(&r, &g) == STATUS_OK) {
+			fuzz_check(proto_pack_group_stats(&s->out, &g) ==
+				   STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
 	case PROTO_TAG_ERROR:
 		if (proto_unpack_error(&r, &status, s->text,
 				       sizeof s->text) == STATUS_OK) {
@@ -166,6 +174,7 @@ static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
 	struct proto_reader r;
 	struct proto_config c;
 	struct proto_stats st;
+	struct proto_group_stats g;
 	struct proto_work_header wh;
 	struct proto_result_header rh;
 	uint32_t u;
@@ -187,6 +196,7 @@ static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
 	FUZZ_RAW(proto_unpack_result_header(&r, &rh));
 	FUZZ_RAW(proto_unpack_stop(&r, &u));
 	FUZZ_RAW(proto_unpack_stats(&r, &st));
+	FUZZ_RAW(proto_unpack_group_stats(&r, &g));
 	FUZZ_RAW(proto_unpack_error(&r, &status, s->text, sizeof s->text));
 	FUZZ_RAW(proto_unpack_error(&r, &status, s->text, 1));
 #undef FUZZ_RAW

@@ -140,6 +140,7 @@ static void gen_proto(void)
 	struct proto_work_header wr = {.chunk_id = 0, .first_index = 0,
 				       .count = 43, .form = PROTO_FORM_RANGE};
 	struct proto_stats s = {10, 2, 3000, 400, 5, 6, 700, 800};
+	struct proto_group_stats g = {.rank = 5, .wrong = 1, .s = s};
 	mpz_t n, step;
 
 	proto_buf_init(&b);
@@ -169,6 +170,7 @@ static void gen_proto(void)
 	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));
 	GEN("stop-abort", proto_pack_stop(&b, PROTO_STOP_ABORT));
 	GEN("stats", proto_pack_stats(&b, &s));
+	GEN("group-stats", proto_pack_group_stats(&b, &g));
 	GEN("error", proto_pack_error(&b, STATUS_ERR_NOMEM, "out of memory"));
 	GEN("error-empty", proto_pack_error(&b, STATUS_ERR_PROTO, ""));
 #undef GEN
