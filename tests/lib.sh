@@ -6,7 +6,7 @@
 # (Open MPI by default; mpirun.mpich for MPI=mpich).
 
 : "${MPIRUN:=mpirun}"
-: "${MPIRUN_FLAGS:=--oversubscribe}"
+: "${MPIRUN_FLAGS=--oversubscribe}" # unset only: MPICH builds set it empty
 : "${BUILD:=build}"
 : "${TIMEOUT:=120}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
