@@ -57,7 +57,7 @@ GROUP_COUNT=${GROUP_COUNT:-1000000}
 GROUP_REPEAT=${GROUP_REPEAT:-3}
 TAIL_REPEAT=${TAIL_REPEAT:-5}
 MPIRUN=${MPIRUN:-mpirun}
-MPIRUN_FLAGS=${MPIRUN_FLAGS:---oversubscribe}
+MPIRUN_FLAGS=${MPIRUN_FLAGS---oversubscribe} # unset only: MPICH builds set it empty
 PY=${PY:-/usr/bin/python3}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mkdir -p "$OUT"
