@@ -16,8 +16,10 @@
  * of branches, and reads U_d = 0 off 2 V_d+1 = P V_d (lucas_u64).
  *
  * Factoring (factor_u64), cheap steps first:
- *   1. trial division by the first TDIV_BOUND_U64 primes (to 1619) with
- *      the multiply-by-inverse test (engine_tdiv.c);
+ *   1. trial division by the first TDIV_BOUND_U64 primes (to 3671) with
+ *      the multiply-by-inverse test (engine_tdiv.c); 512 primes beat 256
+ *      on S40 by 1.06x (7 alternating runs, min 1.046), 768-2048 lose;
+ *      S64 does not notice;
  *   2. a work stack of composites: each cofactor c is declared prime when
  *      c < B^2 (B the next prime) or prime_p_u64(c); squares are split by
  *      an integer square root; otherwise split by
@@ -61,7 +63,7 @@
 #include <math.h>
 
 enum {
-	TDIV_BOUND_U64 = 256, /* primes tried by trial division (to 1619) */
+	TDIV_BOUND_U64 = 512, /* primes tried by trial division (to 3671) */
 	RHO_BATCH = 64,       /* differences multiplied per gcd */
 	RHO_BACK = 8,         /* the same when backtracking */
 	RHO_POLL = 4096,      /* iterations between deadline polls */
