@@ -17,23 +17,55 @@
  *      factor_u64_append at once (the proven 64-bit tier);
  *   3. cofactors above 2^64: BPSW, integer square root (squares), integer
  *      k-th roots for odd prime k <= 11 (perfect powers: SIQS assumes
- *      none), then
- *      split_u128: a short Pollard-Brent rho (RHO_SHORT128 iterations) for
- *      small factors, then ECM-128 with rising B1 (150, 400, 1000 while
- *      below the size's level), then
- *        - below SIQS_MIN_BITS128 bits: ECM-128 at B1 = ecm128_b1(c), a
- *          balanced split's level, until a factor (or the deadline);
- *        - from SIQS_MIN_BITS128 bits: SIQS (siqs.c), more ECM first
- *          for cofactors above 2^110 where SIQS is slow; ECM again if
- *          SIQS declines.
+ *      none), then split_u128:
+ *        a. ECM-128 curves at B1 = 150, then 400 (B2 = 50 B1), as many
+ *           as split_plans gives for the cofactor's size;
+ *        b. from SIQS_MIN_BITS128 = 74 bits: SIQS (siqs.c), ECM again if
+ *           SIQS declines; below: ECM-128 at B1 = ecm128_b1(c), a
+ *           balanced split's level, until a factor (or the deadline).
  *      ECM-128 is the 64-bit tier's micro-ECM over two-word residues
  *      (same curves, ladder and stage 2: one source for both tiers,
  *      engine_ecm_tmpl.h instantiated with ECM_WORD = u128).
- *   Measured (CPU time, this machine under load, balanced semiprimes):
- *   70 bits ECM 0.9 ms / SIQS 3.1 ms; 80 bits 2.2 / 3.6; 88 bits 4.3 /
- *   4.4; 96 bits (S96) 11-14 / 5.8; 128 bits (S128) 285 / 36 ms.  A
- *   128-bit REDC costs 13 ns against 3.1 ns for 64 bits, so ECM-128 pays
- *   four times more per curve than ECM-64.
+ *
+ * Strategy: the split of a composite cofactor c of b = 65..128 bits is
+ * tuned for expected total time over both kinds of input, random
+ * composites (MIX: 675 of its 2000 numbers leave such a cofactor) and
+ * balanced semiprimes (S96, S128), where every curve before SIQS is lost.
+ *   Model.  After trial division to 2^a, the smallest prime factor
+ *   p = 2^k of a random composite c of b bits has density proportional to
+ *   omega(b/k - 1) / k^2 on [a, b/2] (Buchstab: the n <= x whose least
+ *   prime factor is p number about (x/p) omega(u) / ln p, u = ln(x/p) /
+ *   ln p; omega = 1/u on [1, 2], (1 + ln(u - 1))/u on [2, 3], ~e^-gamma
+ *   above, so far from b/2, P(p < 2^k | p > 2^a) = 1 - a/k as Mertens
+ *   gives).  A Suyama curve finds p when p/23.4 is B1-smooth but for one
+ *   prime up to B2 (Dickman's rho and the semi-smooth integral; the same
+ *   model gives GMP-ECM's 30 curves at B1 = 2000 for 15 digits), and it
+ *   also succeeds on the cofactor c/p.  A curve is worth running while
+ *   P(it finds a factor | every earlier curve failed) * SIQS(b) exceeds
+ *   its cost.  On MIX the model's first-curve odds (B1 = 150: 23%, 18%,
+ *   16% at 76, 98, 120 bits) are within 1.5x of those measured (18%, 13%,
+ *   8.5%).  For random composites alone it asks for 9-11 curves before
+ *   SIQS at 80-100 bits (S96 +40%); with a half-balanced prior, 2 at
+ *   B1 = 150 below 104 bits, 3-7 above: split_plans, whose B1 = 400 rows
+ *   were then set by measurement (MIX per-curve success 6-9% for the
+ *   first 8 curves above 110 bits, SIQS there 4-11 ms).
+ *   Measured costs (CPU, this machine): an ECM-128 curve 62 us at
+ *   B1 = 150, 147 at 400, 360 at 1000; SIQS 0.6 ms at 66 bits, 0.8 at 74,
+ *   1.15 at 82, 1.3 at 86, 1.75 at 96, 2.8 at 100, 3.9 at 110, 11 at 128;
+ *   ECM to a factor on balanced semiprimes 0.3 ms at 66 bits, 0.55 at 70,
+ *   0.9 at 74, 1.2 at 78, 1.9 at 82, 4.3 at 86: SIQS from 74 bits
+ *   (72 and 76 run the same MIX instructions, 80 4% more, the old 86 9%
+ *   more).  Pollard-Brent rho is no longer run here: a failing 2048-step
+ *   rho cost 190-240 us (9% of S96) and its length was best at zero
+ *   (MIX instructions 4.36, 4.27, 4.23, 4.14 G at 512, 256, 128, 0
+ *   steps; S96 4.53, 4.47, 4.44, 4.41 G): one B1 = 150 curve finds every
+ *   factor below 2^16 (its group order over 12 is below B2) and most
+ *   below 2^20.  Trial division further (to 4093 or 16381) changed MIX by
+ *   under 0.5%.  Dropping the 8 curves at B1 = 1000 above 110 bits saved
+ *   16% of S128 and 4% of MIX (2.9% success a curve, under cost/SIQS);
+ *   8 instead of 12 curves at B1 = 400 there, 4% of S128 for 0.3% of MIX.
+ *   A 128-bit REDC costs 13 ns against 3.1 ns for 64 bits, so ECM-128
+ *   pays four times more per curve than ECM-64.
  * Seeds, deadline and STATUS_PARTIAL behave as in engine_u64.c.
  */
 #include "engine_int.h"
@@ -47,9 +79,8 @@ enum {
 	TDIV_BOUND_U128 = 168, /* primes tried by trial division (up to 997) */
 	RHO_BATCH128 = 64,
 	FACTOR_STACK128 = 130,
-	RHO_SHORT128 = 2048,  /* rho iterations before ECM */
 	ECM_CURVES128 = 4,    /* curves per deadline poll */
-	SIQS_MIN_BITS128 = 86 /* SIQS beats ECM above (balanced factors) */
+	SIQS_MIN_BITS128 = 74 /* SIQS from here (see the top comment) */
 };
 
 /* ---- primality ---- */
@@ -245,11 +276,17 @@ u128 rho_u128(u128 n, uint64_t c, uint64_t max_iter)
 #define ECM_BITS 128
 #include "engine_ecm_tmpl.h"
 
+/* Bits of n > 0. */
+static int bits_u128(u128 n)
+{
+	return (n >> 64) ? 128 - __builtin_clzll((uint64_t)(n >> 64))
+			 : 64 - __builtin_clzll((uint64_t)n);
+}
+
 /* B1 for a balanced split of n (factors near sqrt(n)); B2 = 50 B1. */
 static unsigned ecm128_b1(u128 n)
 {
-	int bits = (n >> 64) ? 128 - __builtin_clzll((uint64_t)(n >> 64))
-			     : 64 - __builtin_clzll((uint64_t)n);
+	int bits = bits_u128(n);
 	static const struct {
 		int bits;
 		unsigned b1;
@@ -339,43 +376,55 @@ static u128 siqs_u128(u128 n, uint64_t seed, const struct small_deadline *dl)
 }
 
 /*
+ * What split_u128 spends on a composite cofactor of up to max_bits bits
+ * before its last method: ECM-128 curves at B1 = 150 and at B1 = 400
+ * (B2 = 50 B1), then SIQS (from SIQS_MIN_BITS128 bits) or ECM-128 at the
+ * balanced level.  The counts follow the rule of the top comment (a curve
+ * is run while P(it finds a factor) * SIQS's cost > its cost, under the
+ * mixture prior); each row was then checked by instruction counts on MIX,
+ * S96 and S128.
+ */
+static const struct split_plan {
+	int max_bits;
+	unsigned c150, c400;
+} split_plans[] = {
+	{90, 2, 0},  /* SIQS 0.8-1.7 ms: curves of 62 us need q > 4-8% */
+	{109, 2, 1}, /* SIQS 1.8-3.9 ms */
+	{128, 4, 8}, /* SIQS 4-11 ms; the 9th to 12th B1 = 400 curve found
+		      * 3 factors in 140 tries on MIX (2%, cost/SIQS 2.3%) */
+};
+
+/*
  * A non-trivial factor of the odd composite n > 2^64 (not a square), or 0
- * when the deadline fired: a short rho for small factors, then ECM with
- * rising B1 up to the level for a balanced split; from SIQS_MIN_BITS128
- * bits on, a few ECM curves and then SIQS, which is faster there for
- * balanced factors (measured: 88 bits, ECM 4.8 ms, SIQS 4.4 ms; 96 bits,
- * ECM 12-16 ms, SIQS 5.8 ms; 128 bits, ECM 285 ms, SIQS 36 ms).
+ * when the deadline fired: the plan's ECM curves, then SIQS from
+ * SIQS_MIN_BITS128 bits on (ECM again if SIQS declines), below it ECM-128
+ * at the balanced level until a factor.
  */
 static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 {
-	u128 f = rho_u128(n, next_rand_u64(rng), RHO_SHORT128);
-	if (f != 0)
-		return f;
-	unsigned top = ecm128_b1(n);
-	int use_siqs = (n >> (SIQS_MIN_BITS128 - 1)) != 0;
-	/* curves per level: few below 2^110 (on S96, 2/1/0 curves take 13%
-	 * fewer instructions than 3/3/2, MIX 2% more), more before a slower
-	 * SIQS above */
-	static const struct {
-		unsigned b1, curves, curves_big;
-	} level[] = {{150, 2, 4}, {400, 1, 12}, {1000, 0, 8}};
-	int big = (n >> 109) != 0;
-	for (unsigned i = 0; i < sizeof level / sizeof level[0]; i++) {
-		if (level[i].b1 * 2 > top)
-			break;
-		f = ecm128_run(n, level[i].b1,
-			       big ? level[i].curves_big : level[i].curves,
-			       next_rand_u64(rng));
+	u128 f;
+	int bits = bits_u128(n);
+	unsigned ip = 0; /* the last row covers 128 bits */
+	while (ip + 1 < sizeof split_plans / sizeof split_plans[0] &&
+	       bits > split_plans[ip].max_bits)
+		ip++;
+	const struct split_plan *pl = &split_plans[ip];
+	const unsigned b1[2] = {150, 400}, curves[2] = {pl->c150, pl->c400};
+	for (unsigned i = 0; i < 2; i++) {
+		if (curves[i] == 0)
+			continue;
+		f = ecm128_run(n, b1[i], curves[i], next_rand_u64(rng));
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))
 			return 0;
 	}
-	if (use_siqs) {
+	if (bits >= SIQS_MIN_BITS128) {
 		f = siqs_u128(n, next_rand_u64(rng), dl);
 		if (f != 0 || small_deadline_expired(dl))
 			return f;
 	}
+	unsigned top = ecm128_b1(n);
 	for (;;) {
 		f = ecm128_run(n, top, ECM_CURVES128, next_rand_u64(rng));
 		if (f != 0)

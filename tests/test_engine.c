@@ -593,6 +593,35 @@ static void siqs_failures_fall_back_to_ecm(void **state)
 	siqs_plant = SIQS_REAL;
 }
 
+/*
+ * The 128-bit tier's split (engine_u128.c, split_u128): which cofactors
+ * reach SIQS.  A balanced 72-bit semiprime stays with ECM-128 (below
+ * SIQS_MIN_BITS128 = 74); a balanced 82-bit one goes to SIQS after the
+ * two B1 = 150 curves; a 20-bit factor of a 128-bit number is found by
+ * those curves (no rho runs any more), so SIQS never sees it.  A SIQS that
+ * refuses the 82-bit one leaves it to ECM-128, which must still split it.
+ */
+static void u128_split_sends_balanced_cofactors_to_siqs(void **state)
+{
+	struct fixture *fx = *state;
+	siqs_plant = SIQS_REAL;
+	siqs_calls = 0;
+	expect_factors(fx, "2805982412605043296411", " 43948242077 63847432343");
+	assert_int_equal(siqs_calls, 0);
+	expect_factors(fx, "2446038367659661494517279",
+		       " 1152542860531 2122297097509");
+	assert_int_equal(siqs_calls, 1);
+	siqs_calls = 0;
+	expect_factors(fx, "174147365005382509673825364790456621001",
+		       " 536633 324518553658426726783156020577297");
+	assert_int_equal(siqs_calls, 0);
+	siqs_plant = SIQS_REFUSES;
+	expect_factors(fx, "2446038367659661494517279",
+		       " 1152542860531 2122297097509");
+	assert_int_equal(siqs_calls, 1);
+	siqs_plant = SIQS_REAL;
+}
+
 /* ---- differential: PARI/GP above 2^128 ---- */
 
 static void gp_differential_above_2_128(void **state)
@@ -675,6 +704,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(verify_fails_on_planted_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(prime_p_mpz_verdicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(siqs_failures_fall_back_to_ecm, setup, teardown),
+		cmocka_unit_test_setup_teardown(u128_split_sends_balanced_cofactors_to_siqs, setup, teardown),
 		cmocka_unit_test_setup_teardown(gp_differential_above_2_128, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
