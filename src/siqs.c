@@ -857,26 +857,14 @@ static void set_native(struct siqs *S)
 
 #if SIQS_AVX2
 /*
- * The per-prime set-up of init_a, four primes per step in double
+ * The per-prime set-up of init_a, eight primes per step in double
  * precision (AVX2 and FMA): every operand is a residue or a prime below
- * 2^26, so a b is exact, floor(a b / p) is off by at most one and
- * a b - q p (one fused rounding) is exact; one correction each way.
+ * 2^26, so a b is exact, the nearest quotient is off by at most one and
+ * a b - q p (one fused rounding) is exact and in (-p, p).
  * A^-1 = A^(p-2) by Fermat (the scalar path's Euclid divides).  The
  * results are the canonical residues of the scalar path.  Returns the
  * first prime index left undone; the primes of A get zero steps.
  */
-__attribute__((target("avx2,fma"))) static __m256d
-vmulmod(__m256d a, __m256d b, __m256d p, __m256d pinv)
-{
-	const __m256d zero = _mm256_setzero_pd();
-	__m256d h = _mm256_mul_pd(a, b);
-	__m256d q = _mm256_round_pd(_mm256_mul_pd(h, pinv),
-				    _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-	__m256d r = _mm256_fnmadd_pd(q, p, h);
-	r = _mm256_add_pd(r, _mm256_and_pd(p, _mm256_cmp_pd(r, zero, _CMP_LT_OQ)));
-	return _mm256_sub_pd(r, _mm256_and_pd(p, _mm256_cmp_pd(r, p, _CMP_GE_OQ)));
-}
-
 __attribute__((target("avx2,fma"))) static __m256d vaddmod(__m256d a, __m256d b,
 							   __m256d p)
 {
@@ -890,9 +878,32 @@ __attribute__((target("avx2,fma"))) static void store_u32x4(uint32_t *dst,
 	_mm_storeu_si128((__m128i *)(void *)dst, _mm256_cvttpd_epi32(v));
 }
 
+/*
+ * a b mod p up to sign: in (-p, p) for |a| p, |b| p < 2^52 (the nearest
+ * quotient, no correction), so chains of products need no compare; canon
+ * maps (-p, p) to [0, p).  The chains of init_a_avx2 are latency-bound.
+ */
+__attribute__((target("avx2,fma"))) static __m256d
+vmulmod_lazy(__m256d a, __m256d b, __m256d p, __m256d pinv)
+{
+	__m256d h = _mm256_mul_pd(a, b);
+	__m256d q = _mm256_round_pd(_mm256_mul_pd(h, pinv),
+				    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	return _mm256_fnmadd_pd(q, p, h);
+}
+
+__attribute__((target("avx2,fma"))) static __m256d canon(__m256d r, __m256d p)
+{
+	return _mm256_add_pd(r, _mm256_and_pd(p, _mm256_cmp_pd(r, _mm256_setzero_pd(),
+							      _CMP_LT_OQ)));
+}
+
+/* Two groups of four primes per step (H = 2), interleaved: independent chains. */
+enum { SIQS_VH = 2 };
+
 __attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
 {
-	unsigned s = S->s, l;
+	unsigned s = S->s, l, h;
 	uint32_t j = 2, F = S->fb_n;
 	const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
 	const __m256d md = _mm256_set1_pd((double)S->M);
@@ -902,48 +913,74 @@ __attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
 		qd[l] = _mm256_set1_pd((double)S->prime[S->qidx[l]]);
 		gd[l] = _mm256_set1_pd((double)S->gamma[l]);
 	}
-	for (; j + 4 <= F; j += 4) {
-		__m128i pi = _mm_loadu_si128((const __m128i *)(const void *)(S->prime + j));
-		__m128i ei = _mm_sub_epi32(pi, _mm_set1_epi32(2));
-		__m256d p = _mm256_cvtepi32_pd(pi), pinv = _mm256_div_pd(one, p);
-		__m256d pre[SIQS_MAX_S], qinv[SIQS_MAX_S], am, ai, inv, sum, bm, mm;
-		__m256d sq, t1, t2;
-		int bit = 32 - __builtin_clz(S->prime[j + 3]); /* ascending primes */
-		pre[0] = vmulmod(qd[0], one, p, pinv);
+	for (; j + 4 * SIQS_VH <= F; j += 4 * SIQS_VH) {
+		__m128i ei[SIQS_VH];
+		__m256d p[SIQS_VH], pinv[SIQS_VH], am[SIQS_VH], ai[SIQS_VH];
+		__m256d inv[SIQS_VH], sum[SIQS_VH];
+		__m256d pre[SIQS_MAX_S][SIQS_VH], qinv[SIQS_MAX_S][SIQS_VH];
+		/* ascending primes: the last one has the longest exponent */
+		int bit = 32 - __builtin_clz(S->prime[j + 4 * SIQS_VH - 1]);
+		for (h = 0; h < SIQS_VH; h++) {
+			__m128i pi = _mm_loadu_si128(
+				(const __m128i *)(const void *)(S->prime + j + 4 * h));
+			ei[h] = _mm_sub_epi32(pi, _mm_set1_epi32(2));
+			p[h] = _mm256_cvtepi32_pd(pi);
+			pinv[h] = _mm256_div_pd(one, p[h]);
+			pre[0][h] = vmulmod_lazy(qd[0], one, p[h], pinv[h]);
+		}
 		for (l = 1; l < s; l++)
-			pre[l] = vmulmod(pre[l - 1], qd[l], p, pinv);
-		am = pre[s - 1];
-		ai = one;
+			for (h = 0; h < SIQS_VH; h++)
+				pre[l][h] = vmulmod_lazy(pre[l - 1][h], qd[l], p[h], pinv[h]);
+		for (h = 0; h < SIQS_VH; h++) {
+			am[h] = pre[s - 1][h];
+			ai[h] = one;
+		}
 		while (bit-- > 0) {
-			__m128i b32 = _mm_cmpeq_epi32(
-				_mm_and_si128(_mm_srl_epi32(ei, _mm_cvtsi32_si128(bit)), one_i),
-				one_i);
-			__m256d mask = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(b32));
-			ai = vmulmod(ai, ai, p, pinv);
-			ai = vmulmod(ai, _mm256_blendv_pd(one, am, mask), p, pinv);
+			const __m128i cnt = _mm_cvtsi32_si128(bit);
+			for (h = 0; h < SIQS_VH; h++) {
+				__m128i b32 = _mm_cmpeq_epi32(
+					_mm_and_si128(_mm_srl_epi32(ei[h], cnt), one_i), one_i);
+				__m256d mask = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(b32));
+				ai[h] = vmulmod_lazy(ai[h], ai[h], p[h], pinv[h]);
+				ai[h] = vmulmod_lazy(ai[h], _mm256_blendv_pd(one, am[h], mask),
+						     p[h], pinv[h]);
+			}
 		}
-		inv = ai;
-		for (l = s - 1; l > 0; l--) {
-			qinv[l] = vmulmod(inv, pre[l - 1], p, pinv);
-			inv = vmulmod(inv, qd[l], p, pinv);
+		for (h = 0; h < SIQS_VH; h++)
+			inv[h] = ai[h];
+		for (l = s - 1; l > 0; l--)
+			for (h = 0; h < SIQS_VH; h++) {
+				qinv[l][h] = vmulmod_lazy(inv[h], pre[l - 1][h], p[h], pinv[h]);
+				inv[h] = vmulmod_lazy(inv[h], qd[l], p[h], pinv[h]);
+			}
+		for (h = 0; h < SIQS_VH; h++) {
+			qinv[0][h] = inv[h];
+			ai[h] = canon(ai[h], p[h]);
+			store_u32x4(S->ainv + j + 4 * h, ai[h]);
+			sum[h] = zero;
 		}
-		qinv[0] = inv;
-		store_u32x4(S->ainv + j, ai);
-		sum = zero;
-		for (l = 0; l < s; l++) {
-			__m256d g = vmulmod(qinv[l], gd[l], p, pinv);
-			sum = vaddmod(sum, g, p);
-			store_u32x4(S->bainv + (size_t)l * F + j, vaddmod(g, g, p));
+		for (l = 0; l < s; l++)
+			for (h = 0; h < SIQS_VH; h++) {
+				__m256d g = canon(vmulmod_lazy(qinv[l][h], gd[l], p[h], pinv[h]),
+						  p[h]);
+				sum[h] = vaddmod(sum[h], g, p[h]);
+				store_u32x4(S->bainv + (size_t)l * F + j + 4 * h,
+					    vaddmod(g, g, p[h]));
+			}
+		for (h = 0; h < SIQS_VH; h++) {
+			__m256d bm = canon(vmulmod_lazy(am[h], sum[h], p[h], pinv[h]), p[h]);
+			__m256d mm = canon(vmulmod_lazy(md, one, p[h], pinv[h]), p[h]);
+			__m256d sq = _mm256_cvtepi32_pd(_mm_loadu_si128(
+				(const __m128i *)(const void *)(S->sqrtkn + j + 4 * h)));
+			__m256d t1 = canon(_mm256_sub_pd(sq, bm), p[h]);
+			__m256d t2 = canon(_mm256_sub_pd(_mm256_sub_pd(p[h], sq), bm), p[h]);
+			store_u32x4(S->root1 + j + 4 * h,
+				    vaddmod(canon(vmulmod_lazy(t1, ai[h], p[h], pinv[h]), p[h]),
+					    mm, p[h]));
+			store_u32x4(S->root2 + j + 4 * h,
+				    vaddmod(canon(vmulmod_lazy(t2, ai[h], p[h], pinv[h]), p[h]),
+					    mm, p[h]));
 		}
-		bm = vmulmod(am, sum, p, pinv);
-		mm = vmulmod(md, one, p, pinv);
-		sq = _mm256_cvtepi32_pd(_mm_loadu_si128((const __m128i *)(const void *)(S->sqrtkn + j)));
-		t1 = _mm256_sub_pd(sq, bm);
-		t1 = _mm256_add_pd(t1, _mm256_and_pd(p, _mm256_cmp_pd(t1, zero, _CMP_LT_OQ)));
-		t2 = _mm256_sub_pd(_mm256_sub_pd(p, sq), bm);
-		t2 = _mm256_add_pd(t2, _mm256_and_pd(p, _mm256_cmp_pd(t2, zero, _CMP_LT_OQ)));
-		store_u32x4(S->root1 + j, vaddmod(vmulmod(t1, ai, p, pinv), mm, p));
-		store_u32x4(S->root2 + j, vaddmod(vmulmod(t2, ai, p, pinv), mm, p));
 	}
 	for (l = 0; l < s; l++) {
 		uint32_t jq = S->qidx[l];
