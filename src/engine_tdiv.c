@@ -24,7 +24,8 @@
  * ECM plans (ecm_plan_get, see engine_mont.h): for each (B1, B2) used, the
  * stage-1 multiplier lcm(1..B1) split as 2^k times an odd multi-word
  * number, and the stage-2 bitmap of prime pairs m*D +- j in (B1, B2]
- * (sieve to ECM_SIEVE), built once and cached (ECM_MAX_PLANS entries).
+ * (sieve to ECM_SIEVE; D = 210, one 32-bit mask of its 24 baby steps per
+ * giant step), built once and cached (ECM_MAX_PLANS entries).
  * Like the prime table, the cache is filled at first use without locks.
  */
 #include "engine_int.h"
