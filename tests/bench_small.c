@@ -9,7 +9,9 @@
  * and minimum CPU time per number (CLOCK_PROCESS_CPUTIME_ID: the machine
  * is shared, so wall time overstates).  METHOD:
  *   factor  factor_u64 below 2^64, factor_u128 above (default);
- *   ecm     ecm_u64 / ecm_u128 with successive seeds until a factor;
+ *   ecm     ecm_u64 / ecm_u128 with successive seeds until a factor, one
+ *           curve per call: the lone-curve path (factor runs curves in
+ *           pairs), and the mean curves per number;
  *   rho     rho_u64 / rho_u128 with successive constants until a factor;
  *   squfof  squfof_u64 (numbers below 2^50; failures counted).
  * The single methods expect odd composites without small factors (the
