@@ -298,16 +298,16 @@ static int dep_sums_to_zero(uint32_t nrows, uint32_t ncols,
 	return ok;
 }
 
-static void test_linalg_random_matrix(void **state)
+/* A seeded sparse NR x NC matrix: every dependency found must cancel. */
+static void check_random_matrix(uint32_t NR, uint32_t NC)
 {
-	enum { NR = 300, NC = 250, PER = 12 };
+	enum { PER = 12 };
 	uint32_t *rs = malloc((NR + 1) * sizeof *rs);
 	uint32_t *cols = malloc(NR * PER * sizeof *cols);
 	uint64_t *deps = malloc(NR * sizeof *deps);
 	uint64_t seed = 42;
 	uint32_t r, nnz = 0;
 	int nd = 0, d, nonempty;
-	(void)state;
 	assert_non_null(rs);
 	assert_non_null(cols);
 	assert_non_null(deps);
@@ -347,6 +347,20 @@ static void test_linalg_random_matrix(void **state)
 	free(deps);
 }
 
+/* 300 rows: the sparse path (filtering, ordered columns, logged steps). */
+static void test_linalg_random_matrix(void **state)
+{
+	(void)state;
+	check_random_matrix(300, 250);
+}
+
+/* linalg-small-dense: 200 rows, the plain dense elimination of 96 bits. */
+static void test_linalg_small_dense(void **state)
+{
+	(void)state;
+	check_random_matrix(200, 180);
+}
+
 /* Identity rows are independent: nothing to find. */
 static void test_linalg_no_dependency(void **state)
 {
@@ -379,6 +393,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_linalg_random_matrix),
+		cmocka_unit_test(test_linalg_small_dense),
 		cmocka_unit_test(test_linalg_no_dependency),
 		cmocka_unit_test(test_linalg_duplicate_rows),
 		cmocka_unit_test(test_checker_rejects_wrong_factor),
