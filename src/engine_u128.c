@@ -20,7 +20,7 @@
  *      none), then split_u128:
  *        a. ECM-128 curves at B1 = 150, then 400 (B2 = 50 B1), as many
  *           as split_plans gives for the cofactor's size;
- *        b. from SIQS_MIN_BITS128 = 74 bits: SIQS (siqs.c), ECM again if
+ *        b. from SIQS_MIN_BITS128 = 68 bits SIQS (siqs.c), ECM again if
  *           SIQS declines; below: ECM-128 at B1 = ecm128_b1(c), a
  *           balanced split's level, until a factor (or the deadline).
  *      ECM-128 is the 64-bit tier's micro-ECM over two-word residues
@@ -42,20 +42,27 @@
  *   model gives GMP-ECM's 30 curves at B1 = 2000 for 15 digits), and it
  *   also succeeds on the cofactor c/p.  A curve is worth running while
  *   P(it finds a factor | every earlier curve failed) * SIQS(b) exceeds
- *   its cost.  On MIX the model's first-curve odds (B1 = 150: 23%, 18%,
+ *   its cost (SIQS(b) below).  On MIX the model's first-curve odds (B1 = 150: 23%, 18%,
  *   16% at 76, 98, 120 bits) are within 1.5x of those measured (18%, 13%,
  *   8.5%).  For random composites alone it asks for 9-11 curves before
  *   SIQS at 80-100 bits (S96 +40%); with a half-balanced prior, 2 at
- *   B1 = 150 below 104 bits, 3-7 above: split_plans, whose B1 = 400 rows
- *   were then set by measurement (MIX per-curve success 6-9% for the
- *   first 8 curves above 110 bits, SIQS there 4-11 ms).
+ *   B1 = 150 below 104 bits, 3-7 above: split_plans, whose B1 = 400
+ *   counts were then set by measurement (MIX per-curve success 6-9% for
+ *   the first 8 curves above 110 bits; each row's cost on the other set).
  *   Measured costs (CPU, this machine): an ECM-128 curve 62 us at
- *   B1 = 150, 147 at 400, 360 at 1000; SIQS 0.6 ms at 66 bits, 0.8 at 74,
- *   1.15 at 82, 1.3 at 86, 1.75 at 96, 2.8 at 100, 3.9 at 110, 11 at 128;
- *   ECM to a factor on balanced semiprimes 0.3 ms at 66 bits, 0.55 at 70,
- *   0.9 at 74, 1.2 at 78, 1.9 at 82, 4.3 at 86: SIQS from 74 bits
- *   (72 and 76 run the same MIX instructions, 80 4% more, the old 86 9%
- *   more).  Pollard-Brent rho is no longer run here: a failing 2048-step
+ *   B1 = 150, 147 at 400, 360 at 1000; SIQS (9531482) 0.6 ms at 66 bits,
+ *   0.8 at 74, 1.15 at 82, 1.3 at 86, 1.75 at 96, 2.8 at 100, 3.9 at 110,
+ *   11 at 128; ECM to a factor on balanced semiprimes 0.3 ms at 66 bits,
+ *   0.55 at 70, 0.9 at 74, 1.2 at 78, 1.9 at 82, 4.3 at 86.  So SIQS
+ *   took over at 74 bits (72 and 76 ran the same MIX instructions, 80 4%
+ *   more, the old 86 9% more); with 0938295's SIQS, balanced 66-bit
+ *   semiprimes cost 0.37 ms CPU by SIQS against 0.55 by ECM (70 bits:
+ *   0.57 / 0.85; callgrind 2.0M / 3.9M instructions each) and MIX runs
+ *   3.8% fewer instructions with SIQS from 65 bits than from 74 (70:
+ *   2.8%).  SIQS starts at 68 bits: the cofactors just above 2^64 stay
+ *   with ECM-128, which allocates nothing (SIQS does; test_engine's
+ *   small_numbers_reuse_the_result factors 2^64 + 1 .. 2^64 + 200 without
+ *   a GMP allocation), for under 1% of MIX.  Pollard-Brent rho is no longer run here: a failing 2048-step
  *   rho cost 190-240 us (9% of S96) and its length was best at zero
  *   (MIX instructions 4.36, 4.27, 4.23, 4.14 G at 512, 256, 128, 0
  *   steps; S96 4.53, 4.47, 4.44, 4.41 G): one B1 = 150 curve finds every
@@ -80,7 +87,7 @@ enum {
 	RHO_BATCH128 = 64,
 	FACTOR_STACK128 = 130,
 	ECM_CURVES128 = 4,    /* curves per deadline poll */
-	SIQS_MIN_BITS128 = 74 /* SIQS from here (see the top comment) */
+	SIQS_MIN_BITS128 = 68 /* SIQS from here (see the top comment) */
 };
 
 /* ---- primality ---- */
@@ -388,10 +395,10 @@ static const struct split_plan {
 	int max_bits;
 	unsigned c150, c400;
 } split_plans[] = {
-	{90, 2, 0},  /* SIQS 0.8-1.7 ms: curves of 62 us need q > 4-8% */
-	{109, 2, 1}, /* SIQS 1.8-3.9 ms */
-	{128, 4, 8}, /* SIQS 4-11 ms; the 9th to 12th B1 = 400 curve found
-		      * 3 factors in 140 tries on MIX (2%, cost/SIQS 2.3%) */
+	{109, 2, 0}, /* SIQS 0.4-2.5 ms (0938295's SIQS); a B1 = 400 curve
+		      * at 91-109 bits: 13% of S96 for 0.5% of MIX */
+	{128, 4, 4}, /* SIQS 3-10 ms; curves 5-8 at B1 = 400: 6% of S128
+		      * for 1.6% of MIX */
 };
 
 /*

@@ -574,8 +574,9 @@ int __wrap_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p)
 static void siqs_failures_fall_back_to_ecm(void **state)
 {
 	struct fixture *fx = *state;
-	/* 45 digits, an 18-digit factor: the short pretest (0.42 D - 10 =
-	 * 8.9 digits) misses it, SIQS is called, then ECM must find it */
+	/* 45 digits, an 18-digit factor: the short pretest (0.272 D - 4.6 =
+	 * 7.6 digits: no curve) misses it, SIQS is called, then ECM must
+	 * find it */
 	const char *n = "210000000000000011900000011700000000000000663";
 	const char *want = " 300000000000000017 700000000000000000000000039";
 	siqs_plant = SIQS_REFUSES;
@@ -595,30 +596,38 @@ static void siqs_failures_fall_back_to_ecm(void **state)
 
 /*
  * The 128-bit tier's split (engine_u128.c, split_u128): which cofactors
- * reach SIQS.  A balanced 72-bit semiprime stays with ECM-128 (below
- * SIQS_MIN_BITS128 = 74); a balanced 82-bit one goes to SIQS after the
- * two B1 = 150 curves; a 20-bit factor of a 128-bit number is found by
- * those curves (no rho runs any more), so SIQS never sees it.  A SIQS that
- * refuses the 82-bit one leaves it to ECM-128, which must still split it.
+ * reach SIQS.  Balanced 72- and 82-bit semiprimes go to SIQS after the
+ * two B1 = 150 curves (SIQS_MIN_BITS128 = 68: the old 86 bits kept both
+ * with ECM-128, 74 the first); a balanced 66-bit one stays with ECM-128;
+ * a 20-bit factor of a 128-bit number is found by the curves (no rho runs
+ * any more), so SIQS never sees it.  A SIQS that refuses leaves the
+ * cofactor to ECM-128, which must still split it.
  */
 static void u128_split_sends_balanced_cofactors_to_siqs(void **state)
 {
 	struct fixture *fx = *state;
+	static const char *const balanced[][2] = {
+		{"2805982412605043296411", " 43948242077 63847432343"},
+		{"2446038367659661494517279", " 1152542860531 2122297097509"},
+	};
 	siqs_plant = SIQS_REAL;
+	for (unsigned i = 0; i < 2; i++) {
+		siqs_calls = 0;
+		expect_factors(fx, balanced[i][0], balanced[i][1]);
+		assert_int_equal(siqs_calls, 1);
+	}
 	siqs_calls = 0;
-	expect_factors(fx, "2805982412605043296411", " 43948242077 63847432343");
+	expect_factors(fx, "54644836603017943811", " 6835534733 7994229967");
 	assert_int_equal(siqs_calls, 0);
-	expect_factors(fx, "2446038367659661494517279",
-		       " 1152542860531 2122297097509");
-	assert_int_equal(siqs_calls, 1);
-	siqs_calls = 0;
 	expect_factors(fx, "174147365005382509673825364790456621001",
 		       " 536633 324518553658426726783156020577297");
 	assert_int_equal(siqs_calls, 0);
 	siqs_plant = SIQS_REFUSES;
-	expect_factors(fx, "2446038367659661494517279",
-		       " 1152542860531 2122297097509");
-	assert_int_equal(siqs_calls, 1);
+	for (unsigned i = 0; i < 2; i++) {
+		siqs_calls = 0;
+		expect_factors(fx, balanced[i][0], balanced[i][1]);
+		assert_int_equal(siqs_calls, 1);
+	}
 	siqs_plant = SIQS_REAL;
 }
 
