@@ -24,7 +24,7 @@
  *      15 digits B1=2e3 30 curves, 20: 11e3 90, 25: 5e4 240, 30: 25e4 500,
  *      35: 1e6 900, 40: 3e6 2400, 45: 11e6 5500, 50: 43e6 10000, ...
  *   4. For SIQS_MIN_DIGITS <= D <= SIQS_MAX_DIGITS (D = digits), once ECM
- *      has cleared 0.42 D - 10 digits, SIQS (siqs.h).  If SIQS declines
+ *      has cleared 0.272 D - 4.6 digits, SIQS (siqs.h).  If SIQS declines
  *      (STATUS_ERR_INVAL) or fails twice (STATUS_NOT_FOUND: only trivial
  *      dependencies, retried once with another seed), ECM goes on.
  *   5. Above SIQS range, ECM climbs the levels until a factor, the deadline,
@@ -34,11 +34,28 @@
  * param 1, default B2; one curve at 160-230 bits): B1 = 2e3 4.5 ms,
  * 11e3 21 ms, 5e4 80 ms, 25e4 370 ms; P-1 at B1 = 3e4 15-19 ms; 2048 rho
  * steps 2-3 ms.  So t15 costs 0.14 s, t20 2 s, t25 21 s, t30 200 s.  The
- * pretest gets about a fifth of the time SIQS is expected to take (48
- * digits 0.15 s, 60: 2 s, 70: 15 s, 80: 100 s, 100: 3000 s), which gives
- * t10, t15, t19.5, t23.5, t32 at 48, 60, 70, 80, 100 digits: the line
- * 0.42 D - 10.  yafu's 4/13 D (14.8, 18.5, 21.5, 24.6, 30.8) assumes its
- * much cheaper built-in ECM at the low levels.  Below t15 the table's first
+ * pretest depth is the rule "run the next curve while P(it finds a
+ * factor | every earlier curve failed) * SIQS's time > the curve's time"
+ * (SIQS 48 digits 0.17 s, 60: 2.6 s, 70: 15 s, 80: 100 s, 100: 3000 s),
+ * with P from the model of engine_u128.c's top comment: the smallest
+ * prime factor of a cofactor with none below 2^a follows Buchstab's
+ * density omega(b/k - 1)/k^2 (k its bits, b the cofactor's), a curve
+ * finds it when p/23.4 is B1-smooth but for one prime below B2 (Dickman's
+ * rho; the model gives GMP-ECM's 30 curves for t15).  For random
+ * composites alone it gives t10.3, t15.8, t18.9, t21.8, t28.7 at 48, 60,
+ * 70, 80, 100 digits: the old line 0.42 D - 10.  Balanced semiprimes,
+ * what SIQS-sized inputs usually are (S160, S200, RSA-style jobs), gain
+ * nothing from ECM; with the prior half random, half balanced the rule
+ * gives t8.5, t10.8, t15.2, t16.9, t22.6 (2, 12, 30+3, 30+35, 30+90+126
+ * curves): the line 0.272 D - 4.6.  Measured (S160, CPU, curves of
+ * 3.25 ms): ECM took 0.71 s of 4.24 s (218 curves, 17%) with the old
+ * line, SIQS 3.38 s; S200: 1.63 s of 17.3 s (9%).  The trade-off: a
+ * random 48-digit composite that rho and P-1 did not split now reaches
+ * SIQS after 2 curves instead of 10, about 48 ms more in expectation (the
+ * model) against 26 ms saved on every balanced one; such composites are
+ * ~3% of random 160-bit numbers (no factor below 2^22: e^-gamma / ln
+ * 2^22).  yafu's 4/13 D (14.8, 18.5, 21.5, 24.6, 30.8) assumes its much
+ * cheaper built-in ECM at the low levels.  Below t15 the table's first
  * B1 = 2e3 stays best (160 bits, CPU per factor found): 10-digit factors
  * 9.1 ms (B1 = 300: 8.7, 700: 7.6), 12-digit 18 ms (700: 34 ms).
  *
@@ -76,8 +93,8 @@ static double pm1_b1(size_t digits)
  * ECM pretest depth before SIQS, in digits: PRETEST_SLOPE * D - PRETEST_BASE
  * for a D-digit cofactor (see "Crossovers" above).
  */
-static const double PRETEST_SLOPE = 0.42;
-static const double PRETEST_BASE = 10.0;
+static const double PRETEST_SLOPE = 0.272;
+static const double PRETEST_BASE = 4.6;
 /* Digits a fresh cofactor is assumed clear to (trial division and rho). */
 static const double BASE_DIGITS = 8.0;
 
