@@ -1588,25 +1588,23 @@ static int check_candidate(struct siqs *S, uint32_t i)
 static void sieve_large(struct siqs *S)
 {
 	uint32_t len = S->len, j, b;
-	uint32_t **bk = S->bucket, *bn = S->bucket_n;
+	uint32_t *wp[SIQS_MAX_BLOCKS]; /* write pointers: one load per hit */
 
 	for (b = 0; b < S->nblocks; b++)
-		bn[b] = 0;
+		wp[b] = S->bucket[b];
 	for (j = S->med_end; j < S->fb_n; j++) {
 		uint32_t p = S->prime[j], r, tag = j << SIQS_BLOCK_BITS;
 		if (S->in_a[j])
 			continue;
-		for (r = S->root1[j]; r < len; r += p) {
-			b = r >> SIQS_BLOCK_BITS;
-			bk[b][bn[b]++] = tag | (r & (SIQS_BLOCK - 1));
-		}
+		for (r = S->root1[j]; r < len; r += p)
+			*wp[r >> SIQS_BLOCK_BITS]++ = tag | (r & (SIQS_BLOCK - 1));
 		if (S->root2[j] == S->root1[j])
 			continue;
-		for (r = S->root2[j]; r < len; r += p) {
-			b = r >> SIQS_BLOCK_BITS;
-			bk[b][bn[b]++] = tag | (r & (SIQS_BLOCK - 1));
-		}
+		for (r = S->root2[j]; r < len; r += p)
+			*wp[r >> SIQS_BLOCK_BITS]++ = tag | (r & (SIQS_BLOCK - 1));
 	}
+	for (b = 0; b < S->nblocks; b++)
+		S->bucket_n[b] = (uint32_t)(wp[b] - S->bucket[b]);
 }
 
 /* Add block b's bucket of large-prime hits. */
