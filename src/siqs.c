@@ -84,14 +84,19 @@
  * relations.
  *
  * Measured costs (siqs_bench, valgrind instruction counts per number with
- * libc's memset excluded, as valgrind counts each rep-stos byte; the CPU
- * time of the shared 2-core machine moved by 30% between runs): S96 (300
- * numbers) 11.7M -> 5.0M instructions, S128 (40) 81M -> 45M.  At 96 bits
- * the time is now the
- * block sieve (about 30%), the per-A set-up (10%), the root check (8%),
- * linear algebra and square root (8%) and the per-call set-up (10%); at
- * 128 bits the block sieve is half; at 200 bits the block sieve 40%, the
- * bucket fill 25% and the bucket adds 11%.
+ * libc's memset excluded, as valgrind counts each rep-stos byte; CPU time
+ * medians of interleaved runs on the shared 2-core machine, which moved
+ * by 30% between runs), before (9531482) and after this round of work:
+ *   S96  (300)  11.7M -> 5.1M instructions, 2.45 -> 1.18 ms per call
+ *   S128 (40)   81M -> 43M,                 ~20.6 -> ~12.0 ms
+ *   S160 (20)                               ~223 -> ~172 ms
+ *   S200 (6)                                3.46 -> 2.37 s (msieve: 2.1 s)
+ * Whole engine (bench_engine): S96 15.3M -> 7.1M instructions per number,
+ * S128 121M -> 54M.  At 96 bits the time is now the block sieve (about
+ * 30%), the root check (10%), linear algebra (8%), the per-A set-up (7%)
+ * and the per-call set-up (8%); at 128 bits the block sieve is half; at
+ * 200 bits the block sieve 40%, the bucket fill 25% and the bucket adds
+ * 11%: the double large prime variation is what is left to try there.
  *
  * Invariants: every random choice comes from params->seed (runs repeat);
  * the deadline and stop hook are polled after every polynomial; every
