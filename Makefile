@@ -106,6 +106,10 @@ unit: $(TESTS)
 $(BUILD)/bench_engine: $(BUILD)/tests/bench_engine.o $(BUILD)/libcore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
 
+# SIQS alone, CPU ms per call over a file (not a test): tests/siqs_bench.c.
+$(BUILD)/siqs_bench: $(BUILD)/tests/siqs_bench.o $(BUILD)/libcore.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+
 # The native tiers alone, per method (not a test): tests/bench_small.c.
 $(BUILD)/bench_small: $(BUILD)/tests/bench_small.o $(BUILD)/libcore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)

@@ -1,8 +1,7 @@
 /*
  * siqs_bench.c - time siqs_factor over a file of semiprimes (by hand).
  *
- *   cc -O2 -Iinclude -Isrc tests/siqs_bench.c src/siqs.c \
- *       src/siqs_linalg.c src/status.c -lgmp -lm -o build/siqs_bench
+ *   make build/siqs_bench
  *   build/siqs_bench jobs/bench/S160.txt [max]
  *
  * SIQS_TUNE=fb,lp_mult,blocks,fudge,q_max,small_prime overrides the table.
