@@ -484,6 +484,47 @@ static void ecm_u64_finds_factor(void **state)
 }
 
 /*
+ * Stage 2 known answers: for each seed, the first Suyama curve
+ * (sigma = 6 + (splitmix64(seed) >> 33), the lone-curve path of
+ * ecm_u64(n, 1, seed)) has a base point whose order mod p is
+ * lcm(1..200)-smooth times one prime q in (200, 10000] (so only stage 2
+ * finds p, through the baby step j = +-q mod 210), while mod r stage 1
+ * and 2 both miss.  Orders from PARI/GP's ellorder on the Weierstrass
+ * model of B y^2 = x^3 + A x^2 + x through (x0, 1).  The j cover both
+ * baby-step chains (1 and 5 mod 6).  Tied to the 64-bit bounds B1 = 200,
+ * B2 = 50 B1 (ecm64_bounds for n above 2^60): retuning them means
+ * regenerating these.  Planted fault: the 5 mod 6 chain started with the
+ * wrong difference point fails the first vector already (D*Q is built
+ * from both chains' ends, so every giant step goes wrong).  Curves run
+ * two at a time must find a factor too (the first curve is the same).
+ */
+static void ecm_u64_stage2_known_answers(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t seed;
+		uint32_t p, r, q;
+	} v[] = {
+	    {1u, 3569686429u, 3393213497u, 937u},  /* j = 97 */
+	    {2u, 2409308203u, 3386467727u, 907u},  /* j = 67 */
+	    {3u, 2850616003u, 4259287609u, 3109u}, /* j = 41 */
+	    {4u, 2676663707u, 2711245237u, 811u},  /* j = 29 */
+	    {5u, 2560002371u, 4292632231u, 2411u}, /* j = 101 */
+	    {6u, 2360318087u, 2616864979u, 673u},  /* j = 43 */
+	    {7u, 3063943997u, 3163449011u, 3229u}, /* j = 79 */
+	    {8u, 3201819913u, 2395488167u, 4877u}, /* j = 47 */
+	    {9u, 2730886573u, 3457253543u, 2543u}, /* j = 23 */
+	    {10u, 2519809883u, 4284560831u, 229u}, /* j = 19 */
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		uint64_t n = (uint64_t)v[i].p * v[i].r;
+		assert_int_equal(ecm_u64(n, 1, v[i].seed), v[i].p);
+		uint64_t f = ecm_u64(n, 2, v[i].seed);
+		assert_true(f == v[i].p || f == v[i].r);
+	}
+}
+
+/*
  * The curve loop runs curves two at a time (shared stage-1 ladder, stage 2
  * and inversions) and a last odd curve alone.  Guard both: every answer
  * is a proper factor, and two curves per call succeed clearly more often
@@ -720,6 +761,7 @@ int main(void)
 	    cmocka_unit_test(rho_u64_finds_factor),
 	    cmocka_unit_test(ecm_u64_finds_factor),
 	    cmocka_unit_test(ecm_u64_pair_and_lone_curves),
+	    cmocka_unit_test(ecm_u64_stage2_known_answers),
 	    cmocka_unit_test(ecm_u128_finds_factor),
 	    cmocka_unit_test(rho_u128_finds_factor),
 	    cmocka_unit_test(squfof_u64_finds_factor),
