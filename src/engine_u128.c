@@ -42,13 +42,14 @@
  *   model gives GMP-ECM's 30 curves at B1 = 2000 for 15 digits), and it
  *   also succeeds on the cofactor c/p.  A curve is worth running while
  *   P(it finds a factor | every earlier curve failed) * SIQS(b) exceeds
- *   its cost (SIQS(b) below).  On MIX the model's first-curve odds (B1 = 150: 23%, 18%,
- *   16% at 76, 98, 120 bits) are within 1.5x of those measured (18%, 13%,
- *   8.5%).  For random composites alone it asks for 9-11 curves before
- *   SIQS at 80-100 bits (S96 +40%); with a half-balanced prior, 2 at
- *   B1 = 150 below 104 bits, 3-7 above: split_plans, whose B1 = 400
- *   counts were then set by measurement (MIX per-curve success 6-9% for
- *   the first 8 curves above 110 bits; each row's cost on the other set).
+ *   its cost (SIQS(b) below).  On MIX the model's first-curve odds
+ *   (B1 = 150: 23%, 18%, 16% at 76, 98, 120 bits) are within 1.5x of
+ *   those measured (18%, 13%, 8.5%).  For random composites alone it asks
+ *   for 9-11 curves before SIQS at 80-100 bits (S96 +40%); with a
+ *   half-balanced prior, 2 at B1 = 150 below 104 bits, 3-7 above:
+ *   split_plans, whose B1 = 400 counts were then set by measurement (MIX
+ *   per-curve success 6-9% for the first 8 curves above 110 bits; each
+ *   row's cost on the other set).
  *   Measured costs (CPU, this machine): an ECM-128 curve 62 us at
  *   B1 = 150, 147 at 400, 360 at 1000; SIQS (9531482) 0.6 ms at 66 bits,
  *   0.8 at 74, 1.15 at 82, 1.3 at 86, 1.75 at 96, 2.8 at 100, 3.9 at 110,
@@ -62,15 +63,17 @@
  *   2.8%).  SIQS starts at 68 bits: the cofactors just above 2^64 stay
  *   with ECM-128, which allocates nothing (SIQS does; test_engine's
  *   small_numbers_reuse_the_result factors 2^64 + 1 .. 2^64 + 200 without
- *   a GMP allocation), for under 1% of MIX.  Pollard-Brent rho is no longer run here: a failing 2048-step
- *   rho cost 190-240 us (9% of S96) and its length was best at zero
- *   (MIX instructions 4.36, 4.27, 4.23, 4.14 G at 512, 256, 128, 0
- *   steps; S96 4.53, 4.47, 4.44, 4.41 G): one B1 = 150 curve finds every
- *   factor below 2^16 (its group order over 12 is below B2) and most
- *   below 2^20.  Trial division further (to 4093 or 16381) changed MIX by
- *   under 0.5%.  Dropping the 8 curves at B1 = 1000 above 110 bits saved
- *   16% of S128 and 4% of MIX (2.9% success a curve, under cost/SIQS);
- *   8 instead of 12 curves at B1 = 400 there, 4% of S128 for 0.3% of MIX.
+ *   a GMP allocation), for under 1% of MIX.
+ *   Pollard-Brent rho is no longer run here: a failing 2048-step rho cost
+ *   190-240 us (9% of S96) and its length was best at zero (MIX
+ *   instructions 4.36, 4.27, 4.23, 4.14 G at 512, 256, 128, 0 steps; S96
+ *   4.53, 4.47, 4.44, 4.41 G): one B1 = 150 curve finds every factor
+ *   below 2^16 (its group order over 12 is below B2) and most below 2^20.
+ *   Trial division further (to 4093 or 16381) changed MIX by under 0.5%.
+ *   Above 110 bits, dropping the 8 curves at B1 = 1000 saved 16% of S128
+ *   and 4% of MIX (2.9% success a curve, under cost/SIQS); 8 instead of
+ *   12 curves at B1 = 400, 4% of S128 for 0.3% of MIX; with 0938295's
+ *   SIQS, 4 instead of 8, 6% of S128 for 1.6% of MIX.
  *   A 128-bit REDC costs 13 ns against 3.1 ns for 64 bits, so ECM-128
  *   pays four times more per curve than ECM-64.
  * Seeds, deadline and STATUS_PARTIAL behave as in engine_u64.c.
