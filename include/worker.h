@@ -50,6 +50,14 @@ void worker_ctx_clear(struct worker_ctx *w); /* NULL allowed */
 int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		   struct proto_buf *result, char *err, size_t err_size);
 
+/*
+ * The --verify rule that rank 0 and group leaders apply to every result
+ * before it is kept: mode CLI_VERIFY_FULL is engine_verify, PRODUCT only
+ * checks that the product of p^e is n, NONE accepts anything.
+ * STATUS_OK or STATUS_ERR_VERIFY.
+ */
+int worker_verify(int mode, const struct engine_result *r, const mpz_t n);
+
 /* The loop of a worker rank.  Returns STATUS_OK or the failure. */
 int worker_run(const struct options *o, char *err, size_t err_size);
 

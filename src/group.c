@@ -20,7 +20,7 @@
  *     for ever for a full buffer at the end of the last upstream chunk,
  *     since rank 0 sends nothing more until it has that RESULT.
  *   - No result goes up unverified: every member RESULT, and every
- *     sub-chunk the leader factors itself, passes verify_one (the same
+ *     sub-chunk the leader factors itself, passes worker_verify (the same
  *     --verify rule as rank 0's: engine_verify under full).  A wrong one
  *     is handed to another member (or the leader), a member with
  *     MAX_WRONG_PER_RANK wrong results gets no more work, a sub-chunk
@@ -99,7 +99,7 @@ struct group {
 	struct proto_buf asmb;  /* the upstream RESULT being assembled */
 	struct proto_buf lwork; /* the leader's own sub-chunk */
 	struct engine_result res;
-	mpz_t n, prod;
+	mpz_t n;
 	struct group_up *up;    /* FIFO ring of up_cap upstream chunks */
 	uint32_t up_cap, up_head, up_len;
 	uint32_t feed;          /* up[head + feed] is being fed */
@@ -176,24 +176,6 @@ static void group_say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* Check r against n as --verify asks (master.c's rule). */
-static int verify_one(struct group *g, const struct engine_result *r,
-		      const mpz_t n)
-{
-	if (g->o->verify == CLI_VERIFY_NONE)
-		return STATUS_OK;
-	if (g->o->verify == CLI_VERIFY_FULL)
-		return engine_verify(r, n);
-	mpz_set_ui(g->prod, 1);
-	for (size_t i = 0; i < r->count; i++) {
-		mpz_pow_ui(g->n, r->f[i].p, r->f[i].e);
-		mpz_mul(g->prod, g->prod, g->n);
-	}
-	if (mpz_sgn(n) == 0)
-		return r->count == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
-	return mpz_cmp(g->prod, n) == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
 }
 
 /* ---- upstream: rank 0's chunks in, one RESULT each out ---- */
@@ -439,7 +421,8 @@ static void handle_result(struct group *g, int w, struct proto_buf *b)
 		st = proto_unpack_result_item(&r, &g->res, &us);
 		if (st != STATUS_OK)
 			break;
-		if (verify_one(g, &g->res, c->numbers[i]) != STATUS_OK)
+		if (worker_verify(g->o->verify, &g->res, c->numbers[i]) !=
+		    STATUS_OK)
 			st = STATUS_ERR_VERIFY;
 	}
 	if (st == STATUS_OK)
@@ -754,7 +737,7 @@ int group_run(const struct options *o, char *err, size_t err_size)
 	proto_buf_init(&g.asmb);
 	proto_buf_init(&g.lwork);
 	engine_result_init(&g.res);
-	mpz_inits(g.n, g.prod, NULL);
+	mpz_init(g.n);
 	err[0] = '\0';
 	g.mb = calloc((size_t)g.nm + 1, sizeof *g.mb);
 	if (g.mb == NULL) {
@@ -841,7 +824,7 @@ out:
 	if (g.lw_ready)
 		worker_ctx_clear(&g.lw);
 	engine_result_clear(&g.res);
-	mpz_clears(g.n, g.prod, NULL);
+	mpz_clear(g.n);
 	proto_buf_clear(&g.buf);
 	proto_buf_clear(&g.rbuf);
 	proto_buf_clear(&g.asmb);

@@ -15,7 +15,7 @@
  *     handed to another worker; a chunk that fails twice ends the job.
  *   - Trust (--group-size, proto.h GROUPS): the RESULT of a group leader
  *     was verified item by item by that leader (group.c, the same
- *     verify_one rule), so rank 0 decodes it and checks it against its
+ *     worker_verify rule), so rank 0 decodes it and checks it against its
  *     books (the leader holds the chunk, the count matches, every item
  *     is well formed) but does not run engine_verify on it again: that
  *     per-number cost (1.5-5 us, most of rank 0's work) is what groups
@@ -97,7 +97,7 @@ struct master {
 	struct input_source *in;
 	const char *in_name;      /* for messages; NULL for arguments */
 	int range;
-	mpz_t start, step, n, prod;
+	mpz_t start, step, n;
 	struct output *out;
 	struct transport_msg msg;
 	struct proto_buf buf;     /* packing scratch */
@@ -231,24 +231,6 @@ static void fill_input(struct master *m)
 
 /* ---- results ---- */
 
-/* Check r against n as --verify asks; STATUS_OK or STATUS_ERR_VERIFY. */
-static int verify_one(struct master *m, const struct engine_result *r,
-		      const mpz_t n)
-{
-	if (m->o->verify == CLI_VERIFY_NONE)
-		return STATUS_OK;
-	if (m->o->verify == CLI_VERIFY_FULL)
-		return engine_verify(r, n);
-	mpz_set_ui(m->prod, 1);
-	for (size_t i = 0; i < r->count; i++) {
-		mpz_pow_ui(m->n, r->f[i].p, r->f[i].e);
-		mpz_mul(m->prod, m->prod, m->n);
-	}
-	if (mpz_sgn(n) == 0)
-		return r->count == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
-	return mpz_cmp(m->prod, n) == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
-}
-
 /* The input number at index i of chunk c. */
 static mpz_srcptr chunk_number(struct master *m,
 					const struct sched_chunk *c,
@@ -297,7 +279,8 @@ static int walk_result(struct master *m, const struct sched_chunk *c,
 			continue;
 		n = chunk_number(m, c, i, x);
 		if (mode == WALK_VERIFY) {
-			if (verify_one(m, &m->res, n) != STATUS_OK) {
+			if (worker_verify(m->o->verify, &m->res, n) !=
+			    STATUS_OK) {
 				*bad_index = i;
 				st = STATUS_ERR_VERIFY;
 			}
@@ -1126,7 +1109,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	m.stats_pending = m.n_workers;
 	m.t0 = transport_wtime();
 	m.cpu0 = cpu_seconds();
-	mpz_inits(m.start, m.step, m.n, m.prod, NULL);
+	mpz_inits(m.start, m.step, m.n, NULL);
 	transport_msg_init(&m.msg);
 	proto_buf_init(&m.buf);
 	proto_buf_init(&m.rbuf);
@@ -1210,7 +1193,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	proto_buf_clear(&m.buf);
 	proto_buf_clear(&m.rbuf);
 	transport_msg_clear(&m.msg);
-	mpz_clears(m.start, m.step, m.n, m.prod, NULL);
+	mpz_clears(m.start, m.step, m.n, NULL);
 	free(m.rs);
 	free(m.child_rank);
 	free(m.rank_child);

@@ -279,6 +279,56 @@ static const char *const list[] = {
 	"1267650600228229401496703205653" /* 2^100 + 277 */
 };
 
+/*
+ * The --verify rule shared by rank 0 and the leaders: 12 = 2^2 3 passes
+ * every mode; 12 = 4 3 with 4 claimed prime passes only the product
+ * check; 12 = 2 3 fails both real checks; none accepts anything.
+ */
+static void test_verify_modes(void **state)
+{
+	struct engine_result good, fake_prime, wrong;
+	mpz_t n, p;
+
+	(void)state;
+	mpz_init_set_ui(n, 12);
+	mpz_init(p);
+	engine_result_init(&good);
+	engine_result_init(&fake_prime);
+	engine_result_init(&wrong);
+	mpz_set_ui(p, 2);
+	assert_int_equal(engine_result_add(&good, p, 2, ENGINE_PRIME), STATUS_OK);
+	assert_int_equal(engine_result_add(&wrong, p, 1, ENGINE_PRIME), STATUS_OK);
+	mpz_set_ui(p, 3);
+	assert_int_equal(engine_result_add(&good, p, 1, ENGINE_PRIME), STATUS_OK);
+	assert_int_equal(engine_result_add(&wrong, p, 1, ENGINE_PRIME), STATUS_OK);
+	assert_int_equal(engine_result_add(&fake_prime, p, 1, ENGINE_PRIME),
+			 STATUS_OK);
+	mpz_set_ui(p, 4);
+	assert_int_equal(engine_result_add(&fake_prime, p, 1, ENGINE_PRIME),
+			 STATUS_OK);
+	assert_int_equal(worker_verify(CLI_VERIFY_FULL, &good, n), STATUS_OK);
+	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &good, n), STATUS_OK);
+	assert_int_equal(worker_verify(CLI_VERIFY_FULL, &fake_prime, n),
+			 STATUS_ERR_VERIFY);
+	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &fake_prime, n),
+			 STATUS_OK);
+	assert_int_equal(worker_verify(CLI_VERIFY_FULL, &wrong, n),
+			 STATUS_ERR_VERIFY);
+	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &wrong, n),
+			 STATUS_ERR_VERIFY);
+	assert_int_equal(worker_verify(CLI_VERIFY_NONE, &wrong, n), STATUS_OK);
+	mpz_set_ui(n, 0);
+	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &wrong, n),
+			 STATUS_ERR_VERIFY);
+	engine_result_reset(&wrong);
+	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &wrong, n), STATUS_OK);
+	engine_result_clear(&good);
+	engine_result_clear(&fake_prime);
+	engine_result_clear(&wrong);
+	mpz_clear(p);
+	mpz_clear(n);
+}
+
 static void test_normal_conversation(void **state)
 {
 	char err[256];
@@ -439,6 +489,7 @@ static void test_group_of_one_talks_to_rank0(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verify_modes),
 		cmocka_unit_test(test_normal_conversation),
 		cmocka_unit_test(test_malformed_work_reported),
 		cmocka_unit_test(test_version_mismatch),
