@@ -37,7 +37,7 @@
 #      rank0_wait_cpu_seconds) / numbers from --stats (CPU outside the
 #      transport's waiting back-off), median per group size; the model
 #      takes the flat and the grouped cost as v and v0.
-# Environment: MAX_NP (4), DISPATCH_COUNT (200000), EFF_REPEAT (30),
+# Environment: MAX_NP (4), DISPATCH_COUNT (200000), EFF_REPEAT (100),
 # MEM_COUNT (20000000), TAIL_REPEAT (5), GROUP_NP (8), GROUP_SIZES ("0 2 4 7"; 0 = flat),
 # GROUP_COUNT (1000000), GROUP_REPEAT (3), MPIRUN, MPIRUN_FLAGS, BUILD,
 # PY (python with
@@ -49,7 +49,7 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/bench-scale
 MAX_NP=${MAX_NP:-4}
 DISPATCH_COUNT=${DISPATCH_COUNT:-200000}
-EFF_REPEAT=${EFF_REPEAT:-30}
+EFF_REPEAT=${EFF_REPEAT:-100}
 MEM_COUNT=${MEM_COUNT:-20000000}
 GROUP_NP=${GROUP_NP:-8}
 GROUP_SIZES=${GROUP_SIZES:-"0 2 4 7"}
