@@ -142,6 +142,7 @@ static inline u128 mont_fix_u128(u128 a, u128 b, u128 n)
 	u128 r;
 	uint64_t m = 0 - (uint64_t)__builtin_sub_overflow(a, b, &r);
 	uint64_t lo = (uint64_t)n & m, hi = (uint64_t)(n >> 64) & m;
+	/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): r is set by the builtin, which the analyzer does not model */
 	return r + (((u128)hi << 64) | lo);
 }
 

@@ -219,6 +219,7 @@ struct siqs {
 	uint64_t *inv64; /* p^-1 mod 2^64 (odd p): exact division */
 	float *pf, *pinvf; /* p and fl(1/p): the vector root check */
 	int sse2;          /* SSE2 paths allowed (when compiled in) */
+	/* cppcheck-suppress unusedStructMember ; read under SIQS_AVX2 only */
 	int avx2;          /* the CPU runs AVX2: eight primes per step */
 	int fma;           /* and FMA: the vector per-A set-up */
 	uint8_t hitlut[256][8]; /* the set bits of a byte, listed */
@@ -1171,6 +1172,7 @@ static int init_a(struct siqs *S)
 		pre[0] = mulmod_b(S->prime[S->qidx[0]], 1, p, m);
 		for (l = 1; l < s; l++)
 			pre[l] = mulmod_b(pre[l - 1], S->prime[S->qidx[l]], p, m);
+		/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): s >= 2 (choose_a_shape) */
 		am = pre[s - 1];
 		ai = invmod(am, p);
 		inv = ai;
