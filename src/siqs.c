@@ -459,6 +459,34 @@ __attribute__((target("avx2,fma"))) static __m256d canon(__m256d r, __m256d p)
 enum { SIQS_VH = 2 };
 
 /*
+ * r[h] = b[h]^e[h] mod p[h] for the SIQS_VH groups of four lanes, e below
+ * 2^bit: left-to-right square and multiply with lazy products (results
+ * in (-p, p)), the groups interleaved so their chains run side by side.
+ */
+__attribute__((target("avx2,fma"))) static inline void
+vpowmods(__m256d *r, const __m256d *b, const __m128i *e, int bit,
+	 const __m256d *p, const __m256d *pinv)
+{
+	const __m256d one = _mm256_set1_pd(1.0);
+	const __m128i one_i = _mm_set1_epi32(1);
+	unsigned h;
+
+	for (h = 0; h < SIQS_VH; h++)
+		r[h] = one;
+	while (bit-- > 0) {
+		const __m128i cnt = _mm_cvtsi32_si128(bit);
+		for (h = 0; h < SIQS_VH; h++) {
+			__m128i b32 = _mm_cmpeq_epi32(
+				_mm_and_si128(_mm_srl_epi32(e[h], cnt), one_i), one_i);
+			__m256d mask = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(b32));
+			r[h] = vmulmod_lazy(r[h], r[h], p[h], pinv[h]);
+			r[h] = vmulmod_lazy(r[h], _mm256_blendv_pd(one, b[h], mask),
+					    p[h], pinv[h]);
+		}
+	}
+}
+
+/*
  * out[j] = base[j]^ex[j] mod pr[j] for j below a multiple of 8 (returned),
  * the primes ascending and below 2^26, ex[j] < pr[j]: eight lanes in
  * doubles as in init_a_avx2 (lazy products, canonical at the end).
@@ -468,7 +496,6 @@ powmods_avx2(const uint32_t *pr, const uint32_t *base, const uint32_t *ex,
 	     uint32_t *out, long n)
 {
 	const __m256d one = _mm256_set1_pd(1.0);
-	const __m128i one_i = _mm_set1_epi32(1);
 	long j = 0;
 	unsigned h;
 	for (; j + 4 * SIQS_VH <= n; j += 4 * SIQS_VH) {
@@ -482,19 +509,8 @@ powmods_avx2(const uint32_t *pr, const uint32_t *base, const uint32_t *ex,
 			b[h] = _mm256_cvtepi32_pd(_mm_loadu_si128(
 				(const __m128i *)(const void *)(base + j + 4 * h)));
 			e[h] = _mm_loadu_si128((const __m128i *)(const void *)(ex + j + 4 * h));
-			r[h] = one;
 		}
-		while (bit-- > 0) {
-			const __m128i cnt = _mm_cvtsi32_si128(bit);
-			for (h = 0; h < SIQS_VH; h++) {
-				__m128i b32 = _mm_cmpeq_epi32(
-					_mm_and_si128(_mm_srl_epi32(e[h], cnt), one_i), one_i);
-				__m256d mask = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(b32));
-				r[h] = vmulmod_lazy(r[h], r[h], p[h], pinv[h]);
-				r[h] = vmulmod_lazy(r[h], _mm256_blendv_pd(one, b[h], mask),
-						    p[h], pinv[h]);
-			}
-		}
+		vpowmods(r, b, e, bit, p, pinv);
 		for (h = 0; h < SIQS_VH; h++)
 			store_u32x4(out + j + 4 * h, canon(r[h], p[h]));
 	}
@@ -1029,7 +1045,6 @@ __attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
 	uint32_t j = 2, F = S->fb_n;
 	const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
 	const __m256d md = _mm256_set1_pd((double)S->M);
-	const __m128i one_i = _mm_set1_epi32(1);
 	__m256d qd[SIQS_MAX_S], gd[SIQS_MAX_S];
 	for (l = 0; l < s; l++) {
 		qd[l] = _mm256_set1_pd((double)S->prime[S->qidx[l]]);
@@ -1053,21 +1068,9 @@ __attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
 		for (l = 1; l < s; l++)
 			for (h = 0; h < SIQS_VH; h++)
 				pre[l][h] = vmulmod_lazy(pre[l - 1][h], qd[l], p[h], pinv[h]);
-		for (h = 0; h < SIQS_VH; h++) {
+		for (h = 0; h < SIQS_VH; h++)
 			am[h] = pre[s - 1][h];
-			ai[h] = one;
-		}
-		while (bit-- > 0) {
-			const __m128i cnt = _mm_cvtsi32_si128(bit);
-			for (h = 0; h < SIQS_VH; h++) {
-				__m128i b32 = _mm_cmpeq_epi32(
-					_mm_and_si128(_mm_srl_epi32(ei[h], cnt), one_i), one_i);
-				__m256d mask = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(b32));
-				ai[h] = vmulmod_lazy(ai[h], ai[h], p[h], pinv[h]);
-				ai[h] = vmulmod_lazy(ai[h], _mm256_blendv_pd(one, am[h], mask),
-						     p[h], pinv[h]);
-			}
-		}
+		vpowmods(ai, am, ei, bit, p, pinv);
 		for (h = 0; h < SIQS_VH; h++)
 			inv[h] = ai[h];
 		for (l = s - 1; l > 0; l--)
