@@ -46,7 +46,8 @@
  *   (B1 = 150: 23%, 18%, 16% at 76, 98, 120 bits) are within 1.5x of
  *   those measured (18%, 13%, 8.5%).  For random composites alone it asks
  *   for 9-11 curves before SIQS at 80-100 bits (S96 +40%); with a
- *   half-balanced prior, 2 at B1 = 150 below 104 bits, 3-7 above:
+ *   half-balanced prior, 2 at B1 = 150 below 104 bits, 3-7 above (1
+ *   below 110 bits once SIQS got twice as fast there):
  *   split_plans, whose B1 = 400 counts were then set by measurement (MIX
  *   per-curve success 6-9% for the first 8 curves above 110 bits; each
  *   row's cost on the other set).
@@ -398,10 +399,16 @@ static const struct split_plan {
 	int max_bits;
 	unsigned c150, c400;
 } split_plans[] = {
-	{109, 2, 0}, /* SIQS 0.4-2.5 ms (0938295's SIQS); a B1 = 400 curve
-		      * at 91-109 bits: 13% of S96 for 0.5% of MIX */
+	{109, 1, 0}, /* SIQS 0.4-1.3 ms (bfca0b7's SIQS); a B1 = 400 curve
+		      * at 91-109 bits: 13% of S96 for 0.5% of MIX; the
+		      * second B1 = 150 curve (model: ~5% odds under the
+		      * mixture prior x 1 ms < its 62 us) 6.6% of S96 for
+		      * 1.1% of MIX (cachegrind, 100 S96 numbers and MIX) */
 	{128, 4, 4}, /* SIQS 3-10 ms; curves 5-8 at B1 = 400: 6% of S128
-		      * for 1.6% of MIX */
+		      * for 1.6% of MIX; with bfca0b7's SIQS (6-7 ms at 128
+		      * bits) curves 3-4 at B1 = 400 still cost S128 3.7% for
+		      * 1.3% of MIX, all four 7.3% for 4.1%: kept, as the
+		      * model's 3.5% odds x 7 ms exceed a curve's 147 us */
 };
 
 /*
