@@ -191,7 +191,8 @@ __extension__ typedef unsigned __int128 siqs_u128;
 __extension__ typedef __int128 siqs_i128;
 
 struct siqs_rel {
-	mpz_t y;        /* A x + B */
+	size_t yoff;    /* A x + B: its limbs in the limb pool, from here */
+	int ysize;      /* and its GMP size (negative: A x + B < 0) */
 	size_t off;     /* first factor-base index in the pool */
 	uint32_t nfac;  /* factor-base indices, with repetition */
 	uint32_t lp;    /* large prime, 1 for a full relation */
@@ -258,6 +259,8 @@ struct siqs {
 	size_t nrel, cap_rel;
 	uint32_t *pool;
 	size_t npool, cap_pool;
+	mp_limb_t *ylimb; /* the A x + B of every relation, limbs end to end */
+	size_t nylimb, cap_ylimb;
 	uint32_t *lp_key, *lp_first;
 	size_t lp_cap, lp_used;
 	size_t nfull, ncycle;
@@ -1319,11 +1322,17 @@ static uint32_t lp_lookup(const struct siqs *S, uint32_t lp)
 	return S->lp_first[h];
 }
 
+/*
+ * Store a relation: its factor-base indices, large prime (1: full) and
+ * y = A x + B as ysize limbs (GMP's signed size) at yl.  The limbs go to
+ * one pool (was one mpz_init_set per relation: a malloc and a free each).
+ */
 static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
-		   uint32_t lp)
+		   uint32_t lp, const mp_limb_t *yl, int ysize)
 {
 	struct siqs_rel *r;
 	int found = 0, st;
+	size_t yn = (size_t)(ysize < 0 ? -ysize : ysize);
 	if (S->nrel == S->cap_rel) {
 		size_t nc = S->cap_rel ? 2 * S->cap_rel : 1024;
 		struct siqs_rel *nr = realloc(S->rel, nc * sizeof *nr);
@@ -1343,6 +1352,17 @@ static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 		S->pool = np;
 		S->cap_pool = nc;
 	}
+	if (S->nylimb + yn > S->cap_ylimb) {
+		size_t nc = S->cap_ylimb ? 2 * S->cap_ylimb : 4096;
+		mp_limb_t *ny;
+		while (nc < S->nylimb + yn)
+			nc *= 2;
+		ny = realloc(S->ylimb, nc * sizeof *ny);
+		if (!ny)
+			return STATUS_ERR_NOMEM;
+		S->ylimb = ny;
+		S->cap_ylimb = nc;
+	}
 	if (lp > 1) {
 		st = lp_insert(S, lp, (uint32_t)S->nrel, &found);
 		if (st != STATUS_OK)
@@ -1353,7 +1373,11 @@ static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 		S->nfull++;
 	}
 	r = &S->rel[S->nrel++];
-	mpz_init_set(r->y, S->y);
+	r->yoff = S->nylimb;
+	r->ysize = ysize;
+	if (yn)
+		memcpy(S->ylimb + S->nylimb, yl, yn * sizeof *yl);
+	S->nylimb += yn;
 	r->off = S->npool;
 	r->nfac = nfac;
 	r->lp = lp;
@@ -1456,9 +1480,21 @@ static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
 {
 	if (cof != 1 && cof >= S->lp_bound)
 		return STATUS_OK;
+	if (S->native) {
+		/* |A x + B| < 2^123 (set_native's bounds): two limbs, no GMP */
+		siqs_i128 y = S->A128 * x + S->B128;
+		siqs_u128 u = y < 0 ? (siqs_u128)-y : (siqs_u128)y;
+		mp_limb_t yl[2];
+		int yn;
+		yl[0] = (mp_limb_t)u;
+		yl[1] = (mp_limb_t)(u >> 64);
+		yn = yl[1] ? 2 : yl[0] ? 1 : 0;
+		return add_rel(S, fac, nfac, (uint32_t)cof, yl, y < 0 ? -yn : yn);
+	}
 	mpz_mul_si(S->y, S->A, x);
 	mpz_add(S->y, S->y, S->B);
-	return add_rel(S, fac, nfac, (uint32_t)cof);
+	return add_rel(S, fac, nfac, (uint32_t)cof, mpz_limbs_read(S->y),
+		       mpz_sgn(S->y) * (int)mpz_size(S->y));
 }
 
 /*
@@ -1861,7 +1897,7 @@ static int try_deps(struct siqs *S, mpz_t f)
 	uint32_t *cnt = NULL, *lps = NULL, *tmp = NULL;
 	uint64_t *deps = NULL;
 	uint32_t F = S->fb_n;
-	mpz_t X, Y;
+	mpz_t X, Y, yv;
 
 	mpz_init(X);
 	mpz_init(Y);
@@ -1946,8 +1982,12 @@ static int try_deps(struct siqs *S, mpz_t f)
 				if (pair[h] == UINT32_MAX)
 					continue;
 				rr = &S->rel[pair[h]];
-				mpz_mul(X, X, rr->y);
-				mpz_mod(X, X, S->n);
+				mpz_mul(X, X, mpz_roinit_n(yv, S->ylimb + rr->yoff,
+							   rr->ysize));
+				/* reduced only past twice n's limbs: a third
+				 * of the reductions at 96 bits */
+				if (mpz_size(X) > 2 * mpz_size(S->n))
+					mpz_mod(X, X, S->n);
 				for (a = 0; a < rr->nfac; a++)
 					cnt[S->pool[rr->off + a]]++;
 				if (rr->lp > 1)
@@ -1988,6 +2028,7 @@ static int try_deps(struct siqs *S, mpz_t f)
 			mpz_mul_ui(Y, Y, w);
 			mpz_mod(Y, Y, S->n);
 		}
+		mpz_mod(X, X, S->n);
 		mpz_sub(X, X, Y);
 		mpz_gcd(X, X, S->n);
 		if (mpz_cmp_ui(X, 1) > 0 && mpz_cmp(X, S->n) < 0) {
@@ -2031,7 +2072,6 @@ void siqs_params_init(struct siqs_params *params)
 
 static void siqs_clear(struct siqs *S)
 {
-	size_t u;
 	unsigned l;
 	mpz_clear(S->n);
 	mpz_clear(S->kn);
@@ -2069,9 +2109,8 @@ static void siqs_clear(struct siqs *S)
 	free(S->in_a);
 	free(S->sieve);
 	free(S->seen_a);
-	for (u = 0; u < S->nrel; u++)
-		mpz_clear(S->rel[u].y);
 	free(S->rel);
+	free(S->ylimb);
 	free(S->pool);
 	free(S->lp_key);
 	free(S->lp_first);
