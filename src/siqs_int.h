@@ -25,4 +25,9 @@ enum { SIQS_MAX_DEPS = 64 };
 int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 		const uint32_t *cols, uint64_t *deps, int *ndeps);
 
+/* siqs_linalg with the AVX2 kernels off when scalar is non-zero (the
+ * tests check both paths give the same dependencies). */
+int siqs_linalg_opt(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
+		    const uint32_t *cols, uint64_t *deps, int *ndeps, int scalar);
+
 #endif
