@@ -9,7 +9,11 @@
  * vector code paths find the same relations as the scalar ones.  The
  * GF(2) solver is checked on its own: every dependency it returns must
  * sum to zero (a planted non-dependency is shown to fail the same check),
- * and a matrix without dependencies is reported as such.
+ * and a matrix without dependencies is reported as such; on matrices of
+ * known rank the count is min(64, rows - rank), the dependencies are
+ * independent and the scalar kernels return the AVX2 kernels' words
+ * (planted faults in the small path's head mask, back substitution, free
+ * rows and scalar free-row pass all fail it).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -361,6 +365,129 @@ static void test_linalg_small_dense(void **state)
 	check_random_matrix(200, 180);
 }
 
+/* Rank of the nd dependency vectors over the rows (0/1 bytes, destroyed). */
+static int deps_rank(uint8_t *v, int nd, uint32_t nrows)
+{
+	int rank = 0, d, e;
+	uint32_t r, c;
+	for (c = 0; c < nrows && rank < nd; c++) {
+		for (d = rank; d < nd && !v[(size_t)d * nrows + c]; d++)
+			;
+		if (d == nd)
+			continue;
+		for (r = 0; r < nrows; r++) {
+			uint8_t t = v[(size_t)d * nrows + r];
+			v[(size_t)d * nrows + r] = v[(size_t)rank * nrows + r];
+			v[(size_t)rank * nrows + r] = t;
+		}
+		for (e = 0; e < nd; e++)
+			if (e != rank && v[(size_t)e * nrows + c])
+				for (r = 0; r < nrows; r++)
+					v[(size_t)e * nrows + r] ^= v[(size_t)rank * nrows + r];
+		rank++;
+	}
+	return rank;
+}
+
+/*
+ * A seeded NR x NC matrix of rank exactly R: R basis rows, each with a
+ * column of its own (column i of basis row i) and a few random columns
+ * at or above R, then NR - R rows that are sums of 1-4 basis rows, all
+ * in shuffled order.  The solver must return min(64, NR - R) independent
+ * dependencies, each summing to zero, and the scalar kernels the same
+ * words as the AVX2 ones.
+ */
+static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
+{
+	uint8_t *row = calloc((size_t)NR * NC, 1), *v;
+	uint32_t *rs = malloc((NR + 1) * sizeof *rs), *perm = malloc(NR * sizeof *perm);
+	uint32_t *cols = malloc(((size_t)NR * NC + 1) * sizeof *cols);
+	uint64_t *deps = malloc((NR + 1) * sizeof *deps);
+	uint64_t *deps_scalar = malloc((NR + 1) * sizeof *deps_scalar);
+	uint64_t seed = 0x5eed0000ULL + NR * 1000u + R;
+	uint32_t r, c, k, nnz = 0;
+	int nd = -1, nds = -1, d, want = (int)(NR - R < 64 ? NR - R : 64);
+	assert_true(R <= NR && R <= NC);
+	assert_non_null(row);
+	assert_non_null(rs);
+	assert_non_null(perm);
+	assert_non_null(cols);
+	assert_non_null(deps);
+	assert_non_null(deps_scalar);
+#define LCG() (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, \
+	       (uint32_t)(seed >> 33))
+	for (r = 0; r < R; r++) {
+		row[(size_t)r * NC + r] = 1;
+		for (k = 0; k < 8 && NC > R; k++)
+			row[(size_t)r * NC + R + LCG() % (NC - R)] = 1;
+	}
+	for (r = R; r < NR; r++)
+		for (k = 0, c = 1 + LCG() % 4; R > 0 && k < c; k++) {
+			uint32_t b = LCG() % R, j;
+			for (j = 0; j < NC; j++)
+				row[(size_t)r * NC + j] ^= row[(size_t)b * NC + j];
+		}
+	for (r = 0; r < NR; r++)
+		perm[r] = r;
+	for (r = NR; r > 1; r--) {
+		uint32_t j = LCG() % r, t = perm[r - 1];
+		perm[r - 1] = perm[j];
+		perm[j] = t;
+	}
+#undef LCG
+	for (r = 0; r < NR; r++) {
+		rs[r] = nnz;
+		for (c = 0; c < NC; c++)
+			if (row[(size_t)perm[r] * NC + c])
+				cols[nnz++] = c;
+	}
+	rs[NR] = nnz;
+	assert_int_equal(siqs_linalg(NR, NC, rs, cols, deps, &nd),
+			 want > 0 ? STATUS_OK : STATUS_NOT_FOUND);
+	assert_int_equal(nd, want);
+	assert_int_equal(siqs_linalg_opt(NR, NC, rs, cols, deps_scalar, &nds, 1),
+			 want > 0 ? STATUS_OK : STATUS_NOT_FOUND);
+	assert_int_equal(nds, nd);
+	for (r = 0; r < NR; r++)
+		assert_true(deps[r] == deps_scalar[r]);
+	v = calloc((size_t)NR * (size_t)(nd + 1), 1);
+	assert_non_null(v);
+	for (d = 0; d < nd; d++) {
+		assert_true(dep_sums_to_zero(NR, NC, rs, cols, deps, d));
+		for (r = 0; r < NR; r++)
+			v[(size_t)d * NR + r] = (uint8_t)(deps[r] >> d & 1);
+	}
+	assert_int_equal(deps_rank(v, nd, NR), nd);
+	free(v);
+	free(row);
+	free(rs);
+	free(perm);
+	free(cols);
+	free(deps);
+	free(deps_scalar);
+}
+
+/*
+ * linalg-rank-deficit: known rank deficits at the word and lane edges of
+ * the small path (rows 63-65, 128, 256; columns not a multiple of four),
+ * more than 64 free rows (capped), none, one column per row (each column
+ * stays a pivot to the end), and the sparse path above 256.
+ */
+static void test_linalg_rank_deficit(void **state)
+{
+	static const uint32_t shape[][3] = {
+		{5, 3, 7},      {1, 0, 1},      {40, 40, 45},   {63, 50, 70},
+		{64, 63, 64},   {65, 60, 61},   {128, 100, 131}, {167, 145, 150},
+		{200, 120, 203}, {256, 240, 250}, {256, 100, 300}, {300, 270, 290},
+		/* no random columns: the last column stays a pivot */
+		{70, 60, 60},   {131, 127, 127},
+	};
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof shape / sizeof shape[0]; i++)
+		check_rank_deficit(shape[i][0], shape[i][1], shape[i][2]);
+}
+
 /* Identity rows are independent: nothing to find. */
 static void test_linalg_no_dependency(void **state)
 {
@@ -394,6 +521,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_linalg_random_matrix),
 		cmocka_unit_test(test_linalg_small_dense),
+		cmocka_unit_test(test_linalg_rank_deficit),
 		cmocka_unit_test(test_linalg_no_dependency),
 		cmocka_unit_test(test_linalg_duplicate_rows),
 		cmocka_unit_test(test_checker_rejects_wrong_factor),
