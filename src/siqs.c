@@ -1593,10 +1593,29 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 		}
 	}
 	nh = find_hits(S, i);
+	/*
+	 * A hit's prime divides Q(x) (its root matched), so the first
+	 * division needs no test: u p^-1 mod 2^128 is the quotient.  Then u
+	 * is mostly below 2^64 and the test for a square factor is one
+	 * multiply.  The relation lists each prime with its multiplicity in
+	 * the order of the hits, as a test per division would.
+	 */
+	for (h = 0; h < nh; h++) {
+		uint32_t j = S->hits[h];
+		if (S->in_a[j])
+			continue;
+		if (u >> 64)
+			u *= S->inv128[j];
+		else
+			u = (uint64_t)u * (uint64_t)S->inv128[j];
+	}
 	for (h = 0; h < nh; h++) {
 		uint32_t j = S->hits[h], p = S->prime[j];
 		if (S->in_a[j])
 			continue;
+		if (nfac >= SIQS_MAX_FAC)
+			return STATUS_OK;
+		fac[nfac++] = j;
 		while ((d = divexact_u128(u, p, S->inv128[j], S->bred[j]))) {
 			u = d;
 			if (nfac >= SIQS_MAX_FAC)
