@@ -76,7 +76,8 @@
  *      matrix rows keep the odd-exponent columns by parity toggles.  For
  *      each dependency X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x)) mod n
  *      from the summed exponents (prime powers gathered in 64-bit words,
- *      one multiply and reduction per word), and gcd(X - Y, n) is tried.
+ *      one multiply per word), and gcd(X - Y, n) is tried; the products
+ *      are reduced mod n only when past twice n's limbs.
  *
  * Vector paths (SSE2 where compiled, AVX2/FMA chosen at run time with
  * __builtin_cpu_supports) compute the same residues as the scalar code:
@@ -2060,12 +2061,13 @@ static int try_deps(struct siqs *S, mpz_t f)
 				break;
 			}
 			mpz_mul_ui(Y, Y, lps[a]);
-			mpz_mod(Y, Y, S->n);
+			if (mpz_size(Y) > 2 * mpz_size(S->n))
+				mpz_mod(Y, Y, S->n);
 		}
 		if (bad || (nlp & 1))
 			continue;
 		/* prod p^(e/2): prime powers gathered in one word, then one
-		 * multiply and reduction per full word (was a powm per prime) */
+		 * multiply per full word (was a powm per prime) */
 		{
 			uint64_t w = 1;
 			for (j = 1; j < F; j++) {
@@ -2073,7 +2075,8 @@ static int try_deps(struct siqs *S, mpz_t f)
 				while (e--) {
 					if ((uint64_t)(((siqs_u128)w * p) >> 64)) {
 						mpz_mul_ui(Y, Y, w);
-						mpz_mod(Y, Y, S->n);
+						if (mpz_size(Y) > 2 * mpz_size(S->n))
+							mpz_mod(Y, Y, S->n);
 						w = 1;
 					}
 					w *= p;
