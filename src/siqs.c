@@ -333,17 +333,27 @@ static uint32_t invmod(uint32_t a, uint32_t p)
 }
 
 /*
- * Square root of a quadratic residue a mod an odd prime p (Tonelli-Shanks),
- * m = floor((2^64 - 1) / p) for the Barrett products.
+ * Square root of a quadratic residue a mod an odd prime p, m = floor((2^64
+ * - 1) / p) for the Barrett products: p = 3 mod 4, a^((p+1)/4); p = 5 mod
+ * 8, Atkin's v = (2a)^((p-5)/8), r = a v (2a v^2 - 1) (one power, was
+ * Tonelli-Shanks' four or more); else Tonelli-Shanks, the non-residue
+ * searched from 3 (2 is a residue when p = 1 mod 8).  Either root may
+ * come back: the sieve uses both and the B_l take the smaller gamma.
  */
 static uint32_t sqrtmod(uint32_t a, uint32_t p, uint64_t m)
 {
-	uint32_t q = p - 1, z = 2, e = 0, c, t, r, b, i, j;
+	uint32_t q = p - 1, z = 3, e = 0, c, t, r, b, i, j;
 	a %= p;
 	if (a == 0)
 		return 0;
 	if ((p & 3) == 3)
 		return powmod(a, (p + 1) / 4, p, m);
+	if ((p & 7) == 5) {
+		uint32_t a2 = a << 1 >= p ? (a << 1) - p : a << 1; /* p < 2^31 */
+		uint32_t v = powmod(a2, (p - 5) / 8, p, m);
+		uint32_t ii = mulmod_b(a2, mulmod_b(v, v, p, m), p, m);
+		return mulmod_b(mulmod_b(a, v, p, m), ii == 0 ? p - 1 : ii - 1, p, m);
+	}
 	while (!(q & 1)) {
 		q >>= 1;
 		e++;
@@ -393,31 +403,33 @@ static double mpz_log(const mpz_t x)
 
 /* ---- primes ---- */
 
-/* Odd primes below limit into *out (malloc'd); returns count or -1. */
+/*
+ * Odd primes below limit into *out (malloc'd); returns count or -1.  The
+ * sieve holds odd numbers only: byte k stands for 2k + 1.
+ */
 static long odd_primes(uint32_t limit, uint32_t **out)
 {
-	uint8_t *comp = calloc(limit, 1);
+	uint32_t half = limit / 2, k, m;
+	uint8_t *comp = calloc(half + 1, 1);
 	uint32_t *p;
 	long cnt = 0;
-	uint32_t i, j;
 	if (!comp)
 		return -1;
-	for (i = 3; i < limit; i += 2)
-		if (!comp[i]) {
-			cnt++;
-			for (j = i * i; (uint64_t)i * i < limit && j < limit;
-			     j += 2 * i)
-				comp[j] = 1;
-		}
+	for (k = 1; k < half && (uint64_t)(2 * k + 1) * (2 * k + 1) < limit; k++)
+		if (!comp[k])
+			for (m = 2 * k * (k + 1); m < half; m += 2 * k + 1)
+				comp[m] = 1; /* (2k+1)^2 = 2m + 1 onwards */
+	for (k = 1; k < half; k++)
+		cnt += !comp[k];
 	p = malloc((size_t)cnt * sizeof *p + 1);
 	if (!p) {
 		free(comp);
 		return -1;
 	}
 	cnt = 0;
-	for (i = 3; i < limit; i += 2)
-		if (!comp[i])
-			p[cnt++] = i;
+	for (k = 1; k < half; k++)
+		if (!comp[k])
+			p[cnt++] = 2 * k + 1;
 	free(comp);
 	*out = p;
 	return cnt;
@@ -2225,12 +2237,12 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	S.avx2 = !params->scalar && __builtin_cpu_supports("avx2") != 0;
 	S.fma = S.avx2 && __builtin_cpu_supports("fma") != 0;
 #endif
-	for (j = 0; j < 256; j++) {
-		unsigned bit, c = 0;
-		for (bit = 0; bit < 8; bit++)
-			if (j >> bit & 1)
-				S.hitlut[j][c++] = (uint8_t)bit;
-		S.hitcnt[j] = (uint8_t)c;
+	/* the set bits of j: the lowest, then those of j without it */
+	for (j = 1; j < 256; j++) {
+		uint32_t rest = j & (j - 1);
+		S.hitlut[j][0] = (uint8_t)__builtin_ctz(j);
+		memcpy(S.hitlut[j] + 1, S.hitlut[rest], 7);
+		S.hitcnt[j] = (uint8_t)(S.hitcnt[rest] + 1);
 	}
 
 	interp_params(bits, &fbd, &lpm, &blk, &fudge);
