@@ -288,8 +288,8 @@ int prime_p_u64(uint64_t n)
 	uint64_t one = mont_one_u64(n);
 	if (!sprp2_u64(n, ninv, one))
 		return 0;
-	if (n < 2047)
-		return 1; /* smallest strong base-2 pseudoprime is 2047 */
+	/* (n >= 59^2 here, above 2047, the smallest strong base-2
+	 * pseudoprime: the base-2 test alone never decides) */
 	/* below 4759123141 bases 2, 7, 61 decide (Jaeschke 1993, "On strong
 	 * pseudoprimes to several bases"); cheaper than the Lucas step */
 	if (n < 4759123141ull) {
