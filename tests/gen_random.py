@@ -20,6 +20,12 @@ command with the seed the test printed.
       [MINBITS, MAXBITS] bits, the smallest prime at most SMALLEST bits;
       with --answers, prints "n: p q ..." (GNU factor's format) instead.
 
+  gen_random.py semi SEED MINBITS MAXBITS STEP [--answers]
+      for every b from MINBITS to MAXBITS in steps of STEP: a balanced
+      semiprime p*q of exactly b bits (p, q of about b/2 bits: the SIQS
+      inputs) and an unbalanced one (p of about b/3 bits: ECM's); with
+      --answers, "n: p q" lines instead.
+
   gen_random.py special SEED
       structured cases: prime powers, Carmichael numbers, squares and
       products of the primes next to 2^32, 2^64, 2^100, 2^k - 1, 2^k + 1.
@@ -189,6 +195,21 @@ def main(argv):
                 out.append("%d: %s" % (n, " ".join(map(str, primes))))
             else:
                 out.append(str(n))
+    elif mode == "semi" and len(args) in (4, 5):
+        answers = "--answers" in args
+        args = [a for a in args if a != "--answers"]
+        seed, lo, hi, step = (int(a) for a in args)
+        rng = random.Random(seed)
+        for b in range(lo, hi + 1, step):
+            for small in (b // 2, b // 3):
+                while True:
+                    p = random_prime(small, rng)
+                    q = random_prime(b - small, rng)
+                    if (p * q).bit_length() == b and p != q:
+                        break
+                p, q = min(p, q), max(p, q)
+                out.append("%d: %d %d" % (p * q, p, q) if answers
+                           else str(p * q))
     elif mode == "special" and len(args) == 1:
         out = [str(n) for n in special(int(args[0]))]
     else:

@@ -16,7 +16,10 @@
 #       130..200 bits against PARI/GP (and the known primes against gp);
 #   (e) jobs/bench/S40, S64, MIX against their .expect files;
 #   (f) planted faults: the same comparisons must fail on a corrupted copy,
-#       a dropped line, and a bad token.
+#       a dropped line, and a bad token;
+#   (g) balanced and 1:2 semiprimes of planted primes, every bit size 64..128
+#       and 130..190 in steps of 10 (SIQS's table rows and hand-overs),
+#       against the planted answers, and gp against them up to 128 bits.
 # SEED (printed) replays the random samples: SEED=N tests/it_engine_diff.sh.
 # The engine's exit status counts too: non-zero when a call failed or was
 # partial.  Each engine or oracle run is capped at DIFF_TIMEOUT CPU seconds.
@@ -107,6 +110,19 @@ $GEN known "$SEED" 12 130 200 64 --answers >"$TMP/d2.known"
 against d2 "known-prime products 130-200 bits seed $SEED" "$TMP/d2.in" gp
 check_files "gp agrees with the planted primes" "$TMP/d2.known" \
 	"$TMP/d2.want"
+
+# (g) semiprimes over the SIQS range (every table row and the ECM/SIQS
+# hand-over): balanced and 1:2 products of planted primes, every bit size
+# from 64 to 128 and every tenth to 190, against the planted answers (and
+# gp against the planted answers up to 128 bits)
+$GEN semi "$SEED" 64 128 1 >"$TMP/g1.in"
+$GEN semi "$SEED" 64 128 1 --answers >"$TMP/g1.known"
+against g1 "semiprimes 64-128 bits seed $SEED" "$TMP/g1.in" "$TMP/g1.known"
+capped gp_factor "$WALL" "$TMP/g1.in" >"$TMP/g1.gp"
+check_files "gp agrees with the planted semiprimes" "$TMP/g1.known" "$TMP/g1.gp"
+$GEN semi "$SEED" 130 190 10 >"$TMP/g2.in"
+$GEN semi "$SEED" 130 190 10 --answers >"$TMP/g2.known"
+against g2 "semiprimes 130-190 bits seed $SEED" "$TMP/g2.in" "$TMP/g2.known"
 
 # (e) bench sets with their expected files
 for set in S40 S64 MIX; do
