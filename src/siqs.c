@@ -220,6 +220,13 @@ struct siqs {
 	uint64_t *bred;
 	siqs_u128 *inv128; /* p^-1 mod 2^128 (odd p): exact division */
 	float *pf, *pinvf; /* p and fl(1/p): the vector root check */
+	/*
+	 * The 16-bit root check (r16 != 0: AVX2 and every sieve position
+	 * below 2^15): p, p^-1 mod 2^16, floor((2^16 - 1) / p), and per
+	 * polynomial the roots, all as 16-bit words in one allocation.
+	 */
+	uint16_t *p16, *inv16, *lim16, *ra16, *rb16;
+	int r16;
 	int sse2;          /* SSE2 paths allowed (when compiled in) */
 	/* cppcheck-suppress unusedStructMember ; read under SIQS_AVX2 only */
 	int avx2;          /* the CPU runs AVX2: eight primes per step */
@@ -810,21 +817,23 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->prime = malloc(sz * sizeof *S->prime);
 	S->sqrtkn = malloc(sz * sizeof *S->sqrtkn);
 	S->ainv = calloc(sz, sizeof *S->ainv);
-	S->root1 = calloc(sz, sizeof *S->root1);
-	S->root2 = calloc(sz, sizeof *S->root2);
+	/* + 16: set_roots16 reads sixteen at a time */
+	S->root1 = calloc(sz + 16, sizeof *S->root1);
+	S->root2 = calloc(sz + 16, sizeof *S->root2);
 	S->logp = calloc(sz, 1);
 	S->pinv = calloc(sz, sizeof *S->pinv);
 	S->bred = calloc(sz, sizeof *S->bred);
 	S->inv128 = calloc(sz, sizeof *S->inv128);
 	S->pf = calloc(sz, sizeof *S->pf);
 	S->pinvf = calloc(sz, sizeof *S->pinvf);
+	S->p16 = calloc(5 * (sz + 16), sizeof *S->p16);
 	S->next1 = calloc(sz, sizeof *S->next1);
 	S->next2 = calloc(sz, sizeof *S->next2);
 	S->hits = calloc(sz + 16, sizeof *S->hits); /* vector appends overrun by 7 */
 	S->cand = malloc(SIQS_MAX_CAND * sizeof *S->cand);
 	S->in_a = calloc(sz, 1);
 	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
-	    !S->logp || !S->in_a || !S->pinv || !S->bred || !S->inv128 || !S->pf || !S->pinvf || !S->next1 || !S->next2 ||
+	    !S->logp || !S->in_a || !S->pinv || !S->bred || !S->inv128 || !S->pf || !S->pinvf || !S->p16 || !S->next1 || !S->next2 ||
 	    !S->hits || !S->cand) {
 		status = STATUS_ERR_NOMEM;
 		goto done;
@@ -884,6 +893,15 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 		S->inv128[i] = x;
 		S->pf[i] = (float)S->prime[i];
 		S->pinvf[i] = 1.0f / (float)S->prime[i];
+	}
+	S->inv16 = S->p16 + (sz + 16);
+	S->lim16 = S->p16 + 2 * (sz + 16);
+	S->ra16 = S->p16 + 3 * (sz + 16);
+	S->rb16 = S->p16 + 4 * (sz + 16);
+	for (i = 2; i < S->fb_n && S->prime[i] < (1u << 15); i++) {
+		S->p16[i] = (uint16_t)S->prime[i];
+		S->inv16[i] = (uint16_t)S->inv128[i];
+		S->lim16[i] = (uint16_t)(UINT16_MAX / S->prime[i]);
 	}
 	S->sieve_start = 2;
 	while (S->sieve_start < S->fb_n &&
@@ -1443,9 +1461,9 @@ static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 #if SIQS_AVX2
 /* The root check of find_hits for primes j0 .. med_end, eight at a time. */
 __attribute__((target("avx2"))) static uint32_t
-root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0)
+root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0, uint32_t nh)
 {
-	uint32_t *hits = S->hits, nh = 0, j = *j0;
+	uint32_t *hits = S->hits, j = *j0;
 	const __m256 fi = _mm256_set1_ps((float)i), zero = _mm256_setzero_ps();
 	for (; j + 8 <= S->med_end; j += 8) {
 		__m256 p = _mm256_loadu_ps(S->pf + j);
@@ -1475,14 +1493,81 @@ root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0)
 	*j0 = j;
 	return nh;
 }
+
+/*
+ * The root check sixteen primes per step in 16-bit words, for i < 2^15
+ * and p < 2^15: d = i + p - r is in (0, 2^16), and p | d (i = r mod p)
+ * exactly when d p^-1 mod 2^16 is at most (2^16 - 1) / p (Granlund and
+ * Montgomery, as divexact_u128).  The hits come out in the order of the
+ * 8-lane check; the 16-bit roots are set per polynomial (set_roots16).
+ */
+__attribute__((target("avx2"))) static uint32_t
+root_hits16_avx2(const struct siqs *S, uint32_t i, uint32_t *j0)
+{
+	uint32_t *hits = S->hits, nh = 0, j = *j0;
+	const __m256i fi = _mm256_set1_epi16((short)i);
+	for (; j + 16 <= S->med_end; j += 16) {
+		__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)(S->p16 + j));
+		__m256i inv = _mm256_loadu_si256((const __m256i *)(const void *)(S->inv16 + j));
+		__m256i lim = _mm256_loadu_si256((const __m256i *)(const void *)(S->lim16 + j));
+		__m256i t = _mm256_add_epi16(fi, p);
+		__m256i m1 = _mm256_mullo_epi16(_mm256_sub_epi16(t, _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->ra16 + j))), inv);
+		__m256i m2 = _mm256_mullo_epi16(_mm256_sub_epi16(t, _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->rb16 + j))), inv);
+		__m256i m = _mm256_or_si256(
+			_mm256_cmpeq_epi16(_mm256_min_epu16(m1, lim), m1),
+			_mm256_cmpeq_epi16(_mm256_min_epu16(m2, lim), m2));
+		/* lanes 0-7 to bits 0-7, lanes 8-15 to bits 16-23 */
+		unsigned bits = (unsigned)_mm256_movemask_epi8(
+			_mm256_packs_epi16(m, _mm256_setzero_si256()));
+		unsigned lo = bits & 0xff, hi = bits >> 16 & 0xff;
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(hits + nh),
+			_mm256_add_epi32(_mm256_set1_epi32((int)j),
+					 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+						 (const __m128i *)(const void *)S->hitlut[lo]))));
+		nh += S->hitcnt[lo];
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(hits + nh),
+			_mm256_add_epi32(_mm256_set1_epi32((int)j + 8),
+					 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+						 (const __m128i *)(const void *)S->hitlut[hi]))));
+		nh += S->hitcnt[hi];
+	}
+	*j0 = j;
+	return nh;
+}
+
+/*
+ * The roots as 16-bit words for root_hits16_avx2 (r < p < 2^15), sixteen
+ * per step from index 0 (the arrays have 16 entries of slack).
+ */
+__attribute__((target("avx2"))) static void set_roots16(struct siqs *S)
+{
+	uint32_t j;
+	for (j = 0; j < S->med_end; j += 16) {
+		const __m256i *a = (const __m256i *)(const void *)(S->root1 + j);
+		const __m256i *b = (const __m256i *)(const void *)(S->root2 + j);
+		/* packus works per 128-bit lane: 0xd8 puts the quarters in order */
+		_mm256_storeu_si256((__m256i *)(void *)(S->ra16 + j),
+				    _mm256_permute4x64_epi64(_mm256_packus_epi32(
+					_mm256_loadu_si256(a), _mm256_loadu_si256(a + 1)), 0xd8));
+		_mm256_storeu_si256((__m256i *)(void *)(S->rb16 + j),
+				    _mm256_permute4x64_epi64(_mm256_packus_epi32(
+					_mm256_loadu_si256(b), _mm256_loadu_si256(b + 1)), 0xd8));
+	}
+}
 #endif
 
 static uint32_t find_hits(const struct siqs *S, uint32_t i)
 {
 	uint32_t *hits = S->hits, nh = 0, j = 2, h;
 #if SIQS_AVX2
+	if (S->r16)
+		nh = root_hits16_avx2(S, i, &j);
 	if (S->avx2)
-		nh = root_hits_avx2(S, i, &j);
+		nh = root_hits_avx2(S, i, &j, nh);
 #endif
 #if defined(__SSE2__)
 	/*
@@ -1947,6 +2032,10 @@ static int sieve_poly(struct siqs *S)
 		if (S->ncand > before)
 			keep_bucket_hits(S, b, before, S->ncand);
 	}
+#if SIQS_AVX2
+	if (S->r16 && S->ncand)
+		set_roots16(S);
+#endif
 	for (j = 0; j < S->ncand && st == STATUS_OK; j++) {
 		S->candidates++;
 		st = check_candidate(S, S->cand[j]);
@@ -2164,6 +2253,7 @@ static void siqs_clear(struct siqs *S)
 	free(S->inv128);
 	free(S->pf);
 	free(S->pinvf);
+	free(S->p16);
 	free(S->next1);
 	free(S->next2);
 	free(S->hits);
@@ -2269,6 +2359,8 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	S.len = blk < 1 ? (uint32_t)(blk * 8 + 0.5) * (SIQS_BLOCK / 8)
 			: (uint32_t)(blk + 0.5) * SIQS_BLOCK;
 	S.M = S.len / 2;
+	/* root_hits16_avx2: positions and root-checked primes below 2^15 */
+	S.r16 = S.avx2 && S.len <= (1u << 15) && SIQS_BUCKET_MIN <= (1u << 15);
 	{
 		double lb = lpm * S.prime[S.fb_n - 1];
 		S.lp_bound = lb > 4e9 ? 4000000000u : (uint32_t)lb;
