@@ -351,11 +351,13 @@ static void check_random_matrix(uint32_t NR, uint32_t NC)
 	free(deps);
 }
 
-/* 300 rows: the sparse path (filtering, ordered columns, logged steps). */
+/* 300 rows: the merge path (merges, then the dense core); 8300 rows: the
+ * sparse path (filtering, ordered columns, logged steps) above 8192. */
 static void test_linalg_random_matrix(void **state)
 {
 	(void)state;
 	check_random_matrix(300, 250);
+	check_random_matrix(8300, 8200);
 }
 
 /* linalg-small-dense: 200 rows, the plain dense elimination of 96 bits. */
@@ -471,7 +473,7 @@ static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
  * linalg-rank-deficit: known rank deficits at the word and lane edges of
  * the small path (rows 63-65, 128, 256; columns not a multiple of four),
  * more than 64 free rows (capped), none, one column per row (each column
- * stays a pivot to the end), and the sparse path above 256.
+ * stays a pivot to the end), and the merge path above 256 rows.
  */
 static void test_linalg_rank_deficit(void **state)
 {
