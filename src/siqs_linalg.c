@@ -24,13 +24,13 @@
  *      a_i = b_i[f_d] + sum over j > i of a_j b_i[p_j] is one (b_i the
  *      reduced column of pivot i), computed 64 dependencies at a time as
  *      words, last pivot first, one branch-free pass over the columns per
- *      pivot.  Then every column is orthogonal to every dependency, so
+ *      two pivots.  Then every column is orthogonal to every dependency, so
  *      each dependency sums to zero.  A free row plus earlier rows is a
  *      unique dependency, so the output depends only on the rows: the
  *      sparse path below returned the same deps on all 300 S96 matrices.
  *   Cost at 96 bits (callgrind, siqs_linalg inclusive per call over the
  *   300 S96 matrices): 676.6k instructions with [columns | identity] row
- *   elimination, 120.9k with this (AVX2), 518.7k with the scalar kernels.
+ *   elimination, 115.7k with this (AVX2), 511.4k with the scalar kernels.
  *
  * Medium matrices (at most LINALG_MID = 8192 rows: 128 to 200 bits):
  *   i.  Merges (the cheap half of structured Gaussian elimination, see
@@ -47,7 +47,7 @@
  *       merge is invertible, so they stay independent and there are as
  *       many as the input has (up to SIQS_MAX_DEPS).
  *   Instructions per call (callgrind, as above) against the path below:
- *   S128 1.706M -> 0.984M, S160 18.2M -> 10.0M, S200 212.5M -> 133.9M.
+ *   S128 1.706M -> 0.964M, S160 18.2M -> 9.86M, S200 212.5M -> 132.9M.
  *
  * Larger matrices:
  *   1. Filtering: drop every row that holds a column of weight one (a
@@ -154,15 +154,16 @@ static void elim_scalar(uint64_t *m, size_t nw, size_t ncp, size_t k,
 	}
 }
 
-/* acc[j] ^= v for each column j < hi that has bit p. */
+/* acc[j] ^= v for each column j < hi that has bit p, and w for bit q. */
 static void acc_scalar(uint64_t *acc, const uint64_t *m, size_t ncp,
-		       size_t p, uint64_t v, size_t hi)
+		       size_t p, uint64_t v, size_t q, uint64_t w, size_t hi)
 {
-	const uint64_t *x = m + p / 64 * ncp;
-	unsigned pb = (unsigned)(p % 64);
+	const uint64_t *x = m + p / 64 * ncp, *y = m + q / 64 * ncp;
+	unsigned pb = (unsigned)(p % 64), qb = (unsigned)(q % 64);
 	size_t j;
 	for (j = 0; j < hi; j++)
-		acc[j] ^= v & ((uint64_t)0 - ((x[j] >> pb) & 1));
+		acc[j] ^= (v & ((uint64_t)0 - ((x[j] >> pb) & 1))) ^
+			  (w & ((uint64_t)0 - ((y[j] >> qb) & 1)));
 }
 
 #if LINALG_AVX2
@@ -247,21 +248,39 @@ elim_avx2(uint64_t *m, size_t nw, size_t ncp, size_t k, size_t p, size_t lo)
 /* acc_scalar, four columns per step (hi a multiple of four). */
 __attribute__((target("avx2"))) static void
 acc_avx2(uint64_t *acc, const uint64_t *m, size_t ncp, size_t p, uint64_t v,
-	 size_t hi)
+	 size_t q, uint64_t w, size_t hi)
 {
-	const uint64_t *x = m + p / 64 * ncp;
-	const __m256i bit = _mm256_set1_epi64x((long long)((uint64_t)1 << (p % 64)));
+	const uint64_t *x = m + p / 64 * ncp, *y = m + q / 64 * ncp;
+	const __m256i pbit = _mm256_set1_epi64x((long long)((uint64_t)1 << (p % 64)));
+	const __m256i qbit = _mm256_set1_epi64x((long long)((uint64_t)1 << (q % 64)));
 	const __m256i vv = _mm256_set1_epi64x((long long)v);
+	const __m256i ww = _mm256_set1_epi64x((long long)w);
 	size_t j;
 	for (j = 0; j < hi; j += LINALG_LANES) {
-		__m256i c = _mm256_loadu_si256((const __m256i *)(x + j));
-		__m256i on = _mm256_cmpeq_epi64(_mm256_and_si256(c, bit), bit);
 		__m256i *d = (__m256i *)(acc + j);
-		_mm256_storeu_si256(d, _mm256_xor_si256(_mm256_loadu_si256(d),
-							_mm256_and_si256(vv, on)));
+		__m256i s = _mm256_xor_si256(
+			_mm256_and_si256(vv, elim_mask(x + j, pbit)),
+			_mm256_and_si256(ww, elim_mask(y + j, qbit)));
+		_mm256_storeu_si256(d, _mm256_xor_si256(_mm256_loadu_si256(d), s));
 	}
 }
 #endif
+
+/* acc[j] ^= v for the columns j < hi with bit p, w for bit q. */
+static void acc_pass(int avx2, uint64_t *acc, const uint64_t *m, size_t ncp,
+		     size_t p, uint64_t v, size_t q, uint64_t w, size_t hi)
+{
+#if LINALG_AVX2
+	if (avx2) {
+		acc_avx2(acc, m, ncp, p, v, q, w,
+			 (hi + LINALG_LANES - 1) / LINALG_LANES * LINALG_LANES);
+		return;
+	}
+#else
+	(void)avx2;
+#endif
+	acc_scalar(acc, m, ncp, p, v, q, w, hi);
+}
 
 static int linalg_small(uint32_t nrows, uint32_t ncols,
 			const uint32_t *row_start, const uint32_t *cols,
@@ -278,7 +297,7 @@ static int linalg_small(uint32_t nrows, uint32_t ncols,
 	m = calloc(nw * ncp + 1, sizeof *m);
 	acc = calloc(ncp + 1, sizeof *acc);
 	isfree = malloc((nw + 1) * sizeof *isfree);
-	pcol = malloc(((size_t)nrows + 1) * sizeof *pcol);
+	pcol = malloc(((size_t)nrows + SIQS_MAX_DEPS + 1) * sizeof *pcol);
 	prow = malloc(((size_t)nrows + 1) * sizeof *prow);
 	if (!m || !acc || !isfree || !pcol || !prow)
 		goto cleanup;
@@ -306,7 +325,9 @@ static int linalg_small(uint32_t nrows, uint32_t ncols,
 		elim_scalar(m, nw, ncp, k, p, k + 1, ncols);
 	}
 
-	/* 3. free rows: dependency d is free row d plus pivot rows */
+	/* 3. free rows: dependency d is free row d plus pivot rows; each
+	 * column collects the dependencies holding its free-row bits, two
+	 * free rows per pass */
 	for (j = 0; j < nw; j++)
 		isfree[j] = ~(uint64_t)0;
 	for (i = 0; i < npiv; i++)
@@ -315,27 +336,38 @@ static int linalg_small(uint32_t nrows, uint32_t ncols,
 		if (!(isfree[r / 64] >> (r % 64) & 1))
 			continue;
 		deps[r] = (uint64_t)1 << d;
-#if LINALG_AVX2
-		if (avx2)
-			acc_avx2(acc, m, ncp, r, deps[r], ncp);
-		else
-#endif
-			acc_scalar(acc, m, ncp, r, deps[r], ncols);
-		d++;
+		pcol[npiv + (size_t)d++] = r; /* after the pivots: free */
 	}
-	/* 4. back substitution, last pivot first */
-	for (i = npiv; d > 0 && i-- > 0;) {
-		uint64_t a = acc[pcol[i]];
-		size_t hi = (size_t)pcol[i] + 1;
-#if LINALG_AVX2
-		if (avx2)
-			acc_avx2(acc, m, ncp, prow[i], a,
-				 (hi + LINALG_LANES - 1) / LINALG_LANES * LINALG_LANES);
-		else
-#endif
-			acc_scalar(acc, m, ncp, prow[i], a, hi);
-		acc[pcol[i]] = a;
-		deps[prow[i]] = a;
+	for (i = 0; i < (size_t)d; i += 2) {
+		size_t f1 = pcol[npiv + i], f2 = i + 1 < (size_t)d ? pcol[npiv + i + 1] : f1;
+		acc_pass(avx2, acc, m, ncp, f1, deps[f1], f2,
+			 f2 != f1 ? deps[f2] : 0, ncols);
+	}
+	/*
+	 * 4. back substitution, last pivot first, two per pass: pivot i's
+	 * word a is final once the pivots after it are done; every earlier
+	 * column with row p_i takes it (columns after it lack row p_i).
+	 * Pivot i - 1 first takes a_i if it has row p_i.
+	 */
+	for (i = npiv; d > 0 && i > 0;) {
+		size_t i1 = i - 1, p0 = prow[i1];
+		uint64_t a1 = acc[pcol[i1]], a0 = 0;
+		if (i1 > 0) {
+			size_t x = (size_t)prow[i1] / 64 * ncp + pcol[i1 - 1];
+			a0 = acc[pcol[i1 - 1]] ^
+			     (a1 & ((uint64_t)0 - (m[x] >> (prow[i1] % 64) & 1)));
+			p0 = prow[i1 - 1];
+		}
+		acc_pass(avx2, acc, m, ncp, prow[i1], a1, p0, a0,
+			 (size_t)pcol[i1] + 1);
+		acc[pcol[i1]] = a1;
+		deps[prow[i1]] = a1;
+		i--;
+		if (i1 > 0) {
+			acc[pcol[i1 - 1]] = a0;
+			deps[prow[i1 - 1]] = a0;
+			i--;
+		}
 	}
 	*ndeps = d;
 	status = d > 0 ? STATUS_OK : STATUS_NOT_FOUND;
