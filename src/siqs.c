@@ -1820,6 +1820,53 @@ static void apply_bucket(struct siqs *S, uint32_t b)
 	}
 }
 
+/*
+ * Add lg at r1, r2 (r1 <= r2 < r1 + p, or r1 == r2: one root) and every p
+ * after them below e; *n1 <= *n2 get the first positions at or past e.
+ */
+static inline void sieve_prime(uint8_t *sv, uint32_t p, uint8_t lg, uint32_t r1,
+			       uint32_t r2, uint32_t e, uint32_t *n1, uint32_t *n2)
+{
+	if (r1 == r2) {
+		for (; r1 < e; r1 += p)
+			sv[r1] = (uint8_t)(sv[r1] + lg);
+		*n1 = *n2 = r1;
+		return;
+	}
+	/* both roots per step: r1 < r2 < r1 + p; four steps unrolled */
+	if (r2 + 3 * p < e) {
+		uint8_t *a1 = sv + r1, *a2 = sv + r2;
+		const uint8_t *stop = sv + e - 3 * p;
+		size_t p1 = p, p2 = 2 * (size_t)p, p3 = 3 * (size_t)p;
+		while (a2 < stop) {
+			a1[0] = (uint8_t)(a1[0] + lg);
+			a2[0] = (uint8_t)(a2[0] + lg);
+			a1[p1] = (uint8_t)(a1[p1] + lg);
+			a2[p1] = (uint8_t)(a2[p1] + lg);
+			a1[p2] = (uint8_t)(a1[p2] + lg);
+			a2[p2] = (uint8_t)(a2[p2] + lg);
+			a1[p3] = (uint8_t)(a1[p3] + lg);
+			a2[p3] = (uint8_t)(a2[p3] + lg);
+			a1 += 4 * p1;
+			a2 += 4 * p1;
+		}
+		r1 = (uint32_t)(a1 - sv);
+		r2 = (uint32_t)(a2 - sv);
+	}
+	for (; r2 < e; r1 += p, r2 += p) {
+		sv[r1] = (uint8_t)(sv[r1] + lg);
+		sv[r2] = (uint8_t)(sv[r2] + lg);
+	}
+	if (r1 < e) {
+		sv[r1] = (uint8_t)(sv[r1] + lg);
+		*n1 = r2;
+		*n2 = r1 + p;
+	} else {
+		*n1 = r1;
+		*n2 = r2;
+	}
+}
+
 /* Sieve [b, e) with the primes below SIQS_BUCKET_MIN; next1 <= next2. */
 static void sieve_block(struct siqs *S, uint32_t e)
 {
@@ -1827,48 +1874,28 @@ static void sieve_block(struct siqs *S, uint32_t e)
 	uint32_t j;
 
 	for (j = S->sieve_start; j < S->med_end; j++) {
-		uint32_t p = S->prime[j], r1 = S->next1[j], r2 = S->next2[j];
-		uint8_t lg = S->logp[j];
-		if (r1 == UINT32_MAX)
+		if (S->next1[j] == UINT32_MAX)
 			continue;
-		if (r1 == r2) {
-			for (; r1 < e; r1 += p)
-				sv[r1] = (uint8_t)(sv[r1] + lg);
-			S->next1[j] = S->next2[j] = r1;
+		sieve_prime(sv, S->prime[j], S->logp[j], S->next1[j], S->next2[j],
+			    e, &S->next1[j], &S->next2[j]);
+	}
+}
+
+/*
+ * The whole interval in one block (96 to 128 bits): straight from the
+ * roots, no next1/next2 to order before and store after; the same adds.
+ */
+static void sieve_one_block(struct siqs *S)
+{
+	uint8_t *sv = S->sieve;
+	uint32_t j, e = S->len, n1, n2;
+
+	for (j = S->sieve_start; j < S->med_end; j++) {
+		uint32_t r1 = S->root1[j], r2 = S->root2[j];
+		if (S->in_a[j])
 			continue;
-		}
-		/* both roots per step: r1 < r2 < r1 + p; four steps unrolled */
-		if (r2 + 3 * p < e) {
-			uint8_t *a1 = sv + r1, *a2 = sv + r2;
-			const uint8_t *stop = sv + e - 3 * p;
-			size_t p1 = p, p2 = 2 * (size_t)p, p3 = 3 * (size_t)p;
-			while (a2 < stop) {
-				a1[0] = (uint8_t)(a1[0] + lg);
-				a2[0] = (uint8_t)(a2[0] + lg);
-				a1[p1] = (uint8_t)(a1[p1] + lg);
-				a2[p1] = (uint8_t)(a2[p1] + lg);
-				a1[p2] = (uint8_t)(a1[p2] + lg);
-				a2[p2] = (uint8_t)(a2[p2] + lg);
-				a1[p3] = (uint8_t)(a1[p3] + lg);
-				a2[p3] = (uint8_t)(a2[p3] + lg);
-				a1 += 4 * p1;
-				a2 += 4 * p1;
-			}
-			r1 = (uint32_t)(a1 - sv);
-			r2 = (uint32_t)(a2 - sv);
-		}
-		for (; r2 < e; r1 += p, r2 += p) {
-			sv[r1] = (uint8_t)(sv[r1] + lg);
-			sv[r2] = (uint8_t)(sv[r2] + lg);
-		}
-		if (r1 < e) {
-			sv[r1] = (uint8_t)(sv[r1] + lg);
-			S->next1[j] = r2;
-			S->next2[j] = r1 + p;
-		} else {
-			S->next1[j] = r1;
-			S->next2[j] = r2;
-		}
+		sieve_prime(sv, S->prime[j], S->logp[j], r1 < r2 ? r1 : r2,
+			    r1 < r2 ? r2 : r1, e, &n1, &n2);
 	}
 }
 
@@ -1995,19 +2022,12 @@ __attribute__((target("avx2"))) static uint32_t order_roots_avx2(struct siqs *S,
 }
 #endif
 
-/*
- * One polynomial: large primes over the whole interval first (few hits,
- * each a cache miss), then block by block the smaller primes and the scan
- * while the block is in L1.
- */
-static int sieve_poly(struct siqs *S)
+/* Every block in turn: small primes from next1/next2, the scan, the bucket hits. */
+static void sieve_blocks(struct siqs *S)
 {
 	uint32_t j, b;
 	unsigned l;
-	int st = STATUS_OK;
 
-	memset(S->sieve, S->init_byte, S->len);
-	sieve_large(S);
 	j = S->sieve_start;
 #if SIQS_AVX2
 	if (S->avx2)
@@ -2021,8 +2041,6 @@ static int sieve_poly(struct siqs *S)
 	for (l = 0; l < S->s; l++) /* the primes of A are not sieved */
 		if (S->qidx[l] >= S->sieve_start && S->qidx[l] < S->med_end)
 			S->next1[S->qidx[l]] = S->next2[S->qidx[l]] = UINT32_MAX;
-	S->ncand = 0;
-	S->nlhit = 0;
 	for (b = 0; b < S->nblocks; b++) {
 		uint32_t before = S->ncand;
 		uint32_t e = b + 1 < S->nblocks ? (b + 1) * SIQS_BLOCK : S->len;
@@ -2031,6 +2049,31 @@ static int sieve_poly(struct siqs *S)
 		scan_block(S, b * SIQS_BLOCK, e);
 		if (S->ncand > before)
 			keep_bucket_hits(S, b, before, S->ncand);
+	}
+}
+
+/*
+ * One polynomial: large primes over the whole interval first (few hits,
+ * each a cache miss), then block by block the smaller primes and the scan
+ * while the block is in L1 (one block: straight from the roots).
+ */
+static int sieve_poly(struct siqs *S)
+{
+	uint32_t j;
+	int st = STATUS_OK;
+
+	memset(S->sieve, S->init_byte, S->len);
+	sieve_large(S);
+	S->ncand = 0;
+	S->nlhit = 0;
+	if (S->nblocks == 1) {
+		apply_bucket(S, 0);
+		sieve_one_block(S);
+		scan_block(S, 0, S->len);
+		if (S->ncand)
+			keep_bucket_hits(S, 0, 0, S->ncand);
+	} else {
+		sieve_blocks(S);
 	}
 #if SIQS_AVX2
 	if (S->r16 && S->ncand)
