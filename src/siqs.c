@@ -1899,12 +1899,42 @@ static void sieve_one_block(struct siqs *S)
 	}
 }
 
-/* Trial-divide every candidate in [b, e). */
+#if SIQS_AVX2
+/* scan_block's test 128 bytes at a time (e - b is a multiple of 4 KiB). */
+__attribute__((target("avx2"))) static void scan_block_avx2(struct siqs *S,
+							     uint32_t b, uint32_t e)
+{
+	uint32_t i, h;
+	for (i = b; i < e; i += 128) {
+		const __m256i *v = (const __m256i *)(const void *)(S->sieve + i);
+		__m256i v0 = _mm256_loadu_si256(v), v1 = _mm256_loadu_si256(v + 1);
+		__m256i v2 = _mm256_loadu_si256(v + 2), v3 = _mm256_loadu_si256(v + 3);
+		if (!_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(v0, v1),
+							  _mm256_or_si256(v2, v3))))
+			continue;
+		for (h = 0; h < 2; h++) {
+			uint64_t bits = (uint64_t)(uint32_t)_mm256_movemask_epi8(h ? v2 : v0) |
+					(uint64_t)(uint32_t)_mm256_movemask_epi8(h ? v3 : v1) << 32;
+			while (bits && S->ncand < SIQS_MAX_CAND) {
+				S->cand[S->ncand++] = i + 64 * h + (uint32_t)__builtin_ctzll(bits);
+				bits &= bits - 1;
+			}
+		}
+	}
+}
+#endif
+
 /* Collect the candidates of [b, e): bytes with the top bit set. */
 static void scan_block(struct siqs *S, uint32_t b, uint32_t e)
 {
 	uint32_t i;
 	const uint64_t mask = 0x8080808080808080ULL;
+#if SIQS_AVX2
+	if (S->avx2) {
+		scan_block_avx2(S, b, e);
+		return;
+	}
+#endif
 #if defined(__SSE2__)
 	/* 64 bytes per test: the top bits by movemask (e - b is a multiple of 4 KiB) */
 	for (i = b; S->sse2 && i < e; i += 64) {
