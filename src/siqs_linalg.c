@@ -48,8 +48,10 @@
  *       many as the input has (up to SIQS_MAX_DEPS).
  *   Instructions per call (callgrind, as above) against the path below:
  *   S128 1.706M -> 0.964M, S160 18.2M -> 9.86M, S200 212.5M -> 132.9M.
+ *   Memory: the two bitset copies, 2 * rows * columns / 8 bytes (6.3 MB
+ *   at 200 bits), as the path below keeps.
  *
- * Larger matrices:
+ * Larger matrices (more than LINALG_MID rows, as at 230 bits):
  *   1. Filtering: drop every row that holds a column of weight one (a
  *      singleton can never cancel), repeated until none is left; drop
  *      columns of weight zero; keep at most (active columns + 96) rows.
@@ -83,6 +85,7 @@
  * rows named by mask-propagation through log entries t-1 .. 0; dropped
  * columns are zero in every kept row.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +113,11 @@ enum {
 	LINALG_MERGE_MAX = 16,
 	LINALG_LANES = 4     /* columns per AVX2 step; ncp is a multiple */
 };
+
+static_assert(LINALG_SMALL <= LINALG_MID,
+	      "the dense kernels' word arrays hold LINALG_MID rows");
+static_assert(SIQS_MAX_DEPS <= 64, "one bit of a word per dependency");
+static_assert(LINALG_MERGE_MIN >= 1, "a column of weight one drops its row");
 
 /* 1 when the CPU runs AVX2 (and the kernels were compiled). */
 static int linalg_avx2(void)
@@ -213,7 +221,8 @@ elim_avx2(uint64_t *m, size_t nw, size_t ncp, size_t k, size_t p, size_t lo)
 	size_t wi[LINALG_MID / 64];
 	size_t pw = p / 64, w, u, nz = 0;
 	size_t l0 = lo / LINALG_LANES * LINALG_LANES;
-	const __m256i bit = _mm256_set1_epi64x((long long)((uint64_t)1 << (p % 64)));
+	const uint64_t pb = (uint64_t)1 << (p % 64);
+	const __m256i bit = _mm256_set1_epi64x((long long)pb);
 	__m256i on;
 
 	if (l0 >= ncp)
@@ -251,8 +260,9 @@ acc_avx2(uint64_t *acc, const uint64_t *m, size_t ncp, size_t p, uint64_t v,
 	 size_t q, uint64_t w, size_t hi)
 {
 	const uint64_t *x = m + p / 64 * ncp, *y = m + q / 64 * ncp;
-	const __m256i pbit = _mm256_set1_epi64x((long long)((uint64_t)1 << (p % 64)));
-	const __m256i qbit = _mm256_set1_epi64x((long long)((uint64_t)1 << (q % 64)));
+	const uint64_t pb = (uint64_t)1 << (p % 64), qb = (uint64_t)1 << (q % 64);
+	const __m256i pbit = _mm256_set1_epi64x((long long)pb);
+	const __m256i qbit = _mm256_set1_epi64x((long long)qb);
 	const __m256i vv = _mm256_set1_epi64x((long long)v);
 	const __m256i ww = _mm256_set1_epi64x((long long)w);
 	size_t j;
