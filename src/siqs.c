@@ -68,9 +68,11 @@
  *      paired into full relations (single large prime variation: a hash
  *      table keyed by the large prime; each later partial pairs with the
  *      first one).
- *   7. When fulls + pairs exceed F by SIQS_EXTRA (16; 64 gathered 16% more
- *      relations at 96 bits for nothing: a dependency splits n with
- *      probability 1/2 or more), siqs_linalg() finds dependencies (if all
+ *   7. When fulls + pairs exceed F by SIQS_EXTRA (4: a dependency splits n
+ *      with probability 1/2 or more, and the matrix has more dependencies
+ *      than rows beyond F, as a few columns stay empty or dependent: 5 to
+ *      16 at 96 bits, 10 to 24 at 128; 16 cost 6% more instructions at 96
+ *      bits, 2% at 128, and 64 16% more), siqs_linalg() finds them (if all
  *      are trivial, SIQS_EXTRA more relations are gathered and it is tried
  *      again, at most SIQS_MAX_RETRIES times, then STATUS_NOT_FOUND); the
  *      matrix rows keep the odd-exponent columns by parity toggles.  For
@@ -130,7 +132,7 @@ enum {
 	SIQS_BLOCK = 1 << SIQS_BLOCK_BITS, /* sieve block: the L1 data cache */
 	SIQS_SMALL_PRIME = 30,   /* primes below this are not sieved */
 	SIQS_BUCKET_MIN = SIQS_BLOCK / 2, /* primes bucket-sieved from here */
-	SIQS_EXTRA = 16,         /* relations wanted beyond F (-16% work at 96 bits against 64) */
+	SIQS_EXTRA = 4,          /* relations wanted beyond F (see step 7) */
 	SIQS_MAX_S = 20,         /* most primes in A */
 	SIQS_MIN_BITS = 64,      /* smallest n accepted */
 	SIQS_MAX_BITS = 400,     /* largest n accepted (about 120 digits) */
