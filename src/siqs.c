@@ -205,7 +205,9 @@ struct siqs {
 	mpz_t n, kn, A, B, C, q, t, y;
 	/* A, B, C as words when every Q(x) fits 126 bits (native != 0) */
 	siqs_i128 A128, B128, C128;
+	siqs_i128 bl128[SIQS_MAX_S]; /* the B_l as words, when native at init_a */
 	int native;
+	unsigned abits; /* bits of A, at init_a */
 	mpz_t bl[SIQS_MAX_S];
 	int sgn[SIQS_MAX_S];
 	uint32_t k;
@@ -1090,19 +1092,33 @@ static siqs_i128 mpz_get_i128(const mpz_t z)
 	return mpz_sgn(z) < 0 ? -(siqs_i128)m : (siqs_i128)m;
 }
 
+/* Whether |Q(x)| and its partial sums stay below 2^126 for every |x| <= M. */
+static int native_fits(const struct siqs *S, size_t ba, size_t bb, size_t bc)
+{
+	size_t bm = 0;
+	while (((uint64_t)1 << bm) <= S->M)
+		bm++;
+	return mp_bits_per_limb == 64 && ba + 2 * bm + 3 <= 125 &&
+	       bb + bm + 3 <= 125 && bc + 2 <= 125;
+}
+
+/* Bits of |z| (0 for 0), as mpz_sizeinbase(z, 2) but 0 for 0. */
+static size_t bits_i128(siqs_i128 z)
+{
+	siqs_u128 u = z < 0 ? (siqs_u128)-z : (siqs_u128)z;
+	uint64_t hi = (uint64_t)(u >> 64), lo = (uint64_t)u;
+	return hi ? 128 - (size_t)__builtin_clzll(hi)
+		  : lo ? 64 - (size_t)__builtin_clzll(lo) : 0;
+}
+
 /*
  * Copy A, B, C to words when |Q(x)| and its partial sums stay below
  * 2^126 for every |x| <= M: |A| x^2 + 2 |B| |x| + |C|.
  */
 static void set_native(struct siqs *S)
 {
-	size_t bm = 0, ba = mpz_sizeinbase(S->A, 2), bb, bc;
-	while (((uint64_t)1 << bm) <= S->M)
-		bm++;
-	bb = mpz_sizeinbase(S->B, 2);
-	bc = mpz_sizeinbase(S->C, 2);
-	S->native = mp_bits_per_limb == 64 && ba + 2 * bm + 3 <= 125 &&
-		    bb + bm + 3 <= 125 && bc + 2 <= 125;
+	S->native = native_fits(S, mpz_sizeinbase(S->A, 2),
+				mpz_sizeinbase(S->B, 2), mpz_sizeinbase(S->C, 2));
 	if (!S->native)
 		return;
 	S->A128 = mpz_get_i128(S->A);
@@ -1231,6 +1247,10 @@ static int init_a(struct siqs *S)
 		return STATUS_NOT_FOUND;
 	mpz_divexact(S->C, S->C, S->A);
 	set_native(S);
+	S->abits = (unsigned)mpz_sizeinbase(S->A, 2);
+	if (S->native)
+		for (l = 0; l < s; l++)
+			S->bl128[l] = mpz_get_i128(S->bl[l]);
 
 	memset(S->in_a, 0, F);
 	for (l = 0; l < s; l++)
@@ -1345,7 +1365,29 @@ static void next_b(struct siqs *S, uint32_t i)
 		S->root1[j] = r1 >= p ? r1 - p : r1;
 		S->root2[j] = r2 >= p ? r2 - p : r2;
 	}
-	S->sgn[v] = -S->sgn[v];
+	if (S->native) {
+		/*
+		 * In words: B' = B - 2 e B_v (e = sgn[v]) and C' = (B'^2 - kN)/A =
+		 * C - 4 e g_v (B - e B_v) / q_v, as B_v = (A/q_v) g_v and q_v
+		 * divides B - e B_v (the other B_l): an exact division, a
+		 * multiplication by q_v^-1 mod 2^128.  |B|, |B_v| < 2^122 and
+		 * |C| < 2^123, so nothing overflows; the mpz C is left stale.
+		 */
+		siqs_i128 e = S->sgn[v], bv = S->bl128[v], b2, c2, t;
+		uint32_t jq = S->qidx[v];
+		t = S->B128 - e * bv;
+		t = (siqs_i128)((siqs_u128)t * S->inv128[jq]);
+		b2 = S->B128 - 2 * e * bv;
+		c2 = S->C128 - 4 * e * (siqs_i128)S->gamma[v] * t;
+		S->sgn[v] = -S->sgn[v];
+		if (native_fits(S, S->abits, bits_i128(b2), bits_i128(c2))) {
+			S->B128 = b2;
+			S->C128 = c2;
+			return;
+		}
+	} else {
+		S->sgn[v] = -S->sgn[v];
+	}
 	mpz_mul(S->C, S->B, S->B);
 	mpz_sub(S->C, S->C, S->kn);
 	mpz_divexact(S->C, S->C, S->A);
