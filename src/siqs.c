@@ -344,6 +344,31 @@ static uint32_t invmod(uint32_t a, uint32_t p)
 }
 
 /*
+ * The Jacobi symbol (a/n) for odd n, binary form: halvings and
+ * subtractions, no division (Cohen, "A Course in Computational Algebraic
+ * Number Theory", algorithm 1.4.10 with a - n in place of n mod a).
+ */
+static int jacobi_u32(uint32_t a, uint32_t n)
+{
+	int t = 1;
+	while (a) {
+		unsigned v = (unsigned)__builtin_ctz(a);
+		a >>= v;
+		if ((v & 1) && ((n & 7) == 3 || (n & 7) == 5))
+			t = -t;
+		if (a < n) {
+			uint32_t x = a;
+			a = n;
+			n = x;
+			if ((a & 3) == 3 && (n & 3) == 3)
+				t = -t;
+		}
+		a -= n;
+	}
+	return n == 1 ? t : 0;
+}
+
+/*
  * Square root of a quadratic residue a mod an odd prime p, m = floor((2^64
  * - 1) / p) for the Barrett products: p = 3 mod 4, a^((p+1)/4); p = 5 mod
  * 8, Atkin's v = (2a)^((p-5)/8), r = a v (2a v^2 - 1) (one power, was
@@ -369,7 +394,7 @@ static uint32_t sqrtmod(uint32_t a, uint32_t p, uint64_t m)
 		q >>= 1;
 		e++;
 	}
-	while (powmod(z, (p - 1) / 2, p, m) != p - 1)
+	while (jacobi_u32(z, p) != -1) /* was Euler's criterion: a power each */
 		z++;
 	c = powmod(z, q, p, m);
 	t = powmod(a, q, p, m);
