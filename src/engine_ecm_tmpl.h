@@ -16,7 +16,9 @@
  * Contents: the curve struct, x-only doubling and differential addition
  * on Montgomery curves (with a Z = 1 variant), the ladder for a one-word
  * multiplier and the branch-free ladder over the plan's multi-word k
- * (stage 1), modular and Montgomery inversion, Suyama's parametrization,
+ * (stage 1), modular and Montgomery inversion, the curves (a number's
+ * first ECM_Z28_COUNT from the Z/2 x Z/8 table of engine_curves.c, then
+ * Suyama's parametrization),
  * batched inversion, the baby-step giant-step stage 2 (D = ECM_D), and
  * the loop over curves (ecm<BITS>_curves), which runs the curves' stage
  * 1 two at a time (ladder<BITS>_plan2: both ladders share the plan's bits
@@ -306,6 +308,43 @@ static void ECM_FN(suyama, _prep)(struct ECM_FN(suyama, ) *sy,
 	sy->prod = ECM_MUL(den, v3, n, ninv);
 }
 
+/* v (below 2^63) in Montgomery form mod n */
+static ECM_WORD ECM_FN(to_mont, )(uint64_t v, const struct ECM_CURVE *c,
+                                  const struct ECM_MOD *md)
+{
+	ECM_WORD s = ECM_MUL((ECM_WORD)v % c->n, md->r3, c->n, c->ninv);
+	return ECM_MUL(s, 1, c->n, c->ninv); /* v R^2 -> v R */
+}
+
+/*
+ * Row idx of the Z/2 x Z/8 table (engine_curves.c) in the same form as
+ * Suyama's curve: a24 = num / den, x = u3 / v3.
+ */
+static void ECM_FN(z28, _prep)(struct ECM_FN(suyama, ) *sy,
+                               const struct ECM_CURVE *c, unsigned idx,
+                               const struct ECM_MOD *md)
+{
+	const struct ecm_z28_curve *t = &ecm_z28_curves[idx];
+	sy->num = ECM_FN(to_mont, )(t->a24_num, c, md);
+	sy->den = ECM_FN(to_mont, )(t->a24_den, c, md);
+	sy->u3 = ECM_FN(to_mont, )(t->w_num, c, md);
+	if (t->w_neg)
+		sy->u3 = ECM_SUB(0, sy->u3, c->n);
+	sy->v3 = ECM_FN(to_mont, )(t->w_den, c, md);
+	sy->prod = ECM_MUL(sy->den, sy->v3, c->n, c->ninv);
+}
+
+/* Curve number idx: the table's row idx, or Suyama's curve for sigma. */
+static void ECM_FN(curve, _prep)(struct ECM_FN(suyama, ) *sy,
+                                 const struct ECM_CURVE *c, unsigned idx,
+                                 uint64_t sigma, const struct ECM_MOD *md)
+{
+	if (idx < ECM_Z28_COUNT)
+		ECM_FN(z28, _prep)(sy, c, idx, md);
+	else
+		ECM_FN(suyama, _prep)(sy, c, sigma, md);
+}
+
 /* a24 and the affine x from inv = prod^-1 */
 static void ECM_FN(suyama, _finish)(struct ECM_CURVE *c, ECM_WORD *px,
                                     const struct ECM_FN(suyama, ) *sy,
@@ -316,11 +355,11 @@ static void ECM_FN(suyama, _finish)(struct ECM_CURVE *c, ECM_WORD *px,
 	*px = ECM_MUL(ECM_MUL(sy->u3, sy->den, n, ninv), inv, n, ninv);
 }
 
-static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, uint64_t sigma,
-                          const struct ECM_MOD *md, ECM_WORD *f)
+static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, unsigned idx,
+                          uint64_t sigma, const struct ECM_MOD *md, ECM_WORD *f)
 {
 	struct ECM_FN(suyama, ) sy;
-	ECM_FN(suyama, _prep)(&sy, c, sigma, md);
+	ECM_FN(curve, _prep)(&sy, c, idx, sigma, md);
 	if (sy.prod == 0)
 		return 0;
 	ECM_WORD inv = ECM_MONT_INVERSE(sy.prod, c, md);
@@ -335,19 +374,19 @@ static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, uint64_t sigma,
 }
 
 /*
- * Two curves (sigma0, sigma1) sharing one inversion.  Returns 1 with
- * both set, or 0 when either denominator is not invertible (the caller
- * then sets them up one by one, which finds the factor or the
- * degenerate sigma).
+ * Two curves (numbers idx[i], Suyama's for sigma[i] past the table)
+ * sharing one inversion.  Returns 1 with both set, or 0 when either
+ * denominator is not invertible (the caller then sets them up one by
+ * one, which finds the factor or the degenerate curve).
  */
 static int ECM_FN(curve, _init2)(struct ECM_CURVE *c, ECM_WORD *px,
-                                 uint64_t sigma0, uint64_t sigma1,
+                                 const unsigned *idx, const uint64_t *sigma,
                                  const struct ECM_MOD *md)
 {
 	ECM_WORD n = c[0].n, ninv = c[0].ninv;
 	struct ECM_FN(suyama, ) sy[2];
-	ECM_FN(suyama, _prep)(&sy[0], &c[0], sigma0, md);
-	ECM_FN(suyama, _prep)(&sy[1], &c[1], sigma1, md);
+	ECM_FN(curve, _prep)(&sy[0], &c[0], idx[0], sigma[0], md);
+	ECM_FN(curve, _prep)(&sy[1], &c[1], idx[1], sigma[1], md);
 	ECM_WORD all = ECM_MUL(sy[0].prod, sy[1].prod, n, ninv);
 	if (all == 0)
 		return 0;
@@ -557,13 +596,14 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 #undef GZ
 
 /*
- * Up to curves curves with the plan's bounds, sigma from the splitmix64
- * stream seeded by seed, two at a time: stage 1 (ladder over the plan,
- * then the powers of 2), gcd, stage 2, gcd.  A non-trivial factor of n,
- * or 0.
+ * Up to curves curves with the plan's bounds, numbered from first (the
+ * table's rows below ECM_Z28_COUNT, then Suyama's curves with sigma from
+ * the splitmix64 stream seeded by seed, drawn for every curve), two at a
+ * time: stage 1 (ladder over the plan, then the powers of 2), gcd, stage
+ * 2, gcd.  A non-trivial factor of n, or 0.
  */
 static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
-			   unsigned curves, uint64_t seed)
+			   unsigned first, unsigned curves, uint64_t seed)
 {
 	struct ECM_CURVE c[2];
 	struct ECM_MOD md;
@@ -576,30 +616,31 @@ static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 	while (k < curves) {
 		ECM_WORD px[2], x[2], z[2], acc[2], f = 0;
 		unsigned have = 0;
-		/* the next two good curves of the stream (or what is left):
-		 * two sigmas at once share an inversion; when that fails they
-		 * are set up one by one below */
+		/* the next two good curves (or what is left): two at once
+		 * share an inversion; when that fails they are set up one
+		 * by one below */
 		uint64_t sg[2];
-		unsigned nsg = 0;
+		unsigned id[2], nsg = 0;
 		if (curves - k >= 2) {
-			sg[0] = 6 + (next_rand_u64(&state) >> 33);
-			sg[1] = 6 + (next_rand_u64(&state) >> 33);
-			k += 2;
-			if (ECM_FN(curve, _init2)(c, px, sg[0], sg[1], &md))
+			for (unsigned i = 0; i < 2; i++, k++) {
+				sg[i] = 6 + (next_rand_u64(&state) >> 33);
+				id[i] = first + k;
+			}
+			if (ECM_FN(curve, _init2)(c, px, id, sg, &md))
 				have = 2;
 			else
 				nsg = 2;
 		}
 		for (unsigned i = 0; i < nsg; i++) {
-			if (ECM_CURVE_INIT(&c[have], &px[have], sg[i], &md, &f))
+			if (ECM_CURVE_INIT(&c[have], &px[have], id[i], sg[i], &md, &f))
 				have++;
 			else if (f != 0)
 				return f;
 		}
 		while (have < 2 && k < curves) {
 			uint64_t sigma = 6 + (next_rand_u64(&state) >> 33);
-			k++;
-			if (ECM_CURVE_INIT(&c[have], &px[have], sigma, &md, &f))
+			unsigned idx = first + k++;
+			if (ECM_CURVE_INIT(&c[have], &px[have], idx, sigma, &md, &f))
 				have++;
 			else if (f != 0)
 				return f;

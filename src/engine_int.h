@@ -104,9 +104,32 @@ int tdiv_mpz(mpz_t n, struct small_factors *out, unsigned long bound);
  */
 uint64_t rho_u64(uint64_t n, uint64_t c, uint64_t max_iter);
 uint64_t squfof_u64(uint64_t n);
-uint64_t ecm_u64(uint64_t n, unsigned curves, uint64_t seed);
 u128 rho_u128(u128 n, uint64_t c, uint64_t max_iter);
+
+/*
+ * Micro-ECM: curves numbered first, first + 1, ...: those below
+ * ECM_Z28_COUNT are rows of ecm_z28_curves, the rest Suyama's curves with
+ * sigma from the splitmix64 stream of seed (drawn for every curve, so a
+ * curve's sigma does not depend on the table).  ecm_u64 / ecm_u128 run
+ * Suyama's curves only (first = ECM_Z28_COUNT), as the known-answer tests
+ * expect; the dispatcher numbers a cofactor's curves across its calls.
+ */
+uint64_t ecm_u64(uint64_t n, unsigned curves, uint64_t seed);
+uint64_t ecm_u64_from(uint64_t n, unsigned first, unsigned curves,
+		      uint64_t seed);
 u128 ecm_u128(u128 n, unsigned curves, uint64_t seed);
+u128 ecm_u128_from(u128 n, unsigned first, unsigned curves, uint64_t seed);
+
+/*
+ * The Z/2 x Z/8 curves (engine_curves.c): a24 = a24_num / a24_den and the
+ * point's w = (w_neg ? -1 : 1) w_num / w_den on B v^2 = w^3 + A w^2 + w.
+ */
+enum { ECM_Z28_COUNT = 56 };
+struct ecm_z28_curve {
+	uint64_t a24_num, a24_den, w_num, w_den;
+	int w_neg;
+};
+extern const struct ecm_z28_curve ecm_z28_curves[ECM_Z28_COUNT];
 
 /* ---- GMP tier (engine_mpz.c) ---- */
 

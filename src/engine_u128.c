@@ -310,17 +310,28 @@ static unsigned ecm128_b1(u128 n)
 	return 3000;
 }
 
-/* Up to curves curves with bounds (b1, 50 b1); a factor or 0. */
-static u128 ecm128_run(u128 n, unsigned b1, unsigned curves, uint64_t seed)
+/*
+ * Up to curves curves with bounds (b1, 50 b1), numbered from *next (which
+ * moves past them); a factor or 0.
+ */
+static u128 ecm128_run(u128 n, unsigned b1, unsigned *next, unsigned curves,
+		       uint64_t seed)
 {
-	return ecm128_curves(n, ecm_plan_get(b1, 50 * b1), curves, seed);
+	unsigned first = *next;
+	*next += curves;
+	return ecm128_curves(n, ecm_plan_get(b1, 50 * b1), first, curves, seed);
+}
+
+u128 ecm_u128_from(u128 n, unsigned first, unsigned curves, uint64_t seed)
+{
+	if (n < 4 || (n & 1) == 0)
+		return n >= 4 ? 2 : 0;
+	return ecm128_run(n, ecm128_b1(n), &first, curves, seed);
 }
 
 u128 ecm_u128(u128 n, unsigned curves, uint64_t seed)
 {
-	if (n < 4 || (n & 1) == 0)
-		return n >= 4 ? 2 : 0;
-	return ecm128_run(n, ecm128_b1(n), curves, seed);
+	return ecm_u128_from(n, ECM_Z28_COUNT, curves, seed);
 }
 
 /* base^k, or 0 when it reaches 2^128. */
@@ -427,10 +438,11 @@ static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 		ip++;
 	const struct split_plan *pl = &split_plans[ip];
 	const unsigned b1[2] = {150, 400}, curves[2] = {pl->c150, pl->c400};
+	unsigned next = 0; /* the cofactor's curves, numbered across calls */
 	for (unsigned i = 0; i < 2; i++) {
 		if (curves[i] == 0)
 			continue;
-		f = ecm128_run(n, b1[i], curves[i], next_rand_u64(rng));
+		f = ecm128_run(n, b1[i], &next, curves[i], next_rand_u64(rng));
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))
@@ -443,7 +455,7 @@ static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 	}
 	unsigned top = ecm128_b1(n);
 	for (;;) {
-		f = ecm128_run(n, top, ECM_CURVES128, next_rand_u64(rng));
+		f = ecm128_run(n, top, &next, ECM_CURVES128, next_rand_u64(rng));
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))

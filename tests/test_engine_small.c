@@ -525,6 +525,130 @@ static void ecm_u64_stage2_known_answers(void **state)
 }
 
 /*
+ * Each row's point is on the curve of the family, not its twist: with
+ * A = 4 a24 - 2, B v^2 = w^3 + A w^2 + w has B = 4 / (1 - d) = A + 2 up
+ * to squares, so w (w^2 + A w + 1) / (A + 2) must be the square of a
+ * rational (exactly, with GMP).  The x-only arithmetic never sees B: a
+ * wrong w would still run, on the twist half the time, where the torsion
+ * is not there.  Planted fault: one digit of a w changed fails.
+ */
+static void ecm_z28_points_on_the_curve(void **state)
+{
+	(void)state;
+	mpq_t a24, w, r, t;
+	mpq_inits(a24, w, r, t, NULL);
+	for (unsigned i = 0; i < ECM_Z28_COUNT; i++) {
+		const struct ecm_z28_curve *c = &ecm_z28_curves[i];
+		mpz_set_ui(mpq_numref(a24), c->a24_num);
+		mpz_set_ui(mpq_denref(a24), c->a24_den);
+		mpq_canonicalize(a24);
+		mpz_set_ui(mpq_numref(w), c->w_num);
+		mpz_set_ui(mpq_denref(w), c->w_den);
+		mpq_canonicalize(w);
+		if (c->w_neg)
+			mpq_neg(w, w);
+		mpq_set_ui(t, 4, 1);
+		mpq_mul(t, t, a24); /* A + 2 = 4 a24 */
+		mpq_set_ui(r, 2, 1);
+		mpq_sub(r, t, r); /* A */
+		mpq_add(r, r, w); /* w + A */
+		mpq_mul(r, r, w); /* w^2 + A w */
+		mpq_set_ui(a24, 1, 1);
+		mpq_add(r, r, a24); /* w^2 + A w + 1 */
+		mpq_mul(r, r, w);
+		mpq_div(r, r, t);
+		assert_true(mpq_sgn(r) > 0);
+		assert_true(mpz_perfect_square_p(mpq_numref(r)));
+		assert_true(mpz_perfect_square_p(mpq_denref(r)));
+	}
+	mpq_clears(a24, w, r, t, NULL);
+}
+
+/*
+ * The Z/2 x Z/8 table (engine_curves.c), row by row: n = p q with both
+ * primes of 32 bits, where PARI/GP's ellorder says the row's point has
+ * order dividing lcm(1..200) mod p (stage 1 finds p) and an order with a
+ * prime factor above 10^5 mod q (no stage finds q); made by
+ * tests/gen/ecm_z28_kat.gp.  Curve number i is row i: alone, paired with
+ * row i + 1 (or Suyama's first curve after the table), and on the 128-bit
+ * tier (B1 = 300 there) it must return p.  Planted fault: one digit of a
+ * row's a24 changed fails that row (a w changed is caught by the test
+ * below: mod these p the whole group order is often smooth, so any point
+ * on the right twist would do).
+ */
+static void ecm_z28_curves_known_answers(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t n, p;
+	} v[ECM_Z28_COUNT] = {
+	    {8055734603373048841ull, 2204916533ull}, /* row 0 */
+	    {7719906482227569079ull, 2570110013ull}, /* row 1 */
+	    {7604795508705932287ull, 2338254829ull}, /* row 2 */
+	    {7096280082447621139ull, 2682335563ull}, /* row 3 */
+	    {10228761703309336963ull, 2779394747ull}, /* row 4 */
+	    {5255435167742471081ull, 2431898303ull}, /* row 5 */
+	    {8655610728271371251ull, 3095392607ull}, /* row 6 */
+	    {9427246212957528607ull, 4228440971ull}, /* row 7 */
+	    {9667096531709816137ull, 2314479521ull}, /* row 8 */
+	    {9272451715389922999ull, 3782724703ull}, /* row 9 */
+	    {8682701691715224053ull, 2348591467ull}, /* row 10 */
+	    {5338407113058607067ull, 2191424407ull}, /* row 11 */
+	    {11003718380257510069ull, 3704693183ull}, /* row 12 */
+	    {8378081450211041941ull, 3602176517ull}, /* row 13 */
+	    {7087192747472221591ull, 2486527051ull}, /* row 14 */
+	    {5007017080948327591ull, 2261133383ull}, /* row 15 */
+	    {12058444793893922693ull, 3442586501ull}, /* row 16 */
+	    {7144245001367988149ull, 3133493731ull}, /* row 17 */
+	    {14640252874258765867ull, 3815279851ull}, /* row 18 */
+	    {17432658047225167783ull, 4197914951ull}, /* row 19 */
+	    {14108457273008036017ull, 4110092089ull}, /* row 20 */
+	    {9467369360017844141ull, 3599127121ull}, /* row 21 */
+	    {14280020179503217837ull, 3749795099ull}, /* row 22 */
+	    {10585439705290292321ull, 3280347271ull}, /* row 23 */
+	    {5793994774400405711ull, 2200137787ull}, /* row 24 */
+	    {14228241086986470097ull, 4162747819ull}, /* row 25 */
+	    {9003059568161704561ull, 2433157957ull}, /* row 26 */
+	    {11212754315199741001ull, 3681334577ull}, /* row 27 */
+	    {6372759715066492381ull, 2240352739ull}, /* row 28 */
+	    {7749043956563532013ull, 3033485401ull}, /* row 29 */
+	    {10175212249139124907ull, 2930321063ull}, /* row 30 */
+	    {6501237481404951011ull, 2700519023ull}, /* row 31 */
+	    {5747304154037464597ull, 2487114857ull}, /* row 32 */
+	    {8493814975067248997ull, 2546182283ull}, /* row 33 */
+	    {9901022431397239049ull, 3365190617ull}, /* row 34 */
+	    {11204531324946802933ull, 2743221323ull}, /* row 35 */
+	    {11127281204114993213ull, 4033653419ull}, /* row 36 */
+	    {10878107867228236207ull, 3438541817ull}, /* row 37 */
+	    {11322088858705647371ull, 4007935193ull}, /* row 38 */
+	    {5895258912382613549ull, 2239530313ull}, /* row 39 */
+	    {7558688983381357343ull, 2524071421ull}, /* row 40 */
+	    {12231297892131660803ull, 2914663337ull}, /* row 41 */
+	    {11516844143427464033ull, 3113318357ull}, /* row 42 */
+	    {15501772372537748149ull, 4206359627ull}, /* row 43 */
+	    {5057252385041694337ull, 2245605613ull}, /* row 44 */
+	    {12853207110772619207ull, 3240573757ull}, /* row 45 */
+	    {10223446753136464699ull, 2389662827ull}, /* row 46 */
+	    {8932207362698033837ull, 2459433281ull}, /* row 47 */
+	    {9246845839965797773ull, 3338644037ull}, /* row 48 */
+	    {8480403879659078923ull, 3357183847ull}, /* row 49 */
+	    {8134028698215322361ull, 2582636473ull}, /* row 50 */
+	    {9973795464585605663ull, 3953674729ull}, /* row 51 */
+	    {12663491352315828677ull, 3269511277ull}, /* row 52 */
+	    {11197839066203455273ull, 4080717367ull}, /* row 53 */
+	    {9492903525107548831ull, 2972610989ull}, /* row 54 */
+	    {6852965890346256449ull, 2546587451ull}, /* row 55 */
+	};
+	for (unsigned i = 0; i < ECM_Z28_COUNT; i++) {
+		const struct ecm_z28_curve *c = &ecm_z28_curves[i];
+		assert_true(c->a24_num && c->a24_den && c->w_num && c->w_den);
+		assert_int_equal(ecm_u64_from(v[i].n, i, 1, 1), v[i].p);
+		assert_int_equal(ecm_u64_from(v[i].n, i, 2, 1), v[i].p);
+		assert_true(ecm_u128_from(v[i].n, i, 1, 1) == v[i].p);
+	}
+}
+
+/*
  * The curve loop runs curves two at a time (shared stage-1 ladder, stage 2
  * and inversions) and a last odd curve alone.  Guard both: every answer
  * is a proper factor, and two curves per call succeed clearly more often
@@ -762,6 +886,8 @@ int main(void)
 	    cmocka_unit_test(ecm_u64_finds_factor),
 	    cmocka_unit_test(ecm_u64_pair_and_lone_curves),
 	    cmocka_unit_test(ecm_u64_stage2_known_answers),
+	    cmocka_unit_test(ecm_z28_curves_known_answers),
+	    cmocka_unit_test(ecm_z28_points_on_the_curve),
 	    cmocka_unit_test(ecm_u128_finds_factor),
 	    cmocka_unit_test(rho_u128_finds_factor),
 	    cmocka_unit_test(squfof_u64_finds_factor),
