@@ -457,15 +457,16 @@ static long odd_primes(uint32_t limit, uint32_t **out)
 				comp[m] = 1; /* (2k+1)^2 = 2m + 1 onwards */
 	for (k = 1; k < half; k++)
 		cnt += !comp[k];
-	p = malloc((size_t)cnt * sizeof *p + 1);
+	p = malloc(((size_t)cnt + 1) * sizeof *p); /* + 1: the last store */
 	if (!p) {
 		free(comp);
 		return -1;
 	}
 	cnt = 0;
-	for (k = 1; k < half; k++)
-		if (!comp[k])
-			p[cnt++] = 2 * k + 1;
+	for (k = 1; k < half; k++) { /* branch-free: a branch mispredicted */
+		p[cnt] = 2 * k + 1;
+		cnt += !comp[k];
+	}
 	free(comp);
 	*out = p;
 	return cnt;
