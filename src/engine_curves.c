@@ -12,10 +12,10 @@
  * 12.0% of 3000 seeded random 32-bit primes on average over the table
  * (13.0% for the first eight) against 10.6% for Suyama's curves.
  *
- * Made by tests/gen/ecm_curves.gp (PARI/GP), which says how: the family
- * of Bernstein, Birkner, Lange and Peters ("ECM using Edwards curves",
- * Math. Comp. 82, 2013, Theorem 7.3) over small u, points of infinite
- * order from ellrank, one curve per isogeny class, parts below 2^63,
+ * Made by tests/gen/ecm_curves.gp (PARI/GP), which says how: the Z/2 x
+ * Z/8 family of Bernstein, Birkner, Lange and Peters ("ECM using Edwards
+ * curves", Math. Comp. 82, 2013) over small u, points of infinite order
+ * from ellrank, one curve per isogeny class, parts below 2^63,
  * sorted by the success share above (the comment of each row: u, share).
  * test_engine_small checks every row: its point lies on the family's
  * twist of the curve (w (w^2 + A w + 1) / (A + 2) is a rational square),

@@ -4,7 +4,7 @@
 \\
 \\ Edwards curves x^2 + y^2 = 1 + d x^2 y^2 with torsion Z/2 x Z/8 over Q
 \\ (Bernstein, Birkner, Lange, Peters, "ECM using Edwards curves", Math.
-\\ Comp. 82, 2013, Theorem 7.3): x8 = (u^2 + 2u + 2)/(u^2 - 2),
+\\ Comp. 82, 2013, its Z/2 x Z/8 family): x8 = (u^2 + 2u + 2)/(u^2 - 2),
 \\ d = (2 x8^2 - 1)/x8^4, for u = a/b with |a| <= 30, b <= 12.  Each is the
 \\ Montgomery curve B v^2 = w^3 + A w^2 + w, A = 2(1 + d)/(1 - d),
 \\ B = 4/(1 - d) (w = (1 + y)/(1 - y)).  A curve is kept when ellrank finds
@@ -46,7 +46,6 @@ for (b = 1, 12, for (a = -30, 30,
 }
 setrand(23); N = 3000; P = vector(N, i, randomprime([2^31, 2^32]));
 rate = vector(#keep, k, my(c = keep[k]); sum(j = 1, N, hit(P[j], c[2], c[3])) * 1. / N);
-ord = vecsort(rate, , 5 + 1 * 0);
 ord = vecsort(vector(#keep, k, [-rate[k], size(keep[k][2], keep[k][3]), k]));
 {
 for (i = 1, #ord, my(k = ord[i][3], c = keep[k]);
