@@ -15,12 +15,13 @@
  *      base size F, large-prime bound (lp_mult * largest FB prime), sieve
  *      interval [-M, M) in 32 KiB blocks (below 1 block: 4 KiB steps).
  *   3. Factor base: -1, 2 and the odd primes p with (kN/p) != -1, with
- *      t = sqrt(kN) mod p.  n mod p for all primes at once: one mpz
+ *      t = sqrt(kN) mod p.  n mod p for the primes needed: one mpz
  *      remainder per group of primes whose product fits 64 bits, then
  *      Barrett reductions; p = 3 mod 4: t = (kN)^((p+1)/4) is the root
  *      exactly when t^2 = kN (one power, no separate Legendre symbol),
- *      else Euler's criterion and Tonelli-Shanks, all with Barrett
- *      products.  A prime dividing n is returned at once as the factor.
+ *      else Euler's criterion, then Atkin's formula (p = 5 mod 8) or
+ *      Tonelli-Shanks, all with Barrett products.  A prime dividing n is
+ *      returned at once as the factor.
  *   4. Polynomials: A = q_1...q_s, FB primes chosen at random (seeded) in
  *      a window around (sqrt(2kN)/M)^(1/s), the last one picked to bring A
  *      closest to sqrt(2kN)/M; an A already used is rejected.  B_l =
@@ -32,13 +33,15 @@
  *      the q_l, one inverse (A^-1), then every q_l^-1 walking back, and
  *      2 B_l A^-1 = 2 g_l q_l^-1, B = A sum g_l q_l^-1 (4s - 2 products,
  *      was 5s).  Scalar: Barrett products and a 32-bit Euclid; with AVX2
- *      and FMA four primes at a time in doubles (operands below 2^26, so
- *      products are exact, one fused a b - q p each) and A^-1 = A^(p-2).
+ *      and FMA four primes per vector in doubles, four vectors' chains
+ *      interleaved (operands below 2^26, so products are exact, one fused
+ *      a b - q p each) and A^-1 = A^(p-2).
  *   5. Sieve: 8-bit scaled logarithms added at both roots of every FB
  *      prime from 30 upwards (small prime variation: smaller primes are not
  *      sieved, the threshold is lowered instead).  Primes below half the
  *      block size are sieved block by block (32 KiB, L1; two roots per
- *      step, unrolled); larger primes, which hit a block at most twice per
+ *      step, unrolled; one block, as at 96 to 128 bits: straight from the
+ *      roots); larger primes, which hit a block at most twice per
  *      root (looping over every block per prime cost more than the
  *      bucket: S160 CPU time -6% with the bucket from 16 KiB instead of
  *      32 KiB; S200 +7% instructions yet CPU median of 4 paired runs
@@ -46,13 +49,15 @@
  *      are first written to one bucket per block and added when the block
  *      is in L1 (Wambach and Wettig's bucket sieve, as in msieve/yafu).
  *      The byte starts at 128 - T so a candidate is a byte with its top
- *      bit set, found 64 bytes per SSE2 movemask test.  T = log2(M
+ *      bit set, found 128 bytes per AVX2 test (SSE2: 64).  T = log2(M
  *      sqrt(kN/2)) - log2(large prime bound) - (the table's slack) bits.
  *      The Gray-code root step is eight primes per AVX2 step (min(r, r -
  *      p) as unsigned words reduces r < 2p).
  *   6. Trial division of each candidate: the primes below half the block
  *      divide Q(x) exactly when i mod p is one of their roots.  With AVX2
- *      eight primes per step in single precision (q = rint(i fl(1/p)) is
+ *      sixteen primes per step in 16-bit words when i < 2^15 (p | i + p -
+ *      r by a multiply-by-inverse test, see root_hits16_avx2), else eight
+ *      in single precision (q = rint(i fl(1/p)) is
  *      exact for i < 2^20, see find_hits), the lanes that match appended
  *      branch-free through a table of the set bits of each byte (SSE2:
  *      four; scalar: a multiply-shift by floor(2^40/p) + 1).  The larger
@@ -62,7 +67,9 @@
  *      bits) Q(x) is evaluated and divided in 128-bit words: p | u
  *      exactly when u p^-1 mod 2^128 is at most (2^128 - 1)/p (Granlund
  *      and Montgomery, "Division by invariant integers using
- *      multiplication", PLDI 1994), no GMP call per candidate.  The
+ *      multiplication", PLDI 1994), no GMP call per candidate (a hit's
+ *      prime is divided out once untested; y = Ax + B is kept as limbs,
+ *      and B, C move to the next polynomial in words too).  The
  *      cofactor must be 1 (full relation) or a prime below the large prime
  *      bound (partial relation).  Partials sharing their large prime are
  *      paired into full relations (single large prime variation: a hash
@@ -95,11 +102,27 @@
  *   S160 (20)                               ~223 -> ~172 ms
  *   S200 (6)                                3.46 -> 2.37 s (msieve: 2.1 s)
  * Whole engine (bench_engine): S96 15.3M -> 7.1M instructions per number,
- * S128 121M -> 54M.  At 96 bits the time is now the block sieve (about
- * 30%), the root check (10%), linear algebra (8%), the per-A set-up (7%)
- * and the per-call set-up (8%); at 128 bits the block sieve is half; at
- * 200 bits the block sieve 40%, the bucket fill 25% and the bucket adds
- * 11%: the double large prime variation is what is left to try there.
+ * S128 121M -> 54M.  At 200 bits the block sieve is 40%, the bucket fill
+ * 25% and the bucket adds 11%: the double large prime variation is what
+ * is left to try there.
+ * Second round, per-call and per-A overheads at 96-128 bits (4fbd6f5 ->
+ * now; the same measures, CPU as the median ratio of 7-9 interleaved
+ * pairs of runs, as the machine's speed swung 1.5x):
+ *   S96  (100)  5.04M -> 3.99M instructions per call, CPU ratio 0.79
+ *   S128 (30)   43.5M -> 36.5M,                                 0.89
+ *   S160 (3)    638M -> 593M
+ * bench_engine S96 CPU median per pass 0.449 -> 0.365 s, S128 1.30 ->
+ * 1.19 s.  Most from SIQS_EXTRA 16 -> 4 (-6% at 96 bits), the one-block
+ * sieve and the AVX2 scan (-6%), the 16-bit root check, the relation y
+ * as limbs (-5%) and the per-call set-up (prime list, multiplier, roots:
+ * build_fb 7.5% -> 5%).  At 96 bits the time (perf) is now siqs_factor's
+ * own code 58% (mostly the small-prime sieve, then trial division),
+ * linear algebra 9%, the per-A set-up 6.5%, the root check 5.6%, the
+ * scan 3.4% and the per-call set-up about 5%; at 128 bits the small-prime
+ * sieve's adds alone are over half.  The parameter rows were re-checked
+ * (F, slack, large prime multiplier, smallest sieved prime 17-64): all
+ * within 3% of the table's instructions or CPU time, which stays; one
+ * more prime in A at 96 bits (s = 5) was 20% slower.
  *
  * Invariants: every random choice comes from params->seed (runs repeat);
  * the deadline and stop hook are polled after every polynomial; every
