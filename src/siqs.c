@@ -1618,40 +1618,66 @@ root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0, uint32_t nh)
  * exactly when d p^-1 mod 2^16 is at most (2^16 - 1) / p (Granlund and
  * Montgomery, as divexact_u128).  The hits come out in the order of the
  * 8-lane check; the 16-bit roots are set per polynomial (set_roots16).
+ * One step: primes j .. j + 15, the lanes of valid only; returns nh.
+ */
+__attribute__((target("avx2"))) static inline uint32_t
+root_step16(const struct siqs *S, __m256i fi, uint32_t j, __m256i valid,
+	    uint32_t *hits, uint32_t nh)
+{
+	__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)(S->p16 + j));
+	__m256i inv = _mm256_loadu_si256((const __m256i *)(const void *)(S->inv16 + j));
+	__m256i lim = _mm256_loadu_si256((const __m256i *)(const void *)(S->lim16 + j));
+	__m256i t = _mm256_add_epi16(fi, p);
+	__m256i m1 = _mm256_mullo_epi16(_mm256_sub_epi16(t, _mm256_loadu_si256(
+		(const __m256i *)(const void *)(S->ra16 + j))), inv);
+	__m256i m2 = _mm256_mullo_epi16(_mm256_sub_epi16(t, _mm256_loadu_si256(
+		(const __m256i *)(const void *)(S->rb16 + j))), inv);
+	__m256i m = _mm256_and_si256(valid, _mm256_or_si256(
+		_mm256_cmpeq_epi16(_mm256_min_epu16(m1, lim), m1),
+		_mm256_cmpeq_epi16(_mm256_min_epu16(m2, lim), m2)));
+	/* lanes 0-7 to bits 0-7, lanes 8-15 to bits 16-23 */
+	unsigned bits = (unsigned)_mm256_movemask_epi8(
+		_mm256_packs_epi16(m, _mm256_setzero_si256()));
+	unsigned lo = bits & 0xff, hi = bits >> 16 & 0xff;
+	_mm256_storeu_si256(
+		(__m256i *)(void *)(hits + nh),
+		_mm256_add_epi32(_mm256_set1_epi32((int)j),
+				 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+					 (const __m128i *)(const void *)S->hitlut[lo]))));
+	nh += S->hitcnt[lo];
+	_mm256_storeu_si256(
+		(__m256i *)(void *)(hits + nh),
+		_mm256_add_epi32(_mm256_set1_epi32((int)j + 8),
+				 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+					 (const __m128i *)(const void *)S->hitlut[hi]))));
+	return nh + S->hitcnt[hi];
+}
+
+/*
+ * root_step16 over primes j0 .. med_end; a last partial step is done as a
+ * whole one ending at med_end with its lanes below j (checked already)
+ * masked off, so no scalar tail is left.
  */
 __attribute__((target("avx2"))) static uint32_t
 root_hits16_avx2(const struct siqs *S, uint32_t i, uint32_t *j0)
 {
-	uint32_t *hits = S->hits, nh = 0, j = *j0;
-	const __m256i fi = _mm256_set1_epi16((short)i);
-	for (; j + 16 <= S->med_end; j += 16) {
-		__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)(S->p16 + j));
-		__m256i inv = _mm256_loadu_si256((const __m256i *)(const void *)(S->inv16 + j));
-		__m256i lim = _mm256_loadu_si256((const __m256i *)(const void *)(S->lim16 + j));
-		__m256i t = _mm256_add_epi16(fi, p);
-		__m256i m1 = _mm256_mullo_epi16(_mm256_sub_epi16(t, _mm256_loadu_si256(
-			(const __m256i *)(const void *)(S->ra16 + j))), inv);
-		__m256i m2 = _mm256_mullo_epi16(_mm256_sub_epi16(t, _mm256_loadu_si256(
-			(const __m256i *)(const void *)(S->rb16 + j))), inv);
-		__m256i m = _mm256_or_si256(
-			_mm256_cmpeq_epi16(_mm256_min_epu16(m1, lim), m1),
-			_mm256_cmpeq_epi16(_mm256_min_epu16(m2, lim), m2));
-		/* lanes 0-7 to bits 0-7, lanes 8-15 to bits 16-23 */
-		unsigned bits = (unsigned)_mm256_movemask_epi8(
-			_mm256_packs_epi16(m, _mm256_setzero_si256()));
-		unsigned lo = bits & 0xff, hi = bits >> 16 & 0xff;
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(hits + nh),
-			_mm256_add_epi32(_mm256_set1_epi32((int)j),
-					 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-						 (const __m128i *)(const void *)S->hitlut[lo]))));
-		nh += S->hitcnt[lo];
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(hits + nh),
-			_mm256_add_epi32(_mm256_set1_epi32((int)j + 8),
-					 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-						 (const __m128i *)(const void *)S->hitlut[hi]))));
-		nh += S->hitcnt[hi];
+	/* lanes k >= d: the 16 words from tail + 16 - d */
+	static const uint16_t tail[32] = {
+		0,      0,      0,      0,      0,      0,      0,      0,
+		0,      0,      0,      0,      0,      0,      0,      0,
+		0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
+		0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
+	};
+	uint32_t nh = 0, j = *j0, end = S->med_end;
+	const __m256i fi = _mm256_set1_epi16((short)i), all = _mm256_set1_epi16(-1);
+	for (; j + 16 <= end; j += 16)
+		nh = root_step16(S, fi, j, all, S->hits, nh);
+	if (j < end && end >= 16) {
+		uint32_t d = j - (end - 16);
+		nh = root_step16(S, fi, end - 16,
+				 _mm256_loadu_si256((const __m256i *)(const void *)(tail + 16 - d)),
+				 S->hits, nh);
+		j = end;
 	}
 	*j0 = j;
 	return nh;
