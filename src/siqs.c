@@ -262,6 +262,14 @@ struct siqs {
 	uint8_t hitcnt[256];    /* and their count */
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
 	uint32_t *hits;   /* trial division: FB indices whose root matches */
+	/*
+	 * With r16, the root checks of SIQS_HBATCH candidates at once (each
+	 * step's primes and roots loaded once): list k at hitsb + k stride,
+	 * nhb[k] entries; bhits, bnh: the current candidate's (NULL: none).
+	 */
+	uint32_t *hitsb, *bhits;
+	uint32_t nhb[8], bnh;
+	size_t hit_stride;
 	uint32_t *cand;   /* sieve positions reported this polynomial */
 	uint32_t ncand;
 	uint32_t nblocks;
@@ -903,11 +911,13 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->next1 = calloc(sz, sizeof *S->next1);
 	S->next2 = calloc(sz, sizeof *S->next2);
 	S->hits = calloc(sz + 16, sizeof *S->hits); /* vector appends overrun by 7 */
+	S->hit_stride = sz + 16;
+	S->hitsb = calloc(8 * S->hit_stride, sizeof *S->hitsb);
 	S->cand = malloc(SIQS_MAX_CAND * sizeof *S->cand);
 	S->in_a = calloc(sz, 1);
 	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
 	    !S->logp || !S->in_a || !S->pinv || !S->bred || !S->inv128 || !S->pf || !S->pinvf || !S->p16 || !S->next1 || !S->next2 ||
-	    !S->hits || !S->cand) {
+	    !S->hits || !S->hitsb || !S->cand) {
 		status = STATUS_ERR_NOMEM;
 		goto done;
 	}
@@ -1684,6 +1694,68 @@ root_hits16_avx2(const struct siqs *S, uint32_t i, uint32_t *j0)
 }
 
 /*
+ * root_hits16_avx2 for nc <= 8 candidates at once (positions pos[k]):
+ * each step's primes, inverses and roots are loaded once for all of them;
+ * list k goes to hitsb + k hit_stride, its length to nhb[k].  The same
+ * hits in the same order as one candidate at a time.
+ */
+__attribute__((target("avx2"))) static void
+root_hits16_batch_avx2(struct siqs *S, const uint32_t *pos, unsigned nc)
+{
+	static const uint16_t tail[32] = {
+		0,      0,      0,      0,      0,      0,      0,      0,
+		0,      0,      0,      0,      0,      0,      0,      0,
+		0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
+		0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
+	};
+	uint32_t nh[8], j = 2, end = S->med_end;
+	__m256i fi[8];
+	unsigned k;
+	for (k = 0; k < nc; k++) {
+		fi[k] = _mm256_set1_epi16((short)pos[k]);
+		nh[k] = 0;
+	}
+	for (; j < end && end >= 16; j += 16) {
+		__m256i valid = _mm256_set1_epi16(-1), p, inv, lim, ra, rb;
+		if (j + 16 > end) { /* the last step ends at end, lanes below j off */
+			valid = _mm256_loadu_si256((const __m256i *)(const void *)(tail + 16 - (j - (end - 16))));
+			j = end - 16;
+		}
+		p = _mm256_loadu_si256((const __m256i *)(const void *)(S->p16 + j));
+		inv = _mm256_loadu_si256((const __m256i *)(const void *)(S->inv16 + j));
+		lim = _mm256_loadu_si256((const __m256i *)(const void *)(S->lim16 + j));
+		ra = _mm256_loadu_si256((const __m256i *)(const void *)(S->ra16 + j));
+		rb = _mm256_loadu_si256((const __m256i *)(const void *)(S->rb16 + j));
+		for (k = 0; k < nc; k++) {
+			uint32_t *hits = S->hitsb + k * S->hit_stride;
+			__m256i t = _mm256_add_epi16(fi[k], p);
+			__m256i m1 = _mm256_mullo_epi16(_mm256_sub_epi16(t, ra), inv);
+			__m256i m2 = _mm256_mullo_epi16(_mm256_sub_epi16(t, rb), inv);
+			__m256i m = _mm256_and_si256(valid, _mm256_or_si256(
+				_mm256_cmpeq_epi16(_mm256_min_epu16(m1, lim), m1),
+				_mm256_cmpeq_epi16(_mm256_min_epu16(m2, lim), m2)));
+			unsigned bits = (unsigned)_mm256_movemask_epi8(
+				_mm256_packs_epi16(m, _mm256_setzero_si256()));
+			unsigned lo = bits & 0xff, hi = bits >> 16 & 0xff;
+			_mm256_storeu_si256(
+				(__m256i *)(void *)(hits + nh[k]),
+				_mm256_add_epi32(_mm256_set1_epi32((int)j),
+						 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+							 (const __m128i *)(const void *)S->hitlut[lo]))));
+			nh[k] += S->hitcnt[lo];
+			_mm256_storeu_si256(
+				(__m256i *)(void *)(hits + nh[k]),
+				_mm256_add_epi32(_mm256_set1_epi32((int)j + 8),
+						 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+							 (const __m128i *)(const void *)S->hitlut[hi]))));
+			nh[k] += S->hitcnt[hi];
+		}
+	}
+	for (k = 0; k < nc; k++)
+		S->nhb[k] = nh[k];
+}
+
+/*
  * The roots as 16-bit words for root_hits16_avx2 (r < p < 2^15), sixteen
  * per step from index 0 (the arrays have 16 entries of slack).
  */
@@ -1704,11 +1776,16 @@ __attribute__((target("avx2"))) static void set_roots16(struct siqs *S)
 }
 #endif
 
-static uint32_t find_hits(const struct siqs *S, uint32_t i)
+static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out)
 {
 	uint32_t *hits = S->hits, nh = 0, j = 2, h;
+	if (S->bhits) { /* root-checked already, with the other candidates */
+		hits = S->bhits;
+		nh = S->bnh;
+		j = S->med_end;
+	}
 #if SIQS_AVX2
-	if (S->r16)
+	if (S->r16 && j < S->med_end)
 		nh = root_hits16_avx2(S, i, &j);
 	if (S->avx2)
 		nh = root_hits_avx2(S, i, &j, nh);
@@ -1748,6 +1825,7 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i)
 	for (h = 0; h < S->nlhit; h++)
 		if (S->lhit_pos[h] == i)
 			hits[nh++] = S->lhit_idx[h];
+	*out = hits;
 	return nh;
 }
 
@@ -1804,6 +1882,7 @@ static siqs_u128 divexact_u128(siqs_u128 u, uint32_t p, siqs_u128 inv,
 static int check_native(struct siqs *S, uint32_t i, long x)
 {
 	uint32_t fac[SIQS_MAX_FAC], nfac = 0, nh, h;
+	const uint32_t *hits;
 	siqs_i128 xq = x, qv;
 	siqs_u128 u, d;
 	unsigned l, e2;
@@ -1834,7 +1913,7 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 			fac[nfac++] = jq;
 		}
 	}
-	nh = find_hits(S, i);
+	nh = find_hits(S, i, &hits);
 	/*
 	 * A hit's prime divides Q(x) (its root matched), so the first
 	 * division needs no test: u p^-1 mod 2^128 is the quotient.  Then u
@@ -1843,7 +1922,7 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 	 * the order of the hits, as a test per division would.
 	 */
 	for (h = 0; h < nh; h++) {
-		uint32_t j = S->hits[h];
+		uint32_t j = hits[h];
 		if (S->in_a[j])
 			continue;
 		if (u >> 64)
@@ -1852,7 +1931,7 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 			u = (uint64_t)u * (uint64_t)S->inv128[j];
 	}
 	for (h = 0; h < nh; h++) {
-		uint32_t j = S->hits[h], p = S->prime[j];
+		uint32_t j = hits[h], p = S->prime[j];
 		if (S->in_a[j])
 			continue;
 		if (nfac >= SIQS_MAX_FAC)
@@ -1874,7 +1953,7 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 static int check_candidate(struct siqs *S, uint32_t i)
 {
 	uint32_t fac[SIQS_MAX_FAC], nfac = 0, nh, h;
-	uint32_t *hits = S->hits;
+	const uint32_t *hits;
 	long x = (long)i - (long)S->M;
 	unsigned l;
 	mp_bitcnt_t e2;
@@ -1908,7 +1987,7 @@ static int check_candidate(struct siqs *S, uint32_t i)
 			fac[nfac++] = S->qidx[l];
 		}
 	}
-	nh = find_hits(S, i);
+	nh = find_hits(S, i, &hits);
 	for (h = 0; h < nh; h++) {
 		uint32_t p = S->prime[hits[h]];
 		if (S->in_a[hits[h]])
@@ -2253,9 +2332,21 @@ static int sieve_poly(struct siqs *S)
 	if (S->r16 && S->ncand)
 		set_roots16(S);
 #endif
-	for (j = 0; j < S->ncand && st == STATUS_OK; j++) {
-		S->candidates++;
-		st = check_candidate(S, S->cand[j]);
+	for (j = 0; j < S->ncand && st == STATUS_OK;) {
+		uint32_t k, nb = S->ncand - j < 8 ? S->ncand - j : 8;
+#if SIQS_AVX2
+		if (S->r16)
+			root_hits16_batch_avx2(S, S->cand + j, nb);
+#endif
+		for (k = 0; k < nb && st == STATUS_OK; k++, j++) {
+			S->candidates++;
+			if (S->r16) {
+				S->bhits = S->hitsb + k * S->hit_stride;
+				S->bnh = S->nhb[k];
+			}
+			st = check_candidate(S, S->cand[j]);
+		}
+		S->bhits = NULL;
 	}
 	return st;
 }
@@ -2474,6 +2565,7 @@ static void siqs_clear(struct siqs *S)
 	free(S->next1);
 	free(S->next2);
 	free(S->hits);
+	free(S->hitsb);
 	free(S->cand);
 	if (S->bucket)
 		for (l = 0; l < S->nblocks; l++)
