@@ -56,11 +56,12 @@
  *   6. Trial division of each candidate: the primes below half the block
  *      divide Q(x) exactly when i mod p is one of their roots.  With AVX2
  *      sixteen primes per step in 16-bit words when i < 2^15 (p | i + p -
- *      r by a multiply-by-inverse test, see root_hits16_avx2), else eight
- *      in single precision (q = rint(i fl(1/p)) is
- *      exact for i < 2^20, see find_hits), the lanes that match appended
- *      branch-free through a table of the set bits of each byte (SSE2:
- *      four; scalar: a multiply-shift by floor(2^40/p) + 1).  The larger
+ *      r by a multiply-by-inverse test, eight candidates at once, see
+ *      root_hits16_batch_avx2), else eight in single precision (q =
+ *      rint(i fl(1/p)) is exact for i < 2^20, see find_hits), the lanes
+ *      that match appended branch-free through a table of the set bits of
+ *      each byte (SSE2: four; scalar: a multiply-shift by floor(2^40/p) +
+ *      1).  The larger
  *      primes are read back from the block's bucket entries landing on a
  *      candidate (AVX2: eight entry offsets compared with the block's few
  *      candidates per step).  When every |Q(x)| < 2^126 (up to about 200
@@ -1628,76 +1629,11 @@ root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0, uint32_t nh)
  * exactly when d p^-1 mod 2^16 is at most (2^16 - 1) / p (Granlund and
  * Montgomery, as divexact_u128).  The hits come out in the order of the
  * 8-lane check; the 16-bit roots are set per polynomial (set_roots16).
- * One step: primes j .. j + 15, the lanes of valid only; returns nh.
- */
-__attribute__((target("avx2"))) static inline uint32_t
-root_step16(const struct siqs *S, __m256i fi, uint32_t j, __m256i valid,
-	    uint32_t *hits, uint32_t nh)
-{
-	__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)(S->p16 + j));
-	__m256i inv = _mm256_loadu_si256((const __m256i *)(const void *)(S->inv16 + j));
-	__m256i lim = _mm256_loadu_si256((const __m256i *)(const void *)(S->lim16 + j));
-	__m256i t = _mm256_add_epi16(fi, p);
-	__m256i m1 = _mm256_mullo_epi16(_mm256_sub_epi16(t, _mm256_loadu_si256(
-		(const __m256i *)(const void *)(S->ra16 + j))), inv);
-	__m256i m2 = _mm256_mullo_epi16(_mm256_sub_epi16(t, _mm256_loadu_si256(
-		(const __m256i *)(const void *)(S->rb16 + j))), inv);
-	__m256i m = _mm256_and_si256(valid, _mm256_or_si256(
-		_mm256_cmpeq_epi16(_mm256_min_epu16(m1, lim), m1),
-		_mm256_cmpeq_epi16(_mm256_min_epu16(m2, lim), m2)));
-	/* lanes 0-7 to bits 0-7, lanes 8-15 to bits 16-23 */
-	unsigned bits = (unsigned)_mm256_movemask_epi8(
-		_mm256_packs_epi16(m, _mm256_setzero_si256()));
-	unsigned lo = bits & 0xff, hi = bits >> 16 & 0xff;
-	_mm256_storeu_si256(
-		(__m256i *)(void *)(hits + nh),
-		_mm256_add_epi32(_mm256_set1_epi32((int)j),
-				 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-					 (const __m128i *)(const void *)S->hitlut[lo]))));
-	nh += S->hitcnt[lo];
-	_mm256_storeu_si256(
-		(__m256i *)(void *)(hits + nh),
-		_mm256_add_epi32(_mm256_set1_epi32((int)j + 8),
-				 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-					 (const __m128i *)(const void *)S->hitlut[hi]))));
-	return nh + S->hitcnt[hi];
-}
-
-/*
- * root_step16 over primes j0 .. med_end; a last partial step is done as a
- * whole one ending at med_end with its lanes below j (checked already)
- * masked off, so no scalar tail is left.
- */
-__attribute__((target("avx2"))) static uint32_t
-root_hits16_avx2(const struct siqs *S, uint32_t i, uint32_t *j0)
-{
-	/* lanes k >= d: the 16 words from tail + 16 - d */
-	static const uint16_t tail[32] = {
-		0,      0,      0,      0,      0,      0,      0,      0,
-		0,      0,      0,      0,      0,      0,      0,      0,
-		0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
-		0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
-	};
-	uint32_t nh = 0, j = *j0, end = S->med_end;
-	const __m256i fi = _mm256_set1_epi16((short)i), all = _mm256_set1_epi16(-1);
-	for (; j + 16 <= end; j += 16)
-		nh = root_step16(S, fi, j, all, S->hits, nh);
-	if (j < end && end >= 16) {
-		uint32_t d = j - (end - 16);
-		nh = root_step16(S, fi, end - 16,
-				 _mm256_loadu_si256((const __m256i *)(const void *)(tail + 16 - d)),
-				 S->hits, nh);
-		j = end;
-	}
-	*j0 = j;
-	return nh;
-}
-
-/*
- * root_hits16_avx2 for nc <= 8 candidates at once (positions pos[k]):
- * each step's primes, inverses and roots are loaded once for all of them;
- * list k goes to hitsb + k hit_stride, its length to nhb[k].  The same
- * hits in the same order as one candidate at a time.
+ * For nc <= 8 candidates at once (positions pos[k]): each step's primes,
+ * inverses and roots are loaded once for all of them (one at a time cost
+ * 1.5x the time); list k goes to hitsb + k hit_stride, its length to
+ * nhb[k].  A last partial step is done as a whole one ending at med_end,
+ * its lanes below j (checked already) masked off: no scalar tail.
  */
 __attribute__((target("avx2"))) static void
 root_hits16_batch_avx2(struct siqs *S, const uint32_t *pos, unsigned nc)
@@ -1756,7 +1692,7 @@ root_hits16_batch_avx2(struct siqs *S, const uint32_t *pos, unsigned nc)
 }
 
 /*
- * The roots as 16-bit words for root_hits16_avx2 (r < p < 2^15), sixteen
+ * The roots as 16-bit words for root_hits16_batch_avx2 (r < p < 2^15), sixteen
  * per step from index 0 (the arrays have 16 entries of slack).
  */
 __attribute__((target("avx2"))) static void set_roots16(struct siqs *S)
@@ -1785,8 +1721,6 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out
 		j = S->med_end;
 	}
 #if SIQS_AVX2
-	if (S->r16 && j < S->med_end)
-		nh = root_hits16_avx2(S, i, &j);
 	if (S->avx2)
 		nh = root_hits_avx2(S, i, &j, nh);
 #endif
@@ -2332,19 +2266,21 @@ static int sieve_poly(struct siqs *S)
 	if (S->r16 && S->ncand)
 		set_roots16(S);
 #endif
-	for (j = 0; j < S->ncand && st == STATUS_OK;) {
-		uint32_t k, nb = S->ncand - j < 8 ? S->ncand - j : 8;
+	for (j = 0; j < S->ncand && st == STATUS_OK; j += 8) {
+		uint32_t k, nb = S->ncand - j;
+		if (nb > 8)
+			nb = 8;
 #if SIQS_AVX2
 		if (S->r16)
 			root_hits16_batch_avx2(S, S->cand + j, nb);
 #endif
-		for (k = 0; k < nb && st == STATUS_OK; k++, j++) {
+		for (k = 0; k < nb && st == STATUS_OK; k++) {
 			S->candidates++;
 			if (S->r16) {
 				S->bhits = S->hitsb + k * S->hit_stride;
 				S->bnh = S->nhb[k];
 			}
-			st = check_candidate(S, S->cand[j]);
+			st = check_candidate(S, S->cand[j + k]);
 		}
 		S->bhits = NULL;
 	}
@@ -2668,7 +2604,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	S.len = blk < 1 ? (uint32_t)(blk * 8 + 0.5) * (SIQS_BLOCK / 8)
 			: (uint32_t)(blk + 0.5) * SIQS_BLOCK;
 	S.M = S.len / 2;
-	/* root_hits16_avx2: positions and root-checked primes below 2^15 */
+	/* root_hits16_batch_avx2: positions and root-checked primes below 2^15 */
 	S.r16 = S.avx2 && S.len <= (1u << 15) && SIQS_BUCKET_MIN <= (1u << 15);
 	{
 		double lb = lpm * S.prime[S.fb_n - 1];
