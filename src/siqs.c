@@ -551,28 +551,48 @@ enum { SIQS_VH = 4 };
 
 /*
  * r[h] = b[h]^e[h] mod p[h] for the SIQS_VH groups of four lanes, e below
- * 2^bit: left-to-right square and multiply with lazy products (results
- * in (-p, p)), the groups interleaved so their chains run side by side.
+ * 2^bit: left to right two bits at a time (three products per two bits,
+ * was four: init_a's chains are latency-bound) with lazy products
+ * (results in (-p, p)), the groups interleaved so their chains run side
+ * by side.
  */
-__attribute__((target("avx2,fma"))) static inline void
+__attribute__((target("avx2,fma"), always_inline)) static inline void
 vpowmods(__m256d *r, const __m256d *b, const __m128i *e, int bit,
 	 const __m256d *p, const __m256d *pinv)
 {
 	const __m256d one = _mm256_set1_pd(1.0);
-	const __m128i one_i = _mm_set1_epi32(1);
+	const __m128i one_i = _mm_set1_epi32(1), two_i = _mm_set1_epi32(2);
+	__m256d b2[SIQS_VH], b3[SIQS_VH];
 	unsigned h;
 
-	for (h = 0; h < SIQS_VH; h++)
+	for (h = 0; h < SIQS_VH; h++) {
 		r[h] = one;
-	while (bit-- > 0) {
-		const __m128i cnt = _mm_cvtsi32_si128(bit);
+		b2[h] = vmulmod_lazy(b[h], b[h], p[h], pinv[h]);
+		b3[h] = vmulmod_lazy(b2[h], b[h], p[h], pinv[h]);
+	}
+	if (bit & 1) { /* an odd count: the top bit alone */
+		const __m128i cnt = _mm_cvtsi32_si128(--bit);
 		for (h = 0; h < SIQS_VH; h++) {
 			__m128i b32 = _mm_cmpeq_epi32(
 				_mm_and_si128(_mm_srl_epi32(e[h], cnt), one_i), one_i);
-			__m256d mask = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(b32));
+			r[h] = _mm256_blendv_pd(one, b[h], _mm256_castsi256_pd(
+							   _mm256_cvtepi32_epi64(b32)));
+		}
+	}
+	/* two bits per step: r^4 times b^d, b^d picked from 1, b, b^2, b^3 */
+	while (bit > 0) {
+		const __m128i cnt = _mm_cvtsi32_si128(bit -= 2);
+		for (h = 0; h < SIQS_VH; h++) {
+			__m128i d = _mm_srl_epi32(e[h], cnt);
+			__m256d m0 = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
+				_mm_cmpeq_epi32(_mm_and_si128(d, one_i), one_i)));
+			__m256d m1 = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
+				_mm_cmpeq_epi32(_mm_and_si128(d, two_i), two_i)));
+			__m256d t = _mm256_blendv_pd(_mm256_blendv_pd(one, b[h], m0),
+						     _mm256_blendv_pd(b2[h], b3[h], m0), m1);
 			r[h] = vmulmod_lazy(r[h], r[h], p[h], pinv[h]);
-			r[h] = vmulmod_lazy(r[h], _mm256_blendv_pd(one, b[h], mask),
-					    p[h], pinv[h]);
+			r[h] = vmulmod_lazy(r[h], r[h], p[h], pinv[h]);
+			r[h] = vmulmod_lazy(r[h], t, p[h], pinv[h]);
 		}
 	}
 }
