@@ -107,21 +107,26 @@
  * 25% and the bucket adds 11%: the double large prime variation is what
  * is left to try there.
  * Second round, per-call and per-A overheads at 96-128 bits (4fbd6f5 ->
- * now; the same measures, CPU as the median ratio of 7-9 interleaved
- * pairs of runs, as the machine's speed swung 1.5x):
- *   S96  (100)  5.04M -> 3.99M instructions per call, CPU ratio 0.79
- *   S128 (30)   43.5M -> 36.5M,                                 0.89
- *   S160 (3)    638M -> 593M
- * bench_engine S96 CPU median per pass 0.449 -> 0.365 s, S128 1.30 ->
- * 1.19 s.  Most from SIQS_EXTRA 16 -> 4 (-6% at 96 bits), the one-block
- * sieve and the AVX2 scan (-6%), the 16-bit root check, the relation y
- * as limbs (-5%) and the per-call set-up (prime list, multiplier, roots:
- * build_fb 7.5% -> 5%).  At 96 bits the time (perf) is now siqs_factor's
- * own code 58% (mostly the small-prime sieve, then trial division),
- * linear algebra 9%, the per-A set-up 6.5%, the root check 5.6%, the
- * scan 3.4% and the per-call set-up about 5%; at 128 bits the small-prime
- * sieve's adds alone are over half.  The parameter rows were re-checked
- * (F, slack, large prime multiplier, smallest sieved prime 17-64): all
+ * now; the same measures, CPU as the median ratio of interleaved pairs
+ * of runs, as the machine's speed swung 1.5x):
+ *   S96  (100)  5.04M -> 3.97M instructions per call, CPU ratio 0.79 (21)
+ *   S128 (30)   43.5M -> 36.1M,                                 0.88 (11)
+ *   S160 (3)    638M -> 595M
+ * Whole engine (bench_engine --time): S96 CPU ratio 0.84 (7 pairs), S128
+ * 0.88 (9).  Most from SIQS_EXTRA 16 -> 4 (-6% at 96 bits), the one-block
+ * sieve and the AVX2 scan (-6%), the 16-bit root check for eight
+ * candidates at once (the root check's time -35%), the relation y as
+ * limbs (-5%), the per-A powers in four interleaved groups, and the
+ * per-call set-up (prime list, multiplier, roots: build_fb 7.5% -> 5% of
+ * the instructions).  At 96 bits the time (perf) is now siqs_factor's
+ * own code 57% (mostly the small-prime sieve, then trial division),
+ * linear algebra 9%, the per-A set-up 6%, the root check 5%, the scan 4%
+ * and the per-call set-up about 5%; at 128 bits the small-prime sieve's
+ * adds alone are over half.  The sieve is store-bound: its tail of short
+ * loops done branch-free (seven adds always, the ones past the end into
+ * spare bytes) was 8% slower.  The parameter rows were re-checked (F,
+ * slack, large prime multiplier, smallest sieved prime 17-64; F = 130 at
+ * 96 bits after SIQS_EXTRA 4: -2% instructions, CPU ratio 1.01): all
  * within 3% of the table's instructions or CPU time, which stays; one
  * more prime in A at 96 bits (s = 5) was 20% slower.
  *
