@@ -2209,6 +2209,9 @@ static void keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
 		keep_bucket_hits_avx2(S, b, c0, c1);
 		return;
 	}
+#else
+	(void)c0;
+	(void)c1;
 #endif
 	for (k = 0; k < n; k++) {
 		uint32_t off = e[k] & (SIQS_BLOCK - 1);
