@@ -20,8 +20,10 @@
  *          splits it into f and c/f, both back on the list with what was
  *          tried on c (struct mpz_progress), since their factors are c's.
  *   3. When the time limit (params->time_limit seconds per number, on
- *      CLOCK_MONOTONIC) or the stop hook fires, each unsplit cofactor goes
- *      into the result as ENGINE_COMPOSITE and the status is STATUS_PARTIAL.
+ *      CLOCK_MONOTONIC; cofactors below 2^128 go to the native tiers with
+ *      the number's deadline, not a fresh limit) or the stop hook fires,
+ *      each unsplit cofactor goes into the result as ENGINE_COMPOSITE and
+ *      the status is STATUS_PARTIAL.
  *   4. With params->verify, engine_verify checks the result against n
  *      (n >= 2^64; below, small_verify_u64 of step 1).
  *
@@ -330,17 +332,21 @@ static int add_small(struct engine_result *res, const struct small_factors *sf,
 	return STATUS_OK;
 }
 
-/* factor_u64 or factor_u128 on v < 2^128, then into res. */
+/*
+ * factor_u64 or factor_u128 on v < 2^128 with the number's deadline
+ * (engine_now() seconds, 0 for none: the time limit does not restart for
+ * a cofactor), then into res.
+ */
 static int factor_native(struct engine_result *res, const mpz_t v,
 			 unsigned long e, const struct engine_params *params,
-			 mpz_t tmp)
+			 double deadline, mpz_t tmp)
 {
 	struct small_factors sf;
 	int r;
 	if (mpz_sizeinbase(v, 2) <= 64)
-		r = factor_u64(mpz_get_ui(v), &sf, params);
+		r = factor_u64_until(mpz_get_ui(v), &sf, params, deadline);
 	else
-		r = factor_u128(mpz_get_u128(v), &sf, params);
+		r = factor_u128_until(mpz_get_u128(v), &sf, params, deadline);
 	if (r < 0)
 		return r;
 	return add_small(res, &sf, e, tmp);
@@ -546,7 +552,7 @@ static int factor_big(struct engine_result *res, const mpz_t n,
 		if (mpz_cmp_ui(m, 1) == 0)
 			continue;
 		if (mpz_sizeinbase(m, 2) <= 128) {
-			r = factor_native(res, m, e, params, tmp);
+			r = factor_native(res, m, e, params, deadline, tmp);
 			continue;
 		}
 		unsigned long k = perfect_power(f, m);

@@ -50,6 +50,14 @@ int factor_u64(uint64_t n, struct small_factors *out,
 	       const struct engine_params *params);
 
 /*
+ * As factor_u64 with the time limit's end given as engine_now() seconds
+ * (0: none) instead of params->time_limit from now: the GMP tier hands
+ * its cofactors below 2^128 down with the number's own deadline.
+ */
+int factor_u64_until(uint64_t n, struct small_factors *out,
+		     const struct engine_params *params, double deadline);
+
+/*
  * engine.c's check of a 64-bit tier answer for v (product in 128-bit
  * arithmetic, order, composite marks; claimed primes not re-tested, see
  * engine.c).  STATUS_OK or STATUS_ERR_VERIFY.
@@ -64,6 +72,8 @@ int prime_p_u128(u128 n);
 /* As factor_u64 for any n < 2^128. */
 int factor_u128(u128 n, struct small_factors *out,
 		const struct engine_params *params);
+int factor_u128_until(u128 n, struct small_factors *out,
+		      const struct engine_params *params, double deadline);
 
 /* ---- native tiers: trial division and methods (engine_tdiv.c,
  *      engine_u64.c, engine_u128.c) ---- */

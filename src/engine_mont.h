@@ -253,24 +253,37 @@ struct small_deadline {
 	int fired;
 };
 
-static inline void small_deadline_init(struct small_deadline *dl,
-				       const struct engine_params *params)
+/*
+ * The deadline at engine_now() seconds deadline (0: none): a cofactor
+ * handed down from the GMP tier keeps its number's deadline.
+ */
+static inline void small_deadline_init_at(struct small_deadline *dl,
+					  const struct engine_params *params,
+					  double deadline)
 {
 	dl->params = params;
 	dl->has_end = 0;
 	dl->fired = 0;
-	if (params != NULL && params->time_limit > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &dl->end);
-		double whole = (double)(long)params->time_limit;
-		dl->end.tv_sec += (time_t)whole;
-		dl->end.tv_nsec +=
-		    (long)((params->time_limit - whole) * 1e9);
+	if (params != NULL && deadline > 0) {
+		double whole = (double)(long)deadline;
+		dl->end.tv_sec = (time_t)whole;
+		dl->end.tv_nsec = (long)((deadline - whole) * 1e9);
 		if (dl->end.tv_nsec >= 1000000000L) {
 			dl->end.tv_sec++;
 			dl->end.tv_nsec -= 1000000000L;
 		}
 		dl->has_end = 1;
 	}
+}
+
+/* params->time_limit seconds from now (none when 0). */
+static inline void small_deadline_init(struct small_deadline *dl,
+				       const struct engine_params *params)
+{
+	double deadline = 0.0;
+	if (params != NULL && params->time_limit > 0)
+		deadline = engine_now() + params->time_limit;
+	small_deadline_init_at(dl, params, deadline);
 }
 
 /* Non-zero once the time limit passed or the stop hook asked to stop. */

@@ -466,9 +466,18 @@ static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 int factor_u128(u128 n, struct small_factors *out,
 		const struct engine_params *params)
 {
+	double deadline = 0.0;
+	if (params != NULL && params->time_limit > 0)
+		deadline = engine_now() + params->time_limit;
+	return factor_u128_until(n, out, params, deadline);
+}
+
+int factor_u128_until(u128 n, struct small_factors *out,
+		      const struct engine_params *params, double deadline)
+{
 	struct small_deadline dl;
 	out->n = 0;
-	small_deadline_init(&dl, params);
+	small_deadline_init_at(&dl, params, deadline);
 	if (n <= 1)
 		return STATUS_OK;
 	if ((n >> 64) == 0)

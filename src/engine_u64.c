@@ -623,3 +623,12 @@ int factor_u64(uint64_t n, struct small_factors *out,
 	small_deadline_init(&dl, params);
 	return factor_u64_append(n, out, &dl);
 }
+
+int factor_u64_until(uint64_t n, struct small_factors *out,
+		     const struct engine_params *params, double deadline)
+{
+	struct small_deadline dl;
+	out->n = 0;
+	small_deadline_init_at(&dl, params, deadline);
+	return factor_u64_append(n, out, &dl);
+}

@@ -865,6 +865,36 @@ static void time_limit_gives_partial(void **state)
 	assert_true(factorization_ok(4294967279ull * 4294967291ull, &out, 1));
 }
 
+/*
+ * A cofactor handed down by the GMP tier keeps its number's deadline:
+ * with the deadline already past (and no time limit in params), both
+ * native tiers must stop at their first poll instead of starting the
+ * limit afresh; with none (0) they factor.  Planted fault: factor_u128
+ * _until ignoring its deadline fails the first assertion.
+ */
+static void deadline_is_kept_for_cofactors(void **state)
+{
+	(void)state;
+	struct engine_params params;
+	memset(&params, 0, sizeof params);
+	params.seed = 1;
+	struct small_factors out;
+	u128 p = u128_from_str("9223372036854775837");
+	u128 q = u128_from_str("9223372036854775907");
+	double past = engine_now() - 1.0;
+	assert_int_equal(factor_u128_until(p * q, &out, &params, past),
+			 STATUS_PARTIAL);
+	assert_true(factorization_ok(p * q, &out, 1));
+	uint64_t n64 = 4294967279ull * 4294967291ull;
+	assert_int_equal(factor_u64_until(n64, &out, &params, past),
+			 STATUS_PARTIAL);
+	assert_true(factorization_ok(n64, &out, 1));
+	assert_int_equal(factor_u128_until(p * q, &out, &params, 0.0), STATUS_OK);
+	assert_true(factorization_ok(p * q, &out, 0));
+	assert_int_equal(factor_u64_until(n64, &out, &params, 0.0), STATUS_OK);
+	assert_true(factorization_ok(n64, &out, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -896,6 +926,7 @@ int main(void)
 	    cmocka_unit_test(tdiv_mpz_removes_small_primes),
 	    cmocka_unit_test(stop_hook_gives_partial),
 	    cmocka_unit_test(time_limit_gives_partial),
+	    cmocka_unit_test(deadline_is_kept_for_cofactors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
