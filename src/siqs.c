@@ -722,7 +722,7 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr,
 {
 	enum { NK = SIQS_NK, NQ = SIQS_NQ, QMAX = 97, CHUNK = 64 };
 	double score[4 * SIQS_NK4];
-	siqs_u128 sqm[NQ];
+	uint8_t nonsq[NQ][QMAX]; /* 1: r is not a square mod q (r < q) */
 	uint64_t kmask[NQ], zero[CHUNK], nonres[CHUNK];
 	uint64_t all = ((uint64_t)1 << NK) - 1;
 	int8_t idx_of[QMAX + 1];
@@ -740,16 +740,16 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr,
 	memset(idx_of, 0xff, sizeof idx_of);
 	for (i = 0; i < NK; i++)
 		idx_of[siqs_mults[i]] = (int8_t)i;
+	memset(nonsq, 1, sizeof nonsq);
 	for (qi = 0; qi < NQ; qi++) {
 		uint32_t q = siqs_mult_primes[qi], x, sq = 0, t;
-		sqm[qi] = 0;
 		for (x = 1; 2 * x < q; x++) {
 			sq += 2 * x - 1; /* x^2 mod q: sq + 2x - 1 < 3q */
 			if (sq >= q)
 				sq -= q;
 			if (sq >= q)
 				sq -= q;
-			sqm[qi] |= (siqs_u128)1 << sq;
+			nonsq[qi][sq] = 0;
 		}
 		kmask[qi] = 0;
 		for (t = q; t <= QMAX; t += q)
@@ -776,13 +776,13 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr,
 			uint32_t q = siqs_mult_primes[qi], q3 = (q & 3) == 3;
 			/* p mod q = p - q floor(p m / 2^32): exact for p < 2^24 */
 			uint64_t m = ((uint64_t)1 << 32) / q + 1, km = kmask[qi];
-			siqs_u128 sq = sqm[qi];
+			const uint8_t *ns = nonsq[qi];
 			for (j = 0; j < nj; j++) {
 				uint32_t p = pr[j0 + j];
 				uint32_t r = p - q * (uint32_t)(((uint64_t)p * m) >> 32);
 				/* (q/p) = -1: p mod q a non-square, flipped when p
 				 * and q are both 3 mod 4 */
-				uint64_t nr = (uint64_t)(~(sq >> r) & 1) ^ (q3 & (p >> 1));
+				uint64_t nr = (uint64_t)(ns[r] ^ (q3 & (p >> 1)));
 				nonres[j] ^= km & (0 - nr);
 				if (r == 0) /* q = p */
 					zero[j] |= km;
