@@ -1746,7 +1746,7 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out
 		j = S->med_end;
 	}
 #if SIQS_AVX2
-	if (S->avx2)
+	if (S->avx2 && j + 8 <= S->med_end)
 		nh = root_hits_avx2(S, i, &j, nh);
 #endif
 #if defined(__SSE2__)
