@@ -109,10 +109,10 @@
  * Second round, per-call and per-A overheads at 96-128 bits (4fbd6f5 ->
  * now; the same measures, CPU as the median ratio of interleaved pairs
  * of runs, as the machine's speed swung 1.5x):
- *   S96  (100)  5.04M -> 3.97M instructions per call, CPU ratio 0.79 (21)
- *   S128 (30)   43.5M -> 36.1M,                                 0.88 (11)
+ *   S96  (100)  5.04M -> 3.93M instructions per call, CPU ratio 0.76 (21)
+ *   S128 (30)   43.5M -> 36.0M,                                 0.85 (11)
  *   S160 (3)    638M -> 595M
- * Whole engine (bench_engine --time): S96 CPU ratio 0.84 (7 pairs), S128
+ * Whole engine (bench_engine --time): S96 CPU ratio 0.83 (9 pairs), S128
  * 0.88 (9).  Most from SIQS_EXTRA 16 -> 4 (-6% at 96 bits), the one-block
  * sieve and the AVX2 scan (-6%), the 16-bit root check for eight
  * candidates at once (the root check's time -35%), the relation y as
