@@ -1099,6 +1099,25 @@ static void sort_u32(uint32_t *a, size_t n)
 	}
 }
 
+/*
+ * The array p of *cap elements of size elem, grown (realloc) to hold
+ * need of them, the capacity doubling from first; NULL when out of
+ * memory (p is left as it was).
+ */
+static void *grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t nc = *cap ? *cap : first;
+	void *np;
+	if (need <= *cap)
+		return p;
+	while (nc < need)
+		nc *= 2;
+	np = realloc(p, nc * elem);
+	if (np)
+		*cap = nc;
+	return np;
+}
+
 /* Pick the primes of a new A; STATUS_NOT_FOUND when none unused is left. */
 static int pick_a(struct siqs *S)
 {
@@ -1108,7 +1127,7 @@ static int pick_a(struct siqs *S)
 	for (tries = 0; tries < SIQS_A_TRIES; tries++) {
 		double rem = S->log_a_target, tgt;
 		uint32_t lo, hi, best = 0, c;
-		uint64_t h = 1469598103934665603ULL;
+		uint64_t h = 1469598103934665603ULL, *ns;
 		size_t u;
 		int ok = 1;
 
@@ -1163,14 +1182,11 @@ static int pick_a(struct siqs *S)
 				break;
 		if (u < S->n_seen)
 			continue;
-		if (S->n_seen == S->cap_seen) {
-			size_t nc = S->cap_seen ? 2 * S->cap_seen : 64;
-			uint64_t *ns = realloc(S->seen_a, nc * sizeof *ns);
-			if (!ns)
-				return STATUS_ERR_NOMEM;
-			S->seen_a = ns;
-			S->cap_seen = nc;
-		}
+		ns = grow(S->seen_a, &S->cap_seen, S->n_seen + 1,
+			  sizeof *S->seen_a, 64);
+		if (!ns)
+			return STATUS_ERR_NOMEM;
+		S->seen_a = ns;
 		S->seen_a[S->n_seen++] = h;
 		return STATUS_OK;
 	}
@@ -1553,36 +1569,18 @@ static int add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 	struct siqs_rel *r;
 	int found = 0, st;
 	size_t yn = (size_t)(ysize < 0 ? -ysize : ysize);
-	if (S->nrel == S->cap_rel) {
-		size_t nc = S->cap_rel ? 2 * S->cap_rel : 1024;
-		struct siqs_rel *nr = realloc(S->rel, nc * sizeof *nr);
-		if (!nr)
-			return STATUS_ERR_NOMEM;
-		S->rel = nr;
-		S->cap_rel = nc;
-	}
-	if (S->npool + nfac > S->cap_pool) {
-		size_t nc = S->cap_pool ? 2 * S->cap_pool : 65536;
-		uint32_t *np;
-		while (nc < S->npool + nfac)
-			nc *= 2;
-		np = realloc(S->pool, nc * sizeof *np);
-		if (!np)
-			return STATUS_ERR_NOMEM;
-		S->pool = np;
-		S->cap_pool = nc;
-	}
-	if (S->nylimb + yn > S->cap_ylimb) {
-		size_t nc = S->cap_ylimb ? 2 * S->cap_ylimb : 4096;
-		mp_limb_t *ny;
-		while (nc < S->nylimb + yn)
-			nc *= 2;
-		ny = realloc(S->ylimb, nc * sizeof *ny);
-		if (!ny)
-			return STATUS_ERR_NOMEM;
-		S->ylimb = ny;
-		S->cap_ylimb = nc;
-	}
+	void *g;
+	if (!(g = grow(S->rel, &S->cap_rel, S->nrel + 1, sizeof *S->rel, 1024)))
+		return STATUS_ERR_NOMEM;
+	S->rel = g;
+	if (!(g = grow(S->pool, &S->cap_pool, S->npool + nfac, sizeof *S->pool,
+		       65536)))
+		return STATUS_ERR_NOMEM;
+	S->pool = g;
+	if (!(g = grow(S->ylimb, &S->cap_ylimb, S->nylimb + yn,
+		       sizeof *S->ylimb, 4096)))
+		return STATUS_ERR_NOMEM;
+	S->ylimb = g;
 	if (lp > 1) {
 		st = lp_insert(S, lp, (uint32_t)S->nrel, &found);
 		if (st != STATUS_OK)
