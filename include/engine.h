@@ -85,4 +85,11 @@ int engine_factor(struct engine_result *res, const mpz_t n,
  */
 int engine_verify(const struct engine_result *res, const mpz_t n);
 
+/*
+ * The product part of engine_verify alone (what --verify=product and the
+ * benchmark check): the p^e multiply to n, an empty list for 0 and 1.
+ * STATUS_OK or STATUS_ERR_VERIFY.
+ */
+int engine_product_check(const struct engine_result *res, const mpz_t n);
+
 #endif

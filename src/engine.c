@@ -642,6 +642,8 @@ static int product_ok_native(const struct engine_result *res, u128 n)
 		if (mpz_sizeinbase(p, 2) > 128)
 			return 0;
 		u128 q = mpz_get_u128(p);
+		if (q < 2)
+			return 0; /* and a huge e on p = 1 cannot spin */
 		for (unsigned long k = 0; k < res->f[i].e; k++)
 			if (__builtin_mul_overflow(prod, q, &prod) || prod > n)
 				return 0;
@@ -731,6 +733,15 @@ int engine_verify(const struct engine_result *res, const mpz_t n)
 		if (!ok)
 			return STATUS_ERR_VERIFY;
 	}
+	return engine_product_check(res, n);
+}
+
+int engine_product_check(const struct engine_result *res, const mpz_t n)
+{
+	if (res == NULL || mpz_sgn(n) < 0)
+		return STATUS_ERR_VERIFY;
+	if (mpz_cmp_ui(n, 1) <= 0)
+		return res->count == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
 	int ok = mpz_sizeinbase(n, 2) <= 128
 			 ? product_ok_native(res, mpz_get_u128(n))
 			 : product_ok_mpz(res, n);

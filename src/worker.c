@@ -203,25 +203,11 @@ static int worker_parent;
 
 int worker_verify(int mode, const struct engine_result *r, const mpz_t n)
 {
-	mpz_t prod, pe;
-	int ok;
-
 	if (mode == CLI_VERIFY_NONE)
 		return STATUS_OK;
 	if (mode == CLI_VERIFY_FULL)
 		return engine_verify(r, n);
-	if (mpz_sgn(n) == 0)
-		return r->count == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
-	mpz_init_set_ui(prod, 1);
-	mpz_init(pe);
-	for (size_t i = 0; i < r->count; i++) {
-		mpz_pow_ui(pe, r->f[i].p, r->f[i].e);
-		mpz_mul(prod, prod, pe);
-	}
-	ok = mpz_cmp(prod, n) == 0;
-	mpz_clear(pe);
-	mpz_clear(prod);
-	return ok ? STATUS_OK : STATUS_ERR_VERIFY;
+	return engine_product_check(r, n);
 }
 
 static int worker_stop_poll(void)

@@ -153,26 +153,6 @@ out:
 	return rc;
 }
 
-/* Product check: the factors' p^e multiply to n (empty list for 0, 1). */
-static int bench_product_ok(const struct engine_result *r, const mpz_t n)
-{
-	mpz_t prod, pe;
-	int ok;
-
-	if (mpz_cmp_ui(n, 1) <= 0)
-		return r->count == 0;
-	mpz_init_set_ui(prod, 1);
-	mpz_init(pe);
-	for (size_t i = 0; i < r->count; i++) {
-		mpz_pow_ui(pe, r->f[i].p, r->f[i].e);
-		mpz_mul(prod, prod, pe);
-	}
-	ok = mpz_cmp(prod, n) == 0;
-	mpz_clear(prod);
-	mpz_clear(pe);
-	return ok;
-}
-
 /* ---- --print ---- */
 
 struct bench_print {
@@ -195,7 +175,7 @@ static int bench_print_one(const mpz_t n, void *arg)
 		bp->failures++;
 		if (st < 0)
 			return 0; /* nothing sensible to print */
-	} else if (!bench_product_ok(&bp->res, n)) {
+	} else if (engine_product_check(&bp->res, n) != STATUS_OK) {
 		gmp_fprintf(stderr, "bench_engine: %Zd: product of the "
 			    "factors differs from n\n", n);
 		bp->failures++;
@@ -350,7 +330,7 @@ static int bench_time(FILE *f, const char *name, long repeat,
 	}
 	for (size_t i = 0; i < s.count; i++)
 		if (res[i].status == STATUS_OK &&
-		    !bench_product_ok(&res[i], s.n[i])) {
+		    engine_product_check(&res[i], s.n[i]) != STATUS_OK) {
 			failures++;
 			gmp_fprintf(stderr, "bench_engine: %Zd: product of the "
 				    "factors differs from n\n", s.n[i]);
