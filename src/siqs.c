@@ -170,7 +170,8 @@ enum {
 	SIQS_MAX_CAND = 16384,   /* candidates kept per polynomial */
 	SIQS_MAX_FB = 100000,    /* FB index << SIQS_BLOCK_BITS fits 32 bits */
 	SIQS_MAX_BLOCKS = 16,    /* sieve positions stay below 2^20 (pinv) */
-	SIQS_MAX_RETRIES = 8     /* linear algebra rounds with only trivial deps */
+	SIQS_MAX_RETRIES = 8,    /* linear algebra rounds with only trivial deps */
+	SIQS_CLS_Q = 64          /* one-block sieve: fixed-count runs below this */
 };
 static_assert((uint64_t)SIQS_MAX_BLOCKS * SIQS_BLOCK <= (1u << 20),
 	      "sieve positions must fit the 2^40 reciprocal trick");
@@ -287,6 +288,12 @@ struct siqs {
 	uint8_t *logp, *in_a;
 	uint32_t sieve_start, med_end;
 	uint32_t lp_bound;
+	/*
+	 * One-block sieve: the primes from cls_first on (below med_end) in
+	 * runs of equal len / p (cls_q[c], run c ends before cls_end[c]).
+	 */
+	uint32_t cls_first, ncls;
+	uint32_t cls_end[SIQS_CLS_Q + 1], cls_q[SIQS_CLS_Q + 1];
 
 	/* sieve */
 	uint32_t M, len;
@@ -2064,18 +2071,64 @@ static void sieve_block(struct siqs *S, uint32_t e)
 /*
  * The whole interval in one block (96 to 128 bits): straight from the
  * roots, no next1/next2 to order before and store after; the same adds.
+ * A prime p with q = len / p hits [0, len) q or q + 1 times from a root
+ * r < p: the primes with q <= SIQS_CLS_Q go by runs of equal q, q adds
+ * per root in a loop whose count the branch predictor learns once per
+ * run, then the (q+1)-th add at r + q p or, past the end, at the spare
+ * byte sv[len] (a select, no branch).  The loop exits that depended on
+ * each root were a mispredicted branch or two per prime.
  */
 static void sieve_one_block(struct siqs *S)
 {
 	uint8_t *sv = S->sieve;
-	uint32_t j, e = S->len, n1, n2;
+	uint32_t j, c, e = S->len, n1, n2;
 
-	for (j = S->sieve_start; j < S->med_end; j++) {
+	for (j = S->sieve_start; j < S->cls_first; j++) {
 		uint32_t r1 = S->root1[j], r2 = S->root2[j];
 		if (S->in_a[j])
 			continue;
 		sieve_prime(sv, S->prime[j], S->logp[j], r1 < r2 ? r1 : r2,
 			    r1 < r2 ? r2 : r1, e, &n1, &n2);
+	}
+	for (c = 0; c < S->ncls; c++) {
+		uint32_t q = S->cls_q[c], end = S->cls_end[c];
+		for (; j < end; j++) {
+			uint32_t p = S->prime[j], r1 = S->root1[j], r2 = S->root2[j], i;
+			uint8_t lg = S->logp[j], lg2 = r1 == r2 ? 0 : lg;
+			uint8_t *a1 = sv + r1, *a2 = sv + r2;
+			if (S->in_a[j])
+				continue;
+			for (i = 0; i < q; i++) {
+				*a1 = (uint8_t)(*a1 + lg);
+				*a2 = (uint8_t)(*a2 + lg2);
+				a1 += p;
+				a2 += p;
+			}
+			r1 += q * p;
+			r2 += q * p;
+			r1 = r1 < e ? r1 : e;
+			r2 = r2 < e ? r2 : e;
+			sv[r1] = (uint8_t)(sv[r1] + lg);
+			sv[r2] = (uint8_t)(sv[r2] + lg2);
+		}
+	}
+}
+
+/* The runs of sieve_one_block: primes below med_end by len / p. */
+static void set_sieve_classes(struct siqs *S)
+{
+	uint32_t j = S->sieve_start;
+
+	while (j < S->med_end && S->len / S->prime[j] >= SIQS_CLS_Q)
+		j++;
+	S->cls_first = j;
+	S->ncls = 0;
+	while (j < S->med_end) {
+		uint32_t q = S->len / S->prime[j];
+		while (j < S->med_end && S->len / S->prime[j] == q)
+			j++;
+		S->cls_q[S->ncls] = q;
+		S->cls_end[S->ncls++] = j;
 	}
 }
 
@@ -2647,8 +2700,9 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	if (status != STATUS_OK)
 		goto cleanup;
 	S.bainv = malloc((size_t)S.s * S.fb_n * sizeof *S.bainv);
-	S.sieve = malloc((size_t)S.len + 8);
+	S.sieve = calloc((size_t)S.len + 8, 1); /* sv[len]: sieve_one_block's spare */
 	S.nblocks = (S.len + SIQS_BLOCK - 1) / SIQS_BLOCK;
+	set_sieve_classes(&S);
 	S.bucket = calloc(S.nblocks, sizeof *S.bucket);
 	S.bucket_n = calloc(S.nblocks, sizeof *S.bucket_n);
 	if (!S.bainv || !S.sieve || !S.bucket || !S.bucket_n) {
