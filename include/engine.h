@@ -53,6 +53,15 @@ struct engine_params {
 	int verify;          /* check product and primality; default 1 */
 };
 
+/*
+ * Process-wide settings the engine runs fastest with; call once, early,
+ * from main().  With glibc: the heap is not trimmed back to the kernel
+ * below ENGINE_TRIM_THRESHOLD, so the half megabyte each SIQS call frees is
+ * not faulted in again by the next call (S128 +14% numbers per second).
+ * Elsewhere a no-op.
+ */
+void engine_process_init(void);
+
 /* Defaults: seed 1, no time limit, no stop hook, verify on. */
 void engine_params_init(struct engine_params *params);
 

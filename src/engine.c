@@ -42,6 +42,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "engine.h"
 #include "engine_int.h"
@@ -57,8 +60,18 @@ enum {
 	 * follow (2-3 ms) find factors below 2^16 anyway.
 	 */
 	TDIV_BOUND = 4000,
-	RESULT_MIN_CAP = 16  /* first allocation of a result list */
+	RESULT_MIN_CAP = 16, /* first allocation of a result list */
+	/* heap kept from the kernel (engine_process_init): 64 MiB, above
+	   S230's SIQS peak, so a rank's memory stays its largest call's */
+	ENGINE_TRIM_THRESHOLD = 64 << 20
 };
+
+void engine_process_init(void)
+{
+#if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD)
+	(void)mallopt(M_TRIM_THRESHOLD, ENGINE_TRIM_THRESHOLD);
+#endif
+}
 
 void engine_params_init(struct engine_params *params)
 {

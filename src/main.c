@@ -16,6 +16,7 @@
 #include <gmp.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "group.h"
 #include "master.h"
 #include "proto.h"
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
 	}
 	rank = transport_rank();
 	main_catch_signals();
+	engine_process_init();
 	cli_options_init(&o);
 	st = cli_parse(&o, argc, argv, err, sizeof err);
 	if (st != STATUS_OK) {

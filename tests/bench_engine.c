@@ -379,6 +379,7 @@ int main(int argc, char **argv)
 	FILE *f;
 	int rc;
 
+	engine_process_init();
 	engine_params_init(&params);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <gmp.h>
 
+#include "engine.h"
 #include "siqs.h"
 #include "status.h"
 
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || !(fp = fopen(argv[1], "r")))
 		return 2;
+	engine_process_init();
 	mpz_init(n);
 	mpz_init(f);
 	while (cnt < max && cnt < 4096 && fgets(line, sizeof line, fp)) {
