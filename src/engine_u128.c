@@ -74,7 +74,8 @@
  *   Above 110 bits, dropping the 8 curves at B1 = 1000 saved 16% of S128
  *   and 4% of MIX (2.9% success a curve, under cost/SIQS); 8 instead of
  *   12 curves at B1 = 400, 4% of S128 for 0.3% of MIX; with 0938295's
- *   SIQS, 4 instead of 8, 6% of S128 for 1.6% of MIX.
+ *   SIQS, 4 instead of 8, 6% of S128 for 1.6% of MIX; with de52967's SIQS,
+ *   none at B1 = 400 (split_plans).
  *   A 128-bit REDC costs 13 ns against 3.1 ns for 64 bits, so ECM-128
  *   pays four times more per curve than ECM-64.
  * Seeds, deadline and STATUS_PARTIAL behave as in engine_u64.c.
@@ -415,11 +416,17 @@ static const struct split_plan {
 		      * second B1 = 150 curve (model: ~5% odds under the
 		      * mixture prior x 1 ms < its 62 us) 6.6% of S96 for
 		      * 1.1% of MIX (cachegrind, 100 S96 numbers and MIX) */
-	{128, 4, 4}, /* SIQS 3-10 ms; curves 5-8 at B1 = 400: 6% of S128
+	{128, 4, 0}, /* SIQS 3-10 ms; curves 5-8 at B1 = 400: 6% of S128
 		      * for 1.6% of MIX; with bfca0b7's SIQS (6-7 ms at 128
 		      * bits) curves 3-4 at B1 = 400 still cost S128 3.7% for
-		      * 1.3% of MIX, all four 7.3% for 4.1%: kept, as the
-		      * model's 3.5% odds x 7 ms exceed a curve's 147 us */
+		      * 1.3% of MIX, all four 7.3% for 4.1%: kept then, as the
+		      * model's 3.5% odds x 7 ms exceeded a curve's 147 us.
+		      * With de52967's SIQS (3.5 ms at 128 bits) the four
+		      * B1 = 400 curves cost more than the SIQS runs they
+		      * save on MIX too: dropped (cachegrind, whole sets:
+		      * S128 5.67G -> 5.22G instructions, MIX 2.55G ->
+		      * 2.47G; 2 of them: 5.45G, 2.50G; a fifth B1 = 150
+		      * curve instead: 5.27G, 2.49G; three: 5.18G, 2.53G) */
 };
 
 /*
