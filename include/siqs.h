@@ -39,8 +39,9 @@ struct siqs_params {
 	double fudge;           /* threshold slack in bits */
 	double q_max;           /* upper bound on the primes of A */
 	unsigned small_prime;   /* smallest prime sieved */
-	/* 1: the portable scalar code only, no SSE2/AVX2/FMA paths (tests
-	 * check both give the same relations); default 0 (fastest found) */
+	/* 1: the portable scalar code only, no SSE2/AVX2/FMA/AVX-512 paths;
+	 * 2: no AVX-512 paths (tests check all give the same relations);
+	 * default 0 (fastest found) */
 	int scalar;
 };
 

@@ -268,6 +268,7 @@ struct siqs {
 	/* cppcheck-suppress unusedStructMember ; read under SIQS_AVX2 only */
 	int avx2;          /* the CPU runs AVX2: eight primes per step */
 	int fma;           /* and FMA: the vector per-A set-up */
+	int avx512;        /* AVX-512 BW/VL/VBMI2: the 32-lane root check */
 	uint8_t hitlut[256][8]; /* the set bits of a byte, listed */
 	uint8_t hitcnt[256];    /* and their count */
 	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
@@ -949,7 +950,7 @@ static int build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	S->next1 = calloc(sz, sizeof *S->next1);
 	S->next2 = calloc(sz, sizeof *S->next2);
 	S->hits = calloc(sz + 16, sizeof *S->hits); /* vector appends overrun by 7 */
-	S->hit_stride = sz + 16;
+	S->hit_stride = sz + 32; /* root_hits16_batch_avx512: 16 past the last */
 	S->hitsb = calloc(8 * S->hit_stride, sizeof *S->hitsb);
 	S->cand = malloc(SIQS_MAX_CAND * sizeof *S->cand);
 	S->in_a = calloc(sz, 1);
@@ -1732,6 +1733,59 @@ root_hits16_batch_avx2(struct siqs *S, const uint32_t *pos, unsigned nc)
 }
 
 /*
+ * root_hits16_batch_avx2 with AVX-512: thirty-two primes per step, the
+ * test m <= lim straight into a lane mask (no min and compare), the hits
+ * appended by compressing the lane numbers (VBMI2) and widening sixteen
+ * of them to 32 bits (a second sixteen only when a step hits more).  The
+ * same hits in the same (ascending) order; the loads of a last partial
+ * step are masked, so nothing past med_end is read.
+ */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2"))) static void
+root_hits16_batch_avx512(struct siqs *S, const uint32_t *pos, unsigned nc)
+{
+	static const uint16_t lanes[32] = {
+		0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	};
+	const __m512i ln = _mm512_loadu_si512(lanes);
+	uint32_t nh[8], j, end = S->med_end;
+	__m512i fi[8];
+	unsigned k;
+	for (k = 0; k < nc; k++) {
+		fi[k] = _mm512_set1_epi16((short)pos[k]);
+		nh[k] = 0;
+	}
+	for (j = 2; j < end; j += 32) {
+		__mmask32 valid = end - j >= 32 ? ~(__mmask32)0
+				  : (((__mmask32)1 << (end - j)) - 1);
+		__m512i p = _mm512_maskz_loadu_epi16(valid, S->p16 + j);
+		__m512i inv = _mm512_maskz_loadu_epi16(valid, S->inv16 + j);
+		__m512i lim = _mm512_maskz_loadu_epi16(valid, S->lim16 + j);
+		__m512i ra = _mm512_maskz_loadu_epi16(valid, S->ra16 + j);
+		__m512i rb = _mm512_maskz_loadu_epi16(valid, S->rb16 + j);
+		__m512i base = _mm512_set1_epi32((int)j);
+		for (k = 0; k < nc; k++) {
+			uint32_t *hits = S->hitsb + k * S->hit_stride;
+			__m512i t = _mm512_add_epi16(fi[k], p);
+			__m512i m1 = _mm512_mullo_epi16(_mm512_sub_epi16(t, ra), inv);
+			__m512i m2 = _mm512_mullo_epi16(_mm512_sub_epi16(t, rb), inv);
+			__mmask32 m = _mm512_mask_cmple_epu16_mask(valid, m1, lim) |
+				      _mm512_mask_cmple_epu16_mask(valid, m2, lim);
+			__m512i c = _mm512_maskz_compress_epi16(m, ln);
+			unsigned cnt = (unsigned)__builtin_popcount((unsigned)m);
+			_mm512_storeu_si512(hits + nh[k], _mm512_add_epi32(base,
+				_mm512_cvtepu16_epi32(_mm512_castsi512_si256(c))));
+			if (cnt > 16)
+				_mm512_storeu_si512(hits + nh[k] + 16, _mm512_add_epi32(base,
+					_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(c, 1))));
+			nh[k] += cnt;
+		}
+	}
+	for (k = 0; k < nc; k++)
+		S->nhb[k] = nh[k];
+}
+
+/*
  * The roots as 16-bit words for root_hits16_batch_avx2 (r < p < 2^15), sixteen
  * per step from index 0 (the arrays have 16 entries of slack).
  */
@@ -2361,7 +2415,9 @@ static int sieve_poly(struct siqs *S)
 		if (nb > 8)
 			nb = 8;
 #if SIQS_AVX2
-		if (S->r16)
+		if (S->r16 && S->avx512)
+			root_hits16_batch_avx512(S, S->cand + j, nb);
+		else if (S->r16)
 			root_hits16_batch_avx2(S, S->cand + j, nb);
 #endif
 		for (k = 0; k < nb && st == STATUS_OK; k++) {
@@ -2657,10 +2713,14 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	for (l = 0; l < SIQS_MAX_S; l++)
 		mpz_init(S.bl[l]);
 	S.rng = params->seed ^ 0x5851f42d4c957f2dULL;
-	S.sse2 = !params->scalar;
+	S.sse2 = params->scalar != 1;
 #if SIQS_AVX2
-	S.avx2 = !params->scalar && __builtin_cpu_supports("avx2") != 0;
+	S.avx2 = params->scalar != 1 && __builtin_cpu_supports("avx2") != 0;
 	S.fma = S.avx2 && __builtin_cpu_supports("fma") != 0;
+	S.avx512 = S.avx2 && params->scalar == 0 &&
+		   __builtin_cpu_supports("avx512bw") &&
+		   __builtin_cpu_supports("avx512vl") &&
+		   __builtin_cpu_supports("avx512vbmi2");
 #endif
 	/* the set bits of j: the lowest, then those of j without it */
 	for (j = 1; j < 256; j++) {

@@ -249,15 +249,19 @@ static void test_same_seed_same_factor(void **state)
 }
 
 /*
- * vector-paths-equal-scalar: the SSE2/AVX2/FMA paths (root check, scan,
- * Gray-code step, per-A set-up, bucket hits) must find exactly the
- * relations of the portable scalar code: same factor and same counts.
+ * vector-paths-equal-scalar: the SSE2/AVX2/FMA/AVX-512 paths (root check,
+ * scan, Gray-code step, per-A set-up, bucket hits) must find exactly the
+ * relations of the portable scalar code: same factor and same counts;
+ * and so must the paths without AVX-512 (scalar = 2), which a machine
+ * with AVX-512 would otherwise never run.
  */
 static void test_vector_paths_match_scalar(void **state)
 {
 	size_t k;
+	int mode;
 	(void)state;
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 3; k++)
+	for (mode = 1; mode <= 2; mode++) {
 		struct siqs_params par;
 		struct siqs_stats sv, ss;
 		mpz_t n, fv, fs;
@@ -266,15 +270,15 @@ static void test_vector_paths_match_scalar(void **state)
 		siqs_params_init(&par);
 		par.stats = &sv;
 		assert_int_equal(siqs_factor(fv, n, &par), STATUS_FOUND);
-		par.scalar = 1;
+		par.scalar = mode;
 		par.stats = &ss;
 		assert_int_equal(siqs_factor(fs, n, &par), STATUS_FOUND);
 		if (mpz_cmp(fv, fs) != 0 || sv.polys != ss.polys ||
 		    sv.candidates != ss.candidates || sv.fulls != ss.fulls ||
 		    sv.partials != ss.partials || sv.cycles != ss.cycles)
-			fail_msg("%s: vector and scalar runs differ (polys %lu/%lu, "
-				 "candidates %lu/%lu, fulls %lu/%lu)",
-				 semiprimes[k].name, sv.polys, ss.polys,
+			fail_msg("%s: vector and scalar=%d runs differ (polys "
+				 "%lu/%lu, candidates %lu/%lu, fulls %lu/%lu)",
+				 semiprimes[k].name, mode, sv.polys, ss.polys,
 				 sv.candidates, ss.candidates, sv.fulls, ss.fulls);
 		mpz_clears(n, fv, fs, NULL);
 	}
