@@ -2133,6 +2133,46 @@ static void sieve_block(struct siqs *S, uint32_t e)
 }
 
 /*
+ * sieve_prime for one-block sieving, p <= e / 64 (many hits per root): the
+ * same four-step loop, then the last three steps of r2 and four of r1 as
+ * selects into the spare byte sv[e] instead of loops whose exit depends
+ * on the roots.  r1 <= r2 < p; r1 == r2 (one root): its second walk adds 0.
+ */
+static inline void sieve_prime_nt(uint8_t *sv, uint32_t p, uint8_t lg,
+				  uint32_t r1, uint32_t r2, uint32_t e)
+{
+	uint8_t lg2 = r1 == r2 ? 0 : lg;
+	uint8_t *a1 = sv + r1, *a2 = sv + r2;
+	const uint8_t *stop = sv + e - 3 * p;
+	size_t p1 = p, p2 = 2 * (size_t)p, p3 = 3 * (size_t)p;
+	uint32_t t, o;
+	while (a2 < stop) {
+		a1[0] = (uint8_t)(a1[0] + lg);
+		a2[0] = (uint8_t)(a2[0] + lg2);
+		a1[p1] = (uint8_t)(a1[p1] + lg);
+		a2[p1] = (uint8_t)(a2[p1] + lg2);
+		a1[p2] = (uint8_t)(a1[p2] + lg);
+		a2[p2] = (uint8_t)(a2[p2] + lg2);
+		a1[p3] = (uint8_t)(a1[p3] + lg);
+		a2[p3] = (uint8_t)(a2[p3] + lg2);
+		a1 += 4 * p1;
+		a2 += 4 * p1;
+	}
+	r1 = (uint32_t)(a1 - sv);
+	r2 = (uint32_t)(a2 - sv);
+	for (t = 0; t < 4; t++) { /* a2 + 3p >= e, a1 + 4p > a2 + 3p */
+		o = r1 + t * p;
+		o = o < e ? o : e;
+		sv[o] = (uint8_t)(sv[o] + lg);
+	}
+	for (t = 0; t < 3; t++) {
+		o = r2 + t * p;
+		o = o < e ? o : e;
+		sv[o] = (uint8_t)(sv[o] + lg2);
+	}
+}
+
+/*
  * The whole interval in one block (96 to 128 bits): straight from the
  * roots, no next1/next2 to order before and store after; the same adds.
  * A prime p with q = len / p hits [0, len) q or q + 1 times from a root
@@ -2145,14 +2185,14 @@ static void sieve_block(struct siqs *S, uint32_t e)
 static void sieve_one_block(struct siqs *S)
 {
 	uint8_t *sv = S->sieve;
-	uint32_t j, c, e = S->len, n1, n2;
+	uint32_t j, c, e = S->len;
 
 	for (j = S->sieve_start; j < S->cls_first; j++) {
 		uint32_t r1 = S->root1[j], r2 = S->root2[j];
 		if (S->in_a[j])
 			continue;
-		sieve_prime(sv, S->prime[j], S->logp[j], r1 < r2 ? r1 : r2,
-			    r1 < r2 ? r2 : r1, e, &n1, &n2);
+		sieve_prime_nt(sv, S->prime[j], S->logp[j], r1 < r2 ? r1 : r2,
+			       r1 < r2 ? r2 : r1, e);
 	}
 	for (c = 0; c < S->ncls; c++) {
 		uint32_t q = S->cls_q[c], end = S->cls_end[c];
