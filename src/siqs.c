@@ -2196,6 +2196,37 @@ static void sieve_one_block(struct siqs *S)
 	}
 	for (c = 0; c < S->ncls; c++) {
 		uint32_t q = S->cls_q[c], end = S->cls_end[c];
+		/* two primes of the run at once: four independent walks */
+		for (; j + 1 < end && !(S->in_a[j] | S->in_a[j + 1]); j += 2) {
+			uint32_t p = S->prime[j], r1 = S->root1[j], r2 = S->root2[j];
+			uint32_t pb = S->prime[j + 1], r3 = S->root1[j + 1];
+			uint32_t r4 = S->root2[j + 1], i;
+			uint8_t lg = S->logp[j], lg2 = r1 == r2 ? 0 : lg;
+			uint8_t lb = S->logp[j + 1], lb2 = r3 == r4 ? 0 : lb;
+			uint8_t *a1 = sv + r1, *a2 = sv + r2, *a3 = sv + r3, *a4 = sv + r4;
+			for (i = 0; i < q; i++) {
+				*a1 = (uint8_t)(*a1 + lg);
+				*a2 = (uint8_t)(*a2 + lg2);
+				*a3 = (uint8_t)(*a3 + lb);
+				*a4 = (uint8_t)(*a4 + lb2);
+				a1 += p;
+				a2 += p;
+				a3 += pb;
+				a4 += pb;
+			}
+			r1 += q * p;
+			r2 += q * p;
+			r3 += q * pb;
+			r4 += q * pb;
+			r1 = r1 < e ? r1 : e;
+			r2 = r2 < e ? r2 : e;
+			r3 = r3 < e ? r3 : e;
+			r4 = r4 < e ? r4 : e;
+			sv[r1] = (uint8_t)(sv[r1] + lg);
+			sv[r2] = (uint8_t)(sv[r2] + lg2);
+			sv[r3] = (uint8_t)(sv[r3] + lb);
+			sv[r4] = (uint8_t)(sv[r4] + lb2);
+		}
 		for (; j < end; j++) {
 			uint32_t p = S->prime[j], r1 = S->root1[j], r2 = S->root2[j], i;
 			uint8_t lg = S->logp[j], lg2 = r1 == r2 ? 0 : lg;
