@@ -268,6 +268,7 @@ struct siqs {
 	/* cppcheck-suppress unusedStructMember ; read under SIQS_AVX2 only */
 	int avx2;          /* the CPU runs AVX2: eight primes per step */
 	int fma;           /* and FMA: the vector per-A set-up */
+	/* cppcheck-suppress unusedStructMember ; read under SIQS_AVX2 only */
 	int avx512;        /* AVX-512 BW/VL/VBMI2: the 32-lane root check */
 	uint8_t hitlut[256][8]; /* the set bits of a byte, listed */
 	uint8_t hitcnt[256];    /* and their count */
