@@ -41,7 +41,11 @@
  *      sieved, the threshold is lowered instead).  Primes below half the
  *      block size are sieved block by block (32 KiB, L1; two roots per
  *      step, unrolled; one block, as at 96 to 128 bits: straight from the
- *      roots); larger primes, which hit a block at most twice per
+ *      roots, the primes with under 64 hits per root by runs of equal
+ *      len / p, two primes at a time, with a fixed count of adds and the
+ *      last one a select into a spare byte, the others' last steps
+ *      likewise: no loop exit that depends on a root, so no
+ *      mispredicted branch per prime); larger primes, which hit a block at most twice per
  *      root (looping over every block per prime cost more than the
  *      bucket: S160 CPU time -6% with the bucket from 16 KiB instead of
  *      32 KiB; S200 +7% instructions yet CPU median of 4 paired runs
@@ -52,15 +56,25 @@
  *      bit set (plus the expected power of 2 where A x + B is odd, 4 bits
  *      when kN = 1 mod 8: half the positions, the same two-byte pattern
  *      for every polynomial of one A; was in the slack: S128 polynomials
- *      -3% at equal candidates, instructions -3.6%, S96 -2.9%), found 128 bytes per AVX2 test (SSE2: 64).  T = log2(M
- *      sqrt(kN/2)) - log2(large prime bound) - (the table's slack) bits.
+ *      -3% at equal candidates, instructions -3.6%, S96 -2.9%), found
+ *      128 bytes per AVX2 test (SSE2: 64; a 256-byte AVX-512 test was no
+ *      faster).  T = log2(M sqrt(kN/2)) - log2(large prime bound) - (the
+ *      table's slack) bits.  Tried and dropped (2026-12-07): the primes
+ *      3, 5, 7 in the starting pattern (polynomials -5% at equal
+ *      candidates, no faster: the pattern costs as much), the primes
+ *      below 128 as AVX-512 patterns (30% slower: a load, an add and an
+ *      offset update per prime per 64 bytes outweigh their adds), and a
+ *      starting profile by log |Q(x)| per 64 positions (polynomials -3%,
+ *      CPU -1 to -2%, instructions up).
  *      The Gray-code root step is eight primes per AVX2 step (min(r, r -
  *      p) as unsigned words reduces r < 2p).
  *   6. Trial division of each candidate: the primes below half the block
  *      divide Q(x) exactly when i mod p is one of their roots.  With AVX2
  *      sixteen primes per step in 16-bit words when i < 2^15 (p | i + p -
  *      r by a multiply-by-inverse test, eight candidates at once, see
- *      root_hits16_batch_avx2), else eight in single precision (q =
+ *      root_hits16_batch_avx2; with AVX-512 thirty-two, the test into a
+ *      lane mask and the hits appended by compressing: the root check
+ *      went from 10.6% to 3.4% of S128's time), else eight in single precision (q =
  *      rint(i fl(1/p)) is exact for i < 2^20, see find_hits), the lanes
  *      that match appended branch-free through a table of the set bits of
  *      each byte (SSE2: four; scalar: a multiply-shift by floor(2^40/p) +
@@ -132,6 +146,17 @@
  * 96 bits after SIQS_EXTRA 4: -2% instructions, CPU ratio 1.01): all
  * within 3% of the table's instructions or CPU time, which stays; one
  * more prime in A at 96 bits (s = 5) was 20% slower.
+ * Third round (ff7b382 -> c558c48, 2026-12-07, on a 2-core machine with
+ * AVX-512 and a 48 KiB L1; whole engine, bench_engine --time, CPU, min of
+ * 7 interleaved runs): S128 0.447 -> 0.313 s per 100 numbers, S96 0.122
+ * -> 0.107 s per 300, MIX 0.198 -> 0.176 s, S160 1.42 -> 1.27 s (3 runs).
+ * From the runs of equal len / p in the one-block sieve (-7% S128), the
+ * AVX-512 root check (-4%), the tail steps as selects (-3%), the two-byte
+ * pattern for 2 (-4%), two primes per run step (-2%), and outside this
+ * file the heap kept between calls (engine_process_init: -14% S128) and
+ * no B1 = 400 ECM curves before SIQS at 110-128 bits (-8% instructions).
+ * The F, slack, large-prime and block rows were re-checked at 128 bits
+ * after it (F 400-650, multiplier 40-70, 0.5-1 block): within 4%, kept.
  *
  * Invariants: every random choice comes from params->seed (runs repeat);
  * the deadline and stop hook are polled after every polynomial; every

@@ -20,7 +20,7 @@
 #           of the same script on an empty file).  factor_proven is 0
 #           (PARI's default: BPSW for big factors).
 # Rounds: each set runs gp, factor and ours in turn, ROUNDS times (default
-# 3) while gp's run takes under ROUND_MAX CPU seconds (default 10; S200 and
+# 5) while gp's run takes under ROUND_MAX CPU seconds (default 10; S200 and
 # S230 run once): the CPU speed of this shared VM drifts by 1.5x within
 # minutes, so a ratio is only fair between runs made seconds apart.  Rates
 # shown are medians over the rounds, ratios the median of the per-round
@@ -53,7 +53,7 @@ cd "$(dirname "$0")/../.." || exit 2
 : "${GP_CAP:=150}"
 : "${FACTOR_SETS:=S40 S64 S96 S128 MIX}"
 : "${CLOCK:=cpu}"
-: "${ROUNDS:=3}"
+: "${ROUNDS:=5}"
 : "${ROUND_MAX:=10}"
 BENCH="$BUILD/bench_engine"
 CSV="$BUILD/bench-engine.csv"
