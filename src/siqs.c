@@ -238,10 +238,17 @@ struct siqs_row {
  * 200 bits, large prime multiplier 200 (5% fewer polynomials than 80)
  * and slack 15: 4% fewer polynomials than 13 for 34% more candidates,
  * each about 1/150 of a polynomial's cost (S200, 6 numbers).
+ * 2026-12-07 (siqs_bench, min and median of 9-13 interleaved runs): at
+ * 128 bits F 500-650 beat 450 by 2-4% (550: 0.964-0.974), at 120 bits
+ * (60 fresh semiprimes, gen_random.py semi) 450 was level with the
+ * interpolated 375 and 300 worse (1.03), at 112 bits 250-300 level and
+ * 350 worse (1.04-1.08): the row at 112 bits keeps F there while 128
+ * goes to 550 (S128 -1%, 120 bits -1 to -3%, MIX instructions -0.5%).
  */
 static const struct siqs_row siqs_table[] = {
 	{64, 60, 20, 0.25, 7},     {96, 150, 30, 0.25, 8},
-	{128, 450, 50, 1, 10},     {160, 1400, 50, 2, 10},
+	{112, 275, 40, 0.625, 9},  {128, 550, 50, 1, 10},
+	{160, 1400, 50, 2, 10},
 	{200, 5000, 200, 6, 15},   {233, 12000, 200, 8, 14},
 	{266, 20000, 120, 10, 14}, {299, 25000, 120, 12, 15},
 	{400, 25000, 150, 16, 16},
