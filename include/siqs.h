@@ -23,6 +23,7 @@ struct siqs_stats {
 	unsigned long fulls;    /* full relations */
 	unsigned long partials; /* partial relations */
 	unsigned long cycles;   /* full relations from partial pairs */
+	unsigned long sieve_mismatches; /* check_sieve: bytes that differed */
 	double t_sieve, t_linalg; /* seconds: collecting relations, the rest */
 };
 
@@ -43,6 +44,10 @@ struct siqs_params {
 	 * 2: no AVX-512 paths (tests check all give the same relations);
 	 * default 0 (fastest found) */
 	int scalar;
+	/* non-zero: after every polynomial's sieve, recompute it one prime
+	 * and one root at a time over the whole interval and count the bytes
+	 * that differ (stats->sieve_mismatches); tests only, slow */
+	int check_sieve;
 };
 
 void siqs_params_init(struct siqs_params *params);

@@ -338,6 +338,8 @@ struct siqs {
 	uint8_t init_byte;
 	uint8_t two_lg;   /* log of 2's share of Q(x) where A x + B is odd */
 	uint8_t init_pat[64]; /* sieve start: init_byte, + two_lg at odd A x + B */
+	uint8_t *ref;         /* params->check_sieve: the reference sieve */
+	unsigned long sieve_bad; /* bytes where the two differed */
 
 	/* polynomial A */
 	unsigned s;
@@ -2487,6 +2489,33 @@ static void sieve_blocks(struct siqs *S)
 }
 
 /*
+ * params->check_sieve: the sieve recomputed the plain way (the starting
+ * pattern, then every prime from sieve_start, one root at a time over the
+ * whole interval) and compared byte for byte with S->sieve.  Byte adds
+ * wrap the same in any order, so every sieving path (blocks, buckets,
+ * runs, selects, pairs) must agree with it exactly.
+ */
+static void sieve_check(struct siqs *S)
+{
+	uint32_t i, j, r;
+	for (i = 0; i < S->len; i++)
+		S->ref[i] = S->init_pat[i % sizeof S->init_pat];
+	for (j = S->sieve_start; j < S->fb_n; j++) {
+		uint32_t p = S->prime[j];
+		uint8_t lg = S->logp[j];
+		if (S->in_a[j])
+			continue;
+		for (r = S->root1[j]; r < S->len; r += p)
+			S->ref[r] = (uint8_t)(S->ref[r] + lg);
+		if (S->root2[j] != S->root1[j])
+			for (r = S->root2[j]; r < S->len; r += p)
+				S->ref[r] = (uint8_t)(S->ref[r] + lg);
+	}
+	for (i = 0; i < S->len; i++)
+		S->sieve_bad += S->ref[i] != S->sieve[i];
+}
+
+/*
  * One polynomial: large primes over the whole interval first (few hits,
  * each a cache miss), then block by block the smaller primes and the scan
  * while the block is in L1 (one block: straight from the roots).
@@ -2510,6 +2539,8 @@ static int sieve_poly(struct siqs *S)
 	} else {
 		sieve_blocks(S);
 	}
+	if (S->ref)
+		sieve_check(S);
 #if SIQS_AVX2
 	if (S->r16 && S->ncand)
 		set_roots16(S);
@@ -2720,6 +2751,7 @@ void siqs_params_init(struct siqs_params *params)
 	params->q_max = 0;
 	params->small_prime = 0;
 	params->scalar = 0;     /* vector paths where the CPU has them */
+	params->check_sieve = 0; /* no reference sieve */
 }
 
 static void siqs_clear(struct siqs *S)
@@ -2762,6 +2794,7 @@ static void siqs_clear(struct siqs *S)
 	free(S->lhit_idx);
 	free(S->in_a);
 	free(S->sieve);
+	free(S->ref);
 	free(S->seen_a);
 	free(S->rel);
 	free(S->ylimb);
@@ -2884,6 +2917,10 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		goto cleanup;
 	S.bainv = malloc((size_t)S.s * S.fb_n * sizeof *S.bainv);
 	S.sieve = calloc((size_t)S.len + 8, 1); /* sv[len]: sieve_one_block's spare */
+	if (params->check_sieve && !(S.ref = malloc(S.len))) {
+		status = STATUS_ERR_NOMEM;
+		goto cleanup;
+	}
 	S.nblocks = (S.len + SIQS_BLOCK - 1) / SIQS_BLOCK;
 	set_sieve_classes(&S);
 	S.bucket = calloc(S.nblocks, sizeof *S.bucket);
@@ -2966,6 +3003,7 @@ cleanup:
 		st->fulls = S.nfull;
 		st->partials = S.nrel - S.nfull;
 		st->cycles = S.ncycle;
+		st->sieve_mismatches = S.sieve_bad;
 		st->t_linalg = t_la;
 		st->t_sieve = now_monotonic() - t_start - t_la;
 	}

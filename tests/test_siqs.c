@@ -284,6 +284,38 @@ static void test_vector_paths_match_scalar(void **state)
 	}
 }
 
+/*
+ * sieve-matches-reference: every polynomial's sieve (one block at 96 and
+ * 128 bits, blocks and buckets at 160; runs of equal len / p, selects into
+ * the spare byte, two primes at a time, vector and scalar paths) equals
+ * the plain one-prime-one-root sieve, byte for byte.
+ */
+static void test_sieve_matches_reference(void **state)
+{
+	size_t k;
+	int mode;
+	(void)state;
+	for (k = 0; k < 3; k++)
+	for (mode = 0; mode <= 1; mode++) {
+		struct siqs_params par;
+		struct siqs_stats st;
+		mpz_t n, f;
+		mpz_init_set_str(n, semiprimes[k].n, 10);
+		mpz_init(f);
+		siqs_params_init(&par);
+		par.stats = &st;
+		par.check_sieve = 1;
+		par.scalar = mode;
+		assert_int_equal(siqs_factor(f, n, &par), STATUS_FOUND);
+		assert_true(st.polys > 0);
+		if (st.sieve_mismatches != 0)
+			fail_msg("%s (scalar %d): %lu sieve bytes differ from the "
+				 "reference over %lu polynomials", semiprimes[k].name,
+				 mode, st.sieve_mismatches, st.polys);
+		mpz_clears(n, f, NULL);
+	}
+}
+
 /* ---- siqs_linalg ---- */
 
 /* 1 when the rows of dependency d cancel in every column. */
@@ -541,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_perfect_powers),
 		cmocka_unit_test(test_same_seed_same_factor),
 		cmocka_unit_test(test_vector_paths_match_scalar),
+		cmocka_unit_test(test_sieve_matches_reference),
 		cmocka_unit_test(test_known_60_digits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
