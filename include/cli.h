@@ -33,6 +33,8 @@ enum cli_exit {
 
 enum cli_format { CLI_FORMAT_TEXT = 0, CLI_FORMAT_JSON, CLI_FORMAT_CSV };
 enum cli_verify { CLI_VERIFY_FULL = 0, CLI_VERIFY_PRODUCT, CLI_VERIFY_NONE };
+/* --group-size node (options.group_size) */
+enum { CLI_GROUP_NODE = -1 };
 
 struct options {
 	/* The job: a generated progression, an input file, or arguments. */
@@ -54,7 +56,11 @@ struct options {
 	int unordered;         /* --unordered: write results as they arrive */
 	int group_size;        /* --group-size G: ranks 1.. in groups of G
 				  led by a sub-master (proto.h, GROUPS);
-				  0 = flat (default), never 1 */
+				  0 = flat (default), never 1;
+				  CLI_GROUP_NODE: one group per node */
+	const int *group_nodes; /* --group-size node: node id of every rank
+				  (filled by main from the transport), else
+				  NULL; owned by main */
 
 	/* Output. */
 	const char *output;    /* --output FILE; NULL = stdout */

@@ -288,6 +288,31 @@ int proto_unpack_group_stats(struct proto_reader *r,
 int proto_group_parent(int rank, int size, int group_size);
 int proto_group_members(int rank, int size, int group_size);
 
+/*
+ * --group-size node: node[r] is an id shared by the ranks of one node
+ * (node[0 .. size-1]); each run of consecutive ranks 1.. with one id is a
+ * group led by its first rank (a run of one is a plain worker).  Ranks
+ * placed by node make one group per node; a rank 0 on a node takes none
+ * of its slots' groups, so the first node's group is one rank shorter.
+ */
+int proto_group_parent_nodes(int rank, int size, const int *node);
+int proto_group_members_nodes(int rank, int size, const int *node);
+
+/* The layout in use: by node when node != NULL, else by group_size. */
+static inline int proto_group_parent_in(int rank, int size, int group_size,
+					const int *node)
+{
+	return node != NULL ? proto_group_parent_nodes(rank, size, node)
+			    : proto_group_parent(rank, size, group_size);
+}
+
+static inline int proto_group_members_in(int rank, int size, int group_size,
+					 const int *node)
+{
+	return node != NULL ? proto_group_members_nodes(rank, size, node)
+			    : proto_group_members(rank, size, group_size);
+}
+
 /* "CONFIG", "WORK", ...; "unknown" for anything else. */
 const char *proto_tag_name(int tag);
 

@@ -48,6 +48,13 @@ int transport_init(int *argc, char ***argv, char *err, size_t err_size);
 int transport_finalize(char *err, size_t err_size);
 int transport_rank(void);
 int transport_size(void);
+/*
+ * node[r] for every rank r (size entries): the lowest world rank on r's
+ * node (MPI_Comm_split_type, MPI_COMM_TYPE_SHARED), so ranks of one node
+ * share it.  Collective: every rank calls it.  STATUS_OK or
+ * STATUS_ERR_MPI.
+ */
+int transport_node_ids(int *node, char *err, size_t err_size);
 /* Wall-clock seconds (MPI_Wtime). */
 double transport_wtime(void);
 

@@ -116,7 +116,8 @@ static const char cli_usage_text[] =
 	"                       (0..63, default 1)\n"
 	"      --group-size G   two-level scheduling: ranks 1.. in groups of G\n"
 	"                       (>= 2), each led by a sub-master (default 0:\n"
-	"                       every rank a worker of rank 0)\n"
+	"                       every rank a worker of rank 0); 'node': one\n"
+	"                       group per node\n"
 	"      --unordered      write results as they arrive, not in input order\n"
 	"\n"
 	"Output:\n"
@@ -459,6 +460,10 @@ static int cli_apply(struct options *o, int id, const char *name,
 		o->prefetch = (uint32_t)x;
 		break;
 	case OPT_GROUP_SIZE:
+		if (strcmp(v, "node") == 0) {
+			o->group_size = CLI_GROUP_NODE;
+			break;
+		}
 		rc = cli_get_u64(name, v, 0, CLI_MAX_GROUP_SIZE, "1048576", &x,
 				 err, err_size);
 		if (rc == STATUS_OK && x == 1)

@@ -728,7 +728,8 @@ int group_run(const struct options *o, char *err, size_t err_size)
 	g.o = o;
 	g.rank = transport_rank();
 	g.size = transport_size();
-	g.nm = proto_group_members(g.rank, g.size, o->group_size);
+	g.nm = proto_group_members_in(g.rank, g.size, o->group_size,
+				      o->group_nodes);
 	g.self = g.nm;
 	g.stats_pending = g.nm;
 	transport_msg_init(&g.msg);

@@ -12,6 +12,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <gmp.h>
 
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
 	struct options o;
 	char err[512], lib[256];
 	int st, rank, code;
+	int *nodes = NULL;
 
 	err[0] = '\0';
 	/* before MPI_Init too: a SIGTERM during a slow start-up (Slurm's
@@ -71,6 +73,17 @@ int main(int argc, char **argv)
 	engine_process_init();
 	cli_options_init(&o);
 	st = cli_parse(&o, argc, argv, err, sizeof err);
+	if (st == STATUS_OK && o.group_size == CLI_GROUP_NODE) {
+		/* collective: every rank parsed the same argv, so all get here */
+		nodes = malloc((size_t)transport_size() * sizeof *nodes);
+		if (nodes == NULL ||
+		    transport_node_ids(nodes, err, sizeof err) != STATUS_OK) {
+			fprintf(stderr, "factorize: rank %d: --group-size node: "
+				"%s\n", rank, nodes == NULL ? "out of memory" : err);
+			transport_abort(CLI_EXIT_RUNTIME);
+		}
+		o.group_nodes = nodes;
+	}
 	if (st != STATUS_OK) {
 		if (rank == 0)
 			fprintf(stderr, "factorize: %s\nTry 'factorize --help' "
@@ -91,7 +104,8 @@ int main(int argc, char **argv)
 		code = master_run(&o, &main_signo);
 	} else {
 		/* --group-size: the first rank of each group leads it */
-		if (proto_group_members(rank, transport_size(), o.group_size) > 0)
+		if (proto_group_members_in(rank, transport_size(), o.group_size,
+					   o.group_nodes) > 0)
 			st = group_run(&o, err, sizeof err);
 		else
 			st = worker_run(&o, err, sizeof err);
@@ -100,6 +114,7 @@ int main(int argc, char **argv)
 		code = st == STATUS_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
 	}
 	cli_options_clear(&o);
+	free(nodes);
 	if (fflush(stdout) != 0 && code == CLI_EXIT_OK)
 		code = CLI_EXIT_RUNTIME;
 	st = transport_finalize(err, sizeof err);

@@ -804,6 +804,11 @@ static void write_stats(struct master *m, double wall)
 		msgs += m->rs[i].s.msgs_sent;
 		bytes += m->rs[i].s.bytes_sent;
 	}
+	char gsize[16]; /* a number, or "node" (a JSON string) */
+	if (m->o->group_size == CLI_GROUP_NODE)
+		snprintf(gsize, sizeof gsize, "\"node\"");
+	else
+		snprintf(gsize, sizeof gsize, "%d", m->o->group_size);
 	if (m->o->stats != NULL) {
 		f = fopen(m->o->stats, "w");
 		if (f == NULL) {
@@ -812,7 +817,7 @@ static void write_stats(struct master *m, double wall)
 			return;
 		}
 		fprintf(f, "{\n  \"size\": %d,\n  \"workers\": %d,\n"
-			"  \"group_size\": %d,\n  \"groups\": %d,\n"
+			"  \"group_size\": %s,\n  \"groups\": %d,\n"
 			"  \"rank0_cpu_seconds\": %.6f,\n"
 			"  \"rank0_wait_cpu_seconds\": %.6f,\n"
 			"  \"wall_seconds\": %.6f,\n  \"numbers\": %llu,\n"
@@ -822,7 +827,7 @@ static void write_stats(struct master *m, double wall)
 			"  \"tail_seconds\": %.6f,\n"
 			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
 			"  \"wrong_results\": %llu,\n  \"ranks\": [\n",
-			m->size, factoring_ranks(m), m->o->group_size,
+			m->size, factoring_ranks(m), gsize,
 			groups(m), cpu0, m->wait_cpu, wall,
 			(unsigned long long)m->written,
 			wall > 0 ? (double)m->written / wall : 0.0,
@@ -1097,11 +1102,13 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	m.rank_child[0] = -1;
 	for (int r = 1; r < m.size; r++) {
 		m.rank_child[r] = -1;
-		if (proto_group_parent(r, m.size, o->group_size) != 0)
+		if (proto_group_parent_in(r, m.size, o->group_size,
+					  o->group_nodes) != 0)
 			continue;
 		m.rank_child[r] = m.n_workers;
 		m.child_members[m.n_workers] =
-			proto_group_members(r, m.size, o->group_size);
+			proto_group_members_in(r, m.size, o->group_size,
+					       o->group_nodes);
 		m.child_rank[m.n_workers++] = r;
 	}
 	if (m.local)

@@ -180,6 +180,25 @@ int transport_size(void)
 	return T.size;
 }
 
+int transport_node_ids(int *node, char *err, size_t err_size)
+{
+	MPI_Comm shm;
+	int me = T.rank, low = -1, rc;
+
+	rc = MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, T.rank,
+				 MPI_INFO_NULL, &shm);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Comm_split_type", err, err_size);
+	rc = MPI_Allreduce(&me, &low, 1, MPI_INT, MPI_MIN, shm);
+	(void)MPI_Comm_free(&shm);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Allreduce (node ids)", err, err_size);
+	rc = MPI_Allgather(&low, 1, MPI_INT, node, 1, MPI_INT, MPI_COMM_WORLD);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Allgather (node ids)", err, err_size);
+	return STATUS_OK;
+}
+
 double transport_wtime(void)
 {
 	return MPI_Wtime();

@@ -244,8 +244,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	memset(&cfg, 0, sizeof cfg);
 	memset(&w, 0, sizeof w); /* read for STATS even without CONFIG */
 	err[0] = '\0';
-	worker_parent = proto_group_parent(transport_rank(), transport_size(),
-					   o->group_size);
+	worker_parent = proto_group_parent_in(transport_rank(), transport_size(),
+					      o->group_size, o->group_nodes);
 	if (worker_parent < 0)
 		worker_parent = 0;
 

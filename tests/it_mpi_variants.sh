@@ -45,6 +45,10 @@ if command -v mpicc.mpich >/dev/null && command -v mpirun.mpich >/dev/null; then
 		done
 		MPIRUN=mpirun.mpich MPIRUN_FLAGS= FACTORIZE="$TOP/build/mpich/factorize" \
 			variant "MPICH MIX" 3 "$TOP/jobs/bench/MIX.expect" --input "$TOP/jobs/bench/MIX.txt"
+		# --group-size node: MPI_Comm_split_type under MPICH too
+		MPIRUN=mpirun.mpich MPIRUN_FLAGS= FACTORIZE="$TOP/build/mpich/factorize" \
+			variant "MPICH --group-size node" 4 "$T/classic.ref" --count 999 \
+			--chunk 43 --group-size node
 		# A wrong launcher must be caught by the size check, not pass silently.
 		if command -v mpirun.openmpi >/dev/null; then
 			st="$T/wrong.json"

@@ -347,8 +347,8 @@ static void chunk_and_prefetch_bounds(void **state)
 		   "--prefetch", "larger than 63");
 }
 
-/* --group-size: 0 (flat, the default) or >= 2; 1, words and signs are
-   usage errors naming the option. */
+/* --group-size: 0 (flat, the default), >= 2 or node; 1, other words and
+   signs are usage errors naming the option. */
 static void group_size_values(void **state)
 {
 	struct fx *fx = *state;
@@ -367,7 +367,13 @@ static void group_size_values(void **state)
 	assert_int_equal(fx->o.group_size, 0);
 	expect_err(fx, PARSE(fx, W("--group-size"), W("1"), W("4")),
 		   "--group-size", "at least 2");
-	expect_err(fx, PARSE(fx, W("--group-size"), W("node"), W("4")),
+	assert_int_equal(PARSE(fx, W("--group-size"), W("node"), W("4")),
+			 STATUS_OK);
+	assert_int_equal(fx->o.group_size, CLI_GROUP_NODE);
+	assert_null(fx->o.group_nodes);
+	expect_err(fx, PARSE(fx, W("--group-size"), W("nodes"), W("4")),
+		   "--group-size", "not a valid");
+	expect_err(fx, PARSE(fx, W("--group-size"), W("Node"), W("4")),
 		   "--group-size", "not a valid");
 	expect_err(fx, PARSE(fx, W("--group-size"), W("-2"), W("4")),
 		   "--group-size", NULL);
