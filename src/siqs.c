@@ -2107,6 +2107,35 @@ static void apply_bucket(struct siqs *S, uint32_t b)
 }
 
 /*
+ * Both roots per step, four steps unrolled (r1 <= r2 < r1 + p), adding lg1
+ * at r1 and lg2 at r2 while r2 + 3p < e; the roots move past what was done.
+ */
+static inline void sieve_steps4(uint8_t *sv, uint32_t p, uint8_t lg1,
+				uint8_t lg2, uint32_t *r1, uint32_t *r2, uint32_t e)
+{
+	uint8_t *a1 = sv + *r1, *a2 = sv + *r2;
+	const uint8_t *stop;
+	size_t p1 = p, p2 = 2 * (size_t)p, p3 = 3 * (size_t)p;
+	if (*r2 + 3 * p >= e)
+		return;
+	stop = sv + e - 3 * p;
+	while (a2 < stop) {
+		a1[0] = (uint8_t)(a1[0] + lg1);
+		a2[0] = (uint8_t)(a2[0] + lg2);
+		a1[p1] = (uint8_t)(a1[p1] + lg1);
+		a2[p1] = (uint8_t)(a2[p1] + lg2);
+		a1[p2] = (uint8_t)(a1[p2] + lg1);
+		a2[p2] = (uint8_t)(a2[p2] + lg2);
+		a1[p3] = (uint8_t)(a1[p3] + lg1);
+		a2[p3] = (uint8_t)(a2[p3] + lg2);
+		a1 += 4 * p1;
+		a2 += 4 * p1;
+	}
+	*r1 = (uint32_t)(a1 - sv);
+	*r2 = (uint32_t)(a2 - sv);
+}
+
+/*
  * Add lg at r1, r2 (r1 <= r2 < r1 + p, or r1 == r2: one root) and every p
  * after them below e; *n1 <= *n2 get the first positions at or past e.
  */
@@ -2119,26 +2148,7 @@ static inline void sieve_prime(uint8_t *sv, uint32_t p, uint8_t lg, uint32_t r1,
 		*n1 = *n2 = r1;
 		return;
 	}
-	/* both roots per step: r1 < r2 < r1 + p; four steps unrolled */
-	if (r2 + 3 * p < e) {
-		uint8_t *a1 = sv + r1, *a2 = sv + r2;
-		const uint8_t *stop = sv + e - 3 * p;
-		size_t p1 = p, p2 = 2 * (size_t)p, p3 = 3 * (size_t)p;
-		while (a2 < stop) {
-			a1[0] = (uint8_t)(a1[0] + lg);
-			a2[0] = (uint8_t)(a2[0] + lg);
-			a1[p1] = (uint8_t)(a1[p1] + lg);
-			a2[p1] = (uint8_t)(a2[p1] + lg);
-			a1[p2] = (uint8_t)(a1[p2] + lg);
-			a2[p2] = (uint8_t)(a2[p2] + lg);
-			a1[p3] = (uint8_t)(a1[p3] + lg);
-			a2[p3] = (uint8_t)(a2[p3] + lg);
-			a1 += 4 * p1;
-			a2 += 4 * p1;
-		}
-		r1 = (uint32_t)(a1 - sv);
-		r2 = (uint32_t)(a2 - sv);
-	}
+	sieve_steps4(sv, p, lg, lg, &r1, &r2, e);
 	for (; r2 < e; r1 += p, r2 += p) {
 		sv[r1] = (uint8_t)(sv[r1] + lg);
 		sv[r2] = (uint8_t)(sv[r2] + lg);
@@ -2177,24 +2187,8 @@ static inline void sieve_prime_nt(uint8_t *sv, uint32_t p, uint8_t lg,
 				  uint32_t r1, uint32_t r2, uint32_t e)
 {
 	uint8_t lg2 = r1 == r2 ? 0 : lg;
-	uint8_t *a1 = sv + r1, *a2 = sv + r2;
-	const uint8_t *stop = sv + e - 3 * p;
-	size_t p1 = p, p2 = 2 * (size_t)p, p3 = 3 * (size_t)p;
 	uint32_t t, o;
-	while (a2 < stop) {
-		a1[0] = (uint8_t)(a1[0] + lg);
-		a2[0] = (uint8_t)(a2[0] + lg2);
-		a1[p1] = (uint8_t)(a1[p1] + lg);
-		a2[p1] = (uint8_t)(a2[p1] + lg2);
-		a1[p2] = (uint8_t)(a1[p2] + lg);
-		a2[p2] = (uint8_t)(a2[p2] + lg2);
-		a1[p3] = (uint8_t)(a1[p3] + lg);
-		a2[p3] = (uint8_t)(a2[p3] + lg2);
-		a1 += 4 * p1;
-		a2 += 4 * p1;
-	}
-	r1 = (uint32_t)(a1 - sv);
-	r2 = (uint32_t)(a2 - sv);
+	sieve_steps4(sv, p, lg, lg2, &r1, &r2, e);
 	for (t = 0; t < 4; t++) { /* a2 + 3p >= e, a1 + 4p > a2 + 3p */
 		o = r1 + t * p;
 		o = o < e ? o : e;
