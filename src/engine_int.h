@@ -5,12 +5,18 @@
  * prime_p_mpz, rho_u64 / rho_u128 / rho_mpz, ecm_u64 / ecm_u128 / ecm_mpz.
  * engine.c is the dispatcher: it picks a tier by the size of each cofactor.
  *
- * Files:
- *   engine.c       dispatcher, result list, verification
- *   engine_tdiv.c  prime table and trial division (shared by all tiers)
- *   engine_u64.c   64-bit Montgomery arithmetic: BPSW, rho, SQUFOF, ECM
- *   engine_u128.c  128-bit Montgomery arithmetic: BPSW, rho, ECM
- *   engine_mpz.c   GMP tier: BPSW+MR, rho, P-1 and ECM (GMP-ECM), SIQS call
+ * Layers, top to bottom; a file calls only into the layers below it:
+ *   engine.c           dispatcher: picks a tier by size, runs the pipeline
+ *   engine_verify.c    the checks of an answer (product, order, BPSW)
+ *   engine_result.c    the result list: sorted, coprime, merged on insert
+ *   engine_mpz.c       GMP tier: BPSW+MR, rho, P-1 and ECM (GMP-ECM), SIQS
+ *   engine_u128.c      128-bit tier: BPSW, rho, ECM-128, SIQS call
+ *   engine_u64.c       64-bit tier: BPSW, rho, SQUFOF, ECM
+ *   engine_tdiv.c      prime table and trial division (all tiers)
+ *   engine_ecm_plan.c  micro-ECM's cached bounds; engine_curves.c its curves
+ *   engine_mont.h      Montgomery arithmetic (the native tiers)
+ *   engine_util.h      random stream, clock, deadline
+ *   engine_word.h      u128, gcd, u128 <-> mpz
  */
 #ifndef FACTORIZE_ENGINE_INT_H
 #define FACTORIZE_ENGINE_INT_H
@@ -20,8 +26,8 @@
 #include <gmp.h>
 
 #include "engine.h"
-
-__extension__ typedef unsigned __int128 u128;
+#include "engine_util.h"
+#include "engine_word.h"
 
 /*
  * Factorization of a number below 2^128 in native words: distinct primes
@@ -58,11 +64,12 @@ int factor_u64_until(uint64_t n, struct small_factors *out,
 		     const struct engine_params *params, double deadline);
 
 /*
- * engine.c's check of a 64-bit tier answer for v (product in 128-bit
- * arithmetic, order, composite marks; claimed primes not re-tested, see
- * engine.c).  STATUS_OK or STATUS_ERR_VERIFY.
+ * Factor n >= 1 into out without resetting it; used by factor_u128 once a
+ * cofactor fits in 64 bits.  Returns STATUS_OK or STATUS_PARTIAL (dl
+ * expired; the unsplit cofactor is marked composite).
  */
-int small_verify_u64(const struct small_factors *sf, uint64_t v);
+int factor_u64_append(uint64_t n, struct small_factors *out,
+		      struct small_deadline *dl);
 
 /* ---- 128-bit tier (engine_u128.c) ---- */
 
@@ -149,16 +156,8 @@ extern const struct ecm_z28_curve ecm_z28_curves[ECM_Z28_COUNT];
  */
 int prime_p_mpz(const mpz_t n);
 
-/* ---- dispatcher and GMP tier: engine.c, engine_mpz.c (owner: h1a) ---- */
-
 /* As prime_p_mpz, the Miller-Rabin bases drawn from seed. */
 int prime_p_mpz_seed(const mpz_t n, uint64_t seed);
-
-/* Seconds on CLOCK_MONOTONIC. */
-double engine_now(void);
-
-/* splitmix64 step: every random choice of the GMP tier comes from here. */
-uint64_t engine_rand(uint64_t *state);
 
 /* State shared by the methods of one engine_factor call on a big number. */
 struct mpz_search {
@@ -196,5 +195,20 @@ int ecm_mpz(mpz_t f, const mpz_t n, double b1, struct mpz_search *s);
 /* The schedule: rho, P-1, ECM by level, SIQS; ECM again until stopped. */
 int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 		    struct mpz_search *s);
+
+/* ---- result list and checks (engine_result.c, engine_verify.c) ---- */
+
+/*
+ * Grow res to at least need entries, each mpz_init'ed (kept across
+ * engine_result_reset).  STATUS_OK or STATUS_ERR_NOMEM.
+ */
+int engine_result_reserve(struct engine_result *res, size_t need);
+
+/*
+ * The check of a 64-bit tier answer for v (product in 128-bit arithmetic,
+ * order, composite marks; claimed primes not re-tested, see
+ * engine_verify.c).  STATUS_OK or STATUS_ERR_VERIFY.
+ */
+int small_verify_u64(const struct small_factors *sf, uint64_t v);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * engine_mont.h - inline Montgomery arithmetic for the native tiers
- * (private to engine_u64.c and engine_u128.c).
+ * (private to engine_u64.c and engine_u128.c and their templates).
  *
  * Residues are kept in Montgomery form x*R mod n with R = 2^64 (u64) or
  * R = 2^128 (u128); n must be odd.  REDC uses the positive inverse
@@ -15,21 +15,14 @@
  * Every conditional correction is branch-free: 64-bit selects become
  * cmov, and the 128-bit ones take the borrow from the subtraction
  * (mont_fix_u128), because gcc compiles a 128-bit comparison's result
- * into a jump taken half the time (lone-curve ECM-128 on S96 1.22x, MIX
- * 1.1x faster without them).
- *
- * Also shared by both tiers: the deadline helper (params' time limit and
- * stop hook, polled with clock_gettime(CLOCK_MONOTONIC)), the ECM plans
- * built by engine_tdiv.c, and factor_u64_append, through which the
- * 128-bit tier hands 64-bit cofactors to the 64-bit tier.
+ * into a jump taken half the time.
  */
 #ifndef FACTORIZE_ENGINE_MONT_H
 #define FACTORIZE_ENGINE_MONT_H
 
 #include <stdint.h>
-#include <time.h>
 
-#include "engine_int.h"
+#include "engine_word.h"
 
 /* ---- 64-bit ---- */
 
@@ -183,171 +176,5 @@ static inline u128 mont_to_u128(u128 x, u128 n)
 		r = mont_add_u128(r, r, n);
 	return r;
 }
-
-/* splitmix64: the seeded generator for every random choice of the tiers. */
-static inline uint64_t next_rand_u64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-/* ---- gcd ---- */
-
-static inline uint64_t gcd_u64(uint64_t a, uint64_t b)
-{
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	int k = __builtin_ctzll(a | b);
-	a >>= __builtin_ctzll(a);
-	do {
-		b >>= __builtin_ctzll(b);
-		if (a > b) {
-			uint64_t t = a;
-			a = b;
-			b = t;
-		}
-		b -= a;
-	} while (b != 0);
-	return a << k;
-}
-
-static inline int ctz_u128(u128 x)
-{
-	uint64_t lo = (uint64_t)x;
-	return lo ? __builtin_ctzll(lo)
-		  : 64 + __builtin_ctzll((uint64_t)(x >> 64));
-}
-
-static inline u128 gcd_u128(u128 a, u128 b)
-{
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	int k = ctz_u128(a | b);
-	a >>= ctz_u128(a);
-	do {
-		if ((b >> 64) == 0 && (a >> 64) == 0)
-			return (u128)gcd_u64((uint64_t)a, (uint64_t)b) << k;
-		b >>= ctz_u128(b);
-		if (a > b) {
-			u128 t = a;
-			a = b;
-			b = t;
-		}
-		b -= a;
-	} while (b != 0);
-	return a << k;
-}
-
-/* ---- deadline: time limit and stop hook ---- */
-
-struct small_deadline {
-	const struct engine_params *params; /* NULL: never expires */
-	struct timespec end;
-	int has_end;
-	int fired;
-};
-
-/*
- * The deadline at engine_now() seconds deadline (0: none): a cofactor
- * handed down from the GMP tier keeps its number's deadline.
- */
-static inline void small_deadline_init_at(struct small_deadline *dl,
-					  const struct engine_params *params,
-					  double deadline)
-{
-	dl->params = params;
-	dl->has_end = 0;
-	dl->fired = 0;
-	if (params != NULL && deadline > 0) {
-		double whole = (double)(long)deadline;
-		dl->end.tv_sec = (time_t)whole;
-		dl->end.tv_nsec = (long)((deadline - whole) * 1e9);
-		if (dl->end.tv_nsec >= 1000000000L) {
-			dl->end.tv_sec++;
-			dl->end.tv_nsec -= 1000000000L;
-		}
-		dl->has_end = 1;
-	}
-}
-
-/* params->time_limit seconds from now (none when 0). */
-static inline void small_deadline_init(struct small_deadline *dl,
-				       const struct engine_params *params)
-{
-	double deadline = 0.0;
-	if (params != NULL && params->time_limit > 0)
-		deadline = engine_now() + params->time_limit;
-	small_deadline_init_at(dl, params, deadline);
-}
-
-/* Non-zero once the time limit passed or the stop hook asked to stop. */
-static inline int small_deadline_expired(struct small_deadline *dl)
-{
-	if (dl == NULL || dl->params == NULL)
-		return 0;
-	if (dl->fired)
-		return 1;
-	if (dl->params->stop != NULL && dl->params->stop(dl->params->stop_arg))
-		dl->fired = 1;
-	if (!dl->fired && dl->has_end) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > dl->end.tv_sec ||
-		    (now.tv_sec == dl->end.tv_sec &&
-		     now.tv_nsec >= dl->end.tv_nsec))
-			dl->fired = 1;
-	}
-	return dl->fired;
-}
-
-/*
- * ECM plans (engine_tdiv.c), shared by ecm_u64 and ecm_u128: stage 1
- * multiplies by every prime power <= b1 (2^pow2, then the odd ones packed
- * into 64-bit chunks); stage 2 uses baby steps j*Q for the j in
- * ecm_baby (coprime to ECM_D, below ECM_D/2) and giant steps m*ECM_D*Q for
- * m0 <= m <= m1; bit i of mask[m - m0] says m*ECM_D +- ecm_baby[i] is a
- * prime in (b1, b2], so one product covers a pair of primes.
- */
-enum {
-	ECM_D = 210,
-	ECM_NBABY = 24,
-	ECM_MAX_CHUNKS = 160,
-	ECM_MAX_GIANT = 1700,
-	ECM_GBLOCK = 128 /* giant steps normalized per inversion */
-};
-static const unsigned char ecm_baby[ECM_NBABY] = {
-    1,  11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47,
-    53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103};
-static_assert(ECM_NBABY <= 32, "stage-2 masks are 32 bits");
-static_assert(ECM_D / 2 > 103, "baby steps lie below D/2");
-struct ecm_plan {
-	unsigned b1, b2;
-	unsigned pow2;
-	unsigned nchunks;
-	uint64_t chunk[ECM_MAX_CHUNKS];
-	/* the same odd product as one number: words k[0] (high) .. k[nk-1] */
-	unsigned nk;
-	int ktop; /* index of the top set bit in k[0] */
-	uint64_t k[ECM_MAX_CHUNKS];
-	unsigned m0, m1;
-	uint32_t mask[ECM_MAX_GIANT];
-};
-
-/* The plan for (b1, b2), built at first use; b2 <= 200000, b1 <= 5000. */
-const struct ecm_plan *ecm_plan_get(unsigned b1, unsigned b2);
-
-/*
- * Factor n >= 1 into out without resetting it (engine_u64.c); used by
- * factor_u128 once a cofactor fits in 64 bits.  Returns STATUS_OK or
- * STATUS_PARTIAL (dl expired; the unsplit cofactor is marked composite).
- */
-int factor_u64_append(uint64_t n, struct small_factors *out,
-		      struct small_deadline *dl);
 
 #endif

@@ -111,21 +111,6 @@ static const struct ecm_level ecm_table[] = {
 };
 enum { ECM_LEVELS = sizeof ecm_table / sizeof ecm_table[0] };
 
-uint64_t engine_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
-double engine_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- primality ---- */
 
 /* One strong-probable-prime round to base a (2 <= a < n - 1), n odd > 3. */

@@ -80,6 +80,7 @@
  *   pays four times more per curve than ECM-64.
  * Seeds, deadline and STATUS_PARTIAL behave as in engine_u64.c.
  */
+#include "engine_ecm_plan.h"
 #include "engine_int.h"
 #include "engine_mont.h"
 #include "siqs.h"

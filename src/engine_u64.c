@@ -77,6 +77,7 @@
  * iterations; when it fires the cofactor is recorded as composite and the
  * result is STATUS_PARTIAL.
  */
+#include "engine_ecm_plan.h"
 #include "engine_int.h"
 #include "engine_mont.h"
 #include "status.h"

@@ -26,13 +26,6 @@ enum { RANDOM_MAX_BITS = 128, SEMIPRIME_MAX_BITS = 128 };
 
 /* ---- helpers ---- */
 
-static void mpz_set_u128(mpz_t z, u128 v)
-{
-	mpz_set_ui(z, (unsigned long)(uint64_t)(v >> 64));
-	mpz_mul_2exp(z, z, 64);
-	mpz_add_ui(z, z, (unsigned long)(uint64_t)v);
-}
-
 static u128 u128_from_str(const char *s)
 {
 	u128 v = 0;

@@ -1,0 +1,117 @@
+/*
+ * engine_util.h - the seeded random stream, the monotonic clock and the
+ * deadline of one engine call (private to the engine; every tier and the
+ * dispatcher include it).
+ *
+ * Random choices: every one (rho constants, ECM curve seeds, Miller-Rabin
+ * bases, SIQS seeds) is drawn from a splitmix64 stream (Steele, Lea and
+ * Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014)
+ * seeded from engine_params.seed, so a run repeats exactly for one seed.
+ *
+ * Deadline: an engine call's time limit is an absolute time on
+ * CLOCK_MONOTONIC (engine_now() seconds; 0 = none) fixed when the call
+ * starts; cofactors handed from the GMP tier to the native tiers keep it
+ * (the limit does not restart).  struct small_deadline also carries the
+ * stop hook; small_deadline_expired polls both and latches once fired.
+ */
+#ifndef FACTORIZE_ENGINE_UTIL_H
+#define FACTORIZE_ENGINE_UTIL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "engine.h"
+
+/* ---- random stream ---- */
+
+/* splitmix64 step: every random choice of the GMP tier comes from here. */
+static inline uint64_t engine_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* splitmix64: the seeded generator for every random choice of the tiers. */
+static inline uint64_t next_rand_u64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* ---- clock ---- */
+
+/* Seconds on CLOCK_MONOTONIC. */
+static inline double engine_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- deadline: time limit and stop hook ---- */
+
+struct small_deadline {
+	const struct engine_params *params; /* NULL: never expires */
+	struct timespec end;
+	int has_end;
+	int fired;
+};
+
+/*
+ * The deadline at engine_now() seconds deadline (0: none): a cofactor
+ * handed down from the GMP tier keeps its number's deadline.
+ */
+static inline void small_deadline_init_at(struct small_deadline *dl,
+					  const struct engine_params *params,
+					  double deadline)
+{
+	dl->params = params;
+	dl->has_end = 0;
+	dl->fired = 0;
+	if (params != NULL && deadline > 0) {
+		double whole = (double)(long)deadline;
+		dl->end.tv_sec = (time_t)whole;
+		dl->end.tv_nsec = (long)((deadline - whole) * 1e9);
+		if (dl->end.tv_nsec >= 1000000000L) {
+			dl->end.tv_sec++;
+			dl->end.tv_nsec -= 1000000000L;
+		}
+		dl->has_end = 1;
+	}
+}
+
+/* params->time_limit seconds from now (none when 0). */
+static inline void small_deadline_init(struct small_deadline *dl,
+				       const struct engine_params *params)
+{
+	double deadline = 0.0;
+	if (params != NULL && params->time_limit > 0)
+		deadline = engine_now() + params->time_limit;
+	small_deadline_init_at(dl, params, deadline);
+}
+
+/* Non-zero once the time limit passed or the stop hook asked to stop. */
+static inline int small_deadline_expired(struct small_deadline *dl)
+{
+	if (dl == NULL || dl->params == NULL)
+		return 0;
+	if (dl->fired)
+		return 1;
+	if (dl->params->stop != NULL && dl->params->stop(dl->params->stop_arg))
+		dl->fired = 1;
+	if (!dl->fired && dl->has_end) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > dl->end.tv_sec ||
+		    (now.tv_sec == dl->end.tv_sec &&
+		     now.tv_nsec >= dl->end.tv_nsec))
+			dl->fired = 1;
+	}
+	return dl->fired;
+}
+
+#endif
