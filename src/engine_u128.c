@@ -98,24 +98,9 @@ enum {
 
 /* ---- primality ---- */
 
-static int jacobi_u128(u128 a, u128 n)
-{
-	int t = 1;
-	a %= n;
-	while (a != 0) {
-		int z = ctz_u128(a);
-		a >>= z;
-		unsigned n8 = (unsigned)(n & 7);
-		if ((z & 1) && (n8 == 3 || n8 == 5))
-			t = -t;
-		if ((a & 3) == 3 && (n & 3) == 3)
-			t = -t;
-		u128 r = n % a;
-		n = a;
-		a = r;
-	}
-	return n == 1 ? t : 0;
-}
+#define BPSW_WORD u128
+#define BPSW_BITS 128
+#include "engine_bpsw_tmpl.h"
 
 static u128 isqrt_u128(u128 n)
 {
@@ -128,89 +113,6 @@ static u128 isqrt_u128(u128 n)
 	while (r + 1 <= max && (r + 1) * (r + 1) <= n)
 		r++;
 	return r;
-}
-
-static int sprp2_u128(u128 n, u128 ninv, u128 one)
-{
-	u128 nm1 = n - 1;
-	int s = ctz_u128(nm1);
-	u128 d = nm1 >> s;
-	u128 mone = n - one;
-	u128 x = one;
-	int top = 127;
-	while (((d >> top) & 1) == 0)
-		top--;
-	for (int i = top; i >= 0; i--) {
-		x = mont_mul_u128(x, x, n, ninv);
-		if ((d >> i) & 1)
-			x = mont_add_u128(x, x, n);
-	}
-	if (x == one || x == mone)
-		return 1;
-	for (int r = 1; r < s; r++) {
-		x = mont_mul_u128(x, x, n, ninv);
-		if (x == mone)
-			return 1;
-		if (x == one)
-			return 0;
-	}
-	return 0;
-}
-
-static int lucas_u128(u128 n, u128 ninv, u128 one)
-{
-	int64_t d = 5;
-	for (;;) {
-		uint64_t ad = (uint64_t)(d < 0 ? -d : d);
-		int j = jacobi_u128(ad, n);
-		if (d < 0 && (n & 3) == 3)
-			j = -j;
-		if (j == -1)
-			break;
-		if (j == 0)
-			return 0; /* n > 2^64 > |D|: a proper factor */
-		d = d < 0 ? -d + 2 : -(d + 2);
-		if (ad > 1000000)
-			return 0;
-	}
-	int64_t q = (1 - d) / 4;
-	u128 dm = mont_to_u128(d < 0 ? n - (u128)(uint64_t)(-d)
-				     : (u128)(uint64_t)d, n);
-	u128 qm = mont_to_u128(q < 0 ? n - (u128)(uint64_t)(-q)
-				     : (u128)(uint64_t)q, n);
-	/* n + 1 cannot overflow: 2^128-1 is divisible by 3 */
-	u128 k = n + 1;
-	int s = ctz_u128(k);
-	k >>= s;
-	u128 u = one, v = one, qk = qm;
-	int top = 127;
-	while (((k >> top) & 1) == 0)
-		top--;
-	for (int i = top - 1; i >= 0; i--) {
-		u = mont_mul_u128(u, v, n, ninv);
-		v = mont_sub_u128(mont_mul_u128(v, v, n, ninv),
-				  mont_add_u128(qk, qk, n), n);
-		qk = mont_mul_u128(qk, qk, n, ninv);
-		if ((k >> i) & 1) {
-			u128 nu = mont_half_u128(mont_add_u128(u, v, n), n);
-			u128 nv = mont_half_u128(
-			    mont_add_u128(mont_mul_u128(dm, u, n, ninv), v, n),
-			    n);
-			u = nu;
-			v = nv;
-			qk = mont_mul_u128(qk, qm, n, ninv);
-		}
-	}
-	if (u == 0 || v == 0)
-		return 1;
-	for (int r = 1; r < s; r++) {
-		v = mont_sub_u128(mont_mul_u128(v, v, n, ninv),
-				  mont_add_u128(qk, qk, n), n);
-		if (v == 0)
-			return 1;
-		qk = mont_mul_u128(qk, qk, n, ninv);
-	}
-	return 0;
 }
 
 int prime_p_u128(u128 n)

@@ -104,24 +104,9 @@ enum {
 
 /* ---- primality ---- */
 
-/* Jacobi symbol (a/n) for odd n > 0. */
-static int jacobi_u64(uint64_t a, uint64_t n)
-{
-	int t = 1;
-	a %= n;
-	while (a != 0) {
-		int z = __builtin_ctzll(a);
-		a >>= z;
-		if ((z & 1) && ((n & 7) == 3 || (n & 7) == 5))
-			t = -t;
-		if ((a & 3) == 3 && (n & 3) == 3)
-			t = -t;
-		uint64_t r = n % a;
-		n = a;
-		a = r;
-	}
-	return n == 1 ? t : 0;
-}
+#define BPSW_WORD uint64_t
+#define BPSW_BITS 64
+#include "engine_bpsw_tmpl.h"
 
 static uint64_t isqrt_u64(uint64_t n)
 {
@@ -131,33 +116,6 @@ static uint64_t isqrt_u64(uint64_t n)
 	while ((r + 1) <= 0xFFFFFFFFu && (r + 1) * (r + 1) <= n)
 		r++;
 	return r;
-}
-
-/* Strong probable prime to base 2 (n odd, n > 2), Montgomery form. */
-static int sprp2_u64(uint64_t n, uint64_t ninv, uint64_t one)
-{
-	uint64_t nm1 = n - 1;
-	int s = __builtin_ctzll(nm1);
-	uint64_t d = nm1 >> s;
-	uint64_t mone = n - one; /* -1 in Montgomery form */
-	uint64_t x = one;
-	/* left-to-right powering of 2: doubling is a modular add */
-	int top = 63 - __builtin_clzll(d);
-	for (int i = top; i >= 0; i--) {
-		x = mont_mul_u64(x, x, n, ninv);
-		if ((d >> i) & 1)
-			x = mont_add_u64(x, x, n);
-	}
-	if (x == one || x == mone)
-		return 1;
-	for (int r = 1; r < s; r++) {
-		x = mont_mul_u64(x, x, n, ninv);
-		if (x == mone)
-			return 1;
-		if (x == one)
-			return 0;
-	}
-	return 0;
 }
 
 /*
@@ -200,80 +158,6 @@ static int sprp_pair_u64(uint64_t n, uint64_t ninv, uint64_t one,
 			return 0;
 	}
 	return 1;
-}
-
-/* x*q mod n for the small Selfridge Q (|q| < 2^31) by doubling and adding */
-static inline uint64_t mul_q_u64(uint64_t x, uint64_t qabs, int qneg,
-				 uint64_t n)
-{
-	uint64_t r = x;
-	for (int i = 62 - __builtin_clzll(qabs); i >= 0; i--) {
-		r = mont_add_u64(r, r, n);
-		if ((qabs >> i) & 1)
-			r = mont_add_u64(r, x, n);
-	}
-	return qneg ? mont_sub_u64(0, r, n) : r;
-}
-
-/*
- * Strong Lucas probable prime, Selfridge method A (n odd, not square):
- * U_d = 0 or V_{d 2^r} = 0 for some r < s, where n + 1 = d 2^s.  V only,
- * by the ladder over (V_k, V_{k+1}, Q^k):
- *   V_2k = V_k^2 - 2 Q^k,  V_2k+1 = V_k V_k+1 - P Q^k,  P = 1,
- * three independent multiplications per bit and branch-free selects
- * (the U,V recurrence chained two multiplications on each set bit and
- * branched on it: 40-bit primes 0.8 -> 0.6 us), and at the end
- * U_d = (2 V_d+1 - P V_d) / D, which is 0 iff 2 V_d+1 = V_d (D is prime
- * to n since (D/n) = -1).  The same test as the U,V form, bit for bit.
- */
-static int lucas_u64(uint64_t n, uint64_t ninv, uint64_t one)
-{
-	int64_t d = 5;
-	for (;;) {
-		uint64_t ad = (uint64_t)(d < 0 ? -d : d);
-		int j = jacobi_u64(ad, n);
-		if (d < 0 && (n & 3) == 3)
-			j = -j;
-		if (j == -1)
-			break;
-		if (j == 0 && ad % n != 0)
-			return 0; /* gcd(|D|, n) is a proper factor */
-		d = d < 0 ? -d + 2 : -(d + 2);
-		if (ad > 1000000)
-			return 0; /* unreachable for non-squares in practice */
-	}
-	int64_t q = (1 - d) / 4;
-	uint64_t qabs = (uint64_t)(q < 0 ? -q : q);
-	int qneg = q < 0;
-	/* n + 1 cannot overflow: n = 2^64-1 is divisible by 3 */
-	uint64_t k = n + 1;
-	int s = __builtin_ctzll(k);
-	k >>= s;
-	uint64_t v0 = mont_add_u64(one, one, n), v1 = one, qk = one; /* k=0 */
-	for (int i = 63 - __builtin_clzll(k); i >= 0; i--) {
-		uint64_t bit = (k >> i) & 1;
-		uint64_t t = mont_sub_u64(mont_mul_u64(v0, v1, n, ninv), qk, n);
-		/* bit 0: V_2k from V_k and Q^k; bit 1: V_2k+2 from V_k+1 and
-		 * Q^k+1 */
-		uint64_t w = bit ? v1 : v0;
-		uint64_t qw = bit ? mul_q_u64(qk, qabs, qneg, n) : qk;
-		uint64_t sq = mont_sub_u64(mont_mul_u64(w, w, n, ninv),
-					   mont_add_u64(qw, qw, n), n);
-		uint64_t q2 = mont_mul_u64(qk, qk, n, ninv);
-		qk = bit ? mul_q_u64(q2, qabs, qneg, n) : q2;
-		v0 = bit ? t : sq;
-		v1 = bit ? sq : t;
-	}
-	if (mont_add_u64(v1, v1, n) == v0 || v0 == 0)
-		return 1;
-	for (int r = 1; r < s; r++) {
-		v0 = mont_sub_u64(mont_mul_u64(v0, v0, n, ninv),
-				  mont_add_u64(qk, qk, n), n);
-		if (v0 == 0)
-			return 1;
-		qk = mont_mul_u64(qk, qk, n, ninv);
-	}
-	return 0;
 }
 
 int prime_p_u64(uint64_t n)

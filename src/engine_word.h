@@ -48,6 +48,23 @@ static inline uint64_t gcd_u64(uint64_t a, uint64_t b)
 	return a << k;
 }
 
+static inline int ctz_u64(uint64_t x) /* x != 0 */
+{
+	return __builtin_ctzll(x);
+}
+
+/* Index of the top set bit of x != 0. */
+static inline int top_bit_u64(uint64_t x)
+{
+	return 63 - __builtin_clzll(x);
+}
+
+static inline int top_bit_u128(u128 x)
+{
+	uint64_t hi = (uint64_t)(x >> 64);
+	return hi ? 127 - __builtin_clzll(hi) : 63 - __builtin_clzll((uint64_t)x);
+}
+
 static inline int ctz_u128(u128 x)
 {
 	uint64_t lo = (uint64_t)x;
