@@ -344,10 +344,7 @@ int engine_factor(struct engine_result *res, const mpz_t n,
 	if (mpz_sizeinbase(n, 2) <= 128) {
 		r = factor_native_top(res, n, params);
 	} else {
-		double deadline = params->time_limit > 0.0
-					  ? engine_now() + params->time_limit
-					  : 0.0;
-		r = factor_big(res, n, params, deadline);
+		r = factor_big(res, n, params, engine_deadline(params));
 	}
 	if (r < 0) {
 		res->status = r;

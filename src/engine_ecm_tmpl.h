@@ -623,7 +623,7 @@ static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 		unsigned id[2], nsg = 0;
 		if (curves - k >= 2) {
 			for (unsigned i = 0; i < 2; i++, k++) {
-				sg[i] = 6 + (next_rand_u64(&state) >> 33);
+				sg[i] = 6 + (engine_rand(&state) >> 33);
 				id[i] = first + k;
 			}
 			if (ECM_FN(curve, _init2)(c, px, id, sg, &md))
@@ -638,7 +638,7 @@ static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 				return f;
 		}
 		while (have < 2 && k < curves) {
-			uint64_t sigma = 6 + (next_rand_u64(&state) >> 33);
+			uint64_t sigma = 6 + (engine_rand(&state) >> 33);
 			unsigned idx = first + k++;
 			if (ECM_CURVE_INIT(&c[have], &px[have], idx, sigma, &md, &f))
 				have++;

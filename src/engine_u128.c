@@ -275,25 +275,21 @@ static u128 perfect_power_u128(u128 n, unsigned *k_out)
 /* SIQS (siqs.c) on n; a factor or 0 (declined, failed or stopped). */
 static u128 siqs_u128(u128 n, uint64_t seed, const struct small_deadline *dl)
 {
-	uint64_t w[2] = {(uint64_t)n, (uint64_t)(n >> 64)};
 	mpz_t z, f;
 	struct siqs_params sp;
 	u128 res = 0;
 	mpz_inits(z, f, NULL);
-	mpz_import(z, 2, -1, sizeof w[0], 0, 0, w);
+	mpz_set_u128(z, n);
 	siqs_params_init(&sp);
 	sp.seed = seed;
 	if (dl->params != NULL) {
 		sp.stop = dl->params->stop;
 		sp.stop_arg = dl->params->stop_arg;
 	}
-	if (dl->has_end)
-		sp.deadline = (double)dl->end.tv_sec + 1e-9 * (double)dl->end.tv_nsec;
+	if (dl->end > 0)
+		sp.deadline = dl->end;
 	if (siqs_factor(f, z, &sp) == STATUS_FOUND && mpz_sizeinbase(f, 2) <= 128) {
-		size_t cnt = 0;
-		w[0] = w[1] = 0;
-		mpz_export(w, &cnt, -1, sizeof w[0], 0, 0, f);
-		res = ((u128)w[1] << 64) | w[0];
+		res = mpz_get_u128(f);
 		if (res <= 1 || res >= n || n % res != 0)
 			res = 0;
 	}
@@ -352,20 +348,20 @@ static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 	for (unsigned i = 0; i < 2; i++) {
 		if (curves[i] == 0)
 			continue;
-		f = ecm128_run(n, b1[i], &next, curves[i], next_rand_u64(rng));
+		f = ecm128_run(n, b1[i], &next, curves[i], engine_rand(rng));
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))
 			return 0;
 	}
 	if (bits >= SIQS_MIN_BITS128) {
-		f = siqs_u128(n, next_rand_u64(rng), dl);
+		f = siqs_u128(n, engine_rand(rng), dl);
 		if (f != 0 || small_deadline_expired(dl))
 			return f;
 	}
 	unsigned top = ecm128_b1(n);
 	for (;;) {
-		f = ecm128_run(n, top, &next, ECM_CURVES128, next_rand_u64(rng));
+		f = ecm128_run(n, top, &next, ECM_CURVES128, engine_rand(rng));
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))
@@ -376,10 +372,7 @@ static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 int factor_u128(u128 n, struct small_factors *out,
 		const struct engine_params *params)
 {
-	double deadline = 0.0;
-	if (params != NULL && params->time_limit > 0)
-		deadline = engine_now() + params->time_limit;
-	return factor_u128_until(n, out, params, deadline);
+	return factor_u128_until(n, out, params, engine_deadline(params));
 }
 
 int factor_u128_until(u128 n, struct small_factors *out,

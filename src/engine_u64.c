@@ -447,7 +447,7 @@ static uint64_t split_u64(uint64_t n, uint64_t *rng, struct small_deadline *dl)
 	if (64 - __builtin_clzll(n) > ECM_MIN_BITS) {
 		for (int round = 0; round < ECM_ROUNDS; round++) {
 			uint64_t f = ecm_u64_from(n, (unsigned)round * ECM_CURVES,
-						  ECM_CURVES, next_rand_u64(rng));
+						  ECM_CURVES, engine_rand(rng));
 			if (f != 0)
 				return f;
 			if (small_deadline_expired(dl))
@@ -455,8 +455,8 @@ static uint64_t split_u64(uint64_t n, uint64_t *rng, struct small_deadline *dl)
 		}
 	}
 	for (;;) {
-		uint64_t c1 = next_rand_u64(rng);
-		uint64_t f = rho2_u64(n, c1, next_rand_u64(rng), 1u << 16);
+		uint64_t c1 = engine_rand(rng);
+		uint64_t f = rho2_u64(n, c1, engine_rand(rng), 1u << 16);
 		if (f != 0)
 			return f;
 		if (small_deadline_expired(dl))

@@ -24,21 +24,12 @@
 
 /* ---- random stream ---- */
 
-/* splitmix64 step: every random choice of the GMP tier comes from here. */
+/* splitmix64 step: every random choice of the engine comes from here. */
 static inline uint64_t engine_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
-/* splitmix64: the seeded generator for every random choice of the tiers. */
-static inline uint64_t next_rand_u64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 	return z ^ (z >> 31);
 }
 
@@ -54,10 +45,20 @@ static inline double engine_now(void)
 
 /* ---- deadline: time limit and stop hook ---- */
 
+/*
+ * The end of a call's time limit, params->time_limit seconds from now, as
+ * engine_now() seconds; 0 when there is none.
+ */
+static inline double engine_deadline(const struct engine_params *params)
+{
+	if (params != NULL && params->time_limit > 0)
+		return engine_now() + params->time_limit;
+	return 0.0;
+}
+
 struct small_deadline {
 	const struct engine_params *params; /* NULL: never expires */
-	struct timespec end;
-	int has_end;
+	double end; /* engine_now() seconds; 0 = none */
 	int fired;
 };
 
@@ -70,28 +71,15 @@ static inline void small_deadline_init_at(struct small_deadline *dl,
 					  double deadline)
 {
 	dl->params = params;
-	dl->has_end = 0;
+	dl->end = params != NULL && deadline > 0 ? deadline : 0.0;
 	dl->fired = 0;
-	if (params != NULL && deadline > 0) {
-		double whole = (double)(long)deadline;
-		dl->end.tv_sec = (time_t)whole;
-		dl->end.tv_nsec = (long)((deadline - whole) * 1e9);
-		if (dl->end.tv_nsec >= 1000000000L) {
-			dl->end.tv_sec++;
-			dl->end.tv_nsec -= 1000000000L;
-		}
-		dl->has_end = 1;
-	}
 }
 
 /* params->time_limit seconds from now (none when 0). */
 static inline void small_deadline_init(struct small_deadline *dl,
 				       const struct engine_params *params)
 {
-	double deadline = 0.0;
-	if (params != NULL && params->time_limit > 0)
-		deadline = engine_now() + params->time_limit;
-	small_deadline_init_at(dl, params, deadline);
+	small_deadline_init_at(dl, params, engine_deadline(params));
 }
 
 /* Non-zero once the time limit passed or the stop hook asked to stop. */
@@ -103,14 +91,8 @@ static inline int small_deadline_expired(struct small_deadline *dl)
 		return 1;
 	if (dl->params->stop != NULL && dl->params->stop(dl->params->stop_arg))
 		dl->fired = 1;
-	if (!dl->fired && dl->has_end) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > dl->end.tv_sec ||
-		    (now.tv_sec == dl->end.tv_sec &&
-		     now.tv_nsec >= dl->end.tv_nsec))
-			dl->fired = 1;
-	}
+	if (!dl->fired && dl->end > 0 && engine_now() >= dl->end)
+		dl->fired = 1;
 	return dl->fired;
 }
 

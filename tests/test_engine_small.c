@@ -389,10 +389,7 @@ static void prime_p_matches_gmp_at_switch_and_top(void **state)
 static uint64_t rng_state = 12345;
 static uint64_t test_rand(void)
 {
-	uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return engine_rand(&rng_state);
 }
 
 /* Random numbers of each bit length up to 128. */
