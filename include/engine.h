@@ -57,8 +57,8 @@ struct engine_params {
  * Process-wide settings the engine runs fastest with; call once, early,
  * from main().  With glibc: the heap is not trimmed back to the kernel
  * below 64 MiB and blocks below 32 MiB come from the heap, not mmap, so
- * the memory each SIQS call frees is not faulted in again by the next call
- * (S128 +14% numbers per second, S96 +24%).  Elsewhere a no-op.
+ * the memory each SIQS call frees is not faulted in again by the next call.
+ * Elsewhere a no-op.
  */
 void engine_process_init(void);
 

@@ -44,11 +44,9 @@
 static_assert(sizeof(unsigned long) == 8, "mpz_get_ui must return 64 bits");
 
 enum {
-	/*
-	 * Trial division of numbers >= 2^128: about 50 us on 200 bits here,
-	 * against 0.7 ms for the whole 2^16 table; the 2048 rho steps that
-	 * follow (2-3 ms) find factors below 2^16 anyway.
-	 */
+	/* trial division of numbers >= 2^128: the rho steps that follow
+	   find the factors between this and 2^16 at less cost (see
+	   engine_NOTES.md) */
 	TDIV_BOUND = 4000,
 	/* heap kept from the kernel (engine_process_init): 64 MiB, above
 	   S230's SIQS peak, so a rank's memory stays its largest call's */
@@ -62,7 +60,7 @@ void engine_process_init(void)
 #if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
 	/* both: setting either one stops glibc's sliding mmap threshold,
 	   which would leave every block from 128 KiB up to mmap and munmap,
-	   faulted in afresh by each call (S96 +24% CPU with the trim alone) */
+	   faulted in afresh by each call */
 	(void)mallopt(M_TRIM_THRESHOLD, ENGINE_TRIM_THRESHOLD);
 	(void)mallopt(M_MMAP_THRESHOLD, ENGINE_MMAP_THRESHOLD);
 #endif

@@ -22,10 +22,7 @@
  * and the row as curve number i finds the planted prime of a known-answer
  * semiprime from tests/gen/ecm_z28_kat.gp, alone, paired and on both
  * tiers.
- * Measured (cachegrind, bench_engine over whole sets, against Suyama's
- * curves only): S64 468.5M -> 420.1M instructions (-10.3%), MIX 2494M ->
- * 2429M (-2.6%); S96 and S128 unchanged (their one to eight curves
- * rarely succeed on balanced semiprimes).
+ * What the table saves over Suyama's curves alone: engine_NOTES.md.
  *
  * Invariants: every part is below 2^63 and non-zero; a24 > 0; the rows
  * are exact rationals, so the same curve reduces mod any n.

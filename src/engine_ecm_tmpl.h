@@ -23,25 +23,15 @@
  * the loop over curves (ecm<BITS>_curves), which runs the curves' stage
  * 1 two at a time (ladder<BITS>_plan2: both ladders share the plan's bits
  * and swaps, and one curve's dependent REDC chains fill the other's
- * multiplier waits; S64 stage 1 alone 357 -> 260 us/number, S64 85 -> 60
- * us/number, although a success now wastes the partner's stage 1).  The
- * curve steps are forced inline (gcc kept xadd64 as a call: 5% of the
- * instructions).  Inversions (divisions: 5% of S64 time) are shared: a
- * pair's two curve set-ups take one (curve<BITS>_init2), and stage 2
- * normalizes the baby steps with the first block of giant steps of both
- * curves at once, so a pair costs 2 inversions instead of 6.  The tuning (B1/B2 by size,
- * curves per poll, the fallback) stays in each tier file.  Algorithm and citations: engine_u64.c's top comment.
- * Each instantiation compiles to the code the two hand-kept copies did
- * (same operations in the same order on the same type).
- *
- * Second pass (measured with a counting build: mont_mul calls per curve,
- * S64): stage 1 2940, stage 2 1748, 5.48 curves per number (5.29 reach
- * stage 2; the lone-curve path 4.88), 25.5k mulmods and 472M instructions
- * (callgrind, factor_u64 over the 1000 numbers of S64).
- * Stage 2's baby steps now run as two chains in steps of 6Q (j = 1 and 5
- * mod 6) instead of one over every odd j: 37 additions instead of 53,
- * stage 2 1748 -> 1664 mulmods per curve, S64 471.9M -> 464.6M
- * instructions (same curves, same products, outputs byte-identical).
+ * multiplier waits, although a success wastes the partner's stage 1).
+ * The curve steps are forced inline.  Inversions are shared: a pair's two
+ * curve set-ups take one (curve<BITS>_init2), and stage 2 normalizes the
+ * baby steps with the first block of giant steps of both curves at once,
+ * so a pair costs 2 inversions instead of 6.  Stage 2's baby steps run as
+ * two chains in steps of 6Q (j = 1 and 5 mod 6).  The tuning (B1/B2 by
+ * size, curves per poll, the fallback) stays in each tier file; algorithm
+ * and citations: engine_u64.c's top comment; measurements:
+ * engine_NOTES.md.
  */
 #ifndef ECM_WORD
 #error "define ECM_WORD and ECM_BITS before including engine_ecm_tmpl.h"
@@ -72,7 +62,7 @@
 #define ECM_RUN_CURVES   ECM_FN(ecm, _curves)
 
 /* the curve steps are called from a handful of hot loops: always inline
- * (gcc left xadd64 as a call, 11% of S64 in the call overhead's shadow) */
+ * (gcc would leave xadd64 as a call) */
 #ifndef ECM_INLINE
 #define ECM_INLINE static inline __attribute__((always_inline))
 #endif

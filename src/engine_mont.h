@@ -53,8 +53,7 @@ static inline uint64_t mont_mul_u64(uint64_t a, uint64_t b, uint64_t n,
 
 /*
  * a - b, plus n when it borrowed (a, b < n).  Written as a select, which
- * gcc turns into sub / lea / cmov (3 instructions; the and-mask form took
- * 5 and was a sixth of stage 1's instructions).
+ * gcc turns into sub / lea / cmov.
  */
 static inline uint64_t mont_sub_u64(uint64_t a, uint64_t b, uint64_t n)
 {

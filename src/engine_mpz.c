@@ -30,34 +30,14 @@
  *   5. Above SIQS range, ECM climbs the levels until a factor, the deadline,
  *      or the stop hook.
  *
- * Crossovers (measured: CPU seconds on this 2-core machine, GMP-ECM 7.0.5,
- * param 1, default B2; one curve at 160-230 bits): B1 = 2e3 4.5 ms,
- * 11e3 21 ms, 5e4 80 ms, 25e4 370 ms; P-1 at B1 = 3e4 15-19 ms; 2048 rho
- * steps 2-3 ms.  So t15 costs 0.14 s, t20 2 s, t25 21 s, t30 200 s.  The
- * pretest depth is the rule "run the next curve while P(it finds a
- * factor | every earlier curve failed) * SIQS's time > the curve's time"
- * (SIQS 48 digits 0.17 s, 60: 2.6 s, 70: 15 s, 80: 100 s, 100: 3000 s),
- * with P from the model of engine_u128.c's top comment: the smallest
- * prime factor of a cofactor with none below 2^a follows Buchstab's
- * density omega(b/k - 1)/k^2 (k its bits, b the cofactor's), a curve
- * finds it when p/23.4 is B1-smooth but for one prime below B2 (Dickman's
- * rho; the model gives GMP-ECM's 30 curves for t15).  For random
- * composites alone it gives t10.3, t15.8, t18.9, t21.8, t28.7 at 48, 60,
- * 70, 80, 100 digits: the old line 0.42 D - 10.  Balanced semiprimes,
- * what SIQS-sized inputs usually are (S160, S200, RSA-style jobs), gain
- * nothing from ECM; with the prior half random, half balanced the rule
- * gives t8.5, t10.8, t15.2, t16.9, t22.6 (2, 12, 30+3, 30+35, 30+90+126
- * curves): the line 0.272 D - 4.6.  Measured (S160, CPU, curves of
- * 3.25 ms): ECM took 0.71 s of 4.24 s (218 curves, 17%) with the old
- * line, SIQS 3.38 s; S200: 1.63 s of 17.3 s (9%).  The trade-off: a
- * random 48-digit composite that rho and P-1 did not split now reaches
- * SIQS after 2 curves instead of 10, about 48 ms more in expectation (the
- * model) against 26 ms saved on every balanced one; such composites are
- * ~3% of random 160-bit numbers (no factor below 2^22: e^-gamma / ln
- * 2^22).  yafu's 4/13 D (14.8, 18.5, 21.5, 24.6, 30.8) assumes its much
- * cheaper built-in ECM at the low levels.  Below t15 the table's first
- * B1 = 2e3 stays best (160 bits, CPU per factor found): 10-digit factors
- * 9.1 ms (B1 = 300: 8.7, 700: 7.6), 12-digit 18 ms (700: 34 ms).
+ * Pretest depth: ECM runs before SIQS while P(the next curve finds a
+ * factor | every earlier curve failed) * SIQS's time exceeds the curve's
+ * time, with P from the model of engine_u128.c's top comment (Buchstab's
+ * density for the smallest prime factor, Dickman's rho for a curve's
+ * success) under a prior half random composites, half balanced
+ * semiprimes (what SIQS-sized inputs usually are): the line
+ * 0.272 D - 4.6 digits of step 4.  Below t15 the table's first
+ * B1 = 2e3 stays best.  The costs and the trade-off: engine_NOTES.md.
  *
  * Primality (prime_p_mpz): GMP 6.2's mpz_probab_prime_p runs BPSW first and
  * answers 2 (proven) below 2^64; above, BPSW plus PRIME_MR_ROUNDS Miller-Rabin

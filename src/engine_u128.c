@@ -6,8 +6,9 @@
  * 128x128 -> 256-bit product from four 64x64 products, then REDC with the
  * positive inverse n^-1 mod 2^128.
  *
- * Primality (prime_p_u128): BPSW as in the 64-bit tier (strong base-2
- * test, then strong Lucas with Selfridge method A); numbers below 2^64 go
+ * Primality (prime_p_u128): BPSW, the 64-bit tier's test over two words
+ * (engine_bpsw_tmpl.h: strong base-2 test, then strong Lucas with
+ * Selfridge method A, squares rejected first); numbers below 2^64 go
  * to prime_p_u64, where the answer is proven.  Above 2^64 no BPSW
  * pseudoprime is known.
  *
@@ -29,55 +30,19 @@
  *
  * Strategy: the split of a composite cofactor c of b = 65..128 bits is
  * tuned for expected total time over both kinds of input, random
- * composites (MIX: 675 of its 2000 numbers leave such a cofactor) and
- * balanced semiprimes (S96, S128), where every curve before SIQS is lost.
- *   Model.  After trial division to 2^a, the smallest prime factor
- *   p = 2^k of a random composite c of b bits has density proportional to
- *   omega(b/k - 1) / k^2 on [a, b/2] (Buchstab: the n <= x whose least
- *   prime factor is p number about (x/p) omega(u) / ln p, u = ln(x/p) /
- *   ln p; omega = 1/u on [1, 2], (1 + ln(u - 1))/u on [2, 3], ~e^-gamma
- *   above, so far from b/2, P(p < 2^k | p > 2^a) = 1 - a/k as Mertens
- *   gives).  A Suyama curve finds p when p/23.4 is B1-smooth but for one
- *   prime up to B2 (Dickman's rho and the semi-smooth integral; the same
- *   model gives GMP-ECM's 30 curves at B1 = 2000 for 15 digits), and it
- *   also succeeds on the cofactor c/p.  A curve is worth running while
- *   P(it finds a factor | every earlier curve failed) * SIQS(b) exceeds
- *   its cost (SIQS(b) below).  On MIX the model's first-curve odds
- *   (B1 = 150: 23%, 18%, 16% at 76, 98, 120 bits) are within 1.5x of
- *   those measured (18%, 13%, 8.5%).  For random composites alone it asks
- *   for 9-11 curves before SIQS at 80-100 bits (S96 +40%); with a
- *   half-balanced prior, 2 at B1 = 150 below 104 bits, 3-7 above (1
- *   below 110 bits once SIQS got twice as fast there):
- *   split_plans, whose B1 = 400 counts were then set by measurement (MIX
- *   per-curve success 6-9% for the first 8 curves above 110 bits; each
- *   row's cost on the other set).
- *   Measured costs (CPU, this machine): an ECM-128 curve 62 us at
- *   B1 = 150, 147 at 400, 360 at 1000; SIQS (9531482) 0.6 ms at 66 bits,
- *   0.8 at 74, 1.15 at 82, 1.3 at 86, 1.75 at 96, 2.8 at 100, 3.9 at 110,
- *   11 at 128; ECM to a factor on balanced semiprimes 0.3 ms at 66 bits,
- *   0.55 at 70, 0.9 at 74, 1.2 at 78, 1.9 at 82, 4.3 at 86.  So SIQS
- *   took over at 74 bits (72 and 76 ran the same MIX instructions, 80 4%
- *   more, the old 86 9% more); with 0938295's SIQS, balanced 66-bit
- *   semiprimes cost 0.37 ms CPU by SIQS against 0.55 by ECM (70 bits:
- *   0.57 / 0.85; callgrind 2.0M / 3.9M instructions each) and MIX runs
- *   3.8% fewer instructions with SIQS from 65 bits than from 74 (70:
- *   2.8%).  SIQS starts at 68 bits: the cofactors just above 2^64 stay
- *   with ECM-128, which allocates nothing (SIQS does; test_engine's
- *   small_numbers_reuse_the_result factors 2^64 + 1 .. 2^64 + 200 without
- *   a GMP allocation), for under 1% of MIX.
- *   Pollard-Brent rho is no longer run here: a failing 2048-step rho cost
- *   190-240 us (9% of S96) and its length was best at zero (MIX
- *   instructions 4.36, 4.27, 4.23, 4.14 G at 512, 256, 128, 0 steps; S96
- *   4.53, 4.47, 4.44, 4.41 G): one B1 = 150 curve finds every factor
- *   below 2^16 (its group order over 12 is below B2) and most below 2^20.
- *   Trial division further (to 4093 or 16381) changed MIX by under 0.5%.
- *   Above 110 bits, dropping the 8 curves at B1 = 1000 saved 16% of S128
- *   and 4% of MIX (2.9% success a curve, under cost/SIQS); 8 instead of
- *   12 curves at B1 = 400, 4% of S128 for 0.3% of MIX; with 0938295's
- *   SIQS, 4 instead of 8, 6% of S128 for 1.6% of MIX; with de52967's SIQS,
- *   none at B1 = 400 (split_plans).
- *   A 128-bit REDC costs 13 ns against 3.1 ns for 64 bits, so ECM-128
- *   pays four times more per curve than ECM-64.
+ * composites (MIX) and balanced semiprimes (S96, S128), where every curve
+ * before SIQS is lost.  A curve is run while P(it finds a factor | every
+ * earlier curve failed) * SIQS's cost on c exceeds the curve's cost, P
+ * from a model of the smallest prime factor of a random composite
+ * (Buchstab's function) and of a curve's success (Dickman's rho and the
+ * semi-smooth integral), under a prior half random, half balanced; the
+ * counts in split_plans were then set by instruction counts on MIX, S96
+ * and S128.  SIQS takes over from SIQS_MIN_BITS128 bits (below, ECM-128
+ * is cheaper, and it allocates nothing).  Pollard rho is not run: one
+ * B1 = 150 curve finds every factor below 2^16 (its group order over 12
+ * is below B2) and most below 2^20.  The model, the measured costs and
+ * what each row of split_plans was checked against: engine_NOTES.md.
+ *
  * Seeds, deadline and STATUS_PARTIAL behave as in engine_u64.c.
  */
 #include "engine_ecm_plan.h"
@@ -304,28 +269,15 @@ static u128 siqs_u128(u128 n, uint64_t seed, const struct small_deadline *dl)
  * balanced level.  The counts follow the rule of the top comment (a curve
  * is run while P(it finds a factor) * SIQS's cost > its cost, under the
  * mixture prior); each row was then checked by instruction counts on MIX,
- * S96 and S128.
+ * S96 and S128 (engine_NOTES.md).
  */
 static const struct split_plan {
 	int max_bits;
 	unsigned c150, c400;
 } split_plans[] = {
-	{109, 1, 0}, /* SIQS 0.4-1.3 ms (bfca0b7's SIQS); a B1 = 400 curve
-		      * at 91-109 bits: 13% of S96 for 0.5% of MIX; the
-		      * second B1 = 150 curve (model: ~5% odds under the
-		      * mixture prior x 1 ms < its 62 us) 6.6% of S96 for
-		      * 1.1% of MIX (cachegrind, 100 S96 numbers and MIX) */
-	{128, 4, 0}, /* SIQS 3-10 ms; curves 5-8 at B1 = 400: 6% of S128
-		      * for 1.6% of MIX; with bfca0b7's SIQS (6-7 ms at 128
-		      * bits) curves 3-4 at B1 = 400 still cost S128 3.7% for
-		      * 1.3% of MIX, all four 7.3% for 4.1%: kept then, as the
-		      * model's 3.5% odds x 7 ms exceeded a curve's 147 us.
-		      * With de52967's SIQS (3.5 ms at 128 bits) the four
-		      * B1 = 400 curves cost more than the SIQS runs they
-		      * save on MIX too: dropped (cachegrind, whole sets:
-		      * S128 5.67G -> 5.22G instructions, MIX 2.55G ->
-		      * 2.47G; 2 of them: 5.45G, 2.50G; a fifth B1 = 150
-		      * curve instead: 5.27G, 2.49G; three: 5.18G, 2.53G) */
+	{109, 1, 0}, /* SIQS 0.4-1.3 ms: one cheap curve */
+	{128, 4, 0}, /* SIQS 3-10 ms: B1 = 400 curves cost more than the
+		      * SIQS runs they save */
 };
 
 /*

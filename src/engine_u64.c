@@ -3,23 +3,18 @@
  *
  * Arithmetic: Montgomery form with R = 2^64 (engine_mont.h).
  *
- * Primality (prime_p_u64): below 4759123141 strong tests to bases 2, 7
- * and 61 (Jaeschke 1993), which is cheaper (7 and 61 as one interleaved
- * pair, sprp_pair_u64, once base 2 passed); above, BPSW = strong
- * probable-prime test to base 2
- * plus a strong Lucas test with Selfridge's method A parameters (first D
- * in 5, -7, 9, -11, ... with Jacobi(D/n) = -1, P = 1, Q = (1-D)/4).  No
- * composite below 2^64 passes (Baillie-Pomerance-Selfridge-Wagstaff 1980;
- * exhaustive check against Feitsma's list of base-2 pseudoprimes, Gilchrist
- * 2009).  Perfect squares are rejected before the Lucas step (no such D).
- * The Lucas test runs V only, over (V_k, V_k+1, Q^k) with selects instead
- * of branches, and reads U_d = 0 off 2 V_d+1 = P V_d (lucas_u64).
+ * Primality (prime_p_u64), deterministic: trial division by the primes to
+ * 53; below 4759123141 strong tests to bases 2, 7 and 61 (Jaeschke 1993,
+ * "On strong pseudoprimes to several bases"; 7 and 61 as one interleaved
+ * pair, sprp_pair_u64, once base 2 passed); above, BPSW
+ * (engine_bpsw_tmpl.h: strong base-2 test, then the strong Lucas test
+ * with Selfridge's method A, perfect squares rejected first).  No
+ * composite below 2^64 passes (exhaustive check against Feitsma's list of
+ * base-2 pseudoprimes, Gilchrist 2009).
  *
  * Factoring (factor_u64), cheap steps first:
  *   1. trial division by the first TDIV_BOUND_U64 primes (to 3671) with
- *      the multiply-by-inverse test (engine_tdiv.c); 512 primes beat 256
- *      on S40 by 1.06x (7 alternating runs, min 1.046), 768-2048 lose;
- *      S64 does not notice;
+ *      the multiply-by-inverse test (engine_tdiv.c);
  *   2. a work stack of composites: each cofactor c is declared prime when
  *      c < B^2 (B the next prime) or prime_p_u64(c); squares are split by
  *      an integer square root; otherwise split by
@@ -34,44 +29,15 @@
  *      engine_ecm_tmpl.h): a number's first 56 curves are the Z/2 x Z/8
  *      curves of engine_curves.c (group order divisible by 16), numbered
  *      across the rounds of split_u64, then Suyama curves (divisible by
- *      12); curves taken two at a time (one inversion sets up both: affine
- *      base points and a24), stage 1 as one Montgomery ladder over
- *      lcm(1..B1) with branch-free swaps, both curves' ladders side by
- *      side; stage 2 baby-step giant-step with D = 210 (24 baby steps),
- *      affine baby and giant steps (one batched inversion for both
- *      curves) and prime pairs m*D +- j sharing one multiplication.
- *      B1/B2 by size from measurements (ecm64_bounds; re-checked after
- *      the pairing: 64 bits B1 170-250, B2 = 50 B1 all within 2%
- *      instructions).  Rho is the fallback if ECM gives up.
- *   Measured per balanced semiprime, CPU time (bench_small factor, 400
- *   numbers per size, machine loaded): 32 bits rho 4 us, ECM 7-9 us; 36
- *   bits rho 6 us, ECM 9 us; 40 bits rho 9-12 us, ECM 10-11 us (the
- *   crossover: ECM_MIN_BITS stays 40); 44 bits rho 21 us, ECM 12-15 us;
- *   48 bits rho 42 us, ECM 21 us; 64 bits (S64) ECM 53-65 us against
- *   78-90 us for the unpaired loop in the same minutes.  SQUFOF
- *   (Gower-Wagstaff, with a multiplier list) is kept as a tested method
- *   but loses to rho at every size here, so the pipeline does not call
- *   it.  Tried and dropped: three curves side by side (0.93x: more
- *   wasted stage 1 on success than latency hidden).
- *   Second pass (counting build, callgrind instructions of factor_u64
- *   over all of S64): 5.48 curves per number reach stage 1 and 5.29
- *   stage 2 (the lone-curve path needs 4.88: pairing wastes a partner),
- *   2940 mulmods per curve in stage 1 (10 per bit of lcm(1..200): the
- *   floor for a ladder), 1664 in stage 2 (baby steps, 48 giant steps,
- *   their normalization and about 830 pair products): 25k mulmods and
- *   465k instructions per number.  B1/B2 re-scanned at 64 bits (B1
- *   85-450, B2 20-100 B1, first 500 numbers of S64, then S64 and 1000
- *   fresh semiprimes): every setting from B1 200 to 300 is within +-3%
- *   and the sets disagree on the order, so 200/50 stays.  Per-curve
- *   success on 32-bit primes at B1 = 200, B2 = 10^4 (PARI/GP ellorder,
- *   3000 primes): Suyama 11.6%, Montgomery's Z/12 family (multiples of
- *   (-2, 4) on v^2 = u^3 - 12u) 12.3%, Z/2 x Z/8 Edwards curves (random
- *   point) 13.5%: only the last looked worth the change, and it needs
- *   points of infinite order.  Done with a table of 56 such curves (small
- *   u, points from ellrank; engine_curves.c): on 3000 fresh primes 12.0%
- *   per curve on average and 13.0% for the first eight against Suyama's
- *   10.6%; S64 468.5M -> 420.1M instructions (-10.3%), MIX -2.6%.
- *   Stage 2 gives 90% of the successes.
+ *      12); curves taken two at a time, stage 1 a Montgomery ladder over
+ *      lcm(1..B1), stage 2 baby-step giant-step with D = 210 and prime
+ *      pairs m*D +- j sharing one multiplication.  B1/B2 by size
+ *      (ecm64_bounds).  Rho is the fallback if ECM gives up.
+ *   SQUFOF (Gower-Wagstaff, with a multiplier list) is a tested method
+ *   that the pipeline does not call: rho beats it at every size.
+ * The measurements behind TDIV_BOUND_U64, ECM_MIN_BITS, the bounds and
+ * the curves are in engine_NOTES.md.
+ *
  * Every random choice (rho constant, curve seed) comes from params->seed.
  * The deadline (time limit, stop hook) is polled every few thousand
  * iterations; when it fires the cofactor is recorded as composite and the
@@ -91,11 +57,9 @@ enum {
 	RHO_POLL = 4096,      /* iterations between deadline polls */
 	FACTOR_STACK = 64,    /* pending composites; a 64-bit n has < 64 */
 	/*
-	 * ECM above this size, rho up to it.  Balanced 40-bit semiprimes
-	 * are a tie (rho 13-15 us, ECM 13 us); the composites trial division
-	 * leaves in the classic job mostly have one small factor, which rho
-	 * finds first: 40 instead of 38 runs 21% fewer instructions on S40
-	 * (callgrind) and its best pass 1-4% faster.
+	 * ECM above this size, rho up to it: balanced semiprimes tie here,
+	 * and the composites trial division leaves in the classic job mostly
+	 * have one small factor, which rho finds first.
 	 */
 	ECM_MIN_BITS = 40,
 	ECM_CURVES = 8,       /* curves per deadline poll */
@@ -122,9 +86,7 @@ static uint64_t isqrt_u64(uint64_t n)
  * Strong probable prime to both bases a[0], a[1] (n odd, neither divisible
  * by n).  The two powerings share the exponent, so one loop runs both
  * chains side by side: each chain of dependent multiplications waits on
- * the multiplier's latency, and the other fills those waits (S40 through
- * factor_u64: best pass 2.21-2.34 -> 2.15-2.27 us/number against two
- * separate tests).
+ * the multiplier's latency, and the other fills those waits.
  */
 static int sprp_pair_u64(uint64_t n, uint64_t ninv, uint64_t one,
 			 const uint64_t *a)

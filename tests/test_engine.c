@@ -1,6 +1,7 @@
 /*
  * test_engine.c - unit tests of the engine's dispatcher, result list,
- * checker and GMP tier (include/engine.h, src/engine.c, src/engine_mpz.c).
+ * checker and GMP tier (include/engine.h, src/engine.c,
+ * src/engine_result.c, src/engine_verify.c, src/engine_mpz.c).
  *
  * Known-answer vectors are named for what they guard; the GNU coreutils
  * vectors are read at run time from tests/coreutils-factor.txt (the tests run

@@ -147,9 +147,10 @@ static void checker_rejects_planted_faults(void **state)
 }
 
 /*
- * engine.c's hot-path check (small_verify_u64) must catch a wrong product,
- * a repeated or unsorted entry, a zero exponent, a prime marked composite
- * and a value of 2^64 or more; it trusts claimed primes (see engine.c).
+ * The hot-path check (small_verify_u64, engine_verify.c) must catch a
+ * wrong product, a repeated or unsorted entry, a zero exponent, a prime
+ * marked composite and a value of 2^64 or more; it trusts claimed primes
+ * (see engine_verify.c).
  */
 static void small_verify_rejects_planted_faults(void **state)
 {
