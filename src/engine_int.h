@@ -14,7 +14,10 @@
  *   engine_u64.c       64-bit tier: BPSW, rho, SQUFOF, ECM
  *   engine_tdiv.c      prime table and trial division (all tiers)
  *   engine_ecm_plan.c  micro-ECM's cached bounds; engine_curves.c its curves
- *   engine_mont.h      Montgomery arithmetic (the native tiers)
+ *   engine_mont.h      Montgomery arithmetic (the native tiers), and the
+ *                      templates both tiers instantiate on it:
+ *                      engine_bpsw_tmpl.h, engine_rho_tmpl.h,
+ *                      engine_ecm_tmpl.h
  *   engine_util.h      random stream, clock, deadline
  *   engine_word.h      u128, gcd, u128 <-> mpz
  */

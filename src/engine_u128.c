@@ -55,7 +55,7 @@
 
 enum {
 	TDIV_BOUND_U128 = 168, /* primes tried by trial division (up to 997) */
-	RHO_BATCH128 = 64,
+	RHO_BATCH = 64,       /* differences multiplied per gcd */
 	FACTOR_STACK128 = 130,
 	ECM_CURVES128 = 4,    /* curves per deadline poll */
 	SIQS_MIN_BITS128 = 68 /* SIQS from here (see the top comment) */
@@ -106,45 +106,9 @@ int prime_p_u128(u128 n)
 
 /* ---- Pollard-Brent rho ---- */
 
-u128 rho_u128(u128 n, uint64_t c, uint64_t max_iter)
-{
-	if (n < 4 || (n & 1) == 0)
-		return (n >= 4) ? 2 : 0;
-	u128 ninv = mont_inv_u128(n);
-	u128 one = mont_one_u128(n);
-	u128 cm = mont_to_u128((u128)c % (n - 1) + 1, n);
-	u128 y = mont_add_u128(one, one, n), x = y, ys = y;
-	u128 q = one, g = 1;
-	uint64_t done = 0;
-	for (uint64_t r = 1; g == 1; r <<= 1) {
-		x = y;
-		for (uint64_t i = 0; i < r; i++)
-			y = mont_add_u128(mont_mul_u128(y, y, n, ninv), cm, n);
-		for (uint64_t k = 0; k < r && g == 1; k += RHO_BATCH128) {
-			ys = y;
-			uint64_t lim =
-			    r - k < RHO_BATCH128 ? r - k : RHO_BATCH128;
-			for (uint64_t i = 0; i < lim; i++) {
-				y = mont_add_u128(mont_mul_u128(y, y, n, ninv),
-						  cm, n);
-				q = mont_mul_u128(q, mont_sub_u128(x, y, n), n,
-						  ninv);
-			}
-			g = gcd_u128(q, n);
-			done += lim;
-		}
-		if (done > max_iter && g == 1)
-			return 0;
-	}
-	if (g == n) {
-		do {
-			ys = mont_add_u128(mont_mul_u128(ys, ys, n, ninv), cm,
-					   n);
-			g = gcd_u128(mont_sub_u128(x, ys, n), n);
-		} while (g == 1);
-	}
-	return g == n ? 0 : g;
-}
+#define RHO_WORD u128
+#define RHO_BITS 128
+#include "engine_rho_tmpl.h"
 
 /* ---- ECM-128 ---- */
 

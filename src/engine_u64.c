@@ -156,42 +156,9 @@ int prime_p_u64(uint64_t n)
 
 /* ---- Pollard-Brent rho ---- */
 
-uint64_t rho_u64(uint64_t n, uint64_t c, uint64_t max_iter)
-{
-	if (n < 4 || (n & 1) == 0)
-		return (n >= 4) ? 2 : 0;
-	uint64_t ninv = mont_inv_u64(n);
-	uint64_t one = mont_one_u64(n);
-	uint64_t cm = mont_to_u64(c % (n - 1) + 1, n);
-	uint64_t y = mont_add_u64(one, one, n), x = y, ys = y;
-	uint64_t q = one, g = 1, done = 0;
-	for (uint64_t r = 1; g == 1; r <<= 1) {
-		x = y;
-		for (uint64_t i = 0; i < r; i++)
-			y = mont_add_u64(mont_mul_u64(y, y, n, ninv), cm, n);
-		for (uint64_t k = 0; k < r && g == 1; k += RHO_BATCH) {
-			ys = y;
-			uint64_t lim = r - k < RHO_BATCH ? r - k : RHO_BATCH;
-			for (uint64_t i = 0; i < lim; i++) {
-				y = mont_add_u64(mont_mul_u64(y, y, n, ninv),
-						 cm, n);
-				q = mont_mul_u64(q, mont_sub_u64(x, y, n), n,
-						 ninv);
-			}
-			g = gcd_u64(q, n);
-			done += lim;
-		}
-		if (done > max_iter && g == 1)
-			return 0;
-	}
-	if (g == n) {
-		do {
-			ys = mont_add_u64(mont_mul_u64(ys, ys, n, ninv), cm, n);
-			g = gcd_u64(mont_sub_u64(x, ys, n), n);
-		} while (g == 1);
-	}
-	return g == n ? 0 : g;
-}
+#define RHO_WORD uint64_t
+#define RHO_BITS 64
+#include "engine_rho_tmpl.h"
 
 /*
  * Two Brent walks, y <- y^2 + c1 and y <- y^2 + c2, in lockstep with one
