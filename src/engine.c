@@ -77,22 +77,6 @@ void engine_params_init(struct engine_params *params)
 
 /* ---- native tiers ---- */
 
-/* Multiply the factorization sf, each exponent times e, into res. */
-static int add_small(struct engine_result *res, const struct small_factors *sf,
-		     unsigned long e, mpz_t tmp)
-{
-	for (int i = 0; i < sf->n; i++) {
-		int kind = sf->composite[i]  ? ENGINE_COMPOSITE
-			   : sf->p[i] >> 64 ? ENGINE_PROBABLE_PRIME
-					    : ENGINE_PRIME;
-		mpz_set_u128(tmp, sf->p[i]);
-		int r = engine_result_add(res, tmp, e * sf->e[i], kind);
-		if (r != STATUS_OK)
-			return r;
-	}
-	return STATUS_OK;
-}
-
 /*
  * factor_u64 or factor_u128 on v < 2^128 with the number's deadline
  * (engine_now() seconds, 0 for none: the time limit does not restart for
@@ -110,13 +94,14 @@ static int factor_native(struct engine_result *res, const mpz_t v,
 		r = factor_u128_until(mpz_get_u128(v), &sf, params, deadline);
 	if (r < 0)
 		return r;
-	return add_small(res, &sf, e, tmp);
+	return engine_result_add_small(res, &sf, e, tmp);
 }
 
 /*
  * n < 2^128 into the empty res: the small tiers' list is sorted, distinct
  * and (but for composites left by a time limit) prime, so it is copied
- * straight into the reused entries; nothing is allocated once res is warm.
+ * straight into the reused entries (engine_result_set_small); nothing is
+ * allocated once res is warm.
  */
 static int factor_native_top(struct engine_result *res, const mpz_t n,
 			     const struct engine_params *params)
@@ -129,27 +114,13 @@ static int factor_native_top(struct engine_result *res, const mpz_t n,
 		r = factor_u128(mpz_get_u128(n), &sf, params);
 	if (r < 0)
 		return r;
-	if (sf.n < 0 || sf.n > SMALL_MAX_DISTINCT)
-		return STATUS_ERR_VERIFY;
-	r = engine_result_reserve(res, (size_t)sf.n);
-	if (r != STATUS_OK)
-		return r;
-	for (int i = 0; i < sf.n; i++) {
-		struct engine_factor *x = &res->f[i];
-		mpz_set_u128(x->p, sf.p[i]);
-		x->e = sf.e[i];
-		x->kind = sf.composite[i]  ? ENGINE_COMPOSITE
-			  : sf.p[i] >> 64 ? ENGINE_PROBABLE_PRIME
-					  : ENGINE_PRIME;
-	}
-	res->count = (size_t)sf.n;
-	return STATUS_OK;
+	return engine_result_set_small(res, &sf);
 }
 
 /*
  * n < 2^64, the hot path (the classic job is all here): factor_u64, the
- * cheap native check above, then the list written into res's reused
- * entries with mpz_set_ui.  Returns STATUS_OK, STATUS_PARTIAL, or
+ * cheap native check (small_verify_u64), then the list written into res's
+ * reused entries.  Returns STATUS_OK, STATUS_PARTIAL, or
  * STATUS_ERR_VERIFY / STATUS_ERR_NOMEM.
  */
 static int factor_top_u64(struct engine_result *res, uint64_t v,
@@ -163,20 +134,7 @@ static int factor_top_u64(struct engine_result *res, uint64_t v,
 		return STATUS_ERR_VERIFY;
 	if (params->verify && small_verify_u64(&sf, v) != STATUS_OK)
 		return STATUS_ERR_VERIFY;
-	r = engine_result_reserve(res, (size_t)sf.n);
-	if (r != STATUS_OK)
-		return r;
-	int status = STATUS_OK;
-	for (int i = 0; i < sf.n; i++) {
-		struct engine_factor *x = &res->f[i];
-		mpz_set_ui(x->p, (unsigned long)sf.p[i]);
-		x->e = sf.e[i];
-		x->kind = sf.composite[i] ? ENGINE_COMPOSITE : ENGINE_PRIME;
-		if (sf.composite[i])
-			status = STATUS_PARTIAL;
-	}
-	res->count = (size_t)sf.n;
-	return status;
+	return engine_result_set_small(res, &sf);
 }
 
 /* ---- numbers of 2^128 and up ---- */

@@ -202,10 +202,21 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 /* ---- result list and checks (engine_result.c, engine_verify.c) ---- */
 
 /*
- * Grow res to at least need entries, each mpz_init'ed (kept across
- * engine_result_reset).  STATUS_OK or STATUS_ERR_NOMEM.
+ * Replace res's entries (res reset, count 0) by the native list sf, which
+ * is sorted and distinct: a straight copy into the reused entries.
+ * Returns STATUS_OK, STATUS_PARTIAL (an entry is marked composite),
+ * STATUS_ERR_VERIFY (sf->n out of range) or STATUS_ERR_NOMEM.
  */
-int engine_result_reserve(struct engine_result *res, size_t need);
+int engine_result_set_small(struct engine_result *res,
+			    const struct small_factors *sf);
+
+/*
+ * Multiply sf, each exponent times e, into res (engine_result_add per
+ * entry; tmp is scratch).  STATUS_OK or engine_result_add's error.
+ */
+int engine_result_add_small(struct engine_result *res,
+			    const struct small_factors *sf, unsigned long e,
+			    mpz_t tmp);
 
 /*
  * The check of a 64-bit tier answer for v (product in 128-bit arithmetic,

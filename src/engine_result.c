@@ -13,6 +13,12 @@
  * share g = gcd(a, b) > 1, replace a^x b^y by g^(x+y) (a/g)^x (b/g)^y; the
  * product of the distinct values drops by g each step, so it ends.  Pieces
  * of unknown status are tested with prime_p_mpz.
+ *
+ * The native tiers' lists (struct small_factors: sorted, distinct, below
+ * 2^128) enter through engine_result_set_small, a straight copy into the
+ * reused entries when the list is the whole answer, or
+ * engine_result_add_small, entry by entry through engine_result_add, for
+ * a cofactor of a larger number.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +53,11 @@ void engine_result_reset(struct engine_result *res)
 	res->status = STATUS_OK;
 }
 
-int engine_result_reserve(struct engine_result *res, size_t need)
+/*
+ * Grow res to at least need entries, each mpz_init'ed (kept across
+ * engine_result_reset).  STATUS_OK or STATUS_ERR_NOMEM.
+ */
+static int result_reserve(struct engine_result *res, size_t need)
 {
 	if (need <= res->cap)
 		return STATUS_OK;
@@ -90,7 +100,7 @@ static int kind_merge(int a, int b, const mpz_t v)
 static int result_insert(struct engine_result *res, size_t pos, const mpz_t p,
 			 unsigned long e, int kind)
 {
-	int r = engine_result_reserve(res, res->count + 1);
+	int r = result_reserve(res, res->count + 1);
 	if (r != STATUS_OK)
 		return r;
 	struct engine_factor t = res->f[res->count];
@@ -203,7 +213,7 @@ static int result_refine(struct engine_result *res, const mpz_t p,
 	mpz_clear(g);
 	if (r == STATUS_OK) {
 		qsort(it, n, sizeof *it, ref_cmp);
-		r = engine_result_reserve(res, n);
+		r = result_reserve(res, n);
 	}
 	if (r == STATUS_OK) {
 		for (size_t i = 0; i < n; i++) {
@@ -248,4 +258,53 @@ int engine_result_add(struct engine_result *res, const mpz_t p,
 		    mpz_divisible_p(res->f[i].p, p))
 			return result_refine(res, p, e, kind);
 	return result_insert(res, lo, p, e, kind);
+}
+
+/* ---- native factor lists (struct small_factors) ---- */
+
+/*
+ * An entry's kind: primes below 2^64 are proven by the native tiers,
+ * those above are BPSW probable primes; an entry marked composite is a
+ * cofactor a time limit left unsplit.
+ */
+static int small_kind(const struct small_factors *sf, int i)
+{
+	return sf->composite[i]  ? ENGINE_COMPOSITE
+	       : sf->p[i] >> 64 ? ENGINE_PROBABLE_PRIME
+				: ENGINE_PRIME;
+}
+
+int engine_result_set_small(struct engine_result *res,
+			    const struct small_factors *sf)
+{
+	if (sf->n < 0 || sf->n > SMALL_MAX_DISTINCT)
+		return STATUS_ERR_VERIFY;
+	int r = result_reserve(res, (size_t)sf->n);
+	if (r != STATUS_OK)
+		return r;
+	int status = STATUS_OK;
+	for (int i = 0; i < sf->n; i++) {
+		struct engine_factor *x = &res->f[i];
+		mpz_set_u128(x->p, sf->p[i]);
+		x->e = sf->e[i];
+		x->kind = small_kind(sf, i);
+		if (sf->composite[i])
+			status = STATUS_PARTIAL;
+	}
+	res->count = (size_t)sf->n;
+	return status;
+}
+
+int engine_result_add_small(struct engine_result *res,
+			    const struct small_factors *sf, unsigned long e,
+			    mpz_t tmp)
+{
+	for (int i = 0; i < sf->n; i++) {
+		mpz_set_u128(tmp, sf->p[i]);
+		int r = engine_result_add(res, tmp, e * sf->e[i],
+					  small_kind(sf, i));
+		if (r != STATUS_OK)
+			return r;
+	}
+	return STATUS_OK;
 }

@@ -98,13 +98,13 @@ static inline u128 gcd_u128(u128 a, u128 b)
 
 static inline void mpz_set_u128(mpz_t z, u128 v)
 {
-	mpz_set_ui(z, (unsigned long)(v >> 64));
-	if (v >> 64) {
-		mpz_mul_2exp(z, z, 64);
-		mpz_add_ui(z, z, (unsigned long)(uint64_t)v);
-	} else {
+	if ((v >> 64) == 0) {
 		mpz_set_ui(z, (unsigned long)v);
+		return;
 	}
+	mpz_set_ui(z, (unsigned long)(v >> 64));
+	mpz_mul_2exp(z, z, 64);
+	mpz_add_ui(z, z, (unsigned long)(uint64_t)v);
 }
 
 /* z must be below 2^128 (limbs beyond the size read as 0). */

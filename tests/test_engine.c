@@ -447,6 +447,52 @@ static void time_limit_gives_partial(void **state)
 	check_partial(fx);
 }
 
+/*
+ * Below 2^128 the native tiers' list is copied into the result
+ * (engine_result_set_small): a cofactor the stop hook left unsplit must
+ * come back marked composite with STATUS_PARTIAL, and a complete answer
+ * with STATUS_OK.  Below 2^64 the first ECM round runs before the hook is
+ * polled and splits many balanced semiprimes, so twenty are tried and at
+ * least one must stop (each round fails with odds of about 1/3); from
+ * 2^64 the tier polls after one curve at B1 = 150, which does not find
+ * a 50-bit factor.
+ */
+static void stop_hook_partial_below_2_128(void **state)
+{
+	struct fixture *fx = *state;
+	mpz_t p, q;
+	mpz_inits(p, q, NULL);
+	fx->params.stop = stop_now;
+	int partial = 0;
+	for (unsigned long i = 0; i < 20; i++) {
+		mpz_set_ui(p, 4000000000ul + 7919ul * i);
+		mpz_nextprime(p, p);
+		mpz_set_ui(q, 4100000000ul + 104729ul * i);
+		mpz_nextprime(q, q);
+		mpz_mul(fx->n, p, q);
+		int r = engine_factor(&fx->res, fx->n, &fx->params);
+		if (r == STATUS_PARTIAL) {
+			check_partial(fx);
+			partial++;
+		} else {
+			assert_int_equal(r, STATUS_OK);
+			assert_int_equal(fx->res.count, 2);
+			assert_int_equal(engine_verify(&fx->res, fx->n), STATUS_OK);
+		}
+	}
+	assert_true(partial >= 1);
+	mpz_ui_pow_ui(p, 2, 50);
+	mpz_nextprime(p, p);
+	mpz_ui_pow_ui(q, 2, 51);
+	mpz_nextprime(q, q);
+	mpz_mul(fx->n, p, q);
+	assert_int_equal(engine_factor(&fx->res, fx->n, &fx->params),
+			 STATUS_PARTIAL);
+	check_partial(fx);
+	assert_int_equal(fx->res.count, 1);
+	mpz_clears(p, q, NULL);
+}
+
 /* ---- the checker fails on planted faults ---- */
 
 static void plant(struct engine_result *res, const unsigned long *p,
@@ -711,6 +757,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(add_keeps_sorted_and_merges, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_refines_shared_factors, setup, teardown),
 		cmocka_unit_test_setup_teardown(time_limit_gives_partial, setup, teardown),
+		cmocka_unit_test_setup_teardown(stop_hook_partial_below_2_128, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_fails_on_planted_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(prime_p_mpz_verdicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(siqs_failures_fall_back_to_ecm, setup, teardown),
