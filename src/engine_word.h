@@ -1,7 +1,8 @@
 /*
  * engine_word.h - native-word helpers shared by every engine file
- * (private to the engine): the two-word type u128, trailing zeros, binary
- * gcd on one and two words, and the exchange of u128 values with GMP.
+ * (private to the engine): the two-word type u128, trailing zeros and
+ * top bit, binary gcd on one and two words, and the exchange of u128
+ * values with GMP.
  *
  * Invariants: a GMP limb is 64 bits (GMP_NUMB_BITS == 64, asserted), so
  * a number below 2^128 is limbs 0 and 1 of an mpz_t; mpz_get_u128 reads
@@ -26,7 +27,7 @@ __extension__ typedef unsigned __int128 u128;
 static_assert(GMP_NUMB_BITS == 64, "two limbs must hold 128 bits");
 static_assert(sizeof(unsigned long) == 8, "mpz_set_ui takes 64 bits");
 
-/* ---- trailing zeros and gcd ---- */
+/* ---- trailing zeros, top bit and gcd ---- */
 
 static inline uint64_t gcd_u64(uint64_t a, uint64_t b)
 {
