@@ -1,16 +1,21 @@
 /*
  * siqs.c - self-initialising quadratic sieve: one non-trivial factor of n.
  *
- * Purpose: siqs_factor() of include/siqs.h, for odd composites of about 30
- * to 110 digits with no small factor.  Pure: no printing, no exit, no MPI.
+ * Purpose: siqs_factor() of include/siqs.h.  It accepts odd n of
+ * SIQS_MIN_BITS to SIQS_MAX_BITS (64 to 400) bits; the engine calls it
+ * for composites of 68 bits (engine_u128.c, SIQS_MIN_BITS128) to 110
+ * digits (engine_mpz.c, SIQS_MAX_DIGITS; about 365 bits) once trial
+ * division, rho and ECM have not split them.  Pure: no printing, no exit,
+ * no MPI.  Tuning history: src/siqs_NOTES.md.
  *
  * Algorithm (Contini, "Factoring integers with the self-initializing
  * quadratic sieve", 1997; Silverman, "The multiple polynomial quadratic
- * sieve", Math. Comp. 48, 1987):
- *   1. Multiplier k (Knuth-Schroeppel score over the primes below 4F,
- *      clamped to 600..2000):
- *      kN is the number actually sieved, k odd and squarefree below 100;
- *      (k/p) from tables of squares mod the primes of k, by reciprocity.
+ * sieve", Math. Comp. 48, 1987; Pomerance, "The quadratic sieve factoring
+ * algorithm", Eurocrypt 1984):
+ *   1. Multiplier k (Knuth-Schroeppel score over the odd primes below 4F,
+ *      clamped to 600..2000): kN is the number actually sieved, k odd and
+ *      squarefree below 100; (k/p) from tables of squares mod the primes
+ *      of k, by reciprocity.
  *   2. Parameters from a table by the bit size of n, interpolated: factor
  *      base size F, large-prime bound (lp_mult * largest FB prime), sieve
  *      interval [-M, M) in 32 KiB blocks (below 1 block: 4 KiB steps).
@@ -31,54 +36,38 @@
  *      self-initialisation).  Q(x) = ((Ax+B)^2 - kN)/A = Ax^2 + 2Bx + C.
  *      Per prime and A, Montgomery's batch inversion: prefix products of
  *      the q_l, one inverse (A^-1), then every q_l^-1 walking back, and
- *      2 B_l A^-1 = 2 g_l q_l^-1, B = A sum g_l q_l^-1 (4s - 2 products,
- *      was 5s).  Scalar: Barrett products and a 32-bit Euclid; with AVX2
- *      and FMA four primes per vector in doubles, four vectors' chains
- *      interleaved (operands below 2^26, so products are exact, one fused
- *      a b - q p each) and A^-1 = A^(p-2).
+ *      2 B_l A^-1 = 2 g_l q_l^-1, B = A sum g_l q_l^-1 (4s - 2 products).
+ *      Scalar: Barrett products and a 32-bit Euclid; with AVX2 and FMA
+ *      four primes per vector in doubles, four vectors' chains interleaved
+ *      (operands below 2^26, so products are exact, one fused a b - q p
+ *      each) and A^-1 = A^(p-2).  The Gray-code root step is eight primes
+ *      per AVX2 step (min(r, r - p) as unsigned words reduces r < 2p).
  *   5. Sieve: 8-bit scaled logarithms added at both roots of every FB
- *      prime from 30 upwards (small prime variation: smaller primes are not
- *      sieved, the threshold is lowered instead).  Primes below half the
- *      block size are sieved block by block (32 KiB, L1; two roots per
- *      step, unrolled; one block, as at 96 to 128 bits: straight from the
- *      roots, the primes with under 64 hits per root by runs of equal
+ *      prime from 30 upwards (small prime variation: smaller primes are
+ *      not sieved, the threshold is lowered instead).  Primes below half
+ *      the block size are sieved block by block (32 KiB, L1; two roots
+ *      per step, unrolled); with one block (96 to 128 bits) straight from
+ *      the roots, the primes with under 64 hits per root by runs of equal
  *      len / p, two primes at a time, with a fixed count of adds and the
- *      last one a select into a spare byte, the others' last steps
- *      likewise: no loop exit that depends on a root, so no
- *      mispredicted branch per prime); larger primes, which hit a block at most twice per
- *      root (looping over every block per prime cost more than the
- *      bucket: S160 CPU time -6% with the bucket from 16 KiB instead of
- *      32 KiB; S200 +7% instructions yet CPU median of 4 paired runs
- *      2.64 s -> 2.41 s, fewer mispredicted short loops; 8 KiB no better),
- *      are first written to one bucket per block and added when the block
- *      is in L1 (Wambach and Wettig's bucket sieve, as in msieve/yafu).
+ *      last one a select into a spare byte (no loop exit that depends on a
+ *      root).  Larger primes hit a block at most twice per root: they are
+ *      first written to one bucket per block and added when the block is
+ *      in L1 (Wambach and Wettig's bucket sieve, as msieve and yafu do).
  *      The byte starts at 128 - T so a candidate is a byte with its top
  *      bit set (plus the expected power of 2 where A x + B is odd, 4 bits
  *      when kN = 1 mod 8: half the positions, the same two-byte pattern
- *      for every polynomial of one A; was in the slack: S128 polynomials
- *      -3% at equal candidates, instructions -3.6%, S96 -2.9%), found
- *      128 bytes per AVX2 test (SSE2: 64; a 256-byte AVX-512 test was no
- *      faster).  T = log2(M sqrt(kN/2)) - log2(large prime bound) - (the
- *      table's slack) bits.  Tried and dropped (2026-12-07): the primes
- *      3, 5, 7 in the starting pattern (polynomials -5% at equal
- *      candidates, no faster: the pattern costs as much), the primes
- *      below 128 as AVX-512 patterns (30% slower: a load, an add and an
- *      offset update per prime per 64 bytes outweigh their adds), and a
- *      starting profile by log |Q(x)| per 64 positions (polynomials -3%,
- *      CPU -1 to -2%, instructions up).
- *      The Gray-code root step is eight primes per AVX2 step (min(r, r -
- *      p) as unsigned words reduces r < 2p).
+ *      for every polynomial of one A), found 128 bytes per AVX2 test
+ *      (SSE2: 64).  T = log2(M sqrt(kN/2)) - log2(large prime bound) -
+ *      (the table's slack) bits.
  *   6. Trial division of each candidate: the primes below half the block
  *      divide Q(x) exactly when i mod p is one of their roots.  With AVX2
  *      sixteen primes per step in 16-bit words when i < 2^15 (p | i + p -
- *      r by a multiply-by-inverse test, eight candidates at once, see
- *      root_hits16_batch_avx2; with AVX-512 thirty-two, the test into a
- *      lane mask and the hits appended by compressing: the root check
- *      went from 10.6% to 3.4% of S128's time), else eight in single precision (q =
- *      rint(i fl(1/p)) is exact for i < 2^20, see find_hits), the lanes
- *      that match appended branch-free through a table of the set bits of
- *      each byte (SSE2: four; scalar: a multiply-shift by floor(2^40/p) +
- *      1).  The larger
+ *      r by a multiply-by-inverse test, eight candidates at once; with
+ *      AVX-512 thirty-two, the test into a lane mask and the hits appended
+ *      by compressing), else eight in single precision (q = rint(i
+ *      fl(1/p)) is exact for i < 2^20), the lanes that match appended
+ *      branch-free through a table of the set bits of each byte (SSE2:
+ *      four; scalar: a multiply-shift by floor(2^40/p) + 1).  The larger
  *      primes are read back from the block's bucket entries landing on a
  *      candidate (AVX2: eight entry offsets compared with the block's few
  *      candidates per step).  When every |Q(x)| < 2^126 (up to about 200
@@ -87,76 +76,28 @@
  *      and Montgomery, "Division by invariant integers using
  *      multiplication", PLDI 1994), no GMP call per candidate (a hit's
  *      prime is divided out once untested; y = Ax + B is kept as limbs,
- *      and B, C move to the next polynomial in words too).  The
- *      cofactor must be 1 (full relation) or a prime below the large prime
- *      bound (partial relation).  Partials sharing their large prime are
- *      paired into full relations (single large prime variation: a hash
- *      table keyed by the large prime; each later partial pairs with the
- *      first one).
- *   7. When fulls + pairs exceed F by SIQS_EXTRA (4: a dependency splits n
- *      with probability 1/2 or more, and the matrix has more dependencies
- *      than rows beyond F, as a few columns stay empty or dependent: 5 to
- *      16 at 96 bits, 10 to 24 at 128; 16 cost 6% more instructions at 96
- *      bits, 2% at 128, and 64 16% more), siqs_linalg() finds them (if all
- *      are trivial, SIQS_EXTRA more relations are gathered and it is tried
- *      again, at most SIQS_MAX_RETRIES times, then STATUS_NOT_FOUND); the
- *      matrix rows keep the odd-exponent columns by parity toggles.  For
- *      each dependency X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x)) mod n
- *      from the summed exponents (prime powers gathered in 64-bit words,
- *      one multiply per word), and gcd(X - Y, n) is tried; the products
- *      are reduced mod n only when past twice n's limbs.
+ *      and B, C move to the next polynomial in words too).  The cofactor
+ *      must be 1 (full relation) or a prime below the large prime bound
+ *      (partial relation).  Partials sharing their large prime are paired
+ *      into full relations (single large prime variation: a hash table
+ *      keyed by the large prime; each later partial pairs with the first
+ *      one).
+ *   7. When fulls + pairs exceed F by SIQS_EXTRA (4: a dependency splits
+ *      n with probability 1/2 or more, and the matrix has more
+ *      dependencies than rows beyond F, as a few columns stay empty or
+ *      dependent), siqs_linalg() finds them (if all are trivial,
+ *      SIQS_EXTRA more relations are gathered and it is tried again, at
+ *      most SIQS_MAX_RETRIES times, then STATUS_NOT_FOUND); the matrix
+ *      rows keep the odd-exponent columns by parity toggles.  For each
+ *      dependency X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x)) mod n from
+ *      the summed exponents (prime powers gathered in 64-bit words, one
+ *      multiply per word), and gcd(X - Y, n) is tried; the products are
+ *      reduced mod n only when past twice n's limbs.
  *
- * Vector paths (SSE2 where compiled, AVX2/FMA chosen at run time with
- * __builtin_cpu_supports) compute the same residues as the scalar code:
- * params->scalar turns them off and test_siqs checks both find identical
- * relations.
- *
- * Measured costs (siqs_bench, valgrind instruction counts per number with
- * libc's memset excluded, as valgrind counts each rep-stos byte; CPU time
- * medians of interleaved runs on the shared 2-core machine, which moved
- * by 30% between runs), before (9531482) and after this round of work:
- *   S96  (300)  11.7M -> 5.1M instructions, 2.45 -> 1.18 ms per call
- *   S128 (40)   81M -> 43M,                 ~20.6 -> ~12.0 ms
- *   S160 (20)                               ~223 -> ~172 ms
- *   S200 (6)                                3.46 -> 2.37 s (msieve: 2.1 s)
- * Whole engine (bench_engine): S96 15.3M -> 7.1M instructions per number,
- * S128 121M -> 54M.  At 200 bits the block sieve is 40%, the bucket fill
- * 25% and the bucket adds 11%: the double large prime variation is what
- * is left to try there.
- * Second round, per-call and per-A overheads at 96-128 bits (4fbd6f5 ->
- * now; the same measures, CPU as the median ratio of interleaved pairs
- * of runs, as the machine's speed swung 1.5x):
- *   S96  (100)  5.04M -> 3.93M instructions per call, CPU ratio 0.76 (21)
- *   S128 (30)   43.5M -> 36.0M,                                 0.85 (11)
- *   S160 (3)    638M -> 595M
- * Whole engine (bench_engine --time): S96 CPU ratio 0.83 (9 pairs), S128
- * 0.88 (9).  Most from SIQS_EXTRA 16 -> 4 (-6% at 96 bits), the one-block
- * sieve and the AVX2 scan (-6%), the 16-bit root check for eight
- * candidates at once (the root check's time -35%), the relation y as
- * limbs (-5%), the per-A powers in four interleaved groups, and the
- * per-call set-up (prime list, multiplier, roots: build_fb 7.5% -> 5% of
- * the instructions).  At 96 bits the time (perf) is now siqs_factor's
- * own code 57% (mostly the small-prime sieve, then trial division),
- * linear algebra 9%, the per-A set-up 6%, the root check 5%, the scan 4%
- * and the per-call set-up about 5%; at 128 bits the small-prime sieve's
- * adds alone are over half.  The sieve is store-bound: its tail of short
- * loops done branch-free (seven adds always, the ones past the end into
- * spare bytes) was 8% slower.  The parameter rows were re-checked (F,
- * slack, large prime multiplier, smallest sieved prime 17-64; F = 130 at
- * 96 bits after SIQS_EXTRA 4: -2% instructions, CPU ratio 1.01): all
- * within 3% of the table's instructions or CPU time, which stays; one
- * more prime in A at 96 bits (s = 5) was 20% slower.
- * Third round (ff7b382 -> c558c48, 2026-12-07, on a 2-core machine with
- * AVX-512 and a 48 KiB L1; whole engine, bench_engine --time, CPU, min of
- * 7 interleaved runs): S128 0.447 -> 0.313 s per 100 numbers, S96 0.122
- * -> 0.107 s per 300, MIX 0.198 -> 0.176 s, S160 1.42 -> 1.27 s (3 runs).
- * From the runs of equal len / p in the one-block sieve (-7% S128), the
- * AVX-512 root check (-4%), the tail steps as selects (-3%), the two-byte
- * pattern for 2 (-4%), two primes per run step (-2%), and outside this
- * file the heap kept between calls (engine_process_init: -14% S128) and
- * no B1 = 400 ECM curves before SIQS at 110-128 bits (-8% instructions).
- * The F, slack, large-prime and block rows were re-checked at 128 bits
- * after it (F 400-650, multiplier 40-70, 0.5-1 block): within 4%, kept.
+ * Vector paths (SSE2 where compiled, AVX2/FMA/AVX-512 chosen at run time
+ * with __builtin_cpu_supports) compute the same residues as the scalar
+ * code: params->scalar turns them off and test_siqs checks both find
+ * identical relations.
  *
  * Invariants: every random choice comes from params->seed (runs repeat);
  * the deadline and stop hook are polled after every polynomial; every
@@ -220,30 +161,10 @@ struct siqs_row {
 	double bits, fb, lp_mult, blocks, fudge;
 };
 /*
- * Measured on the jobs/bench sets (CPU time, min of runs, 2-core shared
- * machine, and instruction counts under cachegrind where wall times were
- * too noisy): 96 bits F 110-200 flat; 128 bits F 450 best of 300-600,
- * slack 8 of 7-10; 160 bits F 1400 with 2 blocks best of 1400-2500 and
- * 2-4 blocks; 200 bits F 3500-6500 and 4-6 blocks within noise,
- * 5000 / 6 chosen; 233 bits F 12000 / 8 blocks faster than 8000 / 6
- * (40 s against 61 s on one S230 number), large prime multiplier 200
- * (56064 polynomials) against 100 (58656) and 300 (54368, but 1.8x the
- * candidates); 96 bits a quarter block (8 KiB interval) against one
- * block: -8% instructions, CPU time -6% (S96 mean of 4 runs), half a
- * block between; at 128 bits 0.5-1 block equal, a quarter +11%.  Above 233
- * bits the rows are extrapolated and capped by the memory of the dense
- * elimination (two bit matrices of F^2 / 8 bytes each).  With native
- * trial division, 128 bits: slack 10 and multiplier 50 against 8 and 40,
- * -4.5% instructions (memset excluded, 40 S128 numbers); 96 bits flat.
- * 200 bits, large prime multiplier 200 (5% fewer polynomials than 80)
- * and slack 15: 4% fewer polynomials than 13 for 34% more candidates,
- * each about 1/150 of a polynomial's cost (S200, 6 numbers).
- * 2026-12-07 (siqs_bench, min and median of 9-13 interleaved runs): at
- * 128 bits F 500-650 beat 450 by 2-4% (550: 0.964-0.974), at 120 bits
- * (60 fresh semiprimes, gen_random.py semi) 450 was level with the
- * interpolated 375 and 300 worse (1.03), at 112 bits 250-300 level and
- * 350 worse (1.04-1.08): the row at 112 bits keeps F there while 128
- * goes to 550 (S128 -1%, 120 bits -1 to -3%, MIX instructions -0.5%).
+ * The rows were chosen by measurement on the jobs/bench sets (instruction
+ * counts and CPU time; src/siqs_NOTES.md has the runs).  Above 233 bits
+ * they are extrapolated and capped by the memory of the dense
+ * elimination (two bit matrices of F^2 / 8 bytes each).
  */
 static const struct siqs_row siqs_table[] = {
 	{64, 60, 20, 0.25, 7},     {96, 150, 30, 0.25, 8},

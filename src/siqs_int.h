@@ -25,9 +25,17 @@ enum { SIQS_MAX_DEPS = 64 };
 int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 		const uint32_t *cols, uint64_t *deps, int *ndeps);
 
-/* siqs_linalg with the AVX2 kernels off when scalar is non-zero (the
- * tests check both paths give the same dependencies). */
-int siqs_linalg_opt(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
-		    const uint32_t *cols, uint64_t *deps, int *ndeps, int scalar);
+/* Options of siqs_linalg_solve_opts; all zero: siqs_linalg's defaults. */
+struct siqs_linalg_opts {
+	/* non-zero: the portable kernels only, no AVX2 (the tests check both
+	 * give the same dependencies); default 0 */
+	int scalar;
+};
+
+/* siqs_linalg with options (NULL: the defaults). */
+int siqs_linalg_solve_opts(uint32_t nrows, uint32_t ncols,
+			   const uint32_t *row_start, const uint32_t *cols,
+			   uint64_t *deps, int *ndeps,
+			   const struct siqs_linalg_opts *opts);
 
 #endif

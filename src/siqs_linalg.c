@@ -583,12 +583,16 @@ cleanup:
 int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 		const uint32_t *cols, uint64_t *deps, int *ndeps)
 {
-	return siqs_linalg_opt(nrows, ncols, row_start, cols, deps, ndeps, 0);
+	return siqs_linalg_solve_opts(nrows, ncols, row_start, cols, deps, ndeps,
+				      NULL);
 }
 
-int siqs_linalg_opt(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
-		    const uint32_t *cols, uint64_t *deps, int *ndeps, int scalar)
+int siqs_linalg_solve_opts(uint32_t nrows, uint32_t ncols,
+			   const uint32_t *row_start, const uint32_t *cols,
+			   uint64_t *deps, int *ndeps,
+			   const struct siqs_linalg_opts *opts)
 {
+	int scalar = opts ? opts->scalar : 0;
 	int status = STATUS_ERR_NOMEM;
 	uint32_t *weight = NULL, *colmap = NULL, *rowid = NULL;
 	uint64_t *order = NULL, *mat = NULL, *rmat = NULL, *used = NULL;
