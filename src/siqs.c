@@ -158,50 +158,50 @@ void siqs_params_init(struct siqs_params *params)
 static void siqs_clear(struct siqs *S)
 {
 	unsigned l;
-	mpz_clear(S->n);
-	mpz_clear(S->kn);
-	mpz_clear(S->A);
-	mpz_clear(S->B);
-	mpz_clear(S->C);
-	mpz_clear(S->q);
-	mpz_clear(S->t);
-	mpz_clear(S->y);
+	mpz_clear(S->fb.n);
+	mpz_clear(S->fb.kn);
+	mpz_clear(S->poly.A);
+	mpz_clear(S->poly.B);
+	mpz_clear(S->poly.C);
+	mpz_clear(S->sv.q);
+	mpz_clear(S->poly.t);
+	mpz_clear(S->sv.y);
 	for (l = 0; l < SIQS_MAX_S; l++)
-		mpz_clear(S->bl[l]);
-	free(S->prime);
-	free(S->sqrtkn);
-	free(S->ainv);
-	free(S->root1);
-	free(S->root2);
-	free(S->bainv);
-	free(S->logp);
-	free(S->pinv);
-	free(S->bred);
-	free(S->inv128);
-	free(S->pf);
-	free(S->pinvf);
-	free(S->p16);
-	free(S->next1);
-	free(S->next2);
-	free(S->hits);
-	free(S->hitsb);
-	free(S->cand);
-	if (S->bucket)
-		for (l = 0; l < S->nblocks; l++)
-			free(S->bucket[l]);
-	free(S->bucket);
-	free(S->bucket_n);
-	free(S->lhit_pos);
-	free(S->lhit_idx);
-	free(S->in_a);
-	free(S->sieve);
-	free(S->ref);
-	free(S->seen_a);
-	free(S->rel);
-	free(S->ylimb);
-	free(S->pool);
-	free(S->lp_key);
-	free(S->lp_first);
+		mpz_clear(S->poly.bl[l]);
+	free(S->fb.prime);
+	free(S->fb.sqrtkn);
+	free(S->poly.ainv);
+	free(S->poly.root1);
+	free(S->poly.root2);
+	free(S->poly.bainv);
+	free(S->fb.logp);
+	free(S->fb.pinv);
+	free(S->fb.bred);
+	free(S->fb.inv128);
+	free(S->fb.pf);
+	free(S->fb.pinvf);
+	free(S->fb.p16);
+	free(S->sv.next1);
+	free(S->sv.next2);
+	free(S->sv.hits);
+	free(S->sv.hitsb);
+	free(S->sv.cand);
+	if (S->sv.bucket)
+		for (l = 0; l < S->fb.nblocks; l++)
+			free(S->sv.bucket[l]);
+	free(S->sv.bucket);
+	free(S->sv.bucket_n);
+	free(S->sv.lhit_pos);
+	free(S->sv.lhit_idx);
+	free(S->poly.in_a);
+	free(S->sv.sieve);
+	free(S->sv.ref);
+	free(S->poly.seen_a);
+	free(S->rels.rel);
+	free(S->rels.ylimb);
+	free(S->rels.pool);
+	free(S->rels.lp_key);
+	free(S->rels.lp_first);
 }
 
 int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
@@ -240,22 +240,22 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 
 	t_start = now_monotonic();
 	memset(&S, 0, sizeof S);
-	mpz_init_set(S.n, n);
-	mpz_init(S.kn);
-	mpz_init(S.A);
-	mpz_init(S.B);
-	mpz_init(S.C);
-	mpz_init(S.q);
-	mpz_init(S.t);
-	mpz_init(S.y);
+	mpz_init_set(S.fb.n, n);
+	mpz_init(S.fb.kn);
+	mpz_init(S.poly.A);
+	mpz_init(S.poly.B);
+	mpz_init(S.poly.C);
+	mpz_init(S.sv.q);
+	mpz_init(S.poly.t);
+	mpz_init(S.sv.y);
 	for (l = 0; l < SIQS_MAX_S; l++)
-		mpz_init(S.bl[l]);
-	S.rng = params->seed ^ 0x5851f42d4c957f2dULL;
-	S.sse2 = params->scalar != 1;
+		mpz_init(S.poly.bl[l]);
+	S.poly.rng = params->seed ^ 0x5851f42d4c957f2dULL;
+	S.fb.sse2 = params->scalar != 1;
 #if SIQS_AVX2
-	S.avx2 = params->scalar != 1 && __builtin_cpu_supports("avx2") != 0;
-	S.fma = S.avx2 && __builtin_cpu_supports("fma") != 0;
-	S.avx512 = S.avx2 && params->scalar == 0 &&
+	S.fb.avx2 = params->scalar != 1 && __builtin_cpu_supports("avx2") != 0;
+	S.fb.fma = S.fb.avx2 && __builtin_cpu_supports("fma") != 0;
+	S.fb.avx512 = S.fb.avx2 && params->scalar == 0 &&
 		   __builtin_cpu_supports("avx512bw") &&
 		   __builtin_cpu_supports("avx512vl") &&
 		   __builtin_cpu_supports("avx512vbmi2");
@@ -263,9 +263,9 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	/* the set bits of j: the lowest, then those of j without it */
 	for (j = 1; j < 256; j++) {
 		uint32_t rest = j & (j - 1);
-		S.hitlut[j][0] = (uint8_t)__builtin_ctz(j);
-		memcpy(S.hitlut[j] + 1, S.hitlut[rest], 7);
-		S.hitcnt[j] = (uint8_t)(S.hitcnt[rest] + 1);
+		S.fb.hitlut[j][0] = (uint8_t)__builtin_ctz(j);
+		memcpy(S.fb.hitlut[j] + 1, S.fb.hitlut[rest], 7);
+		S.fb.hitcnt[j] = (uint8_t)(S.fb.hitcnt[rest] + 1);
 	}
 
 	siqs_interp_params(bits, &fbd, &lpm, &blk, &fudge);
@@ -277,9 +277,9 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		lpm = params->lp_mult;
 	if (params->blocks)
 		blk = params->blocks;
-	S.fudge = params->fudge > 0 ? params->fudge : fudge;
-	S.q_max = params->q_max > 0 ? params->q_max : SIQS_Q_MAX;
-	S.small_prime = params->small_prime ? params->small_prime
+	S.fb.fudge = params->fudge > 0 ? params->fudge : fudge;
+	S.fb.q_max = params->q_max > 0 ? params->q_max : SIQS_Q_MAX;
+	S.fb.small_prime = params->small_prime ? params->small_prime
 					    : SIQS_SMALL_PRIME;
 	status = siqs_build_fb(&S, f, (uint32_t)fbd);
 	if (status != STATUS_OK)
@@ -289,69 +289,69 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	if (blk < 0.25)
 		blk = 0.25;
 	/* whole blocks, or below one block a multiple of 4 KiB */
-	S.len = blk < 1 ? (uint32_t)(blk * 8 + 0.5) * (SIQS_BLOCK / 8)
+	S.fb.len = blk < 1 ? (uint32_t)(blk * 8 + 0.5) * (SIQS_BLOCK / 8)
 			: (uint32_t)(blk + 0.5) * SIQS_BLOCK;
-	S.M = S.len / 2;
+	S.fb.M = S.fb.len / 2;
 	/* root_hits16_batch_avx2: positions and root-checked primes below 2^15 */
-	S.r16 = S.avx2 && S.len <= (1u << 15) && SIQS_BUCKET_MIN <= (1u << 15);
+	S.fb.r16 = S.fb.avx2 && S.fb.len <= (1u << 15) && SIQS_BUCKET_MIN <= (1u << 15);
 	{
-		double lb = lpm * S.prime[S.fb_n - 1];
-		S.lp_bound = lb > 4e9 ? 4000000000u : (uint32_t)lb;
+		double lb = lpm * S.fb.prime[S.fb.fb_n - 1];
+		S.fb.lp_bound = lb > 4e9 ? 4000000000u : (uint32_t)lb;
 	}
-	S.log_a_target = 0.5 * (mpz_log(S.kn) + log(2.0)) - log((double)S.M);
-	log2q = log2((double)S.M) + 0.5 * (mpz_log(S.kn) / log(2.0) - 1.0);
-	thr = log2q - log2((double)S.lp_bound) - S.fudge;
+	S.fb.log_a_target = 0.5 * (mpz_log(S.fb.kn) + log(2.0)) - log((double)S.fb.M);
+	log2q = log2((double)S.fb.M) + 0.5 * (mpz_log(S.fb.kn) / log(2.0) - 1.0);
+	thr = log2q - log2((double)S.fb.lp_bound) - S.fb.fudge;
 	scale = thr > 100 ? 100 / thr : 1.0;
-	S.init_byte = (uint8_t)(128 - (int)(thr * scale + 0.5));
-	for (j = 2; j < S.fb_n; j++)
-		S.logp[j] = (uint8_t)(log2((double)S.prime[j]) * scale + 0.5);
+	S.fb.init_byte = (uint8_t)(128 - (int)(thr * scale + 0.5));
+	for (j = 2; j < S.fb.fb_n; j++)
+		S.fb.logp[j] = (uint8_t)(log2((double)S.fb.prime[j]) * scale + 0.5);
 	{
 		/* A x + B odd: 2^3 | (Ax+B)^2 - kN, 2^4 on average, when
 		   kN = 1 mod 8; exactly 2^2 when 5 mod 8, 2 when 3 mod 4;
 		   A x + B even: Q(x) odd */
-		unsigned long km = mpz_fdiv_ui(S.kn, 8);
+		unsigned long km = mpz_fdiv_ui(S.fb.kn, 8);
 		double tb = km == 1 ? 4.0 : km == 5 ? 2.0 : 1.0;
-		S.two_lg = (uint8_t)(tb * scale + 0.5);
+		S.fb.two_lg = (uint8_t)(tb * scale + 0.5);
 	}
 	status = siqs_choose_a_shape(&S);
 	if (status != STATUS_OK)
 		goto cleanup;
-	S.bainv = malloc((size_t)S.s * S.fb_n * sizeof *S.bainv);
-	S.sieve = calloc((size_t)S.len + 8, 1); /* sv[len]: sieve_one_block's spare */
-	if (params->check_sieve && !(S.ref = malloc(S.len))) {
+	S.poly.bainv = malloc((size_t)S.fb.s * S.fb.fb_n * sizeof *S.poly.bainv);
+	S.sv.sieve = calloc((size_t)S.fb.len + 8, 1); /* sv[len]: sieve_one_block's spare */
+	if (params->check_sieve && !(S.sv.ref = malloc(S.fb.len))) {
 		status = STATUS_ERR_NOMEM;
 		goto cleanup;
 	}
-	S.nblocks = (S.len + SIQS_BLOCK - 1) / SIQS_BLOCK;
+	S.fb.nblocks = (S.fb.len + SIQS_BLOCK - 1) / SIQS_BLOCK;
 	siqs_set_sieve_classes(&S);
-	S.bucket = calloc(S.nblocks, sizeof *S.bucket);
-	S.bucket_n = calloc(S.nblocks, sizeof *S.bucket_n);
-	if (!S.bainv || !S.sieve || !S.bucket || !S.bucket_n) {
+	S.sv.bucket = calloc(S.fb.nblocks, sizeof *S.sv.bucket);
+	S.sv.bucket_n = calloc(S.fb.nblocks, sizeof *S.sv.bucket_n);
+	if (!S.poly.bainv || !S.sv.sieve || !S.sv.bucket || !S.sv.bucket_n) {
 		status = STATUS_ERR_NOMEM;
 		goto cleanup;
 	}
 	/* a bucket-sieved prime p hits a block at most BLOCK / p + 1 times per root */
-	for (j = S.med_end; j < S.fb_n; j++)
-		S.bucket_cap += 2 * ((size_t)SIQS_BLOCK / S.prime[j] + 1);
-	S.lhit_pos = malloc(((size_t)S.nblocks * S.bucket_cap + 1) *
-			    sizeof *S.lhit_pos);
-	S.lhit_idx = malloc(((size_t)S.nblocks * S.bucket_cap + 1) *
-			    sizeof *S.lhit_idx);
-	if (!S.lhit_pos || !S.lhit_idx) {
+	for (j = S.fb.med_end; j < S.fb.fb_n; j++)
+		S.fb.bucket_cap += 2 * ((size_t)SIQS_BLOCK / S.fb.prime[j] + 1);
+	S.sv.lhit_pos = malloc(((size_t)S.fb.nblocks * S.fb.bucket_cap + 1) *
+			    sizeof *S.sv.lhit_pos);
+	S.sv.lhit_idx = malloc(((size_t)S.fb.nblocks * S.fb.bucket_cap + 1) *
+			    sizeof *S.sv.lhit_idx);
+	if (!S.sv.lhit_pos || !S.sv.lhit_idx) {
 		status = STATUS_ERR_NOMEM;
 		goto cleanup;
 	}
-	for (j = 0; j < S.nblocks; j++) {
-		S.bucket[j] = malloc((S.bucket_cap + 1) * sizeof **S.bucket);
-		if (!S.bucket[j]) {
+	for (j = 0; j < S.fb.nblocks; j++) {
+		S.sv.bucket[j] = malloc((S.fb.bucket_cap + 1) * sizeof **S.sv.bucket);
+		if (!S.sv.bucket[j]) {
 			status = STATUS_ERR_NOMEM;
 			goto cleanup;
 		}
 	}
 
-	want = (size_t)S.fb_n + SIQS_EXTRA;
+	want = (size_t)S.fb.fb_n + SIQS_EXTRA;
 	for (;;) {
-		uint32_t i, npoly = 1u << (S.s - 1);
+		uint32_t i, npoly = 1u << (S.fb.s - 1);
 		status = siqs_pick_a(&S);
 		if (status != STATUS_OK)
 			goto cleanup;
@@ -360,7 +360,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		for (i = 0; i < npoly; i++) {
 			if (i > 0)
 				siqs_next_b(&S, i);
-			S.polys++;
+			S.rels.polys++;
 			siqs_sieve_poly(&S);
 			status = siqs_tdiv_poly(&S);
 			if (status != STATUS_OK)
@@ -376,10 +376,10 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 			}
 			/* enough: the rest of this A's polynomials are not needed
 			 * (half an A's worth saved on average, 3% at 96 bits) */
-			if (S.nfull + S.ncycle >= want)
+			if (S.rels.nfull + S.rels.ncycle >= want)
 				break;
 		}
-		if (S.nfull + S.ncycle >= want) {
+		if (S.rels.nfull + S.rels.ncycle >= want) {
 			t_la = now_monotonic();
 			status = siqs_try_deps(&S, f);
 			t_la = now_monotonic() - t_la;
@@ -388,24 +388,24 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 			/* all trivial: gather some more and retry, a few times */
 			if (++retries > SIQS_MAX_RETRIES)
 				goto cleanup;
-			want = S.nfull + S.ncycle + SIQS_EXTRA;
+			want = S.rels.nfull + S.rels.ncycle + SIQS_EXTRA;
 		}
 	}
 
 cleanup:
 	if (params->stats) {
 		struct siqs_stats *st = params->stats;
-		st->multiplier = S.k;
-		st->fb_size = S.fb_n;
-		st->s = S.s;
-		st->sieve_len = S.len;
-		st->lp_bound = S.lp_bound;
-		st->polys = S.polys;
-		st->candidates = S.candidates;
-		st->fulls = S.nfull;
-		st->partials = S.nrel - S.nfull;
-		st->cycles = S.ncycle;
-		st->sieve_mismatches = S.sieve_bad;
+		st->multiplier = S.fb.k;
+		st->fb_size = S.fb.fb_n;
+		st->s = S.fb.s;
+		st->sieve_len = S.fb.len;
+		st->lp_bound = S.fb.lp_bound;
+		st->polys = S.rels.polys;
+		st->candidates = S.rels.candidates;
+		st->fulls = S.rels.nfull;
+		st->partials = S.rels.nrel - S.rels.nfull;
+		st->cycles = S.rels.ncycle;
+		st->sieve_mismatches = S.sv.sieve_bad;
 		st->t_linalg = t_la;
 		st->t_sieve = now_monotonic() - t_start - t_la;
 	}

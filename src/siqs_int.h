@@ -66,20 +66,24 @@ struct siqs_rel {
 	uint32_t lp;    /* large prime, 1 for a full relation */
 };
 
-struct siqs {
-	mpz_t n, kn, A, B, C, q, t, y;
-	/* A, B, C as words when every Q(x) fits 126 bits (native != 0) */
-	siqs_i128 A128, B128, C128;
-	siqs_i128 bl128[SIQS_MAX_S]; /* the B_l as words, when native at init_a */
-	int native;
-	unsigned abits; /* bits of A, at init_a */
-	mpz_t bl[SIQS_MAX_S];
-	int sgn[SIQS_MAX_S];
-	uint32_t k;
+/*
+ * The state of one siqs_factor run, by lifetime.  Functions take the
+ * whole struct siqs; which part they read or write shows in every access
+ * (S->fb.prime, S->poly.root1, S->sv.cand, S->rels.nfull).
+ */
 
+/*
+ * Per number, set once by siqs_build_fb and the driver's set-up, then
+ * read only: the multiplier, the factor base and its derived constants,
+ * the sieve geometry, the thresholds and the CPU's vector paths.
+ */
+struct siqs_fb {
+	mpz_t n, kn;
+	uint32_t k;
 	/* factor base: index 0 is -1, index 1 is 2 */
 	uint32_t fb_n;
-	uint32_t *prime, *sqrtkn, *ainv, *root1, *root2, *bainv;
+	uint32_t *prime, *sqrtkn;
+	uint8_t *logp;     /* scaled log2 p, the sieve's addend */
 	/*
 	 * floor(2^40 / p) + 1: i mod p by multiplication.  Exact for i below
 	 * 2^20 and p below 2^20 (error i / 2^40 < 1 / p); i * pinv < 2^59.
@@ -91,10 +95,10 @@ struct siqs {
 	float *pf, *pinvf; /* p and fl(1/p): the vector root check */
 	/*
 	 * The 16-bit root check (r16 != 0: AVX2 and every sieve position
-	 * below 2^15): p, p^-1 mod 2^16, floor((2^16 - 1) / p), and per
-	 * polynomial the roots, all as 16-bit words in one allocation.
+	 * below 2^15): p, p^-1 mod 2^16, floor((2^16 - 1) / p) as 16-bit
+	 * words; one allocation that also holds poly.ra16 and poly.rb16.
 	 */
-	uint16_t *p16, *inv16, *lim16, *ra16, *rb16;
+	uint16_t *p16, *inv16, *lim16;
 	int r16;
 	int sse2;          /* SSE2 paths allowed (when compiled in) */
 	/* cppcheck-suppress unusedStructMember ; read under SIQS_AVX2 only */
@@ -104,26 +108,7 @@ struct siqs {
 	int avx512;        /* AVX-512 BW/VL/VBMI2: the 32-lane root check */
 	uint8_t hitlut[256][8]; /* the set bits of a byte, listed */
 	uint8_t hitcnt[256];    /* and their count */
-	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
-	uint32_t *hits;   /* trial division: FB indices whose root matches */
-	/*
-	 * With r16, the root checks of SIQS_HBATCH candidates at once (each
-	 * step's primes and roots loaded once): list k at hitsb + k stride,
-	 * nhb[k] entries; bhits, bnh: the current candidate's (NULL: none).
-	 */
-	uint32_t *hitsb, *bhits;
-	uint32_t nhb[8], bnh;
-	size_t hit_stride;
-	uint32_t *cand;   /* sieve positions reported this polynomial */
-	uint32_t ncand;
-	uint32_t nblocks;
-	uint32_t **bucket; /* per block: large-prime hits, index << 15 | offset */
-	uint32_t *bucket_n;
-	size_t bucket_cap; /* entries one block's bucket can take */
-	uint32_t *lhit_pos, *lhit_idx; /* bucket hits on candidates */
-	size_t nlhit;
-	uint8_t *logp, *in_a;
-	uint32_t sieve_start, med_end;
+	uint32_t sieve_start, med_end; /* first sieved, first bucket-sieved */
 	uint32_t lp_bound;
 	/*
 	 * One-block sieve: the primes from cls_first on (below med_end) in
@@ -131,39 +116,87 @@ struct siqs {
 	 */
 	uint32_t cls_first, ncls;
 	uint32_t cls_end[SIQS_CLS_Q + 1], cls_q[SIQS_CLS_Q + 1];
-
-	/* sieve */
-	uint32_t M, len;
-	uint8_t *sieve;
-	uint8_t init_byte;
+	uint32_t M, len;   /* the interval [-M, M): len bytes */
+	uint32_t nblocks;
+	size_t bucket_cap; /* entries one block's bucket can take */
+	size_t hit_stride; /* sv.hitsb: entries per candidate's list */
+	uint8_t init_byte; /* 128 - threshold */
 	uint8_t two_lg;   /* log of 2's share of Q(x) where A x + B is odd */
-	uint8_t init_pat[64]; /* sieve start: init_byte, + two_lg at odd A x + B */
-	uint8_t *ref;         /* params->check_sieve: the reference sieve */
-	unsigned long sieve_bad; /* bytes where the two differed */
-
-	/* polynomial A */
+	/* the shape of A: s primes from FB indices [qlo, qhi) */
 	unsigned s;
 	uint32_t qlo, qhi;
+	double log_a_target;
+	double fudge, q_max;
+	uint32_t small_prime;
+};
+
+/*
+ * Per A (set by siqs_pick_a / siqs_init_a) and per B (siqs_next_b): the
+ * polynomial, the roots of Q(x) mod every prime, the used A's.
+ */
+struct siqs_poly {
+	mpz_t A, B, C, t;
+	/* A, B, C as words when every Q(x) fits 126 bits (native != 0) */
+	siqs_i128 A128, B128, C128;
+	siqs_i128 bl128[SIQS_MAX_S]; /* the B_l as words, when native at init_a */
+	int native;
+	unsigned abits; /* bits of A, at init_a */
+	mpz_t bl[SIQS_MAX_S];
+	int sgn[SIQS_MAX_S];
 	uint32_t qidx[SIQS_MAX_S];
 	uint32_t gamma[SIQS_MAX_S]; /* B_l = (A/q_l) gamma_l */
-	double log_a_target;
-	uint64_t *seen_a;
+	uint32_t *ainv, *root1, *root2;
+	uint32_t *bainv;   /* 2 B_l A^-1 mod p: s rows of fb_n */
+	uint8_t *in_a;     /* 1 at the FB indices of A's primes */
+	uint16_t *ra16, *rb16; /* root1, root2 as 16-bit words (r16) */
+	uint8_t init_pat[64]; /* sieve start: init_byte, + two_lg at odd A x + B */
+	uint64_t *seen_a;  /* hashes of the A's used */
 	size_t n_seen, cap_seen;
 	uint64_t rng;
+};
 
-	/* relations */
+/* Per polynomial: the sieve, its buckets, the candidates and their hits. */
+struct siqs_sieve_buf {
+	mpz_t q, y;        /* Q(x) and A x + B of the mpz trial division */
+	uint8_t *sieve;
+	uint8_t *ref;         /* params->check_sieve: the reference sieve */
+	unsigned long sieve_bad; /* bytes where the two differed */
+	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
+	uint32_t **bucket; /* per block: large-prime hits, index << 15 | offset */
+	uint32_t *bucket_n;
+	uint32_t *lhit_pos, *lhit_idx; /* bucket hits on candidates */
+	size_t nlhit;
+	uint32_t *cand;   /* sieve positions reported this polynomial */
+	uint32_t ncand;
+	uint32_t *hits;   /* trial division: FB indices whose root matches */
+	/*
+	 * With r16, the root checks of eight candidates at once (each step's
+	 * primes and roots loaded once): list k at hitsb + k fb.hit_stride,
+	 * nhb[k] entries; bhits, bnh: the current candidate's (NULL: none).
+	 */
+	uint32_t *hitsb, *bhits;
+	uint32_t nhb[8], bnh;
+};
+
+/* The whole run: relations and counts, grown as the sieve finds them. */
+struct siqs_rels {
 	struct siqs_rel *rel;
 	size_t nrel, cap_rel;
 	uint32_t *pool;
 	size_t npool, cap_pool;
 	mp_limb_t *ylimb; /* the A x + B of every relation, limbs end to end */
 	size_t nylimb, cap_ylimb;
-	uint32_t *lp_key, *lp_first;
+	uint32_t *lp_key, *lp_first; /* large prime -> its first partial */
 	size_t lp_cap, lp_used;
 	size_t nfull, ncycle;
 	unsigned long polys, candidates;
-	double fudge, q_max;
-	uint32_t small_prime;
+};
+
+struct siqs {
+	struct siqs_fb fb;
+	struct siqs_poly poly;
+	struct siqs_sieve_buf sv;
+	struct siqs_rels rels;
 };
 
 /*

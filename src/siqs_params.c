@@ -468,44 +468,44 @@ int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	pmax = want < 150 ? 600 : want > 500 ? 2000 : 4 * want;
 	for (j = 0; j < np && pr[j] < pmax; j++)
 		ex[j] = (pr[j] - 1) / 2;
-	fill_nres(S->n, pr, np, nres, pm, &nres_done, j);
-	powmods(S->fma, pr, pm, nres, ex, rr, j);
-	S->k = choose_multiplier(S->n, pr, nres, rr, np, pmax, S->avx2);
-	mpz_mul_ui(S->kn, S->n, S->k);
+	fill_nres(S->fb.n, pr, np, nres, pm, &nres_done, j);
+	powmods(S->fb.fma, pr, pm, nres, ex, rr, j);
+	S->fb.k = choose_multiplier(S->fb.n, pr, nres, rr, np, pmax, S->fb.avx2);
+	mpz_mul_ui(S->fb.kn, S->fb.n, S->fb.k);
 
 	sz = (size_t)want + 2;
-	S->prime = malloc(sz * sizeof *S->prime);
-	S->sqrtkn = malloc(sz * sizeof *S->sqrtkn);
-	S->ainv = calloc(sz, sizeof *S->ainv);
+	S->fb.prime = malloc(sz * sizeof *S->fb.prime);
+	S->fb.sqrtkn = malloc(sz * sizeof *S->fb.sqrtkn);
+	S->poly.ainv = calloc(sz, sizeof *S->poly.ainv);
 	/* + 16: set_roots16 reads sixteen at a time */
-	S->root1 = calloc(sz + 16, sizeof *S->root1);
-	S->root2 = calloc(sz + 16, sizeof *S->root2);
-	S->logp = calloc(sz, 1);
-	S->pinv = calloc(sz, sizeof *S->pinv);
-	S->bred = calloc(sz, sizeof *S->bred);
-	S->inv128 = calloc(sz, sizeof *S->inv128);
-	S->pf = calloc(sz, sizeof *S->pf);
-	S->pinvf = calloc(sz, sizeof *S->pinvf);
-	S->p16 = calloc(5 * (sz + 16), sizeof *S->p16);
-	S->next1 = calloc(sz, sizeof *S->next1);
-	S->next2 = calloc(sz, sizeof *S->next2);
-	S->hits = calloc(sz + 16, sizeof *S->hits); /* vector appends overrun by 7 */
-	S->hit_stride = sz + 32; /* root_hits16_batch_avx512: 16 past the last */
-	S->hitsb = calloc(8 * S->hit_stride, sizeof *S->hitsb);
-	S->cand = malloc(SIQS_MAX_CAND * sizeof *S->cand);
-	S->in_a = calloc(sz, 1);
-	if (!S->prime || !S->sqrtkn || !S->ainv || !S->root1 || !S->root2 ||
-	    !S->logp || !S->in_a || !S->pinv || !S->bred || !S->inv128 || !S->pf || !S->pinvf || !S->p16 || !S->next1 || !S->next2 ||
-	    !S->hits || !S->hitsb || !S->cand) {
+	S->poly.root1 = calloc(sz + 16, sizeof *S->poly.root1);
+	S->poly.root2 = calloc(sz + 16, sizeof *S->poly.root2);
+	S->fb.logp = calloc(sz, 1);
+	S->fb.pinv = calloc(sz, sizeof *S->fb.pinv);
+	S->fb.bred = calloc(sz, sizeof *S->fb.bred);
+	S->fb.inv128 = calloc(sz, sizeof *S->fb.inv128);
+	S->fb.pf = calloc(sz, sizeof *S->fb.pf);
+	S->fb.pinvf = calloc(sz, sizeof *S->fb.pinvf);
+	S->fb.p16 = calloc(5 * (sz + 16), sizeof *S->fb.p16);
+	S->sv.next1 = calloc(sz, sizeof *S->sv.next1);
+	S->sv.next2 = calloc(sz, sizeof *S->sv.next2);
+	S->sv.hits = calloc(sz + 16, sizeof *S->sv.hits); /* vector appends overrun by 7 */
+	S->fb.hit_stride = sz + 32; /* root_hits16_batch_avx512: 16 past the last */
+	S->sv.hitsb = calloc(8 * S->fb.hit_stride, sizeof *S->sv.hitsb);
+	S->sv.cand = malloc(SIQS_MAX_CAND * sizeof *S->sv.cand);
+	S->poly.in_a = calloc(sz, 1);
+	if (!S->fb.prime || !S->fb.sqrtkn || !S->poly.ainv || !S->poly.root1 || !S->poly.root2 ||
+	    !S->fb.logp || !S->poly.in_a || !S->fb.pinv || !S->fb.bred || !S->fb.inv128 || !S->fb.pf || !S->fb.pinvf || !S->fb.p16 || !S->sv.next1 || !S->sv.next2 ||
+	    !S->sv.hits || !S->sv.hitsb || !S->sv.cand) {
 		status = STATUS_ERR_NOMEM;
 		goto done;
 	}
-	S->prime[0] = 1;
-	S->sqrtkn[0] = 0;
-	S->prime[1] = 2;
-	S->sqrtkn[1] = 1;
-	S->fb_n = 2;
-	for (j = 0; j < np && S->fb_n < want; j++) {
+	S->fb.prime[0] = 1;
+	S->fb.sqrtkn[0] = 0;
+	S->fb.prime[1] = 2;
+	S->fb.sqrtkn[1] = 1;
+	S->fb.fb_n = 2;
+	for (j = 0; j < np && S->fb.fb_n < want; j++) {
 		uint32_t p = pr[j], r = 0;
 		if (j == done) {
 			/*
@@ -514,18 +514,18 @@ int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 			 * or (p-1)/2 (Euler's criterion), all at once
 			 */
 			long t, e = np - done < 64 ? np : done + 64;
-			fill_nres(S->n, pr, np, nres, pm, &nres_done, e);
+			fill_nres(S->fb.n, pr, np, nres, pm, &nres_done, e);
 			for (t = done; t < e; t++) {
 				uint32_t q = pr[t];
-				km[t] = mulmod_b(nres[t], S->k < q ? S->k : S->k % q, q, pm[t]);
+				km[t] = mulmod_b(nres[t], S->fb.k < q ? S->fb.k : S->fb.k % q, q, pm[t]);
 				ex[t] = (q & 3) == 3 ? (q + 1) / 4 : (q - 1) / 2;
 			}
-			powmods(S->fma, pr + done, pm + done, km + done, ex + done,
+			powmods(S->fb.fma, pr + done, pm + done, km + done, ex + done,
 				rr + done, e - done);
 			done = e;
 		}
 		if (km[j] == 0) {
-			if (nres[j] == 0 && mpz_cmp_ui(S->n, p) > 0) {
+			if (nres[j] == 0 && mpz_cmp_ui(S->fb.n, p) > 0) {
 				mpz_set_ui(f, p);
 				status = STATUS_FOUND;
 				goto done;
@@ -540,40 +540,40 @@ int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 		} else {
 			continue;
 		}
-		S->sqrtkn[S->fb_n] = r;
-		S->bred[S->fb_n] = pm[j];
-		S->prime[S->fb_n++] = p;
+		S->fb.sqrtkn[S->fb.fb_n] = r;
+		S->fb.bred[S->fb.fb_n] = pm[j];
+		S->fb.prime[S->fb.fb_n++] = p;
 	}
-	S->bred[1] = UINT64_MAX / 2;
-	for (i = 1; i < S->fb_n; i++)
+	S->fb.bred[1] = UINT64_MAX / 2;
+	for (i = 1; i < S->fb.fb_n; i++)
 		/* floor(2^40 / p) + 1, as 2^40 / p is never an integer (odd p) */
-		S->pinv[i] = (S->bred[i] >> 24) + 1;
-	for (i = 2; i < S->fb_n; i++) {
-		uint64_t p = S->prime[i], x = p; /* p p = 1 mod 8 */
+		S->fb.pinv[i] = (S->fb.bred[i] >> 24) + 1;
+	for (i = 2; i < S->fb.fb_n; i++) {
+		uint64_t p = S->fb.prime[i], x = p; /* p p = 1 mod 8 */
 		int it;
 		for (it = 0; it < 5; it++) /* Newton: 3, 6, ... 96 bits */
 			x *= 2 - p * x;
 		/* one more step in 128 bits */
-		S->inv128[i] = (siqs_u128)x * (2 - (siqs_u128)p * x);
-		S->pf[i] = (float)S->prime[i];
-		S->pinvf[i] = 1.0f / (float)S->prime[i];
+		S->fb.inv128[i] = (siqs_u128)x * (2 - (siqs_u128)p * x);
+		S->fb.pf[i] = (float)S->fb.prime[i];
+		S->fb.pinvf[i] = 1.0f / (float)S->fb.prime[i];
 	}
-	S->inv16 = S->p16 + (sz + 16);
-	S->lim16 = S->p16 + 2 * (sz + 16);
-	S->ra16 = S->p16 + 3 * (sz + 16);
-	S->rb16 = S->p16 + 4 * (sz + 16);
-	for (i = 2; i < S->fb_n && S->prime[i] < (1u << 15); i++) {
-		S->p16[i] = (uint16_t)S->prime[i];
-		S->inv16[i] = (uint16_t)S->inv128[i];
-		S->lim16[i] = (uint16_t)(UINT16_MAX / S->prime[i]);
+	S->fb.inv16 = S->fb.p16 + (sz + 16);
+	S->fb.lim16 = S->fb.p16 + 2 * (sz + 16);
+	S->poly.ra16 = S->fb.p16 + 3 * (sz + 16);
+	S->poly.rb16 = S->fb.p16 + 4 * (sz + 16);
+	for (i = 2; i < S->fb.fb_n && S->fb.prime[i] < (1u << 15); i++) {
+		S->fb.p16[i] = (uint16_t)S->fb.prime[i];
+		S->fb.inv16[i] = (uint16_t)S->fb.inv128[i];
+		S->fb.lim16[i] = (uint16_t)(UINT16_MAX / S->fb.prime[i]);
 	}
-	S->sieve_start = 2;
-	while (S->sieve_start < S->fb_n &&
-	       S->prime[S->sieve_start] < S->small_prime)
-		S->sieve_start++;
-	S->med_end = S->sieve_start;
-	while (S->med_end < S->fb_n && S->prime[S->med_end] < SIQS_BUCKET_MIN)
-		S->med_end++;
+	S->fb.sieve_start = 2;
+	while (S->fb.sieve_start < S->fb.fb_n &&
+	       S->fb.prime[S->fb.sieve_start] < S->fb.small_prime)
+		S->fb.sieve_start++;
+	S->fb.med_end = S->fb.sieve_start;
+	while (S->fb.med_end < S->fb.fb_n && S->fb.prime[S->fb.med_end] < SIQS_BUCKET_MIN)
+		S->fb.med_end++;
 done:
 	free(pr);
 	free(nres);

@@ -51,50 +51,50 @@ void siqs_sort_u32(uint32_t *a, size_t n)
 static int lp_insert(struct siqs *S, uint32_t lp, uint32_t idx, int *found)
 {
 	size_t h, mask;
-	if (2 * (S->lp_used + 1) > S->lp_cap) {
-		size_t nc = S->lp_cap ? 2 * S->lp_cap : 1024, u;
+	if (2 * (S->rels.lp_used + 1) > S->rels.lp_cap) {
+		size_t nc = S->rels.lp_cap ? 2 * S->rels.lp_cap : 1024, u;
 		uint32_t *nk = calloc(nc, sizeof *nk), *nf = malloc(nc * sizeof *nf);
 		if (!nk || !nf) {
 			free(nk);
 			free(nf);
 			return STATUS_ERR_NOMEM;
 		}
-		for (u = 0; u < S->lp_cap; u++) {
-			if (!S->lp_key[u])
+		for (u = 0; u < S->rels.lp_cap; u++) {
+			if (!S->rels.lp_key[u])
 				continue;
-			h = (S->lp_key[u] * 2654435761u) & (nc - 1);
+			h = (S->rels.lp_key[u] * 2654435761u) & (nc - 1);
 			while (nk[h])
 				h = (h + 1) & (nc - 1);
-			nk[h] = S->lp_key[u];
-			nf[h] = S->lp_first[u];
+			nk[h] = S->rels.lp_key[u];
+			nf[h] = S->rels.lp_first[u];
 		}
-		free(S->lp_key);
-		free(S->lp_first);
-		S->lp_key = nk;
-		S->lp_first = nf;
-		S->lp_cap = nc;
+		free(S->rels.lp_key);
+		free(S->rels.lp_first);
+		S->rels.lp_key = nk;
+		S->rels.lp_first = nf;
+		S->rels.lp_cap = nc;
 	}
-	mask = S->lp_cap - 1;
+	mask = S->rels.lp_cap - 1;
 	h = (lp * 2654435761u) & mask;
-	while (S->lp_key[h] && S->lp_key[h] != lp)
+	while (S->rels.lp_key[h] && S->rels.lp_key[h] != lp)
 		h = (h + 1) & mask;
-	if (S->lp_key[h] == lp) {
+	if (S->rels.lp_key[h] == lp) {
 		*found = 1;
 		return STATUS_OK;
 	}
 	*found = 0;
-	S->lp_key[h] = lp;
-	S->lp_first[h] = idx;
-	S->lp_used++;
+	S->rels.lp_key[h] = lp;
+	S->rels.lp_first[h] = idx;
+	S->rels.lp_used++;
 	return STATUS_OK;
 }
 
 uint32_t siqs_lp_lookup(const struct siqs *S, uint32_t lp)
 {
-	size_t mask = S->lp_cap - 1, h = (lp * 2654435761u) & mask;
-	while (S->lp_key[h] != lp)
+	size_t mask = S->rels.lp_cap - 1, h = (lp * 2654435761u) & mask;
+	while (S->rels.lp_key[h] != lp)
 		h = (h + 1) & mask;
-	return S->lp_first[h];
+	return S->rels.lp_first[h];
 }
 
 /*
@@ -109,36 +109,36 @@ int siqs_add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 	int found = 0, st;
 	size_t yn = (size_t)(ysize < 0 ? -ysize : ysize);
 	void *g;
-	if (!(g = siqs_grow(S->rel, &S->cap_rel, S->nrel + 1, sizeof *S->rel, 1024)))
+	if (!(g = siqs_grow(S->rels.rel, &S->rels.cap_rel, S->rels.nrel + 1, sizeof *S->rels.rel, 1024)))
 		return STATUS_ERR_NOMEM;
-	S->rel = g;
-	if (!(g = siqs_grow(S->pool, &S->cap_pool, S->npool + nfac, sizeof *S->pool,
+	S->rels.rel = g;
+	if (!(g = siqs_grow(S->rels.pool, &S->rels.cap_pool, S->rels.npool + nfac, sizeof *S->rels.pool,
 		       65536)))
 		return STATUS_ERR_NOMEM;
-	S->pool = g;
-	if (!(g = siqs_grow(S->ylimb, &S->cap_ylimb, S->nylimb + yn,
-		       sizeof *S->ylimb, 4096)))
+	S->rels.pool = g;
+	if (!(g = siqs_grow(S->rels.ylimb, &S->rels.cap_ylimb, S->rels.nylimb + yn,
+		       sizeof *S->rels.ylimb, 4096)))
 		return STATUS_ERR_NOMEM;
-	S->ylimb = g;
+	S->rels.ylimb = g;
 	if (lp > 1) {
-		st = lp_insert(S, lp, (uint32_t)S->nrel, &found);
+		st = lp_insert(S, lp, (uint32_t)S->rels.nrel, &found);
 		if (st != STATUS_OK)
 			return st;
 		if (found)
-			S->ncycle++;
+			S->rels.ncycle++;
 	} else {
-		S->nfull++;
+		S->rels.nfull++;
 	}
-	r = &S->rel[S->nrel++];
-	r->yoff = S->nylimb;
+	r = &S->rels.rel[S->rels.nrel++];
+	r->yoff = S->rels.nylimb;
 	r->ysize = ysize;
 	if (yn)
-		memcpy(S->ylimb + S->nylimb, yl, yn * sizeof *yl);
-	S->nylimb += yn;
-	r->off = S->npool;
+		memcpy(S->rels.ylimb + S->rels.nylimb, yl, yn * sizeof *yl);
+	S->rels.nylimb += yn;
+	r->off = S->rels.npool;
 	r->nfac = nfac;
 	r->lp = lp;
-	memcpy(S->pool + S->npool, fac, nfac * sizeof *fac);
-	S->npool += nfac;
+	memcpy(S->rels.pool + S->rels.npool, fac, nfac * sizeof *fac);
+	S->rels.npool += nfac;
 	return STATUS_OK;
 }

@@ -17,7 +17,7 @@
  * exit depends on a root.  The hot loops (sieve_steps4, sieve_prime,
  * sieve_prime_nt, sieve_one_block) stay in this one file so they inline.
  *
- * Invariants: the sieve starts from S->init_pat (128 - threshold, plus
+ * Invariants: the sieve starts from S->poly.init_pat (128 - threshold, plus
  * 2's share at odd A x + B); byte adds wrap the same in any order, so
  * every path equals the plain reference sieve (sieve_check, run when
  * params->check_sieve is set; test_siqs sieve-matches-reference).
@@ -36,35 +36,35 @@
  */
 static void sieve_large(struct siqs *S)
 {
-	uint32_t len = S->len, j, b;
+	uint32_t len = S->fb.len, j, b;
 	uint32_t *wp[SIQS_MAX_BLOCKS]; /* write pointers: one load per hit */
 
-	for (b = 0; b < S->nblocks; b++)
-		wp[b] = S->bucket[b];
-	for (j = S->med_end; j < S->fb_n; j++) {
-		uint32_t p = S->prime[j], r, tag = j << SIQS_BLOCK_BITS;
-		if (S->in_a[j])
+	for (b = 0; b < S->fb.nblocks; b++)
+		wp[b] = S->sv.bucket[b];
+	for (j = S->fb.med_end; j < S->fb.fb_n; j++) {
+		uint32_t p = S->fb.prime[j], r, tag = j << SIQS_BLOCK_BITS;
+		if (S->poly.in_a[j])
 			continue;
-		for (r = S->root1[j]; r < len; r += p)
+		for (r = S->poly.root1[j]; r < len; r += p)
 			*wp[r >> SIQS_BLOCK_BITS]++ = tag | (r & (SIQS_BLOCK - 1));
-		if (S->root2[j] == S->root1[j])
+		if (S->poly.root2[j] == S->poly.root1[j])
 			continue;
-		for (r = S->root2[j]; r < len; r += p)
+		for (r = S->poly.root2[j]; r < len; r += p)
 			*wp[r >> SIQS_BLOCK_BITS]++ = tag | (r & (SIQS_BLOCK - 1));
 	}
-	for (b = 0; b < S->nblocks; b++)
-		S->bucket_n[b] = (uint32_t)(wp[b] - S->bucket[b]);
+	for (b = 0; b < S->fb.nblocks; b++)
+		S->sv.bucket_n[b] = (uint32_t)(wp[b] - S->sv.bucket[b]);
 }
 
 /* Add block b's bucket of large-prime hits. */
 static void apply_bucket(struct siqs *S, uint32_t b)
 {
-	uint8_t *sv = S->sieve + (size_t)b * SIQS_BLOCK;
-	const uint32_t *e = S->bucket[b];
-	uint32_t k, n = S->bucket_n[b];
+	uint8_t *sv = S->sv.sieve + (size_t)b * SIQS_BLOCK;
+	const uint32_t *e = S->sv.bucket[b];
+	uint32_t k, n = S->sv.bucket_n[b];
 	for (k = 0; k < n; k++) {
 		uint32_t off = e[k] & (SIQS_BLOCK - 1);
-		sv[off] = (uint8_t)(sv[off] + S->logp[e[k] >> SIQS_BLOCK_BITS]);
+		sv[off] = (uint8_t)(sv[off] + S->fb.logp[e[k] >> SIQS_BLOCK_BITS]);
 	}
 }
 
@@ -128,14 +128,14 @@ static inline void sieve_prime(uint8_t *sv, uint32_t p, uint8_t lg, uint32_t r1,
 /* Sieve [b, e) with the primes below SIQS_BUCKET_MIN; next1 <= next2. */
 static void sieve_block(struct siqs *S, uint32_t e)
 {
-	uint8_t *sv = S->sieve;
+	uint8_t *sv = S->sv.sieve;
 	uint32_t j;
 
-	for (j = S->sieve_start; j < S->med_end; j++) {
-		if (S->next1[j] == UINT32_MAX)
+	for (j = S->fb.sieve_start; j < S->fb.med_end; j++) {
+		if (S->sv.next1[j] == UINT32_MAX)
 			continue;
-		sieve_prime(sv, S->prime[j], S->logp[j], S->next1[j], S->next2[j],
-			    e, &S->next1[j], &S->next2[j]);
+		sieve_prime(sv, S->fb.prime[j], S->fb.logp[j], S->sv.next1[j], S->sv.next2[j],
+			    e, &S->sv.next1[j], &S->sv.next2[j]);
 	}
 }
 
@@ -175,25 +175,25 @@ static inline void sieve_prime_nt(uint8_t *sv, uint32_t p, uint8_t lg,
  */
 static void sieve_one_block(struct siqs *S)
 {
-	uint8_t *sv = S->sieve;
-	uint32_t j, c, e = S->len;
+	uint8_t *sv = S->sv.sieve;
+	uint32_t j, c, e = S->fb.len;
 
-	for (j = S->sieve_start; j < S->cls_first; j++) {
-		uint32_t r1 = S->root1[j], r2 = S->root2[j];
-		if (S->in_a[j])
+	for (j = S->fb.sieve_start; j < S->fb.cls_first; j++) {
+		uint32_t r1 = S->poly.root1[j], r2 = S->poly.root2[j];
+		if (S->poly.in_a[j])
 			continue;
-		sieve_prime_nt(sv, S->prime[j], S->logp[j], r1 < r2 ? r1 : r2,
+		sieve_prime_nt(sv, S->fb.prime[j], S->fb.logp[j], r1 < r2 ? r1 : r2,
 			       r1 < r2 ? r2 : r1, e);
 	}
-	for (c = 0; c < S->ncls; c++) {
-		uint32_t q = S->cls_q[c], end = S->cls_end[c];
+	for (c = 0; c < S->fb.ncls; c++) {
+		uint32_t q = S->fb.cls_q[c], end = S->fb.cls_end[c];
 		/* two primes of the run at once: four independent walks */
-		for (; j + 1 < end && !(S->in_a[j] | S->in_a[j + 1]); j += 2) {
-			uint32_t p = S->prime[j], r1 = S->root1[j], r2 = S->root2[j];
-			uint32_t pb = S->prime[j + 1], r3 = S->root1[j + 1];
-			uint32_t r4 = S->root2[j + 1], i;
-			uint8_t lg = S->logp[j], lg2 = r1 == r2 ? 0 : lg;
-			uint8_t lb = S->logp[j + 1], lb2 = r3 == r4 ? 0 : lb;
+		for (; j + 1 < end && !(S->poly.in_a[j] | S->poly.in_a[j + 1]); j += 2) {
+			uint32_t p = S->fb.prime[j], r1 = S->poly.root1[j], r2 = S->poly.root2[j];
+			uint32_t pb = S->fb.prime[j + 1], r3 = S->poly.root1[j + 1];
+			uint32_t r4 = S->poly.root2[j + 1], i;
+			uint8_t lg = S->fb.logp[j], lg2 = r1 == r2 ? 0 : lg;
+			uint8_t lb = S->fb.logp[j + 1], lb2 = r3 == r4 ? 0 : lb;
 			uint8_t *a1 = sv + r1, *a2 = sv + r2, *a3 = sv + r3, *a4 = sv + r4;
 			for (i = 0; i < q; i++) {
 				*a1 = (uint8_t)(*a1 + lg);
@@ -219,10 +219,10 @@ static void sieve_one_block(struct siqs *S)
 			sv[r4] = (uint8_t)(sv[r4] + lb2);
 		}
 		for (; j < end; j++) {
-			uint32_t p = S->prime[j], r1 = S->root1[j], r2 = S->root2[j], i;
-			uint8_t lg = S->logp[j], lg2 = r1 == r2 ? 0 : lg;
+			uint32_t p = S->fb.prime[j], r1 = S->poly.root1[j], r2 = S->poly.root2[j], i;
+			uint8_t lg = S->fb.logp[j], lg2 = r1 == r2 ? 0 : lg;
 			uint8_t *a1 = sv + r1, *a2 = sv + r2;
-			if (S->in_a[j])
+			if (S->poly.in_a[j])
 				continue;
 			for (i = 0; i < q; i++) {
 				*a1 = (uint8_t)(*a1 + lg);
@@ -243,18 +243,18 @@ static void sieve_one_block(struct siqs *S)
 /* The runs of sieve_one_block: primes below med_end by len / p. */
 void siqs_set_sieve_classes(struct siqs *S)
 {
-	uint32_t j = S->sieve_start;
+	uint32_t j = S->fb.sieve_start;
 
-	while (j < S->med_end && S->len / S->prime[j] >= SIQS_CLS_Q)
+	while (j < S->fb.med_end && S->fb.len / S->fb.prime[j] >= SIQS_CLS_Q)
 		j++;
-	S->cls_first = j;
-	S->ncls = 0;
-	while (j < S->med_end) {
-		uint32_t q = S->len / S->prime[j];
-		while (j < S->med_end && S->len / S->prime[j] == q)
+	S->fb.cls_first = j;
+	S->fb.ncls = 0;
+	while (j < S->fb.med_end) {
+		uint32_t q = S->fb.len / S->fb.prime[j];
+		while (j < S->fb.med_end && S->fb.len / S->fb.prime[j] == q)
 			j++;
-		S->cls_q[S->ncls] = q;
-		S->cls_end[S->ncls++] = j;
+		S->fb.cls_q[S->fb.ncls] = q;
+		S->fb.cls_end[S->fb.ncls++] = j;
 	}
 }
 
@@ -263,11 +263,11 @@ void siqs_set_sieve_classes(struct siqs *S)
 __attribute__((target("avx2"))) static uint32_t order_roots_avx2(struct siqs *S,
 								 uint32_t j)
 {
-	for (; j + 8 <= S->med_end; j += 8) {
-		__m256i r1 = _mm256_loadu_si256((const __m256i *)(const void *)(S->root1 + j));
-		__m256i r2 = _mm256_loadu_si256((const __m256i *)(const void *)(S->root2 + j));
-		_mm256_storeu_si256((__m256i *)(void *)(S->next1 + j), _mm256_min_epu32(r1, r2));
-		_mm256_storeu_si256((__m256i *)(void *)(S->next2 + j), _mm256_max_epu32(r1, r2));
+	for (; j + 8 <= S->fb.med_end; j += 8) {
+		__m256i r1 = _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.root1 + j));
+		__m256i r2 = _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.root2 + j));
+		_mm256_storeu_si256((__m256i *)(void *)(S->sv.next1 + j), _mm256_min_epu32(r1, r2));
+		_mm256_storeu_si256((__m256i *)(void *)(S->sv.next2 + j), _mm256_max_epu32(r1, r2));
 	}
 	return j;
 }
@@ -279,82 +279,82 @@ static void sieve_blocks(struct siqs *S)
 	uint32_t j, b;
 	unsigned l;
 
-	j = S->sieve_start;
+	j = S->fb.sieve_start;
 #if SIQS_AVX2
-	if (S->avx2)
+	if (S->fb.avx2)
 		j = order_roots_avx2(S, j);
 #endif
-	for (; j < S->med_end; j++) {
-		uint32_t r1 = S->root1[j], r2 = S->root2[j];
-		S->next1[j] = r1 < r2 ? r1 : r2;
-		S->next2[j] = r1 < r2 ? r2 : r1;
+	for (; j < S->fb.med_end; j++) {
+		uint32_t r1 = S->poly.root1[j], r2 = S->poly.root2[j];
+		S->sv.next1[j] = r1 < r2 ? r1 : r2;
+		S->sv.next2[j] = r1 < r2 ? r2 : r1;
 	}
-	for (l = 0; l < S->s; l++) /* the primes of A are not sieved */
-		if (S->qidx[l] >= S->sieve_start && S->qidx[l] < S->med_end)
-			S->next1[S->qidx[l]] = S->next2[S->qidx[l]] = UINT32_MAX;
-	for (b = 0; b < S->nblocks; b++) {
-		uint32_t before = S->ncand;
-		uint32_t e = b + 1 < S->nblocks ? (b + 1) * SIQS_BLOCK : S->len;
+	for (l = 0; l < S->fb.s; l++) /* the primes of A are not sieved */
+		if (S->poly.qidx[l] >= S->fb.sieve_start && S->poly.qidx[l] < S->fb.med_end)
+			S->sv.next1[S->poly.qidx[l]] = S->sv.next2[S->poly.qidx[l]] = UINT32_MAX;
+	for (b = 0; b < S->fb.nblocks; b++) {
+		uint32_t before = S->sv.ncand;
+		uint32_t e = b + 1 < S->fb.nblocks ? (b + 1) * SIQS_BLOCK : S->fb.len;
 		apply_bucket(S, b);
 		sieve_block(S, e);
 		siqs_scan_block(S, b * SIQS_BLOCK, e);
-		if (S->ncand > before)
-			siqs_keep_bucket_hits(S, b, before, S->ncand);
+		if (S->sv.ncand > before)
+			siqs_keep_bucket_hits(S, b, before, S->sv.ncand);
 	}
 }
 
 /*
  * params->check_sieve: the sieve recomputed the plain way (the starting
  * pattern, then every prime from sieve_start, one root at a time over the
- * whole interval) and compared byte for byte with S->sieve.  Byte adds
+ * whole interval) and compared byte for byte with S->sv.sieve.  Byte adds
  * wrap the same in any order, so every sieving path (blocks, buckets,
  * runs, selects, pairs) must agree with it exactly.
  */
 static void sieve_check(struct siqs *S)
 {
 	uint32_t i, j, r;
-	for (i = 0; i < S->len; i++)
-		S->ref[i] = S->init_pat[i % sizeof S->init_pat];
-	for (j = S->sieve_start; j < S->fb_n; j++) {
-		uint32_t p = S->prime[j];
-		uint8_t lg = S->logp[j];
-		if (S->in_a[j])
+	for (i = 0; i < S->fb.len; i++)
+		S->sv.ref[i] = S->poly.init_pat[i % sizeof S->poly.init_pat];
+	for (j = S->fb.sieve_start; j < S->fb.fb_n; j++) {
+		uint32_t p = S->fb.prime[j];
+		uint8_t lg = S->fb.logp[j];
+		if (S->poly.in_a[j])
 			continue;
-		for (r = S->root1[j]; r < S->len; r += p)
-			S->ref[r] = (uint8_t)(S->ref[r] + lg);
-		if (S->root2[j] != S->root1[j])
-			for (r = S->root2[j]; r < S->len; r += p)
-				S->ref[r] = (uint8_t)(S->ref[r] + lg);
+		for (r = S->poly.root1[j]; r < S->fb.len; r += p)
+			S->sv.ref[r] = (uint8_t)(S->sv.ref[r] + lg);
+		if (S->poly.root2[j] != S->poly.root1[j])
+			for (r = S->poly.root2[j]; r < S->fb.len; r += p)
+				S->sv.ref[r] = (uint8_t)(S->sv.ref[r] + lg);
 	}
-	for (i = 0; i < S->len; i++)
-		S->sieve_bad += S->ref[i] != S->sieve[i];
+	for (i = 0; i < S->fb.len; i++)
+		S->sv.sieve_bad += S->sv.ref[i] != S->sv.sieve[i];
 }
 
 /*
  * One polynomial: large primes over the whole interval first (few hits,
  * each a cache miss), then block by block the smaller primes and the scan
  * while the block is in L1 (one block: straight from the roots).  The
- * candidates end in S->cand[0 .. ncand - 1], their bucket hits in
+ * candidates end in S->sv.cand[0 .. ncand - 1], their bucket hits in
  * lhit_pos / lhit_idx.
  */
 void siqs_sieve_poly(struct siqs *S)
 {
 	uint32_t j;
 
-	for (j = 0; j < S->len; j += sizeof S->init_pat)
-		memcpy(S->sieve + j, S->init_pat, sizeof S->init_pat);
+	for (j = 0; j < S->fb.len; j += sizeof S->poly.init_pat)
+		memcpy(S->sv.sieve + j, S->poly.init_pat, sizeof S->poly.init_pat);
 	sieve_large(S);
-	S->ncand = 0;
-	S->nlhit = 0;
-	if (S->nblocks == 1) {
+	S->sv.ncand = 0;
+	S->sv.nlhit = 0;
+	if (S->fb.nblocks == 1) {
 		apply_bucket(S, 0);
 		sieve_one_block(S);
-		siqs_scan_block(S, 0, S->len);
-		if (S->ncand)
-			siqs_keep_bucket_hits(S, 0, 0, S->ncand);
+		siqs_scan_block(S, 0, S->fb.len);
+		if (S->sv.ncand)
+			siqs_keep_bucket_hits(S, 0, 0, S->sv.ncand);
 	} else {
 		sieve_blocks(S);
 	}
-	if (S->ref)
+	if (S->sv.ref)
 		sieve_check(S);
 }

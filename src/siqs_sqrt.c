@@ -28,24 +28,24 @@ int siqs_try_deps(struct siqs *S, mpz_t f)
 	uint32_t *row_a = NULL, *row_b = NULL, *row_start = NULL, *cols = NULL;
 	uint32_t *cnt = NULL, *lps = NULL, *tmp = NULL;
 	uint64_t *deps = NULL;
-	uint32_t F = S->fb_n;
+	uint32_t F = S->fb.fb_n;
 	mpz_t X, Y, yv;
 
 	mpz_init(X);
 	mpz_init(Y);
-	row_a = malloc((S->nrel + 1) * sizeof *row_a);
-	row_b = malloc((S->nrel + 1) * sizeof *row_b);
-	row_start = malloc((S->nrel + 2) * sizeof *row_start);
+	row_a = malloc((S->rels.nrel + 1) * sizeof *row_a);
+	row_b = malloc((S->rels.nrel + 1) * sizeof *row_b);
+	row_start = malloc((S->rels.nrel + 2) * sizeof *row_start);
 	cnt = calloc(F, sizeof *cnt);
-	lps = malloc((2 * S->nrel + 1) * sizeof *lps);
+	lps = malloc((2 * S->rels.nrel + 1) * sizeof *lps);
 	if (!row_a || !row_b || !row_start || !cnt || !lps)
 		goto cleanup;
-	for (u = 0; u < S->nrel; u++) {
-		if (S->rel[u].lp == 1) {
+	for (u = 0; u < S->rels.nrel; u++) {
+		if (S->rels.rel[u].lp == 1) {
 			row_a[nrows] = (uint32_t)u;
 			row_b[nrows++] = UINT32_MAX;
 		} else {
-			uint32_t first = siqs_lp_lookup(S, S->rel[u].lp);
+			uint32_t first = siqs_lp_lookup(S, S->rels.rel[u].lp);
 			if (first != u) {
 				row_a[nrows] = first;
 				row_b[nrows++] = (uint32_t)u;
@@ -55,24 +55,24 @@ int siqs_try_deps(struct siqs *S, mpz_t f)
 	/* odd-exponent columns of each row */
 	cap_cols = 0;
 	for (r = 0; r < nrows; r++) {
-		cap_cols += S->rel[row_a[r]].nfac;
+		cap_cols += S->rels.rel[row_a[r]].nfac;
 		if (row_b[r] != UINT32_MAX)
-			cap_cols += S->rel[row_b[r]].nfac;
+			cap_cols += S->rels.rel[row_b[r]].nfac;
 	}
 	cols = malloc((cap_cols + 1) * sizeof *cols);
 	deps = malloc((nrows + 1) * sizeof *deps);
 	if (!cols || !deps)
 		goto cleanup;
 	for (r = 0; r < nrows; r++) {
-		const struct siqs_rel *ra = &S->rel[row_a[r]];
+		const struct siqs_rel *ra = &S->rels.rel[row_a[r]];
 		size_t start = ncols_used, a, m;
 		row_start[r] = (uint32_t)start;
 		for (a = 0; a < ra->nfac; a++)
-			cols[ncols_used++] = S->pool[ra->off + a];
+			cols[ncols_used++] = S->rels.pool[ra->off + a];
 		if (row_b[r] != UINT32_MAX) {
-			const struct siqs_rel *rb = &S->rel[row_b[r]];
+			const struct siqs_rel *rb = &S->rels.rel[row_b[r]];
 			for (a = 0; a < rb->nfac; a++)
-				cols[ncols_used++] = S->pool[rb->off + a];
+				cols[ncols_used++] = S->rels.pool[rb->off + a];
 		}
 		/*
 		 * keep entries of odd multiplicity: parities toggled in cnt
@@ -113,15 +113,15 @@ int siqs_try_deps(struct siqs *S, mpz_t f)
 				const struct siqs_rel *rr;
 				if (pair[h] == UINT32_MAX)
 					continue;
-				rr = &S->rel[pair[h]];
-				mpz_mul(X, X, mpz_roinit_n(yv, S->ylimb + rr->yoff,
+				rr = &S->rels.rel[pair[h]];
+				mpz_mul(X, X, mpz_roinit_n(yv, S->rels.ylimb + rr->yoff,
 							   rr->ysize));
 				/* reduced only past twice n's limbs: a third
 				 * of the reductions at 96 bits */
-				if (mpz_size(X) > 2 * mpz_size(S->n))
-					mpz_mod(X, X, S->n);
+				if (mpz_size(X) > 2 * mpz_size(S->fb.n))
+					mpz_mod(X, X, S->fb.n);
 				for (a = 0; a < rr->nfac; a++)
-					cnt[S->pool[rr->off + a]]++;
+					cnt[S->rels.pool[rr->off + a]]++;
 				if (rr->lp > 1)
 					lps[nlp++] = rr->lp;
 			}
@@ -138,8 +138,8 @@ int siqs_try_deps(struct siqs *S, mpz_t f)
 				break;
 			}
 			mpz_mul_ui(Y, Y, lps[a]);
-			if (mpz_size(Y) > 2 * mpz_size(S->n))
-				mpz_mod(Y, Y, S->n);
+			if (mpz_size(Y) > 2 * mpz_size(S->fb.n))
+				mpz_mod(Y, Y, S->fb.n);
 		}
 		if (bad || (nlp & 1))
 			continue;
@@ -148,24 +148,24 @@ int siqs_try_deps(struct siqs *S, mpz_t f)
 		{
 			uint64_t w = 1;
 			for (j = 1; j < F; j++) {
-				uint32_t e = cnt[j] / 2, p = S->prime[j];
+				uint32_t e = cnt[j] / 2, p = S->fb.prime[j];
 				while (e--) {
 					if ((uint64_t)(((siqs_u128)w * p) >> 64)) {
 						mpz_mul_ui(Y, Y, w);
-						if (mpz_size(Y) > 2 * mpz_size(S->n))
-							mpz_mod(Y, Y, S->n);
+						if (mpz_size(Y) > 2 * mpz_size(S->fb.n))
+							mpz_mod(Y, Y, S->fb.n);
 						w = 1;
 					}
 					w *= p;
 				}
 			}
 			mpz_mul_ui(Y, Y, w);
-			mpz_mod(Y, Y, S->n);
+			mpz_mod(Y, Y, S->fb.n);
 		}
-		mpz_mod(X, X, S->n);
+		mpz_mod(X, X, S->fb.n);
 		mpz_sub(X, X, Y);
-		mpz_gcd(X, X, S->n);
-		if (mpz_cmp_ui(X, 1) > 0 && mpz_cmp(X, S->n) < 0) {
+		mpz_gcd(X, X, S->fb.n);
+		if (mpz_cmp_ui(X, 1) > 0 && mpz_cmp(X, S->fb.n) < 0) {
 			mpz_set(f, X);
 			status = STATUS_FOUND;
 			break;

@@ -39,7 +39,7 @@ __attribute__((target("avx2"))) static void scan_block_avx2(struct siqs *S,
 {
 	uint32_t i, h;
 	for (i = b; i < e; i += 128) {
-		const __m256i *v = (const __m256i *)(const void *)(S->sieve + i);
+		const __m256i *v = (const __m256i *)(const void *)(S->sv.sieve + i);
 		__m256i v0 = _mm256_loadu_si256(v), v1 = _mm256_loadu_si256(v + 1);
 		__m256i v2 = _mm256_loadu_si256(v + 2), v3 = _mm256_loadu_si256(v + 3);
 		if (!_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(v0, v1),
@@ -48,8 +48,8 @@ __attribute__((target("avx2"))) static void scan_block_avx2(struct siqs *S,
 		for (h = 0; h < 2; h++) {
 			uint64_t bits = (uint64_t)(uint32_t)_mm256_movemask_epi8(h ? v2 : v0) |
 					(uint64_t)(uint32_t)_mm256_movemask_epi8(h ? v3 : v1) << 32;
-			while (bits && S->ncand < SIQS_MAX_CAND) {
-				S->cand[S->ncand++] = i + 64 * h + (uint32_t)__builtin_ctzll(bits);
+			while (bits && S->sv.ncand < SIQS_MAX_CAND) {
+				S->sv.cand[S->sv.ncand++] = i + 64 * h + (uint32_t)__builtin_ctzll(bits);
 				bits &= bits - 1;
 			}
 		}
@@ -63,15 +63,15 @@ void siqs_scan_block(struct siqs *S, uint32_t b, uint32_t e)
 	uint32_t i;
 	const uint64_t mask = 0x8080808080808080ULL;
 #if SIQS_AVX2
-	if (S->avx2) {
+	if (S->fb.avx2) {
 		scan_block_avx2(S, b, e);
 		return;
 	}
 #endif
 #if defined(__SSE2__)
 	/* 64 bytes per test: the top bits by movemask (e - b is a multiple of 4 KiB) */
-	for (i = b; S->sse2 && i < e; i += 64) {
-		const __m128i *v = (const __m128i *)(const void *)(S->sieve + i);
+	for (i = b; S->fb.sse2 && i < e; i += 64) {
+		const __m128i *v = (const __m128i *)(const void *)(S->sv.sieve + i);
 		__m128i v0 = _mm_loadu_si128(v), v1 = _mm_loadu_si128(v + 1);
 		__m128i v2 = _mm_loadu_si128(v + 2), v3 = _mm_loadu_si128(v + 3);
 		uint64_t bits;
@@ -82,41 +82,41 @@ void siqs_scan_block(struct siqs *S, uint32_t b, uint32_t e)
 		       (uint64_t)(uint32_t)_mm_movemask_epi8(v1) << 16 |
 		       (uint64_t)(uint32_t)_mm_movemask_epi8(v2) << 32 |
 		       (uint64_t)(uint32_t)_mm_movemask_epi8(v3) << 48;
-		while (bits && S->ncand < SIQS_MAX_CAND) {
-			S->cand[S->ncand++] = i + (uint32_t)__builtin_ctzll(bits);
+		while (bits && S->sv.ncand < SIQS_MAX_CAND) {
+			S->sv.cand[S->sv.ncand++] = i + (uint32_t)__builtin_ctzll(bits);
 			bits &= bits - 1;
 		}
 	}
-	if (S->sse2)
+	if (S->fb.sse2)
 		return;
 #endif
 	for (i = b; i < e; i += 32) {
 		uint64_t v[4];
 		unsigned bi;
-		memcpy(v, S->sieve + i, 32);
+		memcpy(v, S->sv.sieve + i, 32);
 		if (!((v[0] | v[1] | v[2] | v[3]) & mask))
 			continue;
 		for (bi = 0; bi < 32; bi++)
-			if (S->sieve[i + bi] & 0x80 && S->ncand < SIQS_MAX_CAND)
-				S->cand[S->ncand++] = i + bi;
+			if (S->sv.sieve[i + bi] & 0x80 && S->sv.ncand < SIQS_MAX_CAND)
+				S->sv.cand[S->sv.ncand++] = i + bi;
 	}
 }
 
 #if SIQS_AVX2
 /*
  * keep_bucket_hits for a block with few candidates (c0 .. c1 - 1 in
- * S->cand, at most 8): eight entries per step compared with each
+ * S->sv.cand, at most 8): eight entries per step compared with each
  * candidate's offset, instead of a sieve byte load per entry.
  */
 __attribute__((target("avx2"))) static void
 keep_bucket_hits_avx2(struct siqs *S, uint32_t b, uint32_t c0, uint32_t c1)
 {
-	const uint32_t *e = S->bucket[b];
-	uint32_t k = 0, n = S->bucket_n[b], c, nc = c1 - c0;
+	const uint32_t *e = S->sv.bucket[b];
+	uint32_t k = 0, n = S->sv.bucket_n[b], c, nc = c1 - c0;
 	const __m256i lowmask = _mm256_set1_epi32(SIQS_BLOCK - 1);
 	__m256i co[8];
 	for (c = 0; c < nc; c++)
-		co[c] = _mm256_set1_epi32((int)(S->cand[c0 + c] & (SIQS_BLOCK - 1)));
+		co[c] = _mm256_set1_epi32((int)(S->sv.cand[c0 + c] & (SIQS_BLOCK - 1)));
 	for (; k + 8 <= n; k += 8) {
 		__m256i v = _mm256_and_si256(
 			_mm256_loadu_si256((const __m256i *)(const void *)(e + k)), lowmask);
@@ -127,36 +127,36 @@ keep_bucket_hits_avx2(struct siqs *S, uint32_t b, uint32_t c0, uint32_t c1)
 		bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
 		while (bits) {
 			uint32_t x = e[k + (uint32_t)__builtin_ctz(bits)];
-			S->lhit_pos[S->nlhit] = b * SIQS_BLOCK + (x & (SIQS_BLOCK - 1));
-			S->lhit_idx[S->nlhit++] = x >> SIQS_BLOCK_BITS;
+			S->sv.lhit_pos[S->sv.nlhit] = b * SIQS_BLOCK + (x & (SIQS_BLOCK - 1));
+			S->sv.lhit_idx[S->sv.nlhit++] = x >> SIQS_BLOCK_BITS;
 			bits &= bits - 1;
 		}
 	}
 	for (; k < n; k++) {
 		uint32_t off = e[k] & (SIQS_BLOCK - 1);
 		for (c = 0; c < nc; c++)
-			if (off == (S->cand[c0 + c] & (SIQS_BLOCK - 1)))
+			if (off == (S->sv.cand[c0 + c] & (SIQS_BLOCK - 1)))
 				break;
 		if (c == nc)
 			continue;
-		S->lhit_pos[S->nlhit] = b * SIQS_BLOCK + off;
-		S->lhit_idx[S->nlhit++] = e[k] >> SIQS_BLOCK_BITS;
+		S->sv.lhit_pos[S->sv.nlhit] = b * SIQS_BLOCK + off;
+		S->sv.lhit_idx[S->sv.nlhit++] = e[k] >> SIQS_BLOCK_BITS;
 	}
 }
 #endif
 
 /*
  * Keep the bucket entries of block b that land on a candidate (the
- * candidates of the block are S->cand[c0 .. c1 - 1]).
+ * candidates of the block are S->sv.cand[c0 .. c1 - 1]).
  */
 void siqs_keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
 			     uint32_t c1)
 {
-	const uint8_t *sv = S->sieve + (size_t)b * SIQS_BLOCK;
-	const uint32_t *e = S->bucket[b];
-	uint32_t k, n = S->bucket_n[b];
+	const uint8_t *sv = S->sv.sieve + (size_t)b * SIQS_BLOCK;
+	const uint32_t *e = S->sv.bucket[b];
+	uint32_t k, n = S->sv.bucket_n[b];
 #if SIQS_AVX2
-	if (S->avx2 && c1 - c0 <= 8) {
+	if (S->fb.avx2 && c1 - c0 <= 8) {
 		keep_bucket_hits_avx2(S, b, c0, c1);
 		return;
 	}
@@ -168,8 +168,8 @@ void siqs_keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
 		uint32_t off = e[k] & (SIQS_BLOCK - 1);
 		if (!(sv[off] & 0x80))
 			continue;
-		S->lhit_pos[S->nlhit] = b * SIQS_BLOCK + off;
-		S->lhit_idx[S->nlhit++] = e[k] >> SIQS_BLOCK_BITS;
+		S->sv.lhit_pos[S->sv.nlhit] = b * SIQS_BLOCK + off;
+		S->sv.lhit_idx[S->sv.nlhit++] = e[k] >> SIQS_BLOCK_BITS;
 	}
 }
 
@@ -178,20 +178,20 @@ void siqs_keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
 __attribute__((target("avx2"))) static uint32_t
 root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0, uint32_t nh)
 {
-	uint32_t *hits = S->hits, j = *j0;
+	uint32_t *hits = S->sv.hits, j = *j0;
 	const __m256 fi = _mm256_set1_ps((float)i), zero = _mm256_setzero_ps();
-	for (; j + 8 <= S->med_end; j += 8) {
-		__m256 p = _mm256_loadu_ps(S->pf + j);
+	for (; j + 8 <= S->fb.med_end; j += 8) {
+		__m256 p = _mm256_loadu_ps(S->fb.pf + j);
 		__m256 q = _mm256_cvtepi32_ps(_mm256_cvtps_epi32(
-			_mm256_mul_ps(fi, _mm256_loadu_ps(S->pinvf + j))));
+			_mm256_mul_ps(fi, _mm256_loadu_ps(S->fb.pinvf + j))));
 		__m256 r = _mm256_sub_ps(fi, _mm256_mul_ps(q, p));
 		__m256i ri, m;
 		unsigned bits;
 		r = _mm256_add_ps(r, _mm256_and_ps(p, _mm256_cmp_ps(r, zero, _CMP_LT_OQ)));
 		ri = _mm256_cvttps_epi32(r);
 		m = _mm256_or_si256(
-			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->root1 + j))),
-			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->root2 + j))));
+			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.root1 + j))),
+			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.root2 + j))));
 		bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
 		/*
 		 * Branch-free append: the lanes set in bits, as indices from
@@ -202,8 +202,8 @@ root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0, uint32_t nh)
 			(__m256i *)(void *)(hits + nh),
 			_mm256_add_epi32(_mm256_set1_epi32((int)j),
 					 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-						 (const __m128i *)(const void *)S->hitlut[bits]))));
-		nh += S->hitcnt[bits];
+						 (const __m128i *)(const void *)S->fb.hitlut[bits]))));
+		nh += S->fb.hitcnt[bits];
 	}
 	*j0 = j;
 	return nh;
@@ -230,7 +230,7 @@ root_hits16_batch_avx2(struct siqs *S, const uint32_t *pos, unsigned nc)
 		0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
 		0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
 	};
-	uint32_t nh[8], j = 2, end = S->med_end;
+	uint32_t nh[8], j = 2, end = S->fb.med_end;
 	__m256i fi[8];
 	unsigned k;
 	for (k = 0; k < nc; k++) {
@@ -243,13 +243,13 @@ root_hits16_batch_avx2(struct siqs *S, const uint32_t *pos, unsigned nc)
 			valid = _mm256_loadu_si256((const __m256i *)(const void *)(tail + 16 - (j - (end - 16))));
 			j = end - 16;
 		}
-		p = _mm256_loadu_si256((const __m256i *)(const void *)(S->p16 + j));
-		inv = _mm256_loadu_si256((const __m256i *)(const void *)(S->inv16 + j));
-		lim = _mm256_loadu_si256((const __m256i *)(const void *)(S->lim16 + j));
-		ra = _mm256_loadu_si256((const __m256i *)(const void *)(S->ra16 + j));
-		rb = _mm256_loadu_si256((const __m256i *)(const void *)(S->rb16 + j));
+		p = _mm256_loadu_si256((const __m256i *)(const void *)(S->fb.p16 + j));
+		inv = _mm256_loadu_si256((const __m256i *)(const void *)(S->fb.inv16 + j));
+		lim = _mm256_loadu_si256((const __m256i *)(const void *)(S->fb.lim16 + j));
+		ra = _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.ra16 + j));
+		rb = _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.rb16 + j));
 		for (k = 0; k < nc; k++) {
-			uint32_t *hits = S->hitsb + k * S->hit_stride;
+			uint32_t *hits = S->sv.hitsb + k * S->fb.hit_stride;
 			__m256i t = _mm256_add_epi16(fi[k], p);
 			__m256i m1 = _mm256_mullo_epi16(_mm256_sub_epi16(t, ra), inv);
 			__m256i m2 = _mm256_mullo_epi16(_mm256_sub_epi16(t, rb), inv);
@@ -263,18 +263,18 @@ root_hits16_batch_avx2(struct siqs *S, const uint32_t *pos, unsigned nc)
 				(__m256i *)(void *)(hits + nh[k]),
 				_mm256_add_epi32(_mm256_set1_epi32((int)j),
 						 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-							 (const __m128i *)(const void *)S->hitlut[lo]))));
-			nh[k] += S->hitcnt[lo];
+							 (const __m128i *)(const void *)S->fb.hitlut[lo]))));
+			nh[k] += S->fb.hitcnt[lo];
 			_mm256_storeu_si256(
 				(__m256i *)(void *)(hits + nh[k]),
 				_mm256_add_epi32(_mm256_set1_epi32((int)j + 8),
 						 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-							 (const __m128i *)(const void *)S->hitlut[hi]))));
-			nh[k] += S->hitcnt[hi];
+							 (const __m128i *)(const void *)S->fb.hitlut[hi]))));
+			nh[k] += S->fb.hitcnt[hi];
 		}
 	}
 	for (k = 0; k < nc; k++)
-		S->nhb[k] = nh[k];
+		S->sv.nhb[k] = nh[k];
 }
 
 /*
@@ -293,7 +293,7 @@ root_hits16_batch_avx512(struct siqs *S, const uint32_t *pos, unsigned nc)
 		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
 	};
 	const __m512i ln = _mm512_loadu_si512(lanes);
-	uint32_t nh[8], j, end = S->med_end;
+	uint32_t nh[8], j, end = S->fb.med_end;
 	__m512i fi[8];
 	unsigned k;
 	for (k = 0; k < nc; k++) {
@@ -303,14 +303,14 @@ root_hits16_batch_avx512(struct siqs *S, const uint32_t *pos, unsigned nc)
 	for (j = 2; j < end; j += 32) {
 		__mmask32 valid = end - j >= 32 ? ~(__mmask32)0
 				  : (((__mmask32)1 << (end - j)) - 1);
-		__m512i p = _mm512_maskz_loadu_epi16(valid, S->p16 + j);
-		__m512i inv = _mm512_maskz_loadu_epi16(valid, S->inv16 + j);
-		__m512i lim = _mm512_maskz_loadu_epi16(valid, S->lim16 + j);
-		__m512i ra = _mm512_maskz_loadu_epi16(valid, S->ra16 + j);
-		__m512i rb = _mm512_maskz_loadu_epi16(valid, S->rb16 + j);
+		__m512i p = _mm512_maskz_loadu_epi16(valid, S->fb.p16 + j);
+		__m512i inv = _mm512_maskz_loadu_epi16(valid, S->fb.inv16 + j);
+		__m512i lim = _mm512_maskz_loadu_epi16(valid, S->fb.lim16 + j);
+		__m512i ra = _mm512_maskz_loadu_epi16(valid, S->poly.ra16 + j);
+		__m512i rb = _mm512_maskz_loadu_epi16(valid, S->poly.rb16 + j);
 		__m512i base = _mm512_set1_epi32((int)j);
 		for (k = 0; k < nc; k++) {
-			uint32_t *hits = S->hitsb + k * S->hit_stride;
+			uint32_t *hits = S->sv.hitsb + k * S->fb.hit_stride;
 			__m512i t = _mm512_add_epi16(fi[k], p);
 			__m512i m1 = _mm512_mullo_epi16(_mm512_sub_epi16(t, ra), inv);
 			__m512i m2 = _mm512_mullo_epi16(_mm512_sub_epi16(t, rb), inv);
@@ -327,7 +327,7 @@ root_hits16_batch_avx512(struct siqs *S, const uint32_t *pos, unsigned nc)
 		}
 	}
 	for (k = 0; k < nc; k++)
-		S->nhb[k] = nh[k];
+		S->sv.nhb[k] = nh[k];
 }
 
 /*
@@ -337,14 +337,14 @@ root_hits16_batch_avx512(struct siqs *S, const uint32_t *pos, unsigned nc)
 __attribute__((target("avx2"))) static void set_roots16(struct siqs *S)
 {
 	uint32_t j;
-	for (j = 0; j < S->med_end; j += 16) {
-		const __m256i *a = (const __m256i *)(const void *)(S->root1 + j);
-		const __m256i *b = (const __m256i *)(const void *)(S->root2 + j);
+	for (j = 0; j < S->fb.med_end; j += 16) {
+		const __m256i *a = (const __m256i *)(const void *)(S->poly.root1 + j);
+		const __m256i *b = (const __m256i *)(const void *)(S->poly.root2 + j);
 		/* packus works per 128-bit lane: 0xd8 puts the quarters in order */
-		_mm256_storeu_si256((__m256i *)(void *)(S->ra16 + j),
+		_mm256_storeu_si256((__m256i *)(void *)(S->poly.ra16 + j),
 				    _mm256_permute4x64_epi64(_mm256_packus_epi32(
 					_mm256_loadu_si256(a), _mm256_loadu_si256(a + 1)), 0xd8));
-		_mm256_storeu_si256((__m256i *)(void *)(S->rb16 + j),
+		_mm256_storeu_si256((__m256i *)(void *)(S->poly.rb16 + j),
 				    _mm256_permute4x64_epi64(_mm256_packus_epi32(
 					_mm256_loadu_si256(b), _mm256_loadu_si256(b + 1)), 0xd8));
 	}
@@ -355,18 +355,18 @@ __attribute__((target("avx2"))) static void set_roots16(struct siqs *S)
  * The FB indices j >= 2 whose prime divides Q(i - M), besides the primes
  * of A: below med_end, p | Q exactly when i mod p is a root (one
  * multiply-shift per prime, no division); above, the bucket hits kept for
- * the candidates.  Returns the count written to S->hits.
+ * the candidates.  Returns the count written to S->sv.hits.
  */
 static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out)
 {
-	uint32_t *hits = S->hits, nh = 0, j = 2, h;
-	if (S->bhits) { /* root-checked already, with the other candidates */
-		hits = S->bhits;
-		nh = S->bnh;
-		j = S->med_end;
+	uint32_t *hits = S->sv.hits, nh = 0, j = 2, h;
+	if (S->sv.bhits) { /* root-checked already, with the other candidates */
+		hits = S->sv.bhits;
+		nh = S->sv.bnh;
+		j = S->fb.med_end;
 	}
 #if SIQS_AVX2
-	if (S->avx2 && j + 8 <= S->med_end)
+	if (S->fb.avx2 && j + 8 <= S->fb.med_end)
 		nh = root_hits_avx2(S, i, &j, nh);
 #endif
 #if defined(__SSE2__)
@@ -377,18 +377,18 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out
 	 * exact (every term below 2^24) and lies in (-p/2, p/2).
 	 */
 	const __m128 fi = _mm_set1_ps((float)i), zero = _mm_setzero_ps();
-	for (; S->sse2 && j + 4 <= S->med_end; j += 4) {
-		__m128 p = _mm_loadu_ps(S->pf + j);
+	for (; S->fb.sse2 && j + 4 <= S->fb.med_end; j += 4) {
+		__m128 p = _mm_loadu_ps(S->fb.pf + j);
 		__m128 q = _mm_cvtepi32_ps(
-			_mm_cvtps_epi32(_mm_mul_ps(fi, _mm_loadu_ps(S->pinvf + j))));
+			_mm_cvtps_epi32(_mm_mul_ps(fi, _mm_loadu_ps(S->fb.pinvf + j))));
 		__m128 r = _mm_sub_ps(fi, _mm_mul_ps(q, p));
 		__m128i ri, m;
 		unsigned bits;
 		r = _mm_add_ps(r, _mm_and_ps(p, _mm_cmplt_ps(r, zero)));
 		ri = _mm_cvttps_epi32(r);
 		m = _mm_or_si128(
-			_mm_cmpeq_epi32(ri, _mm_loadu_si128((const __m128i *)(const void *)(S->root1 + j))),
-			_mm_cmpeq_epi32(ri, _mm_loadu_si128((const __m128i *)(const void *)(S->root2 + j))));
+			_mm_cmpeq_epi32(ri, _mm_loadu_si128((const __m128i *)(const void *)(S->poly.root1 + j))),
+			_mm_cmpeq_epi32(ri, _mm_loadu_si128((const __m128i *)(const void *)(S->poly.root2 + j))));
 		bits = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m));
 		while (bits) {
 			hits[nh++] = j + (uint32_t)__builtin_ctz(bits);
@@ -396,14 +396,14 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out
 		}
 	}
 #endif
-	for (; j < S->med_end; j++) {
-		uint32_t r = i - S->prime[j] * (uint32_t)((i * S->pinv[j]) >> 40);
-		if ((r == S->root1[j]) | (r == S->root2[j]))
+	for (; j < S->fb.med_end; j++) {
+		uint32_t r = i - S->fb.prime[j] * (uint32_t)((i * S->fb.pinv[j]) >> 40);
+		if ((r == S->poly.root1[j]) | (r == S->poly.root2[j]))
 			hits[nh++] = j;
 	}
-	for (h = 0; h < S->nlhit; h++)
-		if (S->lhit_pos[h] == i)
-			hits[nh++] = S->lhit_idx[h];
+	for (h = 0; h < S->sv.nlhit; h++)
+		if (S->sv.lhit_pos[h] == i)
+			hits[nh++] = S->sv.lhit_idx[h];
 	*out = hits;
 	return nh;
 }
@@ -412,11 +412,11 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out
 static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
 		      uint32_t nfac, uint64_t cof)
 {
-	if (cof != 1 && cof >= S->lp_bound)
+	if (cof != 1 && cof >= S->fb.lp_bound)
 		return STATUS_OK;
-	if (S->native) {
+	if (S->poly.native) {
 		/* |A x + B| < 2^123 (set_native's bounds): two limbs, no GMP */
-		siqs_i128 y = S->A128 * x + S->B128;
+		siqs_i128 y = S->poly.A128 * x + S->poly.B128;
 		siqs_u128 u = y < 0 ? (siqs_u128)-y : (siqs_u128)y;
 		mp_limb_t yl[2];
 		int yn;
@@ -425,10 +425,10 @@ static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
 		yn = yl[1] ? 2 : yl[0] ? 1 : 0;
 		return siqs_add_rel(S, fac, nfac, (uint32_t)cof, yl, y < 0 ? -yn : yn);
 	}
-	mpz_mul_si(S->y, S->A, x);
-	mpz_add(S->y, S->y, S->B);
-	return siqs_add_rel(S, fac, nfac, (uint32_t)cof, mpz_limbs_read(S->y),
-		       mpz_sgn(S->y) * (int)mpz_size(S->y));
+	mpz_mul_si(S->sv.y, S->poly.A, x);
+	mpz_add(S->sv.y, S->sv.y, S->poly.B);
+	return siqs_add_rel(S, fac, nfac, (uint32_t)cof, mpz_limbs_read(S->sv.y),
+		       mpz_sgn(S->sv.y) * (int)mpz_size(S->sv.y));
 }
 
 /*
@@ -466,7 +466,7 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 	siqs_u128 u, d;
 	unsigned l, e2;
 
-	qv = (S->A128 * xq + 2 * S->B128) * xq + S->C128;
+	qv = (S->poly.A128 * xq + 2 * S->poly.B128) * xq + S->poly.C128;
 	if (qv == 0)
 		return STATUS_OK;
 	if (qv < 0) {
@@ -477,17 +477,17 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 	}
 	e2 = (uint64_t)u ? (unsigned)__builtin_ctzll((uint64_t)u)
 			 : 64 + (unsigned)__builtin_ctzll((uint64_t)(u >> 64));
-	if (e2 + S->s + 1 >= SIQS_MAX_FAC)
+	if (e2 + S->fb.s + 1 >= SIQS_MAX_FAC)
 		return STATUS_OK;
 	u >>= e2;
 	while (e2--)
 		fac[nfac++] = 1;
-	for (l = 0; l < S->s; l++)
-		fac[nfac++] = S->qidx[l];
-	for (l = 0; l < S->s; l++) {
-		uint32_t jq = S->qidx[l], p = S->prime[jq];
+	for (l = 0; l < S->fb.s; l++)
+		fac[nfac++] = S->poly.qidx[l];
+	for (l = 0; l < S->fb.s; l++) {
+		uint32_t jq = S->poly.qidx[l], p = S->fb.prime[jq];
 		while (nfac < SIQS_MAX_FAC &&
-		       (d = divexact_u128(u, p, S->inv128[jq], S->bred[jq]))) {
+		       (d = divexact_u128(u, p, S->fb.inv128[jq], S->fb.bred[jq]))) {
 			u = d;
 			fac[nfac++] = jq;
 		}
@@ -502,21 +502,21 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 	 */
 	for (h = 0; h < nh; h++) {
 		uint32_t j = hits[h];
-		if (S->in_a[j])
+		if (S->poly.in_a[j])
 			continue;
 		if (u >> 64)
-			u *= S->inv128[j];
+			u *= S->fb.inv128[j];
 		else
-			u = (uint64_t)u * (uint64_t)S->inv128[j];
+			u = (uint64_t)u * (uint64_t)S->fb.inv128[j];
 	}
 	for (h = 0; h < nh; h++) {
-		uint32_t j = hits[h], p = S->prime[j];
-		if (S->in_a[j])
+		uint32_t j = hits[h], p = S->fb.prime[j];
+		if (S->poly.in_a[j])
 			continue;
 		if (nfac >= SIQS_MAX_FAC)
 			return STATUS_OK;
 		fac[nfac++] = j;
-		while ((d = divexact_u128(u, p, S->inv128[j], S->bred[j]))) {
+		while ((d = divexact_u128(u, p, S->fb.inv128[j], S->fb.bred[j]))) {
 			u = d;
 			if (nfac >= SIQS_MAX_FAC)
 				return STATUS_OK;
@@ -538,54 +538,54 @@ check_candidate(struct siqs *S, uint32_t i)
 {
 	uint32_t fac[SIQS_MAX_FAC], nfac = 0, nh, h;
 	const uint32_t *hits;
-	long x = (long)i - (long)S->M;
+	long x = (long)i - (long)S->fb.M;
 	unsigned l;
 	mp_bitcnt_t e2;
 
-	if (S->native)
+	if (S->poly.native)
 		return check_native(S, i, x);
 	/* Q(x) = (A x + 2B) x + C */
-	mpz_mul_si(S->q, S->A, x);
-	mpz_addmul_ui(S->q, S->B, 2);
-	mpz_mul_si(S->q, S->q, x);
-	mpz_add(S->q, S->q, S->C);
-	if (mpz_sgn(S->q) == 0)
+	mpz_mul_si(S->sv.q, S->poly.A, x);
+	mpz_addmul_ui(S->sv.q, S->poly.B, 2);
+	mpz_mul_si(S->sv.q, S->sv.q, x);
+	mpz_add(S->sv.q, S->sv.q, S->poly.C);
+	if (mpz_sgn(S->sv.q) == 0)
 		return STATUS_OK;
-	if (mpz_sgn(S->q) < 0) {
+	if (mpz_sgn(S->sv.q) < 0) {
 		fac[nfac++] = 0;
-		mpz_neg(S->q, S->q);
+		mpz_neg(S->sv.q, S->sv.q);
 	}
-	e2 = mpz_scan1(S->q, 0);
-	if (e2 + S->s + 1 >= SIQS_MAX_FAC)
+	e2 = mpz_scan1(S->sv.q, 0);
+	if (e2 + S->fb.s + 1 >= SIQS_MAX_FAC)
 		return STATUS_OK;
-	mpz_tdiv_q_2exp(S->q, S->q, e2);
+	mpz_tdiv_q_2exp(S->sv.q, S->sv.q, e2);
 	while (e2--)
 		fac[nfac++] = 1;
-	for (l = 0; l < S->s; l++)
-		fac[nfac++] = S->qidx[l];
+	for (l = 0; l < S->fb.s; l++)
+		fac[nfac++] = S->poly.qidx[l];
 	/* the primes of A: no roots, divide directly */
-	for (l = 0; l < S->s; l++) {
-		uint32_t p = S->prime[S->qidx[l]];
-		while (mpz_divisible_ui_p(S->q, p) && nfac < SIQS_MAX_FAC) {
-			mpz_divexact_ui(S->q, S->q, p);
-			fac[nfac++] = S->qidx[l];
+	for (l = 0; l < S->fb.s; l++) {
+		uint32_t p = S->fb.prime[S->poly.qidx[l]];
+		while (mpz_divisible_ui_p(S->sv.q, p) && nfac < SIQS_MAX_FAC) {
+			mpz_divexact_ui(S->sv.q, S->sv.q, p);
+			fac[nfac++] = S->poly.qidx[l];
 		}
 	}
 	nh = find_hits(S, i, &hits);
 	for (h = 0; h < nh; h++) {
-		uint32_t p = S->prime[hits[h]];
-		if (S->in_a[hits[h]])
+		uint32_t p = S->fb.prime[hits[h]];
+		if (S->poly.in_a[hits[h]])
 			continue;
-		while (mpz_divisible_ui_p(S->q, p)) {
-			mpz_divexact_ui(S->q, S->q, p);
+		while (mpz_divisible_ui_p(S->sv.q, p)) {
+			mpz_divexact_ui(S->sv.q, S->sv.q, p);
 			if (nfac >= SIQS_MAX_FAC)
 				return STATUS_OK;
 			fac[nfac++] = hits[h];
 		}
 	}
-	if (!mpz_fits_ulong_p(S->q) || mpz_get_ui(S->q) >> 32)
+	if (!mpz_fits_ulong_p(S->sv.q) || mpz_get_ui(S->sv.q) >> 32)
 		return STATUS_OK;
-	return finish_rel(S, x, fac, nfac, mpz_get_ui(S->q));
+	return finish_rel(S, x, fac, nfac, mpz_get_ui(S->sv.q));
 }
 
 /*
@@ -599,28 +599,28 @@ int siqs_tdiv_poly(struct siqs *S)
 	int st = STATUS_OK;
 
 #if SIQS_AVX2
-	if (S->r16 && S->ncand)
+	if (S->fb.r16 && S->sv.ncand)
 		set_roots16(S);
 #endif
-	for (j = 0; j < S->ncand && st == STATUS_OK; j += 8) {
-		uint32_t k, nb = S->ncand - j;
+	for (j = 0; j < S->sv.ncand && st == STATUS_OK; j += 8) {
+		uint32_t k, nb = S->sv.ncand - j;
 		if (nb > 8)
 			nb = 8;
 #if SIQS_AVX2
-		if (S->r16 && S->avx512)
-			root_hits16_batch_avx512(S, S->cand + j, nb);
-		else if (S->r16)
-			root_hits16_batch_avx2(S, S->cand + j, nb);
+		if (S->fb.r16 && S->fb.avx512)
+			root_hits16_batch_avx512(S, S->sv.cand + j, nb);
+		else if (S->fb.r16)
+			root_hits16_batch_avx2(S, S->sv.cand + j, nb);
 #endif
 		for (k = 0; k < nb && st == STATUS_OK; k++) {
-			S->candidates++;
-			if (S->r16) {
-				S->bhits = S->hitsb + k * S->hit_stride;
-				S->bnh = S->nhb[k];
+			S->rels.candidates++;
+			if (S->fb.r16) {
+				S->sv.bhits = S->sv.hitsb + k * S->fb.hit_stride;
+				S->sv.bnh = S->sv.nhb[k];
 			}
-			st = check_candidate(S, S->cand[j + k]);
+			st = check_candidate(S, S->sv.cand[j + k]);
 		}
-		S->bhits = NULL;
+		S->sv.bhits = NULL;
 	}
 	return st;
 }
