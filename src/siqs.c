@@ -204,22 +204,214 @@ static void siqs_clear(struct siqs *S)
 	free(S->rels.lp_first);
 }
 
-int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
+/* The state before set-up: GMP variables, the seed, the CPU's paths. */
+static void siqs_start(struct siqs *S, const mpz_t n,
+		       const struct siqs_params *params)
 {
-	struct siqs_params defaults;
-	struct siqs S;
-	size_t bits;
-	size_t want;
-	int retries = 0;
-	double fbd, lpm, blk, fudge, log2q, thr, scale, t_start, t_la = 0;
 	uint32_t j;
 	unsigned l;
-	int status;
 
-	if (!params) {
-		siqs_params_init(&defaults);
-		params = &defaults;
+	memset(S, 0, sizeof *S);
+	mpz_init_set(S->fb.n, n);
+	mpz_init(S->fb.kn);
+	mpz_init(S->poly.A);
+	mpz_init(S->poly.B);
+	mpz_init(S->poly.C);
+	mpz_init(S->sv.q);
+	mpz_init(S->poly.t);
+	mpz_init(S->sv.y);
+	for (l = 0; l < SIQS_MAX_S; l++)
+		mpz_init(S->poly.bl[l]);
+	S->poly.rng = params->seed ^ 0x5851f42d4c957f2dULL;
+	S->fb.sse2 = params->scalar != 1;
+#if SIQS_AVX2
+	S->fb.avx2 = params->scalar != 1 && __builtin_cpu_supports("avx2") != 0;
+	S->fb.fma = S->fb.avx2 && __builtin_cpu_supports("fma") != 0;
+	S->fb.avx512 = S->fb.avx2 && params->scalar == 0 &&
+		       __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl") &&
+		       __builtin_cpu_supports("avx512vbmi2");
+#endif
+	/* the set bits of j: the lowest, then those of j without it */
+	for (j = 1; j < 256; j++) {
+		uint32_t rest = j & (j - 1);
+		S->fb.hitlut[j][0] = (uint8_t)__builtin_ctz(j);
+		memcpy(S->fb.hitlut[j] + 1, S->fb.hitlut[rest], 7);
+		S->fb.hitcnt[j] = (uint8_t)(S->fb.hitcnt[rest] + 1);
 	}
+}
+
+/*
+ * Steps 1-3: the table's parameters (params' overrides first), then the
+ * multiplier and factor base.  Returns siqs_build_fb's status; *lpm and
+ * *blk are the large prime multiplier and the blocks for siqs_geometry.
+ */
+static int siqs_setup_fb(struct siqs *S, mpz_t f, size_t bits,
+			 const struct siqs_params *params, double *lpm,
+			 double *blk)
+{
+	double fbd, fudge;
+
+	siqs_interp_params(bits, &fbd, lpm, blk, &fudge);
+	if (params->fb_size)
+		fbd = params->fb_size;
+	if (fbd > SIQS_MAX_FB)
+		fbd = SIQS_MAX_FB;
+	if (params->lp_mult > 0)
+		*lpm = params->lp_mult;
+	if (params->blocks)
+		*blk = params->blocks;
+	S->fb.fudge = params->fudge > 0 ? params->fudge : fudge;
+	S->fb.q_max = params->q_max > 0 ? params->q_max : SIQS_Q_MAX;
+	S->fb.small_prime = params->small_prime ? params->small_prime
+						: SIQS_SMALL_PRIME;
+	return siqs_build_fb(S, f, (uint32_t)fbd);
+}
+
+/*
+ * The interval, the large prime bound, the threshold and the scaled
+ * logarithms (step 5's T), then the shape of A.
+ */
+static int siqs_geometry(struct siqs *S, double lpm, double blk)
+{
+	double log2q, thr, scale, lb;
+	unsigned long km;
+	uint32_t j;
+
+	if (blk > SIQS_MAX_BLOCKS)
+		blk = SIQS_MAX_BLOCKS;
+	if (blk < 0.25)
+		blk = 0.25;
+	/* whole blocks, or below one block a multiple of 4 KiB */
+	S->fb.len = blk < 1 ? (uint32_t)(blk * 8 + 0.5) * (SIQS_BLOCK / 8)
+			    : (uint32_t)(blk + 0.5) * SIQS_BLOCK;
+	S->fb.M = S->fb.len / 2;
+	/* root_hits16_batch_avx2: positions and root-checked primes below 2^15 */
+	S->fb.r16 = S->fb.avx2 && S->fb.len <= (1u << 15) &&
+		    SIQS_BUCKET_MIN <= (1u << 15);
+	lb = lpm * S->fb.prime[S->fb.fb_n - 1];
+	S->fb.lp_bound = lb > 4e9 ? 4000000000u : (uint32_t)lb;
+	S->fb.log_a_target = 0.5 * (mpz_log(S->fb.kn) + log(2.0)) -
+			     log((double)S->fb.M);
+	log2q = log2((double)S->fb.M) + 0.5 * (mpz_log(S->fb.kn) / log(2.0) - 1.0);
+	thr = log2q - log2((double)S->fb.lp_bound) - S->fb.fudge;
+	scale = thr > 100 ? 100 / thr : 1.0;
+	S->fb.init_byte = (uint8_t)(128 - (int)(thr * scale + 0.5));
+	for (j = 2; j < S->fb.fb_n; j++)
+		S->fb.logp[j] = (uint8_t)(log2((double)S->fb.prime[j]) * scale + 0.5);
+	/* A x + B odd: 2^3 | (Ax+B)^2 - kN, 2^4 on average, when kN = 1 mod
+	   8; exactly 2^2 when 5 mod 8, 2 when 3 mod 4; A x + B even: Q(x)
+	   odd */
+	km = mpz_fdiv_ui(S->fb.kn, 8);
+	S->fb.two_lg = (uint8_t)((km == 1 ? 4.0 : km == 5 ? 2.0 : 1.0) * scale + 0.5);
+	return siqs_choose_a_shape(S);
+}
+
+/* The per-A table 2 B_l A^-1, the sieve, its buckets and hit lists. */
+static int siqs_alloc_sieve(struct siqs *S, const struct siqs_params *params)
+{
+	size_t nhit;
+	uint32_t j;
+
+	S->poly.bainv = malloc((size_t)S->fb.s * S->fb.fb_n * sizeof *S->poly.bainv);
+	/* sv[len]: sieve_one_block's spare byte */
+	S->sv.sieve = calloc((size_t)S->fb.len + 8, 1);
+	if (params->check_sieve && !(S->sv.ref = malloc(S->fb.len)))
+		return STATUS_ERR_NOMEM;
+	S->fb.nblocks = (S->fb.len + SIQS_BLOCK - 1) / SIQS_BLOCK;
+	siqs_set_sieve_classes(S);
+	S->sv.bucket = calloc(S->fb.nblocks, sizeof *S->sv.bucket);
+	S->sv.bucket_n = calloc(S->fb.nblocks, sizeof *S->sv.bucket_n);
+	if (!S->poly.bainv || !S->sv.sieve || !S->sv.bucket || !S->sv.bucket_n)
+		return STATUS_ERR_NOMEM;
+	/* a bucket-sieved prime p hits a block at most BLOCK / p + 1 times per root */
+	for (j = S->fb.med_end; j < S->fb.fb_n; j++)
+		S->fb.bucket_cap += 2 * ((size_t)SIQS_BLOCK / S->fb.prime[j] + 1);
+	nhit = (size_t)S->fb.nblocks * S->fb.bucket_cap + 1;
+	S->sv.lhit_pos = malloc(nhit * sizeof *S->sv.lhit_pos);
+	S->sv.lhit_idx = malloc(nhit * sizeof *S->sv.lhit_idx);
+	if (!S->sv.lhit_pos || !S->sv.lhit_idx)
+		return STATUS_ERR_NOMEM;
+	for (j = 0; j < S->fb.nblocks; j++) {
+		S->sv.bucket[j] = malloc((S->fb.bucket_cap + 1) * sizeof **S->sv.bucket);
+		if (!S->sv.bucket[j])
+			return STATUS_ERR_NOMEM;
+	}
+	return STATUS_OK;
+}
+
+/* STATUS_ERR_STOPPED / STATUS_ERR_TIMEOUT when the run must end. */
+static int siqs_poll(const struct siqs_params *params)
+{
+	if (params->stop && params->stop(params->stop_arg))
+		return STATUS_ERR_STOPPED;
+	if (params->deadline > 0 && now_monotonic() >= params->deadline)
+		return STATUS_ERR_TIMEOUT;
+	return STATUS_OK;
+}
+
+/*
+ * Steps 4-6 for one new A: its polynomials in Gray-code order, each
+ * sieved and its candidates trial-divided, until want relations (the
+ * rest of the A's polynomials are not needed then).  STATUS_OK also when
+ * the A is unusable (C not integral): the caller draws the next.
+ */
+static int siqs_sieve_a(struct siqs *S, const struct siqs_params *params,
+			size_t want)
+{
+	uint32_t i, npoly = 1u << (S->fb.s - 1);
+	int status = siqs_pick_a(S);
+
+	if (status != STATUS_OK)
+		return status;
+	if (siqs_init_a(S) != STATUS_OK)
+		return STATUS_OK;
+	for (i = 0; i < npoly; i++) {
+		if (i > 0)
+			siqs_next_b(S, i);
+		S->rels.polys++;
+		siqs_sieve_poly(S);
+		status = siqs_tdiv_poly(S);
+		if (status == STATUS_OK)
+			status = siqs_poll(params);
+		if (status != STATUS_OK)
+			return status;
+		if (S->rels.nfull + S->rels.ncycle >= want)
+			break;
+	}
+	return STATUS_OK;
+}
+
+/* What the run did, for params->stats. */
+static void siqs_fill_stats(struct siqs_stats *st, const struct siqs *S,
+			    double t_start, double t_la)
+{
+	st->multiplier = S->fb.k;
+	st->fb_size = S->fb.fb_n;
+	st->s = S->fb.s;
+	st->sieve_len = S->fb.len;
+	st->lp_bound = S->fb.lp_bound;
+	st->polys = S->rels.polys;
+	st->candidates = S->rels.candidates;
+	st->fulls = S->rels.nfull;
+	st->partials = S->rels.nrel - S->rels.nfull;
+	st->cycles = S->rels.ncycle;
+	st->sieve_mismatches = S->sv.sieve_bad;
+	st->t_linalg = t_la;
+	st->t_sieve = now_monotonic() - t_start - t_la;
+}
+
+/*
+ * STATUS_OK when n is for the sieve; else what siqs_factor returns: a
+ * refusal, the deadline, or a perfect power's root in f (every square
+ * root of 1 mod p^k is +-1, so all dependencies would be trivial).
+ */
+static int siqs_check_input(mpz_t f, const mpz_t n,
+			    const struct siqs_params *params)
+{
+	size_t bits;
+	unsigned long k;
+
 	if (mpz_sgn(n) <= 0 || mpz_even_p(n))
 		return STATUS_ERR_INVAL;
 	bits = mpz_sizeinbase(n, 2);
@@ -227,188 +419,57 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		return STATUS_ERR_INVAL;
 	if (params->deadline > 0 && now_monotonic() >= params->deadline)
 		return STATUS_ERR_TIMEOUT;
-	/*
-	 * A perfect power r^k: every square root of 1 mod p^k is +-1, so all
-	 * dependencies would be trivial.  Return its root instead.
-	 */
-	if (mpz_perfect_power_p(n)) {
-		unsigned long k;
+	if (mpz_perfect_power_p(n))
 		for (k = 2; k < bits; k++)
 			if (mpz_root(f, n, k))
 				return STATUS_FOUND;
-	}
+	return STATUS_OK;
+}
 
+int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
+{
+	struct siqs_params defaults;
+	struct siqs S;
+	size_t want;
+	int retries = 0, status;
+	double lpm, blk, t_start, t_la = 0;
+
+	if (!params) {
+		siqs_params_init(&defaults);
+		params = &defaults;
+	}
+	status = siqs_check_input(f, n, params);
+	if (status != STATUS_OK)
+		return status;
 	t_start = now_monotonic();
-	memset(&S, 0, sizeof S);
-	mpz_init_set(S.fb.n, n);
-	mpz_init(S.fb.kn);
-	mpz_init(S.poly.A);
-	mpz_init(S.poly.B);
-	mpz_init(S.poly.C);
-	mpz_init(S.sv.q);
-	mpz_init(S.poly.t);
-	mpz_init(S.sv.y);
-	for (l = 0; l < SIQS_MAX_S; l++)
-		mpz_init(S.poly.bl[l]);
-	S.poly.rng = params->seed ^ 0x5851f42d4c957f2dULL;
-	S.fb.sse2 = params->scalar != 1;
-#if SIQS_AVX2
-	S.fb.avx2 = params->scalar != 1 && __builtin_cpu_supports("avx2") != 0;
-	S.fb.fma = S.fb.avx2 && __builtin_cpu_supports("fma") != 0;
-	S.fb.avx512 = S.fb.avx2 && params->scalar == 0 &&
-		   __builtin_cpu_supports("avx512bw") &&
-		   __builtin_cpu_supports("avx512vl") &&
-		   __builtin_cpu_supports("avx512vbmi2");
-#endif
-	/* the set bits of j: the lowest, then those of j without it */
-	for (j = 1; j < 256; j++) {
-		uint32_t rest = j & (j - 1);
-		S.fb.hitlut[j][0] = (uint8_t)__builtin_ctz(j);
-		memcpy(S.fb.hitlut[j] + 1, S.fb.hitlut[rest], 7);
-		S.fb.hitcnt[j] = (uint8_t)(S.fb.hitcnt[rest] + 1);
-	}
-
-	siqs_interp_params(bits, &fbd, &lpm, &blk, &fudge);
-	if (params->fb_size)
-		fbd = params->fb_size;
-	if (fbd > SIQS_MAX_FB)
-		fbd = SIQS_MAX_FB;
-	if (params->lp_mult > 0)
-		lpm = params->lp_mult;
-	if (params->blocks)
-		blk = params->blocks;
-	S.fb.fudge = params->fudge > 0 ? params->fudge : fudge;
-	S.fb.q_max = params->q_max > 0 ? params->q_max : SIQS_Q_MAX;
-	S.fb.small_prime = params->small_prime ? params->small_prime
-					    : SIQS_SMALL_PRIME;
-	status = siqs_build_fb(&S, f, (uint32_t)fbd);
-	if (status != STATUS_OK)
-		goto cleanup;
-	if (blk > SIQS_MAX_BLOCKS)
-		blk = SIQS_MAX_BLOCKS;
-	if (blk < 0.25)
-		blk = 0.25;
-	/* whole blocks, or below one block a multiple of 4 KiB */
-	S.fb.len = blk < 1 ? (uint32_t)(blk * 8 + 0.5) * (SIQS_BLOCK / 8)
-			: (uint32_t)(blk + 0.5) * SIQS_BLOCK;
-	S.fb.M = S.fb.len / 2;
-	/* root_hits16_batch_avx2: positions and root-checked primes below 2^15 */
-	S.fb.r16 = S.fb.avx2 && S.fb.len <= (1u << 15) && SIQS_BUCKET_MIN <= (1u << 15);
-	{
-		double lb = lpm * S.fb.prime[S.fb.fb_n - 1];
-		S.fb.lp_bound = lb > 4e9 ? 4000000000u : (uint32_t)lb;
-	}
-	S.fb.log_a_target = 0.5 * (mpz_log(S.fb.kn) + log(2.0)) - log((double)S.fb.M);
-	log2q = log2((double)S.fb.M) + 0.5 * (mpz_log(S.fb.kn) / log(2.0) - 1.0);
-	thr = log2q - log2((double)S.fb.lp_bound) - S.fb.fudge;
-	scale = thr > 100 ? 100 / thr : 1.0;
-	S.fb.init_byte = (uint8_t)(128 - (int)(thr * scale + 0.5));
-	for (j = 2; j < S.fb.fb_n; j++)
-		S.fb.logp[j] = (uint8_t)(log2((double)S.fb.prime[j]) * scale + 0.5);
-	{
-		/* A x + B odd: 2^3 | (Ax+B)^2 - kN, 2^4 on average, when
-		   kN = 1 mod 8; exactly 2^2 when 5 mod 8, 2 when 3 mod 4;
-		   A x + B even: Q(x) odd */
-		unsigned long km = mpz_fdiv_ui(S.fb.kn, 8);
-		double tb = km == 1 ? 4.0 : km == 5 ? 2.0 : 1.0;
-		S.fb.two_lg = (uint8_t)(tb * scale + 0.5);
-	}
-	status = siqs_choose_a_shape(&S);
-	if (status != STATUS_OK)
-		goto cleanup;
-	S.poly.bainv = malloc((size_t)S.fb.s * S.fb.fb_n * sizeof *S.poly.bainv);
-	S.sv.sieve = calloc((size_t)S.fb.len + 8, 1); /* sv[len]: sieve_one_block's spare */
-	if (params->check_sieve && !(S.sv.ref = malloc(S.fb.len))) {
-		status = STATUS_ERR_NOMEM;
-		goto cleanup;
-	}
-	S.fb.nblocks = (S.fb.len + SIQS_BLOCK - 1) / SIQS_BLOCK;
-	siqs_set_sieve_classes(&S);
-	S.sv.bucket = calloc(S.fb.nblocks, sizeof *S.sv.bucket);
-	S.sv.bucket_n = calloc(S.fb.nblocks, sizeof *S.sv.bucket_n);
-	if (!S.poly.bainv || !S.sv.sieve || !S.sv.bucket || !S.sv.bucket_n) {
-		status = STATUS_ERR_NOMEM;
-		goto cleanup;
-	}
-	/* a bucket-sieved prime p hits a block at most BLOCK / p + 1 times per root */
-	for (j = S.fb.med_end; j < S.fb.fb_n; j++)
-		S.fb.bucket_cap += 2 * ((size_t)SIQS_BLOCK / S.fb.prime[j] + 1);
-	S.sv.lhit_pos = malloc(((size_t)S.fb.nblocks * S.fb.bucket_cap + 1) *
-			    sizeof *S.sv.lhit_pos);
-	S.sv.lhit_idx = malloc(((size_t)S.fb.nblocks * S.fb.bucket_cap + 1) *
-			    sizeof *S.sv.lhit_idx);
-	if (!S.sv.lhit_pos || !S.sv.lhit_idx) {
-		status = STATUS_ERR_NOMEM;
-		goto cleanup;
-	}
-	for (j = 0; j < S.fb.nblocks; j++) {
-		S.sv.bucket[j] = malloc((S.fb.bucket_cap + 1) * sizeof **S.sv.bucket);
-		if (!S.sv.bucket[j]) {
-			status = STATUS_ERR_NOMEM;
-			goto cleanup;
-		}
-	}
-
+	siqs_start(&S, n, params);
+	/* steps 1-3: parameters, multiplier, factor base; the sieve's shape */
+	status = siqs_setup_fb(&S, f, mpz_sizeinbase(n, 2), params, &lpm, &blk);
+	if (status == STATUS_OK)
+		status = siqs_geometry(&S, lpm, blk);
+	if (status == STATUS_OK)
+		status = siqs_alloc_sieve(&S, params);
 	want = (size_t)S.fb.fb_n + SIQS_EXTRA;
-	for (;;) {
-		uint32_t i, npoly = 1u << (S.fb.s - 1);
-		status = siqs_pick_a(&S);
-		if (status != STATUS_OK)
-			goto cleanup;
-		if (siqs_init_a(&S) != STATUS_OK)
+	while (status == STATUS_OK) {
+		/* steps 4-6: one A's polynomials, sieve, trial division */
+		status = siqs_sieve_a(&S, params, want);
+		if (status != STATUS_OK ||
+		    S.rels.nfull + S.rels.ncycle < want)
 			continue;
-		for (i = 0; i < npoly; i++) {
-			if (i > 0)
-				siqs_next_b(&S, i);
-			S.rels.polys++;
-			siqs_sieve_poly(&S);
-			status = siqs_tdiv_poly(&S);
-			if (status != STATUS_OK)
-				goto cleanup;
-			if (params->stop && params->stop(params->stop_arg)) {
-				status = STATUS_ERR_STOPPED;
-				goto cleanup;
-			}
-			if (params->deadline > 0 &&
-			    now_monotonic() >= params->deadline) {
-				status = STATUS_ERR_TIMEOUT;
-				goto cleanup;
-			}
-			/* enough: the rest of this A's polynomials are not needed
-			 * (half an A's worth saved on average, 3% at 96 bits) */
-			if (S.rels.nfull + S.rels.ncycle >= want)
-				break;
-		}
-		if (S.rels.nfull + S.rels.ncycle >= want) {
-			t_la = now_monotonic();
-			status = siqs_try_deps(&S, f);
-			t_la = now_monotonic() - t_la;
-			if (status != STATUS_NOT_FOUND)
-				goto cleanup;
-			/* all trivial: gather some more and retry, a few times */
-			if (++retries > SIQS_MAX_RETRIES)
-				goto cleanup;
-			want = S.rels.nfull + S.rels.ncycle + SIQS_EXTRA;
-		}
+		/* step 7: linear algebra and square root */
+		t_la = now_monotonic();
+		status = siqs_try_deps(&S, f);
+		t_la = now_monotonic() - t_la;
+		if (status != STATUS_NOT_FOUND)
+			break;
+		/* all trivial: gather some more and retry, a few times */
+		if (++retries > SIQS_MAX_RETRIES)
+			break;
+		want = S.rels.nfull + S.rels.ncycle + SIQS_EXTRA;
+		status = STATUS_OK;
 	}
-
-cleanup:
-	if (params->stats) {
-		struct siqs_stats *st = params->stats;
-		st->multiplier = S.fb.k;
-		st->fb_size = S.fb.fb_n;
-		st->s = S.fb.s;
-		st->sieve_len = S.fb.len;
-		st->lp_bound = S.fb.lp_bound;
-		st->polys = S.rels.polys;
-		st->candidates = S.rels.candidates;
-		st->fulls = S.rels.nfull;
-		st->partials = S.rels.nrel - S.rels.nfull;
-		st->cycles = S.rels.ncycle;
-		st->sieve_mismatches = S.sv.sieve_bad;
-		st->t_linalg = t_la;
-		st->t_sieve = now_monotonic() - t_start - t_la;
-	}
+	if (params->stats)
+		siqs_fill_stats(params->stats, &S, t_start, t_la);
 	siqs_clear(&S);
 	return status;
 }

@@ -422,12 +422,90 @@ static void fill_nres(const mpz_t n, const uint32_t *pr, long np, uint32_t *nres
 }
 
 /*
+ * The arrays of sz factor-base entries (with the slack the vector code
+ * reads or writes past the last entry), and the per-polynomial arrays of
+ * the same length.
+ */
+static int fb_alloc(struct siqs *S, size_t sz)
+{
+	S->fb.prime = malloc(sz * sizeof *S->fb.prime);
+	S->fb.sqrtkn = malloc(sz * sizeof *S->fb.sqrtkn);
+	S->poly.ainv = calloc(sz, sizeof *S->poly.ainv);
+	/* + 16: set_roots16 reads sixteen at a time */
+	S->poly.root1 = calloc(sz + 16, sizeof *S->poly.root1);
+	S->poly.root2 = calloc(sz + 16, sizeof *S->poly.root2);
+	S->fb.logp = calloc(sz, 1);
+	S->fb.pinv = calloc(sz, sizeof *S->fb.pinv);
+	S->fb.bred = calloc(sz, sizeof *S->fb.bred);
+	S->fb.inv128 = calloc(sz, sizeof *S->fb.inv128);
+	S->fb.pf = calloc(sz, sizeof *S->fb.pf);
+	S->fb.pinvf = calloc(sz, sizeof *S->fb.pinvf);
+	S->fb.p16 = calloc(5 * (sz + 16), sizeof *S->fb.p16);
+	S->sv.next1 = calloc(sz, sizeof *S->sv.next1);
+	S->sv.next2 = calloc(sz, sizeof *S->sv.next2);
+	S->sv.hits = calloc(sz + 16, sizeof *S->sv.hits); /* vector appends overrun by 7 */
+	S->fb.hit_stride = sz + 32; /* root_hits16_batch_avx512: 16 past the last */
+	S->sv.hitsb = calloc(8 * S->fb.hit_stride, sizeof *S->sv.hitsb);
+	S->sv.cand = malloc(SIQS_MAX_CAND * sizeof *S->sv.cand);
+	S->poly.in_a = calloc(sz, 1);
+	if (!S->fb.prime || !S->fb.sqrtkn || !S->poly.ainv || !S->poly.root1 ||
+	    !S->poly.root2 || !S->fb.logp || !S->poly.in_a || !S->fb.pinv ||
+	    !S->fb.bred || !S->fb.inv128 || !S->fb.pf || !S->fb.pinvf ||
+	    !S->fb.p16 || !S->sv.next1 || !S->sv.next2 || !S->sv.hits ||
+	    !S->sv.hitsb || !S->sv.cand) {
+		return STATUS_ERR_NOMEM;
+	}
+	return STATUS_OK;
+}
+
+/*
+ * What the later phases divide by, per factor-base prime: the 2^40
+ * reciprocal, p^-1 mod 2^128, p and 1/p as floats, the 16-bit words of
+ * the root check; and where the sieved and the bucket-sieved primes start.
+ */
+static void fb_constants(struct siqs *S, size_t sz)
+{
+	uint32_t i;
+
+	S->fb.bred[1] = UINT64_MAX / 2;
+	for (i = 1; i < S->fb.fb_n; i++)
+		/* floor(2^40 / p) + 1, as 2^40 / p is never an integer (odd p) */
+		S->fb.pinv[i] = (S->fb.bred[i] >> 24) + 1;
+	for (i = 2; i < S->fb.fb_n; i++) {
+		uint64_t p = S->fb.prime[i], x = p; /* p p = 1 mod 8 */
+		int it;
+		for (it = 0; it < 5; it++) /* Newton: 3, 6, ... 96 bits */
+			x *= 2 - p * x;
+		/* one more step in 128 bits */
+		S->fb.inv128[i] = (siqs_u128)x * (2 - (siqs_u128)p * x);
+		S->fb.pf[i] = (float)S->fb.prime[i];
+		S->fb.pinvf[i] = 1.0f / (float)S->fb.prime[i];
+	}
+	S->fb.inv16 = S->fb.p16 + (sz + 16);
+	S->fb.lim16 = S->fb.p16 + 2 * (sz + 16);
+	S->poly.ra16 = S->fb.p16 + 3 * (sz + 16);
+	S->poly.rb16 = S->fb.p16 + 4 * (sz + 16);
+	for (i = 2; i < S->fb.fb_n && S->fb.prime[i] < (1u << 15); i++) {
+		S->fb.p16[i] = (uint16_t)S->fb.prime[i];
+		S->fb.inv16[i] = (uint16_t)S->fb.inv128[i];
+		S->fb.lim16[i] = (uint16_t)(UINT16_MAX / S->fb.prime[i]);
+	}
+	S->fb.sieve_start = 2;
+	while (S->fb.sieve_start < S->fb.fb_n &&
+	       S->fb.prime[S->fb.sieve_start] < S->fb.small_prime)
+		S->fb.sieve_start++;
+	S->fb.med_end = S->fb.sieve_start;
+	while (S->fb.med_end < S->fb.fb_n && S->fb.prime[S->fb.med_end] < SIQS_BUCKET_MIN)
+		S->fb.med_end++;
+}
+
+/*
  * Build the factor base.  Returns STATUS_OK, STATUS_FOUND (f set to a
  * prime of n met on the way), STATUS_ERR_NOMEM.
  */
 int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 {
-	uint32_t limit = 16 * want + 2048, i, pmax;
+	uint32_t limit = 16 * want + 2048, pmax;
 	uint32_t *pr = NULL, *nres = NULL, *ex = NULL, *km = NULL, *rr = NULL;
 	uint64_t *pm = NULL;
 	long np, j, done = 0, nres_done = 0;
@@ -474,29 +552,7 @@ int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 	mpz_mul_ui(S->fb.kn, S->fb.n, S->fb.k);
 
 	sz = (size_t)want + 2;
-	S->fb.prime = malloc(sz * sizeof *S->fb.prime);
-	S->fb.sqrtkn = malloc(sz * sizeof *S->fb.sqrtkn);
-	S->poly.ainv = calloc(sz, sizeof *S->poly.ainv);
-	/* + 16: set_roots16 reads sixteen at a time */
-	S->poly.root1 = calloc(sz + 16, sizeof *S->poly.root1);
-	S->poly.root2 = calloc(sz + 16, sizeof *S->poly.root2);
-	S->fb.logp = calloc(sz, 1);
-	S->fb.pinv = calloc(sz, sizeof *S->fb.pinv);
-	S->fb.bred = calloc(sz, sizeof *S->fb.bred);
-	S->fb.inv128 = calloc(sz, sizeof *S->fb.inv128);
-	S->fb.pf = calloc(sz, sizeof *S->fb.pf);
-	S->fb.pinvf = calloc(sz, sizeof *S->fb.pinvf);
-	S->fb.p16 = calloc(5 * (sz + 16), sizeof *S->fb.p16);
-	S->sv.next1 = calloc(sz, sizeof *S->sv.next1);
-	S->sv.next2 = calloc(sz, sizeof *S->sv.next2);
-	S->sv.hits = calloc(sz + 16, sizeof *S->sv.hits); /* vector appends overrun by 7 */
-	S->fb.hit_stride = sz + 32; /* root_hits16_batch_avx512: 16 past the last */
-	S->sv.hitsb = calloc(8 * S->fb.hit_stride, sizeof *S->sv.hitsb);
-	S->sv.cand = malloc(SIQS_MAX_CAND * sizeof *S->sv.cand);
-	S->poly.in_a = calloc(sz, 1);
-	if (!S->fb.prime || !S->fb.sqrtkn || !S->poly.ainv || !S->poly.root1 || !S->poly.root2 ||
-	    !S->fb.logp || !S->poly.in_a || !S->fb.pinv || !S->fb.bred || !S->fb.inv128 || !S->fb.pf || !S->fb.pinvf || !S->fb.p16 || !S->sv.next1 || !S->sv.next2 ||
-	    !S->sv.hits || !S->sv.hitsb || !S->sv.cand) {
+	if (fb_alloc(S, sz) != STATUS_OK) {
 		status = STATUS_ERR_NOMEM;
 		goto done;
 	}
@@ -544,36 +600,7 @@ int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 		S->fb.bred[S->fb.fb_n] = pm[j];
 		S->fb.prime[S->fb.fb_n++] = p;
 	}
-	S->fb.bred[1] = UINT64_MAX / 2;
-	for (i = 1; i < S->fb.fb_n; i++)
-		/* floor(2^40 / p) + 1, as 2^40 / p is never an integer (odd p) */
-		S->fb.pinv[i] = (S->fb.bred[i] >> 24) + 1;
-	for (i = 2; i < S->fb.fb_n; i++) {
-		uint64_t p = S->fb.prime[i], x = p; /* p p = 1 mod 8 */
-		int it;
-		for (it = 0; it < 5; it++) /* Newton: 3, 6, ... 96 bits */
-			x *= 2 - p * x;
-		/* one more step in 128 bits */
-		S->fb.inv128[i] = (siqs_u128)x * (2 - (siqs_u128)p * x);
-		S->fb.pf[i] = (float)S->fb.prime[i];
-		S->fb.pinvf[i] = 1.0f / (float)S->fb.prime[i];
-	}
-	S->fb.inv16 = S->fb.p16 + (sz + 16);
-	S->fb.lim16 = S->fb.p16 + 2 * (sz + 16);
-	S->poly.ra16 = S->fb.p16 + 3 * (sz + 16);
-	S->poly.rb16 = S->fb.p16 + 4 * (sz + 16);
-	for (i = 2; i < S->fb.fb_n && S->fb.prime[i] < (1u << 15); i++) {
-		S->fb.p16[i] = (uint16_t)S->fb.prime[i];
-		S->fb.inv16[i] = (uint16_t)S->fb.inv128[i];
-		S->fb.lim16[i] = (uint16_t)(UINT16_MAX / S->fb.prime[i]);
-	}
-	S->fb.sieve_start = 2;
-	while (S->fb.sieve_start < S->fb.fb_n &&
-	       S->fb.prime[S->fb.sieve_start] < S->fb.small_prime)
-		S->fb.sieve_start++;
-	S->fb.med_end = S->fb.sieve_start;
-	while (S->fb.med_end < S->fb.fb_n && S->fb.prime[S->fb.med_end] < SIQS_BUCKET_MIN)
-		S->fb.med_end++;
+	fb_constants(S, sz);
 done:
 	free(pr);
 	free(nres);

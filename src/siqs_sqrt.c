@@ -21,147 +21,193 @@
 #include "siqs_int.h"
 #include "status.h"
 
-int siqs_try_deps(struct siqs *S, mpz_t f)
-{
-	int status = STATUS_ERR_NOMEM, ndeps = 0, d;
-	size_t nrows = 0, r, u, cap_cols = 0, ncols_used = 0;
-	uint32_t *row_a = NULL, *row_b = NULL, *row_start = NULL, *cols = NULL;
-	uint32_t *cnt = NULL, *lps = NULL, *tmp = NULL;
-	uint64_t *deps = NULL;
-	uint32_t F = S->fb.fb_n;
-	mpz_t X, Y, yv;
+/*
+ * The exponent matrix mod 2: a row per full relation and per pair of
+ * partials sharing a large prime (row_a[r], and row_b[r] or UINT32_MAX),
+ * in CSR form (row_start, cols) with the odd-exponent columns only.
+ */
+struct siqs_matrix {
+	size_t nrows;
+	uint32_t *row_a, *row_b, *row_start, *cols;
+	uint32_t *cnt;  /* per column, zero between uses */
+	uint32_t *lps;  /* one dependency's large primes */
+	uint64_t *deps; /* bit d of deps[r]: row r is in dependency d */
+};
 
-	mpz_init(X);
-	mpz_init(Y);
-	row_a = malloc((S->rels.nrel + 1) * sizeof *row_a);
-	row_b = malloc((S->rels.nrel + 1) * sizeof *row_b);
-	row_start = malloc((S->rels.nrel + 2) * sizeof *row_start);
-	cnt = calloc(F, sizeof *cnt);
-	lps = malloc((2 * S->rels.nrel + 1) * sizeof *lps);
-	if (!row_a || !row_b || !row_start || !cnt || !lps)
-		goto cleanup;
+/* The rows: each full relation, each partial with its large prime's first. */
+static void siqs_matrix_rows(const struct siqs *S, struct siqs_matrix *m)
+{
+	size_t u;
+
+	m->nrows = 0;
 	for (u = 0; u < S->rels.nrel; u++) {
 		if (S->rels.rel[u].lp == 1) {
-			row_a[nrows] = (uint32_t)u;
-			row_b[nrows++] = UINT32_MAX;
+			m->row_a[m->nrows] = (uint32_t)u;
+			m->row_b[m->nrows++] = UINT32_MAX;
 		} else {
 			uint32_t first = siqs_lp_lookup(S, S->rels.rel[u].lp);
 			if (first != u) {
-				row_a[nrows] = first;
-				row_b[nrows++] = (uint32_t)u;
+				m->row_a[m->nrows] = first;
+				m->row_b[m->nrows++] = (uint32_t)u;
 			}
 		}
 	}
-	/* odd-exponent columns of each row */
-	cap_cols = 0;
-	for (r = 0; r < nrows; r++) {
-		cap_cols += S->rels.rel[row_a[r]].nfac;
-		if (row_b[r] != UINT32_MAX)
-			cap_cols += S->rels.rel[row_b[r]].nfac;
-	}
-	cols = malloc((cap_cols + 1) * sizeof *cols);
-	deps = malloc((nrows + 1) * sizeof *deps);
-	if (!cols || !deps)
-		goto cleanup;
-	for (r = 0; r < nrows; r++) {
-		const struct siqs_rel *ra = &S->rels.rel[row_a[r]];
-		size_t start = ncols_used, a, m;
-		row_start[r] = (uint32_t)start;
-		for (a = 0; a < ra->nfac; a++)
-			cols[ncols_used++] = S->rels.pool[ra->off + a];
-		if (row_b[r] != UINT32_MAX) {
-			const struct siqs_rel *rb = &S->rels.rel[row_b[r]];
-			for (a = 0; a < rb->nfac; a++)
-				cols[ncols_used++] = S->rels.pool[rb->off + a];
-		}
-		/*
-		 * keep entries of odd multiplicity: parities toggled in cnt
-		 * (all zero between rows), each odd one kept at its first
-		 * occurrence and cleared (was a sort per row)
-		 */
-		for (a = start; a < ncols_used; a++)
-			cnt[cols[a]] ^= 1;
-		m = start;
-		for (a = start; a < ncols_used; a++)
-			if (cnt[cols[a]]) {
-				cnt[cols[a]] = 0;
-				cols[m++] = cols[a];
-			}
-		ncols_used = m;
-	}
-	row_start[nrows] = (uint32_t)ncols_used;
+}
 
-	status = siqs_linalg((uint32_t)nrows, F, row_start, cols, deps, &ndeps);
+/*
+ * The odd-exponent columns of every row: the factor-base indices of its
+ * relations, parities toggled in cnt (all zero between rows), each odd
+ * one kept at its first occurrence and cleared.
+ */
+static int siqs_matrix_cols(const struct siqs *S, struct siqs_matrix *m)
+{
+	size_t r, cap_cols = 0, ncols_used = 0;
+
+	for (r = 0; r < m->nrows; r++) {
+		cap_cols += S->rels.rel[m->row_a[r]].nfac;
+		if (m->row_b[r] != UINT32_MAX)
+			cap_cols += S->rels.rel[m->row_b[r]].nfac;
+	}
+	m->cols = malloc((cap_cols + 1) * sizeof *m->cols);
+	m->deps = malloc((m->nrows + 1) * sizeof *m->deps);
+	if (!m->cols || !m->deps)
+		return STATUS_ERR_NOMEM;
+	for (r = 0; r < m->nrows; r++) {
+		const struct siqs_rel *ra = &S->rels.rel[m->row_a[r]];
+		size_t start = ncols_used, a, k;
+		m->row_start[r] = (uint32_t)start;
+		for (a = 0; a < ra->nfac; a++)
+			m->cols[ncols_used++] = S->rels.pool[ra->off + a];
+		if (m->row_b[r] != UINT32_MAX) {
+			const struct siqs_rel *rb = &S->rels.rel[m->row_b[r]];
+			for (a = 0; a < rb->nfac; a++)
+				m->cols[ncols_used++] = S->rels.pool[rb->off + a];
+		}
+		for (a = start; a < ncols_used; a++)
+			m->cnt[m->cols[a]] ^= 1;
+		k = start;
+		for (a = start; a < ncols_used; a++)
+			if (m->cnt[m->cols[a]]) {
+				m->cnt[m->cols[a]] = 0;
+				m->cols[k++] = m->cols[a];
+			}
+		ncols_used = k;
+	}
+	m->row_start[m->nrows] = (uint32_t)ncols_used;
+	return STATUS_OK;
+}
+
+/*
+ * X = prod (A x + B) over the relations of dependency d (reduced only
+ * past twice n's limbs), their exponents summed into cnt and their large
+ * primes listed in lps; returns the count of large primes.
+ */
+static size_t siqs_dep_x(const struct siqs *S, struct siqs_matrix *m, int d,
+			 mpz_t X)
+{
+	size_t r, nlp = 0, a;
+	mpz_t yv;
+
+	memset(m->cnt, 0, S->fb.fb_n * sizeof *m->cnt);
+	mpz_set_ui(X, 1);
+	for (r = 0; r < m->nrows; r++) {
+		uint32_t pair[2];
+		int h;
+		if (!(m->deps[r] >> d & 1))
+			continue;
+		pair[0] = m->row_a[r];
+		pair[1] = m->row_b[r];
+		for (h = 0; h < 2; h++) {
+			const struct siqs_rel *rr;
+			if (pair[h] == UINT32_MAX)
+				continue;
+			rr = &S->rels.rel[pair[h]];
+			mpz_mul(X, X, mpz_roinit_n(yv, S->rels.ylimb + rr->yoff,
+						   rr->ysize));
+			if (mpz_size(X) > 2 * mpz_size(S->fb.n))
+				mpz_mod(X, X, S->fb.n);
+			for (a = 0; a < rr->nfac; a++)
+				m->cnt[S->rels.pool[rr->off + a]]++;
+			if (rr->lp > 1)
+				m->lps[nlp++] = rr->lp;
+		}
+	}
+	return nlp;
+}
+
+/*
+ * Y = sqrt(prod A Q(x)) mod n from the exponents in cnt and the nlp
+ * large primes in lps; STATUS_NOT_FOUND when an exponent is odd or the
+ * large primes do not pair (not a square).  Prime powers are gathered
+ * in one 64-bit word, one multiply per full word.
+ */
+static int siqs_dep_y(const struct siqs *S, struct siqs_matrix *m,
+		      size_t nlp, mpz_t Y)
+{
+	uint32_t j, F = S->fb.fb_n;
+	uint64_t w = 1;
+	size_t a;
+
+	for (j = 0; j < F; j++)
+		if (m->cnt[j] & 1)
+			return STATUS_NOT_FOUND;
+	mpz_set_ui(Y, 1);
+	siqs_sort_u32(m->lps, nlp);
+	for (a = 0; a + 1 < nlp; a += 2) {
+		if (m->lps[a] != m->lps[a + 1])
+			return STATUS_NOT_FOUND;
+		mpz_mul_ui(Y, Y, m->lps[a]);
+		if (mpz_size(Y) > 2 * mpz_size(S->fb.n))
+			mpz_mod(Y, Y, S->fb.n);
+	}
+	if (nlp & 1)
+		return STATUS_NOT_FOUND;
+	for (j = 1; j < F; j++) {
+		uint32_t e = m->cnt[j] / 2, p = S->fb.prime[j];
+		while (e--) {
+			if ((uint64_t)(((siqs_u128)w * p) >> 64)) {
+				mpz_mul_ui(Y, Y, w);
+				if (mpz_size(Y) > 2 * mpz_size(S->fb.n))
+					mpz_mod(Y, Y, S->fb.n);
+				w = 1;
+			}
+			w *= p;
+		}
+	}
+	mpz_mul_ui(Y, Y, w);
+	mpz_mod(Y, Y, S->fb.n);
+	return STATUS_OK;
+}
+
+int siqs_try_deps(struct siqs *S, mpz_t f)
+{
+	struct siqs_matrix m;
+	int status = STATUS_ERR_NOMEM, ndeps = 0, d;
+	uint32_t F = S->fb.fb_n;
+	mpz_t X, Y;
+
+	memset(&m, 0, sizeof m);
+	mpz_init(X);
+	mpz_init(Y);
+	m.row_a = malloc((S->rels.nrel + 1) * sizeof *m.row_a);
+	m.row_b = malloc((S->rels.nrel + 1) * sizeof *m.row_b);
+	m.row_start = malloc((S->rels.nrel + 2) * sizeof *m.row_start);
+	m.cnt = calloc(F, sizeof *m.cnt);
+	m.lps = malloc((2 * S->rels.nrel + 1) * sizeof *m.lps);
+	if (!m.row_a || !m.row_b || !m.row_start || !m.cnt || !m.lps)
+		goto cleanup;
+	siqs_matrix_rows(S, &m);
+	if (siqs_matrix_cols(S, &m) != STATUS_OK)
+		goto cleanup;
+	status = siqs_linalg((uint32_t)m.nrows, F, m.row_start, m.cols, m.deps,
+			     &ndeps);
 	if (status != STATUS_OK)
 		goto cleanup;
 	status = STATUS_NOT_FOUND;
 	for (d = 0; d < ndeps; d++) {
-		size_t nlp = 0, a;
-		uint32_t j;
-		int bad = 0;
-		memset(cnt, 0, F * sizeof *cnt);
-		mpz_set_ui(X, 1);
-		mpz_set_ui(Y, 1);
-		for (r = 0; r < nrows; r++) {
-			uint32_t pair[2];
-			int h;
-			if (!(deps[r] >> d & 1))
-				continue;
-			pair[0] = row_a[r];
-			pair[1] = row_b[r];
-			for (h = 0; h < 2; h++) {
-				const struct siqs_rel *rr;
-				if (pair[h] == UINT32_MAX)
-					continue;
-				rr = &S->rels.rel[pair[h]];
-				mpz_mul(X, X, mpz_roinit_n(yv, S->rels.ylimb + rr->yoff,
-							   rr->ysize));
-				/* reduced only past twice n's limbs: a third
-				 * of the reductions at 96 bits */
-				if (mpz_size(X) > 2 * mpz_size(S->fb.n))
-					mpz_mod(X, X, S->fb.n);
-				for (a = 0; a < rr->nfac; a++)
-					cnt[S->rels.pool[rr->off + a]]++;
-				if (rr->lp > 1)
-					lps[nlp++] = rr->lp;
-			}
-		}
-		for (j = 0; j < F; j++)
-			if (cnt[j] & 1)
-				bad = 1;
-		if (bad)
+		size_t nlp = siqs_dep_x(S, &m, d, X);
+		if (siqs_dep_y(S, &m, nlp, Y) != STATUS_OK)
 			continue;
-		siqs_sort_u32(lps, nlp);
-		for (a = 0; a + 1 < nlp; a += 2) {
-			if (lps[a] != lps[a + 1]) {
-				bad = 1;
-				break;
-			}
-			mpz_mul_ui(Y, Y, lps[a]);
-			if (mpz_size(Y) > 2 * mpz_size(S->fb.n))
-				mpz_mod(Y, Y, S->fb.n);
-		}
-		if (bad || (nlp & 1))
-			continue;
-		/* prod p^(e/2): prime powers gathered in one word, then one
-		 * multiply per full word (was a powm per prime) */
-		{
-			uint64_t w = 1;
-			for (j = 1; j < F; j++) {
-				uint32_t e = cnt[j] / 2, p = S->fb.prime[j];
-				while (e--) {
-					if ((uint64_t)(((siqs_u128)w * p) >> 64)) {
-						mpz_mul_ui(Y, Y, w);
-						if (mpz_size(Y) > 2 * mpz_size(S->fb.n))
-							mpz_mod(Y, Y, S->fb.n);
-						w = 1;
-					}
-					w *= p;
-				}
-			}
-			mpz_mul_ui(Y, Y, w);
-			mpz_mod(Y, Y, S->fb.n);
-		}
 		mpz_mod(X, X, S->fb.n);
 		mpz_sub(X, X, Y);
 		mpz_gcd(X, X, S->fb.n);
@@ -173,15 +219,14 @@ int siqs_try_deps(struct siqs *S, mpz_t f)
 	}
 
 cleanup:
-	(void)tmp;
 	mpz_clear(X);
 	mpz_clear(Y);
-	free(row_a);
-	free(row_b);
-	free(row_start);
-	free(cols);
-	free(cnt);
-	free(lps);
-	free(deps);
+	free(m.row_a);
+	free(m.row_b);
+	free(m.row_start);
+	free(m.cols);
+	free(m.cnt);
+	free(m.lps);
+	free(m.deps);
 	return status;
 }
