@@ -112,8 +112,7 @@ __attribute__((target("avx2,fma"))) static inline __m256d canon(__m256d r, __m25
 
 /*
  * Four groups of four primes per step (H = 4), interleaved: independent
- * chains (the powers are latency-bound: H = 4 against 2, S96 and S128 CPU
- * time -3%, the same instructions).  A last partial step is done as a
+ * chains, as the powers are latency-bound.  A last partial step is done as a
  * whole one ending at the last prime: the primes it shares with the step
  * before get the same values again, none goes to the scalar code.
  */
@@ -121,8 +120,8 @@ enum { SIQS_VH = 4 };
 
 /*
  * r[h] = b[h]^e[h] mod p[h] for the SIQS_VH groups of four lanes, e below
- * 2^bit: left to right two bits at a time (three products per two bits,
- * was four: init_a's chains are latency-bound) with lazy products
+ * 2^bit: left to right two bits at a time (three products per two bits:
+ * init_a's chains are latency-bound) with lazy products
  * (results in (-p, p)), the groups interleaved so their chains run side
  * by side.
  */

@@ -26,8 +26,7 @@
  *      words, last pivot first, one branch-free pass over the columns per
  *      two pivots.  Then every column is orthogonal to every dependency, so
  *      each dependency sums to zero.  A free row plus earlier rows is a
- *      unique dependency, so the output depends only on the rows: the
- *      sparse path below returned the same deps on all 300 S96 matrices.
+ *      unique dependency, so the output depends only on the rows.
  *
  * Medium matrices (at most LINALG_MID = 8192 rows: 128 to 200 bits):
  *   i.  Merges (the cheap half of structured Gaussian elimination, see

@@ -105,7 +105,7 @@ static uint32_t sqrtmod(uint32_t a, uint32_t p, uint64_t m)
 		q >>= 1;
 		e++;
 	}
-	while (jacobi_u32(z, p) != -1) /* was Euler's criterion: a power each */
+	while (jacobi_u32(z, p) != -1) /* no power per try */
 		z++;
 	c = powmod(z, q, p, m);
 	t = powmod(a, q, p, m);
@@ -237,8 +237,7 @@ static const uint8_t siqs_mult_primes[] = {
  * zero when p | k_i; then every score moves by ram (p | k n), 0 ((kn/p) =
  * -1) or split ((kn/p) = 1), four multipliers per AVX2 step.  The same
  * doubles are added in the same order on both paths, so the choice is the
- * same (was one table lookup pair and multiply per (k, p), and a branchy
- * Legendre per (q, p): 1200 instructions per prime, 3% of 96 bits).
+ * same.
  */
 enum {
 	SIQS_NK = sizeof siqs_mults,
@@ -532,9 +531,8 @@ int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 		return STATUS_ERR_NOMEM;
 	}
 	/*
-	 * The score over the primes below 4F, at least 600, at most 2000:
-	 * at 96 bits 600 against 2000 cost 4% fewer instructions in all
-	 * (S96, and S128 with 1800), the choice itself a few percent of it.
+	 * The score over the primes below 4F, at least 600, at most 2000
+	 * (a longer score costs more than a better k saves: siqs_NOTES.md).
 	 */
 	ex = malloc(((size_t)np + 1) * sizeof *ex);
 	km = malloc(((size_t)np + 1) * sizeof *km);

@@ -100,7 +100,7 @@ uint32_t siqs_lp_lookup(const struct siqs *S, uint32_t lp)
 /*
  * Store a relation: its factor-base indices, large prime (1: full) and
  * y = A x + B as ysize limbs (GMP's signed size) at yl.  The limbs go to
- * one pool (was one mpz_init_set per relation: a malloc and a free each).
+ * one pool: no allocation per relation.
  */
 int siqs_add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 		   uint32_t lp, const mp_limb_t *yl, int ysize)

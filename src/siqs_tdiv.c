@@ -436,9 +436,8 @@ static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
  * p^-1 mod 2^128 gives the exact quotient when p divides u, and a value
  * whose product with p overflows 128 bits when it does not (Granlund and
  * Montgomery, "Division by invariant integers using multiplication",
- * 1994, section 9).  inv is p^-1 mod 2^128 (precomputed per prime: the
- * Newton step lifting it from 2^64 here was a fifth of trial division at
- * 96 bits); below 2^64 one multiply.
+ * 1994, section 9).  inv is p^-1 mod 2^128, precomputed per prime;
+ * below 2^64 one multiply.
  */
 static siqs_u128 divexact_u128(siqs_u128 u, uint32_t p, siqs_u128 inv,
 			       uint64_t lim)
@@ -530,8 +529,8 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 
 /*
  * Trial-divide the candidate at sieve position i; store a relation.
- * always_inline into siqs_tdiv_poly: a call per candidate cost 0.9% of
- * S96's instructions.
+ * always_inline into siqs_tdiv_poly: a call per candidate costs more
+ * than the body's set-up (siqs_NOTES.md).
  */
 __attribute__((always_inline)) static inline int
 check_candidate(struct siqs *S, uint32_t i)
