@@ -219,41 +219,67 @@ static inline void *siqs_grow(void *p, size_t *cap, size_t need, size_t elem, si
 	return np;
 }
 
-/* ---- siqs_params.c ---- */
+/* ---- siqs_params.c: steps 1-3 ---- */
 
 /* The parameter table's row for bits, interpolated. */
 void siqs_interp_params(size_t bits, double *fb, double *lpm, double *blk,
 			double *fudge);
+/*
+ * The multiplier (fb.k, fb.kn) and a factor base of at most want entries
+ * with its constants, and the arrays of that length (poly.root1, sv.hits,
+ * ...).  STATUS_OK; STATUS_FOUND with f set to a prime of n met on the
+ * way; STATUS_ERR_NOMEM.
+ */
 int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want);
 
-/* ---- siqs_poly.c ---- */
+/* ---- siqs_poly.c: step 4 ---- */
 
+/* fb.s and the window [fb.qlo, fb.qhi) of A's primes; STATUS_ERR_INVAL
+ * when the factor base is too small for any. */
 int siqs_choose_a_shape(struct siqs *S);
+/* poly.qidx: the primes of a new A; STATUS_NOT_FOUND when no unused A
+ * was found in SIQS_A_TRIES draws, STATUS_ERR_NOMEM. */
 int siqs_pick_a(struct siqs *S);
+/* A, the B_l, the first B and C, every root and 2 B_l A^-1 table;
+ * STATUS_NOT_FOUND when A does not divide B^2 - kN (draw another A). */
 int siqs_init_a(struct siqs *S);
+/* The Gray-code switch to polynomial i, 1 <= i < 2^(s-1). */
 void siqs_next_b(struct siqs *S, uint32_t i);
 
-/* ---- siqs_sieve.c ---- */
+/* ---- siqs_sieve.c: step 5 ---- */
 
+/* fb.cls_*: the one-block sieve's runs of equal len / p. */
 void siqs_set_sieve_classes(struct siqs *S);
+/* Sieve the current polynomial; its candidates in sv.cand[0 .. ncand). */
 void siqs_sieve_poly(struct siqs *S);
 
-/* ---- siqs_tdiv.c ---- */
+/* ---- siqs_tdiv.c: step 6 ---- */
 
+/* Append the candidates of sieve positions [b, e) to sv.cand. */
 void siqs_scan_block(struct siqs *S, uint32_t b, uint32_t e);
+/* Keep block b's bucket entries that land on its candidates
+ * sv.cand[c0 .. c1) in sv.lhit_pos / sv.lhit_idx. */
 void siqs_keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
 			   uint32_t c1);
+/* Trial-divide every candidate of the polynomial, storing its relations;
+ * STATUS_OK or STATUS_ERR_NOMEM. */
 int siqs_tdiv_poly(struct siqs *S);
 
-/* ---- siqs_rel.c ---- */
+/* ---- siqs_rel.c: step 6's relations ---- */
 
+/* Sort a ascending (insertion sort for short lists). */
 void siqs_sort_u32(uint32_t *a, size_t n);
+/* The index of the first relation with large prime lp (one must exist). */
 uint32_t siqs_lp_lookup(const struct siqs *S, uint32_t lp);
+/* Store a relation (lp 1: full); STATUS_OK or STATUS_ERR_NOMEM. */
 int siqs_add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
 		 uint32_t lp, const mp_limb_t *yl, int ysize);
 
-/* ---- siqs_sqrt.c ---- */
+/* ---- siqs_sqrt.c: step 7 ---- */
 
+/* The matrix, its dependencies, their square roots: STATUS_FOUND with f
+ * a factor of n, STATUS_NOT_FOUND when every dependency was trivial,
+ * STATUS_ERR_NOMEM. */
 int siqs_try_deps(struct siqs *S, mpz_t f);
 
 /* ---- siqs_linalg.c ---- */
