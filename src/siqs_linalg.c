@@ -11,7 +11,7 @@
  *      word-major (word w of column j at m[w * ncp + j], ncp the column
  *      count rounded up to four) so that one AVX2 step handles the same
  *      word of four columns.  No identity block: filtering and column
- *      order cost more than they save at this size (weight order +8%).
+ *      order cost more than they save at this size (siqs_NOTES.md).
  *   b. Forward elimination: for each column k in turn, its lowest set row
  *      p is the pivot, and column k is XORed into every later column
  *      holding row p (branch-free, four columns per step, the pivot's
@@ -26,11 +26,7 @@
  *      words, last pivot first, one branch-free pass over the columns per
  *      two pivots.  Then every column is orthogonal to every dependency, so
  *      each dependency sums to zero.  A free row plus earlier rows is a
- *      unique dependency, so the output depends only on the rows: the
- *      sparse path below returned the same deps on all 300 S96 matrices.
- *   Cost at 96 bits (callgrind, siqs_linalg inclusive per call over the
- *   300 S96 matrices): 676.6k instructions with [columns | identity] row
- *   elimination, 115.7k with this (AVX2), 511.4k with the scalar kernels.
+ *      unique dependency, so the output depends only on the rows.
  *
  * Medium matrices (at most LINALG_MID = 8192 rows: 128 to 200 bits):
  *   i.  Merges (the cheap half of structured Gaussian elimination, see
@@ -46,12 +42,11 @@
  *       dependency s is in) gives the dependencies in input rows; each
  *       merge is invertible, so they stay independent and there are as
  *       many as the input has (up to SIQS_MAX_DEPS).
- *   Instructions per call (callgrind, as above) against the path below:
- *   S128 1.706M -> 0.964M, S160 18.2M -> 9.86M, S200 212.5M -> 132.9M.
  *   Memory: the two bitset copies, 2 * rows * columns / 8 bytes (6.3 MB
  *   at 200 bits), as the path below keeps.
  *
- * Larger matrices (more than LINALG_MID rows, as at 230 bits):
+ * Larger matrices (more than LINALG_MID rows, as at 230 bits;
+ * linalg_sparse and its steps):
  *   1. Filtering: drop every row that holds a column of weight one (a
  *      singleton can never cancel), repeated until none is left; drop
  *      columns of weight zero; keep at most (active columns + 96) rows.
@@ -79,7 +74,6 @@
  *      copy is dropped and elimination goes on over the row bitsets of
  *      the unused rows only, each XOR starting at the pivot's word (a row
  *      has no ones left of the current column), still logging (pivot, S).
- *      On an S230 matrix (11220 x 11151) this halves the time.
  *
  * Invariant: after step t, every row vector equals the XOR of the input
  * rows named by mask-propagation through log entries t-1 .. 0; dropped
@@ -445,6 +439,54 @@ static void merge_kill(struct linalg_merge *g, uint32_t p)
 	}
 }
 
+/*
+ * Step i of the medium path: a column held by at most wmax rows is
+ * removed by adding its lightest row to the others and dropping that
+ * row (dead[p] = 1), until no such column is left; at most nrows merges
+ * (one row dropped each) of at most wmax - 1 additions fill the log.
+ * list: scratch for nrows entries.
+ */
+static void merge_all(struct linalg_merge *g, uint32_t ncols, uint32_t wmax,
+		      uint32_t *list, uint8_t *dead)
+{
+	uint32_t c, nl;
+	size_t t;
+	int changed;
+
+	do {
+		changed = 0;
+		for (c = 0; c < ncols; c++) {
+			uint32_t p, u;
+			if (g->weight[c] == 0 || g->weight[c] > wmax)
+				continue;
+			nl = 0;
+			for (t = 0; t < g->wr; t++) {
+				uint64_t v = g->cr[(size_t)c * g->wr + t];
+				while (v) {
+					list[nl++] = (uint32_t)(t * 64 +
+						(size_t)__builtin_ctzll(v));
+					v &= v - 1;
+				}
+			}
+			if (nl == 0) {
+				g->weight[c] = 0;
+				continue;
+			}
+			/* pivot: the lightest row, the first of equals */
+			p = list[0];
+			for (u = 1; u < nl; u++)
+				if (g->rw[list[u]] < g->rw[p])
+					p = list[u];
+			for (u = 0; u < nl; u++)
+				if (list[u] != p)
+					merge_add(g, list[u], p);
+			merge_kill(g, p);
+			dead[p] = 1;
+			changed = 1;
+		}
+	} while (changed);
+}
+
 static int linalg_mid(uint32_t nrows, uint32_t ncols,
 		      const uint32_t *row_start, const uint32_t *cols,
 		      uint64_t *deps, int *ndeps, int avx2)
@@ -453,9 +495,9 @@ static int linalg_mid(uint32_t nrows, uint32_t ncols,
 	uint32_t *live = NULL, *crs = NULL, *ccols = NULL, *list = NULL;
 	uint64_t *cdeps = NULL;
 	uint8_t *dead = NULL;
-	uint32_t r, c, q, nlive = 0, nl, ncore = 0, wmax;
+	uint32_t r, c, q, nlive = 0, ncore = 0, wmax;
 	size_t t, nnz = 0;
-	int status = STATUS_ERR_NOMEM, changed;
+	int status = STATUS_ERR_NOMEM;
 
 	g.wc = ((size_t)ncols + 63) / 64;
 	g.wr = ((size_t)nrows + 63) / 64;
@@ -489,44 +531,7 @@ static int linalg_mid(uint32_t nrows, uint32_t ncols,
 		}
 	}
 
-	/*
-	 * 1. merges: a column held by at most wmax rows is removed by adding
-	 * its lightest row to the others and dropping that row; at most
-	 * nrows merges (one row dropped each) of at most wmax - 1
-	 * additions fill the log
-	 */
-	do {
-		changed = 0;
-		for (c = 0; c < ncols; c++) {
-			uint32_t p, u;
-			if (g.weight[c] == 0 || g.weight[c] > wmax)
-				continue;
-			nl = 0;
-			for (t = 0; t < g.wr; t++) {
-				uint64_t v = g.cr[(size_t)c * g.wr + t];
-				while (v) {
-					list[nl++] = (uint32_t)(t * 64 +
-						(size_t)__builtin_ctzll(v));
-					v &= v - 1;
-				}
-			}
-			if (nl == 0) {
-				g.weight[c] = 0;
-				continue;
-			}
-			/* pivot: the lightest row, the first of equals */
-			p = list[0];
-			for (u = 1; u < nl; u++)
-				if (g.rw[list[u]] < g.rw[p])
-					p = list[u];
-			for (u = 0; u < nl; u++)
-				if (list[u] != p)
-					merge_add(&g, list[u], p);
-			merge_kill(&g, p);
-			dead[p] = 1;
-			changed = 1;
-		}
-	} while (changed);
+	merge_all(&g, ncols, wmax, list, dead);
 
 	/* 2. the rows and columns left, dense (the merged-away columns
 	 * would still cost a lane each in every step) */
@@ -580,282 +585,350 @@ cleanup:
 	return status;
 }
 
+/*
+ * The large-matrix path (more than LINALG_MID rows), steps 1-4 of the
+ * top comment: the matrix twice (columns over rows in mat, rows over
+ * columns in rmat), only the filtered rows and active columns.
+ */
+struct linalg_sparse {
+	uint32_t nrows, ncols;
+	const uint32_t *row_start, *cols;
+	uint32_t *weight, *colmap, *rowid;
+	uint8_t *alive;
+	uint64_t *order;
+	uint32_t nact, nlive;     /* active columns, kept rows */
+	uint64_t *mat, *rmat, *used, *mask;
+	size_t wr, wc;            /* words of a column, of a row */
+	uint32_t *logpiv, *pcols, *loglist, *ul;
+	size_t *logoff, *swords, *pwords;
+	size_t nsteps, loglen, loglist_cap;
+	uint32_t nul;             /* dense phase: unused rows in ul */
+};
+
+/* 1-2: singleton removal, active columns by ascending weight, kept rows. */
+static int sparse_filter(struct linalg_sparse *L)
+{
+	const uint32_t *row_start = L->row_start, *cols = L->cols;
+	uint32_t r, c, k;
+	int changed;
+
+	memset(L->alive, 1, L->nrows);
+	for (r = 0; r < L->nrows; r++)
+		for (k = row_start[r]; k < row_start[r + 1]; k++)
+			L->weight[cols[k]]++;
+	do {
+		changed = 0;
+		for (r = 0; r < L->nrows; r++) {
+			if (!L->alive[r])
+				continue;
+			for (k = row_start[r]; k < row_start[r + 1]; k++)
+				if (L->weight[cols[k]] == 1)
+					break;
+			if (k == row_start[r + 1])
+				continue;
+			L->alive[r] = 0;
+			changed = 1;
+			for (k = row_start[r]; k < row_start[r + 1]; k++)
+				L->weight[cols[k]]--;
+		}
+	} while (changed);
+
+	for (c = 0; c < L->ncols; c++)
+		if (L->weight[c] > 0)
+			L->order[L->nact++] = ((uint64_t)L->weight[c] << 32) | c;
+	qsort(L->order, L->nact, sizeof *L->order, cmp_u64);
+	for (c = 0; c < L->ncols; c++)
+		L->colmap[c] = UINT32_MAX;
+	for (c = 0; c < L->nact; c++)
+		L->colmap[(uint32_t)L->order[c]] = c;
+	for (r = 0; r < L->nrows; r++)
+		if (L->alive[r] && L->nlive < L->nact + LINALG_EXCESS)
+			L->rowid[L->nlive++] = r;
+	return L->nlive == 0 ? STATUS_NOT_FOUND : STATUS_OK;
+}
+
+/* The two bitset copies of the kept rows and the step log's arrays. */
+static int sparse_build(struct linalg_sparse *L)
+{
+	uint32_t r, k;
+	size_t nact = L->nact, nlive = L->nlive, wr, wc;
+
+	wr = L->wr = (nlive + 63) / 64;
+	wc = L->wc = (nact + 63) / 64;
+	L->mat = calloc(nact * wr, sizeof *L->mat);
+	L->rmat = calloc(nlive * wc, sizeof *L->rmat);
+	L->logpiv = malloc((nact + 1) * sizeof *L->logpiv);
+	L->logoff = malloc((nact + 2) * sizeof *L->logoff);
+	L->used = calloc(wr, sizeof *L->used);
+	L->mask = calloc(nlive, sizeof *L->mask);
+	L->pcols = malloc((nact + 1) * sizeof *L->pcols);
+	L->ul = malloc((nlive + 1) * sizeof *L->ul);
+	L->swords = malloc((wr + 1) * sizeof *L->swords);
+	L->pwords = malloc((wc + 1) * sizeof *L->pwords);
+	L->loglist_cap = 4 * nact + 1024;
+	L->loglist = malloc(L->loglist_cap * sizeof *L->loglist);
+	if (!L->mat || !L->rmat || !L->logpiv || !L->logoff || !L->used ||
+	    !L->mask || !L->pcols || !L->swords || !L->pwords || !L->loglist ||
+	    !L->ul)
+		return STATUS_ERR_NOMEM;
+	for (r = 0; r < nlive; r++) {
+		uint32_t orig = L->rowid[r];
+		for (k = L->row_start[orig]; k < L->row_start[orig + 1]; k++) {
+			uint32_t cc = L->colmap[L->cols[k]];
+			if (cc == UINT32_MAX)
+				continue;
+			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): cc < nact */
+			L->mat[(size_t)cc * wr + (r >> 6)] ^= (uint64_t)1 << (r & 63);
+			L->rmat[(size_t)r * wc + (cc >> 6)] ^= (uint64_t)1 << (cc & 63);
+		}
+	}
+	return STATUS_OK;
+}
+
+/* Append row to the step log (grown by doubling). */
+static int sparse_log(struct linalg_sparse *L, uint32_t row)
+{
+	if (L->loglen == L->loglist_cap) {
+		uint32_t *nl;
+		L->loglist_cap *= 2;
+		nl = realloc(L->loglist, L->loglist_cap * sizeof *nl);
+		if (!nl)
+			return STATUS_ERR_NOMEM;
+		L->loglist = nl;
+	}
+	L->loglist[L->loglen++] = row;
+	return STATUS_OK;
+}
+
+/*
+ * 3: one elimination step on column c with both copies: the pivot is
+ * its lowest unused row; the set S of the other unused rows holding c
+ * (as non-zero words and as a logged row list) gets the pivot row, in
+ * the columns (only S's words) and in the rows (only the pivot's
+ * non-zero words).  Returns 1 when c is held by more than LINALG_DENSE
+ * unused rows (the dense phase takes c over), 0 after a step or when
+ * no row holds c, STATUS_ERR_NOMEM.
+ */
+static int sparse_step(struct linalg_sparse *L, uint32_t c)
+{
+	uint64_t *col = L->mat + (size_t)c * L->wr, *used = L->used;
+	const uint64_t *prow;
+	size_t t, piv = SIZE_MAX, np = 0, u, nsw = 0, s0, w0 = c >> 6;
+	size_t npw, cnt = 0, wr = L->wr, wc = L->wc;
+
+	for (t = 0; t < wr; t++)
+		cnt += (size_t)popcount64(col[t] & ~used[t]);
+	if (cnt > LINALG_DENSE)
+		return 1;
+	for (t = 0; t < wr; t++) {
+		uint64_t v = col[t] & ~used[t];
+		if (v) {
+			piv = t * 64 + (size_t)__builtin_ctzll(v);
+			break;
+		}
+	}
+	if (piv == SIZE_MAX)
+		return 0;
+	used[piv >> 6] |= (uint64_t)1 << (piv & 63);
+	/* S as non-zero words and as a row list (logged) */
+	s0 = L->loglen;
+	for (t = piv >> 6; t < wr; t++) {
+		uint64_t v = col[t] & ~used[t];
+		col[t] &= used[t];
+		if (!v)
+			continue;
+		col[t] |= v; /* restored below; keeps S readable */
+		L->swords[nsw++] = t;
+		while (v) {
+			if (sparse_log(L, (uint32_t)(t * 64 +
+					(size_t)__builtin_ctzll(v))) != STATUS_OK)
+				return STATUS_ERR_NOMEM;
+			v &= v - 1;
+		}
+	}
+	L->logpiv[L->nsteps] = (uint32_t)piv;
+	L->logoff[L->nsteps++] = s0;
+	/* the pivot row's ones right of c */
+	prow = L->rmat + piv * wc;
+	for (t = w0; t < wc; t++) {
+		uint64_t v = prow[t];
+		if (t == w0)
+			v &= ~(uint64_t)0 << (c & 63) << 1;
+		while (v) {
+			L->pcols[np++] = (uint32_t)(t * 64 + (size_t)__builtin_ctzll(v));
+			v &= v - 1;
+		}
+	}
+	for (u = 0; u < np; u++) {
+		uint64_t *dst = L->mat + (size_t)L->pcols[u] * wr;
+		size_t q;
+		for (q = 0; q < nsw; q++)
+			dst[L->swords[q]] ^= col[L->swords[q]] & ~used[L->swords[q]];
+	}
+	/* the pivot row's non-zero words from w0 on */
+	npw = 0;
+	for (t = w0; t < wc; t++)
+		if (prow[t])
+			L->pwords[npw++] = t;
+	for (u = s0; u < L->loglen; u++) {
+		uint64_t *dst = L->rmat + (size_t)L->loglist[u] * wc;
+		size_t q;
+		for (q = 0; q < npw; q++)
+			dst[L->pwords[q]] ^= prow[L->pwords[q]];
+	}
+	for (u = 0; u < nsw; u++)
+		col[L->swords[u]] &= used[L->swords[u]];
+	return 0;
+}
+
+/*
+ * 4: the dense phase from column c on: once a column is held by many
+ * rows the rows are dense too; elimination goes on over the row bitsets
+ * of the unused rows alone, still logging (pivot, S).
+ */
+static int sparse_dense(struct linalg_sparse *L, uint32_t c)
+{
+	uint32_t r;
+	size_t wc = L->wc;
+
+	L->nul = 0;
+	for (r = 0; r < L->nlive; r++)
+		if (!(L->used[r >> 6] >> (r & 63) & 1))
+			L->ul[L->nul++] = r;
+	for (; c < L->nact; c++) {
+		size_t w0 = c >> 6, t, u, s0;
+		uint64_t bit = (uint64_t)1 << (c & 63);
+		const uint64_t *prow;
+		uint32_t piv;
+		for (u = 0; u < L->nul; u++)
+			if (L->rmat[(size_t)L->ul[u] * wc + w0] & bit)
+				break;
+		if (u == L->nul)
+			continue;
+		piv = L->ul[u];
+		L->ul[u] = L->ul[--L->nul];
+		L->used[piv >> 6] |= (uint64_t)1 << (piv & 63);
+		prow = L->rmat + (size_t)piv * wc;
+		s0 = L->loglen;
+		for (u = 0; u < L->nul; u++) {
+			uint64_t *dst = L->rmat + (size_t)L->ul[u] * wc;
+			if (!(dst[w0] & bit))
+				continue;
+			if (sparse_log(L, L->ul[u]) != STATUS_OK)
+				return STATUS_ERR_NOMEM;
+			for (t = w0; t < wc; t++)
+				dst[t] ^= prow[t];
+		}
+		L->logpiv[L->nsteps] = piv;
+		L->logoff[L->nsteps++] = s0;
+	}
+	return STATUS_OK;
+}
+
+/*
+ * The unused rows are now zero: each of the first SIQS_MAX_DEPS starts a
+ * dependency, and walking the log backwards (a pivot's mask gets the XOR
+ * of the masks of the rows it was added to) expresses them in input rows.
+ */
+static int sparse_deps(struct linalg_sparse *L, uint64_t *deps, int *ndeps)
+{
+	uint32_t r, k = 0;
+
+	L->logoff[L->nsteps] = L->loglen;
+	for (r = 0; r < L->nlive && k < SIQS_MAX_DEPS; r++)
+		if (!(L->used[r >> 6] >> (r & 63) & 1))
+			L->mask[r] = (uint64_t)1 << k++;
+	*ndeps = (int)k;
+	while (L->nsteps-- > 0) {
+		uint64_t acc = 0;
+		size_t u;
+		for (u = L->logoff[L->nsteps]; u < L->logoff[L->nsteps + 1]; u++)
+			acc ^= L->mask[L->loglist[u]];
+		L->mask[L->logpiv[L->nsteps]] ^= acc;
+	}
+	for (r = 0; r < L->nlive; r++)
+		deps[L->rowid[r]] = L->mask[r];
+	return k > 0 ? STATUS_OK : STATUS_NOT_FOUND;
+}
+
+static int linalg_sparse(uint32_t nrows, uint32_t ncols,
+			 const uint32_t *row_start, const uint32_t *cols,
+			 uint64_t *deps, int *ndeps)
+{
+	struct linalg_sparse L;
+	int status = STATUS_ERR_NOMEM, dense = 0;
+	uint32_t c;
+
+	memset(&L, 0, sizeof L);
+	L.nrows = nrows;
+	L.ncols = ncols;
+	L.row_start = row_start;
+	L.cols = cols;
+	L.weight = calloc((size_t)ncols + 1, sizeof *L.weight);
+	L.colmap = malloc(((size_t)ncols + 1) * sizeof *L.colmap);
+	L.alive = malloc((size_t)nrows + 1);
+	L.rowid = malloc(((size_t)nrows + 1) * sizeof *L.rowid);
+	L.order = malloc(((size_t)ncols + 1) * sizeof *L.order);
+	if (!L.weight || !L.colmap || !L.alive || !L.rowid || !L.order)
+		goto cleanup;
+	status = sparse_filter(&L);
+	if (status == STATUS_OK)
+		status = sparse_build(&L);
+	for (c = 0; status == STATUS_OK && c < L.nact; c++) {
+		int st = sparse_step(&L, c);
+		if (st == 1) {
+			dense = 1; /* c is redone by rows */
+			break;
+		}
+		status = st;
+	}
+	if (status == STATUS_OK && dense)
+		status = sparse_dense(&L, c);
+	if (status == STATUS_OK)
+		status = sparse_deps(&L, deps, ndeps);
+
+cleanup:
+	free(L.weight);
+	free(L.colmap);
+	free(L.alive);
+	free(L.rowid);
+	free(L.order);
+	free(L.mat);
+	free(L.rmat);
+	free(L.loglist);
+	free(L.logoff);
+	free(L.swords);
+	free(L.pwords);
+	free(L.logpiv);
+	free(L.used);
+	free(L.mask);
+	free(L.pcols);
+	free(L.ul);
+	return status;
+}
+
 int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 		const uint32_t *cols, uint64_t *deps, int *ndeps)
 {
-	return siqs_linalg_opt(nrows, ncols, row_start, cols, deps, ndeps, 0);
+	return siqs_linalg_solve_opts(nrows, ncols, row_start, cols, deps, ndeps,
+				      NULL);
 }
 
-int siqs_linalg_opt(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
-		    const uint32_t *cols, uint64_t *deps, int *ndeps, int scalar)
+/* The path by size: dense, merged then dense, or sparse (top comment). */
+int siqs_linalg_solve_opts(uint32_t nrows, uint32_t ncols,
+			   const uint32_t *row_start, const uint32_t *cols,
+			   uint64_t *deps, int *ndeps,
+			   const struct siqs_linalg_opts *opts)
 {
-	int status = STATUS_ERR_NOMEM;
-	uint32_t *weight = NULL, *colmap = NULL, *rowid = NULL;
-	uint64_t *order = NULL, *mat = NULL, *rmat = NULL, *used = NULL;
-	uint64_t *mask = NULL;
-	uint32_t *logpiv = NULL, *pcols = NULL, *loglist = NULL, *ul = NULL;
-	uint32_t nul = 0;
-	int dense = 0;
-	size_t *logoff = NULL, *swords = NULL, *pwords = NULL;
-	size_t wr, wc, nsteps, loglen, loglist_cap;
-	uint8_t *alive = NULL;
-	uint32_t r, c, nact = 0, nlive = 0, k;
-	int changed;
+	int avx2 = !(opts && opts->scalar) && linalg_avx2();
 
 	*ndeps = 0;
 	memset(deps, 0, (size_t)nrows * sizeof *deps);
 	if (nrows <= LINALG_SMALL)
 		return linalg_small(nrows, ncols, row_start, cols, deps, ndeps,
-				    !scalar && linalg_avx2());
+				    avx2);
 	if (nrows <= LINALG_MID)
 		return linalg_mid(nrows, ncols, row_start, cols, deps, ndeps,
-				  !scalar && linalg_avx2());
-	weight = calloc((size_t)ncols + 1, sizeof *weight);
-	colmap = malloc(((size_t)ncols + 1) * sizeof *colmap);
-	alive = malloc((size_t)nrows + 1);
-	rowid = malloc(((size_t)nrows + 1) * sizeof *rowid);
-	order = malloc(((size_t)ncols + 1) * sizeof *order);
-	if (!weight || !colmap || !alive || !rowid || !order)
-		goto cleanup;
-
-	/* 1. singleton removal */
-	memset(alive, 1, nrows);
-	for (r = 0; r < nrows; r++)
-		for (k = row_start[r]; k < row_start[r + 1]; k++)
-			weight[cols[k]]++;
-	do {
-		changed = 0;
-		for (r = 0; r < nrows; r++) {
-			if (!alive[r])
-				continue;
-			for (k = row_start[r]; k < row_start[r + 1]; k++)
-				if (weight[cols[k]] == 1)
-					break;
-			if (k == row_start[r + 1])
-				continue;
-			alive[r] = 0;
-			changed = 1;
-			for (k = row_start[r]; k < row_start[r + 1]; k++)
-				weight[cols[k]]--;
-		}
-	} while (changed);
-
-	/* 2. active columns by ascending weight */
-	for (c = 0; c < ncols; c++)
-		if (weight[c] > 0)
-			order[nact++] = ((uint64_t)weight[c] << 32) | c;
-	qsort(order, nact, sizeof *order, cmp_u64);
-	for (c = 0; c < ncols; c++)
-		colmap[c] = UINT32_MAX;
-	for (c = 0; c < nact; c++)
-		colmap[(uint32_t)order[c]] = c;
-	for (r = 0; r < nrows; r++)
-		if (alive[r] && nlive < nact + LINALG_EXCESS)
-			rowid[nlive++] = r;
-	if (nlive == 0) {
-		status = STATUS_NOT_FOUND;
-		goto cleanup;
-	}
-
-	/*
-	 * 3. Elimination with the matrix kept twice: by columns (bitsets over
-	 * the rows) and by rows (bitsets over the columns).  Adding the pivot
-	 * row to the set S of other unused rows holding column c flips S in
-	 * every column where the pivot row has a one (only S's non-zero
-	 * words) and adds the pivot row to each row of S.  Each step logs
-	 * (pivot, S) as a row list; the dependencies are traced back through
-	 * the log at the end.
-	 */
-	wr = ((size_t)nlive + 63) / 64;
-	wc = ((size_t)nact + 63) / 64;
-	mat = calloc((size_t)nact * wr, sizeof *mat);
-	rmat = calloc((size_t)nlive * wc, sizeof *rmat);
-	logpiv = malloc(((size_t)nact + 1) * sizeof *logpiv);
-	logoff = malloc(((size_t)nact + 2) * sizeof *logoff);
-	used = calloc(wr, sizeof *used);
-	mask = calloc((size_t)nlive, sizeof *mask);
-	pcols = malloc(((size_t)nact + 1) * sizeof *pcols);
-	ul = malloc(((size_t)nlive + 1) * sizeof *ul);
-	swords = malloc((wr + 1) * sizeof *swords);
-	pwords = malloc((wc + 1) * sizeof *pwords);
-	loglist_cap = 4 * (size_t)nact + 1024;
-	loglist = malloc(loglist_cap * sizeof *loglist);
-	if (!mat || !rmat || !logpiv || !logoff || !used || !mask || !pcols ||
-	    !swords || !pwords || !loglist || !ul)
-		goto cleanup;
-	for (r = 0; r < nlive; r++) {
-		uint32_t orig = rowid[r];
-		for (k = row_start[orig]; k < row_start[orig + 1]; k++) {
-			uint32_t cc = colmap[cols[k]];
-			if (cc == UINT32_MAX)
-				continue;
-			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): cc < nact */
-			mat[(size_t)cc * wr + (r >> 6)] ^= (uint64_t)1 << (r & 63);
-			rmat[(size_t)r * wc + (cc >> 6)] ^= (uint64_t)1
-							     << (cc & 63);
-		}
-	}
-	nsteps = 0;
-	loglen = 0;
-	for (c = 0; c < nact && !dense; c++) {
-		uint64_t *col = mat + (size_t)c * wr;
-		const uint64_t *prow;
-		size_t t, piv = SIZE_MAX, np = 0, u, nsw = 0, s0, w0 = c >> 6;
-		size_t npw, cnt = 0;
-		for (t = 0; t < wr; t++)
-			cnt += (size_t)popcount64(col[t] & ~used[t]);
-		if (cnt > LINALG_DENSE) {
-			dense = 1; /* c is redone by rows below */
-			break;
-		}
-		for (t = 0; t < wr; t++) {
-			uint64_t v = col[t] & ~used[t];
-			if (v) {
-				piv = t * 64 + (size_t)__builtin_ctzll(v);
-				break;
-			}
-		}
-		if (piv == SIZE_MAX)
-			continue;
-		used[piv >> 6] |= (uint64_t)1 << (piv & 63);
-		/* S as non-zero words and as a row list (logged) */
-		s0 = loglen;
-		for (t = piv >> 6; t < wr; t++) {
-			uint64_t v = col[t] & ~used[t];
-			col[t] &= used[t];
-			if (!v)
-				continue;
-			col[t] |= v; /* restored below; keeps S readable */
-			swords[nsw++] = t;
-			while (v) {
-				if (loglen == loglist_cap) {
-					uint32_t *nl;
-					loglist_cap *= 2;
-					nl = realloc(loglist, loglist_cap *
-								 sizeof *nl);
-					if (!nl)
-						goto cleanup;
-					loglist = nl;
-				}
-				loglist[loglen++] =
-					(uint32_t)(t * 64 +
-						   (size_t)__builtin_ctzll(v));
-				v &= v - 1;
-			}
-		}
-		logpiv[nsteps] = (uint32_t)piv;
-		logoff[nsteps++] = s0;
-		/* the pivot row's ones right of c */
-		prow = rmat + piv * wc;
-		for (t = w0; t < wc; t++) {
-			uint64_t v = prow[t];
-			if (t == w0)
-				v &= ~(uint64_t)0 << (c & 63) << 1;
-			while (v) {
-				pcols[np++] = (uint32_t)(t * 64 +
-					      (size_t)__builtin_ctzll(v));
-				v &= v - 1;
-			}
-		}
-		for (u = 0; u < np; u++) {
-			uint64_t *dst = mat + (size_t)pcols[u] * wr;
-			size_t q;
-			for (q = 0; q < nsw; q++)
-				dst[swords[q]] ^= col[swords[q]] & ~used[swords[q]];
-		}
-		/* the pivot row's non-zero words from w0 on */
-		npw = 0;
-		for (t = w0; t < wc; t++)
-			if (prow[t])
-				pwords[npw++] = t;
-		for (u = s0; u < loglen; u++) {
-			uint64_t *dst = rmat + (size_t)loglist[u] * wc;
-			size_t q;
-			for (q = 0; q < npw; q++)
-				dst[pwords[q]] ^= prow[pwords[q]];
-		}
-		for (u = 0; u < nsw; u++)
-			col[swords[u]] &= used[swords[u]];
-	}
-	/*
-	 * Dense phase: once a column is held by many rows the rows are
-	 * dense too; continue on the row bitsets alone, over the unused rows.
-	 */
-	if (dense) {
-		nul = 0;
-		for (r = 0; r < nlive; r++)
-			if (!(used[r >> 6] >> (r & 63) & 1))
-				ul[nul++] = r;
-	}
-	for (; dense && c < nact; c++) {
-		size_t w0 = c >> 6, t, u, s0;
-		uint64_t bit = (uint64_t)1 << (c & 63);
-		const uint64_t *prow;
-		uint32_t piv;
-		for (u = 0; u < nul; u++)
-			if (rmat[(size_t)ul[u] * wc + w0] & bit)
-				break;
-		if (u == nul)
-			continue;
-		piv = ul[u];
-		ul[u] = ul[--nul];
-		used[piv >> 6] |= (uint64_t)1 << (piv & 63);
-		prow = rmat + (size_t)piv * wc;
-		s0 = loglen;
-		for (u = 0; u < nul; u++) {
-			uint64_t *dst = rmat + (size_t)ul[u] * wc;
-			if (!(dst[w0] & bit))
-				continue;
-			if (loglen == loglist_cap) {
-				uint32_t *nl;
-				loglist_cap *= 2;
-				nl = realloc(loglist, loglist_cap * sizeof *nl);
-				if (!nl)
-					goto cleanup;
-				loglist = nl;
-			}
-			loglist[loglen++] = ul[u];
-			for (t = w0; t < wc; t++)
-				dst[t] ^= prow[t];
-		}
-		logpiv[nsteps] = piv;
-		logoff[nsteps++] = s0;
-	}
-	logoff[nsteps] = loglen;
-
-	/* unused rows are now zero: each one starts a dependency */
-	k = 0;
-	for (r = 0; r < nlive && k < SIQS_MAX_DEPS; r++)
-		if (!(used[r >> 6] >> (r & 63) & 1))
-			mask[r] = (uint64_t)1 << k++;
-	*ndeps = (int)k;
-	while (nsteps-- > 0) {
-		uint64_t acc = 0;
-		size_t u;
-		for (u = logoff[nsteps]; u < logoff[nsteps + 1]; u++)
-			acc ^= mask[loglist[u]];
-		mask[logpiv[nsteps]] ^= acc;
-	}
-	for (r = 0; r < nlive; r++)
-		deps[rowid[r]] = mask[r];
-	status = k > 0 ? STATUS_OK : STATUS_NOT_FOUND;
-
-cleanup:
-	free(weight);
-	free(colmap);
-	free(alive);
-	free(rowid);
-	free(order);
-	free(mat);
-	free(rmat);
-	free(loglist);
-	free(logoff);
-	free(swords);
-	free(pwords);
-	free(logpiv);
-	free(used);
-	free(mask);
-	free(pcols);
-	free(ul);
-	return status;
+				  avx2);
+	return linalg_sparse(nrows, ncols, row_start, cols, deps, ndeps);
 }

@@ -442,6 +442,7 @@ static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
 	uint32_t *cols = malloc(((size_t)NR * NC + 1) * sizeof *cols);
 	uint64_t *deps = malloc((NR + 1) * sizeof *deps);
 	uint64_t *deps_scalar = malloc((NR + 1) * sizeof *deps_scalar);
+	const struct siqs_linalg_opts scalar_opts = {.scalar = 1};
 	uint64_t seed = 0x5eed0000ULL + NR * 1000u + R;
 	uint32_t r, c, k, nnz = 0;
 	int nd = -1, nds = -1, d, want = (int)(NR - R < 64 ? NR - R : 64);
@@ -483,7 +484,7 @@ static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
 	assert_int_equal(siqs_linalg(NR, NC, rs, cols, deps, &nd),
 			 want > 0 ? STATUS_OK : STATUS_NOT_FOUND);
 	assert_int_equal(nd, want);
-	assert_int_equal(siqs_linalg_opt(NR, NC, rs, cols, deps_scalar, &nds, 1),
+	assert_int_equal(siqs_linalg_solve_opts(NR, NC, rs, cols, deps_scalar, &nds, &scalar_opts),
 			 want > 0 ? STATUS_OK : STATUS_NOT_FOUND);
 	assert_int_equal(nds, nd);
 	for (r = 0; r < NR; r++)
