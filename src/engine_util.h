@@ -1,7 +1,7 @@
 /*
  * engine_util.h - the seeded random stream, the monotonic clock and the
- * deadline of one engine call (private to the engine; every tier and the
- * dispatcher include it).
+ * deadline of one engine call (private to the engine; every tier, the
+ * dispatcher and SIQS include it).
  *
  * Random choices: every one (rho constants, ECM curve seeds, Miller-Rabin
  * bases, SIQS seeds) is drawn from a splitmix64 stream (Steele, Lea and

@@ -115,18 +115,12 @@
 #include <time.h>
 
 #include "siqs.h"
+#include "engine_util.h"
 #include "siqs_int.h"
 #include "status.h"
 
 /* Upper bound on the primes of A (none: the table's shape rule decides). */
 static const double SIQS_Q_MAX = 1e9;
-
-static double now_monotonic(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* log(x) for an mpz of any size. */
 static double mpz_log(const mpz_t x)
@@ -345,7 +339,7 @@ static int siqs_poll(const struct siqs_params *params)
 {
 	if (params->stop && params->stop(params->stop_arg))
 		return STATUS_ERR_STOPPED;
-	if (params->deadline > 0 && now_monotonic() >= params->deadline)
+	if (params->deadline > 0 && engine_now() >= params->deadline)
 		return STATUS_ERR_TIMEOUT;
 	return STATUS_OK;
 }
@@ -398,7 +392,7 @@ static void siqs_fill_stats(struct siqs_stats *st, const struct siqs *S,
 	st->cycles = S->rels.ncycle;
 	st->sieve_mismatches = S->sv.sieve_bad;
 	st->t_linalg = t_la;
-	st->t_sieve = now_monotonic() - t_start - t_la;
+	st->t_sieve = engine_now() - t_start - t_la;
 }
 
 /*
@@ -417,7 +411,7 @@ static int siqs_check_input(mpz_t f, const mpz_t n,
 	bits = mpz_sizeinbase(n, 2);
 	if (bits < SIQS_MIN_BITS || bits > SIQS_MAX_BITS)
 		return STATUS_ERR_INVAL;
-	if (params->deadline > 0 && now_monotonic() >= params->deadline)
+	if (params->deadline > 0 && engine_now() >= params->deadline)
 		return STATUS_ERR_TIMEOUT;
 	if (mpz_perfect_power_p(n))
 		for (k = 2; k < bits; k++)
@@ -441,7 +435,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	status = siqs_check_input(f, n, params);
 	if (status != STATUS_OK)
 		return status;
-	t_start = now_monotonic();
+	t_start = engine_now();
 	siqs_start(&S, n, params);
 	/* steps 1-3: parameters, multiplier, factor base; the sieve's shape */
 	status = siqs_setup_fb(&S, f, mpz_sizeinbase(n, 2), params, &lpm, &blk);
@@ -457,9 +451,9 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		    S.rels.nfull + S.rels.ncycle < want)
 			continue;
 		/* step 7: linear algebra and square root */
-		t_la = now_monotonic();
+		t_la = engine_now();
 		status = siqs_try_deps(&S, f);
-		t_la = now_monotonic() - t_la;
+		t_la = engine_now() - t_la;
 		if (status != STATUS_NOT_FOUND)
 			break;
 		/* all trivial: gather some more and retry, a few times */

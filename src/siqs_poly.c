@@ -24,17 +24,10 @@
 #include <string.h>
 
 #include "siqs.h"
+#include "engine_util.h"
 #include "siqs_int.h"
 #include "status.h"
 #include "siqs_arith.h"
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 /* Choose s and the window of FB indices the q_l are drawn from. */
 int siqs_choose_a_shape(struct siqs *S)
@@ -93,7 +86,7 @@ int siqs_pick_a(struct siqs *S)
 
 		for (l = 0; l + 1 < s && ok; l++) {
 			uint32_t span = S->fb.qhi - S->fb.qlo;
-			c = S->fb.qlo + (uint32_t)(rng_next(&S->poly.rng) % span);
+			c = S->fb.qlo + (uint32_t)(engine_rand(&S->poly.rng) % span);
 			for (m = 0; m < l; m++)
 				if (S->poly.qidx[m] == c)
 					ok = 0;
