@@ -87,6 +87,10 @@ struct options {
 
 	int help;              /* --help */
 	int version;           /* --version */
+
+	/* Not an option: set by main when the caller started the program
+	   with standard input closed (checked in preflight.c). */
+	int stdin_closed;
 };
 
 void cli_options_init(struct options *o);  /* defaults */
@@ -95,6 +99,14 @@ void cli_options_clear(struct options *o); /* NULL allowed */
 /* STATUS_OK, or STATUS_ERR_INVAL with a message in err. */
 int cli_parse(struct options *o, int argc, char **argv, char *err,
 	      size_t err_size);
+
+/*
+ * Options that the chosen format ignores (--verbose with text, -h with
+ * JSON or CSV), as lines "factorize: warning: ...\n" in buf (cut to size,
+ * always terminated; "" when there is nothing to say).  Returns the
+ * length.  main prints them once, on rank 0, --quiet or not.
+ */
+size_t cli_warnings(const struct options *o, char *buf, size_t size);
 
 /* The --help text (one static string, kept in step with the man page). */
 const char *cli_usage(void);

@@ -35,12 +35,15 @@
  *     or "args n=N fnv64=H" over the positional arguments;
  *   the options: format, exponents, verbose, unordered, time_limit,
  *     max_digits, seed (the last two matter only with a time limit or for
- *     validity, but are cheap to pin).
+ *     validity, but are cheap to pin).  exponents and verbose are the
+ *     values in effect: -h counts only for text, --verbose only for JSON
+ *     and CSV, so an option the format ignores never makes a journal
+ *     another job's.
  * Not part of the identity (may change between runs of one job): rank
  * count, --chunk, --prefetch, --output, --stats, --progress, --quiet,
  * --verify.  A journal whose version, item encoding or identity hash
- * differs is refused with STATUS_ERR_MISMATCH; err then quotes both
- * descriptions.
+ * differs is refused with STATUS_ERR_MISMATCH; err then says in words
+ * what differs (journal_id_diff).
  *
  * DURABILITY (the loss window)
  *
@@ -119,6 +122,15 @@ int journal_id_add(struct journal_id *id, const char *key, const char *value);
 int journal_id_from_options(struct journal_id *id, const struct options *o,
 			    char *err, size_t err_size);
 
+/*
+ * What differs between two identity descriptions, in words for the
+ * user ("--verbose was off, is on now; --seed was 1, is 7 now"), into
+ * out (always NUL-terminated, cut to size).  journal_open's refusal of
+ * another job's journal quotes it.
+ */
+void journal_id_diff(const char *journal_desc, const char *run_desc,
+		     char *out, size_t size);
+
 /* One completed chunk as the index knows it. */
 struct journal_entry {
 	uint64_t chunk_id;
@@ -143,10 +155,12 @@ struct journal;
 /*
  * Open or create the journal at path for the job id.  A missing or empty
  * file (or one holding only a torn prefix of the header) is created with a
- * header, unless flags has JOURNAL_MUST_EXIST (then STATUS_ERR_IO, errno
- * ENOENT).  Otherwise every record is validated and indexed, a torn tail
+ * header, unless flags has JOURNAL_MUST_EXIST (then STATUS_ERR_INVAL,
+ * errno ENOENT: --resume asked for a journal that is not there, the
+ * user's mistake).  Otherwise every record is validated and indexed, a torn tail
  * is truncated, and the file is positioned for appending.  info may be
- * NULL.  Returns STATUS_OK, STATUS_ERR_MISMATCH (other job or version),
+ * NULL.  Returns STATUS_OK, STATUS_ERR_INVAL (JOURNAL_MUST_EXIST and
+ * nothing to resume), STATUS_ERR_MISMATCH (other job or version),
  * STATUS_ERR_CORRUPT (bad header, corruption in the middle), STATUS_ERR_IO
  * (open/read/lock failure; "in use" when another process holds it),
  * STATUS_ERR_NOMEM; err holds a one-line message naming path.

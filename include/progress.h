@@ -10,6 +10,8 @@
  *                 a few times per second (PROGRESS_TTY_INTERVAL_MS);
  *   PROGRESS_LOG  a plain line ending in "\n" every PROGRESS_LOG_INTERVAL_MS
  *                 milliseconds, for job logs (--progress, or stderr not a tty).
+ * Every line that stays on the screen or in a log starts "factorize: ",
+ * as every other message of the program.
  * Counts are per number, not per chunk.  total 0 means unknown (numbers
  * from a stream): no percentage and no ETA.
  *
@@ -68,6 +70,17 @@ size_t progress_format(struct progress *p, char *buf, size_t size,
  */
 size_t progress_finish(struct progress *p, char *buf, size_t size,
 		       uint64_t done, unsigned workers, double now, int width);
+
+/*
+ * The summary line of a finished run, ending in "\n":
+ * "factorize: 1 number in 0.004 s (250/s), 1 chunk, 1 rank (1 worker),
+ * imbalance 1.00".  Plurals follow the counts; the rate is numbers/s
+ * with 0 decimals from 10/s, 1 below, and "N s per number" below 1/s
+ * (never "0/s"); no rate for 0 numbers.  Returns the length.
+ */
+size_t progress_summary(char *buf, size_t size, uint64_t numbers,
+			double wall, uint64_t chunks, int ranks, int workers,
+			double imbalance);
 
 /* "\r\033[K" for a tty (erase the bar before printing a message), "". */
 const char *progress_erase(const struct progress *p);

@@ -49,7 +49,18 @@ enum {
 	CLI_DEFAULT_MAX_DIGITS = 10000,
 	CLI_MAX_GROUP_SIZE = 1 << 20
 };
-static const double cli_max_time_limit = 1e9; /* seconds, ~31 years */
+/*
+ * --time-limit-per-number: at most 10^9 seconds (about 31.7 years), so
+ * that no larger value is needed to mean "no limit" in practice, and the
+ * limit in microseconds (10^15, the CONFIG message's u64) stays exact in
+ * a double and far from overflow when a deadline is added to a clock.
+ */
+static const double cli_max_time_limit = 1e9;
+static const char cli_time_limit_text[] =
+	"a number of seconds > 0 and at most 1000000000, e.g. 2.5";
+
+static const char cli_group_size_text[] =
+	"0 (no groups), 2 to 1048576, or node";
 
 enum cli_opt_id {
 	OPT_COUNT, OPT_START, OPT_STEP, OPT_CHUNK, OPT_PREFETCH, OPT_INPUT,
@@ -133,9 +144,9 @@ static const char cli_usage_text[] =
 	"      --checkpoint FILE  journal finished chunks to FILE\n"
 	"      --resume         continue the job journaled in --checkpoint FILE\n"
 	"      --time-limit-per-number SECONDS\n"
-	"                       give up on a number after SECONDS (> 0) and\n"
-	"                       print it as partial with its composite cofactor\n"
-	"                       (default 3600)\n"
+	"                       give up on a number after SECONDS (> 0, at\n"
+	"                       most 1000000000) and print it as partial with\n"
+	"                       its composite cofactor (default 3600)\n"
 	"      --verify V       check results on rank 0: full (product and\n"
 	"                       primality, default), product, or none\n"
 	"      --seed S         seed of every random choice (default 1)\n"
@@ -221,13 +232,24 @@ static int cli_all_digits(const char *v)
 }
 
 /*
- * A non-negative decimal integer into *out: STATUS_OK, STATUS_ERR_SYNTAX
- * (not digits) or STATUS_ERR_RANGE (above max).
+ * One leading '+' is skipped, as in the numbers of the input (input.c):
+ * "--start +7" means what "+7" means as input.
+ */
+static const char *cli_skip_plus(const char *v)
+{
+	return v[0] == '+' ? v + 1 : v;
+}
+
+/*
+ * A non-negative decimal integer (one leading '+' allowed) into *out:
+ * STATUS_OK, STATUS_ERR_SYNTAX (not digits) or STATUS_ERR_RANGE (above
+ * max).
  */
 static int cli_u64(const char *v, uint64_t max, uint64_t *out)
 {
 	uint64_t x = 0;
 
+	v = cli_skip_plus(v);
 	if (!cli_all_digits(v))
 		return STATUS_ERR_SYNTAX;
 	for (; *v; v++) {
@@ -240,56 +262,72 @@ static int cli_u64(const char *v, uint64_t max, uint64_t *out)
 	return STATUS_OK;
 }
 
-/* Message for a value that is not a plain non-negative integer. */
-static int cli_bad_int(const char *opt, const char *v, char *err,
-		       size_t err_size)
+/*
+ * Message for a value that is not a decimal integer; allowed says what
+ * the option takes ("1 to 2^64-1"), so the message and the check agree.
+ * A minus sign before digits is named as such: "-5" is negative, "-0"
+ * only has a sign.
+ */
+static int cli_bad_int(const char *opt, const char *v, const char *allowed,
+		       char *err, size_t err_size)
 {
 	char q[48];
 
 	if (*v == '\0')
 		return cli_fail(err, err_size, "option '--%s' needs a value, "
-				"got an empty string", opt);
-	if (*v == '-')
-		return cli_fail(err, err_size, "option '--%s': '%s' is negative; "
-				"a positive integer is required", opt,
-				cli_quote(v, q, sizeof q));
+				"got an empty string (allowed: %s)", opt,
+				allowed);
+	if (*v == '-' && cli_all_digits(v + 1))
+		return cli_fail(err, err_size, "option '--%s': '%s' %s "
+				"(allowed: %s)", opt,
+				cli_quote(v, q, sizeof q),
+				strspn(v + 1, "0") == strlen(v + 1) ?
+				"has a minus sign" : "is negative", allowed);
 	return cli_fail(err, err_size, "option '--%s': '%s' is not a valid "
-			"non-negative decimal integer", opt,
-			cli_quote(v, q, sizeof q));
+			"decimal integer (allowed: %s)", opt,
+			cli_quote(v, q, sizeof q), allowed);
 }
 
-/* An integer option in [min, max]; the message names the option. */
+/*
+ * An integer option in [min, max]; the message names the option.
+ * max_text spells max; allowed the whole range, for the messages.
+ */
 static int cli_get_u64(const char *opt, const char *v, uint64_t min,
-		       uint64_t max, const char *max_text, uint64_t *out,
-		       char *err, size_t err_size)
+		       uint64_t max, const char *max_text,
+		       const char *allowed, uint64_t *out, char *err,
+		       size_t err_size)
 {
 	char q[48];
 	int rc = cli_u64(v, max, out);
 
 	if (rc == STATUS_ERR_SYNTAX)
-		return cli_bad_int(opt, v, err, err_size);
+		return cli_bad_int(opt, v, allowed, err, err_size);
 	if (rc == STATUS_ERR_RANGE)
 		return cli_fail(err, err_size, "option '--%s': '%s' is larger "
-				"than %s", opt, cli_quote(v, q, sizeof q),
-				max_text);
+				"than %s (allowed: %s)", opt,
+				cli_quote(v, q, sizeof q), max_text, allowed);
 	if (*out < min)
 		return cli_fail(err, err_size, "option '--%s': %s is too small; "
-				"it must be at least %llu", opt, v,
-				(unsigned long long)min);
+				"it must be at least %llu (allowed: %s)", opt,
+				cli_quote(v, q, sizeof q),
+				(unsigned long long)min, allowed);
 	return STATUS_OK;
 }
 
-/* An arbitrary-size integer >= min into z. */
+/* An arbitrary-size integer >= min (one leading '+' allowed) into z. */
 static int cli_get_mpz(const char *opt, const char *v, unsigned long min,
-		       mpz_t z, char *err, size_t err_size)
+		       const char *allowed, mpz_t z, char *err,
+		       size_t err_size)
 {
-	if (!cli_all_digits(v))
-		return cli_bad_int(opt, v, err, err_size);
-	if (mpz_set_str(z, v, 10) != 0)
-		return cli_bad_int(opt, v, err, err_size);
+	char q[48];
+	const char *d = cli_skip_plus(v);
+
+	if (!cli_all_digits(d) || mpz_set_str(z, d, 10) != 0)
+		return cli_bad_int(opt, v, allowed, err, err_size);
 	if (mpz_cmp_ui(z, min) < 0)
 		return cli_fail(err, err_size, "option '--%s': %s is too small; "
-				"it must be at least %lu", opt, v, min);
+				"it must be at least %lu (allowed: %s)", opt,
+				cli_quote(v, q, sizeof q), min, allowed);
 	return STATUS_OK;
 }
 
@@ -303,7 +341,7 @@ static int cli_get_seconds(const char *opt, const char *v, double *out,
 	double x;
 
 	if (*v == '\0')
-		return cli_bad_int(opt, v, err, err_size);
+		return cli_bad_int(opt, v, cli_time_limit_text, err, err_size);
 	for (p = v; *p; p++) {
 		if (*p >= '0' && *p <= '9')
 			digits++;
@@ -329,8 +367,9 @@ static int cli_get_seconds(const char *opt, const char *v, double *out,
 				"must be greater than 0", opt);
 	if (errno == ERANGE || x > cli_max_time_limit)
 		return cli_fail(err, err_size, "option '--%s': '%s' is larger "
-				"than %.0f seconds", opt,
-				cli_quote(v, q, sizeof q), cli_max_time_limit);
+				"than %.0f seconds, about 31 years (allowed: "
+				"%s)", opt, cli_quote(v, q, sizeof q),
+				cli_max_time_limit, cli_time_limit_text);
 	*out = x;
 	return STATUS_OK;
 }
@@ -368,6 +407,19 @@ static int cli_get_path(const char *opt, const char *v, const char **out,
 				"got an empty string", opt);
 	*out = v;
 	return STATUS_OK;
+}
+
+/*
+ * Why "-N" is not a number: a word starting with '-' is an option, as in
+ * GNU factor; "-0" is no negative number, so it is not called one.
+ */
+static const char *cli_minus_number(const char *digits)
+{
+	if (cli_all_digits(digits) &&
+	    strspn(digits, "0") == strlen(digits))
+		return "a word starting with '-' is an option; write 0 for "
+		       "zero";
+	return "negative numbers cannot be factored";
 }
 
 /*
@@ -434,29 +486,31 @@ static int cli_apply(struct options *o, int id, const char *name,
 	switch (id) {
 	case OPT_COUNT:
 		rc = cli_get_u64(name, v, 1, UINT64_MAX,
-				 "2^64-1 = 18446744073709551615", &x, err,
-				 err_size);
+				 "2^64-1 = 18446744073709551615",
+				 "1 to 2^64-1", &x, err, err_size);
 		if (rc == STATUS_OK) {
 			o->count = x;
 			o->generated = 1;
 		}
 		break;
 	case OPT_START:
-		rc = cli_get_mpz(name, v, 0, o->start, err, err_size);
+		rc = cli_get_mpz(name, v, 0, "0 or more, any size", o->start,
+				 err, err_size);
 		*seen_start = 1;
 		break;
 	case OPT_STEP:
-		rc = cli_get_mpz(name, v, 1, o->step, err, err_size);
+		rc = cli_get_mpz(name, v, 1, "1 or more, any size", o->step,
+				 err, err_size);
 		*seen_start = 1;
 		break;
 	case OPT_CHUNK:
-		rc = cli_get_u64(name, v, 1, PROTO_MAX_CHUNK, "1048576", &x,
-				 err, err_size);
+		rc = cli_get_u64(name, v, 1, PROTO_MAX_CHUNK, "1048576",
+				 "1 to 1048576", &x, err, err_size);
 		o->chunk = (uint32_t)x;
 		break;
 	case OPT_PREFETCH:
-		rc = cli_get_u64(name, v, 0, CLI_MAX_PREFETCH, "63", &x, err,
-				 err_size);
+		rc = cli_get_u64(name, v, 0, CLI_MAX_PREFETCH, "63", "0 to 63",
+				 &x, err, err_size);
 		o->prefetch = (uint32_t)x;
 		break;
 	case OPT_GROUP_SIZE:
@@ -464,12 +518,13 @@ static int cli_apply(struct options *o, int id, const char *name,
 			o->group_size = CLI_GROUP_NODE;
 			break;
 		}
-		rc = cli_get_u64(name, v, 0, CLI_MAX_GROUP_SIZE, "1048576", &x,
-				 err, err_size);
+		rc = cli_get_u64(name, v, 0, CLI_MAX_GROUP_SIZE, "1048576",
+				 cli_group_size_text, &x, err, err_size);
 		if (rc == STATUS_OK && x == 1)
 			return cli_fail(err, err_size, "option '--%s': 1 is "
 					"not a group size; a group needs at "
-					"least 2 ranks (0: no groups)", name);
+					"least 2 ranks (allowed: %s)", name,
+					cli_group_size_text);
 		o->group_size = (int)x;
 		break;
 	case OPT_INPUT:
@@ -508,14 +563,14 @@ static int cli_apply(struct options *o, int id, const char *name,
 		rc = cli_get_seconds(name, v, &o->time_limit, err, err_size);
 		break;
 	case OPT_MAX_DIGITS:
-		rc = cli_get_u64(name, v, 1, CLI_MAX_DIGITS, "2525222", &x, err,
-				 err_size);
+		rc = cli_get_u64(name, v, 1, CLI_MAX_DIGITS, "2525222",
+				 "1 to 2525222", &x, err, err_size);
 		o->max_digits = (unsigned long)x;
 		break;
 	case OPT_SEED:
 		rc = cli_get_u64(name, v, 0, UINT64_MAX,
-				 "2^64-1 = 18446744073709551615", &x, err,
-				 err_size);
+				 "2^64-1 = 18446744073709551615",
+				 "0 to 2^64-1", &x, err, err_size);
 		o->seed = x;
 		break;
 	case OPT_TEST_FAULT:
@@ -526,13 +581,13 @@ static int cli_apply(struct options *o, int id, const char *name,
 					 : (uint32_t)PROTO_FAULT_SLOW;
 		break;
 	case OPT_TEST_FAULT_RANK:
-		rc = cli_get_u64(name, v, 0, INT_MAX, "2147483647", &x, err,
-				 err_size);
+		rc = cli_get_u64(name, v, 0, INT_MAX, "2147483647",
+				 "0 to 2147483647", &x, err, err_size);
 		o->fault_rank = (int)x;
 		break;
 	case OPT_TEST_FAULT_MS:
-		rc = cli_get_u64(name, v, 0, 3600000, "3600000", &x, err,
-				 err_size);
+		rc = cli_get_u64(name, v, 0, 3600000, "3600000",
+				 "0 to 3600000", &x, err, err_size);
 		o->fault_ms = (unsigned)x;
 		break;
 	default:
@@ -566,6 +621,31 @@ static int cli_check(struct options *o, int seen_start, char *err,
 	if (!o->generated && !o->input && o->n_numbers == 0)
 		o->input = "-"; /* as GNU factor: read standard input */
 	return STATUS_OK;
+}
+
+size_t cli_warnings(const struct options *o, char *buf, size_t size)
+{
+	size_t len = 0;
+	int n;
+
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	if (o->verbose && o->format == CLI_FORMAT_TEXT) {
+		n = snprintf(buf, size, "factorize: warning: --verbose has no "
+			     "effect with --format text (it adds the rank and "
+			     "seconds of each number to JSON and CSV)\n");
+		len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+	}
+	if (o->exponents && o->format != CLI_FORMAT_TEXT && len + 1 < size) {
+		n = snprintf(buf + len, size - len, "factorize: warning: "
+			     "-h/--exponents has no effect with --format %s "
+			     "(its factors always carry their exponents)\n",
+			     o->format == CLI_FORMAT_JSON ? "json" : "csv");
+		len += n < 0 ? 0 : (size_t)n < size - len ? (size_t)n
+							   : size - len - 1;
+	}
+	return len;
 }
 
 int cli_parse(struct options *o, int argc, char **argv, char *err,
@@ -603,8 +683,8 @@ int cli_parse(struct options *o, int argc, char **argv, char *err,
 					    *c <= '9')
 						return cli_fail(err, err_size,
 							"invalid option -- '%c' "
-							"(negative numbers cannot "
-							"be factored)", *c);
+							"(%s)", *c,
+							cli_minus_number(a + 1));
 					if ((unsigned char)*c < 0x20 ||
 					    (unsigned char)*c >= 0x7f)
 						return cli_fail(err, err_size,

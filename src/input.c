@@ -244,7 +244,8 @@ int input_open_range(struct input_source **s, const mpz_t start,
 static void input_set_reason_long(struct input_source *s)
 {
 	snprintf(s->reason_long, sizeof s->reason_long,
-		 "has more than %lu digits (--max-digits)", s->max_digits);
+		 "has more than %lu digit%s (--max-digits)", s->max_digits,
+		 s->max_digits == 1 ? "" : "s");
 }
 
 int input_open_file(struct input_source **s, const char *path,

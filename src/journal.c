@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,10 +265,16 @@ int journal_id_from_options(struct journal_id *id, const struct options *o,
 				  : "other";
 	if (st == STATUS_OK)
 		st = journal_id_add(id, "format", fmt);
+	/* the values in effect: -h changes only text, --verbose only JSON
+	   and CSV (the others ignore them and say so, cli_warnings) */
 	if (st == STATUS_OK)
-		st = journal_id_add(id, "exponents", o->exponents ? "1" : "0");
+		st = journal_id_add(id, "exponents",
+				    o->exponents && o->format ==
+				    CLI_FORMAT_TEXT ? "1" : "0");
 	if (st == STATUS_OK)
-		st = journal_id_add(id, "verbose", o->verbose ? "1" : "0");
+		st = journal_id_add(id, "verbose",
+				    o->verbose && o->format !=
+				    CLI_FORMAT_TEXT ? "1" : "0");
 	if (st == STATUS_OK)
 		st = journal_id_add(id, "unordered", o->unordered ? "1" : "0");
 	snprintf(v, sizeof v, "%.17g", o->time_limit);
@@ -282,6 +289,156 @@ int journal_id_from_options(struct journal_id *id, const struct options *o,
 	if (st != STATUS_OK)
 		snprintf(err, err_size, "job identity: %s", status_str(st));
 	return st;
+}
+
+/* ---- the identity in words ---- */
+
+/*
+ * The value of key in a description ("k1=v1 k2=v2 ..."), copied into
+ * val; 0 when the key is absent.
+ */
+static int desc_get(const char *desc, const char *key, char *val,
+		    size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = desc;
+
+	while (*p) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > klen && p[klen] == '=' && strncmp(p, key, klen) == 0) {
+			size_t vlen = len - klen - 1;
+			if (vlen >= size)
+				vlen = size - 1;
+			memcpy(val, p + klen + 1, vlen);
+			val[vlen] = '\0';
+			return 1;
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* Append "; " (unless first) and a formatted phrase to out. */
+static void diff_add(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void diff_add(char *out, size_t size, const char *fmt, ...)
+{
+	size_t used = strlen(out);
+	va_list ap;
+
+	if (used > 0 && used + 2 < size) {
+		memcpy(out + used, "; ", 3);
+		used += 2;
+	}
+	if (used + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out + used, size - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The count after prefix in a value such as "bytes:6:fnv64:..." into
+ * *out; 0 when v does not start with prefix and digits.
+ */
+static int desc_count(const char *v, const char *prefix,
+		      unsigned long long *out)
+{
+	size_t len = strlen(prefix);
+	char *end;
+
+	if (strncmp(v, prefix, len) != 0 || v[len] < '0' || v[len] > '9')
+		return 0;
+	errno = 0;
+	*out = strtoull(v + len, &end, 10);
+	return errno == 0 && *end == ':';
+}
+
+/* The words for a source of numbers ("range", "file", "args"). */
+static const char *source_words(const char *v)
+{
+	if (strcmp(v, "range") == 0)
+		return "--count";
+	if (strcmp(v, "file") == 0)
+		return "an --input file";
+	if (strcmp(v, "args") == 0)
+		return "the command line";
+	return v;
+}
+
+/* "on"/"off" for a 0/1 flag value. */
+static const char *flag_words(const char *v)
+{
+	return strcmp(v, "1") == 0 ? "on" : strcmp(v, "0") == 0 ? "off" : v;
+}
+
+void journal_id_diff(const char *journal_desc, const char *run_desc,
+		     char *out, size_t size)
+{
+	/* key, option as the user knows it, 1: an on/off flag */
+	static const struct { const char *key, *opt; int flag; } keys[] = {
+		{ "start", "--start", 0 }, { "step", "--step", 0 },
+		{ "count", "--count", 0 }, { "format", "--format", 0 },
+		{ "exponents", "-h/--exponents", 1 },
+		{ "verbose", "--verbose", 1 },
+		{ "unordered", "--unordered", 1 },
+		{ "time_limit", "--time-limit-per-number", 0 },
+		{ "max_digits", "--max-digits", 0 }, { "seed", "--seed", 0 },
+	};
+	char a[128], b[128];
+	unsigned long long na, nb;
+	int ha, hb;
+
+	if (size == 0)
+		return;
+	out[0] = '\0';
+	ha = desc_get(journal_desc, "numbers", a, sizeof a);
+	hb = desc_get(run_desc, "numbers", b, sizeof b);
+	if (ha && hb && strcmp(a, b) != 0) {
+		diff_add(out, size, "the journal's numbers came from %s, this "
+			 "run's from %s", source_words(a), source_words(b));
+	} else if (ha && hb && strcmp(a, "file") == 0 &&
+		   desc_get(journal_desc, "input", a, sizeof a) &&
+		   desc_get(run_desc, "input", b, sizeof b) &&
+		   strcmp(a, b) != 0) {
+		/* "bytes:B:fnv64:H" */
+		if (desc_count(a, "bytes:", &na) &&
+		    desc_count(b, "bytes:", &nb) && na != nb)
+			diff_add(out, size, "the --input file is not the one "
+				 "journaled (%llu bytes then, %llu now)", na,
+				 nb);
+		else
+			diff_add(out, size, "the --input file's contents "
+				 "changed since it was journaled");
+	} else if (ha && hb && strcmp(a, "args") == 0 &&
+		   desc_get(journal_desc, "args", a, sizeof a) &&
+		   desc_get(run_desc, "args", b, sizeof b) &&
+		   strcmp(a, b) != 0) {
+		/* "n:N:fnv64:H" */
+		if (desc_count(a, "n:", &na) && desc_count(b, "n:", &nb) &&
+		    na != nb)
+			diff_add(out, size, "the numbers on the command line "
+				 "differ (%llu then, %llu now)", na, nb);
+		else
+			diff_add(out, size, "the numbers on the command line "
+				 "differ");
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		ha = desc_get(journal_desc, keys[i].key, a, sizeof a);
+		hb = desc_get(run_desc, keys[i].key, b, sizeof b);
+		if (!ha || !hb || strcmp(a, b) == 0)
+			continue;
+		diff_add(out, size, "%s was %s, is %s now", keys[i].opt,
+			 keys[i].flag ? flag_words(a) : a,
+			 keys[i].flag ? flag_words(b) : b);
+	}
+	if (out[0] == '\0')
+		snprintf(out, size, "its identity does not match this run's "
+			 "(a journal written by another version?)");
 }
 
 /* ---- low-level I/O ---- */
@@ -457,9 +614,11 @@ static int check_header(struct journal *j, const struct journal_id *id,
 	memcpy(desc, j->buf + JOURNAL_HEADER_FIXED, dlen);
 	desc[dlen] = '\0';
 	if (get_u64(fixed + 16) != id->hash || strcmp(desc, id->desc) != 0) {
+		char why[768];
+		journal_id_diff(desc, id->desc, why, sizeof why);
 		snprintf(err, err_size, "%s: checkpoint belongs to a different "
-			 "job: journal [%s], this run [%s]", j->path, desc,
-			 id->desc);
+			 "job: %s; give another --checkpoint file, or the "
+			 "options of the job that wrote it", j->path, why);
 		return STATUS_ERR_MISMATCH;
 	}
 	*hlen = total;
@@ -717,13 +876,17 @@ int journal_open(struct journal **jp, const char *path,
 		oflags |= O_CREAT;
 	j->fd = open(path, oflags, 0644);
 	if (j->fd < 0) {
-		if (errno == ENOENT && (flags & JOURNAL_MUST_EXIST))
-			snprintf(err, err_size, "%s: no checkpoint journal to "
-				 "resume from", path);
-		else
+		st = STATUS_ERR_IO;
+		if (errno == ENOENT && (flags & JOURNAL_MUST_EXIST)) {
+			snprintf(err, err_size, "--resume: there is no "
+				 "checkpoint journal '%s' to resume from "
+				 "(without --resume the job starts afresh and "
+				 "creates it)", path);
+			st = STATUS_ERR_INVAL;
+		} else {
 			snprintf(err, err_size, "%s: %s", path,
 				 strerror(errno));
-		st = STATUS_ERR_IO;
+		}
 		goto fail;
 	}
 	st = lock_file(j, err, err_size);
@@ -737,9 +900,11 @@ int journal_open(struct journal **jp, const char *path,
 	uint64_t size = (uint64_t)sb.st_size;
 	if (size == 0 || is_header_prefix(j, id, size)) {
 		if ((flags & JOURNAL_MUST_EXIST) && size == 0) {
-			snprintf(err, err_size, "%s: checkpoint journal is "
-				 "empty: nothing to resume", path);
-			st = STATUS_ERR_IO;
+			snprintf(err, err_size, "--resume: checkpoint "
+				 "journal '%s' is empty: nothing to resume "
+				 "(without --resume the job starts afresh)",
+				 path);
+			st = STATUS_ERR_INVAL;
 			errno = ENOENT;
 			goto fail;
 		}

@@ -10,10 +10,13 @@
  * may install its own handlers) and only set a flag that rank 0's master
  * polls.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <gmp.h>
 
 #include "cli.h"
@@ -52,12 +55,34 @@ static void main_catch_signals(void)
 		(void)sigaction(sigs[i], &sa, NULL);
 }
 
+/*
+ * Standard input closed by the caller (`factorize <&-`): MPI_Init would
+ * take descriptor 0 for one of its own sockets and the job would read
+ * from it.  Put /dev/null there first and remember the fact, so that
+ * rank 0 can say that standard input is closed (preflight.c).  Standard
+ * output is left as it is: a closed one must fail the writes.
+ */
+static int main_stdin_closed(void)
+{
+	int fd;
+
+	if (fcntl(STDIN_FILENO, F_GETFD) != -1 || errno != EBADF)
+		return 0;
+	fd = open("/dev/null", O_RDONLY);
+	if (fd > STDIN_FILENO) {
+		(void)dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	char err[512], lib[256];
 	int st, rank, code;
 	int *nodes = NULL;
+	int stdin_closed = main_stdin_closed();
 
 	err[0] = '\0';
 	/* before MPI_Init too: a SIGTERM during a slow start-up (Slurm's
@@ -73,6 +98,7 @@ int main(int argc, char **argv)
 	engine_process_init();
 	cli_options_init(&o);
 	st = cli_parse(&o, argc, argv, err, sizeof err);
+	o.stdin_closed = stdin_closed;
 	if (st == STATUS_OK && o.group_size == CLI_GROUP_NODE) {
 		/* collective: every rank parsed the same argv, so all get here */
 		nodes = malloc((size_t)transport_size() * sizeof *nodes);
@@ -101,6 +127,9 @@ int main(int argc, char **argv)
 		}
 		code = CLI_EXIT_OK;
 	} else if (rank == 0) {
+		char warn[512];
+		if (cli_warnings(&o, warn, sizeof warn) > 0)
+			fputs(warn, stderr);
 		code = master_run(&o, &main_signo);
 	} else {
 		/* --group-size: the first rank of each group leads it */

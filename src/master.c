@@ -65,6 +65,7 @@
 #include "input.h"
 #include "journal.h"
 #include "output.h"
+#include "preflight.h"
 #include "progress.h"
 #include "proto.h"
 #include "sched.h"
@@ -812,7 +813,8 @@ static void write_stats(struct master *m, double wall)
 	if (m->o->stats != NULL) {
 		f = fopen(m->o->stats, "w");
 		if (f == NULL) {
-			master_say("%s: %s", m->o->stats, strerror(errno));
+			master_say("--stats '%s': %s", m->o->stats,
+				   strerror(errno));
 			m->fatal = 1;
 			return;
 		}
@@ -859,17 +861,17 @@ static void write_stats(struct master *m, double wall)
 		}
 		fprintf(f, "  ]\n}\n");
 		if (fclose(f) != 0) {
-			master_say("%s: %s", m->o->stats, strerror(errno));
+			master_say("--stats '%s': %s", m->o->stats,
+				   strerror(errno));
 			m->fatal = 1;
 		}
 	}
-	if (!m->o->quiet)
-		fprintf(stderr, "factorize: %llu numbers in %.3f s (%.0f/s), "
-			"%llu chunks, %d ranks (%d workers), imbalance %.2f\n",
-			(unsigned long long)m->written, wall,
-			wall > 0 ? (double)m->written / wall : 0.0,
-			(unsigned long long)chunks, m->size,
-			factoring_ranks(m), imbalance);
+	if (!m->o->quiet) {
+		char line[256];
+		progress_summary(line, sizeof line, m->written, wall, chunks,
+				 m->size, factoring_ranks(m), imbalance);
+		fputs(line, stderr);
+	}
 }
 
 static void show_progress(struct master *m, int final)
@@ -998,6 +1000,13 @@ static int setup(struct master *m)
 	if (m->fatal)
 		return STATUS_ERR_MPI;
 
+	/* every file the job writes, before any work (preflight.h) */
+	st = preflight_check(o, m->err, sizeof m->err);
+	if (st != STATUS_OK) {
+		m->usage_error = st == STATUS_ERR_INVAL;
+		master_fail(m, "%s", m->err);
+		return st;
+	}
 	st = open_input(m);
 	if (st != STATUS_OK)
 		return st;

@@ -3,7 +3,13 @@
  * lines or CSV, to stdout or atomically to a file (include/output.h).
  *
  * Formats (documented in src/factorize.1, section OUTPUT FORMATS):
- *   text  "12: 2 2 3"; with -h "3000: 2^3 3 5^3"; "0:" and "1:" alone.
+ *   text  "12: 2 2 3"; with -h "3000: 2^3 3 5^3"; "0:" and "1:" alone
+ *         (as GNU factor).
+ *   The rule every format keeps: status "complete" means the factors
+ *   multiply to n (1 is the empty product); "partial" means factors times
+ *   cofactor is n; 0, which has no factorization into primes (every
+ *   prime divides it), is written with no factors and status "zero"
+ *   (text: "0:", as GNU factor), so no product check is ever false.
  *         A composite cofactor left by --time-limit-per-number is written
  *         in brackets so no script mistakes it for a prime:
  *         "n: 2 3 [composite 1234567]" (-h: "[composite 1234567]^2").
@@ -34,8 +40,9 @@
  *
  * Steps of output_open for a file: reject an existing directory; stat the
  * path; regular or missing -> mkstemp in the same directory (a missing
- * directory fails here, with its name, before any work is done), fchmod to
- * 0666 & ~umask; otherwise fopen directly.  Then setvbuf and, for CSV,
+ * directory fails here, with its name, before any work is done), given
+ * the owner, group and mode of the file it replaces (as sed -i; a new
+ * file gets 0666 & ~umask); otherwise fopen directly.  Then setvbuf and, for CSV,
  * the header line.
  */
 #define _XOPEN_SOURCE 700 /* realpath (X/Open, not in plain POSIX) */
@@ -245,6 +252,8 @@ static void output_json(struct output_sb *b, int verbose, const mpz_t n,
 		OUTPUT_PUTL(b, ",\"status\":\"partial\",\"cofactor\":\"");
 		output_put_mpz(b, c);
 		output_putc(b, '"');
+	} else if (mpz_sgn(n) == 0) {
+		OUTPUT_PUTL(b, ",\"status\":\"zero\"");
 	} else {
 		OUTPUT_PUTL(b, ",\"status\":\"complete\"");
 	}
@@ -286,7 +295,8 @@ static void output_csv(struct output_sb *b, int verbose, const mpz_t n,
 	}
 	mpz_init(c);
 	partial = output_cofactor(r, c);
-	output_puts(b, partial ? "\",partial," : "\",complete,");
+	output_puts(b, partial ? "\",partial," :
+		    mpz_sgn(n) == 0 ? "\",zero," : "\",complete,");
 	if (partial)
 		output_put_mpz(b, c);
 	mpz_clear(c);
@@ -364,8 +374,14 @@ static void output_free(struct output *o)
 	free(o);
 }
 
-/* mkstemp "<dir>/.<base>.XXXXXX" next to path; fd or -1 (errno set). */
-static int output_mktemp(struct output *o)
+/*
+ * mkstemp "<dir>/.<base>.XXXXXX" next to path; fd or -1 (errno set).
+ * old: the file it will replace (NULL: none), whose owner, group and
+ * mode the new file takes, as sed -i does: owner and group where the
+ * process may set them (silently kept as created otherwise), then the
+ * permission bits (after the chown, which would clear set-id bits).
+ */
+static int output_mktemp(struct output *o, const struct stat *old)
 {
 	const char *slash = strrchr(o->path, '/');
 	size_t dirlen = slash ? (size_t)(slash - o->path) + 1 : 0;
@@ -388,7 +404,12 @@ static int output_mktemp(struct output *o)
 	}
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, (mode_t)(0666 & ~mask)) != 0) {
+	if (old != NULL && fchown(fd, old->st_uid, old->st_gid) != 0 &&
+	    fchown(fd, (uid_t)-1, old->st_gid) != 0) {
+		/* not permitted: the new file keeps our owner and group */
+	}
+	if (fchmod(fd, old != NULL ? old->st_mode & 07777
+				   : (mode_t)(0666 & ~mask)) != 0) {
 		int e = errno;
 		close(fd);
 		unlink(o->tmp);
@@ -450,7 +471,7 @@ int output_open(struct output **op, const char *path, int format,
 		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 			o->f = fopen(path, "w"); /* a device or FIFO */
 		} else {
-			struct stat lst;
+			struct stat lst, old;
 			char *real;
 			/* a symlink to a file: replace the file, keep the link */
 			if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
@@ -458,7 +479,8 @@ int output_open(struct output **op, const char *path, int format,
 				free(o->path);
 				o->path = real;
 			}
-			fd = output_mktemp(o);
+			fd = output_mktemp(o, stat(o->path, &old) == 0 ?
+					   &old : NULL);
 			o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
 			if (fd >= 0 && !o->f) {
 				e = errno;

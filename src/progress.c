@@ -244,7 +244,7 @@ size_t progress_format(struct progress *p, char *buf, size_t size,
 	if (p->style == PROGRESS_TTY)
 		return progress_bar_line(p, buf, size, done, workers, now,
 					 p->rate, width);
-	progress_add(buf, size, &len, "progress: ");
+	progress_add(buf, size, &len, "factorize: progress: ");
 	len += progress_fields(p, buf + len, size - len, done, workers, now,
 			       p->rate, 1, 0);
 	progress_add(buf, size, &len, "\n");
@@ -264,12 +264,39 @@ size_t progress_finish(struct progress *p, char *buf, size_t size,
 	p->last_draw = now;
 	if (p->style == PROGRESS_TTY)
 		progress_add(buf, size, &len, "\r");
-	progress_add(buf, size, &len, "done: ");
+	progress_add(buf, size, &len, "factorize: done: ");
 	len += progress_fields(p, buf + len, size - len, done, workers, now,
 			       avg, 1, 1);
 	if (p->style == PROGRESS_TTY)
 		progress_add(buf, size, &len, "\033[K");
 	progress_add(buf, size, &len, "\n");
+	return len;
+}
+
+size_t progress_summary(char *buf, size_t size, uint64_t numbers,
+			double wall, uint64_t chunks, int ranks, int workers,
+			double imbalance)
+{
+	double rate = wall > 0 ? (double)numbers / wall : -1.0;
+	size_t len = 0;
+
+	if (!buf || size == 0)
+		return 0;
+	buf[0] = '\0';
+	progress_add(buf, size, &len, "factorize: %llu number%s in %.3f s",
+		     (unsigned long long)numbers, numbers == 1 ? "" : "s",
+		     wall);
+	if (numbers > 0 && rate >= 10)
+		progress_add(buf, size, &len, " (%.0f/s)", rate);
+	else if (numbers > 0 && rate >= 1)
+		progress_add(buf, size, &len, " (%.1f/s)", rate);
+	else if (numbers > 0 && rate > 0)
+		progress_add(buf, size, &len, " (%.3g s per number)",
+			     1.0 / rate);
+	progress_add(buf, size, &len, ", %llu chunk%s, %d rank%s (%d worker%s), "
+		     "imbalance %.2f\n", (unsigned long long)chunks,
+		     chunks == 1 ? "" : "s", ranks, ranks == 1 ? "" : "s",
+		     workers, workers == 1 ? "" : "s", imbalance);
 	return len;
 }
 

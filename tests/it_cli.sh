@@ -148,13 +148,15 @@ assert len(rows) == len(want), (len(rows), len(want))
 for w, r in zip(want, rows):
     assert set(r) == {'n', 'factors', 'status'}, r
     assert isinstance(r['n'], str) and int(r['n']) == w, r
-    assert r['status'] == 'complete', r
+    # the rule of every format: "complete" means the product is n; 0 has
+    # no factorization and is "zero" with no factors (GNU factor: "0:")
+    assert r['status'] == ('zero' if w == 0 else 'complete'), r
     prod, last = 1, 1
     for f in r['factors']:
         assert isinstance(f['p'], str) and isinstance(f['e'], int), f
         p = int(f['p']); assert p > last and f['e'] >= 1, f
         prod *= p ** f['e']; last = p
-    assert prod == w or (w == 0 and r['factors'] == []), (w, r)
+    assert (prod == w) if r['status'] == 'complete' else r['factors'] == [], (w, r)
 EOF
 fz --input "$T/fmt.in" --format json --verbose >"$T/fmtv.json" 2>/dev/null
 check "json --verbose: rank (int) and seconds (number) on every line" \
@@ -175,12 +177,13 @@ rows = list(csv.reader(open(sys.argv[2], newline='')))
 assert rows[0] == ['n', 'factors', 'status', 'cofactor'], rows[0]
 assert len(rows) == len(want) + 1
 for w, r in zip(want, rows[1:]):
-    assert len(r) == 4 and int(r[0]) == w and r[2] == 'complete' and r[3] == '', r
+    assert len(r) == 4 and int(r[0]) == w and r[3] == '', r
+    assert r[2] == ('zero' if w == 0 else 'complete'), r
     prod = 1
     for t in r[1].split():
         p, _, e = t.partition('^')
         prod *= int(p) ** int(e or 1)
-    assert prod == w or (w == 0 and r[1] == ''), (w, r)
+    assert (prod == w) if r[2] == 'complete' else r[1] == '', (w, r)
 EOF
 fz --input "$T/fmt.in" --format csv --verbose >"$T/fmtv.csv" 2>/dev/null
 check "csv --verbose: rank and seconds columns" python3 - "$T/fmtv.csv" <<'EOF'
@@ -371,12 +374,12 @@ script -qec "timeout 60 '$FZ' --count 30000 --quiet >/dev/null" /dev/null >"$T/p
 check "progress: --quiet prints nothing on a terminal" test ! -s "$T/ptyq.txt"
 fz --count 30000 --progress >/dev/null 2>"$T/log.txt"
 check "progress: --progress writes plain lines to a log" \
-	grep -qE '^(progress|done): [0-9]+/30000 numbers' "$T/log.txt"
+	grep -qE '^factorize: (progress|done): [0-9]+/30000 numbers' "$T/log.txt"
 check "progress: no terminal control codes in a log" \
 	sh -c "! grep -q \$'\\r\\|\\033' '$T/log.txt'"
 fz --count 300 >/dev/null 2>"$T/nolog.txt"
 check "progress: none by default when stderr is not a terminal" \
-	sh -c "! grep -qE '^progress:|\\[#' '$T/nolog.txt'"
+	sh -c "! grep -qE '^factorize: progress:|\\[#' '$T/nolog.txt'"
 
 # ---- make install / uninstall ----------------------------------------------
 

@@ -151,7 +151,12 @@ static void count_bounds(void **state)
 	expect_err(fx, PARSE(fx, W("--count=")), "--count", "empty");
 	expect_err(fx, PARSE(fx, W("--count"), W("12x")), "--count",
 		   "'12x'");
-	expect_err(fx, PARSE(fx, W("--count"), W("+5")), "--count",
+	/* one '+' as in the input; two are not a number */
+	assert_int_equal(PARSE(fx, W("--count"), W("+5")), STATUS_OK);
+	assert_true(fx->o.count == 5);
+	expect_err(fx, PARSE(fx, W("--count"), W("++5")), "--count",
+		   "not a valid");
+	expect_err(fx, PARSE(fx, W("--count"), W("+")), "--count",
 		   "not a valid");
 	expect_err(fx, PARSE(fx, W("--count"), W(" 5")), "--count",
 		   "not a valid");
@@ -159,6 +164,102 @@ static void count_bounds(void **state)
 		   "not a valid");
 	expect_err(fx, PARSE(fx, W("--count"), W("1e3")), "--count",
 		   "not a valid");
+}
+
+/*
+ * messages-match-ranges: every integer option's message states the
+ * range the check enforces ("positive" only where 0 is refused, "node"
+ * for --group-size); "-0" is not called negative.
+ */
+static void messages_state_the_enforced_range(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_err(fx, PARSE(fx, W("--count"), W("abc")), "'abc'",
+		   "(allowed: 1 to 2^64-1)");
+	assert_null(strstr(fx->err, "non-negative"));
+	expect_err(fx, PARSE(fx, W("--seed"), W("-1"), W("4")), "negative",
+		   "(allowed: 0 to 2^64-1)");
+	assert_null(strstr(fx->err, "positive"));
+	assert_int_equal(PARSE(fx, W("--seed"), W("0"), W("4")), STATUS_OK);
+	expect_err(fx, PARSE(fx, W("--count"), W("-0")), "has a minus sign",
+		   NULL);
+	assert_null(strstr(fx->err, "negative"));
+	expect_err(fx, PARSE(fx, W("--chunk"), W("-000"), W("4")),
+		   "has a minus sign", "1 to 1048576");
+	expect_err(fx, PARSE(fx, W("--group-size"), W("abc"), W("4")),
+		   "--group-size", "or node");
+	expect_err(fx, PARSE(fx, W("--group-size"), W("1"), W("4")),
+		   "at least 2", "or node");
+	expect_err(fx, PARSE(fx, W("--prefetch"), W("x"), W("4")),
+		   "0 to 63", NULL);
+	expect_err(fx, PARSE(fx, W("--max-digits"), W("0"), W("4")),
+		   "at least 1", "1 to 2525222");
+	expect_err(fx, PARSE(fx, W("--step"), W("x"), W("--count"), W("2")),
+		   "--step", "1 or more");
+	expect_err(fx, PARSE(fx, W("--time-limit-per-number"),
+			     W("1000000000.5"), W("4")),
+		   "larger than 1000000000 seconds", "31 years");
+	assert_int_equal(PARSE(fx, W("--time-limit-per-number"),
+			       W("1000000000"), W("4")), STATUS_OK);
+	/* "-0" as a word: an option, but not "negative" */
+	expect_err(fx, PARSE(fx, W("-0")), "invalid option -- '0'",
+		   "write 0 for zero");
+	assert_null(strstr(fx->err, "negative"));
+	expect_err(fx, PARSE(fx, W("-7")), "invalid option -- '7'",
+		   "negative");
+}
+
+/* --start and --step take a number as the input does: "+7" is 7. */
+static void start_and_step_accept_plus(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(PARSE(fx, W("--count"), W("2"), W("--start"),
+			       W("+7"), W("--step"), W("+0003")), STATUS_OK);
+	assert_int_equal(mpz_cmp_ui(fx->o.start, 7), 0);
+	assert_int_equal(mpz_cmp_ui(fx->o.step, 3), 0);
+	expect_err(fx, PARSE(fx, W("--count"), W("2"), W("--start"),
+			     W("+-7")), "--start", "'+-7'");
+	expect_err(fx, PARSE(fx, W("--count"), W("2"), W("--start"),
+			     W("-7")), "--start", "negative");
+}
+
+/* ignored-options-warn: an option the format ignores is said once. */
+static void ignored_options_warn(void **state)
+{
+	struct fx *fx = *state;
+	char w[512];
+	size_t len;
+
+	assert_int_equal(PARSE(fx, W("--verbose"), W("4")), STATUS_OK);
+	assert_true(cli_warnings(&fx->o, w, sizeof w) > 0);
+	assert_non_null(strstr(w, "factorize: warning: --verbose has no "
+			       "effect with --format text"));
+	assert_null(strstr(w, "exponents"));
+	assert_int_equal(PARSE(fx, W("--verbose"), W("--format"), W("json"),
+			       W("4")), STATUS_OK);
+	assert_int_equal(cli_warnings(&fx->o, w, sizeof w), 0);
+	assert_string_equal(w, "");
+	assert_int_equal(PARSE(fx, W("-h"), W("--format"), W("csv"),
+			       W("4")), STATUS_OK);
+	cli_warnings(&fx->o, w, sizeof w);
+	assert_non_null(strstr(w, "-h/--exponents has no effect with "
+			       "--format csv"));
+	assert_int_equal(PARSE(fx, W("-h"), W("4")), STATUS_OK);
+	assert_int_equal(cli_warnings(&fx->o, w, sizeof w), 0);
+	assert_int_equal(PARSE(fx, W("-h"), W("--verbose"), W("4")),
+			 STATUS_OK);
+	len = cli_warnings(&fx->o, w, sizeof w);
+	assert_int_equal(len, strlen(w));
+	assert_null(strstr(w, "exponents"));
+	assert_int_equal(PARSE(fx, W("-h"), W("--verbose"), W("--format"),
+			       W("json"), W("4")), STATUS_OK);
+	cli_warnings(&fx->o, w, sizeof w);
+	assert_non_null(strstr(w, "--format json"));
+	assert_null(strstr(w, "--verbose"));
+	/* cut to size, terminated */
+	assert_int_equal(cli_warnings(&fx->o, w, 10), 9);
 }
 
 static void missing_value_at_end(void **state)
@@ -547,6 +648,9 @@ int main(void)
 		T(hidden_option_needs_full_name),
 		T(count_bounds),
 		T(missing_value_at_end),
+		T(messages_state_the_enforced_range),
+		T(start_and_step_accept_plus),
+		T(ignored_options_warn),
 		T(start_and_step_arbitrary_size),
 		T(start_without_count_rejected),
 		T(conflicting_sources_rejected),

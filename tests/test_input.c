@@ -498,6 +498,20 @@ static void args_follow_gnu_factor(void **state)
 	expect_end(fx);
 }
 
+/* max-digits-1-singular: "more than 1 digit", not "1 digits" */
+static void max_digits_one_is_singular(void **state)
+{
+	struct fx *fx = *state;
+	char *args[] = { W("7"), W("12") };
+
+	assert_int_equal(input_open_args(&fx->s, args, 2, 1), STATUS_OK);
+	expect_num(fx, "7");
+	expect_bad(fx, STATUS_ERR_RANGE, 0, "12");
+	assert_string_equal(fx->e.reason,
+			    "has more than 1 digit (--max-digits)");
+	expect_end(fx);
+}
+
 static void no_args_gives_nothing(void **state)
 {
 	struct fx *fx = *state;
@@ -737,6 +751,8 @@ int main(void)
 		T(long_token_shown_shortened),
 		T(missing_file_and_directory_are_io_errors),
 		T(args_follow_gnu_factor),
+
+		T(max_digits_one_is_singular),
 		T(no_args_gives_nothing),
 		T(range_yields_start_plus_i_step),
 		T(classic_range_and_big_step),

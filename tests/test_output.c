@@ -260,8 +260,29 @@ static void json_one_has_empty_factor_list(void **state)
 	res_init(&r);
 	expect_fmt(CLI_FORMAT_JSON, 0, 0, "1", &r, NULL,
 		   "{\"n\":\"1\",\"factors\":[],\"status\":\"complete\"}\n");
+}
+
+/*
+ * zero-keeps-product-check: "complete" promises that the factors
+ * multiply to n; 0 has no factorization, so it is written with no
+ * factors (as GNU factor's "0:") and status "zero" in every format.
+ */
+static void zero_is_not_complete_in_any_format(void **state)
+{
+	struct engine_result r;
+	struct output_meta m = { 3, 0.5 };
+
+	(void)state;
+	res_init(&r);
+	expect_fmt(CLI_FORMAT_TEXT, 0, 0, "0", &r, NULL, "0:\n");
+	expect_fmt(CLI_FORMAT_TEXT, 1, 0, "0", &r, NULL, "0:\n");
 	expect_fmt(CLI_FORMAT_JSON, 0, 0, "0", &r, NULL,
-		   "{\"n\":\"0\",\"factors\":[],\"status\":\"complete\"}\n");
+		   "{\"n\":\"0\",\"factors\":[],\"status\":\"zero\"}\n");
+	expect_fmt(CLI_FORMAT_JSON, 0, 1, "0", &r, &m,
+		   "{\"n\":\"0\",\"factors\":[],\"status\":\"zero\","
+		   "\"rank\":3,\"seconds\":0.500000}\n");
+	expect_fmt(CLI_FORMAT_CSV, 0, 0, "0", &r, NULL, "0,\"\",zero,\n");
+	expect_fmt(CLI_FORMAT_CSV, 0, 0, "1", &r, NULL, "1,\"\",complete,\n");
 }
 
 static void json_partial_has_cofactor(void **state)
@@ -522,6 +543,57 @@ static void old_file_kept_until_commit(void **state)
 	free(got);
 }
 
+/*
+ * replace-keeps-mode: replacing an existing file keeps its permission
+ * bits and, where the process may set them, its group (sed -i does the
+ * same); through a symbolic link the target's; a new file gets
+ * 0666 & ~umask.
+ */
+static void replace_keeps_mode_and_group(void **state)
+{
+	static const mode_t modes[] = { 0640, 0600, 0604, 0751 };
+	struct fx *fx = *state;
+	struct output *o = NULL;
+	struct stat st;
+	char link[300];
+	gid_t gid = getegid() == 0 ? 1 : getegid(); /* root: "daemon" */
+	mode_t mask = umask(022);
+
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		FILE *f = fopen(fx->path, "w");
+		assert_non_null(f);
+		fclose(f);
+		assert_int_equal(chmod(fx->path, modes[i]), 0);
+		if (chown(fx->path, (uid_t)-1, gid) != 0)
+			gid = getegid();
+		assert_int_equal(output_open(&o, i == 2 ? link : fx->path,
+					     CLI_FORMAT_TEXT, 0, 0, fx->err,
+					     sizeof fx->err), STATUS_OK);
+		assert_int_equal(output_write(o, fx->n, &fx->r, NULL),
+				 STATUS_OK);
+		assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
+				 STATUS_OK);
+		assert_int_equal(stat(fx->path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, modes[i]);
+		assert_int_equal(st.st_gid, gid);
+		if (i == 1) { /* the next round writes through a link */
+			snprintf(link, sizeof link, "%s.link", fx->path);
+			assert_int_equal(symlink(fx->path, link), 0);
+		}
+	}
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	unlink(link);
+	unlink(fx->path);
+	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+				     fx->err, sizeof fx->err), STATUS_OK);
+	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	umask(mask);
+}
+
 static void csv_verbose_header_has_rank_and_seconds(void **state)
 {
 	struct fx *fx = *state;
@@ -668,6 +740,7 @@ int main(void)
 		cmocka_unit_test(text_huge_exponent_grows_buffer),
 		cmocka_unit_test(json_numbers_are_strings),
 		cmocka_unit_test(json_one_has_empty_factor_list),
+		cmocka_unit_test(zero_is_not_complete_in_any_format),
 		cmocka_unit_test(json_partial_has_cofactor),
 		cmocka_unit_test(json_partial_cofactor_multiplies_powers),
 		cmocka_unit_test(json_verbose_adds_rank_and_seconds),
@@ -677,6 +750,7 @@ int main(void)
 		T(file_appears_only_on_commit),
 		T(interrupted_run_leaves_no_file),
 		T(old_file_kept_until_commit),
+		T(replace_keeps_mode_and_group),
 		T(csv_verbose_header_has_rank_and_seconds),
 		T(dev_full_reports_write_error),
 		T(dev_full_large_output_fails_during_writes),
