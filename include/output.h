@@ -19,6 +19,15 @@
 
 struct output;
 
+/*
+ * A stream a person may watch (stdout, a device, a FIFO) is fully
+ * buffered but flushed by output_tick once its oldest unflushed byte is
+ * this old: short enough that lines seem to arrive as they are done,
+ * long enough that a fast job makes a few writes per second, not one per
+ * line (under mpirun every write is copied once more by mpirun).
+ */
+enum { OUTPUT_FLUSH_MS = 200 };
+
 /* Per-number extras for --verbose JSON. */
 struct output_meta {
 	int rank;             /* rank that factored it; -1 unknown */
@@ -35,6 +44,23 @@ int output_open(struct output **o, const char *path, int format,
 /* Write the line(s) for n.  STATUS_OK or STATUS_ERR_IO. */
 int output_write(struct output *o, const mpz_t n,
 		 const struct engine_result *r, const struct output_meta *meta);
+
+/*
+ * Seconds until the buffered bytes of a watched stream are due to be
+ * flushed: 0 when due now, < 0 when nothing waits (or o is a file written
+ * under a temporary name).  A caller about to wait for longer should wait
+ * at most this long and then call output_tick.
+ */
+double output_flush_wait(const struct output *o);
+
+/*
+ * Flush a watched stream whose oldest unflushed byte is OUTPUT_FLUSH_MS
+ * old (now = 1: whatever waits, at once); otherwise nothing.  Call after
+ * each block written and after a wait of output_flush_wait seconds; a
+ * caller that is about to compute for an unknown time (one process: the
+ * next chunk) passes now = 1.  STATUS_OK or STATUS_ERR_IO.
+ */
+int output_tick(struct output *o, int now);
 
 /*
  * Flush and close.  commit 1: a file is renamed into place; commit 0: the

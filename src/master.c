@@ -440,6 +440,20 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 	}
 }
 
+/*
+ * A watched stdout is flushed OUTPUT_FLUSH_MS after its oldest line; with
+ * one rank at once (the next chunk is computed here, for an unknown time,
+ * before anything else could flush it).
+ */
+static void tick_output(struct master *m)
+{
+	if (m->out != NULL && !m->fatal &&
+	    output_tick(m->out, m->local) != STATUS_OK)
+		master_fail(m, "%s: write error: %s",
+			    m->o->output ? m->o->output : "standard output",
+			    strerror(errno));
+}
+
 static void release_done(struct master *m)
 {
 	struct sched_chunk *c;
@@ -450,6 +464,7 @@ static void release_done(struct master *m)
 				    worker_rank(m, c->result_worker));
 		sched_release(&m->s);
 	}
+	tick_output(m);
 }
 
 /*
@@ -677,10 +692,18 @@ static void receive(struct master *m)
 {
 	int got = 1, st;
 	double c0 = cpu_seconds();
+	double flush = output_flush_wait(m->out);
 
-	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY, 0, m->err,
-			    sizeof m->err);
+	/* lines waiting in stdout's buffer go out after OUTPUT_FLUSH_MS even
+	   when no message comes (a slow number: the watcher sees the rest) */
+	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
+			    flush > 0 ? flush : flush == 0 ? 1e-6 : 0,
+			    m->err, sizeof m->err);
 	m->wait_cpu += cpu_seconds() - c0;
+	if (st == STATUS_ERR_TIMEOUT) {
+		tick_output(m);
+		return;
+	}
 	while (st == STATUS_OK && got && !m->fatal) {
 		handle_message(m);
 		st = transport_poll(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,

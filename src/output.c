@@ -29,8 +29,14 @@
  *     exists and is not a regular file (/dev/full,
  *     /dev/stdout, a FIFO) is opened and written directly: renaming over a
  *     device node would replace it.
- *   - stdout gets a big buffer (OUTPUT_IOBUF bytes) unless it is a
- *     terminal, where lines appear as they are written.
+ *   - Every stream is fully buffered (OUTPUT_IOBUF bytes), stdout too,
+ *     whatever isatty says: under mpirun rank 0's stdout is a pipe or pty
+ *     that mpirun copies, and one write per line there cost more than
+ *     the factoring.  A stream a person may watch (stdout, a device or
+ *     FIFO; not a file written under a temporary name) is flushed by
+ *     output_tick once its oldest unflushed byte is OUTPUT_FLUSH_MS old,
+ *     so lines still appear promptly; the caller ticks after each block
+ *     and when it has waited that long (output_flush_wait).
  *
  * Steps of output_open for a file: reject an existing directory; stat the
  * path; regular or missing -> mkstemp in the same directory (a missing
@@ -46,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -66,6 +73,9 @@ struct output {
 	char *iobuf;     /* setvbuf buffer of a file */
 	int format, exponents, verbose;
 	int error;       /* errno of the first failed write; 0 = none */
+	int watched;     /* stdout, a device or a FIFO: flushed by time */
+	double pending_since; /* monotonic s of the oldest unflushed byte
+				 of a watched stream; 0 = none */
 	char *line;      /* output_format's buffer, reused */
 	size_t line_cap;
 };
@@ -364,6 +374,21 @@ static void output_free(struct output *o)
 	free(o);
 }
 
+static double output_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Bytes were just buffered: start the flush clock if it is not running. */
+static void output_pending(struct output *o)
+{
+	if (o->watched && o->pending_since == 0)
+		o->pending_since = output_now();
+}
+
 /* mkstemp "<dir>/.<base>.XXXXXX" next to path; fd or -1 (errno set). */
 static int output_mktemp(struct output *o)
 {
@@ -429,9 +454,9 @@ int output_open(struct output **op, const char *path, int format,
 		}
 		o->f = stdout;
 		o->is_stdout = 1;
-		if (!isatty(STDOUT_FILENO))
-			setvbuf(stdout, output_stdout_buf, _IOFBF,
-				sizeof output_stdout_buf);
+		o->watched = 1;
+		setvbuf(stdout, output_stdout_buf, _IOFBF,
+			sizeof output_stdout_buf);
 	} else {
 		o->path = strdup(path);
 		o->name = strdup(path);
@@ -449,6 +474,7 @@ int output_open(struct output **op, const char *path, int format,
 		}
 		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 			o->f = fopen(path, "w"); /* a device or FIFO */
+			o->watched = 1;
 		} else {
 			struct stat lst;
 			char *real;
@@ -480,6 +506,7 @@ int output_open(struct output **op, const char *path, int format,
 		if (fputs(output_csv_header, o->f) == EOF ||
 		    fputs(verbose ? ",rank,seconds\n" : "\n", o->f) == EOF)
 			o->error = errno ? errno : EIO;
+		output_pending(o);
 	}
 	*op = o;
 	return STATUS_OK;
@@ -502,6 +529,39 @@ int output_write(struct output *o, const mpz_t n,
 		return (int)len;
 	errno = 0;
 	if (fwrite(o->line, 1, (size_t)len, o->f) != (size_t)len) {
+		o->error = errno ? errno : EIO;
+		return STATUS_ERR_IO;
+	}
+	output_pending(o);
+	return STATUS_OK;
+}
+
+double output_flush_wait(const struct output *o)
+{
+	double left;
+
+	if (!o || o->pending_since == 0)
+		return -1;
+	left = o->pending_since + OUTPUT_FLUSH_MS * 1e-3 - output_now();
+	return left > 0 ? left : 0;
+}
+
+int output_tick(struct output *o, int now)
+{
+	double w;
+
+	if (!o)
+		return STATUS_ERR_INVAL;
+	if (o->error) {
+		errno = o->error;
+		return STATUS_ERR_IO;
+	}
+	w = output_flush_wait(o);
+	if (w < 0 || (w > 0 && !now))
+		return STATUS_OK; /* nothing waits, or not due yet */
+	o->pending_since = 0;
+	errno = 0;
+	if (fflush(o->f) != 0) {
 		o->error = errno ? errno : EIO;
 		return STATUS_ERR_IO;
 	}
