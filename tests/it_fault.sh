@@ -18,10 +18,12 @@ ARGS=(--count 60000 --start 100000000000000000000 --step 7 --chunk 50 --quiet)
 run_np 2 "${ARGS[@]}" >"$T/ref.txt" 2>"$T/ref.err"
 check "uninterrupted reference run" test -s "$T/ref.txt"
 
-# rank_pid R: the pid of the factorize process with MPI rank R.
+# rank_pid R: the pid of this job's factorize process with MPI rank R
+# (its --checkpoint path is this run's own: other trees run the same test
+# at the same time, and a bare pgrep -x factorize could pick their ranks).
 rank_pid() {
 	local p
-	for p in $(pgrep -x factorize); do
+	for p in $(pgrep -f -- "factorize .*--checkpoint $T/j "); do
 		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
 			grep -qE "^(OMPI_COMM_WORLD_RANK|PMI_RANK)=$1\$"; then
 			echo "$p"; return 0
