@@ -32,7 +32,9 @@ enum cli_exit {
 #define CLI_DEFAULT_TIME_LIMIT 3600.0
 
 enum cli_format { CLI_FORMAT_TEXT = 0, CLI_FORMAT_JSON, CLI_FORMAT_CSV };
-enum cli_verify { CLI_VERIFY_FULL = 0, CLI_VERIFY_PRODUCT, CLI_VERIFY_NONE };
+/* --verify (block.h says what rank 0 checks under each) */
+enum cli_verify { CLI_VERIFY_FULL = 0, CLI_VERIFY_PRODUCT, CLI_VERIFY_NONE,
+		  CLI_VERIFY_SAMPLE };
 /* --group-size node (options.group_size) */
 enum { CLI_GROUP_NODE = -1 };
 

@@ -11,7 +11,7 @@
  *   |magic |version | proto  |desc_len| id_hash | desc bytes | crc32c|
  *   +------+--------+--------+--------+---------+------------+-------+
  *   magic = JOURNAL_MAGIC_HEADER ("FZJH"), version = JOURNAL_VERSION,
- *   proto = PROTO_VERSION (the item encoding), id_hash = FNV-1a 64 of the
+ *   proto = PROTO_VERSION (the payload encoding), id_hash = FNV-1a 64 of the
  *   identity description desc (text, see struct journal_id), crc over all
  *   bytes before it.
  *
@@ -22,8 +22,10 @@
  *   +------+-------+----------+-------------+-------+------+---------+-----+
  *   magic = JOURNAL_MAGIC_RECORD ("FZJR"), plen = payload bytes
  *   (<= PROTO_MAX_MSG), count >= 1, rank = the rank that factored it (i32),
- *   payload = count RESULT items exactly as in proto.h (the body of a
- *   RESULT message after its header), crc over magic..payload.
+ *   payload = the output lines of positions first_index .. + count - 1,
+ *   exactly the bytes of the RESULT block they came in (proto.h; one
+ *   line per number, each ending in '\n', in the job's format), crc over
+ *   magic..payload.  Resume writes these bytes again as they are.
  *
  * THE JOB'S IDENTITY
  *
@@ -170,8 +172,8 @@ int journal_open(struct journal **j, const char *path,
 		 struct journal_info *info, char *err, size_t err_size);
 
 /*
- * Append one completed chunk: items is count RESULT items (proto.h), len
- * bytes.  One write(2); fdatasync when the sync interval has passed.
+ * Append one completed chunk: items is count output lines (a RESULT
+ * block or a run of its lines, proto.h), len bytes.  One write(2); fdatasync when the sync interval has passed.
  * STATUS_OK, STATUS_ERR_INVAL (count 0, len too large, positions overlap
  * a recorded chunk), STATUS_ERR_IO (errno kept), STATUS_ERR_NOMEM.
  */
@@ -196,8 +198,7 @@ const struct journal_entry *journal_find(const struct journal *j,
 /*
  * Read e's payload back (CRC checked again): *items points into a buffer
  * owned by j, valid until the next journal_load / journal_close.
- * Unpack it with a struct proto_reader {items, len, 0} and count calls
- * of proto_unpack_result_item, then proto_reader_end.
+ * It holds e->count output lines (block_prefix cuts them).
  * STATUS_OK, STATUS_ERR_IO, STATUS_ERR_CORRUPT, STATUS_ERR_NOMEM.
  */
 int journal_load(struct journal *j, const struct journal_entry *e,

@@ -19,6 +19,15 @@
 
 struct output;
 
+/*
+ * A stream a person may watch (stdout, a device, a FIFO) is fully
+ * buffered but flushed by output_tick once its oldest unflushed byte is
+ * this old: short enough that lines seem to arrive as they are done,
+ * long enough that a fast job makes a few writes per second, not one per
+ * line (under mpirun every write is copied once more by mpirun).
+ */
+enum { OUTPUT_FLUSH_MS = 200 };
+
 /* Per-number extras for --verbose JSON. */
 struct output_meta {
 	int rank;             /* rank that factored it; -1 unknown */
@@ -37,6 +46,29 @@ int output_write(struct output *o, const mpz_t n,
 		 const struct engine_result *r, const struct output_meta *meta);
 
 /*
+ * Write len bytes of formatted lines as they are (a worker's block).
+ * STATUS_OK or STATUS_ERR_IO.
+ */
+int output_write_block(struct output *o, const void *bytes, size_t len);
+
+/*
+ * Seconds until the buffered bytes of a watched stream are due to be
+ * flushed: 0 when due now, < 0 when nothing waits (or o is a file written
+ * under a temporary name).  A caller about to wait for longer should wait
+ * at most this long and then call output_tick.
+ */
+double output_flush_wait(const struct output *o);
+
+/*
+ * Flush a watched stream whose oldest unflushed byte is OUTPUT_FLUSH_MS
+ * old (now = 1: whatever waits, at once); otherwise nothing.  Call after
+ * each block written and after a wait of output_flush_wait seconds; a
+ * caller that is about to compute for an unknown time (one process: the
+ * next chunk) passes now = 1.  STATUS_OK or STATUS_ERR_IO.
+ */
+int output_tick(struct output *o, int now);
+
+/*
  * Flush and close.  commit 1: a file is renamed into place; commit 0: the
  * temporary file is removed (interrupted run).  Frees o (NULL allowed).
  * STATUS_OK or STATUS_ERR_IO (message in err).
@@ -51,5 +83,25 @@ int output_close(struct output *o, int commit, char *err, size_t err_size);
 long output_format(char **buf, size_t *cap, int format, int exponents,
 		   int verbose, const mpz_t n, const struct engine_result *r,
 		   const struct output_meta *meta);
+
+/* output_format appending at offset at of *buf (the bytes before kept);
+   returns the new total length or a negative status. */
+long output_format_at(char **buf, size_t *cap, size_t at, int format,
+		      int exponents, int verbose, const mpz_t n,
+		      const struct engine_result *r,
+		      const struct output_meta *meta);
+
+/*
+ * Parse one line that output_format wrote (len bytes, ending in '\n')
+ * back into n, r and meta (rank -1 / seconds -1 when absent), with the
+ * same format options.  JSON and CSV keep only the product of the
+ * composite parts: it comes back as one ENGINE_COMPOSITE factor, which
+ * formats to the same bytes.  Lenient about nothing a reformat would not
+ * reproduce: callers compare output_format's bytes with the line.
+ * STATUS_OK, STATUS_ERR_SYNTAX, STATUS_ERR_INVAL.
+ */
+int output_parse(const char *line, size_t len, int format, int exponents,
+		 int verbose, mpz_t n, struct engine_result *r,
+		 struct output_meta *meta);
 
 #endif

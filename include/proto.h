@@ -20,9 +20,13 @@
  *    it waited for a WORK longer than its last chunk took, i.e. its
  *    chunks are too short to hide the round trip (adaptive prefetch).
  * 3. A worker factors its oldest chunk while the next one waits in its
- *    inbox (prefetch: it never idles for a round trip), then sends RESULT.
- *    A RESULT doubles as the request for one more chunk: the master answers
- *    it with a WORK while work remains.
+ *    inbox (prefetch: it never idles for a round trip), checks every
+ *    result with the --verify rule and formats it, then sends RESULT: the
+ *    chunk's output block.  Rank 0 checks the block's line count, parses
+ *    back a sample of its lines (block.h) and later copies its bytes to
+ *    the output: per chunk, not per number.  A RESULT doubles as the
+ *    request for one more chunk: the master answers it with a WORK while
+ *    work remains.
  * 4. When no work is left to hand out and a worker holds no chunk, the
  *    master sends STOP (reason DONE).  The worker replies with one STATS
  *    message and leaves its loop; the master finishes once every worker has
@@ -48,14 +52,16 @@
  * 7. Upward a leader is a worker: it answers rank 0's CONFIG with one
  *    REQUEST (its credit, 2 + prefetch), receives WORK (rank 0 gives it
  *    chunks weighted by the ranks of its group) and answers each with
- *    exactly one RESULT holding every item of that chunk in order.
+ *    exactly one RESULT whose block holds every line of that chunk in
+ *    order.
  * 8. Downward a leader is a master: it forwards CONFIG to its members,
  *    splits the upstream chunks into sub-chunks (always LIST form, their
- *    own chunk ids) handed out by the pull protocol of steps 2-4, verifies
- *    every member RESULT itself (a wrong one is handed to another member
- *    or factored by the leader) and assembles the upstream RESULT.  Rank 0
- *    decodes a leader's RESULT and checks it against its books but does
- *    not verify the factorizations again (the leader did).
+ *    own chunk ids) handed out by the pull protocol of steps 2-4, checks
+ *    every member block as rank 0 does (line count, a sample parsed back;
+ *    a wrong one is handed to another member or factored by the leader)
+ *    and assembles the upstream block from the members' lines, cut at
+ *    line ends where a sub-chunk straddles two upstream chunks.  Rank 0
+ *    checks a leader's block like any other.
  * 9. STOP from rank 0 (DONE: the leader holds no chunk; ABORT) is passed
  *    on to every member.  The leader then collects one STATS from each
  *    member and sends rank 0 one GROUP_STATS per member, then its own
@@ -90,13 +96,27 @@
  *   form RANGE: number start | number step   (the numbers start + i*step)
  *   1 <= count <= PROTO_MAX_CHUNK
  *
- * RESULT (worker -> master), body:
- *   u64 chunk_id | u32 count | u32 reserved (0) | u64 busy_ns
- *   count x item, item:
- *     u8 status (PROTO_ITEM_COMPLETE / PROTO_ITEM_PARTIAL) | u8 zero
- *     | u16 nfactors | u32 elapsed_us
- *     nfactors x { u32 exponent | u8 kind (enum engine_kind) | number }
- *   nfactors <= PROTO_MAX_FACTORS; factors ascending, exponent >= 1.
+ * RESULT (worker -> master), body: a fixed part of PROTO_RESULT_FIXED
+ * bytes, then the chunk's formatted output block:
+ *
+ *   0          8       12        16         24          28          32
+ *   +----------+-------+---------+----------+-----------+-----------+-----
+ *   | chunk_id | count | partial | busy_ns  | bad_index | block_len | block
+ *   +----------+-------+---------+----------+-----------+-----------+-----
+ *   count     numbers in the chunk, 1 <= count <= PROTO_MAX_CHUNK;
+ *   partial   how many of them have a composite part left (<= count);
+ *   busy_ns   the worker's time on the chunk;
+ *   bad_index PROTO_NO_BAD_INDEX, or the index of the first number whose
+ *             result failed the worker's own --verify check: the chunk is
+ *             to be recomputed elsewhere, and block_len is 0;
+ *   block     block_len bytes (exactly what remains of the message): the
+ *             output lines of the count numbers in input order, in the
+ *             job's format (text, -h, JSON, CSV, --verbose), one line per
+ *             number, each ending in '\n' (the CSV header is not part of
+ *             it).  A good block has count newlines and ends with one;
+ *             the codec checks only the lengths, block.c the lines.
+ *   Every rank formats with the options of the same command line, so
+ *   the bytes need no further conversion: rank 0 copies them.
  *
  * STOP (master -> worker), body:
  *   u32 reason (PROTO_STOP_DONE / PROTO_STOP_ABORT)
@@ -124,9 +144,14 @@
 
 enum {
 	PROTO_MAGIC = 0x31505a46u, /* "FZP1" read as little-endian bytes */
-	PROTO_VERSION = 1,
-	PROTO_HEADER_BYTES = 8
+	PROTO_VERSION = 2,         /* 2: RESULT carries a formatted block */
+	PROTO_HEADER_BYTES = 8,
+	PROTO_RESULT_FIXED = 32,   /* RESULT body bytes before the block */
+	PROTO_RESULT_BUSY_OFFSET = PROTO_HEADER_BYTES + 16 /* busy_ns */
 };
+
+/* RESULT bad_index: every result passed the worker's own check. */
+#define PROTO_NO_BAD_INDEX UINT32_MAX
 
 /* MPI tags, from a named base well inside the MPI_TAG_UB minimum (32767). */
 enum proto_tag {
@@ -154,12 +179,13 @@ enum {
 };
 
 enum proto_form { PROTO_FORM_LIST = 1, PROTO_FORM_RANGE = 2 };
-enum proto_item_status { PROTO_ITEM_COMPLETE = 0, PROTO_ITEM_PARTIAL = 1 };
 enum proto_stop_reason { PROTO_STOP_DONE = 1, PROTO_STOP_ABORT = 2 };
 
 /* Test-only fault injection, set by hidden options, carried in CONFIG. */
 enum proto_fault {
-	PROTO_FAULT_WRONG_RESULT = 1u << 0, /* worker corrupts one factor */
+	PROTO_FAULT_WRONG_RESULT = 1u << 0, /* worker corrupts the first line
+					       of every chunk, after its own
+					       check */
 	PROTO_FAULT_SLOW = 1u << 1          /* worker sleeps per chunk */
 };
 
@@ -173,6 +199,8 @@ struct proto_buf {
 void proto_buf_init(struct proto_buf *b);
 void proto_buf_clear(struct proto_buf *b); /* frees; NULL allowed */
 void proto_buf_reset(struct proto_buf *b); /* len = 0, keeps memory */
+/* Append len bytes; STATUS_ERR_PROTO past PROTO_MAX_MSG, or NOMEM. */
+int proto_buf_append(struct proto_buf *b, const void *data, size_t len);
 
 /* A read cursor over a received message. */
 struct proto_reader {
@@ -199,7 +227,10 @@ struct proto_work_header {
 struct proto_result_header {
 	uint64_t chunk_id;
 	uint32_t count;
+	uint32_t partial;
 	uint64_t busy_ns;
+	uint32_t bad_index;  /* PROTO_NO_BAD_INDEX: all passed */
+	uint32_t block_len;
 };
 
 struct proto_stats {
@@ -220,18 +251,9 @@ int proto_pack_work_begin(struct proto_buf *b,
 int proto_pack_work_number(struct proto_buf *b, const mpz_t n); /* LIST */
 int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
 			  const mpz_t step); /* RANGE */
-int proto_pack_result_begin(struct proto_buf *b,
-			    const struct proto_result_header *h);
-int proto_pack_result_item(struct proto_buf *b,
-			   const struct engine_result *r, uint32_t elapsed_us);
-/*
- * Append len bytes of items exactly as another RESULT carried them (a
- * group leader assembling its upstream RESULT from its members' ones).
- * The caller has decoded them already: nothing is checked here but the
- * size cap.
- */
-int proto_pack_result_raw(struct proto_buf *b, const void *items,
-			  size_t len);
+/* A whole RESULT: the fixed part from h, then h->block_len bytes. */
+int proto_pack_result(struct proto_buf *b,
+		      const struct proto_result_header *h, const void *block);
 int proto_pack_stop(struct proto_buf *b, uint32_t reason);
 int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s);
 int proto_pack_error(struct proto_buf *b, int status, const char *text);
@@ -251,11 +273,13 @@ int proto_unpack_work_header(struct proto_reader *r,
 			     struct proto_work_header *h);
 int proto_unpack_work_number(struct proto_reader *r, mpz_t n);
 int proto_unpack_work_range(struct proto_reader *r, mpz_t start, mpz_t step);
-int proto_unpack_result_header(struct proto_reader *r,
-			       struct proto_result_header *h);
-/* Fills res (reset first) and *elapsed_us; res->status from the item. */
-int proto_unpack_result_item(struct proto_reader *r,
-			     struct engine_result *res, uint32_t *elapsed_us);
+/*
+ * The fixed part into h; *block points at the h->block_len block bytes
+ * inside the message (valid while the message is).  Consumes the rest.
+ */
+int proto_unpack_result(struct proto_reader *r,
+			struct proto_result_header *h,
+			const unsigned char **block);
 int proto_unpack_stop(struct proto_reader *r, uint32_t *reason);
 int proto_unpack_stats(struct proto_reader *r, struct proto_stats *s);
 /* text receives at most text_size - 1 bytes and is NUL-terminated. */

@@ -34,6 +34,13 @@ struct worker_ctx {
 				   polled at most every few milliseconds */
 	uint64_t last_poll_ns;
 	uint64_t numbers, chunks, busy_ns;
+	/* output: every rank formats its own lines (worker_ctx_set_output;
+	   after init: text, --verify full, rank 0) */
+	int format, exponents, verbose, verify, rank;
+	char *block;            /* the chunk's lines being built */
+	size_t block_cap, block_len;
+	uint32_t partial;       /* lines of the chunk with a composite part */
+	uint32_t bad_index;     /* PROTO_NO_BAD_INDEX or the failed number */
 };
 
 /* params from a CONFIG; fault_ms from the options (test only). */
@@ -41,9 +48,13 @@ void worker_ctx_init(struct worker_ctx *w, const struct proto_config *c,
 		     unsigned fault_ms);
 void worker_ctx_clear(struct worker_ctx *w); /* NULL allowed */
 
+/* Format, exponents, verbose and --verify from o; rank for --verbose. */
+void worker_ctx_set_output(struct worker_ctx *w, const struct options *o,
+			   int rank);
+
 /*
  * Factor the chunk in work (a whole WORK message) into result (a whole
- * RESULT message).  STATUS_OK; STATUS_ERR_PROTO for a malformed WORK (text
+ * RESULT message: the chunk's checked and formatted lines).  STATUS_OK; STATUS_ERR_PROTO for a malformed WORK (text
  * in err); STATUS_ERR_STOPPED when stop_poll asked to abandon the chunk;
  * STATUS_ERR_NOMEM.
  */
@@ -51,9 +62,10 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		   struct proto_buf *result, char *err, size_t err_size);
 
 /*
- * The --verify rule that rank 0 and group leaders apply to every result
- * before it is kept: mode CLI_VERIFY_FULL is engine_verify, PRODUCT only
- * checks that the product of p^e is n, NONE accepts anything.
+ * The --verify rule a worker applies to each of its results before it
+ * formats it: FULL and SAMPLE are engine_verify (product and primality),
+ * PRODUCT only checks that the product of p^e is n, NONE accepts
+ * anything.
  * STATUS_OK or STATUS_ERR_VERIFY.
  */
 int worker_verify(int mode, const struct engine_result *r, const mpz_t n);

@@ -147,8 +147,10 @@ static const char cli_usage_text[] =
 	"                       give up on a number after SECONDS (> 0, at\n"
 	"                       most 1000000000) and print it as partial with\n"
 	"                       its composite cofactor (default 3600)\n"
-	"      --verify V       check results on rank 0: full (product and\n"
-	"                       primality, default), product, or none\n"
+	"      --verify V       check results: sample (default: every rank\n"
+	"                       checks its own, rank 0 parses back a sample),\n"
+	"                       full (rank 0 parses back and checks every\n"
+	"                       line), product, or none\n"
 	"      --seed S         seed of every random choice (default 1)\n"
 	"\n"
 	"      --help           display this help and exit\n"
@@ -174,7 +176,7 @@ void cli_options_init(struct options *o)
 	o->format = CLI_FORMAT_TEXT;
 	o->max_digits = CLI_DEFAULT_MAX_DIGITS;
 	o->time_limit = CLI_DEFAULT_TIME_LIMIT;
-	o->verify = CLI_VERIFY_FULL;
+	o->verify = CLI_VERIFY_SAMPLE;
 	o->seed = 1;
 	o->fault_rank = -1;
 }
@@ -476,7 +478,8 @@ static int cli_apply(struct options *o, int id, const char *name,
 		     size_t err_size)
 {
 	static const char *const formats[] = { "text", "json", "csv" };
-	static const char *const verifies[] = { "full", "product", "none" };
+	static const char *const verifies[] = { "full", "product", "none",
+						"sample" };
 	static const char *const faults[] = { "wrong-result", "slow" };
 	uint64_t x = 0;
 	int rc = STATUS_OK, w;
@@ -546,7 +549,7 @@ static int cli_apply(struct options *o, int id, const char *name,
 		o->format = w; /* index order is enum cli_format */
 		break;
 	case OPT_VERIFY:
-		w = cli_get_word(name, v, verifies, 3, err, err_size);
+		w = cli_get_word(name, v, verifies, 4, err, err_size);
 		if (w < 0)
 			return STATUS_ERR_INVAL;
 		o->verify = w; /* index order is enum cli_verify */

@@ -2,11 +2,11 @@
  * group.c - a group leader: a worker of rank 0 and the master of its
  * members (see group.h, and proto.h, GROUPS, for the conversation).
  *
- * Purpose: take the per-number work that one master cannot keep up with
- * at scale (verifying every result) off rank 0.  Rank 0 sees a leader as
- * one worker that gets large chunks; the leader cuts them into sub-chunks
- * for its members, verifies what they return and answers each upstream
- * chunk with one RESULT that rank 0 only decodes.
+ * Purpose: take the per-message work that one master cannot keep up
+ * with at scale off rank 0.  Rank 0 sees a leader as one worker that gets
+ * large chunks; the leader cuts them into sub-chunks for its members,
+ * checks the blocks they return and answers each upstream chunk with one
+ * RESULT whose block is its members' lines concatenated in order.
  *
  * Invariants:
  *   - The leader's sched (sched.c, the bookkeeping rank 0 uses) runs in
@@ -19,9 +19,10 @@
  *     drains), at most --chunk when it is given: a fixed size would wait
  *     for ever for a full buffer at the end of the last upstream chunk,
  *     since rank 0 sends nothing more until it has that RESULT.
- *   - No result goes up unverified: every member RESULT, and every
- *     sub-chunk the leader factors itself, passes worker_verify (the same
- *     --verify rule as rank 0's: engine_verify under full).  A wrong one
+ *   - No line goes up unchecked: every member checked its own results
+ *     (worker.c, the --verify rule) and the leader checks every member
+ *     block, and every sub-chunk it factors itself, as rank 0 does
+ *     (block.c: the line count, a sample parsed back).  A wrong one
  *     is handed to another member (or the leader), a member with
  *     MAX_WRONG_PER_RANK wrong results gets no more work, a sub-chunk
  *     failing MAX_FAILURES times ends the job through an ERROR to rank 0.
@@ -38,9 +39,9 @@
  *
  * Loop, in order, until rank 0's STOP has been passed on and every
  * member's STATS is in:
- *   1. release finished sub-chunks in order into the upstream RESULT
- *      being assembled (their item bytes copied as they came); send it
- *      when complete;
+ *   1. release finished sub-chunks in order into the upstream block
+ *      being assembled (their lines copied as they came); send its
+ *      RESULT when complete;
  *   2. feed the sched the numbers of the upstream chunks it wants;
  *   3. sched_next until idle: WORK to members, a sub-chunk for the leader
  *      itself, or STOP (once rank 0 said DONE);
@@ -54,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
 #include "engine.h"
 #include "proto.h"
 #include "sched.h"
@@ -96,14 +98,16 @@ struct group {
 	struct transport_msg msg;
 	struct proto_buf buf;   /* packing scratch */
 	struct proto_buf rbuf;  /* the leader's own RESULT */
-	struct proto_buf asmb;  /* the upstream RESULT being assembled */
+	struct proto_buf asmb;  /* the upstream chunk's lines so far */
+	struct proto_buf upmsg; /* the upstream RESULT */
+	struct block_check bc;  /* parses back the members' sampled lines */
 	struct proto_buf lwork; /* the leader's own sub-chunk */
-	struct engine_result res;
 	mpz_t n;
 	struct group_up *up;    /* FIFO ring of up_cap upstream chunks */
 	uint32_t up_cap, up_head, up_len;
 	uint32_t feed;          /* up[head + feed] is being fed */
-	uint32_t asm_count;     /* items in asmb */
+	uint32_t asm_count;     /* lines in asmb */
+	uint32_t asm_partial;   /* of which partial */
 	uint64_t asm_busy;
 	int asm_open;
 	int local_pending;      /* lwork holds a sub-chunk to factor */
@@ -251,39 +255,45 @@ static void feed(struct group *g)
 }
 
 /*
- * n released items (len bytes, already decoded and verified) into the
- * oldest upstream chunk's RESULT; n never runs past that chunk's end.
- * The RESULT goes up when its last item is in.
+ * n released lines (len bytes, checked already; partial of them partial)
+ * into the oldest upstream chunk's block; n never runs past that chunk's
+ * end.  The RESULT goes up when its last line is in.
  */
-static void assemble(struct group *g, const unsigned char *items, size_t len,
-		     uint32_t n)
+static void assemble(struct group *g, const unsigned char *lines, size_t len,
+		     uint32_t n, uint32_t partial)
 {
 	struct group_up *u = &g->up[g->up_head];
 	struct proto_result_header h;
 
 	if (!g->asm_open) {
-		memset(&h, 0, sizeof h);
-		h.chunk_id = u->h.chunk_id;
-		h.count = u->h.count;
-		if (proto_pack_result_begin(&g->asmb, &h) != STATUS_OK) {
-			group_fail(g, STATUS_ERR_NOMEM, "cannot pack a RESULT");
-			return;
-		}
+		proto_buf_reset(&g->asmb);
 		g->asm_open = 1;
 		g->asm_count = 0;
+		g->asm_partial = 0;
 	}
-	if (proto_pack_result_raw(&g->asmb, items, len) != STATUS_OK) {
+	if (proto_buf_append(&g->asmb, lines, len) != STATUS_OK) {
 		group_fail(g, STATUS_ERR_NOMEM, "cannot pack a RESULT");
 		return;
 	}
 	g->asm_count += n;
+	g->asm_partial += partial;
 	if (g->asm_count < u->h.count)
 		return;
-	/* busy_ns sits at a fixed offset of the RESULT header (worker.c) */
-	for (int k = 0; k < 8; k++)
-		g->asmb.data[PROTO_HEADER_BYTES + 16 + k] =
-			(unsigned char)(g->asm_busy >> (8 * k));
-	send_up(g, PROTO_TAG_RESULT, &g->asmb);
+	memset(&h, 0, sizeof h);
+	h.chunk_id = u->h.chunk_id;
+	h.count = u->h.count;
+	h.partial = g->asm_partial;
+	h.busy_ns = g->asm_busy;
+	h.bad_index = PROTO_NO_BAD_INDEX;
+	h.block_len = (uint32_t)g->asmb.len;
+	if (g->asmb.len > (size_t)PROTO_MAX_MSG ||
+	    proto_pack_result(&g->upmsg, &h, g->asmb.data) != STATUS_OK) {
+		group_fail(g, STATUS_ERR_PROTO, "the output of chunk %llu "
+			   "exceeds the message cap",
+			   (unsigned long long)h.chunk_id);
+		return;
+	}
+	send_up(g, PROTO_TAG_RESULT, &g->upmsg);
 	g->asm_open = 0;
 	g->asm_busy = 0;
 	g->up_head = (g->up_head + 1) % g->up_cap;
@@ -292,28 +302,30 @@ static void assemble(struct group *g, const unsigned char *items, size_t len,
 }
 
 /*
- * Step 1: finished sub-chunks, in order, into the upstream RESULTs.  The
- * items are copied as the member sent them (handle_result decoded and
- * verified them); only a sub-chunk that straddles two upstream chunks is
- * walked item by item to find the cut.
+ * Step 1: finished sub-chunks, in order, into the upstream blocks.  The
+ * lines are copied as the member sent them (handle_result checked them);
+ * only a sub-chunk that straddles two upstream chunks is cut, at a line
+ * end, and its pieces' partial lines counted by their marker.
  */
 static void release_done(struct group *g)
 {
 	struct sched_chunk *c;
 	struct proto_reader r;
 	struct proto_result_header h;
-	uint32_t us, i, n, need;
-	size_t from;
+	const unsigned char *lines;
+	uint32_t i, n, need;
+	size_t off, cut;
 
 	while (!g->failed && (c = sched_peek_release(&g->s)) != NULL) {
 		if (proto_reader_init(&r, c->result.data, c->result.len,
 				      PROTO_TAG_RESULT) != STATUS_OK ||
-		    proto_unpack_result_header(&r, &h) != STATUS_OK) {
+		    proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
 			group_fail(g, STATUS_ERR_INVAL, "internal error: "
 				   "stored result unreadable");
 			return;
 		}
 		g->asm_busy += h.busy_ns;
+		off = 0;
 		for (i = 0; i < h.count && !g->failed; i += n) {
 			if (g->up_len == 0) {
 				group_fail(g, STATUS_ERR_INVAL, "internal "
@@ -323,23 +335,18 @@ static void release_done(struct group *g)
 			need = g->up[g->up_head].h.count -
 			       (g->asm_open ? g->asm_count : 0);
 			n = h.count - i;
-			from = r.off;
-			if (n <= need) {
-				r.off = r.len; /* the rest, as it came */
-			} else {
-				n = need;
-				for (uint32_t k = 0; k < n; k++)
-					if (proto_unpack_result_item(
-						    &r, &g->res, &us) !=
-					    STATUS_OK) {
-						group_fail(g, STATUS_ERR_INVAL,
-							   "internal error: "
-							   "stored result "
-							   "unreadable");
-						return;
-					}
+			if (i == 0 && n <= need) {
+				assemble(g, lines, h.block_len, n, h.partial);
+				break; /* the whole block, as it came */
 			}
-			assemble(g, r.data + from, r.off - from, n);
+			if (n > need)
+				n = need;
+			cut = off + block_prefix(lines + off,
+						 h.block_len - off, n);
+			assemble(g, lines + off, cut - off, n,
+				 block_partial_lines(&g->bc, lines + off,
+						     cut - off));
+			off = cut;
 		}
 		sched_release(&g->s);
 	}
@@ -391,19 +398,59 @@ static void dispatch(struct group *g)
 	}
 }
 
+/* The number of line i of sub-chunk arg (block_check's callback). */
+static mpz_srcptr sub_number(void *arg, uint32_t i, mpz_t scratch)
+{
+	const struct sched_chunk *c = arg;
+
+	(void)scratch;
+	return c->numbers[i];
+}
+
+/* A wrong line of sub-chunk c from member w (or the leader, self). */
+static void wrong_result(struct group *g, int w, struct sched_chunk *c,
+			 uint32_t bad, int rank)
+{
+	char *s = mpz_get_str(NULL, 10, c->numbers[bad]);
+	uint32_t wrong = ++g->mb[w].wrong;
+
+	if (sched_reject(&g->s, c, w) >= MAX_FAILURES)
+		group_fail(g, STATUS_ERR_VERIFY, "rank %d returned a wrong "
+			   "factorization of %s (verification failed on rank "
+			   "%d); sub-chunk %llu failed %d times, giving up",
+			   rank, s, g->rank, (unsigned long long)c->id,
+			   MAX_FAILURES);
+	else if (wrong <= MAX_WRONG_PER_RANK)
+		group_say("rank %d returned a wrong factorization of %s "
+			  "(verification failed on rank %d, its group "
+			  "leader); recomputing it", rank, s, g->rank);
+	if (!g->failed && wrong == MAX_WRONG_PER_RANK) {
+		if (sched_exclude(&g->s, w) == 0)
+			group_fail(g, STATUS_ERR_VERIFY, "no rank left in the "
+				   "group of rank %d whose results pass "
+				   "verification", g->rank);
+		else
+			group_say("rank %d returned %d wrong factorizations: "
+				  "no more work for it", rank,
+				  MAX_WRONG_PER_RANK);
+	}
+	free(s);
+}
+
 /* A RESULT from member w (or the leader itself, w = self). */
 static void handle_result(struct group *g, int w, struct proto_buf *b)
 {
 	struct proto_reader r;
 	struct proto_result_header h;
 	struct sched_chunk *c;
-	int rank = g->rank + 1 + w, st = STATUS_OK, nfail;
-	uint32_t us, i;
+	const unsigned char *lines;
+	int rank = g->rank + 1 + w, st;
+	uint32_t bad = 0;
 
 	if (w == g->self)
 		rank = g->rank;
 	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
-	    STATUS_OK || proto_unpack_result_header(&r, &h) != STATUS_OK) {
+	    STATUS_OK || proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
 		group_fail(g, STATUS_ERR_PROTO, "malformed RESULT message "
 			   "from rank %d", rank);
 		return;
@@ -417,56 +464,28 @@ static void handle_result(struct group *g, int w, struct proto_buf *b)
 			   rank, (unsigned long long)h.chunk_id, h.count);
 		return;
 	}
-	for (i = 0; i < h.count && st == STATUS_OK; i++) {
-		st = proto_unpack_result_item(&r, &g->res, &us);
-		if (st != STATUS_OK)
-			break;
-		if (worker_verify(g->o->verify, &g->res, c->numbers[i]) !=
-		    STATUS_OK)
-			st = STATUS_ERR_VERIFY;
+	if (h.bad_index != PROTO_NO_BAD_INDEX) {
+		wrong_result(g, w, c, h.bad_index, rank);
+		return;
 	}
-	if (st == STATUS_OK)
-		st = proto_reader_end(&r);
+	st = block_check(&g->bc, c->id, lines, h.block_len, h.count,
+			 sub_number, c, &bad);
 	if (st == STATUS_ERR_PROTO) {
 		group_fail(g, STATUS_ERR_PROTO, "malformed RESULT message "
-			   "from rank %d (sub-chunk %llu)", rank,
-			   (unsigned long long)h.chunk_id);
+			   "from rank %d (sub-chunk %llu: not %u lines)", rank,
+			   (unsigned long long)h.chunk_id, h.count);
 		return;
 	}
-	if (st == STATUS_OK) {
-		sched_accept(&g->s, c, w, b);
+	if (st == STATUS_ERR_VERIFY) {
+		wrong_result(g, w, c, bad, rank);
 		return;
 	}
-	/* a wrong factorization of c->numbers[i - 1] */
-	{
-		char *s = mpz_get_str(NULL, 10, c->numbers[i - 1]);
-		uint32_t wrong = ++g->mb[w].wrong;
-
-		nfail = sched_reject(&g->s, c, w);
-		if (nfail >= MAX_FAILURES)
-			group_fail(g, STATUS_ERR_VERIFY, "rank %d returned a "
-				   "wrong factorization of %s (verification "
-				   "failed on rank %d); sub-chunk %llu failed "
-				   "%d times, giving up", rank, s, g->rank,
-				   (unsigned long long)c->id, MAX_FAILURES);
-		else if (wrong <= MAX_WRONG_PER_RANK)
-			group_say("rank %d returned a wrong factorization of "
-				  "%s (verification failed on rank %d, its "
-				  "group leader); recomputing it", rank, s,
-				  g->rank);
-		if (!g->failed && wrong == MAX_WRONG_PER_RANK) {
-			if (sched_exclude(&g->s, w) == 0)
-				group_fail(g, STATUS_ERR_VERIFY, "no rank left "
-					   "in the group of rank %d whose "
-					   "results pass verification",
-					   g->rank);
-			else
-				group_say("rank %d returned %d wrong "
-					  "factorizations: no more work for "
-					  "it", rank, MAX_WRONG_PER_RANK);
-		}
-		free(s);
+	if (st != STATUS_OK) {
+		group_fail(g, st, "cannot verify the RESULT from rank %d",
+			   rank);
+		return;
 	}
+	sched_accept(&g->s, c, w, b);
 }
 
 /* The leader's own sub-chunk (step 4, when nothing is waiting). */
@@ -643,6 +662,7 @@ static int setup(struct group *g)
 			send_member(g, w, PROTO_TAG_CONFIG);
 	}
 	worker_ctx_init(&g->lw, &g->cfg, g->o->fault_ms);
+	worker_ctx_set_output(&g->lw, g->o, g->rank);
 	g->lw.stop_poll = group_stop_poll;
 	g->lw_ready = 1;
 
@@ -736,8 +756,9 @@ int group_run(const struct options *o, char *err, size_t err_size)
 	proto_buf_init(&g.buf);
 	proto_buf_init(&g.rbuf);
 	proto_buf_init(&g.asmb);
+	proto_buf_init(&g.upmsg);
+	block_check_init(&g.bc, o);
 	proto_buf_init(&g.lwork);
-	engine_result_init(&g.res);
 	mpz_init(g.n);
 	err[0] = '\0';
 	g.mb = calloc((size_t)g.nm + 1, sizeof *g.mb);
@@ -824,7 +845,8 @@ out:
 		sched_clear(&g.s);
 	if (g.lw_ready)
 		worker_ctx_clear(&g.lw);
-	engine_result_clear(&g.res);
+	block_check_clear(&g.bc);
+	proto_buf_clear(&g.upmsg);
 	mpz_clear(g.n);
 	proto_buf_clear(&g.buf);
 	proto_buf_clear(&g.rbuf);

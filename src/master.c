@@ -1,27 +1,32 @@
 /*
  * master.c - rank 0 (see master.h and the conversation in proto.h).
  *
- * Purpose: run a job end to end: input -> chunks -> workers -> verified
- * results -> output in input order -> STOP -> statistics.
+ * Purpose: run a job end to end: input -> chunks -> workers -> checked
+ * blocks of output lines -> output in input order -> STOP -> statistics.
  *
  * Invariants:
  *   - Every message is decoded by proto.c and checked against sched.c's
  *     books (the sender holds that chunk, the count matches) before any
  *     of it is used; anything else ends the job with a message naming the
  *     sending rank and exit status CLI_EXIT_RUNTIME.
- *   - No result is written before it passed verification against its own
- *     input (engine_verify under --verify full, the product under
- *     --verify product).  A result that fails is reported and its chunk
- *     handed to another worker; a chunk that fails twice ends the job.
- *   - Trust (--group-size, proto.h GROUPS): the RESULT of a group leader
- *     was verified item by item by that leader (group.c, the same
- *     worker_verify rule), so rank 0 decodes it and checks it against its
- *     books (the leader holds the chunk, the count matches, every item
- *     is well formed) but does not run engine_verify on it again: that
- *     per-number cost (1.5-5 us, most of rank 0's work) is what groups
- *     take off rank 0.  Results rebuilt from the journal are verified
- *     as before.  Rank 0's workers are its children: the leaders and
- *     the ungrouped ranks (child_rank[] maps sched workers to ranks).
+ *   - Rank 0 works per chunk, never per number (STYLE: the coordinator
+ *     touches metadata, not data): a worker checks its own results and
+ *     sends the chunk's formatted lines (proto.h RESULT); rank 0 counts
+ *     the lines (memchr), parses back a sample (block.c: the first line
+ *     and 1 in BLOCK_SAMPLE_RATE under --verify sample or product, every
+ *     line under full, none under none), journals the bytes and copies
+ *     them to the output.  With one rank the local worker makes the same
+ *     block, so every rank count takes one path.
+ *   - No block is written before it passed that check.  A block that
+ *     fails (or a worker's own check, bad_index) is reported and its
+ *     chunk handed to another worker; a chunk that fails twice ends the
+ *     job; a rank with MAX_WRONG_PER_RANK wrong blocks gets no more work.
+ *     A block whose lines do not match its chunk's count is a malformed
+ *     message: the job ends naming the rank.
+ *   - Groups (--group-size, proto.h GROUPS): a leader's block is checked
+ *     like any other (its members' blocks were checked by the leader).
+ *     Rank 0's workers are its children: the leaders and the ungrouped
+ *     ranks (child_rank[] maps sched workers to ranks).
  *   - Results are written in input order (or on arrival with --unordered);
  *     the sched's window bounds what waits in memory.
  *   - Every worker gets exactly one STOP and sends exactly one STATS; the
@@ -31,12 +36,13 @@
  *   - A signal (main sets *signo) stops the hand-out at once: ABORT to
  *     the workers, the output file discarded, CLI_EXIT_INTERRUPTED;
  *     the --checkpoint journal is synced first.
- *   - --checkpoint: a result is appended to the journal (positions not
- *     already there) after it passed verification and before it is
+ *   - --checkpoint: a block's lines are appended to the journal
+ *     (positions not already there) after the check and before they are
  *     written or kept; a chunk the journal covers completely is rebuilt
- *     from it and handled as a RESULT (verified again, never journaled
- *     twice), so each run writes the whole output, identical to an
- *     uninterrupted one; a partly covered chunk is simply sent.
+ *     from the journaled bytes and handled as a RESULT (checked again,
+ *     never journaled twice), so each run writes the whole output,
+ *     byte-identical to an uninterrupted one; a partly covered chunk is
+ *     simply sent.
  *
  * Loop, in order, until every chunk is released and every STATS is in:
  *   1. release finished chunks in order to the output (this frees the
@@ -61,6 +67,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "engine.h"
 #include "input.h"
 #include "journal.h"
@@ -103,7 +110,8 @@ struct master {
 	struct transport_msg msg;
 	struct proto_buf buf;     /* packing scratch */
 	struct proto_buf rbuf;    /* local mode: the RESULT */
-	struct engine_result res;
+	struct block_check bc;    /* parses back the sampled lines */
+	struct proto_buf replay;  /* replay_chunk: the lines from the journal */
 	struct worker_ctx lw;     /* local mode worker */
 	int lw_ready;
 	struct rank_stats *rs;
@@ -115,6 +123,9 @@ struct master {
 	uint64_t replayed;        /* numbers taken from the journal */
 	const volatile sig_atomic_t *signo;
 	uint64_t written, wrong_results;
+	uint64_t bytes_written;   /* output bytes (rank 0 copies blocks) */
+	uint64_t chunks_written;  /* blocks written */
+	uint64_t partial;         /* numbers written with a composite part */
 	double t0;
 	double cpu0;              /* cpu_seconds() at the start */
 	double wait_cpu;          /* CPU seconds spent in transport_wait's
@@ -232,118 +243,85 @@ static void fill_input(struct master *m)
 
 /* ---- results ---- */
 
-/* The input number at index i of chunk c. */
-static mpz_srcptr chunk_number(struct master *m,
-					const struct sched_chunk *c,
-					uint32_t i, mpz_t scratch)
+/* The input number at index i of chunk c (block_check's callback). */
+struct line_arg {
+	struct master *m;
+	const struct sched_chunk *c;
+};
+
+static mpz_srcptr line_number(void *arg, uint32_t i, mpz_t scratch)
 {
-	if (c->numbers != NULL && !m->range)
-		return c->numbers[i];
-	if (i == 0)
-		range_number(m, scratch, c->first_index);
-	else
-		mpz_add(scratch, scratch, m->step);
+	const struct line_arg *a = arg;
+
+	if (a->c->numbers != NULL && !a->m->range)
+		return a->c->numbers[i];
+	range_number(a->m, scratch, a->c->first_index + i);
 	return scratch;
 }
 
-/* What walk_result does with each item. */
-enum walk_mode { WALK_VERIFY = 0, WALK_WRITE = 1, WALK_DECODE = 2 };
-
-/*
- * Walk the items of a RESULT for chunk c: verify, write, or only decode
- * (a group leader's RESULT: see Trust above).  Returns STATUS_OK,
- * STATUS_ERR_PROTO (malformed) or STATUS_ERR_VERIFY (*bad_index set),
- * STATUS_ERR_IO (output).
- */
-static int walk_result(struct master *m, const struct sched_chunk *c,
-		       const struct proto_buf *b, int rank, int mode,
-		       uint32_t *bad_index)
+/* The block of a stored (already checked) RESULT. */
+static int result_block(const struct proto_buf *b,
+			struct proto_result_header *h,
+			const unsigned char **block)
 {
 	struct proto_reader r;
-	struct proto_result_header h;
-	struct output_meta meta;
-	uint32_t us;
-	mpz_t x;
-	int st;
+	int st = proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT);
 
-	st = proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT);
 	if (st == STATUS_OK)
-		st = proto_unpack_result_header(&r, &h);
-	if (st != STATUS_OK)
-		return STATUS_ERR_PROTO;
-	mpz_init(x);
-	for (uint32_t i = 0; i < h.count && st == STATUS_OK; i++) {
-		mpz_srcptr n;
-
-		st = proto_unpack_result_item(&r, &m->res, &us);
-		if (st != STATUS_OK || mode == WALK_DECODE)
-			continue;
-		n = chunk_number(m, c, i, x);
-		if (mode == WALK_VERIFY) {
-			if (worker_verify(m->o->verify, &m->res, n) !=
-			    STATUS_OK) {
-				*bad_index = i;
-				st = STATUS_ERR_VERIFY;
-			}
-			continue;
-		}
-		meta.rank = rank;
-		meta.seconds = (double)us * 1e-6;
-		st = output_write(m->out, n, &m->res, &meta);
-		if (st == STATUS_OK)
-			m->written++;
-	}
-	if (st == STATUS_OK)
-		st = proto_reader_end(&r);
-	mpz_clear(x);
+		st = proto_unpack_result(&r, h, block);
 	return st;
 }
 
-static void write_chunk(struct master *m, const struct sched_chunk *c,
-			const struct proto_buf *b, int rank)
+/* Rank 0's whole share of the output: the block's bytes, copied. */
+static void write_chunk(struct master *m, const struct proto_buf *b)
 {
-	int st = walk_result(m, c, b, rank, WALK_WRITE, NULL);
+	struct proto_result_header h;
+	const unsigned char *block;
 
-	if (st == STATUS_ERR_IO)
+	if (result_block(b, &h, &block) != STATUS_OK) {
+		master_fail(m, "internal error: stored result unreadable");
+		return;
+	}
+	if (output_write_block(m->out, block, h.block_len) != STATUS_OK) {
 		master_fail(m, "%s: write error: %s",
 			    m->o->output ? m->o->output : "standard output",
 			    strerror(errno));
-	else if (st != STATUS_OK)
-		master_fail(m, "internal error: stored result unreadable");
+		return;
+	}
+	m->written += h.count;
+	m->bytes_written += h.block_len;
+	m->chunks_written++;
 }
 
 /*
- * Journal a verified RESULT for chunk c.  Positions already journaled (a
+ * Journal a checked RESULT for chunk c.  Positions already journaled (a
  * chunk that straddles what an earlier run finished) are left out: each
- * maximal run of new positions becomes one record holding its items'
+ * maximal run of new positions becomes one record holding its lines'
  * bytes as they came.
  */
 static void journal_chunk(struct master *m, const struct sched_chunk *c,
 			  const struct proto_buf *b, int rank)
 {
-	struct proto_reader r;
 	struct proto_result_header h;
-	uint32_t us, run = 0;
-	size_t run_off = 0;
-	int st;
+	const unsigned char *block;
+	uint32_t run = 0;
+	size_t off = 0, run_off = 0;
+	int st = result_block(b, &h, &block);
 
-	st = proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT);
-	if (st == STATUS_OK)
-		st = proto_unpack_result_header(&r, &h);
 	for (uint32_t i = 0; st == STATUS_OK && i <= h.count; i++) {
 		uint64_t pos = c->first_index + i;
 		int done = i == h.count || journal_find(m->j, pos) != NULL;
 
 		if (done && run > 0) {
 			st = journal_append(m->j, c->id, pos - run, run, rank,
-					    b->data + run_off, r.off - run_off);
+					    block + run_off, off - run_off);
 			run = 0;
 		}
 		if (i == h.count || st != STATUS_OK)
 			break;
 		if (!done && run++ == 0)
-			run_off = r.off;
-		st = proto_unpack_result_item(&r, &m->res, &us);
+			run_off = off;
+		off += block_prefix(block + off, h.block_len - off, 1);
 	}
 	if (st != STATUS_OK)
 		master_fail(m, "%s: cannot journal chunk %llu: %s",
@@ -352,16 +330,58 @@ static void journal_chunk(struct master *m, const struct sched_chunk *c,
 						: status_str(st));
 }
 
+/*
+ * A wrong result for chunk c from worker w (number index bad): hand the
+ * chunk to another worker; give up on a chunk that failed MAX_FAILURES
+ * times; exclude a rank after MAX_WRONG_PER_RANK.  who says whose check
+ * failed.
+ */
+static void wrong_result(struct master *m, int w, struct sched_chunk *c,
+			 uint32_t bad, const char *who)
+{
+	struct line_arg a = { m, c };
+	int rank = worker_rank(m, w);
+	char *s;
+	mpz_t x;
+
+	mpz_init(x);
+	s = mpz_get_str(NULL, 10, line_number(&a, bad, x));
+	m->wrong_results++;
+	m->rs[rank].wrong++;
+	if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
+		master_fail(m, "rank %d returned a wrong factorization of %s "
+			    "(%s); chunk %llu failed %d times, giving up",
+			    rank, s, who, (unsigned long long)c->id,
+			    MAX_FAILURES);
+	else if (m->rs[rank].wrong <= MAX_WRONG_PER_RANK)
+		master_say("rank %d returned a wrong factorization of %s "
+			   "(%s); recomputing it", rank, s, who);
+	if (!m->fatal && m->rs[rank].wrong == MAX_WRONG_PER_RANK &&
+	    m->n_workers > 1) {
+		if (sched_exclude(&m->s, w) == 0)
+			master_fail(m, "no worker left whose results pass "
+				    "verification");
+		else
+			master_say("rank %d returned %d wrong factorizations: "
+				   "no more work for it", rank,
+				   MAX_WRONG_PER_RANK);
+	}
+	free(s);
+	mpz_clear(x);
+}
+
 static void handle_result(struct master *m, int w, struct proto_buf *b)
 {
 	struct proto_reader r;
 	struct proto_result_header h;
 	struct sched_chunk *c;
+	struct line_arg a;
+	const unsigned char *block;
 	uint32_t bad = 0;
 	int rank = worker_rank(m, w), st;
 
 	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
-	    STATUS_OK || proto_unpack_result_header(&r, &h) != STATUS_OK) {
+	    STATUS_OK || proto_unpack_result(&r, &h, &block) != STATUS_OK) {
 		master_fail(m, "malformed RESULT message from rank %d", rank);
 		return;
 	}
@@ -376,48 +396,23 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 			    (unsigned long long)h.chunk_id, h.count);
 		return;
 	}
-	st = walk_result(m, c, b, rank,
-			 m->child_members[w] > 0 && !m->replaying ?
-			 WALK_DECODE : WALK_VERIFY, &bad);
+	if (h.bad_index != PROTO_NO_BAD_INDEX) {
+		wrong_result(m, w, c, h.bad_index, "its own check failed");
+		return;
+	}
+	a.m = m;
+	a.c = c;
+	st = block_check(&m->bc, c->id, block, h.block_len, h.count,
+			 line_number, &a, &bad);
 	if (st == STATUS_ERR_PROTO) {
-		master_fail(m, "malformed RESULT message from rank %d "
-			    "(chunk %llu)", rank,
-			    (unsigned long long)h.chunk_id);
+		master_fail(m, "malformed RESULT message from rank %d (chunk "
+			    "%llu: not %u lines in its %u bytes)", rank,
+			    (unsigned long long)h.chunk_id, h.count,
+			    h.block_len);
 		return;
 	}
 	if (st == STATUS_ERR_VERIFY) {
-		mpz_t x;
-		char *s;
-
-		mpz_srcptr n = NULL;
-
-		mpz_init(x);
-		for (uint32_t i = 0; i <= bad; i++)
-			n = chunk_number(m, c, i, x);
-		s = mpz_get_str(NULL, 10, n);
-		m->wrong_results++;
-		m->rs[rank].wrong++;
-		if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
-			master_fail(m, "rank %d returned a wrong factorization "
-				    "of %s (verification failed); chunk %llu "
-				    "failed %d times, giving up", rank, s,
-				    (unsigned long long)c->id, MAX_FAILURES);
-		else if (m->rs[rank].wrong <= MAX_WRONG_PER_RANK)
-			master_say("rank %d returned a wrong factorization of "
-				   "%s (verification failed); recomputing it",
-				   rank, s);
-		if (!m->fatal && m->rs[rank].wrong == MAX_WRONG_PER_RANK &&
-		    m->n_workers > 1) {
-			if (sched_exclude(&m->s, w) == 0)
-				master_fail(m, "no worker left whose results "
-					    "pass verification");
-			else
-				master_say("rank %d returned %d wrong "
-					   "factorizations: no more work for "
-					   "it", rank, MAX_WRONG_PER_RANK);
-		}
-		free(s);
-		mpz_clear(x);
+		wrong_result(m, w, c, bad, "verification failed");
 		return;
 	}
 	if (st != STATUS_OK) {
@@ -433,12 +428,27 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 			return;
 	}
 	m->rs[rank].accepted += h.count;
+	m->partial += h.partial;
 	if (m->o->unordered) {
-		write_chunk(m, c, b, rank);
+		write_chunk(m, b);
 		sched_accept(&m->s, c, w, NULL);
 	} else {
 		sched_accept(&m->s, c, w, b);
 	}
+}
+
+/*
+ * A watched stdout is flushed OUTPUT_FLUSH_MS after its oldest line; with
+ * one rank at once (the next chunk is computed here, for an unknown time,
+ * before anything else could flush it).
+ */
+static void tick_output(struct master *m)
+{
+	if (m->out != NULL && !m->fatal &&
+	    output_tick(m->out, m->local) != STATUS_OK)
+		master_fail(m, "%s: write error: %s",
+			    m->o->output ? m->o->output : "standard output",
+			    strerror(errno));
 }
 
 static void release_done(struct master *m)
@@ -447,10 +457,10 @@ static void release_done(struct master *m)
 
 	while (!m->fatal && (c = sched_peek_release(&m->s)) != NULL) {
 		if (!m->o->unordered)
-			write_chunk(m, c, &c->result,
-				    worker_rank(m, c->result_worker));
+			write_chunk(m, &c->result);
 		sched_release(&m->s);
 	}
+	tick_output(m);
 }
 
 /*
@@ -462,47 +472,49 @@ static void release_done(struct master *m)
 static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
 {
 	struct proto_result_header h;
-	struct proto_reader r;
 	const struct journal_entry *e;
-	const unsigned char *items;
+	const unsigned char *lines;
 	uint64_t pos = c->first_index, end = c->first_index + c->count;
-	uint32_t us;
-	size_t len;
-	int st;
+	size_t len, from, to;
+	int st = STATUS_OK;
 
 	for (uint64_t p = pos; p < end; p = e->first_index + e->count)
 		if ((e = journal_find(m->j, p)) == NULL)
 			return 0;
-	memset(&h, 0, sizeof h);
-	h.chunk_id = c->id;
-	h.count = c->count;
-	st = proto_pack_result_begin(&m->rbuf, &h);
+	/* the chunk's lines: each record's, cut to the chunk's positions */
+	proto_buf_reset(&m->replay);
 	while (st == STATUS_OK && pos < end) {
 		e = journal_find(m->j, pos);
 		if (e == NULL) {
 			st = STATUS_ERR_CORRUPT;
 			break;
 		}
-		st = journal_load(m->j, e, &items, &len);
-		r.data = items;
-		r.len = len;
-		r.off = 0;
-		for (uint64_t p = e->first_index;
-		     st == STATUS_OK && p < e->first_index + e->count &&
-		     p < end; p++) {
-			st = proto_unpack_result_item(&r, &m->res, &us);
-			if (st == STATUS_OK && p >= pos)
-				st = proto_pack_result_item(&m->rbuf, &m->res,
-							    us);
-		}
+		st = journal_load(m->j, e, &lines, &len);
+		if (st != STATUS_OK)
+			break;
+		from = block_prefix(lines, len, (uint32_t)(pos - e->first_index));
+		to = block_prefix(lines, len,
+				  (uint32_t)((end < e->first_index + e->count ?
+					      end : e->first_index + e->count) -
+					     e->first_index));
+		st = proto_buf_append(&m->replay, lines + from, to - from);
 		pos = e->first_index + e->count;
 	}
+	memset(&h, 0, sizeof h);
+	h.chunk_id = c->id;
+	h.count = c->count;
+	h.bad_index = PROTO_NO_BAD_INDEX;
+	h.block_len = (uint32_t)m->replay.len;
+	if (st == STATUS_OK)
+		st = proto_pack_result(&m->rbuf, &h, m->replay.data);
 	if (st != STATUS_OK) {
 		master_fail(m, "%s: journaled chunk %llu unreadable: %s",
 			    m->o->checkpoint, (unsigned long long)c->id,
 			    status_str(st));
 		return 1;
 	}
+	/* checked as any RESULT (the line count, the sample), not
+	   journaled again */
 	m->replaying = 1;
 	handle_result(m, w, &m->rbuf);
 	m->replaying = 0;
@@ -678,10 +690,18 @@ static void receive(struct master *m)
 {
 	int got = 1, st;
 	double c0 = cpu_seconds();
+	double flush = output_flush_wait(m->out);
 
-	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY, 0, m->err,
-			    sizeof m->err);
+	/* lines waiting in stdout's buffer go out after OUTPUT_FLUSH_MS even
+	   when no message comes (a slow number: the watcher sees the rest) */
+	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
+			    flush > 0 ? flush : flush == 0 ? 1e-6 : 0,
+			    m->err, sizeof m->err);
 	m->wait_cpu += cpu_seconds() - c0;
+	if (st == STATUS_ERR_TIMEOUT) {
+		tick_output(m);
+		return;
+	}
 	while (st == STATUS_OK && got && !m->fatal) {
 		handle_message(m);
 		st = transport_poll(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
@@ -828,7 +848,12 @@ static void write_stats(struct master *m, double wall)
 			"  \"bytes\": %llu,\n  \"load_imbalance\": %.4f,\n"
 			"  \"tail_seconds\": %.6f,\n"
 			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
-			"  \"wrong_results\": %llu,\n  \"ranks\": [\n",
+			"  \"wrong_results\": %llu,\n"
+			"  \"rank0_cpu_us_per_number\": %.4f,\n"
+			"  \"rank0_cpu_us_per_chunk\": %.3f,\n"
+			"  \"bytes_written\": %llu,\n"
+			"  \"partial\": %llu,\n"
+			"  \"lines_checked\": %llu,\n  \"ranks\": [\n",
 			m->size, factoring_ranks(m), gsize,
 			groups(m), cpu0, m->wait_cpu, wall,
 			(unsigned long long)m->written,
@@ -838,7 +863,13 @@ static void write_stats(struct master *m, double wall)
 			tail_first < 0 ? 0.0 : tail_last - tail_first,
 			(unsigned long long)m->s.speculated,
 			(unsigned long long)m->s.duplicates,
-			(unsigned long long)m->wrong_results);
+			(unsigned long long)m->wrong_results,
+			m->written ? cpu0 * 1e6 / (double)m->written : 0.0,
+			m->chunks_written ?
+				cpu0 * 1e6 / (double)m->chunks_written : 0.0,
+			(unsigned long long)m->bytes_written,
+			(unsigned long long)m->partial,
+			(unsigned long long)m->bc.lines_checked);
 		for (int i = 0; i < m->size; i++) {
 			const struct proto_stats *s = &m->rs[i].s;
 			fprintf(f, "    {\"rank\": %d, \"numbers\": %llu, "
@@ -994,6 +1025,7 @@ static int setup(struct master *m)
 		if (o->fault_rank == 0)
 			c.fault_flags = o->fault_flags;
 		worker_ctx_init(&m->lw, &c, o->fault_ms);
+		worker_ctx_set_output(&m->lw, o, 0);
 		m->lw.stop_poll = master_stop_poll;
 		m->lw_ready = 1;
 	}
@@ -1129,7 +1161,8 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	transport_msg_init(&m.msg);
 	proto_buf_init(&m.buf);
 	proto_buf_init(&m.rbuf);
-	engine_result_init(&m.res);
+	proto_buf_init(&m.replay);
+	block_check_init(&m.bc, o);
 	m.rs = calloc((size_t)m.size, sizeof *m.rs);
 	if (m.rs == NULL) {
 		master_say("out of memory");
@@ -1205,7 +1238,8 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		sched_clear(&m.s);
 	if (m.lw_ready)
 		worker_ctx_clear(&m.lw);
-	engine_result_clear(&m.res);
+	block_check_clear(&m.bc);
+	proto_buf_clear(&m.replay);
 	proto_buf_clear(&m.buf);
 	proto_buf_clear(&m.rbuf);
 	transport_msg_clear(&m.msg);

@@ -35,8 +35,14 @@
  *     exists and is not a regular file (/dev/full,
  *     /dev/stdout, a FIFO) is opened and written directly: renaming over a
  *     device node would replace it.
- *   - stdout gets a big buffer (OUTPUT_IOBUF bytes) unless it is a
- *     terminal, where lines appear as they are written.
+ *   - Every stream is fully buffered (OUTPUT_IOBUF bytes), stdout too,
+ *     whatever isatty says: under mpirun rank 0's stdout is a pipe or pty
+ *     that mpirun copies, and one write per line there cost more than
+ *     the factoring.  A stream a person may watch (stdout, a device or
+ *     FIFO; not a file written under a temporary name) is flushed by
+ *     output_tick once its oldest unflushed byte is OUTPUT_FLUSH_MS old,
+ *     so lines still appear promptly; the caller ticks after each block
+ *     and when it has waited that long (output_flush_wait).
  *
  * Steps of output_open for a file: reject an existing directory; stat the
  * path; regular or missing -> mkstemp in the same directory (a missing
@@ -47,12 +53,15 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath (X/Open, not in plain POSIX) */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -73,6 +82,9 @@ struct output {
 	char *iobuf;     /* setvbuf buffer of a file */
 	int format, exponents, verbose;
 	int error;       /* errno of the first failed write; 0 = none */
+	int watched;     /* stdout, a device or a FIFO: flushed by time */
+	double pending_since; /* monotonic s of the oldest unflushed byte
+				 of a watched stream; 0 = none */
 	char *line;      /* output_format's buffer, reused */
 	size_t line_cap;
 };
@@ -315,7 +327,16 @@ long output_format(char **buf, size_t *cap, int format, int exponents,
 		   int verbose, const mpz_t n, const struct engine_result *r,
 		   const struct output_meta *meta)
 {
-	struct output_sb b = { buf, cap, 0, 0 };
+	return output_format_at(buf, cap, 0, format, exponents, verbose, n, r,
+				meta);
+}
+
+long output_format_at(char **buf, size_t *cap, size_t at, int format,
+		      int exponents, int verbose, const mpz_t n,
+		      const struct engine_result *r,
+		      const struct output_meta *meta)
+{
+	struct output_sb b = { buf, cap, at, 0 };
 
 	if (!buf || !cap || !r || mpz_sgn(n) < 0)
 		return STATUS_ERR_INVAL;
@@ -337,6 +358,235 @@ long output_format(char **buf, size_t *cap, int format, int exponents,
 	if (b.nomem)
 		return STATUS_ERR_NOMEM;
 	return (long)b.len;
+}
+
+/* ---- parsing a line back (the inverse of output_format) ---- */
+
+/* A cursor over one line. */
+struct output_pc {
+	const char *p, *end;
+	char tmp[64];   /* a short token, NUL-terminated for GMP */
+	char *big;      /* a longer one */
+	size_t big_cap;
+};
+
+static int pc_lit(struct output_pc *c, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+		return -1;
+	c->p += n;
+	return 0;
+}
+
+/* Decimal digits into x (at least one; GMP reads them). */
+static int pc_mpz(struct output_pc *c, mpz_t x)
+{
+	const char *q = c->p;
+	size_t n;
+	char *s;
+
+	while (q < c->end && *q >= '0' && *q <= '9')
+		q++;
+	n = (size_t)(q - c->p);
+	if (n == 0)
+		return -1;
+	if (n < sizeof c->tmp) {
+		s = c->tmp;
+	} else {
+		if (n + 1 > c->big_cap) {
+			char *t = realloc(c->big, n + 1);
+			if (!t)
+				return -1;
+			c->big = t;
+			c->big_cap = n + 1;
+		}
+		s = c->big;
+	}
+	memcpy(s, c->p, n);
+	s[n] = '\0';
+	c->p = q;
+	return mpz_set_str(x, s, 10);
+}
+
+/* A decimal unsigned long (exponent or rank); no overflow check beyond
+   ULONG_MAX / 10: the reformatted line must equal the input anyway. */
+static int pc_ulong(struct output_pc *c, unsigned long *v)
+{
+	unsigned long x = 0;
+	const char *q = c->p;
+
+	while (q < c->end && *q >= '0' && *q <= '9' && x < ULONG_MAX / 10)
+		x = x * 10 + (unsigned long)(*q++ - '0');
+	if (q == c->p)
+		return -1;
+	c->p = q;
+	*v = x;
+	return 0;
+}
+
+/* "S.SSSSSS" as --verbose writes it. */
+static int pc_seconds(struct output_pc *c, double *v)
+{
+	char *e;
+
+	if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+		return -1;
+	*v = strtod(c->p, &e);
+	if (e > c->end || e == c->p)
+		return -1;
+	c->p = e;
+	return 0;
+}
+
+static int parse_text(struct output_pc *c, int exponents, mpz_t n,
+		      struct engine_result *r, mpz_t f)
+{
+	if (pc_mpz(c, n) || pc_lit(c, ":"))
+		return -1;
+	while (c->p < c->end && *c->p == ' ') {
+		int kind = ENGINE_PRIME;
+		unsigned long e = 1;
+
+		c->p++;
+		if (pc_lit(c, "[composite ") == 0)
+			kind = ENGINE_COMPOSITE;
+		if (pc_mpz(c, f) || (kind == ENGINE_COMPOSITE && pc_lit(c, "]")))
+			return -1;
+		if (exponents && pc_lit(c, "^") == 0 && pc_ulong(c, &e))
+			return -1;
+		if (mpz_cmp_ui(f, 1) <= 0 ||
+		    engine_result_add(r, f, e, kind) != STATUS_OK)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * JSON and CSV: the primes, then "complete", "partial" + cofactor, or
+ * "zero" (n = 0, no factors).
+ */
+static int parse_json(struct output_pc *c, int verbose, mpz_t n,
+		      struct engine_result *r, mpz_t f,
+		      struct output_meta *meta)
+{
+	unsigned long e, rank;
+
+	if (pc_lit(c, "{\"n\":\"") || pc_mpz(c, n) ||
+	    pc_lit(c, "\",\"factors\":["))
+		return -1;
+	while (pc_lit(c, "]") != 0) {
+		if ((r->count > 0 && pc_lit(c, ",")) || pc_lit(c, "{\"p\":\"") ||
+		    pc_mpz(c, f) || pc_lit(c, "\",\"e\":") || pc_ulong(c, &e) ||
+		    pc_lit(c, "}") || mpz_cmp_ui(f, 1) <= 0 ||
+		    engine_result_add(r, f, e, ENGINE_PRIME) != STATUS_OK)
+			return -1;
+	}
+	if (pc_lit(c, ",\"status\":\"partial\",\"cofactor\":\"") == 0) {
+		if (pc_mpz(c, f) || pc_lit(c, "\"") || mpz_cmp_ui(f, 1) <= 0 ||
+		    engine_result_add(r, f, 1, ENGINE_COMPOSITE) != STATUS_OK)
+			return -1;
+	} else if (mpz_sgn(n) == 0) {
+		if (r->count > 0 || pc_lit(c, ",\"status\":\"zero\""))
+			return -1;
+	} else if (pc_lit(c, ",\"status\":\"complete\"")) {
+		return -1;
+	}
+	if (verbose && pc_lit(c, ",\"rank\":") == 0) {
+		if (pc_ulong(c, &rank) || rank > INT32_MAX)
+			return -1;
+		meta->rank = (int)rank;
+	}
+	if (verbose && pc_lit(c, ",\"seconds\":") == 0 &&
+	    pc_seconds(c, &meta->seconds))
+		return -1;
+	return pc_lit(c, "}");
+}
+
+static int parse_csv(struct output_pc *c, int verbose, mpz_t n,
+		     struct engine_result *r, mpz_t f,
+		     struct output_meta *meta)
+{
+	unsigned long e, rank;
+	int partial;
+
+	if (pc_mpz(c, n) || pc_lit(c, ",\""))
+		return -1;
+	while (pc_lit(c, "\"") != 0) {
+		e = 1;
+		if ((r->count > 0 && pc_lit(c, " ")) || pc_mpz(c, f) ||
+		    (pc_lit(c, "^") == 0 && pc_ulong(c, &e)) ||
+		    mpz_cmp_ui(f, 1) <= 0 ||
+		    engine_result_add(r, f, e, ENGINE_PRIME) != STATUS_OK)
+			return -1;
+	}
+	partial = pc_lit(c, ",partial,") == 0;
+	if (!partial && mpz_sgn(n) == 0) {
+		if (r->count > 0 || pc_lit(c, ",zero,"))
+			return -1;
+	} else if (!partial && pc_lit(c, ",complete,")) {
+		return -1;
+	}
+	if (partial && (pc_mpz(c, f) || mpz_cmp_ui(f, 1) <= 0 ||
+			engine_result_add(r, f, 1, ENGINE_COMPOSITE) !=
+			STATUS_OK))
+		return -1;
+	if (!verbose)
+		return 0;
+	if (pc_lit(c, ","))
+		return -1;
+	if (c->p < c->end && *c->p != ',') {
+		if (pc_ulong(c, &rank) || rank > INT32_MAX)
+			return -1;
+		meta->rank = (int)rank;
+	}
+	if (pc_lit(c, ","))
+		return -1;
+	if (c->p < c->end && pc_seconds(c, &meta->seconds))
+		return -1;
+	return 0;
+}
+
+int output_parse(const char *line, size_t len, int format, int exponents,
+		 int verbose, mpz_t n, struct engine_result *r,
+		 struct output_meta *meta)
+{
+	struct output_pc c;
+	mpz_t f;
+	int bad;
+
+	if (!line || len == 0 || line[len - 1] != '\n' || !r || !meta)
+		return STATUS_ERR_INVAL;
+	memset(&c, 0, sizeof c);
+	c.p = line;
+	c.end = line + len - 1; /* the newline ends the line */
+	meta->rank = -1;
+	meta->seconds = -1;
+	engine_result_reset(r);
+	mpz_init(f);
+	switch (format) {
+	case CLI_FORMAT_TEXT:
+		bad = parse_text(&c, exponents, n, r, f);
+		break;
+	case CLI_FORMAT_JSON:
+		bad = parse_json(&c, verbose, n, r, f, meta);
+		break;
+	case CLI_FORMAT_CSV:
+		bad = parse_csv(&c, verbose, n, r, f, meta);
+		break;
+	default:
+		bad = -1;
+	}
+	mpz_clear(f);
+	free(c.big);
+	if (bad || c.p != c.end)
+		return STATUS_ERR_SYNTAX;
+	r->status = STATUS_OK;
+	for (size_t i = 0; i < r->count; i++)
+		if (r->f[i].kind == ENGINE_COMPOSITE)
+			r->status = STATUS_PARTIAL;
+	return STATUS_OK;
 }
 
 /* ---- the stream ---- */
@@ -372,6 +622,21 @@ static void output_free(struct output *o)
 	free(o->iobuf);
 	free(o->line);
 	free(o);
+}
+
+static double output_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Bytes were just buffered: start the flush clock if it is not running. */
+static void output_pending(struct output *o)
+{
+	if (o->watched && o->pending_since == 0)
+		o->pending_since = output_now();
 }
 
 /*
@@ -450,9 +715,9 @@ int output_open(struct output **op, const char *path, int format,
 		}
 		o->f = stdout;
 		o->is_stdout = 1;
-		if (!isatty(STDOUT_FILENO))
-			setvbuf(stdout, output_stdout_buf, _IOFBF,
-				sizeof output_stdout_buf);
+		o->watched = 1;
+		setvbuf(stdout, output_stdout_buf, _IOFBF,
+			sizeof output_stdout_buf);
 	} else {
 		o->path = strdup(path);
 		o->name = strdup(path);
@@ -470,6 +735,7 @@ int output_open(struct output **op, const char *path, int format,
 		}
 		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 			o->f = fopen(path, "w"); /* a device or FIFO */
+			o->watched = 1;
 		} else {
 			struct stat lst, old;
 			char *real;
@@ -502,6 +768,7 @@ int output_open(struct output **op, const char *path, int format,
 		if (fputs(output_csv_header, o->f) == EOF ||
 		    fputs(verbose ? ",rank,seconds\n" : "\n", o->f) == EOF)
 			o->error = errno ? errno : EIO;
+		output_pending(o);
 	}
 	*op = o;
 	return STATUS_OK;
@@ -524,6 +791,58 @@ int output_write(struct output *o, const mpz_t n,
 		return (int)len;
 	errno = 0;
 	if (fwrite(o->line, 1, (size_t)len, o->f) != (size_t)len) {
+		o->error = errno ? errno : EIO;
+		return STATUS_ERR_IO;
+	}
+	output_pending(o);
+	return STATUS_OK;
+}
+
+int output_write_block(struct output *o, const void *bytes, size_t len)
+{
+	if (!o)
+		return STATUS_ERR_INVAL;
+	if (o->error) {
+		errno = o->error;
+		return STATUS_ERR_IO;
+	}
+	if (len == 0)
+		return STATUS_OK;
+	errno = 0;
+	if (fwrite(bytes, 1, len, o->f) != len) {
+		o->error = errno ? errno : EIO;
+		return STATUS_ERR_IO;
+	}
+	output_pending(o);
+	return STATUS_OK;
+}
+
+double output_flush_wait(const struct output *o)
+{
+	double left;
+
+	if (!o || o->pending_since == 0)
+		return -1;
+	left = o->pending_since + OUTPUT_FLUSH_MS * 1e-3 - output_now();
+	return left > 0 ? left : 0;
+}
+
+int output_tick(struct output *o, int now)
+{
+	double w;
+
+	if (!o)
+		return STATUS_ERR_INVAL;
+	if (o->error) {
+		errno = o->error;
+		return STATUS_ERR_IO;
+	}
+	w = output_flush_wait(o);
+	if (w < 0 || (w > 0 && !now))
+		return STATUS_OK; /* nothing waits, or not due yet */
+	o->pending_since = 0;
+	errno = 0;
+	if (fflush(o->f) != 0) {
 		o->error = errno ? errno : EIO;
 		return STATUS_ERR_IO;
 	}

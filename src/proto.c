@@ -13,9 +13,9 @@
  *     exceed it fails with STATUS_ERR_PROTO and leaves b->len unchanged.
  *   - Numbers are canonical: byte count 0 for zero, otherwise no leading
  *     zero byte; anything else is rejected (one value, one encoding).
- *   - Result items: factors strictly ascending, each > 1, exponent >= 1,
- *     kind a valid enum engine_kind; status PARTIAL exactly when at least
- *     one factor is ENGINE_COMPOSITE.
+ *   - A RESULT's block is opaque bytes here: the codec checks its length
+ *     against the header and the message, never its lines (block.c and
+ *     the master do, against the chunk they belong to).
  *
  * Steps of every unpack: header (magic, version, tag == expected, length
  * within PROTO_MAX_MSG), then the fixed body fields, then the variable
@@ -69,6 +69,18 @@ static int buf_reserve(struct proto_buf *b, size_t n)
 		return STATUS_ERR_NOMEM;
 	b->data = p;
 	b->cap = cap;
+	return STATUS_OK;
+}
+
+int proto_buf_append(struct proto_buf *b, const void *data, size_t len)
+{
+	int st = buf_reserve(b, len);
+
+	if (st != STATUS_OK)
+		return st;
+	if (len > 0)
+		memcpy(b->data + b->len, data, len);
+	b->len += len;
 	return STATUS_OK;
 }
 
@@ -202,74 +214,30 @@ int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
 	return st;
 }
 
-int proto_pack_result_begin(struct proto_buf *b,
-			    const struct proto_result_header *h)
+int proto_pack_result(struct proto_buf *b,
+		      const struct proto_result_header *h, const void *block)
 {
 	int st;
 
-	if (h->count < 1 || h->count > PROTO_MAX_CHUNK)
+	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
+	    h->partial > h->count ||
+	    (h->bad_index != PROTO_NO_BAD_INDEX &&
+	     (h->bad_index >= h->count || h->block_len != 0)) ||
+	    h->block_len > (uint32_t)PROTO_MAX_MSG)
 		return STATUS_ERR_PROTO;
-	st = put_header(b, PROTO_TAG_RESULT, 24);
+	st = put_header(b, PROTO_TAG_RESULT,
+			PROTO_RESULT_FIXED + (size_t)h->block_len);
 	if (st != STATUS_OK)
 		return st;
 	put_u64(b, h->chunk_id);
 	put_u32(b, h->count);
-	put_u32(b, 0);
+	put_u32(b, h->partial);
 	put_u64(b, h->busy_ns);
-	return STATUS_OK;
-}
-
-int proto_pack_result_item(struct proto_buf *b,
-			   const struct engine_result *r, uint32_t elapsed_us)
-{
-	size_t len = b->len;
-	int composite = 0, st;
-
-	if (r->count > PROTO_MAX_FACTORS)
-		return STATUS_ERR_PROTO;
-	for (size_t i = 0; i < r->count; i++) {
-		const struct engine_factor *f = &r->f[i];
-
-		if (f->e < 1 || f->e > UINT32_MAX || mpz_cmp_ui(f->p, 1) <= 0 ||
-		    f->kind < ENGINE_PRIME || f->kind > ENGINE_COMPOSITE ||
-		    (i > 0 && mpz_cmp(r->f[i - 1].p, f->p) >= 0))
-			return STATUS_ERR_PROTO;
-		composite |= f->kind == ENGINE_COMPOSITE;
-	}
-	if (composite != (r->status == STATUS_PARTIAL))
-		return STATUS_ERR_PROTO;
-	st = buf_reserve(b, 8);
-	if (st != STATUS_OK)
-		return st;
-	put_u8(b, composite ? PROTO_ITEM_PARTIAL : PROTO_ITEM_COMPLETE);
-	put_u8(b, 0);
-	put_u16(b, (uint16_t)r->count);
-	put_u32(b, elapsed_us);
-	for (size_t i = 0; i < r->count; i++) {
-		st = buf_reserve(b, 5);
-		if (st == STATUS_OK) {
-			put_u32(b, (uint32_t)r->f[i].e);
-			put_u8(b, (uint8_t)r->f[i].kind);
-			st = put_number(b, r->f[i].p);
-		}
-		if (st != STATUS_OK) {
-			b->len = len;
-			return st;
-		}
-	}
-	return STATUS_OK;
-}
-
-int proto_pack_result_raw(struct proto_buf *b, const void *items,
-			  size_t len)
-{
-	int st = buf_reserve(b, len);
-
-	if (st != STATUS_OK)
-		return st;
-	if (len > 0)
-		memcpy(b->data + b->len, items, len);
-	b->len += len;
+	put_u32(b, h->bad_index);
+	put_u32(b, h->block_len);
+	if (h->block_len > 0)
+		memcpy(b->data + b->len, block, h->block_len);
+	b->len += h->block_len;
 	return STATUS_OK;
 }
 
@@ -466,90 +434,26 @@ int proto_unpack_work_range(struct proto_reader *r, mpz_t start, mpz_t step)
 	return proto_reader_end(r);
 }
 
-int proto_unpack_result_header(struct proto_reader *r,
-			       struct proto_result_header *h)
+int proto_unpack_result(struct proto_reader *r,
+			struct proto_result_header *h,
+			const unsigned char **block)
 {
-	uint32_t reserved;
-
 	if (get_u64(r, &h->chunk_id) || get_u32(r, &h->count) ||
-	    get_u32(r, &reserved) || get_u64(r, &h->busy_ns))
+	    get_u32(r, &h->partial) || get_u64(r, &h->busy_ns) ||
+	    get_u32(r, &h->bad_index) || get_u32(r, &h->block_len))
 		return STATUS_ERR_PROTO;
-	if (h->count < 1 || h->count > PROTO_MAX_CHUNK || reserved != 0)
+	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
+	    h->partial > h->count || h->block_len != left(r))
 		return STATUS_ERR_PROTO;
-	/* every item takes at least 8 bytes */
-	if (left(r) / 8 < h->count)
+	if (h->bad_index != PROTO_NO_BAD_INDEX &&
+	    (h->bad_index >= h->count || h->block_len != 0))
 		return STATUS_ERR_PROTO;
-	return STATUS_OK;
-}
-
-int proto_unpack_result_item(struct proto_reader *r,
-			     struct engine_result *res, uint32_t *elapsed_us)
-{
-	uint8_t status, zero, kind;
-	uint16_t nf;
-	uint32_t e;
-	int composite = 0, st;
-	size_t start;
-	mpz_t p;
-
-	engine_result_reset(res);
-	if (get_u8(r, &status) || get_u8(r, &zero) || get_u16(r, &nf) ||
-	    get_u32(r, elapsed_us))
+	/* every line holds at least "0:\n"-like 2 bytes; a good block at
+	   least one byte per line (its newline) */
+	if (h->bad_index == PROTO_NO_BAD_INDEX && h->block_len < h->count)
 		return STATUS_ERR_PROTO;
-	if ((status != PROTO_ITEM_COMPLETE && status != PROTO_ITEM_PARTIAL) ||
-	    zero != 0 || nf > PROTO_MAX_FACTORS || left(r) / 9 < nf)
-		return STATUS_ERR_PROTO;
-	mpz_init(p);
-	st = STATUS_OK;
-	start = r->off;
-	for (uint16_t i = 0; i < nf && st == STATUS_OK; i++) {
-		if (get_u32(r, &e) || get_u8(r, &kind) || get_number(r, p) ||
-		    e < 1 || kind > ENGINE_COMPOSITE || mpz_cmp_ui(p, 1) <= 0 ||
-		    (res->count > 0 &&
-		     mpz_cmp(res->f[res->count - 1].p, p) >= 0)) {
-			st = STATUS_ERR_PROTO;
-			break;
-		}
-		composite |= kind == ENGINE_COMPOSITE;
-		st = engine_result_add(res, p, e, kind);
-		/*
-		 * ascending input appends p^e unchanged; anything else was
-		 * not coprime (refinement split it) or claimed composite for
-		 * a prime (the engine re-tested it): not the value sent.
-		 */
-		if (st == STATUS_OK &&
-		    (res->count != (size_t)i + 1 ||
-		     mpz_cmp(res->f[i].p, p) != 0 || res->f[i].e != e ||
-		     res->f[i].kind != kind))
-			st = STATUS_ERR_PROTO;
-		else if (st != STATUS_OK)
-			st = STATUS_ERR_PROTO;
-	}
-	/*
-	 * A later insertion may still have refined an earlier entry (a
-	 * composite sharing a gcd with a claimed prime): compare the whole
-	 * list with what was sent once more.
-	 */
-	if (st == STATUS_OK) {
-		struct proto_reader again = *r;
-
-		again.off = start;
-		if (res->count != nf)
-			st = STATUS_ERR_PROTO;
-		for (uint16_t i = 0; i < nf && st == STATUS_OK; i++) {
-			if (get_u32(&again, &e) || get_u8(&again, &kind) ||
-			    get_number(&again, p) ||
-			    mpz_cmp(res->f[i].p, p) != 0 || res->f[i].e != e ||
-			    res->f[i].kind != kind)
-				st = STATUS_ERR_PROTO;
-		}
-	}
-	mpz_clear(p);
-	if (st != STATUS_OK)
-		return st;
-	if (composite != (status == PROTO_ITEM_PARTIAL))
-		return STATUS_ERR_PROTO;
-	res->status = composite ? STATUS_PARTIAL : STATUS_OK;
+	*block = r->data + r->off;
+	r->off = r->len;
 	return STATUS_OK;
 }
 

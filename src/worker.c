@@ -21,24 +21,34 @@
  *     PROTO_ADAPTIVE_CREDIT) with another REQUEST: tiny chunks need a
  *     deeper pipeline to hide the round trip, big ones do not.
  *
+ *   - The worker checks and formats its own results: a RESULT carries the
+ *     chunk's output lines (the job's format, from the same command line
+ *     every rank parsed), never per-number data for rank 0 to decode.
+ *
  * Steps of worker_process: decode the WORK header; for each number (LIST:
  * decoded; RANGE: start, start+step, ...) run engine_factor with the seed
- * and time limit of CONFIG and the stop hook, pack the item with its
- * elapsed time; the RESULT header carries the chunk's busy time.  The stop
- * hook looks for a STOP message at most every STOP_POLL_NS so that an
- * ABORT interrupts even a long factorization.
+ * and time limit of CONFIG and the stop hook, then worker_emit: the
+ * --verify check (engine_factor's own engine_verify counts when
+ * params.verify is on), the line appended to the block with its elapsed
+ * time; a result failing the check ends the chunk with bad_index set.
+ * The RESULT holds the block, the partial count and the busy time.  The
+ * stop hook looks for a STOP message at most every STOP_POLL_NS so that
+ * an ABORT interrupts even a long factorization.
  *
  * Test-only faults (CONFIG fault_flags, set by the master for one rank):
- * PROTO_FAULT_WRONG_RESULT raises the exponent of the first factor of the
- * first non-trivial number of every chunk (the master's verification must
- * catch it); PROTO_FAULT_SLOW sleeps fault_ms per chunk.
+ * PROTO_FAULT_WRONG_RESULT makes the first line of every chunk wrong
+ * after the worker's own check (rank 0's sample always parses the first
+ * line back, so it must catch it); PROTO_FAULT_SLOW sleeps fault_ms per
+ * chunk.
  */
 #include "worker.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "output.h"
 #include "status.h"
 #include "transport.h"
 
@@ -99,12 +109,69 @@ void worker_ctx_clear(struct worker_ctx *w)
 	engine_result_clear(&w->res);
 	mpz_clear(w->n);
 	mpz_clear(w->step);
+	free(w->block);
+	w->block = NULL;
 }
 
+void worker_ctx_set_output(struct worker_ctx *w, const struct options *o,
+			   int rank)
+{
+	w->format = o->format;
+	w->exponents = o->exponents;
+	w->verbose = o->verbose;
+	w->verify = o->verify;
+	w->rank = rank;
+}
+
+/* Test only: the first line of a chunk made wrong (rank 0 always checks
+   it): a factor's exponent raised, or a factor 2 given to 0 or 1. */
 static void plant_wrong_result(struct engine_result *r)
 {
-	if (r->count > 0)
+	mpz_t two;
+
+	if (r->count > 0) {
 		r->f[0].e++;
+		return;
+	}
+	mpz_init_set_ui(two, 2);
+	(void)engine_result_add(r, two, 1, ENGINE_PRIME);
+	mpz_clear(two);
+}
+
+/*
+ * Number i of the chunk, n, whose result is in w->res, into the chunk's
+ * block: the worker's own --verify check (skipped when the producer ran
+ * the same engine_verify already: checked = 1), then the planted fault
+ * (test only, after the check, as a rank that lies would), then its line.
+ * Whatever produced w->res comes through here, so every line is checked
+ * and formatted one way.  A failed check sets bad_index and empties the
+ * block: the chunk is recomputed elsewhere.
+ */
+static int worker_emit(struct worker_ctx *w, uint32_t i, const mpz_t n,
+		       uint32_t us, int checked)
+{
+	struct output_meta meta;
+	long len;
+
+	if (!checked && worker_verify(w->verify, &w->res, n) != STATUS_OK) {
+		w->bad_index = i;
+		w->block_len = 0;
+		w->partial = 0;
+		return STATUS_OK;
+	}
+	if ((w->fault_flags & PROTO_FAULT_WRONG_RESULT) && i == 0)
+		plant_wrong_result(&w->res);
+	if (w->res.status == STATUS_PARTIAL)
+		w->partial++;
+	meta.rank = w->rank;
+	meta.seconds = (double)us * 1e-6;
+	len = output_format_at(&w->block, &w->block_cap, w->block_len,
+			       w->format, w->exponents, w->verbose, n, &w->res,
+			       &meta);
+	if (len < 0)
+		return (int)len;
+	w->block_len = (size_t)len;
+	return STATUS_OK;
 }
 
 int worker_process(struct worker_ctx *w, const void *work, size_t len,
@@ -114,7 +181,7 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	struct proto_work_header h;
 	struct proto_result_header rh;
 	uint64_t t0 = worker_now_ns(), t1, t2;
-	int st, planted = 0;
+	int st;
 
 	st = proto_reader_init(&r, work, len, PROTO_TAG_WORK);
 	if (st == STATUS_OK)
@@ -125,19 +192,17 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		snprintf(err, err_size, "malformed WORK message");
 		return STATUS_ERR_PROTO;
 	}
-	rh.chunk_id = h.chunk_id;
-	rh.count = h.count;
-	rh.busy_ns = 0; /* patched below */
-	st = proto_pack_result_begin(result, &rh);
-	if (st != STATUS_OK)
-		return st;
+	w->block_len = 0;
+	w->partial = 0;
+	w->bad_index = PROTO_NO_BAD_INDEX;
 	if ((w->fault_flags & PROTO_FAULT_SLOW) && w->fault_ms > 0) {
 		struct timespec ts = { (time_t)(w->fault_ms / 1000),
 				       (long)(w->fault_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	t1 = t0;
-	for (uint32_t i = 0; i < h.count; i++) {
+	for (uint32_t i = 0; i < h.count &&
+	     w->bad_index == PROTO_NO_BAD_INDEX; i++) {
 		if (h.form == PROTO_FORM_LIST) {
 			if (proto_unpack_work_number(&r, w->n) != STATUS_OK) {
 				snprintf(err, err_size,
@@ -164,35 +229,45 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 				 status_str(st));
 			return st;
 		}
-		if ((w->fault_flags & PROTO_FAULT_WRONG_RESULT) && !planted &&
-		    w->res.count > 0) {
-			plant_wrong_result(&w->res);
-			planted = 1;
-		}
 		t2 = worker_now_ns();
-		st = proto_pack_result_item(result, &w->res,
-					    (uint32_t)((t2 - t1) / 1000 >
-						       UINT32_MAX ? UINT32_MAX
-						       : (t2 - t1) / 1000));
+		/* engine_factor ran engine_verify itself when params.verify */
+		st = worker_emit(w, i, w->n,
+				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX ?
+					    UINT32_MAX : (t2 - t1) / 1000),
+				 w->params.verify);
 		t1 = t2;
 		if (st != STATUS_OK) {
-			snprintf(err, err_size, "cannot pack a result: %s",
+			snprintf(err, err_size, "cannot format a result: %s",
 				 status_str(st));
 			return st;
 		}
 	}
-	if (h.form == PROTO_FORM_LIST && proto_reader_end(&r) != STATUS_OK) {
+	if (h.form == PROTO_FORM_LIST &&
+	    w->bad_index == PROTO_NO_BAD_INDEX &&
+	    proto_reader_end(&r) != STATUS_OK) {
 		snprintf(err, err_size, "trailing bytes in WORK");
 		return STATUS_ERR_PROTO;
 	}
-	/* busy_ns sits at a fixed offset of the RESULT header */
-	{
-		uint64_t busy = t1 - t0;
-		for (int k = 0; k < 8; k++)
-			result->data[PROTO_HEADER_BYTES + 16 + k] =
-				(unsigned char)(busy >> (8 * k));
-		w->busy_ns += busy;
+	if (w->block_len > (size_t)PROTO_MAX_MSG - PROTO_HEADER_BYTES -
+			   PROTO_RESULT_FIXED) {
+		snprintf(err, err_size, "the output of chunk %llu (%zu bytes) "
+			 "exceeds the message cap",
+			 (unsigned long long)h.chunk_id, w->block_len);
+		return STATUS_ERR_PROTO;
 	}
+	rh.chunk_id = h.chunk_id;
+	rh.count = h.count;
+	rh.partial = w->partial;
+	rh.busy_ns = t1 - t0;
+	rh.bad_index = w->bad_index;
+	rh.block_len = (uint32_t)w->block_len;
+	st = proto_pack_result(result, &rh, w->block);
+	if (st != STATUS_OK) {
+		snprintf(err, err_size, "cannot pack a result: %s",
+			 status_str(st));
+		return st;
+	}
+	w->busy_ns += rh.busy_ns;
 	w->numbers += h.count;
 	w->chunks++;
 	return STATUS_OK;
@@ -205,7 +280,7 @@ int worker_verify(int mode, const struct engine_result *r, const mpz_t n)
 {
 	if (mode == CLI_VERIFY_NONE)
 		return STATUS_OK;
-	if (mode == CLI_VERIFY_FULL)
+	if (mode == CLI_VERIFY_FULL || mode == CLI_VERIFY_SAMPLE)
 		return engine_verify(r, n);
 	return engine_product_check(r, n);
 }
@@ -263,6 +338,7 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			worker_report(&out, failed, err);
 		} else {
 			worker_ctx_init(&w, &cfg, o->fault_ms);
+			worker_ctx_set_output(&w, o, transport_rank());
 			w.stop_poll = worker_stop_poll;
 			have_ctx = 1;
 			credit = 1 + cfg.prefetch;

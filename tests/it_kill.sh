@@ -142,6 +142,13 @@ for ((i = 1; i <= TERM_ROUNDS; i++)); do
 		continue
 	fi
 	ranks=$(rank_pids "$job")
+	# under load mpirun may not have started every rank yet: a signal
+	# to none would let this round run to the end of the job
+	for _ in $(seq 200); do
+		[ "$(echo "$ranks" | grep -c .)" -ge "$NP" ] && break
+		sleep 0.01
+		ranks=$(rank_pids "$job")
+	done
 	ts=$(date +%s.%N)
 	echo "$ranks" | xargs -r kill -TERM 2>/dev/null # a rank may have ended
 	# The program's exit: every rank gone (mpirun's own teardown after a

@@ -86,7 +86,7 @@ static void defaults_without_arguments_read_stdin(void **state)
 	assert_int_equal(fx->o.format, CLI_FORMAT_TEXT);
 	assert_int_equal(fx->o.max_digits, 10000);
 	assert_true(fx->o.time_limit == 3600.0); /* default per-number limit */
-	assert_int_equal(fx->o.verify, CLI_VERIFY_FULL);
+	assert_int_equal(fx->o.verify, CLI_VERIFY_SAMPLE);
 	assert_int_equal(fx->o.seed, 1);
 	assert_int_equal(fx->o.fault_rank, -1);
 	assert_int_equal(fx->o.fault_flags, 0);
@@ -345,6 +345,10 @@ static void formats_and_verify_words(void **state)
 			       W("4")), STATUS_OK);
 	assert_int_equal(fx->o.format, CLI_FORMAT_TEXT);
 	assert_int_equal(fx->o.verify, CLI_VERIFY_NONE);
+	assert_int_equal(PARSE(fx, W("--verify=sample"), W("4")), STATUS_OK);
+	assert_int_equal(fx->o.verify, CLI_VERIFY_SAMPLE);
+	assert_int_equal(PARSE(fx, W("--verify=full"), W("4")), STATUS_OK);
+	assert_int_equal(fx->o.verify, CLI_VERIFY_FULL);
 	expect_err(fx, PARSE(fx, W("--format"), W("xml")), "--format",
 		   "text, json, csv");
 	expect_err(fx, PARSE(fx, W("--format"), W("JSON")), "--format",

@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "group.h"
+#include "output.h"
 #include "proto.h"
 #include "status.h"
 #include "transport.h"
@@ -128,35 +129,43 @@ static void rank0_stop(uint32_t reason)
 	proto_buf_clear(&b);
 }
 
-/* Rank 0 checks a RESULT like master.c would without trust. */
+/* Rank 0 checks a RESULT: every line parsed back and verified. */
 static void rank0_result(const struct proto_buf *b)
 {
 	struct proto_reader r;
 	struct proto_result_header h;
 	struct engine_result res;
-	uint32_t us;
-	mpz_t n;
+	struct output_meta meta;
+	const unsigned char *block, *p, *end, *nl;
+	mpz_t n, got;
 
 	assert_int_equal(proto_reader_init(&r, b->data, b->len,
 					   PROTO_TAG_RESULT), STATUS_OK);
-	assert_int_equal(proto_unpack_result_header(&r, &h), STATUS_OK);
+	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
 	assert_true(h.chunk_id < (uint64_t)S.next_chunk);
 	assert_int_equal(S.done[h.chunk_id], 0); /* answered once */
 	assert_int_equal(h.count, CHUNK);
+	assert_int_equal(h.bad_index, PROTO_NO_BAD_INDEX);
 	S.done[h.chunk_id] = 1;
 	engine_result_init(&res);
-	mpz_init(n);
+	mpz_inits(n, got, NULL);
 	chunk_start((int)h.chunk_id, n);
+	p = block;
+	end = block + h.block_len;
 	for (uint32_t i = 0; i < h.count; i++) {
 		if (i > 0)
 			mpz_add_ui(n, n, 2);
-		assert_int_equal(proto_unpack_result_item(&r, &res, &us),
-				 STATUS_OK);
-		if (engine_verify(&res, n) != STATUS_OK)
+		nl = memchr(p, '\n', (size_t)(end - p));
+		assert_non_null(nl);
+		if (output_parse((const char *)p, (size_t)(nl - p) + 1,
+				 CLI_FORMAT_TEXT, 0, 0, got, &res, &meta) !=
+		    STATUS_OK || mpz_cmp(got, n) != 0 ||
+		    engine_verify(&res, n) != STATUS_OK)
 			S.bad_items++;
+		p = nl + 1;
 	}
-	assert_int_equal(proto_reader_end(&r), STATUS_OK);
-	mpz_clear(n);
+	assert_true(p == end);
+	mpz_clears(n, got, NULL);
 	engine_result_clear(&res);
 	S.results++;
 	S.results_after_stop += S.stop_delivered;

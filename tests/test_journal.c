@@ -144,15 +144,6 @@ static int reopen(struct fixture *f, struct journal_info *info,
 	return st;
 }
 
-static int mpz_cmp_str(const mpz_t a, const char *s)
-{
-	mpz_t b;
-	mpz_init_set_str(b, s, 10);
-	int c = mpz_cmp(a, b);
-	mpz_clear(b);
-	return c;
-}
-
 /* ---- tests ---- */
 
 static void crc32c_check_value(void **state)
@@ -525,79 +516,42 @@ static void many_records_sync(void **state)
 }
 
 /*
- * result-items-round-trip: the master appends the body of a verified
- * RESULT message (the items after its header) and replays them later with
- * proto_unpack_result_item.
+ * result-block-round-trip: the master appends the block of a checked
+ * RESULT message (its formatted lines) and replays the very bytes later.
  */
-static void result_items_round_trip(void **state)
+static void result_block_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	struct proto_buf msg;
-	struct proto_result_header h = {7, 3, 0};
+	struct proto_result_header h = { 7, 3, 1, 0, PROTO_NO_BAD_INDEX, 0 },
+				   back;
 	struct proto_reader r;
-	struct engine_result res, back;
 	struct journal *j;
-	mpz_t p;
-	/* 12 = 2^2 3; 1 (no factors); composite 91 left times 2^61-1. */
-	static const char *const fac[3][2] = {
-		{"2", "3"}, {NULL, NULL}, {"91", "2305843009213693951"}};
-	static const unsigned long ex[3][2] = {{2, 1}, {0, 0}, {1, 1}};
+	const unsigned char *block, *lines;
+	size_t len;
+	static const char lines3[] =
+		"12: 2 2 3\n1:\n"
+		"209844627025301823327: 91 [composite 2305843009213693951]\n";
 
 	proto_buf_init(&msg);
-	engine_result_init(&res);
-	engine_result_init(&back);
-	mpz_init(p);
-	assert_int_equal(proto_pack_result_begin(&msg, &h), STATUS_OK);
-	size_t body = msg.len;
-	for (int i = 0; i < 3; i++) {
-		engine_result_reset(&res);
-		for (int k = 0; k < 2 && fac[i][k]; k++) {
-			mpz_set_str(p, fac[i][k], 10);
-			assert_int_equal(engine_result_add(&res, p, ex[i][k],
-							   k == 0 && i == 2
-								   ? ENGINE_COMPOSITE
-								   : ENGINE_PRIME),
-					 STATUS_OK);
-		}
-		res.status = i == 2 ? STATUS_PARTIAL : STATUS_OK;
-		assert_int_equal(proto_pack_result_item(&msg, &res,
-							(uint32_t)(i * 1000)),
-				 STATUS_OK);
-	}
+	h.block_len = sizeof lines3 - 1;
+	assert_int_equal(proto_pack_result(&msg, &h, lines3), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, msg.data, msg.len,
+					   PROTO_TAG_RESULT), STATUS_OK);
+	assert_int_equal(proto_unpack_result(&r, &back, &block), STATUS_OK);
 	assert_int_equal(reopen(f, NULL, &j), STATUS_OK);
-	assert_int_equal(journal_append(j, 7, 500, 3, 2, msg.data + body,
-					msg.len - body),
-			 STATUS_OK);
+	assert_int_equal(journal_append(j, 7, 500, 3, 2, block,
+					back.block_len), STATUS_OK);
 	assert_int_equal(journal_close(j), STATUS_OK);
 
 	assert_int_equal(reopen(f, NULL, &j), STATUS_OK);
 	const struct journal_entry *e = journal_find(j, 501);
 	assert_non_null(e);
 	assert_int_equal(e->rank, 2);
-	const unsigned char *items;
-	size_t len;
-	assert_int_equal(journal_load(j, e, &items, &len), STATUS_OK);
-	r.data = items;
-	r.len = len;
-	r.off = 0;
-	for (int i = 0; i < 3; i++) {
-		uint32_t us;
-		assert_int_equal(proto_unpack_result_item(&r, &back, &us),
-				 STATUS_OK);
-		assert_int_equal(us, (uint32_t)(i * 1000));
-		size_t nf = fac[i][0] ? (fac[i][1] ? 2 : 1) : 0;
-		assert_int_equal(back.count, nf);
-		for (size_t k = 0; k < nf; k++) {
-			assert_int_equal(mpz_cmp_str(back.f[k].p, fac[i][k]), 0);
-			assert_int_equal(back.f[k].e, ex[i][k]);
-		}
-	}
-	assert_int_equal(back.status, STATUS_PARTIAL);
-	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+	assert_int_equal(journal_load(j, e, &lines, &len), STATUS_OK);
+	assert_int_equal(len, sizeof lines3 - 1);
+	assert_memory_equal(lines, lines3, len);
 	assert_int_equal(journal_close(j), STATUS_OK);
-	mpz_clear(p);
-	engine_result_clear(&res);
-	engine_result_clear(&back);
 	proto_buf_clear(&msg);
 }
 
@@ -776,7 +730,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lock_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_records_sync, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(result_items_round_trip, setup,
+		cmocka_unit_test_setup_teardown(result_block_round_trip, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(identity_from_options, setup,
 						teardown),

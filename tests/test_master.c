@@ -9,7 +9,7 @@
  * seeded random order (out-of-order completions), and can plant faults on
  * one rank: truncated RESULT, RESULT for a chunk it does not hold, ERROR,
  * a message with an unknown tag, a wrong factorization, a repeated
- * REQUEST.  Each scenario checks the exit code, the output file against
+ * REQUEST, a block whose lines or length disagree with its chunk.  Each scenario checks the exit code, the output file against
  * the one-rank run, and that every fake worker got exactly one STOP.
  *
  * With --group-size (run_group_size) the fake ranks that lead a group
@@ -50,7 +50,11 @@ enum fault {
 	F_REPEATED_RESULT,
 	F_DELAY_FIRST_RESULT,  /* not a fault: chunk 0's RESULT comes last */
 	F_FOREIGN_GROUP_STATS, /* a leader relays stats of another group */
-	F_MEMBER_TO_RANK0      /* a member sends rank 0 a REQUEST */
+	F_MEMBER_TO_RANK0,     /* a member sends rank 0 a REQUEST */
+	F_BLOCK_LINE_MISSING,  /* a block one line short (lengths agree) */
+	F_BLOCK_LINE_EXTRA,    /* a block with one line more */
+	F_BLOCK_LEN_WRONG,     /* block_len one more than the bytes sent */
+	F_SELF_CHECK_FAILED    /* the worker's own check failed (bad_index) */
 };
 
 /* --checkpoint for the next run() (NULL: none); WORK messages it sent */
@@ -99,6 +103,37 @@ static void push(int source, int tag, const struct proto_buf *b)
 	assert_non_null(m->buf.data);
 	memcpy(m->buf.data, b->data, b->len);
 	m->buf.len = m->buf.cap = b->len;
+}
+
+/* Rebuild RESULT o with its block one line short or one line longer. */
+static void repack_block(struct proto_buf *o, int extra)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	const unsigned char *block;
+	struct proto_buf n, lines;
+
+	assert_int_equal(proto_reader_init(&r, o->data, o->len,
+					   PROTO_TAG_RESULT), STATUS_OK);
+	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
+	proto_buf_init(&n);
+	proto_buf_init(&lines);
+	assert_int_equal(proto_buf_append(&lines, block, h.block_len),
+			 STATUS_OK);
+	if (extra) {
+		assert_int_equal(proto_buf_append(&lines, "1:\n", 3),
+				 STATUS_OK);
+	} else {
+		lines.len--; /* the last newline, then back to the one before */
+		while (lines.len > 0 && lines.data[lines.len - 1] != '\n')
+			lines.len--;
+	}
+	h.block_len = (uint32_t)lines.len;
+	h.partial = 0;
+	assert_int_equal(proto_pack_result(&n, &h, lines.data), STATUS_OK);
+	proto_buf_clear(o);
+	*o = n;
+	proto_buf_clear(&lines);
 }
 
 /* Worker `rank` handles one message from the master. */
@@ -156,6 +191,32 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 				push(rank, PROTO_TAG_RESULT, &o);
 				F.faults_done++;
 				break;
+			case F_BLOCK_LINE_MISSING:
+			case F_BLOCK_LINE_EXTRA:
+				repack_block(&o, F.fault == F_BLOCK_LINE_EXTRA);
+				F.faults_done++;
+				break;
+			case F_BLOCK_LEN_WRONG:
+				o.data[PROTO_HEADER_BYTES + 28]++;
+				F.faults_done++;
+				break;
+			case F_SELF_CHECK_FAILED: {
+				struct proto_reader rr;
+				struct proto_result_header h;
+				const unsigned char *blk;
+				assert_int_equal(proto_reader_init(&rr, o.data,
+						 o.len, PROTO_TAG_RESULT),
+						 STATUS_OK);
+				assert_int_equal(proto_unpack_result(&rr, &h,
+						 &blk), STATUS_OK);
+				h.bad_index = h.count - 1;
+				h.block_len = 0;
+				h.partial = 0;
+				assert_int_equal(proto_pack_result(&o, &h,
+						 NULL), STATUS_OK);
+				F.faults_done++;
+				break;
+			}
 			default:
 				break;
 			}
@@ -487,6 +548,75 @@ static void check_fatal(int fault)
 	assert_int_equal(access(out_path, F_OK), -1);
 }
 
+/*
+ * check_fatal, and rank 0's message (stderr, caught in a file) names the
+ * rank that sent the bad message.
+ */
+static void check_fatal_names_rank(int fault, const char *want)
+{
+	char path[] = "/tmp/test_master_err.XXXXXX";
+	int fd = mkstemp(path), saved;
+	char *text;
+
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	check_fatal(fault);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	close(fd);
+	text = read_file(path);
+	unlink(path);
+	assert_non_null(text);
+	if (strstr(text, want) == NULL)
+		fail_msg("stderr \"%s\" lacks \"%s\"", text, want);
+	free(text);
+}
+
+/* Bad blocks: rejected, the job stopped, the sender named. */
+static void test_block_line_missing_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal_names_rank(F_BLOCK_LINE_MISSING,
+			       "malformed RESULT message from rank 2 (chunk");
+}
+
+static void test_block_line_extra_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal_names_rank(F_BLOCK_LINE_EXTRA,
+			       "malformed RESULT message from rank 2 (chunk");
+}
+
+static void test_block_len_wrong_is_fatal(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal_names_rank(F_BLOCK_LEN_WRONG,
+			       "malformed RESULT message from rank 2");
+}
+
+static void test_block_for_unissued_chunk_names_rank(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal_names_rank(F_UNHELD_CHUNK, "rank 2 sent a RESULT for "
+			       "chunk");
+}
+
+static void test_duplicate_block_names_rank(void **state)
+{
+	(void)state;
+	unlink(out_path);
+	check_fatal_names_rank(F_REPEATED_RESULT, "rank 2 sent a RESULT for "
+			       "chunk");
+}
+
 static void test_truncated_result_is_fatal(void **state)
 {
 	(void)state;
@@ -544,13 +674,20 @@ static void test_wrong_result_recomputed_elsewhere(void **state)
 	assert_non_null(ref);
 	assert_non_null(out);
 	assert_string_equal(out, ref);
-	free(ref);
+	free(out);
+	/* a worker that reports its own check failed: recomputed too */
+	assert_int_equal(run(3, 5, 1, 200, F_SELF_CHECK_FAILED, 2, 3,
+			     out_path), CLI_EXIT_OK);
+	out = read_file(out_path);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
 	free(out);
 	/* with the faulty rank alone the job fails instead of lying */
 	unlink(out_path);
 	assert_int_equal(run(2, 5, 1, 200, F_WRONG_RESULT, 1, 3, out_path),
 			 CLI_EXIT_RUNTIME);
 	assert_int_equal(access(out_path, F_OK), -1);
+	free(ref);
 }
 
 /*
@@ -661,38 +798,30 @@ static void test_groups_output_and_relayed_stats(void **state)
 }
 
 /*
- * Trust: a leader verified its members' results, so rank 0 does not run
- * engine_verify on a leader's RESULT (the saving of the scheme).  The
- * planted wrong factorization goes through here, where a plain worker's
- * is caught (test_wrong_result_recomputed_elsewhere); in the real program
- * the leader's own check catches it (tests/it_group.sh).
+ * Trust: rank 0 parses back a sample of every block, a leader's too (the
+ * first line of every block always), so a wrong line planted by a leader
+ * after its own check is caught and recomputed like a plain worker's.
  */
-static void test_leader_results_not_reverified(void **state)
+static void test_leader_blocks_sampled(void **state)
 {
 	char *ref, *out;
 
 	(void)state;
 	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
 			 CLI_EXIT_OK);
-	run_group_size = 2;
-	assert_int_equal(run(3, 5, 1, 200, F_WRONG_RESULT, 1, 3, out_path),
-			 CLI_EXIT_OK);
-	run_group_size = 0;
 	ref = read_file(ref_path);
-	out = read_file(out_path);
 	assert_non_null(ref);
-	assert_non_null(out);
-	assert_string_not_equal(out, ref);
-	free(out);
-	/* the same fault on a rank 0 verifies (a group of one): caught */
-	run_group_size = 2;
-	assert_int_equal(run(4, 5, 1, 200, F_WRONG_RESULT, 3, 3, out_path),
-			 CLI_EXIT_OK);
-	run_group_size = 0;
-	out = read_file(out_path);
-	assert_non_null(out);
-	assert_string_equal(out, ref);
-	free(out);
+	/* rank 1 leads rank 2; rank 3 is a group of one (a plain worker) */
+	for (int fr = 1; fr <= 3; fr += 2) {
+		run_group_size = 2;
+		assert_int_equal(run(4, 5, 1, 200, F_WRONG_RESULT, fr, 3,
+				     out_path), CLI_EXIT_OK);
+		run_group_size = 0;
+		out = read_file(out_path);
+		assert_non_null(out);
+		assert_string_equal(out, ref);
+		free(out);
+	}
 	free(ref);
 }
 
@@ -732,7 +861,12 @@ int main(void)
 		cmocka_unit_test(test_wrong_result_recomputed_elsewhere),
 		cmocka_unit_test(test_checkpoint_resume),
 		cmocka_unit_test(test_groups_output_and_relayed_stats),
-		cmocka_unit_test(test_leader_results_not_reverified),
+		cmocka_unit_test(test_leader_blocks_sampled),
+		cmocka_unit_test(test_block_line_missing_is_fatal),
+		cmocka_unit_test(test_block_line_extra_is_fatal),
+		cmocka_unit_test(test_block_len_wrong_is_fatal),
+		cmocka_unit_test(test_block_for_unissued_chunk_names_rank),
+		cmocka_unit_test(test_duplicate_block_names_rank),
 		cmocka_unit_test(test_foreign_group_stats_is_fatal),
 		cmocka_unit_test(test_member_talking_to_rank0_is_fatal),
 	};

@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -728,6 +730,62 @@ static void close_null_is_ok(void **state)
 	assert_int_equal(output_close(NULL, 1, NULL, 0), STATUS_OK);
 }
 
+/*
+ * A FIFO (a stream someone watches) is fully buffered: a line waits in
+ * the buffer until OUTPUT_FLUSH_MS have passed, then output_tick sends
+ * it.  A regular file is never flushed by time (output_flush_wait < 0).
+ */
+static void fifo_flushed_by_tick_after_interval(void **state)
+{
+	struct fx *fx = *state;
+	struct output *o;
+	char got[64];
+	struct timespec ts = { 0, (OUTPUT_FLUSH_MS + 20) * 1000000L };
+	double w;
+	ssize_t k;
+	int rfd;
+
+	assert_int_equal(mkfifo(fx->path, 0600), 0);
+	rfd = open(fx->path, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+				     fx->err, sizeof fx->err), STATUS_OK);
+	assert_true(output_flush_wait(o) < 0);
+	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
+	w = output_flush_wait(o);
+	assert_true(w >= 0 && w <= OUTPUT_FLUSH_MS * 1e-3);
+	assert_int_equal(output_tick(o, 0), STATUS_OK); /* not due yet */
+	assert_true(read(rfd, got, sizeof got) < 0); /* still buffered */
+	nanosleep(&ts, NULL);
+	assert_true(output_flush_wait(o) == 0);
+	assert_int_equal(output_tick(o, 0), STATUS_OK);
+	k = read(rfd, got, sizeof got);
+	assert_int_equal(k, 10);
+	assert_memory_equal(got, "12: 2 2 3\n", 10);
+	assert_true(output_flush_wait(o) < 0);
+	/* now = 1: flushed at once, however young */
+	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
+	assert_int_equal(output_tick(o, 1), STATUS_OK);
+	assert_int_equal(read(rfd, got, sizeof got), 10);
+	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	close(rfd);
+}
+
+static void file_not_flushed_by_time(void **state)
+{
+	struct fx *fx = *state;
+	struct output *o;
+
+	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+				     fx->err, sizeof fx->err), STATUS_OK);
+	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
+	assert_true(output_flush_wait(o) < 0);
+	assert_int_equal(output_tick(o, 1), STATUS_OK);
+	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -758,6 +816,8 @@ int main(void)
 		T(directory_as_output_rejected),
 		T(relative_name_in_current_directory),
 		T(symlink_kept_and_target_replaced),
+		T(fifo_flushed_by_tick_after_interval),
+		T(file_not_flushed_by_time),
 		cmocka_unit_test(close_null_is_ok),
 #undef T
 	};

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "output.h"
 #include "proto.h"
 #include "status.h"
 #include "transport.h"
@@ -218,40 +219,51 @@ static void add_stop(uint32_t reason)
 	proto_buf_clear(&b);
 }
 
-/* Decode RESULT out[k]: chunk id, and every item verified against n. */
+/*
+ * Decode RESULT out[k]: chunk id, exactly count text lines, each parsed
+ * back and verified against its n; returns the number of wrong lines.
+ */
 static int check_result(int k, uint64_t id, const char *const *nums,
 			uint32_t count, const char *start, unsigned long step)
 {
 	struct proto_reader r;
 	struct proto_result_header h;
 	struct engine_result res;
-	uint32_t us;
-	mpz_t n;
+	struct output_meta meta;
+	const unsigned char *block, *p, *end, *nl;
+	mpz_t n, got;
 	int bad = 0;
 
 	assert_int_equal(S.out[k].tag, PROTO_TAG_RESULT);
 	assert_int_equal(proto_reader_init(&r, S.out[k].buf.data,
 					   S.out[k].buf.len, PROTO_TAG_RESULT),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_result_header(&r, &h), STATUS_OK);
+	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
 	assert_true(h.chunk_id == id);
 	assert_int_equal(h.count, count);
+	assert_int_equal(h.bad_index, PROTO_NO_BAD_INDEX);
 	engine_result_init(&res);
-	mpz_init(n);
+	mpz_inits(n, got, NULL);
 	if (start != NULL)
 		mpz_set_str(n, start, 10);
+	p = block;
+	end = block + h.block_len;
 	for (uint32_t i = 0; i < count; i++) {
 		if (start == NULL)
 			mpz_set_str(n, nums[i], 10);
 		else if (i > 0)
 			mpz_add_ui(n, n, step);
-		assert_int_equal(proto_unpack_result_item(&r, &res, &us),
-				 STATUS_OK);
-		if (engine_verify(&res, n) != STATUS_OK)
+		nl = memchr(p, '\n', (size_t)(end - p));
+		assert_non_null(nl);
+		if (output_parse((const char *)p, (size_t)(nl - p) + 1,
+				 CLI_FORMAT_TEXT, 0, 0, got, &res, &meta) !=
+		    STATUS_OK || mpz_cmp(got, n) != 0 ||
+		    engine_verify(&res, n) != STATUS_OK)
 			bad++;
+		p = nl + 1;
 	}
-	assert_int_equal(proto_reader_end(&r), STATUS_OK);
-	mpz_clear(n);
+	assert_true(p == end); /* no line more */
+	mpz_clears(n, got, NULL);
 	engine_result_clear(&res);
 	return bad;
 }

@@ -10,7 +10,7 @@
  *   1. For every tag CONFIG..GROUP_STATS: proto_reader_init
  *      with that tag expected; when it accepts, run the full unpack
  *      sequence of that message, as master.c / worker.c do (WORK: header,
- *      then count numbers or a range; RESULT: header, count items, end).
+ *      then count numbers or a range; RESULT: the fixed part and block).
  *   2. Oracle: the codec promises one value, one encoding (proto.c's
  *      invariants).  So a message that unpacks completely must pack back
  *      to exactly the same bytes; a difference aborts (libFuzzer reports
@@ -18,13 +18,18 @@
  *      side takes a C string).
  *   3. The same bytes as a bare body with no header (a reader built by
  *      hand, as journal_load's caller does for a record's payload): every
- *      unpack function once, and proto_unpack_result_item in a loop.
+ *      unpack function once; then the bytes as a journal payload (a
+ *      block of lines): cut by block_prefix, each line through
+ *      output_parse in every format.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
+#include "block.h"
+#include "cli.h"
+#include "output.h"
 #include "proto.h"
 #include "status.h"
 
@@ -82,20 +87,15 @@ static void fuzz_result(struct fuzz_state *s, struct proto_reader *r,
 			const uint8_t *data, size_t size)
 {
 	struct proto_result_header h;
-	uint32_t i, elapsed;
+	const unsigned char *block;
 
-	if (proto_unpack_result_header(r, &h) != STATUS_OK)
+	if (proto_unpack_result(r, &h, &block) != STATUS_OK)
 		return;
-	fuzz_check(proto_pack_result_begin(&s->out, &h) == STATUS_OK);
-	for (i = 0; i < h.count; i++) {
-		if (proto_unpack_result_item(r, &s->res, &elapsed) != STATUS_OK)
-			return;
-		fuzz_check(s->res.count <= PROTO_MAX_FACTORS);
-		fuzz_check(proto_pack_result_item(&s->out, &s->res, elapsed) ==
-			   STATUS_OK);
-	}
-	if (proto_reader_end(r) != STATUS_OK)
-		return;
+	fuzz_check(h.count >= 1 && h.count <= PROTO_MAX_CHUNK);
+	fuzz_check(h.partial <= h.count);
+	fuzz_check(h.bad_index == PROTO_NO_BAD_INDEX || h.block_len == 0);
+	fuzz_check(block + h.block_len == data + size);
+	fuzz_check(proto_pack_result(&s->out, &h, block) == STATUS_OK);
 	fuzz_same(&s->out, data, size);
 }
 
@@ -177,7 +177,10 @@ static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
 	struct proto_group_stats g;
 	struct proto_work_header wh;
 	struct proto_result_header rh;
-	uint32_t u;
+	const unsigned char *block;
+	struct output_meta meta;
+	uint32_t u, lines;
+	size_t off, next;
 	int status;
 
 #define FUZZ_RAW(call)                                                        \
@@ -193,23 +196,25 @@ static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
 	FUZZ_RAW(proto_unpack_work_header(&r, &wh));
 	FUZZ_RAW(proto_unpack_work_number(&r, s->a));
 	FUZZ_RAW(proto_unpack_work_range(&r, s->a, s->b));
-	FUZZ_RAW(proto_unpack_result_header(&r, &rh));
+	FUZZ_RAW(proto_unpack_result(&r, &rh, &block));
 	FUZZ_RAW(proto_unpack_stop(&r, &u));
 	FUZZ_RAW(proto_unpack_stats(&r, &st));
 	FUZZ_RAW(proto_unpack_group_stats(&r, &g));
 	FUZZ_RAW(proto_unpack_error(&r, &status, s->text, sizeof s->text));
 	FUZZ_RAW(proto_unpack_error(&r, &status, s->text, 1));
 #undef FUZZ_RAW
-	/* A journal payload: RESULT items back to back. */
-	r.data = data;
-	r.len = size;
-	r.off = 0;
-	while (r.off < r.len &&
-	       proto_unpack_result_item(&r, &s->res, &u) == STATUS_OK) {
-		fuzz_check(r.off <= r.len);
-		for (size_t i = 1; i < s->res.count; i++)
-			fuzz_check(mpz_cmp(s->res.f[i - 1].p, s->res.f[i].p) <
-				   0);
+	/* A journal payload: a block of lines, each parsed back in every
+	   format as rank 0's sample would (must not crash; a line that
+	   parses names a non-negative number) */
+	lines = block_count_lines(data, size);
+	for (off = 0, u = 0; u < lines; u++, off = next) {
+		next = off + block_prefix(data + off, size - off, 1);
+		fuzz_check(next > off && next <= size && data[next - 1] == '\n');
+		for (int f = CLI_FORMAT_TEXT; f <= CLI_FORMAT_CSV; f++)
+			if (output_parse((const char *)data + off, next - off,
+					 f, u & 1, u & 2, s->a, &s->res,
+					 &meta) == STATUS_OK)
+				fuzz_check(mpz_sgn(s->a) >= 0);
 	}
 }
 

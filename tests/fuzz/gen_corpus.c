@@ -94,39 +94,22 @@ static void gen_input(void)
 
 /* ---- protocol messages ---- */
 
+/* Three lines: 12, 1, and a partial result in brackets. */
+static const char gen_block[] =
+	"12: 2 2 3\n1:\n"
+	"309485024676625836326501892732679720500633357002833947664600843858844"
+	"8413285846085: 5 618970019642690137449562111"
+	" [composite 1000000016000000063] [composite 1000000016000000063]"
+	" [composite 1000000016000000063]\n";
+
 static void gen_result_6_and_partial(struct proto_buf *b)
 {
 	struct proto_result_header h = {.chunk_id = 5, .count = 3,
-					.busy_ns = 123456};
-	struct engine_result r;
-	mpz_t p;
+					.partial = 1, .busy_ns = 123456,
+					.bad_index = PROTO_NO_BAD_INDEX,
+					.block_len = sizeof gen_block - 1};
 
-	engine_result_init(&r);
-	mpz_init(p);
-	gen_check(proto_pack_result_begin(b, &h), "result begin");
-	/* 12 = 2^2 * 3 */
-	mpz_set_ui(p, 2);
-	gen_check(engine_result_add(&r, p, 2, ENGINE_PRIME), "add 2");
-	mpz_set_ui(p, 3);
-	gen_check(engine_result_add(&r, p, 1, ENGINE_PRIME), "add 3");
-	gen_check(proto_pack_result_item(b, &r, 11), "item 12");
-	/* 1: no factors */
-	engine_result_reset(&r);
-	gen_check(proto_pack_result_item(b, &r, 0), "item 1");
-	/* a partial result: 5 * (2^89-1)^1 probable * composite cofactor */
-	engine_result_reset(&r);
-	mpz_set_ui(p, 5);
-	gen_check(engine_result_add(&r, p, 1, ENGINE_PRIME), "add 5");
-	mpz_ui_pow_ui(p, 2, 89);
-	mpz_sub_ui(p, p, 1);
-	gen_check(engine_result_add(&r, p, 1, ENGINE_PROBABLE_PRIME),
-		  "add M89");
-	mpz_set_str(p, "1000000016000000063", 10); /* 1000000007*1000000009 */
-	gen_check(engine_result_add(&r, p, 3, ENGINE_COMPOSITE), "add c");
-	r.status = STATUS_PARTIAL;
-	gen_check(proto_pack_result_item(b, &r, 99), "item partial");
-	mpz_clear(p);
-	engine_result_clear(&r);
+	gen_check(proto_pack_result(b, &h, gen_block), "result");
 }
 
 static void gen_proto(void)
@@ -167,6 +150,11 @@ static void gen_proto(void)
 	GEN("work-range", proto_pack_work_range(&b, n, step));
 	gen_result_6_and_partial(&b);
 	gen_file("proto", "result", -1, b.data, b.len);
+	{
+		struct proto_result_header bad = {.chunk_id = 6, .count = 4,
+						  .bad_index = 2};
+		GEN("result-bad-index", proto_pack_result(&b, &bad, NULL));
+	}
 	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));
 	GEN("stop-abort", proto_pack_stop(&b, PROTO_STOP_ABORT));
 	GEN("stats", proto_pack_stats(&b, &s));
@@ -174,10 +162,8 @@ static void gen_proto(void)
 	GEN("error", proto_pack_error(&b, STATUS_ERR_NOMEM, "out of memory"));
 	GEN("error-empty", proto_pack_error(&b, STATUS_ERR_PROTO, ""));
 #undef GEN
-	/* A bare journal payload: the items of a RESULT without header. */
-	gen_result_6_and_partial(&b);
-	gen_file("proto", "items-bare", -1, b.data + PROTO_HEADER_BYTES + 24,
-		 b.len - PROTO_HEADER_BYTES - 24);
+	/* A bare journal payload: the block of a RESULT without header. */
+	gen_file("proto", "block-bare", -1, gen_block, sizeof gen_block - 1);
 	mpz_clear(n);
 	mpz_clear(step);
 	proto_buf_clear(&b);
@@ -211,7 +197,6 @@ static void gen_journal(void)
 	struct journal *j = NULL;
 	struct proto_buf b;
 	char path[1024], err[512];
-	const unsigned char *items;
 
 	snprintf(path, sizeof path, "%s/gen_journal.tmp", gen_dir);
 	unlink(path);
@@ -229,14 +214,10 @@ static void gen_journal(void)
 
 	gen_check(journal_open(&j, path, &id, 0, NULL, err, sizeof err),
 		  "journal reopen");
-	gen_result_6_and_partial(&b);
-	items = b.data + PROTO_HEADER_BYTES + 24;
-	gen_check(journal_append(j, 5, 10, 3, 1, items,
-				 b.len - PROTO_HEADER_BYTES - 24),
-		  "append 1");
-	gen_check(journal_append(j, 1, 0, 3, 2, items,
-				 b.len - PROTO_HEADER_BYTES - 24),
-		  "append 2");
+	gen_check(journal_append(j, 5, 10, 3, 1, gen_block,
+				 sizeof gen_block - 1), "append 1");
+	gen_check(journal_append(j, 1, 0, 3, 2, gen_block,
+				 sizeof gen_block - 1), "append 2");
 	gen_check(journal_close(j), "journal close 2");
 	gen_copy(path, "two-records", 0, 0);
 	gen_copy(path, "two-records-fix", 1, 0);

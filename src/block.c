@@ -1,0 +1,184 @@
+/*
+ * block.c - checking a chunk's output block (see block.h).
+ *
+ * Purpose: rank 0 (and a group leader) receive a worker's chunk as bytes
+ * of formatted lines and must not spend per-number work on them beyond a
+ * memchr: this module counts the lines and parses back the few it
+ * samples, so trust in a worker's bytes is earned at a stated rate.
+ *
+ * Invariants:
+ *   - A block passes only with exactly count newlines, the last byte one
+ *     of them (so no line is cut and none is missing or extra).
+ *   - The sample depends on (seed, chunk id, line index) only: the same
+ *     job checks the same lines on every run and at every rank count.
+ *   - A checked line must reproduce itself byte for byte through
+ *     output_parse + output_format: a wrong digit, a reordered factor, a
+ *     stray space are all caught, not just wrong arithmetic.
+ *
+ * Steps of block_check: seed the generator (splitmix64 of seed and chunk
+ * id); walk the lines with memchr; for line 0, and for a line whose draw
+ * falls under 2^64 / BLOCK_SAMPLE_RATE (every line under --verify full,
+ * none under none), parse it, compare its number with number(i), verify,
+ * reformat and compare; at the end check the line count.
+ *
+ * Reference: splitmix64 (Steele, Lea, Flood, "Fast splittable
+ * pseudorandom number generators", OOPSLA 2014).
+ */
+#include "block.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+static uint64_t block_mix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+	return z ^ (z >> 31);
+}
+
+void block_check_init(struct block_check *k, const struct options *o)
+{
+	memset(k, 0, sizeof *k);
+	k->format = o->format;
+	k->exponents = o->exponents;
+	k->verbose = o->verbose;
+	k->verify = o->verify;
+	k->seed = o->seed;
+	mpz_init(k->n);
+	mpz_init(k->want);
+	engine_result_init(&k->r);
+}
+
+void block_check_clear(struct block_check *k)
+{
+	if (k == NULL)
+		return;
+	mpz_clear(k->n);
+	mpz_clear(k->want);
+	engine_result_clear(&k->r);
+	free(k->line);
+	k->line = NULL;
+}
+
+/* Parse line i back and check it; STATUS_OK or STATUS_ERR_VERIFY. */
+static int check_line(struct block_check *k, const unsigned char *p,
+		      size_t n, uint32_t i, block_number_fn number, void *arg)
+{
+	mpz_srcptr want;
+	long len;
+	int st;
+
+	k->lines_checked++;
+	if (output_parse((const char *)p, n, k->format, k->exponents,
+			 k->verbose, k->n, &k->r, &k->meta) != STATUS_OK)
+		return STATUS_ERR_VERIFY;
+	want = number(arg, i, k->want);
+	if (mpz_cmp(k->n, want) != 0)
+		return STATUS_ERR_VERIFY;
+	st = k->verify == CLI_VERIFY_PRODUCT ? engine_product_check(&k->r, want)
+					     : engine_verify(&k->r, want);
+	if (st != STATUS_OK)
+		return STATUS_ERR_VERIFY;
+	len = output_format(&k->line, &k->line_cap, k->format, k->exponents,
+			    k->verbose, want, &k->r, &k->meta);
+	if (len < 0)
+		return len == STATUS_ERR_NOMEM ? STATUS_ERR_NOMEM
+					       : STATUS_ERR_VERIFY;
+	if ((size_t)len != n || memcmp(k->line, p, n) != 0)
+		return STATUS_ERR_VERIFY;
+	return STATUS_OK;
+}
+
+int block_check(struct block_check *k, uint64_t chunk_id,
+		const unsigned char *b, size_t len, uint32_t count,
+		block_number_fn number, void *arg, uint32_t *bad_line)
+{
+	const unsigned char *p = b, *end = b + len, *nl;
+	uint64_t s = k->seed ^ (chunk_id * 0xD1B54A32D192ED03u);
+	uint64_t lim = UINT64_MAX / BLOCK_SAMPLE_RATE;
+	int all = k->verify == CLI_VERIFY_FULL;
+	int none = k->verify == CLI_VERIFY_NONE;
+	uint32_t i = 0;
+	int st;
+
+	if (len == 0 || b[len - 1] != '\n')
+		return STATUS_ERR_PROTO;
+	while (p < end) {
+		if (i == count)
+			return STATUS_ERR_PROTO; /* more lines than numbers */
+		nl = memchr(p, '\n', (size_t)(end - p));
+		/* nl != NULL: the block ends in '\n' */
+		if (!none && (all || i == 0 || block_mix(&s) < lim)) {
+			st = check_line(k, p, (size_t)(nl - p) + 1, i, number,
+					arg);
+			if (st != STATUS_OK) {
+				*bad_line = i;
+				return st;
+			}
+		}
+		p = nl + 1;
+		i++;
+	}
+	return i == count ? STATUS_OK : STATUS_ERR_PROTO;
+}
+
+size_t block_prefix(const unsigned char *b, size_t len, uint32_t k)
+{
+	const unsigned char *p = b, *end = b + len, *nl;
+
+	while (k > 0 && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return len;
+		p = nl + 1;
+		k--;
+	}
+	return (size_t)(p - b);
+}
+
+uint32_t block_count_lines(const unsigned char *b, size_t len)
+{
+	const unsigned char *p = b, *end = b + len, *nl;
+	uint32_t n = 0;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
+/* Does line [p, end) hold lit? */
+static int block_has(const unsigned char *p, const unsigned char *end,
+		     const char *lit)
+{
+	size_t n = strlen(lit);
+
+	for (; (size_t)(end - p) >= n; p++)
+		if (*p == (unsigned char)lit[0] && memcmp(p, lit, n) == 0)
+			return 1;
+	return 0;
+}
+
+uint32_t block_partial_lines(const struct block_check *k,
+			     const unsigned char *b, size_t len)
+{
+	const char *mark = k->format == CLI_FORMAT_JSON ? "\"status\":\"partial\""
+			 : k->format == CLI_FORMAT_CSV ? "\",partial,"
+						       : " [composite ";
+	const unsigned char *p = b, *end = b + len, *nl;
+	uint32_t n = 0;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		n += (uint32_t)block_has(p, nl, mark);
+		p = nl + 1;
+	}
+	return n;
+}
