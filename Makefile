@@ -140,6 +140,11 @@ cluster-down:
 	@tests/cluster/cluster.sh down
 test-cluster: factorize
 	@tests/cluster/test-cluster.sh
+# Scaling across those nodes: nodes x ranks per node x emulated link
+# latency, S64 efficiency, a tbf bandwidth limit; build/bench-cluster/.
+.PHONY: bench-cluster
+bench-cluster: deps-bench factorize
+	@BUILD="$(BUILD)" tests/bench/bench-cluster.sh
 
 # Slurm (issue 5): a real single-node Slurm on localhost (installed and
 # started by tests/slurm/local-cluster.sh, stopped afterwards unless it was

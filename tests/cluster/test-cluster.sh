@@ -12,6 +12,8 @@
 #      its own node, its members on the leader's node (hosts and parents
 #      from --stats), output byte-identical.  Planted fault: --group-size 2
 #      straddles nodes and the placement check must say so.
+#      Link latency emulated (--test-latency-us 2000): output unchanged,
+#      wall time at least three one-way latencies.
 #   3. Slurm across nodes (tests/cluster/slurm.sh: slurmctld on the host,
 #      one slurmd per node): sbatch -N 3 of slurm/factorize.sbatch (size
 #      6, three hosts), srun --mpi=pmix -N 4 MIX with --group-size node, a
@@ -166,6 +168,21 @@ ompi 8 ./factorize --count 999 --chunk 43 --group-size 2 --stats "$W/s.json" --q
 if why=$(placement "$W/s.json" "$SLOTS" groups 2>&1); then
 	fail "planted: --group-size 2 across nodes is caught by the placement check"
 else pass "planted: --group-size 2 across nodes is caught ($why)"; fi
+
+# Link-latency emulation (--test-latency-us, test only): output unchanged;
+# the run cannot be faster than one round trip (REQUEST up, WORK down)
+# plus the last RESULT's way up: 3 x 2 ms.  A lower bound only: load can
+# slow a run, never speed it up.
+for mpi in ompi mpich; do
+	bin="$TOP/factorize"; [ "$mpi" = mpich ] && bin=$MPICH_BIN
+	[ -n "$bin" ] || continue
+	"$mpi" 8 "$bin" --count 999 --chunk 43 --group-size node --test-latency-us 2000 \
+		--stats "$W/lat.json" --quiet >"$W/out" 2>"$W/err"
+	check_files "$mpi latency 2 ms: output byte-identical" "$W/classic.one" "$W/out"
+	wall=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["wall_seconds"])' "$W/lat.json" 2>/dev/null)
+	check "$mpi latency 2 ms: wall ${wall:-?} s >= 3 one-way latencies" \
+		awk -v w="${wall:-0}" 'BEGIN { exit !(w >= 0.006) }'
+done
 
 # ---- 3: Slurm across nodes ----
 slurm_cases() {
