@@ -80,8 +80,7 @@ taken() {
 # answers I: node I's address is reachable from the host (TCP connect to a
 # closed port is refused at once when the link works; ping may be absent).
 answers() {
-	local k
-	for k in 1 2 3 4 5 6 7 8 9 10; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		ip netns exec "$(node "$1")" ip -4 addr show eth0 | grep -q "$(addr "$1")/" &&
 			timeout 2 bash -c "exec 3<>/dev/tcp/$(addr "$1")/9; true" 2>&1 | grep -q refused && return 0
 		sleep 0.2
@@ -159,7 +158,7 @@ $busy"
 }
 
 down() {
-	local line kind what
+	local kind what
 	[ -f "$DIR/manifest" ] || { echo "cluster: nothing to take down ($DIR/manifest absent)"; return 0; }
 	[ -x "$HERE/slurm.sh" ] && FZC_DIR=$DIR FZC_PREFIX=$PREFIX FZC_NET=$NET "$HERE/slurm.sh" down >/dev/null 2>&1
 	# Reverse order: the hosts lines and files, the namespaces (which takes

@@ -186,7 +186,7 @@ done
 
 # ---- 3: Slurm across nodes ----
 slurm_cases() {
-	local t d id st i sz
+	local t d id i sz
 	wait_gone() { # wait_gone ID SECONDS
 		for ((i = 0; i < $2 * 4; i++)); do
 			[ -z "$(squeue -h -j "$1" -o %i 2>/dev/null)" ] && return 0
@@ -268,7 +268,7 @@ else fail "loss: uninterrupted reference run (one node)" "exit $rc, $(wc -l <"$W
 # loss NAME ACTION UNDO: run 4x2 checkpointed, do ACTION once the journal
 # holds 1 MB (of ~10 MB), then UNDO and resume.
 loss() {
-	local name=$1 action=$2 undo=$3 rc secs i lost dup j="$W/loss.j" out="$W/loss.out"
+	local name=$1 action=$2 undo=$3 rc secs i f lost dup j="$W/loss.j" out="$W/loss.out"
 	rm -f "$j" "$out" "$W"/.loss.out.*
 	ompi 8 ./factorize "${LOSS[@]}" --checkpoint "$j" --output "$out" 2>"$W/loss.err" &
 	local job=$!
@@ -291,7 +291,7 @@ loss() {
 	else fail "$name: the message names $N3" "$(grep -v '^\s*$' "$W/loss.err" | head -3 | tr '\n' '|')"; fi
 	grep -m1 "$N3" "$W/loss.err" | sed "s/^ */     /"
 	check "$name: no output file left looking complete" test ! -e "$out"
-	ls -A "$W" | grep -q '^\.loss\.out\.' && echo "     (left: $(ls -A "$W" | grep '^\.loss\.out\.' | tr '\n' ' ')the unfinished temporary file)"
+	for f in "$W"/.loss.out.*; do [ -e "$f" ] && echo "     (left: $(basename "$f"), the unfinished temporary file)"; done
 	ompi 8 ./factorize "${LOSS[@]}" --checkpoint "$j" --output "$out" 2>"$W/loss.err2"; rc=$?
 	check "$name: rerun with the same --checkpoint exits 0" test "$rc" -eq 0
 	check_files "$name: resumed output byte-identical" "$W/loss.ref" "$out"

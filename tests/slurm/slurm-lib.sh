@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/slurm/slurm-lib.sh - the pieces both test Slurm clusters share:
 # tests/slurm/local-cluster.sh (one node on localhost) and
 # tests/cluster/slurm.sh (one slurmd per network-namespace node).  Source
