@@ -129,8 +129,8 @@ if command -v gnuplot >/dev/null; then
 	done
 	plots=""; plots2=""
 	for lat in $LATS; do
-		plots="$plots${plots:+, }'$OUT/lat-$lat.dat' using 1:2 with linespoints title '$lat us'"
-		plots2="$plots2${plots2:+, }'$OUT/lat-$lat.dat' using 1:3 with linespoints title '$lat us'"
+		plots="$plots${plots:+, }'$OUT/lat-$lat.dat' using 1:2 with points pointsize 1.5 title '$lat us'"
+		plots2="$plots2${plots2:+, }'$OUT/lat-$lat.dat' using 1:3 with points pointsize 1.5 title '$lat us'"
 	done
 	gnuplot <<EOF
 set terminal png size 800,500
