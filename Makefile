@@ -125,6 +125,27 @@ test: deps factorize unit $(BUILD)/bench_engine
 
 check: test
 
+# A cluster in a box (issue 18): N network-namespace nodes on a bridge
+# (tests/cluster/cluster.sh; root), Slurm across them
+# (tests/cluster/slurm.sh).  cluster-up leaves it running for people
+# (NODES=4); test-cluster brings it up, runs tests/cluster/test-cluster.sh
+# (Open MPI and MPICH across nodes, --group-size node, Slurm, loss of a
+# node, bad settings) and takes it down.
+.PHONY: cluster-up cluster-down test-cluster
+NODES ?= 4
+cluster-up:
+	@tests/cluster/cluster.sh up $(NODES)
+	@echo 'eval "$$(tests/cluster/cluster.sh env)"; tests/cluster/cluster.sh slurm-up  # for Slurm'
+cluster-down:
+	@tests/cluster/cluster.sh down
+test-cluster: factorize
+	@tests/cluster/test-cluster.sh
+# Scaling across those nodes: nodes x ranks per node x emulated link
+# latency, S64 efficiency, a tbf bandwidth limit; build/bench-cluster/.
+.PHONY: bench-cluster
+bench-cluster: deps-bench factorize
+	@BUILD="$(BUILD)" tests/bench/bench-cluster.sh
+
 # Slurm (issue 5): a real single-node Slurm on localhost (installed and
 # started by tests/slurm/local-cluster.sh, stopped afterwards unless it was
 # already running), then the slurm/ scripts against it.  FZ_MPI=mpich with

@@ -37,6 +37,10 @@ enum cli_verify { CLI_VERIFY_FULL = 0, CLI_VERIFY_PRODUCT, CLI_VERIFY_NONE,
 		  CLI_VERIFY_SAMPLE };
 /* --group-size node (options.group_size) */
 enum { CLI_GROUP_NODE = -1 };
+/* --test-latency-us cap: 1 s, far above a real network's round trip (the
+   benchmark goes to 2 ms) yet short enough that a typo cannot stall a test
+   for hours. */
+enum { CLI_MAX_LATENCY_US = 1000000 };
 
 struct options {
 	/* The job: a generated progression, an input file, or arguments. */
@@ -86,6 +90,9 @@ struct options {
 	uint32_t fault_flags;  /* enum proto_fault bits */
 	int fault_rank;        /* rank that misbehaves; -1 = none */
 	unsigned fault_ms;     /* PROTO_FAULT_SLOW: sleep per chunk */
+	/* --test-latency-us: every message held this long (link-latency
+	   emulation in transport.c), at most CLI_MAX_LATENCY_US */
+	unsigned latency_us;
 
 	int help;              /* --help */
 	int version;           /* --version */

@@ -124,12 +124,15 @@
  * STATS (worker -> master), body:
  *   u64 numbers | u64 chunks | u64 busy_ns | u64 idle_ns | u64 msgs_sent
  *   | u64 msgs_recv | u64 bytes_sent | u64 bytes_recv
+ *   | u32 host_len | host (not NUL-terminated, <= PROTO_MAX_HOST, no NUL)
+ *   host: the sender's host name (gethostname), so that --stats shows
+ *   where every rank ran (a cluster test checks its placement from it).
  *
  * ERROR (worker -> master), body:
  *   i32 status | u32 text_len | text (not NUL-terminated, <= PROTO_MAX_TEXT)
  *
  * GROUP_STATS (leader -> rank 0), body:
- *   u32 rank | u32 wrong | the 64 bytes of a STATS body
+ *   u32 rank | u32 wrong | a STATS body (its 64 fixed bytes and the host)
  *   rank: a member of the sender's group; wrong: that member's RESULTs
  *   that failed the leader's verification.
  */
@@ -175,7 +178,10 @@ enum {
 	PROTO_MAX_FACTORS = 4096,        /* distinct factors of one number */
 	PROTO_MAX_CREDIT = 64,           /* chunks a worker may hold */
 	PROTO_ADAPTIVE_CREDIT = 32,      /* credit a worker raises itself to */
-	PROTO_MAX_TEXT = 4096            /* bytes of an ERROR text */
+	PROTO_MAX_TEXT = 4096,           /* bytes of an ERROR text */
+	PROTO_MAX_HOST = 255             /* bytes of a host name in STATS:
+					    POSIX's _POSIX_HOST_NAME_MAX
+					    (Linux allows 64) */
 };
 
 enum proto_form { PROTO_FORM_LIST = 1, PROTO_FORM_RANGE = 2 };
@@ -236,7 +242,16 @@ struct proto_result_header {
 struct proto_stats {
 	uint64_t numbers, chunks, busy_ns, idle_ns;
 	uint64_t msgs_sent, msgs_recv, bytes_sent, bytes_recv;
+	char host[PROTO_MAX_HOST + 1]; /* NUL-terminated; "" when unknown */
 };
+
+/*
+ * Fill s->host with this process's host name (gethostname; "" when that
+ * fails), cut to PROTO_MAX_HOST bytes.  The one system call of this module:
+ * every rank that sends STATS and rank 0 itself name their host the same
+ * way.
+ */
+void proto_stats_host(struct proto_stats *s);
 
 /*
  * Packing.  Each *_pack function resets b and writes one whole message;

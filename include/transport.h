@@ -92,6 +92,13 @@ int transport_wait(struct transport_msg *m, int source, int tag,
  */
 void transport_set_interrupt(const volatile sig_atomic_t *flag);
 
+/*
+ * Test only: hold every message for ns nanoseconds after its send before
+ * transport_poll/transport_probe hand it out (link-latency emulation; see
+ * transport.c).  Every rank must set the same value before its first send.
+ */
+void transport_set_latency(uint64_t ns);
+
 /* 1 if a message with tag from source is waiting (no receive). */
 int transport_probe(int source, int tag);
 

@@ -8,7 +8,7 @@
  * Invariants:
  *   - Every option of struct options is parsed here and documented both in
  *     cli_usage() and in src/factorize.1 (tests/it_cli.sh checks that the
- *     two lists agree).  The --test-fault* options are hidden from both.
+ *     two lists agree).  The --test-fault* and --test-latency-us options are hidden from both.
  *   - No global state: parsing the same argv twice gives the same result
  *     (no getopt, whose optind/opterr would leak between calls and print).
  *   - o->numbers points into argv; only the array itself is allocated.
@@ -68,7 +68,7 @@ enum cli_opt_id {
 	OPT_QUIET, OPT_PROGRESS, OPT_VERBOSE, OPT_CHECKPOINT, OPT_RESUME,
 	OPT_TIME_LIMIT, OPT_MAX_DIGITS, OPT_VERIFY, OPT_SEED, OPT_HELP,
 	OPT_VERSION, OPT_GROUP_SIZE, OPT_TEST_FAULT, OPT_TEST_FAULT_RANK,
-	OPT_TEST_FAULT_MS
+	OPT_TEST_FAULT_MS, OPT_TEST_LATENCY_US
 };
 
 struct cli_long {
@@ -104,6 +104,7 @@ static const struct cli_long cli_longs[] = {
 	{ "test-fault", 1, OPT_TEST_FAULT },
 	{ "test-fault-rank", 1, OPT_TEST_FAULT_RANK },
 	{ "test-fault-ms", 1, OPT_TEST_FAULT_MS },
+	{ "test-latency-us", 1, OPT_TEST_LATENCY_US },
 };
 enum { CLI_N_LONGS = sizeof cli_longs / sizeof cli_longs[0] };
 
@@ -592,6 +593,11 @@ static int cli_apply(struct options *o, int id, const char *name,
 		rc = cli_get_u64(name, v, 0, 3600000, "3600000",
 				 "0 to 3600000", &x, err, err_size);
 		o->fault_ms = (unsigned)x;
+		break;
+	case OPT_TEST_LATENCY_US:
+		rc = cli_get_u64(name, v, 0, CLI_MAX_LATENCY_US, "1000000",
+				 "0 to 1000000", &x, err, err_size);
+		o->latency_us = (unsigned)x;
 		break;
 	default:
 		return cli_fail(err, err_size, "internal error: option %d", id);

@@ -725,6 +725,7 @@ static void send_stats(struct group *g)
 	}
 	transport_counters(&tc);
 	memset(&s, 0, sizeof s);
+	proto_stats_host(&s);
 	if (g->lw_ready) {
 		s.numbers = g->lw.numbers;
 		s.chunks = g->lw.chunks;

@@ -99,6 +99,8 @@ int main(int argc, char **argv)
 	cli_options_init(&o);
 	st = cli_parse(&o, argc, argv, err, sizeof err);
 	o.stdin_closed = stdin_closed;
+	if (st == STATUS_OK && o.latency_us > 0) /* before any message */
+		transport_set_latency((uint64_t)o.latency_us * 1000u);
 	if (st == STATUS_OK && o.group_size == CLI_GROUP_NODE) {
 		/* collective: every rank parsed the same argv, so all get here */
 		nodes = malloc((size_t)transport_size() * sizeof *nodes);

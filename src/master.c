@@ -554,6 +554,33 @@ static void send_to(struct master *m, int rank, int tag)
 			    rank, m->err);
 }
 
+/* s inside a JSON string: quote, backslash and control bytes escaped. */
+static void json_chars(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* The rank that r reports to: 0 for plain workers and group leaders, the
+   leader for a group member, -1 for rank 0 itself. */
+static int parent_of(const struct master *m, int r)
+{
+	if (r <= 0 || m->local)
+		return -1;
+	if (m->rank_child[r] >= 0)
+		return 0;
+	while (r > 1 && m->rank_child[r] < 0)
+		r--;
+	return r;
+}
+
 static void local_stats(struct master *m)
 {
 	struct rank_stats *r = &m->rs[0];
@@ -791,6 +818,7 @@ static void write_stats(struct master *m, double wall)
 	int first_worker = m->local ? 0 : 1, nw = 0;
 
 	transport_counters(&tc);
+	proto_stats_host(&m->rs[0].s);
 	if (!m->local) {
 		struct rank_stats *r0 = &m->rs[0];
 		r0->have = 1;
@@ -877,7 +905,8 @@ static void write_stats(struct master *m, double wall)
 				"\"busy_seconds\": %.6f, \"idle_seconds\": %.6f, "
 				"\"last_result_seconds\": %.6f, "
 				"\"msgs_sent\": %llu, \"msgs_recv\": %llu, "
-				"\"bytes_sent\": %llu, \"bytes_recv\": %llu}%s\n",
+				"\"bytes_sent\": %llu, \"bytes_recv\": %llu, "
+				"\"parent\": %d, \"host\": \"",
 				i, (unsigned long long)s->numbers,
 				(unsigned long long)m->rs[i].accepted,
 				(unsigned long long)s->chunks,
@@ -888,7 +917,9 @@ static void write_stats(struct master *m, double wall)
 				(unsigned long long)s->msgs_recv,
 				(unsigned long long)s->bytes_sent,
 				(unsigned long long)s->bytes_recv,
-				i + 1 < m->size ? "," : "");
+				parent_of(m, i));
+			json_chars(f, s->host);
+			fprintf(f, "\"}%s\n", i + 1 < m->size ? "," : "");
 		}
 		fprintf(f, "  ]\n}\n");
 		if (fclose(f) != 0) {

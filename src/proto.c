@@ -25,6 +25,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "status.h"
 
@@ -254,10 +255,22 @@ int proto_pack_stop(struct proto_buf *b, uint32_t reason)
 	return STATUS_OK;
 }
 
+void proto_stats_host(struct proto_stats *s)
+{
+	memset(s->host, 0, sizeof s->host);
+	if (gethostname(s->host, sizeof s->host - 1) != 0)
+		s->host[0] = '\0';
+	s->host[PROTO_MAX_HOST] = '\0';
+}
+
 int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s)
 {
-	int st = put_header(b, PROTO_TAG_STATS, 64);
+	size_t hl = strnlen(s->host, sizeof s->host);
+	int st;
 
+	if (hl > PROTO_MAX_HOST)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_STATS, 64 + 4 + hl);
 	if (st != STATUS_OK)
 		return st;
 	put_u64(b, s->numbers);
@@ -268,6 +281,9 @@ int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s)
 	put_u64(b, s->msgs_recv);
 	put_u64(b, s->bytes_sent);
 	put_u64(b, s->bytes_recv);
+	put_u32(b, (uint32_t)hl);
+	memcpy(b->data + b->len, s->host, hl);
+	b->len += hl;
 	return STATUS_OK;
 }
 
@@ -467,11 +483,18 @@ int proto_unpack_stop(struct proto_reader *r, uint32_t *reason)
 
 int proto_unpack_stats(struct proto_reader *r, struct proto_stats *s)
 {
+	uint32_t hl;
+
 	if (get_u64(r, &s->numbers) || get_u64(r, &s->chunks) ||
 	    get_u64(r, &s->busy_ns) || get_u64(r, &s->idle_ns) ||
 	    get_u64(r, &s->msgs_sent) || get_u64(r, &s->msgs_recv) ||
-	    get_u64(r, &s->bytes_sent) || get_u64(r, &s->bytes_recv))
+	    get_u64(r, &s->bytes_sent) || get_u64(r, &s->bytes_recv) ||
+	    get_u32(r, &hl) || hl > PROTO_MAX_HOST || hl > left(r) ||
+	    memchr(r->data + r->off, '\0', hl) != NULL)
 		return STATUS_ERR_PROTO;
+	memset(s->host, 0, sizeof s->host);
+	memcpy(s->host, r->data + r->off, hl);
+	r->off += hl;
 	return proto_reader_end(r);
 }
 

@@ -23,6 +23,19 @@
  *
  * Open MPI's blocking MPI_Recv/MPI_Probe poll the network in a loop, which
  * is why no blocking receive is used anywhere.
+ *
+ * Link-latency emulation (test only, transport_set_latency; the kernel of
+ * the test machines has no netem): every message carries 8 more bytes, the
+ * sender's CLOCK_MONOTONIC at transport_send, and the receiver holds it
+ * until that time plus the latency before transport_poll/probe hand it
+ * out.  Polling drains every arrived message into a FIFO of held ones and
+ * delivers the first that matches and is due; held messages of one sender
+ * keep their order, as MPI's do.  Valid only when all ranks share one
+ * clock (one machine: the namespace cluster of tests/cluster).  What it
+ * leaves out: serialisation time (bandwidth; tc tbf does that), jitter,
+ * loss, and the extra wake-up delay of a rank asleep in transport_wait
+ * (up to TRANSPORT_MAX_SLEEP_NS), which real latency shares.  Counters
+ * report the messages' own bytes, without the stamp.
  */
 #include "transport.h"
 
@@ -42,7 +55,14 @@ enum {
 	POOL_INIT = 64,
 	POOL_MAX = 4096,
 	SPIN_NS = 20000,
-	YIELD_NS = 200000
+	YIELD_NS = 200000,
+	STAMP_BYTES = 8 /* the send time a held message carries */
+};
+
+/* A message received but held back until due (latency emulation). */
+struct held {
+	struct transport_msg m;
+	uint64_t due;
 };
 
 static struct {
@@ -56,6 +76,9 @@ static struct {
 	int n_free, n_slots;
 	struct transport_counters c;
 	const volatile sig_atomic_t *interrupt;
+	uint64_t latency_ns;   /* 0: no emulation */
+	struct held *held;     /* FIFO by arrival, n_held used of cap_held */
+	int n_held, cap_held;
 } T;
 
 static int mpi_fail(int rc, const char *what, char *err, size_t err_size)
@@ -163,6 +186,11 @@ int transport_finalize(char *err, size_t err_size)
 	T.bufs = NULL;
 	T.free_slots = NULL;
 	T.n_slots = T.n_free = 0;
+	for (int i = 0; i < T.cap_held; i++)
+		transport_msg_clear(&T.held[i].m);
+	free(T.held);
+	T.held = NULL;
+	T.n_held = T.cap_held = 0;
 	rc = MPI_Finalize();
 	T.ready = 0;
 	if (rc != MPI_SUCCESS && st == STATUS_OK)
@@ -241,10 +269,28 @@ static int pool_reclaim(int block, char *err, size_t err_size)
 	return STATUS_OK;
 }
 
+/* Append the send time (latency emulation), little-endian. */
+static int stamp(struct proto_buf *b)
+{
+	uint64_t t = now_ns();
+
+	if (b->cap < b->len + STAMP_BYTES) {
+		unsigned char *p = realloc(b->data, b->len + STAMP_BYTES);
+		if (p == NULL)
+			return STATUS_ERR_NOMEM;
+		b->data = p;
+		b->cap = b->len + STAMP_BYTES;
+	}
+	for (int i = 0; i < STAMP_BYTES; i++)
+		b->data[b->len++] = (unsigned char)(t >> (8 * i));
+	return STATUS_OK;
+}
+
 int transport_send(int dest, int tag, struct proto_buf *b, char *err,
 		   size_t err_size)
 {
 	struct proto_buf tmp;
+	size_t len;
 	int slot, rc, st;
 
 	if (b->len > (size_t)PROTO_MAX_MSG) {
@@ -268,6 +314,12 @@ int transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	T.bufs[slot] = *b;
 	*b = tmp;
 	proto_buf_reset(b);
+	len = T.bufs[slot].len;
+	if (T.latency_ns > 0 && stamp(&T.bufs[slot]) != STATUS_OK) {
+		T.free_slots[T.n_free++] = slot;
+		snprintf(err, err_size, "out of memory stamping a message");
+		return STATUS_ERR_NOMEM;
+	}
 	rc = MPI_Isend(T.bufs[slot].data, (int)T.bufs[slot].len, MPI_BYTE, dest,
 		       tag, MPI_COMM_WORLD, &T.reqs[slot]);
 	if (rc != MPI_SUCCESS) {
@@ -276,12 +328,13 @@ int transport_send(int dest, int tag, struct proto_buf *b, char *err,
 		return mpi_fail(rc, "MPI_Isend", err, err_size);
 	}
 	T.c.msgs_sent++;
-	T.c.bytes_sent += T.bufs[slot].len;
+	T.c.bytes_sent += len;
 	return STATUS_OK;
 }
 
-int transport_poll(struct transport_msg *m, int source, int tag, int *got,
-		   char *err, size_t err_size)
+/* transport_poll without the latency emulation: what MPI has now. */
+static int recv_now(struct transport_msg *m, int source, int tag, int *got,
+		    char *err, size_t err_size)
 {
 	MPI_Status s;
 	int flag = 0, count = 0, rc;
@@ -299,7 +352,8 @@ int transport_poll(struct transport_msg *m, int source, int tag, int *got,
 		return mpi_fail(rc, "MPI_Get_count", err, err_size);
 	m->source = s.MPI_SOURCE;
 	m->tag = s.MPI_TAG;
-	if (count == MPI_UNDEFINED || count < 0 || count > PROTO_MAX_MSG) {
+	if (count == MPI_UNDEFINED || count < 0 ||
+	    count > PROTO_MAX_MSG + (T.latency_ns > 0 ? STAMP_BYTES : 0)) {
 		unsigned char sink;
 		/* drain it with a zero-byte receive (truncation error) */
 		(void)MPI_Recv(&sink, 0, MPI_BYTE, s.MPI_SOURCE, s.MPI_TAG,
@@ -334,6 +388,96 @@ int transport_poll(struct transport_msg *m, int source, int tag, int *got,
 	T.c.bytes_recv += (uint64_t)count;
 	*got = 1;
 	return STATUS_OK;
+}
+
+/* Move every message MPI has into the held FIFO, due at stamp + latency. */
+static int held_drain(char *err, size_t err_size)
+{
+	struct held *h;
+	uint64_t t = 0;
+	int got = 1, st;
+
+	while (got) {
+		if (T.n_held == T.cap_held) {
+			int cap = T.cap_held ? 2 * T.cap_held : 16;
+			h = realloc(T.held, (size_t)cap * sizeof *h);
+			if (h == NULL) {
+				snprintf(err, err_size, "out of memory holding "
+					 "a message");
+				return STATUS_ERR_NOMEM;
+			}
+			T.held = h;
+			for (int i = T.cap_held; i < cap; i++)
+				transport_msg_init(&T.held[i].m);
+			T.cap_held = cap;
+		}
+		h = &T.held[T.n_held];
+		st = recv_now(&h->m, TRANSPORT_ANY, TRANSPORT_ANY, &got, err,
+			      err_size);
+		if (st != STATUS_OK)
+			return st;
+		if (!got)
+			break;
+		if (h->m.buf.len < STAMP_BYTES) {
+			snprintf(err, err_size, "message without a send time "
+				 "from rank %d (latency emulation on one rank "
+				 "only?)", h->m.source);
+			return STATUS_ERR_PROTO;
+		}
+		h->m.buf.len -= STAMP_BYTES;
+		for (int i = STAMP_BYTES - 1; i >= 0; i--)
+			t = t << 8 | h->m.buf.data[h->m.buf.len + (size_t)i];
+		h->due = t + T.latency_ns;
+		T.c.bytes_recv -= STAMP_BYTES;
+		T.n_held++;
+	}
+	return STATUS_OK;
+}
+
+/* Index of the first held message matching source/tag and due, or -1. */
+static int held_find(int source, int tag)
+{
+	uint64_t t = now_ns();
+
+	for (int i = 0; i < T.n_held; i++) {
+		const struct held *h = &T.held[i];
+		if ((source == TRANSPORT_ANY || h->m.source == source) &&
+		    (tag == TRANSPORT_ANY || h->m.tag == tag) && h->due <= t)
+			return i;
+	}
+	return -1;
+}
+
+int transport_poll(struct transport_msg *m, int source, int tag, int *got,
+		   char *err, size_t err_size)
+{
+	struct held h;
+	int i, st;
+
+	if (T.latency_ns == 0)
+		return recv_now(m, source, tag, got, err, err_size);
+	*got = 0;
+	st = held_drain(err, err_size);
+	if (st != STATUS_OK)
+		return st;
+	i = held_find(source, tag);
+	if (i < 0)
+		return STATUS_OK;
+	/* swap buffers: m takes the held bytes, the slot keeps m's memory */
+	h = T.held[i];
+	T.held[i].m = *m;
+	*m = h.m;
+	h.m = T.held[i].m;
+	memmove(&T.held[i], &T.held[i + 1],
+		(size_t)(T.n_held - i - 1) * sizeof *T.held);
+	T.held[--T.n_held] = h; /* spare buffer at the end of the FIFO */
+	*got = 1;
+	return STATUS_OK;
+}
+
+void transport_set_latency(uint64_t ns)
+{
+	T.latency_ns = ns;
 }
 
 int transport_wait(struct transport_msg *m, int source, int tag,
@@ -393,7 +537,11 @@ int transport_probe(int source, int tag)
 	int flag = 0;
 	int src = source == TRANSPORT_ANY ? MPI_ANY_SOURCE : source;
 	int tg = tag == TRANSPORT_ANY ? MPI_ANY_TAG : tag;
+	char err[8];
 
+	if (T.latency_ns > 0)
+		return held_drain(err, sizeof err) == STATUS_OK &&
+		       held_find(source, tag) >= 0;
 	if (MPI_Iprobe(src, tg, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE) !=
 	    MPI_SUCCESS)
 		return 0;

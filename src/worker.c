@@ -416,6 +416,7 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 
 	transport_counters(&tc);
 	memset(&stats, 0, sizeof stats);
+	proto_stats_host(&stats);
 	if (have_ctx) {
 		stats.numbers = w.numbers;
 		stats.chunks = w.chunks;

@@ -580,6 +580,12 @@ static void test_fault_options(void **state)
 		   "wrong-result, slow");
 	expect_err(fx, PARSE(fx, W("--test-fault-rank=-1")),
 		   "--test-fault-rank", "negative");
+	/* link-latency emulation: at the cap and one above */
+	assert_int_equal(PARSE(fx, W("--test-latency-us=1000000"), W("4")),
+			 STATUS_OK);
+	assert_int_equal(fx->o.latency_us, CLI_MAX_LATENCY_US);
+	expect_err(fx, PARSE(fx, W("--test-latency-us=1000001")),
+		   "--test-latency-us", "1000000");
 }
 
 static void parsing_twice_has_no_hidden_state(void **state)

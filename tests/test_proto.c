@@ -126,7 +126,7 @@ static void build(int tag, struct proto_buf *b)
 		assert_int_equal(proto_pack_stop(b, PROTO_STOP_DONE), STATUS_OK);
 		break;
 	case PROTO_TAG_STATS: {
-		struct proto_stats s = { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX };
+		struct proto_stats s = { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX, "n1" };
 		assert_int_equal(proto_pack_stats(b, &s), STATUS_OK);
 		break;
 	}
@@ -136,7 +136,7 @@ static void build(int tag, struct proto_buf *b)
 		break;
 	case PROTO_TAG_GROUP_STATS: {
 		struct proto_group_stats g = {
-			5, 3, { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX } };
+			5, 3, { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX, "n2" } };
 		assert_int_equal(proto_pack_group_stats(b, &g), STATUS_OK);
 		break;
 	}
@@ -179,7 +179,7 @@ static void test_round_trip_small_messages(void **state)
 	struct proto_buf b;
 	struct proto_reader r;
 	uint32_t v;
-	struct proto_stats s = { 10, 20, 30, 40, 50, 60, 70, 80 }, t;
+	struct proto_stats s = { 10, 20, 30, 40, 50, 60, 70, 80, "n" }, t;
 	int status;
 	char text[8];
 
@@ -581,23 +581,62 @@ static void test_garbage_never_crashes(void **state)
 	proto_buf_clear(&b);
 }
 
+/* STATS host: PROTO_MAX_HOST bytes round-trip; a longer one or one with a
+   NUL byte is rejected on the wire; proto_stats_host names this host. */
+static void test_stats_host_limit(void **state)
+{
+	struct proto_buf b;
+	struct proto_reader r;
+	struct proto_stats s, t;
+	size_t at;
+
+	(void)state;
+	proto_buf_init(&b);
+	memset(&s, 0, sizeof s);
+	memset(s.host, 'h', PROTO_MAX_HOST);
+	assert_int_equal(proto_pack_stats(&b, &s), STATUS_OK);
+	assert_int_equal(b.len, PROTO_HEADER_BYTES + 64 + 4 + PROTO_MAX_HOST);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_OK);
+	assert_memory_equal(&s, &t, sizeof s);
+	/* the same message claiming one more byte, with one more byte */
+	at = PROTO_HEADER_BYTES + 64;
+	b.data[at] = (unsigned char)(PROTO_MAX_HOST + 1);
+	b.data[at + 1] = (unsigned char)((PROTO_MAX_HOST + 1) >> 8);
+	b.data[b.len] = 'h'; /* cap >= len + 1: 256-byte steps */
+	assert_int_equal(proto_reader_init(&r, b.data, b.len + 1,
+					   PROTO_TAG_STATS), STATUS_OK);
+	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_ERR_PROTO);
+	/* a NUL inside the host */
+	assert_int_equal(proto_pack_stats(&b, &s), STATUS_OK);
+	b.data[at + 4 + 7] = 0;
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_ERR_PROTO);
+	proto_stats_host(&s);
+	assert_true(strlen(s.host) > 0 && strlen(s.host) <= PROTO_MAX_HOST);
+	proto_buf_clear(&b);
+}
+
 /* GROUP_STATS: rank, wrong and the whole STATS body survive; the body is
    byte for byte a STATS body (the leader relays what its member sent). */
 static void test_round_trip_group_stats(void **state)
 {
 	struct proto_buf b, st;
 	struct proto_group_stats in = {
-		4097, 6, { 10, 20, 30, 40, 50, 60, 70, UINT64_MAX - 1 } }, out;
+		4097, 6, { 10, 20, 30, 40, 50, 60, 70, UINT64_MAX - 1,
+			   "node3" } }, out;
 	struct proto_reader r;
 
 	(void)state;
 	proto_buf_init(&b);
 	proto_buf_init(&st);
 	assert_int_equal(proto_pack_group_stats(&b, &in), STATUS_OK);
-	assert_int_equal(b.len, PROTO_HEADER_BYTES + 8 + 64);
+	assert_int_equal(b.len, PROTO_HEADER_BYTES + 8 + 64 + 4 + 5);
 	assert_int_equal(proto_pack_stats(&st, &in.s), STATUS_OK);
 	assert_memory_equal(b.data + PROTO_HEADER_BYTES + 8,
-			    st.data + PROTO_HEADER_BYTES, 64);
+			    st.data + PROTO_HEADER_BYTES, 64 + 4 + 5);
 	/* not a STATS message: the tag says GROUP_STATS */
 	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
 			 STATUS_ERR_PROTO);
@@ -748,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_pack_refuses_bad_results),
 		cmocka_unit_test(test_garbage_never_crashes),
 		cmocka_unit_test(test_round_trip_group_stats),
+		cmocka_unit_test(test_stats_host_limit),
 		cmocka_unit_test(test_group_layout),
 		cmocka_unit_test(test_group_layout_nodes),
 		cmocka_unit_test(test_tag_names),
