@@ -112,6 +112,8 @@ struct master {
 	struct journal *j;        /* --checkpoint; NULL without */
 	int replaying;            /* handle_result on a journaled chunk */
 	uint64_t replayed;        /* numbers taken from the journal */
+	uint64_t local_mark;      /* one rank: local_progress of the last
+				     pass (see the main loop) */
 	const volatile sig_atomic_t *signo;
 	uint64_t written, wrong_results;
 	double t0;
@@ -220,6 +222,8 @@ static void fill_input(struct master *m)
 			return;
 		} else if (st == STATUS_ERR_SYNTAX || st == STATUS_ERR_RANGE) {
 			report_bad_token(m, &e);
+		} else if (errno == EINTR && m->signo != NULL && *m->signo) {
+			return; /* a signal cut the read: the loop stops */
 		} else {
 			master_fail(m, "%s: read error: %s",
 				    m->in_name ? m->in_name : "input",
@@ -558,7 +562,12 @@ static void dispatch(struct master *m)
 	struct sched_chunk *c;
 	int w, a, st;
 
-	while (!m->fatal && (a = sched_next(&m->s, &w, &c)) != SCHED_IDLE) {
+	/* One rank runs the whole job inside this loop (its own results
+	   free the window at once), so it checks the signal flag once per
+	   chunk: a chunk of cheap numbers takes milliseconds, and a long
+	   number is cut by the engine's stop hook (master_stop_poll). */
+	while (!m->fatal && !(m->local && master_stop_poll()) &&
+	       (a = sched_next(&m->s, &w, &c)) != SCHED_IDLE) {
 		if (a == SCHED_STOP) {
 			if (m->local) {
 				local_stats(m);
@@ -917,6 +926,7 @@ static int open_input(struct master *m)
 						       : status_str(st));
 		return st;
 	}
+	input_set_interrupt(m->in, m->signo);
 	m->range = input_range(m->in, m->start, m->step, &count);
 	return STATUS_OK;
 }
@@ -1069,6 +1079,18 @@ static int setup(struct master *m)
 	return STATUS_OK;
 }
 
+/*
+ * One rank: a mark that changes whenever a pass of the loop read input
+ * (issued + in_len: numbers ever buffered), created a chunk (next_id)
+ * or released one.  Each term only grows, so equal marks of two passes
+ * mean the second one did nothing.
+ */
+static uint64_t local_progress(const struct master *m)
+{
+	return (m->s.issued + m->s.in_len) + m->s.next_id + m->s.released +
+	       (uint64_t)m->s.input_ended;
+}
+
 static int signalled(const struct master *m)
 {
 	return m->signo != NULL && *m->signo != 0;
@@ -1148,9 +1170,16 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		if (sched_all_done(&m.s) && m.stats_pending == 0)
 			break;
 		if (m.local) {
-			/* nothing can arrive: idle means a bug, not a wait */
-			if (sched_all_done(&m.s) || signalled(&m))
+			/* nothing can arrive: the next pass reads more input
+			   (the look-ahead drained) or releases chunks (the
+			   window filled); a pass that moved nothing while
+			   work remains is a bug, not a wait */
+			uint64_t mark = local_progress(&m);
+			if (sched_all_done(&m.s) || signalled(&m) ||
+			    mark != m.local_mark) {
+				m.local_mark = mark;
 				continue;
+			}
 			master_fail(&m, "internal error: scheduler idle");
 			break;
 		}
