@@ -150,7 +150,12 @@ enum {
 	PROTO_MAX_FACTORS = 4096,        /* distinct factors of one number */
 	PROTO_MAX_CREDIT = 64,           /* chunks a worker may hold */
 	PROTO_ADAPTIVE_CREDIT = 32,      /* credit a worker raises itself to */
-	PROTO_MAX_TEXT = 4096            /* bytes of an ERROR text */
+	PROTO_MAX_TEXT = 4096,           /* bytes of an ERROR text */
+	/* bytes of one chunk's items (WORK numbers or RESULT items) in one
+	   message: PROTO_MAX_MSG less the header and the larger fixed body
+	   (WORK and RESULT both have 24 bytes); the master cuts chunks of
+	   large numbers to fit it (proto_item_bound, sched max_bytes) */
+	PROTO_MAX_CHUNK_BYTES = PROTO_MAX_MSG - PROTO_HEADER_BYTES - 24
 };
 
 enum proto_form { PROTO_FORM_LIST = 1, PROTO_FORM_RANGE = 2 };
@@ -232,6 +237,15 @@ int proto_pack_result_item(struct proto_buf *b,
  */
 int proto_pack_result_raw(struct proto_buf *b, const void *items,
 			  size_t len);
+/*
+ * The most bytes one RESULT item (or one LIST number of a WORK) can take
+ * for a number of `bits` bits, whatever its factors: 8 bytes of item
+ * header, and for each of f distinct factors 9 bytes (exponent, kind,
+ * length) plus its magnitude, with f <= min(bits, PROTO_MAX_FACTORS)
+ * (every factor is at least 2) and the magnitudes adding up to at most
+ * (bits + f) / 8 + f bytes (bits(p) <= log2 p + 1, rounded up to bytes).
+ */
+size_t proto_item_bound(size_t bits);
 int proto_pack_stop(struct proto_buf *b, uint32_t reason);
 int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s);
 int proto_pack_error(struct proto_buf *b, int status, const char *text);

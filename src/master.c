@@ -1029,6 +1029,11 @@ static int setup(struct master *m)
 	sp.range = m->range;
 	sp.total = count;
 	sp.speculate = !m->local;
+	sp.max_bytes = PROTO_MAX_CHUNK_BYTES;
+	if (m->range && count > 0) {
+		range_number(m, m->n, count - 1); /* the largest number */
+		sp.range_bits = mpz_sizeinbase(m->n, 2);
+	}
 	{
 		/* workers may raise their credit (adaptive prefetch) */
 		uint64_t credit = 1u + (uint64_t)cfg.prefetch;

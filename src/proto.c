@@ -219,6 +219,13 @@ int proto_pack_result_begin(struct proto_buf *b,
 	return STATUS_OK;
 }
 
+size_t proto_item_bound(size_t bits)
+{
+	size_t f = bits < PROTO_MAX_FACTORS ? bits : PROTO_MAX_FACTORS;
+
+	return 8 + 9 * f + (bits + f) / 8 + 1 + f;
+}
+
 int proto_pack_result_item(struct proto_buf *b,
 			   const struct engine_result *r, uint32_t elapsed_us)
 {
