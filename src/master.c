@@ -73,6 +73,13 @@
 #include "worker.h"
 
 enum {
+	/* the reorder window in chunks: 4 x every worker's largest credit,
+	   at least 1024 (a few workers still get a deep window: at --chunk
+	   64 it is 65,536 numbers, tests/it_limits.sh's edge) and at most
+	   2^20 ring slots (about 100 MB of slot headers; 8192 workers of
+	   credit 32) */
+	MASTER_MIN_WINDOW_CHUNKS = 1024,
+	MASTER_MAX_WINDOW_CHUNKS = 1 << 20,
 	ABORT_WAIT_S = 10,
 	MAX_FAILURES = 2,     /* wrong results for one chunk: give up */
 	MAX_WRONG_PER_RANK = 3 /* wrong results from one rank: exclude it */
@@ -1042,8 +1049,10 @@ static int setup(struct master *m)
 		if (credit < PROTO_ADAPTIVE_CREDIT)
 			credit = PROTO_ADAPTIVE_CREDIT;
 		w = 4u * (uint64_t)m->n_workers * credit;
-		sp.window_chunks = w < 1024 ? 1024 : (w > (1u << 20) ?
-						      1u << 20 : (uint32_t)w);
+		sp.window_chunks = w < MASTER_MIN_WINDOW_CHUNKS ?
+			MASTER_MIN_WINDOW_CHUNKS :
+			(w > MASTER_MAX_WINDOW_CHUNKS ?
+			 MASTER_MAX_WINDOW_CHUNKS : (uint32_t)w);
 		/* room for every worker's credit of full chunks: a smaller
 		   window would serialise large --chunk sizes */
 		/* (size - 1: a leader's chunks are weighted by its group) */
