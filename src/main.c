@@ -8,7 +8,8 @@
  * (no rank is left blocked); only rank 0 prints.  Exit codes are those of
  * cli.h.  Signals are caught before MPI_Init and again after it (which
  * may install its own handlers) and only set a flag that rank 0's master
- * polls.
+ * polls; they are blocked during MPI_Init, so only the main thread takes
+ * them (main_mask_signals).
  */
 #include <pthread.h>
 #include <signal.h>

@@ -46,7 +46,10 @@
  *      tokens are reported on stderr as GNU factor does and skipped);
  *   3. sched_next until idle: send WORK (RANGE form for a progression,
  *      so a chunk costs O(1) here; LIST form for text) or STOP; with one
- *      rank, process the chunk locally and handle its RESULT at once;
+ *      rank, process the chunk locally and handle its RESULT at once,
+ *      checking the signal flag before each chunk (nothing else would
+ *      interrupt this loop), and go round again while a pass moved
+ *      anything (local_progress): idle with nothing moved is a bug;
  *   4. wait for one message, then take every message already waiting,
  *      handling REQUEST, RESULT, STATS and ERROR.
  */
