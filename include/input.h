@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <gmp.h>
 
 struct input_source;
@@ -41,6 +42,15 @@ int input_open_file(struct input_source **s, const char *path,
 int input_open_args(struct input_source **s, char **args, int n,
 		    unsigned long max_digits);
 void input_close(struct input_source *s);
+
+/*
+ * A read of a file source cut by a caught signal (EINTR) is retried,
+ * unless *flag is non-zero then: input_next returns STATUS_ERR_IO with
+ * errno EINTR, so a job reading a pipe that stalls still stops at once.
+ * flag may be NULL (always retry); it must outlive the source.
+ */
+void input_set_interrupt(struct input_source *s,
+			 const volatile sig_atomic_t *flag);
 
 /*
  * Next number into n.  Returns STATUS_OK, STATUS_NOT_FOUND at the end,

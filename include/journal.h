@@ -33,7 +33,8 @@
  * the bytes of the output or which numbers are valid.  journal_id_from_options
  * builds a canonical text from struct options:
  *   the numbers: "range start=S step=K count=N", or "file bytes=B
- *     fnv64=H" over the input file's bytes (stdin cannot be checkpointed),
+ *     fnv64=H" over the input file's bytes (only a regular file: stdin,
+ *     a pipe, a FIFO or a device is read once and cannot be replayed),
  *     or "args n=N fnv64=H" over the positional arguments;
  *   the options: format, exponents, verbose, unordered, time_limit,
  *     max_digits, seed (the last two matter only with a time limit or for
@@ -119,7 +120,8 @@ int journal_id_add(struct journal_id *id, const char *key, const char *value);
 /*
  * The identity of the job o describes (see THE JOB'S IDENTITY): reads the
  * whole --input file to hash it.  STATUS_OK; STATUS_ERR_INVAL for stdin
- * input (err says so); STATUS_ERR_IO when the file cannot be read.
+ * or an --input that is not a regular file (err says so); STATUS_ERR_IO
+ * when the file cannot be read.
  */
 int journal_id_from_options(struct journal_id *id, const struct options *o,
 			    char *err, size_t err_size);

@@ -179,10 +179,18 @@ enum {
 	PROTO_MAX_CREDIT = 64,           /* chunks a worker may hold */
 	PROTO_ADAPTIVE_CREDIT = 32,      /* credit a worker raises itself to */
 	PROTO_MAX_TEXT = 4096,           /* bytes of an ERROR text */
-	PROTO_MAX_HOST = 255             /* bytes of a host name in STATS:
+	PROTO_MAX_HOST = 255,            /* bytes of a host name in STATS:
 					    POSIX's _POSIX_HOST_NAME_MAX
 					    (Linux allows 64) */
+	/* bytes of one chunk's items (WORK numbers or RESULT lines) in one
+	   message: PROTO_MAX_MSG less the header and the larger fixed body
+	   (RESULT's 32 bytes; WORK's is 24); the master cuts chunks of large
+	   numbers to fit it (proto_item_bound, sched max_bytes) */
+	PROTO_MAX_CHUNK_BYTES = PROTO_MAX_MSG - PROTO_HEADER_BYTES - 32
 };
+
+/* proto_item_bound's per-factor and per-line allowances (see there). */
+enum { PROTO_LINE_PER_FACTOR = 48, PROTO_LINE_FIXED = 256 };
 
 enum proto_form { PROTO_FORM_LIST = 1, PROTO_FORM_RANGE = 2 };
 enum proto_stop_reason { PROTO_STOP_DONE = 1, PROTO_STOP_ABORT = 2 };
@@ -269,6 +277,20 @@ int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
 /* A whole RESULT: the fixed part from h, then h->block_len bytes. */
 int proto_pack_result(struct proto_buf *b,
 		      const struct proto_result_header *h, const void *block);
+/*
+ * The most bytes one number of `bits` bits can take in a chunk, whatever
+ * its factors and the output format: its LIST form in WORK (4 + bits/8 + 1)
+ * or its output line in RESULT, whichever is larger.  A line holds n and
+ * its factors in decimal (each at most 0.3047 bits + 1 digits: 78/256 >
+ * log10 2); without -h a factor is written once per exponent, and the
+ * repeated factors' digits add up to at most n's digits plus one per
+ * prime factor (at most `bits` of them), each with a separator; with
+ * exponents or JSON/CSV every distinct factor (at most
+ * min(bits, PROTO_MAX_FACTORS)) adds at most PROTO_LINE_PER_FACTOR bytes
+ * of markup and exponent; PROTO_LINE_FIXED covers the rest of the line
+ * (status, cofactor markup, --verbose's rank and seconds).
+ */
+size_t proto_item_bound(size_t bits);
 int proto_pack_stop(struct proto_buf *b, uint32_t reason);
 int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s);
 int proto_pack_error(struct proto_buf *b, int status, const char *text);

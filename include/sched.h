@@ -83,6 +83,12 @@ struct sched_params {
 	int range;                /* 1: numbers are indices 0..total-1 */
 	uint64_t total;           /* range: how many */
 	int speculate;            /* re-issue outstanding chunks to idle workers */
+	uint64_t max_bytes;       /* 0, or a chunk's items must fit this many
+				     bytes (PROTO_MAX_CHUNK_BYTES): a chunk
+				     is cut short so that the sum of
+				     proto_item_bound over its numbers fits */
+	uint64_t range_bits;      /* range: bits of its largest number (the
+				     last), which bounds every item */
 };
 
 struct sched_worker {

@@ -42,7 +42,11 @@ struct transport_counters {
 	uint64_t idle_ns; /* time spent waiting in transport_wait */
 };
 
-/* MPI_Init_thread (SINGLE: no threads); STATUS_OK or STATUS_ERR_MPI. */
+/*
+ * MPI_Init_thread (SINGLE: no threads); STATUS_OK, STATUS_ERR_MPI, or
+ * STATUS_ERR_RANGE (MPI not started) when Open MPI without a launcher
+ * could not start with a command line this long (err says so).
+ */
 int transport_init(int *argc, char ***argv, char *err, size_t err_size);
 /* Completes pending sends, frees the pool, MPI_Finalize. */
 int transport_finalize(char *err, size_t err_size);

@@ -605,6 +605,65 @@ static int cli_apply(struct options *o, int id, const char *name,
 	return rc;
 }
 
+/* The decimal digits of z >= 0, exactly (0 has one digit). */
+static size_t cli_digits(const mpz_t z)
+{
+	size_t n = mpz_sizeinbase(z, 10); /* exact or one too many */
+	mpz_t t;
+
+	if (n < 2)
+		return n;
+	mpz_init(t);
+	mpz_ui_pow_ui(t, 10, (unsigned long)(n - 1));
+	if (mpz_cmp(z, t) < 0)
+		n--;
+	mpz_clear(t);
+	return n;
+}
+
+static int cli_longer_than(const mpz_t z, unsigned long d)
+{
+	return mpz_sizeinbase(z, 10) > d && cli_digits(z) > d;
+}
+
+/*
+ * Step 4, --count: --max-digits bounds the generated numbers as it bounds
+ * the numbers read from text, and the workers are told the matching byte
+ * size (CONFIG max_number_bytes): --start, --step and the last term
+ * START + (N-1) STEP, the largest, are checked here, on every rank, so a
+ * job whose terms outgrow it is a usage error before any work starts.
+ */
+static int cli_check_terms(const struct options *o, char *err,
+			   size_t err_size)
+{
+	mpz_t last;
+	int longer;
+
+	if (cli_longer_than(o->start, o->max_digits))
+		return cli_fail(err, err_size, "--start has %zu digits, more "
+				"than --max-digits %lu (at most %d)",
+				cli_digits(o->start), o->max_digits,
+				CLI_MAX_DIGITS);
+	if (cli_longer_than(o->step, o->max_digits))
+		return cli_fail(err, err_size, "--step has %zu digits, more "
+				"than --max-digits %lu (at most %d)",
+				cli_digits(o->step), o->max_digits,
+				CLI_MAX_DIGITS);
+	mpz_init(last);
+	mpz_import(last, 1, 1, sizeof o->count, 0, 0, &o->count);
+	mpz_sub_ui(last, last, 1);
+	mpz_mul(last, last, o->step);
+	mpz_add(last, last, o->start);
+	longer = cli_longer_than(last, o->max_digits);
+	mpz_clear(last);
+	if (longer)
+		return cli_fail(err, err_size, "the last number of --count, "
+				"START + (COUNT-1) * STEP, has more than "
+				"--max-digits %lu digits (at most %d)",
+				o->max_digits, CLI_MAX_DIGITS);
+	return STATUS_OK;
+}
+
 /* Step 4: options that contradict each other or need another one. */
 static int cli_check(struct options *o, int seen_start, char *err,
 		     size_t err_size)
@@ -629,6 +688,8 @@ static int cli_check(struct options *o, int seen_start, char *err,
 				"used together");
 	if (!o->generated && !o->input && o->n_numbers == 0)
 		o->input = "-"; /* as GNU factor: read standard input */
+	if (o->generated)
+		return cli_check_terms(o, err, err_size);
 	return STATUS_OK;
 }
 

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "input.h"
 #include "status.h"
@@ -67,6 +68,7 @@ struct input_source {
 	/* INPUT_FILE */
 	FILE *f;
 	int own_file;          /* 0 for stdin */
+	const volatile sig_atomic_t *interrupt; /* input_set_interrupt */
 	unsigned char *buf;    /* INPUT_BUF_BYTES */
 	size_t pos, len;
 	int eof;
@@ -313,6 +315,13 @@ int input_open_args(struct input_source **s, char **args, int n,
 	return STATUS_OK;
 }
 
+void input_set_interrupt(struct input_source *s,
+			 const volatile sig_atomic_t *flag)
+{
+	if (s != NULL)
+		s->interrupt = flag;
+}
+
 void input_close(struct input_source *s)
 {
 	if (!s)
@@ -329,17 +338,34 @@ void input_close(struct input_source *s)
 	free(s);
 }
 
-/* Next byte of the file, or -1 at end of file, -2 on a read error. */
+/*
+ * Next byte of the file, or -1 at end of file, -2 on a read error.
+ * read(2), not fread: one call returns what a pipe holds now (fread
+ * would wait for a full buffer), and a signal is seen between reads.
+ */
 static int input_getc(struct input_source *s)
 {
 	if (s->pos == s->len) {
+		ssize_t got;
+
 		if (s->eof)
 			return -1;
-		s->len = fread(s->buf, 1, INPUT_BUF_BYTES, s->f);
+		for (;;) {
+			/* a stopping job reads no more: a stalled pipe
+			   must not hold it (see input_set_interrupt) */
+			if (s->interrupt != NULL && *s->interrupt) {
+				errno = EINTR;
+				return -2;
+			}
+			got = read(fileno(s->f), s->buf, INPUT_BUF_BYTES);
+			if (got >= 0 || errno != EINTR)
+				break;
+		}
 		s->pos = 0;
-		if (s->len == 0) {
+		s->len = got > 0 ? (size_t)got : 0;
+		if (got <= 0) {
 			s->eof = 1;
-			return ferror(s->f) ? -2 : -1;
+			return got < 0 ? -2 : -1;
 		}
 	}
 	return s->buf[s->pos++];

@@ -239,6 +239,21 @@ int journal_id_from_options(struct journal_id *id, const struct options *o,
 				 "checkpointed: use --input FILE");
 			return STATUS_ERR_INVAL;
 		}
+		/* A journal is resumed by reading the same numbers again, and
+		   its identity hashes them first: a pipe, a FIFO or a device
+		   (/dev/stdin, <(...)) is read once, so hashing would use it
+		   up and a resumed run could not replay it.  Refused, like
+		   standard input; stat follows links (/dev/stdin redirected
+		   from a regular file is fine). */
+		struct stat sb;
+		if (stat(o->input, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			snprintf(err, err_size, "--checkpoint needs a regular "
+				 "--input file; %s can be read only once "
+				 "(a pipe, FIFO or device), so the job could "
+				 "not be resumed: save the numbers to a file "
+				 "first", o->input);
+			return STATUS_ERR_INVAL;
+		}
 		st = hash_file(o->input, &bytes, &h, err, err_size);
 		if (st != STATUS_OK)
 			return st;

@@ -8,10 +8,12 @@
  * (no rank is left blocked); only rank 0 prints.  Exit codes are those of
  * cli.h.  Signals are caught before MPI_Init and again after it (which
  * may install its own handlers) and only set a flag that rank 0's master
- * polls.
+ * polls; they are blocked during MPI_Init, so only the main thread takes
+ * them (main_mask_signals).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,16 +45,35 @@ static void main_on_signal(int sig)
  * caught on every rank: rank 0 stops the job in order; a worker keeps
  * going until the master's STOP, so no rank dies under the others.
  */
+static const int main_sigs[] = { SIGINT, SIGTERM, SIGUSR1 };
+
 static void main_catch_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1 };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = main_on_signal;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		(void)sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < sizeof main_sigs / sizeof main_sigs[0]; i++)
+		(void)sigaction(main_sigs[i], &sa, NULL);
+}
+
+/*
+ * how = SIG_BLOCK around MPI_Init, SIG_UNBLOCK after it.  The threads
+ * MPI_Init starts (Open MPI's event and progress threads) inherit the
+ * blocked mask, so the kernel delivers these signals to the main thread
+ * only: its blocking read of a pipe or a FIFO is then cut (EINTR, no
+ * SA_RESTART) and the job stops at once instead of when data arrives.
+ * A signal that came during MPI_Init waits and is delivered on unblock.
+ */
+static void main_mask_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof main_sigs / sizeof main_sigs[0]; i++)
+		sigaddset(&set, main_sigs[i]);
+	(void)pthread_sigmask(how, &set, NULL);
 }
 
 /*
@@ -88,13 +109,17 @@ int main(int argc, char **argv)
 	/* before MPI_Init too: a SIGTERM during a slow start-up (Slurm's
 	   time limit, a kill test) must give exit 75, not death by signal */
 	main_catch_signals();
+	main_mask_signals(SIG_BLOCK);
 	st = transport_init(&argc, &argv, err, sizeof err);
 	if (st != STATUS_OK) {
 		fprintf(stderr, "factorize: %s\n", err);
-		return CLI_EXIT_RUNTIME;
+		/* RANGE: a command line too long to start MPI (the user's) */
+		return st == STATUS_ERR_RANGE ? CLI_EXIT_USAGE
+					      : CLI_EXIT_RUNTIME;
 	}
 	rank = transport_rank();
 	main_catch_signals();
+	main_mask_signals(SIG_UNBLOCK);
 	engine_process_init();
 	cli_options_init(&o);
 	st = cli_parse(&o, argc, argv, err, sizeof err);

@@ -52,7 +52,10 @@
  *      tokens are reported on stderr as GNU factor does and skipped);
  *   3. sched_next until idle: send WORK (RANGE form for a progression,
  *      so a chunk costs O(1) here; LIST form for text) or STOP; with one
- *      rank, process the chunk locally and handle its RESULT at once;
+ *      rank, process the chunk locally and handle its RESULT at once,
+ *      checking the signal flag before each chunk (nothing else would
+ *      interrupt this loop), and go round again while a pass moved
+ *      anything (local_progress): idle with nothing moved is a bug;
  *   4. wait for one message, then take every message already waiting,
  *      handling REQUEST, RESULT, STATS and ERROR.
  */
@@ -81,6 +84,13 @@
 #include "worker.h"
 
 enum {
+	/* the reorder window in chunks: 4 x every worker's largest credit,
+	   at least 1024 (a few workers still get a deep window: at --chunk
+	   64 it is 65,536 numbers, tests/it_limits.sh's edge) and at most
+	   2^20 ring slots (about 100 MB of slot headers; 8192 workers of
+	   credit 32) */
+	MASTER_MIN_WINDOW_CHUNKS = 1024,
+	MASTER_MAX_WINDOW_CHUNKS = 1 << 20,
 	ABORT_WAIT_S = 10,
 	MAX_FAILURES = 2,     /* wrong results for one chunk: give up */
 	MAX_WRONG_PER_RANK = 3 /* wrong results from one rank: exclude it */
@@ -121,6 +131,8 @@ struct master {
 	struct journal *j;        /* --checkpoint; NULL without */
 	int replaying;            /* handle_result on a journaled chunk */
 	uint64_t replayed;        /* numbers taken from the journal */
+	uint64_t local_mark;      /* one rank: local_progress of the last
+				     pass (see the main loop) */
 	const volatile sig_atomic_t *signo;
 	uint64_t written, wrong_results;
 	uint64_t bytes_written;   /* output bytes (rank 0 copies blocks) */
@@ -232,6 +244,8 @@ static void fill_input(struct master *m)
 			return;
 		} else if (st == STATUS_ERR_SYNTAX || st == STATUS_ERR_RANGE) {
 			report_bad_token(m, &e);
+		} else if (errno == EINTR && m->signo != NULL && *m->signo) {
+			return; /* a signal cut the read: the loop stops */
 		} else {
 			master_fail(m, "%s: read error: %s",
 				    m->in_name ? m->in_name : "input",
@@ -598,7 +612,12 @@ static void dispatch(struct master *m)
 	struct sched_chunk *c;
 	int w, a, st;
 
-	while (!m->fatal && (a = sched_next(&m->s, &w, &c)) != SCHED_IDLE) {
+	/* One rank runs the whole job inside this loop (its own results
+	   free the window at once), so it checks the signal flag once per
+	   chunk: a chunk of cheap numbers takes milliseconds, and a long
+	   number is cut by the engine's stop hook (master_stop_poll). */
+	while (!m->fatal && !(m->local && master_stop_poll()) &&
+	       (a = sched_next(&m->s, &w, &c)) != SCHED_IDLE) {
 		if (a == SCHED_STOP) {
 			if (m->local) {
 				local_stats(m);
@@ -981,6 +1000,7 @@ static int open_input(struct master *m)
 						       : status_str(st));
 		return st;
 	}
+	input_set_interrupt(m->in, m->signo);
 	m->range = input_range(m->in, m->start, m->step, &count);
 	return STATUS_OK;
 }
@@ -1091,6 +1111,11 @@ static int setup(struct master *m)
 	sp.range = m->range;
 	sp.total = count;
 	sp.speculate = !m->local;
+	sp.max_bytes = PROTO_MAX_CHUNK_BYTES;
+	if (m->range && count > 0) {
+		range_number(m, m->n, count - 1); /* the largest number */
+		sp.range_bits = mpz_sizeinbase(m->n, 2);
+	}
 	{
 		/* workers may raise their credit (adaptive prefetch) */
 		uint64_t credit = 1u + (uint64_t)cfg.prefetch;
@@ -1099,8 +1124,10 @@ static int setup(struct master *m)
 		if (credit < PROTO_ADAPTIVE_CREDIT)
 			credit = PROTO_ADAPTIVE_CREDIT;
 		w = 4u * (uint64_t)m->n_workers * credit;
-		sp.window_chunks = w < 1024 ? 1024 : (w > (1u << 20) ?
-						      1u << 20 : (uint32_t)w);
+		sp.window_chunks = w < MASTER_MIN_WINDOW_CHUNKS ?
+			MASTER_MIN_WINDOW_CHUNKS :
+			(w > MASTER_MAX_WINDOW_CHUNKS ?
+			 MASTER_MAX_WINDOW_CHUNKS : (uint32_t)w);
 		/* room for every worker's credit of full chunks: a smaller
 		   window would serialise large --chunk sizes */
 		/* (size - 1: a leader's chunks are weighted by its group) */
@@ -1139,6 +1166,18 @@ static int setup(struct master *m)
 			      transport_wtime());
 	}
 	return STATUS_OK;
+}
+
+/*
+ * One rank: a mark that changes whenever a pass of the loop read input
+ * (issued + in_len: numbers ever buffered), created a chunk (next_id)
+ * or released one.  Each term only grows, so equal marks of two passes
+ * mean the second one did nothing.
+ */
+static uint64_t local_progress(const struct master *m)
+{
+	return (m->s.issued + m->s.in_len) + m->s.next_id + m->s.released +
+	       (uint64_t)m->s.input_ended;
 }
 
 static int signalled(const struct master *m)
@@ -1221,9 +1260,16 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		if (sched_all_done(&m.s) && m.stats_pending == 0)
 			break;
 		if (m.local) {
-			/* nothing can arrive: idle means a bug, not a wait */
-			if (sched_all_done(&m.s) || signalled(&m))
+			/* nothing can arrive: the next pass reads more input
+			   (the look-ahead drained) or releases chunks (the
+			   window filled); a pass that moved nothing while
+			   work remains is a bug, not a wait */
+			uint64_t mark = local_progress(&m);
+			if (sched_all_done(&m.s) || signalled(&m) ||
+			    mark != m.local_mark) {
+				m.local_mark = mark;
 				continue;
+			}
 			master_fail(&m, "internal error: scheduler idle");
 			break;
 		}

@@ -242,6 +242,17 @@ int proto_pack_result(struct proto_buf *b,
 	return STATUS_OK;
 }
 
+size_t proto_item_bound(size_t bits)
+{
+	size_t f = bits < PROTO_MAX_FACTORS ? bits : PROTO_MAX_FACTORS;
+	size_t digits = bits * 78 / 256 + 1;
+	size_t line = 2 * digits + 2 * bits + PROTO_LINE_PER_FACTOR * f +
+		      PROTO_LINE_FIXED;
+	size_t work = 4 + bits / 8 + 1;
+
+	return line > work ? line : work;
+}
+
 int proto_pack_stop(struct proto_buf *b, uint32_t reason)
 {
 	int st;

@@ -19,6 +19,8 @@
  *     when the input has ended, nothing is left to create and n_open is 0.
  *
  * Chunk sizes:
+ *   - every chunk's items fit max_bytes (fit_bytes: chunks of very large
+ *     numbers are cut short so one WORK or RESULT message carries them);
  *   - fixed: --chunk C (the last chunk may be shorter);
  *   - guided self-scheduling (Polychronopoulos and Kuck, "Guided
  *     self-scheduling: a practical scheduling scheme for parallel
@@ -224,6 +226,33 @@ static int ensure_numbers(struct sched_chunk *c, uint32_t n)
 	return STATUS_OK;
 }
 
+/*
+ * size cut so that the chunk's items fit max_bytes (at least one number:
+ * any single item fits, proto_item_bound of PROTO_MAX_NUMBER_BYTES is far
+ * below it).  LIST: the buffered numbers that would form the chunk, each
+ * by its own size; RANGE: every number by the largest one's.
+ */
+static uint32_t fit_bytes(const struct sched *s, uint32_t size)
+{
+	uint64_t sum = 0;
+	uint32_t k;
+
+	if (s->p.max_bytes == 0)
+		return size;
+	if (s->p.range) {
+		uint64_t per = proto_item_bound((size_t)s->p.range_bits);
+		uint64_t fit = s->p.max_bytes / per;
+		return fit == 0 ? 1 : (fit < size ? (uint32_t)fit : size);
+	}
+	for (k = 0; k < size; k++) {
+		sum += proto_item_bound(mpz_sizeinbase(
+			s->in[(s->in_head + k) % s->in_cap], 2));
+		if (sum > s->p.max_bytes)
+			break;
+	}
+	return k == 0 ? 1 : k;
+}
+
 /* A new chunk for worker w if the input and the window allow it. */
 static struct sched_chunk *create_chunk(struct sched *s, int w)
 {
@@ -235,6 +264,7 @@ static struct sched_chunk *create_chunk(struct sched *s, int w)
 	/* LIST: wait for a fuller buffer while more input is coming */
 	if (!s->p.range && !s->input_ended && s->in_len < size)
 		return NULL;
+	size = fit_bytes(s, size);
 	if (s->next_id - s->release_id >= s->p.window_chunks)
 		return NULL;
 	if (s->next_id != s->release_id &&

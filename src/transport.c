@@ -134,11 +134,55 @@ static int pool_grow(int n)
 	return STATUS_OK;
 }
 
+/*
+ * Open MPI started without a launcher (a singleton: `./factorize ...`)
+ * forks a helper daemon and hands it the whole command line in one exec
+ * string, which Linux caps at MAX_ARG_STRLEN (32 pages, 131072 bytes):
+ * past it MPI_Init fails with "Argument list too long" and Open MPI's
+ * banner.  Checked first, counting every argument and its separator.
+ * (Under a launcher the rank never starts at all with such a command
+ * line: mpirun's own message, README "Exit status".)
+ */
+enum { TRANSPORT_SINGLETON_MAX_ARGS_BYTES = 131072 };
+
+static int singleton_args_fit(int argc, char **argv, char *err,
+			      size_t err_size)
+{
+#ifdef OMPI_MAJOR_VERSION
+	static const char *const launched[] = {
+		"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"
+	};
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < sizeof launched / sizeof launched[0]; i++)
+		if (getenv(launched[i]) != NULL)
+			return STATUS_OK;
+	for (int i = 0; i < argc; i++)
+		bytes += strlen(argv[i]) + 1;
+	if (bytes > TRANSPORT_SINGLETON_MAX_ARGS_BYTES) {
+		snprintf(err, err_size, "the command line holds %zu bytes; "
+			 "started without mpirun, Open MPI takes at most %d: "
+			 "give the numbers on standard input or with --input "
+			 "FILE", bytes, TRANSPORT_SINGLETON_MAX_ARGS_BYTES);
+		return STATUS_ERR_RANGE;
+	}
+#else
+	(void)argc;
+	(void)argv;
+	(void)err;
+	(void)err_size;
+#endif
+	return STATUS_OK;
+}
+
 int transport_init(int *argc, char ***argv, char *err, size_t err_size)
 {
 	int rc, provided, st;
 
 	memset(&T, 0, sizeof T);
+	st = singleton_args_fit(*argc, *argv, err, err_size);
+	if (st != STATUS_OK)
+		return st;
 	rc = MPI_Init_thread(argc, argv, MPI_THREAD_SINGLE, &provided);
 	if (rc != MPI_SUCCESS) {
 		if (err != NULL && err_size > 0)

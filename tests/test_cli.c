@@ -291,6 +291,59 @@ static void start_and_step_arbitrary_size(void **state)
 		   "--start", "'1.5'");
 }
 
+/*
+ * --max-digits bounds the --count terms (issue 14: they reached the
+ * workers and failed as a protocol error): --start, --step and the last
+ * term START + (COUNT-1) STEP, each exactly at the limit and one digit
+ * above it; the limit itself up to CLI_MAX_DIGITS (2525222).
+ */
+static void max_digits_bounds_count_terms(void **state)
+{
+	struct fx *fx = *state;
+
+	/* start 99999 (5 digits) at --max-digits 5; 100000 is 6 */
+	assert_int_equal(PARSE(fx, W("--max-digits"), W("5"), W("--count"),
+			       W("1"), W("--start"), W("99999")), STATUS_OK);
+	expect_err(fx, PARSE(fx, W("--max-digits"), W("5"), W("--count"),
+			     W("1"), W("--start"), W("100000")),
+		   "--start has 6 digits", "--max-digits 5");
+	/* the default start 999999999999 (12 digits) */
+	assert_int_equal(PARSE(fx, W("--max-digits"), W("12"), W("--count"),
+			       W("1")), STATUS_OK);
+	expect_err(fx, PARSE(fx, W("--max-digits"), W("11"), W("--count"),
+			     W("1")), "--start has 12 digits", NULL);
+	expect_err(fx, PARSE(fx, W("--max-digits"), W("5"), W("--count"),
+			     W("1"), W("--start"), W("1"), W("--step"),
+			     W("100000")), "--step has 6 digits", NULL);
+	/* last term: 0 + 9 * 11111 = 99999 fits, 0 + 9 * 11112 does not */
+	assert_int_equal(PARSE(fx, W("--max-digits"), W("5"), W("--count"),
+			       W("10"), W("--start"), W("0"), W("--step"),
+			       W("11111")), STATUS_OK);
+	expect_err(fx, PARSE(fx, W("--max-digits"), W("5"), W("--count"),
+			     W("10"), W("--start"), W("0"), W("--step"),
+			     W("11112")), "last number of --count",
+		   "--max-digits 5");
+	/* a count of 2^64-1: the last term is computed, not overflowed */
+	expect_err(fx, PARSE(fx, W("--max-digits"), W("19"), W("--count"),
+			     W("18446744073709551615"), W("--start"), W("1"),
+			     W("--step"), W("1")), "last number", NULL);
+	assert_int_equal(PARSE(fx, W("--max-digits"), W("20"), W("--count"),
+			       W("18446744073709551615"), W("--start"), W("1"),
+			       W("--step"), W("1")), STATUS_OK);
+	/* the default --max-digits (10000) with the issue's 20001 digits */
+	{
+		static char big[20002];
+		memset(big, '0', 20001);
+		big[0] = '1';
+		expect_err(fx, PARSE(fx, W("--count"), W("2"), W("--start"),
+				     W("1"), W("--step"), big),
+			   "--step has 20001 digits", "--max-digits 10000");
+		assert_int_equal(PARSE(fx, W("--max-digits"), W("20001"),
+				       W("--count"), W("2"), W("--start"),
+				       W("1"), W("--step"), big), STATUS_OK);
+	}
+}
+
 static void start_without_count_rejected(void **state)
 {
 	struct fx *fx = *state;
@@ -662,6 +715,7 @@ int main(void)
 		T(start_and_step_accept_plus),
 		T(ignored_options_warn),
 		T(start_and_step_arbitrary_size),
+		T(max_digits_bounds_count_terms),
 		T(start_without_count_rejected),
 		T(conflicting_sources_rejected),
 		T(resume_needs_checkpoint),

@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "master.h"
 #include "proto.h"
+#include "sched.h"
 #include "status.h"
 #include "transport.h"
 #include "worker.h"
@@ -538,6 +539,74 @@ static void test_full_window_resumes(void **state)
 	free(out);
 }
 
+/* A text job: the numbers 2 .. n + 1 from a file, like --input FILE. */
+static int run_text(int size, uint32_t chunk, int unordered, uint64_t n,
+		    const char *in, const char *path)
+{
+	struct options o;
+	FILE *f = fopen(in, "w");
+	int code;
+
+	assert_non_null(f);
+	for (uint64_t i = 2; i < n + 2; i++)
+		fprintf(f, "%llu\n", (unsigned long long)i);
+	assert_int_equal(fclose(f), 0);
+	memset(&F, 0, sizeof F);
+	F.size = size;
+	F.fault_rank = -1;
+	F.rng = 12345;
+	cli_options_init(&o);
+	o.input = in;
+	o.chunk = chunk;
+	o.prefetch = 1;
+	o.unordered = unordered;
+	o.output = path;
+	o.quiet = 1;
+	code = master_run(&o, NULL);
+	cli_options_clear(&o);
+	for (int r = 1; r < size; r++)
+		if (F.have_ctx[r])
+			worker_ctx_clear(&F.ctx[r]);
+	for (int k = 0; k < F.n_out; k++)
+		proto_buf_clear(&F.out[k].buf);
+	return code;
+}
+
+/*
+ * One rank and more text than the look-ahead holds (issue 14: a one-rank
+ * run said "scheduler idle" after exactly SCHED_DEFAULT_LOOKAHEAD numbers,
+ * or the last multiple of --chunk below it): the whole stream comes out,
+ * the same as with 3 ranks, with guided chunks, --chunk 10 and
+ * --unordered, just below, at and above the look-ahead.
+ */
+static void test_one_rank_past_the_lookahead(void **state)
+{
+	char in[64], *ref, *out;
+	const uint64_t sizes[] = { SCHED_DEFAULT_LOOKAHEAD - 1,
+				   SCHED_DEFAULT_LOOKAHEAD,
+				   SCHED_DEFAULT_LOOKAHEAD + 1 };
+
+	(void)state;
+	snprintf(in, sizeof in, "/tmp/test_master_in.%d", (int)getpid());
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(run_text(3, 0, 0, sizes[k], in, ref_path),
+				 CLI_EXIT_OK);
+		ref = read_file(ref_path);
+		assert_non_null(ref);
+		for (int mode = 0; mode < 3; mode++) {
+			assert_int_equal(run_text(1, mode == 1 ? 10 : 0,
+						  mode == 2, sizes[k], in,
+						  out_path), CLI_EXIT_OK);
+			out = read_file(out_path);
+			assert_non_null(out);
+			assert_string_equal(out, ref);
+			free(out);
+		}
+		free(ref);
+	}
+	unlink(in);
+}
+
 /* Faults end the job with CLI_EXIT_RUNTIME, every worker gets ABORT/STOP. */
 static void check_fatal(int fault)
 {
@@ -851,6 +920,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_output_identical_for_any_size_and_order),
+		cmocka_unit_test(test_one_rank_past_the_lookahead),
 		cmocka_unit_test(test_full_window_resumes),
 		cmocka_unit_test(test_truncated_result_is_fatal),
 		cmocka_unit_test(test_result_for_unheld_chunk_is_fatal),

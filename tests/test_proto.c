@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cli.h"
+#include "output.h"
 #include "proto.h"
 #include "status.h"
 
@@ -760,6 +762,111 @@ static void test_group_layout_nodes(void **state)
 		}
 }
 
+/* The bytes one packed item takes. */
+/*
+ * The most bytes r takes in a chunk: its output line in every format
+ * (text, -h, JSON, CSV, --verbose with the widest rank and seconds) and
+ * its n as a LIST number of a WORK.
+ */
+static size_t item_bytes(const struct engine_result *r)
+{
+	static const int formats[] = { CLI_FORMAT_TEXT, CLI_FORMAT_JSON,
+				       CLI_FORMAT_CSV };
+	struct output_meta meta = { .rank = INT32_MAX, .seconds = 1e9 };
+	struct proto_buf b;
+	char *line = NULL;
+	size_t cap = 0, most;
+	mpz_t n;
+
+	mpz_init_set_ui(n, 1);
+	for (size_t i = 0; i < r->count; i++) {
+		for (unsigned long e = 0; e < r->f[i].e; e++)
+			mpz_mul(n, n, r->f[i].p);
+	}
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_work_number(&b, n), STATUS_OK);
+	most = b.len;
+	for (size_t k = 0; k < 3; k++) {
+		for (int x = 0; x < 4; x++) {
+			long len = output_format(&line, &cap, formats[k], x & 1,
+						 x >> 1, n, r, &meta);
+			assert_true(len > 0);
+			if ((size_t)len > most)
+				most = (size_t)len;
+		}
+	}
+	free(line);
+	proto_buf_clear(&b);
+	mpz_clear(n);
+	return most;
+}
+
+/*
+ * proto_item_bound (the master cuts chunks of large numbers with it) is
+ * an upper bound on every item shape: the most distinct factors a number
+ * of its size can have (primorials up to PROTO_MAX_FACTORS primes), one
+ * large prime, a prime power, a partial result with a large cofactor;
+ * and a WORK number.  Any single item fits PROTO_MAX_CHUNK_BYTES.
+ */
+static void test_item_bound(void **state)
+{
+	struct engine_result r;
+	mpz_t n, p;
+	struct proto_buf b;
+	size_t sizes[] = { 1, 2, 10, 100, 1000, PROTO_MAX_FACTORS };
+
+	(void)state;
+	engine_result_init(&r);
+	mpz_inits(n, p, NULL);
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		engine_result_reset(&r);
+		mpz_set_ui(n, 1);
+		mpz_set_ui(p, 1);
+		for (size_t i = 0; i < sizes[k]; i++) {
+			mpz_nextprime(p, p);
+			mpz_mul(n, n, p);
+			assert_int_equal(engine_result_add(&r, p, 1,
+							   ENGINE_PRIME),
+					 STATUS_OK);
+		}
+		assert_true(item_bytes(&r) <=
+			    proto_item_bound(mpz_sizeinbase(n, 2)));
+	}
+	/* one prime of 20000 bits; 2^100000; 3 * a composite of 50000 bits */
+	engine_result_reset(&r);
+	mpz_setbit(p, 20000);
+	mpz_nextprime(p, p);
+	assert_int_equal(engine_result_add(&r, p, 1, ENGINE_PRIME), STATUS_OK);
+	assert_true(item_bytes(&r) <= proto_item_bound(mpz_sizeinbase(p, 2)));
+	engine_result_reset(&r);
+	mpz_set_ui(p, 2);
+	assert_int_equal(engine_result_add(&r, p, 100000, ENGINE_PRIME),
+			 STATUS_OK);
+	assert_true(item_bytes(&r) <= proto_item_bound(100001));
+	engine_result_reset(&r);
+	mpz_set_ui(p, 3);
+	assert_int_equal(engine_result_add(&r, p, 1, ENGINE_PRIME), STATUS_OK);
+	mpz_set_ui(n, 0);
+	mpz_setbit(n, 50000);
+	mpz_add_ui(n, n, 1);
+	assert_int_equal(engine_result_add(&r, n, 1, ENGINE_COMPOSITE),
+			 STATUS_OK);
+	r.status = STATUS_PARTIAL;
+	mpz_mul_ui(n, n, 3);
+	assert_true(item_bytes(&r) <= proto_item_bound(mpz_sizeinbase(n, 2)));
+	/* a WORK number of the largest size, and one item of it, fit */
+	proto_buf_init(&b);
+	mpz_set_ui(n, 0);
+	mpz_setbit(n, 8u * PROTO_MAX_NUMBER_BYTES - 1);
+	assert_int_equal(proto_pack_work_number(&b, n), STATUS_OK);
+	assert_true(b.len <= proto_item_bound(8u * PROTO_MAX_NUMBER_BYTES));
+	assert_true(proto_item_bound(8u * PROTO_MAX_NUMBER_BYTES) <
+		    PROTO_MAX_CHUNK_BYTES);
+	proto_buf_clear(&b);
+	mpz_clears(n, p, NULL);
+	engine_result_clear(&r);
+}
+
 static void test_tag_names(void **state)
 {
 	(void)state;
@@ -790,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_stats_host_limit),
 		cmocka_unit_test(test_group_layout),
 		cmocka_unit_test(test_group_layout_nodes),
+		cmocka_unit_test(test_item_bound),
 		cmocka_unit_test(test_tag_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

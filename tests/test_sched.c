@@ -519,6 +519,83 @@ static void test_list_input(void **state)
 	sched_clear(&s);
 }
 
+/*
+ * max_bytes (PROTO_MAX_CHUNK_BYTES in the master): a chunk is cut short
+ * so the proto_item_bound of its numbers add up to at most max_bytes:
+ * LIST by each buffered number's own size (exactly at the budget, one
+ * byte below it, and a number larger than the whole budget still goes
+ * alone), RANGE by the largest number's (range_bits); 0 = no cap.
+ */
+static void test_chunk_bytes_cap(void **state)
+{
+	struct sched s;
+	struct sched_params p;
+	struct sched_chunk *c;
+	mpz_t small, big;
+	uint64_t bs, bb;
+
+	(void)state;
+	mpz_init_set_ui(small, 1000);
+	mpz_init(big);
+	mpz_setbit(big, 4000);
+	bs = proto_item_bound(mpz_sizeinbase(small, 2));
+	bb = proto_item_bound(mpz_sizeinbase(big, 2));
+	for (int below = 0; below <= 1; below++) {
+		memset(&p, 0, sizeof p);
+		p.n_workers = 1;
+		p.chunk = 10;
+		p.lookahead = 16;
+		/* 3 small and 2 big numbers fit exactly (or miss by a byte) */
+		p.max_bytes = 3 * bs + 2 * bb - (uint64_t)below;
+		assert_int_equal(sched_init(&s, &p), STATUS_OK);
+		assert_int_equal(sched_request(&s, 0, 4), STATUS_OK);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(sched_input_add(&s, small), STATUS_OK);
+		for (int i = 0; i < 7; i++)
+			assert_int_equal(sched_input_add(&s, big), STATUS_OK);
+		c = expect_assign(&s, 0);
+		assert_int_equal(c->count, below ? 4 : 5);
+		assert_true(c->first_index == 0);
+		/* then only big numbers: two fit either way */
+		sched_input_end(&s);
+		c = expect_assign(&s, 0);
+		assert_int_equal(c->count, 2);
+		sched_clear(&s);
+	}
+	/* one number above the whole budget still makes a chunk of one */
+	memset(&p, 0, sizeof p);
+	p.n_workers = 1;
+	p.max_bytes = bb - 1;
+	assert_int_equal(sched_init(&s, &p), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	assert_int_equal(sched_input_add(&s, big), STATUS_OK);
+	assert_int_equal(sched_input_add(&s, big), STATUS_OK);
+	sched_input_end(&s);
+	c = expect_assign(&s, 0);
+	assert_int_equal(c->count, 1);
+	sched_clear(&s);
+	/* RANGE: every number counted as the largest */
+	memset(&p, 0, sizeof p);
+	p.n_workers = 1;
+	p.range = 1;
+	p.total = 1000;
+	p.chunk = 100;
+	p.range_bits = 4001;
+	p.max_bytes = 7 * bb;
+	assert_int_equal(sched_init(&s, &p), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	c = expect_assign(&s, 0);
+	assert_int_equal(c->count, 7);
+	sched_clear(&s);
+	p.max_bytes = 0; /* no cap */
+	assert_int_equal(sched_init(&s, &p), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	c = expect_assign(&s, 0);
+	assert_int_equal(c->count, 100);
+	sched_clear(&s);
+	mpz_clears(small, big, NULL);
+}
+
 /* The stored RESULT buffer is swapped in, not copied. */
 static void test_accept_swaps_buffer(void **state)
 {
@@ -645,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_rejected_result_goes_elsewhere),
 		cmocka_unit_test(test_excluded_worker_stopped_early),
 		cmocka_unit_test(test_list_input),
+		cmocka_unit_test(test_chunk_bytes_cap),
 		cmocka_unit_test(test_accept_swaps_buffer),
 		cmocka_unit_test(test_random_simulation),
 	};
