@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "proto.h"
+#include "range.h"
 
 struct worker_ctx {
 	struct engine_params params;
@@ -34,6 +35,8 @@ struct worker_ctx {
 				   polled at most every few milliseconds */
 	uint64_t last_poll_ns;
 	uint64_t numbers, chunks, busy_ns;
+	struct range *range;    /* RANGE chunks (range.h); NULL until the
+				   first, kept between chunks */
 };
 
 /* params from a CONFIG; fault_ms from the options (test only). */

@@ -22,11 +22,18 @@
  *     deeper pipeline to hide the round trip, big ones do not.
  *
  * Steps of worker_process: decode the WORK header; for each number (LIST:
- * decoded; RANGE: start, start+step, ...) run engine_factor with the seed
- * and time limit of CONFIG and the stop hook, pack the item with its
- * elapsed time; the RESULT header carries the chunk's busy time.  The stop
- * hook looks for a STOP message at most every STOP_POLL_NS so that an
- * ABORT interrupts even a long factorization.
+ * decoded, engine_factor with the seed and time limit of CONFIG and the
+ * stop hook; RANGE: the range engine, range.c, which sieves the chunk's
+ * progression and hands what it leaves composite to engine_factor with the
+ * same params), pack the item with its elapsed time; the RESULT header
+ * carries the chunk's busy time.  Both give the same items (range.h), so
+ * a RESULT does not depend on the path.  A RANGE chunk whose last term is
+ * longer than the CONFIG limit takes the per-number loop, which reports
+ * the first such term.  The range state lives in the worker_ctx and
+ * persists between chunks: a chunk that continues the last one (rank 0
+ * alone hands them out in order) continues its sieve.  The stop hook
+ * looks for a STOP message at most every STOP_POLL_NS so that an ABORT
+ * interrupts even a long factorization.
  *
  * Test-only faults (CONFIG fault_flags, set by the master for one rank):
  * PROTO_FAULT_WRONG_RESULT raises the exponent of the first factor of the
@@ -39,6 +46,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "range.h"
 #include "status.h"
 #include "transport.h"
 
@@ -99,6 +107,67 @@ void worker_ctx_clear(struct worker_ctx *w)
 	engine_result_clear(&w->res);
 	mpz_clear(w->n);
 	mpz_clear(w->step);
+	range_free(w->range);
+	w->range = NULL;
+}
+
+/*
+ * Start the range engine on a RANGE chunk: *use 1 when it takes the
+ * chunk, 0 when the per-number loop must (a term over the size limit).
+ */
+static int worker_range_begin(struct worker_ctx *w, uint32_t count, int *use)
+{
+	int st;
+
+	*use = 0;
+	if (w->max_number_bytes > 0) {
+		mpz_t last;
+		size_t bytes;
+		mpz_init(last);
+		mpz_mul_ui(last, w->step, (unsigned long)(count - 1));
+		mpz_add(last, last, w->n);
+		bytes = (mpz_sizeinbase(last, 2) + 7) / 8;
+		mpz_clear(last);
+		if (bytes > w->max_number_bytes)
+			return STATUS_OK;
+	}
+	if (w->range == NULL) {
+		st = range_new(&w->range, NULL);
+		if (st != STATUS_OK)
+			return st;
+	}
+	st = range_begin(w->range, w->n, w->step, count);
+	if (st == STATUS_OK)
+		*use = 1;
+	return st;
+}
+
+/*
+ * The per-number path for item i: decode (LIST) or step (RANGE) to the
+ * number, check its size, engine_factor.  STATUS_ERR_PROTO (text in err)
+ * for a malformed or oversized number; otherwise engine_factor's status.
+ */
+static int worker_next_number(struct worker_ctx *w, struct proto_reader *r,
+			      const struct proto_work_header *h, uint32_t i,
+			      char *err, size_t err_size)
+{
+	if (h->form == PROTO_FORM_LIST) {
+		if (proto_unpack_work_number(r, w->n) != STATUS_OK) {
+			snprintf(err, err_size, "malformed number %u in WORK",
+				 i);
+			return STATUS_ERR_PROTO;
+		}
+	} else if (i > 0) {
+		mpz_add(w->n, w->n, w->step);
+	}
+	if (w->max_number_bytes > 0 &&
+	    (mpz_sizeinbase(w->n, 2) + 7) / 8 > w->max_number_bytes) {
+		snprintf(err, err_size, "number %u of chunk %llu is longer "
+			 "than the %u-byte limit", i,
+			 (unsigned long long)h->chunk_id, w->max_number_bytes);
+		return STATUS_ERR_PROTO;
+	}
+	return engine_factor(&w->res, w->n, &w->params);
 }
 
 static void plant_wrong_result(struct engine_result *r)
@@ -114,7 +183,7 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	struct proto_work_header h;
 	struct proto_result_header rh;
 	uint64_t t0 = worker_now_ns(), t1, t2;
-	int st, planted = 0;
+	int st, planted = 0, use_range = 0;
 
 	st = proto_reader_init(&r, work, len, PROTO_TAG_WORK);
 	if (st == STATUS_OK)
@@ -124,6 +193,14 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	if (st != STATUS_OK) {
 		snprintf(err, err_size, "malformed WORK message");
 		return STATUS_ERR_PROTO;
+	}
+	if (h.form == PROTO_FORM_RANGE) {
+		st = worker_range_begin(w, h.count, &use_range);
+		if (st != STATUS_OK) {
+			snprintf(err, err_size, "range engine: %s",
+				 status_str(st));
+			return st;
+		}
 	}
 	rh.chunk_id = h.chunk_id;
 	rh.count = h.count;
@@ -138,24 +215,12 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	}
 	t1 = t0;
 	for (uint32_t i = 0; i < h.count; i++) {
-		if (h.form == PROTO_FORM_LIST) {
-			if (proto_unpack_work_number(&r, w->n) != STATUS_OK) {
-				snprintf(err, err_size,
-					 "malformed number %u in WORK", i);
-				return STATUS_ERR_PROTO;
-			}
-		} else if (i > 0) {
-			mpz_add(w->n, w->n, w->step);
-		}
-		if (w->max_number_bytes > 0 &&
-		    (mpz_sizeinbase(w->n, 2) + 7) / 8 > w->max_number_bytes) {
-			snprintf(err, err_size, "number %u of chunk %llu is "
-				 "longer than the %u-byte limit", i,
-				 (unsigned long long)h.chunk_id,
-				 w->max_number_bytes);
-			return STATUS_ERR_PROTO;
-		}
-		st = engine_factor(&w->res, w->n, &w->params);
+		if (use_range)
+			st = range_next(w->range, &w->res, &w->params);
+		else
+			st = worker_next_number(w, &r, &h, i, err, err_size);
+		if (st == STATUS_ERR_PROTO)
+			return st;
 		if (w->stop_requested)
 			return STATUS_ERR_STOPPED;
 		if (st != STATUS_OK && st != STATUS_PARTIAL) {
