@@ -384,6 +384,14 @@ static int get_number(struct proto_reader *r, mpz_t n)
 	}
 	if (r->data[r->off] == 0)
 		return STATUS_ERR_PROTO; /* not canonical */
+	if (bytes <= 8) { /* one word: cheaper than mpz_import */
+		uint64_t v = 0;
+		for (uint32_t i = 0; i < bytes; i++)
+			v = v << 8 | r->data[r->off + i];
+		mpz_set_ui(n, (unsigned long)v);
+		r->off += bytes;
+		return STATUS_OK;
+	}
 	mpz_import(n, bytes, 1, 1, 1, 0, r->data + r->off);
 	r->off += bytes;
 	return STATUS_OK;
@@ -528,9 +536,10 @@ int proto_unpack_result_item(struct proto_reader *r,
 	/*
 	 * A later insertion may still have refined an earlier entry (a
 	 * composite sharing a gcd with a claimed prime): compare the whole
-	 * list with what was sent once more.
+	 * list with what was sent once more.  Without a composite entry
+	 * nothing can: a claimed prime above every entry is appended.
 	 */
-	if (st == STATUS_OK) {
+	if (st == STATUS_OK && composite) {
 		struct proto_reader again = *r;
 
 		again.off = start;

@@ -43,6 +43,7 @@
 #include "worker.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,9 +51,17 @@
 #include "status.h"
 #include "transport.h"
 
+__extension__ typedef unsigned __int128 worker_u128;
+
 enum {
 	STOP_POLL_NS = 5000000,        /* stop hook: probe at most every 5 ms */
-	WORKER_TINY_CHUNK_NS = 200000  /* adaptive prefetch below 0.2 ms */
+	WORKER_TINY_CHUNK_NS = 200000, /* adaptive prefetch below 0.2 ms */
+	/*
+	 * --verify full proves factors below this prime by a bitmap (64 KiB)
+	 * instead of a strong-pseudoprime test: at 10^12 every factor but
+	 * the largest is below sqrt(n) = 10^6 < 2^20.
+	 */
+	WORKER_SMALL_PRIME_BOUND = 1 << 20
 };
 
 static uint64_t worker_now_ns(void)
@@ -266,12 +275,100 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 /* The rank this worker answers: 0, or its group leader (proto.h). */
 static int worker_parent;
 
+/*
+ * The odd primes below WORKER_SMALL_PRIME_BOUND as a bitmap of odd
+ * numbers (bit i: 2i + 1 is prime), built on first use by Eratosthenes:
+ * a table lookup proves a small factor prime, which is what most factors
+ * of a 64-bit number are.  NULL if it could not be allocated.
+ */
+static const uint8_t *worker_small_primes(void)
+{
+	static uint8_t *bits;
+	enum { HALF = WORKER_SMALL_PRIME_BOUND / 2 };
+
+	if (bits != NULL)
+		return bits;
+	uint8_t *b = malloc(HALF / 8);
+	if (b == NULL)
+		return NULL;
+	memset(b, 0xff, HALF / 8);
+	b[0] &= (uint8_t)~1u; /* 1 */
+	for (uint32_t i = 1; i < HALF; i++) {
+		uint32_t q = 2 * i + 1;
+		if (!(b[i / 8] >> (i % 8) & 1))
+			continue;
+		for (uint64_t j = (uint64_t)q * q / 2; j < HALF; j += q)
+			b[j / 8] &= (uint8_t)~(1u << (j % 8));
+	}
+	bits = b;
+	return bits;
+}
+
+/*
+ * engine_verify's rule for n < 2^64 with no composite entry, cheaper:
+ * entries ascending, each 2 <= p < 2^64 and e >= 1, product of p^e equal
+ * to n in 128-bit arithmetic, and each p prime: by the bitmap below
+ * WORKER_SMALL_PRIME_BOUND, by engine_verify on p alone above it (the
+ * engine's deterministic test below 2^64).  STATUS_OK, STATUS_ERR_VERIFY,
+ * or STATUS_NOT_FOUND when this path does not apply (then engine_verify
+ * decides).
+ */
+static int worker_verify_u64(const struct engine_result *r, const mpz_t n)
+{
+	static struct engine_result one; /* p^1, for engine_verify */
+	static int one_ready;
+	const uint8_t *bits = worker_small_primes();
+	worker_u128 prod = 1;
+	uint64_t v, prev = 1;
+
+	if (bits == NULL || mpz_size(n) != 1)
+		return STATUS_NOT_FOUND;
+	v = mpz_getlimbn(n, 0);
+	for (size_t i = 0; i < r->count; i++)
+		if (r->f[i].kind == ENGINE_COMPOSITE || mpz_size(r->f[i].p) != 1)
+			return STATUS_NOT_FOUND;
+	for (size_t i = 0; i < r->count; i++) {
+		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
+		if (q <= prev || r->f[i].e == 0 || mpz_sgn(r->f[i].p) <= 0)
+			return STATUS_ERR_VERIFY;
+		for (unsigned long k = 0; k < r->f[i].e; k++) {
+			prod *= q; /* prod <= v < 2^64, q < 2^64: no wrap */
+			if (prod > v)
+				return STATUS_ERR_VERIFY;
+		}
+		prev = q;
+	}
+	if (prod != v)
+		return STATUS_ERR_VERIFY;
+	for (size_t i = 0; i < r->count; i++) {
+		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
+		if (q < WORKER_SMALL_PRIME_BOUND) {
+			if (q != 2 && (q % 2 == 0 ||
+				       !(bits[q / 2 / 8] >> (q / 2 % 8) & 1)))
+				return STATUS_ERR_VERIFY;
+			continue;
+		}
+		if (!one_ready) {
+			engine_result_init(&one);
+			one_ready = 1;
+		}
+		engine_result_reset(&one);
+		if (engine_result_add(&one, r->f[i].p, 1, ENGINE_PRIME) !=
+			    STATUS_OK ||
+		    engine_verify(&one, r->f[i].p) != STATUS_OK)
+			return STATUS_ERR_VERIFY;
+	}
+	return STATUS_OK;
+}
+
 int worker_verify(int mode, const struct engine_result *r, const mpz_t n)
 {
 	if (mode == CLI_VERIFY_NONE)
 		return STATUS_OK;
-	if (mode == CLI_VERIFY_FULL)
-		return engine_verify(r, n);
+	if (mode == CLI_VERIFY_FULL) {
+		int st = worker_verify_u64(r, n);
+		return st != STATUS_NOT_FOUND ? st : engine_verify(r, n);
+	}
 	return engine_product_check(r, n);
 }
 
