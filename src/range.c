@@ -565,10 +565,11 @@ static int range_take_native(struct range *r, struct engine_result *res,
 		mpz_set_ui(f->p, q);
 		f->e = e;
 		f->kind = ENGINE_PRIME;
-		for (uint32_t j = 0; j < e; j++)
-			prod *= q; /* <= v once the check below holds */
-		if (prod > v)
-			return STATUS_ERR_VERIFY;
+		for (uint32_t j = 0; j < e; j++) {
+			prod *= q; /* prod <= v < 2^64, q < 2^26: no wrap */
+			if (prod > v)
+				return STATUS_ERR_VERIFY;
+		}
 	}
 	res->count = n;
 	if (c > 1) {

@@ -61,7 +61,10 @@ enum {
 	 * instead of a strong-pseudoprime test: at 10^12 every factor but
 	 * the largest is below sqrt(n) = 10^6 < 2^20.
 	 */
-	WORKER_SMALL_PRIME_BOUND = 1 << 20
+	WORKER_SMALL_PRIME_BOUND = 1 << 20,
+	/* a RANGE chunk looks at the stop hook every this many terms
+	   (about 25 us of sieved terms; the hook reads the clock) */
+	WORKER_RANGE_POLL = 256
 };
 
 static uint64_t worker_now_ns(void)
@@ -224,9 +227,13 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	}
 	t1 = t0;
 	for (uint32_t i = 0; i < h.count; i++) {
-		if (use_range)
+		if (use_range) {
 			st = range_next(w->range, &w->res, &w->params);
-		else
+			/* the sieve calls no engine (and no stop hook) for most
+			   terms: poll here, the hook rate-limits itself */
+			if (i % WORKER_RANGE_POLL == 0)
+				(void)worker_stop_hook(w);
+		} else
 			st = worker_next_number(w, &r, &h, i, err, err_size);
 		if (st == STATUS_ERR_PROTO)
 			return st;
