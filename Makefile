@@ -117,6 +117,12 @@ $(BUILD)/bench_small: $(BUILD)/tests/bench_small.o $(BUILD)/libcore.a
 bench-engine: $(BUILD)/bench_engine
 	@BUILD="$(BUILD)" tests/bench/bench-engine.sh
 
+# Generated ranges (issue 16): the range engine, the per-number path, PARI/GP
+# forfactored and seq | factor on the same progressions (tests/bench/).
+.PHONY: bench-range
+bench-range: factorize
+	@BUILD="$(BUILD)" tests/bench/bench-range.sh
+
 run: deps factorize
 	$(MPIRUN) $(MPIRUN_FLAGS) -np $(NP) ./factorize --count 999 --chunk 43
 

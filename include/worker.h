@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "proto.h"
+#include "range.h"
 
 struct worker_ctx {
 	struct engine_params params;
@@ -41,6 +42,8 @@ struct worker_ctx {
 	size_t block_cap, block_len;
 	uint32_t partial;       /* lines of the chunk with a composite part */
 	uint32_t bad_index;     /* PROTO_NO_BAD_INDEX or the failed number */
+	struct range *range;    /* RANGE chunks (range.h); NULL until the
+				   first, kept between chunks */
 };
 
 /* params from a CONFIG; fault_ms from the options (test only). */

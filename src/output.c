@@ -57,6 +57,7 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,9 +208,83 @@ static int output_cofactor(const struct engine_result *r, mpz_t c)
 	return any;
 }
 
+/* "00" .. "99": the decimal writer emits two digits per division. */
+static const char output_digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"6869707172737475767778798081828384858687888990919293949596979899";
+
+/* x in decimal at p (room for 20 bytes); returns the end. */
+static char *output_u64(char *p, uint64_t x)
+{
+	char tmp[20];
+	size_t i = sizeof tmp;
+
+	while (x >= 100) {
+		unsigned d = (unsigned)(x % 100) * 2;
+		x /= 100;
+		tmp[--i] = output_digits2[d + 1];
+		tmp[--i] = output_digits2[d];
+	}
+	if (x >= 10) {
+		tmp[--i] = output_digits2[x * 2 + 1];
+		tmp[--i] = output_digits2[x * 2];
+	} else {
+		tmp[--i] = (char)('0' + x);
+	}
+	memcpy(p, tmp + i, sizeof tmp - i);
+	return p + (sizeof tmp - i);
+}
+
+/*
+ * The text line when n and every factor fit a word and none is
+ * composite (every line of a job below 2^64): one reservation for the
+ * whole line (at most 21 bytes per number, e.g. " p^e" needs 1 + 20 + 1 +
+ * 20), then digits written straight into it.  0 when it does not apply.
+ */
+static int output_text_u64(struct output_sb *b, int exponents, const mpz_t n,
+			   const struct engine_result *r)
+{
+	size_t room = 24;
+	char *p;
+
+	if (mpz_size(n) > 1)
+		return 0;
+	for (size_t i = 0; i < r->count; i++) {
+		if (r->f[i].kind == ENGINE_COMPOSITE || mpz_size(r->f[i].p) > 1)
+			return 0;
+		room += exponents ? 44 : 21 * (size_t)r->f[i].e;
+		if (r->f[i].e > 64)
+			return 0; /* cannot divide a 64-bit n: left to the slow path */
+	}
+	if (output_reserve(b, room) != 0)
+		return 1; /* nomem is set */
+	p = *b->buf + b->len;
+	p = output_u64(p, mpz_getlimbn(n, 0));
+	*p++ = ':';
+	for (size_t i = 0; i < r->count; i++) {
+		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
+		unsigned long reps = exponents ? 1 : r->f[i].e;
+		for (unsigned long k = 0; k < reps; k++) {
+			*p++ = ' ';
+			p = output_u64(p, q);
+		}
+		if (exponents && r->f[i].e > 1) {
+			*p++ = '^';
+			p = output_u64(p, r->f[i].e);
+		}
+	}
+	*p++ = '\n';
+	*p = '\0';
+	b->len = (size_t)(p - *b->buf);
+	return 1;
+}
+
 static void output_text(struct output_sb *b, int exponents, const mpz_t n,
 			const struct engine_result *r)
 {
+	if (output_text_u64(b, exponents, n, r))
+		return;
 	size_t i;
 	unsigned long k;
 

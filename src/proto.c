@@ -379,6 +379,14 @@ static int get_number(struct proto_reader *r, mpz_t n)
 	}
 	if (r->data[r->off] == 0)
 		return STATUS_ERR_PROTO; /* not canonical */
+	if (bytes <= 8) { /* one word: cheaper than mpz_import */
+		uint64_t v = 0;
+		for (uint32_t i = 0; i < bytes; i++)
+			v = v << 8 | r->data[r->off + i];
+		mpz_set_ui(n, (unsigned long)v);
+		r->off += bytes;
+		return STATUS_OK;
+	}
 	mpz_import(n, bytes, 1, 1, 1, 0, r->data + r->off);
 	r->off += bytes;
 	return STATUS_OK;

@@ -26,14 +26,21 @@
  *     every rank parsed), never per-number data for rank 0 to decode.
  *
  * Steps of worker_process: decode the WORK header; for each number (LIST:
- * decoded; RANGE: start, start+step, ...) run engine_factor with the seed
- * and time limit of CONFIG and the stop hook, then worker_emit: the
- * --verify check (engine_factor's own engine_verify counts when
- * params.verify is on), the line appended to the block with its elapsed
- * time; a result failing the check ends the chunk with bad_index set.
- * The RESULT holds the block, the partial count and the busy time.  The
- * stop hook looks for a STOP message at most every STOP_POLL_NS so that
- * an ABORT interrupts even a long factorization.
+ * decoded; RANGE: the range engine, range.c, which sieves the chunk's
+ * progression and hands what it leaves composite to engine_factor with
+ * the same params) run with the seed and time limit of CONFIG and the
+ * stop hook, then worker_emit: the --verify check (engine_factor's own
+ * engine_verify counts when params.verify is on; range results are
+ * checked here), the line appended to the block with its elapsed time; a
+ * result failing the check ends the chunk with bad_index set.  The RESULT
+ * holds the block, the partial count and the busy time; it does not
+ * depend on the path (range.h).  A RANGE chunk whose last term is longer
+ * than the CONFIG limit takes the per-number loop, which reports the
+ * first such term.  The range state lives in the worker_ctx and persists
+ * between chunks: a chunk that continues the last one (rank 0 alone hands
+ * them out in order) continues its sieve.  The stop hook looks for a STOP
+ * message at most every STOP_POLL_NS so that an ABORT interrupts even a
+ * long factorization.
  *
  * Test-only faults (CONFIG fault_flags, set by the master for one rank):
  * PROTO_FAULT_WRONG_RESULT makes the first line of every chunk wrong
@@ -49,12 +56,24 @@
 #include <time.h>
 
 #include "output.h"
+#include "range.h"
 #include "status.h"
 #include "transport.h"
 
+__extension__ typedef unsigned __int128 worker_u128;
+
 enum {
 	STOP_POLL_NS = 5000000,        /* stop hook: probe at most every 5 ms */
-	WORKER_TINY_CHUNK_NS = 200000  /* adaptive prefetch below 0.2 ms */
+	WORKER_TINY_CHUNK_NS = 200000, /* adaptive prefetch below 0.2 ms */
+	/*
+	 * --verify full proves factors below this prime by a bitmap (64 KiB)
+	 * instead of a strong-pseudoprime test: at 10^12 every factor but
+	 * the largest is below sqrt(n) = 10^6 < 2^20.
+	 */
+	WORKER_SMALL_PRIME_BOUND = 1 << 20,
+	/* a RANGE chunk looks at the stop hook every this many terms
+	   (about 25 us of sieved terms; the hook reads the clock) */
+	WORKER_RANGE_POLL = 256
 };
 
 static uint64_t worker_now_ns(void)
@@ -111,6 +130,67 @@ void worker_ctx_clear(struct worker_ctx *w)
 	mpz_clear(w->step);
 	free(w->block);
 	w->block = NULL;
+	range_free(w->range);
+	w->range = NULL;
+}
+
+/*
+ * Start the range engine on a RANGE chunk: *use 1 when it takes the
+ * chunk, 0 when the per-number loop must (a term over the size limit).
+ */
+static int worker_range_begin(struct worker_ctx *w, uint32_t count, int *use)
+{
+	int st;
+
+	*use = 0;
+	if (w->max_number_bytes > 0) {
+		mpz_t last;
+		size_t bytes;
+		mpz_init(last);
+		mpz_mul_ui(last, w->step, (unsigned long)(count - 1));
+		mpz_add(last, last, w->n);
+		bytes = (mpz_sizeinbase(last, 2) + 7) / 8;
+		mpz_clear(last);
+		if (bytes > w->max_number_bytes)
+			return STATUS_OK;
+	}
+	if (w->range == NULL) {
+		st = range_new(&w->range, NULL);
+		if (st != STATUS_OK)
+			return st;
+	}
+	st = range_begin(w->range, w->n, w->step, count);
+	if (st == STATUS_OK)
+		*use = 1;
+	return st;
+}
+
+/*
+ * The per-number path for item i: decode (LIST) or step (RANGE) to the
+ * number, check its size, engine_factor.  STATUS_ERR_PROTO (text in err)
+ * for a malformed or oversized number; otherwise engine_factor's status.
+ */
+static int worker_next_number(struct worker_ctx *w, struct proto_reader *r,
+			      const struct proto_work_header *h, uint32_t i,
+			      char *err, size_t err_size)
+{
+	if (h->form == PROTO_FORM_LIST) {
+		if (proto_unpack_work_number(r, w->n) != STATUS_OK) {
+			snprintf(err, err_size, "malformed number %u in WORK",
+				 i);
+			return STATUS_ERR_PROTO;
+		}
+	} else if (i > 0) {
+		mpz_add(w->n, w->n, w->step);
+	}
+	if (w->max_number_bytes > 0 &&
+	    (mpz_sizeinbase(w->n, 2) + 7) / 8 > w->max_number_bytes) {
+		snprintf(err, err_size, "number %u of chunk %llu is longer "
+			 "than the %u-byte limit", i,
+			 (unsigned long long)h->chunk_id, w->max_number_bytes);
+		return STATUS_ERR_PROTO;
+	}
+	return engine_factor(&w->res, w->n, &w->params);
 }
 
 void worker_ctx_set_output(struct worker_ctx *w, const struct options *o,
@@ -181,7 +261,7 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	struct proto_work_header h;
 	struct proto_result_header rh;
 	uint64_t t0 = worker_now_ns(), t1, t2;
-	int st;
+	int st, use_range = 0;
 
 	st = proto_reader_init(&r, work, len, PROTO_TAG_WORK);
 	if (st == STATUS_OK)
@@ -195,6 +275,14 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	w->block_len = 0;
 	w->partial = 0;
 	w->bad_index = PROTO_NO_BAD_INDEX;
+	if (h.form == PROTO_FORM_RANGE) {
+		st = worker_range_begin(w, h.count, &use_range);
+		if (st != STATUS_OK) {
+			snprintf(err, err_size, "range engine: %s",
+				 status_str(st));
+			return st;
+		}
+	}
 	if ((w->fault_flags & PROTO_FAULT_SLOW) && w->fault_ms > 0) {
 		struct timespec ts = { (time_t)(w->fault_ms / 1000),
 				       (long)(w->fault_ms % 1000) * 1000000L };
@@ -203,24 +291,19 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	t1 = t0;
 	for (uint32_t i = 0; i < h.count &&
 	     w->bad_index == PROTO_NO_BAD_INDEX; i++) {
-		if (h.form == PROTO_FORM_LIST) {
-			if (proto_unpack_work_number(&r, w->n) != STATUS_OK) {
-				snprintf(err, err_size,
-					 "malformed number %u in WORK", i);
-				return STATUS_ERR_PROTO;
-			}
-		} else if (i > 0) {
-			mpz_add(w->n, w->n, w->step);
+		if (use_range) {
+			st = range_next(w->range, &w->res, &w->params);
+			if (i > 0) /* the term itself, for its line */
+				mpz_add(w->n, w->n, w->step);
+			/* the sieve calls no engine (and no stop hook) for most
+			   terms: poll here, the hook rate-limits itself */
+			if (i % WORKER_RANGE_POLL == 0)
+				(void)worker_stop_hook(w);
+		} else {
+			st = worker_next_number(w, &r, &h, i, err, err_size);
 		}
-		if (w->max_number_bytes > 0 &&
-		    (mpz_sizeinbase(w->n, 2) + 7) / 8 > w->max_number_bytes) {
-			snprintf(err, err_size, "number %u of chunk %llu is "
-				 "longer than the %u-byte limit", i,
-				 (unsigned long long)h.chunk_id,
-				 w->max_number_bytes);
-			return STATUS_ERR_PROTO;
-		}
-		st = engine_factor(&w->res, w->n, &w->params);
+		if (st == STATUS_ERR_PROTO)
+			return st;
 		if (w->stop_requested)
 			return STATUS_ERR_STOPPED;
 		if (st != STATUS_OK && st != STATUS_PARTIAL) {
@@ -230,11 +313,12 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 			return st;
 		}
 		t2 = worker_now_ns();
-		/* engine_factor ran engine_verify itself when params.verify */
+		/* engine_factor ran engine_verify itself when params.verify;
+		   the range engine's results are checked by worker_emit */
 		st = worker_emit(w, i, w->n,
 				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX ?
 					    UINT32_MAX : (t2 - t1) / 1000),
-				 w->params.verify);
+				 !use_range && w->params.verify);
 		t1 = t2;
 		if (st != STATUS_OK) {
 			snprintf(err, err_size, "cannot format a result: %s",
@@ -276,12 +360,100 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 /* The rank this worker answers: 0, or its group leader (proto.h). */
 static int worker_parent;
 
+/*
+ * The odd primes below WORKER_SMALL_PRIME_BOUND as a bitmap of odd
+ * numbers (bit i: 2i + 1 is prime), built on first use by Eratosthenes:
+ * a table lookup proves a small factor prime, which is what most factors
+ * of a 64-bit number are.  NULL if it could not be allocated.
+ */
+static const uint8_t *worker_small_primes(void)
+{
+	static uint8_t *bits;
+	enum { HALF = WORKER_SMALL_PRIME_BOUND / 2 };
+
+	if (bits != NULL)
+		return bits;
+	uint8_t *b = malloc(HALF / 8);
+	if (b == NULL)
+		return NULL;
+	memset(b, 0xff, HALF / 8);
+	b[0] &= (uint8_t)~1u; /* 1 */
+	for (uint32_t i = 1; i < HALF; i++) {
+		uint32_t q = 2 * i + 1;
+		if (!(b[i / 8] >> (i % 8) & 1))
+			continue;
+		for (uint64_t j = (uint64_t)q * q / 2; j < HALF; j += q)
+			b[j / 8] &= (uint8_t)~(1u << (j % 8));
+	}
+	bits = b;
+	return bits;
+}
+
+/*
+ * engine_verify's rule for n < 2^64 with no composite entry, cheaper:
+ * entries ascending, each 2 <= p < 2^64 and e >= 1, product of p^e equal
+ * to n in 128-bit arithmetic, and each p prime: by the bitmap below
+ * WORKER_SMALL_PRIME_BOUND, by engine_verify on p alone above it (the
+ * engine's deterministic test below 2^64).  STATUS_OK, STATUS_ERR_VERIFY,
+ * or STATUS_NOT_FOUND when this path does not apply (then engine_verify
+ * decides).
+ */
+static int worker_verify_u64(const struct engine_result *r, const mpz_t n)
+{
+	static struct engine_result one; /* p^1, for engine_verify */
+	static int one_ready;
+	const uint8_t *bits = worker_small_primes();
+	worker_u128 prod = 1;
+	uint64_t v, prev = 1;
+
+	if (bits == NULL || mpz_size(n) != 1)
+		return STATUS_NOT_FOUND;
+	v = mpz_getlimbn(n, 0);
+	for (size_t i = 0; i < r->count; i++)
+		if (r->f[i].kind == ENGINE_COMPOSITE || mpz_size(r->f[i].p) != 1)
+			return STATUS_NOT_FOUND;
+	for (size_t i = 0; i < r->count; i++) {
+		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
+		if (q <= prev || r->f[i].e == 0 || mpz_sgn(r->f[i].p) <= 0)
+			return STATUS_ERR_VERIFY;
+		for (unsigned long k = 0; k < r->f[i].e; k++) {
+			prod *= q; /* prod <= v < 2^64, q < 2^64: no wrap */
+			if (prod > v)
+				return STATUS_ERR_VERIFY;
+		}
+		prev = q;
+	}
+	if (prod != v)
+		return STATUS_ERR_VERIFY;
+	for (size_t i = 0; i < r->count; i++) {
+		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
+		if (q < WORKER_SMALL_PRIME_BOUND) {
+			if (q != 2 && (q % 2 == 0 ||
+				       !(bits[q / 2 / 8] >> (q / 2 % 8) & 1)))
+				return STATUS_ERR_VERIFY;
+			continue;
+		}
+		if (!one_ready) {
+			engine_result_init(&one);
+			one_ready = 1;
+		}
+		engine_result_reset(&one);
+		if (engine_result_add(&one, r->f[i].p, 1, ENGINE_PRIME) !=
+			    STATUS_OK ||
+		    engine_verify(&one, r->f[i].p) != STATUS_OK)
+			return STATUS_ERR_VERIFY;
+	}
+	return STATUS_OK;
+}
+
 int worker_verify(int mode, const struct engine_result *r, const mpz_t n)
 {
 	if (mode == CLI_VERIFY_NONE)
 		return STATUS_OK;
-	if (mode == CLI_VERIFY_FULL || mode == CLI_VERIFY_SAMPLE)
-		return engine_verify(r, n);
+	if (mode == CLI_VERIFY_FULL || mode == CLI_VERIFY_SAMPLE) {
+		int st = worker_verify_u64(r, n);
+		return st != STATUS_NOT_FOUND ? st : engine_verify(r, n);
+	}
 	return engine_product_check(r, n);
 }
 

@@ -201,6 +201,45 @@ static void text_partial_marks_composite_cofactor(void **state)
 	res_clear(&r);
 }
 
+/*
+ * The one-word writer at its limits: 20-digit numbers and factors, 2^63
+ * (63 repeats, the longest line below 2^64), with and without -h, and
+ * a 2^64 line (two words) that takes the general path.
+ */
+static void text_word_limits(void **state)
+{
+	struct engine_result r;
+	char want[256], *w = want;
+
+	(void)state;
+	res_init(&r);
+	res_add(&r, "18446744073709551557", 1, ENGINE_PRIME);
+	expect_fmt(CLI_FORMAT_TEXT, 0, 0, "18446744073709551557", &r, NULL,
+		   "18446744073709551557: 18446744073709551557\n");
+	expect_fmt(CLI_FORMAT_TEXT, 1, 0, "18446744073709551557", &r, NULL,
+		   "18446744073709551557: 18446744073709551557\n");
+	res_clear(&r);
+	res_add(&r, "2", 63, ENGINE_PRIME);
+	w += sprintf(w, "9223372036854775808:");
+	for (int i = 0; i < 63; i++)
+		w += sprintf(w, " 2");
+	sprintf(w, "\n");
+	expect_fmt(CLI_FORMAT_TEXT, 0, 0, "9223372036854775808", &r, NULL,
+		   want);
+	expect_fmt(CLI_FORMAT_TEXT, 1, 0, "9223372036854775808", &r, NULL,
+		   "9223372036854775808: 2^63\n");
+	res_clear(&r);
+	res_add(&r, "2", 64, ENGINE_PRIME);
+	expect_fmt(CLI_FORMAT_TEXT, 1, 0, "18446744073709551616", &r, NULL,
+		   "18446744073709551616: 2^64\n");
+	res_clear(&r);
+	res_add(&r, "3", 1, ENGINE_PRIME);
+	res_add(&r, "10", 1, ENGINE_COMPOSITE);
+	expect_fmt(CLI_FORMAT_TEXT, 0, 0, "30", &r, NULL,
+		   "30: 3 [composite 10]\n");
+	res_clear(&r);
+}
+
 static void text_huge_exponent_grows_buffer(void **state)
 {
 	struct engine_result r;
@@ -792,6 +831,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		cmocka_unit_test(text_matches_coreutils_vectors),
 		cmocka_unit_test(text_zero_and_one_have_no_factors),
+		cmocka_unit_test(text_word_limits),
 		cmocka_unit_test(text_exponents_as_factor_h),
 		cmocka_unit_test(text_probable_prime_printed_as_prime),
 		cmocka_unit_test(text_partial_marks_composite_cofactor),

@@ -498,6 +498,56 @@ static void test_group_of_one_talks_to_rank0(void **state)
 	assert_int_equal(check_result(1, 0, NULL, 4, "5", 1), 0);
 }
 
+/* worker_verify's claim check for one list of (p, e) against n. */
+static int verify_list(const char *n_s, const unsigned long *pe, size_t k)
+{
+	struct engine_result r;
+	mpz_t n, p;
+	int st = STATUS_OK;
+
+	engine_result_init(&r);
+	mpz_init_set_str(n, n_s, 10);
+	mpz_init(p);
+	for (size_t i = 0; i < k && st == STATUS_OK; i++) {
+		mpz_set_ui(p, pe[2 * i]);
+		st = engine_result_add(&r, p, pe[2 * i + 1], ENGINE_PRIME);
+	}
+	if (st == STATUS_OK)
+		st = worker_verify(CLI_VERIFY_FULL, &r, n);
+	mpz_clears(n, p, NULL);
+	engine_result_clear(&r);
+	return st;
+}
+
+/*
+ * --verify full below 2^64 proves factors below 2^20 by a bitmap and
+ * tests the others: primes and composites on both sides of the limit.
+ */
+static void test_verify_small_prime_bound(void **state)
+{
+	static const unsigned long below[] = {1048573, 1}; /* 2^20 - 3 */
+	static const unsigned long above[] = {1048583, 1}; /* 2^20 + 7 */
+	static const unsigned long sq[] = {1042441, 1};    /* 1021^2 */
+	static const unsigned long pq[] = {1065023, 1};    /* 1031 * 1033 */
+	static const unsigned long ok[] = {3, 1, 5, 2, 11, 1, 31, 1, 41, 1};
+	static const unsigned long four[] = {4, 1};
+	static const unsigned long two2[] = {2, 2};
+	static const unsigned long big[] = {1021, 2, 1048573, 1, 1048583, 1};
+	(void)state;
+	assert_int_equal(verify_list("1048573", below, 1), STATUS_OK);
+	assert_int_equal(verify_list("1048583", above, 1), STATUS_OK);
+	assert_int_equal(verify_list("1042441", sq, 1), STATUS_ERR_VERIFY);
+	assert_int_equal(verify_list("1065023", pq, 1), STATUS_ERR_VERIFY);
+	assert_int_equal(verify_list("1048575", ok, 5), STATUS_OK);
+	assert_int_equal(verify_list("1048574", ok, 5), STATUS_ERR_VERIFY);
+	assert_int_equal(verify_list("4", four, 1), STATUS_ERR_VERIFY);
+	assert_int_equal(verify_list("4", two2, 1), STATUS_OK);
+	assert_int_equal(verify_list("1146180373063006019", big, 3),
+			 STATUS_OK);
+	assert_int_equal(verify_list("1", big, 0), STATUS_OK);
+	assert_int_equal(verify_list("2", big, 0), STATUS_ERR_VERIFY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_planted_wrong_result_is_wrong),
 		cmocka_unit_test(test_member_talks_to_its_leader),
 		cmocka_unit_test(test_group_of_one_talks_to_rank0),
+		cmocka_unit_test(test_verify_small_prime_bound),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

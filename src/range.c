@@ -1,0 +1,668 @@
+/*
+ * range.c - factor an arithmetic progression by a segmented sieve
+ * (include/range.h).
+ *
+ * Purpose: a --count job's chunk is the terms t_k = start + k*step,
+ * k < count.  Factoring them one by one (engine_factor) trial-divides
+ * every term by every small prime.  A sieve does the same work the other
+ * way round: a prime p divides t_k exactly when k = k0 (mod p), where
+ * k0 = -start / step (mod p) is solved once per prime, so striding by p
+ * over k visits exactly the terms p divides and nothing else (Oliveira e
+ * Silva's segmented sieve; PARI/GP's forfactored factors a range so).
+ *
+ * Algorithm, per block of at most RANGE_BLOCK consecutive terms:
+ *   1. Mode.  NATIVE when every term of the block is below 2^64 (a block
+ *      that would cross 2^64 is cut at the crossing), BIG otherwise, ZERO
+ *      for the term 0 alone (every prime divides 0; the per-number path
+ *      prints "0:", an empty list).
+ *   2. Bound B: the sieve uses every prime p < B, with
+ *      B = min(isqrt(last term) + 1, cap).  cap is max_bound
+ *      (RANGE_MAX_BOUND) for NATIVE blocks and RANGE_BIG_BOUND for BIG
+ *      ones; a chunk that does not continue the previous one (a "fresh"
+ *      chunk) also caps B at RANGE_FRESH_PER_TERM * block terms, so the
+ *      cost of solving the primes, one modular step per prime, stays a
+ *      few per term however short the chunk.
+ *   3. Solve.  For each prime not yet solved at this block:
+ *      r = t_0 mod p, s = step mod p.  s != 0: k0 = (p - r) * s^-1 mod p,
+ *      stride p (s^-1 is cached per prime for the current step).  s = 0,
+ *      i.e. p | step: p divides every term (r = 0: stride 1) or none
+ *      (r != 0: never).  A continuing chunk keeps every offset: after a
+ *      block of L terms each offset is reduced by L, nothing is solved
+ *      again but the primes a larger B adds.
+ *   4. Sieve (NATIVE): cofactor c_k = t_k in a u64 array; for each prime
+ *      in ascending order and each k it hits, divide c_k by p while
+ *      divisible (exact division: c * p^-1 mod 2^64, and p | x iff
+ *      x * p^-1 mod 2^64 <= (2^64 - 1) / p; 2 by its trailing zeros) and
+ *      append (p, e) to the term's list, which is therefore ascending.
+ *      BIG: only the list of primes that divide t_k (exponents found
+ *      when the term is taken, with GMP).
+ *   5. Each term, when range_next takes it: the listed p^e, then the
+ *      cofactor c.  c = 1: done.  1 < c < B^2: c is prime, because every
+ *      prime below B was divided out completely, so a composite c would
+ *      be a product of two primes >= B, i.e. c >= B^2.  c >= B^2: handed
+ *      to engine_factor (its factors are all >= B, so appending them
+ *      keeps the list ascending).  A term with more than RANGE_SLOTS
+ *      sieve primes goes to engine_factor whole.
+ *   6. Check: the product of the p^e equals t_k (native 128-bit
+ *      arithmetic below 2^64, engine_product_check above).  Primality
+ *      needs no test: a listed p is a prime of the table, a cofactor
+ *      below B^2 is prime by step 5, and engine_factor checked its own
+ *      answer.  rank 0 still applies --verify to everything it writes.
+ *
+ * Results equal engine_factor's (the per-number path): factors ascending,
+ * exact exponents, kinds by the engine's rule (ENGINE_PRIME below 2^64,
+ * the engine's own kinds for what engine_factor returns), so the packed
+ * RESULT is the same bytes.
+ *
+ * Cost model, per term: the hits, sum over p < B of 1/p ~ ln ln B + 0.26
+ * (3.0 at B = 2^20), each one multiplication and a compare per power;
+ * every prime once per block (offset compare and subtract): pi(B) / L
+ * (82025 / 16384 = 5 at the cap); the solve, once per prime per fresh
+ * chunk (at most RANGE_FRESH_PER_TERM per term) plus the primes a growing
+ * B adds; the cofactors >= B^2 cost what engine_factor costs on them
+ * (none at 10^12, where B = 10^6 + 1 covers sqrt).  Writing the entries
+ * (mpz_set_ui) and packing them are the caller's.
+ *
+ * Memory, bounded whatever the chunk size: the prime table below
+ * RANGE_MAX_BOUND (82025 primes: p, offset and stride, p^-1 and its limit,
+ * the step inverse: 28 bytes each, 2.2 MiB) and one block of RANGE_BLOCK
+ * terms (cofactor, count and RANGE_SLOTS packed entries: 41 bytes each,
+ * 656 KiB): about 2.9 MiB per worker.
+ *
+ * Invariants: off[i] is the index, relative to the current block's end
+ * after a sieve (its start before one), of the next term prime i divides,
+ * for i < nsolved; every term handed out was covered by a block sieved
+ * with every prime below that block's B (but for RANGE_FAULT_*, test
+ * only).
+ */
+#include "range.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+__extension__ typedef unsigned __int128 range_u128;
+
+enum {
+	/*
+	 * Largest sieve bound: 2^20 keeps the prime table (2.2 MiB) and the
+	 * block within a core's share of cache; at 10^12 sqrt(t) = 10^6 is
+	 * below it, so every cofactor there is prime.
+	 */
+	RANGE_MAX_BOUND = 1 << 20,
+	/* Bound for terms >= 2^64 (GMP arithmetic per hit, small gain). */
+	RANGE_BIG_BOUND = 1 << 16,
+	/* A fresh chunk's bound is at most this many times its terms. */
+	RANGE_FRESH_PER_TERM = 64,
+	/* and at least this (the primes below 2^12 pay for themselves). */
+	RANGE_MIN_BOUND = 1 << 12,
+	/* Terms per block: cofactors + entries fit a 1 MiB L2 share. */
+	RANGE_BLOCK = 1 << 14,
+	/* Sieve primes kept per term; more: the term goes to the engine. */
+	RANGE_SLOTS = 8,
+	RANGE_OVERFLOW = 0xff,      /* cnt[k]: more than RANGE_SLOTS */
+	RANGE_EBITS = 6             /* exponent bits of a packed entry */
+};
+
+/* off of a prime that divides no term of the progression */
+static const uint32_t RANGE_NEVER = UINT32_MAX;
+
+/* A packed entry p << RANGE_EBITS | e holds p < 2^26 and e < 64. */
+static_assert(RANGE_MAX_BOUND <= (1u << (32 - RANGE_EBITS)),
+	      "packed sieve entries need p < 2^26");
+static_assert((1u << RANGE_EBITS) >= 64, "exponents of 64-bit terms < 64");
+/* A 64-bit number has at most 15 distinct primes; 8 is the common case
+   covered inline, the rest go to the engine (step 5). */
+static_assert(RANGE_SLOTS <= RANGE_OVERFLOW, "count fits a byte");
+
+enum range_mode { MODE_NATIVE = 0, MODE_BIG = 1, MODE_ZERO = 2 };
+
+struct range_div {
+	uint64_t pinv; /* p^-1 mod 2^64 (p odd; unused for 2) */
+	uint64_t lim;  /* (2^64 - 1) / p */
+};
+
+struct range_off {
+	uint32_t off;    /* next hit, relative to the block */
+	uint32_t stride; /* p, or 1 when p divides every term */
+};
+
+struct range {
+	struct range_params rp;
+	/* the prime table: every prime below table_bound */
+	uint32_t *p;
+	struct range_div *div;
+	struct range_off *off;
+	uint32_t *sinv;    /* step^-1 mod p; 0 when p | step */
+	size_t np_table;   /* primes in the table */
+	size_t nsinv;      /* sinv valid for primes 0 .. nsinv-1 */
+	size_t nsolved;    /* off valid for primes 0 .. nsolved-1 */
+	/* the progression */
+	int have;          /* a chunk was begun */
+	int contig;        /* the current chunk continues the previous one */
+	mpz_t run_start;   /* term of index 0 */
+	mpz_t step;
+	uint64_t base;     /* index of the block's first term */
+	uint32_t len, pos; /* block terms; next one to hand out */
+	uint64_t remaining;/* terms of the chunk not handed out */
+	/* the block */
+	int mode;          /* enum range_mode */
+	uint64_t bound;    /* B: every prime below it sieved */
+	mpz_t t0;          /* the block's first term */
+	uint64_t t0_64, step64; /* NATIVE: t0 and step as words */
+	uint64_t *cof;     /* NATIVE cofactors */
+	uint8_t *cnt;      /* entries per term, or RANGE_OVERFLOW */
+	uint32_t *ent;     /* RANGE_SLOTS entries per term */
+	/* scratch */
+	mpz_t t, c;
+	struct engine_result tmp;
+};
+
+void range_params_init(struct range_params *rp)
+{
+	rp->max_bound = 0; /* RANGE_MAX_BOUND */
+	rp->fault = RANGE_FAULT_NONE;
+}
+
+/* Every prime below bound into r->p (Eratosthenes on odd numbers). */
+static int range_table(struct range *r, uint64_t bound)
+{
+	size_t half = (size_t)(bound / 2) + 1, n = 0;
+	uint8_t *comp = calloc(half, 1);
+
+	if (comp == NULL)
+		return STATUS_ERR_NOMEM;
+	/* pi(x) < 1.26 x / ln x; 2 x / log2(x) + 16 is a safe overestimate */
+	size_t cap = (size_t)bound / 8 + 64;
+	r->p = malloc(cap * sizeof *r->p);
+	if (r->p == NULL) {
+		free(comp);
+		return STATUS_ERR_NOMEM;
+	}
+	if (bound > 2)
+		r->p[n++] = 2;
+	for (uint64_t i = 1; 2 * i + 1 < bound; i++) {
+		if (comp[i])
+			continue;
+		uint64_t q = 2 * i + 1;
+		if (n < cap)
+			r->p[n++] = (uint32_t)q;
+		for (uint64_t j = q * q / 2; j < half; j += q)
+			comp[j] = 1;
+	}
+	free(comp);
+	r->np_table = n;
+	r->div = malloc((n + 1) * sizeof *r->div);
+	r->off = malloc((n + 1) * sizeof *r->off);
+	r->sinv = malloc((n + 1) * sizeof *r->sinv);
+	if (r->div == NULL || r->off == NULL || r->sinv == NULL)
+		return STATUS_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t q = r->p[i], inv = q;
+		for (int k = 0; k < 5; k++)
+			inv *= 2 - q * inv; /* Newton: 3, 6, 12, 24, 48, 96 bits */
+		r->div[i].pinv = inv;
+		r->div[i].lim = UINT64_MAX / q;
+	}
+	return STATUS_OK;
+}
+
+int range_new(struct range **out, const struct range_params *rp)
+{
+	struct range *r = calloc(1, sizeof *r);
+	uint64_t bound;
+
+	*out = NULL;
+	if (r == NULL)
+		return STATUS_ERR_NOMEM;
+	if (rp != NULL)
+		r->rp = *rp;
+	else
+		range_params_init(&r->rp);
+	bound = r->rp.max_bound;
+	if (bound == 0 || bound > RANGE_MAX_BOUND)
+		bound = RANGE_MAX_BOUND;
+	if (bound < 3)
+		bound = 3;
+	r->rp.max_bound = bound;
+	mpz_inits(r->run_start, r->step, r->t0, r->t, r->c, NULL);
+	engine_result_init(&r->tmp);
+	r->cof = malloc(RANGE_BLOCK * sizeof *r->cof);
+	r->cnt = malloc(RANGE_BLOCK * sizeof *r->cnt);
+	r->ent = malloc((size_t)RANGE_BLOCK * RANGE_SLOTS * sizeof *r->ent);
+	if (r->cof == NULL || r->cnt == NULL || r->ent == NULL ||
+	    range_table(r, bound) != STATUS_OK) {
+		range_free(r);
+		return STATUS_ERR_NOMEM;
+	}
+	*out = r;
+	return STATUS_OK;
+}
+
+void range_free(struct range *r)
+{
+	if (r == NULL)
+		return;
+	free(r->p);
+	free(r->div);
+	free(r->off);
+	free(r->sinv);
+	free(r->cof);
+	free(r->cnt);
+	free(r->ent);
+	mpz_clears(r->run_start, r->step, r->t0, r->t, r->c, NULL);
+	engine_result_clear(&r->tmp);
+	free(r);
+}
+
+/* The term of absolute index i into z. */
+static void range_term(const struct range *r, mpz_t z, uint64_t i)
+{
+	mpz_set_ui(z, (unsigned long)i);
+	mpz_mul(z, z, r->step);
+	mpz_add(z, z, r->run_start);
+}
+
+void range_peek(const struct range *r, mpz_t n)
+{
+	range_term(r, n, r->base + r->pos);
+}
+
+int range_begin(struct range *r, const mpz_t start, const mpz_t step,
+		uint64_t count)
+{
+	if (count == 0 || mpz_sgn(start) < 0 || mpz_sgn(step) <= 0)
+		return STATUS_ERR_INVAL;
+	if (r->have && mpz_cmp(step, r->step) == 0) {
+		range_peek(r, r->t);
+		if (mpz_cmp(r->t, start) == 0) {
+			r->contig = 1;
+			r->remaining = count;
+			return STATUS_OK;
+		}
+	}
+	if (!r->have || mpz_cmp(step, r->step) != 0) {
+		mpz_set(r->step, step);
+		r->nsinv = 0;
+	}
+	mpz_set(r->run_start, start);
+	r->have = 1;
+	r->contig = 0;
+	r->base = 0;
+	r->len = r->pos = 0;
+	r->nsolved = 0;
+	r->remaining = count;
+	return STATUS_OK;
+}
+
+/* a^-1 mod p for 0 < a < p, p prime (extended Euclid). */
+static uint32_t range_inverse(uint32_t a, uint32_t p)
+{
+	int64_t t0 = 0, t1 = 1, r0 = p, r1 = a;
+
+	while (r1 != 0) {
+		int64_t q = r0 / r1, x;
+		x = r0 - q * r1;
+		r0 = r1;
+		r1 = x;
+		x = t0 - q * t1;
+		t0 = t1;
+		t1 = x;
+	}
+	return (uint32_t)(t0 < 0 ? t0 + p : t0);
+}
+
+/* Offsets of primes from .. to-1 at the current block (step 3). */
+static void range_solve(struct range *r, size_t from, size_t to)
+{
+	int small = mpz_sizeinbase(r->t0, 2) <= 64;
+	int step_small = mpz_sizeinbase(r->step, 2) <= 64;
+	uint64_t t0 = small ? mpz_get_ui(r->t0) : 0;
+	uint64_t st = step_small ? mpz_get_ui(r->step) : 0;
+
+	for (size_t i = r->nsinv; i < to; i++) {
+		uint32_t q = r->p[i];
+		uint32_t s = (uint32_t)(step_small ? st % q
+					: mpz_fdiv_ui(r->step, q));
+		r->sinv[i] = s == 0 ? 0 : range_inverse(s, q);
+	}
+	if (to > r->nsinv)
+		r->nsinv = to;
+	for (size_t i = from; i < to; i++) {
+		uint32_t q = r->p[i];
+		uint64_t rem = small ? t0 % q : mpz_fdiv_ui(r->t0, q);
+		struct range_off *o = &r->off[i];
+		if (r->sinv[i] == 0) {
+			o->off = rem == 0 ? 0 : RANGE_NEVER;
+			o->stride = rem == 0 ? 1 : q;
+		} else {
+			o->off = (uint32_t)((q - rem) % q * r->sinv[i] % q);
+			o->stride = q;
+		}
+		if ((r->rp.fault & RANGE_FAULT_SKIP_CLASS) && q == 7)
+			o->off = RANGE_NEVER;
+	}
+}
+
+/* Step 4, NATIVE: divide every hit out of the cofactors. */
+static void range_sieve_native(struct range *r, size_t np)
+{
+	uint32_t len = r->len;
+	uint64_t *cof = r->cof;
+	uint8_t *cnt = r->cnt;
+	uint32_t *ent = r->ent;
+
+	cof[0] = r->t0_64;
+	for (uint32_t k = 1; k < len; k++)
+		cof[k] = cof[k - 1] + r->step64;
+	memset(cnt, 0, len);
+	for (size_t i = 0; i < np; i++) {
+		struct range_off *o = &r->off[i];
+		uint32_t j = o->off, stride = o->stride, q = r->p[i];
+		if (j == RANGE_NEVER)
+			continue;
+		if (q == 2) {
+			for (; j < len; j += stride) {
+				uint64_t c = cof[j];
+				unsigned e = (unsigned)__builtin_ctzll(c);
+				cof[j] = c >> e;
+				if (cnt[j] < RANGE_SLOTS)
+					ent[j * RANGE_SLOTS + cnt[j]++] =
+						2u << RANGE_EBITS | e;
+				else
+					cnt[j] = RANGE_OVERFLOW;
+			}
+		} else {
+			uint64_t pinv = r->div[i].pinv, lim = r->div[i].lim;
+			uint32_t pk = q << RANGE_EBITS;
+			for (; j < len; j += stride) {
+				uint64_t c = cof[j] * pinv;
+				uint32_t e = 1;
+				while (c * pinv <= lim) {
+					c *= pinv;
+					e++;
+				}
+				cof[j] = c;
+				if (cnt[j] < RANGE_SLOTS)
+					ent[j * RANGE_SLOTS + cnt[j]++] =
+						pk | e;
+				else
+					cnt[j] = RANGE_OVERFLOW;
+			}
+		}
+		o->off = j - len;
+	}
+}
+
+/* Step 4, BIG: which primes divide each term. */
+static void range_sieve_big(struct range *r, size_t np)
+{
+	uint32_t len = r->len;
+	uint8_t *cnt = r->cnt;
+
+	memset(cnt, 0, len);
+	for (size_t i = 0; i < np; i++) {
+		struct range_off *o = &r->off[i];
+		uint32_t j = o->off, stride = o->stride;
+		if (j == RANGE_NEVER)
+			continue;
+		for (; j < len; j += stride) {
+			if (cnt[j] < RANGE_SLOTS)
+				r->ent[j * RANGE_SLOTS + cnt[j]++] = r->p[i];
+			else
+				cnt[j] = RANGE_OVERFLOW;
+		}
+		o->off = j - len;
+	}
+}
+
+/* Primes below b in the table. */
+static size_t range_count_below(const struct range *r, uint64_t b)
+{
+	size_t lo = 0, hi = r->np_table;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->p[mid] < b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Steps 1-4 for the next block of the chunk. */
+static void range_block(struct range *r)
+{
+	uint64_t want, cap, bound;
+	size_t np;
+
+	r->base += r->len;
+	r->pos = 0;
+	range_term(r, r->t0, r->base);
+	want = r->contig || r->remaining > RANGE_BLOCK ? RANGE_BLOCK
+						       : r->remaining;
+	if (mpz_sgn(r->t0) == 0) {
+		r->mode = MODE_ZERO;
+		r->len = 1;
+		r->nsolved = 0; /* every offset would be 0: solve afresh */
+		return;
+	}
+	/* the last term of the block, cut at 2^64 for a native block */
+	mpz_set_ui(r->t, (unsigned long)(want - 1));
+	mpz_mul(r->t, r->t, r->step);
+	mpz_add(r->t, r->t, r->t0);
+	if (mpz_sizeinbase(r->t0, 2) <= 64) {
+		r->mode = MODE_NATIVE;
+		if (mpz_sizeinbase(r->t, 2) > 64) {
+			mpz_set_ui(r->t, UINT64_MAX);
+			mpz_sub(r->t, r->t, r->t0);
+			mpz_tdiv_q(r->t, r->t, r->step);
+			want = mpz_get_ui(r->t) + 1; /* < want before */
+			mpz_set_ui(r->t, (unsigned long)(want - 1));
+			mpz_mul(r->t, r->t, r->step);
+			mpz_add(r->t, r->t, r->t0);
+		}
+		r->t0_64 = mpz_get_ui(r->t0);
+		r->step64 = want > 1 ? mpz_get_ui(r->step) : 0;
+		cap = r->rp.max_bound;
+	} else {
+		r->mode = MODE_BIG;
+		cap = r->rp.max_bound < RANGE_BIG_BOUND ? r->rp.max_bound
+							: RANGE_BIG_BOUND;
+	}
+	if (!r->contig) { /* never above the table's bound */
+		uint64_t fresh = RANGE_FRESH_PER_TERM * want;
+		if (fresh < RANGE_MIN_BOUND)
+			fresh = RANGE_MIN_BOUND;
+		if (fresh < cap)
+			cap = fresh;
+	}
+	if (mpz_sizeinbase(r->t, 2) <= 2 * 32) { /* isqrt(last) + 1 */
+		mpz_sqrt(r->c, r->t);
+		bound = mpz_get_ui(r->c) + 1;
+		if (bound > cap)
+			bound = cap;
+	} else {
+		bound = cap;
+	}
+	r->len = (uint32_t)want;
+	r->bound = bound;
+	np = range_count_below(r, bound);
+	if ((r->rp.fault & RANGE_FAULT_SHORT_PRIME) && np > 0)
+		np--;
+	if (np > r->nsolved)
+		range_solve(r, r->nsolved, np);
+	r->nsolved = np;
+	if (r->mode == MODE_NATIVE)
+		range_sieve_native(r, np);
+	else
+		range_sieve_big(r, np);
+}
+
+/* Room for need entries in res, each mpz_init'ed (engine.h's rule). */
+static int range_reserve(struct engine_result *res, size_t need)
+{
+	if (need <= res->cap)
+		return STATUS_OK;
+	size_t cap = res->cap ? 2 * res->cap : 16;
+	while (cap < need)
+		cap *= 2;
+	struct engine_factor *f = realloc(res->f, cap * sizeof *f);
+	if (f == NULL)
+		return STATUS_ERR_NOMEM;
+	for (size_t i = res->cap; i < cap; i++) {
+		mpz_init(f[i].p);
+		f[i].e = 0;
+		f[i].kind = ENGINE_COMPOSITE;
+	}
+	res->f = f;
+	res->cap = cap;
+	return STATUS_OK;
+}
+
+/*
+ * Step 5's cofactor c >= B^2 (all its primes >= B): engine_factor, its
+ * entries appended after the sieve's.
+ */
+static int range_cofactor(struct range *r, struct engine_result *res,
+			  const mpz_t c, const struct engine_params *params)
+{
+	int st = engine_factor(&r->tmp, c, params);
+	if (st != STATUS_OK && st != STATUS_PARTIAL)
+		return st;
+	if (range_reserve(res, res->count + r->tmp.count) != STATUS_OK)
+		return STATUS_ERR_NOMEM;
+	for (size_t i = 0; i < r->tmp.count; i++) {
+		struct engine_factor *x = &res->f[res->count++];
+		mpz_set(x->p, r->tmp.f[i].p);
+		x->e = r->tmp.f[i].e;
+		x->kind = r->tmp.f[i].kind;
+	}
+	return st;
+}
+
+/* Steps 5-6 for a NATIVE term. */
+static int range_take_native(struct range *r, struct engine_result *res,
+			     const struct engine_params *params)
+{
+	uint32_t k = r->pos, n = r->cnt[k];
+	uint64_t v = r->t0_64 + (uint64_t)k * r->step64, c = r->cof[k];
+	range_u128 prod = 1;
+	int st = STATUS_OK;
+
+	if (n == RANGE_OVERFLOW) {
+		mpz_set_ui(r->t, (unsigned long)v);
+		return engine_factor(res, r->t, params);
+	}
+	if (range_reserve(res, (size_t)n + 1) != STATUS_OK)
+		return STATUS_ERR_NOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t x = r->ent[k * RANGE_SLOTS + i];
+		uint32_t q = x >> RANGE_EBITS, e = x & ((1u << RANGE_EBITS) - 1);
+		struct engine_factor *f = &res->f[i];
+		mpz_set_ui(f->p, q);
+		f->e = e;
+		f->kind = ENGINE_PRIME;
+		for (uint32_t j = 0; j < e; j++) {
+			prod *= q; /* prod <= v < 2^64, q < 2^26: no wrap */
+			if (prod > v)
+				return STATUS_ERR_VERIFY;
+		}
+	}
+	res->count = n;
+	if (c > 1) {
+		if (c < r->bound * r->bound) { /* prime: step 5 */
+			struct engine_factor *f = &res->f[res->count++];
+			mpz_set_ui(f->p, (unsigned long)c);
+			f->e = 1;
+			f->kind = ENGINE_PRIME;
+		} else {
+			mpz_set_ui(r->t, (unsigned long)c);
+			st = range_cofactor(r, res, r->t, params);
+			if (st < 0)
+				return st;
+		}
+	}
+	if (prod * c != v) /* prod <= v and c <= v: no wrap in 128 bits */
+		return STATUS_ERR_VERIFY;
+	return st;
+}
+
+/* Steps 5-6 for a BIG term. */
+static int range_take_big(struct range *r, struct engine_result *res,
+			  const struct engine_params *params)
+{
+	uint32_t k = r->pos, n = r->cnt[k];
+	int st = STATUS_OK;
+
+	range_term(r, r->t, r->base + k);
+	if (n == RANGE_OVERFLOW)
+		return engine_factor(res, r->t, params);
+	mpz_set(r->c, r->t);
+	if (range_reserve(res, (size_t)n) != STATUS_OK)
+		return STATUS_ERR_NOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned long q = r->ent[k * RANGE_SLOTS + i], e = 0;
+		struct engine_factor *f = &res->f[i];
+		while (mpz_divisible_ui_p(r->c, q)) {
+			mpz_divexact_ui(r->c, r->c, q);
+			e++;
+		}
+		if (e == 0)
+			return STATUS_ERR_VERIFY; /* a hit that does not divide */
+		mpz_set_ui(f->p, q);
+		f->e = e;
+		f->kind = ENGINE_PRIME;
+	}
+	res->count = n;
+	if (mpz_cmp_ui(r->c, 1) > 0) {
+		if (mpz_cmp_ui(r->c, (unsigned long)(r->bound * r->bound)) < 0) {
+			if (range_reserve(res, n + 1) != STATUS_OK)
+				return STATUS_ERR_NOMEM;
+			struct engine_factor *f = &res->f[res->count++];
+			mpz_set(f->p, r->c);
+			f->e = 1;
+			f->kind = ENGINE_PRIME;
+		} else {
+			st = range_cofactor(r, res, r->c, params);
+			if (st < 0)
+				return st;
+		}
+	}
+	if (engine_product_check(res, r->t) != STATUS_OK)
+		return STATUS_ERR_VERIFY;
+	return st;
+}
+
+int range_next(struct range *r, struct engine_result *res,
+	       const struct engine_params *params)
+{
+	int st;
+
+	if (!r->have || r->remaining == 0)
+		return STATUS_ERR_INVAL;
+	if (r->pos == r->len)
+		range_block(r);
+	engine_result_reset(res);
+	switch (r->mode) {
+	case MODE_ZERO:
+		st = STATUS_OK;
+		break;
+	case MODE_NATIVE:
+		st = range_take_native(r, res, params);
+		break;
+	default:
+		st = range_take_big(r, res, params);
+		break;
+	}
+	if (st < 0) {
+		res->status = st;
+		return st;
+	}
+	res->status = st;
+	r->pos++;
+	r->remaining--;
+	return st;
+}
