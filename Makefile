@@ -34,7 +34,7 @@ ifeq ($(CI),true)
 endif
 # -iquote, not -I: include/sched.h must not hide the system <sched.h>
 # (sched_yield, and pthread.h includes it); our headers use "quotes".
-CPPFLAGS += -iquote include -iquote src -D_POSIX_C_SOURCE=200809L
+CPPFLAGS += -iquote include $(SRC_DIRS:%=-iquote %) -D_POSIX_C_SOURCE=200809L
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += $(WARN) -MMD -MP
 LDLIBS  += -lecm -lgmp -lm
@@ -50,22 +50,35 @@ else
 endif
 NP ?= 4
 
-# The only files that include mpi.h: transport.c (every MPI call) and main.c
-# (init/finalize through transport).  Everything else is pure and goes into
-# libcore.a, which the unit tests link.
-APP_SRCS  := src/main.c src/master.c src/worker.c src/transport.c \
-             src/group.c
-CORE_SRCS := $(filter-out $(APP_SRCS),$(wildcard src/*.c))
+# The source tree is the architecture (README, "How it works"):
+#   src/mpi/     the MPI layer: transport.c (the only file that calls MPI),
+#                main.c, master.c (rank 0), group.c (leaders), worker.c
+#   src/core/    pure modules: CLI, input, output, blocks, progress,
+#                journal, preflight, protocol codec, scheduler, status
+#   src/engine/  factor one integer (tiers, ECM, checks); knows no MPI
+#   src/siqs/    the quadratic sieve, one file per phase
+# The folder is the rule: src/mpi is linked into the program and, object
+# by object, into the unit tests that drive it through a scripted
+# transport; every other folder goes into libcore.a, which every unit
+# test links and which never sees mpi.h.
+SRC_DIRS  := src/mpi src/core src/engine src/siqs
+APP_SRCS  := $(wildcard src/mpi/*.c)
+CORE_SRCS := $(wildcard src/core/*.c src/engine/*.c src/siqs/*.c)
+ALL_SRCS  := $(APP_SRCS) $(CORE_SRCS)
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(BUILD)/%.o)
 APP_OBJS  := $(APP_SRCS:src/%.c=$(BUILD)/%.o)
-TEST_SRCS := $(wildcard tests/test_*.c)
-TESTS     := $(TEST_SRCS:tests/%.c=$(BUILD)/%)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/%)
+# Code that make format formats and make format-check checks.
+FORMAT_FILES = $(ALL_SRCS) $(wildcard $(SRC_DIRS:%=%/*.h) include/*.h \
+               tests/unit/*.c tests/bench/*.c tests/fuzz/*.c)
 
 .PHONY: all run test check deps unit integration clean format bench-engine
 .SECONDEXPANSION:
 all: factorize
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcore.a: $(CORE_OBJS)
@@ -77,14 +90,14 @@ factorize: $(APP_OBJS) $(BUILD)/libcore.a
 # Unit tests: one cmocka binary per module.  A test that drives glue code
 # (master/worker) names its extra objects and --wrap flags in
 # TEST_OBJS_<name> / TEST_LDFLAGS_<name>.
-TEST_OBJS_test_master   = $(BUILD)/master.o $(BUILD)/worker.o
+TEST_OBJS_test_master   = $(BUILD)/mpi/master.o $(BUILD)/mpi/worker.o
 TEST_WRAP_transport := transport_size transport_rank transport_wtime \
   transport_send transport_wait transport_poll transport_probe \
   transport_counters transport_abort
 TEST_LDFLAGS_test_master = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
-TEST_OBJS_test_worker   = $(BUILD)/worker.o
+TEST_OBJS_test_worker   = $(BUILD)/mpi/worker.o
 TEST_LDFLAGS_test_worker = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
-TEST_OBJS_test_group    = $(BUILD)/group.o $(BUILD)/worker.o
+TEST_OBJS_test_group    = $(BUILD)/mpi/group.o $(BUILD)/mpi/worker.o
 TEST_LDFLAGS_test_group = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 # test_engine plants SIQS refusals and bad factors at the engine/SIQS seam.
 TEST_LDFLAGS_test_engine = -Wl,--wrap=siqs_factor
@@ -93,7 +106,7 @@ $(BUILD)/tests/%.o: tests/%.c | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libcore.a $$(TEST_OBJS_test_$$*)
+$(BUILD)/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libcore.a $$(TEST_OBJS_test_$$*)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS_test_$*) -o $@ $< $(TEST_OBJS_test_$*) $(BUILD)/libcore.a -lcmocka $(LDLIBS)
 
 $(BUILD):
@@ -102,16 +115,16 @@ $(BUILD):
 unit: $(TESTS)
 
 # The engine alone, without MPI (issue 3): a standalone program linking
-# libcore.a, used by tests/it_engine_diff.sh and the benchmark.
-$(BUILD)/bench_engine: $(BUILD)/tests/bench_engine.o $(BUILD)/libcore.a
+# libcore.a, used by tests/integration/it_engine_diff.sh and the benchmark.
+$(BUILD)/bench_engine: $(BUILD)/tests/bench/bench_engine.o $(BUILD)/libcore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
 
-# SIQS alone, CPU ms per call over a file (not a test): tests/siqs_bench.c.
-$(BUILD)/siqs_bench: $(BUILD)/tests/siqs_bench.o $(BUILD)/libcore.a
+# SIQS alone, CPU ms per call over a file (not a test): tests/bench/bench_siqs.c.
+$(BUILD)/bench_siqs: $(BUILD)/tests/bench/bench_siqs.o $(BUILD)/libcore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
 
-# The native tiers alone, per method (not a test): tests/bench_small.c.
-$(BUILD)/bench_small: $(BUILD)/tests/bench_small.o $(BUILD)/libcore.a
+# The native tiers alone, per method (not a test): tests/bench/bench_small.c.
+$(BUILD)/bench_small: $(BUILD)/tests/bench/bench_small.o $(BUILD)/libcore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
 
 bench-engine: $(BUILD)/bench_engine
@@ -219,7 +232,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
 SAN_SKIP ?= test_engine
 asan:
 	$(MAKE) BUILD=$(ASAN_BUILD) OPT="-O1 $(SAN_FLAGS)" unit \
-	  $(if $(wildcard src/main.c),$(ASAN_BUILD)/factorize)
+	  $(if $(wildcard src/mpi/main.c),$(ASAN_BUILD)/factorize)
 	@MPIRUN="$(MPIRUN)" MPIRUN_FLAGS="$(MPIRUN_FLAGS)" BUILD="$(ASAN_BUILD)" \
 	  SAN_SKIP="$(SAN_SKIP)" tests/sanitize.sh
 
@@ -278,14 +291,14 @@ fuzz-corpus: $(BUILD)/gen_corpus
 	mkdir -p $(FUZZ_TARGETS:%=tests/fuzz/corpus_%)
 	$(BUILD)/gen_corpus tests/fuzz
 
-# cppcheck and clang-tidy (.clang-tidy) over src/*.c, LINT_JOBS at once.
+# cppcheck and clang-tidy (.clang-tidy) over every source, LINT_JOBS at once.
 LINT_JOBS ?= 2
 MPI_CPPFLAGS = $(patsubst -I%,-isystem %,$(filter -I%,$(shell $(CC) --showme:compile 2>/dev/null || $(CC) -compile_info 2>/dev/null)))
 lint: deps-tools
 	cppcheck --quiet --std=c11 --enable=warning,style,performance,portability \
-	  --error-exitcode=1 --inline-suppr --suppressions-list=tests/cppcheck-suppressions.txt \
-	  -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L src/*.c
-	printf '%s\n' $(wildcard src/*.c) | xargs -P$(LINT_JOBS) -I{} \
+	  --error-exitcode=1 --inline-suppr --suppressions-list=tests/lint/cppcheck-suppressions.txt \
+	  -Iinclude $(SRC_DIRS:%=-I%) -D_POSIX_C_SOURCE=200809L $(ALL_SRCS)
+	printf '%s\n' $(ALL_SRCS) | xargs -P$(LINT_JOBS) -I{} \
 	  clang-tidy --quiet {} -- $(CPPFLAGS) $(MPI_CPPFLAGS) -std=c11
 	@echo "lint: clean"
 
@@ -304,10 +317,15 @@ install: factorize
 uninstall:
 	rm -f "$(DESTDIR)$(BINDIR)/factorize" "$(DESTDIR)$(MANDIR)/man1/factorize.1"
 
+# .clang-format decides the layout; format-check (CI) fails on any file
+# that clang-format would change.
+.PHONY: format-check
 format:
-	clang-format -i src/*.c src/*.h include/*.h tests/*.c
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format: clean"
 
 clean:
 	rm -rf $(BUILD) factorize
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

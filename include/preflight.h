@@ -3,7 +3,7 @@
  * number is handed out, so that a bad path fails at once, with the option
  * that named it, instead of after hours of work.
  *
- * What is checked (rules and messages in src/preflight.c):
+ * What is checked (rules and messages in src/core/preflight.c):
  *   - each of --output, --stats, --checkpoint is the right kind of file
  *     (not a directory; --checkpoint a regular file) and can be written
  *     or created where it lives;

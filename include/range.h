@@ -1,6 +1,6 @@
 /*
  * range.h - factor the terms of an arithmetic progression by sieving
- * (the engine for --count/--start/--step jobs; see src/range.c).
+ * (the engine for --count/--start/--step jobs; see src/engine/range.c).
  *
  * A struct range factors the terms start, start + step, ... of one chunk,
  * one term per range_next call, with the same result the per-number

@@ -4,7 +4,7 @@
  * Finds a non-trivial factor of an odd composite n of 64 to 400 bits
  * (about 20 to 120 digits; a perfect power gives its root).  The engine
  * calls it from 68 bits to 110 digits, once trial division, rho and ECM
- * have not split n (src/siqs.c's top comment).  Pure module: no MPI,
+ * have not split n (src/siqs/siqs.c's top comment).  Pure module: no MPI,
  * never prints.
  */
 #ifndef FACTORIZE_SIQS_H

@@ -1,4 +1,5 @@
-# tests/lib.sh - shared helpers for the integration scripts tests/it_*.sh.
+# tests/lib.sh - shared helpers for the script tests: tests/integration/it_*.sh,
+# tests/slurm, tests/cluster and tests/sanitize.sh.
 #
 # Source it, call check/check_eq for each case, and end with `summary`,
 # which prints the verdict line "N passed, N failed" and returns non-zero

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/run_all.sh - run every unit test binary (build/test_*) and every
-# integration script (tests/it_*.sh); print one verdict line at the end,
+# integration script (tests/integration/it_*.sh); print one verdict line at the end,
 # "N passed, N failed", and exit non-zero on any failure.
 #
 # Counts: each cmocka test case counts once (from cmocka's summary lines),
@@ -34,7 +34,7 @@ for t in "$BUILD"/test_*; do
 	grep -E '^\[  (PASSED|FAILED) |^\[  ERROR   \]|^\[  FAILED  \]' "$log"
 	add_counts "$t" "$rc"
 done
-for s in tests/it_*.sh; do
+for s in tests/integration/it_*.sh; do
 	[ -f "$s" ] || continue
 	echo "== $s"
 	bash "$s" >"$log" 2>&1; rc=$?

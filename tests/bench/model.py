@@ -38,7 +38,7 @@ One master saturates at P* = 1 + (C + S) / (S + k v): beyond it adding
 ranks adds nothing, which is where a two-level scheme (group leaders that
 take large chunks from rank 0 and serve small ones) is needed.
 
-THE TWO-LEVEL MODEL (--group-size G, src/group.c)
+THE TWO-LEVEL MODEL (--group-size G, src/mpi/group.c)
   v0   rank 0's cost per number when every result comes from a leader
        (decode and format, no engine_verify): the median, over the
        grouped runs of groups.csv, of rank 0's busy CPU per number

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # tests/bench/oracle.sh - the two oracles in GNU factor's text format, shared
-# by tests/it_engine_diff.sh and tests/bench/bench-engine.sh (source it).
+# by tests/integration/it_engine_diff.sh and tests/bench/bench-engine.sh (source it).
 #
 #   gp_script FILE        a PARI/GP program that reads FILE (one number per
 #                         line, readvec) and prints "n: p p q" for each

@@ -1,5 +1,5 @@
 /*
- * fuzz_input.c - libFuzzer target for the input parser (src/input.c).
+ * fuzz_input.c - libFuzzer target for the input parser (src/core/input.c).
  *
  * Purpose: feed arbitrary bytes to input_parse_token and to the streaming
  * text reader (input_open_file over a temporary file), and check them

@@ -1,6 +1,6 @@
 /*
  * fuzz_journal.c - libFuzzer target for the checkpoint journal reader
- * (src/journal.c).
+ * (src/core/journal.c).
  *
  * Purpose: a resumed job reads a journal file that a kill, a full disk or
  * a stray editor may have left in any state.  Here journal_open gets

@@ -1,5 +1,5 @@
 /*
- * fuzz_proto.c - libFuzzer target for the wire codec (src/proto.c).
+ * fuzz_proto.c - libFuzzer target for the wire codec (src/core/proto.c).
  *
  * Purpose: every byte a rank receives goes through proto_reader_init and
  * the proto_unpack_* functions; here they get arbitrary bytes, for every

@@ -1,0 +1,1330 @@
+/*
+ * master.c - rank 0 (see master.h and the conversation in proto.h).
+ *
+ * Purpose: run a job end to end: input -> chunks -> workers -> checked
+ * blocks of output lines -> output in input order -> STOP -> statistics.
+ *
+ * Invariants:
+ *   - Every message is decoded by proto.c and checked against sched.c's
+ *     books (the sender holds that chunk, the count matches) before any
+ *     of it is used; anything else ends the job with a message naming the
+ *     sending rank and exit status CLI_EXIT_RUNTIME.
+ *   - Rank 0 works per chunk, never per number (STYLE: the coordinator
+ *     touches metadata, not data): a worker checks its own results and
+ *     sends the chunk's formatted lines (proto.h RESULT); rank 0 counts
+ *     the lines (memchr), parses back a sample (block.c: the first line
+ *     and 1 in BLOCK_SAMPLE_RATE under --verify sample or product, every
+ *     line under full, none under none), journals the bytes and copies
+ *     them to the output.  With one rank the local worker makes the same
+ *     block, so every rank count takes one path.
+ *   - No block is written before it passed that check.  A block that
+ *     fails (or a worker's own check, bad_index) is reported and its
+ *     chunk handed to another worker; a chunk that fails twice ends the
+ *     job; a rank with MAX_WRONG_PER_RANK wrong blocks gets no more work.
+ *     A block whose lines do not match its chunk's count is a malformed
+ *     message: the job ends naming the rank.
+ *   - Groups (--group-size, proto.h GROUPS): a leader's block is checked
+ *     like any other (its members' blocks were checked by the leader).
+ *     Rank 0's workers are its children: the leaders and the ungrouped
+ *     ranks (child_rank[] maps sched workers to ranks).
+ *   - Results are written in input order (or on arrival with --unordered);
+ *     the sched's window bounds what waits in memory.
+ *   - Every worker gets exactly one STOP and sends exactly one STATS; the
+ *     master does not return before it has them all (or, after a fatal
+ *     error, before ABORT_WAIT_S has passed: then MPI_Abort).
+ *   - Waiting is transport_wait's back-off: an idle master sleeps.
+ *   - A signal (main sets *signo) stops the hand-out at once: ABORT to
+ *     the workers, the output file discarded, CLI_EXIT_INTERRUPTED;
+ *     the --checkpoint journal is synced first.
+ *   - --checkpoint: a block's lines are appended to the journal
+ *     (positions not already there) after the check and before they are
+ *     written or kept; a chunk the journal covers completely is rebuilt
+ *     from the journaled bytes and handled as a RESULT (checked again,
+ *     never journaled twice), so each run writes the whole output,
+ *     byte-identical to an uninterrupted one; a partly covered chunk is
+ *     simply sent.
+ *
+ * Loop, in order, until every chunk is released and every STATS is in:
+ *   1. release finished chunks in order to the output (this frees the
+ *      window before anything is handed out: releasing after the hand-out
+ *      only would leave held-back workers waiting while the master waits);
+ *   2. read input while the sched wants numbers (text sources only; bad
+ *      tokens are reported on stderr as GNU factor does and skipped);
+ *   3. sched_next until idle: send WORK (RANGE form for a progression,
+ *      so a chunk costs O(1) here; LIST form for text) or STOP; with one
+ *      rank, process the chunk locally and handle its RESULT at once,
+ *      checking the signal flag before each chunk (nothing else would
+ *      interrupt this loop), and go round again while a pass moved
+ *      anything (local_progress): idle with nothing moved is a bug;
+ *   4. wait for one message, then take every message already waiting,
+ *      handling REQUEST, RESULT, STATS and ERROR.
+ */
+#include "master.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "engine.h"
+#include "input.h"
+#include "journal.h"
+#include "output.h"
+#include "preflight.h"
+#include "progress.h"
+#include "proto.h"
+#include "sched.h"
+#include "status.h"
+#include "transport.h"
+#include "worker.h"
+
+enum {
+	/* the reorder window in chunks: 4 x every worker's largest credit,
+	   at least 1024 (a few workers still get a deep window: at --chunk
+	   64 it is 65,536 numbers, tests/integration/it_limits.sh's edge) and at most
+	   2^20 ring slots (about 100 MB of slot headers; 8192 workers of
+	   credit 32) */
+	MASTER_MIN_WINDOW_CHUNKS = 1024,
+	MASTER_MAX_WINDOW_CHUNKS = 1 << 20,
+	ABORT_WAIT_S = 10,
+	MAX_FAILURES = 2,     /* wrong results for one chunk: give up */
+	MAX_WRONG_PER_RANK = 3 /* wrong results from one rank: exclude it */
+};
+
+struct rank_stats {
+	int have;                 /* STATS received (or local numbers) */
+	struct proto_stats s;     /* as the rank reported them */
+	uint64_t accepted;        /* numbers of its results that were kept */
+	uint64_t wrong;           /* its results that failed verification */
+	double last_result_s;     /* when its last RESULT came (since t0) */
+};
+
+struct master {
+	const struct options *o;
+	int size, local, n_workers;   /* n_workers: rank 0's children */
+	int *child_rank;          /* sched worker -> rank */
+	int *rank_child;          /* rank -> sched worker, -1: not a child */
+	int *child_members;       /* members behind a child (0: a worker) */
+	struct sched s;
+	int sched_ready;
+	struct input_source *in;
+	const char *in_name;      /* for messages; NULL for arguments */
+	int range;
+	mpz_t start, step, n;
+	struct output *out;
+	struct transport_msg msg;
+	struct proto_buf buf;     /* packing scratch */
+	struct proto_buf rbuf;    /* local mode: the RESULT */
+	struct block_check bc;    /* parses back the sampled lines */
+	struct proto_buf replay;  /* replay_chunk: the lines from the journal */
+	struct worker_ctx lw;     /* local mode worker */
+	int lw_ready;
+	struct rank_stats *rs;
+	int stats_pending;
+	int bad_input, fatal, interrupted;
+	int usage_error;          /* fatal, but the user's: CLI_EXIT_USAGE */
+	struct journal *j;        /* --checkpoint; NULL without */
+	int replaying;            /* handle_result on a journaled chunk */
+	uint64_t replayed;        /* numbers taken from the journal */
+	uint64_t local_mark;      /* one rank: local_progress of the last
+				     pass (see the main loop) */
+	const volatile sig_atomic_t *signo;
+	uint64_t written, wrong_results;
+	uint64_t bytes_written;   /* output bytes (rank 0 copies blocks) */
+	uint64_t chunks_written;  /* blocks written */
+	uint64_t partial;         /* numbers written with a composite part */
+	double t0;
+	double cpu0;              /* cpu_seconds() at the start */
+	double wait_cpu;          /* CPU seconds spent in transport_wait's
+				     back-off (spin, yield) */
+	struct progress pg;
+	int show_progress;
+	char err[512];
+};
+
+static void master_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("factorize: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A fatal error: say it once, remember it. */
+static void master_fail(struct master *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->fatal)
+		return;
+	m->fatal = 1;
+	fputs("factorize: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void mpz_set_u64(mpz_t z, uint64_t v)
+{
+	mpz_import(z, 1, 1, sizeof v, 0, 0, &v);
+}
+
+/* n = start + index * step */
+static void range_number(struct master *m, mpz_t z, uint64_t index)
+{
+	mpz_set_u64(z, index);
+	mpz_mul(z, z, m->step);
+	mpz_add(z, z, m->start);
+}
+
+/* The signal flag, for the local worker's stop hook (one master). */
+static const volatile sig_atomic_t *master_signo;
+
+static int master_stop_poll(void)
+{
+	return master_signo != NULL && *master_signo != 0;
+}
+
+/* This process's CPU seconds (rank 0's cost, reported in --stats). */
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int worker_rank(const struct master *m, int w)
+{
+	return m->local ? 0 : m->child_rank[w];
+}
+
+/* ---- input ---- */
+
+static void report_bad_token(struct master *m, const struct input_error *e)
+{
+	m->bad_input = 1;
+	if (m->in_name != NULL && e->line > 0)
+		master_say("%s:%lu: '%s' %s", m->in_name, e->line, e->token,
+			   e->reason);
+	else
+		master_say("'%s' %s", e->token, e->reason);
+}
+
+static void fill_input(struct master *m)
+{
+	struct input_error e;
+	uint32_t want;
+	int st;
+
+	if (m->range)
+		return;
+	want = sched_input_wanted(&m->s);
+	while (want > 0 && !m->fatal) {
+		memset(&e, 0, sizeof e);
+		st = input_next(m->in, m->n, &e);
+		if (st == STATUS_OK) {
+			if (sched_input_add(&m->s, m->n) != STATUS_OK) {
+				master_fail(m, "internal error: input buffer");
+				return;
+			}
+			want--;
+		} else if (st == STATUS_NOT_FOUND) {
+			sched_input_end(&m->s);
+			return;
+		} else if (st == STATUS_ERR_SYNTAX || st == STATUS_ERR_RANGE) {
+			report_bad_token(m, &e);
+		} else if (errno == EINTR && m->signo != NULL && *m->signo) {
+			return; /* a signal cut the read: the loop stops */
+		} else {
+			master_fail(m, "%s: read error: %s",
+				    m->in_name ? m->in_name : "input",
+				    errno ? strerror(errno) : status_str(st));
+			return;
+		}
+	}
+}
+
+/* ---- results ---- */
+
+/* The input number at index i of chunk c (block_check's callback). */
+struct line_arg {
+	struct master *m;
+	const struct sched_chunk *c;
+};
+
+static mpz_srcptr line_number(void *arg, uint32_t i, mpz_t scratch)
+{
+	const struct line_arg *a = arg;
+
+	if (a->c->numbers != NULL && !a->m->range)
+		return a->c->numbers[i];
+	range_number(a->m, scratch, a->c->first_index + i);
+	return scratch;
+}
+
+/* The block of a stored (already checked) RESULT. */
+static int result_block(const struct proto_buf *b,
+			struct proto_result_header *h,
+			const unsigned char **block)
+{
+	struct proto_reader r;
+	int st = proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT);
+
+	if (st == STATUS_OK)
+		st = proto_unpack_result(&r, h, block);
+	return st;
+}
+
+/* Rank 0's whole share of the output: the block's bytes, copied. */
+static void write_chunk(struct master *m, const struct proto_buf *b)
+{
+	struct proto_result_header h;
+	const unsigned char *block;
+
+	if (result_block(b, &h, &block) != STATUS_OK) {
+		master_fail(m, "internal error: stored result unreadable");
+		return;
+	}
+	if (output_write_block(m->out, block, h.block_len) != STATUS_OK) {
+		master_fail(m, "%s: write error: %s",
+			    m->o->output ? m->o->output : "standard output",
+			    strerror(errno));
+		return;
+	}
+	m->written += h.count;
+	m->bytes_written += h.block_len;
+	m->chunks_written++;
+}
+
+/*
+ * Journal a checked RESULT for chunk c.  Positions already journaled (a
+ * chunk that straddles what an earlier run finished) are left out: each
+ * maximal run of new positions becomes one record holding its lines'
+ * bytes as they came.
+ */
+static void journal_chunk(struct master *m, const struct sched_chunk *c,
+			  const struct proto_buf *b, int rank)
+{
+	struct proto_result_header h;
+	const unsigned char *block;
+	uint32_t run = 0;
+	size_t off = 0, run_off = 0;
+	int st = result_block(b, &h, &block);
+
+	for (uint32_t i = 0; st == STATUS_OK && i <= h.count; i++) {
+		uint64_t pos = c->first_index + i;
+		int done = i == h.count || journal_find(m->j, pos) != NULL;
+
+		if (done && run > 0) {
+			st = journal_append(m->j, c->id, pos - run, run, rank,
+					    block + run_off, off - run_off);
+			run = 0;
+		}
+		if (i == h.count || st != STATUS_OK)
+			break;
+		if (!done && run++ == 0)
+			run_off = off;
+		off += block_prefix(block + off, h.block_len - off, 1);
+	}
+	if (st != STATUS_OK)
+		master_fail(m, "%s: cannot journal chunk %llu: %s",
+			    m->o->checkpoint, (unsigned long long)c->id,
+			    st == STATUS_ERR_IO ? strerror(errno)
+						: status_str(st));
+}
+
+/*
+ * A wrong result for chunk c from worker w (number index bad): hand the
+ * chunk to another worker; give up on a chunk that failed MAX_FAILURES
+ * times; exclude a rank after MAX_WRONG_PER_RANK.  who says whose check
+ * failed.
+ */
+static void wrong_result(struct master *m, int w, struct sched_chunk *c,
+			 uint32_t bad, const char *who)
+{
+	struct line_arg a = { m, c };
+	int rank = worker_rank(m, w);
+	char *s;
+	mpz_t x;
+
+	mpz_init(x);
+	s = mpz_get_str(NULL, 10, line_number(&a, bad, x));
+	m->wrong_results++;
+	m->rs[rank].wrong++;
+	if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
+		master_fail(m, "rank %d returned a wrong factorization of %s "
+			    "(%s); chunk %llu failed %d times, giving up",
+			    rank, s, who, (unsigned long long)c->id,
+			    MAX_FAILURES);
+	else if (m->rs[rank].wrong <= MAX_WRONG_PER_RANK)
+		master_say("rank %d returned a wrong factorization of %s "
+			   "(%s); recomputing it", rank, s, who);
+	if (!m->fatal && m->rs[rank].wrong == MAX_WRONG_PER_RANK &&
+	    m->n_workers > 1) {
+		if (sched_exclude(&m->s, w) == 0)
+			master_fail(m, "no worker left whose results pass "
+				    "verification");
+		else
+			master_say("rank %d returned %d wrong factorizations: "
+				   "no more work for it", rank,
+				   MAX_WRONG_PER_RANK);
+	}
+	free(s);
+	mpz_clear(x);
+}
+
+static void handle_result(struct master *m, int w, struct proto_buf *b)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	struct sched_chunk *c;
+	struct line_arg a;
+	const unsigned char *block;
+	uint32_t bad = 0;
+	int rank = worker_rank(m, w), st;
+
+	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
+	    STATUS_OK || proto_unpack_result(&r, &h, &block) != STATUS_OK) {
+		master_fail(m, "malformed RESULT message from rank %d", rank);
+		return;
+	}
+	st = sched_complete(&m->s, w, h.chunk_id, h.count, &c);
+	if (st == STATUS_OK || st == SCHED_DUPLICATE)
+		m->rs[rank].last_result_s = transport_wtime() - m->t0;
+	if (st == SCHED_DUPLICATE)
+		return;
+	if (st != STATUS_OK) {
+		master_fail(m, "rank %d sent a RESULT for chunk %llu "
+			    "(%u numbers) that it does not hold", rank,
+			    (unsigned long long)h.chunk_id, h.count);
+		return;
+	}
+	if (h.bad_index != PROTO_NO_BAD_INDEX) {
+		wrong_result(m, w, c, h.bad_index, "its own check failed");
+		return;
+	}
+	a.m = m;
+	a.c = c;
+	st = block_check(&m->bc, c->id, block, h.block_len, h.count,
+			 line_number, &a, &bad);
+	if (st == STATUS_ERR_PROTO) {
+		master_fail(m, "malformed RESULT message from rank %d (chunk "
+			    "%llu: not %u lines in its %u bytes)", rank,
+			    (unsigned long long)h.chunk_id, h.count,
+			    h.block_len);
+		return;
+	}
+	if (st == STATUS_ERR_VERIFY) {
+		wrong_result(m, w, c, bad, "verification failed");
+		return;
+	}
+	if (st != STATUS_OK) {
+		master_fail(m, "cannot verify the RESULT from rank %d: %s",
+			    rank, status_str(st));
+		return;
+	}
+	/* journaled before it is written or kept: a kill after this point
+	   finds it on resume; a replayed chunk is in the journal already */
+	if (m->j != NULL && !m->replaying) {
+		journal_chunk(m, c, b, rank);
+		if (m->fatal)
+			return;
+	}
+	m->rs[rank].accepted += h.count;
+	m->partial += h.partial;
+	if (m->o->unordered) {
+		write_chunk(m, b);
+		sched_accept(&m->s, c, w, NULL);
+	} else {
+		sched_accept(&m->s, c, w, b);
+	}
+}
+
+/*
+ * A watched stdout is flushed OUTPUT_FLUSH_MS after its oldest line; with
+ * one rank at once (the next chunk is computed here, for an unknown time,
+ * before anything else could flush it).
+ */
+static void tick_output(struct master *m)
+{
+	if (m->out != NULL && !m->fatal &&
+	    output_tick(m->out, m->local) != STATUS_OK)
+		master_fail(m, "%s: write error: %s",
+			    m->o->output ? m->o->output : "standard output",
+			    strerror(errno));
+}
+
+static void release_done(struct master *m)
+{
+	struct sched_chunk *c;
+
+	while (!m->fatal && (c = sched_peek_release(&m->s)) != NULL) {
+		if (!m->o->unordered)
+			write_chunk(m, &c->result);
+		sched_release(&m->s);
+	}
+	tick_output(m);
+}
+
+/*
+ * A chunk every position of which the journal holds: rebuild its RESULT
+ * from the journal records and take it as if worker w had sent it
+ * (verified again, written in order, not journaled again).  Returns 0
+ * when some position is missing: the chunk is then sent as usual.
+ */
+static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
+{
+	struct proto_result_header h;
+	const struct journal_entry *e;
+	const unsigned char *lines;
+	uint64_t pos = c->first_index, end = c->first_index + c->count;
+	size_t len, from, to;
+	int st = STATUS_OK;
+
+	for (uint64_t p = pos; p < end; p = e->first_index + e->count)
+		if ((e = journal_find(m->j, p)) == NULL)
+			return 0;
+	/* the chunk's lines: each record's, cut to the chunk's positions */
+	proto_buf_reset(&m->replay);
+	while (st == STATUS_OK && pos < end) {
+		e = journal_find(m->j, pos);
+		if (e == NULL) {
+			st = STATUS_ERR_CORRUPT;
+			break;
+		}
+		st = journal_load(m->j, e, &lines, &len);
+		if (st != STATUS_OK)
+			break;
+		from = block_prefix(lines, len, (uint32_t)(pos - e->first_index));
+		to = block_prefix(lines, len,
+				  (uint32_t)((end < e->first_index + e->count ?
+					      end : e->first_index + e->count) -
+					     e->first_index));
+		st = proto_buf_append(&m->replay, lines + from, to - from);
+		pos = e->first_index + e->count;
+	}
+	memset(&h, 0, sizeof h);
+	h.chunk_id = c->id;
+	h.count = c->count;
+	h.bad_index = PROTO_NO_BAD_INDEX;
+	h.block_len = (uint32_t)m->replay.len;
+	if (st == STATUS_OK)
+		st = proto_pack_result(&m->rbuf, &h, m->replay.data);
+	if (st != STATUS_OK) {
+		master_fail(m, "%s: journaled chunk %llu unreadable: %s",
+			    m->o->checkpoint, (unsigned long long)c->id,
+			    status_str(st));
+		return 1;
+	}
+	/* checked as any RESULT (the line count, the sample), not
+	   journaled again */
+	m->replaying = 1;
+	handle_result(m, w, &m->rbuf);
+	m->replaying = 0;
+	m->replayed += c->count;
+	release_done(m);
+	return 1;
+}
+
+/* ---- sending ---- */
+
+static int pack_work(struct master *m, const struct sched_chunk *c)
+{
+	struct proto_work_header h;
+	int st;
+
+	h.chunk_id = c->id;
+	h.first_index = c->first_index;
+	h.count = c->count;
+	h.form = m->range ? PROTO_FORM_RANGE : PROTO_FORM_LIST;
+	st = proto_pack_work_begin(&m->buf, &h);
+	if (st != STATUS_OK)
+		return st;
+	if (m->range) {
+		range_number(m, m->n, c->first_index);
+		return proto_pack_work_range(&m->buf, m->n, m->step);
+	}
+	for (uint32_t i = 0; i < c->count && st == STATUS_OK; i++)
+		st = proto_pack_work_number(&m->buf, c->numbers[i]);
+	return st;
+}
+
+static void send_to(struct master *m, int rank, int tag)
+{
+	if (transport_send(rank, tag, &m->buf, m->err, sizeof m->err) !=
+	    STATUS_OK)
+		master_fail(m, "sending %s to rank %d: %s", proto_tag_name(tag),
+			    rank, m->err);
+}
+
+/* s inside a JSON string: quote, backslash and control bytes escaped. */
+static void json_chars(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* The rank that r reports to: 0 for plain workers and group leaders, the
+   leader for a group member, -1 for rank 0 itself. */
+static int parent_of(const struct master *m, int r)
+{
+	if (r <= 0 || m->local)
+		return -1;
+	if (m->rank_child[r] >= 0)
+		return 0;
+	while (r > 1 && m->rank_child[r] < 0)
+		r--;
+	return r;
+}
+
+static void local_stats(struct master *m)
+{
+	struct rank_stats *r = &m->rs[0];
+
+	r->have = 1;
+	r->s.numbers = m->lw.numbers;
+	r->s.chunks = m->lw.chunks;
+	r->s.busy_ns = m->lw.busy_ns;
+}
+
+static void show_progress(struct master *m, int final);
+
+static void dispatch(struct master *m)
+{
+	struct sched_chunk *c;
+	int w, a, st;
+
+	/* One rank runs the whole job inside this loop (its own results
+	   free the window at once), so it checks the signal flag once per
+	   chunk: a chunk of cheap numbers takes milliseconds, and a long
+	   number is cut by the engine's stop hook (master_stop_poll). */
+	while (!m->fatal && !(m->local && master_stop_poll()) &&
+	       (a = sched_next(&m->s, &w, &c)) != SCHED_IDLE) {
+		if (a == SCHED_STOP) {
+			if (m->local) {
+				local_stats(m);
+				m->stats_pending--;
+				continue;
+			}
+			if (proto_pack_stop(&m->buf, PROTO_STOP_DONE) ==
+			    STATUS_OK)
+				send_to(m, m->child_rank[w], PROTO_TAG_STOP);
+			continue;
+		}
+		if (m->j != NULL && replay_chunk(m, w, c))
+			continue;
+		st = pack_work(m, c);
+		if (st != STATUS_OK) {
+			master_fail(m, "cannot pack chunk %llu: %s",
+				    (unsigned long long)c->id, status_str(st));
+			return;
+		}
+		if (!m->local) {
+			send_to(m, m->child_rank[w], PROTO_TAG_WORK);
+			continue;
+		}
+		st = worker_process(&m->lw, m->buf.data, m->buf.len, &m->rbuf,
+				    m->err, sizeof m->err);
+		if (st == STATUS_ERR_STOPPED)
+			return; /* a signal: the main loop stops */
+		if (st != STATUS_OK) {
+			master_fail(m, "%s", m->err);
+			return;
+		}
+		handle_result(m, w, &m->rbuf);
+		/* keep memory flat: results go out as soon as they can */
+		release_done(m);
+		/* one rank runs the whole job inside this loop: keep the
+		   progress line moving (progress_due rate-limits it) */
+		show_progress(m, 0);
+	}
+}
+
+/* ---- receiving ---- */
+
+static void handle_message(struct master *m)
+{
+	struct proto_reader r;
+	struct proto_group_stats gs;
+	int rank = m->msg.source, w, status;
+	uint32_t credit;
+	char text[PROTO_MAX_TEXT + 1];
+
+	if (rank < 1 || rank >= m->size || m->rank_child[rank] < 0) {
+		master_fail(m, "message from unexpected rank %d", rank);
+		return;
+	}
+	w = m->rank_child[rank];
+	switch (m->msg.tag) {
+	case PROTO_TAG_GROUP_STATS:
+		if (m->child_members[w] == 0 ||
+		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_GROUP_STATS) != STATUS_OK ||
+		    proto_unpack_group_stats(&r, &gs) != STATUS_OK ||
+		    gs.rank <= (uint32_t)rank ||
+		    gs.rank > (uint32_t)(rank + m->child_members[w]) ||
+		    m->rs[gs.rank].have) {
+			master_fail(m, "malformed or repeated GROUP_STATS "
+				    "from rank %d", rank);
+			break;
+		}
+		m->rs[gs.rank].have = 1;
+		m->rs[gs.rank].s = gs.s;
+		m->rs[gs.rank].wrong += gs.wrong;
+		m->wrong_results += gs.wrong;
+		break;
+	case PROTO_TAG_REQUEST:
+		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_REQUEST) != STATUS_OK ||
+		    proto_unpack_request(&r, &credit) != STATUS_OK ||
+		    sched_request(&m->s, w, credit) != STATUS_OK)
+			master_fail(m, "malformed or repeated REQUEST from "
+				    "rank %d", rank);
+		break;
+	case PROTO_TAG_RESULT:
+		handle_result(m, w, &m->msg.buf);
+		break;
+	case PROTO_TAG_STATS:
+		if (m->rs[rank].have ||
+		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_STATS) != STATUS_OK ||
+		    proto_unpack_stats(&r, &m->rs[rank].s) != STATUS_OK) {
+			master_fail(m, "malformed or repeated STATS from rank "
+				    "%d", rank);
+			break;
+		}
+		m->rs[rank].have = 1;
+		m->stats_pending--;
+		break;
+	case PROTO_TAG_ERROR:
+		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_ERROR) != STATUS_OK ||
+		    proto_unpack_error(&r, &status, text, sizeof text) !=
+		    STATUS_OK)
+			master_fail(m, "malformed ERROR message from rank %d",
+				    rank);
+		else
+			master_fail(m, "rank %d failed: %s (%s)", rank, text,
+				    status_str(status));
+		break;
+	default:
+		master_fail(m, "unexpected message (tag %d, %s) from rank %d",
+			    m->msg.tag, proto_tag_name(m->msg.tag), rank);
+	}
+}
+
+/* Wait for one message, then take those already waiting, then return. */
+static void receive(struct master *m)
+{
+	int got = 1, st;
+	double c0 = cpu_seconds();
+	double flush = output_flush_wait(m->out);
+
+	/* lines waiting in stdout's buffer go out after OUTPUT_FLUSH_MS even
+	   when no message comes (a slow number: the watcher sees the rest) */
+	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
+			    flush > 0 ? flush : flush == 0 ? 1e-6 : 0,
+			    m->err, sizeof m->err);
+	m->wait_cpu += cpu_seconds() - c0;
+	if (st == STATUS_ERR_TIMEOUT) {
+		tick_output(m);
+		return;
+	}
+	while (st == STATUS_OK && got && !m->fatal) {
+		handle_message(m);
+		st = transport_poll(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
+				    &got, m->err, sizeof m->err);
+	}
+	if (st == STATUS_ERR_PROTO)
+		master_fail(m, "%s", m->err);
+	else if (st != STATUS_OK && st != STATUS_ERR_STOPPED)
+		master_fail(m, "receiving: %s", m->err);
+}
+
+/*
+ * After a fatal error: ABORT to every worker not yet stopped, then
+ * collect the STATS still due; give up with MPI_Abort after ABORT_WAIT_S.
+ */
+static void abort_workers(struct master *m)
+{
+	double t_end;
+	int st;
+
+	if (m->local)
+		return;
+	for (int w = 0; w < m->n_workers; w++) {
+		if (m->sched_ready && m->s.workers[w].stopped)
+			continue;
+		if (m->sched_ready)
+			m->s.workers[w].stopped = 1;
+		if (proto_pack_stop(&m->buf, PROTO_STOP_ABORT) == STATUS_OK)
+			(void)transport_send(m->child_rank[w], PROTO_TAG_STOP,
+					     &m->buf, m->err, sizeof m->err);
+	}
+	t_end = transport_wtime() + ABORT_WAIT_S;
+	while (m->stats_pending > 0) {
+		double left = t_end - transport_wtime();
+
+		/* any tag: RESULTs still in flight must be received (and
+		   dropped), or their senders' large-message sends never
+		   complete and those ranks hang in MPI_Finalize */
+		st = left > 0 ? transport_wait(&m->msg, TRANSPORT_ANY,
+					       TRANSPORT_ANY, left, m->err,
+					       sizeof m->err)
+			      : STATUS_ERR_TIMEOUT;
+		if (st == STATUS_OK && m->msg.tag != PROTO_TAG_STATS)
+			continue;
+		if (st != STATUS_OK) {
+			master_say("%d worker(s) did not stop; aborting",
+				   m->stats_pending);
+			fflush(NULL);
+			transport_abort(CLI_EXIT_RUNTIME);
+			return;
+		}
+		if (m->msg.source >= 1 && m->msg.source < m->size &&
+		    m->rank_child[m->msg.source] >= 0 &&
+		    !m->rs[m->msg.source].have) {
+			m->rs[m->msg.source].have = 1;
+			m->stats_pending--;
+		}
+	}
+}
+
+/* ---- statistics ---- */
+
+/* Ranks that factor: every rank but 0 (with groups too), or rank 0. */
+static int factoring_ranks(const struct master *m)
+{
+	return m->local ? 1 : m->size - 1;
+}
+
+static int groups(const struct master *m)
+{
+	int n = 0;
+
+	for (int w = 0; w < m->n_workers && !m->local; w++)
+		n += m->child_members[w] > 0;
+	return n;
+}
+
+
+static void write_stats(struct master *m, double wall)
+{
+	double cpu0 = cpu_seconds() - m->cpu0;
+	FILE *f;
+	struct transport_counters tc;
+	double busy_max = 0, busy_sum = 0, imbalance = 1;
+	double tail_first = -1, tail_last = 0;
+	uint64_t chunks = 0, msgs = 0, bytes = 0;
+	int first_worker = m->local ? 0 : 1, nw = 0;
+
+	transport_counters(&tc);
+	proto_stats_host(&m->rs[0].s);
+	if (!m->local) {
+		struct rank_stats *r0 = &m->rs[0];
+		r0->have = 1;
+		r0->s.idle_ns = tc.idle_ns;
+		r0->s.msgs_sent = tc.msgs_sent;
+		r0->s.msgs_recv = tc.msgs_recv;
+		r0->s.bytes_sent = tc.bytes_sent;
+		r0->s.bytes_recv = tc.bytes_recv;
+	}
+	for (int i = first_worker; i < m->size; i++) {
+		double b = (double)m->rs[i].s.busy_ns * 1e-9;
+		busy_sum += b;
+		if (b > busy_max)
+			busy_max = b;
+		nw++;
+	}
+	if (busy_sum > 0)
+		imbalance = busy_max / (busy_sum / nw);
+	/* the tail: from the first of rank 0's workers (or leaders) going
+	   idle for good, i.e. its last RESULT, to the last one's */
+	for (int w = 0; !m->local && w < m->n_workers; w++) {
+		double t = m->rs[m->child_rank[w]].last_result_s;
+		if (t <= 0)
+			continue;
+		if (tail_first < 0 || t < tail_first)
+			tail_first = t;
+		if (t > tail_last)
+			tail_last = t;
+	}
+	for (int i = 0; i < m->size; i++) {
+		chunks += m->rs[i].s.chunks;
+		msgs += m->rs[i].s.msgs_sent;
+		bytes += m->rs[i].s.bytes_sent;
+	}
+	char gsize[16]; /* a number, or "node" (a JSON string) */
+	if (m->o->group_size == CLI_GROUP_NODE)
+		snprintf(gsize, sizeof gsize, "\"node\"");
+	else
+		snprintf(gsize, sizeof gsize, "%d", m->o->group_size);
+	if (m->o->stats != NULL) {
+		f = fopen(m->o->stats, "w");
+		if (f == NULL) {
+			master_say("--stats '%s': %s", m->o->stats,
+				   strerror(errno));
+			m->fatal = 1;
+			return;
+		}
+		fprintf(f, "{\n  \"size\": %d,\n  \"workers\": %d,\n"
+			"  \"group_size\": %s,\n  \"groups\": %d,\n"
+			"  \"rank0_cpu_seconds\": %.6f,\n"
+			"  \"rank0_wait_cpu_seconds\": %.6f,\n"
+			"  \"wall_seconds\": %.6f,\n  \"numbers\": %llu,\n"
+			"  \"numbers_per_second\": %.1f,\n"
+			"  \"chunks\": %llu,\n  \"messages\": %llu,\n"
+			"  \"bytes\": %llu,\n  \"load_imbalance\": %.4f,\n"
+			"  \"tail_seconds\": %.6f,\n"
+			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
+			"  \"wrong_results\": %llu,\n"
+			"  \"rank0_cpu_us_per_number\": %.4f,\n"
+			"  \"rank0_cpu_us_per_chunk\": %.3f,\n"
+			"  \"bytes_written\": %llu,\n"
+			"  \"partial\": %llu,\n"
+			"  \"lines_checked\": %llu,\n  \"ranks\": [\n",
+			m->size, factoring_ranks(m), gsize,
+			groups(m), cpu0, m->wait_cpu, wall,
+			(unsigned long long)m->written,
+			wall > 0 ? (double)m->written / wall : 0.0,
+			(unsigned long long)chunks, (unsigned long long)msgs,
+			(unsigned long long)bytes, imbalance,
+			tail_first < 0 ? 0.0 : tail_last - tail_first,
+			(unsigned long long)m->s.speculated,
+			(unsigned long long)m->s.duplicates,
+			(unsigned long long)m->wrong_results,
+			m->written ? cpu0 * 1e6 / (double)m->written : 0.0,
+			m->chunks_written ?
+				cpu0 * 1e6 / (double)m->chunks_written : 0.0,
+			(unsigned long long)m->bytes_written,
+			(unsigned long long)m->partial,
+			(unsigned long long)m->bc.lines_checked);
+		for (int i = 0; i < m->size; i++) {
+			const struct proto_stats *s = &m->rs[i].s;
+			fprintf(f, "    {\"rank\": %d, \"numbers\": %llu, "
+				"\"accepted\": %llu, \"chunks\": %llu, "
+				"\"busy_seconds\": %.6f, \"idle_seconds\": %.6f, "
+				"\"last_result_seconds\": %.6f, "
+				"\"msgs_sent\": %llu, \"msgs_recv\": %llu, "
+				"\"bytes_sent\": %llu, \"bytes_recv\": %llu, "
+				"\"parent\": %d, \"host\": \"",
+				i, (unsigned long long)s->numbers,
+				(unsigned long long)m->rs[i].accepted,
+				(unsigned long long)s->chunks,
+				(double)s->busy_ns * 1e-9,
+				(double)s->idle_ns * 1e-9,
+				m->rs[i].last_result_s,
+				(unsigned long long)s->msgs_sent,
+				(unsigned long long)s->msgs_recv,
+				(unsigned long long)s->bytes_sent,
+				(unsigned long long)s->bytes_recv,
+				parent_of(m, i));
+			json_chars(f, s->host);
+			fprintf(f, "\"}%s\n", i + 1 < m->size ? "," : "");
+		}
+		fprintf(f, "  ]\n}\n");
+		if (fclose(f) != 0) {
+			master_say("--stats '%s': %s", m->o->stats,
+				   strerror(errno));
+			m->fatal = 1;
+		}
+	}
+	if (!m->o->quiet) {
+		char line[256];
+		progress_summary(line, sizeof line, m->written, wall, chunks,
+				 m->size, factoring_ranks(m), imbalance);
+		fputs(line, stderr);
+	}
+}
+
+static void show_progress(struct master *m, int final)
+{
+	char line[256];
+	double t = transport_wtime();
+
+	if (!m->show_progress)
+		return;
+	if (final)
+		progress_finish(&m->pg, line, sizeof line, m->written,
+				(unsigned)factoring_ranks(m), t, 80);
+	else if (progress_due(&m->pg, t))
+		progress_format(&m->pg, line, sizeof line, m->written,
+				(unsigned)factoring_ranks(m), t, 80);
+	else
+		return;
+	fputs(line, stderr);
+}
+
+/* ---- setup ---- */
+
+static int open_input(struct master *m)
+{
+	const struct options *o = m->o;
+	uint64_t count = 0;
+	int st;
+
+	if (o->generated) {
+		st = input_open_range(&m->in, o->start, o->step, o->count);
+	} else if (o->input != NULL) {
+		m->in_name = strcmp(o->input, "-") == 0 ? "standard input"
+							: o->input;
+		st = input_open_file(&m->in, o->input, o->max_digits);
+	} else if (o->n_numbers > 0) {
+		st = input_open_args(&m->in, o->numbers, o->n_numbers,
+				     o->max_digits);
+	} else {
+		m->in_name = "standard input";
+		st = input_open_file(&m->in, "-", o->max_digits);
+	}
+	if (st != STATUS_OK) {
+		master_fail(m, "%s: %s", m->in_name ? m->in_name : "input",
+			    st == STATUS_ERR_IO && errno ? strerror(errno)
+						       : status_str(st));
+		return st;
+	}
+	input_set_interrupt(m->in, m->signo);
+	m->range = input_range(m->in, m->start, m->step, &count);
+	return STATUS_OK;
+}
+
+/*
+ * --checkpoint: open (or create) the journal of this job.  Stdin input and
+ * a journal of another job are the user's errors (CLI_EXIT_USAGE); an
+ * unreadable or corrupt journal is a runtime failure.
+ */
+static int open_journal(struct master *m)
+{
+	const struct options *o = m->o;
+	struct journal_id id;
+	struct journal_info info;
+	int st;
+
+	if (o->checkpoint == NULL)
+		return STATUS_OK;
+	journal_id_init(&id);
+	memset(&info, 0, sizeof info);
+	st = journal_id_from_options(&id, o, m->err, sizeof m->err);
+	if (st == STATUS_OK)
+		st = journal_open(&m->j, o->checkpoint, &id,
+				  o->resume ? JOURNAL_MUST_EXIST : 0, &info,
+				  m->err, sizeof m->err);
+	journal_id_clear(&id);
+	if (st != STATUS_OK) {
+		m->usage_error = st == STATUS_ERR_INVAL ||
+				 st == STATUS_ERR_MISMATCH;
+		master_fail(m, "%s", m->err);
+		return st;
+	}
+	if (!info.created && !o->quiet)
+		master_say("%s: resuming: %zu chunks (%llu numbers) done%s",
+			   o->checkpoint, info.records,
+			   (unsigned long long)info.numbers,
+			   info.tail_dropped ? "; a torn last record was "
+			   "dropped" : "");
+	return STATUS_OK;
+}
+
+static int setup(struct master *m)
+{
+	const struct options *o = m->o;
+	struct sched_params sp;
+	struct proto_config cfg;
+	uint64_t count = 0;
+	double bytes;
+	int st;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.seed = o->seed;
+	cfg.time_limit_us = o->time_limit > 0 ?
+		(uint64_t)(o->time_limit * 1e6 + 0.5) : 0;
+	cfg.prefetch = o->prefetch < PROTO_MAX_CREDIT ? o->prefetch
+						       : PROTO_MAX_CREDIT - 1;
+	bytes = (double)o->max_digits * 0.41524 + 2;
+	cfg.max_number_bytes = bytes > PROTO_MAX_NUMBER_BYTES || bytes < 0 ?
+		(uint32_t)PROTO_MAX_NUMBER_BYTES : (uint32_t)bytes;
+
+	/* workers first: they wait for CONFIG (or an early STOP); group
+	   leaders pass it on to their members (group.c) */
+	for (int w = 0; w < m->n_workers && !m->local; w++) {
+		struct proto_config c = cfg;
+		int r = m->child_rank[w];
+		if (r == o->fault_rank)
+			c.fault_flags = o->fault_flags;
+		if (proto_pack_config(&m->buf, &c) == STATUS_OK)
+			send_to(m, r, PROTO_TAG_CONFIG);
+	}
+	if (m->local) {
+		struct proto_config c = cfg;
+		if (o->fault_rank == 0)
+			c.fault_flags = o->fault_flags;
+		worker_ctx_init(&m->lw, &c, o->fault_ms);
+		worker_ctx_set_output(&m->lw, o, 0);
+		m->lw.stop_poll = master_stop_poll;
+		m->lw_ready = 1;
+	}
+	if (m->fatal)
+		return STATUS_ERR_MPI;
+
+	/* every file the job writes, before any work (preflight.h) */
+	st = preflight_check(o, m->err, sizeof m->err);
+	if (st != STATUS_OK) {
+		m->usage_error = st == STATUS_ERR_INVAL;
+		master_fail(m, "%s", m->err);
+		return st;
+	}
+	st = open_input(m);
+	if (st != STATUS_OK)
+		return st;
+	st = open_journal(m);
+	if (st != STATUS_OK)
+		return st;
+	st = output_open(&m->out, o->output, o->format, o->exponents,
+			 o->verbose, m->err, sizeof m->err);
+	if (st != STATUS_OK) {
+		master_fail(m, "%s", m->err);
+		return st;
+	}
+	if (m->range)
+		(void)input_range(m->in, m->start, m->step, &count);
+
+	memset(&sp, 0, sizeof sp);
+	sp.n_workers = m->n_workers;
+	sp.chunk = o->chunk;
+	sp.range = m->range;
+	sp.total = count;
+	sp.speculate = !m->local;
+	sp.max_bytes = PROTO_MAX_CHUNK_BYTES;
+	if (m->range && count > 0) {
+		range_number(m, m->n, count - 1); /* the largest number */
+		sp.range_bits = mpz_sizeinbase(m->n, 2);
+	}
+	{
+		/* workers may raise their credit (adaptive prefetch) */
+		uint64_t credit = 1u + (uint64_t)cfg.prefetch;
+		uint64_t w, numbers;
+
+		if (credit < PROTO_ADAPTIVE_CREDIT)
+			credit = PROTO_ADAPTIVE_CREDIT;
+		w = 4u * (uint64_t)m->n_workers * credit;
+		sp.window_chunks = w < MASTER_MIN_WINDOW_CHUNKS ?
+			MASTER_MIN_WINDOW_CHUNKS :
+			(w > MASTER_MAX_WINDOW_CHUNKS ?
+			 MASTER_MAX_WINDOW_CHUNKS : (uint32_t)w);
+		/* room for every worker's credit of full chunks: a smaller
+		   window would serialise large --chunk sizes */
+		/* (size - 1: a leader's chunks are weighted by its group) */
+		numbers = 2u * (uint64_t)(m->local ? 1 : m->size - 1) *
+			  (1u + (uint64_t)cfg.prefetch) *
+			  (o->chunk ? o->chunk : SCHED_DEFAULT_MAX_CHUNK);
+		sp.window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS ?
+			numbers : SCHED_DEFAULT_WINDOW_NUMBERS;
+	}
+	st = sched_init(&m->s, &sp);
+	if (st != STATUS_OK) {
+		master_fail(m, "scheduler: %s", status_str(st));
+		return st;
+	}
+	m->sched_ready = 1;
+	/* a leader stands for the ranks of its group: larger chunks */
+	for (int w = 0; w < m->n_workers && !m->local; w++)
+		if (m->child_members[w] > 0 &&
+		    sched_set_weight(&m->s, w, (uint32_t)m->child_members[w] +
+				     1u) != STATUS_OK) {
+			master_fail(m, "scheduler: bad group weight");
+			return STATUS_ERR_INVAL;
+		}
+	if (m->local && sched_request(&m->s, 0, 1) != STATUS_OK) {
+		master_fail(m, "internal error: local worker");
+		return STATUS_ERR_INVAL;
+	}
+	/* Issue 7: a bar on a terminal unless --quiet (not when results
+	   go to the same terminal: they would run into it); --progress
+	   forces plain lines for job logs (see factorize.1, --progress). */
+	if (o->progress || (!o->quiet && isatty(STDERR_FILENO) &&
+			    (o->output != NULL || !isatty(STDOUT_FILENO)))) {
+		m->show_progress = 1;
+		progress_init(&m->pg, m->range ? count : 0,
+			      o->progress ? PROGRESS_LOG : PROGRESS_TTY,
+			      transport_wtime());
+	}
+	return STATUS_OK;
+}
+
+/*
+ * One rank: a mark that changes whenever a pass of the loop read input
+ * (issued + in_len: numbers ever buffered), created a chunk (next_id)
+ * or released one.  Each term only grows, so equal marks of two passes
+ * mean the second one did nothing.
+ */
+static uint64_t local_progress(const struct master *m)
+{
+	return (m->s.issued + m->s.in_len) + m->s.next_id + m->s.released +
+	       (uint64_t)m->s.input_ended;
+}
+
+static int signalled(const struct master *m)
+{
+	return m->signo != NULL && *m->signo != 0;
+}
+
+int master_run(const struct options *o, const volatile sig_atomic_t *signo)
+{
+	struct master m;
+	int code = CLI_EXIT_OK, st;
+	double wall;
+
+	memset(&m, 0, sizeof m);
+	m.o = o;
+	m.signo = signo;
+	master_signo = signo;
+	transport_set_interrupt(signo);
+	m.size = transport_size();
+	m.local = m.size == 1;
+	m.child_rank = calloc((size_t)m.size, sizeof *m.child_rank);
+	m.rank_child = calloc((size_t)m.size, sizeof *m.rank_child);
+	m.child_members = calloc((size_t)m.size, sizeof *m.child_members);
+	if (!m.child_rank || !m.rank_child || !m.child_members) {
+		master_say("out of memory");
+		free(m.child_rank);
+		free(m.rank_child);
+		free(m.child_members);
+		transport_abort(CLI_EXIT_RUNTIME);
+		return CLI_EXIT_RUNTIME; /* transport_abort does not return */
+	}
+	/* rank 0's children: ranks whose parent is 0 (proto.h, GROUPS) */
+	m.rank_child[0] = -1;
+	for (int r = 1; r < m.size; r++) {
+		m.rank_child[r] = -1;
+		if (proto_group_parent_in(r, m.size, o->group_size,
+					  o->group_nodes) != 0)
+			continue;
+		m.rank_child[r] = m.n_workers;
+		m.child_members[m.n_workers] =
+			proto_group_members_in(r, m.size, o->group_size,
+					       o->group_nodes);
+		m.child_rank[m.n_workers++] = r;
+	}
+	if (m.local)
+		m.n_workers = 1;
+	m.stats_pending = m.n_workers;
+	m.t0 = transport_wtime();
+	m.cpu0 = cpu_seconds();
+	mpz_inits(m.start, m.step, m.n, NULL);
+	transport_msg_init(&m.msg);
+	proto_buf_init(&m.buf);
+	proto_buf_init(&m.rbuf);
+	proto_buf_init(&m.replay);
+	block_check_init(&m.bc, o);
+	m.rs = calloc((size_t)m.size, sizeof *m.rs);
+	if (m.rs == NULL) {
+		master_say("out of memory");
+		transport_abort(CLI_EXIT_RUNTIME);
+	}
+
+	st = setup(&m);
+	while (st == STATUS_OK && !m.fatal) {
+		if (signalled(&m)) {
+			m.interrupted = 1;
+			master_say("interrupted by signal %d; stopping",
+				   (int)*signo);
+			break;
+		}
+		/* release first: a result that completes the oldest chunk
+		   frees the window, and the workers it held back must get
+		   work before the master waits again */
+		release_done(&m);
+		fill_input(&m);
+		dispatch(&m);
+		release_done(&m);
+		show_progress(&m, 0);
+		if (m.fatal)
+			break;
+		if (sched_all_done(&m.s) && m.stats_pending == 0)
+			break;
+		if (m.local) {
+			/* nothing can arrive: the next pass reads more input
+			   (the look-ahead drained) or releases chunks (the
+			   window filled); a pass that moved nothing while
+			   work remains is a bug, not a wait */
+			uint64_t mark = local_progress(&m);
+			if (sched_all_done(&m.s) || signalled(&m) ||
+			    mark != m.local_mark) {
+				m.local_mark = mark;
+				continue;
+			}
+			master_fail(&m, "internal error: scheduler idle");
+			break;
+		}
+		receive(&m);
+	}
+	wall = transport_wtime() - m.t0;
+
+	transport_set_interrupt(NULL); /* the stop itself must not be cut */
+	if (m.j != NULL && m.interrupted)
+		(void)journal_sync(m.j); /* durable before anything can hang */
+	if (m.fatal || m.interrupted)
+		abort_workers(&m);
+	if (m.j != NULL) {
+		/* a failed final sync fails the run: the journal may not
+		   hold what the output claims is done */
+		if (journal_close(m.j) != STATUS_OK)
+			master_fail(&m, "%s: %s", o->checkpoint,
+				    strerror(errno));
+		m.j = NULL;
+	}
+	if (m.out != NULL) {
+		st = output_close(m.out, !m.fatal && !m.interrupted, m.err,
+				  sizeof m.err);
+		m.out = NULL;
+		if (st != STATUS_OK)
+			master_fail(&m, "%s", m.err);
+	}
+	if (!m.fatal && !m.interrupted) {
+		show_progress(&m, 1);
+		if (m.local)
+			local_stats(&m);
+		write_stats(&m, wall);
+	}
+	if (m.fatal)
+		code = m.usage_error ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+	else if (m.interrupted)
+		code = CLI_EXIT_INTERRUPTED;
+	else if (m.bad_input)
+		code = CLI_EXIT_BAD_INPUT;
+
+	input_close(m.in);
+	if (m.sched_ready)
+		sched_clear(&m.s);
+	if (m.lw_ready)
+		worker_ctx_clear(&m.lw);
+	block_check_clear(&m.bc);
+	proto_buf_clear(&m.replay);
+	proto_buf_clear(&m.buf);
+	proto_buf_clear(&m.rbuf);
+	transport_msg_clear(&m.msg);
+	mpz_clears(m.start, m.step, m.n, NULL);
+	free(m.rs);
+	free(m.child_rank);
+	free(m.rank_child);
+	free(m.child_members);
+	master_signo = NULL;
+	return code;
+}
