@@ -4,7 +4,7 @@
  * A leader is a worker of rank 0 and the master of its members (the
  * conversation is in proto.h, GROUPS).  group_run is its whole life, from
  * rank 0's CONFIG to its own STATS; main calls it on every rank that
- * proto_group_members says leads a group, and worker_run on the others.
+ * topo_group_members says leads a group, and worker_run on the others.
  *
  * Like worker_run it returns a status to main for the exit code; what goes
  * wrong in the group is sent to rank 0 as ERROR (rank 0 prints it).  The

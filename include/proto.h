@@ -43,7 +43,7 @@
  * Ranks 1 .. P-1 are cut into consecutive groups of G ranks (the last one
  * may be shorter).  The first rank of a group is its leader, the others
  * its members; a group of one rank is a plain worker.  Every rank derives
- * this layout from argv and the MPI size alone (proto_group_* below), so
+ * this layout from argv and the MPI size alone (topo.h), so
  * no message is needed to agree on it.
  *
  *   rank 0 <-- CONFIG, REQUEST, WORK, RESULT, STOP, STATS --> leader
@@ -336,43 +336,6 @@ int proto_pack_group_stats(struct proto_buf *b,
 			   const struct proto_group_stats *g);
 int proto_unpack_group_stats(struct proto_reader *r,
 			     struct proto_group_stats *g);
-
-/*
- * The group layout (GROUPS above), pure arithmetic on the MPI size and
- * --group-size (0 = flat).  Ranks outside 0 .. size-1 give -1 / 0.
- *   proto_group_parent   the rank whose WORK this rank factors: 0 for a
- *                        leader or a plain worker, its leader for a
- *                        member, -1 for rank 0
- *   proto_group_members  how many members a leader has (they are ranks
- *                        rank+1 .. rank+members); 0 for anyone else
- */
-int proto_group_parent(int rank, int size, int group_size);
-int proto_group_members(int rank, int size, int group_size);
-
-/*
- * --group-size node: node[r] is an id shared by the ranks of one node
- * (node[0 .. size-1]); each run of consecutive ranks 1.. with one id is a
- * group led by its first rank (a run of one is a plain worker).  Ranks
- * placed by node make one group per node; a rank 0 on a node takes none
- * of its slots' groups, so the first node's group is one rank shorter.
- */
-int proto_group_parent_nodes(int rank, int size, const int *node);
-int proto_group_members_nodes(int rank, int size, const int *node);
-
-/* The layout in use: by node when node != NULL, else by group_size. */
-static inline int proto_group_parent_in(int rank, int size, int group_size,
-					const int *node)
-{
-	return node != NULL ? proto_group_parent_nodes(rank, size, node)
-			    : proto_group_parent(rank, size, group_size);
-}
-
-static inline int proto_group_members_in(int rank, int size, int group_size,
-					 const int *node)
-{
-	return node != NULL ? proto_group_members_nodes(rank, size, node)
-			    : proto_group_members(rank, size, group_size);
-}
 
 /* "CONFIG", "WORK", ...; "unknown" for anything else. */
 const char *proto_tag_name(int tag);

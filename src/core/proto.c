@@ -568,65 +568,6 @@ int proto_unpack_group_stats(struct proto_reader *r,
 	return proto_unpack_stats(r, &g->s);
 }
 
-int proto_group_parent(int rank, int size, int group_size)
-{
-	int first;
-
-	if (rank <= 0 || rank >= size)
-		return -1;
-	if (group_size < 2)
-		return 0;
-	first = 1 + (rank - 1) / group_size * group_size;
-	return rank == first ? 0 : first;
-}
-
-int proto_group_members(int rank, int size, int group_size)
-{
-	int last;
-
-	if (rank <= 0 || rank >= size || group_size < 2 ||
-	    (rank - 1) % group_size != 0)
-		return 0;
-	last = rank + group_size - 1;
-	if (last > size - 1)
-		last = size - 1;
-	return last - rank;
-}
-
-/* The run of consecutive ranks 1 .. size-1 with rank's node id. */
-static void node_run(int rank, int size, const int *node, int *first,
-		     int *last)
-{
-	int a = rank, b = rank;
-
-	while (a > 1 && node[a - 1] == node[rank])
-		a--;
-	while (b + 1 < size && node[b + 1] == node[rank])
-		b++;
-	*first = a;
-	*last = b;
-}
-
-int proto_group_parent_nodes(int rank, int size, const int *node)
-{
-	int a, b;
-
-	if (rank <= 0 || rank >= size)
-		return -1;
-	node_run(rank, size, node, &a, &b);
-	return rank == a ? 0 : a;
-}
-
-int proto_group_members_nodes(int rank, int size, const int *node)
-{
-	int a, b;
-
-	if (rank <= 0 || rank >= size)
-		return 0;
-	node_run(rank, size, node, &a, &b);
-	return rank == a ? b - a : 0;
-}
-
 const char *proto_tag_name(int tag)
 {
 	switch (tag) {

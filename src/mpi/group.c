@@ -58,6 +58,7 @@
 #include "block.h"
 #include "engine.h"
 #include "proto.h"
+#include "topo.h"
 #include "sched.h"
 #include "status.h"
 #include "transport.h"
@@ -749,7 +750,7 @@ int group_run(const struct options *o, char *err, size_t err_size)
 	g.o = o;
 	g.rank = transport_rank();
 	g.size = transport_size();
-	g.nm = proto_group_members_in(g.rank, g.size, o->group_size,
+	g.nm = topo_group_members_in(g.rank, g.size, o->group_size,
 				      o->group_nodes);
 	g.self = g.nm;
 	g.stats_pending = g.nm;

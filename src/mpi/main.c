@@ -26,6 +26,7 @@
 #include "group.h"
 #include "master.h"
 #include "proto.h"
+#include "topo.h"
 #include "status.h"
 #include "transport.h"
 #include "worker.h"
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
 		code = master_run(&o, &main_signo);
 	} else {
 		/* --group-size: the first rank of each group leads it */
-		if (proto_group_members_in(rank, transport_size(), o.group_size,
+		if (topo_group_members_in(rank, transport_size(), o.group_size,
 					   o.group_nodes) > 0)
 			st = group_run(&o, err, sizeof err);
 		else

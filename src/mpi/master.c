@@ -78,6 +78,7 @@
 #include "preflight.h"
 #include "progress.h"
 #include "proto.h"
+#include "topo.h"
 #include "sched.h"
 #include "status.h"
 #include "transport.h"
@@ -1213,12 +1214,12 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	m.rank_child[0] = -1;
 	for (int r = 1; r < m.size; r++) {
 		m.rank_child[r] = -1;
-		if (proto_group_parent_in(r, m.size, o->group_size,
+		if (topo_group_parent_in(r, m.size, o->group_size,
 					  o->group_nodes) != 0)
 			continue;
 		m.rank_child[r] = m.n_workers;
 		m.child_members[m.n_workers] =
-			proto_group_members_in(r, m.size, o->group_size,
+			topo_group_members_in(r, m.size, o->group_size,
 					       o->group_nodes);
 		m.child_rank[m.n_workers++] = r;
 	}

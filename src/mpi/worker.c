@@ -6,7 +6,7 @@
  *
  * Invariants:
  *   - A worker talks to one parent only: rank 0, or with --group-size
- *     the leader of its group (proto_group_parent; group.c is the
+ *     the leader of its group (topo_group_parent; group.c is the
  *     leader's side).  Both speak the same conversation.
  *   - Every received byte goes through the proto.c decoder before use; a
  *     malformed message is answered with ERROR (never a crash), after
@@ -58,6 +58,7 @@
 #include "output.h"
 #include "range.h"
 #include "status.h"
+#include "topo.h"
 #include "transport.h"
 
 __extension__ typedef unsigned __int128 worker_u128;
@@ -491,7 +492,7 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	memset(&cfg, 0, sizeof cfg);
 	memset(&w, 0, sizeof w); /* read for STATS even without CONFIG */
 	err[0] = '\0';
-	worker_parent = proto_group_parent_in(transport_rank(), transport_size(),
+	worker_parent = topo_group_parent_in(transport_rank(), transport_size(),
 					      o->group_size, o->group_nodes);
 	if (worker_parent < 0)
 		worker_parent = 0;

@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "master.h"
 #include "proto.h"
+#include "topo.h"
 #include "sched.h"
 #include "status.h"
 #include "transport.h"
@@ -231,7 +232,7 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 				 STATUS_OK);
 		F.stops[rank]++;
 		/* a leader relays its members' STATS first (proto.h, 9.) */
-		for (int k = 1; k <= proto_group_members(rank, F.size,
+		for (int k = 1; k <= topo_group_members(rank, F.size,
 							  run_group_size); k++) {
 			struct proto_group_stats g;
 			memset(&g, 0, sizeof g);
@@ -305,7 +306,7 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	(void)err_size;
 	assert_true(dest >= 1 && dest < F.size);
 	/* rank 0 talks to its children only: leaders and ungrouped ranks */
-	assert_int_equal(proto_group_parent(dest, F.size, run_group_size), 0);
+	assert_int_equal(topo_group_parent(dest, F.size, run_group_size), 0);
 	fake_worker(dest, tag, b);
 	proto_buf_reset(b);
 	return STATUS_OK;
@@ -453,7 +454,7 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 	cli_options_clear(&o);
 	for (int r = 1; r < size; r++) {
 		/* exactly one STOP each child; members hear only their leader */
-		assert_int_equal(F.stops[r], proto_group_parent(r, size,
+		assert_int_equal(F.stops[r], topo_group_parent(r, size,
 							       run_group_size)
 						     == 0 ? 1 : 0);
 		if (F.have_ctx[r])
