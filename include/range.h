@@ -45,7 +45,7 @@ struct range;
 void range_params_init(struct range_params *rp);
 
 /* STATUS_OK or STATUS_ERR_NOMEM. */
-int range_new(struct range **r, const struct range_params *rp);
+int range_new(struct range **out, const struct range_params *rp);
 void range_free(struct range *r); /* NULL allowed */
 
 /*

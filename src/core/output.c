@@ -54,7 +54,6 @@
 #define _XOPEN_SOURCE 700 /* realpath (X/Open, not in plain POSIX) */
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -479,6 +478,8 @@ static int pc_mpz(struct output_pc *c, mpz_t x)
 		}
 		s = c->big;
 	}
+	if (s == NULL)
+		return -1;
 	memcpy(s, c->p, n);
 	s[n] = '\0';
 	c->p = q;
