@@ -10,7 +10,7 @@
 \\ uniform in [1, N], so its factor sizes are those of random composites
 \\ (Dickman, Knuth-Trabb Pardo).  A number is kept only when its
 \\ second-largest prime factor has at most R_P2_DIGITS digits, so that
-\\ PARI/GP's factor() (ECM, then MPQS) finishes the set in about a minute;
+\\ PARI/GP's factor() (ECM, then MPQS) finishes the set in about 140 CPU s;
 \\ the largest factor is unrestricted.  R90.expect is written from the
 \\ drawn factorization, every factor checked with isprime (a proof).
 \\
