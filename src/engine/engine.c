@@ -18,7 +18,10 @@
  *        - a (probable) prime (prime_p_mpz): into the result;
  *        - otherwise find_factor_mpz (engine_mpz.c: rho, P-1, ECM, SIQS)
  *          splits it into f and c/f, both back on the list with what was
- *          tried on c (struct mpz_progress), since their factors are c's.
+ *          tried on c (struct mpz_progress), since their factors are c's,
+ *          and marked as proper divisors of n (as is the cofactor of
+ *          trial division when it removed a prime): the ECM depth of
+ *          engine_mpz.c depends on it.
  *   3. When the time limit (params->time_limit seconds per number, on
  *      CLOCK_MONOTONIC; cofactors below 2^128 go to the native tiers with
  *      the number's deadline, not a fresh limit) or the stop hook fires,
@@ -229,6 +232,7 @@ static int factor_big(struct engine_result *res, const mpz_t n,
 
 	mpz_set(m, n);
 	int r = tdiv_big(res, m, tmp);
+	prog0.divisor = mpz_cmp(m, n) != 0;
 	if (r == STATUS_OK)
 		r = work_push(&w, m, 1, &prog0);
 	while (r == STATUS_OK && w.n > 0) {
@@ -258,6 +262,7 @@ static int factor_big(struct engine_result *res, const mpz_t n,
 					       : find_factor_mpz(f, m, &prog, &s);
 		if (fr == STATUS_FOUND) {
 			mpz_divexact(tmp, m, f);
+			prog.divisor = 1;
 			r = work_push(&w, f, e, &prog);
 			if (r == STATUS_OK)
 				r = work_push(&w, tmp, e, &prog);

@@ -175,6 +175,9 @@ struct mpz_search {
 struct mpz_progress {
 	unsigned char rho_done, pm1_done;
 	unsigned char siqs_failed; /* SIQS runs that gave no factor */
+	unsigned char divisor;  /* 1: a proper divisor of the input (a factor
+				   was removed): the ECM depth of a random
+				   composite applies (engine_mpz.c) */
 	unsigned level;         /* index into the ECM schedule */
 	unsigned long curves;   /* curves done at that level */
 };

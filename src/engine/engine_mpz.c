@@ -24,7 +24,7 @@
  *      15 digits B1=2e3 30 curves, 20: 11e3 90, 25: 5e4 240, 30: 25e4 500,
  *      35: 1e6 900, 40: 3e6 2400, 45: 11e6 5500, 50: 43e6 10000, ...
  *   4. For SIQS_MIN_DIGITS <= D <= SIQS_MAX_DIGITS (D = digits), once ECM
- *      has cleared 0.272 D - 4.6 digits, SIQS (siqs.h).  If SIQS declines
+ *      has cleared the pretest depth below, SIQS (siqs.h).  If SIQS declines
  *      (STATUS_ERR_INVAL) or fails twice (STATUS_NOT_FOUND: only trivial
  *      dependencies, retried once with another seed), ECM goes on.
  *   5. Above SIQS range, ECM climbs the levels until a factor, the deadline,
@@ -32,12 +32,22 @@
  *
  * Pretest depth: ECM runs before SIQS while P(the next curve finds a
  * factor | every earlier curve failed) * SIQS's time exceeds the curve's
- * time, with P from the model of engine_u128.c's top comment (Buchstab's
- * density for the smallest prime factor, Dickman's rho for a curve's
- * success) under a prior half random composites, half balanced
- * semiprimes (what SIQS-sized inputs usually are): the line
- * 0.272 D - 4.6 digits of step 4.  Below t15 the table's first
- * B1 = 2e3 stays best.  The costs and the trade-off: engine_NOTES.md.
+ * time (Silverman-Wagstaff, "A practical analysis of the elliptic curve
+ * factoring algorithm", Math. Comp. 61 (1993)), with P from Buchstab's
+ * density for the smallest prime factor of a random composite and the
+ * table's expected curve counts (tests/data/gen/ecm_depth.py computes it).
+ * The prior depends only on the cofactor's own history, never on other
+ * numbers, so a number's work does not depend on the batch, its order
+ * or the number of ranks:
+ *   - the whole input (nothing removed yet): half random composites,
+ *     half balanced semiprimes (RSA-style inputs, S160 to S230, reach
+ *     the sieve with no factor found), 0.272 D - 4.6 digits;
+ *   - a proper divisor of the input (prog->divisor: trial division or a
+ *     method removed a factor): a random composite's cofactor, whose
+ *     prior has no balanced semiprimes, 0.35 D - 4.5 digits (24 digits
+ *     at 82, where the whole input gets 17.7).
+ * Below t15 the table's first B1 = 2e3 stays best.  The costs, the
+ * model's table and the trade-off: engine_NOTES.md.
  *
  * Primality (prime_p_mpz): GMP 6.2's mpz_probab_prime_p runs BPSW first and
  * answers 2 (proven) below 2^64; above, BPSW plus PRIME_MR_ROUNDS Miller-Rabin
@@ -71,10 +81,15 @@ static double pm1_b1(size_t digits)
 }
 /*
  * ECM pretest depth before SIQS, in digits: PRETEST_SLOPE * D - PRETEST_BASE
- * for a D-digit cofactor (see "Crossovers" above).
+ * for a D-digit whole input, DIVISOR_SLOPE * D - DIVISOR_BASE for a proper
+ * divisor of the input (see "Pretest depth" above): the lines through
+ * tests/data/gen/ecm_depth.py's depths for its prior (0.5 random: earlier
+ * costs; 1.0 random: 9.2, 15.2, 24.6, 30.3 digits at 39, 60, 81, 99).
  */
 static const double PRETEST_SLOPE = 0.272;
 static const double PRETEST_BASE = 4.6;
+static const double DIVISOR_SLOPE = 0.35;
+static const double DIVISOR_BASE = 4.5;
 /* Digits a fresh cofactor is assumed clear to (trial division and rho). */
 static const double BASE_DIGITS = 8.0;
 
@@ -304,6 +319,14 @@ static double ecm_done_digits(const struct mpz_progress *prog)
 			    (double)l->curves;
 }
 
+/* The ECM depth before SIQS for a D-digit cofactor with history prog. */
+static double pretest_digits(size_t digits, const struct mpz_progress *prog)
+{
+	if (prog->divisor)
+		return DIVISOR_SLOPE * (double)digits - DIVISOR_BASE;
+	return PRETEST_SLOPE * (double)digits - PRETEST_BASE;
+}
+
 static int siqs_call(mpz_t f, const mpz_t n, struct mpz_search *s)
 {
 	struct siqs_params sp;
@@ -342,7 +365,7 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 	}
 	int siqs_ok = digits >= SIQS_MIN_DIGITS && digits <= SIQS_MAX_DIGITS &&
 		      prog->siqs_failed < SIQS_TRIES;
-	double target = PRETEST_SLOPE * (double)digits - PRETEST_BASE;
+	double target = pretest_digits(digits, prog);
 	for (;;) {
 		if (mpz_search_stop_p(s))
 			return STATUS_ERR_STOPPED;

@@ -601,9 +601,16 @@ static void prime_p_mpz_verdicts(void **state)
 
 /* ---- the SIQS seam (linked with -Wl,--wrap=siqs_factor) ---- */
 
-enum siqs_plant { SIQS_REAL, SIQS_REFUSES, SIQS_TRIVIAL, SIQS_BAD_FACTOR };
+enum siqs_plant {
+	SIQS_REAL,
+	SIQS_REFUSES,
+	SIQS_TRIVIAL,
+	SIQS_BAD_FACTOR,
+	SIQS_ORACLE /* gcd(n, siqs_oracle): a sieve that takes no time */
+};
 static enum siqs_plant siqs_plant = SIQS_REAL;
 static int siqs_calls;
+static const char *siqs_oracle;
 
 int __real_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p);
 int __wrap_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p);
@@ -614,6 +621,12 @@ int __wrap_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p)
 	case SIQS_REFUSES: return STATUS_ERR_INVAL;
 	case SIQS_TRIVIAL: mpz_set_ui(f, 1); return STATUS_NOT_FOUND;
 	case SIQS_BAD_FACTOR: mpz_set_ui(f, 2); return STATUS_FOUND;
+	case SIQS_ORACLE:
+		mpz_set_str(f, siqs_oracle, 10);
+		mpz_gcd(f, f, n);
+		return mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0
+			       ? STATUS_FOUND
+			       : STATUS_NOT_FOUND;
 	default: return __real_siqs_factor(f, n, p);
 	}
 }
@@ -639,6 +652,43 @@ static void siqs_failures_fall_back_to_ecm(void **state)
 	expect_factors(fx, n, want);
 	assert_int_equal(siqs_calls, 2); /* a non-divisor is no factor */
 	siqs_plant = SIQS_REAL;
+}
+
+/*
+ * The ECM depth before SIQS (engine_mpz.c, pretest_digits), issue 20's
+ * 82-digit cofactor c = 1970719660202909647082357 (25 digits) x a
+ * 57-digit prime.  As a proper divisor of the input (6 c: trial division
+ * removed 2 and 3) it is a random composite's cofactor: ECM runs to
+ * 0.35 D - 4.5 = 24.2 digits (30 curves at B1 = 2e3, 90 at 11e3, 202 at
+ * 5e4) and, with the default seed, finds the 25-digit factor there, so
+ * SIQS is never called.  The whole input c (no factor removed: maybe an
+ * RSA-style semiprime) keeps the short depth 0.272 D - 4.6 = 17.7 digits
+ * and reaches the sieve (a planted one that answers at once).  Counts of
+ * SIQS calls, no timing.
+ */
+static void ecm_depth_follows_the_cofactors_history(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p25 = "1970719660202909647082357";
+	const char *want = " 1970719660202909647082357"
+			   " 657695716672544618670637783685641283009746"
+			   "991455090679687";
+	siqs_oracle = p25;
+	siqs_plant = SIQS_ORACLE;
+	siqs_calls = 0;
+	expect_factors(fx, "7776803275666957607994197006113980091483835492049"
+			   "194569693390473381276861575893554",
+		       " 2 3 1970719660202909647082357"
+		       " 657695716672544618670637783685641283009746"
+		       "991455090679687");
+	assert_int_equal(siqs_calls, 0);
+	siqs_calls = 0;
+	expect_factors(fx, "1296133879277826267999032834352330015247305915341"
+			   "532428282231745563546143595982259",
+		       want);
+	assert_int_equal(siqs_calls, 1);
+	siqs_plant = SIQS_REAL;
+	siqs_oracle = NULL;
 }
 
 /*
@@ -761,6 +811,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(verify_fails_on_planted_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(prime_p_mpz_verdicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(siqs_failures_fall_back_to_ecm, setup, teardown),
+		cmocka_unit_test_setup_teardown(ecm_depth_follows_the_cofactors_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(u128_split_sends_balanced_cofactors_to_siqs, setup, teardown),
 		cmocka_unit_test_setup_teardown(gp_differential_above_2_128, setup, teardown),
 	};
