@@ -84,9 +84,9 @@
  *      prime is divided out once untested; y = Ax + B is kept as limbs,
  *      and B, C move to the next polynomial in words too).  The cofactor
  *      must be 1 (full relation), a prime below the large prime bound L
- *      (partial), or, from SIQS_DLP_MIN_BITS (200 bits, about 60
- *      digits), a composite below the cutoff L^e (the table's e, 1.7 to
- *      1.8) whose two primes are both below L (partial-partial: double
+ *      (partial), or, from SIQS_DLP_MIN_BITS (216 bits, about 65
+ *      digits), a composite below the cutoff L^e (the table's e, 1.75)
+ *      whose two primes are both below L (partial-partial: double
  *      large prime variation, Lenstra and Manasse 1990/1994): below the
  *      square of the largest FB prime it is prime, else a base-2 Fermat
  *      test, then Pollard-Brent rho on 64-bit Montgomery words.  The
@@ -262,6 +262,8 @@ static int siqs_setup_fb(struct siqs *S, mpz_t f, size_t bits,
 	fudge = row.fudge;
 	*dlp = params->dlp > 0 ? params->dlp
 	       : params->dlp < 0 || bits < SIQS_DLP_MIN_BITS ? 0 : row.dlp;
+	if (*dlp > 0)
+		fudge = row.dlp_fudge;
 	if (params->fb_size)
 		fbd = params->fb_size;
 	if (fbd > SIQS_MAX_FB)

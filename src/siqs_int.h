@@ -57,7 +57,12 @@ enum {
 	 * partial-partial, more steps cost more than it is worth.
 	 */
 	SIQS_RHO_STEPS = 1 << 16,
-	SIQS_DLP_MIN_BITS = 200  /* double large primes from here (measured) */
+	/*
+	 * Double large primes from here (about 65 digits): at 200 bits they
+	 * were no faster than single large primes (siqs_NOTES.md), at 230
+	 * bits faster.
+	 */
+	SIQS_DLP_MIN_BITS = 216
 };
 /*
  * The double large prime cutoff stays below 2^62: the cofactor's
@@ -267,11 +272,12 @@ static inline void *siqs_grow(void *p, size_t *cap, size_t need, size_t elem, si
  * factor base size, large prime multiplier, sieve blocks in [-M, M)
  * (below 1: a fraction of a block, rounded to 4 KiB), threshold slack
  * in bits (for the unsieved small primes, log rounding and the large
- * primes of partial relations), and the double large prime cutoff as an
- * exponent of the large prime bound (used from SIQS_DLP_MIN_BITS).
+ * primes of partial relations); with double large primes (from
+ * SIQS_DLP_MIN_BITS, or params->dlp) the cutoff as an exponent of the
+ * large prime bound and the slack used in place of fudge.
  */
 struct siqs_row {
-	double bits, fb, lp_mult, blocks, fudge, dlp;
+	double bits, fb, lp_mult, blocks, fudge, dlp, dlp_fudge;
 };
 /* The parameter table's row for bits, interpolated. */
 void siqs_interp_params(size_t bits, struct siqs_row *row);

@@ -30,17 +30,20 @@
 
 /*
  * The rows were chosen by measurement on the jobs/bench sets (instruction
- * counts and CPU time; src/siqs_NOTES.md has the runs).  Above 233 bits
- * they are extrapolated and capped by the memory of the dense
- * elimination (two bit matrices of F^2 / 8 bytes each).
+ * counts and CPU time; src/siqs_NOTES.md has the runs).  From
+ * SIQS_DLP_MIN_BITS the double large prime columns (cutoff exponent e,
+ * and the slack dlp_fudge that replaces fudge, as T then counts the
+ * cutoff L^e instead of L) are used; below they are not read.  Above 233 bits the rows are extrapolated and capped by the
+ * memory of the dense elimination (two bit matrices of F^2 / 8 bytes
+ * each).
  */
 static const struct siqs_row siqs_table[] = {
-	{64, 60, 20, 0.25, 7, 1.8},     {96, 150, 30, 0.25, 8, 1.8},
-	{112, 275, 40, 0.625, 9, 1.8},  {128, 550, 50, 1, 10, 1.8},
-	{160, 1400, 50, 2, 10, 1.8},
-	{200, 5000, 200, 6, 15, 1.8},   {233, 12000, 200, 8, 14, 1.8},
-	{266, 20000, 120, 10, 14, 1.8}, {299, 25000, 120, 12, 15, 1.8},
-	{400, 25000, 150, 16, 16, 1.8},
+	{64, 60, 20, 0.25, 7, 1.75, 10},     {96, 150, 30, 0.25, 8, 1.75, 10},
+	{112, 275, 40, 0.625, 9, 1.75, 10},  {128, 550, 50, 1, 10, 1.75, 10},
+	{160, 1400, 50, 2, 10, 1.75, 10},
+	{200, 5000, 200, 6, 15, 1.75, 10},   {233, 12000, 200, 8, 14, 1.75, 10},
+	{266, 20000, 120, 10, 14, 1.75, 11}, {299, 25000, 120, 12, 15, 1.75, 12},
+	{400, 25000, 150, 16, 16, 1.75, 13},
 };
 enum { SIQS_TABLE_ROWS = sizeof siqs_table / sizeof siqs_table[0] };
 
@@ -376,6 +379,7 @@ void siqs_interp_params(size_t bits, struct siqs_row *row)
 	row->blocks = lo->blocks + f * (hi->blocks - lo->blocks);
 	row->fudge = lo->fudge + f * (hi->fudge - lo->fudge);
 	row->dlp = lo->dlp + f * (hi->dlp - lo->dlp);
+	row->dlp_fudge = lo->dlp_fudge + f * (hi->dlp_fudge - lo->dlp_fudge);
 }
 
 /*

@@ -111,13 +111,17 @@ static int lp_vertex(struct siqs_rels *R, uint32_t lp, uint32_t *v)
 		return STATUS_OK;
 	}
 	/* vertex 0 ("1") is created with the first one */
-	if (!(g = siqs_grow(R->uf_parent, &R->cap_vert, R->nvert + 2,
-			    sizeof *R->uf_parent, 1024)))
-		return STATUS_ERR_NOMEM;
-	R->uf_parent = g;
-	if (!(g = realloc(R->uf_size, R->cap_vert * sizeof *R->uf_size)))
-		return STATUS_ERR_NOMEM;
-	R->uf_size = g;
+	if (R->nvert + 2 > R->cap_vert) {
+		size_t cap = R->cap_vert;
+		if (!(g = siqs_grow(R->uf_size, &cap, R->nvert + 2,
+				    sizeof *R->uf_size, 1024)))
+			return STATUS_ERR_NOMEM;
+		R->uf_size = g;
+		if (!(g = siqs_grow(R->uf_parent, &R->cap_vert, R->nvert + 2,
+				    sizeof *R->uf_parent, 1024)))
+			return STATUS_ERR_NOMEM;
+		R->uf_parent = g;
+	}
 	if (R->nvert == 0) {
 		R->uf_parent[0] = 0;
 		R->uf_size[0] = 1;
