@@ -14,7 +14,7 @@
  * Tuning history: siqs_NOTES.md.
  *
  * Invariant: every function declared here is used by more than one SIQS
- * file; everything else stays static in its file.
+ * file or by tests/test_siqs.c; everything else stays static in its file.
  */
 #ifndef FACTORIZE_SIQS_INT_H
 #define FACTORIZE_SIQS_INT_H
@@ -321,6 +321,17 @@ void siqs_keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
 /* Trial-divide every candidate of the polynomial, storing its relations;
  * STATUS_OK or STATUS_ERR_NOMEM. */
 int siqs_tdiv_poly(struct siqs *S);
+
+/*
+ * 1 with *p <= *q the two large primes of a cofactor c (lp_bound <= c <
+ * SIQS_DLP_MAX, odd), both below lp_bound; 0 when c is prime (below
+ * pmax2, the square of the largest FB prime, it has no smaller factor,
+ * so it is; else the base-2 Fermat test), when rho does not split it in
+ * about SIQS_RHO_STEPS steps, or when a factor is at or above lp_bound
+ * (Lenstra and Manasse 1994).
+ */
+int siqs_split_cofactor(uint64_t c, uint32_t lp_bound, uint64_t pmax2,
+			uint32_t *p, uint32_t *q);
 
 /* ---- siqs_rel.c: step 6's relations ---- */
 

@@ -518,17 +518,12 @@ static uint64_t rho_brent(uint64_t n, uint64_t c)
 	return g > 1 && g < n ? g : 0;
 }
 
-/*
- * The two large primes p <= q of a cofactor c with lp_bound <= c <
- * dlp_max: 0 when c is prime (below the square of the largest FB prime
- * it has no smaller factor, so it is; else the Fermat test), does not
- * split, or has a factor at or above lp_bound (Lenstra and Manasse 1994).
- */
-static int split_dlp(const struct siqs *S, uint64_t c, uint32_t *p, uint32_t *q)
+int siqs_split_cofactor(uint64_t c, uint32_t lp_bound, uint64_t pmax2,
+			uint32_t *p, uint32_t *q)
 {
 	uint64_t d = 0, e;
 	unsigned t;
-	if (c < S->fb.pmax2 || fermat2(c, mont_ninv(c)))
+	if (c < pmax2 || !(c & 1) || c >= SIQS_DLP_MAX || fermat2(c, mont_ninv(c)))
 		return 0;
 	for (t = 1; t <= 2 && !d; t++)
 		d = rho_brent(c, t);
@@ -540,7 +535,7 @@ static int split_dlp(const struct siqs *S, uint64_t c, uint32_t *p, uint32_t *q)
 		d = e;
 		e = x;
 	}
-	if (e >= S->fb.lp_bound)
+	if (e >= lp_bound)
 		return 0;
 	*p = (uint32_t)d;
 	*q = (uint32_t)e;
@@ -557,7 +552,8 @@ static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
 {
 	uint32_t lp = (uint32_t)cof, lp2 = 1;
 	if (cof != 1 && cof >= S->fb.lp_bound) {
-		if (cof >= S->fb.dlp_max || !split_dlp(S, cof, &lp, &lp2))
+		if (cof >= S->fb.dlp_max ||
+		    !siqs_split_cofactor(cof, S->fb.lp_bound, S->fb.pmax2, &lp, &lp2))
 			return STATUS_OK;
 	}
 	if (S->poly.native) {

@@ -458,6 +458,44 @@ static void test_cycle_combination_planted(void **state)
 }
 
 /*
+ * split-cofactor: two primes below the bound split (also p^2, and at the
+ * limit just below SIQS_DLP_MAX = 2^62, where the Montgomery products are
+ * tightest: the largest prime there is kept whole); a prime, a factor at
+ * or above the bound, a cofactor below pmax^2, an even or too large one
+ * are refused.
+ */
+static void test_split_cofactor(void **state)
+{
+	uint32_t p = 0, q = 0;
+	(void)state;
+	/* 1000003 * 268435459 */
+	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 300000000u, 0, &p, &q), 1);
+	assert_int_equal(p, 1000003u);
+	assert_int_equal(q, 268435459u);
+	/* the larger prime at the bound: refused */
+	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 268435459u, 0, &p, &q), 0);
+	/* below pmax^2: prime by the factor base, no test */
+	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 300000000u,
+					     268436264306378ULL, &p, &q), 0);
+	/* 268435459^2: a square, the self-loop of the graph */
+	assert_int_equal(siqs_split_cofactor(72057595648540681ULL, 300000000u, 0, &p, &q), 1);
+	assert_int_equal(p, 268435459u);
+	assert_int_equal(q, 268435459u);
+	/* precprime(2^62): prime, refused by the Fermat test */
+	assert_int_equal(siqs_split_cofactor(4611686018427387847ULL, UINT32_MAX, 0, &p, &q), 0);
+	/* 2147483647 * 2147483587 < 2^62: at the limit; rho may give up
+	 * (about 2^15.5 steps expected), but never splits it wrongly */
+	p = q = 0;
+	if (siqs_split_cofactor(4611685885283401789ULL, UINT32_MAX, 0, &p, &q)) {
+		assert_int_equal(p, 2147483587u);
+		assert_int_equal(q, 2147483647u);
+	}
+	/* even, and 2^62 + 1 (= 5 * 5581 * ...): outside the contract, refused */
+	assert_int_equal(siqs_split_cofactor(268436264306378ULL, 300000000u, 0, &p, &q), 0);
+	assert_int_equal(siqs_split_cofactor(((uint64_t)1 << 62) + 1, UINT32_MAX, 0, &p, &q), 0);
+}
+
+/*
  * A semiprime factored with double large primes on, every relation and
  * row checked (check_rels): partial-partials were found and used, no
  * relation's product or row's large primes are wrong, and the factor is
@@ -790,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_vector_paths_match_scalar),
 		cmocka_unit_test(test_sieve_matches_reference),
 		cmocka_unit_test(test_known_60_digits),
+		cmocka_unit_test(test_split_cofactor),
 		cmocka_unit_test(test_cycle_count_hand_graph),
 		cmocka_unit_test(test_cycle_combination_planted),
 		cmocka_unit_test(test_dlp_200_bits),
