@@ -23,9 +23,13 @@ struct siqs_stats {
 	unsigned long polys;    /* polynomials sieved */
 	unsigned long candidates; /* sieve reports trial-divided */
 	unsigned long fulls;    /* full relations */
-	unsigned long partials; /* partial relations */
-	unsigned long cycles;   /* full relations from partial pairs */
+	unsigned long partials; /* partial relations (one or two large primes) */
+	unsigned long double_partials; /* of which two large primes */
+	unsigned long cycles;   /* full relations from cycles of partials */
 	unsigned long sieve_mismatches; /* check_sieve: bytes that differed */
+	/* check_rels: matrix rows whose large primes do not pair, plus
+	 * relations whose (A x + B)^2 - kN is not their recorded product */
+	unsigned long rel_mismatches;
 	double t_sieve, t_linalg; /* seconds: collecting relations, the rest */
 };
 
@@ -42,6 +46,10 @@ struct siqs_params {
 	double fudge;           /* threshold slack in bits */
 	double q_max;           /* upper bound on the primes of A */
 	unsigned small_prime;   /* smallest prime sieved */
+	/* double large prime cutoff as an exponent e of the large prime
+	 * bound L (cofactors below L^e, 1 < e < 2, are split in two);
+	 * 0: the table's choice (on from SIQS_DLP_MIN_BITS); negative: off */
+	double dlp;
 	/* 1: the portable scalar code only, no SSE2/AVX2/FMA/AVX-512 paths;
 	 * 2: no AVX-512 paths (tests check all give the same relations);
 	 * default 0 (fastest found) */
@@ -50,6 +58,9 @@ struct siqs_params {
 	 * and one root at a time over the whole interval and count the bytes
 	 * that differ (stats->sieve_mismatches); tests only, slow */
 	int check_sieve;
+	/* non-zero: before the linear algebra, check every row's relations
+	 * (stats->rel_mismatches); tests only, slow */
+	int check_rels;
 };
 
 void siqs_params_init(struct siqs_params *params);

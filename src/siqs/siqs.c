@@ -62,8 +62,9 @@
  *      bit set (plus the expected power of 2 where A x + B is odd, 4 bits
  *      when kN = 1 mod 8: half the positions, the same two-byte pattern
  *      for every polynomial of one A), found 128 bytes per AVX2 test
- *      (SSE2: 64).  T = log2(M sqrt(kN/2)) - log2(large prime bound) -
- *      (the table's slack) bits.
+ *      (SSE2: 64).  T = log2(M sqrt(kN/2)) - log2(largest cofactor
+ *      kept: the large prime bound L, or with double large primes the
+ *      cutoff L^e) - (the table's slack) bits.
  *   6. Trial division of each candidate: the primes below half the block
  *      divide Q(x) exactly when i mod p is one of their roots.  With AVX2
  *      sixteen primes per step in 16-bit words when i < 2^15 (p | i + p -
@@ -82,20 +83,28 @@
  *      multiplication", PLDI 1994), no GMP call per candidate (a hit's
  *      prime is divided out once untested; y = Ax + B is kept as limbs,
  *      and B, C move to the next polynomial in words too).  The cofactor
- *      must be 1 (full relation) or a prime below the large prime bound
- *      (partial relation).  Partials sharing their large prime are paired
- *      into full relations (single large prime variation: a hash table
- *      keyed by the large prime; each later partial pairs with the first
- *      one).
- *   7. When fulls + pairs exceed F by SIQS_EXTRA (4: a dependency splits
+ *      must be 1 (full relation), a prime below the large prime bound L
+ *      (partial), or, from SIQS_DLP_MIN_BITS (216 bits, about 65
+ *      digits), a composite below the cutoff L^e (the table's e, 1.75)
+ *      whose two primes are both below L (partial-partial: double
+ *      large prime variation, Lenstra and Manasse 1990/1994): below the
+ *      square of the largest FB prime it is prime, else a base-2 Fermat
+ *      test, then Pollard-Brent rho on 64-bit Montgomery words.  The
+ *      relations are the edges of a graph on the large primes (and 1);
+ *      union-find counts its independent cycles as they come, each one
+ *      a full relation (siqs_rel.c).
+ *   7. When fulls + cycles exceed F by SIQS_EXTRA (4: a dependency splits
  *      n with probability 1/2 or more, and the matrix has more
  *      dependencies than rows beyond F, as a few columns stay empty or
- *      dependent), siqs_linalg() finds them (if all are trivial,
+ *      dependent), the cycles are built (a breadth-first spanning forest;
+ *      each edge outside it with the tree path between its ends is one
+ *      row, the XOR of its relations' exponents), siqs_linalg() finds (if all are trivial,
  *      SIQS_EXTRA more relations are gathered and it is tried again, at
  *      most SIQS_MAX_RETRIES times, then STATUS_NOT_FOUND); the matrix
  *      rows keep the odd-exponent columns by parity toggles.  For each
  *      dependency X = prod (Ax+B) mod n, Y = sqrt(prod A Q(x)) mod n from
- *      the summed exponents (prime powers gathered in 64-bit words, one
+ *      the summed exponents and the large primes, each occurring an even
+ *      number of times (prime powers gathered in 64-bit words, one
  *      multiply per word), and gcd(X - Y, n) is tried; the products are
  *      reduced mod n only when past twice n's limbs.
  *
@@ -145,8 +154,10 @@ void siqs_params_init(struct siqs_params *params)
 	params->fudge = 0;
 	params->q_max = 0;
 	params->small_prime = 0;
+	params->dlp = 0;        /* double large primes as the table says */
 	params->scalar = 0;     /* vector paths where the CPU has them */
 	params->check_sieve = 0; /* no reference sieve */
+	params->check_rels = 0; /* no relation check */
 }
 
 static void siqs_clear(struct siqs *S)
@@ -191,11 +202,7 @@ static void siqs_clear(struct siqs *S)
 	free(S->sv.sieve);
 	free(S->sv.ref);
 	free(S->poly.seen_a);
-	free(S->rels.rel);
-	free(S->rels.ylimb);
-	free(S->rels.pool);
-	free(S->rels.lp_key);
-	free(S->rels.lp_first);
+	siqs_rels_clear(&S->rels);
 }
 
 /* The state before set-up: GMP variables, the seed, the CPU's paths. */
@@ -212,6 +219,7 @@ static void siqs_start(struct siqs *S, const mpz_t n,
 	mpz_init(S->poly.B);
 	mpz_init(S->poly.C);
 	mpz_init(S->sv.q);
+	S->rels.check = params->check_rels != 0;
 	mpz_init(S->poly.t);
 	mpz_init(S->sv.y);
 	for (l = 0; l < SIQS_MAX_S; l++)
@@ -242,11 +250,20 @@ static void siqs_start(struct siqs *S, const mpz_t n,
  */
 static int siqs_setup_fb(struct siqs *S, mpz_t f, size_t bits,
 			 const struct siqs_params *params, double *lpm,
-			 double *blk)
+			 double *blk, double *dlp)
 {
 	double fbd, fudge;
+	struct siqs_row row;
 
-	siqs_interp_params(bits, &fbd, lpm, blk, &fudge);
+	siqs_interp_params(bits, &row);
+	fbd = row.fb;
+	*lpm = row.lp_mult;
+	*blk = row.blocks;
+	fudge = row.fudge;
+	*dlp = params->dlp > 0 ? params->dlp
+	       : params->dlp < 0 || bits < SIQS_DLP_MIN_BITS ? 0 : row.dlp;
+	if (*dlp > 0)
+		fudge = row.dlp_fudge;
 	if (params->fb_size)
 		fbd = params->fb_size;
 	if (fbd > SIQS_MAX_FB)
@@ -266,9 +283,9 @@ static int siqs_setup_fb(struct siqs *S, mpz_t f, size_t bits,
  * The interval, the large prime bound, the threshold and the scaled
  * logarithms (step 5's T), then the shape of A.
  */
-static int siqs_geometry(struct siqs *S, double lpm, double blk)
+static int siqs_geometry(struct siqs *S, double lpm, double blk, double dlp)
 {
-	double log2q, thr, scale, lb;
+	double log2q, thr, scale, lb, pmax;
 	unsigned long km;
 	uint32_t j;
 
@@ -283,12 +300,20 @@ static int siqs_geometry(struct siqs *S, double lpm, double blk)
 	/* root_hits16_batch_avx2: positions and root-checked primes below 2^15 */
 	S->fb.r16 = S->fb.avx2 && S->fb.len <= (1u << 15) &&
 		    SIQS_BUCKET_MIN <= (1u << 15);
-	lb = lpm * S->fb.prime[S->fb.fb_n - 1];
+	pmax = S->fb.prime[S->fb.fb_n - 1];
+	lb = lpm * pmax;
 	S->fb.lp_bound = lb > 4e9 ? 4000000000u : (uint32_t)lb;
+	S->fb.pmax2 = (uint64_t)(pmax * pmax);
+	if (dlp > 1) {
+		double dm = pow((double)S->fb.lp_bound, dlp > 2 ? 2 : dlp);
+		S->fb.dlp_max = dm >= (double)SIQS_DLP_MAX ? SIQS_DLP_MAX : (uint64_t)dm;
+	}
 	S->fb.log_a_target = 0.5 * (mpz_log(S->fb.kn) + log(2.0)) -
 			     log((double)S->fb.M);
 	log2q = log2((double)S->fb.M) + 0.5 * (mpz_log(S->fb.kn) / log(2.0) - 1.0);
-	thr = log2q - log2((double)S->fb.lp_bound) - S->fb.fudge;
+	/* the largest cofactor kept: the large prime bound, or the DLP cutoff */
+	thr = log2q - (S->fb.dlp_max ? log2((double)S->fb.dlp_max)
+				     : log2((double)S->fb.lp_bound)) - S->fb.fudge;
 	scale = thr > 100 ? 100 / thr : 1.0;
 	S->fb.init_byte = (uint8_t)(128 - (int)(thr * scale + 0.5));
 	for (j = 2; j < S->fb.fb_n; j++)
@@ -389,8 +414,10 @@ static void siqs_fill_stats(struct siqs_stats *st, const struct siqs *S,
 	st->candidates = S->rels.candidates;
 	st->fulls = S->rels.nfull;
 	st->partials = S->rels.nrel - S->rels.nfull;
+	st->double_partials = S->rels.ndouble;
 	st->cycles = S->rels.ncycle;
 	st->sieve_mismatches = S->sv.sieve_bad;
+	st->rel_mismatches = S->rels.bad;
 	st->t_linalg = t_la;
 	st->t_sieve = engine_now() - t_start - t_la;
 }
@@ -426,7 +453,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	struct siqs S;
 	size_t want;
 	int retries = 0, status;
-	double lpm, blk, t_start, t_la = 0;
+	double lpm, blk, dlp, t_start, t_la = 0;
 
 	if (!params) {
 		siqs_params_init(&defaults);
@@ -438,9 +465,10 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	t_start = engine_now();
 	siqs_start(&S, n, params);
 	/* steps 1-3: parameters, multiplier, factor base; the sieve's shape */
-	status = siqs_setup_fb(&S, f, mpz_sizeinbase(n, 2), params, &lpm, &blk);
+	status = siqs_setup_fb(&S, f, mpz_sizeinbase(n, 2), params, &lpm, &blk,
+			       &dlp);
 	if (status == STATUS_OK)
-		status = siqs_geometry(&S, lpm, blk);
+		status = siqs_geometry(&S, lpm, blk, dlp);
 	if (status == STATUS_OK)
 		status = siqs_alloc_sieve(&S, params);
 	want = (size_t)S.fb.fb_n + SIQS_EXTRA;

@@ -7,14 +7,14 @@
  *   siqs_poly.c    A and B polynomials, Gray-code root updates
  *   siqs_sieve.c   the sieve core: one-block, block and bucket sieve
  *   siqs_tdiv.c    candidate scan, root checks, trial division
- *   siqs_rel.c     relation store, large-prime pairing
+ *   siqs_rel.c     relation store, large-prime graph and its cycles
  *   siqs_sqrt.c    the exponent matrix and dependencies to factors
  *   siqs_linalg.c  filtering and Gaussian elimination over GF(2)
  *   siqs_arith.h   small modular arithmetic (static inline: hot callers)
  * Tuning history: siqs_NOTES.md.
  *
  * Invariant: every function declared here is used by more than one SIQS
- * file; everything else stays static in its file.
+ * file or by tests/unit/test_siqs.c; everything else stays static in its file.
  */
 #ifndef FACTORIZE_SIQS_INT_H
 #define FACTORIZE_SIQS_INT_H
@@ -48,8 +48,28 @@ enum {
 	SIQS_MAX_FB = 100000,    /* FB index << SIQS_BLOCK_BITS fits 32 bits */
 	SIQS_MAX_BLOCKS = 16,    /* sieve positions stay below 2^20 (pinv) */
 	SIQS_MAX_RETRIES = 8,    /* linear algebra rounds with only trivial deps */
-	SIQS_CLS_Q = 64          /* one-block sieve: fixed-count runs below this */
+	SIQS_CLS_Q = 64,         /* one-block sieve: fixed-count runs below this */
+	/*
+	 * Pollard-Brent rho on a double large prime cofactor stops after
+	 * about this many steps: the smaller prime is below the large prime
+	 * bound (at most about 2^28 in the table), so about 2^14 steps find
+	 * it with probability near 1/2 or better; a failed split loses one
+	 * partial-partial, more steps cost more than it is worth.
+	 */
+	SIQS_RHO_STEPS = 1 << 16,
+	/*
+	 * Double large primes from here (about 65 digits): at 200 bits they
+	 * were no faster than single large primes (siqs_NOTES.md), at 230
+	 * bits faster.
+	 */
+	SIQS_DLP_MIN_BITS = 216
 };
+/*
+ * The double large prime cutoff stays below 2^62: the cofactor's
+ * Montgomery products (a b + m n < 2^128 for n < 2^63) and the rho's
+ * differences fit, with a bit to spare.
+ */
+static const uint64_t SIQS_DLP_MAX = (uint64_t)1 << 62;
 static_assert((uint64_t)SIQS_MAX_BLOCKS * SIQS_BLOCK <= (1u << 20),
 	      "sieve positions must fit the 2^40 reciprocal trick");
 static_assert((uint64_t)SIQS_MAX_FB << SIQS_BLOCK_BITS <= UINT32_MAX,
@@ -58,12 +78,21 @@ static_assert((uint64_t)SIQS_MAX_FB << SIQS_BLOCK_BITS <= UINT32_MAX,
 __extension__ typedef unsigned __int128 siqs_u128;
 __extension__ typedef __int128 siqs_i128;
 
+/*
+ * One relation: Q(x) = (product of its factor-base primes) lp lp2.  A
+ * full relation has lp = lp2 = 1, a partial lp > 1 and lp2 = 1, a
+ * partial-partial (double large prime) lp <= lp2, both > 1.  In the
+ * large-prime graph it is the edge (v1, v2) between the vertices of lp
+ * and lp2 (vertex 0 stands for 1).
+ */
 struct siqs_rel {
 	size_t yoff;    /* A x + B: its limbs in the limb pool, from here */
 	int ysize;      /* and its GMP size (negative: A x + B < 0) */
 	size_t off;     /* first factor-base index in the pool */
 	uint32_t nfac;  /* factor-base indices, with repetition */
 	uint32_t lp;    /* large prime, 1 for a full relation */
+	uint32_t lp2;   /* second large prime, 1 unless a partial-partial */
+	uint32_t v1, v2; /* graph vertices of lp and lp2 (partials only) */
 };
 
 /*
@@ -110,6 +139,13 @@ struct siqs_fb {
 	uint8_t hitcnt[256];    /* and their count */
 	uint32_t sieve_start, med_end; /* first sieved, first bucket-sieved */
 	uint32_t lp_bound;
+	/*
+	 * Double large prime variation: a cofactor c with lp_bound <= c <
+	 * dlp_max (0: off) that is composite is split into two primes below
+	 * lp_bound; pmax2 = (largest FB prime)^2, below which a cofactor
+	 * has no factor that is not in the factor base, i.e. is prime.
+	 */
+	uint64_t dlp_max, pmax2;
 	/*
 	 * One-block sieve: the primes from cls_first on (below med_end) in
 	 * runs of equal len / p (cls_q[c], run c ends before cls_end[c]).
@@ -186,9 +222,19 @@ struct siqs_rels {
 	size_t npool, cap_pool;
 	mp_limb_t *ylimb; /* the A x + B of every relation, limbs end to end */
 	size_t nylimb, cap_ylimb;
-	uint32_t *lp_key, *lp_first; /* large prime -> its first partial */
+	/*
+	 * The large-prime graph: lp_key -> lp_vert (vertex of the large
+	 * prime, from 1; vertex 0 stands for 1), and a union-find forest
+	 * over the vertices (uf_parent, uf_size); ncycle counts the edges
+	 * that closed a cycle, i.e. edges - vertices + components.
+	 */
+	uint32_t *lp_key, *lp_vert;
 	size_t lp_cap, lp_used;
-	size_t nfull, ncycle;
+	uint32_t *uf_parent, *uf_size;
+	size_t nvert, cap_vert;
+	size_t nfull, ncycle, ndouble;
+	int check;         /* params->check_rels: siqs_try_deps checks the rows */
+	unsigned long bad; /* and counts the faults found */
 	unsigned long polys, candidates;
 };
 
@@ -221,9 +267,20 @@ static inline void *siqs_grow(void *p, size_t *cap, size_t need, size_t elem, si
 
 /* ---- siqs_params.c: steps 1-3 ---- */
 
+/*
+ * Parameters by bit size of n (interpolated linearly between rows):
+ * factor base size, large prime multiplier, sieve blocks in [-M, M)
+ * (below 1: a fraction of a block, rounded to 4 KiB), threshold slack
+ * in bits (for the unsieved small primes, log rounding and the large
+ * primes of partial relations); with double large primes (from
+ * SIQS_DLP_MIN_BITS, or params->dlp) the cutoff as an exponent of the
+ * large prime bound and the slack used in place of fudge.
+ */
+struct siqs_row {
+	double bits, fb, lp_mult, blocks, fudge, dlp, dlp_fudge;
+};
 /* The parameter table's row for bits, interpolated. */
-void siqs_interp_params(size_t bits, double *fb, double *lpm, double *blk,
-			double *fudge);
+void siqs_interp_params(size_t bits, struct siqs_row *row);
 /*
  * The multiplier (fb.k, fb.kn) and a factor base of at most want entries
  * with its constants, and the arrays of that length (poly.root1, sv.hits,
@@ -265,15 +322,49 @@ void siqs_keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
  * STATUS_OK or STATUS_ERR_NOMEM. */
 int siqs_tdiv_poly(struct siqs *S);
 
+/*
+ * 1 with *p <= *q the two large primes of a cofactor c (lp_bound <= c <
+ * SIQS_DLP_MAX, odd), both below lp_bound; 0 when c is prime (below
+ * pmax2, the square of the largest FB prime, it has no smaller factor,
+ * so it is; else the base-2 Fermat test), when rho does not split it in
+ * about SIQS_RHO_STEPS steps, or when a factor is at or above lp_bound
+ * (Lenstra and Manasse 1994).
+ */
+int siqs_split_cofactor(uint64_t c, uint32_t lp_bound, uint64_t pmax2,
+			uint32_t *p, uint32_t *q);
+
 /* ---- siqs_rel.c: step 6's relations ---- */
 
 /* Sort a ascending (insertion sort for short lists). */
 void siqs_sort_u32(uint32_t *a, size_t n);
-/* The index of the first relation with large prime lp (one must exist). */
-uint32_t siqs_lp_lookup(const struct siqs *S, uint32_t lp);
-/* Store a relation (lp 1: full); STATUS_OK or STATUS_ERR_NOMEM. */
-int siqs_add_rel(struct siqs *S, const uint32_t *fac, uint32_t nfac,
-		 uint32_t lp, const mp_limb_t *yl, int ysize);
+/*
+ * Store a relation (lp = lp2 = 1: full; lp2 = 1: one large prime; else
+ * lp <= lp2, two), its edge joined into the union-find forest (ncycle
+ * grows when it closes a cycle); STATUS_OK or STATUS_ERR_NOMEM.
+ */
+int siqs_add_rel(struct siqs_rels *R, const uint32_t *fac, uint32_t nfac,
+		 uint32_t lp, uint32_t lp2, const mp_limb_t *yl, int ysize);
+/* Release the relation store (rels); the struct is left zeroed. */
+void siqs_rels_clear(struct siqs_rels *R);
+
+/*
+ * The matrix rows as sets of relations: row r is the product of the
+ * relations mem[start[r] .. start[r + 1]), whose large primes each occur
+ * an even number of times.  One row per full relation and one per cycle
+ * of the large-prime graph (nfull + ncycle rows), in relation order.
+ */
+struct siqs_cycles {
+	size_t nrows, nmem;
+	uint32_t *start, *mem;
+};
+/*
+ * Combine the relations into rows: a spanning forest of the large-prime
+ * graph by breadth-first search (from vertex 0 first), and for each edge
+ * not in it, the tree path between its ends plus the edge.  STATUS_OK or
+ * STATUS_ERR_NOMEM; free with siqs_cycles_clear (NULL-safe).
+ */
+int siqs_build_cycles(const struct siqs_rels *R, struct siqs_cycles *c);
+void siqs_cycles_clear(struct siqs_cycles *c);
 
 /* ---- siqs_sqrt.c: step 7 ---- */
 

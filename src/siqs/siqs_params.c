@@ -29,28 +29,21 @@
 #include "siqs_arith.h"
 
 /*
- * Parameters by bit size of n (interpolated linearly between rows):
- * factor base size, large prime multiplier, sieve blocks in [-M, M)
- * (below 1: a fraction of a block, rounded to 4 KiB),
- * threshold slack in bits (for the unsieved small primes, log rounding
- * and the large prime of partial relations).
- */
-struct siqs_row {
-	double bits, fb, lp_mult, blocks, fudge;
-};
-/*
  * The rows were chosen by measurement on the jobs/bench sets (instruction
- * counts and CPU time; src/siqs/siqs_NOTES.md has the runs).  Above 233 bits
- * they are extrapolated and capped by the memory of the dense
- * elimination (two bit matrices of F^2 / 8 bytes each).
+ * counts and CPU time; src/siqs/siqs_NOTES.md has the runs).  From
+ * SIQS_DLP_MIN_BITS the double large prime columns (cutoff exponent e,
+ * and the slack dlp_fudge that replaces fudge, as T then counts the
+ * cutoff L^e instead of L) are used; below they are not read.  Above 233 bits the rows are extrapolated and capped by the
+ * memory of the dense elimination (two bit matrices of F^2 / 8 bytes
+ * each).
  */
 static const struct siqs_row siqs_table[] = {
-	{64, 60, 20, 0.25, 7},     {96, 150, 30, 0.25, 8},
-	{112, 275, 40, 0.625, 9},  {128, 550, 50, 1, 10},
-	{160, 1400, 50, 2, 10},
-	{200, 5000, 200, 6, 15},   {233, 12000, 200, 8, 14},
-	{266, 20000, 120, 10, 14}, {299, 25000, 120, 12, 15},
-	{400, 25000, 150, 16, 16},
+	{64, 60, 20, 0.25, 7, 1.75, 10},     {96, 150, 30, 0.25, 8, 1.75, 10},
+	{112, 275, 40, 0.625, 9, 1.75, 10},  {128, 550, 50, 1, 10, 1.75, 10},
+	{160, 1400, 50, 2, 10, 1.75, 10},
+	{200, 5000, 200, 6, 15, 1.75, 10},   {233, 12000, 200, 8, 14, 1.75, 10},
+	{266, 20000, 120, 10, 14, 1.75, 11}, {299, 25000, 120, 12, 15, 1.75, 12},
+	{400, 25000, 150, 16, 16, 1.75, 13},
 };
 enum { SIQS_TABLE_ROWS = sizeof siqs_table / sizeof siqs_table[0] };
 
@@ -364,31 +357,29 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr,
 	return best;
 }
 
-void siqs_interp_params(size_t bits, double *fb, double *lpm, double *blk,
-			  double *fudge)
+void siqs_interp_params(size_t bits, struct siqs_row *row)
 {
 	size_t i;
 	double b = (double)bits, f;
+	const struct siqs_row *lo, *hi;
 	if (b <= siqs_table[0].bits) {
-		*fb = siqs_table[0].fb;
-		*lpm = siqs_table[0].lp_mult;
-		*blk = siqs_table[0].blocks;
-		*fudge = siqs_table[0].fudge;
+		*row = siqs_table[0];
 		return;
 	}
 	for (i = 1; i + 1 < SIQS_TABLE_ROWS && b > siqs_table[i].bits; i++)
 		;
-	f = (b - siqs_table[i - 1].bits) /
-	    (siqs_table[i].bits - siqs_table[i - 1].bits);
+	lo = &siqs_table[i - 1];
+	hi = &siqs_table[i];
+	f = (b - lo->bits) / (hi->bits - lo->bits);
 	if (f > 1)
 		f = 1;
-	*fb = siqs_table[i - 1].fb + f * (siqs_table[i].fb - siqs_table[i - 1].fb);
-	*lpm = siqs_table[i - 1].lp_mult +
-	       f * (siqs_table[i].lp_mult - siqs_table[i - 1].lp_mult);
-	*blk = siqs_table[i - 1].blocks +
-	       f * (siqs_table[i].blocks - siqs_table[i - 1].blocks);
-	*fudge = siqs_table[i - 1].fudge +
-		 f * (siqs_table[i].fudge - siqs_table[i - 1].fudge);
+	row->bits = b;
+	row->fb = lo->fb + f * (hi->fb - lo->fb);
+	row->lp_mult = lo->lp_mult + f * (hi->lp_mult - lo->lp_mult);
+	row->blocks = lo->blocks + f * (hi->blocks - lo->blocks);
+	row->fudge = lo->fudge + f * (hi->fudge - lo->fudge);
+	row->dlp = lo->dlp + f * (hi->dlp - lo->dlp);
+	row->dlp_fudge = lo->dlp_fudge + f * (hi->dlp_fudge - lo->dlp_fudge);
 }
 
 /*

@@ -2,10 +2,13 @@
  * siqs_sqrt.c - SIQS square root: dependencies to a factor of n.
  *
  * Purpose: step 7 of src/siqs/siqs.c's outline.  siqs_try_deps builds the
- * exponent matrix mod 2 (a row per full relation and per pair of partials
- * with one large prime), hands it to siqs_linalg, and tries each
- * dependency: X = prod (A x + B), Y = sqrt(prod A Q(x)) from the summed
- * exponents and the paired large primes, gcd(X - Y, n).
+ * exponent matrix mod 2 (a row per full relation and per cycle of the
+ * large-prime graph, siqs_build_cycles: the XOR of its relations'
+ * exponent vectors), hands it to siqs_linalg, and tries each dependency:
+ * X = prod (A x + B) over every relation of every row, Y = sqrt(prod A
+ * Q(x)) from the summed exponents and the large primes, each of which
+ * occurs an even number of times and is divided out squared (taken once
+ * into Y), gcd(X - Y, n).
  *
  * Algorithm: odd-exponent columns by parity toggles; Y's prime powers
  * gathered in 64-bit words, one multiply per full word; X and Y reduced
@@ -22,66 +25,43 @@
 #include "status.h"
 
 /*
- * The exponent matrix mod 2: a row per full relation and per pair of
- * partials sharing a large prime (row_a[r], and row_b[r] or UINT32_MAX),
- * in CSR form (row_start, cols) with the odd-exponent columns only.
+ * The exponent matrix mod 2: a row per full relation and per cycle of
+ * the large-prime graph (rows.mem lists each row's relations, see
+ * siqs_build_cycles), in CSR form (row_start, cols) with the
+ * odd-exponent columns only.
  */
 struct siqs_matrix {
-	size_t nrows;
-	uint32_t *row_a, *row_b, *row_start, *cols;
+	struct siqs_cycles rows;
+	uint32_t *row_start, *cols;
 	uint32_t *cnt;  /* per column, zero between uses */
 	uint32_t *lps;  /* one dependency's large primes */
 	uint64_t *deps; /* bit d of deps[r]: row r is in dependency d */
 };
 
-/* The rows: each full relation, each partial with its large prime's first. */
-static void siqs_matrix_rows(const struct siqs *S, struct siqs_matrix *m)
-{
-	size_t u;
-
-	m->nrows = 0;
-	for (u = 0; u < S->rels.nrel; u++) {
-		if (S->rels.rel[u].lp == 1) {
-			m->row_a[m->nrows] = (uint32_t)u;
-			m->row_b[m->nrows++] = UINT32_MAX;
-		} else {
-			uint32_t first = siqs_lp_lookup(S, S->rels.rel[u].lp);
-			if (first != u) {
-				m->row_a[m->nrows] = first;
-				m->row_b[m->nrows++] = (uint32_t)u;
-			}
-		}
-	}
-}
-
 /*
  * The odd-exponent columns of every row: the factor-base indices of its
- * relations, parities toggled in cnt (all zero between rows), each odd
- * one kept at its first occurrence and cleared.
+ * relations (the XOR of their exponent vectors), parities toggled in cnt
+ * (all zero between rows), each odd one kept at its first occurrence
+ * and cleared.
  */
 static int siqs_matrix_cols(const struct siqs *S, struct siqs_matrix *m)
 {
-	size_t r, cap_cols = 0, ncols_used = 0;
+	size_t r, k, cap_cols = 0, ncols_used = 0, nrows = m->rows.nrows;
 
-	for (r = 0; r < m->nrows; r++) {
-		cap_cols += S->rels.rel[m->row_a[r]].nfac;
-		if (m->row_b[r] != UINT32_MAX)
-			cap_cols += S->rels.rel[m->row_b[r]].nfac;
-	}
+	for (k = 0; k < m->rows.nmem; k++)
+		cap_cols += S->rels.rel[m->rows.mem[k]].nfac;
 	m->cols = malloc((cap_cols + 1) * sizeof *m->cols);
-	m->deps = malloc((m->nrows + 1) * sizeof *m->deps);
-	if (!m->cols || !m->deps)
+	m->deps = malloc((nrows + 1) * sizeof *m->deps);
+	m->row_start = malloc((nrows + 1) * sizeof *m->row_start);
+	if (!m->cols || !m->deps || !m->row_start)
 		return STATUS_ERR_NOMEM;
-	for (r = 0; r < m->nrows; r++) {
-		const struct siqs_rel *ra = &S->rels.rel[m->row_a[r]];
-		size_t start = ncols_used, a, k;
+	for (r = 0; r < nrows; r++) {
+		size_t start = ncols_used, a;
 		m->row_start[r] = (uint32_t)start;
-		for (a = 0; a < ra->nfac; a++)
-			m->cols[ncols_used++] = S->rels.pool[ra->off + a];
-		if (m->row_b[r] != UINT32_MAX) {
-			const struct siqs_rel *rb = &S->rels.rel[m->row_b[r]];
-			for (a = 0; a < rb->nfac; a++)
-				m->cols[ncols_used++] = S->rels.pool[rb->off + a];
+		for (k = m->rows.start[r]; k < m->rows.start[r + 1]; k++) {
+			const struct siqs_rel *rr = &S->rels.rel[m->rows.mem[k]];
+			for (a = 0; a < rr->nfac; a++)
+				m->cols[ncols_used++] = S->rels.pool[rr->off + a];
 		}
 		for (a = start; a < ncols_used; a++)
 			m->cnt[m->cols[a]] ^= 1;
@@ -93,35 +73,29 @@ static int siqs_matrix_cols(const struct siqs *S, struct siqs_matrix *m)
 			}
 		ncols_used = k;
 	}
-	m->row_start[m->nrows] = (uint32_t)ncols_used;
+	m->row_start[nrows] = (uint32_t)ncols_used;
 	return STATUS_OK;
 }
 
 /*
  * X = prod (A x + B) over the relations of dependency d (reduced only
- * past twice n's limbs), their exponents summed into cnt and their large
- * primes listed in lps; returns the count of large primes.
+ * past twice n's limbs; a relation in several of its rows counts each
+ * time), their exponents summed into cnt and their large primes listed
+ * in lps; returns the count of large primes.
  */
 static size_t siqs_dep_x(const struct siqs *S, struct siqs_matrix *m, int d,
 			 mpz_t X)
 {
-	size_t r, nlp = 0, a;
+	size_t r, nlp = 0, a, k;
 	mpz_t yv;
 
 	memset(m->cnt, 0, S->fb.fb_n * sizeof *m->cnt);
 	mpz_set_ui(X, 1);
-	for (r = 0; r < m->nrows; r++) {
-		uint32_t pair[2];
-		int h;
+	for (r = 0; r < m->rows.nrows; r++) {
 		if (!(m->deps[r] >> d & 1))
 			continue;
-		pair[0] = m->row_a[r];
-		pair[1] = m->row_b[r];
-		for (h = 0; h < 2; h++) {
-			const struct siqs_rel *rr;
-			if (pair[h] == UINT32_MAX)
-				continue;
-			rr = &S->rels.rel[pair[h]];
+		for (k = m->rows.start[r]; k < m->rows.start[r + 1]; k++) {
+			const struct siqs_rel *rr = &S->rels.rel[m->rows.mem[k]];
 			mpz_mul(X, X, mpz_roinit_n(yv, S->rels.ylimb + rr->yoff,
 						   rr->ysize));
 			if (mpz_size(X) > 2 * mpz_size(S->fb.n))
@@ -130,6 +104,8 @@ static size_t siqs_dep_x(const struct siqs *S, struct siqs_matrix *m, int d,
 				m->cnt[S->rels.pool[rr->off + a]]++;
 			if (rr->lp > 1)
 				m->lps[nlp++] = rr->lp;
+			if (rr->lp2 > 1)
+				m->lps[nlp++] = rr->lp2;
 		}
 	}
 	return nlp;
@@ -179,6 +155,63 @@ static int siqs_dep_y(const struct siqs *S, struct siqs_matrix *m,
 	return STATUS_OK;
 }
 
+/*
+ * params->check_rels: 1 when relation u is right, (A x + B)^2 - kN = the
+ * product of its factor-base primes (index 0: -1) and large primes.
+ */
+static int rel_ok(const struct siqs *S, size_t u, mpz_t a, mpz_t b)
+{
+	const struct siqs_rel *r = &S->rels.rel[u];
+	uint32_t k;
+	mpz_t yv;
+
+	mpz_mul(a, mpz_roinit_n(yv, S->rels.ylimb + r->yoff, r->ysize),
+		mpz_roinit_n(yv, S->rels.ylimb + r->yoff, r->ysize));
+	mpz_sub(a, a, S->fb.kn);
+	mpz_set_ui(b, r->lp);
+	mpz_mul_ui(b, b, r->lp2);
+	for (k = 0; k < r->nfac; k++) {
+		uint32_t j = S->rels.pool[r->off + k];
+		if (j == 0)
+			mpz_neg(b, b);
+		else
+			mpz_mul_ui(b, b, S->fb.prime[j]);
+	}
+	return mpz_cmp(a, b) == 0;
+}
+
+/*
+ * params->check_rels: the faults of the rows, counted in rels.bad: a row
+ * whose large primes do not each occur an even number of times, and a
+ * relation whose values do not match (rel_ok).
+ */
+static void siqs_check_rows(struct siqs *S, struct siqs_matrix *m)
+{
+	size_t r, k, u, nlp;
+	mpz_t a, b;
+
+	mpz_inits(a, b, NULL);
+	for (u = 0; u < S->rels.nrel; u++)
+		S->rels.bad += !rel_ok(S, u, a, b);
+	for (r = 0; r < m->rows.nrows; r++) {
+		nlp = 0;
+		for (k = m->rows.start[r]; k < m->rows.start[r + 1]; k++) {
+			const struct siqs_rel *rr = &S->rels.rel[m->rows.mem[k]];
+			if (rr->lp > 1)
+				m->lps[nlp++] = rr->lp;
+			if (rr->lp2 > 1)
+				m->lps[nlp++] = rr->lp2;
+		}
+		siqs_sort_u32(m->lps, nlp);
+		for (k = 0; k < nlp; k += 2)
+			if (k + 1 >= nlp || m->lps[k] != m->lps[k + 1]) {
+				S->rels.bad++;
+				break;
+			}
+	}
+	mpz_clears(a, b, NULL);
+}
+
 int siqs_try_deps(struct siqs *S, mpz_t f)
 {
 	struct siqs_matrix m;
@@ -189,18 +222,16 @@ int siqs_try_deps(struct siqs *S, mpz_t f)
 	memset(&m, 0, sizeof m);
 	mpz_init(X);
 	mpz_init(Y);
-	m.row_a = malloc((S->rels.nrel + 1) * sizeof *m.row_a);
-	m.row_b = malloc((S->rels.nrel + 1) * sizeof *m.row_b);
-	m.row_start = malloc((S->rels.nrel + 2) * sizeof *m.row_start);
+	if (siqs_build_cycles(&S->rels, &m.rows) != STATUS_OK)
+		goto cleanup;
 	m.cnt = calloc(F, sizeof *m.cnt);
-	m.lps = malloc((2 * S->rels.nrel + 1) * sizeof *m.lps);
-	if (!m.row_a || !m.row_b || !m.row_start || !m.cnt || !m.lps)
+	m.lps = malloc((2 * m.rows.nmem + 1) * sizeof *m.lps);
+	if (!m.cnt || !m.lps || siqs_matrix_cols(S, &m) != STATUS_OK)
 		goto cleanup;
-	siqs_matrix_rows(S, &m);
-	if (siqs_matrix_cols(S, &m) != STATUS_OK)
-		goto cleanup;
-	status = siqs_linalg((uint32_t)m.nrows, F, m.row_start, m.cols, m.deps,
-			     &ndeps);
+	if (S->rels.check)
+		siqs_check_rows(S, &m);
+	status = siqs_linalg((uint32_t)m.rows.nrows, F, m.row_start, m.cols,
+			     m.deps, &ndeps);
 	if (status != STATUS_OK)
 		goto cleanup;
 	status = STATUS_NOT_FOUND;
@@ -221,8 +252,7 @@ int siqs_try_deps(struct siqs *S, mpz_t f)
 cleanup:
 	mpz_clear(X);
 	mpz_clear(Y);
-	free(m.row_a);
-	free(m.row_b);
+	siqs_cycles_clear(&m.rows);
 	free(m.row_start);
 	free(m.cols);
 	free(m.cnt);

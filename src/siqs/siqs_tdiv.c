@@ -14,8 +14,17 @@
  * code.  The larger primes come from the bucket hits.  When every |Q(x)|
  * < 2^126 the division is in 128-bit words: p | u exactly when u p^-1
  * mod 2^128 is at most (2^128 - 1)/p (Granlund and Montgomery, PLDI
- * 1994); else GMP.  The cofactor must be 1 (full relation) or a prime
- * below lp_bound (partial).
+ * 1994); else GMP.  The cofactor must be 1 (full relation), a prime
+ * below lp_bound (partial), or with the double large prime variation
+ * (dlp_max != 0) a composite c < dlp_max with both primes below lp_bound
+ * (Lenstra and Manasse, "Factoring with two large primes", 1994): c below
+ * the square of the largest FB prime is prime (its factors all exceed
+ * that prime); else a base-2 Fermat test rejects the primes, and
+ * Pollard's rho with Brent's cycle finding (Brent, "An improved Monte
+ * Carlo factorization algorithm", BIT 20, 1980) in 64-bit Montgomery
+ * arithmetic splits the rest, giving up after about SIQS_RHO_STEPS steps
+ * (msieve's and yafu's sieves split their cofactors the same way, with
+ * SQUFOF or tiny ECM in place of rho).
  *
  * Invariants: every path lists the same primes in the same order, so the
  * relations do not depend on the CPU (params->scalar; test_siqs
@@ -408,12 +417,145 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out
 	return nh;
 }
 
-/* Store the relation of x with cofactor 1 (full) or a large prime below the bound. */
+/* ---- double large prime cofactors: 64-bit Montgomery arithmetic ---- */
+
+static_assert(GMP_LIMB_BITS == 64, "a cofactor below 2^64 is one limb");
+
+/* -n^-1 mod 2^64 for odd n (Newton's iteration, 5 bits doubling). */
+static uint64_t mont_ninv(uint64_t n)
+{
+	uint64_t x = n; /* n n = 1 mod 8: 3 bits */
+	int k;
+	for (k = 0; k < 5; k++)
+		x *= 2 - n * x;
+	return (uint64_t)0 - x;
+}
+
+/* a b / 2^64 mod n for a, b < n < 2^63 (SIQS_DLP_MAX): the sum fits 128 bits. */
+static uint64_t mont_mul(uint64_t a, uint64_t b, uint64_t n, uint64_t ninv)
+{
+	siqs_u128 t = (siqs_u128)a * b;
+	uint64_t m = (uint64_t)t * ninv;
+	uint64_t r = (uint64_t)((t + (siqs_u128)m * n) >> 64);
+	return r >= n ? r - n : r;
+}
+
+/*
+ * 1 when n passes the base-2 Fermat test 2^(n-1) = 1 mod n (every prime
+ * does; the few base-2 pseudoprimes among the cofactors cost a failed
+ * split, nothing more).
+ */
+static int fermat2(uint64_t n, uint64_t ninv)
+{
+	uint64_t one = ((uint64_t)0 - n) % n; /* 2^64 mod n */
+	uint64_t x = one, b = one << 1 >= n ? (one << 1) - n : one << 1;
+	uint64_t e = n - 1;
+	while (e) {
+		if (e & 1)
+			x = mont_mul(x, b, n, ninv);
+		b = mont_mul(b, b, n, ninv);
+		e >>= 1;
+	}
+	return x == one;
+}
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+	unsigned k;
+	if (!a || !b)
+		return a | b;
+	k = (unsigned)__builtin_ctzll(a | b);
+	a >>= __builtin_ctzll(a);
+	do {
+		b >>= __builtin_ctzll(b);
+		if (a > b) {
+			uint64_t t = a;
+			a = b;
+			b = t;
+		}
+		b -= a;
+	} while (b);
+	return a << k;
+}
+
+/*
+ * A factor 1 < d < n of odd composite n < 2^62, or 0: Pollard's rho with
+ * Brent's cycle detection (x -> x^2 + c in Montgomery form), products of
+ * 64 differences per gcd, backtracking one step at a time when the gcd
+ * jumps to n; at most about SIQS_RHO_STEPS steps.
+ */
+static uint64_t rho_brent(uint64_t n, uint64_t c)
+{
+	uint64_t ninv = mont_ninv(n), x, y = 2, ys = 2, q = 1, g = 1;
+	uint64_t r = 1, k, i, lim;
+	const uint64_t m = 64;
+	c %= n;
+	do {
+		x = y;
+		for (i = 0; i < r; i++) {
+			y = mont_mul(y, y, n, ninv) + c;
+			y = y >= n ? y - n : y;
+		}
+		for (k = 0; k < r && g == 1; k += m) {
+			ys = y;
+			lim = r - k < m ? r - k : m;
+			for (i = 0; i < lim; i++) {
+				y = mont_mul(y, y, n, ninv) + c;
+				y = y >= n ? y - n : y;
+				q = mont_mul(q, x > y ? x - y : y - x, n, ninv);
+			}
+			g = gcd_u64(q, n);
+		}
+		r <<= 1;
+	} while (g == 1 && r <= SIQS_RHO_STEPS);
+	if (g == n || g == 0) {
+		do {
+			ys = mont_mul(ys, ys, n, ninv) + c;
+			ys = ys >= n ? ys - n : ys;
+			g = gcd_u64(x > ys ? x - ys : ys - x, n);
+		} while (g == 1);
+	}
+	return g > 1 && g < n ? g : 0;
+}
+
+int siqs_split_cofactor(uint64_t c, uint32_t lp_bound, uint64_t pmax2,
+			uint32_t *p, uint32_t *q)
+{
+	uint64_t d = 0, e;
+	unsigned t;
+	if (c < pmax2 || !(c & 1) || c >= SIQS_DLP_MAX || fermat2(c, mont_ninv(c)))
+		return 0;
+	for (t = 1; t <= 2 && !d; t++)
+		d = rho_brent(c, t);
+	if (!d)
+		return 0;
+	e = c / d;
+	if (d > e) {
+		uint64_t x = d;
+		d = e;
+		e = x;
+	}
+	if (e >= lp_bound)
+		return 0;
+	*p = (uint32_t)d;
+	*q = (uint32_t)e;
+	return 1;
+}
+
+/*
+ * Store the relation of x with cofactor 1 (full), a prime below the
+ * large prime bound (partial), or with the double large prime variation
+ * a composite below dlp_max that splits into two primes below the bound.
+ */
 static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
 		      uint32_t nfac, uint64_t cof)
 {
-	if (cof != 1 && cof >= S->fb.lp_bound)
-		return STATUS_OK;
+	uint32_t lp = (uint32_t)cof, lp2 = 1;
+	if (cof != 1 && cof >= S->fb.lp_bound) {
+		if (cof >= S->fb.dlp_max ||
+		    !siqs_split_cofactor(cof, S->fb.lp_bound, S->fb.pmax2, &lp, &lp2))
+			return STATUS_OK;
+	}
 	if (S->poly.native) {
 		/* |A x + B| < 2^123 (set_native's bounds): two limbs, no GMP */
 		siqs_i128 y = S->poly.A128 * x + S->poly.B128;
@@ -423,12 +565,12 @@ static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
 		yl[0] = (mp_limb_t)u;
 		yl[1] = (mp_limb_t)(u >> 64);
 		yn = yl[1] ? 2 : yl[0] ? 1 : 0;
-		return siqs_add_rel(S, fac, nfac, (uint32_t)cof, yl, y < 0 ? -yn : yn);
+		return siqs_add_rel(&S->rels, fac, nfac, lp, lp2, yl, y < 0 ? -yn : yn);
 	}
 	mpz_mul_si(S->sv.y, S->poly.A, x);
 	mpz_add(S->sv.y, S->sv.y, S->poly.B);
-	return siqs_add_rel(S, fac, nfac, (uint32_t)cof, mpz_limbs_read(S->sv.y),
-		       mpz_sgn(S->sv.y) * (int)mpz_size(S->sv.y));
+	return siqs_add_rel(&S->rels, fac, nfac, lp, lp2, mpz_limbs_read(S->sv.y),
+			    mpz_sgn(S->sv.y) * (int)mpz_size(S->sv.y));
 }
 
 /*
@@ -522,7 +664,7 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 			fac[nfac++] = j;
 		}
 	}
-	if (u >> 32)
+	if (u >> 64)
 		return STATUS_OK;
 	return finish_rel(S, x, fac, nfac, (uint64_t)u);
 }
@@ -582,9 +724,9 @@ check_candidate(struct siqs *S, uint32_t i)
 			fac[nfac++] = hits[h];
 		}
 	}
-	if (!mpz_fits_ulong_p(S->sv.q) || mpz_get_ui(S->sv.q) >> 32)
+	if (mpz_size(S->sv.q) > 1)
 		return STATUS_OK;
-	return finish_rel(S, x, fac, nfac, mpz_get_ui(S->sv.q));
+	return finish_rel(S, x, fac, nfac, mpz_getlimbn(S->sv.q, 0));
 }
 
 /*

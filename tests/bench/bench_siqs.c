@@ -4,7 +4,8 @@
  *   make build/bench_siqs
  *   build/bench_siqs jobs/bench/S160.txt [max]
  *
- * SIQS_TUNE=fb,lp_mult,blocks,fudge,q_max,small_prime overrides the table.
+ * SIQS_TUNE=fb,lp_mult,blocks,fudge,q_max,small_prime,dlp overrides the
+ * table (0: the table's value; dlp -1: no double large primes).
  * Prints one line per number (CPU ms, status, the run's statistics from
  * struct siqs_stats, factor) and the median and mean.  CPU time, not wall
  * time: the machine is shared, and CPU time moves less with the load.
@@ -66,9 +67,9 @@ int main(int argc, char **argv)
 		memset(&ss, 0, sizeof ss); /* not filled on invalid input */
 		par.stats = &ss;
 		if (tune)
-			sscanf(tune, "%u,%lf,%u,%lf,%lf,%u", &par.fb_size,
+			sscanf(tune, "%u,%lf,%u,%lf,%lf,%u,%lf", &par.fb_size,
 			       &par.lp_mult, &par.blocks, &par.fudge,
-			       &par.q_max, &par.small_prime);
+			       &par.q_max, &par.small_prime, &par.dlp);
 		st = siqs_factor(f, n, &par);
 		t[cnt] = 1e3 * (now() - t0);
 		sum += t[cnt];
@@ -76,11 +77,12 @@ int main(int argc, char **argv)
 		    mpz_cmp(f, n) >= 0 || !mpz_divisible_p(n, f))
 			bad++;
 		gmp_printf("%8.1f ms %s k=%u F=%u s=%u len=%lu lp=%lu polys=%lu "
-			   "cand=%lu full=%lu part=%lu cyc=%lu la=%.3fs  %Zd\n",
+			   "cand=%lu full=%lu part=%lu (dlp %lu) cyc=%lu la=%.3fs  %Zd\n",
 			   t[cnt], st == STATUS_FOUND ? "ok" : status_str(st),
 			   ss.multiplier, ss.fb_size, ss.s, ss.sieve_len,
 			   ss.lp_bound, ss.polys, ss.candidates, ss.fulls,
-			   ss.partials, ss.cycles, ss.t_linalg, f);
+			   ss.partials, ss.double_partials, ss.cycles,
+			   ss.t_linalg, f);
 		cnt++;
 	}
 	fclose(fp);

@@ -316,6 +316,258 @@ static void test_sieve_matches_reference(void **state)
 	}
 }
 
+/* ---- double large primes: the large-prime graph and its cycles ---- */
+
+/* The first number of jobs/bench/S230 and its factors (S230.expect). */
+#define S230_N "733538429905896271636161360812659123532089935099033949165103277374051"
+#define S230_P "25506619039151069136339691065099793"
+#define S230_Q "28758748024579837078809372666803507"
+
+/* Add a relation with no factor-base primes and large primes lp, lp2. */
+static void add_edge(struct siqs_rels *R, uint32_t lp, uint32_t lp2)
+{
+	uint32_t fac[1] = {1};
+	mp_limb_t y[1] = {1};
+	assert_int_equal(siqs_add_rel(R, fac, 1, lp, lp2, y, 1), STATUS_OK);
+}
+
+/*
+ * The rows of c: each has distinct members whose large primes all occur
+ * an even number of times; returns the number of rows that fail.
+ */
+static size_t odd_rows(const struct siqs_rels *R, const struct siqs_cycles *c)
+{
+	size_t r, k, l, bad = 0;
+	for (r = 0; r < c->nrows; r++) {
+		mpz_t prod;
+		mpz_init_set_ui(prod, 1);
+		for (k = c->start[r]; k < c->start[r + 1]; k++) {
+			const struct siqs_rel *e = &R->rel[c->mem[k]];
+			for (l = c->start[r]; l < k; l++)
+				if (c->mem[l] == c->mem[k])
+					bad++; /* a member twice */
+			mpz_mul_ui(prod, prod, e->lp);
+			mpz_mul_ui(prod, prod, e->lp2);
+		}
+		/* distinct primes: even exponents exactly when a square */
+		if (!mpz_perfect_square_p(prod))
+			bad++;
+		mpz_clear(prod);
+	}
+	return bad;
+}
+
+/*
+ * cycle-count-hand-graph: vertices 1 (full relations' "1"), 11, 13, 17,
+ * 19, 23, 29, 31, 37; edges (1,11) (1,13) (11,13) (1,11) | (17,19)
+ * (19,23) (17,23) (17,23) | (29,29) | (31,37), and three full relations.
+ * Components {1,11,13}: 4 edges, 3 vertices -> 2 cycles; {17,19,23}: 4
+ * edges, 3 vertices -> 2; {29}: a self-loop, 1; {31,37}: a tree, 0.  So
+ * 5 cycles and 3 + 5 rows, each with even large primes.
+ */
+static void test_cycle_count_hand_graph(void **state)
+{
+	struct siqs_rels R;
+	struct siqs_cycles c;
+	uint32_t fac[1] = {1};
+	mp_limb_t y[1] = {1};
+	int i;
+	(void)state;
+	memset(&R, 0, sizeof R);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(siqs_add_rel(&R, fac, 1, 1, 1, y, 1), STATUS_OK);
+	add_edge(&R, 11, 1);
+	add_edge(&R, 13, 1);
+	add_edge(&R, 11, 13);
+	add_edge(&R, 11, 1);
+	add_edge(&R, 17, 19);
+	add_edge(&R, 19, 23);
+	add_edge(&R, 17, 23);
+	add_edge(&R, 17, 23);
+	add_edge(&R, 29, 29);
+	add_edge(&R, 31, 37);
+	assert_int_equal(R.nfull, 3);
+	assert_int_equal(R.ncycle, 5);
+	assert_int_equal(R.ndouble, 7);
+	assert_int_equal(R.nvert, 9); /* the "1" vertex and 8 primes */
+	assert_int_equal(siqs_build_cycles(&R, &c), STATUS_OK);
+	assert_int_equal(c.nrows, 8);
+	assert_int_equal(odd_rows(&R, &c), 0);
+	siqs_cycles_clear(&c);
+	siqs_rels_clear(&R);
+}
+
+/*
+ * cycle-combination-planted: a cycle 1 - 101 - 103 - 107 - 1 planted
+ * among tree edges and unrelated partials (a path 1 - 109 - 113 - 127, a
+ * lone partial-partial 131 - 137): the one row with a large prime is
+ * exactly the four relations of the cycle, and the product of their
+ * large primes is (101 103 107)^2.  The single large prime pairs, as
+ * before the graph: the second partial with 109 pairs with the first.
+ */
+static void test_cycle_combination_planted(void **state)
+{
+	struct siqs_rels R;
+	struct siqs_cycles c;
+	size_t r, k, rows_lp = 0;
+	mpz_t prod, want;
+	(void)state;
+	memset(&R, 0, sizeof R);
+	mpz_inits(prod, want, NULL);
+	add_edge(&R, 109, 1);      /* 0 */
+	add_edge(&R, 101, 1);      /* 1: cycle */
+	add_edge(&R, 109, 113);    /* 2 */
+	add_edge(&R, 101, 103);    /* 3: cycle */
+	add_edge(&R, 131, 137);    /* 4 */
+	add_edge(&R, 113, 127);    /* 5 */
+	add_edge(&R, 103, 107);    /* 6: cycle */
+	add_edge(&R, 107, 1);      /* 7: cycle, closes it */
+	add_edge(&R, 109, 1);      /* 8: pairs with 0 */
+	assert_int_equal(R.ncycle, 2);
+	assert_int_equal(siqs_build_cycles(&R, &c), STATUS_OK);
+	assert_int_equal(c.nrows, 2);
+	assert_int_equal(odd_rows(&R, &c), 0);
+	/* rows in relation order: the cycle closed by 7, then the pair */
+	assert_int_equal(c.start[1] - c.start[0], 4);
+	for (r = 0; r < c.nrows; r++) {
+		mpz_set_ui(prod, 1);
+		for (k = c.start[r]; k < c.start[r + 1]; k++) {
+			mpz_mul_ui(prod, prod, R.rel[c.mem[k]].lp);
+			mpz_mul_ui(prod, prod, R.rel[c.mem[k]].lp2);
+		}
+		rows_lp++;
+		if (r == 0) {
+			mpz_set_ui(want, 101 * 103 * 107);
+			mpz_mul(want, want, want);
+		} else {
+			mpz_set_ui(want, 109 * 109);
+			assert_int_equal(c.mem[c.start[1]], 0);
+			assert_int_equal(c.mem[c.start[1] + 1], 8);
+		}
+		assert_int_equal(mpz_cmp(prod, want), 0);
+	}
+	assert_int_equal(rows_lp, 2);
+	/* the cycle's members are relations 1, 3, 6, 7 in some order */
+	mpz_set_ui(prod, 1);
+	for (k = c.start[0]; k < c.start[1]; k++)
+		mpz_mul_ui(prod, prod, c.mem[k] + 2u);
+	assert_int_equal(mpz_get_ui(prod), 3 * 5 * 8 * 9);
+	mpz_clears(prod, want, NULL);
+	siqs_cycles_clear(&c);
+	siqs_rels_clear(&R);
+}
+
+/*
+ * split-cofactor: two primes below the bound split (also p^2, and at the
+ * limit just below SIQS_DLP_MAX = 2^62, where the Montgomery products are
+ * tightest: the largest prime there is kept whole); a prime, a factor at
+ * or above the bound, a cofactor below pmax^2, an even or too large one
+ * are refused.
+ */
+static void test_split_cofactor(void **state)
+{
+	uint32_t p = 0, q = 0;
+	(void)state;
+	/* 1000003 * 268435459 */
+	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 300000000u, 0, &p, &q), 1);
+	assert_int_equal(p, 1000003u);
+	assert_int_equal(q, 268435459u);
+	/* the larger prime at the bound: refused */
+	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 268435459u, 0, &p, &q), 0);
+	/* below pmax^2: prime by the factor base, no test */
+	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 300000000u,
+					     268436264306378ULL, &p, &q), 0);
+	/* 268435459^2: a square, the self-loop of the graph */
+	assert_int_equal(siqs_split_cofactor(72057595648540681ULL, 300000000u, 0, &p, &q), 1);
+	assert_int_equal(p, 268435459u);
+	assert_int_equal(q, 268435459u);
+	/* precprime(2^62): prime, refused by the Fermat test */
+	assert_int_equal(siqs_split_cofactor(4611686018427387847ULL, UINT32_MAX, 0, &p, &q), 0);
+	/* 2147483647 * 2147483587 < 2^62: at the limit; rho may give up
+	 * (about 2^15.5 steps expected), but never splits it wrongly */
+	p = q = 0;
+	if (siqs_split_cofactor(4611685885283401789ULL, UINT32_MAX, 0, &p, &q)) {
+		assert_int_equal(p, 2147483587u);
+		assert_int_equal(q, 2147483647u);
+	}
+	/* even, and 2^62 + 1 (= 5 * 5581 * ...): outside the contract, refused */
+	assert_int_equal(siqs_split_cofactor(268436264306378ULL, 300000000u, 0, &p, &q), 0);
+	assert_int_equal(siqs_split_cofactor(((uint64_t)1 << 62) + 1, UINT32_MAX, 0, &p, &q), 0);
+}
+
+/*
+ * A semiprime factored with double large primes on, every relation and
+ * row checked (check_rels): partial-partials were found and used, no
+ * relation's product or row's large primes are wrong, and the factor is
+ * one of the recorded primes.
+ */
+static void check_dlp(const struct known *k, double dlp)
+{
+	struct siqs_params par;
+	struct siqs_stats st;
+	mpz_t n, f, p, q;
+	int status;
+
+	mpz_inits(n, f, p, q, NULL);
+	assert_int_equal(mpz_set_str(n, k->n, 10), 0);
+	assert_int_equal(mpz_set_str(p, k->p, 10), 0);
+	assert_int_equal(mpz_set_str(q, k->q, 10), 0);
+	siqs_params_init(&par);
+	memset(&st, 0, sizeof st);
+	par.stats = &st;
+	par.check_rels = 1;
+	par.dlp = dlp;
+	status = siqs_factor(f, n, &par);
+	if (status != STATUS_FOUND)
+		fail_msg("%s: %s", k->name, status_str(status));
+	if (mpz_cmp(f, p) != 0 && mpz_cmp(f, q) != 0)
+		fail_msg("%s: factor is not one of the recorded primes", k->name);
+	if (st.double_partials == 0 || st.rel_mismatches != 0)
+		fail_msg("%s: %lu partial-partials, %lu faulty relations or rows",
+			 k->name, st.double_partials, st.rel_mismatches);
+	/* more cycles than partials with one large prime could give alone */
+	assert_true(st.cycles > 0);
+	mpz_clears(n, f, p, q, NULL);
+}
+
+/* dlp-200-bits: the 60-digit number with double large primes (cutoff
+ * L^1.75), and as the table runs it (below SIQS_DLP_MIN_BITS: off). */
+static void test_dlp_200_bits(void **state)
+{
+	struct siqs_params par;
+	struct siqs_stats st;
+	mpz_t n, f;
+	(void)state;
+	check_dlp(&s200, 1.75);
+	mpz_init_set_str(n, s200.n, 10);
+	mpz_init(f);
+	siqs_params_init(&par);
+	par.stats = &st;
+	par.check_rels = 1;
+	assert_int_equal(siqs_factor(f, n, &par), STATUS_FOUND);
+	assert_true(proper_divisor(f, n));
+	assert_int_equal(st.double_partials, 0);
+	assert_int_equal(st.rel_mismatches, 0);
+	mpz_clears(n, f, NULL);
+}
+
+/*
+ * dlp-230-bits (SIQS_LONG_TESTS=1 only: about 10 s): a 69-digit balanced
+ * semiprime, the first of jobs/bench/S230, with double large primes as
+ * the table has them.
+ */
+static void test_dlp_230_bits(void **state)
+{
+	static const struct known s230 = {
+		"s230-69-digits", S230_N, S230_P, S230_Q};
+	(void)state;
+	if (!getenv("SIQS_LONG_TESTS")) {
+		skip();
+		return;
+	}
+	check_dlp(&s230, 0);
+}
+
 /* ---- siqs_linalg ---- */
 
 /* 1 when the rows of dependency d cancel in every column. */
@@ -576,6 +828,11 @@ int main(void)
 		cmocka_unit_test(test_vector_paths_match_scalar),
 		cmocka_unit_test(test_sieve_matches_reference),
 		cmocka_unit_test(test_known_60_digits),
+		cmocka_unit_test(test_split_cofactor),
+		cmocka_unit_test(test_cycle_count_hand_graph),
+		cmocka_unit_test(test_cycle_combination_planted),
+		cmocka_unit_test(test_dlp_200_bits),
+		cmocka_unit_test(test_dlp_230_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
