@@ -85,11 +85,13 @@ check "--version names the MPI library" grep -qiE 'open mpi|mpich|mpi' "$T/ver.t
 # Known answers (GNU factor's own test vectors).  The two 127-bit
 # semiprimes with two 64-bit factors are left to the engine's own tests:
 # this script checks formats, not factoring speed.
-grep -v '^#' "$TOP/tests/coreutils-factor.txt" |
+grep -v '^#' "$TOP/tests/data/coreutils-factor.txt" |
 	grep -v -e '^170141183460469225450570946617781744489' \
 		-e '^170141183460469229545748130981302223887' >"$T/kv.tsv"
 cut -f1 "$T/kv.tsv" >"$T/kv.in"
 cut -f2 "$T/kv.tsv" >"$T/kv.expect"
+check "text: coreutils known answers read (not an empty comparison)" \
+	test "$(wc -l <"$T/kv.in")" -gt 20
 fz --input "$T/kv.in" >"$T/kv.out" 2>/dev/null
 check_files "text: coreutils known answers" "$T/kv.expect" "$T/kv.out"
 

@@ -35,7 +35,7 @@ TIMEOUT=$DIFF_TIMEOUT
 # the same cores does not fail a run that would finish.
 WALL=$((TIMEOUT * 3 + 10))
 capped() { (ulimit -t "$TIMEOUT" && "$@"); }
-GEN="python3 $TOP/tests/gen_random.py"
+GEN="python3 $TOP/tests/data/gen_random.py"
 echo "seed=$SEED (replay: SEED=$SEED $0)"
 
 if [ ! -x "$BENCH" ]; then
@@ -78,8 +78,8 @@ against() {
 }
 
 # (a) coreutils known answers (tab-separated input and expected line)
-grep -v '^#' "$TOP/tests/coreutils-factor.txt" | awk -F'\t' 'NF == 2 {print $1}' >"$TMP/cu.in"
-grep -v '^#' "$TOP/tests/coreutils-factor.txt" | awk -F'\t' 'NF == 2 {print $2}' >"$TMP/cu.expect"
+grep -v '^#' "$TOP/tests/data/coreutils-factor.txt" | awk -F'\t' 'NF == 2 {print $1}' >"$TMP/cu.in"
+grep -v '^#' "$TOP/tests/data/coreutils-factor.txt" | awk -F'\t' 'NF == 2 {print $2}' >"$TMP/cu.expect"
 against cu coreutils-vectors "$TMP/cu.in" "$TMP/cu.expect"
 
 # (b) full ranges
