@@ -238,6 +238,7 @@ asan:
 
 # Valgrind memcheck over every unit test of the normal build.
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
+            --suppressions=tests/lint/valgrind.supp \
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 valgrind: deps-tools unit
 	@pass=0; fail=0; for t in $(filter-out $(SAN_SKIP:%=$(BUILD)/%),$(TESTS)); do \
