@@ -258,7 +258,9 @@ int sched_all_done(const struct sched *s);
  *                 every worker's) x count, at least SCHED_LIVE_FLOOR_NS;
  *                 SCHED_LIVE_FIRST_NS before any sample
  *   sched_deadline  since_ns + the budget of the largest chunk it holds;
- *                 0 when it holds nothing or is late already
+ *                 0 when it holds nothing or is late already; a worker
+ *                 that has sent no REQUEST yet is due at the budget of
+ *                 an empty chunk after the start (time 0: since_ns)
  *   sched_expire  the first worker whose deadline is before now_ns: it is
  *                 marked late, removed as owner of the chunks it holds
  *                 (they stay in its holding, so a late RESULT is accepted

@@ -690,7 +690,12 @@ uint64_t sched_deadline(const struct sched *s, int worker)
 	uint32_t count = 0;
 	uint64_t b;
 
-	if (sw->held == 0 || sw->late || sw->stopped)
+	if (sw->late || sw->stopped)
+		return 0;
+	if (sw->credit == 0) /* no REQUEST yet: due since the start */
+		return sched_budget(s, worker, 0) > UINT64_MAX - sw->since_ns ?
+		       UINT64_MAX : sw->since_ns + sched_budget(s, worker, 0);
+	if (sw->held == 0)
 		return 0;
 	for (uint32_t i = 0; i < sw->held; i++) {
 		const struct sched_chunk *c = slot_of(s, sw->holding[i]);

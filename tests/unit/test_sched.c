@@ -704,6 +704,9 @@ static void test_live_expire_reissues(void **state)
 	(void)state;
 	init_range(&s, 2, 10, 40);
 	sched_clock(&s, 1);
+	/* no REQUEST yet: due one budget after time 0 */
+	assert_true(sched_deadline(&s, 0) == SCHED_LIVE_FIRST_NS);
+	assert_true(sched_next_deadline(&s) == SCHED_LIVE_FIRST_NS);
 	assert_int_equal(sched_request(&s, 0, 2), STATUS_OK);
 	assert_int_equal(sched_request(&s, 1, 1), STATUS_OK);
 	a = expect_assign(&s, 0);
