@@ -134,6 +134,7 @@ struct sched_worker {
 				     holding none: its deadline runs from here */
 	uint64_t per_ns[SCHED_LIVE_SAMPLES]; /* recent ns per number */
 	uint64_t n_per;           /* samples ever added to per_ns (a ring) */
+	int gone;                 /* its last message is in (sched_gone) */
 };
 
 struct sched {
@@ -260,7 +261,9 @@ int sched_all_done(const struct sched *s);
  *   sched_deadline  since_ns + the budget of the largest chunk it holds;
  *                 0 when it holds nothing or is late already; a worker
  *                 that has sent no REQUEST yet is due at the budget of
- *                 an empty chunk after the start (time 0: since_ns)
+ *                 an empty chunk after the start (time 0: since_ns), one
+ *                 sent STOP the same after the STOP, until sched_gone
+ *   sched_gone    worker's last message (STATS) is in: no deadline more
  *   sched_expire  the first worker whose deadline is before now_ns: it is
  *                 marked late, removed as owner of the chunks it holds
  *                 (they stay in its holding, so a late RESULT is accepted
@@ -277,6 +280,7 @@ void sched_sample(struct sched *s, int worker, uint32_t count,
 uint64_t sched_budget(const struct sched *s, int worker, uint32_t count);
 uint64_t sched_deadline(const struct sched *s, int worker);
 int sched_expire(struct sched *s, uint64_t now_ns, uint32_t *chunks);
+void sched_gone(struct sched *s, int worker);
 uint64_t sched_next_deadline(const struct sched *s);
 
 #endif

@@ -439,6 +439,7 @@ int sched_next(struct sched *s, int *worker, struct sched_chunk **chunk)
 			if (sw->held > 0)
 				continue; /* back when its last result is in */
 			sw->stopped = 1;
+			sw->since_ns = s->now_ns; /* its STATS is due */
 			*worker = w;
 			*chunk = NULL;
 			return SCHED_STOP;
@@ -471,6 +472,7 @@ int sched_next(struct sched *s, int *worker, struct sched_chunk **chunk)
 			continue; /* it comes back with its result */
 		if (s->n_open == 0) {
 			sw->stopped = 1;
+			sw->since_ns = s->now_ns; /* its STATS is due */
 			*worker = w;
 			*chunk = NULL;
 			return SCHED_STOP;
@@ -690,9 +692,9 @@ uint64_t sched_deadline(const struct sched *s, int worker)
 	uint32_t count = 0;
 	uint64_t b;
 
-	if (sw->late || sw->stopped)
+	if (sw->late || sw->gone)
 		return 0;
-	if (sw->credit == 0) /* no REQUEST yet: due since the start */
+	if (sw->credit == 0 || sw->stopped) /* its REQUEST or its STATS */
 		return sched_budget(s, worker, 0) > UINT64_MAX - sw->since_ns ?
 		       UINT64_MAX : sw->since_ns + sched_budget(s, worker, 0);
 	if (sw->held == 0)
@@ -738,6 +740,14 @@ int sched_expire(struct sched *s, uint64_t now_ns, uint32_t *chunks)
 		return w;
 	}
 	return -1;
+}
+
+void sched_gone(struct sched *s, int worker)
+{
+	if (worker >= 0 && worker < s->p.n_workers) {
+		s->workers[worker].gone = 1;
+		s->workers[worker].late = 0;
+	}
 }
 
 uint64_t sched_next_deadline(const struct sched *s)

@@ -802,6 +802,7 @@ static void handle_message(struct master *m)
 		}
 		m->rs[rank].have = 1;
 		m->stats_pending--;
+		sched_gone(&m->s, w);
 		break;
 	case PROTO_TAG_ERROR:
 		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,

@@ -781,6 +781,13 @@ static void test_live_heartbeat_and_copies(void **state)
 	complete_ok(&s, 1, a);
 	assert_int_equal(s.n_retry, 0);
 	assert_non_null(sched_peek_release(&s));
+	/* stopped, its STATS due one budget after the STOP, until gone */
+	sched_clock(&s, 400);
+	assert_int_equal(sched_next(&s, &w, &got), SCHED_STOP);
+	assert_int_equal(w, 1);
+	assert_true(sched_deadline(&s, 1) == 400 + SCHED_LIVE_FLOOR_NS);
+	sched_gone(&s, 1);
+	assert_int_equal(sched_deadline(&s, 1), 0);
 	sched_clear(&s);
 }
 
