@@ -19,6 +19,9 @@ enum cli_exit {
 	CLI_EXIT_BAD_INPUT = 1,   /* some input tokens were invalid (as factor) */
 	CLI_EXIT_USAGE = 2,       /* bad options: usage message on stderr */
 	CLI_EXIT_RUNTIME = 3,     /* I/O, MPI, verification or worker failure */
+	CLI_EXIT_HUNG = 4,        /* output complete and journaled, but some
+				     rank stopped answering (it was named;
+				     the job ended with MPI_Abort) */
 	CLI_EXIT_INTERRUPTED = 75 /* stopped by a signal; checkpoint is valid:
 				     EX_TEMPFAIL, the sbatch script requeues */
 };
@@ -85,6 +88,9 @@ struct options {
 	unsigned long max_digits; /* --max-digits D, default 10000 */
 	int verify;            /* enum cli_verify, --verify */
 	uint64_t seed;         /* --seed S for the engine, default 1 */
+	double worker_timeout; /* --worker-timeout SECONDS: a worker silent
+				  that long while holding work is late; 0 =
+				  learned from its chunk times (sched.h) */
 
 	/* Test-only (hidden from --help): fault injection. */
 	uint32_t fault_flags;  /* enum proto_fault bits */

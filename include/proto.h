@@ -37,6 +37,16 @@
  *    every worker.  A worker abandons its chunks, replies STATS and leaves.
  * 6. A worker that cannot go on (bad message, out of memory) sends ERROR
  *    with a status and a text and then waits for STOP.
+ * 6a. While a worker factors a chunk it sends HEARTBEAT at most every
+ *    PROTO_HEARTBEAT_NS (from the engine's stop hook, non-blocking): the
+ *    chunk and how long it has taken so far.  The master answers nothing;
+ *    it moves the worker's deadline (sched.h, liveness).  A worker that
+ *    the master heard nothing from for its deadline is late: its chunks
+ *    are handed to other workers at once and it gets no more work until
+ *    its next message; its RESULTs still count if they come first.  At
+ *    the end the master does not wait for a late worker's STATS: it
+ *    names it and ends the job with MPI_Abort once the output is
+ *    complete (CLI_EXIT_HUNG).  A leader drops its members' HEARTBEATs.
  *
  * GROUPS (--group-size G >= 2; 0 is the flat conversation above)
  *
@@ -131,6 +141,15 @@
  * ERROR (worker -> master), body:
  *   i32 status | u32 text_len | text (not NUL-terminated, <= PROTO_MAX_TEXT)
  *
+ * HEARTBEAT (worker -> master), body:
+ *
+ *   0          8            16
+ *   +----------+------------+
+ *   | chunk_id | elapsed_ns |
+ *   +----------+------------+
+ *   chunk_id   the chunk being factored;
+ *   elapsed_ns how long the worker has been on it.
+ *
  * GROUP_STATS (leader -> rank 0), body:
  *   u32 rank | u32 wrong | a STATS body (its 64 fixed bytes and the host)
  *   rank: a member of the sender's group; wrong: that member's RESULTs
@@ -147,7 +166,9 @@
 
 enum {
 	PROTO_MAGIC = 0x31505a46u, /* "FZP1" read as little-endian bytes */
-	PROTO_VERSION = 2,         /* 2: RESULT carries a formatted block */
+	PROTO_VERSION = 2,         /* 2: RESULT carries a formatted block
+				      (HEARTBEAT, a new tag, changes no
+				      message: journals stay valid) */
 	PROTO_HEADER_BYTES = 8,
 	PROTO_RESULT_FIXED = 32,   /* RESULT body bytes before the block */
 	PROTO_RESULT_BUSY_OFFSET = PROTO_HEADER_BYTES + 16 /* busy_ns */
@@ -167,7 +188,8 @@ enum proto_tag {
 	PROTO_TAG_STATS = PROTO_TAG_BASE + 6,
 	PROTO_TAG_ERROR = PROTO_TAG_BASE + 7,
 	PROTO_TAG_GROUP_STATS = PROTO_TAG_BASE + 8,
-	PROTO_TAG_LAST = PROTO_TAG_GROUP_STATS
+	PROTO_TAG_HEARTBEAT = PROTO_TAG_BASE + 9,
+	PROTO_TAG_LAST = PROTO_TAG_HEARTBEAT
 };
 
 /* Caps: anything larger is rejected by pack and unpack alike. */
@@ -188,6 +210,14 @@ enum {
 	   numbers to fit it (proto_item_bound, sched max_bytes) */
 	PROTO_MAX_CHUNK_BYTES = PROTO_MAX_MSG - PROTO_HEADER_BYTES - 32
 };
+
+/*
+ * A computing worker sends HEARTBEAT at most this often: 1 s is one message
+ * per second per rank (nothing next to its RESULTs) and a fifth of the
+ * shortest learned deadline (sched.h SCHED_LIVE_FLOOR_NS), so a few lost
+ * or delayed beats do not make a live worker late.
+ */
+enum { PROTO_HEARTBEAT_NS = 1000000000 };
 
 /* proto_item_bound's per-factor and per-line allowances (see there). */
 enum { PROTO_LINE_PER_FACTOR = 48, PROTO_LINE_FIXED = 256 };
@@ -294,6 +324,8 @@ size_t proto_item_bound(size_t bits);
 int proto_pack_stop(struct proto_buf *b, uint32_t reason);
 int proto_pack_stats(struct proto_buf *b, const struct proto_stats *s);
 int proto_pack_error(struct proto_buf *b, int status, const char *text);
+int proto_pack_heartbeat(struct proto_buf *b, uint64_t chunk_id,
+			 uint64_t elapsed_ns);
 
 /*
  * Unpacking.  proto_reader_init checks the header against the expected
@@ -319,6 +351,8 @@ int proto_unpack_result(struct proto_reader *r,
 			const unsigned char **block);
 int proto_unpack_stop(struct proto_reader *r, uint32_t *reason);
 int proto_unpack_stats(struct proto_reader *r, struct proto_stats *s);
+int proto_unpack_heartbeat(struct proto_reader *r, uint64_t *chunk_id,
+			   uint64_t *elapsed_ns);
 /* text receives at most text_size - 1 bytes and is NUL-terminated. */
 int proto_unpack_error(struct proto_reader *r, int *status, char *text,
 		       size_t text_size);

@@ -23,6 +23,10 @@
  *                      or sched_reject) or a duplicate (drop it)
  *   sched_peek_release / sched_release
  *                      the next chunk in input order once it is done
+ *   sched_clock, sched_heard, sched_sample, sched_expire
+ *                      liveness: the time now, a message from a worker,
+ *                      a chunk's measured time, and the workers whose
+ *                      deadline passed (their chunks go to others)
  *
  * Ownership: the sched owns its chunks, their numbers and stored results;
  * pointers it returns stay valid until the chunk is released.
@@ -41,8 +45,29 @@ enum {
 	SCHED_DEFAULT_MAX_CHUNK = 1024,/* guided: largest chunk */
 	SCHED_DEFAULT_WINDOW_NUMBERS = 1 << 18,
 	SCHED_DEFAULT_LOOKAHEAD = 1 << 16, /* LIST numbers read ahead */
-	SCHED_GUIDED_K = 2             /* chunk = ceil(remaining / (K*slots)) */
+	SCHED_GUIDED_K = 2,            /* chunk = ceil(remaining / (K*slots)) */
+	/* liveness (sched_expire): the per-number times of a worker's last
+	   SCHED_LIVE_SAMPLES results; their maximum is the high quantile
+	   (with 16 samples, above the 94th percentile of recent chunks) */
+	SCHED_LIVE_SAMPLES = 16,
+	/* budget = SAFETY x that maximum x the chunk's numbers: a chunk may
+	   take 8 times the slowest recent one (harder numbers, a busy
+	   node) before the worker is late */
+	SCHED_LIVE_SAFETY = 8
 };
+
+/*
+ * Liveness floors.  SCHED_LIVE_FLOOR_NS: no learned budget is shorter
+ * than 5 s, i.e. five heartbeat intervals (PROTO_HEARTBEAT_NS): a live
+ * worker that computes sends a heartbeat every second, and a process
+ * descheduled on a shared node for a few seconds must not pass for a hang.
+ * SCHED_LIVE_FIRST_NS: the budget while no worker has returned a result
+ * yet (nothing to learn from): 30 s, so that a first chunk of hard numbers
+ * on a slow node with no heartbeat (an engine step that does not poll)
+ * is not re-issued needlessly.
+ */
+#define SCHED_LIVE_FLOOR_NS 5000000000ull
+#define SCHED_LIVE_FIRST_NS 30000000000ull
 
 enum sched_state {
 	SCHED_FREE = 0,     /* slot unused */
@@ -89,6 +114,8 @@ struct sched_params {
 				     proto_item_bound over its numbers fits */
 	uint64_t range_bits;      /* range: bits of its largest number (the
 				     last), which bounds every item */
+	uint64_t timeout_ns;      /* liveness: a fixed budget per chunk
+				     (--worker-timeout); 0 = learned */
 };
 
 struct sched_worker {
@@ -100,6 +127,14 @@ struct sched_worker {
 	int queued;               /* in the hungry queue */
 	int stopped;              /* STOP sent */
 	int excluded;             /* no more work: its results were wrong */
+	/* liveness */
+	int late;                 /* its deadline passed: no more work until
+				     it is heard from again */
+	uint64_t since_ns;        /* last heard from, or given work while
+				     holding none: its deadline runs from here */
+	uint64_t per_ns[SCHED_LIVE_SAMPLES]; /* recent ns per number */
+	uint64_t n_per;           /* samples ever added to per_ns (a ring) */
+	int gone;                 /* its last message is in (sched_gone) */
 };
 
 struct sched {
@@ -125,8 +160,15 @@ struct sched {
 	uint32_t retry_head, retry_len;
 	uint64_t n_open;          /* chunks ASSIGNED or RETRY */
 	uint64_t n_retry;         /* chunks RETRY */
+	/* liveness: the time now (sched_clock) and every worker's recent
+	   per-number times pooled, for a worker with no sample of its own */
+	uint64_t now_ns;
+	uint64_t pool_ns[SCHED_LIVE_SAMPLES];
+	uint64_t n_pool;
 	/* counters */
 	uint64_t speculated, duplicates;
+	uint64_t expired;         /* deadlines passed (sched_expire events) */
+	uint64_t reissued;        /* chunks re-issued because of them */
 	int n_eligible;           /* workers not excluded */
 };
 
@@ -201,5 +243,44 @@ void sched_release(struct sched *s);
 
 /* 1 when the input has ended and every chunk has been released. */
 int sched_all_done(const struct sched *s);
+
+/*
+ * Liveness.  The caller's monotonic clock in ns, never 0 once running:
+ *   sched_clock   the time now; a worker given work while holding none
+ *                 has its deadline run from it
+ *   sched_heard   any message from worker (RESULT, REQUEST, HEARTBEAT):
+ *                 its deadline runs from now_ns.  A late worker is late
+ *                 no more and gets work again: returns 1 then, else 0
+ *   sched_sample  worker took busy_ns for a chunk of count numbers
+ *                 (learned budgets)
+ *   sched_budget  how long a chunk of count numbers may take on worker:
+ *                 the fixed timeout_ns, else SCHED_LIVE_SAFETY x the
+ *                 largest recent per-number time (the worker's own, else
+ *                 every worker's) x count, at least SCHED_LIVE_FLOOR_NS;
+ *                 SCHED_LIVE_FIRST_NS before any sample
+ *   sched_deadline  since_ns + the budget of the largest chunk it holds;
+ *                 0 when it holds nothing or is late already; a worker
+ *                 that has sent no REQUEST yet is due at the budget of
+ *                 an empty chunk after the start (time 0: since_ns), one
+ *                 sent STOP the same after the STOP, until sched_gone
+ *   sched_gone    worker's last message (STATS) is in: no deadline more
+ *   sched_expire  the first worker whose deadline is before now_ns: it is
+ *                 marked late, removed as owner of the chunks it holds
+ *                 (they stay in its holding, so a late RESULT is accepted
+ *                 if first, dropped if second), each chunk left without
+ *                 an owner is handed out again at once; returns the
+ *                 worker and *chunks the number re-issued, or -1 when no
+ *                 deadline has passed
+ *   sched_next_deadline  the earliest deadline, 0 when none
+ */
+void sched_clock(struct sched *s, uint64_t now_ns);
+int sched_heard(struct sched *s, int worker, uint64_t now_ns);
+void sched_sample(struct sched *s, int worker, uint32_t count,
+		  uint64_t busy_ns);
+uint64_t sched_budget(const struct sched *s, int worker, uint32_t count);
+uint64_t sched_deadline(const struct sched *s, int worker);
+int sched_expire(struct sched *s, uint64_t now_ns, uint32_t *chunks);
+void sched_gone(struct sched *s, int worker);
+uint64_t sched_next_deadline(const struct sched *s);
 
 #endif

@@ -34,6 +34,12 @@ struct worker_ctx {
 	int (*stop_poll)(void); /* non-zero when the chunk must be abandoned;
 				   polled at most every few milliseconds */
 	uint64_t last_poll_ns;
+	/* liveness (proto.h 6a): called by the stop hook at most every
+	   PROTO_HEARTBEAT_NS while a chunk is factored; NULL = none (rank 0
+	   alone) */
+	void (*beat)(uint64_t chunk_id, uint64_t elapsed_ns);
+	uint64_t last_beat_ns;
+	uint64_t chunk_id, chunk_t0; /* the chunk being factored, its start */
 	uint64_t numbers, chunks, busy_ns;
 	/* output: every rank formats its own lines (worker_ctx_set_output;
 	   after init: text, --verify full, rank 0) */

@@ -67,7 +67,7 @@ enum cli_opt_id {
 	OPT_OUTPUT, OPT_FORMAT, OPT_EXPONENTS, OPT_UNORDERED, OPT_STATS,
 	OPT_QUIET, OPT_PROGRESS, OPT_VERBOSE, OPT_CHECKPOINT, OPT_RESUME,
 	OPT_TIME_LIMIT, OPT_MAX_DIGITS, OPT_VERIFY, OPT_SEED, OPT_HELP,
-	OPT_VERSION, OPT_GROUP_SIZE, OPT_TEST_FAULT, OPT_TEST_FAULT_RANK,
+	OPT_VERSION, OPT_WORKER_TIMEOUT, OPT_GROUP_SIZE, OPT_TEST_FAULT, OPT_TEST_FAULT_RANK,
 	OPT_TEST_FAULT_MS, OPT_TEST_LATENCY_US
 };
 
@@ -96,6 +96,7 @@ static const struct cli_long cli_longs[] = {
 	{ "checkpoint", 1, OPT_CHECKPOINT },
 	{ "resume", 0, OPT_RESUME },
 	{ "time-limit-per-number", 1, OPT_TIME_LIMIT },
+	{ "worker-timeout", 1, OPT_WORKER_TIMEOUT },
 	{ "max-digits", 1, OPT_MAX_DIGITS },
 	{ "verify", 1, OPT_VERIFY },
 	{ "seed", 1, OPT_SEED },
@@ -148,6 +149,10 @@ static const char cli_usage_text[] =
 	"                       give up on a number after SECONDS (> 0, at\n"
 	"                       most 1000000000) and print it as partial with\n"
 	"                       its composite cofactor (default 3600)\n"
+	"      --worker-timeout SECONDS\n"
+	"                       hand a rank's chunks to others when it sent\n"
+	"                       nothing for SECONDS (> 0, at most 1000000000;\n"
+	"                       default: learned from its chunk times)\n"
 	"      --verify V       check results: sample (default: every rank\n"
 	"                       checks its own, rank 0 parses back a sample),\n"
 	"                       full (rank 0 parses back and checks every\n"
@@ -159,6 +164,7 @@ static const char cli_usage_text[] =
 	"\n"
 	"Exit status: 0 all numbers factored, 1 some input was invalid,\n"
 	"2 usage error, 3 I/O, MPI or verification failure,\n"
+	"4 output complete but some rank stopped answering,\n"
 	"75 interrupted by a signal (the checkpoint is valid).\n"
 	"Full documentation: man factorize\n";
 
@@ -565,6 +571,10 @@ static int cli_apply(struct options *o, int id, const char *name,
 	case OPT_VERSION: o->version = 1; break;
 	case OPT_TIME_LIMIT:
 		rc = cli_get_seconds(name, v, &o->time_limit, err, err_size);
+		break;
+	case OPT_WORKER_TIMEOUT:
+		rc = cli_get_seconds(name, v, &o->worker_timeout, err,
+				     err_size);
 		break;
 	case OPT_MAX_DIGITS:
 		rc = cli_get_u64(name, v, 1, CLI_MAX_DIGITS, "2525222",

@@ -266,6 +266,18 @@ int proto_pack_stop(struct proto_buf *b, uint32_t reason)
 	return STATUS_OK;
 }
 
+int proto_pack_heartbeat(struct proto_buf *b, uint64_t chunk_id,
+			 uint64_t elapsed_ns)
+{
+	int st = put_header(b, PROTO_TAG_HEARTBEAT, 16);
+
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, chunk_id);
+	put_u64(b, elapsed_ns);
+	return STATUS_OK;
+}
+
 void proto_stats_host(struct proto_stats *s)
 {
 	memset(s->host, 0, sizeof s->host);
@@ -500,6 +512,14 @@ int proto_unpack_stop(struct proto_reader *r, uint32_t *reason)
 	return proto_reader_end(r);
 }
 
+int proto_unpack_heartbeat(struct proto_reader *r, uint64_t *chunk_id,
+			   uint64_t *elapsed_ns)
+{
+	if (get_u64(r, chunk_id) || get_u64(r, elapsed_ns))
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(r);
+}
+
 int proto_unpack_stats(struct proto_reader *r, struct proto_stats *s)
 {
 	uint32_t hl;
@@ -579,6 +599,7 @@ const char *proto_tag_name(int tag)
 	case PROTO_TAG_STATS: return "STATS";
 	case PROTO_TAG_ERROR: return "ERROR";
 	case PROTO_TAG_GROUP_STATS: return "GROUP_STATS";
+	case PROTO_TAG_HEARTBEAT: return "HEARTBEAT";
 	default: return "unknown";
 	}
 }

@@ -48,6 +48,20 @@
  *   4. once every chunk is done: STOP to each worker holding nothing.
  * An excluded worker (sched_exclude: wrong results) gets nothing more and
  * is stopped as soon as it holds nothing.
+ *
+ * Liveness (sched_expire): a worker holding chunks has a deadline,
+ * since_ns (the last message from it, or the hand-out that ended its
+ * idleness) plus the budget of the largest chunk it holds.  The budget is
+ * learned from the worker's own recent chunks: SCHED_LIVE_SAFETY times the
+ * largest per-number time of its last SCHED_LIVE_SAMPLES results (every
+ * worker's pooled while it has none) times the chunk's size, at least
+ * SCHED_LIVE_FLOOR_NS; or the caller's fixed timeout_ns.  A worker past its
+ * deadline is late: it gives up ownership of its chunks (an unowned one
+ * goes to the retry queue, the path of a rejected result, so it is handed
+ * out before any new chunk), keeps them in its holding (a late result is
+ * still matched: first wins, second is a duplicate), and gets nothing
+ * more until sched_heard.  A late worker is never stopped by sched_next:
+ * the caller decides what to do with it at the end.
  */
 #include "sched.h"
 
@@ -297,7 +311,7 @@ static void enqueue(struct sched *s, int w)
 {
 	struct sched_worker *sw = &s->workers[w];
 
-	if (sw->queued || sw->stopped || sw->held >= sw->credit)
+	if (sw->queued || sw->stopped || sw->late || sw->held >= sw->credit)
 		return;
 	s->queue[(s->q_head + s->q_len) % s->p.n_workers] = w;
 	s->q_len++;
@@ -369,6 +383,8 @@ static void assign(struct sched *s, int w, struct sched_chunk *c)
 		s->n_retry--;
 	}
 	c->owners[c->n_owners++] = w;
+	if (sw->held == 0)
+		sw->since_ns = s->now_ns; /* its deadline runs from now */
 	sw->holding[sw->held++] = c->id;
 }
 
@@ -414,7 +430,7 @@ int sched_next(struct sched *s, int *worker, struct sched_chunk **chunk)
 		struct sched_worker *sw = &s->workers[w];
 		struct sched_chunk *c;
 
-		if (sw->stopped || sw->held >= sw->credit) {
+		if (sw->stopped || sw->late || sw->held >= sw->credit) {
 			dequeue(s);
 			continue;
 		}
@@ -423,6 +439,7 @@ int sched_next(struct sched *s, int *worker, struct sched_chunk **chunk)
 			if (sw->held > 0)
 				continue; /* back when its last result is in */
 			sw->stopped = 1;
+			sw->since_ns = s->now_ns; /* its STATS is due */
 			*worker = w;
 			*chunk = NULL;
 			return SCHED_STOP;
@@ -455,6 +472,7 @@ int sched_next(struct sched *s, int *worker, struct sched_chunk **chunk)
 			continue; /* it comes back with its result */
 		if (s->n_open == 0) {
 			sw->stopped = 1;
+			sw->since_ns = s->now_ns; /* its STATS is due */
 			*worker = w;
 			*chunk = NULL;
 			return SCHED_STOP;
@@ -518,32 +536,36 @@ void sched_accept(struct sched *s, struct sched_chunk *c, int worker,
 	}
 }
 
+/* c has no owner left and no verified result: hand it out again. */
+static void queue_retry(struct sched *s, struct sched_chunk *c)
+{
+	c->state = SCHED_RETRY;
+	s->n_retry++;
+	if (s->retry_len == s->p.window_chunks) {
+		/* only stale entries can fill it: drop them */
+		uint32_t keep = 0;
+		for (uint32_t i = 0; i < s->retry_len; i++) {
+			uint64_t id = s->retry[(s->retry_head + i) %
+					       s->p.window_chunks];
+			struct sched_chunk *r = slot_of(s, id);
+			if (id >= s->release_id && r->id == id &&
+			    r->state == SCHED_RETRY && r != c)
+				s->retry[keep++] = id;
+		}
+		s->retry_head = 0;
+		s->retry_len = keep;
+	}
+	/* NOLINTNEXTLINE(clang-analyzer-core.DivideZero): >= 1024 */
+	s->retry[(s->retry_head + s->retry_len) % s->p.window_chunks] = c->id;
+	s->retry_len++;
+}
+
 int sched_reject(struct sched *s, struct sched_chunk *c, int worker)
 {
 	c->failures++;
 	c->failed_by = worker;
-	if (c->n_owners == 0 && c->state == SCHED_ASSIGNED) {
-		c->state = SCHED_RETRY;
-		s->n_retry++;
-		if (s->retry_len == s->p.window_chunks) {
-			/* only stale entries can fill it: drop them */
-			uint32_t keep = 0;
-			for (uint32_t i = 0; i < s->retry_len; i++) {
-				uint64_t id = s->retry[(s->retry_head + i) %
-						       s->p.window_chunks];
-				struct sched_chunk *r = slot_of(s, id);
-				if (id >= s->release_id && r->id == id &&
-				    r->state == SCHED_RETRY && r != c)
-					s->retry[keep++] = id;
-			}
-			s->retry_head = 0;
-			s->retry_len = keep;
-		}
-		/* NOLINTNEXTLINE(clang-analyzer-core.DivideZero): >= 1024 */
-		s->retry[(s->retry_head + s->retry_len) % s->p.window_chunks] =
-			c->id;
-		s->retry_len++;
-	}
+	if (c->n_owners == 0 && c->state == SCHED_ASSIGNED)
+		queue_retry(s, c);
 	/* idle workers parked in the queue get a chance at it */
 	return c->failures;
 }
@@ -592,4 +614,150 @@ int sched_all_done(const struct sched *s)
 {
 	return s->input_ended && remaining(s) == 0 &&
 	       s->release_id == s->next_id;
+}
+
+/* ---- liveness ---- */
+
+void sched_clock(struct sched *s, uint64_t now_ns)
+{
+	s->now_ns = now_ns;
+}
+
+int sched_heard(struct sched *s, int worker, uint64_t now_ns)
+{
+	struct sched_worker *sw;
+
+	if (worker < 0 || worker >= s->p.n_workers)
+		return 0;
+	sw = &s->workers[worker];
+	sw->since_ns = now_ns;
+	if (!sw->late)
+		return 0;
+	sw->late = 0;
+	enqueue(s, worker);
+	return 1;
+}
+
+/* n counts every sample ever added (64 bits: it never wraps). */
+static void ring_add(uint64_t *ring, uint64_t *n, uint64_t v)
+{
+	ring[*n % SCHED_LIVE_SAMPLES] = v;
+	(*n)++;
+}
+
+static uint64_t ring_max(const uint64_t *ring, uint64_t n)
+{
+	uint64_t m = 0;
+
+	for (uint64_t i = 0; i < n && i < SCHED_LIVE_SAMPLES; i++)
+		if (ring[i] > m)
+			m = ring[i];
+	return m;
+}
+
+void sched_sample(struct sched *s, int worker, uint32_t count,
+		  uint64_t busy_ns)
+{
+	uint64_t per;
+
+	if (worker < 0 || worker >= s->p.n_workers || count == 0)
+		return;
+	per = busy_ns / count + 1; /* never 0: a sample was taken */
+	ring_add(s->workers[worker].per_ns, &s->workers[worker].n_per, per);
+	ring_add(s->pool_ns, &s->n_pool, per);
+}
+
+uint64_t sched_budget(const struct sched *s, int worker, uint32_t count)
+{
+	const struct sched_worker *sw = &s->workers[worker];
+	uint64_t per, b;
+
+	if (s->p.timeout_ns)
+		return s->p.timeout_ns;
+	per = ring_max(sw->per_ns, sw->n_per);
+	if (per == 0)
+		per = ring_max(s->pool_ns, s->n_pool);
+	if (per == 0)
+		return SCHED_LIVE_FIRST_NS;
+	/* saturating: a budget past 2^64 ns is no deadline at all */
+	if (count && per > UINT64_MAX / SCHED_LIVE_SAFETY / count)
+		return UINT64_MAX;
+	b = per * SCHED_LIVE_SAFETY * count;
+	return b < SCHED_LIVE_FLOOR_NS ? SCHED_LIVE_FLOOR_NS : b;
+}
+
+uint64_t sched_deadline(const struct sched *s, int worker)
+{
+	const struct sched_worker *sw = &s->workers[worker];
+	uint32_t count = 0;
+	uint64_t b;
+
+	if (sw->late || sw->gone)
+		return 0;
+	if (sw->credit == 0 || sw->stopped) /* its REQUEST or its STATS */
+		return sched_budget(s, worker, 0) > UINT64_MAX - sw->since_ns ?
+		       UINT64_MAX : sw->since_ns + sched_budget(s, worker, 0);
+	if (sw->held == 0)
+		return 0;
+	for (uint32_t i = 0; i < sw->held; i++) {
+		const struct sched_chunk *c = slot_of(s, sw->holding[i]);
+		if (c->id == sw->holding[i] && c->count > count)
+			count = c->count;
+	}
+	b = sched_budget(s, worker, count);
+	return b > UINT64_MAX - sw->since_ns ? UINT64_MAX : sw->since_ns + b;
+}
+
+int sched_expire(struct sched *s, uint64_t now_ns, uint32_t *chunks)
+{
+	*chunks = 0;
+	for (int w = 0; w < s->p.n_workers; w++) {
+		struct sched_worker *sw = &s->workers[w];
+		uint64_t d = sched_deadline(s, w);
+
+		if (d == 0 || d >= now_ns)
+			continue;
+		sw->late = 1;
+		s->expired++;
+		for (uint32_t i = 0; i < sw->held; i++) {
+			uint64_t id = sw->holding[i];
+			struct sched_chunk *c = slot_of(s, id);
+
+			if (id < s->release_id || c->id != id ||
+			    c->state != SCHED_ASSIGNED)
+				continue; /* done, or waiting for a retry */
+			for (int k = 0; k < c->n_owners; k++)
+				if (c->owners[k] == w) {
+					c->owners[k] = c->owners[--c->n_owners];
+					break;
+				}
+			if (c->n_owners == 0) {
+				queue_retry(s, c);
+				(*chunks)++;
+			}
+		}
+		s->reissued += *chunks;
+		return w;
+	}
+	return -1;
+}
+
+void sched_gone(struct sched *s, int worker)
+{
+	if (worker >= 0 && worker < s->p.n_workers) {
+		s->workers[worker].gone = 1;
+		s->workers[worker].late = 0;
+	}
+}
+
+uint64_t sched_next_deadline(const struct sched *s)
+{
+	uint64_t best = 0;
+
+	for (int w = 0; w < s->p.n_workers; w++) {
+		uint64_t d = sched_deadline(s, w);
+		if (d != 0 && (best == 0 || d < best))
+			best = d;
+	}
+	return best;
 }

@@ -616,6 +616,17 @@ static void from_member(struct group *g, int w)
 			break; /* received and dropped */
 		handle_result(g, w, &g->msg.buf);
 		break;
+	case PROTO_TAG_HEARTBEAT: {
+		/* checked and dropped: a leader keeps no member deadlines
+		   (rank 0 judges the leader by its own budget) */
+		uint64_t id, ns;
+		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
+				      PROTO_TAG_HEARTBEAT) != STATUS_OK ||
+		    proto_unpack_heartbeat(&r, &id, &ns) != STATUS_OK)
+			group_fail(g, STATUS_ERR_PROTO, "malformed HEARTBEAT "
+				   "from rank %d", rank);
+		break;
+	}
 	default:
 		group_fail(g, STATUS_ERR_PROTO, "unexpected %s message from "
 			   "rank %d", proto_tag_name(g->msg.tag), rank);

@@ -36,6 +36,15 @@
  *   - A signal (main sets *signo) stops the hand-out at once: ABORT to
  *     the workers, the output file discarded, CLI_EXIT_INTERRUPTED;
  *     the --checkpoint journal is synced first.
+ *   - Liveness (sched.h): every message from a worker moves its deadline
+ *     (HEARTBEATs exist for that); a worker past it is named on stderr
+ *     and its chunks go to the others at once; it gets work again when it
+ *     answers.  The job ends when every chunk is released and every
+ *     worker that is not late has sent STATS: the late ones are named
+ *     once more (rank and, when known, host), the output and journal are
+ *     closed complete, and rank 0 ends the job with MPI_Abort and
+ *     CLI_EXIT_HUNG (MPI_Finalize would wait for them for ever).
+ *     --stats lists the events (MASTER_MAX_LIVE_EVENTS of them).
  *   - --checkpoint: a block's lines are appended to the journal
  *     (positions not already there) after the check and before they are
  *     written or kept; a chunk the journal covers completely is rebuilt
@@ -94,7 +103,18 @@ enum {
 	MASTER_MAX_WINDOW_CHUNKS = 1 << 20,
 	ABORT_WAIT_S = 10,
 	MAX_FAILURES = 2,     /* wrong results for one chunk: give up */
-	MAX_WRONG_PER_RANK = 3 /* wrong results from one rank: exclude it */
+	MAX_WRONG_PER_RANK = 3, /* wrong results from one rank: exclude it */
+	/* liveness events kept for --stats (all are counted): a flapping
+	   rank on a long job must not grow rank 0's memory without bound */
+	MASTER_MAX_LIVE_EVENTS = 1024
+};
+
+/* A worker went late or answered again (--stats "liveness_events"). */
+struct live_event {
+	int rank;
+	int back;                 /* 0: late (deadline passed), 1: answered */
+	uint32_t chunks;          /* late: chunks handed to others */
+	double t;                 /* seconds since the start */
 };
 
 struct rank_stats {
@@ -145,6 +165,8 @@ struct master {
 				     back-off (spin, yield) */
 	struct progress pg;
 	int show_progress;
+	struct live_event *ev;    /* the first MASTER_MAX_LIVE_EVENTS */
+	uint32_t n_ev;
 	char err[512];
 };
 
@@ -205,9 +227,61 @@ static double cpu_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The liveness clock: ns since the start, never 0. */
+static uint64_t master_now_ns(const struct master *m)
+{
+	double t = transport_wtime() - m->t0;
+
+	return t > 0 ? (uint64_t)(t * 1e9) + 1 : 1;
+}
+
+static void live_event(struct master *m, int rank, int back, uint32_t n)
+{
+	if (m->ev == NULL)
+		m->ev = calloc(MASTER_MAX_LIVE_EVENTS, sizeof *m->ev);
+	if (m->ev == NULL || m->n_ev >= MASTER_MAX_LIVE_EVENTS)
+		return;
+	m->ev[m->n_ev].rank = rank;
+	m->ev[m->n_ev].back = back;
+	m->ev[m->n_ev].chunks = n;
+	m->ev[m->n_ev].t = transport_wtime() - m->t0;
+	m->n_ev++;
+}
+
 static int worker_rank(const struct master *m, int w)
 {
 	return m->local ? 0 : m->child_rank[w];
+}
+
+/* Late workers that have not sent STATS: the job does not wait for them. */
+static int late_pending(const struct master *m)
+{
+	int n = 0;
+
+	for (int w = 0; !m->local && w < m->n_workers; w++)
+		n += m->s.workers[w].late && !m->rs[m->child_rank[w]].have;
+	return n;
+}
+
+/* Every worker whose deadline passed: named, its chunks to the others. */
+static void check_liveness(struct master *m)
+{
+	uint64_t now = master_now_ns(m);
+	uint32_t n;
+	int w;
+
+	sched_clock(&m->s, now);
+	if (m->local)
+		return;
+	while ((w = sched_expire(&m->s, now, &n)) >= 0) {
+		int rank = m->child_rank[w];
+
+		live_event(m, rank, 0, n);
+		master_say("rank %d sent nothing for %.1f s; %u chunk(s) "
+			   "handed to other ranks, no more work for it "
+			   "until it answers", rank,
+			   (double)(now - m->s.workers[w].since_ns) * 1e-9, n);
+	}
 }
 
 /* ---- input ---- */
@@ -401,8 +475,10 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 		return;
 	}
 	st = sched_complete(&m->s, w, h.chunk_id, h.count, &c);
-	if (st == STATUS_OK || st == SCHED_DUPLICATE)
+	if (st == STATUS_OK || st == SCHED_DUPLICATE) {
 		m->rs[rank].last_result_s = transport_wtime() - m->t0;
+		sched_sample(&m->s, w, h.count, h.busy_ns);
+	}
 	if (st == SCHED_DUPLICATE)
 		return;
 	if (st != STATUS_OK) {
@@ -674,7 +750,20 @@ static void handle_message(struct master *m)
 		return;
 	}
 	w = m->rank_child[rank];
+	if (sched_heard(&m->s, w, master_now_ns(m))) {
+		live_event(m, rank, 1, 0);
+		master_say("rank %d answers again", rank);
+	}
 	switch (m->msg.tag) {
+	case PROTO_TAG_HEARTBEAT: {
+		uint64_t id, ns;
+		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+				      PROTO_TAG_HEARTBEAT) != STATUS_OK ||
+		    proto_unpack_heartbeat(&r, &id, &ns) != STATUS_OK)
+			master_fail(m, "malformed HEARTBEAT from rank %d",
+				    rank);
+		break;
+	}
 	case PROTO_TAG_GROUP_STATS:
 		if (m->child_members[w] == 0 ||
 		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
@@ -714,6 +803,7 @@ static void handle_message(struct master *m)
 		}
 		m->rs[rank].have = 1;
 		m->stats_pending--;
+		sched_gone(&m->s, w);
 		break;
 	case PROTO_TAG_ERROR:
 		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
@@ -738,11 +828,18 @@ static void receive(struct master *m)
 	int got = 1, st;
 	double c0 = cpu_seconds();
 	double flush = output_flush_wait(m->out);
+	double wait = flush > 0 ? flush : flush == 0 ? 1e-6 : 0;
+	uint64_t due = sched_next_deadline(&m->s), now = master_now_ns(m);
 
 	/* lines waiting in stdout's buffer go out after OUTPUT_FLUSH_MS even
-	   when no message comes (a slow number: the watcher sees the rest) */
-	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
-			    flush > 0 ? flush : flush == 0 ? 1e-6 : 0,
+	   when no message comes (a slow number: the watcher sees the rest);
+	   a worker's deadline ends the wait too (1 ms past it at least) */
+	if (due != 0) {
+		double d = due > now ? (double)(due - now) * 1e-9 + 1e-3 : 1e-3;
+		if (wait == 0 || d < wait)
+			wait = d;
+	}
+	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY, wait,
 			    m->err, sizeof m->err);
 	m->wait_cpu += cpu_seconds() - c0;
 	if (st == STATUS_ERR_TIMEOUT) {
@@ -896,6 +993,7 @@ static void write_stats(struct master *m, double wall)
 			"  \"bytes\": %llu,\n  \"load_imbalance\": %.4f,\n"
 			"  \"tail_seconds\": %.6f,\n"
 			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
+			"  \"late_events\": %llu,\n  \"reissued\": %llu,\n"
 			"  \"wrong_results\": %llu,\n"
 			"  \"rank0_cpu_us_per_number\": %.4f,\n"
 			"  \"rank0_cpu_us_per_chunk\": %.3f,\n"
@@ -911,6 +1009,8 @@ static void write_stats(struct master *m, double wall)
 			tail_first < 0 ? 0.0 : tail_last - tail_first,
 			(unsigned long long)m->s.speculated,
 			(unsigned long long)m->s.duplicates,
+			(unsigned long long)m->s.expired,
+			(unsigned long long)m->s.reissued,
 			(unsigned long long)m->wrong_results,
 			m->written ? cpu0 * 1e6 / (double)m->written : 0.0,
 			m->chunks_written ?
@@ -941,7 +1041,20 @@ static void write_stats(struct master *m, double wall)
 			json_chars(f, s->host);
 			fprintf(f, "\"}%s\n", i + 1 < m->size ? "," : "");
 		}
-		fprintf(f, "  ]\n}\n");
+		fprintf(f, "  ],\n  \"liveness_events\": [");
+		for (uint32_t i = 0; i < m->n_ev; i++)
+			fprintf(f, "%s\n    {\"rank\": %d, \"event\": \"%s\", "
+				"\"seconds\": %.6f, \"chunks\": %u}",
+				i ? "," : "", m->ev[i].rank,
+				m->ev[i].back ? "answered" : "late",
+				m->ev[i].t, m->ev[i].chunks);
+		fprintf(f, "%s],\n  \"hung_ranks\": [", m->n_ev ? "\n  " : "");
+		for (int w = 0, k = 0; !m->local && w < m->n_workers; w++)
+			if (m->s.workers[w].late &&
+			    !m->rs[m->child_rank[w]].have)
+				fprintf(f, "%s%d", k++ ? ", " : "",
+					m->child_rank[w]);
+		fprintf(f, "]\n}\n");
 		if (fclose(f) != 0) {
 			master_say("--stats '%s': %s", m->o->stats,
 				   strerror(errno));
@@ -1113,6 +1226,8 @@ static int setup(struct master *m)
 	sp.total = count;
 	sp.speculate = !m->local;
 	sp.max_bytes = PROTO_MAX_CHUNK_BYTES;
+	/* at most 10^9 s (cli.c): 10^18 ns fits a u64 */
+	sp.timeout_ns = (uint64_t)(o->worker_timeout * 1e9);
 	if (m->range && count > 0) {
 		range_number(m, m->n, count - 1); /* the largest number */
 		sp.range_bits = mpz_sizeinbase(m->n, 2);
@@ -1179,6 +1294,26 @@ static uint64_t local_progress(const struct master *m)
 {
 	return (m->s.issued + m->s.in_len) + m->s.next_id + m->s.released +
 	       (uint64_t)m->s.input_ended;
+}
+
+/*
+ * The job is complete without the late ranks: name them (and their host
+ * when a STATS from an earlier life told it).  CLI_EXIT_HUNG.
+ */
+static int report_hung(struct master *m)
+{
+	for (int w = 0; w < m->n_workers; w++) {
+		int rank = m->child_rank[w];
+		const char *host = m->rs[rank].s.host;
+
+		if (!m->s.workers[w].late || m->rs[rank].have)
+			continue;
+		master_say("rank %d%s%s%s stopped answering; the output is "
+			   "complete without it; ending the job", rank,
+			   host[0] ? " (host " : "", host,
+			   host[0] ? ")" : "");
+	}
+	return CLI_EXIT_HUNG;
 }
 
 static int signalled(const struct master *m)
@@ -1253,12 +1388,13 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		   work before the master waits again */
 		release_done(&m);
 		fill_input(&m);
+		check_liveness(&m);
 		dispatch(&m);
 		release_done(&m);
 		show_progress(&m, 0);
 		if (m.fatal)
 			break;
-		if (sched_all_done(&m.s) && m.stats_pending == 0)
+		if (sched_all_done(&m.s) && m.stats_pending == late_pending(&m))
 			break;
 		if (m.local) {
 			/* nothing can arrive: the next pass reads more input
@@ -1308,6 +1444,8 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		code = m.usage_error ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 	else if (m.interrupted)
 		code = CLI_EXIT_INTERRUPTED;
+	else if (m.sched_ready && late_pending(&m) > 0)
+		code = report_hung(&m);
 	else if (m.bad_input)
 		code = CLI_EXIT_BAD_INPUT;
 
@@ -1326,6 +1464,13 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	free(m.child_rank);
 	free(m.rank_child);
 	free(m.child_members);
+	free(m.ev);
 	master_signo = NULL;
+	if (code == CLI_EXIT_HUNG) {
+		/* the output is complete and closed: MPI_Finalize would wait
+		   for the ranks that stopped answering, so end them all */
+		fflush(NULL);
+		transport_abort(CLI_EXIT_HUNG);
+	}
 	return code;
 }

@@ -40,13 +40,17 @@
  * between chunks: a chunk that continues the last one (rank 0 alone hands
  * them out in order) continues its sieve.  The stop hook looks for a STOP
  * message at most every STOP_POLL_NS so that an ABORT interrupts even a
- * long factorization.
+ * long factorization, and sends a HEARTBEAT (proto.h 6a) at most every
+ * PROTO_HEARTBEAT_NS, so that the master does not take a worker that is
+ * long on one number for a hung one.  A LIST chunk calls the hook every
+ * WORKER_RANGE_POLL numbers too, as a RANGE chunk does.
  *
  * Test-only faults (CONFIG fault_flags, set by the master for one rank):
  * PROTO_FAULT_WRONG_RESULT makes the first line of every chunk wrong
  * after the worker's own check (rank 0's sample always parses the first
  * line back, so it must catch it); PROTO_FAULT_SLOW sleeps fault_ms per
- * chunk.
+ * chunk, in slices of STOP_POLL_NS through the stop hook (as a long
+ * number would: heartbeats go on, a STOP cuts it).
  */
 #include "worker.h"
 
@@ -98,6 +102,10 @@ static int worker_stop_hook(void *arg)
 	if (t - w->last_poll_ns < STOP_POLL_NS)
 		return 0;
 	w->last_poll_ns = t;
+	if (w->beat != NULL && t - w->last_beat_ns >= PROTO_HEARTBEAT_NS) {
+		w->last_beat_ns = t;
+		w->beat(w->chunk_id, t - w->chunk_t0);
+	}
 	if (w->stop_poll()) {
 		w->stop_requested = 1;
 		return 1;
@@ -284,10 +292,18 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 			return st;
 		}
 	}
+	w->chunk_id = h.chunk_id;
+	w->chunk_t0 = t0;
+	w->last_beat_ns = t0; /* a chunk shorter than a beat sends none */
 	if ((w->fault_flags & PROTO_FAULT_SLOW) && w->fault_ms > 0) {
-		struct timespec ts = { (time_t)(w->fault_ms / 1000),
-				       (long)(w->fault_ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
+		uint64_t end = t0 + (uint64_t)w->fault_ms * 1000000u;
+		struct timespec ts = { 0, STOP_POLL_NS };
+
+		while (worker_now_ns() < end) {
+			nanosleep(&ts, NULL);
+			if (worker_stop_hook(w))
+				return STATUS_ERR_STOPPED;
+		}
 	}
 	t1 = t0;
 	for (uint32_t i = 0; i < h.count &&
@@ -302,6 +318,8 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 				(void)worker_stop_hook(w);
 		} else {
 			st = worker_next_number(w, &r, &h, i, err, err_size);
+			if (i % WORKER_RANGE_POLL == WORKER_RANGE_POLL - 1)
+				(void)worker_stop_hook(w);
 		}
 		if (st == STATUS_ERR_PROTO)
 			return st;
@@ -463,6 +481,18 @@ static int worker_stop_poll(void)
 	return transport_probe(worker_parent, PROTO_TAG_STOP);
 }
 
+/* HEARTBEAT to the parent (proto.h 6a): non-blocking, errors ignored (a
+   lost beat is covered by the next, or by the RESULT). */
+static void worker_beat(uint64_t chunk_id, uint64_t elapsed_ns)
+{
+	static struct proto_buf b; /* the pool swaps buffers in and out */
+	char err[64];
+
+	if (proto_pack_heartbeat(&b, chunk_id, elapsed_ns) == STATUS_OK)
+		(void)transport_send(worker_parent, PROTO_TAG_HEARTBEAT, &b,
+				     err, sizeof err);
+}
+
 /* Send ERROR to the master; the caller then waits for STOP. */
 static void worker_report(struct proto_buf *b, int status, const char *text)
 {
@@ -513,6 +543,7 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			worker_ctx_init(&w, &cfg, o->fault_ms);
 			worker_ctx_set_output(&w, o, transport_rank());
 			w.stop_poll = worker_stop_poll;
+			w.beat = worker_beat;
 			have_ctx = 1;
 			credit = 1 + cfg.prefetch;
 			st = proto_pack_request(&out, credit);

@@ -131,6 +131,15 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data,
 	case PROTO_TAG_RESULT:
 		fuzz_result(s, &r, data, size);
 		break;
+	case PROTO_TAG_HEARTBEAT: {
+		uint64_t id, ns;
+		if (proto_unpack_heartbeat(&r, &id, &ns) == STATUS_OK) {
+			fuzz_check(proto_pack_heartbeat(&s->out, id, ns) ==
+				   STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
+	}
 	case PROTO_TAG_STOP:
 		if (proto_unpack_stop(&r, &u) == STATUS_OK) {
 			fuzz_check(proto_pack_stop(&s->out, u) == STATUS_OK);

@@ -157,6 +157,7 @@ static void gen_proto(void)
 	}
 	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));
 	GEN("stop-abort", proto_pack_stop(&b, PROTO_STOP_ABORT));
+	GEN("heartbeat", proto_pack_heartbeat(&b, 7, 1500000000));
 	GEN("stats", proto_pack_stats(&b, &s));
 	GEN("group-stats", proto_pack_group_stats(&b, &g));
 	GEN("error", proto_pack_error(&b, STATUS_ERR_NOMEM, "out of memory"));

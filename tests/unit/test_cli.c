@@ -540,6 +540,28 @@ static void group_size_values(void **state)
 	expect_err(fx, PARSE(fx, W("--group-size")), "--group-size", NULL);
 }
 
+/* --worker-timeout: seconds as --time-limit-per-number, default 0
+   (learned), at the limit 10^9 and just above it. */
+static void worker_timeout_seconds(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(PARSE(fx, W("4")), STATUS_OK);
+	assert_true(fx->o.worker_timeout == 0.0);
+	assert_int_equal(PARSE(fx, W("--worker-timeout"), W("2.5"), W("4")),
+			 STATUS_OK);
+	assert_true(fx->o.worker_timeout == 2.5);
+	assert_int_equal(PARSE(fx, W("--worker-timeout=1000000000"), W("4")),
+			 STATUS_OK);
+	assert_true(fx->o.worker_timeout == 1e9);
+	expect_err(fx, PARSE(fx, W("--worker-timeout"), W("1000000000.5")),
+		   "--worker-timeout", NULL);
+	expect_err(fx, PARSE(fx, W("--worker-timeout"), W("0")),
+		   "--worker-timeout", "greater than 0");
+	expect_err(fx, PARSE(fx, W("--worker-timeout"), W("-1")),
+		   "--worker-timeout", "negative");
+}
+
 static void time_limit_decimal_seconds(void **state)
 {
 	struct fx *fx = *state;
@@ -730,6 +752,7 @@ int main(void)
 		T(chunk_and_prefetch_bounds),
 		T(group_size_values),
 		T(time_limit_decimal_seconds),
+		T(worker_timeout_seconds),
 		T(max_digits_and_seed),
 		T(file_options_reject_empty_names),
 		T(flags_set_their_fields),

@@ -77,6 +77,10 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 		struct proto_group_stats g;
 		return proto_unpack_group_stats(&r, &g);
 	}
+	case PROTO_TAG_HEARTBEAT: {
+		uint64_t id, ns;
+		return proto_unpack_heartbeat(&r, &id, &ns);
+	}
 	default:
 		return STATUS_ERR_PROTO;
 	}
@@ -126,6 +130,10 @@ static void build(int tag, struct proto_buf *b)
 		break;
 	case PROTO_TAG_STOP:
 		assert_int_equal(proto_pack_stop(b, PROTO_STOP_DONE), STATUS_OK);
+		break;
+	case PROTO_TAG_HEARTBEAT:
+		assert_int_equal(proto_pack_heartbeat(b, 9, UINT64_MAX),
+				 STATUS_OK);
 		break;
 	case PROTO_TAG_STATS: {
 		struct proto_stats s = { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX, "n1" };
@@ -198,6 +206,31 @@ static void test_round_trip_small_messages(void **state)
 			 STATUS_OK);
 	assert_int_equal(proto_unpack_stop(&r, &v), STATUS_OK);
 	assert_int_equal(v, PROTO_STOP_ABORT);
+
+	{
+		uint64_t id = 0, ns = 0;
+		assert_int_equal(proto_pack_heartbeat(&b, UINT64_MAX - 1, 12345),
+				 STATUS_OK);
+		assert_int_equal(b.len, PROTO_HEADER_BYTES + 16);
+		assert_int_equal(proto_reader_init(&r, b.data, b.len,
+						   PROTO_TAG_HEARTBEAT),
+				 STATUS_OK);
+		assert_int_equal(proto_unpack_heartbeat(&r, &id, &ns),
+				 STATUS_OK);
+		assert_true(id == UINT64_MAX - 1 && ns == 12345);
+		/* one byte short, one byte long */
+		assert_int_equal(proto_reader_init(&r, b.data, b.len - 1,
+						   PROTO_TAG_HEARTBEAT),
+				 STATUS_OK);
+		assert_int_equal(proto_unpack_heartbeat(&r, &id, &ns),
+				 STATUS_ERR_PROTO);
+		assert_int_equal(proto_buf_append(&b, "", 1), STATUS_OK);
+		assert_int_equal(proto_reader_init(&r, b.data, b.len,
+						   PROTO_TAG_HEARTBEAT),
+				 STATUS_OK);
+		assert_int_equal(proto_unpack_heartbeat(&r, &id, &ns),
+				 STATUS_ERR_PROTO);
+	}
 
 	assert_int_equal(proto_pack_stats(&b, &s), STATUS_OK);
 	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
@@ -330,7 +363,8 @@ static void test_round_trip_result_bad_index(void **state)
 
 static const int all_tags[] = {
 	PROTO_TAG_CONFIG, PROTO_TAG_REQUEST, PROTO_TAG_WORK, PROTO_TAG_RESULT,
-	PROTO_TAG_STOP, PROTO_TAG_STATS, PROTO_TAG_ERROR, PROTO_TAG_GROUP_STATS
+	PROTO_TAG_STOP, PROTO_TAG_STATS, PROTO_TAG_ERROR, PROTO_TAG_GROUP_STATS,
+	PROTO_TAG_HEARTBEAT
 };
 enum { N_TAGS = sizeof all_tags / sizeof all_tags[0] };
 
@@ -767,6 +801,7 @@ static void test_tag_names(void **state)
 	assert_string_equal(proto_tag_name(PROTO_TAG_GROUP_STATS),
 			    "GROUP_STATS");
 	assert_string_equal(proto_tag_name(PROTO_TAG_WORK), "WORK");
+	assert_string_equal(proto_tag_name(PROTO_TAG_HEARTBEAT), "HEARTBEAT");
 	assert_string_equal(proto_tag_name(PROTO_TAG_ERROR), "ERROR");
 	assert_string_equal(proto_tag_name(PROTO_TAG_BASE), "unknown");
 	assert_string_equal(proto_tag_name(-1), "unknown");

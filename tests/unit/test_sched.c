@@ -4,8 +4,10 @@
  * Scripted scenarios: in-order release after out-of-order completions,
  * guided chunk sizes counted in slots (credit, group weight), workers held back by a full window, speculative
  * end-game re-issue with the duplicate dropped, verification failures
- * handed to another worker, protocol violations refused, LIST input, and
- * a seeded random simulation checking every invariant at every step.
+ * handed to another worker, protocol violations refused, LIST input,
+ * liveness (learned and fixed budgets at their floors, a late worker's
+ * chunks re-issued at once, its late result first or second, heartbeats),
+ * and a seeded random simulation checking every invariant at every step.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,13 +33,17 @@ static void init_range(struct sched *s, int workers, uint32_t chunk,
 	assert_int_equal(sched_init(s, &p), STATUS_OK);
 }
 
-static struct sched_chunk *expect_assign(struct sched *s, int worker)
+#define expect_assign(s, w) expect_assign_at(s, w, __LINE__)
+static struct sched_chunk *expect_assign_at(struct sched *s, int worker, int line)
 {
 	int w = -1;
 	struct sched_chunk *c = NULL;
 
-	assert_int_equal(sched_next(s, &w, &c), SCHED_ASSIGN);
-	assert_int_equal(w, worker);
+	int a = sched_next(s, &w, &c);
+
+	if (a != SCHED_ASSIGN || w != worker)
+		fail_msg("line %d: action %d to worker %d, not ASSIGN to %d",
+			 line, a, w, worker);
 	assert_non_null(c);
 	return c;
 }
@@ -640,6 +646,151 @@ static uint32_t slot_count(const struct sched *s, uint64_t id)
  * exactly once and in order, the window is never exceeded, every worker
  * ends stopped and nothing is left held.
  */
+
+/* ---- liveness ---- */
+
+#define S_NS 1000000000ull
+
+/* Budgets: first-chunk default, pooled, own, floor, fixed, saturation. */
+static void test_live_budget(void **state)
+{
+	struct sched s;
+	struct sched_params p;
+
+	(void)state;
+	init_range(&s, 2, 10, 100);
+	assert_true(sched_budget(&s, 0, 10) == SCHED_LIVE_FIRST_NS);
+	/* worker 1's sample serves worker 0 too (pooled) */
+	sched_sample(&s, 1, 10, 10 * S_NS); /* 1 s per number */
+	assert_true(sched_budget(&s, 0, 10) ==
+		    (S_NS + 1) * SCHED_LIVE_SAFETY * 10);
+	/* its own sample wins over the pool */
+	sched_sample(&s, 0, 100, 100000); /* 1 us per number */
+	assert_true(sched_budget(&s, 0, 10) == SCHED_LIVE_FLOOR_NS);
+	/* just above the floor: floor / SAFETY per number, one number */
+	sched_sample(&s, 0, 1, SCHED_LIVE_FLOOR_NS / SCHED_LIVE_SAFETY);
+	assert_true(sched_budget(&s, 0, 1) ==
+		    (SCHED_LIVE_FLOOR_NS / SCHED_LIVE_SAFETY + 1) *
+		    SCHED_LIVE_SAFETY);
+	/* the maximum of the last SCHED_LIVE_SAMPLES: the slow one ages out */
+	for (int i = 0; i < SCHED_LIVE_SAMPLES; i++)
+		sched_sample(&s, 0, 100, 100000);
+	assert_true(sched_budget(&s, 0, 1) == SCHED_LIVE_FLOOR_NS);
+	/* saturates instead of wrapping */
+	sched_sample(&s, 0, 1, UINT64_MAX / 2);
+	assert_true(sched_budget(&s, 0, 1000) == UINT64_MAX);
+	sched_clear(&s);
+
+	memset(&p, 0, sizeof p);
+	p.n_workers = 1;
+	p.range = 1;
+	p.total = 10;
+	p.timeout_ns = 7;
+	assert_int_equal(sched_init(&s, &p), STATUS_OK);
+	sched_sample(&s, 0, 1, 100 * S_NS);
+	assert_true(sched_budget(&s, 0, 10) == 7); /* fixed: no floor */
+	sched_clear(&s);
+}
+
+/* A late worker's chunks go to the other at once; it gets nothing more
+   until heard from; its late result is a duplicate once the other's is in. */
+static void test_live_expire_reissues(void **state)
+{
+	struct sched s;
+	struct sched_chunk *a, *b, *x, *got;
+	uint32_t n;
+	int w;
+
+	(void)state;
+	init_range(&s, 2, 10, 40);
+	sched_clock(&s, 1);
+	/* no REQUEST yet: due one budget after time 0 */
+	assert_true(sched_deadline(&s, 0) == SCHED_LIVE_FIRST_NS);
+	assert_true(sched_next_deadline(&s) == SCHED_LIVE_FIRST_NS);
+	assert_int_equal(sched_request(&s, 0, 2), STATUS_OK);
+	assert_int_equal(sched_request(&s, 1, 1), STATUS_OK);
+	a = expect_assign(&s, 0);
+	x = expect_assign(&s, 1);
+	b = expect_assign(&s, 0);
+	assert_true(sched_deadline(&s, 0) == 1 + SCHED_LIVE_FIRST_NS);
+	assert_int_equal(sched_expire(&s, 1 + SCHED_LIVE_FIRST_NS, &n), -1);
+	/* worker 1 answers in time; worker 0 does not */
+	sched_clock(&s, 2 * S_NS);
+	assert_int_equal(sched_heard(&s, 1, 2 * S_NS), 0);
+	sched_sample(&s, 1, 10, 10000);
+	complete_ok(&s, 1, x);
+	assert_int_equal(sched_expire(&s, 2 + SCHED_LIVE_FIRST_NS, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(s.expired == 1 && s.reissued == 2);
+	assert_int_equal(sched_deadline(&s, 0), 0); /* late: none */
+	assert_int_equal(sched_expire(&s, UINT64_MAX, &n), -1);
+	/* the re-issued chunks come before any new one, to worker 1 */
+	assert_ptr_equal(expect_assign(&s, 1), a);
+	assert_int_equal(sched_next(&s, &w, &got), SCHED_IDLE);
+	complete_ok(&s, 1, a);
+	assert_ptr_equal(expect_assign(&s, 1), b);
+	/* worker 0 comes back with a: a duplicate; it gets work again */
+	assert_int_equal(sched_heard(&s, 0, 3 * S_NS), 1);
+	assert_int_equal(sched_complete(&s, 0, a->id, a->count, &got),
+			 SCHED_DUPLICATE);
+	/* its b arrives before worker 1's: accepted, worker 1's dropped */
+	assert_int_equal(sched_complete(&s, 0, b->id, b->count, &got),
+			 STATUS_OK);
+	assert_ptr_equal(got, b);
+	sched_accept(&s, got, 0, NULL);
+	assert_int_equal(sched_complete(&s, 1, b->id, b->count, &got),
+			 SCHED_DUPLICATE);
+	x = expect_assign(&s, 0); /* back in the queue, first */
+	assert_true(x->id == 3);
+	assert_int_equal(sched_next(&s, &w, &got), SCHED_IDLE); /* no more */
+	sched_clear(&s);
+}
+
+/* A heartbeat (sched_heard) moves the deadline; a deadline exactly at now
+   has not passed; a chunk with a live speculative owner is not re-issued. */
+static void test_live_heartbeat_and_copies(void **state)
+{
+	struct sched s;
+	struct sched_chunk *a, *got;
+	uint32_t n;
+	int w;
+
+	(void)state;
+	init_range(&s, 2, 10, 10);
+	s.p.speculate = 1;
+	sched_sample(&s, 0, 10, 10); /* learned: the floor */
+	sched_clock(&s, 100);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	a = expect_assign(&s, 0);
+	assert_int_equal(sched_request(&s, 1, 1), STATUS_OK);
+	/* the input is exhausted: worker 1 gets a speculative copy */
+	assert_ptr_equal(expect_assign(&s, 1), a);
+	assert_true(sched_deadline(&s, 0) == 100 + SCHED_LIVE_FLOOR_NS);
+	assert_int_equal(sched_heard(&s, 0, 200), 0);
+	assert_int_equal(sched_heard(&s, 1, 200), 0);
+	assert_int_equal(sched_expire(&s, 200 + SCHED_LIVE_FLOOR_NS, &n), -1);
+	assert_int_equal(sched_expire(&s, 201 + SCHED_LIVE_FLOOR_NS, &n), 0);
+	assert_int_equal(n, 0); /* worker 1 still owns a copy */
+	assert_int_equal(sched_expire(&s, 201 + SCHED_LIVE_FLOOR_NS, &n), 1);
+	assert_int_equal(n, 1); /* now nobody does: retry */
+	assert_true(sched_next_deadline(&s) == 0);
+	assert_int_equal(sched_next(&s, &w, &got), SCHED_IDLE);
+	/* worker 1 answers late, before anyone took the retry: accepted */
+	assert_int_equal(sched_heard(&s, 1, 300), 1);
+	assert_int_equal(sched_next(&s, &w, &got), SCHED_IDLE); /* holds a */
+	complete_ok(&s, 1, a);
+	assert_int_equal(s.n_retry, 0);
+	assert_non_null(sched_peek_release(&s));
+	/* stopped, its STATS due one budget after the STOP, until gone */
+	sched_clock(&s, 400);
+	assert_int_equal(sched_next(&s, &w, &got), SCHED_STOP);
+	assert_int_equal(w, 1);
+	assert_true(sched_deadline(&s, 1) == 400 + SCHED_LIVE_FLOOR_NS);
+	sched_gone(&s, 1);
+	assert_int_equal(sched_deadline(&s, 1), 0);
+	sched_clear(&s);
+}
+
 static void test_random_simulation(void **state)
 {
 	enum { W = 5, TOTAL = 20000 };
@@ -724,6 +875,9 @@ int main(void)
 		cmocka_unit_test(test_list_input),
 		cmocka_unit_test(test_chunk_bytes_cap),
 		cmocka_unit_test(test_accept_swaps_buffer),
+		cmocka_unit_test(test_live_budget),
+		cmocka_unit_test(test_live_expire_reissues),
+		cmocka_unit_test(test_live_heartbeat_and_copies),
 		cmocka_unit_test(test_random_simulation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

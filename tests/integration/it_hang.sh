@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# tests/integration/it_hang.sh - a worker that stops answering (issue 19).
+#
+# A checkpointed job runs under mpirun -np 3 (rank 0 and two workers); one
+# worker (found by its OMPI_COMM_WORLD_RANK / PMI_RANK among this job's own
+# processes) is stopped with SIGSTOP at the start, in the middle (40% of
+# the journal written) and near the end (80%).  Each time the job must
+# finish: output byte-identical to an uninterrupted run, exit status 4
+# (CLI_EXIT_HUNG), a message naming the rank, --stats naming it in
+# hung_ranks, within HANG_BOUND_S of the stop.  A rerun with the same
+# --checkpoint completes byte-identical, 0 lost, 0 repeated.  SIGSTOP then
+# SIGCONT 1 s later (before the 5 s floor of the learned deadline): exit 0,
+# no event, nothing re-issued.  A worker slowed to 3 s per chunk by the
+# test-only --test-fault slow with --worker-timeout 2: its heartbeats keep
+# it alive (exit 0, no event).  Every stopped process is killed in a trap
+# (only this job's: descendants of its mpirun).  Ends with the verdict
+# line of tests/lib.sh.
+set -u
+. "$(dirname "$0")/../lib.sh"
+export LC_ALL=C
+T=$TMP
+
+# The deadline floor is 5 s (sched.h SCHED_LIVE_FLOOR_NS); the job ends at
+# most one deadline after the stop plus the time the other worker needs
+# for the rest (a 3.7 s job alone): 30 s leaves room for a busy machine.
+HANG_BOUND_S=30
+# --chunk 50: every RESULT (about 1.5 KB) fits MPI's eager limit.  A rank
+# stopped while sending a larger one (a rendezvous) leaves rank 0 blocked
+# in MPI_Recv for the rest of it (README, hung and slow ranks: known limit).
+ARGS=(--count 100000 --start 100000000000000000000 --step 7 --chunk 50 --quiet)
+
+# descendants PID: every process below PID (this job's mpirun and ranks
+# only: other runs of this test on the machine are never touched).
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done
+}
+
+# rank_pid R: the pid of this job's factorize process with MPI rank R.
+rank_pid() {
+	local p
+	for p in $(descendants "$job"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = factorize ] || continue
+		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+			grep -qE "^(OMPI_COMM_WORLD_RANK|PMI_RANK)=$1\$"; then
+			echo "$p"; return 0
+		fi
+	done
+	return 1
+}
+
+stopped=""
+cleanup() {
+	local p
+	for p in $stopped; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+t_ref0=$(date +%s.%N)
+run_np 3 "${ARGS[@]}" --checkpoint "$T/jref" --output "$T/ref.txt" 2>"$T/ref.err"
+t_ref=$(echo "$(date +%s.%N) - $t_ref0" | bc)
+check "uninterrupted reference run" test -s "$T/ref.txt"
+full=$(stat -c %s "$T/jref")
+echo "     reference run: ${t_ref}s, journal $full bytes"
+
+# wait_journal FRACTION: until the journal holds FRACTION of the full one.
+wait_journal() {
+	local want
+	want=$(echo "$full * $1 / 1" | bc)
+	for _ in $(seq 400); do
+		[ "$(stat -c %s "$T/j" 2>/dev/null || echo 0)" -ge "$want" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# start_job: the checkpointed job in the background; job = its pid.
+start_job() {
+	rm -f "$T/j" "$T/out.txt" "$T/st.json"
+	run_np 3 "${ARGS[@]}" "$@" --checkpoint "$T/j" --output "$T/out.txt" \
+		--stats "$T/st.json" 2>"$T/err" &
+	job=$!
+}
+
+# find_victim R: wait until this job's rank R exists.
+find_victim() {
+	pid=""
+	for _ in $(seq 200); do
+		pid=$(rank_pid "$1") && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# "At the start" is once the first chunk is journaled: a rank stopped
+# before MPI_Init completes holds every rank in MPI_Init (no program code
+# runs yet; mpirun's business).
+for when in 0.02 0.4 0.8; do
+	[ "$when" = 0.02 ] && victim=1 || victim=2
+	# in the middle a fixed 1 s deadline, so that the chunks are re-issued
+	# while the other worker is still busy (the learned 5 s floor is longer
+	# than the rest of this job: the end-game speculation wins)
+	extra=()
+	[ "$when" = 0.4 ] && extra=(--worker-timeout 1)
+	start_job "${extra[@]}"
+	find_victim "$victim" || { fail "$when: rank $victim found"; wait "$job"; continue; }
+	if ! wait_journal "$when"; then
+		fail "$when: journal reached $when of the full one"; wait "$job"; continue
+	fi
+	kill -STOP "$pid"; stopped="$stopped $pid"
+	t_stop=$(date +%s.%N)
+	wait "$job"; rc=$?
+	secs=$(echo "$(date +%s.%N) - $t_stop" | bc)
+	kill -CONT "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null
+	late=$(grep -o '"seconds": [0-9.]*, "chunks": [0-9]*' "$T/st.json" 2>/dev/null | head -1)
+	echo "     rank $victim stopped at $when: status $rc after ${secs}s (late event: $late)"
+	# 4; or, when Open MPI's teardown resumes the stopped rank and it
+	# dies on the torn-down shared memory, mpirun's status for that
+	# signal (128 + n): seen once in five runs here (README)
+	check "stop at $when: exit status 4 (or mpirun's 128+signal)" \
+		test "$rc" -eq 4 -o "$rc" -gt 128 -a "$rc" -ne 137
+	check_files "stop at $when: output identical to the uninterrupted run" "$T/ref.txt" "$T/out.txt"
+	check "stop at $when: a message names rank $victim" \
+		grep -q "rank $victim stopped answering" "$T/err"
+	check "stop at $when: --stats lists rank $victim in hung_ranks" \
+		grep -q "\"hung_ranks\": \[$victim\]" "$T/st.json"
+	# how many were re-issued depends on the timing (the other worker may
+	# have copied them in the end-game first): shown, not checked; the
+	# unit tests (test_sched, test_live_*) check the re-issue itself
+	echo "     $(grep -o '"reissued": [0-9]*' "$T/st.json")"
+	check "stop at $when: the job ended within ${HANG_BOUND_S}s of the stop (${secs}s)" \
+		test "$(echo "$secs < $HANG_BOUND_S" | bc)" = 1
+	# rerun with the same journal: everything comes from it
+	run_np 3 "${ARGS[@]}" --checkpoint "$T/j" --output "$T/out2.txt" 2>"$T/err2"; rc=$?
+	check "stop at $when: rerun with the same --checkpoint exits 0" test "$rc" -eq 0
+	check_files "stop at $when: rerun output identical" "$T/ref.txt" "$T/out2.txt"
+	lost=$(comm -23 <(sort "$T/ref.txt") <(sort "$T/out2.txt") | wc -l)
+	dup=$(sort "$T/out2.txt" | uniq -d | wc -l)
+	check "stop at $when: rerun lost 0 ($lost), repeated 0 ($dup)" \
+		test "$lost" -eq 0 -a "$dup" -eq 0
+done
+
+# SIGSTOP, then SIGCONT after 1 s: below every deadline, nothing happens.
+start_job
+if find_victim 2 && wait_journal 0.3; then
+	kill -STOP "$pid"; stopped="$stopped $pid"
+	sleep 1
+	kill -CONT "$pid"
+	wait "$job"; rc=$?
+	check "stop 1 s then continue: exit 0" test "$rc" -eq 0
+	check_files "stop 1 s then continue: output identical" "$T/ref.txt" "$T/out.txt"
+	check "stop 1 s then continue: no late event, nothing re-issued" \
+		grep -q '"late_events": 0,' "$T/st.json"
+	check "stop 1 s then continue: reissued 0" grep -q '"reissued": 0,' "$T/st.json"
+else
+	fail "stop then continue: rank 2 found and the journal at 30%"; wait "$job"
+fi
+
+# Heartbeats: rank 1 takes 3 s per chunk (sleeping through the stop hook,
+# as a long number polls it) under --worker-timeout 2: never late.
+rm -f "$T/st.json"
+run_np 3 --count 400 --chunk 100 --quiet --test-fault slow --test-fault-rank 1 \
+	--test-fault-ms 3000 --worker-timeout 2 --stats "$T/st.json" \
+	>"$T/slow.txt" 2>"$T/slow.err"; rc=$?
+run_np 1 --count 400 --quiet >"$T/slowref.txt" 2>/dev/null
+check "heartbeats: a worker 3 s per chunk under --worker-timeout 2 exits 0" test "$rc" -eq 0
+check_files "heartbeats: output identical" "$T/slowref.txt" "$T/slow.txt"
+check "heartbeats: no late event" grep -q '"late_events": 0,' "$T/st.json"
+check "heartbeats: rank 1 did factor chunks" \
+	grep -qE '"rank": 1, "numbers": [1-9]' "$T/st.json"
+
+summary
