@@ -49,9 +49,9 @@ struct block_check {
 	mpz_t n, want;
 	struct engine_result r;
 	struct output_meta meta;
-	char *line;                /* reformat scratch */
+	char *line; /* reformat scratch */
 	size_t line_cap;
-	uint64_t lines_checked;    /* lines parsed back so far */
+	uint64_t lines_checked; /* lines parsed back so far */
 };
 
 /* Formats and --verify mode from o, the sample seed from o->seed. */

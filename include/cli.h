@@ -15,11 +15,11 @@
 
 /* Exit codes, documented in README and the man page. */
 enum cli_exit {
-	CLI_EXIT_OK = 0,          /* every number factored and written */
-	CLI_EXIT_BAD_INPUT = 1,   /* some input tokens were invalid (as factor) */
-	CLI_EXIT_USAGE = 2,       /* bad options: usage message on stderr */
-	CLI_EXIT_RUNTIME = 3,     /* I/O, MPI, verification or worker failure */
-	CLI_EXIT_HUNG = 4,        /* output complete and journaled, but some
+	CLI_EXIT_OK = 0,        /* every number factored and written */
+	CLI_EXIT_BAD_INPUT = 1, /* some input tokens were invalid (as factor) */
+	CLI_EXIT_USAGE = 2,     /* bad options: usage message on stderr */
+	CLI_EXIT_RUNTIME = 3,   /* I/O, MPI, verification or worker failure */
+	CLI_EXIT_HUNG = 4,      /* output complete and journaled, but some
 				     rank stopped answering (it was named;
 				     the job ended with MPI_Abort) */
 	CLI_EXIT_INTERRUPTED = 75 /* stopped by a signal; checkpoint is valid:
@@ -36,8 +36,12 @@ enum cli_exit {
 
 enum cli_format { CLI_FORMAT_TEXT = 0, CLI_FORMAT_JSON, CLI_FORMAT_CSV };
 /* --verify (block.h says what rank 0 checks under each) */
-enum cli_verify { CLI_VERIFY_FULL = 0, CLI_VERIFY_PRODUCT, CLI_VERIFY_NONE,
-		  CLI_VERIFY_SAMPLE };
+enum cli_verify {
+	CLI_VERIFY_FULL = 0,
+	CLI_VERIFY_PRODUCT,
+	CLI_VERIFY_NONE,
+	CLI_VERIFY_SAMPLE
+};
 /* --group-size node (options.group_size) */
 enum { CLI_GROUP_NODE = -1 };
 /* --test-latency-us cap: 1 s, far above a real network's round trip (the
@@ -47,23 +51,23 @@ enum { CLI_MAX_LATENCY_US = 1000000 };
 
 struct options {
 	/* The job: a generated progression, an input file, or arguments. */
-	int generated;         /* 1 when --count was given */
-	uint64_t count;        /* --count N (>= 1) */
-	mpz_t start;           /* --start S, default 999999999999 */
-	mpz_t step;            /* --step K, default 2 */
-	const char *input;     /* --input FILE, "-" = stdin; NULL = none.
+	int generated;     /* 1 when --count was given */
+	uint64_t count;    /* --count N (>= 1) */
+	mpz_t start;       /* --start S, default 999999999999 */
+	mpz_t step;        /* --step K, default 2 */
+	const char *input; /* --input FILE, "-" = stdin; NULL = none.
 				  cli_parse sets "-" when no --count, no
 				  --input and no number was given (GNU factor
 				  reads standard input then) */
-	char **numbers;        /* positional numbers (point into argv) */
+	char **numbers;    /* positional numbers (point into argv) */
 	int n_numbers;
 
 	/* Scheduling. */
-	uint32_t chunk;        /* --chunk C; 0 = adaptive (guided) sizes */
-	uint32_t prefetch;     /* --prefetch K chunks in hand beyond the one
+	uint32_t chunk;         /* --chunk C; 0 = adaptive (guided) sizes */
+	uint32_t prefetch;      /* --prefetch K chunks in hand beyond the one
 				  being factored; default 1 */
-	int unordered;         /* --unordered: write results as they arrive */
-	int group_size;        /* --group-size G: ranks 1.. in groups of G
+	int unordered;          /* --unordered: write results as they arrive */
+	int group_size;         /* --group-size G: ranks 1.. in groups of G
 				  led by a sub-master (proto.h, GROUPS);
 				  0 = flat (default), never 1;
 				  CLI_GROUP_NODE: one group per node */
@@ -72,36 +76,36 @@ struct options {
 				  NULL; owned by main */
 
 	/* Output. */
-	const char *output;    /* --output FILE; NULL = stdout */
-	int format;            /* enum cli_format, --format */
-	int exponents;         /* -h / --exponents: 2^3 3 5^3 */
-	int verbose;           /* --verbose: JSON gains rank and time */
-	int quiet;             /* --quiet: no summary or progress on stderr */
-	int progress;          /* --progress: plain progress lines */
-	const char *stats;     /* --stats FILE: JSON statistics */
+	const char *output; /* --output FILE; NULL = stdout */
+	int format;         /* enum cli_format, --format */
+	int exponents;      /* -h / --exponents: 2^3 3 5^3 */
+	int verbose;        /* --verbose: JSON gains rank and time */
+	int quiet;          /* --quiet: no summary or progress on stderr */
+	int progress;       /* --progress: plain progress lines */
+	const char *stats;  /* --stats FILE: JSON statistics */
 
 	/* Robustness. */
-	const char *checkpoint;/* --checkpoint FILE: journal of done chunks */
-	int resume;            /* --resume: require an existing journal */
-	double time_limit;     /* --time-limit-per-number SECONDS, default
+	const char *checkpoint; /* --checkpoint FILE: journal of done chunks */
+	int resume;             /* --resume: require an existing journal */
+	double time_limit;      /* --time-limit-per-number SECONDS, default
 				  CLI_DEFAULT_TIME_LIMIT; 0 = none */
 	unsigned long max_digits; /* --max-digits D, default 10000 */
-	int verify;            /* enum cli_verify, --verify */
-	uint64_t seed;         /* --seed S for the engine, default 1 */
-	double worker_timeout; /* --worker-timeout SECONDS: a worker silent
+	int verify;               /* enum cli_verify, --verify */
+	uint64_t seed;            /* --seed S for the engine, default 1 */
+	double worker_timeout;    /* --worker-timeout SECONDS: a worker silent
 				  that long while holding work is late; 0 =
 				  learned from its chunk times (sched.h) */
 
 	/* Test-only (hidden from --help): fault injection. */
-	uint32_t fault_flags;  /* enum proto_fault bits */
-	int fault_rank;        /* rank that misbehaves; -1 = none */
-	unsigned fault_ms;     /* PROTO_FAULT_SLOW: sleep per chunk */
+	uint32_t fault_flags; /* enum proto_fault bits */
+	int fault_rank;       /* rank that misbehaves; -1 = none */
+	unsigned fault_ms;    /* PROTO_FAULT_SLOW: sleep per chunk */
 	/* --test-latency-us: every message held this long (link-latency
 	   emulation in transport.c), at most CLI_MAX_LATENCY_US */
 	unsigned latency_us;
 
-	int help;              /* --help */
-	int version;           /* --version */
+	int help;    /* --help */
+	int version; /* --version */
 
 	/* Not an option: set by main when the caller started the program
 	   with standard input closed (checked in preflight.c). */

@@ -21,15 +21,16 @@
 
 /* What the engine knows about one factor. */
 enum engine_kind {
-	ENGINE_PRIME = 0,          /* proven prime (deterministic test) */
-	ENGINE_PROBABLE_PRIME = 1, /* passed BPSW plus extra Miller-Rabin rounds */
-	ENGINE_COMPOSITE = 2       /* composite cofactor left when time ran out */
+	ENGINE_PRIME = 0, /* proven prime (deterministic test) */
+	ENGINE_PROBABLE_PRIME =
+		1,           /* passed BPSW plus extra Miller-Rabin rounds */
+	ENGINE_COMPOSITE = 2 /* composite cofactor left when time ran out */
 };
 
 struct engine_factor {
-	mpz_t p;          /* the factor, > 1 */
-	unsigned long e;  /* its exponent, >= 1 */
-	int kind;         /* enum engine_kind */
+	mpz_t p;         /* the factor, > 1 */
+	unsigned long e; /* its exponent, >= 1 */
+	int kind;        /* enum engine_kind */
 };
 
 /*
@@ -41,16 +42,16 @@ struct engine_factor {
 struct engine_result {
 	struct engine_factor *f; /* count entries in use */
 	size_t count;
-	size_t cap;              /* entries allocated, each mpz_init'ed */
+	size_t cap; /* entries allocated, each mpz_init'ed */
 	int status;
 };
 
 struct engine_params {
-	uint64_t seed;       /* seed for every random choice; default 1 */
-	double time_limit;   /* seconds per number, 0 = unlimited (default) */
+	uint64_t seed;     /* seed for every random choice; default 1 */
+	double time_limit; /* seconds per number, 0 = unlimited (default) */
 	int (*stop)(void *arg); /* polled now and then; non-zero = give up */
 	void *stop_arg;
-	int verify;          /* check product and primality; default 1 */
+	int verify; /* check product and primality; default 1 */
 };
 
 /*
@@ -74,8 +75,8 @@ void engine_result_reset(struct engine_result *res);
  * gcd with an entry is split by refinement).  Returns STATUS_OK or
  * STATUS_ERR_NOMEM / STATUS_ERR_INVAL (p < 2 or e == 0).
  */
-int engine_result_add(struct engine_result *res, const mpz_t p,
-		      unsigned long e, int kind);
+int engine_result_add(struct engine_result *res, const mpz_t p, unsigned long e,
+		      int kind);
 
 /*
  * Factor n >= 0 completely into res.  Returns STATUS_OK (complete),

@@ -24,9 +24,9 @@ struct input_source;
 
 /* A bad token: where it was and why, for a message like GNU factor's. */
 struct input_error {
-	unsigned long line;   /* 1-based line; 0 for command-line arguments */
-	char token[64];       /* the token, shortened with "..." if longer */
-	const char *reason;   /* e.g. "is not a valid positive integer",
+	unsigned long line; /* 1-based line; 0 for command-line arguments */
+	char token[64];     /* the token, shortened with "..." if longer */
+	const char *reason; /* e.g. "is not a valid positive integer",
 				 "has more than 10000 digits (--max-digits)";
 				 static or owned by the source: valid until
 				 input_close */

@@ -89,12 +89,12 @@ enum {
 	JOURNAL_MAGIC_HEADER = 0x484a5a46u, /* "FZJH" as little-endian bytes */
 	JOURNAL_MAGIC_RECORD = 0x524a5a46u, /* "FZJR" */
 	JOURNAL_VERSION = 1,
-	JOURNAL_HEADER_FIXED = 24,  /* header bytes before desc */
-	JOURNAL_RECORD_FIXED = 32,  /* record bytes before the payload */
+	JOURNAL_HEADER_FIXED = 24, /* header bytes before desc */
+	JOURNAL_RECORD_FIXED = 32, /* record bytes before the payload */
 	JOURNAL_CRC_BYTES = 4,
-	JOURNAL_MAX_DESC = 1024,    /* identity description, bytes */
-	JOURNAL_SYNC_MS = 200,      /* fdatasync at most this long apart */
-	JOURNAL_SYNC_RECORDS = 64   /* ... or after this many records */
+	JOURNAL_MAX_DESC = 1024,  /* identity description, bytes */
+	JOURNAL_SYNC_MS = 200,    /* fdatasync at most this long apart */
+	JOURNAL_SYNC_RECORDS = 64 /* ... or after this many records */
 };
 
 /* journal_open flags. */
@@ -108,7 +108,7 @@ struct journal_id {
 	uint64_t hash;               /* FNV-1a 64 of desc */
 };
 
-void journal_id_init(struct journal_id *id); /* empty description */
+void journal_id_init(struct journal_id *id);  /* empty description */
 void journal_id_clear(struct journal_id *id); /* NULL allowed */
 
 /*
@@ -132,8 +132,8 @@ int journal_id_from_options(struct journal_id *id, const struct options *o,
  * out (always NUL-terminated, cut to size).  journal_open's refusal of
  * another job's journal quotes it.
  */
-void journal_id_diff(const char *journal_desc, const char *run_desc,
-		     char *out, size_t size);
+void journal_id_diff(const char *journal_desc, const char *run_desc, char *out,
+		     size_t size);
 
 /* One completed chunk as the index knows it. */
 struct journal_entry {
@@ -141,7 +141,7 @@ struct journal_entry {
 	uint64_t first_index;
 	uint32_t count;
 	int32_t rank;
-	uint64_t offset;       /* of the record in the file */
+	uint64_t offset; /* of the record in the file */
 	uint32_t payload_len;
 };
 
@@ -179,9 +179,8 @@ int journal_open(struct journal **j, const char *path,
  * STATUS_OK, STATUS_ERR_INVAL (count 0, len too large, positions overlap
  * a recorded chunk), STATUS_ERR_IO (errno kept), STATUS_ERR_NOMEM.
  */
-int journal_append(struct journal *j, uint64_t chunk_id,
-		   uint64_t first_index, uint32_t count, int32_t rank,
-		   const void *items, size_t len);
+int journal_append(struct journal *j, uint64_t chunk_id, uint64_t first_index,
+		   uint32_t count, int32_t rank, const void *items, size_t len);
 
 /* fdatasync now.  STATUS_OK or STATUS_ERR_IO. */
 int journal_sync(struct journal *j);
@@ -190,8 +189,7 @@ int journal_sync(struct journal *j);
  * The index: *n entries sorted by first_index, non-overlapping.  Valid
  * until the next journal_append or journal_close.
  */
-const struct journal_entry *journal_entries(const struct journal *j,
-					    size_t *n);
+const struct journal_entry *journal_entries(const struct journal *j, size_t *n);
 
 /* The entry whose positions include index, or NULL (binary search). */
 const struct journal_entry *journal_find(const struct journal *j,

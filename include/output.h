@@ -30,20 +30,20 @@ enum { OUTPUT_FLUSH_MS = 200 };
 
 /* Per-number extras for --verbose JSON. */
 struct output_meta {
-	int rank;             /* rank that factored it; -1 unknown */
-	double seconds;       /* time taken; < 0 unknown */
+	int rank;       /* rank that factored it; -1 unknown */
+	double seconds; /* time taken; < 0 unknown */
 };
 
 /*
  * path NULL or "-" = stdout.  format is enum cli_format.  On error returns
  * STATUS_ERR_IO with errno kept and a message in err.
  */
-int output_open(struct output **o, const char *path, int format,
-		int exponents, int verbose, char *err, size_t err_size);
+int output_open(struct output **o, const char *path, int format, int exponents,
+		int verbose, char *err, size_t err_size);
 
 /* Write the line(s) for n.  STATUS_OK or STATUS_ERR_IO. */
-int output_write(struct output *o, const mpz_t n,
-		 const struct engine_result *r, const struct output_meta *meta);
+int output_write(struct output *o, const mpz_t n, const struct engine_result *r,
+		 const struct output_meta *meta);
 
 /*
  * Write len bytes of formatted lines as they are (a worker's block).

@@ -34,23 +34,19 @@
 enum progress_style { PROGRESS_TTY = 0, PROGRESS_LOG = 1 };
 
 /* Milliseconds between two redraws (tty) or two lines (log). */
-enum {
-	PROGRESS_TTY_INTERVAL_MS = 250,
-	PROGRESS_LOG_INTERVAL_MS = 5000
-};
+enum { PROGRESS_TTY_INTERVAL_MS = 250, PROGRESS_LOG_INTERVAL_MS = 5000 };
 
 struct progress {
-	uint64_t total;     /* numbers in the job; 0 = unknown */
-	int style;          /* enum progress_style */
-	double start;       /* clock at progress_init, seconds */
-	double last_draw;   /* clock of the last progress_format; < 0 never */
-	double last_t;      /* clock and count of the last rate sample */
+	uint64_t total;   /* numbers in the job; 0 = unknown */
+	int style;        /* enum progress_style */
+	double start;     /* clock at progress_init, seconds */
+	double last_draw; /* clock of the last progress_format; < 0 never */
+	double last_t;    /* clock and count of the last rate sample */
 	uint64_t last_done;
-	double rate;        /* smoothed numbers per second; < 0 none yet */
+	double rate; /* smoothed numbers per second; < 0 none yet */
 };
 
-void progress_init(struct progress *p, uint64_t total, int style,
-		   double now);
+void progress_init(struct progress *p, uint64_t total, int style, double now);
 
 /* 1 when the interval of p's style has passed since the last draw. */
 int progress_due(const struct progress *p, double now);
@@ -78,8 +74,8 @@ size_t progress_finish(struct progress *p, char *buf, size_t size,
  * with 0 decimals from 10/s, 1 below, and "N s per number" below 1/s
  * (never "0/s"); no rate for 0 numbers.  Returns the length.
  */
-size_t progress_summary(char *buf, size_t size, uint64_t numbers,
-			double wall, uint64_t chunks, int ranks, int workers,
+size_t progress_summary(char *buf, size_t size, uint64_t numbers, double wall,
+			uint64_t chunks, int ranks, int workers,
 			double imbalance);
 
 /* "\r\033[K" for a tty (erase the bar before printing a message), "". */

@@ -170,7 +170,7 @@ enum {
 				      (HEARTBEAT, a new tag, changes no
 				      message: journals stay valid) */
 	PROTO_HEADER_BYTES = 8,
-	PROTO_RESULT_FIXED = 32,   /* RESULT body bytes before the block */
+	PROTO_RESULT_FIXED = 32, /* RESULT body bytes before the block */
 	PROTO_RESULT_BUSY_OFFSET = PROTO_HEADER_BYTES + 16 /* busy_ns */
 };
 
@@ -194,14 +194,15 @@ enum proto_tag {
 
 /* Caps: anything larger is rejected by pack and unpack alike. */
 enum {
-	PROTO_MAX_MSG = 64 << 20,        /* bytes in one message */
-	PROTO_MAX_CHUNK = 1 << 20,       /* numbers in one chunk */
-	PROTO_MAX_NUMBER_BYTES = 1 << 20,/* bytes of one number (~2.5M digits) */
-	PROTO_MAX_FACTORS = 4096,        /* distinct factors of one number */
-	PROTO_MAX_CREDIT = 64,           /* chunks a worker may hold */
-	PROTO_ADAPTIVE_CREDIT = 32,      /* credit a worker raises itself to */
-	PROTO_MAX_TEXT = 4096,           /* bytes of an ERROR text */
-	PROTO_MAX_HOST = 255,            /* bytes of a host name in STATS:
+	PROTO_MAX_MSG = 64 << 20,  /* bytes in one message */
+	PROTO_MAX_CHUNK = 1 << 20, /* numbers in one chunk */
+	PROTO_MAX_NUMBER_BYTES = 1
+		<< 20,              /* bytes of one number (~2.5M digits) */
+	PROTO_MAX_FACTORS = 4096,   /* distinct factors of one number */
+	PROTO_MAX_CREDIT = 64,      /* chunks a worker may hold */
+	PROTO_ADAPTIVE_CREDIT = 32, /* credit a worker raises itself to */
+	PROTO_MAX_TEXT = 4096,      /* bytes of an ERROR text */
+	PROTO_MAX_HOST = 255,       /* bytes of a host name in STATS:
 					    POSIX's _POSIX_HOST_NAME_MAX
 					    (Linux allows 64) */
 	/* bytes of one chunk's items (WORK numbers or RESULT lines) in one
@@ -273,7 +274,7 @@ struct proto_result_header {
 	uint32_t count;
 	uint32_t partial;
 	uint64_t busy_ns;
-	uint32_t bad_index;  /* PROTO_NO_BAD_INDEX: all passed */
+	uint32_t bad_index; /* PROTO_NO_BAD_INDEX: all passed */
 	uint32_t block_len;
 };
 
@@ -305,8 +306,8 @@ int proto_pack_work_number(struct proto_buf *b, const mpz_t n); /* LIST */
 int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
 			  const mpz_t step); /* RANGE */
 /* A whole RESULT: the fixed part from h, then h->block_len bytes. */
-int proto_pack_result(struct proto_buf *b,
-		      const struct proto_result_header *h, const void *block);
+int proto_pack_result(struct proto_buf *b, const struct proto_result_header *h,
+		      const void *block);
 /*
  * The most bytes one number of `bits` bits can take in a chunk, whatever
  * its factors and the output format: its LIST form in WORK (4 + bits/8 + 1)
@@ -346,8 +347,7 @@ int proto_unpack_work_range(struct proto_reader *r, mpz_t start, mpz_t step);
  * The fixed part into h; *block points at the h->block_len block bytes
  * inside the message (valid while the message is).  Consumes the rest.
  */
-int proto_unpack_result(struct proto_reader *r,
-			struct proto_result_header *h,
+int proto_unpack_result(struct proto_reader *r, struct proto_result_header *h,
 			const unsigned char **block);
 int proto_unpack_stop(struct proto_reader *r, uint32_t *reason);
 int proto_unpack_stats(struct proto_reader *r, struct proto_stats *s);

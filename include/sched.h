@@ -41,11 +41,11 @@
 #include "proto.h"
 
 enum {
-	SCHED_MAX_OWNERS = 2,          /* original + one speculative copy */
-	SCHED_DEFAULT_MAX_CHUNK = 1024,/* guided: largest chunk */
+	SCHED_MAX_OWNERS = 2,           /* original + one speculative copy */
+	SCHED_DEFAULT_MAX_CHUNK = 1024, /* guided: largest chunk */
 	SCHED_DEFAULT_WINDOW_NUMBERS = 1 << 18,
 	SCHED_DEFAULT_LOOKAHEAD = 1 << 16, /* LIST numbers read ahead */
-	SCHED_GUIDED_K = 2,            /* chunk = ceil(remaining / (K*slots)) */
+	SCHED_GUIDED_K = 2, /* chunk = ceil(remaining / (K*slots)) */
 	/* liveness (sched_expire): the per-number times of a worker's last
 	   SCHED_LIVE_SAMPLES results; their maximum is the high quantile
 	   (with 16 samples, above the 94th percentile of recent chunks) */
@@ -86,70 +86,70 @@ struct sched_chunk {
 	uint64_t id;
 	uint64_t first_index;
 	uint32_t count;
-	int state;                      /* enum sched_state */
-	int n_owners;                   /* workers holding it now */
+	int state;    /* enum sched_state */
+	int n_owners; /* workers holding it now */
 	int owners[SCHED_MAX_OWNERS];
-	int failed_by;                  /* worker whose result failed, or -1 */
+	int failed_by; /* worker whose result failed, or -1 */
 	int failures;
-	mpz_t *numbers;                 /* LIST form: count numbers; else NULL */
-	uint32_t numbers_cap;           /* mpz_t entries initialised */
-	struct proto_buf result;        /* the verified RESULT message */
-	int result_worker;              /* who sent it */
+	mpz_t *numbers;          /* LIST form: count numbers; else NULL */
+	uint32_t numbers_cap;    /* mpz_t entries initialised */
+	struct proto_buf result; /* the verified RESULT message */
+	int result_worker;       /* who sent it */
 };
 
 struct sched_params {
-	int n_workers;            /* >= 1 */
-	uint32_t chunk;           /* fixed size; 0 = guided */
-	uint32_t min_chunk;       /* guided bounds; 0 = 1 */
-	uint32_t max_chunk;       /* 0 = SCHED_DEFAULT_MAX_CHUNK */
-	uint32_t window_chunks;   /* 0 = max(1024, 8 * n_workers) */
-	uint64_t window_numbers;  /* 0 = SCHED_DEFAULT_WINDOW_NUMBERS */
-	uint32_t lookahead;       /* 0 = SCHED_DEFAULT_LOOKAHEAD */
-	int range;                /* 1: numbers are indices 0..total-1 */
-	uint64_t total;           /* range: how many */
-	int speculate;            /* re-issue outstanding chunks to idle workers */
-	uint64_t max_bytes;       /* 0, or a chunk's items must fit this many
+	int n_workers;           /* >= 1 */
+	uint32_t chunk;          /* fixed size; 0 = guided */
+	uint32_t min_chunk;      /* guided bounds; 0 = 1 */
+	uint32_t max_chunk;      /* 0 = SCHED_DEFAULT_MAX_CHUNK */
+	uint32_t window_chunks;  /* 0 = max(1024, 8 * n_workers) */
+	uint64_t window_numbers; /* 0 = SCHED_DEFAULT_WINDOW_NUMBERS */
+	uint32_t lookahead;      /* 0 = SCHED_DEFAULT_LOOKAHEAD */
+	int range;               /* 1: numbers are indices 0..total-1 */
+	uint64_t total;          /* range: how many */
+	int speculate;       /* re-issue outstanding chunks to idle workers */
+	uint64_t max_bytes;  /* 0, or a chunk's items must fit this many
 				     bytes (PROTO_MAX_CHUNK_BYTES): a chunk
 				     is cut short so that the sum of
 				     proto_item_bound over its numbers fits */
-	uint64_t range_bits;      /* range: bits of its largest number (the
+	uint64_t range_bits; /* range: bits of its largest number (the
 				     last), which bounds every item */
-	uint64_t timeout_ns;      /* liveness: a fixed budget per chunk
+	uint64_t timeout_ns; /* liveness: a fixed budget per chunk
 				     (--worker-timeout); 0 = learned */
 };
 
 struct sched_worker {
-	uint32_t credit;          /* 0 until its REQUEST */
-	uint32_t weight;          /* ranks behind it (a group leader: its
+	uint32_t credit;   /* 0 until its REQUEST */
+	uint32_t weight;   /* ranks behind it (a group leader: its
 				     members); 1 for a plain worker */
-	uint32_t held;            /* chunks it holds now */
-	uint64_t *holding;        /* ids of those chunks (credit entries) */
-	int queued;               /* in the hungry queue */
-	int stopped;              /* STOP sent */
-	int excluded;             /* no more work: its results were wrong */
+	uint32_t held;     /* chunks it holds now */
+	uint64_t *holding; /* ids of those chunks (credit entries) */
+	int queued;        /* in the hungry queue */
+	int stopped;       /* STOP sent */
+	int excluded;      /* no more work: its results were wrong */
 	/* liveness */
-	int late;                 /* its deadline passed: no more work until
+	int late;          /* its deadline passed: no more work until
 				     it is heard from again */
-	uint64_t since_ns;        /* last heard from, or given work while
+	uint64_t since_ns; /* last heard from, or given work while
 				     holding none: its deadline runs from here */
 	uint64_t per_ns[SCHED_LIVE_SAMPLES]; /* recent ns per number */
-	uint64_t n_per;           /* samples ever added to per_ns (a ring) */
-	int gone;                 /* its last message is in (sched_gone) */
+	uint64_t n_per; /* samples ever added to per_ns (a ring) */
+	int gone;       /* its last message is in (sched_gone) */
 };
 
 struct sched {
 	struct sched_params p;
 	struct sched_chunk *ring; /* window_chunks slots */
 	struct sched_worker *workers;
-	int *queue;               /* hungry workers, FIFO ring of n_workers */
+	int *queue; /* hungry workers, FIFO ring of n_workers */
 	int q_head, q_len;
-	uint64_t slots;           /* sum of weight * max(credit, 1): the
+	uint64_t slots;      /* sum of weight * max(credit, 1): the
 				     chunks the workers can hold, in units
 				     of one factoring rank (guided sizes) */
-	uint64_t next_id;         /* id of the next chunk to create */
-	uint64_t release_id;      /* id of the next chunk to release */
-	uint64_t issued;          /* numbers put into chunks */
-	uint64_t released;        /* numbers released */
+	uint64_t next_id;    /* id of the next chunk to create */
+	uint64_t release_id; /* id of the next chunk to release */
+	uint64_t issued;     /* numbers put into chunks */
+	uint64_t released;   /* numbers released */
 	/* LIST input buffer: FIFO of numbers not yet in a chunk */
 	mpz_t *in;
 	uint32_t in_head, in_len, in_cap;
@@ -158,8 +158,8 @@ struct sched {
 	   chunk is no longer in SCHED_RETRY are stale and skipped) */
 	uint64_t *retry;
 	uint32_t retry_head, retry_len;
-	uint64_t n_open;          /* chunks ASSIGNED or RETRY */
-	uint64_t n_retry;         /* chunks RETRY */
+	uint64_t n_open;  /* chunks ASSIGNED or RETRY */
+	uint64_t n_retry; /* chunks RETRY */
 	/* liveness: the time now (sched_clock) and every worker's recent
 	   per-number times pooled, for a worker with no sample of its own */
 	uint64_t now_ns;
@@ -167,9 +167,9 @@ struct sched {
 	uint64_t n_pool;
 	/* counters */
 	uint64_t speculated, duplicates;
-	uint64_t expired;         /* deadlines passed (sched_expire events) */
-	uint64_t reissued;        /* chunks re-issued because of them */
-	int n_eligible;           /* workers not excluded */
+	uint64_t expired;  /* deadlines passed (sched_expire events) */
+	uint64_t reissued; /* chunks re-issued because of them */
+	int n_eligible;    /* workers not excluded */
 };
 
 /* STATUS_OK, STATUS_ERR_INVAL (bad params) or STATUS_ERR_NOMEM. */

@@ -15,17 +15,17 @@
 
 /* What one run did, for benchmarks and tuning. */
 struct siqs_stats {
-	unsigned multiplier;    /* k: kn was sieved */
-	unsigned fb_size;       /* factor-base entries, -1 and 2 included */
-	unsigned s;             /* primes in each A */
-	unsigned long sieve_len; /* bytes in [-M, M) */
-	unsigned long lp_bound; /* large prime bound */
-	unsigned long polys;    /* polynomials sieved */
+	unsigned multiplier;      /* k: kn was sieved */
+	unsigned fb_size;         /* factor-base entries, -1 and 2 included */
+	unsigned s;               /* primes in each A */
+	unsigned long sieve_len;  /* bytes in [-M, M) */
+	unsigned long lp_bound;   /* large prime bound */
+	unsigned long polys;      /* polynomials sieved */
 	unsigned long candidates; /* sieve reports trial-divided */
-	unsigned long fulls;    /* full relations */
+	unsigned long fulls;      /* full relations */
 	unsigned long partials; /* partial relations (one or two large primes) */
 	unsigned long double_partials; /* of which two large primes */
-	unsigned long cycles;   /* full relations from cycles of partials */
+	unsigned long cycles; /* full relations from cycles of partials */
 	unsigned long sieve_mismatches; /* check_sieve: bytes that differed */
 	/* check_rels: matrix rows whose large primes do not pair, plus
 	 * relations whose (A x + B)^2 - kN is not their recorded product */
@@ -40,12 +40,12 @@ struct siqs_params {
 	void *stop_arg;
 	struct siqs_stats *stats; /* filled in when non-NULL; default NULL */
 	/* Overrides of the parameter table, for tuning; 0 = from the table. */
-	unsigned fb_size;       /* factor-base entries */
-	double lp_mult;         /* large prime bound / largest FB prime */
-	unsigned blocks;        /* 32 KiB sieve blocks in [-M, M) */
-	double fudge;           /* threshold slack in bits */
-	double q_max;           /* upper bound on the primes of A */
-	unsigned small_prime;   /* smallest prime sieved */
+	unsigned fb_size;     /* factor-base entries */
+	double lp_mult;       /* large prime bound / largest FB prime */
+	unsigned blocks;      /* 32 KiB sieve blocks in [-M, M) */
+	double fudge;         /* threshold slack in bits */
+	double q_max;         /* upper bound on the primes of A */
+	unsigned small_prime; /* smallest prime sieved */
 	/* double large prime cutoff as an exponent e of the large prime
 	 * bound L (cofactors below L^e, 1 < e < 2, are split in two);
 	 * 0: the table's choice (on from SIQS_DLP_MIN_BITS); negative: off */

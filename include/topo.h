@@ -35,14 +35,14 @@ int topo_group_members_nodes(int rank, int size, const int *node);
 
 /* The layout in use: by node when node != NULL, else by group_size. */
 static inline int topo_group_parent_in(int rank, int size, int group_size,
-					const int *node)
+				       const int *node)
 {
 	return node != NULL ? topo_group_parent_nodes(rank, size, node)
 			    : topo_group_parent(rank, size, group_size);
 }
 
 static inline int topo_group_members_in(int rank, int size, int group_size,
-					 const int *node)
+					const int *node)
 {
 	return node != NULL ? topo_group_members_nodes(rank, size, node)
 			    : topo_group_members(rank, size, group_size);

@@ -26,8 +26,8 @@
 #include "proto.h"
 
 enum {
-	TRANSPORT_ANY = -1,               /* any source / any tag */
-	TRANSPORT_MAX_SLEEP_NS = 500000   /* longest back-off sleep: 0.5 ms */
+	TRANSPORT_ANY = -1,             /* any source / any tag */
+	TRANSPORT_MAX_SLEEP_NS = 500000 /* longest back-off sleep: 0.5 ms */
 };
 
 /* A received message: the bytes (owned, reused across receives). */

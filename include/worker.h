@@ -27,11 +27,11 @@ struct worker_ctx {
 	struct engine_params params;
 	struct engine_result res;
 	mpz_t n, step;
-	uint32_t fault_flags;   /* enum proto_fault, from CONFIG */
-	unsigned fault_ms;      /* PROTO_FAULT_SLOW: sleep per chunk */
+	uint32_t fault_flags;      /* enum proto_fault, from CONFIG */
+	unsigned fault_ms;         /* PROTO_FAULT_SLOW: sleep per chunk */
 	uint32_t max_number_bytes; /* numbers longer are refused; 0 = cap */
-	int stop_requested;     /* set by the engine's stop hook */
-	int (*stop_poll)(void); /* non-zero when the chunk must be abandoned;
+	int stop_requested;        /* set by the engine's stop hook */
+	int (*stop_poll)(void);    /* non-zero when the chunk must be abandoned;
 				   polled at most every few milliseconds */
 	uint64_t last_poll_ns;
 	/* liveness (proto.h 6a): called by the stop hook at most every
@@ -44,11 +44,11 @@ struct worker_ctx {
 	/* output: every rank formats its own lines (worker_ctx_set_output;
 	   after init: text, --verify full, rank 0) */
 	int format, exponents, verbose, verify, rank;
-	char *block;            /* the chunk's lines being built */
+	char *block; /* the chunk's lines being built */
 	size_t block_cap, block_len;
-	uint32_t partial;       /* lines of the chunk with a composite part */
-	uint32_t bad_index;     /* PROTO_NO_BAD_INDEX or the failed number */
-	struct range *range;    /* RANGE chunks (range.h); NULL until the
+	uint32_t partial;    /* lines of the chunk with a composite part */
+	uint32_t bad_index;  /* PROTO_NO_BAD_INDEX or the failed number */
+	struct range *range; /* RANGE chunks (range.h); NULL until the
 				   first, kept between chunks */
 };
 

@@ -65,8 +65,8 @@ void block_check_clear(struct block_check *k)
 }
 
 /* Parse line i back and check it; STATUS_OK or STATUS_ERR_VERIFY. */
-static int check_line(struct block_check *k, const unsigned char *p,
-		      size_t n, uint32_t i, block_number_fn number, void *arg)
+static int check_line(struct block_check *k, const unsigned char *p, size_t n,
+		      uint32_t i, block_number_fn number, void *arg)
 {
 	mpz_srcptr want;
 	long len;
@@ -167,9 +167,10 @@ static int block_has(const unsigned char *p, const unsigned char *end,
 uint32_t block_partial_lines(const struct block_check *k,
 			     const unsigned char *b, size_t len)
 {
-	const char *mark = k->format == CLI_FORMAT_JSON ? "\"status\":\"partial\""
-			 : k->format == CLI_FORMAT_CSV ? "\",partial,"
-						       : " [composite ";
+	const char *mark = k->format == CLI_FORMAT_JSON
+		? "\"status\":\"partial\""
+		: k->format == CLI_FORMAT_CSV ? "\",partial,"
+					      : " [composite ";
 	const unsigned char *p = b, *end = b + len, *nl;
 	uint32_t n = 0;
 

@@ -63,12 +63,34 @@ static const char cli_group_size_text[] =
 	"0 (no groups), 2 to 1048576, or node";
 
 enum cli_opt_id {
-	OPT_COUNT, OPT_START, OPT_STEP, OPT_CHUNK, OPT_PREFETCH, OPT_INPUT,
-	OPT_OUTPUT, OPT_FORMAT, OPT_EXPONENTS, OPT_UNORDERED, OPT_STATS,
-	OPT_QUIET, OPT_PROGRESS, OPT_VERBOSE, OPT_CHECKPOINT, OPT_RESUME,
-	OPT_TIME_LIMIT, OPT_MAX_DIGITS, OPT_VERIFY, OPT_SEED, OPT_HELP,
-	OPT_VERSION, OPT_WORKER_TIMEOUT, OPT_GROUP_SIZE, OPT_TEST_FAULT, OPT_TEST_FAULT_RANK,
-	OPT_TEST_FAULT_MS, OPT_TEST_LATENCY_US
+	OPT_COUNT,
+	OPT_START,
+	OPT_STEP,
+	OPT_CHUNK,
+	OPT_PREFETCH,
+	OPT_INPUT,
+	OPT_OUTPUT,
+	OPT_FORMAT,
+	OPT_EXPONENTS,
+	OPT_UNORDERED,
+	OPT_STATS,
+	OPT_QUIET,
+	OPT_PROGRESS,
+	OPT_VERBOSE,
+	OPT_CHECKPOINT,
+	OPT_RESUME,
+	OPT_TIME_LIMIT,
+	OPT_MAX_DIGITS,
+	OPT_VERIFY,
+	OPT_SEED,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_WORKER_TIMEOUT,
+	OPT_GROUP_SIZE,
+	OPT_TEST_FAULT,
+	OPT_TEST_FAULT_RANK,
+	OPT_TEST_FAULT_MS,
+	OPT_TEST_LATENCY_US
 };
 
 struct cli_long {
@@ -283,18 +305,23 @@ static int cli_bad_int(const char *opt, const char *v, const char *allowed,
 	char q[48];
 
 	if (*v == '\0')
-		return cli_fail(err, err_size, "option '--%s' needs a value, "
-				"got an empty string (allowed: %s)", opt,
-				allowed);
+		return cli_fail(err, err_size,
+				"option '--%s' needs a value, "
+				"got an empty string (allowed: %s)",
+				opt, allowed);
 	if (*v == '-' && cli_all_digits(v + 1))
-		return cli_fail(err, err_size, "option '--%s': '%s' %s "
-				"(allowed: %s)", opt,
-				cli_quote(v, q, sizeof q),
-				strspn(v + 1, "0") == strlen(v + 1) ?
-				"has a minus sign" : "is negative", allowed);
-	return cli_fail(err, err_size, "option '--%s': '%s' is not a valid "
-			"decimal integer (allowed: %s)", opt,
-			cli_quote(v, q, sizeof q), allowed);
+		return cli_fail(err, err_size,
+				"option '--%s': '%s' %s "
+				"(allowed: %s)",
+				opt, cli_quote(v, q, sizeof q),
+				strspn(v + 1, "0") == strlen(v + 1)
+					? "has a minus sign"
+					: "is negative",
+				allowed);
+	return cli_fail(err, err_size,
+			"option '--%s': '%s' is not a valid "
+			"decimal integer (allowed: %s)",
+			opt, cli_quote(v, q, sizeof q), allowed);
 }
 
 /*
@@ -302,9 +329,8 @@ static int cli_bad_int(const char *opt, const char *v, const char *allowed,
  * max_text spells max; allowed the whole range, for the messages.
  */
 static int cli_get_u64(const char *opt, const char *v, uint64_t min,
-		       uint64_t max, const char *max_text,
-		       const char *allowed, uint64_t *out, char *err,
-		       size_t err_size)
+		       uint64_t max, const char *max_text, const char *allowed,
+		       uint64_t *out, char *err, size_t err_size)
 {
 	char q[48];
 	int rc = cli_u64(v, max, out);
@@ -312,21 +338,23 @@ static int cli_get_u64(const char *opt, const char *v, uint64_t min,
 	if (rc == STATUS_ERR_SYNTAX)
 		return cli_bad_int(opt, v, allowed, err, err_size);
 	if (rc == STATUS_ERR_RANGE)
-		return cli_fail(err, err_size, "option '--%s': '%s' is larger "
-				"than %s (allowed: %s)", opt,
-				cli_quote(v, q, sizeof q), max_text, allowed);
+		return cli_fail(err, err_size,
+				"option '--%s': '%s' is larger "
+				"than %s (allowed: %s)",
+				opt, cli_quote(v, q, sizeof q), max_text,
+				allowed);
 	if (*out < min)
-		return cli_fail(err, err_size, "option '--%s': %s is too small; "
-				"it must be at least %llu (allowed: %s)", opt,
-				cli_quote(v, q, sizeof q),
+		return cli_fail(err, err_size,
+				"option '--%s': %s is too small; "
+				"it must be at least %llu (allowed: %s)",
+				opt, cli_quote(v, q, sizeof q),
 				(unsigned long long)min, allowed);
 	return STATUS_OK;
 }
 
 /* An arbitrary-size integer >= min (one leading '+' allowed) into z. */
 static int cli_get_mpz(const char *opt, const char *v, unsigned long min,
-		       const char *allowed, mpz_t z, char *err,
-		       size_t err_size)
+		       const char *allowed, mpz_t z, char *err, size_t err_size)
 {
 	char q[48];
 	const char *d = cli_skip_plus(v);
@@ -334,9 +362,10 @@ static int cli_get_mpz(const char *opt, const char *v, unsigned long min,
 	if (!cli_all_digits(d) || mpz_set_str(z, d, 10) != 0)
 		return cli_bad_int(opt, v, allowed, err, err_size);
 	if (mpz_cmp_ui(z, min) < 0)
-		return cli_fail(err, err_size, "option '--%s': %s is too small; "
-				"it must be at least %lu (allowed: %s)", opt,
-				cli_quote(v, q, sizeof q), min, allowed);
+		return cli_fail(err, err_size,
+				"option '--%s': %s is too small; "
+				"it must be at least %lu (allowed: %s)",
+				opt, cli_quote(v, q, sizeof q), min, allowed);
 	return STATUS_OK;
 }
 
@@ -361,23 +390,29 @@ static int cli_get_seconds(const char *opt, const char *v, double *out,
 	}
 	if (*p != '\0' || digits == 0 || dots > 1) {
 		if (*v == '-')
-			return cli_fail(err, err_size, "option '--%s': '%s' is "
+			return cli_fail(err, err_size,
+					"option '--%s': '%s' is "
 					"negative; a time in seconds > 0 is "
-					"required", opt,
-					cli_quote(v, q, sizeof q));
-		return cli_fail(err, err_size, "option '--%s': '%s' is not a "
-				"decimal number of seconds (e.g. 2.5)", opt,
-				cli_quote(v, q, sizeof q));
+					"required",
+					opt, cli_quote(v, q, sizeof q));
+		return cli_fail(err, err_size,
+				"option '--%s': '%s' is not a "
+				"decimal number of seconds (e.g. 2.5)",
+				opt, cli_quote(v, q, sizeof q));
 	}
 	errno = 0;
 	x = strtod(v, NULL);
 	if (!(x > 0.0))
-		return cli_fail(err, err_size, "option '--%s': the time limit "
-				"must be greater than 0", opt);
+		return cli_fail(err, err_size,
+				"option '--%s': the time limit "
+				"must be greater than 0",
+				opt);
 	if (errno == ERANGE || x > cli_max_time_limit)
-		return cli_fail(err, err_size, "option '--%s': '%s' is larger "
+		return cli_fail(err, err_size,
+				"option '--%s': '%s' is larger "
 				"than %.0f seconds, about 31 years (allowed: "
-				"%s)", opt, cli_quote(v, q, sizeof q),
+				"%s)",
+				opt, cli_quote(v, q, sizeof q),
 				cli_max_time_limit, cli_time_limit_text);
 	*out = x;
 	return STATUS_OK;
@@ -395,16 +430,21 @@ static int cli_get_word(const char *opt, const char *v,
 		if (strcmp(v, words[i]) == 0)
 			return i;
 	if (*v == '\0')
-		cli_fail(err, err_size, "option '--%s' needs a value, got an "
-			 "empty string", opt);
+		cli_fail(err, err_size,
+			 "option '--%s' needs a value, got an "
+			 "empty string",
+			 opt);
 	else if (n == 3)
-		cli_fail(err, err_size, "option '--%s': invalid value '%s' "
-			 "(valid: %s, %s, %s)", opt, cli_quote(v, q, sizeof q),
-			 words[0], words[1], words[2]);
+		cli_fail(err, err_size,
+			 "option '--%s': invalid value '%s' "
+			 "(valid: %s, %s, %s)",
+			 opt, cli_quote(v, q, sizeof q), words[0], words[1],
+			 words[2]);
 	else
-		cli_fail(err, err_size, "option '--%s': invalid value '%s' "
-			 "(valid: %s, %s)", opt, cli_quote(v, q, sizeof q),
-			 words[0], words[1]);
+		cli_fail(err, err_size,
+			 "option '--%s': invalid value '%s' "
+			 "(valid: %s, %s)",
+			 opt, cli_quote(v, q, sizeof q), words[0], words[1]);
 	return -1;
 }
 
@@ -412,8 +452,10 @@ static int cli_get_path(const char *opt, const char *v, const char **out,
 			char *err, size_t err_size)
 {
 	if (*v == '\0')
-		return cli_fail(err, err_size, "option '--%s' needs a file name, "
-				"got an empty string", opt);
+		return cli_fail(err, err_size,
+				"option '--%s' needs a file name, "
+				"got an empty string",
+				opt);
 	*out = v;
 	return STATUS_OK;
 }
@@ -424,8 +466,7 @@ static int cli_get_path(const char *opt, const char *v, const char **out,
  */
 static const char *cli_minus_number(const char *digits)
 {
-	if (cli_all_digits(digits) &&
-	    strspn(digits, "0") == strlen(digits))
+	if (cli_all_digits(digits) && strspn(digits, "0") == strlen(digits))
 		return "a word starting with '-' is an option; write 0 for "
 		       "zero";
 	return "negative numbers cannot be factored";
@@ -480,9 +521,8 @@ static int cli_ambiguous(const char *name, size_t len, char *err,
 }
 
 /* Apply one option with its value (NULL for flags). */
-static int cli_apply(struct options *o, int id, const char *name,
-		     const char *v, int *seen_start, char *err,
-		     size_t err_size)
+static int cli_apply(struct options *o, int id, const char *name, const char *v,
+		     int *seen_start, char *err, size_t err_size)
 {
 	static const char *const formats[] = { "text", "json", "csv" };
 	static const char *const verifies[] = { "full", "product", "none",
@@ -496,8 +536,8 @@ static int cli_apply(struct options *o, int id, const char *name,
 	switch (id) {
 	case OPT_COUNT:
 		rc = cli_get_u64(name, v, 1, UINT64_MAX,
-				 "2^64-1 = 18446744073709551615",
-				 "1 to 2^64-1", &x, err, err_size);
+				 "2^64-1 = 18446744073709551615", "1 to 2^64-1",
+				 &x, err, err_size);
 		if (rc == STATUS_OK) {
 			o->count = x;
 			o->generated = 1;
@@ -531,10 +571,11 @@ static int cli_apply(struct options *o, int id, const char *name,
 		rc = cli_get_u64(name, v, 0, CLI_MAX_GROUP_SIZE, "1048576",
 				 cli_group_size_text, &x, err, err_size);
 		if (rc == STATUS_OK && x == 1)
-			return cli_fail(err, err_size, "option '--%s': 1 is "
+			return cli_fail(err, err_size,
+					"option '--%s': 1 is "
 					"not a group size; a group needs at "
-					"least 2 ranks (allowed: %s)", name,
-					cli_group_size_text);
+					"least 2 ranks (allowed: %s)",
+					name, cli_group_size_text);
 		o->group_size = (int)x;
 		break;
 	case OPT_INPUT:
@@ -583,8 +624,8 @@ static int cli_apply(struct options *o, int id, const char *name,
 		break;
 	case OPT_SEED:
 		rc = cli_get_u64(name, v, 0, UINT64_MAX,
-				 "2^64-1 = 18446744073709551615",
-				 "0 to 2^64-1", &x, err, err_size);
+				 "2^64-1 = 18446744073709551615", "0 to 2^64-1",
+				 &x, err, err_size);
 		o->seed = x;
 		break;
 	case OPT_TEST_FAULT:
@@ -600,8 +641,8 @@ static int cli_apply(struct options *o, int id, const char *name,
 		o->fault_rank = (int)x;
 		break;
 	case OPT_TEST_FAULT_MS:
-		rc = cli_get_u64(name, v, 0, 3600000, "3600000",
-				 "0 to 3600000", &x, err, err_size);
+		rc = cli_get_u64(name, v, 0, 3600000, "3600000", "0 to 3600000",
+				 &x, err, err_size);
 		o->fault_ms = (unsigned)x;
 		break;
 	case OPT_TEST_LATENCY_US:
@@ -643,19 +684,20 @@ static int cli_longer_than(const mpz_t z, unsigned long d)
  * START + (N-1) STEP, the largest, are checked here, on every rank, so a
  * job whose terms outgrow it is a usage error before any work starts.
  */
-static int cli_check_terms(const struct options *o, char *err,
-			   size_t err_size)
+static int cli_check_terms(const struct options *o, char *err, size_t err_size)
 {
 	mpz_t last;
 	int longer;
 
 	if (cli_longer_than(o->start, o->max_digits))
-		return cli_fail(err, err_size, "--start has %zu digits, more "
+		return cli_fail(err, err_size,
+				"--start has %zu digits, more "
 				"than --max-digits %lu (at most %d)",
 				cli_digits(o->start), o->max_digits,
 				CLI_MAX_DIGITS);
 	if (cli_longer_than(o->step, o->max_digits))
-		return cli_fail(err, err_size, "--step has %zu digits, more "
+		return cli_fail(err, err_size,
+				"--step has %zu digits, more "
 				"than --max-digits %lu (at most %d)",
 				cli_digits(o->step), o->max_digits,
 				CLI_MAX_DIGITS);
@@ -667,7 +709,8 @@ static int cli_check_terms(const struct options *o, char *err,
 	longer = cli_longer_than(last, o->max_digits);
 	mpz_clear(last);
 	if (longer)
-		return cli_fail(err, err_size, "the last number of --count, "
+		return cli_fail(err, err_size,
+				"the last number of --count, "
 				"START + (COUNT-1) * STEP, has more than "
 				"--max-digits %lu digits (at most %d)",
 				o->max_digits, CLI_MAX_DIGITS);
@@ -679,22 +722,28 @@ static int cli_check(struct options *o, int seen_start, char *err,
 		     size_t err_size)
 {
 	if (o->generated && o->input)
-		return cli_fail(err, err_size, "--count and --input cannot be "
+		return cli_fail(err, err_size,
+				"--count and --input cannot be "
 				"used together: choose one source of numbers");
 	if (o->generated && o->n_numbers > 0)
-		return cli_fail(err, err_size, "--count cannot be combined with "
+		return cli_fail(err, err_size,
+				"--count cannot be combined with "
 				"numbers on the command line");
 	if (o->input && o->n_numbers > 0)
-		return cli_fail(err, err_size, "--input cannot be combined with "
+		return cli_fail(err, err_size,
+				"--input cannot be combined with "
 				"numbers on the command line");
 	if (seen_start && !o->generated)
-		return cli_fail(err, err_size, "--start and --step need --count "
+		return cli_fail(err, err_size,
+				"--start and --step need --count "
 				"(how many numbers to generate)");
 	if (o->resume && !o->checkpoint)
-		return cli_fail(err, err_size, "--resume needs --checkpoint FILE "
+		return cli_fail(err, err_size,
+				"--resume needs --checkpoint FILE "
 				"(the journal to resume from)");
 	if (o->quiet && o->progress)
-		return cli_fail(err, err_size, "--quiet and --progress cannot be "
+		return cli_fail(err, err_size,
+				"--quiet and --progress cannot be "
 				"used together");
 	if (!o->generated && !o->input && o->n_numbers == 0)
 		o->input = "-"; /* as GNU factor: read standard input */
@@ -712,18 +761,21 @@ size_t cli_warnings(const struct options *o, char *buf, size_t size)
 		return 0;
 	buf[0] = '\0';
 	if (o->verbose && o->format == CLI_FORMAT_TEXT) {
-		n = snprintf(buf, size, "factorize: warning: --verbose has no "
+		n = snprintf(buf, size,
+			     "factorize: warning: --verbose has no "
 			     "effect with --format text (it adds the rank and "
 			     "seconds of each number to JSON and CSV)\n");
 		len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 	}
 	if (o->exponents && o->format != CLI_FORMAT_TEXT && len + 1 < size) {
-		n = snprintf(buf + len, size - len, "factorize: warning: "
+		n = snprintf(buf + len, size - len,
+			     "factorize: warning: "
 			     "-h/--exponents has no effect with --format %s "
 			     "(its factors always carry their exponents)\n",
 			     o->format == CLI_FORMAT_JSON ? "json" : "csv");
-		len += n < 0 ? 0 : (size_t)n < size - len ? (size_t)n
-							   : size - len - 1;
+		len += n < 0                     ? 0
+			: (size_t)n < size - len ? (size_t)n
+						 : size - len - 1;
 	}
 	return len;
 }
@@ -755,24 +807,29 @@ int cli_parse(struct options *o, int argc, char **argv, char *err,
 			only_numbers = 1;
 			continue;
 		}
-		if (a[1] != '-') { /* short options: only -h, bundling allowed */
+		if (a[1] !=
+		    '-') { /* short options: only -h, bundling allowed */
 			const char *c;
 			for (c = a + 1; *c; c++) {
 				if (*c != 'h') {
 					if (c == a + 1 && *c >= '0' &&
 					    *c <= '9')
-						return cli_fail(err, err_size,
+						return cli_fail(
+							err, err_size,
 							"invalid option -- '%c' "
-							"(%s)", *c,
-							cli_minus_number(a + 1));
+							"(%s)",
+							*c,
+							cli_minus_number(a +
+									 1));
 					if ((unsigned char)*c < 0x20 ||
 					    (unsigned char)*c >= 0x7f)
-						return cli_fail(err, err_size,
+						return cli_fail(
+							err, err_size,
 							"invalid option -- '\\x%02x'",
 							(unsigned)(unsigned char)*c);
-					return cli_fail(err, err_size,
-							"invalid option -- '%c'",
-							*c);
+					return cli_fail(
+						err, err_size,
+						"invalid option -- '%c'", *c);
 				}
 				o->exponents = 1;
 			}
@@ -785,7 +842,8 @@ int cli_parse(struct options *o, int argc, char **argv, char *err,
 		if (k == -2)
 			return cli_ambiguous(name, len, err, err_size);
 		if (k < 0)
-			return cli_fail(err, err_size, "unrecognized option '%s'",
+			return cli_fail(err, err_size,
+					"unrecognized option '%s'",
 					cli_quote(a, q, sizeof q));
 		if (cli_longs[k].has_arg) {
 			if (eq) {
@@ -793,13 +851,16 @@ int cli_parse(struct options *o, int argc, char **argv, char *err,
 			} else if (i + 1 < argc) {
 				v = argv[++i];
 			} else {
-				return cli_fail(err, err_size, "option '--%s' "
+				return cli_fail(err, err_size,
+						"option '--%s' "
 						"requires an argument",
 						cli_longs[k].name);
 			}
 		} else if (eq) {
-			return cli_fail(err, err_size, "option '--%s' doesn't "
-					"allow an argument", cli_longs[k].name);
+			return cli_fail(err, err_size,
+					"option '--%s' doesn't "
+					"allow an argument",
+					cli_longs[k].name);
 		}
 		rc = cli_apply(o, cli_longs[k].id, cli_longs[k].name, v,
 			       &seen_start, err, err_size);

@@ -67,32 +67,32 @@ struct input_source {
 
 	/* INPUT_FILE */
 	FILE *f;
-	int own_file;          /* 0 for stdin */
+	int own_file;                           /* 0 for stdin */
 	const volatile sig_atomic_t *interrupt; /* input_set_interrupt */
-	unsigned char *buf;    /* INPUT_BUF_BYTES */
+	unsigned char *buf;                     /* INPUT_BUF_BYTES */
 	size_t pos, len;
 	int eof;
-	unsigned long line;    /* current line, 1-based */
-	char *digits;          /* significant digits of the token + NUL */
-	size_t digits_cap;     /* max_digits + 2 */
+	unsigned long line; /* current line, 1-based */
+	char *digits;       /* significant digits of the token + NUL */
+	size_t digits_cap;  /* max_digits + 2 */
 
 	/* INPUT_ARGS */
 	char **args;
 	int n_args, arg_index;
 
 	unsigned long max_digits;
-	char reason_long[64];  /* "has more than N digits (--max-digits)" */
+	char reason_long[64]; /* "has more than N digits (--max-digits)" */
 };
 
 /* The token being read: digits kept, display text, verdict flags. */
 struct input_tok {
-	size_t ndigits;     /* significant digits seen (may exceed stored) */
-	int any_digit;      /* at least one digit, zeros included */
-	int bad;            /* an invalid byte or misplaced '+' */
-	size_t nbytes;      /* bytes in the token */
-	char show[64];      /* display text (NUL-terminated) */
+	size_t ndigits; /* significant digits seen (may exceed stored) */
+	int any_digit;  /* at least one digit, zeros included */
+	int bad;        /* an invalid byte or misplaced '+' */
+	size_t nbytes;  /* bytes in the token */
+	char show[64];  /* display text (NUL-terminated) */
 	size_t show_len;
-	int show_cut;       /* display text was shortened */
+	int show_cut; /* display text was shortened */
 };
 
 static void input_tok_start(struct input_tok *t)
@@ -114,8 +114,11 @@ static void input_tok_show(struct input_tok *t, unsigned char c)
 	} else if (c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
 		   c == '\f') {
 		esc[0] = '\\';
-		esc[1] = c == '\t' ? 't' : c == '\r' ? 'r' : c == '\n' ? 'n'
-			: c == '\v' ? 'v' : 'f';
+		esc[1] = c == '\t'  ? 't'
+			: c == '\r' ? 'r'
+			: c == '\n' ? 'n'
+			: c == '\v' ? 'v'
+				    : 'f';
 		n = 2;
 	} else {
 		static const char hex[] = "0123456789abcdef";
@@ -511,12 +514,9 @@ int input_next(struct input_source *s, mpz_t n, struct input_error *err)
 		mpz_add(s->cur, s->cur, s->step);
 		s->index++;
 		return STATUS_OK;
-	case INPUT_FILE:
-		return input_next_file(s, n, err);
-	case INPUT_ARGS:
-		return input_next_arg(s, n, err);
-	default:
-		return STATUS_ERR_INVAL;
+	case INPUT_FILE: return input_next_file(s, n, err);
+	case INPUT_ARGS: return input_next_arg(s, n, err);
+	default: return STATUS_ERR_INVAL;
 	}
 }
 

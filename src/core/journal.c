@@ -55,12 +55,12 @@ static_assert(PROTO_MAX_MSG <= UINT32_MAX, "payload length fits a u32");
 struct journal {
 	int fd;
 	char *path;
-	uint64_t end;           /* offset past the last valid record */
+	uint64_t end; /* offset past the last valid record */
 	struct journal_entry *ent;
 	size_t n, cap;
-	unsigned char *buf;     /* journal_load / append scratch */
+	unsigned char *buf; /* journal_load / append scratch */
 	size_t buf_cap;
-	size_t unsynced;        /* records appended since the last sync */
+	size_t unsynced; /* records appended since the last sync */
 	struct timespec last_sync;
 };
 
@@ -235,7 +235,8 @@ int journal_id_from_options(struct journal_id *id, const struct options *o,
 	} else if (o->input) {
 		uint64_t bytes, h;
 		if (strcmp(o->input, "-") == 0) {
-			snprintf(err, err_size, "standard input cannot be "
+			snprintf(err, err_size,
+				 "standard input cannot be "
 				 "checkpointed: use --input FILE");
 			return STATUS_ERR_INVAL;
 		}
@@ -247,11 +248,13 @@ int journal_id_from_options(struct journal_id *id, const struct options *o,
 		   from a regular file is fine). */
 		struct stat sb;
 		if (stat(o->input, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-			snprintf(err, err_size, "--checkpoint needs a regular "
+			snprintf(err, err_size,
+				 "--checkpoint needs a regular "
 				 "--input file; %s can be read only once "
 				 "(a pipe, FIFO or device), so the job could "
 				 "not be resumed: save the numbers to a file "
-				 "first", o->input);
+				 "first",
+				 o->input);
 			return STATUS_ERR_INVAL;
 		}
 		st = hash_file(o->input, &bytes, &h, err, err_size);
@@ -274,22 +277,22 @@ int journal_id_from_options(struct journal_id *id, const struct options *o,
 			st = journal_id_add(id, "args", v);
 	}
 
-	static const char *const fmt_names[] = {"text", "json", "csv"};
-	const char *fmt = o->format >= 0 && o->format < 3
-				  ? fmt_names[o->format]
-				  : "other";
+	static const char *const fmt_names[] = { "text", "json", "csv" };
+	const char *fmt = o->format >= 0 && o->format < 3 ? fmt_names[o->format]
+							  : "other";
 	if (st == STATUS_OK)
 		st = journal_id_add(id, "format", fmt);
 	/* the values in effect: -h changes only text, --verbose only JSON
 	   and CSV (the others ignore them and say so, cli_warnings) */
 	if (st == STATUS_OK)
 		st = journal_id_add(id, "exponents",
-				    o->exponents && o->format ==
-				    CLI_FORMAT_TEXT ? "1" : "0");
+				    o->exponents && o->format == CLI_FORMAT_TEXT
+					    ? "1"
+					    : "0");
 	if (st == STATUS_OK)
-		st = journal_id_add(id, "verbose",
-				    o->verbose && o->format !=
-				    CLI_FORMAT_TEXT ? "1" : "0");
+		st = journal_id_add(
+			id, "verbose",
+			o->verbose && o->format != CLI_FORMAT_TEXT ? "1" : "0");
 	if (st == STATUS_OK)
 		st = journal_id_add(id, "unordered", o->unordered ? "1" : "0");
 	snprintf(v, sizeof v, "%.17g", o->time_limit);
@@ -312,8 +315,7 @@ int journal_id_from_options(struct journal_id *id, const struct options *o,
  * The value of key in a description ("k1=v1 k2=v2 ..."), copied into
  * val; 0 when the key is absent.
  */
-static int desc_get(const char *desc, const char *key, char *val,
-		    size_t size)
+static int desc_get(const char *desc, const char *key, char *val, size_t size)
 {
 	size_t klen = strlen(key);
 	const char *p = desc;
@@ -321,7 +323,8 @@ static int desc_get(const char *desc, const char *key, char *val,
 	while (*p) {
 		const char *end = strchr(p, ' ');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > klen && p[klen] == '=' && strncmp(p, key, klen) == 0) {
+		if (len > klen && p[klen] == '=' &&
+		    strncmp(p, key, klen) == 0) {
 			size_t vlen = len - klen - 1;
 			if (vlen >= size)
 				vlen = size - 1;
@@ -391,18 +394,24 @@ static const char *flag_words(const char *v)
 	return strcmp(v, "1") == 0 ? "on" : strcmp(v, "0") == 0 ? "off" : v;
 }
 
-void journal_id_diff(const char *journal_desc, const char *run_desc,
-		     char *out, size_t size)
+void journal_id_diff(const char *journal_desc, const char *run_desc, char *out,
+		     size_t size)
 {
 	/* key, option as the user knows it, 1: an on/off flag */
-	static const struct { const char *key, *opt; int flag; } keys[] = {
-		{ "start", "--start", 0 }, { "step", "--step", 0 },
-		{ "count", "--count", 0 }, { "format", "--format", 0 },
+	static const struct {
+		const char *key, *opt;
+		int flag;
+	} keys[] = {
+		{ "start", "--start", 0 },
+		{ "step", "--step", 0 },
+		{ "count", "--count", 0 },
+		{ "format", "--format", 0 },
 		{ "exponents", "-h/--exponents", 1 },
 		{ "verbose", "--verbose", 1 },
 		{ "unordered", "--unordered", 1 },
 		{ "time_limit", "--time-limit-per-number", 0 },
-		{ "max_digits", "--max-digits", 0 }, { "seed", "--seed", 0 },
+		{ "max_digits", "--max-digits", 0 },
+		{ "seed", "--seed", 0 },
 	};
 	char a[128], b[128];
 	unsigned long long na, nb;
@@ -414,8 +423,10 @@ void journal_id_diff(const char *journal_desc, const char *run_desc,
 	ha = desc_get(journal_desc, "numbers", a, sizeof a);
 	hb = desc_get(run_desc, "numbers", b, sizeof b);
 	if (ha && hb && strcmp(a, b) != 0) {
-		diff_add(out, size, "the journal's numbers came from %s, this "
-			 "run's from %s", source_words(a), source_words(b));
+		diff_add(out, size,
+			 "the journal's numbers came from %s, this "
+			 "run's from %s",
+			 source_words(a), source_words(b));
 	} else if (ha && hb && strcmp(a, "file") == 0 &&
 		   desc_get(journal_desc, "input", a, sizeof a) &&
 		   desc_get(run_desc, "input", b, sizeof b) &&
@@ -423,11 +434,13 @@ void journal_id_diff(const char *journal_desc, const char *run_desc,
 		/* "bytes:B:fnv64:H" */
 		if (desc_count(a, "bytes:", &na) &&
 		    desc_count(b, "bytes:", &nb) && na != nb)
-			diff_add(out, size, "the --input file is not the one "
-				 "journaled (%llu bytes then, %llu now)", na,
-				 nb);
+			diff_add(out, size,
+				 "the --input file is not the one "
+				 "journaled (%llu bytes then, %llu now)",
+				 na, nb);
 		else
-			diff_add(out, size, "the --input file's contents "
+			diff_add(out, size,
+				 "the --input file's contents "
 				 "changed since it was journaled");
 	} else if (ha && hb && strcmp(a, "args") == 0 &&
 		   desc_get(journal_desc, "args", a, sizeof a) &&
@@ -436,10 +449,13 @@ void journal_id_diff(const char *journal_desc, const char *run_desc,
 		/* "n:N:fnv64:H" */
 		if (desc_count(a, "n:", &na) && desc_count(b, "n:", &nb) &&
 		    na != nb)
-			diff_add(out, size, "the numbers on the command line "
-				 "differ (%llu then, %llu now)", na, nb);
+			diff_add(out, size,
+				 "the numbers on the command line "
+				 "differ (%llu then, %llu now)",
+				 na, nb);
 		else
-			diff_add(out, size, "the numbers on the command line "
+			diff_add(out, size,
+				 "the numbers on the command line "
 				 "differ");
 	}
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -452,7 +468,8 @@ void journal_id_diff(const char *journal_desc, const char *run_desc,
 			 keys[i].flag ? flag_words(b) : b);
 	}
 	if (out[0] == '\0')
-		snprintf(out, size, "its identity does not match this run's "
+		snprintf(out, size,
+			 "its identity does not match this run's "
 			 "(a journal written by another version?)");
 }
 
@@ -515,7 +532,7 @@ static double ms_since(const struct timespec *t)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - t->tv_sec) * 1e3 +
-	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+		(double)(now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
 static int do_sync(struct journal *j)
@@ -584,8 +601,10 @@ static int check_header(struct journal *j, const struct journal_id *id,
 	char desc[JOURNAL_MAX_DESC];
 
 	if (size < JOURNAL_HEADER_FIXED) {
-		snprintf(err, err_size, "%s: too short for a journal header "
-			 "(%" PRIu64 " bytes)", j->path, size);
+		snprintf(err, err_size,
+			 "%s: too short for a journal header "
+			 "(%" PRIu64 " bytes)",
+			 j->path, size);
 		return STATUS_ERR_CORRUPT;
 	}
 	if (pread_full(j->fd, fixed, sizeof fixed, 0) != STATUS_OK) {
@@ -593,23 +612,29 @@ static int check_header(struct journal *j, const struct journal_id *id,
 		return STATUS_ERR_IO;
 	}
 	if (get_u32(fixed) != JOURNAL_MAGIC_HEADER) {
-		snprintf(err, err_size, "%s: not a factorize checkpoint "
-			 "journal (bad magic)", j->path);
+		snprintf(err, err_size,
+			 "%s: not a factorize checkpoint "
+			 "journal (bad magic)",
+			 j->path);
 		return STATUS_ERR_CORRUPT;
 	}
 	uint32_t version = get_u32(fixed + 4), proto = get_u32(fixed + 8);
 	uint32_t dlen = get_u32(fixed + 12);
 	if (version != JOURNAL_VERSION || proto != PROTO_VERSION) {
-		snprintf(err, err_size, "%s: journal format %" PRIu32
+		snprintf(err, err_size,
+			 "%s: journal format %" PRIu32
 			 " with result encoding %" PRIu32 ", this program "
-			 "uses %d and %d", j->path, version, proto,
-			 JOURNAL_VERSION, PROTO_VERSION);
+			 "uses %d and %d",
+			 j->path, version, proto, JOURNAL_VERSION,
+			 PROTO_VERSION);
 		return STATUS_ERR_MISMATCH;
 	}
 	if (dlen >= JOURNAL_MAX_DESC ||
 	    size < (uint64_t)JOURNAL_HEADER_FIXED + dlen + JOURNAL_CRC_BYTES) {
-		snprintf(err, err_size, "%s: journal header is truncated or "
-			 "malformed", j->path);
+		snprintf(err, err_size,
+			 "%s: journal header is truncated or "
+			 "malformed",
+			 j->path);
 		return STATUS_ERR_CORRUPT;
 	}
 	size_t total = JOURNAL_HEADER_FIXED + dlen + JOURNAL_CRC_BYTES;
@@ -622,8 +647,10 @@ static int check_header(struct journal *j, const struct journal_id *id,
 	}
 	if (journal_crc32c(0, j->buf, total - JOURNAL_CRC_BYTES) !=
 	    get_u32(j->buf + total - JOURNAL_CRC_BYTES)) {
-		snprintf(err, err_size, "%s: journal header fails its "
-			 "checksum", j->path);
+		snprintf(err, err_size,
+			 "%s: journal header fails its "
+			 "checksum",
+			 j->path);
 		return STATUS_ERR_CORRUPT;
 	}
 	memcpy(desc, j->buf + JOURNAL_HEADER_FIXED, dlen);
@@ -631,9 +658,11 @@ static int check_header(struct journal *j, const struct journal_id *id,
 	if (get_u64(fixed + 16) != id->hash || strcmp(desc, id->desc) != 0) {
 		char why[768];
 		journal_id_diff(desc, id->desc, why, sizeof why);
-		snprintf(err, err_size, "%s: checkpoint belongs to a different "
+		snprintf(err, err_size,
+			 "%s: checkpoint belongs to a different "
 			 "job: %s; give another --checkpoint file, or the "
-			 "options of the job that wrote it", j->path, why);
+			 "options of the job that wrote it",
+			 j->path, why);
 		return STATUS_ERR_MISMATCH;
 	}
 	*hlen = total;
@@ -686,7 +715,7 @@ static int valid_record_after(struct journal *j, uint64_t bad, uint64_t size,
 			      uint64_t *where)
 {
 	unsigned char win[1 << 16];
-	static const unsigned char magic[4] = {'F', 'Z', 'J', 'R'};
+	static const unsigned char magic[4] = { 'F', 'Z', 'J', 'R' };
 	uint64_t off = bad + 1;
 
 	while (off + 4 <= size) {
@@ -739,8 +768,8 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Sort, drop exact duplicates, reject overlaps. */
-static int sort_index(struct journal *j, struct journal_info *info,
-		      char *err, size_t err_size)
+static int sort_index(struct journal *j, struct journal_info *info, char *err,
+		      size_t err_size)
 {
 	size_t out = 0;
 
@@ -756,10 +785,11 @@ static int sort_index(struct journal *j, struct journal_info *info,
 				continue;
 			}
 			if (c->first_index < p->first_index + p->count) {
-				snprintf(err, err_size, "%s: records at offsets"
+				snprintf(err, err_size,
+					 "%s: records at offsets"
 					 " %" PRIu64 " and %" PRIu64 " cover "
-					 "overlapping positions", j->path,
-					 p->offset, c->offset);
+					 "overlapping positions",
+					 j->path, p->offset, c->offset);
 				return STATUS_ERR_CORRUPT;
 			}
 		}
@@ -780,7 +810,7 @@ static int scan_records(struct journal *j, uint64_t off, uint64_t size,
 			if (st != STATUS_OK)
 				return st;
 			off += JOURNAL_RECORD_FIXED + e.payload_len +
-			       JOURNAL_CRC_BYTES;
+				JOURNAL_CRC_BYTES;
 			continue;
 		}
 		if (st != STATUS_NOT_FOUND)
@@ -788,10 +818,11 @@ static int scan_records(struct journal *j, uint64_t off, uint64_t size,
 		uint64_t where = 0;
 		st = valid_record_after(j, off, size, &where);
 		if (st == STATUS_FOUND) {
-			snprintf(err, err_size, "%s: record at offset %" PRIu64
+			snprintf(err, err_size,
+				 "%s: record at offset %" PRIu64
 				 " is corrupt and valid records follow (at "
-				 "%" PRIu64 "): refusing to guess", j->path, off,
-				 where);
+				 "%" PRIu64 "): refusing to guess",
+				 j->path, off, where);
 			return STATUS_ERR_CORRUPT;
 		}
 		if (st != STATUS_NOT_FOUND)
@@ -819,8 +850,10 @@ static int lock_file(struct journal *j, char *err, size_t err_size)
 	if (fcntl(j->fd, F_SETLK, &fl) == 0)
 		return STATUS_OK;
 	if (errno == EACCES || errno == EAGAIN)
-		snprintf(err, err_size, "%s: journal is in use by another "
-			 "process", j->path);
+		snprintf(err, err_size,
+			 "%s: journal is in use by another "
+			 "process",
+			 j->path);
 	else
 		snprintf(err, err_size, "%s: cannot lock: %s", j->path,
 			 strerror(errno));
@@ -893,10 +926,12 @@ int journal_open(struct journal **jp, const char *path,
 	if (j->fd < 0) {
 		st = STATUS_ERR_IO;
 		if (errno == ENOENT && (flags & JOURNAL_MUST_EXIST)) {
-			snprintf(err, err_size, "--resume: there is no "
+			snprintf(err, err_size,
+				 "--resume: there is no "
 				 "checkpoint journal '%s' to resume from "
 				 "(without --resume the job starts afresh and "
-				 "creates it)", path);
+				 "creates it)",
+				 path);
 			st = STATUS_ERR_INVAL;
 		} else {
 			snprintf(err, err_size, "%s: %s", path,
@@ -915,7 +950,8 @@ int journal_open(struct journal **jp, const char *path,
 	uint64_t size = (uint64_t)sb.st_size;
 	if (size == 0 || is_header_prefix(j, id, size)) {
 		if ((flags & JOURNAL_MUST_EXIST) && size == 0) {
-			snprintf(err, err_size, "--resume: checkpoint "
+			snprintf(err, err_size,
+				 "--resume: checkpoint "
 				 "journal '%s' is empty: nothing to resume "
 				 "(without --resume the job starts afresh)",
 				 path);
@@ -978,24 +1014,22 @@ const struct journal_entry *journal_find(const struct journal *j,
 	return index - e->first_index < e->count ? e : NULL;
 }
 
-const struct journal_entry *journal_entries(const struct journal *j,
-					    size_t *n)
+const struct journal_entry *journal_entries(const struct journal *j, size_t *n)
 {
 	*n = j->n;
 	return j->ent;
 }
 
-int journal_append(struct journal *j, uint64_t chunk_id,
-		   uint64_t first_index, uint32_t count, int32_t rank,
-		   const void *items, size_t len)
+int journal_append(struct journal *j, uint64_t chunk_id, uint64_t first_index,
+		   uint32_t count, int32_t rank, const void *items, size_t len)
 {
 	if (count == 0 || len > PROTO_MAX_MSG ||
 	    first_index > UINT64_MAX - count)
 		return STATUS_ERR_INVAL;
 	/* Keep the index free of overlaps: neighbours on both sides. */
 	size_t u = upper(j, first_index);
-	if (u > 0 && first_index - j->ent[u - 1].first_index <
-			     j->ent[u - 1].count)
+	if (u > 0 &&
+	    first_index - j->ent[u - 1].first_index < j->ent[u - 1].count)
 		return STATUS_ERR_INVAL;
 	if (u < j->n && j->ent[u].first_index < first_index + count)
 		return STATUS_ERR_INVAL;
@@ -1030,8 +1064,8 @@ int journal_append(struct journal *j, uint64_t chunk_id,
 		errno = saved;
 		return STATUS_ERR_IO;
 	}
-	struct journal_entry e = {chunk_id, first_index, count,   rank,
-				  j->end,   (uint32_t)len};
+	struct journal_entry e = { chunk_id, first_index, count,
+				   rank,     j->end,      (uint32_t)len };
 	memmove(&j->ent[u + 1], &j->ent[u], (j->n - u) * sizeof *j->ent);
 	j->ent[u] = e;
 	j->n++;
@@ -1054,9 +1088,9 @@ int journal_load(struct journal *j, const struct journal_entry *e,
 	struct journal_entry check;
 	int st = read_record(j, e->offset, j->end, &check);
 
-	if (st == STATUS_NOT_FOUND || (st == STATUS_OK &&
-				       (check.first_index != e->first_index ||
-					check.count != e->count)))
+	if (st == STATUS_NOT_FOUND ||
+	    (st == STATUS_OK &&
+	     (check.first_index != e->first_index || check.count != e->count)))
 		return STATUS_ERR_CORRUPT;
 	if (st != STATUS_OK)
 		return st;

@@ -76,16 +76,16 @@ static char output_stdout_buf[OUTPUT_IOBUF]; /* stdout's buffer: static so
 struct output {
 	FILE *f;
 	int is_stdout;
-	char *path;      /* final name (files only; a symlink resolved) */
-	char *name;      /* the name as given, for messages */
-	char *tmp;       /* temporary name; NULL when written directly */
-	char *iobuf;     /* setvbuf buffer of a file */
+	char *path;  /* final name (files only; a symlink resolved) */
+	char *name;  /* the name as given, for messages */
+	char *tmp;   /* temporary name; NULL when written directly */
+	char *iobuf; /* setvbuf buffer of a file */
 	int format, exponents, verbose;
-	int error;       /* errno of the first failed write; 0 = none */
-	int watched;     /* stdout, a device or a FIFO: flushed by time */
+	int error;            /* errno of the first failed write; 0 = none */
+	int watched;          /* stdout, a device or a FIFO: flushed by time */
 	double pending_since; /* monotonic s of the oldest unflushed byte
 				 of a watched stream; 0 = none */
-	char *line;      /* output_format's buffer, reused */
+	char *line;           /* output_format's buffer, reused */
 	size_t line_cap;
 };
 
@@ -381,8 +381,10 @@ static void output_csv(struct output_sb *b, int verbose, const mpz_t n,
 	}
 	mpz_init(c);
 	partial = output_cofactor(r, c);
-	output_puts(b, partial ? "\",partial," :
-		    mpz_sgn(n) == 0 ? "\",zero," : "\",complete,");
+	output_puts(b,
+		    partial                   ? "\",partial,"
+			    : mpz_sgn(n) == 0 ? "\",zero,"
+					      : "\",complete,");
 	if (partial)
 		output_put_mpz(b, c);
 	mpz_clear(c);
@@ -417,17 +419,10 @@ long output_format_at(char **buf, size_t *cap, size_t at, int format,
 	if (output_reserve(&b, 0) != 0)
 		return STATUS_ERR_NOMEM;
 	switch (format) {
-	case CLI_FORMAT_TEXT:
-		output_text(&b, exponents, n, r);
-		break;
-	case CLI_FORMAT_JSON:
-		output_json(&b, verbose, n, r, meta);
-		break;
-	case CLI_FORMAT_CSV:
-		output_csv(&b, verbose, n, r, meta);
-		break;
-	default:
-		return STATUS_ERR_INVAL;
+	case CLI_FORMAT_TEXT: output_text(&b, exponents, n, r); break;
+	case CLI_FORMAT_JSON: output_json(&b, verbose, n, r, meta); break;
+	case CLI_FORMAT_CSV: output_csv(&b, verbose, n, r, meta); break;
+	default: return STATUS_ERR_INVAL;
 	}
 	if (b.nomem)
 		return STATUS_ERR_NOMEM;
@@ -439,8 +434,8 @@ long output_format_at(char **buf, size_t *cap, size_t at, int format,
 /* A cursor over one line. */
 struct output_pc {
 	const char *p, *end;
-	char tmp[64];   /* a short token, NUL-terminated for GMP */
-	char *big;      /* a longer one */
+	char tmp[64]; /* a short token, NUL-terminated for GMP */
+	char *big;    /* a longer one */
 	size_t big_cap;
 };
 
@@ -528,7 +523,8 @@ static int parse_text(struct output_pc *c, int exponents, mpz_t n,
 		c->p++;
 		if (pc_lit(c, "[composite ") == 0)
 			kind = ENGINE_COMPOSITE;
-		if (pc_mpz(c, f) || (kind == ENGINE_COMPOSITE && pc_lit(c, "]")))
+		if (pc_mpz(c, f) ||
+		    (kind == ENGINE_COMPOSITE && pc_lit(c, "]")))
 			return -1;
 		if (exponents && pc_lit(c, "^") == 0 && pc_ulong(c, &e))
 			return -1;
@@ -553,8 +549,9 @@ static int parse_json(struct output_pc *c, int verbose, mpz_t n,
 	    pc_lit(c, "\",\"factors\":["))
 		return -1;
 	while (pc_lit(c, "]") != 0) {
-		if ((r->count > 0 && pc_lit(c, ",")) || pc_lit(c, "{\"p\":\"") ||
-		    pc_mpz(c, f) || pc_lit(c, "\",\"e\":") || pc_ulong(c, &e) ||
+		if ((r->count > 0 && pc_lit(c, ",")) ||
+		    pc_lit(c, "{\"p\":\"") || pc_mpz(c, f) ||
+		    pc_lit(c, "\",\"e\":") || pc_ulong(c, &e) ||
 		    pc_lit(c, "}") || mpz_cmp_ui(f, 1) <= 0 ||
 		    engine_result_add(r, f, e, ENGINE_PRIME) != STATUS_OK)
 			return -1;
@@ -581,8 +578,7 @@ static int parse_json(struct output_pc *c, int verbose, mpz_t n,
 }
 
 static int parse_csv(struct output_pc *c, int verbose, mpz_t n,
-		     struct engine_result *r, mpz_t f,
-		     struct output_meta *meta)
+		     struct engine_result *r, mpz_t f, struct output_meta *meta)
 {
 	unsigned long e, rank;
 	int partial;
@@ -604,9 +600,9 @@ static int parse_csv(struct output_pc *c, int verbose, mpz_t n,
 	} else if (!partial && pc_lit(c, ",complete,")) {
 		return -1;
 	}
-	if (partial && (pc_mpz(c, f) || mpz_cmp_ui(f, 1) <= 0 ||
-			engine_result_add(r, f, 1, ENGINE_COMPOSITE) !=
-			STATUS_OK))
+	if (partial &&
+	    (pc_mpz(c, f) || mpz_cmp_ui(f, 1) <= 0 ||
+	     engine_result_add(r, f, 1, ENGINE_COMPOSITE) != STATUS_OK))
 		return -1;
 	if (!verbose)
 		return 0;
@@ -642,17 +638,12 @@ int output_parse(const char *line, size_t len, int format, int exponents,
 	engine_result_reset(r);
 	mpz_init(f);
 	switch (format) {
-	case CLI_FORMAT_TEXT:
-		bad = parse_text(&c, exponents, n, r, f);
-		break;
+	case CLI_FORMAT_TEXT: bad = parse_text(&c, exponents, n, r, f); break;
 	case CLI_FORMAT_JSON:
 		bad = parse_json(&c, verbose, n, r, f, meta);
 		break;
-	case CLI_FORMAT_CSV:
-		bad = parse_csv(&c, verbose, n, r, f, meta);
-		break;
-	default:
-		bad = -1;
+	case CLI_FORMAT_CSV: bad = parse_csv(&c, verbose, n, r, f, meta); break;
+	default: bad = -1;
 	}
 	mpz_clear(f);
 	free(c.big);
@@ -749,8 +740,9 @@ static int output_mktemp(struct output *o, const struct stat *old)
 	    fchown(fd, (uid_t)-1, old->st_gid) != 0) {
 		/* not permitted: the new file keeps our owner and group */
 	}
-	if (fchmod(fd, old != NULL ? old->st_mode & 07777
-				   : (mode_t)(0666 & ~mask)) != 0) {
+	if (fchmod(fd,
+		   old != NULL ? old->st_mode & 07777
+			       : (mode_t)(0666 & ~mask)) != 0) {
 		int e = errno;
 		close(fd);
 		unlink(o->tmp);
@@ -760,8 +752,8 @@ static int output_mktemp(struct output *o, const struct stat *old)
 	return fd;
 }
 
-int output_open(struct output **op, const char *path, int format,
-		int exponents, int verbose, char *err, size_t err_size)
+int output_open(struct output **op, const char *path, int format, int exponents,
+		int verbose, char *err, size_t err_size)
 {
 	struct output *o;
 	struct stat st;
@@ -805,8 +797,8 @@ int output_open(struct output **op, const char *path, int format,
 		}
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 			output_free(o);
-			return output_fail(err, err_size, STATUS_ERR_IO,
-					   EISDIR, "cannot write output file '%s'",
+			return output_fail(err, err_size, STATUS_ERR_IO, EISDIR,
+					   "cannot write output file '%s'",
 					   path);
 		}
 		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -821,8 +813,8 @@ int output_open(struct output **op, const char *path, int format,
 				free(o->path);
 				o->path = real;
 			}
-			fd = output_mktemp(o, stat(o->path, &old) == 0 ?
-					   &old : NULL);
+			fd = output_mktemp(
+				o, stat(o->path, &old) == 0 ? &old : NULL);
 			o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
 			if (fd >= 0 && !o->f) {
 				e = errno;
@@ -850,8 +842,8 @@ int output_open(struct output **op, const char *path, int format,
 	return STATUS_OK;
 }
 
-int output_write(struct output *o, const mpz_t n,
-		 const struct engine_result *r, const struct output_meta *meta)
+int output_write(struct output *o, const mpz_t n, const struct engine_result *r,
+		 const struct output_meta *meta)
 {
 	long len;
 

@@ -62,12 +62,11 @@
  */
 enum { PREFLIGHT_MAX_LINKS = 40 };
 
-static int preflight_fail(char *err, size_t err_size, int code,
-			  const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int preflight_fail(char *err, size_t err_size, int code, const char *fmt,
+			  ...) __attribute__((format(printf, 4, 5)));
 
-static int preflight_fail(char *err, size_t err_size, int code,
-			  const char *fmt, ...)
+static int preflight_fail(char *err, size_t err_size, int code, const char *fmt,
+			  ...)
 {
 	va_list ap;
 
@@ -161,7 +160,7 @@ int preflight_same_file(const char *a, const char *b)
 
 	if (ea && eb)
 		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
-		       S_ISREG(sa.st_mode);
+			S_ISREG(sa.st_mode);
 	if (ea || eb)
 		return 0;
 	ra = preflight_resolve(a);
@@ -178,13 +177,13 @@ static int preflight_is_stdout(const char *path)
 	struct stat so, sp;
 
 	return fstat(STDOUT_FILENO, &so) == 0 && S_ISREG(so.st_mode) &&
-	       stat(path, &sp) == 0 && so.st_dev == sp.st_dev &&
-	       so.st_ino == sp.st_ino;
+		stat(path, &sp) == 0 && so.st_dev == sp.st_dev &&
+		so.st_ino == sp.st_ino;
 }
 
 /* A new file can be made in path's directory: create it, remove it. */
-static int preflight_probe_new(const char *opt, const char *path,
-			       char *err, size_t err_size)
+static int preflight_probe_new(const char *opt, const char *path, char *err,
+			       size_t err_size)
 {
 	char *dir = preflight_dirname(path);
 	struct stat sd;
@@ -195,20 +194,24 @@ static int preflight_probe_new(const char *opt, const char *path,
 				      "out of memory");
 	if (stat(dir, &sd) != 0 || !S_ISDIR(sd.st_mode)) {
 		e = stat(dir, &sd) != 0 ? errno : ENOTDIR;
-		preflight_fail(err, err_size, STATUS_ERR_IO, "%s '%s': "
-			       "directory '%s' %s", opt, path, dir,
-			       e == ENOENT ? "does not exist"
-					   : strerror(e));
+		preflight_fail(err, err_size, STATUS_ERR_IO,
+			       "%s '%s': "
+			       "directory '%s' %s",
+			       opt, path, dir,
+			       e == ENOENT ? "does not exist" : strerror(e));
 		free(dir);
 		return STATUS_ERR_IO;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		e = errno;
-		preflight_fail(err, err_size, STATUS_ERR_IO, "%s '%s': cannot "
-			       "create it in directory '%s': %s", opt, path,
-			       dir, e == ENOENT ? "this file system does not "
-			       "allow new files there" : strerror(e));
+		preflight_fail(err, err_size, STATUS_ERR_IO,
+			       "%s '%s': cannot "
+			       "create it in directory '%s': %s",
+			       opt, path, dir,
+			       e == ENOENT ? "this file system does not "
+					     "allow new files there"
+					   : strerror(e));
 		free(dir);
 		return STATUS_ERR_IO;
 	}
@@ -228,10 +231,11 @@ static int preflight_probe_tmp(const char *path, char *err, size_t err_size)
 	if (real == NULL) {
 		dir = preflight_dirname(path);
 		e = dir != NULL && stat(dir, &sd) == 0 ? ENOTDIR : ENOENT;
-		preflight_fail(err, err_size, STATUS_ERR_IO, "--output '%s': "
-			       "directory '%s' %s", path, dir ? dir : ".",
-			       e == ENOENT ? "does not exist"
-					   : strerror(e));
+		preflight_fail(err, err_size, STATUS_ERR_IO,
+			       "--output '%s': "
+			       "directory '%s' %s",
+			       path, dir ? dir : ".",
+			       e == ENOENT ? "does not exist" : strerror(e));
 		free(dir);
 		return STATUS_ERR_IO;
 	}
@@ -246,12 +250,15 @@ static int preflight_probe_tmp(const char *path, char *err, size_t err_size)
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		e = errno;
-		preflight_fail(err, err_size, STATUS_ERR_IO, "--output '%s': "
+		preflight_fail(err, err_size, STATUS_ERR_IO,
+			       "--output '%s': "
 			       "cannot create files in directory '%s' (the "
 			       "output is written there under a temporary "
-			       "name and renamed when complete): %s", path,
-			       dir, e == ENOENT ? "this file system does not "
-			       "allow new files there" : strerror(e));
+			       "name and renamed when complete): %s",
+			       path, dir,
+			       e == ENOENT ? "this file system does not "
+					     "allow new files there"
+					   : strerror(e));
 	} else {
 		close(fd);
 		unlink(tmp);
@@ -269,9 +276,10 @@ static int preflight_probe_open(const char *opt, const char *path, int flags,
 	int fd = open(path, flags | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
-		return preflight_fail(err, err_size, STATUS_ERR_IO, "%s '%s': "
-				      "cannot open it for writing: %s", opt,
-				      path, strerror(errno));
+		return preflight_fail(err, err_size, STATUS_ERR_IO,
+				      "%s '%s': "
+				      "cannot open it for writing: %s",
+				      opt, path, strerror(errno));
 	close(fd);
 	return STATUS_OK;
 }
@@ -290,51 +298,56 @@ static int preflight_one(const struct options *o, const char *opt,
 					      "%s '%s': %s", opt, path,
 					      strerror(errno));
 		if (is_cp && o->resume)
-			return preflight_fail(err, err_size, STATUS_ERR_INVAL,
+			return preflight_fail(
+				err, err_size, STATUS_ERR_INVAL,
 				"--resume: there is no checkpoint journal "
 				"'%s' to resume from (without --resume the "
-				"job starts afresh and creates it)", path);
+				"job starts afresh and creates it)",
+				path);
 		return is_out ? preflight_probe_tmp(path, err, err_size)
 			      : preflight_probe_new(opt, path, err, err_size);
 	}
 	if (S_ISDIR(st.st_mode))
 		return preflight_fail(err, err_size, STATUS_ERR_IO,
 				      "%s '%s' is a directory; a file name is "
-				      "needed", opt, path);
+				      "needed",
+				      opt, path);
 	if (is_cp && !S_ISREG(st.st_mode))
 		return preflight_fail(err, err_size, STATUS_ERR_IO,
 				      "--checkpoint '%s' is not a regular "
 				      "file: a journal is read back, locked "
 				      "and appended to, which a device or "
-				      "FIFO cannot do", path);
+				      "FIFO cannot do",
+				      path);
 	if (S_ISSOCK(st.st_mode))
 		return preflight_fail(err, err_size, STATUS_ERR_IO,
 				      "%s '%s' is a socket; a file name is "
-				      "needed", opt, path);
+				      "needed",
+				      opt, path);
 	if (S_ISFIFO(st.st_mode))
 		return STATUS_OK;
 	if (S_ISREG(st.st_mode) && is_out)
 		return preflight_probe_tmp(path, err, err_size);
-	return preflight_probe_open(opt, path, is_cp ? O_RDWR : O_WRONLY,
-				    err, err_size);
+	return preflight_probe_open(opt, path, is_cp ? O_RDWR : O_WRONLY, err,
+				    err_size);
 }
 
 /* Options naming files, in the order of the messages. */
 struct preflight_file {
 	const char *opt;
-	const char *path;   /* NULL: not given */
+	const char *path; /* NULL: not given */
 };
 
-static int preflight_pairs(const struct options *o, char *err,
-			   size_t err_size)
+static int preflight_pairs(const struct options *o, char *err, size_t err_size)
 {
 	const int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
 	const struct preflight_file f[] = {
 		{ "--output", to_stdout ? NULL : o->output },
 		{ "--stats", o->stats },
 		{ "--checkpoint", o->checkpoint },
-		{ "--input", o->input != NULL && strcmp(o->input, "-") != 0 ?
-			     o->input : NULL },
+		{ "--input",
+		  o->input != NULL && strcmp(o->input, "-") != 0 ? o->input
+								 : NULL },
 	};
 	enum { N = sizeof f / sizeof f[0], INPUT = N - 1 };
 
@@ -346,24 +359,27 @@ static int preflight_pairs(const struct options *o, char *err,
 			if (!preflight_same_file(f[i].path, f[k].path))
 				continue;
 			if (strcmp(f[i].path, f[k].path) == 0)
-				return preflight_fail(err, err_size,
-					STATUS_ERR_INVAL, "%s and %s both name "
+				return preflight_fail(
+					err, err_size, STATUS_ERR_INVAL,
+					"%s and %s both name "
 					"'%s': one would overwrite the other; "
-					"give them different files", f[i].opt,
-					f[k].opt, f[i].path);
-			return preflight_fail(err, err_size, STATUS_ERR_INVAL,
+					"give them different files",
+					f[i].opt, f[k].opt, f[i].path);
+			return preflight_fail(
+				err, err_size, STATUS_ERR_INVAL,
 				"%s '%s' and %s '%s' are the same file: one "
 				"would overwrite the other; give them "
-				"different files", f[i].opt, f[i].path,
-				f[k].opt, f[k].path);
+				"different files",
+				f[i].opt, f[i].path, f[k].opt, f[k].path);
 		}
 		if (i > 0 && i < INPUT && to_stdout && f[i].path != NULL &&
 		    preflight_is_stdout(f[i].path))
-			return preflight_fail(err, err_size, STATUS_ERR_INVAL,
+			return preflight_fail(
+				err, err_size, STATUS_ERR_INVAL,
 				"%s '%s' is the file standard output is "
 				"redirected to: it would overwrite the "
-				"results; give it another file", f[i].opt,
-				f[i].path);
+				"results; give it another file",
+				f[i].opt, f[i].path);
 	}
 	return STATUS_OK;
 }
@@ -385,9 +401,11 @@ int preflight_check(const struct options *o, char *err, size_t err_size)
 		st = preflight_pairs(o, err, err_size);
 	if (st == STATUS_OK && o->stdin_closed && o->input != NULL &&
 	    strcmp(o->input, "-") == 0)
-		st = preflight_fail(err, err_size, STATUS_ERR_IO, "standard "
-				    "input is closed: there are no numbers to "
-				    "read (give them as arguments, with --input "
-				    "FILE or with --count N)");
+		st = preflight_fail(
+			err, err_size, STATUS_ERR_IO,
+			"standard "
+			"input is closed: there are no numbers to "
+			"read (give them as arguments, with --input "
+			"FILE or with --count N)");
 	return st;
 }

@@ -49,7 +49,7 @@ int progress_due(const struct progress *p, double now)
 {
 	double gap = (p->style == PROGRESS_TTY ? PROGRESS_TTY_INTERVAL_MS
 					       : PROGRESS_LOG_INTERVAL_MS) /
-		     1000.0;
+		1000.0;
 
 	if (p->last_draw < 0)
 		return now - p->start >= gap;
@@ -130,12 +130,11 @@ static void progress_rate_text(char *buf, size_t size, double rate)
 }
 
 /* Append to buf at *len, never past size - 1. */
-static void progress_add(char *buf, size_t size, size_t *len,
-			 const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void progress_add(char *buf, size_t size, size_t *len, const char *fmt,
+			 ...) __attribute__((format(printf, 4, 5)));
 
-static void progress_add(char *buf, size_t size, size_t *len,
-			 const char *fmt, ...)
+static void progress_add(char *buf, size_t size, size_t *len, const char *fmt,
+			 ...)
 {
 	va_list ap;
 	int n;
@@ -153,10 +152,9 @@ static void progress_add(char *buf, size_t size, size_t *len,
 }
 
 /* The fields after the bar: "12.3% 1234/10000 456.7/s 2s ETA 19s 3 workers" */
-static size_t progress_fields(const struct progress *p, char *buf,
-			      size_t size, uint64_t done, unsigned workers,
-			      double now, double rate, int log_style,
-			      int final)
+static size_t progress_fields(const struct progress *p, char *buf, size_t size,
+			      uint64_t done, unsigned workers, double now,
+			      double rate, int log_style, int final)
 {
 	char r[32], el[32], eta[32];
 	size_t len = 0;
@@ -171,14 +169,16 @@ static size_t progress_fields(const struct progress *p, char *buf,
 		pct = 100;
 	if (log_style) {
 		if (p->total)
-			progress_add(buf, size, &len, "%llu/%llu numbers (%.1f%%), "
+			progress_add(buf, size, &len,
+				     "%llu/%llu numbers (%.1f%%), "
 				     "%s, elapsed %s",
 				     (unsigned long long)done,
 				     (unsigned long long)p->total, pct, r, el);
 		else
-			progress_add(buf, size, &len, "%llu numbers, %s, "
-				     "elapsed %s", (unsigned long long)done,
-				     r, el);
+			progress_add(buf, size, &len,
+				     "%llu numbers, %s, "
+				     "elapsed %s",
+				     (unsigned long long)done, r, el);
 		if (p->total && !final)
 			progress_add(buf, size, &len, ", ETA %s", eta);
 		progress_add(buf, size, &len, ", %u worker%s", workers,
@@ -273,8 +273,8 @@ size_t progress_finish(struct progress *p, char *buf, size_t size,
 	return len;
 }
 
-size_t progress_summary(char *buf, size_t size, uint64_t numbers,
-			double wall, uint64_t chunks, int ranks, int workers,
+size_t progress_summary(char *buf, size_t size, uint64_t numbers, double wall,
+			uint64_t chunks, int ranks, int workers,
 			double imbalance)
 {
 	double rate = wall > 0 ? (double)numbers / wall : -1.0;
@@ -293,10 +293,12 @@ size_t progress_summary(char *buf, size_t size, uint64_t numbers,
 	else if (numbers > 0 && rate > 0)
 		progress_add(buf, size, &len, " (%.3g s per number)",
 			     1.0 / rate);
-	progress_add(buf, size, &len, ", %llu chunk%s, %d rank%s (%d worker%s), "
-		     "imbalance %.2f\n", (unsigned long long)chunks,
-		     chunks == 1 ? "" : "s", ranks, ranks == 1 ? "" : "s",
-		     workers, workers == 1 ? "" : "s", imbalance);
+	progress_add(buf, size, &len,
+		     ", %llu chunk%s, %d rank%s (%d worker%s), "
+		     "imbalance %.2f\n",
+		     (unsigned long long)chunks, chunks == 1 ? "" : "s", ranks,
+		     ranks == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
+		     imbalance);
 	return len;
 }
 

@@ -215,8 +215,8 @@ int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
 	return st;
 }
 
-int proto_pack_result(struct proto_buf *b,
-		      const struct proto_result_header *h, const void *block)
+int proto_pack_result(struct proto_buf *b, const struct proto_result_header *h,
+		      const void *block)
 {
 	int st;
 
@@ -247,7 +247,7 @@ size_t proto_item_bound(size_t bits)
 	size_t f = bits < PROTO_MAX_FACTORS ? bits : PROTO_MAX_FACTORS;
 	size_t digits = bits * 78 / 256 + 1;
 	size_t line = 2 * digits + 2 * bits + PROTO_LINE_PER_FACTOR * f +
-		      PROTO_LINE_FIXED;
+		PROTO_LINE_FIXED;
 	size_t work = 4 + bits / 8 + 1;
 
 	return line > work ? line : work;
@@ -391,7 +391,7 @@ static int get_number(struct proto_reader *r, mpz_t n)
 	}
 	if (r->data[r->off] == 0)
 		return STATUS_ERR_PROTO; /* not canonical */
-	if (bytes <= 8) { /* one word: cheaper than mpz_import */
+	if (bytes <= 8) {                /* one word: cheaper than mpz_import */
 		uint64_t v = 0;
 		for (uint32_t i = 0; i < bytes; i++)
 			v = v << 8 | r->data[r->off + i];
@@ -414,8 +414,8 @@ int proto_reader_init(struct proto_reader *r, const void *data, size_t len,
 	r->len = len;
 	r->off = 0;
 	if (data == NULL || len > (size_t)PROTO_MAX_MSG ||
-	    get_u32(r, &magic) != STATUS_OK || get_u16(r, &version) != STATUS_OK ||
-	    get_u16(r, &tag) != STATUS_OK)
+	    get_u32(r, &magic) != STATUS_OK ||
+	    get_u16(r, &version) != STATUS_OK || get_u16(r, &tag) != STATUS_OK)
 		return STATUS_ERR_PROTO;
 	if (magic != PROTO_MAGIC || version != PROTO_VERSION ||
 	    (int)tag != expected_tag)
@@ -453,8 +453,8 @@ int proto_unpack_work_header(struct proto_reader *r,
 	uint8_t pad[3];
 
 	if (get_u64(r, &h->chunk_id) || get_u64(r, &h->first_index) ||
-	    get_u32(r, &h->count) || get_u8(r, &h->form) || get_u8(r, &pad[0]) ||
-	    get_u8(r, &pad[1]) || get_u8(r, &pad[2]))
+	    get_u32(r, &h->count) || get_u8(r, &h->form) ||
+	    get_u8(r, &pad[0]) || get_u8(r, &pad[1]) || get_u8(r, &pad[2]))
 		return STATUS_ERR_PROTO;
 	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
 	    (h->form != PROTO_FORM_LIST && h->form != PROTO_FORM_RANGE) ||
@@ -481,8 +481,7 @@ int proto_unpack_work_range(struct proto_reader *r, mpz_t start, mpz_t step)
 	return proto_reader_end(r);
 }
 
-int proto_unpack_result(struct proto_reader *r,
-			struct proto_result_header *h,
+int proto_unpack_result(struct proto_reader *r, struct proto_result_header *h,
 			const unsigned char **block)
 {
 	if (get_u64(r, &h->chunk_id) || get_u32(r, &h->count) ||
@@ -568,8 +567,8 @@ int proto_pack_group_stats(struct proto_buf *b,
 	if (st != STATUS_OK)
 		return st;
 	/* the STATS body moves 8 bytes along, the header changes tag */
-	memmove(b->data + PROTO_HEADER_BYTES + 8,
-		b->data + PROTO_HEADER_BYTES, body);
+	memmove(b->data + PROTO_HEADER_BYTES + 8, b->data + PROTO_HEADER_BYTES,
+		body);
 	b->len = 0;
 	put_u32(b, PROTO_MAGIC);
 	put_u16(b, PROTO_VERSION);

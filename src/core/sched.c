@@ -259,8 +259,8 @@ static uint32_t fit_bytes(const struct sched *s, uint32_t size)
 		return fit == 0 ? 1 : (fit < size ? (uint32_t)fit : size);
 	}
 	for (k = 0; k < size; k++) {
-		sum += proto_item_bound(mpz_sizeinbase(
-			s->in[(s->in_head + k) % s->in_cap], 2));
+		sum += proto_item_bound(
+			mpz_sizeinbase(s->in[(s->in_head + k) % s->in_cap], 2));
 		if (sum > s->p.max_bytes)
 			break;
 	}
@@ -345,7 +345,7 @@ int sched_request(struct sched *s, int worker, uint32_t credit)
 		sw->holding = h;
 	}
 	s->slots += (uint64_t)(credit - (sw->credit ? sw->credit : 1)) *
-		    sw->weight;
+		sw->weight;
 	sw->credit = credit;
 	enqueue(s, worker);
 	return STATUS_OK;
@@ -397,12 +397,14 @@ static struct sched_chunk *pick_retry(struct sched *s, int w)
 
 		s->retry_head = (s->retry_head + 1) % s->p.window_chunks;
 		s->retry_len--;
-		if (id < s->release_id || c->id != id || c->state != SCHED_RETRY)
+		if (id < s->release_id || c->id != id ||
+		    c->state != SCHED_RETRY)
 			continue; /* stale */
 		if (c->failed_by != w || s->n_eligible == 1)
 			return c;
 		/* keep it for someone else */
-		s->retry[(s->retry_head + s->retry_len) % s->p.window_chunks] = id;
+		s->retry[(s->retry_head + s->retry_len) % s->p.window_chunks] =
+			id;
 		s->retry_len++;
 	}
 	return NULL;
@@ -613,7 +615,7 @@ void sched_release(struct sched *s)
 int sched_all_done(const struct sched *s)
 {
 	return s->input_ended && remaining(s) == 0 &&
-	       s->release_id == s->next_id;
+		s->release_id == s->next_id;
 }
 
 /* ---- liveness ---- */
@@ -655,8 +657,7 @@ static uint64_t ring_max(const uint64_t *ring, uint64_t n)
 	return m;
 }
 
-void sched_sample(struct sched *s, int worker, uint32_t count,
-		  uint64_t busy_ns)
+void sched_sample(struct sched *s, int worker, uint32_t count, uint64_t busy_ns)
 {
 	uint64_t per;
 
@@ -695,8 +696,9 @@ uint64_t sched_deadline(const struct sched *s, int worker)
 	if (sw->late || sw->gone)
 		return 0;
 	if (sw->credit == 0 || sw->stopped) /* its REQUEST or its STATS */
-		return sched_budget(s, worker, 0) > UINT64_MAX - sw->since_ns ?
-		       UINT64_MAX : sw->since_ns + sched_budget(s, worker, 0);
+		return sched_budget(s, worker, 0) > UINT64_MAX - sw->since_ns
+			? UINT64_MAX
+			: sw->since_ns + sched_budget(s, worker, 0);
 	if (sw->held == 0)
 		return 0;
 	for (uint32_t i = 0; i < sw->held; i++) {

@@ -35,8 +35,7 @@ int topo_group_members(int rank, int size, int group_size)
 }
 
 /* The run of consecutive ranks 1 .. size-1 with rank's node id. */
-static void node_run(int rank, int size, const int *node, int *first,
-		     int *last)
+static void node_run(int rank, int size, const int *node, int *first, int *last)
 {
 	int a = rank, b = rank;
 

@@ -71,11 +71,11 @@ void engine_process_init(void)
 
 void engine_params_init(struct engine_params *params)
 {
-	params->seed = 1;          /* fixed seed: runs repeat */
-	params->time_limit = 0.0;  /* no limit */
-	params->stop = NULL;       /* no stop hook */
+	params->seed = 1;         /* fixed seed: runs repeat */
+	params->time_limit = 0.0; /* no limit */
+	params->stop = NULL;      /* no stop hook */
 	params->stop_arg = NULL;
-	params->verify = 1;        /* check every answer before returning */
+	params->verify = 1; /* check every answer before returning */
 }
 
 /* ---- native tiers ---- */
@@ -223,7 +223,7 @@ static int factor_big(struct engine_result *res, const mpz_t n,
 		      const struct engine_params *params, double deadline)
 {
 	struct mpz_search s;
-	struct work_list w = {NULL, 0, 0};
+	struct work_list w = { NULL, 0, 0 };
 	struct mpz_progress prog0;
 	mpz_t m, f, tmp;
 	memset(&prog0, 0, sizeof prog0);
@@ -258,8 +258,9 @@ static int factor_big(struct engine_result *res, const mpz_t n,
 						      : ENGINE_PROBABLE_PRIME);
 			continue;
 		}
-		int fr = mpz_search_stop_p(&s) ? STATUS_ERR_STOPPED
-					       : find_factor_mpz(f, m, &prog, &s);
+		int fr = mpz_search_stop_p(&s)
+			? STATUS_ERR_STOPPED
+			: find_factor_mpz(f, m, &prog, &s);
 		if (fr == STATUS_FOUND) {
 			mpz_divexact(tmp, m, f);
 			prog.divisor = 1;

@@ -99,8 +99,8 @@ static int BPSW_FN(sprp2_u, )(BPSW_WORD n, BPSW_WORD ninv, BPSW_WORD one)
 }
 
 /* x*q mod n for the small Selfridge Q (|q| < 2^31) by doubling and adding */
-static inline BPSW_WORD BPSW_FN(mul_q_u, )(BPSW_WORD x, uint64_t qabs,
-					   int qneg, BPSW_WORD n)
+static inline BPSW_WORD BPSW_FN(mul_q_u, )(BPSW_WORD x, uint64_t qabs, int qneg,
+					   BPSW_WORD n)
 {
 	BPSW_WORD r = x;
 	for (int i = 62 - __builtin_clzll(qabs); i >= 0; i--) {

@@ -24,9 +24,10 @@ enum {
 	ECM_MAX_GIANT = 1700,
 	ECM_GBLOCK = 128 /* giant steps normalized per inversion */
 };
-static const unsigned char ecm_baby[ECM_NBABY] = {
-    1,  11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47,
-    53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103};
+static const unsigned char ecm_baby[ECM_NBABY] = { 1,  11, 13, 17, 19,  23,
+						   29, 31, 37, 41, 43,  47,
+						   53, 59, 61, 67, 71,  73,
+						   79, 83, 89, 97, 101, 103 };
 static_assert(ECM_NBABY <= 32, "stage-2 masks are 32 bits");
 static_assert(ECM_D / 2 > 103, "baby steps lie below D/2");
 struct ecm_plan {

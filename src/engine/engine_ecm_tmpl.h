@@ -72,7 +72,7 @@ struct ECM_CURVE {
 };
 
 ECM_INLINE void ECM_XDBL(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD pz,
-                            const struct ECM_CURVE *c)
+			 const struct ECM_CURVE *c)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
 	ECM_WORD s = ECM_ADD(px, pz, n), d = ECM_SUB(px, pz, n);
@@ -85,8 +85,8 @@ ECM_INLINE void ECM_XDBL(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD pz,
 
 /* (x:z) = P + Q given D = P - Q. */
 ECM_INLINE void ECM_XADD(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD pz,
-                            ECM_WORD qx, ECM_WORD qz, ECM_WORD dx, ECM_WORD dz,
-                            const struct ECM_CURVE *c)
+			 ECM_WORD qx, ECM_WORD qz, ECM_WORD dx, ECM_WORD dz,
+			 const struct ECM_CURVE *c)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
 	ECM_WORD u = ECM_MUL(ECM_SUB(px, pz, n), ECM_ADD(qx, qz, n), n, ninv);
@@ -97,9 +97,9 @@ ECM_INLINE void ECM_XADD(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD pz,
 }
 
 /* (x:z) = P + Q given D = P - Q = (dx : 1). */
-ECM_INLINE void ECM_XADD_Z1(ECM_WORD *x, ECM_WORD *z, ECM_WORD px,
-                               ECM_WORD pz, ECM_WORD qx, ECM_WORD qz,
-                               ECM_WORD dx, const struct ECM_CURVE *c)
+ECM_INLINE void ECM_XADD_Z1(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD pz,
+			    ECM_WORD qx, ECM_WORD qz, ECM_WORD dx,
+			    const struct ECM_CURVE *c)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
 	ECM_WORD u = ECM_MUL(ECM_SUB(px, pz, n), ECM_ADD(qx, qz, n), n, ninv);
@@ -114,8 +114,8 @@ ECM_INLINE void ECM_XADD_Z1(ECM_WORD *x, ECM_WORD *z, ECM_WORD px,
  * (px:pz), k >= 1.
  */
 static void ECM_LADDER(ECM_WORD *x0, ECM_WORD *z0, ECM_WORD *x1, ECM_WORD *z1,
-                       ECM_WORD px, ECM_WORD pz, uint64_t k,
-                       const struct ECM_CURVE *c)
+		       ECM_WORD px, ECM_WORD pz, uint64_t k,
+		       const struct ECM_CURVE *c)
 {
 	ECM_WORD ax = px, az = pz, bx, bz;
 	ECM_XDBL(&bx, &bz, px, pz, c);
@@ -139,8 +139,8 @@ static void ECM_LADDER(ECM_WORD *x0, ECM_WORD *z0, ECM_WORD *x1, ECM_WORD *z1,
  * difference point has Z = 1 (one multiplication saved per bit).
  */
 static void ECM_LADDER_PLAN(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD one,
-                            const struct ecm_plan *pl,
-                            const struct ECM_CURVE *c)
+			    const struct ecm_plan *pl,
+			    const struct ECM_CURVE *c)
 {
 	ECM_WORD x0 = px, z0 = one, x1, z1, prev = 0;
 	ECM_XDBL(&x1, &z1, x0, z0, c);
@@ -173,8 +173,8 @@ static void ECM_LADDER_PLAN(ECM_WORD *x, ECM_WORD *z, ECM_WORD px, ECM_WORD one,
  * waits on the multiplier.  (x[i]:z[i]) <- k*(px[i]:1) on c[i].
  */
 static void ECM_LADDER_PLAN2(ECM_WORD *x, ECM_WORD *z, const ECM_WORD *px,
-                             ECM_WORD one, const struct ecm_plan *pl,
-                             const struct ECM_CURVE *c)
+			     ECM_WORD one, const struct ecm_plan *pl,
+			     const struct ECM_CURVE *c)
 {
 	ECM_WORD ax0 = px[0], az0 = one, ax1, az1;
 	ECM_WORD bx0 = px[1], bz0 = one, bx1, bz1, prev = 0;
@@ -186,7 +186,8 @@ static void ECM_LADDER_PLAN2(ECM_WORD *x, ECM_WORD *z, const ECM_WORD *px,
 		for (; i >= 0; i--) {
 			ECM_WORD bit = (word >> i) & 1;
 			ECM_WORD mask = 0 - (bit ^ prev);
-			ECM_WORD tx = (ax0 ^ ax1) & mask, tz = (az0 ^ az1) & mask;
+			ECM_WORD tx = (ax0 ^ ax1) & mask,
+				 tz = (az0 ^ az1) & mask;
 			ax0 ^= tx;
 			ax1 ^= tx;
 			az0 ^= tz;
@@ -198,8 +199,10 @@ static void ECM_LADDER_PLAN2(ECM_WORD *x, ECM_WORD *z, const ECM_WORD *px,
 			bz0 ^= tz;
 			bz1 ^= tz;
 			prev = bit;
-			ECM_XADD_Z1(&ax1, &az1, ax0, az0, ax1, az1, px[0], &c[0]);
-			ECM_XADD_Z1(&bx1, &bz1, bx0, bz0, bx1, bz1, px[1], &c[1]);
+			ECM_XADD_Z1(&ax1, &az1, ax0, az0, ax1, az1, px[0],
+				    &c[0]);
+			ECM_XADD_Z1(&bx1, &bz1, bx0, bz0, bx1, bz1, px[1],
+				    &c[1]);
 			ECM_XDBL(&ax0, &az0, ax0, az0, &c[0]);
 			ECM_XDBL(&bx0, &bz0, bx0, bz0, &c[1]);
 		}
@@ -250,7 +253,7 @@ struct ECM_MOD {
  * gcd(am, n) is a factor or n).
  */
 static ECM_WORD ECM_MONT_INVERSE(ECM_WORD am, const struct ECM_CURVE *c,
-                                 const struct ECM_MOD *m)
+				 const struct ECM_MOD *m)
 {
 	ECM_WORD y = ECM_INVERSE(am, c->n); /* a^-1 R^-1 */
 	if (y == 0)
@@ -270,9 +273,9 @@ struct ECM_FN(suyama, ) {
 	ECM_WORD num, u3, v3, den, prod; /* prod = den * v3 */
 };
 
-static void ECM_FN(suyama, _prep)(struct ECM_FN(suyama, ) *sy,
-                                  const struct ECM_CURVE *c, uint64_t sigma,
-                                  const struct ECM_MOD *md)
+static void ECM_FN(suyama, _prep)(struct ECM_FN(suyama, ) * sy,
+				  const struct ECM_CURVE *c, uint64_t sigma,
+				  const struct ECM_MOD *md)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
 	ECM_WORD s = ECM_MUL(sigma % n, md->r3, n, ninv);
@@ -300,7 +303,7 @@ static void ECM_FN(suyama, _prep)(struct ECM_FN(suyama, ) *sy,
 
 /* v (below 2^63) in Montgomery form mod n */
 static ECM_WORD ECM_FN(to_mont, )(uint64_t v, const struct ECM_CURVE *c,
-                                  const struct ECM_MOD *md)
+				  const struct ECM_MOD *md)
 {
 	ECM_WORD s = ECM_MUL((ECM_WORD)v % c->n, md->r3, c->n, c->ninv);
 	return ECM_MUL(s, 1, c->n, c->ninv); /* v R^2 -> v R */
@@ -310,9 +313,9 @@ static ECM_WORD ECM_FN(to_mont, )(uint64_t v, const struct ECM_CURVE *c,
  * Row idx of the Z/2 x Z/8 table (engine_curves.c) in the same form as
  * Suyama's curve: a24 = num / den, x = u3 / v3.
  */
-static void ECM_FN(z28, _prep)(struct ECM_FN(suyama, ) *sy,
-                               const struct ECM_CURVE *c, unsigned idx,
-                               const struct ECM_MOD *md)
+static void ECM_FN(z28, _prep)(struct ECM_FN(suyama, ) * sy,
+			       const struct ECM_CURVE *c, unsigned idx,
+			       const struct ECM_MOD *md)
 {
 	const struct ecm_z28_curve *t = &ecm_z28_curves[idx];
 	sy->num = ECM_FN(to_mont, )(t->a24_num, c, md);
@@ -325,9 +328,9 @@ static void ECM_FN(z28, _prep)(struct ECM_FN(suyama, ) *sy,
 }
 
 /* Curve number idx: the table's row idx, or Suyama's curve for sigma. */
-static void ECM_FN(curve, _prep)(struct ECM_FN(suyama, ) *sy,
-                                 const struct ECM_CURVE *c, unsigned idx,
-                                 uint64_t sigma, const struct ECM_MOD *md)
+static void ECM_FN(curve, _prep)(struct ECM_FN(suyama, ) * sy,
+				 const struct ECM_CURVE *c, unsigned idx,
+				 uint64_t sigma, const struct ECM_MOD *md)
 {
 	if (idx < ECM_Z28_COUNT)
 		ECM_FN(z28, _prep)(sy, c, idx, md);
@@ -337,8 +340,8 @@ static void ECM_FN(curve, _prep)(struct ECM_FN(suyama, ) *sy,
 
 /* a24 and the affine x from inv = prod^-1 */
 static void ECM_FN(suyama, _finish)(struct ECM_CURVE *c, ECM_WORD *px,
-                                    const struct ECM_FN(suyama, ) *sy,
-                                    ECM_WORD inv)
+				    const struct ECM_FN(suyama, ) * sy,
+				    ECM_WORD inv)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
 	c->a24 = ECM_MUL(ECM_MUL(sy->num, sy->v3, n, ninv), inv, n, ninv);
@@ -346,7 +349,7 @@ static void ECM_FN(suyama, _finish)(struct ECM_CURVE *c, ECM_WORD *px,
 }
 
 static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, unsigned idx,
-                          uint64_t sigma, const struct ECM_MOD *md, ECM_WORD *f)
+			  uint64_t sigma, const struct ECM_MOD *md, ECM_WORD *f)
 {
 	struct ECM_FN(suyama, ) sy;
 	ECM_FN(curve, _prep)(&sy, c, idx, sigma, md);
@@ -370,8 +373,8 @@ static int ECM_CURVE_INIT(struct ECM_CURVE *c, ECM_WORD *px, unsigned idx,
  * one, which finds the factor or the degenerate curve).
  */
 static int ECM_FN(curve, _init2)(struct ECM_CURVE *c, ECM_WORD *px,
-                                 const unsigned *idx, const uint64_t *sigma,
-                                 const struct ECM_MOD *md)
+				 const unsigned *idx, const uint64_t *sigma,
+				 const struct ECM_MOD *md)
 {
 	ECM_WORD n = c[0].n, ninv = c[0].ninv;
 	struct ECM_FN(suyama, ) sy[2];
@@ -383,10 +386,10 @@ static int ECM_FN(curve, _init2)(struct ECM_CURVE *c, ECM_WORD *px,
 	ECM_WORD inv = ECM_MONT_INVERSE(all, &c[0], md);
 	if (inv == 0)
 		return 0;
-	ECM_FN(suyama, _finish)(&c[0], &px[0], &sy[0],
-	                        ECM_MUL(inv, sy[1].prod, n, ninv));
-	ECM_FN(suyama, _finish)(&c[1], &px[1], &sy[1],
-	                        ECM_MUL(inv, sy[0].prod, n, ninv));
+	ECM_FN(suyama, _finish)
+	(&c[0], &px[0], &sy[0], ECM_MUL(inv, sy[1].prod, n, ninv));
+	ECM_FN(suyama, _finish)
+	(&c[1], &px[1], &sy[1], ECM_MUL(inv, sy[0].prod, n, ninv));
 	return 1;
 }
 
@@ -399,9 +402,9 @@ static int ECM_FN(curve, _init2)(struct ECM_CURVE *c, ECM_WORD *px,
  * the product of the z shares a proper one.
  */
 static int ECM_NORMALIZE(ECM_WORD *x, const ECM_WORD *z, ECM_WORD *pre,
-                         unsigned stride, unsigned k, unsigned nc,
-                         const struct ECM_CURVE *c, const struct ECM_MOD *md,
-                         ECM_WORD *f)
+			 unsigned stride, unsigned k, unsigned nc,
+			 const struct ECM_CURVE *c, const struct ECM_MOD *md,
+			 ECM_WORD *f)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
 	for (unsigned j = 0; j < nc; j++)
@@ -409,7 +412,8 @@ static int ECM_NORMALIZE(ECM_WORD *x, const ECM_WORD *z, ECM_WORD *pre,
 	for (unsigned i = 1; i < k; i++)
 		for (unsigned j = 0; j < nc; j++)
 			pre[j * stride + i] = ECM_MUL(pre[j * stride + i - 1],
-			                              z[j * stride + i], n, ninv);
+						      z[j * stride + i], n,
+						      ninv);
 	ECM_WORD last0 = pre[k - 1], last1 = nc > 1 ? pre[stride + k - 1] : 0;
 	ECM_WORD all = nc > 1 ? ECM_MUL(last0, last1, n, ninv) : last0;
 	ECM_WORD inv = ECM_MONT_INVERSE(all, c, md);
@@ -419,7 +423,7 @@ static int ECM_NORMALIZE(ECM_WORD *x, const ECM_WORD *z, ECM_WORD *pre,
 			*f = g;
 		return 0;
 	}
-	ECM_WORD iv[2] = {inv, 0};
+	ECM_WORD iv[2] = { inv, 0 };
 	if (nc > 1) {
 		iv[0] = ECM_MUL(inv, last1, n, ninv);
 		iv[1] = ECM_MUL(inv, last0, n, ninv);
@@ -448,11 +452,11 @@ static int ECM_NORMALIZE(ECM_WORD *x, const ECM_WORD *z, ECM_WORD *pre,
  * returns 0 (and maybe a factor in *f) when an inversion failed.
  */
 static_assert(ECM_D % 6 == 0 && (ECM_D / 2) % 6 == 3,
-              "baby-step chains: D/2 - 2 = 1 mod 6 and D/2 + 2 = 5 mod 6");
+	      "baby-step chains: D/2 - 2 = 1 mod 6 and D/2 + 2 = 5 mod 6");
 static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
-                      const struct ECM_CURVE *c, unsigned nc,
-                      const struct ecm_plan *pl, const struct ECM_MOD *md,
-                      ECM_WORD *f)
+		      const struct ECM_CURVE *c, unsigned nc,
+		      const struct ecm_plan *pl, const struct ECM_MOD *md,
+		      ECM_WORD *f)
 {
 	ECM_WORD n = c->n, ninv = c->ninv;
 	/* per curve: the baby steps, then a block of giant steps, so the
@@ -474,7 +478,7 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 		ECM_WORD q2x, q2z, q3x, q3z, q6x, q6z, q5x, q5z;
 		ECM_XDBL(&q2x, &q2z, qx[h], qz[h], &c[h]);
 		ECM_XADD(&q3x, &q3z, q2x, q2z, qx[h], qz[h], qx[h], qz[h],
-		         &c[h]);
+			 &c[h]);
 		ECM_XDBL(&q6x, &q6z, q3x, q3z, &c[h]);
 		ECM_XADD(&q5x, &q5z, q3x, q3z, q2x, q2z, qx[h], qz[h], &c[h]);
 		/* chain a: cur = jQ, prev = (j - 6)Q = -(5 - j)Q, same x */
@@ -510,10 +514,10 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 		ECM_XDBL(&q4x, &q4z, q2x, q2z, &c[h]);
 		ECM_XADD(&dx[h], &dz[h], ax, az, bx, bz, q4x, q4z, &c[h]);
 		ECM_LADDER(&g0x[h], &g0z[h], &g1x[h], &g1z[h], dx[h], dz[h],
-		           pl->m0, &c[h]);
+			   pl->m0, &c[h]);
 	}
 	/* two accumulators per curve break the serial chain of products */
-	ECM_WORD a[2][2] = {{md->one, md->one}, {md->one, md->one}};
+	ECM_WORD a[2][2] = { { md->one, md->one }, { md->one, md->one } };
 	for (unsigned m = pl->m0; m <= pl->m1; m += ECM_GBLOCK) {
 		unsigned k = pl->m1 - m + 1;
 		if (k > ECM_GBLOCK)
@@ -524,7 +528,7 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 				GX(h, i) = g0x[h];
 				GZ(h, i) = g0z[h];
 				ECM_XADD(&nx, &nz, g1x[h], g1z[h], dx[h], dz[h],
-				         g0x[h], g0z[h], &c[h]);
+					 g0x[h], g0z[h], &c[h]);
 				g0x[h] = g1x[h];
 				g0z[h] = g1z[h];
 				g1x[h] = nx;
@@ -533,7 +537,7 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 		}
 		unsigned off = m == pl->m0 ? 0 : ECM_NBABY;
 		if (!ECM_NORMALIZE(&ex[0][off], &ez[0][off], &pre[0][0], W,
-		                   ECM_NBABY - off + k, nc, c, md, f))
+				   ECM_NBABY - off + k, nc, c, md, f))
 			return 0;
 		const uint32_t *mk = &pl->mask[m - pl->m0];
 		if (nc == 2) {
@@ -545,12 +549,15 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 				unsigned mask = mk[i];
 				ECM_WORD x0 = GX(0, i), x1 = GX(1, i);
 				while (mask != 0) {
-					unsigned j = (unsigned)__builtin_ctz(mask);
+					unsigned j =
+						(unsigned)__builtin_ctz(mask);
 					mask &= mask - 1;
 					ECM_WORD t0 = ECM_MUL(
-					    a00, ECM_SUB(x0, BX(0, j), n), n, ninv);
+						a00, ECM_SUB(x0, BX(0, j), n),
+						n, ninv);
 					ECM_WORD t1 = ECM_MUL(
-					    a10, ECM_SUB(x1, BX(1, j), n), n, ninv);
+						a10, ECM_SUB(x1, BX(1, j), n),
+						n, ninv);
 					a00 = a01;
 					a01 = t0;
 					a10 = a11;
@@ -569,8 +576,8 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
 				unsigned j = (unsigned)__builtin_ctz(mask);
 				mask &= mask - 1;
 				ECM_WORD t = ECM_MUL(
-				    a[0][0], ECM_SUB(GX(0, i), BX(0, j), n), n,
-				    ninv);
+					a[0][0], ECM_SUB(GX(0, i), BX(0, j), n),
+					n, ninv);
 				a[0][0] = a[0][1];
 				a[0][1] = t;
 			}
@@ -593,7 +600,7 @@ static int ECM_STAGE2(ECM_WORD *acc, const ECM_WORD *qx, const ECM_WORD *qz,
  * 2, gcd.  A non-trivial factor of n, or 0.
  */
 static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
-			   unsigned first, unsigned curves, uint64_t seed)
+			       unsigned first, unsigned curves, uint64_t seed)
 {
 	struct ECM_CURVE c[2];
 	struct ECM_MOD md;
@@ -622,7 +629,8 @@ static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 				nsg = 2;
 		}
 		for (unsigned i = 0; i < nsg; i++) {
-			if (ECM_CURVE_INIT(&c[have], &px[have], id[i], sg[i], &md, &f))
+			if (ECM_CURVE_INIT(&c[have], &px[have], id[i], sg[i],
+					   &md, &f))
 				have++;
 			else if (f != 0)
 				return f;
@@ -630,7 +638,8 @@ static ECM_WORD ECM_RUN_CURVES(ECM_WORD n, const struct ecm_plan *pl,
 		while (have < 2 && k < curves) {
 			uint64_t sigma = 6 + (engine_rand(&state) >> 33);
 			unsigned idx = first + k++;
-			if (ECM_CURVE_INIT(&c[have], &px[have], idx, sigma, &md, &f))
+			if (ECM_CURVE_INIT(&c[have], &px[have], idx, sigma, &md,
+					   &f))
 				have++;
 			else if (f != 0)
 				return f;

@@ -105,8 +105,7 @@ int small_factors_add(struct small_factors *out, u128 p, unsigned e,
  * squared exceeds *n: then a prime *n > 1 is appended and *n set to 1.
  * Returns B such that every prime factor left in *n is >= B.
  */
-uint64_t tdiv_u64(uint64_t *n, struct small_factors *out,
-		  unsigned bound_index);
+uint64_t tdiv_u64(uint64_t *n, struct small_factors *out, unsigned bound_index);
 uint64_t tdiv_u128(u128 *n, struct small_factors *out, unsigned bound_index);
 
 /*
@@ -175,11 +174,11 @@ struct mpz_search {
 struct mpz_progress {
 	unsigned char rho_done, pm1_done;
 	unsigned char siqs_failed; /* SIQS runs that gave no factor */
-	unsigned char divisor;  /* 1: a proper divisor of the input (a factor
+	unsigned char divisor;     /* 1: a proper divisor of the input (a factor
 				   was removed): the ECM depth of a random
 				   composite applies (engine_mpz.c) */
-	unsigned level;         /* index into the ECM schedule */
-	unsigned long curves;   /* curves done at that level */
+	unsigned level;            /* index into the ECM schedule */
+	unsigned long curves;      /* curves done at that level */
 };
 
 void mpz_search_init(struct mpz_search *s, const struct engine_params *p,

@@ -99,18 +99,18 @@ struct ecm_level {
 	unsigned long curves;
 };
 static const struct ecm_level ecm_table[] = {
-	{15, 2e3, 30},      {20, 11e3, 90},      {25, 5e4, 240},
-	{30, 25e4, 500},    {35, 1e6, 900},      {40, 3e6, 2400},
-	{45, 11e6, 5500},   {50, 43e6, 10000},   {55, 11e7, 20000},
-	{60, 26e7, 42000},  {65, 85e7, 69000},   {70, 29e8, 112000},
+	{ 15, 2e3, 30 },     { 20, 11e3, 90 },    { 25, 5e4, 240 },
+	{ 30, 25e4, 500 },   { 35, 1e6, 900 },    { 40, 3e6, 2400 },
+	{ 45, 11e6, 5500 },  { 50, 43e6, 10000 }, { 55, 11e7, 20000 },
+	{ 60, 26e7, 42000 }, { 65, 85e7, 69000 }, { 70, 29e8, 112000 },
 };
 enum { ECM_LEVELS = sizeof ecm_table / sizeof ecm_table[0] };
 
 /* ---- primality ---- */
 
 /* One strong-probable-prime round to base a (2 <= a < n - 1), n odd > 3. */
-static int sprp(const mpz_t n, const mpz_t nm1, const mpz_t d,
-		mp_bitcnt_t s, mpz_t a, mpz_t y)
+static int sprp(const mpz_t n, const mpz_t nm1, const mpz_t d, mp_bitcnt_t s,
+		mpz_t a, mpz_t y)
 {
 	mpz_powm(y, a, d, n);
 	if (mpz_cmp_ui(y, 1) == 0 || mpz_cmp(y, nm1) == 0)
@@ -281,7 +281,9 @@ static int ecm_run(mpz_t f, const mpz_t n, double b1, int method,
 		p->param = ECM_PARAM_BATCH_SQUARE;
 		/* param 1 takes sigma in [2, 2^32) */
 		mpz_set_ui(p->sigma,
-			   2 + (unsigned long)(engine_rand(&s->rng) % 4294967000u));
+			   2 +
+				   (unsigned long)(engine_rand(&s->rng) %
+						   4294967000u));
 	}
 	mpz_set(s->t2, n);
 	ecm_current = s;
@@ -315,8 +317,7 @@ static double ecm_done_digits(const struct mpz_progress *prog)
 	double lo = prog->level ? ecm_table[prog->level - 1].digits
 				: BASE_DIGITS;
 	const struct ecm_level *l = &ecm_table[prog->level];
-	return lo + (l->digits - lo) * (double)prog->curves /
-			    (double)l->curves;
+	return lo + (l->digits - lo) * (double)prog->curves / (double)l->curves;
 }
 
 /* The ECM depth before SIQS for a D-digit cofactor with history prog. */
@@ -337,7 +338,8 @@ static int siqs_call(mpz_t f, const mpz_t n, struct mpz_search *s)
 	sp.stop_arg = s->params->stop_arg;
 	int r = siqs_factor(f, n, &sp);
 	if (r == STATUS_FOUND &&
-	    !(mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0 && mpz_divisible_p(n, f)))
+	    !(mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0 &&
+	      mpz_divisible_p(n, f)))
 		r = STATUS_NOT_FOUND; /* never trust a bad factor */
 	if (r == STATUS_ERR_TIMEOUT)
 		r = STATUS_ERR_STOPPED;
@@ -364,7 +366,7 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 			return r;
 	}
 	int siqs_ok = digits >= SIQS_MIN_DIGITS && digits <= SIQS_MAX_DIGITS &&
-		      prog->siqs_failed < SIQS_TRIES;
+		prog->siqs_failed < SIQS_TRIES;
 	double target = pretest_digits(digits, prog);
 	for (;;) {
 		if (mpz_search_stop_p(s))
@@ -377,8 +379,8 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 			/* a run whose dependencies were all trivial is
 			 * retried with other polynomials; a refusal is not */
 			prog->siqs_failed = r == STATUS_NOT_FOUND
-						    ? (unsigned char)(prog->siqs_failed + 1)
-						    : SIQS_TRIES;
+				? (unsigned char)(prog->siqs_failed + 1)
+				: SIQS_TRIES;
 			siqs_ok = prog->siqs_failed < SIQS_TRIES;
 			continue;
 		}
@@ -388,7 +390,7 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 		} else {
 			/* past the table: B1 grows with the curves run */
 			b1 = ecm_table[ECM_LEVELS - 1].b1 *
-			     (1.0 + (double)(prog->curves / 1000u));
+				(1.0 + (double)(prog->curves / 1000u));
 		}
 		r = ecm_mpz(f, n, b1, s);
 		prog->curves++;

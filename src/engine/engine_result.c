@@ -229,8 +229,8 @@ static int result_refine(struct engine_result *res, const mpz_t p,
 	return r;
 }
 
-int engine_result_add(struct engine_result *res, const mpz_t p,
-		      unsigned long e, int kind)
+int engine_result_add(struct engine_result *res, const mpz_t p, unsigned long e,
+		      int kind)
 {
 	if (mpz_cmp_ui(p, 2) < 0 || e == 0 ||
 	    (kind != ENGINE_PRIME && kind != ENGINE_PROBABLE_PRIME &&
@@ -245,7 +245,8 @@ int engine_result_add(struct engine_result *res, const mpz_t p,
 		int c = mpz_cmp(res->f[mid].p, p);
 		if (c == 0) {
 			res->f[mid].e += e;
-			res->f[mid].kind = kind_merge(res->f[mid].kind, kind, p);
+			res->f[mid].kind =
+				kind_merge(res->f[mid].kind, kind, p);
 			return STATUS_OK;
 		}
 		if (c < 0)
@@ -270,8 +271,8 @@ int engine_result_add(struct engine_result *res, const mpz_t p,
 static int small_kind(const struct small_factors *sf, int i)
 {
 	return sf->composite[i]  ? ENGINE_COMPOSITE
-	       : sf->p[i] >> 64 ? ENGINE_PROBABLE_PRIME
-				: ENGINE_PRIME;
+		: sf->p[i] >> 64 ? ENGINE_PROBABLE_PRIME
+				 : ENGINE_PRIME;
 }
 
 int engine_result_set_small(struct engine_result *res,

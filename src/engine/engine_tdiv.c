@@ -139,8 +139,7 @@ static inline uint64_t tdiv_remove64(uint64_t m, unsigned i,
 	return m;
 }
 
-uint64_t tdiv_u64(uint64_t *n, struct small_factors *out,
-		  unsigned bound_index)
+uint64_t tdiv_u64(uint64_t *n, struct small_factors *out, unsigned bound_index)
 {
 	uint64_t m = *n;
 	if (!table_ready)
@@ -170,10 +169,13 @@ uint64_t tdiv_u64(uint64_t *n, struct small_factors *out,
 		}
 		const struct tdiv_entry64 *t = &entries64[i];
 		/* written out: compilers at -O2 do not unroll the loop */
-		int hit = (m * t[0].inv <= t[0].lim) | (m * t[1].inv <= t[1].lim) |
-			  (m * t[2].inv <= t[2].lim) | (m * t[3].inv <= t[3].lim) |
-			  (m * t[4].inv <= t[4].lim) | (m * t[5].inv <= t[5].lim) |
-			  (m * t[6].inv <= t[6].lim) | (m * t[7].inv <= t[7].lim);
+		int hit = (m * t[0].inv <= t[0].lim) |
+			(m * t[1].inv <= t[1].lim) |
+			(m * t[2].inv <= t[2].lim) |
+			(m * t[3].inv <= t[3].lim) |
+			(m * t[4].inv <= t[4].lim) |
+			(m * t[5].inv <= t[5].lim) |
+			(m * t[6].inv <= t[6].lim) | (m * t[7].inv <= t[7].lim);
 		if (!hit)
 			continue;
 		for (unsigned j = 0; j < TDIV_BLOCK; j++)
@@ -215,8 +217,9 @@ uint64_t tdiv_u128(u128 *n, struct small_factors *out, unsigned bound_index)
 	if (bound_index == 0)
 		return 2;
 	if ((m & 1) == 0) {
-		int k = ((uint64_t)m) ? __builtin_ctzll((uint64_t)m)
-				      : 64 + __builtin_ctzll((uint64_t)(m >> 64));
+		int k = ((uint64_t)m)
+			? __builtin_ctzll((uint64_t)m)
+			: 64 + __builtin_ctzll((uint64_t)(m >> 64));
 		m >>= k;
 		small_factors_add(out, 2, (unsigned)k, 0);
 	}
@@ -272,7 +275,8 @@ int tdiv_mpz(mpz_t n, struct small_factors *out, unsigned long bound)
 	for (unsigned g = 0; g < ngroups; g++) {
 		if (primes[group_start[g]] >= bound || mpz_cmp_ui(n, 1) == 0)
 			break;
-		uint64_t r = (uint64_t)mpz_tdiv_ui(n, (unsigned long)group_prod[g]);
+		uint64_t r =
+			(uint64_t)mpz_tdiv_ui(n, (unsigned long)group_prod[g]);
 		for (unsigned i = group_start[g]; i < group_start[g + 1]; i++) {
 			if (primes[i] >= bound)
 				break;

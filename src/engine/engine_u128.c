@@ -55,7 +55,7 @@
 
 enum {
 	TDIV_BOUND_U128 = 168, /* primes tried by trial division (up to 997) */
-	RHO_BATCH = 64,       /* differences multiplied per gcd */
+	RHO_BATCH = 64,        /* differences multiplied per gcd */
 	FACTOR_STACK128 = 130,
 	ECM_CURVES128 = 4,    /* curves per deadline poll */
 	SIQS_MIN_BITS128 = 68 /* SIQS from here (see the top comment) */
@@ -88,8 +88,8 @@ int prime_p_u128(u128 n)
 		return 0;
 	/* 3*5*7*11*13*17*19*23*29*31*37*41*43*47 < 2^64 */
 	uint64_t r = (uint64_t)(n % 307444891294245705ull);
-	static const uint8_t small[] = {3,  5,  7,  11, 13, 17, 19,
-					23, 29, 31, 37, 41, 43, 47};
+	static const uint8_t small[] = { 3,  5,  7,  11, 13, 17, 19,
+					 23, 29, 31, 37, 41, 43, 47 };
 	for (unsigned i = 0; i < sizeof small; i++) {
 		if (r % small[i] == 0)
 			return 0;
@@ -134,8 +134,8 @@ static unsigned ecm128_b1(u128 n)
 	static const struct {
 		int bits;
 		unsigned b1;
-	} table[] = {{70, 300}, {80, 500}, {90, 600}, {100, 800},
-		     {110, 1200}, {120, 2000}, {128, 3000}};
+	} table[] = { { 70, 300 },   { 80, 500 },   { 90, 600 },  { 100, 800 },
+		      { 110, 1200 }, { 120, 2000 }, { 128, 3000 } };
 	for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++) {
 		if (bits <= table[i].bits)
 			return table[i].b1;
@@ -186,7 +186,7 @@ static u128 pow_u128(u128 base, unsigned k)
  */
 static u128 perfect_power_u128(u128 n, unsigned *k_out)
 {
-	static const unsigned ks[] = {3, 5, 7, 11};
+	static const unsigned ks[] = { 3, 5, 7, 11 };
 	for (unsigned i = 0; i < sizeof ks / sizeof ks[0]; i++) {
 		unsigned k = ks[i];
 		long double x = powl((long double)n, 1.0L / (long double)k);
@@ -217,7 +217,8 @@ static u128 siqs_u128(u128 n, uint64_t seed, const struct small_deadline *dl)
 	}
 	if (dl->end > 0)
 		sp.deadline = dl->end;
-	if (siqs_factor(f, z, &sp) == STATUS_FOUND && mpz_sizeinbase(f, 2) <= 128) {
+	if (siqs_factor(f, z, &sp) == STATUS_FOUND &&
+	    mpz_sizeinbase(f, 2) <= 128) {
 		res = mpz_get_u128(f);
 		if (res <= 1 || res >= n || n % res != 0)
 			res = 0;
@@ -239,8 +240,8 @@ static const struct split_plan {
 	int max_bits;
 	unsigned c150, c400;
 } split_plans[] = {
-	{109, 1, 0}, /* SIQS 0.4-1.3 ms: one cheap curve */
-	{128, 4, 0}, /* SIQS 3-10 ms: B1 = 400 curves cost more than the
+	{ 109, 1, 0 }, /* SIQS 0.4-1.3 ms: one cheap curve */
+	{ 128, 4, 0 }, /* SIQS 3-10 ms: B1 = 400 curves cost more than the
 		      * SIQS runs they save */
 };
 
@@ -259,7 +260,7 @@ static u128 split_u128(u128 n, uint64_t *rng, struct small_deadline *dl)
 	       bits > split_plans[ip].max_bits)
 		ip++;
 	const struct split_plan *pl = &split_plans[ip];
-	const unsigned b1[2] = {150, 400}, curves[2] = {pl->c150, pl->c400};
+	const unsigned b1[2] = { 150, 400 }, curves[2] = { pl->c150, pl->c400 };
 	unsigned next = 0; /* the cofactor's curves, numbered across calls */
 	for (unsigned i = 0; i < 2; i++) {
 		if (curves[i] == 0)

@@ -62,8 +62,8 @@ enum {
 	 * have one small factor, which rho finds first.
 	 */
 	ECM_MIN_BITS = 40,
-	ECM_CURVES = 8,       /* curves per deadline poll */
-	ECM_ROUNDS = 64       /* then fall back to rho */
+	ECM_CURVES = 8, /* curves per deadline poll */
+	ECM_ROUNDS = 64 /* then fall back to rho */
 };
 
 /* ---- primality ---- */
@@ -124,8 +124,8 @@ static int sprp_pair_u64(uint64_t n, uint64_t ninv, uint64_t one,
 
 int prime_p_u64(uint64_t n)
 {
-	static const uint8_t small[] = {3,  5,  7,  11, 13, 17, 19, 23,
-					29, 31, 37, 41, 43, 47, 53};
+	static const uint8_t small[] = { 3,  5,  7,  11, 13, 17, 19, 23,
+					 29, 31, 37, 41, 43, 47, 53 };
 	if (n < 4)
 		return n >= 2;
 	if ((n & 1) == 0)
@@ -145,7 +145,7 @@ int prime_p_u64(uint64_t n)
 	/* below 4759123141 bases 2, 7, 61 decide (Jaeschke 1993, "On strong
 	 * pseudoprimes to several bases"); cheaper than the Lucas step */
 	if (n < 4759123141ull) {
-		static const uint64_t b761[2] = {7, 61};
+		static const uint64_t b761[2] = { 7, 61 };
 		return sprp_pair_u64(n, ninv, one, b761);
 	}
 	uint64_t r = isqrt_u64(n);
@@ -225,10 +225,10 @@ static uint64_t rho2_u64(uint64_t n, uint64_t c1, uint64_t c2,
 						  a1, n);
 				y2 = mont_add_u64(mont_mul_u64(y2, y2, n, ninv),
 						  a2, n);
-				q1 = mont_mul_u64(q1, mont_sub_u64(x1, y1, n), n,
-						  ninv);
-				q2 = mont_mul_u64(q2, mont_sub_u64(x2, y2, n), n,
-						  ninv);
+				q1 = mont_mul_u64(q1, mont_sub_u64(x1, y1, n),
+						  n, ninv);
+				q2 = mont_mul_u64(q2, mont_sub_u64(x2, y2, n),
+						  n, ninv);
 			}
 			g = gcd_u64(mont_mul_u64(q1, q2, n, ninv), n);
 			done += lim;
@@ -303,8 +303,8 @@ static uint64_t squfof_try(uint64_t n, uint64_t k)
 
 uint64_t squfof_u64(uint64_t n)
 {
-	static const uint16_t mult[] = {1,  3,   5,   7,   11,  15,  21,  33,
-					35, 55,  77,  105, 165, 231, 385, 1155};
+	static const uint16_t mult[] = { 1,  3,  5,  7,   11,  15,  21,  33,
+					 35, 55, 77, 105, 165, 231, 385, 1155 };
 	if (n < 4 || (n & 1) == 0)
 		return n >= 4 ? 2 : 0;
 	if ((n >> 50) != 0)
@@ -343,8 +343,8 @@ static void ecm64_bounds(uint64_t n, unsigned *b1, unsigned *b2)
 	static const struct {
 		int bits;
 		unsigned b1, mult;
-	} table[] = {{44, 70, 25},  {48, 100, 25}, {52, 140, 25},
-		     {56, 140, 25}, {60, 140, 50}, {64, 200, 50}};
+	} table[] = { { 44, 70, 25 },  { 48, 100, 25 }, { 52, 140, 25 },
+		      { 56, 140, 25 }, { 60, 140, 50 }, { 64, 200, 50 } };
 	int bits = 64 - __builtin_clzll(n);
 	unsigned i = 0;
 	while (i + 1 < sizeof table / sizeof table[0] && bits > table[i].bits)
@@ -375,7 +375,8 @@ static uint64_t split_u64(uint64_t n, uint64_t *rng, struct small_deadline *dl)
 {
 	if (64 - __builtin_clzll(n) > ECM_MIN_BITS) {
 		for (int round = 0; round < ECM_ROUNDS; round++) {
-			uint64_t f = ecm_u64_from(n, (unsigned)round * ECM_CURVES,
+			uint64_t f = ecm_u64_from(n,
+						  (unsigned)round * ECM_CURVES,
 						  ECM_CURVES, engine_rand(rng));
 			if (f != 0)
 				return f;

@@ -58,7 +58,7 @@ static inline double engine_deadline(const struct engine_params *params)
 
 struct small_deadline {
 	const struct engine_params *params; /* NULL: never expires */
-	double end; /* engine_now() seconds; 0 = none */
+	double end;                         /* engine_now() seconds; 0 = none */
 	int fired;
 };
 

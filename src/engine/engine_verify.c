@@ -162,7 +162,7 @@ int engine_product_check(const struct engine_result *res, const mpz_t n)
 	if (mpz_cmp_ui(n, 1) <= 0)
 		return res->count == 0 ? STATUS_OK : STATUS_ERR_VERIFY;
 	int ok = mpz_sizeinbase(n, 2) <= 128
-			 ? product_ok_native(res, mpz_get_u128(n))
-			 : product_ok_mpz(res, n);
+		? product_ok_native(res, mpz_get_u128(n))
+		: product_ok_mpz(res, n);
 	return ok ? STATUS_OK : STATUS_ERR_VERIFY;
 }

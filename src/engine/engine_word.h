@@ -63,7 +63,8 @@ static inline int top_bit_u64(uint64_t x)
 static inline int top_bit_u128(u128 x)
 {
 	uint64_t hi = (uint64_t)(x >> 64);
-	return hi ? 127 - __builtin_clzll(hi) : 63 - __builtin_clzll((uint64_t)x);
+	return hi ? 127 - __builtin_clzll(hi)
+		  : 63 - __builtin_clzll((uint64_t)x);
 }
 
 static inline int ctz_u128(u128 x)

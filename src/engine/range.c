@@ -102,8 +102,8 @@ enum {
 	RANGE_BLOCK = 1 << 14,
 	/* Sieve primes kept per term; more: the term goes to the engine. */
 	RANGE_SLOTS = 8,
-	RANGE_OVERFLOW = 0xff,      /* cnt[k]: more than RANGE_SLOTS */
-	RANGE_EBITS = 6             /* exponent bits of a packed entry */
+	RANGE_OVERFLOW = 0xff, /* cnt[k]: more than RANGE_SLOTS */
+	RANGE_EBITS = 6        /* exponent bits of a packed entry */
 };
 
 /* off of a prime that divides no term of the progression */
@@ -135,26 +135,26 @@ struct range {
 	uint32_t *p;
 	struct range_div *div;
 	struct range_off *off;
-	uint32_t *sinv;    /* step^-1 mod p; 0 when p | step */
-	size_t np_table;   /* primes in the table */
-	size_t nsinv;      /* sinv valid for primes 0 .. nsinv-1 */
-	size_t nsolved;    /* off valid for primes 0 .. nsolved-1 */
+	uint32_t *sinv;  /* step^-1 mod p; 0 when p | step */
+	size_t np_table; /* primes in the table */
+	size_t nsinv;    /* sinv valid for primes 0 .. nsinv-1 */
+	size_t nsolved;  /* off valid for primes 0 .. nsolved-1 */
 	/* the progression */
-	int have;          /* a chunk was begun */
-	int contig;        /* the current chunk continues the previous one */
-	mpz_t run_start;   /* term of index 0 */
+	int have;        /* a chunk was begun */
+	int contig;      /* the current chunk continues the previous one */
+	mpz_t run_start; /* term of index 0 */
 	mpz_t step;
-	uint64_t base;     /* index of the block's first term */
-	uint32_t len, pos; /* block terms; next one to hand out */
-	uint64_t remaining;/* terms of the chunk not handed out */
+	uint64_t base;      /* index of the block's first term */
+	uint32_t len, pos;  /* block terms; next one to hand out */
+	uint64_t remaining; /* terms of the chunk not handed out */
 	/* the block */
-	int mode;          /* enum range_mode */
-	uint64_t bound;    /* B: every prime below it sieved */
-	mpz_t t0;          /* the block's first term */
+	int mode;               /* enum range_mode */
+	uint64_t bound;         /* B: every prime below it sieved */
+	mpz_t t0;               /* the block's first term */
 	uint64_t t0_64, step64; /* NATIVE: t0 and step as words */
-	uint64_t *cof;     /* NATIVE cofactors */
-	uint8_t *cnt;      /* entries per term, or RANGE_OVERFLOW */
-	uint32_t *ent;     /* RANGE_SLOTS entries per term */
+	uint64_t *cof;          /* NATIVE cofactors */
+	uint8_t *cnt;           /* entries per term, or RANGE_OVERFLOW */
+	uint32_t *ent;          /* RANGE_SLOTS entries per term */
 	/* scratch */
 	mpz_t t, c;
 	struct engine_result tmp;
@@ -202,7 +202,8 @@ static int range_table(struct range *r, uint64_t bound)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t q = r->p[i], inv = q;
 		for (int k = 0; k < 5; k++)
-			inv *= 2 - q * inv; /* Newton: 3, 6, 12, 24, 48, 96 bits */
+			inv *= 2 -
+				q * inv; /* Newton: 3, 6, 12, 24, 48, 96 bits */
 		r->div[i].pinv = inv;
 		r->div[i].lim = UINT64_MAX / q;
 	}
@@ -325,7 +326,7 @@ static void range_solve(struct range *r, size_t from, size_t to)
 	for (size_t i = r->nsinv; i < to; i++) {
 		uint32_t q = r->p[i];
 		uint32_t s = (uint32_t)(step_small ? st % q
-					: mpz_fdiv_ui(r->step, q));
+						   : mpz_fdiv_ui(r->step, q));
 		r->sinv[i] = s == 0 ? 0 : range_inverse(s, q);
 	}
 	if (to > r->nsinv)
@@ -386,8 +387,8 @@ static void range_sieve_native(struct range *r, size_t np)
 				}
 				cof[j] = c;
 				if (cnt[j] < RANGE_SLOTS)
-					ent[j * RANGE_SLOTS + cnt[j]++] =
-						pk | e;
+					ent[j * RANGE_SLOTS + cnt[j]++] = pk |
+						e;
 				else
 					cnt[j] = RANGE_OVERFLOW;
 			}
@@ -560,7 +561,8 @@ static int range_take_native(struct range *r, struct engine_result *res,
 		return STATUS_ERR_NOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t x = r->ent[k * RANGE_SLOTS + i];
-		uint32_t q = x >> RANGE_EBITS, e = x & ((1u << RANGE_EBITS) - 1);
+		uint32_t q = x >> RANGE_EBITS,
+			 e = x & ((1u << RANGE_EBITS) - 1);
 		struct engine_factor *f = &res->f[i];
 		mpz_set_ui(f->p, q);
 		f->e = e;
@@ -618,7 +620,8 @@ static int range_take_big(struct range *r, struct engine_result *res,
 	}
 	res->count = n;
 	if (mpz_cmp_ui(r->c, 1) > 0) {
-		if (mpz_cmp_ui(r->c, (unsigned long)(r->bound * r->bound)) < 0) {
+		if (mpz_cmp_ui(r->c, (unsigned long)(r->bound * r->bound)) <
+		    0) {
 			if (range_reserve(res, n + 1) != STATUS_OK)
 				return STATUS_ERR_NOMEM;
 			struct engine_factor *f = &res->f[res->count++];
@@ -647,15 +650,9 @@ int range_next(struct range *r, struct engine_result *res,
 		range_block(r);
 	engine_result_reset(res);
 	switch (r->mode) {
-	case MODE_ZERO:
-		st = STATUS_OK;
-		break;
-	case MODE_NATIVE:
-		st = range_take_native(r, res, params);
-		break;
-	default:
-		st = range_take_big(r, res, params);
-		break;
+	case MODE_ZERO: st = STATUS_OK; break;
+	case MODE_NATIVE: st = range_take_native(r, res, params); break;
+	default: st = range_take_big(r, res, params); break;
 	}
 	if (st < 0) {
 		res->status = st;

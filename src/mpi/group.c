@@ -74,27 +74,27 @@ enum {
 /* An upstream chunk: received from rank 0, answered with one RESULT. */
 struct group_up {
 	struct proto_work_header h;
-	struct proto_buf work;  /* the WORK message as received */
-	struct proto_reader r;  /* LIST: at the next number */
-	mpz_t next, step;       /* RANGE: the last number fed, the step */
-	uint32_t fed;           /* numbers given to the sched so far */
+	struct proto_buf work; /* the WORK message as received */
+	struct proto_reader r; /* LIST: at the next number */
+	mpz_t next, step;      /* RANGE: the last number fed, the step */
+	uint32_t fed;          /* numbers given to the sched so far */
 };
 
 struct group_member {
-	int have;               /* STATS received */
+	int have; /* STATS received */
 	struct proto_stats s;
-	uint32_t wrong;         /* its results that failed verification */
+	uint32_t wrong; /* its results that failed verification */
 };
 
 struct group {
 	const struct options *o;
 	int rank, size;
-	int nm;                 /* members: ranks rank+1 .. rank+nm */
-	int self;               /* the leader's index in its sched: nm */
+	int nm;   /* members: ranks rank+1 .. rank+nm */
+	int self; /* the leader's index in its sched: nm */
 	struct proto_config cfg;
 	struct sched s;
 	int sched_ready;
-	struct worker_ctx lw;   /* the leader's own chunk processor */
+	struct worker_ctx lw; /* the leader's own chunk processor */
 	int lw_ready;
 	struct transport_msg msg;
 	struct proto_buf buf;   /* packing scratch */
@@ -104,18 +104,18 @@ struct group {
 	struct block_check bc;  /* parses back the members' sampled lines */
 	struct proto_buf lwork; /* the leader's own sub-chunk */
 	mpz_t n;
-	struct group_up *up;    /* FIFO ring of up_cap upstream chunks */
+	struct group_up *up; /* FIFO ring of up_cap upstream chunks */
 	uint32_t up_cap, up_head, up_len;
-	uint32_t feed;          /* up[head + feed] is being fed */
-	uint32_t asm_count;     /* lines in asmb */
-	uint32_t asm_partial;   /* of which partial */
+	uint32_t feed;        /* up[head + feed] is being fed */
+	uint32_t asm_count;   /* lines in asmb */
+	uint32_t asm_partial; /* of which partial */
 	uint64_t asm_busy;
 	int asm_open;
-	int local_pending;      /* lwork holds a sub-chunk to factor */
-	int stopped;            /* rank 0's STOP received */
+	int local_pending; /* lwork holds a sub-chunk to factor */
+	int stopped;       /* rank 0's STOP received */
 	uint32_t stop_reason;
-	int failed;             /* ERROR sent up: wait for STOP */
-	int dead;               /* cannot reach rank 0 any more */
+	int failed; /* ERROR sent up: wait for STOP */
+	int dead;   /* cannot reach rank 0 any more */
 	double abort_deadline;
 	struct group_member *mb;
 	int stats_pending;
@@ -191,8 +191,10 @@ static void take_work(struct group *g)
 	struct proto_buf tmp;
 
 	if (g->up_len == g->up_cap) {
-		group_fail(g, STATUS_ERR_PROTO, "rank 0 sent more chunks than "
-			   "the credit of %u", g->up_cap);
+		group_fail(g, STATUS_ERR_PROTO,
+			   "rank 0 sent more chunks than "
+			   "the credit of %u",
+			   g->up_cap);
 		return;
 	}
 	u = &g->up[(g->up_head + g->up_len) % g->up_cap];
@@ -228,8 +230,10 @@ static void feed(struct group *g)
 		if (u->h.form == PROTO_FORM_LIST) {
 			if (proto_unpack_work_number(&u->r, g->n) !=
 			    STATUS_OK) {
-				group_fail(g, STATUS_ERR_PROTO, "malformed "
-					   "number %u in WORK", u->fed);
+				group_fail(g, STATUS_ERR_PROTO,
+					   "malformed "
+					   "number %u in WORK",
+					   u->fed);
 				return;
 			}
 		} else {
@@ -238,7 +242,8 @@ static void feed(struct group *g)
 			mpz_set(g->n, u->next);
 		}
 		if (sched_input_add(&g->s, g->n) != STATUS_OK) {
-			group_fail(g, STATUS_ERR_INVAL, "internal error: "
+			group_fail(g, STATUS_ERR_INVAL,
+				   "internal error: "
 				   "input buffer");
 			return;
 		}
@@ -247,7 +252,8 @@ static void feed(struct group *g)
 			continue;
 		if (u->h.form == PROTO_FORM_LIST &&
 		    proto_reader_end(&u->r) != STATUS_OK) {
-			group_fail(g, STATUS_ERR_PROTO, "trailing bytes in "
+			group_fail(g, STATUS_ERR_PROTO,
+				   "trailing bytes in "
 				   "WORK");
 			return;
 		}
@@ -289,7 +295,8 @@ static void assemble(struct group *g, const unsigned char *lines, size_t len,
 	h.block_len = (uint32_t)g->asmb.len;
 	if (g->asmb.len > (size_t)PROTO_MAX_MSG ||
 	    proto_pack_result(&g->upmsg, &h, g->asmb.data) != STATUS_OK) {
-		group_fail(g, STATUS_ERR_PROTO, "the output of chunk %llu "
+		group_fail(g, STATUS_ERR_PROTO,
+			   "the output of chunk %llu "
 			   "exceeds the message cap",
 			   (unsigned long long)h.chunk_id);
 		return;
@@ -321,7 +328,8 @@ static void release_done(struct group *g)
 		if (proto_reader_init(&r, c->result.data, c->result.len,
 				      PROTO_TAG_RESULT) != STATUS_OK ||
 		    proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
-			group_fail(g, STATUS_ERR_INVAL, "internal error: "
+			group_fail(g, STATUS_ERR_INVAL,
+				   "internal error: "
 				   "stored result unreadable");
 			return;
 		}
@@ -329,12 +337,13 @@ static void release_done(struct group *g)
 		off = 0;
 		for (i = 0; i < h.count && !g->failed; i += n) {
 			if (g->up_len == 0) {
-				group_fail(g, STATUS_ERR_INVAL, "internal "
+				group_fail(g, STATUS_ERR_INVAL,
+					   "internal "
 					   "error: a result without its chunk");
 				return;
 			}
 			need = g->up[g->up_head].h.count -
-			       (g->asm_open ? g->asm_count : 0);
+				(g->asm_open ? g->asm_count : 0);
 			n = h.count - i;
 			if (i == 0 && n <= need) {
 				assemble(g, lines, h.block_len, n, h.partial);
@@ -342,8 +351,8 @@ static void release_done(struct group *g)
 			}
 			if (n > need)
 				n = need;
-			cut = off + block_prefix(lines + off,
-						 h.block_len - off, n);
+			cut = off +
+				block_prefix(lines + off, h.block_len - off, n);
 			assemble(g, lines + off, cut - off, n,
 				 block_partial_lines(&g->bc, lines + off,
 						     cut - off));
@@ -355,8 +364,7 @@ static void release_done(struct group *g)
 
 /* ---- downstream: the members' pull protocol ---- */
 
-static int pack_work(struct proto_buf *b,
-		     const struct sched_chunk *c)
+static int pack_work(struct proto_buf *b, const struct sched_chunk *c)
 {
 	struct proto_work_header h;
 	int st;
@@ -382,14 +390,16 @@ static void dispatch(struct group *g)
 		if (a == SCHED_STOP) {
 			if (w != g->self &&
 			    proto_pack_stop(&g->buf, PROTO_STOP_DONE) ==
-			    STATUS_OK)
+				    STATUS_OK)
 				send_member(g, w, PROTO_TAG_STOP);
 			continue;
 		}
 		if (pack_work(w == g->self ? &g->lwork : &g->buf, c) !=
 		    STATUS_OK) {
-			group_fail(g, STATUS_ERR_NOMEM, "cannot pack a "
-				   "sub-chunk of %u numbers", c->count);
+			group_fail(g, STATUS_ERR_NOMEM,
+				   "cannot pack a "
+				   "sub-chunk of %u numbers",
+				   c->count);
 			return;
 		}
 		if (w == g->self)
@@ -416,7 +426,8 @@ static void wrong_result(struct group *g, int w, struct sched_chunk *c,
 	uint32_t wrong = ++g->mb[w].wrong;
 
 	if (sched_reject(&g->s, c, w) >= MAX_FAILURES)
-		group_fail(g, STATUS_ERR_VERIFY, "rank %d returned a wrong "
+		group_fail(g, STATUS_ERR_VERIFY,
+			   "rank %d returned a wrong "
 			   "factorization of %s (verification failed on rank "
 			   "%d); sub-chunk %llu failed %d times, giving up",
 			   rank, s, g->rank, (unsigned long long)c->id,
@@ -424,16 +435,19 @@ static void wrong_result(struct group *g, int w, struct sched_chunk *c,
 	else if (wrong <= MAX_WRONG_PER_RANK)
 		group_say("rank %d returned a wrong factorization of %s "
 			  "(verification failed on rank %d, its group "
-			  "leader); recomputing it", rank, s, g->rank);
+			  "leader); recomputing it",
+			  rank, s, g->rank);
 	if (!g->failed && wrong == MAX_WRONG_PER_RANK) {
 		if (sched_exclude(&g->s, w) == 0)
-			group_fail(g, STATUS_ERR_VERIFY, "no rank left in the "
+			group_fail(g, STATUS_ERR_VERIFY,
+				   "no rank left in the "
 				   "group of rank %d whose results pass "
-				   "verification", g->rank);
+				   "verification",
+				   g->rank);
 		else
 			group_say("rank %d returned %d wrong factorizations: "
-				  "no more work for it", rank,
-				  MAX_WRONG_PER_RANK);
+				  "no more work for it",
+				  rank, MAX_WRONG_PER_RANK);
 	}
 	free(s);
 }
@@ -451,16 +465,20 @@ static void handle_result(struct group *g, int w, struct proto_buf *b)
 	if (w == g->self)
 		rank = g->rank;
 	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
-	    STATUS_OK || proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
-		group_fail(g, STATUS_ERR_PROTO, "malformed RESULT message "
-			   "from rank %d", rank);
+		    STATUS_OK ||
+	    proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
+		group_fail(g, STATUS_ERR_PROTO,
+			   "malformed RESULT message "
+			   "from rank %d",
+			   rank);
 		return;
 	}
 	st = sched_complete(&g->s, w, h.chunk_id, h.count, &c);
 	if (st == SCHED_DUPLICATE)
 		return;
 	if (st != STATUS_OK) {
-		group_fail(g, STATUS_ERR_PROTO, "rank %d sent a RESULT for "
+		group_fail(g, STATUS_ERR_PROTO,
+			   "rank %d sent a RESULT for "
 			   "sub-chunk %llu (%u numbers) that it does not hold",
 			   rank, (unsigned long long)h.chunk_id, h.count);
 		return;
@@ -469,12 +487,13 @@ static void handle_result(struct group *g, int w, struct proto_buf *b)
 		wrong_result(g, w, c, h.bad_index, rank);
 		return;
 	}
-	st = block_check(&g->bc, c->id, lines, h.block_len, h.count,
-			 sub_number, c, &bad);
+	st = block_check(&g->bc, c->id, lines, h.block_len, h.count, sub_number,
+			 c, &bad);
 	if (st == STATUS_ERR_PROTO) {
-		group_fail(g, STATUS_ERR_PROTO, "malformed RESULT message "
-			   "from rank %d (sub-chunk %llu: not %u lines)", rank,
-			   (unsigned long long)h.chunk_id, h.count);
+		group_fail(g, STATUS_ERR_PROTO,
+			   "malformed RESULT message "
+			   "from rank %d (sub-chunk %llu: not %u lines)",
+			   rank, (unsigned long long)h.chunk_id, h.count);
 		return;
 	}
 	if (st == STATUS_ERR_VERIFY) {
@@ -560,8 +579,10 @@ static void from_rank0(struct group *g)
 			take_stop(g);
 		break;
 	default:
-		group_fail(g, STATUS_ERR_PROTO, "unexpected %s message from "
-			   "rank 0", proto_tag_name(g->msg.tag));
+		group_fail(g, STATUS_ERR_PROTO,
+			   "unexpected %s message from "
+			   "rank 0",
+			   proto_tag_name(g->msg.tag));
 	}
 }
 
@@ -579,8 +600,10 @@ static void from_member(struct group *g, int w)
 		    proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
 				      PROTO_TAG_STATS) != STATUS_OK ||
 		    proto_unpack_stats(&r, &g->mb[w].s) != STATUS_OK) {
-			group_fail(g, STATUS_ERR_PROTO, "malformed or "
-				   "repeated STATS from rank %d", rank);
+			group_fail(g, STATUS_ERR_PROTO,
+				   "malformed or "
+				   "repeated STATS from rank %d",
+				   rank);
 			break;
 		}
 		g->mb[w].have = 1;
@@ -590,9 +613,11 @@ static void from_member(struct group *g, int w)
 		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
 				      PROTO_TAG_ERROR) != STATUS_OK ||
 		    proto_unpack_error(&r, &status, text, sizeof text) !=
-		    STATUS_OK)
-			group_fail(g, STATUS_ERR_PROTO, "malformed ERROR "
-				   "message from rank %d", rank);
+			    STATUS_OK)
+			group_fail(g, STATUS_ERR_PROTO,
+				   "malformed ERROR "
+				   "message from rank %d",
+				   rank);
 		else
 			group_fail(g, status, "rank %d: %s", rank, text);
 		break;
@@ -608,8 +633,10 @@ static void from_member(struct group *g, int w)
 				      PROTO_TAG_REQUEST) != STATUS_OK ||
 		    proto_unpack_request(&r, &credit) != STATUS_OK ||
 		    sched_request(&g->s, w, credit) != STATUS_OK)
-			group_fail(g, STATUS_ERR_PROTO, "malformed or "
-				   "repeated REQUEST from rank %d", rank);
+			group_fail(g, STATUS_ERR_PROTO,
+				   "malformed or "
+				   "repeated REQUEST from rank %d",
+				   rank);
 		break;
 	case PROTO_TAG_RESULT:
 		if (g->failed || g->stop_reason == PROTO_STOP_ABORT)
@@ -623,13 +650,17 @@ static void from_member(struct group *g, int w)
 		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
 				      PROTO_TAG_HEARTBEAT) != STATUS_OK ||
 		    proto_unpack_heartbeat(&r, &id, &ns) != STATUS_OK)
-			group_fail(g, STATUS_ERR_PROTO, "malformed HEARTBEAT "
-				   "from rank %d", rank);
+			group_fail(g, STATUS_ERR_PROTO,
+				   "malformed HEARTBEAT "
+				   "from rank %d",
+				   rank);
 		break;
 	}
 	default:
-		group_fail(g, STATUS_ERR_PROTO, "unexpected %s message from "
-			   "rank %d", proto_tag_name(g->msg.tag), rank);
+		group_fail(g, STATUS_ERR_PROTO,
+			   "unexpected %s message from "
+			   "rank %d",
+			   proto_tag_name(g->msg.tag), rank);
 	}
 }
 
@@ -643,8 +674,10 @@ static void handle_message(struct group *g)
 	}
 	w = member_index(g, g->msg.source);
 	if (w < 0)
-		group_fail(g, STATUS_ERR_PROTO, "message from unexpected "
-			   "rank %d", g->msg.source);
+		group_fail(g, STATUS_ERR_PROTO,
+			   "message from unexpected "
+			   "rank %d",
+			   g->msg.source);
 	else
 		from_member(g, w);
 }
@@ -660,16 +693,19 @@ static int setup(struct group *g)
 	if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
 			      PROTO_TAG_CONFIG) != STATUS_OK ||
 	    proto_unpack_config(&r, &g->cfg) != STATUS_OK) {
-		group_fail(g, STATUS_ERR_PROTO, "malformed CONFIG (protocol "
-			   "version %d expected)", PROTO_VERSION);
+		group_fail(g, STATUS_ERR_PROTO,
+			   "malformed CONFIG (protocol "
+			   "version %d expected)",
+			   PROTO_VERSION);
 		return STATUS_ERR_PROTO;
 	}
 	/* the members' CONFIG: the faults of --test-fault-rank are theirs */
 	for (int w = 0; w < g->nm; w++) {
 		struct proto_config c = g->cfg;
 
-		c.fault_flags = g->rank + 1 + w == g->o->fault_rank ?
-				g->o->fault_flags : 0;
+		c.fault_flags = g->rank + 1 + w == g->o->fault_rank
+			? g->o->fault_flags
+			: 0;
 		if (proto_pack_config(&g->buf, &c) == STATUS_OK)
 			send_member(g, w, PROTO_TAG_CONFIG);
 	}
@@ -680,8 +716,8 @@ static int setup(struct group *g)
 
 	memset(&sp, 0, sizeof sp);
 	sp.n_workers = g->nm + 1;
-	sp.chunk = 0;                 /* guided: see the invariants */
-	sp.max_chunk = g->o->chunk;   /* 0 = SCHED_DEFAULT_MAX_CHUNK */
+	sp.chunk = 0;               /* guided: see the invariants */
+	sp.max_chunk = g->o->chunk; /* 0 = SCHED_DEFAULT_MAX_CHUNK */
 	sp.speculate = 1;
 	if (sched_init(&g->s, &sp) != STATUS_OK) {
 		group_fail(g, STATUS_ERR_NOMEM, "scheduler: out of memory");
@@ -762,7 +798,7 @@ int group_run(const struct options *o, char *err, size_t err_size)
 	g.rank = transport_rank();
 	g.size = transport_size();
 	g.nm = topo_group_members_in(g.rank, g.size, o->group_size,
-				      o->group_nodes);
+				     o->group_nodes);
 	g.self = g.nm;
 	g.stats_pending = g.nm;
 	transport_msg_init(&g.msg);

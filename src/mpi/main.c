@@ -132,16 +132,20 @@ int main(int argc, char **argv)
 		nodes = malloc((size_t)transport_size() * sizeof *nodes);
 		if (nodes == NULL ||
 		    transport_node_ids(nodes, err, sizeof err) != STATUS_OK) {
-			fprintf(stderr, "factorize: rank %d: --group-size node: "
-				"%s\n", rank, nodes == NULL ? "out of memory" : err);
+			fprintf(stderr,
+				"factorize: rank %d: --group-size node: "
+				"%s\n",
+				rank, nodes == NULL ? "out of memory" : err);
 			transport_abort(CLI_EXIT_RUNTIME);
 		}
 		o.group_nodes = nodes;
 	}
 	if (st != STATUS_OK) {
 		if (rank == 0)
-			fprintf(stderr, "factorize: %s\nTry 'factorize --help' "
-				"for more information.\n", err);
+			fprintf(stderr,
+				"factorize: %s\nTry 'factorize --help' "
+				"for more information.\n",
+				err);
 		code = CLI_EXIT_USAGE;
 	} else if (o.help) {
 		if (rank == 0)
@@ -162,7 +166,7 @@ int main(int argc, char **argv)
 	} else {
 		/* --group-size: the first rank of each group leads it */
 		if (topo_group_members_in(rank, transport_size(), o.group_size,
-					   o.group_nodes) > 0)
+					  o.group_nodes) > 0)
 			st = group_run(&o, err, sizeof err);
 		else
 			st = worker_run(&o, err, sizeof err);

@@ -102,7 +102,7 @@ enum {
 	MASTER_MIN_WINDOW_CHUNKS = 1024,
 	MASTER_MAX_WINDOW_CHUNKS = 1 << 20,
 	ABORT_WAIT_S = 10,
-	MAX_FAILURES = 2,     /* wrong results for one chunk: give up */
+	MAX_FAILURES = 2,       /* wrong results for one chunk: give up */
 	MAX_WRONG_PER_RANK = 3, /* wrong results from one rank: exclude it */
 	/* liveness events kept for --stats (all are counted): a flapping
 	   rank on a long job must not grow rank 0's memory without bound */
@@ -112,60 +112,60 @@ enum {
 /* A worker went late or answered again (--stats "liveness_events"). */
 struct live_event {
 	int rank;
-	int back;                 /* 0: late (deadline passed), 1: answered */
-	uint32_t chunks;          /* late: chunks handed to others */
-	double t;                 /* seconds since the start */
+	int back;        /* 0: late (deadline passed), 1: answered */
+	uint32_t chunks; /* late: chunks handed to others */
+	double t;        /* seconds since the start */
 };
 
 struct rank_stats {
-	int have;                 /* STATS received (or local numbers) */
-	struct proto_stats s;     /* as the rank reported them */
-	uint64_t accepted;        /* numbers of its results that were kept */
-	uint64_t wrong;           /* its results that failed verification */
-	double last_result_s;     /* when its last RESULT came (since t0) */
+	int have;             /* STATS received (or local numbers) */
+	struct proto_stats s; /* as the rank reported them */
+	uint64_t accepted;    /* numbers of its results that were kept */
+	uint64_t wrong;       /* its results that failed verification */
+	double last_result_s; /* when its last RESULT came (since t0) */
 };
 
 struct master {
 	const struct options *o;
-	int size, local, n_workers;   /* n_workers: rank 0's children */
-	int *child_rank;          /* sched worker -> rank */
-	int *rank_child;          /* rank -> sched worker, -1: not a child */
-	int *child_members;       /* members behind a child (0: a worker) */
+	int size, local, n_workers; /* n_workers: rank 0's children */
+	int *child_rank;            /* sched worker -> rank */
+	int *rank_child;            /* rank -> sched worker, -1: not a child */
+	int *child_members;         /* members behind a child (0: a worker) */
 	struct sched s;
 	int sched_ready;
 	struct input_source *in;
-	const char *in_name;      /* for messages; NULL for arguments */
+	const char *in_name; /* for messages; NULL for arguments */
 	int range;
 	mpz_t start, step, n;
 	struct output *out;
 	struct transport_msg msg;
-	struct proto_buf buf;     /* packing scratch */
-	struct proto_buf rbuf;    /* local mode: the RESULT */
-	struct block_check bc;    /* parses back the sampled lines */
-	struct proto_buf replay;  /* replay_chunk: the lines from the journal */
-	struct worker_ctx lw;     /* local mode worker */
+	struct proto_buf buf;    /* packing scratch */
+	struct proto_buf rbuf;   /* local mode: the RESULT */
+	struct block_check bc;   /* parses back the sampled lines */
+	struct proto_buf replay; /* replay_chunk: the lines from the journal */
+	struct worker_ctx lw;    /* local mode worker */
 	int lw_ready;
 	struct rank_stats *rs;
 	int stats_pending;
 	int bad_input, fatal, interrupted;
-	int usage_error;          /* fatal, but the user's: CLI_EXIT_USAGE */
-	struct journal *j;        /* --checkpoint; NULL without */
-	int replaying;            /* handle_result on a journaled chunk */
-	uint64_t replayed;        /* numbers taken from the journal */
-	uint64_t local_mark;      /* one rank: local_progress of the last
+	int usage_error;     /* fatal, but the user's: CLI_EXIT_USAGE */
+	struct journal *j;   /* --checkpoint; NULL without */
+	int replaying;       /* handle_result on a journaled chunk */
+	uint64_t replayed;   /* numbers taken from the journal */
+	uint64_t local_mark; /* one rank: local_progress of the last
 				     pass (see the main loop) */
 	const volatile sig_atomic_t *signo;
 	uint64_t written, wrong_results;
-	uint64_t bytes_written;   /* output bytes (rank 0 copies blocks) */
-	uint64_t chunks_written;  /* blocks written */
-	uint64_t partial;         /* numbers written with a composite part */
+	uint64_t bytes_written;  /* output bytes (rank 0 copies blocks) */
+	uint64_t chunks_written; /* blocks written */
+	uint64_t partial;        /* numbers written with a composite part */
 	double t0;
-	double cpu0;              /* cpu_seconds() at the start */
-	double wait_cpu;          /* CPU seconds spent in transport_wait's
+	double cpu0;     /* cpu_seconds() at the start */
+	double wait_cpu; /* CPU seconds spent in transport_wait's
 				     back-off (spin, yield) */
 	struct progress pg;
 	int show_progress;
-	struct live_event *ev;    /* the first MASTER_MAX_LIVE_EVENTS */
+	struct live_event *ev; /* the first MASTER_MAX_LIVE_EVENTS */
 	uint32_t n_ev;
 	char err[512];
 };
@@ -279,7 +279,8 @@ static void check_liveness(struct master *m)
 		live_event(m, rank, 0, n);
 		master_say("rank %d sent nothing for %.1f s; %u chunk(s) "
 			   "handed to other ranks, no more work for it "
-			   "until it answers", rank,
+			   "until it answers",
+			   rank,
 			   (double)(now - m->s.workers[w].since_ns) * 1e-9, n);
 	}
 }
@@ -438,22 +439,25 @@ static void wrong_result(struct master *m, int w, struct sched_chunk *c,
 	m->wrong_results++;
 	m->rs[rank].wrong++;
 	if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
-		master_fail(m, "rank %d returned a wrong factorization of %s "
+		master_fail(m,
+			    "rank %d returned a wrong factorization of %s "
 			    "(%s); chunk %llu failed %d times, giving up",
 			    rank, s, who, (unsigned long long)c->id,
 			    MAX_FAILURES);
 	else if (m->rs[rank].wrong <= MAX_WRONG_PER_RANK)
 		master_say("rank %d returned a wrong factorization of %s "
-			   "(%s); recomputing it", rank, s, who);
+			   "(%s); recomputing it",
+			   rank, s, who);
 	if (!m->fatal && m->rs[rank].wrong == MAX_WRONG_PER_RANK &&
 	    m->n_workers > 1) {
 		if (sched_exclude(&m->s, w) == 0)
-			master_fail(m, "no worker left whose results pass "
+			master_fail(m,
+				    "no worker left whose results pass "
 				    "verification");
 		else
 			master_say("rank %d returned %d wrong factorizations: "
-				   "no more work for it", rank,
-				   MAX_WRONG_PER_RANK);
+				   "no more work for it",
+				   rank, MAX_WRONG_PER_RANK);
 	}
 	free(s);
 	mpz_clear(x);
@@ -470,7 +474,8 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 	int rank = worker_rank(m, w), st;
 
 	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
-	    STATUS_OK || proto_unpack_result(&r, &h, &block) != STATUS_OK) {
+		    STATUS_OK ||
+	    proto_unpack_result(&r, &h, &block) != STATUS_OK) {
 		master_fail(m, "malformed RESULT message from rank %d", rank);
 		return;
 	}
@@ -482,9 +487,10 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 	if (st == SCHED_DUPLICATE)
 		return;
 	if (st != STATUS_OK) {
-		master_fail(m, "rank %d sent a RESULT for chunk %llu "
-			    "(%u numbers) that it does not hold", rank,
-			    (unsigned long long)h.chunk_id, h.count);
+		master_fail(m,
+			    "rank %d sent a RESULT for chunk %llu "
+			    "(%u numbers) that it does not hold",
+			    rank, (unsigned long long)h.chunk_id, h.count);
 		return;
 	}
 	if (h.bad_index != PROTO_NO_BAD_INDEX) {
@@ -496,9 +502,10 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 	st = block_check(&m->bc, c->id, block, h.block_len, h.count,
 			 line_number, &a, &bad);
 	if (st == STATUS_ERR_PROTO) {
-		master_fail(m, "malformed RESULT message from rank %d (chunk "
-			    "%llu: not %u lines in its %u bytes)", rank,
-			    (unsigned long long)h.chunk_id, h.count,
+		master_fail(m,
+			    "malformed RESULT message from rank %d (chunk "
+			    "%llu: not %u lines in its %u bytes)",
+			    rank, (unsigned long long)h.chunk_id, h.count,
 			    h.block_len);
 		return;
 	}
@@ -583,11 +590,14 @@ static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
 		st = journal_load(m->j, e, &lines, &len);
 		if (st != STATUS_OK)
 			break;
-		from = block_prefix(lines, len, (uint32_t)(pos - e->first_index));
-		to = block_prefix(lines, len,
-				  (uint32_t)((end < e->first_index + e->count ?
-					      end : e->first_index + e->count) -
-					     e->first_index));
+		from = block_prefix(lines, len,
+				    (uint32_t)(pos - e->first_index));
+		to = block_prefix(
+			lines, len,
+			(uint32_t)((end < e->first_index + e->count
+					    ? end
+					    : e->first_index + e->count) -
+				   e->first_index));
 		st = proto_buf_append(&m->replay, lines + from, to - from);
 		pos = e->first_index + e->count;
 	}
@@ -772,8 +782,10 @@ static void handle_message(struct master *m)
 		    gs.rank <= (uint32_t)rank ||
 		    gs.rank > (uint32_t)(rank + m->child_members[w]) ||
 		    m->rs[gs.rank].have) {
-			master_fail(m, "malformed or repeated GROUP_STATS "
-				    "from rank %d", rank);
+			master_fail(m,
+				    "malformed or repeated GROUP_STATS "
+				    "from rank %d",
+				    rank);
 			break;
 		}
 		m->rs[gs.rank].have = 1;
@@ -786,19 +798,21 @@ static void handle_message(struct master *m)
 				      PROTO_TAG_REQUEST) != STATUS_OK ||
 		    proto_unpack_request(&r, &credit) != STATUS_OK ||
 		    sched_request(&m->s, w, credit) != STATUS_OK)
-			master_fail(m, "malformed or repeated REQUEST from "
-				    "rank %d", rank);
+			master_fail(m,
+				    "malformed or repeated REQUEST from "
+				    "rank %d",
+				    rank);
 		break;
-	case PROTO_TAG_RESULT:
-		handle_result(m, w, &m->msg.buf);
-		break;
+	case PROTO_TAG_RESULT: handle_result(m, w, &m->msg.buf); break;
 	case PROTO_TAG_STATS:
 		if (m->rs[rank].have ||
 		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
 				      PROTO_TAG_STATS) != STATUS_OK ||
 		    proto_unpack_stats(&r, &m->rs[rank].s) != STATUS_OK) {
-			master_fail(m, "malformed or repeated STATS from rank "
-				    "%d", rank);
+			master_fail(m,
+				    "malformed or repeated STATS from rank "
+				    "%d",
+				    rank);
 			break;
 		}
 		m->rs[rank].have = 1;
@@ -809,7 +823,7 @@ static void handle_message(struct master *m)
 		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
 				      PROTO_TAG_ERROR) != STATUS_OK ||
 		    proto_unpack_error(&r, &status, text, sizeof text) !=
-		    STATUS_OK)
+			    STATUS_OK)
 			master_fail(m, "malformed ERROR message from rank %d",
 				    rank);
 		else
@@ -839,8 +853,8 @@ static void receive(struct master *m)
 		if (wait == 0 || d < wait)
 			wait = d;
 	}
-	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY, wait,
-			    m->err, sizeof m->err);
+	st = transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY, wait, m->err,
+			    sizeof m->err);
 	m->wait_cpu += cpu_seconds() - c0;
 	if (st == STATUS_ERR_TIMEOUT) {
 		tick_output(m);
@@ -848,8 +862,8 @@ static void receive(struct master *m)
 	}
 	while (st == STATUS_OK && got && !m->fatal) {
 		handle_message(m);
-		st = transport_poll(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
-				    &got, m->err, sizeof m->err);
+		st = transport_poll(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY, &got,
+				    m->err, sizeof m->err);
 	}
 	if (st == STATUS_ERR_PROTO)
 		master_fail(m, "%s", m->err);
@@ -884,10 +898,10 @@ static void abort_workers(struct master *m)
 		/* any tag: RESULTs still in flight must be received (and
 		   dropped), or their senders' large-message sends never
 		   complete and those ranks hang in MPI_Finalize */
-		st = left > 0 ? transport_wait(&m->msg, TRANSPORT_ANY,
-					       TRANSPORT_ANY, left, m->err,
-					       sizeof m->err)
-			      : STATUS_ERR_TIMEOUT;
+		st = left > 0
+			? transport_wait(&m->msg, TRANSPORT_ANY, TRANSPORT_ANY,
+					 left, m->err, sizeof m->err)
+			: STATUS_ERR_TIMEOUT;
 		if (st == STATUS_OK && m->msg.tag != PROTO_TAG_STATS)
 			continue;
 		if (st != STATUS_OK) {
@@ -922,7 +936,6 @@ static int groups(const struct master *m)
 		n += m->child_members[w] > 0;
 	return n;
 }
-
 
 static void write_stats(struct master *m, double wall)
 {
@@ -983,7 +996,8 @@ static void write_stats(struct master *m, double wall)
 			m->fatal = 1;
 			return;
 		}
-		fprintf(f, "{\n  \"size\": %d,\n  \"workers\": %d,\n"
+		fprintf(f,
+			"{\n  \"size\": %d,\n  \"workers\": %d,\n"
 			"  \"group_size\": %s,\n  \"groups\": %d,\n"
 			"  \"rank0_cpu_seconds\": %.6f,\n"
 			"  \"rank0_wait_cpu_seconds\": %.6f,\n"
@@ -1000,9 +1014,8 @@ static void write_stats(struct master *m, double wall)
 			"  \"bytes_written\": %llu,\n"
 			"  \"partial\": %llu,\n"
 			"  \"lines_checked\": %llu,\n  \"ranks\": [\n",
-			m->size, factoring_ranks(m), gsize,
-			groups(m), cpu0, m->wait_cpu, wall,
-			(unsigned long long)m->written,
+			m->size, factoring_ranks(m), gsize, groups(m), cpu0,
+			m->wait_cpu, wall, (unsigned long long)m->written,
 			wall > 0 ? (double)m->written / wall : 0.0,
 			(unsigned long long)chunks, (unsigned long long)msgs,
 			(unsigned long long)bytes, imbalance,
@@ -1013,14 +1026,16 @@ static void write_stats(struct master *m, double wall)
 			(unsigned long long)m->s.reissued,
 			(unsigned long long)m->wrong_results,
 			m->written ? cpu0 * 1e6 / (double)m->written : 0.0,
-			m->chunks_written ?
-				cpu0 * 1e6 / (double)m->chunks_written : 0.0,
+			m->chunks_written
+				? cpu0 * 1e6 / (double)m->chunks_written
+				: 0.0,
 			(unsigned long long)m->bytes_written,
 			(unsigned long long)m->partial,
 			(unsigned long long)m->bc.lines_checked);
 		for (int i = 0; i < m->size; i++) {
 			const struct proto_stats *s = &m->rs[i].s;
-			fprintf(f, "    {\"rank\": %d, \"numbers\": %llu, "
+			fprintf(f,
+				"    {\"rank\": %d, \"numbers\": %llu, "
 				"\"accepted\": %llu, \"chunks\": %llu, "
 				"\"busy_seconds\": %.6f, \"idle_seconds\": %.6f, "
 				"\"last_result_seconds\": %.6f, "
@@ -1043,11 +1058,12 @@ static void write_stats(struct master *m, double wall)
 		}
 		fprintf(f, "  ],\n  \"liveness_events\": [");
 		for (uint32_t i = 0; i < m->n_ev; i++)
-			fprintf(f, "%s\n    {\"rank\": %d, \"event\": \"%s\", "
+			fprintf(f,
+				"%s\n    {\"rank\": %d, \"event\": \"%s\", "
 				"\"seconds\": %.6f, \"chunks\": %u}",
 				i ? "," : "", m->ev[i].rank,
-				m->ev[i].back ? "answered" : "late",
-				m->ev[i].t, m->ev[i].chunks);
+				m->ev[i].back ? "answered" : "late", m->ev[i].t,
+				m->ev[i].chunks);
 		fprintf(f, "%s],\n  \"hung_ranks\": [", m->n_ev ? "\n  " : "");
 		for (int w = 0, k = 0; !m->local && w < m->n_workers; w++)
 			if (m->s.workers[w].late &&
@@ -1111,7 +1127,7 @@ static int open_input(struct master *m)
 	if (st != STATUS_OK) {
 		master_fail(m, "%s: %s", m->in_name ? m->in_name : "input",
 			    st == STATUS_ERR_IO && errno ? strerror(errno)
-						       : status_str(st));
+							 : status_str(st));
 		return st;
 	}
 	input_set_interrupt(m->in, m->signo);
@@ -1143,7 +1159,7 @@ static int open_journal(struct master *m)
 	journal_id_clear(&id);
 	if (st != STATUS_OK) {
 		m->usage_error = st == STATUS_ERR_INVAL ||
-				 st == STATUS_ERR_MISMATCH;
+			st == STATUS_ERR_MISMATCH;
 		master_fail(m, "%s", m->err);
 		return st;
 	}
@@ -1152,7 +1168,8 @@ static int open_journal(struct master *m)
 			   o->checkpoint, info.records,
 			   (unsigned long long)info.numbers,
 			   info.tail_dropped ? "; a torn last record was "
-			   "dropped" : "");
+					       "dropped"
+					     : "");
 	return STATUS_OK;
 }
 
@@ -1167,13 +1184,14 @@ static int setup(struct master *m)
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.seed = o->seed;
-	cfg.time_limit_us = o->time_limit > 0 ?
-		(uint64_t)(o->time_limit * 1e6 + 0.5) : 0;
+	cfg.time_limit_us =
+		o->time_limit > 0 ? (uint64_t)(o->time_limit * 1e6 + 0.5) : 0;
 	cfg.prefetch = o->prefetch < PROTO_MAX_CREDIT ? o->prefetch
-						       : PROTO_MAX_CREDIT - 1;
+						      : PROTO_MAX_CREDIT - 1;
 	bytes = (double)o->max_digits * 0.41524 + 2;
-	cfg.max_number_bytes = bytes > PROTO_MAX_NUMBER_BYTES || bytes < 0 ?
-		(uint32_t)PROTO_MAX_NUMBER_BYTES : (uint32_t)bytes;
+	cfg.max_number_bytes = bytes > PROTO_MAX_NUMBER_BYTES || bytes < 0
+		? (uint32_t)PROTO_MAX_NUMBER_BYTES
+		: (uint32_t)bytes;
 
 	/* workers first: they wait for CONFIG (or an early STOP); group
 	   leaders pass it on to their members (group.c) */
@@ -1240,18 +1258,20 @@ static int setup(struct master *m)
 		if (credit < PROTO_ADAPTIVE_CREDIT)
 			credit = PROTO_ADAPTIVE_CREDIT;
 		w = 4u * (uint64_t)m->n_workers * credit;
-		sp.window_chunks = w < MASTER_MIN_WINDOW_CHUNKS ?
-			MASTER_MIN_WINDOW_CHUNKS :
-			(w > MASTER_MAX_WINDOW_CHUNKS ?
-			 MASTER_MAX_WINDOW_CHUNKS : (uint32_t)w);
+		sp.window_chunks = w < MASTER_MIN_WINDOW_CHUNKS
+			? MASTER_MIN_WINDOW_CHUNKS
+			: (w > MASTER_MAX_WINDOW_CHUNKS
+				   ? MASTER_MAX_WINDOW_CHUNKS
+				   : (uint32_t)w);
 		/* room for every worker's credit of full chunks: a smaller
 		   window would serialise large --chunk sizes */
 		/* (size - 1: a leader's chunks are weighted by its group) */
 		numbers = 2u * (uint64_t)(m->local ? 1 : m->size - 1) *
-			  (1u + (uint64_t)cfg.prefetch) *
-			  (o->chunk ? o->chunk : SCHED_DEFAULT_MAX_CHUNK);
-		sp.window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS ?
-			numbers : SCHED_DEFAULT_WINDOW_NUMBERS;
+			(1u + (uint64_t)cfg.prefetch) *
+			(o->chunk ? o->chunk : SCHED_DEFAULT_MAX_CHUNK);
+		sp.window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS
+			? numbers
+			: SCHED_DEFAULT_WINDOW_NUMBERS;
 	}
 	st = sched_init(&m->s, &sp);
 	if (st != STATUS_OK) {
@@ -1262,8 +1282,9 @@ static int setup(struct master *m)
 	/* a leader stands for the ranks of its group: larger chunks */
 	for (int w = 0; w < m->n_workers && !m->local; w++)
 		if (m->child_members[w] > 0 &&
-		    sched_set_weight(&m->s, w, (uint32_t)m->child_members[w] +
-				     1u) != STATUS_OK) {
+		    sched_set_weight(&m->s, w,
+				     (uint32_t)m->child_members[w] + 1u) !=
+			    STATUS_OK) {
 			master_fail(m, "scheduler: bad group weight");
 			return STATUS_ERR_INVAL;
 		}
@@ -1274,8 +1295,9 @@ static int setup(struct master *m)
 	/* Issue 7: a bar on a terminal unless --quiet (not when results
 	   go to the same terminal: they would run into it); --progress
 	   forces plain lines for job logs (see factorize.1, --progress). */
-	if (o->progress || (!o->quiet && isatty(STDERR_FILENO) &&
-			    (o->output != NULL || !isatty(STDOUT_FILENO)))) {
+	if (o->progress ||
+	    (!o->quiet && isatty(STDERR_FILENO) &&
+	     (o->output != NULL || !isatty(STDOUT_FILENO)))) {
 		m->show_progress = 1;
 		progress_init(&m->pg, m->range ? count : 0,
 			      o->progress ? PROGRESS_LOG : PROGRESS_TTY,
@@ -1293,7 +1315,7 @@ static int setup(struct master *m)
 static uint64_t local_progress(const struct master *m)
 {
 	return (m->s.issued + m->s.in_len) + m->s.next_id + m->s.released +
-	       (uint64_t)m->s.input_ended;
+		(uint64_t)m->s.input_ended;
 }
 
 /*
@@ -1309,8 +1331,8 @@ static int report_hung(struct master *m)
 		if (!m->s.workers[w].late || m->rs[rank].have)
 			continue;
 		master_say("rank %d%s%s%s stopped answering; the output is "
-			   "complete without it; ending the job", rank,
-			   host[0] ? " (host " : "", host,
+			   "complete without it; ending the job",
+			   rank, host[0] ? " (host " : "", host,
 			   host[0] ? ")" : "");
 	}
 	return CLI_EXIT_HUNG;
@@ -1350,12 +1372,11 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	for (int r = 1; r < m.size; r++) {
 		m.rank_child[r] = -1;
 		if (topo_group_parent_in(r, m.size, o->group_size,
-					  o->group_nodes) != 0)
+					 o->group_nodes) != 0)
 			continue;
 		m.rank_child[r] = m.n_workers;
-		m.child_members[m.n_workers] =
-			topo_group_members_in(r, m.size, o->group_size,
-					       o->group_nodes);
+		m.child_members[m.n_workers] = topo_group_members_in(
+			r, m.size, o->group_size, o->group_nodes);
 		m.child_rank[m.n_workers++] = r;
 	}
 	if (m.local)

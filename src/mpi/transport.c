@@ -76,8 +76,8 @@ static struct {
 	int n_free, n_slots;
 	struct transport_counters c;
 	const volatile sig_atomic_t *interrupt;
-	uint64_t latency_ns;   /* 0: no emulation */
-	struct held *held;     /* FIFO by arrival, n_held used of cap_held */
+	uint64_t latency_ns; /* 0: no emulation */
+	struct held *held;   /* FIFO by arrival, n_held used of cap_held */
 	int n_held, cap_held;
 } T;
 
@@ -145,13 +145,12 @@ static int pool_grow(int n)
  */
 enum { TRANSPORT_SINGLETON_MAX_ARGS_BYTES = 131072 };
 
-static int singleton_args_fit(int argc, char **argv, char *err,
-			      size_t err_size)
+static int singleton_args_fit(int argc, char **argv, char *err, size_t err_size)
 {
 #ifdef OMPI_MAJOR_VERSION
-	static const char *const launched[] = {
-		"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"
-	};
+	static const char *const launched[] = { "OMPI_COMM_WORLD_SIZE",
+						"PMIX_RANK", "PMI_RANK",
+						"PMI_SIZE" };
 	size_t bytes = 0;
 
 	for (size_t i = 0; i < sizeof launched / sizeof launched[0]; i++)
@@ -160,10 +159,12 @@ static int singleton_args_fit(int argc, char **argv, char *err,
 	for (int i = 0; i < argc; i++)
 		bytes += strlen(argv[i]) + 1;
 	if (bytes > TRANSPORT_SINGLETON_MAX_ARGS_BYTES) {
-		snprintf(err, err_size, "the command line holds %zu bytes; "
+		snprintf(err, err_size,
+			 "the command line holds %zu bytes; "
 			 "started without mpirun, Open MPI takes at most %d: "
 			 "give the numbers on standard input or with --input "
-			 "FILE", bytes, TRANSPORT_SINGLETON_MAX_ARGS_BYTES);
+			 "FILE",
+			 bytes, TRANSPORT_SINGLETON_MAX_ARGS_BYTES);
 		return STATUS_ERR_RANGE;
 	}
 #else
@@ -338,7 +339,8 @@ int transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	int slot, rc, st;
 
 	if (b->len > (size_t)PROTO_MAX_MSG) {
-		snprintf(err, err_size, "message of %zu bytes too long", b->len);
+		snprintf(err, err_size, "message of %zu bytes too long",
+			 b->len);
 		return STATUS_ERR_PROTO;
 	}
 	if (T.n_free == 0) {
@@ -402,9 +404,10 @@ static int recv_now(struct transport_msg *m, int source, int tag, int *got,
 		/* drain it with a zero-byte receive (truncation error) */
 		(void)MPI_Recv(&sink, 0, MPI_BYTE, s.MPI_SOURCE, s.MPI_TAG,
 			       MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-		snprintf(err, err_size, "message of %d bytes from rank %d "
-			 "exceeds the %d-byte cap", count, s.MPI_SOURCE,
-			 PROTO_MAX_MSG);
+		snprintf(err, err_size,
+			 "message of %d bytes from rank %d "
+			 "exceeds the %d-byte cap",
+			 count, s.MPI_SOURCE, PROTO_MAX_MSG);
 		return STATUS_ERR_PROTO;
 	}
 	proto_buf_reset(&m->buf);
@@ -416,8 +419,10 @@ static int recv_now(struct transport_msg *m, int source, int tag, int *got,
 			cap *= 2;
 		p = realloc(m->buf.data, cap);
 		if (p == NULL) {
-			snprintf(err, err_size, "out of memory receiving %d "
-				 "bytes", count);
+			snprintf(err, err_size,
+				 "out of memory receiving %d "
+				 "bytes",
+				 count);
 			return STATUS_ERR_NOMEM;
 		}
 		m->buf.data = p;
@@ -446,7 +451,8 @@ static int held_drain(char *err, size_t err_size)
 			int cap = T.cap_held ? 2 * T.cap_held : 16;
 			h = realloc(T.held, (size_t)cap * sizeof *h);
 			if (h == NULL) {
-				snprintf(err, err_size, "out of memory holding "
+				snprintf(err, err_size,
+					 "out of memory holding "
 					 "a message");
 				return STATUS_ERR_NOMEM;
 			}
@@ -463,9 +469,11 @@ static int held_drain(char *err, size_t err_size)
 		if (!got)
 			break;
 		if (h->m.buf.len < STAMP_BYTES) {
-			snprintf(err, err_size, "message without a send time "
+			snprintf(err, err_size,
+				 "message without a send time "
 				 "from rank %d (latency emulation on one rank "
-				 "only?)", h->m.source);
+				 "only?)",
+				 h->m.source);
 			return STATUS_ERR_PROTO;
 		}
 		h->m.buf.len -= STAMP_BYTES;
@@ -585,7 +593,7 @@ int transport_probe(int source, int tag)
 
 	if (T.latency_ns > 0)
 		return held_drain(err, sizeof err) == STATUS_OK &&
-		       held_find(source, tag) >= 0;
+			held_find(source, tag) >= 0;
 	if (MPI_Iprobe(src, tg, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE) !=
 	    MPI_SUCCESS)
 		return 0;

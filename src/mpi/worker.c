@@ -194,9 +194,11 @@ static int worker_next_number(struct worker_ctx *w, struct proto_reader *r,
 	}
 	if (w->max_number_bytes > 0 &&
 	    (mpz_sizeinbase(w->n, 2) + 7) / 8 > w->max_number_bytes) {
-		snprintf(err, err_size, "number %u of chunk %llu is longer "
-			 "than the %u-byte limit", i,
-			 (unsigned long long)h->chunk_id, w->max_number_bytes);
+		snprintf(err, err_size,
+			 "number %u of chunk %llu is longer "
+			 "than the %u-byte limit",
+			 i, (unsigned long long)h->chunk_id,
+			 w->max_number_bytes);
 		return STATUS_ERR_PROTO;
 	}
 	return engine_factor(&w->res, w->n, &w->params);
@@ -306,8 +308,8 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		}
 	}
 	t1 = t0;
-	for (uint32_t i = 0; i < h.count &&
-	     w->bad_index == PROTO_NO_BAD_INDEX; i++) {
+	for (uint32_t i = 0; i < h.count && w->bad_index == PROTO_NO_BAD_INDEX;
+	     i++) {
 		if (use_range) {
 			st = range_next(w->range, &w->res, &w->params);
 			if (i > 0) /* the term itself, for its line */
@@ -335,8 +337,9 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		/* engine_factor ran engine_verify itself when params.verify;
 		   the range engine's results are checked by worker_emit */
 		st = worker_emit(w, i, w->n,
-				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX ?
-					    UINT32_MAX : (t2 - t1) / 1000),
+				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX
+						    ? UINT32_MAX
+						    : (t2 - t1) / 1000),
 				 !use_range && w->params.verify);
 		t1 = t2;
 		if (st != STATUS_OK) {
@@ -345,15 +348,15 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 			return st;
 		}
 	}
-	if (h.form == PROTO_FORM_LIST &&
-	    w->bad_index == PROTO_NO_BAD_INDEX &&
+	if (h.form == PROTO_FORM_LIST && w->bad_index == PROTO_NO_BAD_INDEX &&
 	    proto_reader_end(&r) != STATUS_OK) {
 		snprintf(err, err_size, "trailing bytes in WORK");
 		return STATUS_ERR_PROTO;
 	}
-	if (w->block_len > (size_t)PROTO_MAX_MSG - PROTO_HEADER_BYTES -
-			   PROTO_RESULT_FIXED) {
-		snprintf(err, err_size, "the output of chunk %llu (%zu bytes) "
+	if (w->block_len >
+	    (size_t)PROTO_MAX_MSG - PROTO_HEADER_BYTES - PROTO_RESULT_FIXED) {
+		snprintf(err, err_size,
+			 "the output of chunk %llu (%zu bytes) "
 			 "exceeds the message cap",
 			 (unsigned long long)h.chunk_id, w->block_len);
 		return STATUS_ERR_PROTO;
@@ -402,7 +405,7 @@ static const uint8_t *worker_small_primes(void)
 		if (!(b[i / 8] >> (i % 8) & 1))
 			continue;
 		for (uint64_t j = (uint64_t)q * q / 2; j < HALF; j += q)
-			b[j / 8] &= (uint8_t)~(1u << (j % 8));
+			b[j / 8] &= (uint8_t) ~(1u << (j % 8));
 	}
 	bits = b;
 	return bits;
@@ -429,7 +432,8 @@ static int worker_verify_u64(const struct engine_result *r, const mpz_t n)
 		return STATUS_NOT_FOUND;
 	v = mpz_getlimbn(n, 0);
 	for (size_t i = 0; i < r->count; i++)
-		if (r->f[i].kind == ENGINE_COMPOSITE || mpz_size(r->f[i].p) != 1)
+		if (r->f[i].kind == ENGINE_COMPOSITE ||
+		    mpz_size(r->f[i].p) != 1)
 			return STATUS_NOT_FOUND;
 	for (size_t i = 0; i < r->count; i++) {
 		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
@@ -447,8 +451,9 @@ static int worker_verify_u64(const struct engine_result *r, const mpz_t n)
 	for (size_t i = 0; i < r->count; i++) {
 		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
 		if (q < WORKER_SMALL_PRIME_BOUND) {
-			if (q != 2 && (q % 2 == 0 ||
-				       !(bits[q / 2 / 8] >> (q / 2 % 8) & 1)))
+			if (q != 2 &&
+			    (q % 2 == 0 ||
+			     !(bits[q / 2 / 8] >> (q / 2 % 8) & 1)))
 				return STATUS_ERR_VERIFY;
 			continue;
 		}
@@ -523,12 +528,11 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	memset(&w, 0, sizeof w); /* read for STATS even without CONFIG */
 	err[0] = '\0';
 	worker_parent = topo_group_parent_in(transport_rank(), transport_size(),
-					      o->group_size, o->group_nodes);
+					     o->group_size, o->group_nodes);
 	if (worker_parent < 0)
 		worker_parent = 0;
 
-	st = transport_wait(&m, worker_parent, TRANSPORT_ANY, 0, err,
-			    err_size);
+	st = transport_wait(&m, worker_parent, TRANSPORT_ANY, 0, err, err_size);
 	if (st != STATUS_OK)
 		goto out;
 	if (m.tag == PROTO_TAG_CONFIG) {
@@ -536,8 +540,10 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 				      PROTO_TAG_CONFIG) != STATUS_OK ||
 		    proto_unpack_config(&r, &cfg) != STATUS_OK) {
 			failed = STATUS_ERR_PROTO;
-			snprintf(err, err_size, "malformed CONFIG (protocol "
-				 "version %d expected)", PROTO_VERSION);
+			snprintf(err, err_size,
+				 "malformed CONFIG (protocol "
+				 "version %d expected)",
+				 PROTO_VERSION);
 			worker_report(&out, failed, err);
 		} else {
 			worker_ctx_init(&w, &cfg, o->fault_ms);
@@ -573,8 +579,9 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 		if (m.tag == PROTO_TAG_WORK && failed == STATUS_OK &&
 		    last_busy < WORKER_TINY_CHUNK_NS && t_wait > last_busy &&
 		    credit < PROTO_ADAPTIVE_CREDIT) {
-			credit = credit * 2 < PROTO_ADAPTIVE_CREDIT ?
-				 credit * 2 : PROTO_ADAPTIVE_CREDIT;
+			credit = credit * 2 < PROTO_ADAPTIVE_CREDIT
+				? credit * 2
+				: PROTO_ADAPTIVE_CREDIT;
 			st = proto_pack_request(&out, credit);
 			if (st == STATUS_OK)
 				st = transport_send(worker_parent,
@@ -612,8 +619,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			worker_report(&out, st, text);
 			continue;
 		}
-		st = transport_send(worker_parent, PROTO_TAG_RESULT, &out,
-				    err, err_size);
+		st = transport_send(worker_parent, PROTO_TAG_RESULT, &out, err,
+				    err_size);
 		if (st != STATUS_OK)
 			goto out;
 	}
@@ -633,8 +640,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	stats.bytes_recv = tc.bytes_recv;
 	st = proto_pack_stats(&out, &stats);
 	if (st == STATUS_OK)
-		st = transport_send(worker_parent, PROTO_TAG_STATS, &out,
-				    err, err_size);
+		st = transport_send(worker_parent, PROTO_TAG_STATS, &out, err,
+				    err_size);
 out:
 	if (have_ctx)
 		worker_ctx_clear(&w);

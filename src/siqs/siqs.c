@@ -147,17 +147,17 @@ void siqs_params_init(struct siqs_params *params)
 	params->deadline = 0.0; /* no time limit */
 	params->stop = NULL;    /* no stop hook */
 	params->stop_arg = NULL;
-	params->stats = NULL;   /* no statistics */
-	params->fb_size = 0;    /* tuning overrides: all from the table */
+	params->stats = NULL; /* no statistics */
+	params->fb_size = 0;  /* tuning overrides: all from the table */
 	params->lp_mult = 0;
 	params->blocks = 0;
 	params->fudge = 0;
 	params->q_max = 0;
 	params->small_prime = 0;
-	params->dlp = 0;        /* double large primes as the table says */
-	params->scalar = 0;     /* vector paths where the CPU has them */
+	params->dlp = 0;         /* double large primes as the table says */
+	params->scalar = 0;      /* vector paths where the CPU has them */
 	params->check_sieve = 0; /* no reference sieve */
-	params->check_rels = 0; /* no relation check */
+	params->check_rels = 0;  /* no relation check */
 }
 
 static void siqs_clear(struct siqs *S)
@@ -230,9 +230,9 @@ static void siqs_start(struct siqs *S, const mpz_t n,
 	S->fb.avx2 = params->scalar != 1 && __builtin_cpu_supports("avx2") != 0;
 	S->fb.fma = S->fb.avx2 && __builtin_cpu_supports("fma") != 0;
 	S->fb.avx512 = S->fb.avx2 && params->scalar == 0 &&
-		       __builtin_cpu_supports("avx512bw") &&
-		       __builtin_cpu_supports("avx512vl") &&
-		       __builtin_cpu_supports("avx512vbmi2");
+		__builtin_cpu_supports("avx512bw") &&
+		__builtin_cpu_supports("avx512vl") &&
+		__builtin_cpu_supports("avx512vbmi2");
 #endif
 	/* the set bits of j: the lowest, then those of j without it */
 	for (j = 1; j < 256; j++) {
@@ -260,8 +260,9 @@ static int siqs_setup_fb(struct siqs *S, mpz_t f, size_t bits,
 	*lpm = row.lp_mult;
 	*blk = row.blocks;
 	fudge = row.fudge;
-	*dlp = params->dlp > 0 ? params->dlp
-	       : params->dlp < 0 || bits < SIQS_DLP_MIN_BITS ? 0 : row.dlp;
+	*dlp = params->dlp > 0                                ? params->dlp
+		: params->dlp < 0 || bits < SIQS_DLP_MIN_BITS ? 0
+							      : row.dlp;
 	if (*dlp > 0)
 		fudge = row.dlp_fudge;
 	if (params->fb_size)
@@ -299,30 +300,39 @@ static int siqs_geometry(struct siqs *S, double lpm, double blk, double dlp)
 	S->fb.M = S->fb.len / 2;
 	/* root_hits16_batch_avx2: positions and root-checked primes below 2^15 */
 	S->fb.r16 = S->fb.avx2 && S->fb.len <= (1u << 15) &&
-		    SIQS_BUCKET_MIN <= (1u << 15);
+		SIQS_BUCKET_MIN <= (1u << 15);
 	pmax = S->fb.prime[S->fb.fb_n - 1];
 	lb = lpm * pmax;
 	S->fb.lp_bound = lb > 4e9 ? 4000000000u : (uint32_t)lb;
 	S->fb.pmax2 = (uint64_t)(pmax * pmax);
 	if (dlp > 1) {
 		double dm = pow((double)S->fb.lp_bound, dlp > 2 ? 2 : dlp);
-		S->fb.dlp_max = dm >= (double)SIQS_DLP_MAX ? SIQS_DLP_MAX : (uint64_t)dm;
+		S->fb.dlp_max = dm >= (double)SIQS_DLP_MAX ? SIQS_DLP_MAX
+							   : (uint64_t)dm;
 	}
 	S->fb.log_a_target = 0.5 * (mpz_log(S->fb.kn) + log(2.0)) -
-			     log((double)S->fb.M);
-	log2q = log2((double)S->fb.M) + 0.5 * (mpz_log(S->fb.kn) / log(2.0) - 1.0);
+		log((double)S->fb.M);
+	log2q = log2((double)S->fb.M) +
+		0.5 * (mpz_log(S->fb.kn) / log(2.0) - 1.0);
 	/* the largest cofactor kept: the large prime bound, or the DLP cutoff */
-	thr = log2q - (S->fb.dlp_max ? log2((double)S->fb.dlp_max)
-				     : log2((double)S->fb.lp_bound)) - S->fb.fudge;
+	thr = log2q -
+		(S->fb.dlp_max ? log2((double)S->fb.dlp_max)
+			       : log2((double)S->fb.lp_bound)) -
+		S->fb.fudge;
 	scale = thr > 100 ? 100 / thr : 1.0;
 	S->fb.init_byte = (uint8_t)(128 - (int)(thr * scale + 0.5));
 	for (j = 2; j < S->fb.fb_n; j++)
-		S->fb.logp[j] = (uint8_t)(log2((double)S->fb.prime[j]) * scale + 0.5);
+		S->fb.logp[j] =
+			(uint8_t)(log2((double)S->fb.prime[j]) * scale + 0.5);
 	/* A x + B odd: 2^3 | (Ax+B)^2 - kN, 2^4 on average, when kN = 1 mod
 	   8; exactly 2^2 when 5 mod 8, 2 when 3 mod 4; A x + B even: Q(x)
 	   odd */
 	km = mpz_fdiv_ui(S->fb.kn, 8);
-	S->fb.two_lg = (uint8_t)((km == 1 ? 4.0 : km == 5 ? 2.0 : 1.0) * scale + 0.5);
+	S->fb.two_lg = (uint8_t)((km == 1           ? 4.0
+					  : km == 5 ? 2.0
+						    : 1.0) *
+					 scale +
+				 0.5);
 	return siqs_choose_a_shape(S);
 }
 
@@ -332,7 +342,8 @@ static int siqs_alloc_sieve(struct siqs *S, const struct siqs_params *params)
 	size_t nhit;
 	uint32_t j;
 
-	S->poly.bainv = malloc((size_t)S->fb.s * S->fb.fb_n * sizeof *S->poly.bainv);
+	S->poly.bainv =
+		malloc((size_t)S->fb.s * S->fb.fb_n * sizeof *S->poly.bainv);
 	/* sv[len]: sieve_one_block's spare byte */
 	S->sv.sieve = calloc((size_t)S->fb.len + 8, 1);
 	if (params->check_sieve && !(S->sv.ref = malloc(S->fb.len)))
@@ -345,14 +356,16 @@ static int siqs_alloc_sieve(struct siqs *S, const struct siqs_params *params)
 		return STATUS_ERR_NOMEM;
 	/* a bucket-sieved prime p hits a block at most BLOCK / p + 1 times per root */
 	for (j = S->fb.med_end; j < S->fb.fb_n; j++)
-		S->fb.bucket_cap += 2 * ((size_t)SIQS_BLOCK / S->fb.prime[j] + 1);
+		S->fb.bucket_cap += 2 *
+			((size_t)SIQS_BLOCK / S->fb.prime[j] + 1);
 	nhit = (size_t)S->fb.nblocks * S->fb.bucket_cap + 1;
 	S->sv.lhit_pos = malloc(nhit * sizeof *S->sv.lhit_pos);
 	S->sv.lhit_idx = malloc(nhit * sizeof *S->sv.lhit_idx);
 	if (!S->sv.lhit_pos || !S->sv.lhit_idx)
 		return STATUS_ERR_NOMEM;
 	for (j = 0; j < S->fb.nblocks; j++) {
-		S->sv.bucket[j] = malloc((S->fb.bucket_cap + 1) * sizeof **S->sv.bucket);
+		S->sv.bucket[j] =
+			malloc((S->fb.bucket_cap + 1) * sizeof **S->sv.bucket);
 		if (!S->sv.bucket[j])
 			return STATUS_ERR_NOMEM;
 	}
@@ -475,8 +488,7 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 	while (status == STATUS_OK) {
 		/* steps 4-6: one A's polynomials, sieve, trial division */
 		status = siqs_sieve_a(&S, params, want);
-		if (status != STATUS_OK ||
-		    S.rels.nfull + S.rels.ncycle < want)
+		if (status != STATUS_OK || S.rels.nfull + S.rels.ncycle < want)
 			continue;
 		/* step 7: linear algebra and square root */
 		t_la = engine_now();

@@ -77,15 +77,16 @@ static inline uint32_t invmod(uint32_t a, uint32_t p)
 }
 
 #if SIQS_AVX2
-__attribute__((target("avx2,fma"))) static inline __m256d vaddmod(__m256d a, __m256d b,
-							   __m256d p)
+__attribute__((target("avx2,fma"))) static inline __m256d
+vaddmod(__m256d a, __m256d b, __m256d p)
 {
 	__m256d r = _mm256_add_pd(a, b);
-	return _mm256_sub_pd(r, _mm256_and_pd(p, _mm256_cmp_pd(r, p, _CMP_GE_OQ)));
+	return _mm256_sub_pd(r,
+			     _mm256_and_pd(p, _mm256_cmp_pd(r, p, _CMP_GE_OQ)));
 }
 
-__attribute__((target("avx2,fma"))) static inline void store_u32x4(uint32_t *dst,
-							    __m256d v)
+__attribute__((target("avx2,fma"))) static inline void
+store_u32x4(uint32_t *dst, __m256d v)
 {
 	_mm_storeu_si128((__m128i *)(void *)dst, _mm256_cvttpd_epi32(v));
 }
@@ -99,15 +100,19 @@ __attribute__((target("avx2,fma"))) static inline __m256d
 vmulmod_lazy(__m256d a, __m256d b, __m256d p, __m256d pinv)
 {
 	__m256d h = _mm256_mul_pd(a, b);
-	__m256d q = _mm256_round_pd(_mm256_mul_pd(h, pinv),
-				    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m256d q =
+		_mm256_round_pd(_mm256_mul_pd(h, pinv),
+				_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 	return _mm256_fnmadd_pd(q, p, h);
 }
 
-__attribute__((target("avx2,fma"))) static inline __m256d canon(__m256d r, __m256d p)
+__attribute__((target("avx2,fma"))) static inline __m256d canon(__m256d r,
+								__m256d p)
 {
-	return _mm256_add_pd(r, _mm256_and_pd(p, _mm256_cmp_pd(r, _mm256_setzero_pd(),
-							      _CMP_LT_OQ)));
+	return _mm256_add_pd(
+		r,
+		_mm256_and_pd(
+			p, _mm256_cmp_pd(r, _mm256_setzero_pd(), _CMP_LT_OQ)));
 }
 
 /*
@@ -143,9 +148,12 @@ vpowmods(__m256d *r, const __m256d *b, const __m128i *e, int bit,
 		const __m128i cnt = _mm_cvtsi32_si128(--bit);
 		for (h = 0; h < SIQS_VH; h++) {
 			__m128i b32 = _mm_cmpeq_epi32(
-				_mm_and_si128(_mm_srl_epi32(e[h], cnt), one_i), one_i);
-			r[h] = _mm256_blendv_pd(one, b[h], _mm256_castsi256_pd(
-							   _mm256_cvtepi32_epi64(b32)));
+				_mm_and_si128(_mm_srl_epi32(e[h], cnt), one_i),
+				one_i);
+			r[h] = _mm256_blendv_pd(
+				one, b[h],
+				_mm256_castsi256_pd(
+					_mm256_cvtepi32_epi64(b32)));
 		}
 	}
 	/* two bits per step: r^4 times b^d, b^d picked from 1, b, b^2, b^3 */
@@ -153,12 +161,15 @@ vpowmods(__m256d *r, const __m256d *b, const __m128i *e, int bit,
 		const __m128i cnt = _mm_cvtsi32_si128(bit -= 2);
 		for (h = 0; h < SIQS_VH; h++) {
 			__m128i d = _mm_srl_epi32(e[h], cnt);
-			__m256d m0 = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
-				_mm_cmpeq_epi32(_mm_and_si128(d, one_i), one_i)));
-			__m256d m1 = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
-				_mm_cmpeq_epi32(_mm_and_si128(d, two_i), two_i)));
-			__m256d t = _mm256_blendv_pd(_mm256_blendv_pd(one, b[h], m0),
-						     _mm256_blendv_pd(b2[h], b3[h], m0), m1);
+			__m256d m0 = _mm256_castsi256_pd(
+				_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(
+					_mm_and_si128(d, one_i), one_i)));
+			__m256d m1 = _mm256_castsi256_pd(
+				_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(
+					_mm_and_si128(d, two_i), two_i)));
+			__m256d t = _mm256_blendv_pd(
+				_mm256_blendv_pd(one, b[h], m0),
+				_mm256_blendv_pd(b2[h], b3[h], m0), m1);
 			r[h] = vmulmod_lazy(r[h], r[h], p[h], pinv[h]);
 			r[h] = vmulmod_lazy(r[h], r[h], p[h], pinv[h]);
 			r[h] = vmulmod_lazy(r[h], t, p[h], pinv[h]);

@@ -36,19 +36,19 @@
 enum {
 	SIQS_BLOCK_BITS = 15,
 	SIQS_BLOCK = 1 << SIQS_BLOCK_BITS, /* sieve block: the L1 data cache */
-	SIQS_SMALL_PRIME = 30,   /* primes below this are not sieved */
+	SIQS_SMALL_PRIME = 30,            /* primes below this are not sieved */
 	SIQS_BUCKET_MIN = SIQS_BLOCK / 2, /* primes bucket-sieved from here */
-	SIQS_EXTRA = 4,          /* relations wanted beyond F (see step 7) */
-	SIQS_MAX_S = 20,         /* most primes in A */
-	SIQS_MIN_BITS = 64,      /* smallest n accepted */
-	SIQS_MAX_BITS = 400,     /* largest n accepted (about 120 digits) */
-	SIQS_MAX_FAC = 512,      /* factor-base entries in one relation */
-	SIQS_A_TRIES = 2000,     /* attempts to find an unused A */
-	SIQS_MAX_CAND = 16384,   /* candidates kept per polynomial */
-	SIQS_MAX_FB = 100000,    /* FB index << SIQS_BLOCK_BITS fits 32 bits */
-	SIQS_MAX_BLOCKS = 16,    /* sieve positions stay below 2^20 (pinv) */
-	SIQS_MAX_RETRIES = 8,    /* linear algebra rounds with only trivial deps */
-	SIQS_CLS_Q = 64,         /* one-block sieve: fixed-count runs below this */
+	SIQS_EXTRA = 4,        /* relations wanted beyond F (see step 7) */
+	SIQS_MAX_S = 20,       /* most primes in A */
+	SIQS_MIN_BITS = 64,    /* smallest n accepted */
+	SIQS_MAX_BITS = 400,   /* largest n accepted (about 120 digits) */
+	SIQS_MAX_FAC = 512,    /* factor-base entries in one relation */
+	SIQS_A_TRIES = 2000,   /* attempts to find an unused A */
+	SIQS_MAX_CAND = 16384, /* candidates kept per polynomial */
+	SIQS_MAX_FB = 100000,  /* FB index << SIQS_BLOCK_BITS fits 32 bits */
+	SIQS_MAX_BLOCKS = 16,  /* sieve positions stay below 2^20 (pinv) */
+	SIQS_MAX_RETRIES = 8, /* linear algebra rounds with only trivial deps */
+	SIQS_CLS_Q = 64,      /* one-block sieve: fixed-count runs below this */
 	/*
 	 * Pollard-Brent rho on a double large prime cofactor stops after
 	 * about this many steps: the smaller prime is below the large prime
@@ -86,12 +86,12 @@ __extension__ typedef __int128 siqs_i128;
  * and lp2 (vertex 0 stands for 1).
  */
 struct siqs_rel {
-	size_t yoff;    /* A x + B: its limbs in the limb pool, from here */
-	int ysize;      /* and its GMP size (negative: A x + B < 0) */
-	size_t off;     /* first factor-base index in the pool */
-	uint32_t nfac;  /* factor-base indices, with repetition */
-	uint32_t lp;    /* large prime, 1 for a full relation */
-	uint32_t lp2;   /* second large prime, 1 unless a partial-partial */
+	size_t yoff;     /* A x + B: its limbs in the limb pool, from here */
+	int ysize;       /* and its GMP size (negative: A x + B < 0) */
+	size_t off;      /* first factor-base index in the pool */
+	uint32_t nfac;   /* factor-base indices, with repetition */
+	uint32_t lp;     /* large prime, 1 for a full relation */
+	uint32_t lp2;    /* second large prime, 1 unless a partial-partial */
 	uint32_t v1, v2; /* graph vertices of lp and lp2 (partials only) */
 };
 
@@ -112,7 +112,7 @@ struct siqs_fb {
 	/* factor base: index 0 is -1, index 1 is 2 */
 	uint32_t fb_n;
 	uint32_t *prime, *sqrtkn;
-	uint8_t *logp;     /* scaled log2 p, the sieve's addend */
+	uint8_t *logp; /* scaled log2 p, the sieve's addend */
 	/*
 	 * floor(2^40 / p) + 1: i mod p by multiplication.  Exact for i below
 	 * 2^20 and p below 2^20 (error i / 2^40 < 1 / p); i * pinv < 2^59.
@@ -129,14 +129,14 @@ struct siqs_fb {
 	 */
 	uint16_t *p16, *inv16, *lim16;
 	int r16;
-	int sse2;          /* SSE2 paths allowed (when compiled in) */
+	int sse2; /* SSE2 paths allowed (when compiled in) */
 	/* cppcheck-suppress unusedStructMember ; read under SIQS_AVX2 only */
-	int avx2;          /* the CPU runs AVX2: eight primes per step */
-	int fma;           /* and FMA: the vector per-A set-up */
+	int avx2; /* the CPU runs AVX2: eight primes per step */
+	int fma;  /* and FMA: the vector per-A set-up */
 	/* cppcheck-suppress unusedStructMember ; read under SIQS_AVX2 only */
-	int avx512;        /* AVX-512 BW/VL/VBMI2: the 32-lane root check */
-	uint8_t hitlut[256][8]; /* the set bits of a byte, listed */
-	uint8_t hitcnt[256];    /* and their count */
+	int avx512; /* AVX-512 BW/VL/VBMI2: the 32-lane root check */
+	uint8_t hitlut[256][8];        /* the set bits of a byte, listed */
+	uint8_t hitcnt[256];           /* and their count */
 	uint32_t sieve_start, med_end; /* first sieved, first bucket-sieved */
 	uint32_t lp_bound;
 	/*
@@ -152,12 +152,12 @@ struct siqs_fb {
 	 */
 	uint32_t cls_first, ncls;
 	uint32_t cls_end[SIQS_CLS_Q + 1], cls_q[SIQS_CLS_Q + 1];
-	uint32_t M, len;   /* the interval [-M, M): len bytes */
+	uint32_t M, len; /* the interval [-M, M): len bytes */
 	uint32_t nblocks;
 	size_t bucket_cap; /* entries one block's bucket can take */
 	size_t hit_stride; /* sv.hitsb: entries per candidate's list */
 	uint8_t init_byte; /* 128 - threshold */
-	uint8_t two_lg;   /* log of 2's share of Q(x) where A x + B is odd */
+	uint8_t two_lg;    /* log of 2's share of Q(x) where A x + B is odd */
 	/* the shape of A: s primes from FB indices [qlo, qhi) */
 	unsigned s;
 	uint32_t qlo, qhi;
@@ -182,29 +182,30 @@ struct siqs_poly {
 	uint32_t qidx[SIQS_MAX_S];
 	uint32_t gamma[SIQS_MAX_S]; /* B_l = (A/q_l) gamma_l */
 	uint32_t *ainv, *root1, *root2;
-	uint32_t *bainv;   /* 2 B_l A^-1 mod p: s rows of fb_n */
-	uint8_t *in_a;     /* 1 at the FB indices of A's primes */
+	uint32_t *bainv;       /* 2 B_l A^-1 mod p: s rows of fb_n */
+	uint8_t *in_a;         /* 1 at the FB indices of A's primes */
 	uint16_t *ra16, *rb16; /* root1, root2 as 16-bit words (r16) */
 	uint8_t init_pat[64]; /* sieve start: init_byte, + two_lg at odd A x + B */
-	uint64_t *seen_a;  /* hashes of the A's used */
+	uint64_t *seen_a;     /* hashes of the A's used */
 	size_t n_seen, cap_seen;
 	uint64_t rng;
 };
 
 /* Per polynomial: the sieve, its buckets, the candidates and their hits. */
 struct siqs_sieve_buf {
-	mpz_t q, y;        /* Q(x) and A x + B of the mpz trial division */
+	mpz_t q, y; /* Q(x) and A x + B of the mpz trial division */
 	uint8_t *sieve;
-	uint8_t *ref;         /* params->check_sieve: the reference sieve */
+	uint8_t *ref;            /* params->check_sieve: the reference sieve */
 	unsigned long sieve_bad; /* bytes where the two differed */
-	uint32_t *next1, *next2; /* block sieve: next hits of the small primes */
+	uint32_t *next1,
+		*next2;    /* block sieve: next hits of the small primes */
 	uint32_t **bucket; /* per block: large-prime hits, index << 15 | offset */
 	uint32_t *bucket_n;
 	uint32_t *lhit_pos, *lhit_idx; /* bucket hits on candidates */
 	size_t nlhit;
-	uint32_t *cand;   /* sieve positions reported this polynomial */
+	uint32_t *cand; /* sieve positions reported this polynomial */
 	uint32_t ncand;
-	uint32_t *hits;   /* trial division: FB indices whose root matches */
+	uint32_t *hits; /* trial division: FB indices whose root matches */
 	/*
 	 * With r16, the root checks of eight candidates at once (each step's
 	 * primes and roots loaded once): list k at hitsb + k fb.hit_stride,
@@ -233,7 +234,7 @@ struct siqs_rels {
 	uint32_t *uf_parent, *uf_size;
 	size_t nvert, cap_vert;
 	size_t nfull, ncycle, ndouble;
-	int check;         /* params->check_rels: siqs_try_deps checks the rows */
+	int check; /* params->check_rels: siqs_try_deps checks the rows */
 	unsigned long bad; /* and counts the faults found */
 	unsigned long polys, candidates;
 };
@@ -251,7 +252,8 @@ struct siqs {
  * memory (p is left as it was).  static inline: siqs_add_rel calls it
  * three times per relation.
  */
-static inline void *siqs_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+static inline void *siqs_grow(void *p, size_t *cap, size_t need, size_t elem,
+			      size_t first)
 {
 	size_t nc = *cap ? *cap : first;
 	void *np;

@@ -95,17 +95,18 @@
 #endif
 
 enum {
-	LINALG_EXCESS = 96, /* rows kept beyond the active columns */
+	LINALG_EXCESS = 96,  /* rows kept beyond the active columns */
 	LINALG_DENSE = 1024, /* rows on one column that start the dense phase */
-	LINALG_SMALL = 256,  /* at most this many rows: plain dense elimination */
-	LINALG_MID = 8192,   /* at most this many: merges first, then dense */
+	LINALG_SMALL =
+		256,       /* at most this many rows: plain dense elimination */
+	LINALG_MID = 8192, /* at most this many: merges first, then dense */
 	/* merge away columns of weight at most rows / LINALG_MERGE_ROWS,
 	 * within [LINALG_MERGE_MIN, LINALG_MERGE_MAX] (fewest instructions
 	 * at 466 rows: 4, at 1400: 12, at 5016: 16) */
 	LINALG_MERGE_ROWS = 112,
 	LINALG_MERGE_MIN = 4,
 	LINALG_MERGE_MAX = 16,
-	LINALG_LANES = 4     /* columns per AVX2 step; ncp is a multiple */
+	LINALG_LANES = 4 /* columns per AVX2 step; ncp is a multiple */
 };
 
 static_assert(LINALG_SMALL <= LINALG_MID,
@@ -144,8 +145,8 @@ static int cmp_u64(const void *a, const void *b)
  */
 
 /* Columns lo .. hi - 1 (hi <= ncp): XOR column k into each that has bit p. */
-static void elim_scalar(uint64_t *m, size_t nw, size_t ncp, size_t k,
-			size_t p, size_t lo, size_t hi)
+static void elim_scalar(uint64_t *m, size_t nw, size_t ncp, size_t k, size_t p,
+			size_t lo, size_t hi)
 {
 	size_t pw = p / 64, w, l;
 	unsigned pb = (unsigned)(p % 64);
@@ -157,15 +158,15 @@ static void elim_scalar(uint64_t *m, size_t nw, size_t ncp, size_t k,
 }
 
 /* acc[j] ^= v for each column j < hi that has bit p, and w for bit q. */
-static void acc_scalar(uint64_t *acc, const uint64_t *m, size_t ncp,
-		       size_t p, uint64_t v, size_t q, uint64_t w, size_t hi)
+static void acc_scalar(uint64_t *acc, const uint64_t *m, size_t ncp, size_t p,
+		       uint64_t v, size_t q, uint64_t w, size_t hi)
 {
 	const uint64_t *x = m + p / 64 * ncp, *y = m + q / 64 * ncp;
 	unsigned pb = (unsigned)(p % 64), qb = (unsigned)(q % 64);
 	size_t j;
 	for (j = 0; j < hi; j++)
 		acc[j] ^= (v & ((uint64_t)0 - ((x[j] >> pb) & 1))) ^
-			  (w & ((uint64_t)0 - ((y[j] >> qb) & 1)));
+			(w & ((uint64_t)0 - ((y[j] >> qb) & 1)));
 }
 
 #if LINALG_AVX2
@@ -182,8 +183,9 @@ __attribute__((target("avx2"))) static inline void
 elim_xor(uint64_t *d, __m256i piv, __m256i on)
 {
 	__m256i *v = (__m256i *)d;
-	_mm256_storeu_si256(v, _mm256_xor_si256(_mm256_loadu_si256(v),
-						_mm256_and_si256(piv, on)));
+	_mm256_storeu_si256(v,
+			    _mm256_xor_si256(_mm256_loadu_si256(v),
+					     _mm256_and_si256(piv, on)));
 }
 
 /*
@@ -227,9 +229,11 @@ elim_avx2(uint64_t *m, size_t nw, size_t ncp, size_t k, size_t p, size_t lo)
 			wi[nz++] = w * ncp;
 		}
 	/* the first four columns: those below lo masked off */
-	on = _mm256_and_si256(elim_mask(m + pw * ncp + l0, bit),
-			      _mm256_cmpgt_epi64(_mm256_set_epi64x(3, 2, 1, 0),
-						 _mm256_set1_epi64x((long long)(lo % LINALG_LANES) - 1)));
+	on = _mm256_and_si256(
+		elim_mask(m + pw * ncp + l0, bit),
+		_mm256_cmpgt_epi64(
+			_mm256_set_epi64x(3, 2, 1, 0),
+			_mm256_set1_epi64x((long long)(lo % LINALG_LANES) - 1)));
 	for (u = 0; u < nz; u++)
 		elim_xor(m + wi[u] + l0, piv[u], on);
 	l0 += LINALG_LANES;
@@ -254,7 +258,8 @@ acc_avx2(uint64_t *acc, const uint64_t *m, size_t ncp, size_t p, uint64_t v,
 	 size_t q, uint64_t w, size_t hi)
 {
 	const uint64_t *x = m + p / 64 * ncp, *y = m + q / 64 * ncp;
-	const uint64_t pb = (uint64_t)1 << (p % 64), qb = (uint64_t)1 << (q % 64);
+	const uint64_t pb = (uint64_t)1 << (p % 64),
+		       qb = (uint64_t)1 << (q % 64);
 	const __m256i pbit = _mm256_set1_epi64x((long long)pb);
 	const __m256i qbit = _mm256_set1_epi64x((long long)qb);
 	const __m256i vv = _mm256_set1_epi64x((long long)v);
@@ -265,7 +270,8 @@ acc_avx2(uint64_t *acc, const uint64_t *m, size_t ncp, size_t p, uint64_t v,
 		__m256i s = _mm256_xor_si256(
 			_mm256_and_si256(vv, elim_mask(x + j, pbit)),
 			_mm256_and_si256(ww, elim_mask(y + j, qbit)));
-		_mm256_storeu_si256(d, _mm256_xor_si256(_mm256_loadu_si256(d), s));
+		_mm256_storeu_si256(d,
+				    _mm256_xor_si256(_mm256_loadu_si256(d), s));
 	}
 }
 #endif
@@ -291,7 +297,8 @@ static int linalg_small(uint32_t nrows, uint32_t ncols,
 			uint64_t *deps, int *ndeps, int avx2)
 {
 	size_t nw = ((size_t)nrows + 63) / 64, k, j, i, npiv = 0;
-	size_t ncp = ((size_t)ncols + LINALG_LANES - 1) / LINALG_LANES * LINALG_LANES;
+	size_t ncp = ((size_t)ncols + LINALG_LANES - 1) / LINALG_LANES *
+		LINALG_LANES;
 	uint32_t *pcol = NULL, *prow = NULL, r, q;
 	uint64_t *m = NULL, *acc = NULL, *isfree = NULL;
 	int d = 0, status = STATUS_ERR_NOMEM;
@@ -307,8 +314,8 @@ static int linalg_small(uint32_t nrows, uint32_t ncols,
 		goto cleanup;
 	for (r = 0; r < nrows; r++)
 		for (q = row_start[r]; q < row_start[r + 1]; q++)
-			m[(size_t)(r / 64) * ncp + cols[q]] ^=
-				(uint64_t)1 << (r % 64);
+			m[(size_t)(r / 64) * ncp + cols[q]] ^= (uint64_t)1
+				<< (r % 64);
 
 	/* 2. forward elimination, pivot = lowest row of the column */
 	for (k = 0; k < ncols && npiv < nrows; k++) {
@@ -343,7 +350,8 @@ static int linalg_small(uint32_t nrows, uint32_t ncols,
 		pcol[npiv + (size_t)d++] = r; /* after the pivots: free */
 	}
 	for (i = 0; i < (size_t)d; i += 2) {
-		size_t f1 = pcol[npiv + i], f2 = i + 1 < (size_t)d ? pcol[npiv + i + 1] : f1;
+		size_t f1 = pcol[npiv + i],
+		       f2 = i + 1 < (size_t)d ? pcol[npiv + i + 1] : f1;
 		acc_pass(avx2, acc, m, ncp, f1, deps[f1], f2,
 			 f2 != f1 ? deps[f2] : 0, ncols);
 	}
@@ -359,7 +367,8 @@ static int linalg_small(uint32_t nrows, uint32_t ncols,
 		if (i1 > 0) {
 			size_t x = (size_t)prow[i1] / 64 * ncp + pcol[i1 - 1];
 			a0 = acc[pcol[i1 - 1]] ^
-			     (a1 & ((uint64_t)0 - (m[x] >> (prow[i1] % 64) & 1)));
+				(a1 &
+				 ((uint64_t)0 - (m[x] >> (prow[i1] % 64) & 1)));
 			p0 = prow[i1 - 1];
 		}
 		acc_pass(avx2, acc, m, ncp, prow[i1], a1, p0, a0,
@@ -463,8 +472,10 @@ static void merge_all(struct linalg_merge *g, uint32_t ncols, uint32_t wmax,
 			for (t = 0; t < g->wr; t++) {
 				uint64_t v = g->cr[(size_t)c * g->wr + t];
 				while (v) {
-					list[nl++] = (uint32_t)(t * 64 +
-						(size_t)__builtin_ctzll(v));
+					list[nl++] =
+						(uint32_t)(t * 64 +
+							   (size_t)__builtin_ctzll(
+								   v));
 					v &= v - 1;
 				}
 			}
@@ -487,9 +498,9 @@ static void merge_all(struct linalg_merge *g, uint32_t ncols, uint32_t wmax,
 	} while (changed);
 }
 
-static int linalg_mid(uint32_t nrows, uint32_t ncols,
-		      const uint32_t *row_start, const uint32_t *cols,
-		      uint64_t *deps, int *ndeps, int avx2)
+static int linalg_mid(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
+		      const uint32_t *cols, uint64_t *deps, int *ndeps,
+		      int avx2)
 {
 	struct linalg_merge g;
 	uint32_t *live = NULL, *crs = NULL, *ccols = NULL, *list = NULL;
@@ -552,8 +563,9 @@ static int linalg_mid(uint32_t nrows, uint32_t ncols,
 		for (t = 0; t < g.wc; t++) {
 			uint64_t v = rc[t];
 			while (v) {
-				ccols[nnz++] = g.weight[t * 64 +
-						       (size_t)__builtin_ctzll(v)];
+				ccols[nnz++] =
+					g.weight[t * 64 +
+						 (size_t)__builtin_ctzll(v)];
 				v &= v - 1;
 			}
 		}
@@ -596,13 +608,13 @@ struct linalg_sparse {
 	uint32_t *weight, *colmap, *rowid;
 	uint8_t *alive;
 	uint64_t *order;
-	uint32_t nact, nlive;     /* active columns, kept rows */
+	uint32_t nact, nlive; /* active columns, kept rows */
 	uint64_t *mat, *rmat, *used, *mask;
-	size_t wr, wc;            /* words of a column, of a row */
+	size_t wr, wc; /* words of a column, of a row */
 	uint32_t *logpiv, *pcols, *loglist, *ul;
 	size_t *logoff, *swords, *pwords;
 	size_t nsteps, loglen, loglist_cap;
-	uint32_t nul;             /* dense phase: unused rows in ul */
+	uint32_t nul; /* dense phase: unused rows in ul */
 };
 
 /* 1-2: singleton removal, active columns by ascending weight, kept rows. */
@@ -635,7 +647,8 @@ static int sparse_filter(struct linalg_sparse *L)
 
 	for (c = 0; c < L->ncols; c++)
 		if (L->weight[c] > 0)
-			L->order[L->nact++] = ((uint64_t)L->weight[c] << 32) | c;
+			L->order[L->nact++] = ((uint64_t)L->weight[c] << 32) |
+				c;
 	qsort(L->order, L->nact, sizeof *L->order, cmp_u64);
 	for (c = 0; c < L->ncols; c++)
 		L->colmap[c] = UINT32_MAX;
@@ -678,8 +691,10 @@ static int sparse_build(struct linalg_sparse *L)
 			if (cc == UINT32_MAX)
 				continue;
 			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): cc < nact */
-			L->mat[(size_t)cc * wr + (r >> 6)] ^= (uint64_t)1 << (r & 63);
-			L->rmat[(size_t)r * wc + (cc >> 6)] ^= (uint64_t)1 << (cc & 63);
+			L->mat[(size_t)cc * wr + (r >> 6)] ^= (uint64_t)1
+				<< (r & 63);
+			L->rmat[(size_t)r * wc + (cc >> 6)] ^= (uint64_t)1
+				<< (cc & 63);
 		}
 	}
 	return STATUS_OK;
@@ -740,8 +755,10 @@ static int sparse_step(struct linalg_sparse *L, uint32_t c)
 		col[t] |= v; /* restored below; keeps S readable */
 		L->swords[nsw++] = t;
 		while (v) {
-			if (sparse_log(L, (uint32_t)(t * 64 +
-					(size_t)__builtin_ctzll(v))) != STATUS_OK)
+			if (sparse_log(L,
+				       (uint32_t)(t * 64 +
+						  (size_t)__builtin_ctzll(
+							  v))) != STATUS_OK)
 				return STATUS_ERR_NOMEM;
 			v &= v - 1;
 		}
@@ -755,7 +772,8 @@ static int sparse_step(struct linalg_sparse *L, uint32_t c)
 		if (t == w0)
 			v &= ~(uint64_t)0 << (c & 63) << 1;
 		while (v) {
-			L->pcols[np++] = (uint32_t)(t * 64 + (size_t)__builtin_ctzll(v));
+			L->pcols[np++] =
+				(uint32_t)(t * 64 + (size_t)__builtin_ctzll(v));
 			v &= v - 1;
 		}
 	}
@@ -763,7 +781,8 @@ static int sparse_step(struct linalg_sparse *L, uint32_t c)
 		uint64_t *dst = L->mat + (size_t)L->pcols[u] * wr;
 		size_t q;
 		for (q = 0; q < nsw; q++)
-			dst[L->swords[q]] ^= col[L->swords[q]] & ~used[L->swords[q]];
+			dst[L->swords[q]] ^= col[L->swords[q]] &
+				~used[L->swords[q]];
 	}
 	/* the pivot row's non-zero words from w0 on */
 	npw = 0;
@@ -842,7 +861,8 @@ static int sparse_deps(struct linalg_sparse *L, uint64_t *deps, int *ndeps)
 	while (L->nsteps-- > 0) {
 		uint64_t acc = 0;
 		size_t u;
-		for (u = L->logoff[L->nsteps]; u < L->logoff[L->nsteps + 1]; u++)
+		for (u = L->logoff[L->nsteps]; u < L->logoff[L->nsteps + 1];
+		     u++)
 			acc ^= L->mask[L->loglist[u]];
 		L->mask[L->logpiv[L->nsteps]] ^= acc;
 	}
@@ -910,8 +930,8 @@ cleanup:
 int siqs_linalg(uint32_t nrows, uint32_t ncols, const uint32_t *row_start,
 		const uint32_t *cols, uint64_t *deps, int *ndeps)
 {
-	return siqs_linalg_solve_opts(nrows, ncols, row_start, cols, deps, ndeps,
-				      NULL);
+	return siqs_linalg_solve_opts(nrows, ncols, row_start, cols, deps,
+				      ndeps, NULL);
 }
 
 /* The path by size: dense, merged then dense, or sparse (top comment). */

@@ -38,12 +38,16 @@
  * each).
  */
 static const struct siqs_row siqs_table[] = {
-	{64, 60, 20, 0.25, 7, 1.75, 10},     {96, 150, 30, 0.25, 8, 1.75, 10},
-	{112, 275, 40, 0.625, 9, 1.75, 10},  {128, 550, 50, 1, 10, 1.75, 10},
-	{160, 1400, 50, 2, 10, 1.75, 10},
-	{200, 5000, 200, 6, 15, 1.75, 10},   {233, 12000, 200, 8, 14, 1.75, 10},
-	{266, 20000, 120, 10, 14, 1.75, 11}, {299, 25000, 120, 12, 15, 1.75, 12},
-	{400, 25000, 150, 16, 16, 1.75, 13},
+	{ 64, 60, 20, 0.25, 7, 1.75, 10 },
+	{ 96, 150, 30, 0.25, 8, 1.75, 10 },
+	{ 112, 275, 40, 0.625, 9, 1.75, 10 },
+	{ 128, 550, 50, 1, 10, 1.75, 10 },
+	{ 160, 1400, 50, 2, 10, 1.75, 10 },
+	{ 200, 5000, 200, 6, 15, 1.75, 10 },
+	{ 233, 12000, 200, 8, 14, 1.75, 10 },
+	{ 266, 20000, 120, 10, 14, 1.75, 11 },
+	{ 299, 25000, 120, 12, 15, 1.75, 12 },
+	{ 400, 25000, 150, 16, 16, 1.75, 13 },
 };
 enum { SIQS_TABLE_ROWS = sizeof siqs_table / sizeof siqs_table[0] };
 
@@ -89,10 +93,12 @@ static uint32_t sqrtmod(uint32_t a, uint32_t p, uint64_t m)
 	if ((p & 3) == 3)
 		return powmod(a, (p + 1) / 4, p, m);
 	if ((p & 7) == 5) {
-		uint32_t a2 = a << 1 >= p ? (a << 1) - p : a << 1; /* p < 2^31 */
+		uint32_t a2 = a << 1 >= p ? (a << 1) - p
+					  : a << 1; /* p < 2^31 */
 		uint32_t v = powmod(a2, (p - 5) / 8, p, m);
 		uint32_t ii = mulmod_b(a2, mulmod_b(v, v, p, m), p, m);
-		return mulmod_b(mulmod_b(a, v, p, m), ii == 0 ? p - 1 : ii - 1, p, m);
+		return mulmod_b(mulmod_b(a, v, p, m), ii == 0 ? p - 1 : ii - 1,
+				p, m);
 	}
 	while (!(q & 1)) {
 		q >>= 1;
@@ -130,7 +136,8 @@ static long odd_primes(uint32_t limit, uint32_t **out)
 	long cnt = 0;
 	if (!comp)
 		return -1;
-	for (k = 1; k < half && (uint64_t)(2 * k + 1) * (2 * k + 1) < limit; k++)
+	for (k = 1; k < half && (uint64_t)(2 * k + 1) * (2 * k + 1) < limit;
+	     k++)
 		if (!comp[k])
 			for (m = 2 * k * (k + 1); m < half; m += 2 * k + 1)
 				comp[m] = 1; /* (2k+1)^2 = 2m + 1 onwards */
@@ -174,11 +181,14 @@ powmods_avx2(const uint32_t *pr, const uint32_t *base, const uint32_t *ex,
 		bit = 32 - __builtin_clz(pr[j + 4 * SIQS_VH - 1]);
 		for (h = 0; h < SIQS_VH; h++) {
 			p[h] = _mm256_cvtepi32_pd(_mm_loadu_si128(
-				(const __m128i *)(const void *)(pr + j + 4 * h)));
+				(const __m128i *)(const void *)(pr + j +
+								4 * h)));
 			pinv[h] = _mm256_div_pd(one, p[h]);
 			b[h] = _mm256_cvtepi32_pd(_mm_loadu_si128(
-				(const __m128i *)(const void *)(base + j + 4 * h)));
-			e[h] = _mm_loadu_si128((const __m128i *)(const void *)(ex + j + 4 * h));
+				(const __m128i *)(const void *)(base + j +
+								4 * h)));
+			e[h] = _mm_loadu_si128((
+				const __m128i *)(const void *)(ex + j + 4 * h));
 		}
 		vpowmods(r, b, e, bit, p, pinv);
 		for (h = 0; h < SIQS_VH; h++)
@@ -255,10 +265,12 @@ ks_add_avx2(double *score, uint64_t zero, uint64_t nonres, double ram,
 			_mm256_cmpeq_epi64(_mm256_and_si256(z, lane), lane));
 		__m256d mn = _mm256_castsi256_pd(
 			_mm256_cmpeq_epi64(_mm256_and_si256(nr, lane), lane));
-		__m256d add = _mm256_or_pd(_mm256_and_pd(mz, vr),
-					   _mm256_andnot_pd(_mm256_or_pd(mz, mn), vs));
-		_mm256_storeu_pd(score + 4 * g,
-				 _mm256_add_pd(_mm256_loadu_pd(score + 4 * g), add));
+		__m256d add = _mm256_or_pd(
+			_mm256_and_pd(mz, vr),
+			_mm256_andnot_pd(_mm256_or_pd(mz, mn), vs));
+		_mm256_storeu_pd(
+			score + 4 * g,
+			_mm256_add_pd(_mm256_loadu_pd(score + 4 * g), add));
 	}
 }
 #endif
@@ -314,22 +326,27 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr,
 			score[i] += 0.5 * log(2.0);
 	}
 	for (j0 = 0; j0 < np && pr[j0] < pmax; j0 += nj) {
-		for (nj = 0; nj < CHUNK && j0 + nj < np && pr[j0 + nj] < pmax; nj++) {
+		for (nj = 0; nj < CHUNK && j0 + nj < np && pr[j0 + nj] < pmax;
+		     nj++) {
 			/* Euler's criterion: (n/p) = n^((p-1)/2); (kn/p) = (n/p) (k/p) */
 			zero[nj] = nres[j0 + nj] == 0 ? all : 0;
-			nonres[nj] = nres[j0 + nj] && euler[j0 + nj] != 1 ? all : 0;
+			nonres[nj] = nres[j0 + nj] && euler[j0 + nj] != 1 ? all
+									  : 0;
 		}
 		for (qi = 0; qi < NQ; qi++) {
 			uint32_t q = siqs_mult_primes[qi], q3 = (q & 3) == 3;
 			/* p mod q = p - q floor(p m / 2^32): exact for p < 2^24 */
-			uint64_t m = ((uint64_t)1 << 32) / q + 1, km = kmask[qi];
+			uint64_t m = ((uint64_t)1 << 32) / q + 1,
+				 km = kmask[qi];
 			const uint8_t *ns = nonsq[qi];
 			for (j = 0; j < nj; j++) {
 				uint32_t p = pr[j0 + j];
-				uint32_t r = p - q * (uint32_t)(((uint64_t)p * m) >> 32);
+				uint32_t r = p -
+					q * (uint32_t)(((uint64_t)p * m) >> 32);
 				/* (q/p) = -1: p mod q a non-square, flipped when p
 				 * and q are both 3 mod 4 */
-				uint64_t nr = (uint64_t)(ns[r] ^ (q3 & (p >> 1)));
+				uint64_t nr =
+					(uint64_t)(ns[r] ^ (q3 & (p >> 1)));
 				nonres[j] ^= km & (0 - nr);
 				if (r == 0) /* q = p */
 					zero[j] |= km;
@@ -337,16 +354,19 @@ static uint32_t choose_multiplier(const mpz_t n, const uint32_t *pr,
 		}
 		for (j = 0; j < nj; j++) {
 			uint32_t p = pr[j0 + j];
-			double lp = log((double)p), ram = lp / p, split = 2.0 * lp / (p - 1);
+			double lp = log((double)p), ram = lp / p,
+			       split = 2.0 * lp / (p - 1);
 #if SIQS_AVX2
 			if (avx2) {
-				ks_add_avx2(score, zero[j], nonres[j], ram, split);
+				ks_add_avx2(score, zero[j], nonres[j], ram,
+					    split);
 				continue;
 			}
 #endif
 			for (i = 0; i < NK; i++)
 				score[i] += zero[j] >> i & 1 ? ram
-					    : nonres[j] >> i & 1 ? 0.0 : split;
+					: nonres[j] >> i & 1 ? 0.0
+							     : split;
 		}
 	}
 	for (i = 0; i < NK; i++)
@@ -388,8 +408,8 @@ void siqs_interp_params(size_t bits, struct siqs_row *row)
  * product fits 64 bits, then Barrett reductions.  Only the primes the
  * factor base reaches are done (about half of those sieved at 96 bits).
  */
-static void fill_nres(const mpz_t n, const uint32_t *pr, long np, uint32_t *nres,
-		      uint64_t *pm, long *done, long upto)
+static void fill_nres(const mpz_t n, const uint32_t *pr, long np,
+		      uint32_t *nres, uint64_t *pm, long *done, long upto)
 {
 	long j = *done;
 	while (j < np && j < upto) {
@@ -433,8 +453,10 @@ static int fb_alloc(struct siqs *S, size_t sz)
 	S->fb.p16 = calloc(5 * (sz + 16), sizeof *S->fb.p16);
 	S->sv.next1 = calloc(sz, sizeof *S->sv.next1);
 	S->sv.next2 = calloc(sz, sizeof *S->sv.next2);
-	S->sv.hits = calloc(sz + 16, sizeof *S->sv.hits); /* vector appends overrun by 7 */
-	S->fb.hit_stride = sz + 32; /* root_hits16_batch_avx512: 16 past the last */
+	S->sv.hits = calloc(
+		sz + 16, sizeof *S->sv.hits); /* vector appends overrun by 7 */
+	S->fb.hit_stride = sz +
+		32; /* root_hits16_batch_avx512: 16 past the last */
 	S->sv.hitsb = calloc(8 * S->fb.hit_stride, sizeof *S->sv.hitsb);
 	S->sv.cand = malloc(SIQS_MAX_CAND * sizeof *S->sv.cand);
 	S->poly.in_a = calloc(sz, 1);
@@ -485,7 +507,8 @@ static void fb_constants(struct siqs *S, size_t sz)
 	       S->fb.prime[S->fb.sieve_start] < S->fb.small_prime)
 		S->fb.sieve_start++;
 	S->fb.med_end = S->fb.sieve_start;
-	while (S->fb.med_end < S->fb.fb_n && S->fb.prime[S->fb.med_end] < SIQS_BUCKET_MIN)
+	while (S->fb.med_end < S->fb.fb_n &&
+	       S->fb.prime[S->fb.med_end] < SIQS_BUCKET_MIN)
 		S->fb.med_end++;
 }
 
@@ -537,7 +560,8 @@ int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 		ex[j] = (pr[j] - 1) / 2;
 	fill_nres(S->fb.n, pr, np, nres, pm, &nres_done, j);
 	powmods(S->fb.fma, pr, pm, nres, ex, rr, j);
-	S->fb.k = choose_multiplier(S->fb.n, pr, nres, rr, np, pmax, S->fb.avx2);
+	S->fb.k =
+		choose_multiplier(S->fb.n, pr, nres, rr, np, pmax, S->fb.avx2);
 	mpz_mul_ui(S->fb.kn, S->fb.n, S->fb.k);
 
 	sz = (size_t)want + 2;
@@ -562,11 +586,15 @@ int siqs_build_fb(struct siqs *S, mpz_t f, uint32_t want)
 			fill_nres(S->fb.n, pr, np, nres, pm, &nres_done, e);
 			for (t = done; t < e; t++) {
 				uint32_t q = pr[t];
-				km[t] = mulmod_b(nres[t], S->fb.k < q ? S->fb.k : S->fb.k % q, q, pm[t]);
-				ex[t] = (q & 3) == 3 ? (q + 1) / 4 : (q - 1) / 2;
+				km[t] = mulmod_b(nres[t],
+						 S->fb.k < q ? S->fb.k
+							     : S->fb.k % q,
+						 q, pm[t]);
+				ex[t] = (q & 3) == 3 ? (q + 1) / 4
+						     : (q - 1) / 2;
 			}
-			powmods(S->fb.fma, pr + done, pm + done, km + done, ex + done,
-				rr + done, e - done);
+			powmods(S->fb.fma, pr + done, pm + done, km + done,
+				ex + done, rr + done, e - done);
 			done = e;
 		}
 		if (km[j] == 0) {

@@ -42,7 +42,8 @@ int siqs_choose_a_shape(struct siqs *S)
 		return STATUS_ERR_INVAL;
 	for (s = 2; s < SIQS_MAX_S; s++) {
 		qt = exp(la / s);
-		if (qt < S->fb.prime[F - 1 - (F - lo_min) / 4] && qt < S->fb.q_max)
+		if (qt < S->fb.prime[F - 1 - (F - lo_min) / 4] &&
+		    qt < S->fb.q_max)
 			break;
 	}
 	/* q below the window's start leaves no room for the last prime */
@@ -86,7 +87,8 @@ int siqs_pick_a(struct siqs *S)
 
 		for (l = 0; l + 1 < s && ok; l++) {
 			uint32_t span = S->fb.qhi - S->fb.qlo;
-			c = S->fb.qlo + (uint32_t)(engine_rand(&S->poly.rng) % span);
+			c = S->fb.qlo +
+				(uint32_t)(engine_rand(&S->poly.rng) % span);
 			for (m = 0; m < l; m++)
 				if (S->poly.qidx[m] == c)
 					ok = 0;
@@ -135,8 +137,8 @@ int siqs_pick_a(struct siqs *S)
 				break;
 		if (u < S->poly.n_seen)
 			continue;
-		ns = siqs_grow(S->poly.seen_a, &S->poly.cap_seen, S->poly.n_seen + 1,
-			  sizeof *S->poly.seen_a, 64);
+		ns = siqs_grow(S->poly.seen_a, &S->poly.cap_seen,
+			       S->poly.n_seen + 1, sizeof *S->poly.seen_a, 64);
 		if (!ns)
 			return STATUS_ERR_NOMEM;
 		S->poly.seen_a = ns;
@@ -165,7 +167,7 @@ static int native_fits(const struct siqs *S, size_t ba, size_t bb, size_t bc)
 	while (((uint64_t)1 << bm) <= S->fb.M)
 		bm++;
 	return mp_bits_per_limb == 64 && ba + 2 * bm + 3 <= 125 &&
-	       bb + bm + 3 <= 125 && bc + 2 <= 125;
+		bb + bm + 3 <= 125 && bc + 2 <= 125;
 }
 
 /* Bits of |z| (0 for 0), as mpz_sizeinbase(z, 2) but 0 for 0. */
@@ -173,8 +175,9 @@ static size_t bits_i128(siqs_i128 z)
 {
 	siqs_u128 u = z < 0 ? (siqs_u128)-z : (siqs_u128)z;
 	uint64_t hi = (uint64_t)(u >> 64), lo = (uint64_t)u;
-	return hi ? 128 - (size_t)__builtin_clzll(hi)
-		  : lo ? 64 - (size_t)__builtin_clzll(lo) : 0;
+	return hi    ? 128 - (size_t)__builtin_clzll(hi)
+		: lo ? 64 - (size_t)__builtin_clzll(lo)
+		     : 0;
 }
 
 /*
@@ -184,7 +187,8 @@ static size_t bits_i128(siqs_i128 z)
 static void set_native(struct siqs *S)
 {
 	S->poly.native = native_fits(S, mpz_sizeinbase(S->poly.A, 2),
-				mpz_sizeinbase(S->poly.B, 2), mpz_sizeinbase(S->poly.C, 2));
+				     mpz_sizeinbase(S->poly.B, 2),
+				     mpz_sizeinbase(S->poly.C, 2));
 	if (!S->poly.native)
 		return;
 	S->poly.A128 = mpz_get_i128(S->poly.A);
@@ -225,7 +229,8 @@ __attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
 		bit = 32 - __builtin_clz(S->fb.prime[j + 4 * SIQS_VH - 1]);
 		for (h = 0; h < SIQS_VH; h++) {
 			__m128i pi = _mm_loadu_si128(
-				(const __m128i *)(const void *)(S->fb.prime + j + 4 * h));
+				(const __m128i *)(const void *)(S->fb.prime +
+								j + 4 * h));
 			ei[h] = _mm_sub_epi32(pi, _mm_set1_epi32(2));
 			p[h] = _mm256_cvtepi32_pd(pi);
 			pinv[h] = _mm256_div_pd(one, p[h]);
@@ -233,7 +238,8 @@ __attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
 		}
 		for (l = 1; l < s; l++)
 			for (h = 0; h < SIQS_VH; h++)
-				pre[l][h] = vmulmod_lazy(pre[l - 1][h], qd[l], p[h], pinv[h]);
+				pre[l][h] = vmulmod_lazy(pre[l - 1][h], qd[l],
+							 p[h], pinv[h]);
 		for (h = 0; h < SIQS_VH; h++)
 			am[h] = pre[s - 1][h];
 		vpowmods(ai, am, ei, bit, p, pinv);
@@ -241,8 +247,10 @@ __attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
 			inv[h] = ai[h];
 		for (l = s - 1; l > 0; l--)
 			for (h = 0; h < SIQS_VH; h++) {
-				qinv[l][h] = vmulmod_lazy(inv[h], pre[l - 1][h], p[h], pinv[h]);
-				inv[h] = vmulmod_lazy(inv[h], qd[l], p[h], pinv[h]);
+				qinv[l][h] = vmulmod_lazy(inv[h], pre[l - 1][h],
+							  p[h], pinv[h]);
+				inv[h] = vmulmod_lazy(inv[h], qd[l], p[h],
+						      pinv[h]);
 			}
 		for (h = 0; h < SIQS_VH; h++) {
 			qinv[0][h] = inv[h];
@@ -252,24 +260,37 @@ __attribute__((target("avx2,fma"))) static uint32_t init_a_avx2(struct siqs *S)
 		}
 		for (l = 0; l < s; l++)
 			for (h = 0; h < SIQS_VH; h++) {
-				__m256d g = canon(vmulmod_lazy(qinv[l][h], gd[l], p[h], pinv[h]),
-						  p[h]);
+				__m256d g =
+					canon(vmulmod_lazy(qinv[l][h], gd[l],
+							   p[h], pinv[h]),
+					      p[h]);
 				sum[h] = vaddmod(sum[h], g, p[h]);
-				store_u32x4(S->poly.bainv + (size_t)l * F + j + 4 * h,
+				store_u32x4(S->poly.bainv + (size_t)l * F + j +
+						    4 * h,
 					    vaddmod(g, g, p[h]));
 			}
 		for (h = 0; h < SIQS_VH; h++) {
-			__m256d bm = canon(vmulmod_lazy(am[h], sum[h], p[h], pinv[h]), p[h]);
-			__m256d mm = canon(vmulmod_lazy(md, one, p[h], pinv[h]), p[h]);
+			__m256d bm = canon(
+				vmulmod_lazy(am[h], sum[h], p[h], pinv[h]),
+				p[h]);
+			__m256d mm = canon(vmulmod_lazy(md, one, p[h], pinv[h]),
+					   p[h]);
 			__m256d sq = _mm256_cvtepi32_pd(_mm_loadu_si128(
-				(const __m128i *)(const void *)(S->fb.sqrtkn + j + 4 * h)));
+				(const __m128i *)(const void *)(S->fb.sqrtkn +
+								j + 4 * h)));
 			__m256d t1 = canon(_mm256_sub_pd(sq, bm), p[h]);
-			__m256d t2 = canon(_mm256_sub_pd(_mm256_sub_pd(p[h], sq), bm), p[h]);
+			__m256d t2 = canon(
+				_mm256_sub_pd(_mm256_sub_pd(p[h], sq), bm),
+				p[h]);
 			store_u32x4(S->poly.root1 + j + 4 * h,
-				    vaddmod(canon(vmulmod_lazy(t1, ai[h], p[h], pinv[h]), p[h]),
+				    vaddmod(canon(vmulmod_lazy(t1, ai[h], p[h],
+							       pinv[h]),
+						  p[h]),
 					    mm, p[h]));
 			store_u32x4(S->poly.root2 + j + 4 * h,
-				    vaddmod(canon(vmulmod_lazy(t2, ai[h], p[h], pinv[h]), p[h]),
+				    vaddmod(canon(vmulmod_lazy(t2, ai[h], p[h],
+							       pinv[h]),
+						  p[h]),
 					    mm, p[h]));
 		}
 	}
@@ -315,8 +336,11 @@ int siqs_init_a(struct siqs *S)
 	/* A is odd and B's parity stays with A: A x + B is odd at the sieve
 	   positions i = x + M (M even) of B's other parity */
 	for (j = 0; j < sizeof S->poly.init_pat; j++)
-		S->poly.init_pat[j] = (uint8_t)(S->fb.init_byte +
-			((j ^ (uint32_t)mpz_odd_p(S->poly.B)) & 1 ? S->fb.two_lg : 0));
+		S->poly.init_pat[j] =
+			(uint8_t)(S->fb.init_byte +
+				  ((j ^ (uint32_t)mpz_odd_p(S->poly.B)) & 1
+					   ? S->fb.two_lg
+					   : 0));
 	set_native(S);
 	S->poly.abits = (unsigned)mpz_sizeinbase(S->poly.A, 2);
 	if (S->poly.native)
@@ -339,7 +363,8 @@ int siqs_init_a(struct siqs *S)
 		j = init_a_avx2(S);
 #endif
 	for (; j < F; j++) {
-		uint32_t p = S->fb.prime[j], ai, inv, am, sum = 0, bm, t1, t2, Mm;
+		uint32_t p = S->fb.prime[j], ai, inv, am, sum = 0, bm, t1, t2,
+			 Mm;
 		uint64_t m = S->fb.bred[j];
 		uint32_t pre[SIQS_MAX_S], qinv[SIQS_MAX_S];
 		if (S->poly.in_a[j]) {
@@ -349,7 +374,8 @@ int siqs_init_a(struct siqs *S)
 		}
 		pre[0] = mulmod_b(S->fb.prime[S->poly.qidx[0]], 1, p, m);
 		for (l = 1; l < s; l++)
-			pre[l] = mulmod_b(pre[l - 1], S->fb.prime[S->poly.qidx[l]], p, m);
+			pre[l] = mulmod_b(pre[l - 1],
+					  S->fb.prime[S->poly.qidx[l]], p, m);
 		/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): s >= 2 (choose_a_shape) */
 		am = pre[s - 1];
 		ai = invmod(am, p);
@@ -361,19 +387,21 @@ int siqs_init_a(struct siqs *S)
 		qinv[0] = inv;
 		S->poly.ainv[j] = ai;
 		for (l = 0; l < s; l++) {
-			uint32_t g = mulmod_b(qinv[l], S->poly.gamma[l], p, m), g2;
+			uint32_t g = mulmod_b(qinv[l], S->poly.gamma[l], p, m),
+				 g2;
 			sum += g;
 			if (sum >= p)
 				sum -= p;
 			g2 = g << 1; /* p < 2^31 */
-			S->poly.bainv[(size_t)l * F + j] = g2 >= p ? g2 - p : g2;
+			S->poly.bainv[(size_t)l * F + j] = g2 >= p ? g2 - p
+								   : g2;
 		}
 		bm = mulmod_b(am, sum, p, m);
 		Mm = mulmod_b(S->fb.M, 1, p, m);
 		t1 = S->fb.sqrtkn[j] >= bm ? S->fb.sqrtkn[j] - bm
-					: S->fb.sqrtkn[j] + p - bm;
+					   : S->fb.sqrtkn[j] + p - bm;
 		t2 = p - S->fb.sqrtkn[j] >= bm ? p - S->fb.sqrtkn[j] - bm
-					    : 2 * p - S->fb.sqrtkn[j] - bm;
+					       : 2 * p - S->fb.sqrtkn[j] - bm;
 		t1 = mulmod_b(t1, ai, p, m) + Mm;
 		t2 = mulmod_b(t2, ai, p, m) + Mm;
 		S->poly.root1[j] = t1 >= p ? t1 - p : t1;
@@ -393,8 +421,10 @@ roots_step_avx2(struct siqs *S, const uint32_t *d, int neg, uint32_t j)
 {
 	uint32_t F = S->fb.fb_n;
 	for (; j + 8 <= F; j += 8) {
-		__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)(S->fb.prime + j));
-		__m256i dd = _mm256_loadu_si256((const __m256i *)(const void *)(d + j));
+		__m256i p = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->fb.prime + j));
+		__m256i dd = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(d + j));
 		__m256i *q1 = (__m256i *)(void *)(S->poly.root1 + j);
 		__m256i *q2 = (__m256i *)(void *)(S->poly.root2 + j);
 		__m256i r1, r2;
@@ -402,8 +432,10 @@ roots_step_avx2(struct siqs *S, const uint32_t *d, int neg, uint32_t j)
 			dd = _mm256_sub_epi32(p, dd);
 		r1 = _mm256_add_epi32(_mm256_loadu_si256(q1), dd);
 		r2 = _mm256_add_epi32(_mm256_loadu_si256(q2), dd);
-		_mm256_storeu_si256(q1, _mm256_min_epu32(r1, _mm256_sub_epi32(r1, p)));
-		_mm256_storeu_si256(q2, _mm256_min_epu32(r2, _mm256_sub_epi32(r2, p)));
+		_mm256_storeu_si256(
+			q1, _mm256_min_epu32(r1, _mm256_sub_epi32(r1, p)));
+		_mm256_storeu_si256(
+			q2, _mm256_min_epu32(r2, _mm256_sub_epi32(r2, p)));
 	}
 	return j;
 }
@@ -451,7 +483,8 @@ void siqs_next_b(struct siqs *S, uint32_t i)
 		b2 = S->poly.B128 - 2 * e * bv;
 		c2 = S->poly.C128 - 4 * e * (siqs_i128)S->poly.gamma[v] * t;
 		S->poly.sgn[v] = -S->poly.sgn[v];
-		if (native_fits(S, S->poly.abits, bits_i128(b2), bits_i128(c2))) {
+		if (native_fits(S, S->poly.abits, bits_i128(b2),
+				bits_i128(c2))) {
 			S->poly.B128 = b2;
 			S->poly.C128 = c2;
 			return;

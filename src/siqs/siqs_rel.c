@@ -175,11 +175,12 @@ int siqs_add_rel(struct siqs_rels *R, const uint32_t *fac, uint32_t nfac,
 	uint32_t v1 = 0, v2 = 0;
 	size_t yn = (size_t)(ysize < 0 ? -ysize : ysize);
 	void *g;
-	if (!(g = siqs_grow(R->rel, &R->cap_rel, R->nrel + 1, sizeof *R->rel, 1024)))
+	if (!(g = siqs_grow(R->rel, &R->cap_rel, R->nrel + 1, sizeof *R->rel,
+			    1024)))
 		return STATUS_ERR_NOMEM;
 	R->rel = g;
-	if (!(g = siqs_grow(R->pool, &R->cap_pool, R->npool + nfac, sizeof *R->pool,
-			    65536)))
+	if (!(g = siqs_grow(R->pool, &R->cap_pool, R->npool + nfac,
+			    sizeof *R->pool, 65536)))
 		return STATUS_ERR_NOMEM;
 	R->pool = g;
 	if (!(g = siqs_grow(R->ylimb, &R->cap_ylimb, R->nylimb + yn,
@@ -257,7 +258,8 @@ static int forest_build(const struct siqs_rels *R, struct siqs_forest *t)
 	t->up = malloc(nv * sizeof *t->up);
 	t->depth = malloc(nv * sizeof *t->depth);
 	t->queue = malloc(nv * sizeof *t->queue);
-	if (!t->adj_start || !t->adj || !t->pedge || !t->up || !t->depth || !t->queue)
+	if (!t->adj_start || !t->adj || !t->pedge || !t->up || !t->depth ||
+	    !t->queue)
 		return STATUS_ERR_NOMEM;
 	for (u = 0; u < R->nrel; u++) {
 		const struct siqs_rel *r = &R->rel[u];
@@ -290,8 +292,10 @@ static int forest_build(const struct siqs_rels *R, struct siqs_forest *t)
 		t->queue[qt++] = v;
 		while (qh < qt) {
 			uint32_t a = t->queue[qh++], k;
-			for (k = t->adj_start[a]; k < t->adj_start[a + 1]; k++) {
-				uint32_t e = t->adj[k], b = other_end(&R->rel[e], a);
+			for (k = t->adj_start[a]; k < t->adj_start[a + 1];
+			     k++) {
+				uint32_t e = t->adj[k],
+					 b = other_end(&R->rel[e], a);
 				if (t->depth[b] != UINT32_MAX)
 					continue;
 				t->depth[b] = t->depth[a] + 1;
@@ -361,12 +365,14 @@ int siqs_build_cycles(const struct siqs_rels *R, struct siqs_cycles *c)
 			break; /* not reached: the count is exact */
 		c->start[c->nrows++] = (uint32_t)c->nmem;
 		if (r->lp == 1) {
-			void *g = siqs_grow(c->mem, &cap, c->nmem + 1, sizeof *c->mem, 1024);
+			void *g = siqs_grow(c->mem, &cap, c->nmem + 1,
+					    sizeof *c->mem, 1024);
 			if (!g)
 				goto cleanup;
 			c->mem = g;
 			c->mem[c->nmem++] = (uint32_t)u;
-		} else if (cycle_append(R, &t, (uint32_t)u, c, &cap) != STATUS_OK) {
+		} else if (cycle_append(R, &t, (uint32_t)u, c, &cap) !=
+			   STATUS_OK) {
 			goto cleanup;
 		}
 	}

@@ -46,11 +46,13 @@ static void sieve_large(struct siqs *S)
 		if (S->poly.in_a[j])
 			continue;
 		for (r = S->poly.root1[j]; r < len; r += p)
-			*wp[r >> SIQS_BLOCK_BITS]++ = tag | (r & (SIQS_BLOCK - 1));
+			*wp[r >> SIQS_BLOCK_BITS]++ = tag |
+				(r & (SIQS_BLOCK - 1));
 		if (S->poly.root2[j] == S->poly.root1[j])
 			continue;
 		for (r = S->poly.root2[j]; r < len; r += p)
-			*wp[r >> SIQS_BLOCK_BITS]++ = tag | (r & (SIQS_BLOCK - 1));
+			*wp[r >> SIQS_BLOCK_BITS]++ = tag |
+				(r & (SIQS_BLOCK - 1));
 	}
 	for (b = 0; b < S->fb.nblocks; b++)
 		S->sv.bucket_n[b] = (uint32_t)(wp[b] - S->sv.bucket[b]);
@@ -64,7 +66,8 @@ static void apply_bucket(struct siqs *S, uint32_t b)
 	uint32_t k, n = S->sv.bucket_n[b];
 	for (k = 0; k < n; k++) {
 		uint32_t off = e[k] & (SIQS_BLOCK - 1);
-		sv[off] = (uint8_t)(sv[off] + S->fb.logp[e[k] >> SIQS_BLOCK_BITS]);
+		sv[off] = (uint8_t)(sv[off] +
+				    S->fb.logp[e[k] >> SIQS_BLOCK_BITS]);
 	}
 }
 
@@ -73,7 +76,8 @@ static void apply_bucket(struct siqs *S, uint32_t b)
  * at r1 and lg2 at r2 while r2 + 3p < e; the roots move past what was done.
  */
 static inline void sieve_steps4(uint8_t *sv, uint32_t p, uint8_t lg1,
-				uint8_t lg2, uint32_t *r1, uint32_t *r2, uint32_t e)
+				uint8_t lg2, uint32_t *r1, uint32_t *r2,
+				uint32_t e)
 {
 	uint8_t *a1 = sv + *r1, *a2 = sv + *r2;
 	const uint8_t *stop;
@@ -102,7 +106,8 @@ static inline void sieve_steps4(uint8_t *sv, uint32_t p, uint8_t lg1,
  * after them below e; *n1 <= *n2 get the first positions at or past e.
  */
 static inline void sieve_prime(uint8_t *sv, uint32_t p, uint8_t lg, uint32_t r1,
-			       uint32_t r2, uint32_t e, uint32_t *n1, uint32_t *n2)
+			       uint32_t r2, uint32_t e, uint32_t *n1,
+			       uint32_t *n2)
 {
 	if (r1 == r2) {
 		for (; r1 < e; r1 += p)
@@ -134,8 +139,9 @@ static void sieve_block(struct siqs *S, uint32_t e)
 	for (j = S->fb.sieve_start; j < S->fb.med_end; j++) {
 		if (S->sv.next1[j] == UINT32_MAX)
 			continue;
-		sieve_prime(sv, S->fb.prime[j], S->fb.logp[j], S->sv.next1[j], S->sv.next2[j],
-			    e, &S->sv.next1[j], &S->sv.next2[j]);
+		sieve_prime(sv, S->fb.prime[j], S->fb.logp[j], S->sv.next1[j],
+			    S->sv.next2[j], e, &S->sv.next1[j],
+			    &S->sv.next2[j]);
 	}
 }
 
@@ -182,19 +188,23 @@ static void sieve_one_block(struct siqs *S)
 		uint32_t r1 = S->poly.root1[j], r2 = S->poly.root2[j];
 		if (S->poly.in_a[j])
 			continue;
-		sieve_prime_nt(sv, S->fb.prime[j], S->fb.logp[j], r1 < r2 ? r1 : r2,
-			       r1 < r2 ? r2 : r1, e);
+		sieve_prime_nt(sv, S->fb.prime[j], S->fb.logp[j],
+			       r1 < r2 ? r1 : r2, r1 < r2 ? r2 : r1, e);
 	}
 	for (c = 0; c < S->fb.ncls; c++) {
 		uint32_t q = S->fb.cls_q[c], end = S->fb.cls_end[c];
 		/* two primes of the run at once: four independent walks */
-		for (; j + 1 < end && !(S->poly.in_a[j] | S->poly.in_a[j + 1]); j += 2) {
-			uint32_t p = S->fb.prime[j], r1 = S->poly.root1[j], r2 = S->poly.root2[j];
-			uint32_t pb = S->fb.prime[j + 1], r3 = S->poly.root1[j + 1];
+		for (; j + 1 < end && !(S->poly.in_a[j] | S->poly.in_a[j + 1]);
+		     j += 2) {
+			uint32_t p = S->fb.prime[j], r1 = S->poly.root1[j],
+				 r2 = S->poly.root2[j];
+			uint32_t pb = S->fb.prime[j + 1],
+				 r3 = S->poly.root1[j + 1];
 			uint32_t r4 = S->poly.root2[j + 1], i;
 			uint8_t lg = S->fb.logp[j], lg2 = r1 == r2 ? 0 : lg;
 			uint8_t lb = S->fb.logp[j + 1], lb2 = r3 == r4 ? 0 : lb;
-			uint8_t *a1 = sv + r1, *a2 = sv + r2, *a3 = sv + r3, *a4 = sv + r4;
+			uint8_t *a1 = sv + r1, *a2 = sv + r2, *a3 = sv + r3,
+				*a4 = sv + r4;
 			for (i = 0; i < q; i++) {
 				*a1 = (uint8_t)(*a1 + lg);
 				*a2 = (uint8_t)(*a2 + lg2);
@@ -219,7 +229,8 @@ static void sieve_one_block(struct siqs *S)
 			sv[r4] = (uint8_t)(sv[r4] + lb2);
 		}
 		for (; j < end; j++) {
-			uint32_t p = S->fb.prime[j], r1 = S->poly.root1[j], r2 = S->poly.root2[j], i;
+			uint32_t p = S->fb.prime[j], r1 = S->poly.root1[j],
+				 r2 = S->poly.root2[j], i;
 			uint8_t lg = S->fb.logp[j], lg2 = r1 == r2 ? 0 : lg;
 			uint8_t *a1 = sv + r1, *a2 = sv + r2;
 			if (S->poly.in_a[j])
@@ -264,10 +275,14 @@ __attribute__((target("avx2"))) static uint32_t order_roots_avx2(struct siqs *S,
 								 uint32_t j)
 {
 	for (; j + 8 <= S->fb.med_end; j += 8) {
-		__m256i r1 = _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.root1 + j));
-		__m256i r2 = _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.root2 + j));
-		_mm256_storeu_si256((__m256i *)(void *)(S->sv.next1 + j), _mm256_min_epu32(r1, r2));
-		_mm256_storeu_si256((__m256i *)(void *)(S->sv.next2 + j), _mm256_max_epu32(r1, r2));
+		__m256i r1 = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->poly.root1 + j));
+		__m256i r2 = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->poly.root2 + j));
+		_mm256_storeu_si256((__m256i *)(void *)(S->sv.next1 + j),
+				    _mm256_min_epu32(r1, r2));
+		_mm256_storeu_si256((__m256i *)(void *)(S->sv.next2 + j),
+				    _mm256_max_epu32(r1, r2));
 	}
 	return j;
 }
@@ -290,11 +305,14 @@ static void sieve_blocks(struct siqs *S)
 		S->sv.next2[j] = r1 < r2 ? r2 : r1;
 	}
 	for (l = 0; l < S->fb.s; l++) /* the primes of A are not sieved */
-		if (S->poly.qidx[l] >= S->fb.sieve_start && S->poly.qidx[l] < S->fb.med_end)
-			S->sv.next1[S->poly.qidx[l]] = S->sv.next2[S->poly.qidx[l]] = UINT32_MAX;
+		if (S->poly.qidx[l] >= S->fb.sieve_start &&
+		    S->poly.qidx[l] < S->fb.med_end)
+			S->sv.next1[S->poly.qidx[l]] =
+				S->sv.next2[S->poly.qidx[l]] = UINT32_MAX;
 	for (b = 0; b < S->fb.nblocks; b++) {
 		uint32_t before = S->sv.ncand;
-		uint32_t e = b + 1 < S->fb.nblocks ? (b + 1) * SIQS_BLOCK : S->fb.len;
+		uint32_t e = b + 1 < S->fb.nblocks ? (b + 1) * SIQS_BLOCK
+						   : S->fb.len;
 		apply_bucket(S, b);
 		sieve_block(S, e);
 		siqs_scan_block(S, b * SIQS_BLOCK, e);
@@ -342,7 +360,8 @@ void siqs_sieve_poly(struct siqs *S)
 	uint32_t j;
 
 	for (j = 0; j < S->fb.len; j += sizeof S->poly.init_pat)
-		memcpy(S->sv.sieve + j, S->poly.init_pat, sizeof S->poly.init_pat);
+		memcpy(S->sv.sieve + j, S->poly.init_pat,
+		       sizeof S->poly.init_pat);
 	sieve_large(S);
 	S->sv.ncand = 0;
 	S->sv.nlhit = 0;

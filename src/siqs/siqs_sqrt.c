@@ -59,9 +59,11 @@ static int siqs_matrix_cols(const struct siqs *S, struct siqs_matrix *m)
 		size_t start = ncols_used, a;
 		m->row_start[r] = (uint32_t)start;
 		for (k = m->rows.start[r]; k < m->rows.start[r + 1]; k++) {
-			const struct siqs_rel *rr = &S->rels.rel[m->rows.mem[k]];
+			const struct siqs_rel *rr =
+				&S->rels.rel[m->rows.mem[k]];
 			for (a = 0; a < rr->nfac; a++)
-				m->cols[ncols_used++] = S->rels.pool[rr->off + a];
+				m->cols[ncols_used++] =
+					S->rels.pool[rr->off + a];
 		}
 		for (a = start; a < ncols_used; a++)
 			m->cnt[m->cols[a]] ^= 1;
@@ -95,9 +97,11 @@ static size_t siqs_dep_x(const struct siqs *S, struct siqs_matrix *m, int d,
 		if (!(m->deps[r] >> d & 1))
 			continue;
 		for (k = m->rows.start[r]; k < m->rows.start[r + 1]; k++) {
-			const struct siqs_rel *rr = &S->rels.rel[m->rows.mem[k]];
-			mpz_mul(X, X, mpz_roinit_n(yv, S->rels.ylimb + rr->yoff,
-						   rr->ysize));
+			const struct siqs_rel *rr =
+				&S->rels.rel[m->rows.mem[k]];
+			mpz_mul(X, X,
+				mpz_roinit_n(yv, S->rels.ylimb + rr->yoff,
+					     rr->ysize));
 			if (mpz_size(X) > 2 * mpz_size(S->fb.n))
 				mpz_mod(X, X, S->fb.n);
 			for (a = 0; a < rr->nfac; a++)
@@ -117,8 +121,8 @@ static size_t siqs_dep_x(const struct siqs *S, struct siqs_matrix *m, int d,
  * large primes do not pair (not a square).  Prime powers are gathered
  * in one 64-bit word, one multiply per full word.
  */
-static int siqs_dep_y(const struct siqs *S, struct siqs_matrix *m,
-		      size_t nlp, mpz_t Y)
+static int siqs_dep_y(const struct siqs *S, struct siqs_matrix *m, size_t nlp,
+		      mpz_t Y)
 {
 	uint32_t j, F = S->fb.fb_n;
 	uint64_t w = 1;
@@ -196,7 +200,8 @@ static void siqs_check_rows(struct siqs *S, struct siqs_matrix *m)
 	for (r = 0; r < m->rows.nrows; r++) {
 		nlp = 0;
 		for (k = m->rows.start[r]; k < m->rows.start[r + 1]; k++) {
-			const struct siqs_rel *rr = &S->rels.rel[m->rows.mem[k]];
+			const struct siqs_rel *rr =
+				&S->rels.rel[m->rows.mem[k]];
 			if (rr->lp > 1)
 				m->lps[nlp++] = rr->lp;
 			if (rr->lp2 > 1)

@@ -43,22 +43,30 @@
 
 #if SIQS_AVX2
 /* scan_block's test 128 bytes at a time (e - b is a multiple of 4 KiB). */
-__attribute__((target("avx2"))) static void scan_block_avx2(struct siqs *S,
-							     uint32_t b, uint32_t e)
+__attribute__((target("avx2"))) static void
+scan_block_avx2(struct siqs *S, uint32_t b, uint32_t e)
 {
 	uint32_t i, h;
 	for (i = b; i < e; i += 128) {
-		const __m256i *v = (const __m256i *)(const void *)(S->sv.sieve + i);
-		__m256i v0 = _mm256_loadu_si256(v), v1 = _mm256_loadu_si256(v + 1);
-		__m256i v2 = _mm256_loadu_si256(v + 2), v3 = _mm256_loadu_si256(v + 3);
-		if (!_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(v0, v1),
-							  _mm256_or_si256(v2, v3))))
+		const __m256i *v =
+			(const __m256i *)(const void *)(S->sv.sieve + i);
+		__m256i v0 = _mm256_loadu_si256(v),
+			v1 = _mm256_loadu_si256(v + 1);
+		__m256i v2 = _mm256_loadu_si256(v + 2),
+			v3 = _mm256_loadu_si256(v + 3);
+		if (!_mm256_movemask_epi8(_mm256_or_si256(
+			    _mm256_or_si256(v0, v1), _mm256_or_si256(v2, v3))))
 			continue;
 		for (h = 0; h < 2; h++) {
-			uint64_t bits = (uint64_t)(uint32_t)_mm256_movemask_epi8(h ? v2 : v0) |
-					(uint64_t)(uint32_t)_mm256_movemask_epi8(h ? v3 : v1) << 32;
+			uint64_t bits =
+				(uint64_t)(uint32_t)_mm256_movemask_epi8(
+					h ? v2 : v0) |
+				(uint64_t)(uint32_t)_mm256_movemask_epi8(h ? v3
+									   : v1)
+					<< 32;
 			while (bits && S->sv.ncand < SIQS_MAX_CAND) {
-				S->sv.cand[S->sv.ncand++] = i + 64 * h + (uint32_t)__builtin_ctzll(bits);
+				S->sv.cand[S->sv.ncand++] = i + 64 * h +
+					(uint32_t)__builtin_ctzll(bits);
 				bits &= bits - 1;
 			}
 		}
@@ -80,19 +88,22 @@ void siqs_scan_block(struct siqs *S, uint32_t b, uint32_t e)
 #if defined(__SSE2__)
 	/* 64 bytes per test: the top bits by movemask (e - b is a multiple of 4 KiB) */
 	for (i = b; S->fb.sse2 && i < e; i += 64) {
-		const __m128i *v = (const __m128i *)(const void *)(S->sv.sieve + i);
+		const __m128i *v =
+			(const __m128i *)(const void *)(S->sv.sieve + i);
 		__m128i v0 = _mm_loadu_si128(v), v1 = _mm_loadu_si128(v + 1);
-		__m128i v2 = _mm_loadu_si128(v + 2), v3 = _mm_loadu_si128(v + 3);
+		__m128i v2 = _mm_loadu_si128(v + 2),
+			v3 = _mm_loadu_si128(v + 3);
 		uint64_t bits;
 		if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1),
 						    _mm_or_si128(v2, v3))))
 			continue;
 		bits = (uint64_t)(uint32_t)_mm_movemask_epi8(v0) |
-		       (uint64_t)(uint32_t)_mm_movemask_epi8(v1) << 16 |
-		       (uint64_t)(uint32_t)_mm_movemask_epi8(v2) << 32 |
-		       (uint64_t)(uint32_t)_mm_movemask_epi8(v3) << 48;
+			(uint64_t)(uint32_t)_mm_movemask_epi8(v1) << 16 |
+			(uint64_t)(uint32_t)_mm_movemask_epi8(v2) << 32 |
+			(uint64_t)(uint32_t)_mm_movemask_epi8(v3) << 48;
 		while (bits && S->sv.ncand < SIQS_MAX_CAND) {
-			S->sv.cand[S->sv.ncand++] = i + (uint32_t)__builtin_ctzll(bits);
+			S->sv.cand[S->sv.ncand++] = i +
+				(uint32_t)__builtin_ctzll(bits);
 			bits &= bits - 1;
 		}
 	}
@@ -106,7 +117,8 @@ void siqs_scan_block(struct siqs *S, uint32_t b, uint32_t e)
 		if (!((v[0] | v[1] | v[2] | v[3]) & mask))
 			continue;
 		for (bi = 0; bi < 32; bi++)
-			if (S->sv.sieve[i + bi] & 0x80 && S->sv.ncand < SIQS_MAX_CAND)
+			if (S->sv.sieve[i + bi] & 0x80 &&
+			    S->sv.ncand < SIQS_MAX_CAND)
 				S->sv.cand[S->sv.ncand++] = i + bi;
 	}
 }
@@ -125,10 +137,13 @@ keep_bucket_hits_avx2(struct siqs *S, uint32_t b, uint32_t c0, uint32_t c1)
 	const __m256i lowmask = _mm256_set1_epi32(SIQS_BLOCK - 1);
 	__m256i co[8];
 	for (c = 0; c < nc; c++)
-		co[c] = _mm256_set1_epi32((int)(S->sv.cand[c0 + c] & (SIQS_BLOCK - 1)));
+		co[c] = _mm256_set1_epi32(
+			(int)(S->sv.cand[c0 + c] & (SIQS_BLOCK - 1)));
 	for (; k + 8 <= n; k += 8) {
 		__m256i v = _mm256_and_si256(
-			_mm256_loadu_si256((const __m256i *)(const void *)(e + k)), lowmask);
+			_mm256_loadu_si256(
+				(const __m256i *)(const void *)(e + k)),
+			lowmask);
 		__m256i m = _mm256_cmpeq_epi32(v, co[0]);
 		unsigned bits;
 		for (c = 1; c < nc; c++)
@@ -136,7 +151,8 @@ keep_bucket_hits_avx2(struct siqs *S, uint32_t b, uint32_t c0, uint32_t c1)
 		bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
 		while (bits) {
 			uint32_t x = e[k + (uint32_t)__builtin_ctz(bits)];
-			S->sv.lhit_pos[S->sv.nlhit] = b * SIQS_BLOCK + (x & (SIQS_BLOCK - 1));
+			S->sv.lhit_pos[S->sv.nlhit] = b * SIQS_BLOCK +
+				(x & (SIQS_BLOCK - 1));
 			S->sv.lhit_idx[S->sv.nlhit++] = x >> SIQS_BLOCK_BITS;
 			bits &= bits - 1;
 		}
@@ -158,8 +174,7 @@ keep_bucket_hits_avx2(struct siqs *S, uint32_t b, uint32_t c0, uint32_t c1)
  * Keep the bucket entries of block b that land on a candidate (the
  * candidates of the block are S->sv.cand[c0 .. c1 - 1]).
  */
-void siqs_keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0,
-			     uint32_t c1)
+void siqs_keep_bucket_hits(struct siqs *S, uint32_t b, uint32_t c0, uint32_t c1)
 {
 	const uint8_t *sv = S->sv.sieve + (size_t)b * SIQS_BLOCK;
 	const uint32_t *e = S->sv.bucket[b];
@@ -196,11 +211,23 @@ root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0, uint32_t nh)
 		__m256 r = _mm256_sub_ps(fi, _mm256_mul_ps(q, p));
 		__m256i ri, m;
 		unsigned bits;
-		r = _mm256_add_ps(r, _mm256_and_ps(p, _mm256_cmp_ps(r, zero, _CMP_LT_OQ)));
+		r = _mm256_add_ps(
+			r,
+			_mm256_and_ps(p, _mm256_cmp_ps(r, zero, _CMP_LT_OQ)));
 		ri = _mm256_cvttps_epi32(r);
 		m = _mm256_or_si256(
-			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.root1 + j))),
-			_mm256_cmpeq_epi32(ri, _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.root2 + j))));
+			_mm256_cmpeq_epi32(
+				ri,
+				_mm256_loadu_si256((
+					const __m256i
+						*)(const void *)(S->poly.root1 +
+								 j))),
+			_mm256_cmpeq_epi32(
+				ri,
+				_mm256_loadu_si256((
+					const __m256i
+						*)(const void *)(S->poly.root2 +
+								 j))));
 		bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
 		/*
 		 * Branch-free append: the lanes set in bits, as indices from
@@ -211,7 +238,8 @@ root_hits_avx2(const struct siqs *S, uint32_t i, uint32_t *j0, uint32_t nh)
 			(__m256i *)(void *)(hits + nh),
 			_mm256_add_epi32(_mm256_set1_epi32((int)j),
 					 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-						 (const __m128i *)(const void *)S->fb.hitlut[bits]))));
+						 (const __m128i *)(const void *)
+							 S->fb.hitlut[bits]))));
 		nh += S->fb.hitcnt[bits];
 	}
 	*j0 = j;
@@ -248,37 +276,57 @@ root_hits16_batch_avx2(struct siqs *S, const uint32_t *pos, unsigned nc)
 	}
 	for (; j < end && end >= 16; j += 16) {
 		__m256i valid = _mm256_set1_epi16(-1), p, inv, lim, ra, rb;
-		if (j + 16 > end) { /* the last step ends at end, lanes below j off */
-			valid = _mm256_loadu_si256((const __m256i *)(const void *)(tail + 16 - (j - (end - 16))));
+		if (j + 16 >
+		    end) { /* the last step ends at end, lanes below j off */
+			valid = _mm256_loadu_si256(
+				(const __m256i *)(const void *)(tail + 16 -
+								(j -
+								 (end - 16))));
 			j = end - 16;
 		}
-		p = _mm256_loadu_si256((const __m256i *)(const void *)(S->fb.p16 + j));
-		inv = _mm256_loadu_si256((const __m256i *)(const void *)(S->fb.inv16 + j));
-		lim = _mm256_loadu_si256((const __m256i *)(const void *)(S->fb.lim16 + j));
-		ra = _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.ra16 + j));
-		rb = _mm256_loadu_si256((const __m256i *)(const void *)(S->poly.rb16 + j));
+		p = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->fb.p16 + j));
+		inv = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->fb.inv16 + j));
+		lim = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->fb.lim16 + j));
+		ra = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->poly.ra16 + j));
+		rb = _mm256_loadu_si256(
+			(const __m256i *)(const void *)(S->poly.rb16 + j));
 		for (k = 0; k < nc; k++) {
 			uint32_t *hits = S->sv.hitsb + k * S->fb.hit_stride;
 			__m256i t = _mm256_add_epi16(fi[k], p);
-			__m256i m1 = _mm256_mullo_epi16(_mm256_sub_epi16(t, ra), inv);
-			__m256i m2 = _mm256_mullo_epi16(_mm256_sub_epi16(t, rb), inv);
-			__m256i m = _mm256_and_si256(valid, _mm256_or_si256(
-				_mm256_cmpeq_epi16(_mm256_min_epu16(m1, lim), m1),
-				_mm256_cmpeq_epi16(_mm256_min_epu16(m2, lim), m2)));
+			__m256i m1 = _mm256_mullo_epi16(_mm256_sub_epi16(t, ra),
+							inv);
+			__m256i m2 = _mm256_mullo_epi16(_mm256_sub_epi16(t, rb),
+							inv);
+			__m256i m = _mm256_and_si256(
+				valid,
+				_mm256_or_si256(
+					_mm256_cmpeq_epi16(
+						_mm256_min_epu16(m1, lim), m1),
+					_mm256_cmpeq_epi16(
+						_mm256_min_epu16(m2, lim),
+						m2)));
 			unsigned bits = (unsigned)_mm256_movemask_epi8(
 				_mm256_packs_epi16(m, _mm256_setzero_si256()));
 			unsigned lo = bits & 0xff, hi = bits >> 16 & 0xff;
 			_mm256_storeu_si256(
 				(__m256i *)(void *)(hits + nh[k]),
-				_mm256_add_epi32(_mm256_set1_epi32((int)j),
-						 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-							 (const __m128i *)(const void *)S->fb.hitlut[lo]))));
+				_mm256_add_epi32(
+					_mm256_set1_epi32((int)j),
+					_mm256_cvtepu8_epi32(_mm_loadl_epi64(
+						(const __m128i *)(const void *)
+							S->fb.hitlut[lo]))));
 			nh[k] += S->fb.hitcnt[lo];
 			_mm256_storeu_si256(
 				(__m256i *)(void *)(hits + nh[k]),
-				_mm256_add_epi32(_mm256_set1_epi32((int)j + 8),
-						 _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-							 (const __m128i *)(const void *)S->fb.hitlut[hi]))));
+				_mm256_add_epi32(
+					_mm256_set1_epi32((int)j + 8),
+					_mm256_cvtepu8_epi32(_mm_loadl_epi64(
+						(const __m128i *)(const void *)
+							S->fb.hitlut[hi]))));
 			nh[k] += S->fb.hitcnt[hi];
 		}
 	}
@@ -310,8 +358,9 @@ root_hits16_batch_avx512(struct siqs *S, const uint32_t *pos, unsigned nc)
 		nh[k] = 0;
 	}
 	for (j = 2; j < end; j += 32) {
-		__mmask32 valid = end - j >= 32 ? ~(__mmask32)0
-				  : (((__mmask32)1 << (end - j)) - 1);
+		__mmask32 valid = end - j >= 32
+			? ~(__mmask32)0
+			: (((__mmask32)1 << (end - j)) - 1);
 		__m512i p = _mm512_maskz_loadu_epi16(valid, S->fb.p16 + j);
 		__m512i inv = _mm512_maskz_loadu_epi16(valid, S->fb.inv16 + j);
 		__m512i lim = _mm512_maskz_loadu_epi16(valid, S->fb.lim16 + j);
@@ -321,17 +370,30 @@ root_hits16_batch_avx512(struct siqs *S, const uint32_t *pos, unsigned nc)
 		for (k = 0; k < nc; k++) {
 			uint32_t *hits = S->sv.hitsb + k * S->fb.hit_stride;
 			__m512i t = _mm512_add_epi16(fi[k], p);
-			__m512i m1 = _mm512_mullo_epi16(_mm512_sub_epi16(t, ra), inv);
-			__m512i m2 = _mm512_mullo_epi16(_mm512_sub_epi16(t, rb), inv);
-			__mmask32 m = _mm512_mask_cmple_epu16_mask(valid, m1, lim) |
-				      _mm512_mask_cmple_epu16_mask(valid, m2, lim);
+			__m512i m1 = _mm512_mullo_epi16(_mm512_sub_epi16(t, ra),
+							inv);
+			__m512i m2 = _mm512_mullo_epi16(_mm512_sub_epi16(t, rb),
+							inv);
+			__mmask32 m =
+				_mm512_mask_cmple_epu16_mask(valid, m1, lim) |
+				_mm512_mask_cmple_epu16_mask(valid, m2, lim);
 			__m512i c = _mm512_maskz_compress_epi16(m, ln);
-			unsigned cnt = (unsigned)__builtin_popcount((unsigned)m);
-			_mm512_storeu_si512(hits + nh[k], _mm512_add_epi32(base,
-				_mm512_cvtepu16_epi32(_mm512_castsi512_si256(c))));
+			unsigned cnt =
+				(unsigned)__builtin_popcount((unsigned)m);
+			_mm512_storeu_si512(
+				hits + nh[k],
+				_mm512_add_epi32(
+					base,
+					_mm512_cvtepu16_epi32(
+						_mm512_castsi512_si256(c))));
 			if (cnt > 16)
-				_mm512_storeu_si512(hits + nh[k] + 16, _mm512_add_epi32(base,
-					_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(c, 1))));
+				_mm512_storeu_si512(
+					hits + nh[k] + 16,
+					_mm512_add_epi32(
+						base,
+						_mm512_cvtepu16_epi32(
+							_mm512_extracti64x4_epi64(
+								c, 1))));
 			nh[k] += cnt;
 		}
 	}
@@ -347,15 +409,23 @@ __attribute__((target("avx2"))) static void set_roots16(struct siqs *S)
 {
 	uint32_t j;
 	for (j = 0; j < S->fb.med_end; j += 16) {
-		const __m256i *a = (const __m256i *)(const void *)(S->poly.root1 + j);
-		const __m256i *b = (const __m256i *)(const void *)(S->poly.root2 + j);
+		const __m256i *a =
+			(const __m256i *)(const void *)(S->poly.root1 + j);
+		const __m256i *b =
+			(const __m256i *)(const void *)(S->poly.root2 + j);
 		/* packus works per 128-bit lane: 0xd8 puts the quarters in order */
-		_mm256_storeu_si256((__m256i *)(void *)(S->poly.ra16 + j),
-				    _mm256_permute4x64_epi64(_mm256_packus_epi32(
-					_mm256_loadu_si256(a), _mm256_loadu_si256(a + 1)), 0xd8));
-		_mm256_storeu_si256((__m256i *)(void *)(S->poly.rb16 + j),
-				    _mm256_permute4x64_epi64(_mm256_packus_epi32(
-					_mm256_loadu_si256(b), _mm256_loadu_si256(b + 1)), 0xd8));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(S->poly.ra16 + j),
+			_mm256_permute4x64_epi64(
+				_mm256_packus_epi32(_mm256_loadu_si256(a),
+						    _mm256_loadu_si256(a + 1)),
+				0xd8));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(S->poly.rb16 + j),
+			_mm256_permute4x64_epi64(
+				_mm256_packus_epi32(_mm256_loadu_si256(b),
+						    _mm256_loadu_si256(b + 1)),
+				0xd8));
 	}
 }
 #endif
@@ -366,7 +436,8 @@ __attribute__((target("avx2"))) static void set_roots16(struct siqs *S)
  * multiply-shift per prime, no division); above, the bucket hits kept for
  * the candidates.  Returns the count written to S->sv.hits.
  */
-static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out)
+static uint32_t find_hits(const struct siqs *S, uint32_t i,
+			  const uint32_t **out)
 {
 	uint32_t *hits = S->sv.hits, nh = 0, j = 2, h;
 	if (S->sv.bhits) { /* root-checked already, with the other candidates */
@@ -388,16 +459,26 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out
 	const __m128 fi = _mm_set1_ps((float)i), zero = _mm_setzero_ps();
 	for (; S->fb.sse2 && j + 4 <= S->fb.med_end; j += 4) {
 		__m128 p = _mm_loadu_ps(S->fb.pf + j);
-		__m128 q = _mm_cvtepi32_ps(
-			_mm_cvtps_epi32(_mm_mul_ps(fi, _mm_loadu_ps(S->fb.pinvf + j))));
+		__m128 q = _mm_cvtepi32_ps(_mm_cvtps_epi32(
+			_mm_mul_ps(fi, _mm_loadu_ps(S->fb.pinvf + j))));
 		__m128 r = _mm_sub_ps(fi, _mm_mul_ps(q, p));
 		__m128i ri, m;
 		unsigned bits;
 		r = _mm_add_ps(r, _mm_and_ps(p, _mm_cmplt_ps(r, zero)));
 		ri = _mm_cvttps_epi32(r);
 		m = _mm_or_si128(
-			_mm_cmpeq_epi32(ri, _mm_loadu_si128((const __m128i *)(const void *)(S->poly.root1 + j))),
-			_mm_cmpeq_epi32(ri, _mm_loadu_si128((const __m128i *)(const void *)(S->poly.root2 + j))));
+			_mm_cmpeq_epi32(
+				ri,
+				_mm_loadu_si128((
+					const __m128i
+						*)(const void *)(S->poly.root1 +
+								 j))),
+			_mm_cmpeq_epi32(
+				ri,
+				_mm_loadu_si128((
+					const __m128i
+						*)(const void *)(S->poly.root2 +
+								 j))));
 		bits = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m));
 		while (bits) {
 			hits[nh++] = j + (uint32_t)__builtin_ctz(bits);
@@ -406,7 +487,8 @@ static uint32_t find_hits(const struct siqs *S, uint32_t i, const uint32_t **out
 	}
 #endif
 	for (; j < S->fb.med_end; j++) {
-		uint32_t r = i - S->fb.prime[j] * (uint32_t)((i * S->fb.pinv[j]) >> 40);
+		uint32_t r = i -
+			S->fb.prime[j] * (uint32_t)((i * S->fb.pinv[j]) >> 40);
 		if ((r == S->poly.root1[j]) | (r == S->poly.root2[j]))
 			hits[nh++] = j;
 	}
@@ -523,7 +605,8 @@ int siqs_split_cofactor(uint64_t c, uint32_t lp_bound, uint64_t pmax2,
 {
 	uint64_t d = 0, e;
 	unsigned t;
-	if (c < pmax2 || !(c & 1) || c >= SIQS_DLP_MAX || fermat2(c, mont_ninv(c)))
+	if (c < pmax2 || !(c & 1) || c >= SIQS_DLP_MAX ||
+	    fermat2(c, mont_ninv(c)))
 		return 0;
 	for (t = 1; t <= 2 && !d; t++)
 		d = rho_brent(c, t);
@@ -553,7 +636,8 @@ static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
 	uint32_t lp = (uint32_t)cof, lp2 = 1;
 	if (cof != 1 && cof >= S->fb.lp_bound) {
 		if (cof >= S->fb.dlp_max ||
-		    !siqs_split_cofactor(cof, S->fb.lp_bound, S->fb.pmax2, &lp, &lp2))
+		    !siqs_split_cofactor(cof, S->fb.lp_bound, S->fb.pmax2, &lp,
+					 &lp2))
 			return STATUS_OK;
 	}
 	if (S->poly.native) {
@@ -565,11 +649,13 @@ static int finish_rel(struct siqs *S, long x, const uint32_t *fac,
 		yl[0] = (mp_limb_t)u;
 		yl[1] = (mp_limb_t)(u >> 64);
 		yn = yl[1] ? 2 : yl[0] ? 1 : 0;
-		return siqs_add_rel(&S->rels, fac, nfac, lp, lp2, yl, y < 0 ? -yn : yn);
+		return siqs_add_rel(&S->rels, fac, nfac, lp, lp2, yl,
+				    y < 0 ? -yn : yn);
 	}
 	mpz_mul_si(S->sv.y, S->poly.A, x);
 	mpz_add(S->sv.y, S->sv.y, S->poly.B);
-	return siqs_add_rel(&S->rels, fac, nfac, lp, lp2, mpz_limbs_read(S->sv.y),
+	return siqs_add_rel(&S->rels, fac, nfac, lp, lp2,
+			    mpz_limbs_read(S->sv.y),
 			    mpz_sgn(S->sv.y) * (int)mpz_size(S->sv.y));
 }
 
@@ -591,7 +677,7 @@ static siqs_u128 divexact_u128(siqs_u128 u, uint32_t p, siqs_u128 inv,
 	}
 	q = u * inv;
 	hi = (siqs_u128)(uint64_t)(q >> 64) * p +
-	     (((siqs_u128)(uint64_t)q * p) >> 64);
+		(((siqs_u128)(uint64_t)q * p) >> 64);
 	return hi >> 64 ? 0 : q;
 }
 
@@ -628,7 +714,8 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 	for (l = 0; l < S->fb.s; l++) {
 		uint32_t jq = S->poly.qidx[l], p = S->fb.prime[jq];
 		while (nfac < SIQS_MAX_FAC &&
-		       (d = divexact_u128(u, p, S->fb.inv128[jq], S->fb.bred[jq]))) {
+		       (d = divexact_u128(u, p, S->fb.inv128[jq],
+					  S->fb.bred[jq]))) {
 			u = d;
 			fac[nfac++] = jq;
 		}
@@ -657,7 +744,8 @@ static int check_native(struct siqs *S, uint32_t i, long x)
 		if (nfac >= SIQS_MAX_FAC)
 			return STATUS_OK;
 		fac[nfac++] = j;
-		while ((d = divexact_u128(u, p, S->fb.inv128[j], S->fb.bred[j]))) {
+		while ((d = divexact_u128(u, p, S->fb.inv128[j],
+					  S->fb.bred[j]))) {
 			u = d;
 			if (nfac >= SIQS_MAX_FAC)
 				return STATUS_OK;
@@ -674,8 +762,8 @@ static int check_native(struct siqs *S, uint32_t i, long x)
  * always_inline into siqs_tdiv_poly: a call per candidate costs more
  * than the body's set-up (siqs_NOTES.md).
  */
-__attribute__((always_inline)) static inline int
-check_candidate(struct siqs *S, uint32_t i)
+__attribute__((always_inline)) static inline int check_candidate(struct siqs *S,
+								 uint32_t i)
 {
 	uint32_t fac[SIQS_MAX_FAC], nfac = 0, nh, h;
 	const uint32_t *hits;
@@ -756,7 +844,8 @@ int siqs_tdiv_poly(struct siqs *S)
 		for (k = 0; k < nb && st == STATUS_OK; k++) {
 			S->rels.candidates++;
 			if (S->fb.r16) {
-				S->sv.bhits = S->sv.hitsb + k * S->fb.hit_stride;
+				S->sv.bhits = S->sv.hitsb +
+					k * S->fb.hit_stride;
 				S->sv.bnh = S->sv.nhb[k];
 			}
 			st = check_candidate(S, S->sv.cand[j + k]);

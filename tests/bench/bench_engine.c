@@ -87,7 +87,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: bench_engine --print FILE [--seed S] [--time-limit T]\n"
 	      "       bench_engine --time FILE [--repeat R] [--output OUT]"
-	      " [--seed S] [--time-limit T]\n", f);
+	      " [--seed S] [--time-limit T]\n",
+	      f);
 }
 
 /*
@@ -134,7 +135,8 @@ static int bench_each(FILE *f, const char *name,
 		for (char *tok = strtok_r(line, " \t\r\n\v\f", &save);
 		     tok != NULL; tok = strtok_r(NULL, " \t\r\n\v\f", &save)) {
 			if (bench_parse(tok, n) != 0) {
-				fprintf(stderr, "bench_engine: %s:%lu: '%s' is "
+				fprintf(stderr,
+					"bench_engine: %s:%lu: '%s' is "
 					"not a valid positive integer\n",
 					name, lineno, tok);
 				(*bad)++;
@@ -170,21 +172,23 @@ static int bench_print_one(const mpz_t n, void *arg)
 	long len;
 
 	if (st != STATUS_OK) {
-		gmp_fprintf(stderr, "bench_engine: %Zd: engine_factor: %s\n",
-			    n, status_str(st));
+		gmp_fprintf(stderr, "bench_engine: %Zd: engine_factor: %s\n", n,
+			    status_str(st));
 		bp->failures++;
 		if (st < 0)
 			return 0; /* nothing sensible to print */
 	} else if (engine_product_check(&bp->res, n) != STATUS_OK) {
-		gmp_fprintf(stderr, "bench_engine: %Zd: product of the "
-			    "factors differs from n\n", n);
+		gmp_fprintf(stderr,
+			    "bench_engine: %Zd: product of the "
+			    "factors differs from n\n",
+			    n);
 		bp->failures++;
 	}
 	len = output_format(&bp->buf, &bp->cap, CLI_FORMAT_TEXT, 0, 0, n,
 			    &bp->res, NULL);
 	if (len < 0) {
-		gmp_fprintf(stderr, "bench_engine: %Zd: output_format: %s\n",
-			    n, status_str((int)len));
+		gmp_fprintf(stderr, "bench_engine: %Zd: output_format: %s\n", n,
+			    status_str((int)len));
 		bp->failures++;
 		return 0;
 	}
@@ -210,7 +214,8 @@ static int bench_print(FILE *f, const char *name,
 		return 1;
 	}
 	if (rc != 0) {
-		fprintf(stderr, "bench_engine: %s: read or write error\n", name);
+		fprintf(stderr, "bench_engine: %s: read or write error\n",
+			name);
 		return 1;
 	}
 	return bp.failures == 0 && bad == 0 ? 0 : 1;
@@ -260,7 +265,8 @@ static int bench_write(const char *path, const struct bench_set *s,
 	int rc = 0;
 
 	if (out == NULL) {
-		fprintf(stderr, "bench_engine: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "bench_engine: %s: %s\n", path,
+			strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < s->count && rc == 0; i++) {
@@ -288,8 +294,10 @@ static int bench_time(FILE *f, const char *name, long repeat,
 	int rc = 1;
 
 	if (bench_each(f, name, bench_collect_one, &s, &bad) != 0) {
-		fprintf(stderr, "bench_engine: %s: read error or out of "
-			"memory\n", name);
+		fprintf(stderr,
+			"bench_engine: %s: read error or out of "
+			"memory\n",
+			name);
 		goto out;
 	}
 	if (bad != 0 || s.count == 0) {
@@ -320,7 +328,8 @@ static int bench_time(FILE *f, const char *name, long repeat,
 			if (st != STATUS_OK) {
 				failures++;
 				if (r == 0)
-					gmp_fprintf(stderr, "bench_engine: "
+					gmp_fprintf(stderr,
+						    "bench_engine: "
 						    "%Zd: engine_factor: %s\n",
 						    s.n[i], status_str(st));
 			}
@@ -332,8 +341,10 @@ static int bench_time(FILE *f, const char *name, long repeat,
 		if (res[i].status == STATUS_OK &&
 		    engine_product_check(&res[i], s.n[i]) != STATUS_OK) {
 			failures++;
-			gmp_fprintf(stderr, "bench_engine: %Zd: product of the "
-				    "factors differs from n\n", s.n[i]);
+			gmp_fprintf(stderr,
+				    "bench_engine: %Zd: product of the "
+				    "factors differs from n\n",
+				    s.n[i]);
 		}
 	if (out_path != NULL && bench_write(out_path, &s, res) != 0)
 		failures++;
@@ -419,7 +430,8 @@ int main(int argc, char **argv)
 
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (f == NULL) {
-		fprintf(stderr, "bench_engine: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "bench_engine: %s: %s\n", path,
+			strerror(errno));
 		return 1;
 	}
 	if (strcmp(mode, "--print") == 0)

@@ -76,13 +76,14 @@ int main(int argc, char **argv)
 		if (st != STATUS_FOUND || mpz_cmp_ui(f, 1) <= 0 ||
 		    mpz_cmp(f, n) >= 0 || !mpz_divisible_p(n, f))
 			bad++;
-		gmp_printf("%8.1f ms %s k=%u F=%u s=%u len=%lu lp=%lu polys=%lu "
-			   "cand=%lu full=%lu part=%lu (dlp %lu) cyc=%lu la=%.3fs  %Zd\n",
-			   t[cnt], st == STATUS_FOUND ? "ok" : status_str(st),
-			   ss.multiplier, ss.fb_size, ss.s, ss.sieve_len,
-			   ss.lp_bound, ss.polys, ss.candidates, ss.fulls,
-			   ss.partials, ss.double_partials, ss.cycles,
-			   ss.t_linalg, f);
+		gmp_printf(
+			"%8.1f ms %s k=%u F=%u s=%u len=%lu lp=%lu polys=%lu "
+			"cand=%lu full=%lu part=%lu (dlp %lu) cyc=%lu la=%.3fs  %Zd\n",
+			t[cnt], st == STATUS_FOUND ? "ok" : status_str(st),
+			ss.multiplier, ss.fb_size, ss.s, ss.sieve_len,
+			ss.lp_bound, ss.polys, ss.candidates, ss.fulls,
+			ss.partials, ss.double_partials, ss.cycles, ss.t_linalg,
+			f);
 		cnt++;
 	}
 	fclose(fp);

@@ -67,8 +67,8 @@ static unsigned run(const char *method, const u128 *v, size_t count,
 		u128 n = v[i], f = 0;
 		if (strcmp(method, "factor") == 0) {
 			int st = (n >> 64) == 0
-				     ? factor_u64((uint64_t)n, &out, NULL)
-				     : factor_u128(n, &out, NULL);
+				? factor_u64((uint64_t)n, &out, NULL)
+				: factor_u128(n, &out, NULL);
 			if (st != STATUS_OK || (n > 1 && out.n == 0))
 				wrong++;
 			continue;
@@ -85,7 +85,8 @@ static unsigned run(const char *method, const u128 *v, size_t count,
 				(*tries)++;
 				if ((n >> 64) == 0)
 					f = ecm ? ecm_u64((uint64_t)n, 1, s)
-						: rho_u64((uint64_t)n, s, 1u << 26);
+						: rho_u64((uint64_t)n, s,
+							  1u << 26);
 				else
 					f = ecm ? ecm_u128(n, 1, s)
 						: rho_u128(n, s, 1u << 26);
@@ -100,7 +101,8 @@ static unsigned run(const char *method, const u128 *v, size_t count,
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE [REPEAT] [factor|ecm|rho|squfof]\n",
+		fprintf(stderr,
+			"usage: %s FILE [REPEAT] [factor|ecm|rho|squfof]\n",
 			argv[0]);
 		return 2;
 	}

@@ -159,7 +159,7 @@ static void fuzz_compare(struct input_source *src, const uint8_t *text,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned long digit_caps[4] = {1, 5, 40, 10000};
+	static const unsigned long digit_caps[4] = { 1, 5, 40, 10000 };
 	struct input_source *src = NULL;
 	const char *path, *reason;
 	unsigned long max_digits, k, nvalid;
@@ -185,8 +185,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == STATUS_OK)
 		fuzz_check_ok_number(got, max_digits);
 	else
-		fuzz_check((rc == STATUS_ERR_SYNTAX ||
-			    rc == STATUS_ERR_RANGE) && reason != NULL);
+		fuzz_check(
+			(rc == STATUS_ERR_SYNTAX || rc == STATUS_ERR_RANGE) &&
+			reason != NULL);
 
 	/* Oracles 1-2: the streaming reader against the reference. */
 	path = fuzz_tmp_path();

@@ -84,7 +84,7 @@ static const char *fuzz_tmp_path(void)
 static uint32_t fuzz_get_u32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+		(uint32_t)p[3] << 24;
 }
 
 static void fuzz_put_u32(unsigned char *p, uint32_t v)

@@ -100,8 +100,8 @@ static void fuzz_result(struct fuzz_state *s, struct proto_reader *r,
 }
 
 /* Step 1-2 for one expected tag. */
-static void fuzz_message(struct fuzz_state *s, const uint8_t *data,
-			 size_t size, int tag)
+static void fuzz_message(struct fuzz_state *s, const uint8_t *data, size_t size,
+			 int tag)
 {
 	struct proto_reader r;
 	struct proto_config c;
@@ -125,12 +125,8 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data,
 			fuzz_same(&s->out, data, size);
 		}
 		break;
-	case PROTO_TAG_WORK:
-		fuzz_work(s, &r, data, size);
-		break;
-	case PROTO_TAG_RESULT:
-		fuzz_result(s, &r, data, size);
-		break;
+	case PROTO_TAG_WORK: fuzz_work(s, &r, data, size); break;
+	case PROTO_TAG_RESULT: fuzz_result(s, &r, data, size); break;
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
 		if (proto_unpack_heartbeat(&r, &id, &ns) == STATUS_OK) {
@@ -160,8 +156,8 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data,
 		}
 		break;
 	case PROTO_TAG_ERROR:
-		if (proto_unpack_error(&r, &status, s->text,
-				       sizeof s->text) == STATUS_OK) {
+		if (proto_unpack_error(&r, &status, s->text, sizeof s->text) ==
+		    STATUS_OK) {
 			size_t n = size - PROTO_HEADER_BYTES - 8;
 			fuzz_check(strlen(s->text) <= n);
 			if (strlen(s->text) == n) {
@@ -172,8 +168,7 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data,
 			}
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -192,13 +187,13 @@ static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
 	size_t off, next;
 	int status;
 
-#define FUZZ_RAW(call)                                                        \
-	do {                                                                  \
-		r.data = data;                                                \
-		r.len = size;                                                 \
-		r.off = 0;                                                    \
-		(void)(call);                                                 \
-		fuzz_check(r.off <= r.len);                                   \
+#define FUZZ_RAW(call)                      \
+	do {                                \
+		r.data = data;              \
+		r.len = size;               \
+		r.off = 0;                  \
+		(void)(call);               \
+		fuzz_check(r.off <= r.len); \
 	} while (0)
 	FUZZ_RAW(proto_unpack_config(&r, &c));
 	FUZZ_RAW(proto_unpack_request(&r, &u));
@@ -218,7 +213,8 @@ static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
 	lines = block_count_lines(data, size);
 	for (off = 0, u = 0; u < lines; u++, off = next) {
 		next = off + block_prefix(data + off, size - off, 1);
-		fuzz_check(next > off && next <= size && data[next - 1] == '\n');
+		fuzz_check(next > off && next <= size &&
+			   data[next - 1] == '\n');
 		for (int f = CLI_FORMAT_TEXT; f <= CLI_FORMAT_CSV; f++)
 			if (output_parse((const char *)data + off, next - off,
 					 f, u & 1, u & 2, s->a, &s->res,

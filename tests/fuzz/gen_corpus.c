@@ -67,21 +67,23 @@ static void gen_input(void)
 		const char *text;
 		size_t len; /* 0: strlen */
 	} texts[] = {
-		{"classic", 3, "999999999999\n1000000000001\n1000000000003\n", 0},
-		{"comments-blank", 3, "# header\n\n12 13 # tail\n  \t14\n", 0},
-		{"plus-zeros", 3, "+7 0007 +0 0 1 00\n", 0},
-		{"crlf", 3, "12\r\n13\r\n\r\n", 0},
-		{"no-final-newline", 3, "4 5 6", 0},
-		{"bad-tokens", 3, "abc -5 0x1f 1e5 3#x ++4 + 12a 1,000\n", 0},
-		{"nul-bytes", 3, "12\0 13\n\0\n", 9},
-		{"binary", 3, "\xff\xfe\x80\x01 7 \x7f\n", 0},
-		{"long-number", 1, "123456 1234567890123\n", 0},
-		{"max-digits-1", 0, "0 1 9 10 0000000005\n", 0},
-		{"skip-k", 3 | (2 << 3), "1 x 2 y 3 4\n", 0},
-		{"block-boundary", 3 | 0xc4, "1234567890 98765\n", 0},
-		{"empty", 3, "", 0},
-		{"only-comment", 3, "# nothing\n", 0},
-		{"hash-mid-line", 3, "5 #6 7\n8\n", 0},
+		{ "classic", 3, "999999999999\n1000000000001\n1000000000003\n",
+		  0 },
+		{ "comments-blank", 3, "# header\n\n12 13 # tail\n  \t14\n",
+		  0 },
+		{ "plus-zeros", 3, "+7 0007 +0 0 1 00\n", 0 },
+		{ "crlf", 3, "12\r\n13\r\n\r\n", 0 },
+		{ "no-final-newline", 3, "4 5 6", 0 },
+		{ "bad-tokens", 3, "abc -5 0x1f 1e5 3#x ++4 + 12a 1,000\n", 0 },
+		{ "nul-bytes", 3, "12\0 13\n\0\n", 9 },
+		{ "binary", 3, "\xff\xfe\x80\x01 7 \x7f\n", 0 },
+		{ "long-number", 1, "123456 1234567890123\n", 0 },
+		{ "max-digits-1", 0, "0 1 9 10 0000000005\n", 0 },
+		{ "skip-k", 3 | (2 << 3), "1 x 2 y 3 4\n", 0 },
+		{ "block-boundary", 3 | 0xc4, "1234567890 98765\n", 0 },
+		{ "empty", 3, "", 0 },
+		{ "only-comment", 3, "# nothing\n", 0 },
+		{ "hash-mid-line", 3, "5 #6 7\n8\n", 0 },
 	};
 
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -104,10 +106,12 @@ static const char gen_block[] =
 
 static void gen_result_6_and_partial(struct proto_buf *b)
 {
-	struct proto_result_header h = {.chunk_id = 5, .count = 3,
-					.partial = 1, .busy_ns = 123456,
-					.bad_index = PROTO_NO_BAD_INDEX,
-					.block_len = sizeof gen_block - 1};
+	struct proto_result_header h = { .chunk_id = 5,
+					 .count = 3,
+					 .partial = 1,
+					 .busy_ns = 123456,
+					 .bad_index = PROTO_NO_BAD_INDEX,
+					 .block_len = sizeof gen_block - 1 };
 
 	gen_check(proto_pack_result(b, &h, gen_block), "result");
 }
@@ -115,24 +119,30 @@ static void gen_result_6_and_partial(struct proto_buf *b)
 static void gen_proto(void)
 {
 	struct proto_buf b;
-	struct proto_config c = {.seed = 1, .time_limit_us = 2500000,
-				 .prefetch = 1, .fault_flags = 0,
-				 .max_number_bytes = 4153};
-	struct proto_work_header wl = {.chunk_id = 3, .first_index = 129,
-				       .count = 3, .form = PROTO_FORM_LIST};
-	struct proto_work_header wr = {.chunk_id = 0, .first_index = 0,
-				       .count = 43, .form = PROTO_FORM_RANGE};
-	struct proto_stats s = {10, 2, 3000, 400, 5, 6, 700, 800};
-	struct proto_group_stats g = {.rank = 5, .wrong = 1, .s = s};
+	struct proto_config c = { .seed = 1,
+				  .time_limit_us = 2500000,
+				  .prefetch = 1,
+				  .fault_flags = 0,
+				  .max_number_bytes = 4153 };
+	struct proto_work_header wl = { .chunk_id = 3,
+					.first_index = 129,
+					.count = 3,
+					.form = PROTO_FORM_LIST };
+	struct proto_work_header wr = { .chunk_id = 0,
+					.first_index = 0,
+					.count = 43,
+					.form = PROTO_FORM_RANGE };
+	struct proto_stats s = { 10, 2, 3000, 400, 5, 6, 700, 800 };
+	struct proto_group_stats g = { .rank = 5, .wrong = 1, .s = s };
 	mpz_t n, step;
 
 	proto_buf_init(&b);
 	mpz_init(n);
 	mpz_init(step);
-#define GEN(name, call)                                                       \
-	do {                                                                  \
-		gen_check((call), name);                                      \
-		gen_file("proto", name, -1, b.data, b.len);                   \
+#define GEN(name, call)                                     \
+	do {                                                \
+		gen_check((call), name);                    \
+		gen_file("proto", name, -1, b.data, b.len); \
 	} while (0)
 	GEN("config", proto_pack_config(&b, &c));
 	GEN("request", proto_pack_request(&b, 2));
@@ -151,8 +161,9 @@ static void gen_proto(void)
 	gen_result_6_and_partial(&b);
 	gen_file("proto", "result", -1, b.data, b.len);
 	{
-		struct proto_result_header bad = {.chunk_id = 6, .count = 4,
-						  .bad_index = 2};
+		struct proto_result_header bad = { .chunk_id = 6,
+						   .count = 4,
+						   .bad_index = 2 };
 		GEN("result-bad-index", proto_pack_result(&b, &bad, NULL));
 	}
 	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));
@@ -215,10 +226,12 @@ static void gen_journal(void)
 
 	gen_check(journal_open(&j, path, &id, 0, NULL, err, sizeof err),
 		  "journal reopen");
-	gen_check(journal_append(j, 5, 10, 3, 1, gen_block,
-				 sizeof gen_block - 1), "append 1");
-	gen_check(journal_append(j, 1, 0, 3, 2, gen_block,
-				 sizeof gen_block - 1), "append 2");
+	gen_check(
+		journal_append(j, 5, 10, 3, 1, gen_block, sizeof gen_block - 1),
+		"append 1");
+	gen_check(
+		journal_append(j, 1, 0, 3, 2, gen_block, sizeof gen_block - 1),
+		"append 2");
 	gen_check(journal_close(j), "journal close 2");
 	gen_copy(path, "two-records", 0, 0);
 	gen_copy(path, "two-records-fix", 1, 0);

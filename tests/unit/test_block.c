@@ -136,8 +136,9 @@ static void round_trip_partial(void **state)
 					    &meta);
 			assert_true(len > 0);
 			assert_int_equal(output_parse(buf, (size_t)len, f,
-						      x & 1, x >> 1, got,
-						      &back, &mb), STATUS_OK);
+						      x & 1, x >> 1, got, &back,
+						      &mb),
+					 STATUS_OK);
 			assert_int_equal(mpz_cmp(got, n), 0);
 			assert_int_equal(back.status, STATUS_PARTIAL);
 			assert_int_equal(engine_verify(&back, n), STATUS_OK);
@@ -157,11 +158,17 @@ static void round_trip_partial(void **state)
 /* Lines that must not parse: each is refused, none crashes. */
 static void parse_refuses_garbage(void **state)
 {
-	static const char *const text[] = {
-		"\n", "12\n", "12:2 2 3\n", "12: 2  3\n", "12: [composite 4\n",
-		"12: x\n", ":\n", "12: 2 2 3", "-12: 2\n", "12: 1\n",
-		"12: 2^0 3\n"
-	};
+	static const char *const text[] = { "\n",
+					    "12\n",
+					    "12:2 2 3\n",
+					    "12: 2  3\n",
+					    "12: [composite 4\n",
+					    "12: x\n",
+					    ":\n",
+					    "12: 2 2 3",
+					    "-12: 2\n",
+					    "12: 1\n",
+					    "12: 2^0 3\n" };
 	struct engine_result r;
 	struct output_meta meta;
 	mpz_t n;
@@ -275,10 +282,10 @@ static void full_checks_every_line_sample_some(void **state)
 		len = make_block(&o, 1000, 2000, &buf, &cap);
 		block_check_init(&k, &o);
 		for (uint64_t id = 0; id < 50; id++)
-			assert_int_equal(block_check(&k, id,
-						     (unsigned char *)buf, len,
-						     2000, range_number, &a,
-						     &bad), STATUS_OK);
+			assert_int_equal(
+				block_check(&k, id, (unsigned char *)buf, len,
+					    2000, range_number, &a, &bad),
+				STATUS_OK);
 		/* 50 first lines + 50 * 1999 / 64 = 1612 expected */
 		assert_true(k.lines_checked > 50 + 1200 &&
 			    k.lines_checked < 50 + 2000);
@@ -317,8 +324,7 @@ static void wrong_number_or_bytes_caught(void **state)
 /* Cutting lines and counting partial ones, as a group leader does. */
 static void prefix_and_partial_lines(void **state)
 {
-	static const unsigned char b[] =
-		"4: 2 2\n6: [composite 6]\n8: 2 2 2\n";
+	static const unsigned char b[] = "4: 2 2\n6: [composite 6]\n8: 2 2 2\n";
 	static const unsigned char j[] =
 		"{\"n\":\"6\",\"factors\":[],\"status\":\"partial\","
 		"\"cofactor\":\"6\"}\n{\"n\":\"4\",\"factors\":[{\"p\":\"2\","

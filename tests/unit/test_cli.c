@@ -47,7 +47,7 @@ static int parse(struct fx *fx, ...)
 	va_list ap;
 	char *a;
 
-	argv[argc++] = (char *)(uintptr_t)"factorize";
+	argv[argc++] = (char *)(uintptr_t) "factorize";
 	va_start(ap, fx);
 	while ((a = va_arg(ap, char *)) != NULL && argc < 63)
 		argv[argc++] = a;
@@ -59,7 +59,7 @@ static int parse(struct fx *fx, ...)
 	return cli_parse(&fx->o, argc, argv, fx->err, sizeof fx->err);
 }
 
-#define W(s) ((char *)(uintptr_t)(s))
+#define W(s)           ((char *)(uintptr_t)(s))
 #define PARSE(fx, ...) parse((fx), __VA_ARGS__, (char *)NULL)
 
 /* The error message contains each of the given fragments. */
@@ -97,8 +97,9 @@ static void classic_job_count_and_chunk(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(PARSE(fx, W("--count"), W("999"), W("--chunk"),
-			       W("43")), STATUS_OK);
+	assert_int_equal(
+		PARSE(fx, W("--count"), W("999"), W("--chunk"), W("43")),
+		STATUS_OK);
 	assert_int_equal(fx->o.generated, 1);
 	assert_int_equal(fx->o.count, 999);
 	assert_int_equal(fx->o.chunk, 43);
@@ -109,8 +110,9 @@ static void equals_form_and_unique_prefix(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(PARSE(fx, W("--count=7"), W("--form=json"),
-			       W("--exp")), STATUS_OK);
+	assert_int_equal(
+		PARSE(fx, W("--count=7"), W("--form=json"), W("--exp")),
+		STATUS_OK);
 	assert_int_equal(fx->o.count, 7);
 	assert_int_equal(fx->o.format, CLI_FORMAT_JSON);
 	assert_int_equal(fx->o.exponents, 1);
@@ -146,11 +148,9 @@ static void count_bounds(void **state)
 		   "--count", "larger than");
 	expect_err(fx, PARSE(fx, W("--count"), W("0")), "--count",
 		   "at least 1");
-	expect_err(fx, PARSE(fx, W("--count"), W("-5")), "--count",
-		   "negative");
+	expect_err(fx, PARSE(fx, W("--count"), W("-5")), "--count", "negative");
 	expect_err(fx, PARSE(fx, W("--count=")), "--count", "empty");
-	expect_err(fx, PARSE(fx, W("--count"), W("12x")), "--count",
-		   "'12x'");
+	expect_err(fx, PARSE(fx, W("--count"), W("12x")), "--count", "'12x'");
 	/* one '+' as in the input; two are not a number */
 	assert_int_equal(PARSE(fx, W("--count"), W("+5")), STATUS_OK);
 	assert_true(fx->o.count == 5);
@@ -191,23 +191,24 @@ static void messages_state_the_enforced_range(void **state)
 		   "--group-size", "or node");
 	expect_err(fx, PARSE(fx, W("--group-size"), W("1"), W("4")),
 		   "at least 2", "or node");
-	expect_err(fx, PARSE(fx, W("--prefetch"), W("x"), W("4")),
-		   "0 to 63", NULL);
+	expect_err(fx, PARSE(fx, W("--prefetch"), W("x"), W("4")), "0 to 63",
+		   NULL);
 	expect_err(fx, PARSE(fx, W("--max-digits"), W("0"), W("4")),
 		   "at least 1", "1 to 2525222");
 	expect_err(fx, PARSE(fx, W("--step"), W("x"), W("--count"), W("2")),
 		   "--step", "1 or more");
-	expect_err(fx, PARSE(fx, W("--time-limit-per-number"),
-			     W("1000000000.5"), W("4")),
+	expect_err(fx,
+		   PARSE(fx, W("--time-limit-per-number"), W("1000000000.5"),
+			 W("4")),
 		   "larger than 1000000000 seconds", "31 years");
 	assert_int_equal(PARSE(fx, W("--time-limit-per-number"),
-			       W("1000000000"), W("4")), STATUS_OK);
+			       W("1000000000"), W("4")),
+			 STATUS_OK);
 	/* "-0" as a word: an option, but not "negative" */
 	expect_err(fx, PARSE(fx, W("-0")), "invalid option -- '0'",
 		   "write 0 for zero");
 	assert_null(strstr(fx->err, "negative"));
-	expect_err(fx, PARSE(fx, W("-7")), "invalid option -- '7'",
-		   "negative");
+	expect_err(fx, PARSE(fx, W("-7")), "invalid option -- '7'", "negative");
 }
 
 /* --start and --step take a number as the input does: "+7" is 7. */
@@ -215,14 +216,15 @@ static void start_and_step_accept_plus(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(PARSE(fx, W("--count"), W("2"), W("--start"),
-			       W("+7"), W("--step"), W("+0003")), STATUS_OK);
+	assert_int_equal(PARSE(fx, W("--count"), W("2"), W("--start"), W("+7"),
+			       W("--step"), W("+0003")),
+			 STATUS_OK);
 	assert_int_equal(mpz_cmp_ui(fx->o.start, 7), 0);
 	assert_int_equal(mpz_cmp_ui(fx->o.step, 3), 0);
-	expect_err(fx, PARSE(fx, W("--count"), W("2"), W("--start"),
-			     W("+-7")), "--start", "'+-7'");
-	expect_err(fx, PARSE(fx, W("--count"), W("2"), W("--start"),
-			     W("-7")), "--start", "negative");
+	expect_err(fx, PARSE(fx, W("--count"), W("2"), W("--start"), W("+-7")),
+		   "--start", "'+-7'");
+	expect_err(fx, PARSE(fx, W("--count"), W("2"), W("--start"), W("-7")),
+		   "--start", "negative");
 }
 
 /* ignored-options-warn: an option the format ignores is said once. */
@@ -234,27 +236,30 @@ static void ignored_options_warn(void **state)
 
 	assert_int_equal(PARSE(fx, W("--verbose"), W("4")), STATUS_OK);
 	assert_true(cli_warnings(&fx->o, w, sizeof w) > 0);
-	assert_non_null(strstr(w, "factorize: warning: --verbose has no "
+	assert_non_null(strstr(w,
+			       "factorize: warning: --verbose has no "
 			       "effect with --format text"));
 	assert_null(strstr(w, "exponents"));
-	assert_int_equal(PARSE(fx, W("--verbose"), W("--format"), W("json"),
-			       W("4")), STATUS_OK);
+	assert_int_equal(
+		PARSE(fx, W("--verbose"), W("--format"), W("json"), W("4")),
+		STATUS_OK);
 	assert_int_equal(cli_warnings(&fx->o, w, sizeof w), 0);
 	assert_string_equal(w, "");
-	assert_int_equal(PARSE(fx, W("-h"), W("--format"), W("csv"),
-			       W("4")), STATUS_OK);
+	assert_int_equal(PARSE(fx, W("-h"), W("--format"), W("csv"), W("4")),
+			 STATUS_OK);
 	cli_warnings(&fx->o, w, sizeof w);
-	assert_non_null(strstr(w, "-h/--exponents has no effect with "
+	assert_non_null(strstr(w,
+			       "-h/--exponents has no effect with "
 			       "--format csv"));
 	assert_int_equal(PARSE(fx, W("-h"), W("4")), STATUS_OK);
 	assert_int_equal(cli_warnings(&fx->o, w, sizeof w), 0);
-	assert_int_equal(PARSE(fx, W("-h"), W("--verbose"), W("4")),
-			 STATUS_OK);
+	assert_int_equal(PARSE(fx, W("-h"), W("--verbose"), W("4")), STATUS_OK);
 	len = cli_warnings(&fx->o, w, sizeof w);
 	assert_int_equal(len, strlen(w));
 	assert_null(strstr(w, "exponents"));
 	assert_int_equal(PARSE(fx, W("-h"), W("--verbose"), W("--format"),
-			       W("json"), W("4")), STATUS_OK);
+			       W("json"), W("4")),
+			 STATUS_OK);
 	cli_warnings(&fx->o, w, sizeof w);
 	assert_non_null(strstr(w, "--format json"));
 	assert_null(strstr(w, "--verbose"));
@@ -278,7 +283,8 @@ static void start_and_step_arbitrary_size(void **state)
 	const char *big = "123456789012345678901234567890123456789012345678901";
 
 	assert_int_equal(PARSE(fx, W("--count"), W("3"), W("--start"), W(big),
-			       W("--step"), W(big)), STATUS_OK);
+			       W("--step"), W(big)),
+			 STATUS_OK);
 	assert_int_equal(mpz_cmp(fx->o.start, fx->o.step), 0);
 	assert_true(mpz_sizeinbase(fx->o.start, 10) == strlen(big));
 	assert_int_equal(PARSE(fx, W("--count"), W("3"), W("--start"), W("0")),
@@ -303,44 +309,55 @@ static void max_digits_bounds_count_terms(void **state)
 
 	/* start 99999 (5 digits) at --max-digits 5; 100000 is 6 */
 	assert_int_equal(PARSE(fx, W("--max-digits"), W("5"), W("--count"),
-			       W("1"), W("--start"), W("99999")), STATUS_OK);
-	expect_err(fx, PARSE(fx, W("--max-digits"), W("5"), W("--count"),
-			     W("1"), W("--start"), W("100000")),
+			       W("1"), W("--start"), W("99999")),
+			 STATUS_OK);
+	expect_err(fx,
+		   PARSE(fx, W("--max-digits"), W("5"), W("--count"), W("1"),
+			 W("--start"), W("100000")),
 		   "--start has 6 digits", "--max-digits 5");
 	/* the default start 999999999999 (12 digits) */
-	assert_int_equal(PARSE(fx, W("--max-digits"), W("12"), W("--count"),
-			       W("1")), STATUS_OK);
-	expect_err(fx, PARSE(fx, W("--max-digits"), W("11"), W("--count"),
-			     W("1")), "--start has 12 digits", NULL);
-	expect_err(fx, PARSE(fx, W("--max-digits"), W("5"), W("--count"),
-			     W("1"), W("--start"), W("1"), W("--step"),
-			     W("100000")), "--step has 6 digits", NULL);
+	assert_int_equal(
+		PARSE(fx, W("--max-digits"), W("12"), W("--count"), W("1")),
+		STATUS_OK);
+	expect_err(fx,
+		   PARSE(fx, W("--max-digits"), W("11"), W("--count"), W("1")),
+		   "--start has 12 digits", NULL);
+	expect_err(fx,
+		   PARSE(fx, W("--max-digits"), W("5"), W("--count"), W("1"),
+			 W("--start"), W("1"), W("--step"), W("100000")),
+		   "--step has 6 digits", NULL);
 	/* last term: 0 + 9 * 11111 = 99999 fits, 0 + 9 * 11112 does not */
 	assert_int_equal(PARSE(fx, W("--max-digits"), W("5"), W("--count"),
 			       W("10"), W("--start"), W("0"), W("--step"),
-			       W("11111")), STATUS_OK);
-	expect_err(fx, PARSE(fx, W("--max-digits"), W("5"), W("--count"),
-			     W("10"), W("--start"), W("0"), W("--step"),
-			     W("11112")), "last number of --count",
-		   "--max-digits 5");
+			       W("11111")),
+			 STATUS_OK);
+	expect_err(fx,
+		   PARSE(fx, W("--max-digits"), W("5"), W("--count"), W("10"),
+			 W("--start"), W("0"), W("--step"), W("11112")),
+		   "last number of --count", "--max-digits 5");
 	/* a count of 2^64-1: the last term is computed, not overflowed */
-	expect_err(fx, PARSE(fx, W("--max-digits"), W("19"), W("--count"),
-			     W("18446744073709551615"), W("--start"), W("1"),
-			     W("--step"), W("1")), "last number", NULL);
+	expect_err(fx,
+		   PARSE(fx, W("--max-digits"), W("19"), W("--count"),
+			 W("18446744073709551615"), W("--start"), W("1"),
+			 W("--step"), W("1")),
+		   "last number", NULL);
 	assert_int_equal(PARSE(fx, W("--max-digits"), W("20"), W("--count"),
 			       W("18446744073709551615"), W("--start"), W("1"),
-			       W("--step"), W("1")), STATUS_OK);
+			       W("--step"), W("1")),
+			 STATUS_OK);
 	/* the default --max-digits (10000) with the 20001 digits */
 	{
 		static char big[20002];
 		memset(big, '0', 20001);
 		big[0] = '1';
-		expect_err(fx, PARSE(fx, W("--count"), W("2"), W("--start"),
-				     W("1"), W("--step"), big),
+		expect_err(fx,
+			   PARSE(fx, W("--count"), W("2"), W("--start"), W("1"),
+				 W("--step"), big),
 			   "--step has 20001 digits", "--max-digits 10000");
 		assert_int_equal(PARSE(fx, W("--max-digits"), W("20001"),
 				       W("--count"), W("2"), W("--start"),
-				       W("1"), W("--step"), big), STATUS_OK);
+				       W("1"), W("--step"), big),
+				 STATUS_OK);
 	}
 }
 
@@ -373,7 +390,8 @@ static void resume_needs_checkpoint(void **state)
 	expect_err(fx, PARSE(fx, W("--count"), W("5"), W("--resume")),
 		   "--resume", "--checkpoint");
 	assert_int_equal(PARSE(fx, W("--count"), W("5"), W("--resume"),
-			       W("--checkpoint"), W("j")), STATUS_OK);
+			       W("--checkpoint"), W("j")),
+			 STATUS_OK);
 	assert_int_equal(fx->o.resume, 1);
 	assert_string_equal(fx->o.checkpoint, "j");
 }
@@ -391,11 +409,13 @@ static void formats_and_verify_words(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(PARSE(fx, W("--format"), W("csv"), W("--verify"),
-			       W("product"), W("4")), STATUS_OK);
+			       W("product"), W("4")),
+			 STATUS_OK);
 	assert_int_equal(fx->o.format, CLI_FORMAT_CSV);
 	assert_int_equal(fx->o.verify, CLI_VERIFY_PRODUCT);
-	assert_int_equal(PARSE(fx, W("--format=text"), W("--verify=none"),
-			       W("4")), STATUS_OK);
+	assert_int_equal(
+		PARSE(fx, W("--format=text"), W("--verify=none"), W("4")),
+		STATUS_OK);
 	assert_int_equal(fx->o.format, CLI_FORMAT_TEXT);
 	assert_int_equal(fx->o.verify, CLI_VERIFY_NONE);
 	assert_int_equal(PARSE(fx, W("--verify=sample"), W("4")), STATUS_OK);
@@ -475,7 +495,8 @@ static void help_and_version_skip_conflict_checks(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(PARSE(fx, W("--count"), W("5"), W("--input"), W("f"),
-			       W("--help")), STATUS_OK);
+			       W("--help")),
+			 STATUS_OK);
 	assert_int_equal(fx->o.help, 1);
 	assert_int_equal(PARSE(fx, W("--version")), STATUS_OK);
 	assert_int_equal(fx->o.version, 1);
@@ -491,13 +512,12 @@ static void chunk_and_prefetch_bounds(void **state)
 		   "at least 1");
 	expect_err(fx, PARSE(fx, W("--chunk"), W("-3"), W("4")), "--chunk",
 		   "negative");
-	expect_err(fx, PARSE(fx, W("--chunk"), W("1048577"), W("4")),
-		   "--chunk", "larger than");
+	expect_err(fx, PARSE(fx, W("--chunk"), W("1048577"), W("4")), "--chunk",
+		   "larger than");
 	assert_int_equal(PARSE(fx, W("--chunk"), W("1048576"), W("4")),
 			 STATUS_OK);
 	assert_int_equal(fx->o.chunk, PROTO_MAX_CHUNK);
-	assert_int_equal(PARSE(fx, W("--prefetch"), W("0"), W("4")),
-			 STATUS_OK);
+	assert_int_equal(PARSE(fx, W("--prefetch"), W("0"), W("4")), STATUS_OK);
 	assert_int_equal(fx->o.prefetch, 0);
 	assert_int_equal(PARSE(fx, W("--prefetch"), W("63"), W("4")),
 			 STATUS_OK);
@@ -566,8 +586,9 @@ static void time_limit_decimal_seconds(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(PARSE(fx, W("--time-limit-per-number"), W("2.5"),
-			       W("4")), STATUS_OK);
+	assert_int_equal(
+		PARSE(fx, W("--time-limit-per-number"), W("2.5"), W("4")),
+		STATUS_OK);
 	assert_true(fx->o.time_limit == 2.5);
 	assert_int_equal(PARSE(fx, W("--time-limit-per-number=.5"), W("4")),
 			 STATUS_OK);
@@ -588,8 +609,8 @@ static void time_limit_decimal_seconds(void **state)
 		   "--time-limit-per-number", "'.'");
 	expect_err(fx, PARSE(fx, W("--time-limit-per-number"), W("1.2.3")),
 		   "--time-limit-per-number", "'1.2.3'");
-	expect_err(fx, PARSE(fx, W("--time-limit-per-number"),
-			     W("99999999999")),
+	expect_err(fx,
+		   PARSE(fx, W("--time-limit-per-number"), W("99999999999")),
 		   "--time-limit-per-number", "larger than");
 }
 
@@ -598,7 +619,8 @@ static void max_digits_and_seed(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(PARSE(fx, W("--max-digits"), W("50"), W("--seed"),
-			       W("18446744073709551615"), W("4")), STATUS_OK);
+			       W("18446744073709551615"), W("4")),
+			 STATUS_OK);
 	assert_int_equal(fx->o.max_digits, 50);
 	assert_true(fx->o.seed == UINT64_MAX);
 	expect_err(fx, PARSE(fx, W("--max-digits"), W("0")), "--max-digits",
@@ -630,7 +652,8 @@ static void flags_set_their_fields(void **state)
 
 	assert_int_equal(PARSE(fx, W("--unordered"), W("--verbose"),
 			       W("--quiet"), W("--stats"), W("s.json"),
-			       W("--output"), W("o.txt"), W("4")), STATUS_OK);
+			       W("--output"), W("o.txt"), W("4")),
+			 STATUS_OK);
 	assert_int_equal(fx->o.unordered, 1);
 	assert_int_equal(fx->o.verbose, 1);
 	assert_int_equal(fx->o.quiet, 1);
@@ -646,7 +669,8 @@ static void test_fault_options(void **state)
 
 	assert_int_equal(PARSE(fx, W("--test-fault=wrong-result"),
 			       W("--test-fault=slow"), W("--test-fault-rank=2"),
-			       W("--test-fault-ms=50"), W("4")), STATUS_OK);
+			       W("--test-fault-ms=50"), W("4")),
+			 STATUS_OK);
 	assert_int_equal(fx->o.fault_flags,
 			 PROTO_FAULT_WRONG_RESULT | PROTO_FAULT_SLOW);
 	assert_int_equal(fx->o.fault_rank, 2);
@@ -705,13 +729,30 @@ static void long_bad_value_quoted_short(void **state)
 
 static void usage_lists_public_options_only(void **state)
 {
-	static const char *const names[] = {
-		"--count", "--start", "--step", "--chunk", "--prefetch",
-		"--group-size", "--input", "--output", "--format", "--exponents", "-h,",
-		"--unordered", "--stats", "--quiet", "--progress", "--verbose",
-		"--checkpoint", "--resume", "--time-limit-per-number",
-		"--max-digits", "--verify", "--seed", "--help", "--version"
-	};
+	static const char *const names[] = { "--count",
+					     "--start",
+					     "--step",
+					     "--chunk",
+					     "--prefetch",
+					     "--group-size",
+					     "--input",
+					     "--output",
+					     "--format",
+					     "--exponents",
+					     "-h,",
+					     "--unordered",
+					     "--stats",
+					     "--quiet",
+					     "--progress",
+					     "--verbose",
+					     "--checkpoint",
+					     "--resume",
+					     "--time-limit-per-number",
+					     "--max-digits",
+					     "--verify",
+					     "--seed",
+					     "--help",
+					     "--version" };
 	const char *u = cli_usage();
 	size_t i;
 

@@ -140,7 +140,8 @@ static void primes_below_powers_of_two(void **state)
 	expect_factors(fx, "340282366920938463463374607431768211297",
 		       " 340282366920938463463374607431768211297");
 	expect_factors(
-		fx, "6277101735386680763835789423207666416102355444464034512659",
+		fx,
+		"6277101735386680763835789423207666416102355444464034512659",
 		" 6277101735386680763835789423207666416102355444464034512659");
 	/* above 2^64 the verdict is BPSW plus MR: probable, not proven */
 	assert_int_equal(fx->res.f[0].kind, ENGINE_PROBABLE_PRIME);
@@ -161,10 +162,10 @@ static void prime_powers(void **state)
 	assert_int_equal(fx->res.count, 1);
 	assert_int_equal(fx->res.f[0].e, 100);
 	/* (2^61-1)^3: a cube above 2^128 of a 61-bit prime */
-	expect_factors(fx,
-		       "12259964326927110850916040267783483001021757281745764351",
-		       " 2305843009213693951 2305843009213693951"
-		       " 2305843009213693951");
+	expect_factors(
+		fx, "12259964326927110850916040267783483001021757281745764351",
+		" 2305843009213693951 2305843009213693951"
+		" 2305843009213693951");
 	/* 2^300: exponent beyond a byte */
 	mpz_ui_pow_ui(fx->n, 2, 300);
 	assert_int_equal(engine_factor(&fx->res, fx->n, NULL), STATUS_OK);
@@ -183,10 +184,11 @@ static void repeated_large_factors(void **state)
 {
 	struct fixture *fx = *state;
 	/* p^2 q with p, q > 2^64: perfect-power test does not apply */
-	expect_factors(fx,
-		       "401734511064748107460941402229326609297599820332767027646611",
-		       " 18446744073709563973 18446744073709563973"
-		       " 1180591620717411304459");
+	expect_factors(
+		fx,
+		"401734511064748107460941402229326609297599820332767027646611",
+		" 18446744073709563973 18446744073709563973"
+		" 1180591620717411304459");
 	/* (p q)^2 for a 60-bit and an 80-bit prime: a square of a semiprime */
 	mpz_set_str(fx->n, "1152921504606847009", 10);
 	mpz_t q;
@@ -219,10 +221,11 @@ static void carmichael_numbers(void **state)
 static void semiprime_of_two_100_bit_primes(void **state)
 {
 	struct fixture *fx = *state;
-	expect_factors(fx,
-		       "602601766597121353328235784890022737543012551427990700957409",
-		       " 633825300114114700748351602943"
-		       " 950737950171172051122527404063");
+	expect_factors(
+		fx,
+		"602601766597121353328235784890022737543012551427990700957409",
+		" 633825300114114700748351602943"
+		" 950737950171172051122527404063");
 }
 
 static void fermat_and_mersenne_numbers(void **state)
@@ -329,15 +332,16 @@ static void add_keeps_sorted_and_merges(void **state)
 	struct fixture *fx = *state;
 	mpz_t p;
 	mpz_init(p);
-	const unsigned long in[] = {13, 5, 11, 5, 2, 13, 13};
+	const unsigned long in[] = { 13, 5, 11, 5, 2, 13, 13 };
 	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
 		mpz_set_ui(p, in[i]);
-		assert_int_equal(engine_result_add(&fx->res, p, 1,
-						   ENGINE_PRIME),
-				 STATUS_OK);
+		assert_int_equal(
+			engine_result_add(&fx->res, p, 1, ENGINE_PRIME),
+			STATUS_OK);
 	}
 	assert_int_equal(fx->res.count, 4);
-	const unsigned long want_p[] = {2, 5, 11, 13}, want_e[] = {1, 2, 1, 3};
+	const unsigned long want_p[] = { 2, 5, 11, 13 },
+			    want_e[] = { 1, 2, 1, 3 };
 	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(mpz_get_ui(fx->res.f[i].p), want_p[i]);
 		assert_int_equal(fx->res.f[i].e, want_e[i]);
@@ -378,7 +382,7 @@ static void add_refines_shared_factors(void **state)
 	assert_int_equal(engine_result_add(&fx->res, p, 1, ENGINE_COMPOSITE),
 			 STATUS_OK);
 	assert_int_equal(fx->res.count, 3);
-	const unsigned long want_p[] = {2, 3, 5}, want_e[] = {3, 2, 2};
+	const unsigned long want_p[] = { 2, 3, 5 }, want_e[] = { 3, 2, 2 };
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(mpz_get_ui(fx->res.f[i].p), want_p[i]);
 		assert_int_equal(fx->res.f[i].e, want_e[i]);
@@ -431,9 +435,10 @@ static void time_limit_gives_partial(void **state)
 {
 	struct fixture *fx = *state;
 	/* 7 * a 200-bit semiprime of two 100-bit primes */
-	mpz_set_str(fx->n,
-		    "602601766597121353328235784890022737543012551427990700957409",
-		    10);
+	mpz_set_str(
+		fx->n,
+		"602601766597121353328235784890022737543012551427990700957409",
+		10);
 	mpz_mul_ui(fx->n, fx->n, 7);
 	fx->params.time_limit = 1e-6;
 	assert_int_equal(engine_factor(&fx->res, fx->n, &fx->params),
@@ -477,7 +482,8 @@ static void stop_hook_partial_below_2_128(void **state)
 		} else {
 			assert_int_equal(r, STATUS_OK);
 			assert_int_equal(fx->res.count, 2);
-			assert_int_equal(engine_verify(&fx->res, fx->n), STATUS_OK);
+			assert_int_equal(engine_verify(&fx->res, fx->n),
+					 STATUS_OK);
 		}
 	}
 	assert_true(partial >= 1);
@@ -522,48 +528,50 @@ static void verify_fails_on_planted_faults(void **state)
 	const int P = ENGINE_PRIME, C = ENGINE_COMPOSITE;
 	mpz_set_ui(fx->n, 60);
 	/* the right answer passes: 2^2 3 5 */
-	plant(r, (const unsigned long[]){2, 3, 5}, (const unsigned long[]){2, 1, 1},
-	      (const int[]){P, P, P}, 3);
+	plant(r, (const unsigned long[]){ 2, 3, 5 },
+	      (const unsigned long[]){ 2, 1, 1 }, (const int[]){ P, P, P }, 3);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_OK);
 	/* wrong product: 2 3 5 */
-	plant(r, (const unsigned long[]){2, 3, 5}, (const unsigned long[]){1, 1, 1},
-	      (const int[]){P, P, P}, 3);
+	plant(r, (const unsigned long[]){ 2, 3, 5 },
+	      (const unsigned long[]){ 1, 1, 1 }, (const int[]){ P, P, P }, 3);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* a composite marked prime: 4 15 */
-	plant(r, (const unsigned long[]){4, 15}, (const unsigned long[]){1, 1},
-	      (const int[]){P, P}, 2);
+	plant(r, (const unsigned long[]){ 4, 15 },
+	      (const unsigned long[]){ 1, 1 }, (const int[]){ P, P }, 2);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* a prime marked composite: 4 3 5 with 3 "composite" */
-	plant(r, (const unsigned long[]){2, 3, 5}, (const unsigned long[]){2, 1, 1},
-	      (const int[]){P, C, P}, 3);
+	plant(r, (const unsigned long[]){ 2, 3, 5 },
+	      (const unsigned long[]){ 2, 1, 1 }, (const int[]){ P, C, P }, 3);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* unsorted: 3 2^2 5 */
-	plant(r, (const unsigned long[]){3, 2, 5}, (const unsigned long[]){1, 2, 1},
-	      (const int[]){P, P, P}, 3);
+	plant(r, (const unsigned long[]){ 3, 2, 5 },
+	      (const unsigned long[]){ 1, 2, 1 }, (const int[]){ P, P, P }, 3);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* repeated entry: 2 2 15 */
-	plant(r, (const unsigned long[]){2, 2, 15}, (const unsigned long[]){1, 1, 1},
-	      (const int[]){P, P, C}, 3);
+	plant(r, (const unsigned long[]){ 2, 2, 15 },
+	      (const unsigned long[]){ 1, 1, 1 }, (const int[]){ P, P, C }, 3);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* not coprime: 2 30 (composite) */
-	plant(r, (const unsigned long[]){2, 30}, (const unsigned long[]){1, 1},
-	      (const int[]){P, C}, 2);
+	plant(r, (const unsigned long[]){ 2, 30 },
+	      (const unsigned long[]){ 1, 1 }, (const int[]){ P, C }, 2);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* not coprime, both composite: 6 10 with n = 60 */
-	plant(r, (const unsigned long[]){6, 10}, (const unsigned long[]){1, 1},
-	      (const int[]){C, C}, 2);
+	plant(r, (const unsigned long[]){ 6, 10 },
+	      (const unsigned long[]){ 1, 1 }, (const int[]){ C, C }, 2);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* a zero exponent and a factor 1 */
-	plant(r, (const unsigned long[]){2, 3, 5, 7}, (const unsigned long[]){2, 1, 1, 0},
-	      (const int[]){P, P, P, P}, 4);
+	plant(r, (const unsigned long[]){ 2, 3, 5, 7 },
+	      (const unsigned long[]){ 2, 1, 1, 0 },
+	      (const int[]){ P, P, P, P }, 4);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
-	plant(r, (const unsigned long[]){1, 2, 3, 5}, (const unsigned long[]){1, 2, 1, 1},
-	      (const int[]){P, P, P, P}, 4);
+	plant(r, (const unsigned long[]){ 1, 2, 3, 5 },
+	      (const unsigned long[]){ 1, 2, 1, 1 },
+	      (const int[]){ P, P, P, P }, 4);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* n = 1 must have an empty list */
 	mpz_set_ui(fx->n, 1);
-	plant(r, (const unsigned long[]){2}, (const unsigned long[]){1},
-	      (const int[]){P}, 1);
+	plant(r, (const unsigned long[]){ 2 }, (const unsigned long[]){ 1 },
+	      (const int[]){ P }, 1);
 	assert_int_equal(engine_verify(r, fx->n), STATUS_ERR_VERIFY);
 	/* above 2^128: a wrong product through the GMP path */
 	mpz_set_str(fx->n, "1296000001043967600280315933585089227735761", 10);
@@ -588,7 +596,7 @@ static void prime_p_mpz_verdicts(void **state)
 	assert_int_equal(prime_p_mpz(fx->n), 1);
 	mpz_set_str(fx->n, "1296000001043967600280315933585089227735761", 10);
 	assert_int_equal(prime_p_mpz(fx->n), 0); /* Carmichael */
-	mpz_set_ui(fx->n, 3215031751u);           /* spsp(2,3,5,7) */
+	mpz_set_ui(fx->n, 3215031751u);          /* spsp(2,3,5,7) */
 	assert_int_equal(prime_p_mpz(fx->n), 0);
 	/* 2^2^7+1 composite, 2^127-1 prime */
 	mpz_ui_pow_ui(fx->n, 2, 128);
@@ -625,8 +633,8 @@ int __wrap_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p)
 		mpz_set_str(f, siqs_oracle, 10);
 		mpz_gcd(f, f, n);
 		return mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0
-			       ? STATUS_FOUND
-			       : STATUS_NOT_FOUND;
+			? STATUS_FOUND
+			: STATUS_NOT_FOUND;
 	default: return __real_siqs_factor(f, n, p);
 	}
 }
@@ -676,15 +684,17 @@ static void ecm_depth_follows_the_cofactors_history(void **state)
 	siqs_oracle = p25;
 	siqs_plant = SIQS_ORACLE;
 	siqs_calls = 0;
-	expect_factors(fx, "7776803275666957607994197006113980091483835492049"
-			   "194569693390473381276861575893554",
+	expect_factors(fx,
+		       "7776803275666957607994197006113980091483835492049"
+		       "194569693390473381276861575893554",
 		       " 2 3 1970719660202909647082357"
 		       " 657695716672544618670637783685641283009746"
 		       "991455090679687");
 	assert_int_equal(siqs_calls, 0);
 	siqs_calls = 0;
-	expect_factors(fx, "1296133879277826267999032834352330015247305915341"
-			   "532428282231745563546143595982259",
+	expect_factors(fx,
+		       "1296133879277826267999032834352330015247305915341"
+		       "532428282231745563546143595982259",
 		       want);
 	assert_int_equal(siqs_calls, 1);
 	siqs_plant = SIQS_REAL;
@@ -704,8 +714,8 @@ static void u128_split_sends_balanced_cofactors_to_siqs(void **state)
 {
 	struct fixture *fx = *state;
 	static const char *const balanced[][2] = {
-		{"2805982412605043296411", " 43948242077 63847432343"},
-		{"2446038367659661494517279", " 1152542860531 2122297097509"},
+		{ "2805982412605043296411", " 43948242077 63847432343" },
+		{ "2446038367659661494517279", " 1152542860531 2122297097509" },
 	};
 	siqs_plant = SIQS_REAL;
 	for (unsigned i = 0; i < 2; i++) {
@@ -765,8 +775,9 @@ static void gp_differential_above_2_128(void **state)
 		if (engine_rand(&rng) % 3 == 0)
 			mpz_mul(nums[i], nums[i], p); /* repeated */
 		mpz_mul(nums[i], nums[i], p);
-		gmp_fprintf(in, "v=factor(%Zd);s=\"\";for(i=1,#v~,"
-				"for(j=1,v[i,2],s=Str(s,\" \",v[i,1])));print(s)\n",
+		gmp_fprintf(in,
+			    "v=factor(%Zd);s=\"\";for(i=1,#v~,"
+			    "for(j=1,v[i,2],s=Str(s,\" \",v[i,1])));print(s)\n",
 			    nums[i]);
 	}
 	fclose(in);
@@ -793,27 +804,49 @@ static void gp_differential_above_2_128(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(coreutils_vectors, setup, teardown),
-		cmocka_unit_test_setup_teardown(zero_and_one_are_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(negative_is_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(primes_below_powers_of_two, setup, teardown),
+		cmocka_unit_test_setup_teardown(coreutils_vectors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(zero_and_one_are_empty, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(negative_is_invalid, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(primes_below_powers_of_two,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(prime_powers, setup, teardown),
-		cmocka_unit_test_setup_teardown(repeated_large_factors, setup, teardown),
-		cmocka_unit_test_setup_teardown(carmichael_numbers, setup, teardown),
-		cmocka_unit_test_setup_teardown(semiprime_of_two_100_bit_primes, setup, teardown),
-		cmocka_unit_test_setup_teardown(fermat_and_mersenne_numbers, setup, teardown),
-		cmocka_unit_test_setup_teardown(deterministic_for_a_seed, setup, teardown),
-		cmocka_unit_test_setup_teardown(small_numbers_reuse_the_result, setup, teardown),
-		cmocka_unit_test_setup_teardown(add_keeps_sorted_and_merges, setup, teardown),
-		cmocka_unit_test_setup_teardown(add_refines_shared_factors, setup, teardown),
-		cmocka_unit_test_setup_teardown(time_limit_gives_partial, setup, teardown),
-		cmocka_unit_test_setup_teardown(stop_hook_partial_below_2_128, setup, teardown),
-		cmocka_unit_test_setup_teardown(verify_fails_on_planted_faults, setup, teardown),
-		cmocka_unit_test_setup_teardown(prime_p_mpz_verdicts, setup, teardown),
-		cmocka_unit_test_setup_teardown(siqs_failures_fall_back_to_ecm, setup, teardown),
-		cmocka_unit_test_setup_teardown(ecm_depth_follows_the_cofactors_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(u128_split_sends_balanced_cofactors_to_siqs, setup, teardown),
-		cmocka_unit_test_setup_teardown(gp_differential_above_2_128, setup, teardown),
+		cmocka_unit_test_setup_teardown(repeated_large_factors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(carmichael_numbers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(semiprime_of_two_100_bit_primes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(fermat_and_mersenne_numbers,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(deterministic_for_a_seed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(small_numbers_reuse_the_result,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(add_keeps_sorted_and_merges,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(add_refines_shared_factors,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(time_limit_gives_partial, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(stop_hook_partial_below_2_128,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_fails_on_planted_faults,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(prime_p_mpz_verdicts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(siqs_failures_fall_back_to_ecm,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			ecm_depth_follows_the_cofactors_history, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			u128_split_sends_balanced_cofactors_to_siqs, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(gp_differential_above_2_128,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

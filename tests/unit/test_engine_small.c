@@ -116,7 +116,8 @@ static void expect_factors(const char *n_str, const char *want)
 	if (strcmp(got, want) != 0)
 		fail_msg("%s: got '%s', want '%s'", n_str, got, want);
 	if ((n >> 64) == 0) {
-		assert_int_equal(factor_u64((uint64_t)n, &out, NULL), STATUS_OK);
+		assert_int_equal(factor_u64((uint64_t)n, &out, NULL),
+				 STATUS_OK);
 		assert_true(factorization_ok(n, &out, 0));
 	}
 }
@@ -196,8 +197,8 @@ static void small_verify_rejects_planted_faults(void **state)
 static void kat_sprp_pair_each_base_rejects(void **state)
 {
 	(void)state;
-	static const uint64_t spsp_2_61[] = {916327, 2205967, 2387797};
-	static const uint64_t spsp_2_7[] = {3215031751ull};
+	static const uint64_t spsp_2_61[] = { 916327, 2205967, 2387797 };
+	static const uint64_t spsp_2_7[] = { 3215031751ull };
 	for (size_t i = 0; i < 3; i++)
 		assert_false(prime_p_u64(spsp_2_61[i]));
 	assert_false(prime_p_u64(spsp_2_7[0]));
@@ -229,8 +230,8 @@ static void kat_trivial_inputs(void **state)
 static void kat_word_boundaries(void **state)
 {
 	(void)state;
-	expect_factors("4294967291", "4294967291");     /* prime < 2^32 */
-	expect_factors("4294967311", "4294967311");     /* prime > 2^32 */
+	expect_factors("4294967291", "4294967291");       /* prime < 2^32 */
+	expect_factors("4294967311", "4294967311");       /* prime > 2^32 */
 	expect_factors("4294967295", "3 5 17 257 65537"); /* 2^32-1 */
 	expect_factors("4294967296",
 		       "2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 "
@@ -272,8 +273,9 @@ static void kat_prime_powers(void **state)
 		       "1000003 1000003 1000003 1000003 1000003");
 	expect_factors("10049103020134070302936253543",
 		       "10007 10007 10007 10007 10007 10007 10007");
-	expect_factors("1103577477657749245825477904470609",
-		       "1009 1009 1009 1009 1009 1009 1009 1009 1009 1009 1009");
+	expect_factors(
+		"1103577477657749245825477904470609",
+		"1009 1009 1009 1009 1009 1009 1009 1009 1009 1009 1009");
 	expect_factors("5192851481060515336695158019653633",
 		       "65537 65537 65537 65537 65537 65537 65537");
 	expect_factors("237684486712689530430069669513",
@@ -298,12 +300,29 @@ static void kat_base2_pseudoprimes_rejected(void **state)
 {
 	(void)state;
 	static const uint64_t spsp2[] = {
-	    2047,	3277,	 4033,	  4681,	   8321,    15841,
-	    29341,	42799,	 49141,	  52633,   65281,   74665,
-	    80581,	85489,	 88357,	  90751,   1194649, 12327121,
-	    3825123056546413051ull, 318665857834031151ull,
-	    /* large strong base-2 pseudoprimes */
-	    1122004669633ull, 4611686014132420609ull /* (2^31-1)^2 */,
+		2047,
+		3277,
+		4033,
+		4681,
+		8321,
+		15841,
+		29341,
+		42799,
+		49141,
+		52633,
+		65281,
+		74665,
+		80581,
+		85489,
+		88357,
+		90751,
+		1194649,
+		12327121,
+		3825123056546413051ull,
+		318665857834031151ull,
+		/* large strong base-2 pseudoprimes */
+		1122004669633ull,
+		4611686014132420609ull /* (2^31-1)^2 */,
 	};
 	for (size_t i = 0; i < sizeof spsp2 / sizeof spsp2[0]; i++) {
 		mpz_t z;
@@ -314,14 +333,13 @@ static void kat_base2_pseudoprimes_rejected(void **state)
 		assert_int_equal(prime_p_u128(spsp2[i]), want);
 	}
 	/* strong Lucas pseudoprimes: caught by the base-2 test */
-	static const uint64_t slpsp[] = {5459, 5777, 10877, 16109, 18971};
+	static const uint64_t slpsp[] = { 5459, 5777, 10877, 16109, 18971 };
 	for (size_t i = 0; i < sizeof slpsp / sizeof slpsp[0]; i++)
 		assert_false(prime_p_u64(slpsp[i]));
 	/* above 2^64: strong pseudoprimes to many bases */
 	assert_false(prime_p_u128(u128_from_str("318665857834031151167461")));
 	assert_false(prime_p_u128(u128_from_str("3317044064679887385961981")));
-	expect_factors("318665857834031151167461",
-		       "399165290221 798330580441");
+	expect_factors("318665857834031151167461", "399165290221 798330580441");
 	expect_factors("3317044064679887385961981",
 		       "1287836182261 2575672364521");
 }
@@ -335,7 +353,7 @@ static void kat_primes_near_boundaries(void **state)
 	assert_false(prime_p_u64(18446744073709551615ull));
 	assert_true(prime_p_u128(u128_from_str("18446744073709551629")));
 	assert_true(prime_p_u128(
-	    u128_from_str("340282366920938463463374607431768211297")));
+		u128_from_str("340282366920938463463374607431768211297")));
 	assert_false(prime_p_u128(~(u128)0));
 	for (uint64_t n = 0; n < 4; n++)
 		assert_int_equal(prime_p_u64(n), n >= 2);
@@ -370,15 +388,16 @@ static void prime_p_matches_gmp_at_switch_and_top(void **state)
 	(void)state;
 	mpz_t z;
 	mpz_init(z);
-	static const uint64_t base[] = {4759123141ull - 100001,
-					4294967296ull - 50001,
-					18446744073709551615ull - 100001};
+	static const uint64_t base[] = { 4759123141ull - 100001,
+					 4294967296ull - 50001,
+					 18446744073709551615ull - 100001 };
 	for (size_t b = 0; b < sizeof base / sizeof base[0]; b++) {
 		for (uint64_t n = base[b]; n < base[b] + 100000; n += 2) {
 			mpz_set_ui(z, (unsigned long)n);
 			int want = mpz_probab_prime_p(z, 30) > 0;
 			if (prime_p_u64(n) != want)
-				fail_msg("prime_p_u64(%llu)", (unsigned long long)n);
+				fail_msg("prime_p_u64(%llu)",
+					 (unsigned long long)n);
 		}
 	}
 	/* strong pseudoprimes to bases 2, 7 and 61 together: none below
@@ -419,7 +438,10 @@ static void random_semiprimes_to_128_bits(void **state)
 	mpz_inits(p, q, NULL);
 	rng_state = 777;
 	for (int bits = 4; bits <= SEMIPRIME_MAX_BITS; bits += 2) {
-		int count = bits <= 48 ? 40 : bits <= 80 ? 6 : bits <= 110 ? 2 : 1;
+		int count = bits <= 48 ? 40
+			: bits <= 80   ? 6
+			: bits <= 110  ? 2
+				       : 1;
 		for (int i = 0; i < count; i++) {
 			uint64_t a = test_rand() >> (64 - bits / 2);
 			uint64_t b = test_rand() >> (64 - bits / 2);
@@ -444,8 +466,9 @@ static void rho_u64_finds_factor(void **state)
 {
 	(void)state;
 	static const uint64_t n[] = {
-	    1000000016000000063ull, /* 1000000007 * 1000000009 */
-	    4294967279ull * 4294967291ull, 10403, 999962000357ull};
+		1000000016000000063ull, /* 1000000007 * 1000000009 */
+		4294967279ull * 4294967291ull, 10403, 999962000357ull
+	};
 	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
 		uint64_t f = 0;
 		for (uint64_t c = 1; f == 0 && c < 10; c++)
@@ -458,9 +481,10 @@ static void ecm_u64_finds_factor(void **state)
 {
 	(void)state;
 	static const uint64_t n[] = {
-	    1000000016000000063ull, /* 1000000007 * 1000000009 */
-	    4294967279ull * 4294967291ull, 999962000357ull,
-	    281474976710597ull * 65521ull, 4611686014132420609ull + 2};
+		1000000016000000063ull, /* 1000000007 * 1000000009 */
+		4294967279ull * 4294967291ull, 999962000357ull,
+		281474976710597ull * 65521ull, 4611686014132420609ull + 2
+	};
 	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
 		if (prime_p_u64(n[i]))
 			continue;
@@ -496,16 +520,16 @@ static void ecm_u64_stage2_known_answers(void **state)
 		uint64_t seed;
 		uint32_t p, r, q;
 	} v[] = {
-	    {1u, 3569686429u, 3393213497u, 937u},  /* j = 97 */
-	    {2u, 2409308203u, 3386467727u, 907u},  /* j = 67 */
-	    {3u, 2850616003u, 4259287609u, 3109u}, /* j = 41 */
-	    {4u, 2676663707u, 2711245237u, 811u},  /* j = 29 */
-	    {5u, 2560002371u, 4292632231u, 2411u}, /* j = 101 */
-	    {6u, 2360318087u, 2616864979u, 673u},  /* j = 43 */
-	    {7u, 3063943997u, 3163449011u, 3229u}, /* j = 79 */
-	    {8u, 3201819913u, 2395488167u, 4877u}, /* j = 47 */
-	    {9u, 2730886573u, 3457253543u, 2543u}, /* j = 23 */
-	    {10u, 2519809883u, 4284560831u, 229u}, /* j = 19 */
+		{ 1u, 3569686429u, 3393213497u, 937u },  /* j = 97 */
+		{ 2u, 2409308203u, 3386467727u, 907u },  /* j = 67 */
+		{ 3u, 2850616003u, 4259287609u, 3109u }, /* j = 41 */
+		{ 4u, 2676663707u, 2711245237u, 811u },  /* j = 29 */
+		{ 5u, 2560002371u, 4292632231u, 2411u }, /* j = 101 */
+		{ 6u, 2360318087u, 2616864979u, 673u },  /* j = 43 */
+		{ 7u, 3063943997u, 3163449011u, 3229u }, /* j = 79 */
+		{ 8u, 3201819913u, 2395488167u, 4877u }, /* j = 47 */
+		{ 9u, 2730886573u, 3457253543u, 2543u }, /* j = 23 */
+		{ 10u, 2519809883u, 4284560831u, 229u }, /* j = 19 */
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		uint64_t n = (uint64_t)v[i].p * v[i].r;
@@ -573,62 +597,62 @@ static void ecm_z28_curves_known_answers(void **state)
 	static const struct {
 		uint64_t n, p;
 	} v[ECM_Z28_COUNT] = {
-	    {8055734603373048841ull, 2204916533ull}, /* row 0 */
-	    {7719906482227569079ull, 2570110013ull}, /* row 1 */
-	    {7604795508705932287ull, 2338254829ull}, /* row 2 */
-	    {7096280082447621139ull, 2682335563ull}, /* row 3 */
-	    {10228761703309336963ull, 2779394747ull}, /* row 4 */
-	    {5255435167742471081ull, 2431898303ull}, /* row 5 */
-	    {8655610728271371251ull, 3095392607ull}, /* row 6 */
-	    {9427246212957528607ull, 4228440971ull}, /* row 7 */
-	    {9667096531709816137ull, 2314479521ull}, /* row 8 */
-	    {9272451715389922999ull, 3782724703ull}, /* row 9 */
-	    {8682701691715224053ull, 2348591467ull}, /* row 10 */
-	    {5338407113058607067ull, 2191424407ull}, /* row 11 */
-	    {11003718380257510069ull, 3704693183ull}, /* row 12 */
-	    {8378081450211041941ull, 3602176517ull}, /* row 13 */
-	    {7087192747472221591ull, 2486527051ull}, /* row 14 */
-	    {5007017080948327591ull, 2261133383ull}, /* row 15 */
-	    {12058444793893922693ull, 3442586501ull}, /* row 16 */
-	    {7144245001367988149ull, 3133493731ull}, /* row 17 */
-	    {14640252874258765867ull, 3815279851ull}, /* row 18 */
-	    {17432658047225167783ull, 4197914951ull}, /* row 19 */
-	    {14108457273008036017ull, 4110092089ull}, /* row 20 */
-	    {9467369360017844141ull, 3599127121ull}, /* row 21 */
-	    {14280020179503217837ull, 3749795099ull}, /* row 22 */
-	    {10585439705290292321ull, 3280347271ull}, /* row 23 */
-	    {5793994774400405711ull, 2200137787ull}, /* row 24 */
-	    {14228241086986470097ull, 4162747819ull}, /* row 25 */
-	    {9003059568161704561ull, 2433157957ull}, /* row 26 */
-	    {11212754315199741001ull, 3681334577ull}, /* row 27 */
-	    {6372759715066492381ull, 2240352739ull}, /* row 28 */
-	    {7749043956563532013ull, 3033485401ull}, /* row 29 */
-	    {10175212249139124907ull, 2930321063ull}, /* row 30 */
-	    {6501237481404951011ull, 2700519023ull}, /* row 31 */
-	    {5747304154037464597ull, 2487114857ull}, /* row 32 */
-	    {8493814975067248997ull, 2546182283ull}, /* row 33 */
-	    {9901022431397239049ull, 3365190617ull}, /* row 34 */
-	    {11204531324946802933ull, 2743221323ull}, /* row 35 */
-	    {11127281204114993213ull, 4033653419ull}, /* row 36 */
-	    {10878107867228236207ull, 3438541817ull}, /* row 37 */
-	    {11322088858705647371ull, 4007935193ull}, /* row 38 */
-	    {5895258912382613549ull, 2239530313ull}, /* row 39 */
-	    {7558688983381357343ull, 2524071421ull}, /* row 40 */
-	    {12231297892131660803ull, 2914663337ull}, /* row 41 */
-	    {11516844143427464033ull, 3113318357ull}, /* row 42 */
-	    {15501772372537748149ull, 4206359627ull}, /* row 43 */
-	    {5057252385041694337ull, 2245605613ull}, /* row 44 */
-	    {12853207110772619207ull, 3240573757ull}, /* row 45 */
-	    {10223446753136464699ull, 2389662827ull}, /* row 46 */
-	    {8932207362698033837ull, 2459433281ull}, /* row 47 */
-	    {9246845839965797773ull, 3338644037ull}, /* row 48 */
-	    {8480403879659078923ull, 3357183847ull}, /* row 49 */
-	    {8134028698215322361ull, 2582636473ull}, /* row 50 */
-	    {9973795464585605663ull, 3953674729ull}, /* row 51 */
-	    {12663491352315828677ull, 3269511277ull}, /* row 52 */
-	    {11197839066203455273ull, 4080717367ull}, /* row 53 */
-	    {9492903525107548831ull, 2972610989ull}, /* row 54 */
-	    {6852965890346256449ull, 2546587451ull}, /* row 55 */
+		{ 8055734603373048841ull, 2204916533ull },  /* row 0 */
+		{ 7719906482227569079ull, 2570110013ull },  /* row 1 */
+		{ 7604795508705932287ull, 2338254829ull },  /* row 2 */
+		{ 7096280082447621139ull, 2682335563ull },  /* row 3 */
+		{ 10228761703309336963ull, 2779394747ull }, /* row 4 */
+		{ 5255435167742471081ull, 2431898303ull },  /* row 5 */
+		{ 8655610728271371251ull, 3095392607ull },  /* row 6 */
+		{ 9427246212957528607ull, 4228440971ull },  /* row 7 */
+		{ 9667096531709816137ull, 2314479521ull },  /* row 8 */
+		{ 9272451715389922999ull, 3782724703ull },  /* row 9 */
+		{ 8682701691715224053ull, 2348591467ull },  /* row 10 */
+		{ 5338407113058607067ull, 2191424407ull },  /* row 11 */
+		{ 11003718380257510069ull, 3704693183ull }, /* row 12 */
+		{ 8378081450211041941ull, 3602176517ull },  /* row 13 */
+		{ 7087192747472221591ull, 2486527051ull },  /* row 14 */
+		{ 5007017080948327591ull, 2261133383ull },  /* row 15 */
+		{ 12058444793893922693ull, 3442586501ull }, /* row 16 */
+		{ 7144245001367988149ull, 3133493731ull },  /* row 17 */
+		{ 14640252874258765867ull, 3815279851ull }, /* row 18 */
+		{ 17432658047225167783ull, 4197914951ull }, /* row 19 */
+		{ 14108457273008036017ull, 4110092089ull }, /* row 20 */
+		{ 9467369360017844141ull, 3599127121ull },  /* row 21 */
+		{ 14280020179503217837ull, 3749795099ull }, /* row 22 */
+		{ 10585439705290292321ull, 3280347271ull }, /* row 23 */
+		{ 5793994774400405711ull, 2200137787ull },  /* row 24 */
+		{ 14228241086986470097ull, 4162747819ull }, /* row 25 */
+		{ 9003059568161704561ull, 2433157957ull },  /* row 26 */
+		{ 11212754315199741001ull, 3681334577ull }, /* row 27 */
+		{ 6372759715066492381ull, 2240352739ull },  /* row 28 */
+		{ 7749043956563532013ull, 3033485401ull },  /* row 29 */
+		{ 10175212249139124907ull, 2930321063ull }, /* row 30 */
+		{ 6501237481404951011ull, 2700519023ull },  /* row 31 */
+		{ 5747304154037464597ull, 2487114857ull },  /* row 32 */
+		{ 8493814975067248997ull, 2546182283ull },  /* row 33 */
+		{ 9901022431397239049ull, 3365190617ull },  /* row 34 */
+		{ 11204531324946802933ull, 2743221323ull }, /* row 35 */
+		{ 11127281204114993213ull, 4033653419ull }, /* row 36 */
+		{ 10878107867228236207ull, 3438541817ull }, /* row 37 */
+		{ 11322088858705647371ull, 4007935193ull }, /* row 38 */
+		{ 5895258912382613549ull, 2239530313ull },  /* row 39 */
+		{ 7558688983381357343ull, 2524071421ull },  /* row 40 */
+		{ 12231297892131660803ull, 2914663337ull }, /* row 41 */
+		{ 11516844143427464033ull, 3113318357ull }, /* row 42 */
+		{ 15501772372537748149ull, 4206359627ull }, /* row 43 */
+		{ 5057252385041694337ull, 2245605613ull },  /* row 44 */
+		{ 12853207110772619207ull, 3240573757ull }, /* row 45 */
+		{ 10223446753136464699ull, 2389662827ull }, /* row 46 */
+		{ 8932207362698033837ull, 2459433281ull },  /* row 47 */
+		{ 9246845839965797773ull, 3338644037ull },  /* row 48 */
+		{ 8480403879659078923ull, 3357183847ull },  /* row 49 */
+		{ 8134028698215322361ull, 2582636473ull },  /* row 50 */
+		{ 9973795464585605663ull, 3953674729ull },  /* row 51 */
+		{ 12663491352315828677ull, 3269511277ull }, /* row 52 */
+		{ 11197839066203455273ull, 4080717367ull }, /* row 53 */
+		{ 9492903525107548831ull, 2972610989ull },  /* row 54 */
+		{ 6852965890346256449ull, 2546587451ull },  /* row 55 */
 	};
 	for (unsigned i = 0; i < ECM_Z28_COUNT; i++) {
 		const struct ecm_z28_curve *c = &ecm_z28_curves[i];
@@ -649,9 +673,10 @@ static void ecm_z28_curves_known_answers(void **state)
 static void ecm_u64_pair_and_lone_curves(void **state)
 {
 	(void)state;
-	static const uint64_t n[] = {
-	    12995730475580963531ull, 15122296465579271819ull,
-	    14265879161874419347ull, 1000000016000000063ull};
+	static const uint64_t n[] = { 12995730475580963531ull,
+				      15122296465579271819ull,
+				      14265879161874419347ull,
+				      1000000016000000063ull };
 	unsigned win1 = 0, win2 = 0, win3 = 0;
 	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
 		for (uint64_t seed = 1; seed <= 100; seed++) {
@@ -659,11 +684,14 @@ static void ecm_u64_pair_and_lone_curves(void **state)
 			uint64_t f2 = ecm_u64(n[i], 2, seed);
 			uint64_t f3 = ecm_u64(n[i], 3, seed);
 			if (f1 != 0)
-				assert_true(f1 > 1 && f1 < n[i] && n[i] % f1 == 0);
+				assert_true(f1 > 1 && f1 < n[i] &&
+					    n[i] % f1 == 0);
 			if (f2 != 0)
-				assert_true(f2 > 1 && f2 < n[i] && n[i] % f2 == 0);
+				assert_true(f2 > 1 && f2 < n[i] &&
+					    n[i] % f2 == 0);
 			if (f3 != 0)
-				assert_true(f3 > 1 && f3 < n[i] && n[i] % f3 == 0);
+				assert_true(f3 > 1 && f3 < n[i] &&
+					    n[i] % f3 == 0);
 			win1 += f1 != 0;
 			win2 += f2 != 0;
 			win3 += f3 != 0;
@@ -678,9 +706,10 @@ static void ecm_u128_finds_factor(void **state)
 {
 	(void)state;
 	/* 48-bit times 48-bit, 40-bit times 70-bit, 32-bit times 64-bit */
-	u128 n[] = {(u128)281474976710597ull * 281474976710677ull,
-		    (u128)1099511627689ull * u128_from_str("1180591620717411303449"),
-		    (u128)4294967291ull * 18446744073709551557ull};
+	u128 n[] = { (u128)281474976710597ull * 281474976710677ull,
+		     (u128)1099511627689ull *
+			     u128_from_str("1180591620717411303449"),
+		     (u128)4294967291ull * 18446744073709551557ull };
 	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
 		u128 f = 0;
 		for (uint64_t seed = 1; f == 0 && seed < 50; seed++)
@@ -694,8 +723,8 @@ static void rho_u128_finds_factor(void **state)
 	(void)state;
 	/* 2^64+13 times 10007 and times 1000000007 */
 	u128 big = u128_from_str("18446744073709551629");
-	u128 n[] = {big * 10007, big * 1000000007,
-		    u128_from_str("318665857834031151167461")};
+	u128 n[] = { big * 10007, big * 1000000007,
+		     u128_from_str("318665857834031151167461") };
 	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
 		u128 f = 0;
 		for (uint64_t c = 1; f == 0 && c < 10; c++)
@@ -707,9 +736,9 @@ static void rho_u128_finds_factor(void **state)
 static void squfof_u64_finds_factor(void **state)
 {
 	(void)state;
-	static const uint64_t n[] = {10403, 999962000357ull, 4295098369ull,
-				     1000000016000000063ull >> 20 | 1,
-				     (uint64_t)1048573 * 1048583};
+	static const uint64_t n[] = { 10403, 999962000357ull, 4295098369ull,
+				      1000000016000000063ull >> 20 | 1,
+				      (uint64_t)1048573 * 1048583 };
 	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
 		if (prime_p_u64(n[i]))
 			continue;
@@ -880,7 +909,8 @@ static void deadline_is_kept_for_cofactors(void **state)
 	assert_int_equal(factor_u64_until(n64, &out, &params, past),
 			 STATUS_PARTIAL);
 	assert_true(factorization_ok(n64, &out, 1));
-	assert_int_equal(factor_u128_until(p * q, &out, &params, 0.0), STATUS_OK);
+	assert_int_equal(factor_u128_until(p * q, &out, &params, 0.0),
+			 STATUS_OK);
 	assert_true(factorization_ok(p * q, &out, 0));
 	assert_int_equal(factor_u64_until(n64, &out, &params, 0.0), STATUS_OK);
 	assert_true(factorization_ok(n64, &out, 0));
@@ -889,35 +919,35 @@ static void deadline_is_kept_for_cofactors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(checker_rejects_planted_faults),
-	    cmocka_unit_test(small_verify_rejects_planted_faults),
-	    cmocka_unit_test(kat_sprp_pair_each_base_rejects),
-	    cmocka_unit_test(kat_trivial_inputs),
-	    cmocka_unit_test(kat_word_boundaries),
-	    cmocka_unit_test(kat_prime_powers),
-	    cmocka_unit_test(kat_carmichael),
-	    cmocka_unit_test(kat_base2_pseudoprimes_rejected),
-	    cmocka_unit_test(kat_primes_near_boundaries),
-	    cmocka_unit_test(range_1_to_200000),
-	    cmocka_unit_test(prime_p_matches_gmp_below_2e6),
-	    cmocka_unit_test(prime_p_matches_gmp_at_switch_and_top),
-	    cmocka_unit_test(random_each_size_to_128_bits),
-	    cmocka_unit_test(random_semiprimes_to_128_bits),
-	    cmocka_unit_test(rho_u64_finds_factor),
-	    cmocka_unit_test(ecm_u64_finds_factor),
-	    cmocka_unit_test(ecm_u64_pair_and_lone_curves),
-	    cmocka_unit_test(ecm_u64_stage2_known_answers),
-	    cmocka_unit_test(ecm_z28_curves_known_answers),
-	    cmocka_unit_test(ecm_z28_points_on_the_curve),
-	    cmocka_unit_test(ecm_u128_finds_factor),
-	    cmocka_unit_test(rho_u128_finds_factor),
-	    cmocka_unit_test(squfof_u64_finds_factor),
-	    cmocka_unit_test(tdiv_prime_table),
-	    cmocka_unit_test(tdiv_u64_removes_small_primes),
-	    cmocka_unit_test(tdiv_mpz_removes_small_primes),
-	    cmocka_unit_test(stop_hook_gives_partial),
-	    cmocka_unit_test(time_limit_gives_partial),
-	    cmocka_unit_test(deadline_is_kept_for_cofactors),
+		cmocka_unit_test(checker_rejects_planted_faults),
+		cmocka_unit_test(small_verify_rejects_planted_faults),
+		cmocka_unit_test(kat_sprp_pair_each_base_rejects),
+		cmocka_unit_test(kat_trivial_inputs),
+		cmocka_unit_test(kat_word_boundaries),
+		cmocka_unit_test(kat_prime_powers),
+		cmocka_unit_test(kat_carmichael),
+		cmocka_unit_test(kat_base2_pseudoprimes_rejected),
+		cmocka_unit_test(kat_primes_near_boundaries),
+		cmocka_unit_test(range_1_to_200000),
+		cmocka_unit_test(prime_p_matches_gmp_below_2e6),
+		cmocka_unit_test(prime_p_matches_gmp_at_switch_and_top),
+		cmocka_unit_test(random_each_size_to_128_bits),
+		cmocka_unit_test(random_semiprimes_to_128_bits),
+		cmocka_unit_test(rho_u64_finds_factor),
+		cmocka_unit_test(ecm_u64_finds_factor),
+		cmocka_unit_test(ecm_u64_pair_and_lone_curves),
+		cmocka_unit_test(ecm_u64_stage2_known_answers),
+		cmocka_unit_test(ecm_z28_curves_known_answers),
+		cmocka_unit_test(ecm_z28_points_on_the_curve),
+		cmocka_unit_test(ecm_u128_finds_factor),
+		cmocka_unit_test(rho_u128_finds_factor),
+		cmocka_unit_test(squfof_u64_finds_factor),
+		cmocka_unit_test(tdiv_prime_table),
+		cmocka_unit_test(tdiv_u64_removes_small_primes),
+		cmocka_unit_test(tdiv_mpz_removes_small_primes),
+		cmocka_unit_test(stop_hook_gives_partial),
+		cmocka_unit_test(time_limit_gives_partial),
+		cmocka_unit_test(deadline_is_kept_for_cofactors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,10 +37,10 @@ enum { MAX_MSGS = 4096, SIZE = 4, LEADER = 1, N_CHUNKS = 6, CHUNK = 60 };
 
 enum scenario {
 	S_NORMAL = 0,
-	S_LATE_REQUEST,   /* rank 3's REQUEST held until rank 0's DONE */
-	S_WRONG_MEMBER,   /* rank 2 plants wrong factorizations */
-	S_MEMBER_ERROR,   /* rank 2 answers its first WORK with ERROR */
-	S_ABORT           /* rank 0 aborts after the first RESULT */
+	S_LATE_REQUEST, /* rank 3's REQUEST held until rank 0's DONE */
+	S_WRONG_MEMBER, /* rank 2 plants wrong factorizations */
+	S_MEMBER_ERROR, /* rank 2 answers its first WORK with ERROR */
+	S_ABORT         /* rank 0 aborts after the first RESULT */
 };
 
 struct msg {
@@ -50,7 +50,7 @@ struct msg {
 
 static struct {
 	int scenario;
-	struct msg q[MAX_MSGS];   /* to the leader, in order */
+	struct msg q[MAX_MSGS]; /* to the leader, in order */
 	int n_q;
 	/* rank 0 */
 	uint32_t credit;
@@ -139,8 +139,9 @@ static void rank0_result(const struct proto_buf *b)
 	const unsigned char *block, *p, *end, *nl;
 	mpz_t n, got;
 
-	assert_int_equal(proto_reader_init(&r, b->data, b->len,
-					   PROTO_TAG_RESULT), STATUS_OK);
+	assert_int_equal(
+		proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT),
+		STATUS_OK);
 	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
 	assert_true(h.chunk_id < (uint64_t)S.next_chunk);
 	assert_int_equal(S.done[h.chunk_id], 0); /* answered once */
@@ -158,9 +159,9 @@ static void rank0_result(const struct proto_buf *b)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		assert_non_null(nl);
 		if (output_parse((const char *)p, (size_t)(nl - p) + 1,
-				 CLI_FORMAT_TEXT, 0, 0, got, &res, &meta) !=
-		    STATUS_OK || mpz_cmp(got, n) != 0 ||
-		    engine_verify(&res, n) != STATUS_OK)
+				 CLI_FORMAT_TEXT, 0, 0, got, &res,
+				 &meta) != STATUS_OK ||
+		    mpz_cmp(got, n) != 0 || engine_verify(&res, n) != STATUS_OK)
 			S.bad_items++;
 		p = nl + 1;
 	}
@@ -193,9 +194,7 @@ static void to_rank0(int tag, const struct proto_buf *b)
 				 STATUS_OK);
 		rank0_send_work();
 		break;
-	case PROTO_TAG_RESULT:
-		rank0_result(b);
-		break;
+	case PROTO_TAG_RESULT: rank0_result(b); break;
 	case PROTO_TAG_GROUP_STATS:
 		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
 				 STATUS_OK);
@@ -205,9 +204,7 @@ static void to_rank0(int tag, const struct proto_buf *b)
 		S.group_wrong[g.rank] += (int)g.wrong;
 		S.group_stats_after_stats += S.stats_got;
 		break;
-	case PROTO_TAG_STATS:
-		S.stats_got++;
-		break;
+	case PROTO_TAG_STATS: S.stats_got++; break;
 	case PROTO_TAG_ERROR:
 		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
 				 STATUS_OK);
@@ -217,8 +214,7 @@ static void to_rank0(int tag, const struct proto_buf *b)
 		S.errors_up++;
 		rank0_stop(PROTO_STOP_ABORT);
 		break;
-	default:
-		fail_msg("leader sent rank 0 tag %d", tag);
+	default: fail_msg("leader sent rank 0 tag %d", tag);
 	}
 }
 
@@ -242,12 +238,14 @@ static void to_member(int rank, int tag, const struct proto_buf *b)
 	} else if (tag == PROTO_TAG_WORK) {
 		if (S.scenario == S_MEMBER_ERROR && rank == 2) {
 			assert_int_equal(proto_pack_error(&o, STATUS_ERR_NOMEM,
-							  "planted"), STATUS_OK);
+							  "planted"),
+					 STATUS_OK);
 			queue(rank, PROTO_TAG_ERROR, &o);
 		} else {
 			assert_int_equal(worker_process(&S.ctx[rank], b->data,
 							b->len, &o, err,
-							sizeof err), STATUS_OK);
+							sizeof err),
+					 STATUS_OK);
 			queue(rank, PROTO_TAG_RESULT, &o);
 		}
 	} else if (tag == PROTO_TAG_STOP) {
@@ -320,7 +318,7 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 static int held(const struct msg *m)
 {
 	return S.scenario == S_LATE_REQUEST && m->source == 3 &&
-	       m->tag == PROTO_TAG_REQUEST && !S.stop_delivered;
+		m->tag == PROTO_TAG_REQUEST && !S.stop_delivered;
 }
 
 static int deliver(struct transport_msg *m, int source, int tag)
@@ -365,8 +363,7 @@ int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
 		return STATUS_OK;
 	/* nothing will ever come: in MPI the leader would hang here */
 	if (timeout_s <= 0)
-		fail_msg("the leader waits for ever (%d messages held)",
-			 S.n_q);
+		fail_msg("the leader waits for ever (%d messages held)", S.n_q);
 	snprintf(err, err_size, "timeout");
 	return STATUS_ERR_TIMEOUT;
 }

@@ -24,16 +24,22 @@
 #define W(s) ((char *)(uintptr_t)(s))
 
 struct tok_case {
-	const char *name;  /* what the case guards */
+	const char *name; /* what the case guards */
 	const char *tok;
-	size_t len;        /* 0: strlen(tok) */
+	size_t len; /* 0: strlen(tok) */
 	unsigned long max;
 	int rc;
 	const char *value; /* expected value when rc == STATUS_OK */
 };
 
-#define OK(name, t, v) { name, t, 0, 10000, STATUS_OK, v }
-#define BAD(name, t) { name, t, 0, 10000, STATUS_ERR_SYNTAX, NULL }
+#define OK(name, t, v)                          \
+	{                                       \
+		name, t, 0, 10000, STATUS_OK, v \
+	}
+#define BAD(name, t)                                       \
+	{                                                  \
+		name, t, 0, 10000, STATUS_ERR_SYNTAX, NULL \
+	}
 
 static const struct tok_case tok_cases[] = {
 	OK("zero", "0", "0"),
@@ -70,7 +76,9 @@ static const struct tok_case tok_cases[] = {
 	BAD("utf8_arabic_digits", "\xd9\xa1\xd9\xa2"),
 	BAD("fullwidth_digit", "\xef\xbc\x91"),
 	BAD("high_byte", "\xff"),
-	BAD("nul_inside", "5\0" "6"),
+	BAD("nul_inside",
+	    "5\0"
+	    "6"),
 };
 
 static size_t tok_len(const struct tok_case *c)
@@ -482,8 +490,8 @@ static void missing_file_and_directory_are_io_errors(void **state)
 static void args_follow_gnu_factor(void **state)
 {
 	struct fx *fx = *state;
-	char *args[] = { W("  +7"), W("7  "), W("3 4"), W(""), W("-1"),
-			 W("0012"), W("123456") };
+	char *args[] = { W("  +7"), W("7  "),  W("3 4"),   W(""),
+			 W("-1"),   W("0012"), W("123456") };
 
 	assert_int_equal(input_open_args(&fx->s, args, 7, 5), STATUS_OK);
 	expect_num(fx, "7");
@@ -554,7 +562,8 @@ static void classic_range_and_big_step(void **state)
 	mpz_init_set_str(b, "100000000000000000000000000000", 10);
 	assert_int_equal(input_open_range(&fx->s, a, b, 2), STATUS_OK);
 	expect_num(fx, "999999999999");
-	expect_num(fx, "100000000000000000999999999999"); /* 10^29 + 999999999999 */
+	expect_num(fx,
+		   "100000000000000000999999999999"); /* 10^29 + 999999999999 */
 	mpz_clears(a, b, NULL);
 }
 
@@ -566,8 +575,7 @@ static void range_skip_is_exact(void **state)
 	mpz_init_set_ui(a, 5);
 	mpz_init_set_str(b, "1000000000000000000000", 10);
 	mpz_init(want);
-	assert_int_equal(input_open_range(&fx->s, a, b, UINT64_MAX),
-			 STATUS_OK);
+	assert_int_equal(input_open_range(&fx->s, a, b, UINT64_MAX), STATUS_OK);
 	assert_int_equal(input_skip(fx->s, UINT64_C(0x123456789)), STATUS_OK);
 	mpz_set_ui(want, 0x12345678u);
 	mpz_mul_ui(want, want, 16);
@@ -620,11 +628,13 @@ static void error_messages_name_file_line_and_token(void **state)
 
 	(void)state;
 	input_error_message(b, sizeof b, "jobs.txt", &e);
-	assert_string_equal(b, "jobs.txt:3: 'abc' is not a valid positive "
-			       "integer");
+	assert_string_equal(b,
+			    "jobs.txt:3: 'abc' is not a valid positive "
+			    "integer");
 	input_error_message(b, sizeof b, "-", &e);
-	assert_string_equal(b, "standard input:3: 'abc' is not a valid "
-			       "positive integer");
+	assert_string_equal(b,
+			    "standard input:3: 'abc' is not a valid "
+			    "positive integer");
 	e.line = 0; /* an argument: exactly GNU factor's text */
 	input_error_message(b, sizeof b, NULL, &e);
 	assert_string_equal(b, "'abc' is not a valid positive integer");
@@ -657,7 +667,8 @@ static void ref_tokens(const char *d, size_t len,
 				i++;
 		} else {
 			for (j = i; j < len && d[j] != ' ' && d[j] != '\t' &&
-				    d[j] != '\r' && d[j] != '\n'; j++)
+			     d[j] != '\r' && d[j] != '\n';
+			     j++)
 				;
 			each(d + i, j - i, line, arg);
 			i = j;
@@ -671,8 +682,7 @@ struct diff_arg {
 	int tokens;
 };
 
-static void diff_one(const char *tok, size_t n, unsigned long line,
-		     void *argp)
+static void diff_one(const char *tok, size_t n, unsigned long line, void *argp)
 {
 	struct diff_arg *a = argp;
 	const char *reason = NULL;

@@ -74,8 +74,8 @@ static void payload_for(uint64_t first, uint32_t count, unsigned char *p,
 		p[i] = (unsigned char)(first * 31u + count * 7u + i * 13u);
 }
 
-static void append_chunk(struct journal *j, uint64_t chunk_id,
-			 uint64_t first, uint32_t count, size_t len)
+static void append_chunk(struct journal *j, uint64_t chunk_id, uint64_t first,
+			 uint32_t count, size_t len)
 {
 	unsigned char p[512];
 	assert_true(len <= sizeof p);
@@ -180,8 +180,8 @@ static void round_trip(void **state)
 	struct journal_info info;
 	struct journal *j;
 	/* Completion order differs from input order; one gap at 30..39. */
-	const uint64_t first[] = {20, 0, 50, 10, 40};
-	const uint32_t count[] = {10, 10, 7, 10, 10};
+	const uint64_t first[] = { 20, 0, 50, 10, 40 };
+	const uint32_t count[] = { 10, 10, 7, 10, 10 };
 
 	assert_int_equal(reopen(f, NULL, &j), STATUS_OK);
 	for (int i = 0; i < 5; i++)
@@ -266,7 +266,8 @@ static void flipped_byte_last_record(void **state)
 		full[b] ^= 0x40;
 		assert_int_equal(reopen(f, &info, NULL), STATUS_OK);
 		assert_int_equal(info.records, 2);
-		assert_int_equal(info.tail_dropped, (uint64_t)(off[3] - off[2]));
+		assert_int_equal(info.tail_dropped,
+				 (uint64_t)(off[3] - off[2]));
 	}
 	free(full);
 }
@@ -420,7 +421,7 @@ static void append_rejects_overlap(void **state)
 {
 	struct fixture *f = *state;
 	struct journal *j;
-	unsigned char p[8] = {0};
+	unsigned char p[8] = { 0 };
 
 	assert_int_equal(reopen(f, NULL, &j), STATUS_OK);
 	append_chunk(j, 1, 100, 10, 8);
@@ -430,8 +431,7 @@ static void append_rejects_overlap(void **state)
 			 STATUS_ERR_INVAL);
 	assert_int_equal(journal_append(j, 2, 100, 10, 0, p, 8),
 			 STATUS_ERR_INVAL);
-	assert_int_equal(journal_append(j, 2, 0, 0, 0, p, 8),
-			 STATUS_ERR_INVAL);
+	assert_int_equal(journal_append(j, 2, 0, 0, 0, p, 8), STATUS_ERR_INVAL);
 	assert_int_equal(journal_append(j, 2, 95, 5, 0, p, 8), STATUS_OK);
 	assert_int_equal(journal_append(j, 3, 110, 1, 0, p, 8), STATUS_OK);
 	size_t n;
@@ -536,12 +536,13 @@ static void result_block_round_trip(void **state)
 	proto_buf_init(&msg);
 	h.block_len = sizeof lines3 - 1;
 	assert_int_equal(proto_pack_result(&msg, &h, lines3), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, msg.data, msg.len,
-					   PROTO_TAG_RESULT), STATUS_OK);
+	assert_int_equal(
+		proto_reader_init(&r, msg.data, msg.len, PROTO_TAG_RESULT),
+		STATUS_OK);
 	assert_int_equal(proto_unpack_result(&r, &back, &block), STATUS_OK);
 	assert_int_equal(reopen(f, NULL, &j), STATUS_OK);
-	assert_int_equal(journal_append(j, 7, 500, 3, 2, block,
-					back.block_len), STATUS_OK);
+	assert_int_equal(journal_append(j, 7, 500, 3, 2, block, back.block_len),
+			 STATUS_OK);
 	assert_int_equal(journal_close(j), STATUS_OK);
 
 	assert_int_equal(reopen(f, NULL, &j), STATUS_OK);
@@ -575,8 +576,7 @@ static void identity_from_options(void **state)
 	struct journal_id a, b;
 
 	options_base(&o);
-	assert_int_equal(journal_id_from_options(&a, &o, f->err,
-						 sizeof f->err),
+	assert_int_equal(journal_id_from_options(&a, &o, f->err, sizeof f->err),
 			 STATUS_OK);
 	assert_non_null(strstr(a.desc, "start=999999999999"));
 	o.chunk = 7;
@@ -627,25 +627,22 @@ static void identity_from_options(void **state)
 	o.generated = 0;
 	o.input = f->path;
 	spit(f->path, (const unsigned char *)"12\n13\n", 6);
-	assert_int_equal(journal_id_from_options(&a, &o, f->err,
-						 sizeof f->err),
+	assert_int_equal(journal_id_from_options(&a, &o, f->err, sizeof f->err),
 			 STATUS_OK);
 	spit(f->path, (const unsigned char *)"12\n14\n", 6);
 	journal_id_from_options(&b, &o, f->err, sizeof f->err);
 	assert_true(a.hash != b.hash);
 	o.input = "-";
-	assert_int_equal(journal_id_from_options(&b, &o, f->err,
-						 sizeof f->err),
+	assert_int_equal(journal_id_from_options(&b, &o, f->err, sizeof f->err),
 			 STATUS_ERR_INVAL);
 	assert_non_null(strstr(f->err, "standard input"));
 	o.input = "/nonexistent/file";
-	assert_int_equal(journal_id_from_options(&b, &o, f->err,
-						 sizeof f->err),
+	assert_int_equal(journal_id_from_options(&b, &o, f->err, sizeof f->err),
 			 STATUS_ERR_IO);
 
 	/* Positional arguments: "1 23" and "12 3" differ. */
 	char a1[] = "1", a2[] = "23", b1[] = "12", b2[] = "3";
-	char *va[] = {a1, a2}, *vb[] = {b1, b2};
+	char *va[] = { a1, a2 }, *vb[] = { b1, b2 };
 	o.input = NULL;
 	o.numbers = va;
 	o.n_numbers = 2;
@@ -668,33 +665,36 @@ static void identity_diff_words(void **state)
 	(void)state;
 	journal_id_diff(base, base, out, sizeof out);
 	assert_non_null(strstr(out, "does not match"));
-	journal_id_diff(base, "numbers=range start=5 step=2 count=10 "
+	journal_id_diff(base,
+			"numbers=range start=5 step=2 count=10 "
 			"format=json exponents=0 verbose=1 unordered=0 "
-			"time_limit=60 max_digits=10000 seed=7", out,
-			sizeof out);
-	assert_string_equal(out, "--format was text, is json now; "
+			"time_limit=60 max_digits=10000 seed=7",
+			out, sizeof out);
+	assert_string_equal(out,
+			    "--format was text, is json now; "
 			    "--verbose was off, is on now; "
 			    "--time-limit-per-number was 3600, is 60 now; "
 			    "--seed was 1, is 7 now");
-	journal_id_diff(base, "numbers=file input=bytes:6:fnv64:ab "
-			"format=text", out, sizeof out);
-	assert_non_null(strstr(out, "numbers came from --count, this run's "
+	journal_id_diff(base,
+			"numbers=file input=bytes:6:fnv64:ab "
+			"format=text",
+			out, sizeof out);
+	assert_non_null(strstr(out,
+			       "numbers came from --count, this run's "
 			       "from an --input file"));
 	journal_id_diff("numbers=file input=bytes:6:fnv64:ab",
-			"numbers=file input=bytes:7:fnv64:cd", out,
-			sizeof out);
-	assert_string_equal(out, "the --input file is not the one "
+			"numbers=file input=bytes:7:fnv64:cd", out, sizeof out);
+	assert_string_equal(out,
+			    "the --input file is not the one "
 			    "journaled (6 bytes then, 7 now)");
 	journal_id_diff("numbers=file input=bytes:6:fnv64:ab",
-			"numbers=file input=bytes:6:fnv64:cd", out,
-			sizeof out);
+			"numbers=file input=bytes:6:fnv64:cd", out, sizeof out);
 	assert_non_null(strstr(out, "contents changed"));
 	journal_id_diff("numbers=args args=n:2:fnv64:ab",
 			"numbers=args args=n:3:fnv64:cd", out, sizeof out);
 	assert_non_null(strstr(out, "(2 then, 3 now)"));
 	/* cut to size, still terminated */
-	journal_id_diff(base, "numbers=range start=6 step=3 count=11",
-			out, 20);
+	journal_id_diff(base, "numbers=range start=6 step=3 count=11", out, 20);
 	assert_int_equal(strlen(out), 19);
 }
 
@@ -715,24 +715,24 @@ static void identity_refuses_streams(void **state)
 	o.generated = 0;
 	/* a device first: without the check it hashes (a FIFO would hang) */
 	o.input = "/dev/null";
-	assert_int_equal(journal_id_from_options(&id, &o, f->err,
-						 sizeof f->err),
-			 STATUS_ERR_INVAL);
+	assert_int_equal(
+		journal_id_from_options(&id, &o, f->err, sizeof f->err),
+		STATUS_ERR_INVAL);
 	assert_non_null(strstr(f->err, "regular"));
 	snprintf(fifo, sizeof fifo, "%s/fifo", f->dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	o.input = fifo;
-	assert_int_equal(journal_id_from_options(&id, &o, f->err,
-						 sizeof f->err),
-			 STATUS_ERR_INVAL);
+	assert_int_equal(
+		journal_id_from_options(&id, &o, f->err, sizeof f->err),
+		STATUS_ERR_INVAL);
 	assert_non_null(strstr(f->err, fifo));
 	spit(f->path, (const unsigned char *)"12\n", 3);
 	snprintf(link, sizeof link, "%s/link", f->dir);
 	assert_int_equal(symlink(f->path, link), 0);
 	o.input = link;
-	assert_int_equal(journal_id_from_options(&id, &o, f->err,
-						 sizeof f->err),
-			 STATUS_OK);
+	assert_int_equal(
+		journal_id_from_options(&id, &o, f->err, sizeof f->err),
+		STATUS_OK);
 	mpz_clear(o.start);
 	mpz_clear(o.step);
 }
@@ -742,10 +742,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(crc32c_check_value),
 		cmocka_unit_test(identity_diff_words),
-		cmocka_unit_test_setup_teardown(identity_refuses_streams,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(create_then_reopen_empty,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(identity_refuses_streams, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(create_then_reopen_empty, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_every_offset, setup,
 						teardown),
@@ -759,8 +759,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(identity_mismatch, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(empty_file_and_must_exist, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(empty_file_and_must_exist,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_header, setup,
 						teardown),

@@ -36,10 +36,7 @@
 #include "transport.h"
 #include "worker.h"
 
-enum {
-	MAX_RANKS = 8,
-	MAX_MSGS = 4096
-};
+enum { MAX_RANKS = 8, MAX_MSGS = 4096 };
 
 enum fault {
 	F_NONE = 0,
@@ -115,8 +112,9 @@ static void repack_block(struct proto_buf *o, int extra)
 	const unsigned char *block;
 	struct proto_buf n, lines;
 
-	assert_int_equal(proto_reader_init(&r, o->data, o->len,
-					   PROTO_TAG_RESULT), STATUS_OK);
+	assert_int_equal(
+		proto_reader_init(&r, o->data, o->len, PROTO_TAG_RESULT),
+		STATUS_OK);
 	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
 	proto_buf_init(&n);
 	proto_buf_init(&lines);
@@ -177,9 +175,10 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 				F.faults_done++;
 				break;
 			case F_ERROR_MESSAGE:
-				assert_int_equal(proto_pack_error(&o,
-						 STATUS_ERR_NOMEM, "planted"),
-						 STATUS_OK);
+				assert_int_equal(
+					proto_pack_error(&o, STATUS_ERR_NOMEM,
+							 "planted"),
+					STATUS_OK);
 				push(rank, PROTO_TAG_ERROR, &o);
 				F.faults_done++;
 				proto_buf_clear(&o);
@@ -206,21 +205,23 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 				struct proto_reader rr;
 				struct proto_result_header h;
 				const unsigned char *blk;
-				assert_int_equal(proto_reader_init(&rr, o.data,
-						 o.len, PROTO_TAG_RESULT),
-						 STATUS_OK);
-				assert_int_equal(proto_unpack_result(&rr, &h,
-						 &blk), STATUS_OK);
+				assert_int_equal(
+					proto_reader_init(&rr, o.data, o.len,
+							  PROTO_TAG_RESULT),
+					STATUS_OK);
+				assert_int_equal(
+					proto_unpack_result(&rr, &h, &blk),
+					STATUS_OK);
 				h.bad_index = h.count - 1;
 				h.block_len = 0;
 				h.partial = 0;
-				assert_int_equal(proto_pack_result(&o, &h,
-						 NULL), STATUS_OK);
+				assert_int_equal(
+					proto_pack_result(&o, &h, NULL),
+					STATUS_OK);
 				F.faults_done++;
 				break;
 			}
-			default:
-				break;
+			default: break;
 			}
 		}
 		push(rank, PROTO_TAG_RESULT, &o);
@@ -232,8 +233,9 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 				 STATUS_OK);
 		F.stops[rank]++;
 		/* a leader relays its members' STATS first (proto.h, 9.) */
-		for (int k = 1; k <= topo_group_members(rank, F.size,
-							  run_group_size); k++) {
+		for (int k = 1;
+		     k <= topo_group_members(rank, F.size, run_group_size);
+		     k++) {
 			struct proto_group_stats g;
 			memset(&g, 0, sizeof g);
 			g.rank = (uint32_t)(rank + k);
@@ -454,9 +456,10 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 	cli_options_clear(&o);
 	for (int r = 1; r < size; r++) {
 		/* exactly one STOP each child; members hear only their leader */
-		assert_int_equal(F.stops[r], topo_group_parent(r, size,
-							       run_group_size)
-						     == 0 ? 1 : 0);
+		assert_int_equal(F.stops[r],
+				 topo_group_parent(r, size, run_group_size) == 0
+					 ? 1
+					 : 0);
 		if (F.have_ctx[r])
 			worker_ctx_clear(&F.ctx[r]);
 	}
@@ -496,12 +499,14 @@ static void test_output_identical_for_any_size_and_order(void **state)
 			 CLI_EXIT_OK);
 	ref = read_file(ref_path);
 	assert_non_null(ref);
-	assert_non_null(strstr(ref, "999999999999: 3 3 3 7 11 13 37 101 9901\n"));
+	assert_non_null(
+		strstr(ref, "999999999999: 3 3 3 7 11 13 37 101 9901\n"));
 	for (int size = 2; size <= MAX_RANKS; size++) {
 		for (uint64_t seed = 1; seed <= 3; seed++) {
-			uint32_t chunk = (uint32_t)(seed == 3 ? 0 : 1 + seed * 5);
-			assert_int_equal(run(size, chunk, (uint32_t)seed - 1, 300,
-					     F_NONE, -1, seed, out_path),
+			uint32_t chunk =
+				(uint32_t)(seed == 3 ? 0 : 1 + seed * 5);
+			assert_int_equal(run(size, chunk, (uint32_t)seed - 1,
+					     300, F_NONE, -1, seed, out_path),
 					 CLI_EXIT_OK);
 			out = read_file(out_path);
 			assert_non_null(out);
@@ -529,8 +534,9 @@ static void test_full_window_resumes(void **state)
 	(void)state;
 	assert_int_equal(run(1, 1, 1, 3000, F_NONE, -1, 1, ref_path),
 			 CLI_EXIT_OK);
-	assert_int_equal(run(4, 1, 1, 3000, F_DELAY_FIRST_RESULT, -1, 5,
-			     out_path), CLI_EXIT_OK);
+	assert_int_equal(
+		run(4, 1, 1, 3000, F_DELAY_FIRST_RESULT, -1, 5, out_path),
+		CLI_EXIT_OK);
 	ref = read_file(ref_path);
 	out = read_file(out_path);
 	assert_non_null(ref);
@@ -597,7 +603,8 @@ static void test_one_rank_past_the_lookahead(void **state)
 		for (int mode = 0; mode < 3; mode++) {
 			assert_int_equal(run_text(1, mode == 1 ? 10 : 0,
 						  mode == 2, sizes[k], in,
-						  out_path), CLI_EXIT_OK);
+						  out_path),
+					 CLI_EXIT_OK);
 			out = read_file(out_path);
 			assert_non_null(out);
 			assert_string_equal(out, ref);
@@ -675,7 +682,8 @@ static void test_block_for_unissued_chunk_names_rank(void **state)
 {
 	(void)state;
 	unlink(out_path);
-	check_fatal_names_rank(F_UNHELD_CHUNK, "rank 2 sent a RESULT for "
+	check_fatal_names_rank(F_UNHELD_CHUNK,
+			       "rank 2 sent a RESULT for "
 			       "chunk");
 }
 
@@ -683,7 +691,8 @@ static void test_duplicate_block_names_rank(void **state)
 {
 	(void)state;
 	unlink(out_path);
-	check_fatal_names_rank(F_REPEATED_RESULT, "rank 2 sent a RESULT for "
+	check_fatal_names_rank(F_REPEATED_RESULT,
+			       "rank 2 sent a RESULT for "
 			       "chunk");
 }
 
@@ -746,8 +755,8 @@ static void test_wrong_result_recomputed_elsewhere(void **state)
 	assert_string_equal(out, ref);
 	free(out);
 	/* a worker that reports its own check failed: recomputed too */
-	assert_int_equal(run(3, 5, 1, 200, F_SELF_CHECK_FAILED, 2, 3,
-			     out_path), CLI_EXIT_OK);
+	assert_int_equal(run(3, 5, 1, 200, F_SELF_CHECK_FAILED, 2, 3, out_path),
+			 CLI_EXIT_OK);
 	out = read_file(out_path);
 	assert_non_null(out);
 	assert_string_equal(out, ref);
@@ -780,8 +789,8 @@ static void test_checkpoint_resume(void **state)
 			 CLI_EXIT_OK);
 	assert_true(run_works == 0); /* local: no messages */
 	run_checkpoint = journal;
-	assert_int_equal(run(3, 5, 1, 200, F_TRUNCATED_RESULT, 2, 7,
-			     out_path), CLI_EXIT_RUNTIME);
+	assert_int_equal(run(3, 5, 1, 200, F_TRUNCATED_RESULT, 2, 7, out_path),
+			 CLI_EXIT_RUNTIME);
 	assert_int_equal(access(out_path, F_OK), -1);
 	assert_int_equal(access(journal, F_OK), 0);
 	assert_int_equal(run(2, 7, 0, 200, F_NONE, -1, 3, out_path),
@@ -884,8 +893,9 @@ static void test_leader_blocks_sampled(void **state)
 	/* rank 1 leads rank 2; rank 3 is a group of one (a plain worker) */
 	for (int fr = 1; fr <= 3; fr += 2) {
 		run_group_size = 2;
-		assert_int_equal(run(4, 5, 1, 200, F_WRONG_RESULT, fr, 3,
-				     out_path), CLI_EXIT_OK);
+		assert_int_equal(
+			run(4, 5, 1, 200, F_WRONG_RESULT, fr, 3, out_path),
+			CLI_EXIT_OK);
 		run_group_size = 0;
 		out = read_file(out_path);
 		assert_non_null(out);
@@ -901,8 +911,9 @@ static void test_foreign_group_stats_is_fatal(void **state)
 	unlink(out_path);
 	run_group_size = 2;
 	/* 6 ranks: {1,2} {3,4} {5}; leader 1 relays rank 5's stats */
-	assert_int_equal(run(6, 5, 1, 200, F_FOREIGN_GROUP_STATS, 1, 7,
-			     out_path), CLI_EXIT_RUNTIME);
+	assert_int_equal(
+		run(6, 5, 1, 200, F_FOREIGN_GROUP_STATS, 1, 7, out_path),
+		CLI_EXIT_RUNTIME);
 	run_group_size = 0;
 }
 
@@ -911,8 +922,8 @@ static void test_member_talking_to_rank0_is_fatal(void **state)
 	(void)state;
 	unlink(out_path);
 	run_group_size = 2;
-	assert_int_equal(run(5, 5, 1, 200, F_MEMBER_TO_RANK0, 1, 7,
-			     out_path), CLI_EXIT_RUNTIME);
+	assert_int_equal(run(5, 5, 1, 200, F_MEMBER_TO_RANK0, 1, 7, out_path),
+			 CLI_EXIT_RUNTIME);
 	run_group_size = 0;
 	assert_int_equal(access(out_path, F_OK), -1);
 }

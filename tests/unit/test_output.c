@@ -64,8 +64,8 @@ static void res_clear(struct engine_result *r)
 }
 
 /* Format n with r and compare with want. */
-static void expect_fmt(int format, int exponents, int verbose,
-		       const char *n, const struct engine_result *r,
+static void expect_fmt(int format, int exponents, int verbose, const char *n,
+		       const struct engine_result *r,
 		       const struct output_meta *meta, const char *want)
 {
 	char *buf = NULL;
@@ -364,9 +364,10 @@ static void json_verbose_adds_rank_and_seconds(void **state)
 	(void)state;
 	res_init(&r);
 	res_add(&r, "7", 1, ENGINE_PRIME);
-	expect_fmt(CLI_FORMAT_JSON, 0, 1, "7", &r, &m,
-		   "{\"n\":\"7\",\"factors\":[{\"p\":\"7\",\"e\":1}],"
-		   "\"status\":\"complete\",\"rank\":3,\"seconds\":0.250000}\n");
+	expect_fmt(
+		CLI_FORMAT_JSON, 0, 1, "7", &r, &m,
+		"{\"n\":\"7\",\"factors\":[{\"p\":\"7\",\"e\":1}],"
+		"\"status\":\"complete\",\"rank\":3,\"seconds\":0.250000}\n");
 	expect_fmt(CLI_FORMAT_JSON, 0, 1, "7", &r, &unknown,
 		   "{\"n\":\"7\",\"factors\":[{\"p\":\"7\",\"e\":1}],"
 		   "\"status\":\"complete\"}\n");
@@ -422,13 +423,15 @@ static void format_rejects_bad_arguments(void **state)
 	(void)state;
 	res_init(&r);
 	mpz_init_set_si(n, -4);
-	assert_int_equal(output_format(&buf, &cap, CLI_FORMAT_TEXT, 0, 0, n,
-				       &r, NULL), STATUS_ERR_INVAL);
+	assert_int_equal(
+		output_format(&buf, &cap, CLI_FORMAT_TEXT, 0, 0, n, &r, NULL),
+		STATUS_ERR_INVAL);
 	mpz_set_ui(n, 4);
 	assert_int_equal(output_format(&buf, &cap, 7, 0, 0, n, &r, NULL),
 			 STATUS_ERR_INVAL);
-	assert_int_equal(output_format(&buf, &cap, CLI_FORMAT_TEXT, 0, 0, n,
-				       NULL, NULL), STATUS_ERR_INVAL);
+	assert_int_equal(
+		output_format(&buf, &cap, CLI_FORMAT_TEXT, 0, 0, n, NULL, NULL),
+		STATUS_ERR_INVAL);
 	free(buf);
 	mpz_clear(n);
 }
@@ -525,11 +528,12 @@ static void file_appears_only_on_commit(void **state)
 	mode_t mask = umask(022);
 
 	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	assert_int_equal(access(fx->path, F_OK), -1); /* not there yet */
-	assert_int_equal(dir_entries(fx), 1);          /* only the temp */
+	assert_int_equal(dir_entries(fx), 1);         /* only the temp */
 	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
 			 STATUS_OK);
 	got = slurp(fx->path);
@@ -548,7 +552,8 @@ static void interrupted_run_leaves_no_file(void **state)
 	struct output *o = NULL;
 
 	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	assert_int_equal(output_close(o, 0, fx->err, sizeof fx->err),
 			 STATUS_OK);
@@ -566,7 +571,8 @@ static void old_file_kept_until_commit(void **state)
 	fputs("old\n", f);
 	fclose(f);
 	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_CSV, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	assert_int_equal(output_close(o, 0, fx->err, sizeof fx->err),
 			 STATUS_OK);
@@ -574,13 +580,15 @@ static void old_file_kept_until_commit(void **state)
 	assert_string_equal(got, "old\n");
 	free(got);
 	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_CSV, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
 			 STATUS_OK);
 	got = slurp(fx->path);
-	assert_string_equal(got, "n,factors,status,cofactor\n"
-				 "12,\"2^2 3\",complete,\n");
+	assert_string_equal(got,
+			    "n,factors,status,cofactor\n"
+			    "12,\"2^2 3\",complete,\n");
 	free(got);
 }
 
@@ -609,7 +617,8 @@ static void replace_keeps_mode_and_group(void **state)
 			gid = getegid();
 		assert_int_equal(output_open(&o, i == 2 ? link : fx->path,
 					     CLI_FORMAT_TEXT, 0, 0, fx->err,
-					     sizeof fx->err), STATUS_OK);
+					     sizeof fx->err),
+				 STATUS_OK);
 		assert_int_equal(output_write(o, fx->n, &fx->r, NULL),
 				 STATUS_OK);
 		assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
@@ -627,7 +636,8 @@ static void replace_keeps_mode_and_group(void **state)
 	unlink(link);
 	unlink(fx->path);
 	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
 			 STATUS_OK);
 	assert_int_equal(stat(fx->path, &st), 0);
@@ -642,7 +652,8 @@ static void csv_verbose_header_has_rank_and_seconds(void **state)
 	char *got;
 
 	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_CSV, 0, 1,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
 			 STATUS_OK);
 	got = slurp(fx->path);
@@ -660,7 +671,8 @@ static void dev_full_reports_write_error(void **state)
 	if (stat("/dev/full", &st) != 0)
 		skip();
 	assert_int_equal(output_open(&o, "/dev/full", CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	for (i = 0; i < 10 && rc == STATUS_OK; i++)
 		rc = output_write(o, fx->n, &fx->r, NULL);
 	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
@@ -680,7 +692,8 @@ static void dev_full_large_output_fails_during_writes(void **state)
 	int i, rc = STATUS_OK;
 
 	assert_int_equal(output_open(&o, "/dev/full", CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	/* more than the 1 MiB buffer: a write fails before close */
 	for (i = 0; i < 200000 && rc == STATUS_OK; i++)
 		rc = output_write(o, fx->n, &fx->r, NULL);
@@ -699,7 +712,8 @@ static void missing_directory_fails_at_open(void **state)
 
 	snprintf(p, sizeof p, "%s/no/such/dir/out.txt", fx->dir);
 	assert_int_equal(output_open(&o, p, CLI_FORMAT_TEXT, 0, 0, fx->err,
-				     sizeof fx->err), STATUS_ERR_IO);
+				     sizeof fx->err),
+			 STATUS_ERR_IO);
 	assert_null(o);
 	assert_int_equal(errno, ENOENT);
 	assert_non_null(strstr(fx->err, p));
@@ -712,7 +726,8 @@ static void directory_as_output_rejected(void **state)
 	struct output *o = NULL;
 
 	assert_int_equal(output_open(&o, fx->dir, CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_ERR_IO);
+				     fx->err, sizeof fx->err),
+			 STATUS_ERR_IO);
 	assert_null(o);
 	assert_non_null(strstr(fx->err, "Is a directory"));
 }
@@ -726,7 +741,8 @@ static void relative_name_in_current_directory(void **state)
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	assert_int_equal(chdir(fx->dir), 0);
 	assert_int_equal(output_open(&o, "rel.txt", CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
 			 STATUS_OK);
@@ -751,7 +767,8 @@ static void symlink_kept_and_target_replaced(void **state)
 	fclose(f);
 	assert_int_equal(symlink("target.txt", link), 0);
 	assert_int_equal(output_open(&o, link, CLI_FORMAT_TEXT, 0, 0, fx->err,
-				     sizeof fx->err), STATUS_OK);
+				     sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
 			 STATUS_OK);
@@ -788,13 +805,14 @@ static void fifo_flushed_by_tick_after_interval(void **state)
 	rfd = open(fx->path, O_RDONLY | O_NONBLOCK);
 	assert_true(rfd >= 0);
 	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_true(output_flush_wait(o) < 0);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	w = output_flush_wait(o);
 	assert_true(w >= 0 && w <= OUTPUT_FLUSH_MS * 1e-3);
 	assert_int_equal(output_tick(o, 0), STATUS_OK); /* not due yet */
-	assert_true(read(rfd, got, sizeof got) < 0); /* still buffered */
+	assert_true(read(rfd, got, sizeof got) < 0);    /* still buffered */
 	nanosleep(&ts, NULL);
 	assert_true(output_flush_wait(o) == 0);
 	assert_int_equal(output_tick(o, 0), STATUS_OK);
@@ -817,7 +835,8 @@ static void file_not_flushed_by_time(void **state)
 	struct output *o;
 
 	assert_int_equal(output_open(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
-				     fx->err, sizeof fx->err), STATUS_OK);
+				     fx->err, sizeof fx->err),
+			 STATUS_OK);
 	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
 	assert_true(output_flush_wait(o) < 0);
 	assert_int_equal(output_tick(o, 1), STATUS_OK);

@@ -86,7 +86,8 @@ static int entries(const char *dir)
 
 	assert_non_null(d);
 	while ((e = readdir(d)) != NULL)
-		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+		n += strcmp(e->d_name, ".") != 0 &&
+			strcmp(e->d_name, "..") != 0;
 	closedir(d);
 	return n;
 }
@@ -98,8 +99,8 @@ static void expect(struct fx *fx, int want, const char *f1, const char *f2)
 	if (st != want || (f1 && !strstr(fx->err, f1)) ||
 	    (f2 && !strstr(fx->err, f2)))
 		fail_msg("status %d (want %d), message '%s' (want '%s' and "
-			 "'%s')", st, want, fx->err, f1 ? f1 : "",
-			 f2 ? f2 : "");
+			 "'%s')",
+			 st, want, fx->err, f1 ? f1 : "", f2 ? f2 : "");
 }
 
 static void same_file_links_and_names(void **state)
@@ -229,8 +230,10 @@ static void kinds_and_directories(void **state)
 	expect(fx, STATUS_ERR_IO, "--checkpoint '", "is a directory");
 	/* checkpoint-not-regular: no "Invalid argument" from a lock */
 	fx->o.checkpoint = "/dev/null";
-	expect(fx, STATUS_ERR_IO, "--checkpoint '/dev/null' is not a "
-	       "regular file", NULL);
+	expect(fx, STATUS_ERR_IO,
+	       "--checkpoint '/dev/null' is not a "
+	       "regular file",
+	       NULL);
 	fx->o.checkpoint = NULL;
 	/* devices are fine for --output and --stats */
 	fx->o.output = "/dev/null";
@@ -267,8 +270,10 @@ static void resume_needs_its_journal(void **state)
 
 	fx->o.checkpoint = fx->a;
 	fx->o.resume = 1;
-	expect(fx, STATUS_ERR_INVAL, "--resume: there is no checkpoint "
-	       "journal", "to resume from");
+	expect(fx, STATUS_ERR_INVAL,
+	       "--resume: there is no checkpoint "
+	       "journal",
+	       "to resume from");
 	assert_int_equal(access(fx->a, F_OK), -1); /* not created */
 	fx->o.resume = 0;
 	expect(fx, STATUS_OK, "", NULL);

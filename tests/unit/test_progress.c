@@ -47,8 +47,8 @@ static void eta_from_remaining_and_rate(void **state)
 	assert_true(progress_eta(250, 1000, 50.0) == 15.0);
 	assert_true(progress_eta(1000, 1000, 50.0) == 0.0);
 	assert_true(progress_eta(1200, 1000, 50.0) == 0.0);
-	assert_true(progress_eta(10, 0, 50.0) < 0);    /* total unknown */
-	assert_true(progress_eta(10, 1000, 0.0) < 0);  /* no rate yet */
+	assert_true(progress_eta(10, 0, 50.0) < 0);   /* total unknown */
+	assert_true(progress_eta(10, 1000, 0.0) < 0); /* no rate yet */
 	assert_true(progress_eta(10, 1000, -1.0) < 0);
 }
 
@@ -63,8 +63,9 @@ static void log_line_counts_numbers(void **state)
 	len = progress_format(&p, b, sizeof b, 1234, 3, 102.0, 80);
 	assert_int_equal(len, strlen(b));
 	/* 1234 numbers in 2 s: 617/s; 8766 left: ETA 14s */
-	assert_string_equal(b, "factorize: progress: 1234/10000 numbers (12.3%), "
-			       "617.0/s, elapsed 2s, ETA 14s, 3 workers\n");
+	assert_string_equal(b,
+			    "factorize: progress: 1234/10000 numbers (12.3%), "
+			    "617.0/s, elapsed 2s, ETA 14s, 3 workers\n");
 }
 
 static void log_line_without_total_has_no_eta(void **state)
@@ -75,8 +76,10 @@ static void log_line_without_total_has_no_eta(void **state)
 	(void)state;
 	progress_init(&p, 0, PROGRESS_LOG, 0.0);
 	progress_format(&p, b, sizeof b, 50, 1, 10.0, 80);
-	assert_string_equal(b, "factorize: progress: 50 numbers, 5.00/s, elapsed 10s, "
-			       "1 worker\n");
+	assert_string_equal(
+		b,
+		"factorize: progress: 50 numbers, 5.00/s, elapsed 10s, "
+		"1 worker\n");
 }
 
 static void tty_bar_redraws_in_place(void **state)
@@ -155,12 +158,16 @@ static void finish_line_ends_with_newline(void **state)
 	progress_init(&p, 999, PROGRESS_TTY, 0.0);
 	progress_finish(&p, b, sizeof b, 999, 4, 2.0, 80);
 	assert_true(b[0] == '\r');
-	assert_string_equal(b, "\rfactorize: done: 999/999 numbers (100.0%), 499.5/s, "
-			       "elapsed 2s, 4 workers\033[K\n");
+	assert_string_equal(
+		b,
+		"\rfactorize: done: 999/999 numbers (100.0%), 499.5/s, "
+		"elapsed 2s, 4 workers\033[K\n");
 	progress_init(&p, 999, PROGRESS_LOG, 0.0);
 	progress_finish(&p, b, sizeof b, 999, 4, 2.0, 80);
-	assert_string_equal(b, "factorize: done: 999/999 numbers (100.0%), 499.5/s, "
-			       "elapsed 2s, 4 workers\n");
+	assert_string_equal(
+		b,
+		"factorize: done: 999/999 numbers (100.0%), 499.5/s, "
+		"elapsed 2s, 4 workers\n");
 }
 
 /* summary-plurals, summary-slow-rate: the last line of a run */
@@ -172,25 +179,29 @@ static void summary_line_plurals_and_rate(void **state)
 	(void)state;
 	len = progress_summary(b, sizeof b, 1, 0.004, 1, 1, 1, 1.0);
 	assert_int_equal(len, strlen(b));
-	assert_string_equal(b, "factorize: 1 number in 0.004 s (250/s), "
-			       "1 chunk, 1 rank (1 worker), imbalance 1.00\n");
+	assert_string_equal(b,
+			    "factorize: 1 number in 0.004 s (250/s), "
+			    "1 chunk, 1 rank (1 worker), imbalance 1.00\n");
 	progress_summary(b, sizeof b, 2000, 2.0, 43, 4, 3, 1.25);
-	assert_string_equal(b, "factorize: 2000 numbers in 2.000 s (1000/s), "
-			       "43 chunks, 4 ranks (3 workers), imbalance "
-			       "1.25\n");
+	assert_string_equal(b,
+			    "factorize: 2000 numbers in 2.000 s (1000/s), "
+			    "43 chunks, 4 ranks (3 workers), imbalance "
+			    "1.25\n");
 	/* slow: never "(0/s)" */
 	progress_summary(b, sizeof b, 3, 60.0, 3, 2, 1, 1.0);
-	assert_string_equal(b, "factorize: 3 numbers in 60.000 s (20 s per "
-			       "number), 3 chunks, 2 ranks (1 worker), "
-			       "imbalance 1.00\n");
+	assert_string_equal(b,
+			    "factorize: 3 numbers in 60.000 s (20 s per "
+			    "number), 3 chunks, 2 ranks (1 worker), "
+			    "imbalance 1.00\n");
 	progress_summary(b, sizeof b, 5, 2.0, 5, 1, 1, 1.0);
 	assert_non_null(strstr(b, "(2.5/s)"));
 	progress_summary(b, sizeof b, 1, 1234.5, 1, 1, 1, 1.0);
 	assert_non_null(strstr(b, "(1.23e+03 s per number)"));
 	/* nothing done: no rate at all */
 	progress_summary(b, sizeof b, 0, 0.002, 0, 1, 1, 1.0);
-	assert_string_equal(b, "factorize: 0 numbers in 0.002 s, 0 chunks, "
-			       "1 rank (1 worker), imbalance 1.00\n");
+	assert_string_equal(b,
+			    "factorize: 0 numbers in 0.002 s, 0 chunks, "
+			    "1 rank (1 worker), imbalance 1.00\n");
 	assert_null(strstr(b, "/s"));
 	progress_summary(b, 20, 2000, 2.0, 43, 4, 3, 1.25);
 	assert_int_equal(strlen(b), 19);

@@ -46,7 +46,8 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 		if (h.form == PROTO_FORM_RANGE)
 			st = proto_unpack_work_range(&r, a, b);
 		else {
-			for (uint32_t i = 0; i < h.count && st == STATUS_OK; i++)
+			for (uint32_t i = 0; i < h.count && st == STATUS_OK;
+			     i++)
 				st = proto_unpack_work_number(&r, a);
 			if (st == STATUS_OK)
 				st = proto_reader_end(&r);
@@ -81,8 +82,7 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 		uint64_t id, ns;
 		return proto_unpack_heartbeat(&r, &id, &ns);
 	}
-	default:
-		return STATUS_ERR_PROTO;
+	default: return STATUS_ERR_PROTO;
 	}
 }
 
@@ -92,10 +92,12 @@ static const char result_block[] = "0:\n12: 2 2 3\n21: 3 [composite 7]\n";
 /* One valid message of each kind, built in b. */
 static void build_result(struct proto_buf *b)
 {
-	struct proto_result_header h = {
-		.chunk_id = 77, .count = 3, .partial = 1,
-		.busy_ns = 123456789, .bad_index = PROTO_NO_BAD_INDEX,
-		.block_len = sizeof result_block - 1 };
+	struct proto_result_header h = { .chunk_id = 77,
+					 .count = 3,
+					 .partial = 1,
+					 .busy_ns = 123456789,
+					 .bad_index = PROTO_NO_BAD_INDEX,
+					 .block_len = sizeof result_block - 1 };
 
 	assert_int_equal(proto_pack_result(b, &h, result_block), STATUS_OK);
 }
@@ -125,11 +127,10 @@ static void build(int tag, struct proto_buf *b)
 		assert_int_equal(proto_pack_work_number(b, x), STATUS_OK);
 		break;
 	}
-	case PROTO_TAG_RESULT:
-		build_result(b);
-		break;
+	case PROTO_TAG_RESULT: build_result(b); break;
 	case PROTO_TAG_STOP:
-		assert_int_equal(proto_pack_stop(b, PROTO_STOP_DONE), STATUS_OK);
+		assert_int_equal(proto_pack_stop(b, PROTO_STOP_DONE),
+				 STATUS_OK);
 		break;
 	case PROTO_TAG_HEARTBEAT:
 		assert_int_equal(proto_pack_heartbeat(b, 9, UINT64_MAX),
@@ -146,12 +147,12 @@ static void build(int tag, struct proto_buf *b)
 		break;
 	case PROTO_TAG_GROUP_STATS: {
 		struct proto_group_stats g = {
-			5, 3, { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX, "n2" } };
+			5, 3, { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX, "n2" }
+		};
 		assert_int_equal(proto_pack_group_stats(b, &g), STATUS_OK);
 		break;
 	}
-	default:
-		fail();
+	default: fail();
 	}
 	mpz_clears(x, y, NULL);
 }
@@ -161,7 +162,8 @@ static void test_round_trip_config(void **state)
 	struct proto_buf b;
 	struct proto_config in = { UINT64_MAX, 2500000, 3,
 				   PROTO_FAULT_SLOW | PROTO_FAULT_WRONG_RESULT,
-				   PROTO_MAX_NUMBER_BYTES }, out;
+				   PROTO_MAX_NUMBER_BYTES },
+			    out;
 	struct proto_reader r;
 
 	(void)state;
@@ -196,8 +198,9 @@ static void test_round_trip_small_messages(void **state)
 	(void)state;
 	proto_buf_init(&b);
 	assert_int_equal(proto_pack_request(&b, PROTO_MAX_CREDIT), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_REQUEST),
-			 STATUS_OK);
+	assert_int_equal(
+		proto_reader_init(&r, b.data, b.len, PROTO_TAG_REQUEST),
+		STATUS_OK);
 	assert_int_equal(proto_unpack_request(&r, &v), STATUS_OK);
 	assert_int_equal(v, PROTO_MAX_CREDIT);
 
@@ -209,8 +212,9 @@ static void test_round_trip_small_messages(void **state)
 
 	{
 		uint64_t id = 0, ns = 0;
-		assert_int_equal(proto_pack_heartbeat(&b, UINT64_MAX - 1, 12345),
-				 STATUS_OK);
+		assert_int_equal(
+			proto_pack_heartbeat(&b, UINT64_MAX - 1, 12345),
+			STATUS_OK);
 		assert_int_equal(b.len, PROTO_HEADER_BYTES + 16);
 		assert_int_equal(proto_reader_init(&r, b.data, b.len,
 						   PROTO_TAG_HEARTBEAT),
@@ -240,7 +244,8 @@ static void test_round_trip_small_messages(void **state)
 
 	/* ERROR text is truncated to the caller's buffer, NUL-terminated */
 	assert_int_equal(proto_pack_error(&b, STATUS_ERR_PROTO,
-					  "bad message from rank 3"), STATUS_OK);
+					  "bad message from rank 3"),
+			 STATUS_OK);
 	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_ERROR),
 			 STATUS_OK);
 	assert_int_equal(proto_unpack_error(&r, &status, text, sizeof text),
@@ -311,8 +316,9 @@ static void test_round_trip_result(void **state)
 	(void)state;
 	proto_buf_init(&b);
 	build(PROTO_TAG_RESULT, &b);
-	assert_int_equal(b.len, PROTO_HEADER_BYTES + PROTO_RESULT_FIXED +
-				sizeof result_block - 1);
+	assert_int_equal(b.len,
+			 PROTO_HEADER_BYTES + PROTO_RESULT_FIXED +
+				 sizeof result_block - 1);
 	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_RESULT),
 			 STATUS_OK);
 	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
@@ -335,8 +341,10 @@ static void test_round_trip_result_bad_index(void **state)
 {
 	struct proto_buf b;
 	struct proto_reader r;
-	struct proto_result_header h = { .chunk_id = 5, .count = 10,
-					 .bad_index = 9 }, out;
+	struct proto_result_header h = { .chunk_id = 5,
+					 .count = 10,
+					 .bad_index = 9 },
+				   out;
 	const unsigned char *block;
 
 	(void)state;
@@ -361,11 +369,11 @@ static void test_round_trip_result_bad_index(void **state)
 	proto_buf_clear(&b);
 }
 
-static const int all_tags[] = {
-	PROTO_TAG_CONFIG, PROTO_TAG_REQUEST, PROTO_TAG_WORK, PROTO_TAG_RESULT,
-	PROTO_TAG_STOP, PROTO_TAG_STATS, PROTO_TAG_ERROR, PROTO_TAG_GROUP_STATS,
-	PROTO_TAG_HEARTBEAT
-};
+static const int all_tags[] = { PROTO_TAG_CONFIG,   PROTO_TAG_REQUEST,
+				PROTO_TAG_WORK,     PROTO_TAG_RESULT,
+				PROTO_TAG_STOP,     PROTO_TAG_STATS,
+				PROTO_TAG_ERROR,    PROTO_TAG_GROUP_STATS,
+				PROTO_TAG_HEARTBEAT };
 enum { N_TAGS = sizeof all_tags / sizeof all_tags[0] };
 
 /* Every proper prefix of every valid message is rejected; the whole is ok. */
@@ -421,7 +429,8 @@ static void test_wrong_tag_magic_version_rejected(void **state)
 	assert_int_equal(decode_full(PROTO_TAG_STOP, b.data, b.len),
 			 STATUS_ERR_PROTO);
 	b.data[0] ^= 1;
-	b.data[4] = PROTO_VERSION - 1; /* the previous version (items, not blocks) */
+	b.data[4] = PROTO_VERSION -
+		1; /* the previous version (items, not blocks) */
 	assert_int_equal(decode_full(PROTO_TAG_STOP, b.data, b.len),
 			 STATUS_ERR_PROTO);
 	b.data[4] = PROTO_VERSION;
@@ -443,8 +452,8 @@ static void test_oversized_counts_rejected(void **state)
 	struct proto_buf b;
 	struct proto_work_header wh = { 1, 0, PROTO_MAX_CHUNK + 1u,
 					PROTO_FORM_RANGE };
-	struct proto_result_header rh = { 1, PROTO_MAX_CHUNK + 1u, 0, 0,
-					  PROTO_NO_BAD_INDEX, 0 };
+	struct proto_result_header rh = { 1, PROTO_MAX_CHUNK + 1u, 0,
+					  0, PROTO_NO_BAD_INDEX,   0 };
 	struct proto_config c = { 1, 0, PROTO_MAX_CREDIT, 0, 0 };
 	mpz_t big;
 
@@ -609,7 +618,8 @@ static void test_garbage_never_crashes(void **state)
 
 		build(tag, &b);
 		for (int k = 1 + (int)(rng() % 3); k > 0; k--)
-			b.data[rng() % b.len] ^= (unsigned char)(1u << (rng() % 8));
+			b.data[rng() % b.len] ^=
+				(unsigned char)(1u << (rng() % 8));
 		(void)decode_full(tag, b.data, b.len);
 	}
 	/* random bytes are almost never a well-formed message */
@@ -641,8 +651,9 @@ static void test_stats_host_limit(void **state)
 	b.data[at] = (unsigned char)(PROTO_MAX_HOST + 1);
 	b.data[at + 1] = (unsigned char)((PROTO_MAX_HOST + 1) >> 8);
 	b.data[b.len] = 'h'; /* cap >= len + 1: 256-byte steps */
-	assert_int_equal(proto_reader_init(&r, b.data, b.len + 1,
-					   PROTO_TAG_STATS), STATUS_OK);
+	assert_int_equal(
+		proto_reader_init(&r, b.data, b.len + 1, PROTO_TAG_STATS),
+		STATUS_OK);
 	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_ERR_PROTO);
 	/* a NUL inside the host */
 	assert_int_equal(proto_pack_stats(&b, &s), STATUS_OK);
@@ -660,9 +671,11 @@ static void test_stats_host_limit(void **state)
 static void test_round_trip_group_stats(void **state)
 {
 	struct proto_buf b, st;
-	struct proto_group_stats in = {
-		4097, 6, { 10, 20, 30, 40, 50, 60, 70, UINT64_MAX - 1,
-			   "node3" } }, out;
+	struct proto_group_stats in = { 4097,
+					6,
+					{ 10, 20, 30, 40, 50, 60, 70,
+					  UINT64_MAX - 1, "node3" } },
+				 out;
 	struct proto_reader r;
 
 	(void)state;
@@ -676,8 +689,9 @@ static void test_round_trip_group_stats(void **state)
 	/* not a STATS message: the tag says GROUP_STATS */
 	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
 			 STATUS_ERR_PROTO);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len,
-					   PROTO_TAG_GROUP_STATS), STATUS_OK);
+	assert_int_equal(
+		proto_reader_init(&r, b.data, b.len, PROTO_TAG_GROUP_STATS),
+		STATUS_OK);
 	memset(&out, 0, sizeof out);
 	assert_int_equal(proto_unpack_group_stats(&r, &out), STATUS_OK);
 	assert_int_equal(out.rank, 4097);
@@ -686,8 +700,6 @@ static void test_round_trip_group_stats(void **state)
 	proto_buf_clear(&b);
 	proto_buf_clear(&st);
 }
-
-
 
 /* The bytes one packed item takes. */
 /*
@@ -752,9 +764,9 @@ static void test_item_bound(void **state)
 		for (size_t i = 0; i < sizes[k]; i++) {
 			mpz_nextprime(p, p);
 			mpz_mul(n, n, p);
-			assert_int_equal(engine_result_add(&r, p, 1,
-							   ENGINE_PRIME),
-					 STATUS_OK);
+			assert_int_equal(
+				engine_result_add(&r, p, 1, ENGINE_PRIME),
+				STATUS_OK);
 		}
 		assert_true(item_bytes(&r) <=
 			    proto_item_bound(mpz_sizeinbase(n, 2)));

@@ -118,10 +118,10 @@ static void expect_same(const char *start, const char *step, uint64_t count,
 static void small_starts(void **state)
 {
 	(void)state;
-	expect_same("0", "1", 3000, 1024, 0);   /* 0:, 1:, 2: ... */
-	expect_same("0", "7", 500, 100, 0);     /* 0 then multiples of 7 */
+	expect_same("0", "1", 3000, 1024, 0); /* 0:, 1:, 2: ... */
+	expect_same("0", "7", 500, 100, 0);   /* 0 then multiples of 7 */
 	expect_same("1", "1", 3000, 3000, 0);
-	expect_same("1", "2", 1000, 1, 0);      /* chunks of one term */
+	expect_same("1", "2", 1000, 1, 0); /* chunks of one term */
 	expect_same("0", "1", 1, 1, 0);
 	expect_same("1", "1", 1, 1, 0);
 }
@@ -129,11 +129,11 @@ static void small_starts(void **state)
 static void steps_sharing_factors(void **state)
 {
 	(void)state;
-	expect_same("6", "4", 2000, 333, 0);        /* gcd 2 */
-	expect_same("30030", "30030", 500, 77, 0);  /* start | step */
-	expect_same("15", "30030", 1500, 1024, 0);  /* 3, 5 | all */
-	expect_same("1", "510510", 1500, 600, 0);   /* 2..17 divide none */
-	expect_same("4096", "8192", 300, 50, 0);    /* 2^12 (2k + 1) */
+	expect_same("6", "4", 2000, 333, 0);       /* gcd 2 */
+	expect_same("30030", "30030", 500, 77, 0); /* start | step */
+	expect_same("15", "30030", 1500, 1024, 0); /* 3, 5 | all */
+	expect_same("1", "510510", 1500, 600, 0);  /* 2..17 divide none */
+	expect_same("4096", "8192", 300, 50, 0);   /* 2^12 (2k + 1) */
 	expect_same("1000000000000", "4", 2000, 700, 0);
 }
 
@@ -144,7 +144,7 @@ static void prime_powers(void **state)
 	expect_same("9223372036854775808", "1", 50, 50, 0); /* 2^63 */
 	expect_same("59049", "59049", 300, 300, 0);         /* 3^10 k */
 	expect_same("1", "1024", 2000, 999, 0);
-	expect_same("3486784401", "3486784401", 5, 5, 0);    /* 3^20 k */
+	expect_same("3486784401", "3486784401", 5, 5, 0); /* 3^20 k */
 }
 
 static void near_the_bound(void **state)
@@ -157,18 +157,18 @@ static void near_the_bound(void **state)
 	expect_same("1018081", "1", 3, 3, 1000);
 	expect_same("988027", "997", 100, 7, 1000);
 	/* sqrt bound exact: squares of primes as the last term */
-	expect_same("1", "1", 961, 961, 0);  /* 31^2 last */
+	expect_same("1", "1", 961, 961, 0); /* 31^2 last */
 	expect_same("1", "1", 1369, 1369, 0);
 }
 
 static void crossing_words(void **state)
 {
 	(void)state;
-	expect_same("4294960000", "1", 20000, 5000, 0);           /* 2^32 */
-	expect_same("18446744073709550000", "1", 3000, 1000, 0);  /* 2^64 */
+	expect_same("4294960000", "1", 20000, 5000, 0);          /* 2^32 */
+	expect_same("18446744073709550000", "1", 3000, 1000, 0); /* 2^64 */
 	expect_same("18446744073709551557", "2", 100, 1024, 0);
-	expect_same("170141183460469231731687303715884105700", "1", 30,
-		    16, 0);                                           /* 2^127 */
+	expect_same("170141183460469231731687303715884105700", "1", 30, 16,
+		    0); /* 2^127 */
 }
 
 static void huge_steps_and_starts(void **state)
@@ -177,8 +177,8 @@ static void huge_steps_and_starts(void **state)
 	expect_same("1", "1267650600228229401496703205653", 200, 64, 0);
 	expect_same("1000000000000000000000000000000", "1", 40, 20, 0);
 	expect_same("1000000000000000000000000000000", "2", 10, 1, 0);
-	expect_same("12345678901234567890123456789012345678901234567890",
-		    "30", 6, 6, 0);
+	expect_same("12345678901234567890123456789012345678901234567890", "30",
+		    6, 6, 0);
 	expect_same("18446744073709551615", "18446744073709551615", 40, 9, 0);
 }
 
@@ -219,8 +219,8 @@ static void random_progressions(void **state)
 		gmp_snprintf(ds, sizeof ds, "%Zd", d);
 		uint64_t count = 1 + next_rand(&s) % (abits > 64 ? 20 : 3000);
 		uint64_t chunk = 1 + next_rand(&s) % count;
-		uint64_t mb = next_rand(&s) % 3 == 0 ? 100 + next_rand(&s) % 5000
-						    : 0;
+		uint64_t mb =
+			next_rand(&s) % 3 == 0 ? 100 + next_rand(&s) % 5000 : 0;
 		struct range_params rp;
 		range_params_init(&rp);
 		rp.max_bound = mb;

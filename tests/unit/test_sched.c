@@ -34,7 +34,8 @@ static void init_range(struct sched *s, int workers, uint32_t chunk,
 }
 
 #define expect_assign(s, w) expect_assign_at(s, w, __LINE__)
-static struct sched_chunk *expect_assign_at(struct sched *s, int worker, int line)
+static struct sched_chunk *expect_assign_at(struct sched *s, int worker,
+					    int line)
 {
 	int w = -1;
 	struct sched_chunk *c = NULL;
@@ -52,7 +53,8 @@ static void complete_ok(struct sched *s, int w, struct sched_chunk *c)
 {
 	struct sched_chunk *got;
 
-	assert_int_equal(sched_complete(s, w, c->id, c->count, &got), STATUS_OK);
+	assert_int_equal(sched_complete(s, w, c->id, c->count, &got),
+			 STATUS_OK);
 	assert_ptr_equal(got, c);
 	sched_accept(s, got, w, NULL);
 }
@@ -206,10 +208,10 @@ static void test_weight_scales_chunks(void **state)
 	assert_int_equal(sched_set_weight(&s, 1, 4), STATUS_OK);
 	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
 	c = expect_assign(&s, 0);
-	assert_int_equal(c->count, 100);      /* ceil(1000 / (2 * 5)) */
+	assert_int_equal(c->count, 100); /* ceil(1000 / (2 * 5)) */
 	assert_int_equal(sched_request(&s, 1, 1), STATUS_OK);
 	c = expect_assign(&s, 1);
-	assert_int_equal(c->count, 4 * 90);   /* 4 * ceil(900 / (2 * 5)) */
+	assert_int_equal(c->count, 4 * 90); /* 4 * ceil(900 / (2 * 5)) */
 	sched_clear(&s);
 
 	init_range(&s, 2, 10, 1000);
@@ -391,13 +393,16 @@ static void test_protocol_violations_refused(void **state)
 	assert_int_equal(s.workers[0].credit, 3);
 	c = expect_assign(&s, 0);
 	/* worker 1 never got chunk 0; chunk 7 does not exist */
-	assert_int_equal(sched_complete(&s, 1, c->id, 5, &got), STATUS_ERR_PROTO);
+	assert_int_equal(sched_complete(&s, 1, c->id, 5, &got),
+			 STATUS_ERR_PROTO);
 	assert_int_equal(sched_complete(&s, 0, 7, 5, &got), STATUS_ERR_PROTO);
 	assert_int_equal(sched_complete(&s, 9, 0, 5, &got), STATUS_ERR_PROTO);
 	/* wrong count */
-	assert_int_equal(sched_complete(&s, 0, c->id, 4, &got), STATUS_ERR_PROTO);
+	assert_int_equal(sched_complete(&s, 0, c->id, 4, &got),
+			 STATUS_ERR_PROTO);
 	/* the chunk is no longer held: a second answer is refused too */
-	assert_int_equal(sched_complete(&s, 0, c->id, 5, &got), STATUS_ERR_PROTO);
+	assert_int_equal(sched_complete(&s, 0, c->id, 5, &got),
+			 STATUS_ERR_PROTO);
 	sched_clear(&s);
 
 	struct sched_params p;
@@ -671,7 +676,7 @@ static void test_live_budget(void **state)
 	sched_sample(&s, 0, 1, SCHED_LIVE_FLOOR_NS / SCHED_LIVE_SAFETY);
 	assert_true(sched_budget(&s, 0, 1) ==
 		    (SCHED_LIVE_FLOOR_NS / SCHED_LIVE_SAFETY + 1) *
-		    SCHED_LIVE_SAFETY);
+			    SCHED_LIVE_SAFETY);
 	/* the maximum of the last SCHED_LIVE_SAMPLES: the slow one ages out */
 	for (int i = 0; i < SCHED_LIVE_SAMPLES; i++)
 		sched_sample(&s, 0, 100, 100000);

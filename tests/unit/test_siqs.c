@@ -35,26 +35,28 @@ struct known {
 
 /* jobs/bench/S96, S128, S160, S200 and their .expect files */
 static const struct known semiprimes[] = {
-	{"s96-29-digits", "30917774098999647002617939631", "152251468756867",
-	 "203070448853093"},
-	{"s128-39-digits", "136847893693504283820937121818475893603",
-	 "10929192187710487363", "12521318258762544481"},
-	{"s160-48-digits", "594455793458486396136289371462654079823549012129",
-	 "653113077197649675939901", "910188165285485472255029"},
+	{ "s96-29-digits", "30917774098999647002617939631", "152251468756867",
+	  "203070448853093" },
+	{ "s128-39-digits", "136847893693504283820937121818475893603",
+	  "10929192187710487363", "12521318258762544481" },
+	{ "s160-48-digits", "594455793458486396136289371462654079823549012129",
+	  "653113077197649675939901", "910188165285485472255029" },
 	/* 64 bits, unbalanced: no A fitted a one-block interval (until the
 	 * quarter-block row), STATUS_NOT_FOUND with zero polynomials */
-	{"a-shape-64-bits", "10436452494839154313", "1249524127", "8352341719"},
+	{ "a-shape-64-bits", "10436452494839154313", "1249524127",
+	  "8352341719" },
 };
 static const struct known s200 = {
 	"s200-60-digits",
 	"1197187002926762112878222340113072422779908173590443451848503",
-	"1070981223637130680625677412489", "1117841262296856486156676321727"};
+	"1070981223637130680625677412489", "1117841262296856486156676321727"
+};
 
 /* 1 when f is a proper divisor of n. */
 static int proper_divisor(const mpz_t f, const mpz_t n)
 {
 	return mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0 &&
-	       mpz_divisible_p(n, f);
+		mpz_divisible_p(n, f);
 }
 
 static void check_known(const struct known *k)
@@ -111,8 +113,7 @@ static void test_three_primes(void **state)
 {
 	mpz_t n, f;
 	(void)state;
-	mpz_init_set_str(n, "21000000000014270000000002859500000000140709",
-			 10);
+	mpz_init_set_str(n, "21000000000014270000000002859500000000140709", 10);
 	mpz_init(f);
 	assert_int_equal(siqs_factor(f, n, NULL), STATUS_FOUND);
 	assert_true(proper_divisor(f, n));
@@ -125,8 +126,7 @@ static void test_factor_in_factor_base(void **state)
 	mpz_t n, f;
 	int st;
 	(void)state;
-	mpz_init_set_str(n, "10090000000000000000000000000000000000122089",
-			 10);
+	mpz_init_set_str(n, "10090000000000000000000000000000000000122089", 10);
 	mpz_init(f);
 	st = siqs_factor(f, n, NULL);
 	assert_true(st == STATUS_FOUND || st == STATUS_NOT_FOUND);
@@ -169,7 +169,10 @@ static void test_invalid_inputs(void **state)
 	mpz_t n, f;
 	(void)state;
 	mpz_inits(n, f, NULL);
-	mpz_set_str(n, "1197187002926762112878222340113072422779908173590443451848504", 10);
+	mpz_set_str(
+		n,
+		"1197187002926762112878222340113072422779908173590443451848504",
+		10);
 	assert_int_equal(siqs_factor(f, n, NULL), STATUS_ERR_INVAL); /* even */
 	mpz_set_ui(n, 1000003ul * 999983ul);
 	assert_int_equal(siqs_factor(f, n, NULL), STATUS_ERR_INVAL); /* tiny */
@@ -261,27 +264,33 @@ static void test_vector_paths_match_scalar(void **state)
 	int mode;
 	(void)state;
 	for (k = 0; k < 3; k++)
-	for (mode = 1; mode <= 2; mode++) {
-		struct siqs_params par;
-		struct siqs_stats sv, ss;
-		mpz_t n, fv, fs;
-		mpz_init_set_str(n, semiprimes[k].n, 10);
-		mpz_inits(fv, fs, NULL);
-		siqs_params_init(&par);
-		par.stats = &sv;
-		assert_int_equal(siqs_factor(fv, n, &par), STATUS_FOUND);
-		par.scalar = mode;
-		par.stats = &ss;
-		assert_int_equal(siqs_factor(fs, n, &par), STATUS_FOUND);
-		if (mpz_cmp(fv, fs) != 0 || sv.polys != ss.polys ||
-		    sv.candidates != ss.candidates || sv.fulls != ss.fulls ||
-		    sv.partials != ss.partials || sv.cycles != ss.cycles)
-			fail_msg("%s: vector and scalar=%d runs differ (polys "
-				 "%lu/%lu, candidates %lu/%lu, fulls %lu/%lu)",
-				 semiprimes[k].name, mode, sv.polys, ss.polys,
-				 sv.candidates, ss.candidates, sv.fulls, ss.fulls);
-		mpz_clears(n, fv, fs, NULL);
-	}
+		for (mode = 1; mode <= 2; mode++) {
+			struct siqs_params par;
+			struct siqs_stats sv, ss;
+			mpz_t n, fv, fs;
+			mpz_init_set_str(n, semiprimes[k].n, 10);
+			mpz_inits(fv, fs, NULL);
+			siqs_params_init(&par);
+			par.stats = &sv;
+			assert_int_equal(siqs_factor(fv, n, &par),
+					 STATUS_FOUND);
+			par.scalar = mode;
+			par.stats = &ss;
+			assert_int_equal(siqs_factor(fs, n, &par),
+					 STATUS_FOUND);
+			if (mpz_cmp(fv, fs) != 0 || sv.polys != ss.polys ||
+			    sv.candidates != ss.candidates ||
+			    sv.fulls != ss.fulls ||
+			    sv.partials != ss.partials ||
+			    sv.cycles != ss.cycles)
+				fail_msg(
+					"%s: vector and scalar=%d runs differ (polys "
+					"%lu/%lu, candidates %lu/%lu, fulls %lu/%lu)",
+					semiprimes[k].name, mode, sv.polys,
+					ss.polys, sv.candidates, ss.candidates,
+					sv.fulls, ss.fulls);
+			mpz_clears(n, fv, fs, NULL);
+		}
 }
 
 /*
@@ -296,38 +305,41 @@ static void test_sieve_matches_reference(void **state)
 	int mode;
 	(void)state;
 	for (k = 0; k < 3; k++)
-	for (mode = 0; mode <= 1; mode++) {
-		struct siqs_params par;
-		struct siqs_stats st;
-		mpz_t n, f;
-		mpz_init_set_str(n, semiprimes[k].n, 10);
-		mpz_init(f);
-		siqs_params_init(&par);
-		par.stats = &st;
-		par.check_sieve = 1;
-		par.scalar = mode;
-		assert_int_equal(siqs_factor(f, n, &par), STATUS_FOUND);
-		assert_true(st.polys > 0);
-		if (st.sieve_mismatches != 0)
-			fail_msg("%s (scalar %d): %lu sieve bytes differ from the "
-				 "reference over %lu polynomials", semiprimes[k].name,
-				 mode, st.sieve_mismatches, st.polys);
-		mpz_clears(n, f, NULL);
-	}
+		for (mode = 0; mode <= 1; mode++) {
+			struct siqs_params par;
+			struct siqs_stats st;
+			mpz_t n, f;
+			mpz_init_set_str(n, semiprimes[k].n, 10);
+			mpz_init(f);
+			siqs_params_init(&par);
+			par.stats = &st;
+			par.check_sieve = 1;
+			par.scalar = mode;
+			assert_int_equal(siqs_factor(f, n, &par), STATUS_FOUND);
+			assert_true(st.polys > 0);
+			if (st.sieve_mismatches != 0)
+				fail_msg(
+					"%s (scalar %d): %lu sieve bytes differ from the "
+					"reference over %lu polynomials",
+					semiprimes[k].name, mode,
+					st.sieve_mismatches, st.polys);
+			mpz_clears(n, f, NULL);
+		}
 }
 
 /* ---- double large primes: the large-prime graph and its cycles ---- */
 
 /* The first number of jobs/bench/S230 and its factors (S230.expect). */
-#define S230_N "733538429905896271636161360812659123532089935099033949165103277374051"
+#define S230_N \
+	"733538429905896271636161360812659123532089935099033949165103277374051"
 #define S230_P "25506619039151069136339691065099793"
 #define S230_Q "28758748024579837078809372666803507"
 
 /* Add a relation with no factor-base primes and large primes lp, lp2. */
 static void add_edge(struct siqs_rels *R, uint32_t lp, uint32_t lp2)
 {
-	uint32_t fac[1] = {1};
-	mp_limb_t y[1] = {1};
+	uint32_t fac[1] = { 1 };
+	mp_limb_t y[1] = { 1 };
 	assert_int_equal(siqs_add_rel(R, fac, 1, lp, lp2, y, 1), STATUS_OK);
 }
 
@@ -369,13 +381,14 @@ static void test_cycle_count_hand_graph(void **state)
 {
 	struct siqs_rels R;
 	struct siqs_cycles c;
-	uint32_t fac[1] = {1};
-	mp_limb_t y[1] = {1};
+	uint32_t fac[1] = { 1 };
+	mp_limb_t y[1] = { 1 };
 	int i;
 	(void)state;
 	memset(&R, 0, sizeof R);
 	for (i = 0; i < 3; i++)
-		assert_int_equal(siqs_add_rel(&R, fac, 1, 1, 1, y, 1), STATUS_OK);
+		assert_int_equal(siqs_add_rel(&R, fac, 1, 1, 1, y, 1),
+				 STATUS_OK);
 	add_edge(&R, 11, 1);
 	add_edge(&R, 13, 1);
 	add_edge(&R, 11, 13);
@@ -414,15 +427,15 @@ static void test_cycle_combination_planted(void **state)
 	(void)state;
 	memset(&R, 0, sizeof R);
 	mpz_inits(prod, want, NULL);
-	add_edge(&R, 109, 1);      /* 0 */
-	add_edge(&R, 101, 1);      /* 1: cycle */
-	add_edge(&R, 109, 113);    /* 2 */
-	add_edge(&R, 101, 103);    /* 3: cycle */
-	add_edge(&R, 131, 137);    /* 4 */
-	add_edge(&R, 113, 127);    /* 5 */
-	add_edge(&R, 103, 107);    /* 6: cycle */
-	add_edge(&R, 107, 1);      /* 7: cycle, closes it */
-	add_edge(&R, 109, 1);      /* 8: pairs with 0 */
+	add_edge(&R, 109, 1);   /* 0 */
+	add_edge(&R, 101, 1);   /* 1: cycle */
+	add_edge(&R, 109, 113); /* 2 */
+	add_edge(&R, 101, 103); /* 3: cycle */
+	add_edge(&R, 131, 137); /* 4 */
+	add_edge(&R, 113, 127); /* 5 */
+	add_edge(&R, 103, 107); /* 6: cycle */
+	add_edge(&R, 107, 1);   /* 7: cycle, closes it */
+	add_edge(&R, 109, 1);   /* 8: pairs with 0 */
 	assert_int_equal(R.ncycle, 2);
 	assert_int_equal(siqs_build_cycles(&R, &c), STATUS_OK);
 	assert_int_equal(c.nrows, 2);
@@ -469,30 +482,44 @@ static void test_split_cofactor(void **state)
 	uint32_t p = 0, q = 0;
 	(void)state;
 	/* 1000003 * 268435459 */
-	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 300000000u, 0, &p, &q), 1);
+	assert_int_equal(
+		siqs_split_cofactor(268436264306377ULL, 300000000u, 0, &p, &q),
+		1);
 	assert_int_equal(p, 1000003u);
 	assert_int_equal(q, 268435459u);
 	/* the larger prime at the bound: refused */
-	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 268435459u, 0, &p, &q), 0);
+	assert_int_equal(
+		siqs_split_cofactor(268436264306377ULL, 268435459u, 0, &p, &q),
+		0);
 	/* below pmax^2: prime by the factor base, no test */
 	assert_int_equal(siqs_split_cofactor(268436264306377ULL, 300000000u,
-					     268436264306378ULL, &p, &q), 0);
+					     268436264306378ULL, &p, &q),
+			 0);
 	/* 268435459^2: a square, the self-loop of the graph */
-	assert_int_equal(siqs_split_cofactor(72057595648540681ULL, 300000000u, 0, &p, &q), 1);
+	assert_int_equal(siqs_split_cofactor(72057595648540681ULL, 300000000u,
+					     0, &p, &q),
+			 1);
 	assert_int_equal(p, 268435459u);
 	assert_int_equal(q, 268435459u);
 	/* precprime(2^62): prime, refused by the Fermat test */
-	assert_int_equal(siqs_split_cofactor(4611686018427387847ULL, UINT32_MAX, 0, &p, &q), 0);
+	assert_int_equal(siqs_split_cofactor(4611686018427387847ULL, UINT32_MAX,
+					     0, &p, &q),
+			 0);
 	/* 2147483647 * 2147483587 < 2^62: at the limit; rho may give up
 	 * (about 2^15.5 steps expected), but never splits it wrongly */
 	p = q = 0;
-	if (siqs_split_cofactor(4611685885283401789ULL, UINT32_MAX, 0, &p, &q)) {
+	if (siqs_split_cofactor(4611685885283401789ULL, UINT32_MAX, 0, &p,
+				&q)) {
 		assert_int_equal(p, 2147483587u);
 		assert_int_equal(q, 2147483647u);
 	}
 	/* even, and 2^62 + 1 (= 5 * 5581 * ...): outside the contract, refused */
-	assert_int_equal(siqs_split_cofactor(268436264306378ULL, 300000000u, 0, &p, &q), 0);
-	assert_int_equal(siqs_split_cofactor(((uint64_t)1 << 62) + 1, UINT32_MAX, 0, &p, &q), 0);
+	assert_int_equal(
+		siqs_split_cofactor(268436264306378ULL, 300000000u, 0, &p, &q),
+		0);
+	assert_int_equal(siqs_split_cofactor(((uint64_t)1 << 62) + 1,
+					     UINT32_MAX, 0, &p, &q),
+			 0);
 }
 
 /*
@@ -521,10 +548,12 @@ static void check_dlp(const struct known *k, double dlp)
 	if (status != STATUS_FOUND)
 		fail_msg("%s: %s", k->name, status_str(status));
 	if (mpz_cmp(f, p) != 0 && mpz_cmp(f, q) != 0)
-		fail_msg("%s: factor is not one of the recorded primes", k->name);
+		fail_msg("%s: factor is not one of the recorded primes",
+			 k->name);
 	if (st.double_partials == 0 || st.rel_mismatches != 0)
-		fail_msg("%s: %lu partial-partials, %lu faulty relations or rows",
-			 k->name, st.double_partials, st.rel_mismatches);
+		fail_msg(
+			"%s: %lu partial-partials, %lu faulty relations or rows",
+			k->name, st.double_partials, st.rel_mismatches);
 	/* more cycles than partials with one large prime could give alone */
 	assert_true(st.cycles > 0);
 	mpz_clears(n, f, p, q, NULL);
@@ -558,8 +587,8 @@ static void test_dlp_200_bits(void **state)
  */
 static void test_dlp_230_bits(void **state)
 {
-	static const struct known s230 = {
-		"s230-69-digits", S230_N, S230_P, S230_Q};
+	static const struct known s230 = { "s230-69-digits", S230_N, S230_P,
+					   S230_Q };
 	(void)state;
 	if (!getenv("SIQS_LONG_TESTS")) {
 		skip();
@@ -571,9 +600,8 @@ static void test_dlp_230_bits(void **state)
 /* ---- siqs_linalg ---- */
 
 /* 1 when the rows of dependency d cancel in every column. */
-static int dep_sums_to_zero(uint32_t nrows, uint32_t ncols,
-			    const uint32_t *rs, const uint32_t *cols,
-			    const uint64_t *deps, int d)
+static int dep_sums_to_zero(uint32_t nrows, uint32_t ncols, const uint32_t *rs,
+			    const uint32_t *cols, const uint64_t *deps, int d)
 {
 	uint8_t *par = calloc(ncols, 1);
 	uint32_t r, k, c;
@@ -608,7 +636,8 @@ static void check_random_matrix(uint32_t NR, uint32_t NC)
 		rs[r] = nnz;
 		for (k = 0; k < m; k++) {
 			uint32_t c, u;
-			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			seed = seed * 6364136223846793005ULL +
+				1442695040888963407ULL;
 			/* skewed: small columns dense, as for small primes */
 			c = (uint32_t)((seed >> 33) % NC);
 			if (k < 3)
@@ -673,7 +702,8 @@ static int deps_rank(uint8_t *v, int nd, uint32_t nrows)
 		for (e = 0; e < nd; e++)
 			if (e != rank && v[(size_t)e * nrows + c])
 				for (r = 0; r < nrows; r++)
-					v[(size_t)e * nrows + r] ^= v[(size_t)rank * nrows + r];
+					v[(size_t)e * nrows + r] ^=
+						v[(size_t)rank * nrows + r];
 		rank++;
 	}
 	return rank;
@@ -690,11 +720,12 @@ static int deps_rank(uint8_t *v, int nd, uint32_t nrows)
 static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
 {
 	uint8_t *row = calloc((size_t)NR * NC, 1), *v;
-	uint32_t *rs = malloc((NR + 1) * sizeof *rs), *perm = malloc(NR * sizeof *perm);
+	uint32_t *rs = malloc((NR + 1) * sizeof *rs),
+		 *perm = malloc(NR * sizeof *perm);
 	uint32_t *cols = malloc(((size_t)NR * NC + 1) * sizeof *cols);
 	uint64_t *deps = malloc((NR + 1) * sizeof *deps);
 	uint64_t *deps_scalar = malloc((NR + 1) * sizeof *deps_scalar);
-	const struct siqs_linalg_opts scalar_opts = {.scalar = 1};
+	const struct siqs_linalg_opts scalar_opts = { .scalar = 1 };
 	uint64_t seed = 0x5eed0000ULL + NR * 1000u + R;
 	uint32_t r, c, k, nnz = 0;
 	int nd = -1, nds = -1, d, want = (int)(NR - R < 64 ? NR - R : 64);
@@ -705,8 +736,9 @@ static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
 	assert_non_null(cols);
 	assert_non_null(deps);
 	assert_non_null(deps_scalar);
-#define LCG() (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, \
-	       (uint32_t)(seed >> 33))
+#define LCG()                                                           \
+	(seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, \
+	 (uint32_t)(seed >> 33))
 	for (r = 0; r < R; r++) {
 		row[(size_t)r * NC + r] = 1;
 		for (k = 0; k < 8 && NC > R; k++)
@@ -716,7 +748,8 @@ static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
 		for (k = 0, c = 1 + LCG() % 4; R > 0 && k < c; k++) {
 			uint32_t b = LCG() % R, j;
 			for (j = 0; j < NC; j++)
-				row[(size_t)r * NC + j] ^= row[(size_t)b * NC + j];
+				row[(size_t)r * NC + j] ^=
+					row[(size_t)b * NC + j];
 		}
 	for (r = 0; r < NR; r++)
 		perm[r] = r;
@@ -736,7 +769,8 @@ static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
 	assert_int_equal(siqs_linalg(NR, NC, rs, cols, deps, &nd),
 			 want > 0 ? STATUS_OK : STATUS_NOT_FOUND);
 	assert_int_equal(nd, want);
-	assert_int_equal(siqs_linalg_solve_opts(NR, NC, rs, cols, deps_scalar, &nds, &scalar_opts),
+	assert_int_equal(siqs_linalg_solve_opts(NR, NC, rs, cols, deps_scalar,
+						&nds, &scalar_opts),
 			 want > 0 ? STATUS_OK : STATUS_NOT_FOUND);
 	assert_int_equal(nds, nd);
 	for (r = 0; r < NR; r++)
@@ -767,11 +801,21 @@ static void check_rank_deficit(uint32_t NR, uint32_t R, uint32_t NC)
 static void test_linalg_rank_deficit(void **state)
 {
 	static const uint32_t shape[][3] = {
-		{5, 3, 7},      {1, 0, 1},      {40, 40, 45},   {63, 50, 70},
-		{64, 63, 64},   {65, 60, 61},   {128, 100, 131}, {167, 145, 150},
-		{200, 120, 203}, {256, 240, 250}, {256, 100, 300}, {300, 270, 290},
+		{ 5, 3, 7 },
+		{ 1, 0, 1 },
+		{ 40, 40, 45 },
+		{ 63, 50, 70 },
+		{ 64, 63, 64 },
+		{ 65, 60, 61 },
+		{ 128, 100, 131 },
+		{ 167, 145, 150 },
+		{ 200, 120, 203 },
+		{ 256, 240, 250 },
+		{ 256, 100, 300 },
+		{ 300, 270, 290 },
 		/* no random columns: the last column stays a pivot */
-		{70, 60, 60},   {131, 127, 127},
+		{ 70, 60, 60 },
+		{ 131, 127, 127 },
 	};
 	size_t i;
 	(void)state;
@@ -782,7 +826,7 @@ static void test_linalg_rank_deficit(void **state)
 /* Identity rows are independent: nothing to find. */
 static void test_linalg_no_dependency(void **state)
 {
-	uint32_t rs[6] = {0, 1, 2, 3, 4, 5}, cols[5] = {0, 1, 2, 3, 4};
+	uint32_t rs[6] = { 0, 1, 2, 3, 4, 5 }, cols[5] = { 0, 1, 2, 3, 4 };
 	uint64_t deps[5];
 	int nd = -1;
 	(void)state;
@@ -794,8 +838,8 @@ static void test_linalg_no_dependency(void **state)
 /* Two equal rows and singletons around them: the pair is the answer. */
 static void test_linalg_duplicate_rows(void **state)
 {
-	uint32_t rs[5] = {0, 2, 4, 6, 8};
-	uint32_t cols[8] = {0, 3, 1, 2, 0, 3, 4, 1};
+	uint32_t rs[5] = { 0, 2, 4, 6, 8 };
+	uint32_t cols[8] = { 0, 3, 1, 2, 0, 3, 4, 1 };
 	uint64_t deps[4];
 	int nd = 0;
 	(void)state;

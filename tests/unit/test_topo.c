@@ -56,7 +56,7 @@ static void test_group_layout(void **state)
 				if (p > 0)
 					assert_true(r - p <=
 						    topo_group_members(p, size,
-									gs));
+								       gs));
 			}
 			assert_int_equal(members + direct, size - 1);
 			assert_int_equal(direct, (size - 1 + gs - 1) / gs);
@@ -72,10 +72,10 @@ static void test_group_layout(void **state)
  */
 static void test_group_layout_nodes(void **state)
 {
-	static const int one[4] = {0, 0, 0, 0};
-	static const int alone[4] = {0, 1, 1, 1};
-	static const int two[8] = {0, 0, 0, 0, 4, 4, 4, 4};
-	static const int rr[6] = {0, 1, 0, 1, 0, 1};
+	static const int one[4] = { 0, 0, 0, 0 };
+	static const int alone[4] = { 0, 1, 1, 1 };
+	static const int two[8] = { 0, 0, 0, 0, 4, 4, 4, 4 };
+	static const int rr[6] = { 0, 1, 0, 1, 0, 1 };
 	int ids[40];
 	(void)state;
 	assert_int_equal(topo_group_parent_nodes(0, 4, one), -1);

@@ -35,14 +35,14 @@ struct rec {
 };
 
 static struct {
-	struct rec in[MAX_MSGS];  /* script: master -> worker */
+	struct rec in[MAX_MSGS]; /* script: master -> worker */
 	int n_in, next_in;
 	struct rec out[MAX_MSGS]; /* worker -> master */
 	int n_out;
-	int raises;               /* later REQUESTs (adaptive prefetch) */
-	int rank, size;           /* what transport_rank/size answer */
-	int parent;               /* the only rank the worker may talk to */
-	int probes;               /* transport_probe calls */
+	int raises;     /* later REQUESTs (adaptive prefetch) */
+	int rank, size; /* what transport_rank/size answer */
+	int parent;     /* the only rank the worker may talk to */
+	int probes;     /* transport_probe calls */
 } S;
 
 static void copy_buf(struct proto_buf *dst, const struct proto_buf *src)
@@ -256,9 +256,9 @@ static int check_result(int k, uint64_t id, const char *const *nums,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		assert_non_null(nl);
 		if (output_parse((const char *)p, (size_t)(nl - p) + 1,
-				 CLI_FORMAT_TEXT, 0, 0, got, &res, &meta) !=
-		    STATUS_OK || mpz_cmp(got, n) != 0 ||
-		    engine_verify(&res, n) != STATUS_OK)
+				 CLI_FORMAT_TEXT, 0, 0, got, &res,
+				 &meta) != STATUS_OK ||
+		    mpz_cmp(got, n) != 0 || engine_verify(&res, n) != STATUS_OK)
 			bad++;
 		p = nl + 1;
 	}
@@ -286,7 +286,10 @@ static int teardown(void **state)
 }
 
 static const char *const list[] = {
-	"0", "1", "12", "18446744073709551557",
+	"0",
+	"1",
+	"12",
+	"18446744073709551557",
 	"18414358231717282323655036848563253347", /* 1000000007 * 998244353 * (2^64 - 59) */
 	"1267650600228229401496703205653" /* 2^100 + 277 */
 };
@@ -308,18 +311,23 @@ static void test_verify_modes(void **state)
 	engine_result_init(&fake_prime);
 	engine_result_init(&wrong);
 	mpz_set_ui(p, 2);
-	assert_int_equal(engine_result_add(&good, p, 2, ENGINE_PRIME), STATUS_OK);
-	assert_int_equal(engine_result_add(&wrong, p, 1, ENGINE_PRIME), STATUS_OK);
+	assert_int_equal(engine_result_add(&good, p, 2, ENGINE_PRIME),
+			 STATUS_OK);
+	assert_int_equal(engine_result_add(&wrong, p, 1, ENGINE_PRIME),
+			 STATUS_OK);
 	mpz_set_ui(p, 3);
-	assert_int_equal(engine_result_add(&good, p, 1, ENGINE_PRIME), STATUS_OK);
-	assert_int_equal(engine_result_add(&wrong, p, 1, ENGINE_PRIME), STATUS_OK);
+	assert_int_equal(engine_result_add(&good, p, 1, ENGINE_PRIME),
+			 STATUS_OK);
+	assert_int_equal(engine_result_add(&wrong, p, 1, ENGINE_PRIME),
+			 STATUS_OK);
 	assert_int_equal(engine_result_add(&fake_prime, p, 1, ENGINE_PRIME),
 			 STATUS_OK);
 	mpz_set_ui(p, 4);
 	assert_int_equal(engine_result_add(&fake_prime, p, 1, ENGINE_PRIME),
 			 STATUS_OK);
 	assert_int_equal(worker_verify(CLI_VERIFY_FULL, &good, n), STATUS_OK);
-	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &good, n), STATUS_OK);
+	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &good, n),
+			 STATUS_OK);
 	assert_int_equal(worker_verify(CLI_VERIFY_FULL, &fake_prime, n),
 			 STATUS_ERR_VERIFY);
 	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &fake_prime, n),
@@ -333,7 +341,8 @@ static void test_verify_modes(void **state)
 	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &wrong, n),
 			 STATUS_ERR_VERIFY);
 	engine_result_reset(&wrong);
-	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &wrong, n), STATUS_OK);
+	assert_int_equal(worker_verify(CLI_VERIFY_PRODUCT, &wrong, n),
+			 STATUS_OK);
 	engine_result_clear(&good);
 	engine_result_clear(&fake_prime);
 	engine_result_clear(&wrong);
@@ -525,14 +534,14 @@ static int verify_list(const char *n_s, const unsigned long *pe, size_t k)
  */
 static void test_verify_small_prime_bound(void **state)
 {
-	static const unsigned long below[] = {1048573, 1}; /* 2^20 - 3 */
-	static const unsigned long above[] = {1048583, 1}; /* 2^20 + 7 */
-	static const unsigned long sq[] = {1042441, 1};    /* 1021^2 */
-	static const unsigned long pq[] = {1065023, 1};    /* 1031 * 1033 */
-	static const unsigned long ok[] = {3, 1, 5, 2, 11, 1, 31, 1, 41, 1};
-	static const unsigned long four[] = {4, 1};
-	static const unsigned long two2[] = {2, 2};
-	static const unsigned long big[] = {1021, 2, 1048573, 1, 1048583, 1};
+	static const unsigned long below[] = { 1048573, 1 }; /* 2^20 - 3 */
+	static const unsigned long above[] = { 1048583, 1 }; /* 2^20 + 7 */
+	static const unsigned long sq[] = { 1042441, 1 };    /* 1021^2 */
+	static const unsigned long pq[] = { 1065023, 1 };    /* 1031 * 1033 */
+	static const unsigned long ok[] = { 3, 1, 5, 2, 11, 1, 31, 1, 41, 1 };
+	static const unsigned long four[] = { 4, 1 };
+	static const unsigned long two2[] = { 2, 2 };
+	static const unsigned long big[] = { 1021, 2, 1048573, 1, 1048583, 1 };
 	(void)state;
 	assert_int_equal(verify_list("1048573", below, 1), STATUS_OK);
 	assert_int_equal(verify_list("1048583", above, 1), STATUS_OK);
@@ -542,8 +551,7 @@ static void test_verify_small_prime_bound(void **state)
 	assert_int_equal(verify_list("1048574", ok, 5), STATUS_ERR_VERIFY);
 	assert_int_equal(verify_list("4", four, 1), STATUS_ERR_VERIFY);
 	assert_int_equal(verify_list("4", two2, 1), STATUS_OK);
-	assert_int_equal(verify_list("1146180373063006019", big, 3),
-			 STATUS_OK);
+	assert_int_equal(verify_list("1146180373063006019", big, 3), STATUS_OK);
 	assert_int_equal(verify_list("1", big, 0), STATUS_OK);
 	assert_int_equal(verify_list("2", big, 0), STATUS_ERR_VERIFY);
 }
