@@ -205,7 +205,7 @@ deps:
 # Not part of `make test`; each finishes in minutes.  Sanitizer builds live
 # in their own trees (build/asan, build/fuzz) and never mix with build/.
 .PHONY: deps-tools asan valgrind fuzz fuzz-build fuzz-regress fuzz-corpus lint
-TOOLS_PKGS := clang libclang-rt-14-dev valgrind cppcheck clang-tidy
+TOOLS_PKGS := clang libclang-rt-14-dev valgrind cppcheck clang-tidy clang-format
 deps-tools:
 	@missing=""; for p in $(TOOLS_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -323,7 +323,7 @@ uninstall:
 .PHONY: format-check
 format:
 	clang-format -i $(FORMAT_FILES)
-format-check:
+format-check: deps-tools
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format: clean"
 
 clean:
