@@ -125,17 +125,20 @@ struct rank_stats {
 	double last_result_s; /* when its last RESULT came (since t0) */
 };
 
+/* Fields ordered so that no padding is needed (clang-analyzer's Padding
+   check): the int fields in pairs. */
 struct master {
 	const struct options *o;
 	int size, local, n_workers; /* n_workers: rank 0's children */
-	int *child_rank;            /* sched worker -> rank */
-	int *rank_child;            /* rank -> sched worker, -1: not a child */
-	int *child_members;         /* members behind a child (0: a worker) */
-	struct sched s;
 	int sched_ready;
+	int *child_rank;    /* sched worker -> rank */
+	int *rank_child;    /* rank -> sched worker, -1: not a child */
+	int *child_members; /* members behind a child (0: a worker) */
+	struct sched s;
 	struct input_source *in;
 	const char *in_name; /* for messages; NULL for arguments */
 	int range;
+	int lw_ready;
 	mpz_t start, step, n;
 	struct output *out;
 	struct transport_msg msg;
@@ -144,13 +147,12 @@ struct master {
 	struct block_check bc;   /* parses back the sampled lines */
 	struct proto_buf replay; /* replay_chunk: the lines from the journal */
 	struct worker_ctx lw;    /* local mode worker */
-	int lw_ready;
 	struct rank_stats *rs;
 	int stats_pending;
 	int bad_input, fatal, interrupted;
 	int usage_error;     /* fatal, but the user's: CLI_EXIT_USAGE */
-	struct journal *j;   /* --checkpoint; NULL without */
 	int replaying;       /* handle_result on a journaled chunk */
+	struct journal *j;   /* --checkpoint; NULL without */
 	uint64_t replayed;   /* numbers taken from the journal */
 	uint64_t local_mark; /* one rank: local_progress of the last
 				     pass (see the main loop) */
@@ -165,8 +167,8 @@ struct master {
 				     back-off (spin, yield) */
 	struct progress pg;
 	int show_progress;
-	struct live_event *ev; /* the first MASTER_MAX_LIVE_EVENTS */
 	uint32_t n_ev;
+	struct live_event *ev; /* the first MASTER_MAX_LIVE_EVENTS */
 	char err[512];
 };
 

@@ -253,7 +253,7 @@ static int forest_build(const struct siqs_rels *R, struct siqs_forest *t)
 	uint32_t v, qh, qt;
 
 	t->adj_start = calloc(nv + 1, sizeof *t->adj_start);
-	t->adj = malloc((2 * R->nrel + 1) * sizeof *t->adj);
+	t->adj = calloc(2 * R->nrel + 1, sizeof *t->adj);
 	t->pedge = malloc(nv * sizeof *t->pedge);
 	t->up = malloc(nv * sizeof *t->up);
 	t->depth = malloc(nv * sizeof *t->depth);
