@@ -230,11 +230,17 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
 # bare); test_engine_small, the MPI runs and the fuzzers cover the engine.
 # `make asan SAN_SKIP=` runs them all.
 SAN_SKIP ?= test_engine
+# Under LeakSanitizer only: test_range reaches GMP-ECM 7.0.5's own leak
+# (the curve ecm() initialises is never freed; tests/lint/valgrind.supp
+# names it for valgrind, which runs test_range), and ASan's fast unwinder
+# stops its stacks at GMP's allocator, so no suppression can tell it from
+# a leak of ours.
+ASAN_LEAK_SKIP := test_range
 asan:
 	$(MAKE) BUILD=$(ASAN_BUILD) OPT="-O1 $(SAN_FLAGS)" unit \
 	  $(if $(wildcard src/mpi/main.c),$(ASAN_BUILD)/factorize)
 	@MPIRUN="$(MPIRUN)" MPIRUN_FLAGS="$(MPIRUN_FLAGS)" BUILD="$(ASAN_BUILD)" \
-	  SAN_SKIP="$(SAN_SKIP)" tests/sanitize.sh
+	  SAN_SKIP="$(SAN_SKIP) $(ASAN_LEAK_SKIP)" tests/sanitize.sh
 
 # Valgrind memcheck over every unit test of the normal build.
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
