@@ -218,9 +218,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = journal_open(&j, path, &id, flags, &info, err, sizeof err);
 	if (st != STATUS_OK) {
 		fuzz_check(j == NULL);
+		/* STATUS_ERR_INVAL: JOURNAL_MUST_EXIST and nothing to
+		   resume (an empty file) */
 		fuzz_check(st == STATUS_ERR_MISMATCH ||
 			   st == STATUS_ERR_CORRUPT || st == STATUS_ERR_IO ||
-			   st == STATUS_ERR_NOMEM);
+			   st == STATUS_ERR_NOMEM ||
+			   (st == STATUS_ERR_INVAL &&
+			    (flags & JOURNAL_MUST_EXIST)));
 		fuzz_check(memchr(err, '\0', sizeof err) != NULL);
 		fuzz_check(st == STATUS_ERR_NOMEM || err[0] != '\0');
 		journal_id_clear(&id);
