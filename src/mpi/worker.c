@@ -30,8 +30,9 @@
  * progression and hands what it leaves composite to engine_factor with
  * the same params) run with the seed and time limit of CONFIG and the
  * stop hook, then worker_emit: the --verify check (engine_factor's own
- * engine_verify counts when params.verify is on; range results are
- * checked here), the line appended to the block with its elapsed time; a
+ * engine_verify counts when params.verify is on, and so does the range
+ * engine's own check, range.c step 6), the line appended to the block
+ * with its elapsed time; a
  * result failing the check ends the chunk with bad_index set.  The RESULT
  * holds the block, the partial count and the busy time; it does not
  * depend on the path (range.h).  A RANGE chunk whose last term is longer
@@ -335,12 +336,13 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		}
 		t2 = worker_now_ns();
 		/* engine_factor ran engine_verify itself when params.verify;
-		   the range engine's results are checked by worker_emit */
+		   range_next checked its result too (the product, primality
+		   by the sieve: range.c step 6) */
 		st = worker_emit(w, i, w->n,
 				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX
 						    ? UINT32_MAX
 						    : (t2 - t1) / 1000),
-				 !use_range && w->params.verify);
+				 w->params.verify);
 		t1 = t2;
 		if (st != STATUS_OK) {
 			snprintf(err, err_size, "cannot format a result: %s",
