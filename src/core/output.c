@@ -213,26 +213,66 @@ static const char output_digits2[201] =
 	"34353637383940414243444546474849505152535455565758596061626364656667"
 	"6869707172737475767778798081828384858687888990919293949596979899";
 
-/* x in decimal at p (room for 20 bytes); returns the end. */
+/* 10^i, i <= 19: the digit count of a 64-bit value by comparison. */
+static const uint64_t output_pow10[20] = {
+	1u,
+	10u,
+	100u,
+	1000u,
+	10000u,
+	100000u,
+	1000000u,
+	10000000u,
+	100000000u,
+	1000000000u,
+	10000000000u,
+	100000000000u,
+	1000000000000u,
+	10000000000000u,
+	100000000000000u,
+	1000000000000000u,
+	10000000000000000u,
+	100000000000000000u,
+	1000000000000000000u,
+	10000000000000000000u,
+};
+
+/*
+ * x in decimal at p (room for 20 bytes); returns the end.  The digit
+ * count comes first (bit length * log10(2) as 1233 / 4096, which is
+ * exact or one too many, corrected by one compare), then two digits per
+ * step are written backwards straight into place, in 32-bit arithmetic
+ * once the value fits (a 32-bit division by 100 is cheaper than a 64-bit
+ * one).
+ */
 static char *output_u64(char *p, uint64_t x)
 {
-	char tmp[20];
-	size_t i = sizeof tmp;
-
-	while (x >= 100) {
+	if (x < 10) {
+		*p = (char)('0' + x);
+		return p + 1;
+	}
+	unsigned bits = 64u - (unsigned)__builtin_clzll(x);
+	unsigned n = (bits * 1233u) >> 12; /* digits - 1 or digits */
+	n += x >= output_pow10[n];
+	char *end = p + n, *q = end;
+	while (x > UINT32_MAX) {
 		unsigned d = (unsigned)(x % 100) * 2;
 		x /= 100;
-		tmp[--i] = output_digits2[d + 1];
-		tmp[--i] = output_digits2[d];
+		q -= 2;
+		memcpy(q, output_digits2 + d, 2);
 	}
-	if (x >= 10) {
-		tmp[--i] = output_digits2[x * 2 + 1];
-		tmp[--i] = output_digits2[x * 2];
-	} else {
-		tmp[--i] = (char)('0' + x);
+	uint32_t y = (uint32_t)x;
+	while (y >= 100) {
+		unsigned d = y % 100 * 2;
+		y /= 100;
+		q -= 2;
+		memcpy(q, output_digits2 + d, 2);
 	}
-	memcpy(p, tmp + i, sizeof tmp - i);
-	return p + (sizeof tmp - i);
+	if (y >= 10)
+		memcpy(q - 2, output_digits2 + y * 2, 2);
+	else
+		q[-1] = (char)('0' + y);
+	return end;
 }
 
 /*
@@ -264,9 +304,13 @@ static int output_text_u64(struct output_sb *b, int exponents, const mpz_t n,
 	for (size_t i = 0; i < r->count; i++) {
 		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
 		unsigned long reps = exponents ? 1 : r->f[i].e;
-		for (unsigned long k = 0; k < reps; k++) {
-			*p++ = ' ';
-			p = output_u64(p, q);
+		char *first = p;
+		*p++ = ' ';
+		p = output_u64(p, q);
+		size_t w = (size_t)(p - first);
+		for (unsigned long k = 1; k < reps; k++) { /* " q" again */
+			memcpy(p, first, w);
+			p += w;
 		}
 		if (exponents && r->f[i].e > 1) {
 			*p++ = '^';

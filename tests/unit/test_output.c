@@ -206,6 +206,51 @@ static void text_partial_marks_composite_cofactor(void **state)
  * (63 repeats, the longest line below 2^64), with and without -h, and
  * a 2^64 line (two words) that takes the general path.
  */
+/*
+ * The 64-bit decimal writer at every digit-count boundary (10^k - 1,
+ * 10^k, 10^k + 1), at 2^32 - 1 and 2^32 (where it changes from 64- to
+ * 32-bit arithmetic) and at 2^64 - 1, against snprintf: the digit count
+ * is computed before the digits, so a count one short or long shows here.
+ */
+static void text_u64_digit_boundaries(void **state)
+{
+	uint64_t xs[64 + 4];
+	size_t nx = 0;
+	uint64_t t = 1;
+
+	(void)state;
+	for (int k = 0; k < 20; k++) {
+		if (t > 1)
+			xs[nx++] = t - 1;
+		xs[nx++] = t;
+		xs[nx++] = t + 1;
+		if (k < 19)
+			t *= 10;
+	}
+	xs[nx++] = UINT32_MAX;
+	xs[nx++] = (uint64_t)UINT32_MAX + 1;
+	xs[nx++] = UINT64_MAX;
+	for (size_t i = 0; i < nx; i++) {
+		struct engine_result r;
+		char num[32], want[128];
+		snprintf(num, sizeof num, "%llu", (unsigned long long)xs[i]);
+		res_init(&r);
+		if (xs[i] > 1) { /* a one-factor line "x: x" (or "x: x x") */
+			res_add(&r, num, xs[i] < 4 ? 1 : 2, ENGINE_PRIME);
+			if (xs[i] < 4)
+				snprintf(want, sizeof want, "%s: %s\n", num,
+					 num);
+			else
+				snprintf(want, sizeof want, "%s: %s %s\n", num,
+					 num, num);
+		} else {
+			snprintf(want, sizeof want, "%s:\n", num);
+		}
+		expect_fmt(CLI_FORMAT_TEXT, 0, 0, num, &r, NULL, want);
+		res_clear(&r);
+	}
+}
+
 static void text_word_limits(void **state)
 {
 	struct engine_result r;
@@ -851,6 +896,7 @@ int main(void)
 		cmocka_unit_test(text_matches_coreutils_vectors),
 		cmocka_unit_test(text_zero_and_one_have_no_factors),
 		cmocka_unit_test(text_word_limits),
+		cmocka_unit_test(text_u64_digit_boundaries),
 		cmocka_unit_test(text_exponents_as_factor_h),
 		cmocka_unit_test(text_probable_prime_printed_as_prime),
 		cmocka_unit_test(text_partial_marks_composite_cofactor),
