@@ -309,8 +309,8 @@ static int output_text_u64(struct output_sb *b, int exponents, const mpz_t n,
 		p = output_u64(p, q);
 		size_t w = (size_t)(p - first);
 		for (unsigned long k = 1; k < reps; k++) { /* " q" again */
-			memcpy(p, first, w);
-			p += w;
+			for (size_t j = 0; j < w; j++) /* w <= 21: no call */
+				*p++ = first[j];
 		}
 		if (exponents && r->f[i].e > 1) {
 			*p++ = '^';

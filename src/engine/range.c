@@ -347,53 +347,71 @@ static void range_solve(struct range *r, size_t from, size_t to)
 	}
 }
 
-/* Step 4, NATIVE: divide every hit out of the cofactors. */
+/* Step 4, NATIVE, for 2: shift its power out of the cofactors it hits. */
+static void range_sieve_two(struct range *r)
+{
+	struct range_off *o = &r->off[0];
+	uint32_t j = o->off, len = r->len;
+	uint64_t *cof = r->cof;
+	uint8_t *cnt = r->cnt;
+
+	if (j == RANGE_NEVER)
+		return;
+	for (; j < len; j += o->stride) {
+		uint64_t c = cof[j];
+		unsigned e = (unsigned)__builtin_ctzll(c);
+		cof[j] = c >> e;
+		r->ent[j * RANGE_SLOTS] = 2u << RANGE_EBITS | e; /* first */
+		cnt[j] = 1;
+	}
+	o->off = j - len;
+}
+
+/*
+ * Step 4, NATIVE: divide every hit out of the cofactors.  Most primes of
+ * the table exceed the block and hit it at most once: their offset is
+ * tested (and moved on by the block) before anything else of theirs is
+ * loaded, which is the cost per prime per block.
+ */
 static void range_sieve_native(struct range *r, size_t np)
 {
 	uint32_t len = r->len;
 	uint64_t *cof = r->cof;
 	uint8_t *cnt = r->cnt;
 	uint32_t *ent = r->ent;
+	struct range_off *off = r->off;
 
 	cof[0] = r->t0_64;
 	for (uint32_t k = 1; k < len; k++)
 		cof[k] = cof[k - 1] + r->step64;
 	memset(cnt, 0, len);
-	for (size_t i = 0; i < np; i++) {
-		struct range_off *o = &r->off[i];
-		uint32_t j = o->off, stride = o->stride, q = r->p[i];
-		if (j == RANGE_NEVER)
+	if (np == 0)
+		return;
+	range_sieve_two(r); /* the table starts 2, 3, 5, ... */
+	for (size_t i = 1; i < np; i++) {
+		uint32_t j = off[i].off;
+		if (j >= len) { /* no hit in this block (or RANGE_NEVER) */
+			if (j != RANGE_NEVER)
+				off[i].off = j - len;
 			continue;
-		if (q == 2) {
-			for (; j < len; j += stride) {
-				uint64_t c = cof[j];
-				unsigned e = (unsigned)__builtin_ctzll(c);
-				cof[j] = c >> e;
-				if (cnt[j] < RANGE_SLOTS)
-					ent[j * RANGE_SLOTS + cnt[j]++] =
-						2u << RANGE_EBITS | e;
-				else
-					cnt[j] = RANGE_OVERFLOW;
-			}
-		} else {
-			uint64_t pinv = r->div[i].pinv, lim = r->div[i].lim;
-			uint32_t pk = q << RANGE_EBITS;
-			for (; j < len; j += stride) {
-				uint64_t c = cof[j] * pinv;
-				uint32_t e = 1;
-				while (c * pinv <= lim) {
-					c *= pinv;
-					e++;
-				}
-				cof[j] = c;
-				if (cnt[j] < RANGE_SLOTS)
-					ent[j * RANGE_SLOTS + cnt[j]++] = pk |
-						e;
-				else
-					cnt[j] = RANGE_OVERFLOW;
-			}
 		}
-		o->off = j - len;
+		uint32_t stride = off[i].stride;
+		uint64_t pinv = r->div[i].pinv, lim = r->div[i].lim;
+		uint32_t pk = r->p[i] << RANGE_EBITS;
+		for (; j < len; j += stride) {
+			uint64_t c = cof[j] * pinv;
+			uint32_t e = 1;
+			while (c * pinv <= lim) {
+				c *= pinv;
+				e++;
+			}
+			cof[j] = c;
+			if (cnt[j] < RANGE_SLOTS)
+				ent[j * RANGE_SLOTS + cnt[j]++] = pk | e;
+			else
+				cnt[j] = RANGE_OVERFLOW;
+		}
+		off[i].off = j - len;
 	}
 }
 
