@@ -10,9 +10,9 @@
  * (same step, first term right after the last one returned) continues the
  * sieve where it stopped.
  *
- * Memory is bounded whatever the chunk size: the prime table up to
- * RANGE_MAX_BOUND and one block of RANGE_BLOCK terms (about 5.4 MiB in
- * all, see range.c).
+ * Memory is bounded whatever the chunk size: the prime table, grown as
+ * the terms need it up to RANGE_MAX_BOUND, and one block of RANGE_BLOCK
+ * terms (at most about 34 MiB, 3 MiB for terms near 10^12; see range.c).
  *
  * Ownership: range_new allocates, range_free releases (NULL allowed).
  * Library code: never prints, never exits.

@@ -21,7 +21,10 @@
  *      ones; a chunk that does not continue the previous one (a "fresh"
  *      chunk) also caps B at RANGE_FRESH_PER_TERM * block terms, so the
  *      cost of solving the primes, one modular step per prime, stays a
- *      few per term however short the chunk.
+ *      few per term however short the chunk.  The table holds every
+ *      prime below table_bound and grows (at least doubling) when B
+ *      passes it; if it cannot grow, B is table_bound: any B is exact, a
+ *      smaller one only leaves more to engine_factor.
  *   3. Solve.  For each prime not yet solved at this block:
  *      r = t_0 mod p, s = step mod p.  s != 0: k0 = (p - r) * s^-1 mod p,
  *      stride p (s^-1 is cached per prime for the current step).  s = 0,
@@ -55,19 +58,25 @@
  * RESULT is the same bytes.
  *
  * Cost model, per term: the hits, sum over p < B of 1/p ~ ln ln B + 0.26
- * (3.0 at B = 2^20), each one multiplication and a compare per power;
+ * (3.0 at B = 2^20, 3.2 at 2^24), each one multiplication and a compare
+ * per power;
  * every prime once per block (offset compare and subtract): pi(B) / L
- * (82025 / 16384 = 5 at the cap); the solve, once per prime per fresh
+ * (78498 / 16384 = 5 at 10^12, 1077871 / 16384 = 66 at the cap, where a
+ * prime without a hit in the block costs one compare and subtraction); the solve, once per prime per fresh
  * chunk (at most RANGE_FRESH_PER_TERM per term) plus the primes a growing
  * B adds; the cofactors >= B^2 cost what engine_factor costs on them
  * (none at 10^12, where B = 10^6 + 1 covers sqrt).  Writing the entries
  * (mpz_set_ui) and packing them are the caller's.
  *
- * Memory, bounded whatever the chunk size: the prime table below
- * RANGE_MAX_BOUND (82025 primes: p, offset and stride, p^-1 and its limit,
- * the step inverse: 28 bytes each, 2.2 MiB) and one block of RANGE_BLOCK
+ * Memory, bounded whatever the chunk size: the prime table, grown on
+ * demand (RANGE_TABLE_FIRST, then at least doubling) to the largest B a
+ * block needed, at most RANGE_MAX_BOUND (1077871 primes: p, offset and
+ * stride, p^-1 and its limit, the step inverse: 32 bytes each, 33 MiB;
+ * 2.4 MiB at 10^12, where B = 10^6 + 1; while it grows, a byte per odd
+ * number below the new bound, 8 MiB at most) and one block of RANGE_BLOCK
  * terms (cofactor, count and RANGE_SLOTS packed entries: 41 bytes each,
- * 656 KiB): about 2.9 MiB per worker.
+ * 656 KiB): at most about 34 MiB per worker (terms near 2^48 and up),
+ * 3 MiB at 10^12.
  *
  * Invariants: off[i] is the index, relative to the current block's end
  * after a sieve (its start before one), of the next term prime i divides,
@@ -87,11 +96,20 @@ __extension__ typedef unsigned __int128 range_u128;
 
 enum {
 	/*
-	 * Largest sieve bound: 2^20 keeps the prime table (2.2 MiB) and the
-	 * block within a core's share of cache; at 10^12 sqrt(t) = 10^6 is
-	 * below it, so every cofactor there is prime.
+	 * Largest sieve bound, for 64-bit terms: 2^24 (1077871 primes, a
+	 * 33 MiB table, built only when the terms need it: see
+	 * RANGE_TABLE_FIRST).  Near 2^62 a cofactor left by the sieve is
+	 * composite, and costs ECM, only when two of its primes are >= B:
+	 * 2^24 instead of 2^20 takes the CPU of 10^5 terms from 2^62 from
+	 * 0.37 s to 0.28 s (the per-number path: 0.75 s); at 10^12 the
+	 * bound is sqrt(t) + 1 = 10^6 + 1 whatever the cap, so every
+	 * cofactor there is prime.
 	 */
-	RANGE_MAX_BOUND = 1 << 20,
+	RANGE_MAX_BOUND = 1 << 24,
+	/* The table at range_new: primes below 2^16 (6542, 200 KiB), which
+	   covers RANGE_BIG_BOUND; it grows, at least doubling, when a
+	   block's bound needs more. */
+	RANGE_TABLE_FIRST = 1 << 16,
 	/* Bound for terms >= 2^64 (GMP arithmetic per hit, small gain). */
 	RANGE_BIG_BOUND = 1 << 16,
 	/* A fresh chunk's bound is at most this many times its terms. */
@@ -135,10 +153,11 @@ struct range {
 	uint32_t *p;
 	struct range_div *div;
 	struct range_off *off;
-	uint32_t *sinv;  /* step^-1 mod p; 0 when p | step */
-	size_t np_table; /* primes in the table */
-	size_t nsinv;    /* sinv valid for primes 0 .. nsinv-1 */
-	size_t nsolved;  /* off valid for primes 0 .. nsolved-1 */
+	uint32_t *sinv;       /* step^-1 mod p; 0 when p | step */
+	size_t np_table;      /* primes in the table */
+	uint64_t table_bound; /* the table holds every prime below it */
+	size_t nsinv;         /* sinv valid for primes 0 .. nsinv-1 */
+	size_t nsolved;       /* off valid for primes 0 .. nsolved-1 */
 	/* the progression */
 	int have;        /* a chunk was begun */
 	int contig;      /* the current chunk continues the previous one */
@@ -166,21 +185,15 @@ void range_params_init(struct range_params *rp)
 	rp->fault = RANGE_FAULT_NONE;
 }
 
-/* Every prime below bound into r->p (Eratosthenes on odd numbers). */
-static int range_table(struct range *r, uint64_t bound)
+/* The primes below bound into r->p, which has room for cap of them
+   (Eratosthenes on odd numbers); returns how many. */
+static size_t range_primes(struct range *r, uint64_t bound, size_t cap)
 {
 	size_t half = (size_t)(bound / 2) + 1, n = 0;
 	uint8_t *comp = calloc(half, 1);
 
 	if (comp == NULL)
-		return STATUS_ERR_NOMEM;
-	/* pi(x) < 1.26 x / ln x; 2 x / log2(x) + 16 is a safe overestimate */
-	size_t cap = (size_t)bound / 8 + 64;
-	r->p = malloc(cap * sizeof *r->p);
-	if (r->p == NULL) {
-		free(comp);
-		return STATUS_ERR_NOMEM;
-	}
+		return 0;
 	if (bound > 2)
 		r->p[n++] = 2;
 	for (uint64_t i = 1; 2 * i + 1 < bound; i++) {
@@ -193,13 +206,42 @@ static int range_table(struct range *r, uint64_t bound)
 			comp[j] = 1;
 	}
 	free(comp);
-	r->np_table = n;
-	r->div = malloc((n + 1) * sizeof *r->div);
-	r->off = malloc((n + 1) * sizeof *r->off);
-	r->sinv = malloc((n + 1) * sizeof *r->sinv);
-	if (r->div == NULL || r->off == NULL || r->sinv == NULL)
+	return n;
+}
+
+/*
+ * Grow the table to every prime below bound (> table_bound).  The
+ * primes already there keep their index, so their offsets and step
+ * inverses stay valid; only the new ones get p^-1.  On STATUS_ERR_NOMEM
+ * the table is unchanged (the arrays may have grown).
+ */
+static int range_table(struct range *r, uint64_t bound)
+{
+	/* pi(x) < 1.26 x / ln x; x / 8 + 64 is a safe overestimate */
+	size_t cap = (size_t)bound / 8 + 64, n, old = r->np_table;
+	uint32_t *p = realloc(r->p, cap * sizeof *p);
+
+	if (p == NULL)
 		return STATUS_ERR_NOMEM;
-	for (size_t i = 0; i < n; i++) {
+	r->p = p;
+	n = range_primes(r, bound, cap);
+	if (n == 0)
+		return STATUS_ERR_NOMEM;
+	p = realloc(r->p, n * sizeof *p); /* the estimate's slack back */
+	if (p != NULL)
+		r->p = p;
+	struct range_div *div = realloc(r->div, (n + 1) * sizeof *div);
+	if (div != NULL)
+		r->div = div;
+	struct range_off *off = realloc(r->off, (n + 1) * sizeof *off);
+	if (off != NULL)
+		r->off = off;
+	uint32_t *sinv = realloc(r->sinv, (n + 1) * sizeof *sinv);
+	if (sinv != NULL)
+		r->sinv = sinv;
+	if (div == NULL || off == NULL || sinv == NULL)
+		return STATUS_ERR_NOMEM;
+	for (size_t i = old; i < n; i++) {
 		uint64_t q = r->p[i], inv = q;
 		for (int k = 0; k < 5; k++)
 			inv *= 2 -
@@ -207,6 +249,8 @@ static int range_table(struct range *r, uint64_t bound)
 		r->div[i].pinv = inv;
 		r->div[i].lim = UINT64_MAX / q;
 	}
+	r->np_table = n;
+	r->table_bound = bound;
 	return STATUS_OK;
 }
 
@@ -234,7 +278,9 @@ int range_new(struct range **out, const struct range_params *rp)
 	r->cnt = malloc(RANGE_BLOCK * sizeof *r->cnt);
 	r->ent = malloc((size_t)RANGE_BLOCK * RANGE_SLOTS * sizeof *r->ent);
 	if (r->cof == NULL || r->cnt == NULL || r->ent == NULL ||
-	    range_table(r, bound) != STATUS_OK) {
+	    range_table(
+		    r, bound < RANGE_TABLE_FIRST ? bound : RANGE_TABLE_FIRST) !=
+		    STATUS_OK) {
 		range_free(r);
 		return STATUS_ERR_NOMEM;
 	}
@@ -505,6 +551,15 @@ static void range_block(struct range *r)
 			bound = cap;
 	} else {
 		bound = cap;
+	}
+	if (bound > r->table_bound) { /* grow, at least doubling */
+		uint64_t grow = 2 * r->table_bound;
+		if (grow < bound)
+			grow = bound;
+		if (grow > r->rp.max_bound)
+			grow = r->rp.max_bound;
+		if (range_table(r, grow) != STATUS_OK)
+			bound = r->table_bound; /* a smaller B is as exact */
 	}
 	r->len = (uint32_t)want;
 	r->bound = bound;

@@ -182,6 +182,22 @@ static void huge_steps_and_starts(void **state)
 	expect_same("18446744073709551615", "18446744073709551615", 40, 9, 0);
 }
 
+/*
+ * The prime table grows with the terms: from 2^47 (sqrt 2^23.5) the
+ * continuing chunks need primes to 11.9 million, far past the first
+ * table (2^16); from 2^62 the bound stops at RANGE_MAX_BOUND (2^24) and
+ * the cofactors >= 2^48 go to engine_factor.  Fresh chunks (scatter)
+ * and short ones keep smaller bounds on the same grown table.
+ */
+static void table_grows_to_the_limit(void **state)
+{
+	(void)state;
+	expect_same("140737488355328", "1", 40000, 16384, 0); /* 2^47 */
+	expect_same("140737488355328", "3", 3000, 1000, 0);
+	expect_same("4611686018427387904", "1", 3000, 1024, 0); /* 2^62 */
+	expect_same("18446744073709551000", "1", 1000, 400, 0); /* 2^64 */
+}
+
 /* splitmix64, for the property test's reproducible draws */
 static uint64_t next_rand(uint64_t *s)
 {
@@ -357,6 +373,7 @@ int main(void)
 		cmocka_unit_test(near_the_bound),
 		cmocka_unit_test(crossing_words),
 		cmocka_unit_test(huge_steps_and_starts),
+		cmocka_unit_test(table_grows_to_the_limit),
 		cmocka_unit_test(random_progressions),
 		cmocka_unit_test(planted_faults_fail),
 		cmocka_unit_test(against_gnu_factor),
