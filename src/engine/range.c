@@ -46,11 +46,14 @@
  *      to engine_factor (its factors are all >= B, so appending them
  *      keeps the list ascending).  A term with more than RANGE_SLOTS
  *      sieve primes goes to engine_factor whole.
- *   6. Check: the product of the p^e equals t_k (native 128-bit
- *      arithmetic below 2^64, engine_product_check above).  Primality
- *      needs no test: a listed p is a prime of the table, a cofactor
- *      below B^2 is prime by step 5, and engine_factor checked its own
- *      answer.  rank 0 still applies --verify to everything it writes.
+ *   6. Check: the product of the p^e equals t_k (in 64-bit words, every
+ *      product checked for wrapping, below 2^64; engine_product_check
+ *      above).  Primality needs no test: a listed p is a prime of the
+ *      table, a cofactor below B^2 is prime by step 5 (this is why no
+ *      BPSW runs on it: the sieve proved it), and engine_factor checked
+ *      its own answer.  The worker counts this check as the producer's,
+ *      as it does engine_factor's (worker.c); rank 0 parses back and
+ *      fully checks its --verify sample of the lines (block.h).
  *
  * Results equal engine_factor's (the per-number path): factors ascending,
  * exact exponents, kinds by the engine's rule (ENGINE_PRIME below 2^64,
@@ -91,8 +94,6 @@
 #include <string.h>
 
 #include "status.h"
-
-__extension__ typedef unsigned __int128 range_u128;
 
 enum {
 	/*
@@ -623,7 +624,7 @@ static int range_take_native(struct range *r, struct engine_result *res,
 {
 	uint32_t k = r->pos, n = r->cnt[k];
 	uint64_t v = r->t0_64 + (uint64_t)k * r->step64, c = r->cof[k];
-	range_u128 prod = 1;
+	uint64_t prod = 1, all;
 	int st = STATUS_OK;
 
 	if (n == RANGE_OVERFLOW) {
@@ -640,11 +641,9 @@ static int range_take_native(struct range *r, struct engine_result *res,
 		mpz_set_ui(f->p, q);
 		f->e = e;
 		f->kind = ENGINE_PRIME;
-		for (uint32_t j = 0; j < e; j++) {
-			prod *= q; /* prod <= v < 2^64, q < 2^26: no wrap */
-			if (prod > v)
+		for (uint32_t j = 0; j < e; j++)
+			if (__builtin_mul_overflow(prod, q, &prod))
 				return STATUS_ERR_VERIFY;
-		}
 	}
 	res->count = n;
 	if (c > 1) {
@@ -660,7 +659,8 @@ static int range_take_native(struct range *r, struct engine_result *res,
 				return st;
 		}
 	}
-	if (prod * c != v) /* prod <= v and c <= v: no wrap in 128 bits */
+	/* exact: every product above was checked for wrapping */
+	if (__builtin_mul_overflow(prod, c, &all) || all != v)
 		return STATUS_ERR_VERIFY;
 	return st;
 }
