@@ -193,14 +193,18 @@ static int exhausted(const struct sched *s)
 }
 
 /* The size of worker w's next new chunk (see "Chunk sizes" above). */
-/* The median of a ring's samples (the upper one of an even count). */
+/* The median of a ring's samples (the upper one of an even count); n >= 1. */
 static uint64_t ring_median(const uint64_t *ring, uint64_t n)
 {
-	uint64_t v[SCHED_LIVE_SAMPLES],
-		k = n < SCHED_LIVE_SAMPLES ? n : SCHED_LIVE_SAMPLES;
+	uint64_t v[SCHED_LIVE_SAMPLES];
+	size_t k = SCHED_LIVE_SAMPLES;
 
-	for (uint64_t i = 0; i < k; i++) { /* insertion sort: k <= 16 */
-		uint64_t x = ring[i], j = i;
+	if (n < SCHED_LIVE_SAMPLES)
+		k = (size_t)n;
+	memcpy(v, ring, k * sizeof *v);
+	for (size_t i = 1; i < k; i++) { /* insertion sort: k <= 16 */
+		uint64_t x = v[i];
+		size_t j = i;
 		for (; j > 0 && v[j - 1] > x; j--)
 			v[j] = v[j - 1];
 		v[j] = x;
