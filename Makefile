@@ -136,6 +136,11 @@ bench-engine: $(BUILD)/bench_engine
 bench-range: factorize
 	@BUILD="$(BUILD)" tests/bench/bench-range.sh
 
+# rank 0's CPU per chunk against the chunk size, with --output (issue 17)
+.PHONY: bench-rank0
+bench-rank0: factorize
+	@tests/bench/bench-rank0.sh
+
 run: deps factorize
 	$(MPIRUN) $(MPIRUN_FLAGS) -np $(NP) ./factorize --count 999 --chunk 43
 

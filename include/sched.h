@@ -43,6 +43,12 @@
 enum {
 	SCHED_MAX_OWNERS = 2,           /* original + one speculative copy */
 	SCHED_DEFAULT_MAX_CHUNK = 1024, /* guided: largest chunk */
+	/* timed sizing (target_ns): the largest chunk it may choose.  At
+	   0.5 us a number (odd numbers near 10^12) the time target asks for
+	   about 100,000; the cap bounds what one worker's chunk costs in the reorder window
+	   (its block: about 32 bytes a number, 2 MB) and when its worker is
+	   lost (65,536 numbers recomputed) whatever the measured rate says */
+	SCHED_TIMED_MAX_CHUNK = 1 << 16,
 	SCHED_DEFAULT_WINDOW_NUMBERS = 1 << 18,
 	SCHED_DEFAULT_LOOKAHEAD = 1 << 16, /* LIST numbers read ahead */
 	SCHED_GUIDED_K = 2, /* chunk = ceil(remaining / (K*slots)) */
@@ -55,6 +61,19 @@ enum {
 	   node) before the worker is late */
 	SCHED_LIVE_SAFETY = 8
 };
+
+/*
+ * Timed sizing: with target_ns set (the master sets SCHED_TARGET_CHUNK_NS
+ * for ranges without --chunk), the guided maximum is the number of numbers
+ * a worker factors in target_ns at the median of the recent per-number
+ * times of all workers (the pooled liveness samples; the median, so that
+ * one chunk slowed by a busy node does not shrink the next ones), clamped
+ * to [max_chunk, SCHED_TIMED_MAX_CHUNK].  50 ms: rank 0 handles a chunk in tens of
+ * microseconds, so even one master with hundreds of workers stays far
+ * from busy, and the last chunks of a job (the guided shares shrink
+ * toward min_chunk) end within about that time of each other.
+ */
+#define SCHED_TARGET_CHUNK_NS 50000000ull
 
 /*
  * Liveness floors.  SCHED_LIVE_FLOOR_NS: no learned budget is shorter
@@ -116,6 +135,8 @@ struct sched_params {
 				     last), which bounds every item */
 	uint64_t timeout_ns; /* liveness: a fixed budget per chunk
 				     (--worker-timeout); 0 = learned */
+	uint64_t target_ns;  /* guided: a chunk's time target (timed
+				     sizing above); 0 = max_chunk alone */
 };
 
 struct sched_worker {

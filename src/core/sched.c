@@ -37,6 +37,10 @@
  *     the first worker held 612 of 2000 numbers, the last 295).  The
  *     weight of a group leader is the number of its members.  For a text
  *     source "remaining" is what is buffered (the look-ahead).
+ *   - timed (target_ns, ranges without --chunk): max_chunk is raised to
+ *     what the median recent rate factors in target_ns, at most
+ *     SCHED_TIMED_MAX_CHUNK; the first chunks, before any sample, keep
+ *     max_chunk, and the guided shares still shrink at the end.
  *
  * Order of sched_next for the worker at the head of the hungry queue:
  *   1. a chunk whose result failed verification (not to the worker that
@@ -189,9 +193,47 @@ static int exhausted(const struct sched *s)
 }
 
 /* The size of worker w's next new chunk (see "Chunk sizes" above). */
+/* The median of a ring's samples (the upper one of an even count); n >= 1. */
+static uint64_t ring_median(const uint64_t *ring, uint64_t n)
+{
+	uint64_t v[SCHED_LIVE_SAMPLES];
+	size_t k = SCHED_LIVE_SAMPLES;
+
+	if (n < SCHED_LIVE_SAMPLES)
+		k = (size_t)n;
+	memcpy(v, ring, k * sizeof *v);
+	for (size_t i = 1; i < k; i++) { /* insertion sort: k <= 16 */
+		uint64_t x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return v[k / 2];
+}
+
+/*
+ * The guided maximum: max_chunk, or with a time target the numbers the
+ * median recent rate factors in target_ns, in [max_chunk,
+ * SCHED_TIMED_MAX_CHUNK] (see sched.h, timed sizing).
+ */
+static uint64_t guided_max(const struct sched *s)
+{
+	uint64_t per, n;
+
+	if (s->p.target_ns == 0 || s->n_pool == 0)
+		return s->p.max_chunk;
+	per = ring_median(s->pool_ns, s->n_pool); /* >= 1 (sched_sample) */
+	n = s->p.target_ns / per;
+	if (n > SCHED_TIMED_MAX_CHUNK)
+		n = SCHED_TIMED_MAX_CHUNK;
+	return n > s->p.max_chunk ? n : s->p.max_chunk;
+}
+
 static uint32_t next_size(const struct sched *s, int w)
 {
 	uint64_t rem = remaining(s), size, div, weight = s->workers[w].weight;
+	uint64_t max = guided_max(s);
 
 	if (rem == 0)
 		return 0;
@@ -200,8 +242,8 @@ static uint32_t next_size(const struct sched *s, int w)
 	} else {
 		div = (uint64_t)SCHED_GUIDED_K * s->slots;
 		size = (rem + div - 1) / div; /* one slot's share */
-		if (size > s->p.max_chunk)
-			size = s->p.max_chunk;
+		if (size > max)
+			size = max;
 		size *= weight;
 		if (size < s->p.min_chunk)
 			size = s->p.min_chunk;

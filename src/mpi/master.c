@@ -1248,6 +1248,9 @@ static int setup(struct master *m)
 	sp.max_bytes = PROTO_MAX_CHUNK_BYTES;
 	/* at most 10^9 s (cli.c): 10^18 ns fits a u64 */
 	sp.timeout_ns = (uint64_t)(o->worker_timeout * 1e9);
+	/* a range's cheap terms: chunks sized by time (sched.h, timed
+	   sizing); an explicit --chunk wins */
+	sp.target_ns = m->range && !o->chunk ? SCHED_TARGET_CHUNK_NS : 0;
 	if (m->range && count > 0) {
 		range_number(m, m->n, count - 1); /* the largest number */
 		sp.range_bits = mpz_sizeinbase(m->n, 2);
@@ -1270,7 +1273,9 @@ static int setup(struct master *m)
 		/* (size - 1: a leader's chunks are weighted by its group) */
 		numbers = 2u * (uint64_t)(m->local ? 1 : m->size - 1) *
 			(1u + (uint64_t)cfg.prefetch) *
-			(o->chunk ? o->chunk : SCHED_DEFAULT_MAX_CHUNK);
+			(o->chunk ? o->chunk
+				  : (sp.target_ns ? SCHED_TIMED_MAX_CHUNK
+						  : SCHED_DEFAULT_MAX_CHUNK));
 		sp.window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS
 			? numbers
 			: SCHED_DEFAULT_WINDOW_NUMBERS;

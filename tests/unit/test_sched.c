@@ -159,6 +159,66 @@ static void test_guided_max_chunk(void **state)
 }
 
 /*
+ * Timed sizing: one chunk in hand per request, sized from the pooled
+ * per-number time: max_chunk before any sample, target_ns / rate after
+ * one, SCHED_TIMED_MAX_CHUNK at the limit of a very fast rate and
+ * max_chunk again at a slow one (the median recent sample rules).
+ */
+static struct sched_chunk *timed_finish(struct sched *s, struct sched_chunk *c,
+					uint32_t count, uint64_t busy)
+{
+	struct sched_chunk *d = NULL;
+
+	if (count)
+		sched_sample(s, 0, count, busy);
+	assert_int_equal(sched_complete(s, 0, c->id, c->count, &d), STATUS_OK);
+	sched_accept(s, d, 0, NULL);
+	while (sched_peek_release(s) != NULL)
+		sched_release(s);
+	return expect_assign(s, 0); /* the credit came back with it */
+}
+
+static void test_timed_sizes(void **state)
+{
+	struct sched s;
+	struct sched_params p;
+	struct sched_chunk *c;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	p.n_workers = 1;
+	p.range = 1;
+	p.total = 100000000;
+	p.target_ns = SCHED_TARGET_CHUNK_NS;
+	p.window_numbers = 4u * SCHED_TIMED_MAX_CHUNK;
+	assert_int_equal(sched_init(&s, &p), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	c = expect_assign(&s, 0);
+	assert_int_equal(c->count, SCHED_DEFAULT_MAX_CHUNK); /* no sample */
+	/* 999 ns busy per number: sched_sample's per is 1000 ns */
+	c = timed_finish(&s, c, 1000, 999000);
+	assert_int_equal(c->count, SCHED_TARGET_CHUNK_NS / 1000);
+	sched_clear(&s);
+
+	/* the limit: a rate of 1 ns a number asks for 5 * 10^7 */
+	assert_int_equal(sched_init(&s, &p), STATUS_OK);
+	assert_int_equal(sched_request(&s, 0, 1), STATUS_OK);
+	c = timed_finish(&s, expect_assign(&s, 0), 1000, 0);
+	assert_int_equal(c->count, SCHED_TIMED_MAX_CHUNK);
+	c = timed_finish(&s, c, 1000, 0);
+	assert_int_equal(c->count, SCHED_TIMED_MAX_CHUNK);
+	/* slow samples (1 ms a number) join the pool: one of three
+	   leaves the median at the fast rate, two of four move it (the
+	   upper median), and max_chunk is
+	   the floor */
+	c = timed_finish(&s, c, 100, 100000000);
+	assert_int_equal(c->count, SCHED_TIMED_MAX_CHUNK);
+	c = timed_finish(&s, c, 100, 100000000);
+	assert_int_equal(c->count, SCHED_DEFAULT_MAX_CHUNK);
+	sched_clear(&s);
+}
+
+/*
  * Prefetch counts: three workers of credit 4 fill their credit in turn;
  * none may hold more than its share remaining / (K * workers) (the bug
  * this guards: sizes divided by workers alone let the first worker take
@@ -868,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_fixed_chunks_release_in_order),
 		cmocka_unit_test(test_guided_sizes_decrease),
 		cmocka_unit_test(test_guided_max_chunk),
+		cmocka_unit_test(test_timed_sizes),
 		cmocka_unit_test(test_guided_sizes_count_credit),
 		cmocka_unit_test(test_weight_scales_chunks),
 		cmocka_unit_test(test_window_holds_workers_back),
