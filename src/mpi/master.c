@@ -106,7 +106,14 @@ enum {
 	MAX_WRONG_PER_RANK = 3, /* wrong results from one rank: exclude it */
 	/* liveness events kept for --stats (all are counted): a flapping
 	   rank on a long job must not grow rank 0's memory without bound */
-	MASTER_MAX_LIVE_EVENTS = 1024
+	MASTER_MAX_LIVE_EVENTS = 1024,
+	/* --checkpoint journal locked by another process: how long a rerun
+	   waits for it (a job whose launcher was killed: its ranks die at
+	   once with the launcher, main.c, or within the second or two Open
+	   MPI's and Hydra's own teardown take when a rank is not ours), and
+	   how often it tries again; then "in use", CLI_EXIT_RUNTIME */
+	MASTER_JOURNAL_WAIT_MS = 5000,
+	MASTER_JOURNAL_RETRY_MS = 50
 };
 
 /* A worker went late or answered again (--stats "liveness_events"). */
@@ -1137,6 +1144,58 @@ static int open_input(struct master *m)
 	return STATUS_OK;
 }
 
+static uint64_t master_ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)((now.tv_sec - t0->tv_sec) * 1000 +
+			  (now.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/*
+ * journal_open, and while another process holds the journal's lock, again
+ * every MASTER_JOURNAL_RETRY_MS for up to MASTER_JOURNAL_WAIT_MS (said
+ * once on stderr): a rerun started at once after a killed job finds its
+ * ranks going away.  A signal ends the wait.
+ */
+static int open_journal_waiting(struct master *m, const struct journal_id *id,
+				struct journal_info *info)
+{
+	const struct options *o = m->o;
+	const struct timespec pause = { 0, MASTER_JOURNAL_RETRY_MS * 1000000L };
+	struct timespec t0;
+	int st, said = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		st = journal_open(&m->j, o->checkpoint, id,
+				  o->resume ? JOURNAL_MUST_EXIST : 0, info,
+				  m->err, sizeof m->err);
+		if (st != STATUS_ERR_IO || info->locked_by == 0 ||
+		    master_ms_since(&t0) >= MASTER_JOURNAL_WAIT_MS ||
+		    (m->signo != NULL && *m->signo != 0))
+			break;
+		if (!said) {
+			char pid[32] = "";
+			if (info->locked_by > 0)
+				snprintf(pid, sizeof pid, " (pid %ld)",
+					 info->locked_by);
+			master_say("%s: journal is in use by another "
+				   "process%s; waiting up to %d s for it to "
+				   "exit",
+				   o->checkpoint, pid,
+				   MASTER_JOURNAL_WAIT_MS / 1000);
+			said = 1;
+		}
+		(void)nanosleep(&pause, NULL);
+	}
+	if (said && st == STATUS_OK)
+		master_say("%s: the other process is gone after %.1f s",
+			   o->checkpoint, (double)master_ms_since(&t0) / 1e3);
+	return st;
+}
+
 /*
  * --checkpoint: open (or create) the journal of this job.  Stdin input and
  * a journal of another job are the user's errors (CLI_EXIT_USAGE); an
@@ -1155,9 +1214,7 @@ static int open_journal(struct master *m)
 	memset(&info, 0, sizeof info);
 	st = journal_id_from_options(&id, o, m->err, sizeof m->err);
 	if (st == STATUS_OK)
-		st = journal_open(&m->j, o->checkpoint, &id,
-				  o->resume ? JOURNAL_MUST_EXIST : 0, &info,
-				  m->err, sizeof m->err);
+		st = open_journal_waiting(m, &id, &info);
 	journal_id_clear(&id);
 	if (st != STATUS_OK) {
 		m->usage_error = st == STATUS_ERR_INVAL ||
