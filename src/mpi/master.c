@@ -272,6 +272,35 @@ static int late_pending(const struct master *m)
 	return n;
 }
 
+/*
+ * Rank r stopped answering: a child of rank 0 that is late and sent no
+ * STATS, or a member of a group whose leader sent its STATS without that
+ * member's GROUP_STATS (the leader judged it late, group.c).
+ */
+static int hung_rank(const struct master *m, int r)
+{
+	int w, leader;
+
+	if (m->local || r <= 0 || r >= m->size || m->rs[r].have)
+		return 0;
+	w = m->rank_child[r];
+	if (w >= 0)
+		return m->s.workers[w].late;
+	leader = r - 1;
+	while (leader > 0 && m->rank_child[leader] < 0)
+		leader--;
+	return leader > 0 && m->rs[leader].have;
+}
+
+static int hung_ranks(const struct master *m)
+{
+	int n = 0;
+
+	for (int r = 1; r < m->size; r++)
+		n += hung_rank(m, r);
+	return n;
+}
+
 /* Every worker whose deadline passed: named, its chunks to the others. */
 static void check_liveness(struct master *m)
 {
@@ -1074,11 +1103,9 @@ static void write_stats(struct master *m, double wall)
 				m->ev[i].back ? "answered" : "late", m->ev[i].t,
 				m->ev[i].chunks);
 		fprintf(f, "%s],\n  \"hung_ranks\": [", m->n_ev ? "\n  " : "");
-		for (int w = 0, k = 0; !m->local && w < m->n_workers; w++)
-			if (m->s.workers[w].late &&
-			    !m->rs[m->child_rank[w]].have)
-				fprintf(f, "%s%d", k++ ? ", " : "",
-					m->child_rank[w]);
+		for (int r = 1, k = 0; r < m->size; r++)
+			if (hung_rank(m, r))
+				fprintf(f, "%s%d", k++ ? ", " : "", r);
 		fprintf(f, "]\n}\n");
 		if (fclose(f) != 0) {
 			master_say("--stats '%s': %s", m->o->stats,
@@ -1383,15 +1410,20 @@ static uint64_t local_progress(const struct master *m)
  */
 static int report_hung(struct master *m)
 {
-	for (int w = 0; w < m->n_workers; w++) {
-		int rank = m->child_rank[w];
+	for (int rank = 1; rank < m->size; rank++) {
 		const char *host = m->rs[rank].s.host;
+		char group[64] = "";
 
-		if (!m->s.workers[w].late || m->rs[rank].have)
+		if (!hung_rank(m, rank))
 			continue;
-		master_say("rank %d%s%s%s stopped answering; the output is "
+		if (m->rank_child[rank] < 0)
+			snprintf(group, sizeof group,
+				 " (a member of rank %d's "
+				 "group)",
+				 parent_of(m, rank));
+		master_say("rank %d%s%s%s%s stopped answering; the output is "
 			   "complete without it; ending the job",
-			   rank, host[0] ? " (host " : "", host,
+			   rank, group, host[0] ? " (host " : "", host,
 			   host[0] ? ")" : "");
 	}
 	return CLI_EXIT_HUNG;
@@ -1524,7 +1556,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		code = m.usage_error ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 	else if (m.interrupted)
 		code = CLI_EXIT_INTERRUPTED;
-	else if (m.sched_ready && late_pending(&m) > 0)
+	else if (m.sched_ready && hung_ranks(&m) > 0)
 		code = report_hung(&m);
 	else if (m.bad_input)
 		code = CLI_EXIT_BAD_INPUT;
