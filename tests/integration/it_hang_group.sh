@@ -26,7 +26,8 @@ T=$TMP
 # deadline after the stop plus the rest of the work; 30 s leaves room for
 # a busy machine (as it_hang.sh).
 HANG_BOUND_S=30
-# --chunk 50: every RESULT fits MPI's eager limit (it_hang.sh says why)
+# --chunk 50: many small chunks, so that each stop lands at the fraction
+# asked (a leader's RESULTs are above the eager limit all the same)
 ARGS=(--count 40000 --start 100000000000000000000 --step 7 --chunk 50
 	--quiet --group-size 2)
 
