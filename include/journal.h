@@ -152,6 +152,7 @@ struct journal_info {
 	uint64_t numbers;      /* positions they cover */
 	uint64_t tail_dropped; /* bytes of a torn last record truncated away */
 	size_t duplicates;     /* exact duplicate records ignored */
+	long locked_by; /* lock held elsewhere: that pid, -1 unknown; else 0 */
 };
 
 struct journal;
@@ -166,7 +167,8 @@ struct journal;
  * NULL.  Returns STATUS_OK, STATUS_ERR_INVAL (JOURNAL_MUST_EXIST and
  * nothing to resume), STATUS_ERR_MISMATCH (other job or version),
  * STATUS_ERR_CORRUPT (bad header, corruption in the middle), STATUS_ERR_IO
- * (open/read/lock failure; "in use" when another process holds it),
+ * (open/read/lock failure; "in use" when another process holds it, and
+ * then info->locked_by is non-zero: the holder's pid, or -1),
  * STATUS_ERR_NOMEM; err holds a one-line message naming path.
  */
 int journal_open(struct journal **j, const char *path,

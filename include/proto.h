@@ -46,7 +46,8 @@
  *    its next message; its RESULTs still count if they come first.  At
  *    the end the master does not wait for a late worker's STATS: it
  *    names it and ends the job with MPI_Abort once the output is
- *    complete (CLI_EXIT_HUNG).  A leader drops its members' HEARTBEATs.
+ *    complete (CLI_EXIT_HUNG).  A leader keeps its members' deadlines
+ *    the same way (step 11) and sends rank 0 HEARTBEATs of its own.
  *
  * GROUPS (--group-size G >= 2; 0 is the flat conversation above)
  *
@@ -79,6 +80,14 @@
  *    group when it has the leader's STATS.
  * 10. A member's ERROR is passed up by its leader as an ERROR of the
  *    leader whose text names the member.
+ * 11. Liveness in a group (6a one level down): a leader judges its
+ *    members by their messages and hands a late member's sub-chunks to
+ *    the others; it does not wait for a late member's STATS, so its own
+ *    STATS comes without that member's GROUP_STATS, and rank 0 names
+ *    every member whose GROUP_STATS is missing as hung (CLI_EXIT_HUNG).
+ *    While it holds chunks a leader sends rank 0 a HEARTBEAT every
+ *    PROTO_HEARTBEAT_NS; rank 0 judges it like any worker and re-issues
+ *    a late leader's whole share.
  *
  * ENCODING
  *

@@ -840,7 +840,13 @@ io_error:
 	return STATUS_ERR_IO;
 }
 
-static int lock_file(struct journal *j, char *err, size_t err_size)
+/*
+ * The whole file, write-locked, without waiting: a lock held by another
+ * process sets info->locked_by (its pid when fcntl F_GETLK tells it, else
+ * -1) so that the caller can wait for a job that is going away.
+ */
+static int lock_file(struct journal *j, struct journal_info *info, char *err,
+		     size_t err_size)
 {
 	struct flock fl;
 
@@ -849,12 +855,19 @@ static int lock_file(struct journal *j, char *err, size_t err_size)
 	fl.l_whence = SEEK_SET;
 	if (fcntl(j->fd, F_SETLK, &fl) == 0)
 		return STATUS_OK;
-	if (errno == EACCES || errno == EAGAIN)
+	if (errno == EACCES || errno == EAGAIN) {
+		info->locked_by = -1;
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(j->fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK &&
+		    fl.l_pid > 0)
+			info->locked_by = (long)fl.l_pid;
 		snprintf(err, err_size,
 			 "%s: journal is in use by another "
 			 "process",
 			 j->path);
-	else
+	} else
 		snprintf(err, err_size, "%s: cannot lock: %s", j->path,
 			 strerror(errno));
 	return STATUS_ERR_IO;
@@ -939,7 +952,7 @@ int journal_open(struct journal **jp, const char *path,
 		}
 		goto fail;
 	}
-	st = lock_file(j, err, err_size);
+	st = lock_file(j, info, err, err_size);
 	if (st != STATUS_OK)
 		goto fail;
 	if (fstat(j->fd, &sb) != 0) {

@@ -36,6 +36,21 @@
  *     looks for rank 0's STOP.
  *   - After an ERROR is sent up the leader hands out nothing more and
  *     waits for rank 0's STOP (ABORT), which it passes on.
+ *   - Liveness, as rank 0 keeps it (sched.h; proto.h 6a): every member
+ *     message moves that member's deadline; a member past it is named on
+ *     stderr, its sub-chunks go to the others (or the leader) at once, and
+ *     it gets no more work until it answers.  The leader does not wait
+ *     for a late member's STATS: it sends its own STATS without that
+ *     member's GROUP_STATS, and rank 0, missing them, names the member
+ *     and ends the job with CLI_EXIT_HUNG.  The leader itself is never
+ *     late in its own books (it is heard at every pass).
+ *   - Upward the leader answers for itself, not for its members (it
+ *     judges them): while it holds upstream chunks it sends rank 0 a
+ *     HEARTBEAT every PROTO_HEARTBEAT_NS, from its loop (its waits end
+ *     in time for it) and from its stop hook while it factors a
+ *     sub-chunk itself.  So one member's long number, or a hung member,
+ *     never makes rank 0 take the whole group for hung; a hung leader
+ *     sends nothing and rank 0 re-issues its whole share.
  *
  * Loop, in order, until rank 0's STOP has been passed on and every
  * member's STATS is in:
@@ -117,6 +132,8 @@ struct group {
 	int failed; /* ERROR sent up: wait for STOP */
 	int dead;   /* cannot reach rank 0 any more */
 	double abort_deadline;
+	double t0;             /* the leader's clock starts here */
+	uint64_t last_beat_ns; /* the last HEARTBEAT sent up */
 	struct group_member *mb;
 	int stats_pending;
 	char err[512];
@@ -125,6 +142,18 @@ struct group {
 static int group_stop_poll(void)
 {
 	return transport_probe(0, PROTO_TAG_STOP);
+}
+
+/* The group whose leader factors a sub-chunk now (the stop hook's beat
+   has no argument; one leader per process). */
+static struct group *group_beating;
+
+/* The group's clock for sched's liveness: ns since t0, never 0. */
+static uint64_t group_now_ns(const struct group *g)
+{
+	double t = transport_wtime() - g->t0;
+
+	return t > 0 ? (uint64_t)(t * 1e9) + 1 : 1;
 }
 
 static int member_index(const struct group *g, int rank)
@@ -148,6 +177,24 @@ static void send_member(struct group *g, int w, int tag)
 	if (transport_send(g->rank + 1 + w, tag, &g->buf, err, sizeof err) !=
 	    STATUS_OK)
 		g->dead = 1; /* MPI itself failed: nothing sensible is left */
+}
+
+/*
+ * HEARTBEAT to rank 0 (proto.h 6a) at most every PROTO_HEARTBEAT_NS while
+ * the leader holds upstream chunks: the oldest one and how long the
+ * leader has run.  Non-blocking like every send here.
+ */
+static void beat_up(struct group *g)
+{
+	uint64_t now = group_now_ns(g);
+
+	if (g->up_len == 0 || g->failed ||
+	    now - g->last_beat_ns < PROTO_HEARTBEAT_NS)
+		return;
+	g->last_beat_ns = now;
+	if (proto_pack_heartbeat(&g->buf, g->up[g->up_head].h.chunk_id, now) ==
+	    STATUS_OK)
+		send_up(g, PROTO_TAG_HEARTBEAT, &g->buf);
 }
 
 /* Report a failure to rank 0 once (it prints it and aborts the job). */
@@ -181,6 +228,44 @@ static void group_say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* The leader's own stop hook, while it factors: its group is alive. */
+static void group_beat(uint64_t chunk_id, uint64_t elapsed_ns)
+{
+	(void)chunk_id;
+	(void)elapsed_ns;
+	if (group_beating != NULL)
+		beat_up(group_beating);
+}
+
+/* Members not late and not yet heard from at the end (their STATS). */
+static int late_pending(const struct group *g)
+{
+	int n = 0;
+
+	for (int w = 0; g->sched_ready && w < g->nm; w++)
+		n += g->s.workers[w].late && !g->mb[w].have;
+	return n;
+}
+
+/* Every member whose deadline passed: named, its sub-chunks to others. */
+static void check_members(struct group *g)
+{
+	uint64_t now = group_now_ns(g);
+	uint32_t n;
+	int w;
+
+	if (!g->sched_ready || g->failed || g->stop_reason == PROTO_STOP_ABORT)
+		return;
+	sched_clock(&g->s, now);
+	(void)sched_heard(&g->s, g->self, now); /* the leader runs this */
+	while ((w = sched_expire(&g->s, now, &n)) >= 0)
+		group_say("rank %d (a member of rank %d's group) sent nothing "
+			  "for %.1f s; %u sub-chunk(s) handed to other ranks "
+			  "of the group, no more work for it until it answers",
+			  g->rank + 1 + w, g->rank,
+			  (double)(now - g->s.workers[w].since_ns) * 1e-9, n);
 }
 
 /* ---- upstream: rank 0's chunks in, one RESULT each out ---- */
@@ -474,6 +559,8 @@ static void handle_result(struct group *g, int w, struct proto_buf *b)
 		return;
 	}
 	st = sched_complete(&g->s, w, h.chunk_id, h.count, &c);
+	if (st == STATUS_OK || st == SCHED_DUPLICATE)
+		sched_sample(&g->s, w, h.count, h.busy_ns); /* its budget */
 	if (st == SCHED_DUPLICATE)
 		return;
 	if (st != STATUS_OK) {
@@ -594,6 +681,8 @@ static void from_member(struct group *g, int w)
 	char text[PROTO_MAX_TEXT + 1];
 	int rank = g->rank + 1 + w;
 
+	if (g->sched_ready && sched_heard(&g->s, w, group_now_ns(g)))
+		group_say("rank %d answers again", rank);
 	switch (g->msg.tag) {
 	case PROTO_TAG_STATS:
 		if (g->mb[w].have ||
@@ -608,6 +697,8 @@ static void from_member(struct group *g, int w)
 		}
 		g->mb[w].have = 1;
 		g->stats_pending--;
+		if (g->sched_ready)
+			sched_gone(&g->s, w);
 		break;
 	case PROTO_TAG_ERROR:
 		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
@@ -644,8 +735,7 @@ static void from_member(struct group *g, int w)
 		handle_result(g, w, &g->msg.buf);
 		break;
 	case PROTO_TAG_HEARTBEAT: {
-		/* checked and dropped: a leader keeps no member deadlines
-		   (rank 0 judges the leader by its own budget) */
+		/* checked; the member's deadline moved (above) */
 		uint64_t id, ns;
 		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
 				      PROTO_TAG_HEARTBEAT) != STATUS_OK ||
@@ -684,6 +774,24 @@ static void handle_message(struct group *g)
 
 /* ---- setup and the loop ---- */
 
+/*
+ * Seconds until the next member deadline (1 ms past it) or the next
+ * HEARTBEAT up, whichever is first; 0 for neither (wait for a message).
+ */
+static double next_deadline_s(const struct group *g)
+{
+	uint64_t due = 0, now = group_now_ns(g);
+
+	if (g->sched_ready && !g->failed)
+		due = sched_next_deadline(&g->s);
+	if (g->up_len > 0 && !g->failed &&
+	    (due == 0 || g->last_beat_ns + PROTO_HEARTBEAT_NS < due))
+		due = g->last_beat_ns + PROTO_HEARTBEAT_NS;
+	if (due == 0)
+		return 0;
+	return due > now ? (double)(due - now) * 1e-9 + 1e-3 : 1e-3;
+}
+
 static int setup(struct group *g)
 {
 	struct sched_params sp;
@@ -712,6 +820,8 @@ static int setup(struct group *g)
 	worker_ctx_init(&g->lw, &g->cfg, g->o->fault_ms);
 	worker_ctx_set_output(&g->lw, g->o, g->rank);
 	g->lw.stop_poll = group_stop_poll;
+	g->lw.beat = group_beat;
+	group_beating = g;
 	g->lw_ready = 1;
 
 	memset(&sp, 0, sizeof sp);
@@ -719,6 +829,9 @@ static int setup(struct group *g)
 	sp.chunk = 0;               /* guided: see the invariants */
 	sp.max_chunk = g->o->chunk; /* 0 = SCHED_DEFAULT_MAX_CHUNK */
 	sp.speculate = 1;
+	/* --worker-timeout judges members as rank 0 judges its children
+	   (at most 10^9 s, cli.c: the ns fit a u64) */
+	sp.timeout_ns = (uint64_t)(g->o->worker_timeout * 1e9);
 	if (sched_init(&g->s, &sp) != STATUS_OK) {
 		group_fail(g, STATUS_ERR_NOMEM, "scheduler: out of memory");
 		return STATUS_ERR_NOMEM;
@@ -752,7 +865,7 @@ static int finished(struct group *g)
 	if (g->stop_reason == PROTO_STOP_DONE &&
 	    !(g->sched_ready && sched_all_done(&g->s)))
 		return 0;
-	return g->stats_pending == 0;
+	return g->stats_pending == late_pending(g);
 }
 
 static void send_stats(struct group *g)
@@ -801,6 +914,7 @@ int group_run(const struct options *o, char *err, size_t err_size)
 				     o->group_nodes);
 	g.self = g.nm;
 	g.stats_pending = g.nm;
+	g.t0 = transport_wtime();
 	transport_msg_init(&g.msg);
 	proto_buf_init(&g.buf);
 	proto_buf_init(&g.rbuf);
@@ -833,6 +947,8 @@ int group_run(const struct options *o, char *err, size_t err_size)
 			release_done(&g);
 			feed(&g);
 		}
+		check_members(&g);
+		beat_up(&g);
 		if (!g.failed && g.sched_ready &&
 		    g.stop_reason != PROTO_STOP_ABORT)
 			dispatch(&g);
@@ -856,10 +972,15 @@ int group_run(const struct options *o, char *err, size_t err_size)
 				left = g.abort_deadline - transport_wtime();
 				if (left <= 0)
 					break; /* a member did not stop */
+			} else {
+				left = next_deadline_s(&g);
 			}
 			st = transport_wait(&g.msg, TRANSPORT_ANY,
 					    TRANSPORT_ANY, left, g.err,
 					    sizeof g.err);
+			if (st == STATUS_ERR_TIMEOUT &&
+			    g.stop_reason != PROTO_STOP_ABORT)
+				continue; /* a member's deadline: next pass */
 			if (st == STATUS_ERR_TIMEOUT)
 				break;
 			if (st == STATUS_OK)
@@ -902,5 +1023,6 @@ out:
 	proto_buf_clear(&g.asmb);
 	proto_buf_clear(&g.lwork);
 	transport_msg_clear(&g.msg);
+	group_beating = NULL;
 	return st;
 }

@@ -9,7 +9,9 @@
  * cli.h.  Signals are caught before MPI_Init and again after it (which
  * may install its own handlers) and only set a flag that rank 0's master
  * polls; they are blocked during MPI_Init, so only the main thread takes
- * them (main_mask_signals).
+ * them (main_mask_signals).  A rank started by a launcher (mpirun,
+ * Open MPI's orted, Hydra's proxy, slurmstepd) dies with it at once
+ * (main_die_with_launcher); a program started by hand does not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <gmp.h>
 
 #include "cli.h"
@@ -98,6 +103,49 @@ static int main_stdin_closed(void)
 	return 1;
 }
 
+/*
+ * The environment variables by which a launcher tells a rank its place:
+ * Open MPI's mpirun and orted, PMIx servers (Open MPI 4+, Slurm's
+ * --mpi=pmix), and PMI-1/PMI-2 (MPICH's Hydra, Slurm's --mpi=pmi2).  A
+ * program started by hand (a singleton) has none of them.
+ */
+static const char *const main_launcher_vars[] = { "OMPI_COMM_WORLD_SIZE",
+						  "PMIX_RANK", "PMI_RANK",
+						  "PMI_SIZE" };
+
+/*
+ * Launcher death: a rank whose launcher is killed (kill -9 of mpirun, a
+ * node's daemon gone) must not run on and keep the journal locked, so it
+ * asks the kernel for SIGKILL when its parent (the process that started
+ * it: mpirun or orted for Open MPI, hydra_pmi_proxy for MPICH, slurmstepd)
+ * exits.  SIGKILL, not SIGTERM: with the launcher gone no one waits for an
+ * orderly stop, MPI itself may hang, and the journal is safe under SIGKILL
+ * (journal.h, DURABILITY).  Race-free: the parent is read first, the
+ * request made, the parent read again; a parent that died in between has
+ * made us a child of init (or of a subreaper) and we go at once.  Only
+ * under a launcher (main_launcher_vars): a program started by hand from a
+ * shell that later exits (nohup) must live on.  Before MPI_Init, so that
+ * a rank stuck in MPI start-up goes too.  Linux only (prctl); elsewhere
+ * the launcher's own teardown applies.
+ */
+static void main_die_with_launcher(void)
+{
+#ifdef __linux__
+	int launched = 0;
+
+	for (size_t i = 0;
+	     i < sizeof main_launcher_vars / sizeof main_launcher_vars[0]; i++)
+		launched |= getenv(main_launcher_vars[i]) != NULL;
+	if (!launched)
+		return;
+	pid_t parent = getppid();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		return; /* not fatal: the launcher's teardown still applies */
+	if (getppid() != parent)
+		raise(SIGKILL);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -107,6 +155,7 @@ int main(int argc, char **argv)
 	int stdin_closed = main_stdin_closed();
 
 	err[0] = '\0';
+	main_die_with_launcher();
 	/* before MPI_Init too: a SIGTERM during a slow start-up (Slurm's
 	   time limit, a kill test) must give exit 75, not death by signal */
 	main_catch_signals();

@@ -106,7 +106,14 @@ enum {
 	MAX_WRONG_PER_RANK = 3, /* wrong results from one rank: exclude it */
 	/* liveness events kept for --stats (all are counted): a flapping
 	   rank on a long job must not grow rank 0's memory without bound */
-	MASTER_MAX_LIVE_EVENTS = 1024
+	MASTER_MAX_LIVE_EVENTS = 1024,
+	/* --checkpoint journal locked by another process: how long a rerun
+	   waits for it (a job whose launcher was killed: its ranks die at
+	   once with the launcher, main.c, or within the second or two Open
+	   MPI's and Hydra's own teardown take when a rank is not ours), and
+	   how often it tries again; then "in use", CLI_EXIT_RUNTIME */
+	MASTER_JOURNAL_WAIT_MS = 5000,
+	MASTER_JOURNAL_RETRY_MS = 50
 };
 
 /* A worker went late or answered again (--stats "liveness_events"). */
@@ -262,6 +269,35 @@ static int late_pending(const struct master *m)
 
 	for (int w = 0; !m->local && w < m->n_workers; w++)
 		n += m->s.workers[w].late && !m->rs[m->child_rank[w]].have;
+	return n;
+}
+
+/*
+ * Rank r stopped answering: a child of rank 0 that is late and sent no
+ * STATS, or a member of a group whose leader sent its STATS without that
+ * member's GROUP_STATS (the leader judged it late, group.c).
+ */
+static int hung_rank(const struct master *m, int r)
+{
+	int w, leader;
+
+	if (m->local || r <= 0 || r >= m->size || m->rs[r].have)
+		return 0;
+	w = m->rank_child[r];
+	if (w >= 0)
+		return m->s.workers[w].late;
+	leader = r - 1;
+	while (leader > 0 && m->rank_child[leader] < 0)
+		leader--;
+	return leader > 0 && m->rs[leader].have;
+}
+
+static int hung_ranks(const struct master *m)
+{
+	int n = 0;
+
+	for (int r = 1; r < m->size; r++)
+		n += hung_rank(m, r);
 	return n;
 }
 
@@ -1067,11 +1103,9 @@ static void write_stats(struct master *m, double wall)
 				m->ev[i].back ? "answered" : "late", m->ev[i].t,
 				m->ev[i].chunks);
 		fprintf(f, "%s],\n  \"hung_ranks\": [", m->n_ev ? "\n  " : "");
-		for (int w = 0, k = 0; !m->local && w < m->n_workers; w++)
-			if (m->s.workers[w].late &&
-			    !m->rs[m->child_rank[w]].have)
-				fprintf(f, "%s%d", k++ ? ", " : "",
-					m->child_rank[w]);
+		for (int r = 1, k = 0; r < m->size; r++)
+			if (hung_rank(m, r))
+				fprintf(f, "%s%d", k++ ? ", " : "", r);
 		fprintf(f, "]\n}\n");
 		if (fclose(f) != 0) {
 			master_say("--stats '%s': %s", m->o->stats,
@@ -1137,6 +1171,58 @@ static int open_input(struct master *m)
 	return STATUS_OK;
 }
 
+static uint64_t master_ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)((now.tv_sec - t0->tv_sec) * 1000 +
+			  (now.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/*
+ * journal_open, and while another process holds the journal's lock, again
+ * every MASTER_JOURNAL_RETRY_MS for up to MASTER_JOURNAL_WAIT_MS (said
+ * once on stderr): a rerun started at once after a killed job finds its
+ * ranks going away.  A signal ends the wait.
+ */
+static int open_journal_waiting(struct master *m, const struct journal_id *id,
+				struct journal_info *info)
+{
+	const struct options *o = m->o;
+	const struct timespec pause = { 0, MASTER_JOURNAL_RETRY_MS * 1000000L };
+	struct timespec t0;
+	int st, said = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		st = journal_open(&m->j, o->checkpoint, id,
+				  o->resume ? JOURNAL_MUST_EXIST : 0, info,
+				  m->err, sizeof m->err);
+		if (st != STATUS_ERR_IO || info->locked_by == 0 ||
+		    master_ms_since(&t0) >= MASTER_JOURNAL_WAIT_MS ||
+		    (m->signo != NULL && *m->signo != 0))
+			break;
+		if (!said) {
+			char pid[32] = "";
+			if (info->locked_by > 0)
+				snprintf(pid, sizeof pid, " (pid %ld)",
+					 info->locked_by);
+			master_say("%s: journal is in use by another "
+				   "process%s; waiting up to %d s for it to "
+				   "exit",
+				   o->checkpoint, pid,
+				   MASTER_JOURNAL_WAIT_MS / 1000);
+			said = 1;
+		}
+		(void)nanosleep(&pause, NULL);
+	}
+	if (said && st == STATUS_OK)
+		master_say("%s: the other process is gone after %.1f s",
+			   o->checkpoint, (double)master_ms_since(&t0) / 1e3);
+	return st;
+}
+
 /*
  * --checkpoint: open (or create) the journal of this job.  Stdin input and
  * a journal of another job are the user's errors (CLI_EXIT_USAGE); an
@@ -1155,9 +1241,7 @@ static int open_journal(struct master *m)
 	memset(&info, 0, sizeof info);
 	st = journal_id_from_options(&id, o, m->err, sizeof m->err);
 	if (st == STATUS_OK)
-		st = journal_open(&m->j, o->checkpoint, &id,
-				  o->resume ? JOURNAL_MUST_EXIST : 0, &info,
-				  m->err, sizeof m->err);
+		st = open_journal_waiting(m, &id, &info);
 	journal_id_clear(&id);
 	if (st != STATUS_OK) {
 		m->usage_error = st == STATUS_ERR_INVAL ||
@@ -1331,15 +1415,20 @@ static uint64_t local_progress(const struct master *m)
  */
 static int report_hung(struct master *m)
 {
-	for (int w = 0; w < m->n_workers; w++) {
-		int rank = m->child_rank[w];
+	for (int rank = 1; rank < m->size; rank++) {
 		const char *host = m->rs[rank].s.host;
+		char group[64] = "";
 
-		if (!m->s.workers[w].late || m->rs[rank].have)
+		if (!hung_rank(m, rank))
 			continue;
-		master_say("rank %d%s%s%s stopped answering; the output is "
+		if (m->rank_child[rank] < 0)
+			snprintf(group, sizeof group,
+				 " (a member of rank %d's "
+				 "group)",
+				 parent_of(m, rank));
+		master_say("rank %d%s%s%s%s stopped answering; the output is "
 			   "complete without it; ending the job",
-			   rank, host[0] ? " (host " : "", host,
+			   rank, group, host[0] ? " (host " : "", host,
 			   host[0] ? ")" : "");
 	}
 	return CLI_EXIT_HUNG;
@@ -1472,7 +1561,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		code = m.usage_error ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 	else if (m.interrupted)
 		code = CLI_EXIT_INTERRUPTED;
-	else if (m.sched_ready && late_pending(&m) > 0)
+	else if (m.sched_ready && hung_ranks(&m) > 0)
 		code = report_hung(&m);
 	else if (m.bad_input)
 		code = CLI_EXIT_BAD_INPUT;

@@ -24,6 +24,17 @@
  * Open MPI's blocking MPI_Recv/MPI_Probe poll the network in a loop, which
  * is why no blocking receive is used anywhere.
  *
+ * Receiving (recv_now): a probed message is received with MPI_Irecv and
+ * MPI_Test.  A small (eager) one is complete at once.  A large one (a
+ * rendezvous) whose sender stopped in the middle of sending would block
+ * a plain MPI_Recv for as long as the sender is stopped, and with it rank
+ * 0's deadlines: it is kept as pending instead (its own buffer), tested
+ * again at every poll and delivered when complete.  While a message from
+ * a rank is pending, nothing else from that rank is delivered (MPI's
+ * order per sender is kept) and the other ranks are probed one by one.
+ * A pending receive that never completes (a hung rank) is cancelled at
+ * transport_finalize, if the job gets there.
+ *
  * Link-latency emulation (test only, transport_set_latency; the kernel of
  * the test machines has no netem): every message carries 8 more bytes, the
  * sender's CLOCK_MONOTONIC at transport_send, and the receiver holds it
@@ -65,6 +76,13 @@ struct held {
 	uint64_t due;
 };
 
+/* A receive begun and not complete (a stopped or slow sender). */
+struct pending {
+	MPI_Request req;
+	int source, tag, count;
+	struct proto_buf buf;
+};
+
 static struct {
 	int ready;
 	int rank, size;
@@ -79,7 +97,12 @@ static struct {
 	uint64_t latency_ns; /* 0: no emulation */
 	struct held *held;   /* FIFO by arrival, n_held used of cap_held */
 	int n_held, cap_held;
+	struct pending *pend; /* receives not complete yet, n_pend used */
+	int n_pend, cap_pend;
+	int probe_next; /* round-robin start while receives are pending */
 } T;
+
+static void pend_cancel_all(void);
 
 static int mpi_fail(int rc, const char *what, char *err, size_t err_size)
 {
@@ -236,6 +259,7 @@ int transport_finalize(char *err, size_t err_size)
 	free(T.held);
 	T.held = NULL;
 	T.n_held = T.cap_held = 0;
+	pend_cancel_all();
 	rc = MPI_Finalize();
 	T.ready = 0;
 	if (rc != MPI_SUCCESS && st == STATUS_OK)
@@ -378,17 +402,152 @@ int transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	return STATUS_OK;
 }
 
+/*
+ * A pending receive that matches source and tag and is complete now: into
+ * m (buffers swapped), removed from the list.  *got = 1 then.
+ */
+static int pend_take(struct transport_msg *m, int source, int tag, int *got,
+		     char *err, size_t err_size)
+{
+	for (int i = 0; i < T.n_pend; i++) {
+		struct pending *p = &T.pend[i];
+		struct proto_buf b;
+		int flag = 0, rc;
+
+		if ((source != TRANSPORT_ANY && p->source != source) ||
+		    (tag != TRANSPORT_ANY && p->tag != tag))
+			continue;
+		rc = MPI_Test(&p->req, &flag, MPI_STATUS_IGNORE);
+		if (rc != MPI_SUCCESS)
+			return mpi_fail(rc, "MPI_Test", err, err_size);
+		if (!flag)
+			continue;
+		b = m->buf;
+		m->buf = p->buf;
+		m->buf.len = (size_t)p->count;
+		m->source = p->source;
+		m->tag = p->tag;
+		p->buf = b; /* m's old memory, freed below */
+		proto_buf_clear(&p->buf);
+		T.pend[i] = T.pend[--T.n_pend];
+		T.c.msgs_recv++;
+		T.c.bytes_recv += (uint64_t)m->buf.len;
+		*got = 1;
+		return STATUS_OK;
+	}
+	return STATUS_OK;
+}
+
+static int pend_from(int source)
+{
+	for (int i = 0; i < T.n_pend; i++)
+		if (T.pend[i].source == source)
+			return 1;
+	return 0;
+}
+
+/*
+ * Receive count bytes of the probed message (source, tag in m) into
+ * m->buf: complete now (*got = 1), or kept pending with m's buffer (m
+ * gets an empty one).  The request lives in the next pending slot.
+ */
+static int recv_begin(struct transport_msg *m, int count, int *got, char *err,
+		      size_t err_size)
+{
+	struct pending *p;
+	int flag = 0, rc;
+
+	if (T.n_pend == T.cap_pend) {
+		int cap = T.cap_pend ? 2 * T.cap_pend : 4;
+		p = realloc(T.pend, (size_t)cap * sizeof *p);
+		if (p == NULL) {
+			snprintf(err, err_size, "out of memory");
+			return STATUS_ERR_NOMEM;
+		}
+		T.pend = p;
+		T.cap_pend = cap;
+	}
+	p = &T.pend[T.n_pend];
+	rc = MPI_Irecv(m->buf.data, count, MPI_BYTE, m->source, m->tag,
+		       MPI_COMM_WORLD, &p->req);
+	if (rc == MPI_SUCCESS)
+		rc = MPI_Test(&p->req, &flag, MPI_STATUS_IGNORE);
+	if (rc != MPI_SUCCESS)
+		return mpi_fail(rc, "MPI_Irecv", err, err_size);
+	if (flag) {
+		m->buf.len = (size_t)count;
+		T.c.msgs_recv++;
+		T.c.bytes_recv += (uint64_t)count;
+		*got = 1;
+		return STATUS_OK;
+	}
+	/* a large message still coming: not now */
+	p->source = m->source;
+	p->tag = m->tag;
+	p->count = count;
+	p->buf = m->buf; /* the receive owns this memory now */
+	T.n_pend++;
+	proto_buf_init(&m->buf);
+	/* NOLINTNEXTLINE(clang-analyzer-optin.mpi.MPI-Checker): pend_take tests it at every poll, pend_cancel_all cancels it */
+	return STATUS_OK;
+}
+
+static void pend_cancel_all(void)
+{
+	for (int i = 0; i < T.n_pend; i++) {
+		(void)MPI_Cancel(&T.pend[i].req);
+		(void)MPI_Request_free(&T.pend[i].req);
+		proto_buf_clear(&T.pend[i].buf);
+	}
+	free(T.pend);
+	T.pend = NULL;
+	T.n_pend = T.cap_pend = 0;
+}
+
+/*
+ * MPI_Iprobe for (src, tg), skipping ranks with a pending receive: with
+ * none pending one probe; else the ranks one by one from a round-robin
+ * start, so that no rank's messages starve the others.
+ */
+static int probe(int src, int tg, int *flag, MPI_Status *s)
+{
+	int rc;
+
+	*flag = 0;
+	if (T.n_pend == 0)
+		return MPI_Iprobe(src, tg, MPI_COMM_WORLD, flag, s);
+	if (src != MPI_ANY_SOURCE)
+		return pend_from(src)
+			? MPI_SUCCESS
+			: MPI_Iprobe(src, tg, MPI_COMM_WORLD, flag, s);
+	for (int k = 0; k < T.size && !*flag; k++) {
+		int r = (T.probe_next + k) % T.size;
+		if (pend_from(r))
+			continue;
+		rc = MPI_Iprobe(r, tg, MPI_COMM_WORLD, flag, s);
+		if (rc != MPI_SUCCESS)
+			return rc;
+	}
+	T.probe_next = (T.probe_next + 1) % T.size;
+	return MPI_SUCCESS;
+}
+
 /* transport_poll without the latency emulation: what MPI has now. */
 static int recv_now(struct transport_msg *m, int source, int tag, int *got,
 		    char *err, size_t err_size)
 {
 	MPI_Status s;
-	int flag = 0, count = 0, rc;
+	int flag = 0, count = 0, rc, st;
 	int src = source == TRANSPORT_ANY ? MPI_ANY_SOURCE : source;
 	int tg = tag == TRANSPORT_ANY ? MPI_ANY_TAG : tag;
 
 	*got = 0;
-	rc = MPI_Iprobe(src, tg, MPI_COMM_WORLD, &flag, &s);
+	if (T.n_pend > 0) {
+		st = pend_take(m, source, tag, got, err, err_size);
+		if (st != STATUS_OK || *got)
+			return st;
+	}
+	rc = probe(src, tg, &flag, &s);
 	if (rc != MPI_SUCCESS)
 		return mpi_fail(rc, "MPI_Iprobe", err, err_size);
 	if (!flag)
@@ -428,15 +587,7 @@ static int recv_now(struct transport_msg *m, int source, int tag, int *got,
 		m->buf.data = p;
 		m->buf.cap = cap;
 	}
-	rc = MPI_Recv(m->buf.data, count, MPI_BYTE, s.MPI_SOURCE, s.MPI_TAG,
-		      MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	if (rc != MPI_SUCCESS)
-		return mpi_fail(rc, "MPI_Recv", err, err_size);
-	m->buf.len = (size_t)count;
-	T.c.msgs_recv++;
-	T.c.bytes_recv += (uint64_t)count;
-	*got = 1;
-	return STATUS_OK;
+	return recv_begin(m, count, got, err, err_size);
 }
 
 /* Move every message MPI has into the held FIFO, due at stamp + latency. */

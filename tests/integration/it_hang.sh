@@ -24,9 +24,10 @@ T=$TMP
 # most one deadline after the stop plus the time the other worker needs
 # for the rest (a 3.7 s job alone): 30 s leaves room for a busy machine.
 HANG_BOUND_S=30
-# --chunk 50: every RESULT (about 1.5 KB) fits MPI's eager limit.  A rank
-# stopped while sending a larger one (a rendezvous) leaves rank 0 blocked
-# in MPI_Recv for the rest of it (README, hung and slow ranks: known limit).
+# --chunk 50: many small chunks, so that each stop lands at the fraction
+# asked.  A larger RESULT (a rendezvous) whose sender is stopped mid-send
+# no longer blocks rank 0 (transport.c, pending receives): a leader's
+# RESULTs are always that large, and it_hang_group.sh stops leaders.
 ARGS=(--count 100000 --start 100000000000000000000 --step 7 --chunk 50 --quiet)
 
 # descendants PID: every process below PID (this job's mpirun and ranks

@@ -473,20 +473,30 @@ static void duplicate_and_overlap_in_file(void **state)
 	free(full);
 }
 
-/* lock-held: a second process cannot append to a journal in use. */
+/*
+ * lock-held: a second process cannot append to a journal in use, and
+ * learns who holds it (info.locked_by, the holder's pid: rank 0 waits
+ * for a job that is going away).
+ */
 static void lock_held(void **state)
 {
 	struct fixture *f = *state;
 	struct journal *j;
+	struct journal_info info;
 
-	assert_int_equal(reopen(f, NULL, &j), STATUS_OK);
+	assert_int_equal(reopen(f, &info, &j), STATUS_OK);
+	assert_int_equal(info.locked_by, 0);
+	pid_t holder = getpid();
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct journal *k;
-		int st = journal_open(&k, f->path, &f->id, 0, NULL, f->err,
+		int st = journal_open(&k, f->path, &f->id, 0, &info, f->err,
 				      sizeof f->err);
-		_exit(st == STATUS_ERR_IO && strstr(f->err, "in use") ? 0 : 1);
+		_exit(st == STATUS_ERR_IO && strstr(f->err, "in use") &&
+				      info.locked_by == (long)holder
+			      ? 0
+			      : 1);
 	}
 	int ws;
 	assert_int_equal(waitpid(pid, &ws, 0), pid);
