@@ -643,7 +643,8 @@ def saturation_main(out, argv):
     fit = saturation_fit(out)
     ap = argparse.ArgumentParser(prog="model.py saturation")
     ap.add_argument("--chunk-us", type=float,
-                    default=fit.get("chunk_s", 5e-6) * 1e6)
+                    default=fit.get("chunk_s", 5e-6) * 1e6,
+                    help="rank 0's busy CPU per chunk, us")
     ap.add_argument("--byte-us", type=float,
                     default=fit.get("byte_stdout_s", 1e-3 * 1e-6) * 1e6,
                     help="rank 0 per output byte, text to stdout")
@@ -651,15 +652,22 @@ def saturation_main(out, argv):
                     default=fit.get("byte_file_s", 1e-3 * 1e-6) * 1e6,
                     help="rank 0 per output byte, --output FILE (today)")
     ap.add_argument("--input-byte-us", type=float,
-                    default=fit.get("input_byte_s", 0.0) * 1e6)
+                    default=fit.get("input_byte_s", 0.0) * 1e6,
+                    help="rank 0 per input byte it reads (--input); 0 "
+                    "once workers read their own byte ranges")
     ap.add_argument("--input-bytes-per-number", type=float,
-                    default=fit.get("input_bytes_per_number", 14.0))
+                    default=fit.get("input_bytes_per_number", 14.0),
+                    help="bytes of --input per number")
     ap.add_argument("--range-rate", type=float,
-                    default=fit.get("range_rate", 1e6))
+                    default=fit.get("range_rate", 1e6),
+                    help="a worker's numbers per CPU second, range engine")
     ap.add_argument("--list-rate", type=float,
-                    default=fit.get("list_rate", 4e5))
+                    default=fit.get("list_rate", 4e5),
+                    help="a worker's numbers per CPU second, per-number "
+                    "engine")
     ap.add_argument("--bytes-per-number", type=float,
-                    default=fit.get("bytes_per_number", 30.0))
+                    default=fit.get("bytes_per_number", 30.0),
+                    help="output bytes per number")
     ap.add_argument("--fs-mbps", type=float, default=1000.0,
                     help="file system bandwidth, MB/s (10^6 bytes)")
     a = ap.parse_args(argv)
@@ -707,8 +715,7 @@ def saturation_main(out, argv):
     curves = ", ".join(
         "'%s/saturation-model.csv' using 1:%d with lines lw 2 %s title '%s'"
         % (out, i + 2, "dashtype 2" if "100000" in cases[i][0] else "",
-           cases[i][0]) for i in range(len(cases)) if "1000," not in
-        cases[i][0] or True)
+           cases[i][0]) for i in range(len(cases)))
     gp = """set terminal pngcairo size 1300,700 noenhanced
 set datafile separator ','
 set key outside right top font ',8'
