@@ -31,10 +31,10 @@
 # CSV: kind,nodes,rpn,np,latency_us,bw,group,numbers,wall_s,numbers_per_s,
 #      rank0_busy_us_per_number,rank0_busy_us_per_chunk,
 #      worker_wait_ms_per_chunk,bytes_per_number,one_rate
-# All "nodes" share this machine's 2 cores: the model caps the rate at 2
-# cores' worth of work, and rates say what the protocol costs, not what a
+# All "nodes" share this machine's 2 cores: the model takes its cap from
+# each layout's L = 0 run, and rates say what the protocol costs, not what a
 # real cluster would give.  Default sweep: 15 layouts x 4 latencies x 2-3
-# kinds x REPEAT 3 + 12 tbf runs, about 25 minutes here.
+# kinds x REPEAT 3 + 12 tbf runs: 27 minutes here (load average 6-13).
 # Environment: NODES (4), RPN (4), LATS ("0 20 200 2000"), BWS ("10mbit
 # 100mbit"), DISPATCH_COUNT (200000), S64_COPIES (10), S64_CHUNK (20),
 # REPEAT (3).
