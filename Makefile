@@ -169,6 +169,12 @@ test-cluster: factorize
 .PHONY: bench-cluster
 bench-cluster: deps-bench factorize
 	@BUILD="$(BUILD)" tests/bench/bench-cluster.sh
+# Rank 0's cost per chunk and per byte and the workers' rates, fitted into
+# the model of where one master saturates (to 16,384 ranks); the command
+# to rerun after a change to rank 0.  build/bench-cluster/saturation*.
+.PHONY: bench-saturation
+bench-saturation: deps-bench factorize
+	@BUILD="$(BUILD)" tests/bench/bench-saturation.sh
 
 # Slurm (issue 5): a real single-node Slurm on localhost (installed and
 # started by tests/slurm/local-cluster.sh, stopped afterwards unless it was

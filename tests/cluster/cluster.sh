@@ -187,7 +187,10 @@ status() {
 			"$(ip -n "$nd" -4 -br addr show eth0 | awk '{print $2, $3}')" \
 			"$(ip netns pids "$nd" | wc -l)"
 	done <"$DIR/nodes"
-	[ -x "$HERE/slurm.sh" ] && FZC_DIR=$DIR "$HERE/slurm.sh" status 2>/dev/null
+	# Slurm's status only when its controller runs: squeue without one
+	# waits for its message timeouts (minutes)
+	[ -x "$HERE/slurm.sh" ] && [ -s "$DIR/slurm/slurmctld.pid" ] &&
+		FZC_DIR=$DIR timeout 20 "$HERE/slurm.sh" status 2>/dev/null
 	return 0
 }
 

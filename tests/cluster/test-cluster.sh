@@ -28,6 +28,9 @@
 #      --checkpoint must finish byte-identical, 0 lost, 0 repeated.  The
 #      link cut is noticed through the runtime's TCP keepalive
 #      (oob_tcp_keepalive_time 2, intvl 1, probes 3: about 5 s).
+#      MPICH: node 3's ranks killed, and its ranks and Hydra proxy
+#      killed, the same checks except that the message need not name
+#      the node (Hydra's sometimes does, sometimes not).
 #   5. Bad settings: oob_tcp_if_include lo and a node whose link is down
 #      before the launch end with mpirun's error within BAD_BOUND s;
 #      btl_tcp_if_include lo (ranks cannot reach each other) is reported
@@ -265,12 +268,15 @@ run_np 3 "${LOSS[@]}" >"$W/loss.ref" 2>"$W/loss.ref.err"; rc=$?
 if [ "$rc" -eq 0 ] && [ "$(wc -l <"$W/loss.ref")" -eq 300000 ]; then pass "loss: uninterrupted reference run (one node)"
 else fail "loss: uninterrupted reference run (one node)" "exit $rc, $(wc -l <"$W/loss.ref") lines: $(head -3 "$W/loss.ref.err" | tr '\n' '|')"; fi
 
-# loss NAME ACTION UNDO: run 4x2 checkpointed, do ACTION once the journal
-# holds 1 MB (of ~10 MB), then UNDO and resume.
+# loss NAME ACTION UNDO [NAMED]: run 4x2 checkpointed with LOSS_RUN (ompi
+# or mpich) and LOSS_BIN, do ACTION once the journal holds 1 MB (of ~10
+# MB), then UNDO and resume.  NAMED=no: the launcher's message is not
+# required to name the node (MPICH with its proxy killed does not).
+LOSS_RUN=ompi LOSS_BIN=./factorize
 loss() {
-	local name=$1 action=$2 undo=$3 rc secs i f lost dup j="$W/loss.j" out="$W/loss.out"
+	local name=$1 action=$2 undo=$3 named=${4:-yes} rc secs i f lost dup j="$W/loss.j" out="$W/loss.out"
 	rm -f "$j" "$out" "$W"/.loss.out.*
-	ompi 8 ./factorize "${LOSS[@]}" --checkpoint "$j" --output "$out" 2>"$W/loss.err" &
+	$LOSS_RUN 8 "$LOSS_BIN" "${LOSS[@]}" --checkpoint "$j" --output "$out" 2>"$W/loss.err" &
 	local job=$!
 	for ((i = 0; i < 600; i++)); do
 		[ "$(stat -c %s "$j" 2>/dev/null || echo 0)" -gt 1000000 ] && break
@@ -287,12 +293,13 @@ loss() {
 	echo "     $name: job ended with status $rc ${secs} s after the loss"
 	check "$name: non-zero exit ($rc)" test "$rc" -ne 0
 	check "$name: ends within ${LOSS_BOUND} s (${secs} s)" awk -v s="$secs" -v b="$LOSS_BOUND" 'BEGIN { exit !(s < b) }'
-	if grep -q "$N3" "$W/loss.err"; then pass "$name: the message names $N3"
+	if [ "$named" = no ]; then echo "     (its message: $(grep -v '^\s*$' "$W/loss.err" | head -2 | tr '\n' '|'))"
+	elif grep -q "$N3" "$W/loss.err"; then pass "$name: the message names $N3"
 	else fail "$name: the message names $N3" "$(grep -v '^\s*$' "$W/loss.err" | head -3 | tr '\n' '|')"; fi
 	grep -m1 "$N3" "$W/loss.err" | sed "s/^ */     /"
 	check "$name: no output file left looking complete" test ! -e "$out"
 	for f in "$W"/.loss.out.*; do [ -e "$f" ] && echo "     (left: $(basename "$f"), the unfinished temporary file)"; done
-	ompi 8 ./factorize "${LOSS[@]}" --checkpoint "$j" --output "$out" 2>"$W/loss.err2"; rc=$?
+	$LOSS_RUN 8 "$LOSS_BIN" "${LOSS[@]}" --checkpoint "$j" --output "$out" 2>"$W/loss.err2"; rc=$?
 	check "$name: rerun with the same --checkpoint exits 0" test "$rc" -eq 0
 	check_files "$name: resumed output byte-identical" "$W/loss.ref" "$out"
 	lost=$(comm -23 <(sort "$W/loss.ref") <(sort "$out" 2>/dev/null) | wc -l)
@@ -314,6 +321,17 @@ link3_up() { ip link set "$V3" up; }
 loss "kill the ranks on $N3" kill_ranks3 true
 loss "kill every process of $N3 (daemon and ranks)" kill_all3 true
 loss "link of $N3 down" link3_down link3_up
+# MPICH (Hydra, ch4:ucx): a killed rank or proxy ends the job at once; a
+# cut link does not (README, "Running on a real cluster"), so not here.
+# Hydra names the node ("BAD TERMINATION ... RUNNING AT fzc3") only when
+# its report comes before the proxies' asserts: not required.
+if [ -n "$MPICH_BIN" ]; then
+	LOSS_RUN=mpich LOSS_BIN=$MPICH_BIN
+	kill_mpich3() { kill_node3 'factorize|hydra_pmi_proxy'; }
+	loss "MPICH: kill the ranks on $N3" kill_ranks3 true no
+	loss "MPICH: kill every process of $N3 (proxy and ranks)" kill_mpich3 true no
+	LOSS_RUN=ompi LOSS_BIN=./factorize
+fi
 
 # ---- 5: wrong interface, unreachable node ----
 # bad NAME PATTERN BOUND ARGS...: the run must fail within BOUND s with
