@@ -41,6 +41,65 @@ run_np() {
 	timeout -k 5 "$TIMEOUT" $MPIRUN $MPIRUN_FLAGS -np "$np" "${FACTORIZE:-$TOP/factorize}" "$@"
 }
 
+# ---- a job's own processes (never machine-wide: other runs of the same
+# test may be on the machine) ----
+
+# descendants PID: every process below PID, depth first.
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done
+}
+
+# rank_pid R: the pid of the factorize process with MPI rank R among the
+# descendants of $job (Open MPI's or MPICH's rank variable).
+rank_pid() {
+	local p
+	for p in $(descendants "$job"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = factorize ] || continue
+		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+			grep -qE "^(OMPI_COMM_WORLD_RANK|PMI_RANK)=$1\$"; then
+			echo "$p"; return 0
+		fi
+	done
+	return 1
+}
+
+# wait_job: wait for the background launcher $job; sets rc and secs (from
+# $t_stop).  Open MPI's mpirun (4.1, PMIx as packaged) sometimes crashes
+# (status 139) or hangs for ever in its own PMIx_server_finalize after rank
+# 0's MPI_Abort when a rank was stopped (gdb: the main thread joins a PMIx
+# progress thread that waits on a mutex); every rank has exited by then.
+# Such a hang is recognised (no live factorize below $job for TEARDOWN_S
+# while mpirun runs on), counted in teardown_hangs, mpirun killed, and rc
+# set to "teardown".
+TEARDOWN_S=3
+teardown_hangs=0
+wait_job() {
+	local gone=0 live p r
+	rc=""
+	while kill -0 "$job" 2>/dev/null; do
+		live=0
+		for p in $(descendants "$job"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = factorize ] || continue
+			case $(ps -o stat= -p "$p" 2>/dev/null) in Z* | "") ;; *) live=1 ;; esac
+		done
+		if [ "$live" = 0 ]; then
+			[ "$gone" = 0 ] && secs=$(echo "$(date +%s.%N) - $t_stop" | bc)
+			gone=$((gone + 1))
+			if [ "$gone" -ge $((TEARDOWN_S * 10)) ]; then
+				for p in $(descendants "$job"); do kill -KILL "$p" 2>/dev/null; done
+				rc=teardown
+				teardown_hangs=$((teardown_hangs + 1))
+				break
+			fi
+		fi
+		sleep 0.1
+	done
+	wait "$job"
+	r=$?
+	[ -n "$rc" ] || { rc=$r; secs=$(echo "$(date +%s.%N) - $t_stop" | bc); }
+}
+
 summary() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]

@@ -18,25 +18,7 @@ ARGS=(--count 60000 --start 100000000000000000000 --step 7 --chunk 50 --quiet)
 run_np 2 "${ARGS[@]}" >"$T/ref.txt" 2>"$T/ref.err"
 check "uninterrupted reference run" test -s "$T/ref.txt"
 
-# descendants PID: every process below PID (this job's mpirun and ranks
-# only: other runs of this test on the machine are never touched).
-descendants() {
-	local c
-	for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done
-}
 
-# rank_pid R: the pid of this job's factorize process with MPI rank R.
-rank_pid() {
-	local p
-	for p in $(descendants "$job"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = factorize ] || continue
-		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
-			grep -qE "^(OMPI_COMM_WORLD_RANK|PMI_RANK)=$1\$"; then
-			echo "$p"; return 0
-		fi
-	done
-	return 1
-}
 
 for victim in 2 1; do
 	rm -f "$T/j" "$T/out.txt"

@@ -31,55 +31,7 @@ HANG_BOUND_S=30
 ARGS=(--count 40000 --start 100000000000000000000 --step 7 --chunk 50
 	--quiet --group-size 2)
 
-descendants() {
-	local c
-	for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done
-}
-rank_pid() {
-	local p
-	for p in $(descendants "$job"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = factorize ] || continue
-		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
-			grep -qE "^(OMPI_COMM_WORLD_RANK|PMI_RANK)=$1\$"; then
-			echo "$p"; return 0
-		fi
-	done
-	return 1
-}
-# wait_job: wait for $job; sets rc and secs (from $t_stop).  Open MPI's
-# mpirun (4.1, PMIx as packaged) sometimes crashes (status 139) or hangs
-# for ever in its own PMIx_server_finalize after rank 0's MPI_Abort when a
-# rank was stopped (gdb: the main thread joins a PMIx progress thread that
-# waits on a mutex); every rank has exited by then.  Such a hang is
-# recognised here (no live factorize of the job for TEARDOWN_S while
-# mpirun runs on), counted, mpirun killed, rc set to "teardown".
-TEARDOWN_S=3
-teardown_hangs=0
-wait_job() {
-	local gone=0 live p
-	rc=""
-	while kill -0 "$job" 2>/dev/null; do
-		live=0
-		for p in $(descendants "$job"); do
-			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = factorize ] || continue
-			case $(ps -o stat= -p "$p" 2>/dev/null) in Z* | "") ;; *) live=1 ;; esac
-		done
-		if [ "$live" = 0 ]; then
-			[ "$gone" = 0 ] && secs=$(echo "$(date +%s.%N) - $t_stop" | bc)
-			gone=$((gone + 1))
-			if [ "$gone" -ge $((TEARDOWN_S * 10)) ]; then
-				for p in $(descendants "$job"); do kill -KILL "$p" 2>/dev/null; done
-				rc=teardown
-				teardown_hangs=$((teardown_hangs + 1))
-				break
-			fi
-		fi
-		sleep 0.1
-	done
-	wait "$job"
-	local r=$?
-	[ -n "$rc" ] || { rc=$r; secs=$(echo "$(date +%s.%N) - $t_stop" | bc); }
-}
+# wait_job (tests/lib.sh) tells Open MPI's own teardown hang apart.
 
 stopped=""
 cleanup() {
