@@ -40,6 +40,16 @@
  *   lying whole in the buffer, converted in a uint64_t.
  *   input_parse_token applies the same rules to a token in memory, so
  *   arguments and text agree (tests/unit/test_input.c runs both on one table).
+ *
+ * Byte ranges (--input FILE on several ranks, proto.h 3a): input_cut finds
+ * each range's end by pread and memchr from the byte before the nominal
+ * end to the next newline, so a range ends just after a newline (or at the
+ * end of the file) and no token or comment is ever cut; a line longer
+ * than a range costs its length once.  input_open_bytes is a text source
+ * over one range: the same reader, its reads capped at the range's bytes
+ * (left), its lines counted from 1; a file whose size is not the one cut
+ * (at open) or that ends inside the range (while reading) gives
+ * STATUS_ERR_CORRUPT.
  */
 #include <errno.h>
 #include <fcntl.h>

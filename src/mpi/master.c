@@ -59,8 +59,12 @@
  *      only would leave held-back workers waiting while the master waits);
  *   2. read input while the sched wants numbers (text sources only; bad
  *      tokens are reported on stderr as GNU factor does and skipped);
+ *      an --input file cut into byte ranges (brange.h, proto.h 3a) is
+ *      not read here: its bad tokens come in each range's INPUT message
+ *      and are reported when the range is released, at their file lines;
  *   3. sched_next until idle: send WORK (RANGE form for a progression,
- *      so a chunk costs O(1) here; LIST form for text) or STOP; with one
+ *      so a chunk costs O(1) here; BYTES for a file's byte range, one
+ *      item of the sched; LIST form for other text) or STOP; with one
  *      rank, process the chunk locally and handle its RESULT at once,
  *      checking the signal flag before each chunk (nothing else would
  *      interrupt this loop), and go round again while a pass moved

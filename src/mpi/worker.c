@@ -26,7 +26,10 @@
  *     every rank parsed), never per-number data for rank 0 to decode.
  *
  * Steps of worker_process: decode the WORK header; for each number (LIST:
- * decoded; RANGE: the range engine, range.c, which sieves the chunk's
+ * decoded; BYTES: parsed from the worker's own read of its byte range of
+ * the --input file, worker_bytes, which also packs the INPUT message of
+ * the range's newlines and bad tokens, sent before the RESULT; RANGE: the
+ * range engine, range.c, which sieves the chunk's
  * progression and hands what it leaves composite to engine_factor with
  * the same params) run with the seed and time limit of CONFIG and the
  * stop hook, then worker_emit: the --verify check (engine_factor's own
