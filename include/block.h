@@ -40,7 +40,9 @@
  */
 enum { BLOCK_SAMPLE_RATE = 64 };
 
-/* The input number of line i of the block being checked (i ascending). */
+/* The input number of line i of the block being checked (i ascending);
+   NULL when the checker does not know it (a byte range parsed by the
+   worker): the line's own number is checked then. */
 typedef mpz_srcptr (*block_number_fn)(void *arg, uint32_t i, mpz_t scratch);
 
 struct block_check {
@@ -63,6 +65,7 @@ void block_check_clear(struct block_check *k); /* NULL allowed */
  * i, scratch) giving line i's input number.  STATUS_OK; STATUS_ERR_PROTO
  * when the block does not hold exactly count lines ending in '\n';
  * STATUS_ERR_VERIFY when a chosen line is wrong (*bad_line = its index).
+ * count 0 (a byte range without numbers) wants len 0.
  */
 int block_check(struct block_check *k, uint64_t chunk_id,
 		const unsigned char *b, size_t len, uint32_t count,

@@ -48,6 +48,9 @@ enum { CLI_GROUP_NODE = -1 };
    benchmark goes to 2 ms) yet short enough that a typo cannot stall a test
    for hours. */
 enum { CLI_MAX_LATENCY_US = 1000000 };
+/* --test-range-bytes at most 1 MiB: 2^19 + 1 numbers of 2 bytes at most,
+   below PROTO_MAX_CHUNK (a longer line still makes a longer range) */
+enum { CLI_MAX_RANGE_BYTES = 1 << 20 };
 
 struct options {
 	/* The job: a generated progression, an input file, or arguments. */
@@ -103,6 +106,9 @@ struct options {
 	/* --test-latency-us: every message held this long (link-latency
 	   emulation in transport.c), at most CLI_MAX_LATENCY_US */
 	unsigned latency_us;
+	/* --test-range-bytes: the byte range size of --input FILE
+	   (proto.h 3a), 1 to CLI_MAX_RANGE_BYTES; 0 = sized by rank 0 */
+	uint32_t range_bytes;
 
 	int help;    /* --help */
 	int version; /* --version */

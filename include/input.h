@@ -39,6 +39,33 @@ int input_open_range(struct input_source **s, const mpz_t start,
 int input_open_file(struct input_source **s, const char *path,
 		    unsigned long max_digits);
 /* args[0..n-1] each one number (argv strings, not copied: keep argv). */
+/*
+ * Byte ranges of a regular file (--input FILE under the byte-range path):
+ * rank 0 cuts the file, a worker reads one range.
+ *
+ * input_cut: the file's size and the ends of its ranges, each about
+ * target bytes and cut just after a newline (a line longer than target
+ * makes its range end at that line's end; the last range ends at the end
+ * of the file, newline or not).  Range k is [ends[k-1], ends[k]), range 0
+ * starts at 0; an empty file has none.  *ends is malloc'ed (free it).
+ * STATUS_OK; STATUS_NOT_FOUND when path is no regular file (a FIFO: read
+ * it as a stream); STATUS_ERR_IO (errno kept); STATUS_ERR_CORRUPT when
+ * the file ended before its size; STATUS_ERR_INVAL for "-" or target 0.
+ *
+ * input_open_bytes: a text source over [offset, offset + length) of path,
+ * whose lines are counted from 1 at offset (input_error.line is local to
+ * the range).  STATUS_ERR_CORRUPT when the file is not size bytes long
+ * now, and from input_next when it ends inside the range: a file that
+ * changes size during the job is an error.
+ */
+int input_cut(const char *path, uint64_t target, uint64_t **ends, uint64_t *n,
+	      uint64_t *size);
+int input_open_bytes(struct input_source **s, const char *path, uint64_t offset,
+		     uint64_t length, uint64_t size, unsigned long max_digits);
+/* The current line of a text source (1-based): after input_next said
+   STATUS_NOT_FOUND, 1 + the newlines read.  0 for other sources. */
+unsigned long input_line(const struct input_source *s);
+
 int input_open_args(struct input_source **s, char **args, int n,
 		    unsigned long max_digits);
 void input_close(struct input_source *s);
@@ -74,6 +101,13 @@ int input_range(const struct input_source *s, mpz_t start, mpz_t step,
  * source ended first, STATUS_ERR_IO.
  */
 int input_skip(struct input_source *s, uint64_t k);
+
+/*
+ * The reason text input_next gives a bad token: too_long 0 for a
+ * malformed one, 1 for one over --max-digits (s's limit).  Valid until
+ * input_close.
+ */
+const char *input_reason(const struct input_source *s, int too_long);
 
 /*
  * The message for a bad token, without the program name:

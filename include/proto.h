@@ -37,6 +37,20 @@
  *    every worker.  A worker abandons its chunks, replies STATS and leaves.
  * 6. A worker that cannot go on (bad message, out of memory) sends ERROR
  *    with a status and a text and then waits for STOP.
+ * 3a. Byte ranges (--input FILE, a regular file, flat layout, no
+ *    --checkpoint): rank 0 cuts the file at line ends (input_cut) and
+ *    sends WORK in BYTES form: the range and the file's size, never the
+ *    numbers.  The worker opens the file itself (the path must be
+ *    readable on its node), checks the size, parses the range and
+ *    factors what it finds; it sends one INPUT message (the range's
+ *    newline count and its bad tokens with their lines counted from 1 at
+ *    the range's start) and then the chunk's RESULT, whose count is the
+ *    numbers it found (0 for a range of comments and blank lines).  A
+ *    BYTES chunk counts as one item in the scheduler (header count 1).
+ *    Rank 0 keeps the INPUT of the worker's last chunk until its RESULT;
+ *    when it releases the chunk in input order it prints the bad tokens
+ *    with the line number the range starts at added, then adds the
+ *    newline count to it.  A re-issued range is simply read again.
  * 6a. While a worker factors a chunk it sends HEARTBEAT at most every
  *    PROTO_HEARTBEAT_NS (from the engine's stop hook, non-blocking): the
  *    chunk and how long it has taken so far.  The master answers nothing;
@@ -113,6 +127,16 @@
  *   u64 chunk_id | u64 first_index | u32 count | u8 form | 3 bytes zero
  *   form LIST:  count x { number }
  *   form RANGE: number start | number step   (the numbers start + i*step)
+ *   form BYTES: count 1, first_index the range's index, then
+ *
+ *     24         32         40         48
+ *     +----------+----------+----------+
+ *     |  offset  |  length  |   size   |
+ *     +----------+----------+----------+
+ *     bytes [offset, offset + length) of the --input file, cut at line
+ *     ends (the last may lack its newline); size: the file's size when
+ *     rank 0 cut it (a worker that finds another size fails the job);
+ *     length >= 1, offset + length <= size.
  *   1 <= count <= PROTO_MAX_CHUNK
  *
  * RESULT (worker -> master), body: a fixed part of PROTO_RESULT_FIXED
@@ -122,7 +146,8 @@
  *   +----------+-------+---------+----------+-----------+-----------+-----
  *   | chunk_id | count | partial | busy_ns  | bad_index | block_len | block
  *   +----------+-------+---------+----------+-----------+-----------+-----
- *   count     numbers in the chunk, 1 <= count <= PROTO_MAX_CHUNK;
+ *   count     numbers in the chunk, 1 <= count <= PROTO_MAX_CHUNK
+ *             (0 too for a BYTES range without numbers: block_len 0);
  *   partial   how many of them have a composite part left (<= count);
  *   busy_ns   the worker's time on the chunk;
  *   bad_index PROTO_NO_BAD_INDEX, or the index of the first number whose
@@ -159,6 +184,25 @@
  *   chunk_id   the chunk being factored;
  *   elapsed_ns how long the worker has been on it.
  *
+ * INPUT (worker -> master, just before the RESULT of a BYTES chunk):
+ *
+ *   0          8          16      20
+ *   +----------+----------+-------+---------------------------
+ *   | chunk_id | newlines | n_bad | n_bad x bad token
+ *   +----------+----------+-------+---------------------------
+ *   bad token:
+ *   0      8        9       10
+ *   +------+--------+-------+-------
+ *   | line | reason |  len  | token
+ *   +------+--------+-------+-------
+ *   newlines  '\n' bytes in the range (the next range starts that many
+ *             lines further);
+ *   n_bad     <= PROTO_MAX_BAD_TOKENS;
+ *   line      1-based, counted from the range's first byte;
+ *   reason    PROTO_BAD_SYNTAX or PROTO_BAD_LONG (--max-digits);
+ *   token     len <= PROTO_MAX_TOKEN bytes, no NUL: the token as
+ *             input_error shows it (escaped, shortened with "...").
+ *
  * GROUP_STATS (leader -> rank 0), body:
  *   u32 rank | u32 wrong | a STATS body (its 64 fixed bytes and the host)
  *   rank: a member of the sender's group; wrong: that member's RESULTs
@@ -175,9 +219,9 @@
 
 enum {
 	PROTO_MAGIC = 0x31505a46u, /* "FZP1" read as little-endian bytes */
-	PROTO_VERSION = 2,         /* 2: RESULT carries a formatted block
-				      (HEARTBEAT, a new tag, changes no
-				      message: journals stay valid) */
+	PROTO_VERSION = 3,         /* 3: WORK's BYTES form, the INPUT
+				      message, RESULT count 0; 2: RESULT
+				      carries a formatted block */
 	PROTO_HEADER_BYTES = 8,
 	PROTO_RESULT_FIXED = 32, /* RESULT body bytes before the block */
 	PROTO_RESULT_BUSY_OFFSET = PROTO_HEADER_BYTES + 16 /* busy_ns */
@@ -198,7 +242,8 @@ enum proto_tag {
 	PROTO_TAG_ERROR = PROTO_TAG_BASE + 7,
 	PROTO_TAG_GROUP_STATS = PROTO_TAG_BASE + 8,
 	PROTO_TAG_HEARTBEAT = PROTO_TAG_BASE + 9,
-	PROTO_TAG_LAST = PROTO_TAG_HEARTBEAT
+	PROTO_TAG_INPUT = PROTO_TAG_BASE + 10,
+	PROTO_TAG_LAST = PROTO_TAG_INPUT
 };
 
 /* Caps: anything larger is rejected by pack and unpack alike. */
@@ -232,7 +277,33 @@ enum { PROTO_HEARTBEAT_NS = 1000000000 };
 /* proto_item_bound's per-factor and per-line allowances (see there). */
 enum { PROTO_LINE_PER_FACTOR = 48, PROTO_LINE_FIXED = 256 };
 
-enum proto_form { PROTO_FORM_LIST = 1, PROTO_FORM_RANGE = 2 };
+enum proto_form {
+	PROTO_FORM_LIST = 1,
+	PROTO_FORM_RANGE = 2,
+	PROTO_FORM_BYTES = 3
+};
+
+/*
+ * INPUT's caps.  PROTO_MAX_TOKEN: input_error.token's 63 bytes.
+ * PROTO_MAX_BAD_TOKENS: 2^18 bad tokens of at most 73 bytes each are
+ * 19 MB, well inside PROTO_MAX_MSG; a default range (MASTER_RANGE_BYTES,
+ * 256 KiB) holds at most 2^17 tokens, so only a line of more than
+ * 512 KiB of bad tokens can pass it (the worker then fails the job).
+ */
+enum { PROTO_MAX_TOKEN = 63, PROTO_MAX_BAD_TOKENS = 1 << 18 };
+enum proto_bad_reason { PROTO_BAD_SYNTAX = 1, PROTO_BAD_LONG = 2 };
+
+/* WORK BYTES: a byte range of the --input file. */
+struct proto_bytes {
+	uint64_t offset, length, size;
+};
+
+/* One bad token of an INPUT message. */
+struct proto_bad {
+	uint64_t line;                   /* 1-based, local to the range */
+	uint8_t reason;                  /* enum proto_bad_reason */
+	char token[PROTO_MAX_TOKEN + 1]; /* NUL-terminated */
+};
 enum proto_stop_reason { PROTO_STOP_DONE = 1, PROTO_STOP_ABORT = 2 };
 
 /* Test-only fault injection, set by hidden options, carried in CONFIG. */
@@ -314,6 +385,12 @@ int proto_pack_work_begin(struct proto_buf *b,
 int proto_pack_work_number(struct proto_buf *b, const mpz_t n); /* LIST */
 int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
 			  const mpz_t step); /* RANGE */
+/* BYTES, right after proto_pack_work_begin. */
+int proto_pack_work_bytes(struct proto_buf *b, const struct proto_bytes *y);
+/* INPUT: begin with n_bad, then exactly n_bad proto_pack_input_bad. */
+int proto_pack_input_begin(struct proto_buf *b, uint64_t chunk_id,
+			   uint64_t newlines, uint32_t n_bad);
+int proto_pack_input_bad(struct proto_buf *b, const struct proto_bad *t);
 /* A whole RESULT: the fixed part from h, then h->block_len bytes. */
 int proto_pack_result(struct proto_buf *b, const struct proto_result_header *h,
 		      const void *block);
@@ -352,6 +429,11 @@ int proto_unpack_work_header(struct proto_reader *r,
 			     struct proto_work_header *h);
 int proto_unpack_work_number(struct proto_reader *r, mpz_t n);
 int proto_unpack_work_range(struct proto_reader *r, mpz_t start, mpz_t step);
+int proto_unpack_work_bytes(struct proto_reader *r, struct proto_bytes *y);
+/* INPUT: then n_bad proto_unpack_input_bad and proto_reader_end. */
+int proto_unpack_input_begin(struct proto_reader *r, uint64_t *chunk_id,
+			     uint64_t *newlines, uint32_t *n_bad);
+int proto_unpack_input_bad(struct proto_reader *r, struct proto_bad *t);
 /*
  * The fixed part into h; *block points at the h->block_len block bytes
  * inside the message (valid while the message is).  Consumes the rest.

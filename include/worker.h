@@ -50,6 +50,14 @@ struct worker_ctx {
 	uint32_t bad_index;  /* PROTO_NO_BAD_INDEX or the failed number */
 	struct range *range; /* RANGE chunks (range.h); NULL until the
 				   first, kept between chunks */
+	/* BYTES chunks (proto.h 3a): the --input path and --max-digits
+	   from the options, the last chunk's INPUT message (len 0 after
+	   any other chunk: nothing to send) and its bad-token entries */
+	const char *input_path;
+	unsigned long max_digits;
+	struct proto_buf input_msg;
+	struct proto_buf bad;
+	uint32_t n_bad;
 };
 
 /* params from a CONFIG; fault_ms from the options (test only). */
@@ -63,7 +71,8 @@ void worker_ctx_set_output(struct worker_ctx *w, const struct options *o,
 
 /*
  * Factor the chunk in work (a whole WORK message) into result (a whole
- * RESULT message: the chunk's checked and formatted lines).  STATUS_OK; STATUS_ERR_PROTO for a malformed WORK (text
+ * RESULT message: the chunk's checked and formatted lines); for a BYTES
+ * chunk also w->input_msg (its INPUT message, to be sent first).  STATUS_OK; STATUS_ERR_PROTO for a malformed WORK (text
  * in err); STATUS_ERR_STOPPED when stop_poll asked to abandon the chunk;
  * STATUS_ERR_NOMEM.
  */

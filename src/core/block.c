@@ -18,8 +18,10 @@
  * Steps of block_check: seed the generator (splitmix64 of seed and chunk
  * id); walk the lines with memchr; for line 0, and for a line whose draw
  * falls under 2^64 / BLOCK_SAMPLE_RATE (every line under --verify full,
- * none under none), parse it, compare its number with number(i), verify,
- * reformat and compare; at the end check the line count.
+ * none under none), parse it, compare its number with number(i) (when
+ * number(i) is NULL, a byte range rank 0 never parsed, the line's own
+ * number stands), verify, reformat and compare; at the end check the
+ * line count.  A chunk of count 0 must have an empty block.
  *
  * Reference: splitmix64 (Steele, Lea, Flood, "Fast splittable
  * pseudorandom number generators", OOPSLA 2014).
@@ -77,7 +79,9 @@ static int check_line(struct block_check *k, const unsigned char *p, size_t n,
 			 k->verbose, k->n, &k->r, &k->meta) != STATUS_OK)
 		return STATUS_ERR_VERIFY;
 	want = number(arg, i, k->want);
-	if (mpz_cmp(k->n, want) != 0)
+	if (want == NULL)
+		want = k->n; /* a byte range's numbers: rank 0 never saw them */
+	else if (mpz_cmp(k->n, want) != 0)
 		return STATUS_ERR_VERIFY;
 	st = k->verify == CLI_VERIFY_PRODUCT ? engine_product_check(&k->r, want)
 					     : engine_verify(&k->r, want);
@@ -105,6 +109,8 @@ int block_check(struct block_check *k, uint64_t chunk_id,
 	uint32_t i = 0;
 	int st;
 
+	if (count == 0) /* a byte range without numbers */
+		return len == 0 ? STATUS_OK : STATUS_ERR_PROTO;
 	if (len == 0 || b[len - 1] != '\n')
 		return STATUS_ERR_PROTO;
 	while (p < end) {

@@ -8,7 +8,8 @@
  * Invariants:
  *   - Every option of struct options is parsed here and documented both in
  *     cli_usage() and in src/factorize.1 (tests/integration/it_cli.sh checks that the
- *     two lists agree).  The --test-fault* and --test-latency-us options are hidden from both.
+ *     two lists agree).  The --test-fault*, --test-latency-us and --test-range-bytes options
+ *     are hidden from both.
  *   - No global state: parsing the same argv twice gives the same result
  *     (no getopt, whose optind/opterr would leak between calls and print).
  *   - o->numbers points into argv; only the array itself is allocated.
@@ -90,7 +91,8 @@ enum cli_opt_id {
 	OPT_TEST_FAULT,
 	OPT_TEST_FAULT_RANK,
 	OPT_TEST_FAULT_MS,
-	OPT_TEST_LATENCY_US
+	OPT_TEST_LATENCY_US,
+	OPT_TEST_RANGE_BYTES
 };
 
 struct cli_long {
@@ -128,6 +130,7 @@ static const struct cli_long cli_longs[] = {
 	{ "test-fault-rank", 1, OPT_TEST_FAULT_RANK },
 	{ "test-fault-ms", 1, OPT_TEST_FAULT_MS },
 	{ "test-latency-us", 1, OPT_TEST_LATENCY_US },
+	{ "test-range-bytes", 1, OPT_TEST_RANGE_BYTES },
 };
 enum { CLI_N_LONGS = sizeof cli_longs / sizeof cli_longs[0] };
 
@@ -649,6 +652,11 @@ static int cli_apply(struct options *o, int id, const char *name, const char *v,
 		rc = cli_get_u64(name, v, 0, CLI_MAX_LATENCY_US, "1000000",
 				 "0 to 1000000", &x, err, err_size);
 		o->latency_us = (unsigned)x;
+		break;
+	case OPT_TEST_RANGE_BYTES:
+		rc = cli_get_u64(name, v, 1, CLI_MAX_RANGE_BYTES, "1048576",
+				 "1 to 1048576", &x, err, err_size);
+		o->range_bytes = (uint32_t)x;
 		break;
 	default:
 		return cli_fail(err, err_size, "internal error: option %d", id);

@@ -40,8 +40,19 @@
  *   lying whole in the buffer, converted in a uint64_t.
  *   input_parse_token applies the same rules to a token in memory, so
  *   arguments and text agree (tests/unit/test_input.c runs both on one table).
+ *
+ * Byte ranges (--input FILE on several ranks, proto.h 3a): input_cut finds
+ * each range's end by pread and memchr from the byte before the nominal
+ * end to the next newline, so a range ends just after a newline (or at the
+ * end of the file) and no token or comment is ever cut; a line longer
+ * than a range costs its length once.  input_open_bytes is a text source
+ * over one range: the same reader, its reads capped at the range's bytes
+ * (left), its lines counted from 1; a file whose size is not the one cut
+ * (at open) or that ends inside the range (while reading) gives
+ * STATUS_ERR_CORRUPT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +80,10 @@ struct input_source {
 	FILE *f;
 	int own_file;                           /* 0 for stdin */
 	const volatile sig_atomic_t *interrupt; /* input_set_interrupt */
-	unsigned char *buf;                     /* INPUT_BUF_BYTES */
+	uint64_t left;      /* bytes still to read: a byte range's rest,
+			  UINT64_MAX for a whole file */
+	int shrunk;         /* a byte range met end of file early */
+	unsigned char *buf; /* INPUT_BUF_BYTES */
 	size_t pos, len;
 	int eof;
 	unsigned long line; /* current line, 1-based */
@@ -269,6 +283,7 @@ int input_open_file(struct input_source **s, const char *path,
 	src->max_digits = max_digits;
 	input_set_reason_long(src);
 	src->line = 1;
+	src->left = UINT64_MAX;
 	src->digits_cap = max_digits + 2;
 	src->buf = malloc(INPUT_BUF_BYTES);
 	src->digits = malloc(src->digits_cap);
@@ -296,6 +311,147 @@ int input_open_file(struct input_source **s, const char *path,
 fail:
 	saved = errno;
 	input_close(src);
+	errno = saved;
+	return rc;
+}
+
+int input_open_bytes(struct input_source **s, const char *path, uint64_t offset,
+		     uint64_t length, uint64_t size, unsigned long max_digits)
+{
+	struct stat st;
+	int rc, saved;
+
+	*s = NULL;
+	if (path == NULL || strcmp(path, "-") == 0 || offset > size ||
+	    length > size - offset)
+		return STATUS_ERR_INVAL;
+	rc = input_open_file(s, path, max_digits);
+	if (rc != STATUS_OK)
+		return rc;
+	if (fstat(fileno((*s)->f), &st) != 0) {
+		rc = STATUS_ERR_IO;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
+		rc = STATUS_ERR_CORRUPT; /* another file, or it changed */
+		goto fail;
+	}
+	if (lseek(fileno((*s)->f), (off_t)offset, SEEK_SET) == (off_t)-1) {
+		rc = STATUS_ERR_IO;
+		goto fail;
+	}
+	(*s)->left = length;
+	return STATUS_OK;
+fail:
+	saved = errno;
+	input_close(*s);
+	*s = NULL;
+	errno = saved;
+	return rc;
+}
+
+unsigned long input_line(const struct input_source *s)
+{
+	return s != NULL && s->kind == INPUT_FILE ? s->line : 0;
+}
+
+/*
+ * The end of the byte range that starts at start: start + target, moved
+ * on to just after the next newline at or after that byte's predecessor
+ * (so a range ending exactly at a line end stays put), or the end of the
+ * file.  pread in INPUT_BUF_BYTES blocks: a line longer than a range
+ * costs its length once, here.
+ */
+static int input_cut_one(int fd, uint64_t start, uint64_t target, uint64_t size,
+			 unsigned char *buf, uint64_t *end)
+{
+	uint64_t p;
+
+	if (target >= size - start) {
+		*end = size;
+		return STATUS_OK;
+	}
+	p = start + target - 1; /* the range's last byte if it ends well */
+	while (p < size) {
+		size_t want = size - p < INPUT_BUF_BYTES ? (size_t)(size - p)
+							 : INPUT_BUF_BYTES;
+		ssize_t got = pread(fd, buf, want, (off_t)p);
+		const unsigned char *nl;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return STATUS_ERR_IO;
+		if (got == 0)
+			return STATUS_ERR_CORRUPT; /* shorter than its size */
+		nl = memchr(buf, '\n', (size_t)got);
+		if (nl != NULL) {
+			*end = p + (uint64_t)(nl - buf) + 1;
+			return STATUS_OK;
+		}
+		p += (uint64_t)got;
+	}
+	*end = size;
+	return STATUS_OK;
+}
+
+int input_cut(const char *path, uint64_t target, uint64_t **ends, uint64_t *n,
+	      uint64_t *size)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	uint64_t *e = NULL, cap = 0, k = 0, start = 0;
+	int fd, rc = STATUS_OK, saved;
+
+	*ends = NULL;
+	*n = 0;
+	*size = 0;
+	if (path == NULL || strcmp(path, "-") == 0 || target == 0)
+		return STATUS_ERR_INVAL;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return STATUS_ERR_IO;
+	if (fstat(fd, &st) != 0) {
+		rc = STATUS_ERR_IO;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = STATUS_NOT_FOUND; /* a pipe, a device: read it as text */
+		goto out;
+	}
+	*size = (uint64_t)st.st_size;
+	buf = malloc(INPUT_BUF_BYTES);
+	if (buf == NULL) {
+		rc = STATUS_ERR_NOMEM;
+		goto out;
+	}
+	while (start < *size) {
+		if (k == cap) {
+			uint64_t *g;
+			cap = cap ? 2 * cap : 64;
+			g = realloc(e, cap * sizeof *e);
+			if (g == NULL) {
+				rc = STATUS_ERR_NOMEM;
+				goto out;
+			}
+			e = g;
+		}
+		rc = input_cut_one(fd, start, target, *size, buf, &e[k]);
+		if (rc != STATUS_OK)
+			goto out;
+		start = e[k++];
+	}
+out:
+	saved = errno;
+	free(buf);
+	close(fd);
+	if (rc != STATUS_OK) {
+		free(e);
+		e = NULL;
+		k = 0;
+	}
+	*ends = e;
+	*n = k;
 	errno = saved;
 	return rc;
 }
@@ -360,16 +516,28 @@ static int input_getc(struct input_source *s)
 				errno = EINTR;
 				return -2;
 			}
-			got = read(fileno(s->f), s->buf, INPUT_BUF_BYTES);
+			got = s->left == 0 ? 0
+					   : read(fileno(s->f), s->buf,
+						  s->left < INPUT_BUF_BYTES
+							  ? (size_t)s->left
+							  : INPUT_BUF_BYTES);
 			if (got >= 0 || errno != EINTR)
 				break;
 		}
 		s->pos = 0;
 		s->len = got > 0 ? (size_t)got : 0;
+		if (got == 0 && s->left != 0 && s->left != UINT64_MAX) {
+			/* a byte range past the end: the file shrank */
+			s->shrunk = 1;
+			errno = 0;
+			got = -1;
+		}
 		if (got <= 0) {
 			s->eof = 1;
 			return got < 0 ? -2 : -1;
 		}
+		if (s->left != UINT64_MAX)
+			s->left -= (uint64_t)got;
 	}
 	return s->buf[s->pos++];
 }
@@ -514,7 +682,12 @@ int input_next(struct input_source *s, mpz_t n, struct input_error *err)
 		mpz_add(s->cur, s->cur, s->step);
 		s->index++;
 		return STATUS_OK;
-	case INPUT_FILE: return input_next_file(s, n, err);
+	case INPUT_FILE: {
+		int rc = input_next_file(s, n, err);
+		/* a byte range that ran past the end of its file */
+		return rc == STATUS_ERR_IO && s->shrunk ? STATUS_ERR_CORRUPT
+							: rc;
+	}
 	case INPUT_ARGS: return input_next_arg(s, n, err);
 	default: return STATUS_ERR_INVAL;
 	}
@@ -565,6 +738,11 @@ int input_skip(struct input_source *s, uint64_t k)
 	if (done == k)
 		return STATUS_OK;
 	return rc;
+}
+
+const char *input_reason(const struct input_source *s, int too_long)
+{
+	return too_long && s != NULL ? s->reason_long : input_reason_syntax;
 }
 
 size_t input_error_message(char *buf, size_t size, const char *path,

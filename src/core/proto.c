@@ -182,7 +182,9 @@ int proto_pack_work_begin(struct proto_buf *b,
 	int st;
 
 	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
-	    (h->form != PROTO_FORM_LIST && h->form != PROTO_FORM_RANGE))
+	    (h->form != PROTO_FORM_LIST && h->form != PROTO_FORM_RANGE &&
+	     h->form != PROTO_FORM_BYTES) ||
+	    (h->form == PROTO_FORM_BYTES && h->count != 1))
 		return STATUS_ERR_PROTO;
 	st = put_header(b, PROTO_TAG_WORK, 24 + 32);
 	if (st != STATUS_OK)
@@ -215,13 +217,28 @@ int proto_pack_work_range(struct proto_buf *b, const mpz_t start,
 	return st;
 }
 
+int proto_pack_work_bytes(struct proto_buf *b, const struct proto_bytes *y)
+{
+	int st;
+
+	if (y->offset > y->size || y->length > y->size - y->offset ||
+	    y->length == 0 || b->len != PROTO_HEADER_BYTES + 24)
+		return STATUS_ERR_PROTO;
+	st = buf_reserve(b, 24);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, y->offset);
+	put_u64(b, y->length);
+	put_u64(b, y->size);
+	return STATUS_OK;
+}
+
 int proto_pack_result(struct proto_buf *b, const struct proto_result_header *h,
 		      const void *block)
 {
 	int st;
 
-	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
-	    h->partial > h->count ||
+	if (h->count > PROTO_MAX_CHUNK || h->partial > h->count ||
 	    (h->bad_index != PROTO_NO_BAD_INDEX &&
 	     (h->bad_index >= h->count || h->block_len != 0)) ||
 	    h->block_len > (uint32_t)PROTO_MAX_MSG)
@@ -457,8 +474,10 @@ int proto_unpack_work_header(struct proto_reader *r,
 	    get_u8(r, &pad[0]) || get_u8(r, &pad[1]) || get_u8(r, &pad[2]))
 		return STATUS_ERR_PROTO;
 	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
-	    (h->form != PROTO_FORM_LIST && h->form != PROTO_FORM_RANGE) ||
-	    pad[0] || pad[1] || pad[2])
+	    (h->form != PROTO_FORM_LIST && h->form != PROTO_FORM_RANGE &&
+	     h->form != PROTO_FORM_BYTES) ||
+	    (h->form == PROTO_FORM_BYTES && h->count != 1) || pad[0] ||
+	    pad[1] || pad[2])
 		return STATUS_ERR_PROTO;
 	/* the first index of the last number must not wrap */
 	if (h->first_index > UINT64_MAX - h->count)
@@ -481,6 +500,17 @@ int proto_unpack_work_range(struct proto_reader *r, mpz_t start, mpz_t step)
 	return proto_reader_end(r);
 }
 
+int proto_unpack_work_bytes(struct proto_reader *r, struct proto_bytes *y)
+{
+	if (get_u64(r, &y->offset) || get_u64(r, &y->length) ||
+	    get_u64(r, &y->size))
+		return STATUS_ERR_PROTO;
+	if (y->offset > y->size || y->length > y->size - y->offset ||
+	    y->length == 0)
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(r);
+}
+
 int proto_unpack_result(struct proto_reader *r, struct proto_result_header *h,
 			const unsigned char **block)
 {
@@ -488,8 +518,8 @@ int proto_unpack_result(struct proto_reader *r, struct proto_result_header *h,
 	    get_u32(r, &h->partial) || get_u64(r, &h->busy_ns) ||
 	    get_u32(r, &h->bad_index) || get_u32(r, &h->block_len))
 		return STATUS_ERR_PROTO;
-	if (h->count < 1 || h->count > PROTO_MAX_CHUNK ||
-	    h->partial > h->count || h->block_len != left(r))
+	if (h->count > PROTO_MAX_CHUNK || h->partial > h->count ||
+	    h->block_len != left(r))
 		return STATUS_ERR_PROTO;
 	if (h->bad_index != PROTO_NO_BAD_INDEX &&
 	    (h->bad_index >= h->count || h->block_len != 0))
@@ -587,6 +617,69 @@ int proto_unpack_group_stats(struct proto_reader *r,
 	return proto_unpack_stats(r, &g->s);
 }
 
+int proto_pack_input_begin(struct proto_buf *b, uint64_t chunk_id,
+			   uint64_t newlines, uint32_t n_bad)
+{
+	int st;
+
+	if (n_bad > PROTO_MAX_BAD_TOKENS)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_INPUT, 20);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, chunk_id);
+	put_u64(b, newlines);
+	put_u32(b, n_bad);
+	return STATUS_OK;
+}
+
+int proto_pack_input_bad(struct proto_buf *b, const struct proto_bad *t)
+{
+	size_t len = strlen(t->token);
+	int st;
+
+	if (len > PROTO_MAX_TOKEN ||
+	    (t->reason != PROTO_BAD_SYNTAX && t->reason != PROTO_BAD_LONG))
+		return STATUS_ERR_PROTO;
+	st = buf_reserve(b, 10 + len);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, t->line);
+	put_u8(b, t->reason);
+	put_u8(b, (uint8_t)len);
+	memcpy(b->data + b->len, t->token, len);
+	b->len += len;
+	return STATUS_OK;
+}
+
+int proto_unpack_input_begin(struct proto_reader *r, uint64_t *chunk_id,
+			     uint64_t *newlines, uint32_t *n_bad)
+{
+	if (get_u64(r, chunk_id) || get_u64(r, newlines) || get_u32(r, n_bad))
+		return STATUS_ERR_PROTO;
+	/* each bad token takes at least 10 bytes */
+	if (*n_bad > PROTO_MAX_BAD_TOKENS || left(r) / 10 < *n_bad)
+		return STATUS_ERR_PROTO;
+	return STATUS_OK;
+}
+
+int proto_unpack_input_bad(struct proto_reader *r, struct proto_bad *t)
+{
+	uint8_t len;
+
+	if (get_u64(r, &t->line) || get_u8(r, &t->reason) || get_u8(r, &len))
+		return STATUS_ERR_PROTO;
+	if (t->line < 1 || len > PROTO_MAX_TOKEN || left(r) < len ||
+	    (t->reason != PROTO_BAD_SYNTAX && t->reason != PROTO_BAD_LONG))
+		return STATUS_ERR_PROTO;
+	memcpy(t->token, r->data + r->off, len);
+	t->token[len] = '\0';
+	if (memchr(t->token, '\0', len) != NULL)
+		return STATUS_ERR_PROTO;
+	r->off += len;
+	return STATUS_OK;
+}
+
 const char *proto_tag_name(int tag)
 {
 	switch (tag) {
@@ -599,6 +692,7 @@ const char *proto_tag_name(int tag)
 	case PROTO_TAG_ERROR: return "ERROR";
 	case PROTO_TAG_GROUP_STATS: return "GROUP_STATS";
 	case PROTO_TAG_HEARTBEAT: return "HEARTBEAT";
+	case PROTO_TAG_INPUT: return "INPUT";
 	default: return "unknown";
 	}
 }

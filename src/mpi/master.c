@@ -59,8 +59,12 @@
  *      only would leave held-back workers waiting while the master waits);
  *   2. read input while the sched wants numbers (text sources only; bad
  *      tokens are reported on stderr as GNU factor does and skipped);
+ *      an --input file cut into byte ranges (brange.h, proto.h 3a) is
+ *      not read here: its bad tokens come in each range's INPUT message
+ *      and are reported when the range is released, at their file lines;
  *   3. sched_next until idle: send WORK (RANGE form for a progression,
- *      so a chunk costs O(1) here; LIST form for text) or STOP; with one
+ *      so a chunk costs O(1) here; BYTES for a file's byte range, one
+ *      item of the sched; LIST form for other text) or STOP; with one
  *      rank, process the chunk locally and handle its RESULT at once,
  *      checking the signal flag before each chunk (nothing else would
  *      interrupt this loop), and go round again while a pass moved
@@ -77,9 +81,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "block.h"
+#include "brange.h"
 #include "engine.h"
 #include "input.h"
 #include "journal.h"
@@ -116,6 +122,27 @@ enum {
 	MASTER_JOURNAL_RETRY_MS = 50
 };
 
+/*
+ * Byte ranges (--input FILE, proto.h 3a).  A range is about
+ * size / (MASTER_RANGE_SPLIT x workers) bytes: 16 ranges per worker at
+ * least, so that a file of slow numbers still spreads and the last ranges
+ * leave little imbalance; at most MASTER_RANGE_BYTES (256 KiB, about
+ * 18,000 numbers of 13 digits: a few tens of ms per range for cheap
+ * numbers, so rank 0 handles a few hundred messages a second at most),
+ * and --test-range-bytes fixes it.  MASTER_RANGE_WINDOW_BYTES bounds the
+ * input in flight (the reorder window in ranges is that over the range
+ * size, at least two full credits of every worker): 64 MiB.
+ */
+enum {
+	MASTER_RANGE_SPLIT = 16,
+	MASTER_RANGE_BYTES = 256 << 10,
+	MASTER_RANGE_WINDOW_BYTES = 64 << 20
+};
+/* a range's output fits one RESULT: at most 2^17 + 1 numbers of a
+   default range (2 bytes each), far below PROTO_MAX_CHUNK */
+static_assert(MASTER_RANGE_BYTES / 2 + 1 < PROTO_MAX_CHUNK,
+	      "a range must hold fewer numbers than a chunk may");
+
 /* A worker went late or answered again (--stats "liveness_events"). */
 struct live_event {
 	int rank;
@@ -146,6 +173,9 @@ struct master {
 	const char *in_name; /* for messages; NULL for arguments */
 	int range;
 	int lw_ready;
+	int bytes;    /* byte-range chunks: br holds the books */
+	int br_ready; /* br initialised */
+	struct brange br;
 	mpz_t start, step, n;
 	struct output *out;
 	struct transport_msg msg;
@@ -335,13 +365,24 @@ static void report_bad_token(struct master *m, const struct input_error *e)
 		master_say("'%s' %s", e->token, e->reason);
 }
 
+/* A bad token of a byte range at its file line (brange_release). */
+static void report_range_token(void *arg, uint64_t line,
+			       const struct proto_bad *t)
+{
+	struct master *m = arg;
+
+	m->bad_input = 1;
+	master_say("%s:%llu: '%s' %s", m->in_name, (unsigned long long)line,
+		   t->token, input_reason(m->in, t->reason == PROTO_BAD_LONG));
+}
+
 static void fill_input(struct master *m)
 {
 	struct input_error e;
 	uint32_t want;
 	int st;
 
-	if (m->range)
+	if (m->range || m->bytes)
 		return;
 	want = sched_input_wanted(&m->s);
 	while (want > 0 && !m->fatal) {
@@ -381,6 +422,8 @@ static mpz_srcptr line_number(void *arg, uint32_t i, mpz_t scratch)
 {
 	const struct line_arg *a = arg;
 
+	if (a->m->bytes)
+		return NULL; /* the worker parsed them: block.h */
 	if (a->c->numbers != NULL && !a->m->range)
 		return a->c->numbers[i];
 	range_number(a->m, scratch, a->c->first_index + i);
@@ -473,7 +516,19 @@ static void wrong_result(struct master *m, int w, struct sched_chunk *c,
 	mpz_t x;
 
 	mpz_init(x);
-	s = mpz_get_str(NULL, 10, line_number(&a, bad, x));
+	if (m->bytes) {
+		char what[96];
+		struct proto_bytes y;
+		brange_get(&m->br, c->first_index, &y);
+		snprintf(what, sizeof what, "number %u of bytes %llu..%llu",
+			 bad + 1, (unsigned long long)y.offset,
+			 (unsigned long long)(y.offset + y.length - 1));
+		s = malloc(strlen(what) + 1);
+		if (s != NULL)
+			memcpy(s, what, strlen(what) + 1);
+	} else {
+		s = mpz_get_str(NULL, 10, line_number(&a, bad, x));
+	}
 	m->wrong_results++;
 	m->rs[rank].wrong++;
 	if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
@@ -501,6 +556,22 @@ static void wrong_result(struct master *m, int w, struct sched_chunk *c,
 	mpz_clear(x);
 }
 
+/*
+ * A byte range's RESULT (proto.h 3a): the rank must have sent the range's
+ * INPUT just before.  0 (the job fails, naming the rank) when it did not.
+ */
+static int bytes_result(struct master *m, int rank,
+			const struct proto_result_header *h)
+{
+	if (m->br.pending_id[rank] == h->chunk_id)
+		return 1;
+	master_fail(m,
+		    "malformed RESULT message from rank %d (chunk %llu: no "
+		    "INPUT before it)",
+		    rank, (unsigned long long)h->chunk_id);
+	return 0;
+}
+
 static void handle_result(struct master *m, int w, struct proto_buf *b)
 {
 	struct proto_reader r;
@@ -517,13 +588,19 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 		master_fail(m, "malformed RESULT message from rank %d", rank);
 		return;
 	}
-	st = sched_complete(&m->s, w, h.chunk_id, h.count, &c);
+	/* a byte range is one item of the scheduler, whatever it held */
+	st = sched_complete(&m->s, w, h.chunk_id, m->bytes ? 1 : h.count, &c);
 	if (st == STATUS_OK || st == SCHED_DUPLICATE) {
 		m->rs[rank].last_result_s = transport_wtime() - m->t0;
-		sched_sample(&m->s, w, h.count, h.busy_ns);
+		sched_sample(&m->s, w, m->bytes ? 1 : h.count, h.busy_ns);
 	}
-	if (st == SCHED_DUPLICATE)
+	if (m->bytes && st == STATUS_OK && !bytes_result(m, rank, &h))
 		return;
+	if (st == SCHED_DUPLICATE) {
+		if (m->bytes)
+			brange_drop(&m->br, rank);
+		return;
+	}
 	if (st != STATUS_OK) {
 		master_fail(m,
 			    "rank %d sent a RESULT for chunk %llu "
@@ -532,6 +609,8 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 		return;
 	}
 	if (h.bad_index != PROTO_NO_BAD_INDEX) {
+		if (m->bytes)
+			brange_drop(&m->br, rank);
 		wrong_result(m, w, c, h.bad_index, "its own check failed");
 		return;
 	}
@@ -548,6 +627,8 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 		return;
 	}
 	if (st == STATUS_ERR_VERIFY) {
+		if (m->bytes)
+			brange_drop(&m->br, rank);
 		wrong_result(m, w, c, bad, "verification failed");
 		return;
 	}
@@ -562,6 +643,11 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 		journal_chunk(m, c, b, rank);
 		if (m->fatal)
 			return;
+	}
+	if (m->bytes && brange_take(&m->br, rank, c->id) != STATUS_OK) {
+		master_fail(m, "internal error: INPUT of chunk %llu lost",
+			    (unsigned long long)c->id);
+		return;
 	}
 	m->rs[rank].accepted += h.count;
 	m->partial += h.partial;
@@ -592,6 +678,15 @@ static void release_done(struct master *m)
 	struct sched_chunk *c;
 
 	while (!m->fatal && (c = sched_peek_release(&m->s)) != NULL) {
+		/* a byte range's bad tokens, at their file lines, before
+		   its lines (the text path reports them as it reads) */
+		if (m->bytes &&
+		    brange_release(&m->br, c->id, report_range_token, m) !=
+			    STATUS_OK) {
+			master_fail(m, "internal error: INPUT of chunk %llu",
+				    (unsigned long long)c->id);
+			break;
+		}
 		if (!m->o->unordered)
 			write_chunk(m, &c->result);
 		sched_release(&m->s);
@@ -673,9 +768,16 @@ static int pack_work(struct master *m, const struct sched_chunk *c)
 	h.first_index = c->first_index;
 	h.count = c->count;
 	h.form = m->range ? PROTO_FORM_RANGE : PROTO_FORM_LIST;
+	if (m->bytes)
+		h.form = PROTO_FORM_BYTES;
 	st = proto_pack_work_begin(&m->buf, &h);
 	if (st != STATUS_OK)
 		return st;
+	if (m->bytes) {
+		struct proto_bytes y;
+		brange_get(&m->br, c->first_index, &y);
+		return proto_pack_work_bytes(&m->buf, &y);
+	}
 	if (m->range) {
 		range_number(m, m->n, c->first_index);
 		return proto_pack_work_range(&m->buf, m->n, m->step);
@@ -774,6 +876,11 @@ static void dispatch(struct master *m)
 			master_fail(m, "%s", m->err);
 			return;
 		}
+		if (m->bytes &&
+		    brange_input(&m->br, 0, &m->lw.input_msg) != STATUS_OK) {
+			master_fail(m, "internal error: local INPUT");
+			return;
+		}
 		handle_result(m, w, &m->rbuf);
 		/* keep memory flat: results go out as soon as they can */
 		release_done(m);
@@ -842,6 +949,14 @@ static void handle_message(struct master *m)
 				    rank);
 		break;
 	case PROTO_TAG_RESULT: handle_result(m, w, &m->msg.buf); break;
+	case PROTO_TAG_INPUT:
+		if (!m->bytes ||
+		    brange_input(&m->br, rank, &m->msg.buf) != STATUS_OK)
+			master_fail(m,
+				    "malformed or unexpected INPUT from rank "
+				    "%d",
+				    rank);
+		break;
 	case PROTO_TAG_STATS:
 		if (m->rs[rank].have ||
 		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
@@ -1259,6 +1374,56 @@ static int open_journal(struct master *m)
 	return STATUS_OK;
 }
 
+/*
+ * --input FILE by byte ranges (proto.h 3a) when FILE is a regular file and
+ * the job is flat without a journal; otherwise (a FIFO, --group-size,
+ * --checkpoint) rank 0 reads the text itself.  Cuts the file and sets
+ * the scheduler's items to ranges.  STATUS_OK either way, or the failure
+ * (said).
+ */
+static int open_ranges(struct master *m, struct sched_params *sp)
+{
+	const struct options *o = m->o;
+	struct stat st;
+	uint64_t target, w;
+	int rc;
+
+	if (o->input == NULL || strcmp(o->input, "-") == 0 ||
+	    o->checkpoint != NULL || o->group_size != 0 ||
+	    stat(o->input, &st) != 0 || !S_ISREG(st.st_mode))
+		return STATUS_OK;
+	target = (uint64_t)st.st_size /
+		((uint64_t)MASTER_RANGE_SPLIT * (uint64_t)m->n_workers);
+	if (target > MASTER_RANGE_BYTES)
+		target = MASTER_RANGE_BYTES;
+	if (target == 0)
+		target = 1;
+	if (o->range_bytes > 0)
+		target = o->range_bytes;
+	rc = brange_init(&m->br, o->input, target, m->size, sp->window_chunks);
+	if (rc == STATUS_NOT_FOUND)
+		return STATUS_OK; /* no longer a regular file: read it */
+	if (rc != STATUS_OK) {
+		master_fail(m, "%s: %s", m->in_name,
+			    rc == STATUS_ERR_IO && errno ? strerror(errno)
+				    : rc == STATUS_ERR_CORRUPT
+				    ? "the file changed size during the job"
+				    : status_str(rc));
+		return rc;
+	}
+	m->br_ready = 1;
+	m->bytes = 1;
+	sp->range = 1;
+	sp->total = m->br.n;
+	sp->chunk = 1;
+	sp->max_bytes = 0; /* a range's output fits: see MASTER_RANGE_BYTES */
+	w = MASTER_RANGE_WINDOW_BYTES / target;
+	if (w < 2u * sp->window_chunks / 4u)
+		w = 2u * sp->window_chunks / 4u; /* 2 x every credit */
+	sp->window_numbers = w;
+	return STATUS_OK;
+}
+
 static int setup(struct master *m)
 {
 	const struct options *o = m->o;
@@ -1364,6 +1529,9 @@ static int setup(struct master *m)
 			? numbers
 			: SCHED_DEFAULT_WINDOW_NUMBERS;
 	}
+	st = open_ranges(m, &sp);
+	if (st != STATUS_OK)
+		return st;
 	st = sched_init(&m->s, &sp);
 	if (st != STATUS_OK) {
 		master_fail(m, "scheduler: %s", status_str(st));
@@ -1567,6 +1735,8 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		code = CLI_EXIT_BAD_INPUT;
 
 	input_close(m.in);
+	if (m.br_ready)
+		brange_clear(&m.br);
 	if (m.sched_ready)
 		sched_clear(&m.s);
 	if (m.lw_ready)

@@ -26,7 +26,10 @@
  *     every rank parsed), never per-number data for rank 0 to decode.
  *
  * Steps of worker_process: decode the WORK header; for each number (LIST:
- * decoded; RANGE: the range engine, range.c, which sieves the chunk's
+ * decoded; BYTES: parsed from the worker's own read of its byte range of
+ * the --input file, worker_bytes, which also packs the INPUT message of
+ * the range's newlines and bad tokens, sent before the RESULT; RANGE: the
+ * range engine, range.c, which sieves the chunk's
  * progression and hands what it leaves composite to engine_factor with
  * the same params) run with the seed and time limit of CONFIG and the
  * stop hook, then worker_emit: the --verify check (engine_factor's own
@@ -55,11 +58,13 @@
  */
 #include "worker.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "input.h"
 #include "output.h"
 #include "range.h"
 #include "status.h"
@@ -129,6 +134,8 @@ void worker_ctx_init(struct worker_ctx *w, const struct proto_config *c,
 	w->fault_flags = c->fault_flags;
 	w->fault_ms = fault_ms;
 	w->max_number_bytes = c->max_number_bytes;
+	proto_buf_init(&w->input_msg);
+	proto_buf_init(&w->bad);
 }
 
 void worker_ctx_clear(struct worker_ctx *w)
@@ -142,6 +149,8 @@ void worker_ctx_clear(struct worker_ctx *w)
 	w->block = NULL;
 	range_free(w->range);
 	w->range = NULL;
+	proto_buf_clear(&w->input_msg);
+	proto_buf_clear(&w->bad);
 }
 
 /*
@@ -213,6 +222,8 @@ void worker_ctx_set_output(struct worker_ctx *w, const struct options *o,
 	w->verbose = o->verbose;
 	w->verify = o->verify;
 	w->rank = rank;
+	w->input_path = o->input;
+	w->max_digits = o->max_digits;
 }
 
 /* Test only: the first line of a chunk made wrong (rank 0 always checks
@@ -266,12 +277,181 @@ static int worker_emit(struct worker_ctx *w, uint32_t i, const mpz_t n,
 	return STATUS_OK;
 }
 
+/* The chunk's RESULT from w's block (count numbers, busy_ns spent). */
+static int worker_pack(struct worker_ctx *w, uint64_t chunk_id, uint32_t count,
+		       uint64_t busy_ns, struct proto_buf *result, char *err,
+		       size_t err_size)
+{
+	struct proto_result_header rh;
+	int st;
+
+	if (w->block_len >
+	    (size_t)PROTO_MAX_MSG - PROTO_HEADER_BYTES - PROTO_RESULT_FIXED) {
+		snprintf(err, err_size,
+			 "the output of chunk %llu (%zu bytes) "
+			 "exceeds the message cap",
+			 (unsigned long long)chunk_id, w->block_len);
+		return STATUS_ERR_PROTO;
+	}
+	rh.chunk_id = chunk_id;
+	rh.count = count;
+	rh.partial = w->partial;
+	rh.busy_ns = busy_ns;
+	rh.bad_index = w->bad_index;
+	rh.block_len = (uint32_t)w->block_len;
+	st = proto_pack_result(result, &rh, w->block);
+	if (st != STATUS_OK) {
+		snprintf(err, err_size, "cannot pack a result: %s",
+			 status_str(st));
+		return st;
+	}
+	w->busy_ns += rh.busy_ns;
+	w->numbers += count;
+	w->chunks++;
+	return STATUS_OK;
+}
+
+/* A bad token of a BYTES range into w->bad (INPUT's entries). */
+static int worker_bad_token(struct worker_ctx *w, int st,
+			    const struct input_error *e)
+{
+	struct proto_bad t;
+	size_t len = strlen(e->token);
+
+	t.line = e->line;
+	t.reason = st == STATUS_ERR_RANGE ? PROTO_BAD_LONG : PROTO_BAD_SYNTAX;
+	if (len > PROTO_MAX_TOKEN)
+		len = PROTO_MAX_TOKEN; /* cannot happen: token is 64 bytes */
+	memcpy(t.token, e->token, len);
+	t.token[len] = '\0';
+	w->n_bad++;
+	return w->n_bad > PROTO_MAX_BAD_TOKENS
+		? STATUS_ERR_RANGE
+		: proto_pack_input_bad(&w->bad, &t);
+}
+
+/* Why a byte range could not be read, into err. */
+static int worker_bytes_error(const struct worker_ctx *w, int st,
+			      uint64_t offset, char *err, size_t err_size)
+{
+	if (st == STATUS_ERR_CORRUPT)
+		snprintf(err, err_size,
+			 "%s: the file changed size during the job",
+			 w->input_path);
+	else
+		snprintf(err, err_size, "%s: cannot read bytes from %llu: %s",
+			 w->input_path, (unsigned long long)offset,
+			 st == STATUS_ERR_IO && errno ? strerror(errno)
+						      : status_str(st));
+	return st == STATUS_ERR_NOMEM ? st : STATUS_ERR_IO;
+}
+
+/*
+ * A BYTES chunk (proto.h 3a): read and parse the range of the --input
+ * file, factor and emit each number as a LIST chunk would, collect the bad
+ * tokens with their range-local lines, then pack INPUT into w->input_msg
+ * and the RESULT.  The parse is input_next's, so the tokens, the
+ * --max-digits rule and the messages are those of the text path.
+ */
+static int worker_bytes(struct worker_ctx *w, struct proto_reader *r,
+			const struct proto_work_header *h,
+			struct proto_buf *result, char *err, size_t err_size)
+{
+	struct proto_bytes y;
+	struct input_source *src = NULL;
+	struct input_error e;
+	uint64_t t0 = worker_now_ns(), t1 = t0, t2;
+	uint32_t i = 0;
+	int st;
+
+	if (proto_unpack_work_bytes(r, &y) != STATUS_OK || !w->input_path) {
+		snprintf(err, err_size, "malformed WORK message");
+		return STATUS_ERR_PROTO;
+	}
+	w->chunk_id = h->chunk_id;
+	w->chunk_t0 = t0;
+	w->last_beat_ns = t0;
+	w->n_bad = 0;
+	proto_buf_reset(&w->bad);
+	st = input_open_bytes(&src, w->input_path, y.offset, y.length, y.size,
+			      w->max_digits);
+	if (st != STATUS_OK)
+		return worker_bytes_error(w, st, y.offset, err, err_size);
+	while (w->bad_index == PROTO_NO_BAD_INDEX) {
+		memset(&e, 0, sizeof e);
+		st = input_next(src, w->n, &e);
+		if (st == STATUS_NOT_FOUND)
+			break;
+		if (st == STATUS_ERR_SYNTAX || st == STATUS_ERR_RANGE) {
+			st = worker_bad_token(w, st, &e);
+			if (st == STATUS_OK)
+				continue;
+			snprintf(err, err_size,
+				 "%s: more than %d bad tokens in the %llu "
+				 "bytes from %llu",
+				 w->input_path, PROTO_MAX_BAD_TOKENS,
+				 (unsigned long long)y.length,
+				 (unsigned long long)y.offset);
+			goto out;
+		}
+		if (st != STATUS_OK) {
+			st = worker_bytes_error(w, st, y.offset, err, err_size);
+			goto out;
+		}
+		if (i == PROTO_MAX_CHUNK) {
+			snprintf(err, err_size,
+				 "%s: more than %d numbers in the line(s) "
+				 "from byte %llu",
+				 w->input_path, PROTO_MAX_CHUNK,
+				 (unsigned long long)y.offset);
+			st = STATUS_ERR_RANGE;
+			goto out;
+		}
+		st = engine_factor(&w->res, w->n, &w->params);
+		if (i % WORKER_RANGE_POLL == WORKER_RANGE_POLL - 1)
+			(void)worker_stop_hook(w);
+		if (w->stop_requested) {
+			st = STATUS_ERR_STOPPED;
+			goto out;
+		}
+		if (st != STATUS_OK && st != STATUS_PARTIAL) {
+			snprintf(err, err_size, "engine failed on a number: %s",
+				 status_str(st));
+			goto out;
+		}
+		t2 = worker_now_ns();
+		st = worker_emit(w, i++, w->n,
+				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX
+						    ? UINT32_MAX
+						    : (t2 - t1) / 1000),
+				 w->params.verify);
+		t1 = t2;
+		if (st != STATUS_OK) {
+			snprintf(err, err_size, "cannot format a result: %s",
+				 status_str(st));
+			goto out;
+		}
+	}
+	st = proto_pack_input_begin(&w->input_msg, h->chunk_id,
+				    input_line(src) - 1, w->n_bad);
+	if (st == STATUS_OK)
+		st = proto_buf_append(&w->input_msg, w->bad.data, w->bad.len);
+	if (st != STATUS_OK) {
+		snprintf(err, err_size, "cannot pack INPUT: %s",
+			 status_str(st));
+		goto out;
+	}
+	st = worker_pack(w, h->chunk_id, i, t1 - t0, result, err, err_size);
+out:
+	input_close(src);
+	return st;
+}
+
 int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		   struct proto_buf *result, char *err, size_t err_size)
 {
 	struct proto_reader r;
 	struct proto_work_header h;
-	struct proto_result_header rh;
 	uint64_t t0 = worker_now_ns(), t1, t2;
 	int st, use_range = 0;
 
@@ -287,6 +467,7 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	w->block_len = 0;
 	w->partial = 0;
 	w->bad_index = PROTO_NO_BAD_INDEX;
+	proto_buf_reset(&w->input_msg);
 	if (h.form == PROTO_FORM_RANGE) {
 		st = worker_range_begin(w, h.count, &use_range);
 		if (st != STATUS_OK) {
@@ -308,6 +489,8 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 				return STATUS_ERR_STOPPED;
 		}
 	}
+	if (h.form == PROTO_FORM_BYTES)
+		return worker_bytes(w, &r, &h, result, err, err_size);
 	t1 = t0;
 	for (uint32_t i = 0; i < h.count && w->bad_index == PROTO_NO_BAD_INDEX;
 	     i++) {
@@ -355,30 +538,8 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		snprintf(err, err_size, "trailing bytes in WORK");
 		return STATUS_ERR_PROTO;
 	}
-	if (w->block_len >
-	    (size_t)PROTO_MAX_MSG - PROTO_HEADER_BYTES - PROTO_RESULT_FIXED) {
-		snprintf(err, err_size,
-			 "the output of chunk %llu (%zu bytes) "
-			 "exceeds the message cap",
-			 (unsigned long long)h.chunk_id, w->block_len);
-		return STATUS_ERR_PROTO;
-	}
-	rh.chunk_id = h.chunk_id;
-	rh.count = h.count;
-	rh.partial = w->partial;
-	rh.busy_ns = t1 - t0;
-	rh.bad_index = w->bad_index;
-	rh.block_len = (uint32_t)w->block_len;
-	st = proto_pack_result(result, &rh, w->block);
-	if (st != STATUS_OK) {
-		snprintf(err, err_size, "cannot pack a result: %s",
-			 status_str(st));
-		return st;
-	}
-	w->busy_ns += rh.busy_ns;
-	w->numbers += h.count;
-	w->chunks++;
-	return STATUS_OK;
+	return worker_pack(w, h.chunk_id, h.count, t1 - t0, result, err,
+			   err_size);
 }
 
 /* The rank this worker answers: 0, or its group leader (proto.h). */
@@ -621,8 +782,13 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			worker_report(&out, st, text);
 			continue;
 		}
-		st = transport_send(worker_parent, PROTO_TAG_RESULT, &out, err,
-				    err_size);
+		/* a BYTES chunk's INPUT goes first (proto.h 3a) */
+		if (w.input_msg.len > 0)
+			st = transport_send(worker_parent, PROTO_TAG_INPUT,
+					    &w.input_msg, err, err_size);
+		if (st == STATUS_OK)
+			st = transport_send(worker_parent, PROTO_TAG_RESULT,
+					    &out, err, err_size);
 		if (st != STATUS_OK)
 			goto out;
 	}

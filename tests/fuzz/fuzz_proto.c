@@ -7,10 +7,11 @@
  * behaviour or a wrongly accepted message is found.
  *
  * Steps per input:
- *   1. For every tag CONFIG..GROUP_STATS: proto_reader_init
+ *   1. For every tag CONFIG..INPUT: proto_reader_init
  *      with that tag expected; when it accepts, run the full unpack
  *      sequence of that message, as master.c / worker.c do (WORK: header,
- *      then count numbers or a range; RESULT: the fixed part and block).
+ *      then count numbers, a range or a byte range; RESULT: the fixed
+ *      part and block; INPUT: the header, then n_bad bad tokens).
  *   2. Oracle: the codec promises one value, one encoding (proto.c's
  *      invariants).  So a message that unpacks completely must pack back
  *      to exactly the same bytes; a difference aborts (libFuzzer reports
@@ -70,6 +71,14 @@ static void fuzz_work(struct fuzz_state *s, struct proto_reader *r,
 			return;
 		fuzz_check(proto_pack_work_range(&s->out, s->a, s->b) ==
 			   STATUS_OK);
+	} else if (h.form == PROTO_FORM_BYTES) {
+		struct proto_bytes y;
+		if (proto_unpack_work_bytes(r, &y) != STATUS_OK)
+			return;
+		fuzz_check(h.count == 1 && y.length >= 1 &&
+			   y.offset + y.length <= y.size &&
+			   y.offset + y.length >= y.offset);
+		fuzz_check(proto_pack_work_bytes(&s->out, &y) == STATUS_OK);
 	} else {
 		for (i = 0; i < h.count; i++) {
 			if (proto_unpack_work_number(r, s->a) != STATUS_OK)
@@ -91,11 +100,34 @@ static void fuzz_result(struct fuzz_state *s, struct proto_reader *r,
 
 	if (proto_unpack_result(r, &h, &block) != STATUS_OK)
 		return;
-	fuzz_check(h.count >= 1 && h.count <= PROTO_MAX_CHUNK);
+	fuzz_check(h.count <= PROTO_MAX_CHUNK);
 	fuzz_check(h.partial <= h.count);
 	fuzz_check(h.bad_index == PROTO_NO_BAD_INDEX || h.block_len == 0);
 	fuzz_check(block + h.block_len == data + size);
 	fuzz_check(proto_pack_result(&s->out, &h, block) == STATUS_OK);
+	fuzz_same(&s->out, data, size);
+}
+
+static void fuzz_input(struct fuzz_state *s, struct proto_reader *r,
+		       const uint8_t *data, size_t size)
+{
+	struct proto_bad t;
+	uint64_t id, newlines;
+	uint32_t n_bad;
+
+	if (proto_unpack_input_begin(r, &id, &newlines, &n_bad) != STATUS_OK)
+		return;
+	fuzz_check(n_bad <= PROTO_MAX_BAD_TOKENS);
+	fuzz_check(proto_pack_input_begin(&s->out, id, newlines, n_bad) ==
+		   STATUS_OK);
+	for (uint32_t i = 0; i < n_bad; i++) {
+		if (proto_unpack_input_bad(r, &t) != STATUS_OK)
+			return;
+		fuzz_check(t.line >= 1 && strlen(t.token) <= PROTO_MAX_TOKEN);
+		fuzz_check(proto_pack_input_bad(&s->out, &t) == STATUS_OK);
+	}
+	if (proto_reader_end(r) != STATUS_OK)
+		return;
 	fuzz_same(&s->out, data, size);
 }
 
@@ -127,6 +159,7 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data, size_t size,
 		break;
 	case PROTO_TAG_WORK: fuzz_work(s, &r, data, size); break;
 	case PROTO_TAG_RESULT: fuzz_result(s, &r, data, size); break;
+	case PROTO_TAG_INPUT: fuzz_input(s, &r, data, size); break;
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
 		if (proto_unpack_heartbeat(&r, &id, &ns) == STATUS_OK) {
@@ -181,6 +214,9 @@ static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
 	struct proto_group_stats g;
 	struct proto_work_header wh;
 	struct proto_result_header rh;
+	struct proto_bytes y;
+	struct proto_bad t;
+	uint64_t id;
 	const unsigned char *block;
 	struct output_meta meta;
 	uint32_t u, lines;
@@ -200,6 +236,9 @@ static void fuzz_body(struct fuzz_state *s, const uint8_t *data, size_t size)
 	FUZZ_RAW(proto_unpack_work_header(&r, &wh));
 	FUZZ_RAW(proto_unpack_work_number(&r, s->a));
 	FUZZ_RAW(proto_unpack_work_range(&r, s->a, s->b));
+	FUZZ_RAW(proto_unpack_work_bytes(&r, &y));
+	FUZZ_RAW(proto_unpack_input_begin(&r, &id, &id, &u));
+	FUZZ_RAW(proto_unpack_input_bad(&r, &t));
 	FUZZ_RAW(proto_unpack_result(&r, &rh, &block));
 	FUZZ_RAW(proto_unpack_stop(&r, &u));
 	FUZZ_RAW(proto_unpack_stats(&r, &st));

@@ -166,6 +166,25 @@ static void gen_proto(void)
 						   .bad_index = 2 };
 		GEN("result-bad-index", proto_pack_result(&b, &bad, NULL));
 	}
+	{
+		struct proto_work_header wb = { .chunk_id = 4,
+						.first_index = 2,
+						.count = 1,
+						.form = PROTO_FORM_BYTES };
+		struct proto_bytes y = { 100, 37, 200 };
+		struct proto_bad t1 = { 3, PROTO_BAD_SYNTAX, "abc" };
+		struct proto_bad t2 = { 5, PROTO_BAD_LONG, "1234..." };
+		struct proto_result_header none = {
+			.chunk_id = 4, .bad_index = PROTO_NO_BAD_INDEX
+		};
+		gen_check(proto_pack_work_begin(&b, &wb), "work bytes");
+		GEN("work-bytes", proto_pack_work_bytes(&b, &y));
+		gen_check(proto_pack_input_begin(&b, 4, 6, 2), "input");
+		gen_check(proto_pack_input_bad(&b, &t1), "input bad");
+		GEN("input", proto_pack_input_bad(&b, &t2));
+		GEN("input-none", proto_pack_input_begin(&b, 9, 0, 0));
+		GEN("result-empty", proto_pack_result(&b, &none, NULL));
+	}
 	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));
 	GEN("stop-abort", proto_pack_stop(&b, PROTO_STOP_ABORT));
 	GEN("heartbeat", proto_pack_heartbeat(&b, 7, 1500000000));

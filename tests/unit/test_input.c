@@ -739,6 +739,193 @@ static void random_text_matches_reference_reader(void **state)
 	free(data);
 }
 
+/* ---- byte ranges (input_cut, input_open_bytes) ---- */
+
+/*
+ * Every number and bad token of fx->path, in order, as one text: "n\n"
+ * for a number, "line:'token'\n" for a bad token.  whole: one input_next
+ * pass over the file; else cut into ranges of target bytes, each read by
+ * input_open_bytes with its lines offset by the newlines before it.
+ */
+static char *read_all(struct fx *fx, int whole, uint64_t target)
+{
+	uint64_t *ends = NULL, n = 0, size = 0, base = 1;
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+	int rc;
+
+	assert_non_null(out);
+	out[0] = '\0';
+	if (!whole)
+		assert_int_equal(input_cut(fx->path, target, &ends, &n, &size),
+				 STATUS_OK);
+	for (uint64_t k = 0; k < (whole ? 1 : n); k++) {
+		struct input_source *src = NULL;
+		uint64_t off = k == 0 ? 0 : ends[k - 1];
+
+		if (whole)
+			assert_int_equal(input_open_file(&src, fx->path, 20),
+					 STATUS_OK);
+		else
+			assert_int_equal(input_open_bytes(&src, fx->path, off,
+							  ends[k] - off, size,
+							  20),
+					 STATUS_OK);
+		for (;;) {
+			char *v = NULL;
+			memset(&fx->e, 0, sizeof fx->e);
+			rc = input_next(src, fx->n, &fx->e);
+			if (rc == STATUS_NOT_FOUND)
+				break;
+			if (len + 200 > cap) {
+				cap *= 2;
+				out = realloc(out, cap);
+				assert_non_null(out);
+			}
+			if (rc == STATUS_OK) {
+				v = mpz_get_str(NULL, 10, fx->n);
+				len += (size_t)sprintf(out + len, "%s\n", v);
+				free(v);
+			} else {
+				assert_true(rc == STATUS_ERR_SYNTAX ||
+					    rc == STATUS_ERR_RANGE);
+				len += (size_t)sprintf(
+					out + len, "%llu:'%s' %s\n",
+					(unsigned long long)(base + fx->e.line -
+							     1),
+					fx->e.token, fx->e.reason);
+			}
+		}
+		base += input_line(src) - 1;
+		input_close(src);
+	}
+	free(ends);
+	return out;
+}
+
+/* The ranges of every target size give what one pass gives. */
+static void ranges_agree_with_one_pass(struct fx *fx, const char *data,
+				       size_t len)
+{
+	char *ref, *got;
+
+	write_file(fx, data, len);
+	ref = read_all(fx, 1, 0);
+	for (uint64_t t = 1; t <= len + 1; t++) {
+		got = read_all(fx, 0, t);
+		if (strcmp(ref, got) != 0)
+			fail_msg("range size %llu:\n%s\nwant:\n%s",
+				 (unsigned long long)t, got, ref);
+		free(got);
+	}
+	free(ref);
+}
+
+static void byte_ranges_read_like_the_whole_file(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const files[] = {
+		"1\n22\n333\n4444", /* no final newline */
+		"12 # comment 13\n\n  abc 15\n#x\n0x10 7\n", /* comments,
+								  blanks */
+		"4\r\n5 6\r\n\r\nz\r\n7",                    /* CRLF */
+		"a\nb\nc\n1\nd\n",                           /* bad tokens on
+							every boundary */
+		"123456789012345678901234 5\n6\n", /* --max-digits 20 */
+		"\n\n\n",                          /* blank lines only */
+		"# only a comment",                /* no number */
+		"99999999999999999999 1 2 3 4 5 6 7 8 9 10\n11\n", /* a
+							     line longer
+							     than a range */
+	};
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		ranges_agree_with_one_pass(fx, files[i], strlen(files[i]));
+}
+
+/* Cuts fall just after a newline, at or after target bytes; a line longer
+   than a range (past one read block, too) extends the range to its end. */
+static void cut_extends_to_line_end(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t *ends, n, size;
+	size_t big = 3 * 65536 + 5;
+	char *data = malloc(big + 4);
+
+	write_file(fx, "ab\ncd\n", 6);
+	assert_int_equal(input_cut(fx->path, 3, &ends, &n, &size), STATUS_OK);
+	assert_int_equal(n, 2); /* a range ending at a line end stays put */
+	assert_int_equal(ends[0], 3);
+	assert_int_equal(ends[1], 6);
+	free(ends);
+
+	assert_non_null(data);
+	memset(data, '7', big);
+	memcpy(data + big, "\n8\n", 3);
+	write_file(fx, data, big + 3);
+	assert_int_equal(input_cut(fx->path, 1, &ends, &n, &size), STATUS_OK);
+	assert_int_equal(size, big + 3);
+	assert_int_equal(n, 2);
+	assert_int_equal(ends[0], big + 1);
+	assert_int_equal(ends[1], big + 3);
+	free(ends);
+	free(data);
+
+	write_file(fx, "", 0); /* an empty file has no range */
+	assert_int_equal(input_cut(fx->path, 1, &ends, &n, &size), STATUS_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(size, 0);
+	free(ends);
+}
+
+/* Not a regular file: STATUS_NOT_FOUND (read it as a stream); missing:
+   an I/O error; "-" and target 0 are refused. */
+static void cut_refuses_what_it_cannot_cut(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t *ends, n, size;
+
+	/* a directory stands for every file that is not regular (opening
+	   a FIFO here would wait for a writer; it_signal.sh reads one) */
+	assert_int_equal(input_cut(fx->dir, 1, &ends, &n, &size),
+			 STATUS_NOT_FOUND);
+	assert_int_equal(input_cut("/nonexistent/x", 1, &ends, &n, &size),
+			 STATUS_ERR_IO);
+	assert_int_equal(input_cut("-", 1, &ends, &n, &size), STATUS_ERR_INVAL);
+	write_file(fx, "1\n", 2);
+	assert_int_equal(input_cut(fx->path, 0, &ends, &n, &size),
+			 STATUS_ERR_INVAL);
+}
+
+/* A file that changes size is an error: at open (another size) and while a
+   range is read (it shrank under the reader). */
+static void changed_file_is_an_error(void **state)
+{
+	struct fx *fx = *state;
+	size_t big = 200000;
+	char *data = malloc(big);
+
+	write_file(fx, "1\n2\n", 4);
+	assert_int_equal(input_open_bytes(&fx->s, fx->path, 0, 4, 5, 20),
+			 STATUS_ERR_CORRUPT);
+	assert_null(fx->s);
+	assert_int_equal(input_open_bytes(&fx->s, fx->path, 2, 3, 4, 20),
+			 STATUS_ERR_INVAL); /* past the end */
+	assert_non_null(data);
+	for (size_t i = 0; i < big; i += 2)
+		memcpy(data + i, "3\n", 2);
+	write_file(fx, data, big);
+	assert_int_equal(input_open_bytes(&fx->s, fx->path, 0, big, big, 20),
+			 STATUS_OK);
+	expect_num(fx, "3");
+	assert_int_equal(truncate(fx->path, 4), 0);
+	for (int rc = STATUS_OK; rc != STATUS_ERR_CORRUPT;) {
+		rc = input_next(fx->s, fx->n, &fx->e);
+		assert_true(rc == STATUS_OK || rc == STATUS_ERR_CORRUPT);
+	}
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -770,6 +957,10 @@ int main(void)
 		cmocka_unit_test(range_rejects_bad_parameters),
 		T(text_skip_counts_valid_numbers),
 		cmocka_unit_test(error_messages_name_file_line_and_token),
+		T(byte_ranges_read_like_the_whole_file),
+		T(cut_extends_to_line_end),
+		T(cut_refuses_what_it_cannot_cut),
+		T(changed_file_is_an_error),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,6 +62,8 @@ static int run_works;
 /* --group-size and --stats for the next run() (0 / NULL: none) */
 static int run_group_size;
 static const char *run_stats;
+/* --input of the next run (byte ranges: the fake workers read it) */
+static const char *run_input;
 
 struct fake_msg {
 	int source, tag;
@@ -151,6 +153,8 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 				 STATUS_OK);
 		assert_int_equal(proto_unpack_config(&r, &c), STATUS_OK);
 		worker_ctx_init(&F.ctx[rank], &c, 0);
+		F.ctx[rank].input_path = run_input;
+		F.ctx[rank].max_digits = 10000;
 		F.have_ctx[rank] = 1;
 		assert_int_equal(proto_pack_request(&o, 1 + c.prefetch),
 				 STATUS_OK);
@@ -224,6 +228,9 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 			default: break;
 			}
 		}
+		/* a byte range's INPUT comes first (proto.h 3a) */
+		if (F.ctx[rank].input_msg.len > 0)
+			push(rank, PROTO_TAG_INPUT, &F.ctx[rank].input_msg);
 		push(rank, PROTO_TAG_RESULT, &o);
 	} else if (tag == PROTO_TAG_STOP) {
 		struct proto_stats s;
@@ -325,6 +332,11 @@ static int is_first_result(const struct fake_msg *m)
 	return 1;
 }
 
+static int is_input_or_result(const struct fake_msg *m)
+{
+	return m->tag == PROTO_TAG_INPUT || m->tag == PROTO_TAG_RESULT;
+}
+
 /* blocking: a held-back message may be delivered when it is all there is */
 static int deliver(struct transport_msg *m, int tag, int blocking)
 {
@@ -334,6 +346,15 @@ static int deliver(struct transport_msg *m, int tag, int blocking)
 		return 0;
 	if (tag == TRANSPORT_ANY) {
 		idx = (int)(rng() % (uint32_t)F.n_out);
+		/* one sender's INPUT and RESULT messages come in the order
+		   sent (MPI's non-overtaking rule; a byte range's INPUT
+		   precedes its RESULT); the rest in any order */
+		for (k = 0; k < idx && is_input_or_result(&F.out[idx]); k++)
+			if (F.out[k].source == F.out[idx].source &&
+			    is_input_or_result(&F.out[k])) {
+				idx = k;
+				break;
+			}
 		if (F.fault == F_DELAY_FIRST_RESULT &&
 		    is_first_result(&F.out[idx])) {
 			if (F.n_out == 1 && !blocking)
@@ -353,7 +374,10 @@ static int deliver(struct transport_msg *m, int tag, int blocking)
 	m->buf = F.out[idx].buf;
 	m->source = F.out[idx].source;
 	m->tag = F.out[idx].tag;
-	F.out[idx] = F.out[--F.n_out];
+	/* the rest keep their order (see is_input_or_result) */
+	memmove(&F.out[idx], &F.out[idx + 1],
+		(size_t)(F.n_out - idx - 1) * sizeof F.out[0]);
+	F.n_out--;
 	return 1;
 }
 
@@ -564,6 +588,7 @@ static int run_text(int size, uint32_t chunk, int unordered, uint64_t n,
 	F.rng = 12345;
 	cli_options_init(&o);
 	o.input = in;
+	run_input = in;
 	o.chunk = chunk;
 	o.prefetch = 1;
 	o.unordered = unordered;

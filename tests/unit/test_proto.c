@@ -43,9 +43,12 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 		if (st != STATUS_OK)
 			return st;
 		mpz_inits(a, b, NULL);
-		if (h.form == PROTO_FORM_RANGE)
+		if (h.form == PROTO_FORM_RANGE) {
 			st = proto_unpack_work_range(&r, a, b);
-		else {
+		} else if (h.form == PROTO_FORM_BYTES) {
+			struct proto_bytes y;
+			st = proto_unpack_work_bytes(&r, &y);
+		} else {
 			for (uint32_t i = 0; i < h.count && st == STATUS_OK;
 			     i++)
 				st = proto_unpack_work_number(&r, a);
@@ -81,6 +84,15 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
 		return proto_unpack_heartbeat(&r, &id, &ns);
+	}
+	case PROTO_TAG_INPUT: {
+		uint64_t id, nl;
+		uint32_t n;
+		struct proto_bad t;
+		st = proto_unpack_input_begin(&r, &id, &nl, &n);
+		for (uint32_t i = 0; i < n && st == STATUS_OK; i++)
+			st = proto_unpack_input_bad(&r, &t);
+		return st == STATUS_OK ? proto_reader_end(&r) : st;
 	}
 	default: return STATUS_ERR_PROTO;
 	}
@@ -128,6 +140,14 @@ static void build(int tag, struct proto_buf *b)
 		break;
 	}
 	case PROTO_TAG_RESULT: build_result(b); break;
+	case PROTO_TAG_INPUT: {
+		struct proto_bad t1 = { 1, PROTO_BAD_SYNTAX, "abc" };
+		struct proto_bad t2 = { 9, PROTO_BAD_LONG, "" };
+		assert_int_equal(proto_pack_input_begin(b, 4, 8, 2), STATUS_OK);
+		assert_int_equal(proto_pack_input_bad(b, &t1), STATUS_OK);
+		assert_int_equal(proto_pack_input_bad(b, &t2), STATUS_OK);
+		break;
+	}
 	case PROTO_TAG_STOP:
 		assert_int_equal(proto_pack_stop(b, PROTO_STOP_DONE),
 				 STATUS_OK);
@@ -369,11 +389,11 @@ static void test_round_trip_result_bad_index(void **state)
 	proto_buf_clear(&b);
 }
 
-static const int all_tags[] = { PROTO_TAG_CONFIG,   PROTO_TAG_REQUEST,
-				PROTO_TAG_WORK,     PROTO_TAG_RESULT,
-				PROTO_TAG_STOP,     PROTO_TAG_STATS,
-				PROTO_TAG_ERROR,    PROTO_TAG_GROUP_STATS,
-				PROTO_TAG_HEARTBEAT };
+static const int all_tags[] = { PROTO_TAG_CONFIG,    PROTO_TAG_REQUEST,
+				PROTO_TAG_WORK,      PROTO_TAG_RESULT,
+				PROTO_TAG_STOP,      PROTO_TAG_STATS,
+				PROTO_TAG_ERROR,     PROTO_TAG_GROUP_STATS,
+				PROTO_TAG_HEARTBEAT, PROTO_TAG_INPUT };
 enum { N_TAGS = sizeof all_tags / sizeof all_tags[0] };
 
 /* Every proper prefix of every valid message is rejected; the whole is ok. */
@@ -807,9 +827,89 @@ static void test_item_bound(void **state)
 	engine_result_clear(&r);
 }
 
+/*
+ * WORK in BYTES form and INPUT round-trip; the limits: count must be 1,
+ * the range non-empty and inside the size, PROTO_MAX_TOKEN bytes of token
+ * and PROTO_MAX_BAD_TOKENS tokens (one more refused); a RESULT of count 0
+ * (a range without numbers) has an empty block.
+ */
+static void test_bytes_and_input(void **state)
+{
+	struct proto_buf b;
+	struct proto_reader r;
+	struct proto_work_header h = { 7, 3, 1, PROTO_FORM_BYTES }, hh;
+	struct proto_bytes y = { 10, 5, 15 }, yy;
+	struct proto_bad t, tt;
+	struct proto_result_header rh = { .chunk_id = 7,
+					  .bad_index = PROTO_NO_BAD_INDEX };
+	const unsigned char *block;
+	uint64_t id, nl;
+	uint32_t n;
+
+	(void)state;
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_work_begin(&b, &h), STATUS_OK);
+	assert_int_equal(proto_pack_work_bytes(&b, &y), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_WORK),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_work_header(&r, &hh), STATUS_OK);
+	assert_int_equal(hh.form, PROTO_FORM_BYTES);
+	assert_int_equal(proto_unpack_work_bytes(&r, &yy), STATUS_OK);
+	assert_true(yy.offset == 10 && yy.length == 5 && yy.size == 15);
+	/* past the size, empty, count 2 */
+	y.length = 6;
+	assert_int_equal(proto_pack_work_begin(&b, &h), STATUS_OK);
+	assert_int_equal(proto_pack_work_bytes(&b, &y), STATUS_ERR_PROTO);
+	y.length = 0;
+	assert_int_equal(proto_pack_work_bytes(&b, &y), STATUS_ERR_PROTO);
+	h.count = 2;
+	assert_int_equal(proto_pack_work_begin(&b, &h), STATUS_ERR_PROTO);
+
+	/* a token of PROTO_MAX_TOKEN bytes passes, the cap on tokens */
+	memset(t.token, 'x', PROTO_MAX_TOKEN);
+	t.token[PROTO_MAX_TOKEN] = '\0';
+	t.line = 3;
+	t.reason = PROTO_BAD_SYNTAX;
+	assert_int_equal(proto_pack_input_begin(&b, 7, 2, 1), STATUS_OK);
+	assert_int_equal(proto_pack_input_bad(&b, &t), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_INPUT),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_input_begin(&r, &id, &nl, &n), STATUS_OK);
+	assert_true(id == 7 && nl == 2 && n == 1);
+	assert_int_equal(proto_unpack_input_bad(&r, &tt), STATUS_OK);
+	assert_string_equal(tt.token, t.token);
+	assert_int_equal(tt.line, 3);
+	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+	assert_int_equal(proto_pack_input_begin(&b, 7, 2, PROTO_MAX_BAD_TOKENS),
+			 STATUS_OK);
+	assert_int_equal(
+		proto_pack_input_begin(&b, 7, 2, PROTO_MAX_BAD_TOKENS + 1),
+		STATUS_ERR_PROTO);
+	t.reason = 3;
+	assert_int_equal(proto_pack_input_bad(&b, &t), STATUS_ERR_PROTO);
+	/* line 0 is refused on the way in */
+	t.reason = PROTO_BAD_LONG;
+	t.line = 0;
+	assert_int_equal(proto_pack_input_begin(&b, 7, 2, 1), STATUS_OK);
+	assert_int_equal(proto_pack_input_bad(&b, &t), STATUS_OK);
+	assert_int_equal(decode_full(PROTO_TAG_INPUT, b.data, b.len),
+			 STATUS_ERR_PROTO);
+
+	/* RESULT count 0: an empty block only */
+	assert_int_equal(proto_pack_result(&b, &rh, NULL), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_RESULT),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_result(&r, &rh, &block), STATUS_OK);
+	assert_int_equal(rh.count, 0);
+	rh.bad_index = 0;
+	assert_int_equal(proto_pack_result(&b, &rh, NULL), STATUS_ERR_PROTO);
+	proto_buf_clear(&b);
+}
+
 static void test_tag_names(void **state)
 {
 	(void)state;
+	assert_string_equal(proto_tag_name(PROTO_TAG_INPUT), "INPUT");
 	assert_string_equal(proto_tag_name(PROTO_TAG_GROUP_STATS),
 			    "GROUP_STATS");
 	assert_string_equal(proto_tag_name(PROTO_TAG_WORK), "WORK");
@@ -837,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_group_stats),
 		cmocka_unit_test(test_stats_host_limit),
 		cmocka_unit_test(test_item_bound),
+		cmocka_unit_test(test_bytes_and_input),
 		cmocka_unit_test(test_tag_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
