@@ -47,7 +47,10 @@
 # not in the default SETS: PARI/GP and our sieve take minutes a number
 # there; run it with SETS=S266 CAP=1800 GP_CAP=3600.
 #
-# Knobs (environment): SETS, CLOCK, ROUNDS, ROUND_MAX, CAP (ours, default 120 s per set), FACTOR_CAP
+# Knobs (environment): SETS, JOBS (the folder of SET.txt and SET.expect,
+# default jobs/bench, relative to the top of the tree or absolute: fresh
+# sets of other seeds are timed the same way), CLOCK, ROUNDS, ROUND_MAX,
+# CAP (ours, default 120 s per set), FACTOR_CAP
 # (default 20 s), GP_CAP (default 150 s; R90_GP_CAP for R90), FACTOR_SETS (sets GNU factor is
 # run on; the others are "impractical" for it per issue 3 and skipped),
 # BUILD (default build).
@@ -64,7 +67,7 @@ cd "$(dirname "$0")/../.." || exit 2
 : "${ROUND_MAX:=10}"
 BENCH="$BUILD/bench_engine"
 CSV="$BUILD/bench-engine.csv"
-JOBS=jobs/bench
+: "${JOBS:=jobs/bench}"
 . tests/bench/oracle.sh
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-engine.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
