@@ -76,6 +76,32 @@ int block_check(struct block_check *k, uint64_t chunk_id,
  * fewer.  Callers have checked the block with block_check or
  * block_count_lines first.
  */
+/*
+ * Workers that write their own blocks (proto.h 3b) send rank 0 the sample
+ * instead of the block.  block_sample calls emit(arg, i, line, len) for
+ * every line of b that block_check would parse back (the same draws: k's
+ * --verify mode and seed, the chunk id), in order; STATUS_ERR_PROTO when b
+ * does not hold exactly count lines.  block_sample_size: how many lines
+ * that is.  block_check_held checks such a sample on rank 0: next(...)
+ * yields the n_sample lines received, which must be exactly the lines
+ * drawn, each one line ending in '\n' (else STATUS_ERR_PROTO), and each is
+ * checked as block_check checks it (STATUS_ERR_VERIFY, *bad_line).  What
+ * it cannot see: the lines not drawn, and the block's length; the stated
+ * chance of catching a rank that is always wrong holds as for blocks.
+ */
+typedef int (*block_line_fn)(void *arg, uint32_t i, const unsigned char *line,
+			     size_t len);
+typedef int (*block_next_fn)(void *arg, uint32_t *i,
+			     const unsigned char **line, uint32_t *len);
+int block_sample(const struct block_check *k, uint64_t chunk_id,
+		 const unsigned char *b, size_t len, uint32_t count,
+		 block_line_fn emit, void *arg);
+uint32_t block_sample_size(const struct block_check *k, uint64_t chunk_id,
+			   uint32_t count);
+int block_check_held(struct block_check *k, uint64_t chunk_id, uint32_t count,
+		     uint32_t n_sample, block_next_fn next, void *next_arg,
+		     block_number_fn number, void *arg, uint32_t *bad_line);
+
 size_t block_prefix(const unsigned char *b, size_t len, uint32_t k);
 
 /*

@@ -13,6 +13,7 @@
 #define FACTORIZE_OUTPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <gmp.h>
 
 #include "engine.h"
@@ -50,6 +51,17 @@ int output_write(struct output *o, const mpz_t n, const struct engine_result *r,
  * STATUS_OK or STATUS_ERR_IO.
  */
 int output_write_block(struct output *o, const void *bytes, size_t len);
+
+/*
+ * Workers write the file (proto.h 3b).  output_shared_path: the temporary
+ * name other processes may open and write, or NULL when the output is not
+ * a file written under a temporary name (standard output, a device, a
+ * FIFO).  output_hand_over: flush what this process wrote (the CSV
+ * header) and give the offset where the blocks start; it writes nothing
+ * more itself, and output_close renames the file as always.
+ */
+const char *output_shared_path(const struct output *o);
+int output_hand_over(struct output *o, uint64_t *offset);
 
 /*
  * Seconds until the buffered bytes of a watched stream are due to be

@@ -51,6 +51,24 @@
  *    when it releases the chunk in input order it prints the bad tokens
  *    with the line number the range starts at added, then adds the
  *    newline count to it.  A re-issued range is simply read again.
+ * 3b. Workers write the output file (--output FILE to a regular file,
+ *    flat layout, no --checkpoint, --verify sample or none): after CONFIG
+ *    rank 0 sends every worker FILE, the temporary name of the output;
+ *    each worker opens it for itself (MPI-IO on MPI_COMM_SELF; the path
+ *    must be on a file system every node sees).  A worker then answers a
+ *    chunk with HELD instead of RESULT: RESULT's fixed part (block_len is
+ *    the length of the block it keeps) and the sampled lines of block.h,
+ *    not the block.  Rank 0 checks the sample as it checks a block; when
+ *    every earlier block's length is known (in input order; at once with
+ *    --unordered) it sends OFFSET: where the block goes in the file.  The
+ *    worker writes it there (MPI_File_write_at), frees it and answers
+ *    WRITTEN.  A HELD that loses (a speculative duplicate, or a sample
+ *    that fails) gets OFFSET PROTO_OFFSET_DROP: the worker frees the block
+ *    unwritten and answers nothing.  Rank 0 sends a worker STOP only when
+ *    it has placed or dropped every block the worker holds; a worker
+ *    closes the file before its STATS, so when rank 0 has every STATS all
+ *    the bytes are in the file and it renames it.  Rank 0 copies no byte
+ *    of the output (only the CSV header, before any block).
  * 6a. While a worker factors a chunk it sends HEARTBEAT at most every
  *    PROTO_HEARTBEAT_NS (from the engine's stop hook, non-blocking): the
  *    chunk and how long it has taken so far.  The master answers nothing;
@@ -203,6 +221,37 @@
  *   token     len <= PROTO_MAX_TOKEN bytes, no NUL: the token as
  *             input_error shows it (escaped, shortened with "...").
  *
+ * FILE (master -> worker, 3b), body:
+ *   u32 path_len | path (not NUL-terminated, 1 <= path_len <=
+ *   PROTO_MAX_PATH, no NUL)
+ *
+ * HELD (worker -> master, 3b), body: RESULT's fixed part (block_len: the
+ * bytes of the block the worker keeps), then the sample:
+ *
+ *   0            32         36
+ *   +------------+----------+-------------------------------
+ *   | RESULT's   | n_sample | n_sample x sampled line
+ *   | fixed part |          |
+ *   +------------+----------+-------------------------------
+ *   sampled line:
+ *   0       4       8
+ *   +-------+-------+--------
+ *   | index |  len  | line (len bytes, its '\n' included)
+ *   +-------+-------+--------
+ *   n_sample <= count; indexes strictly increasing, < count; the lines
+ *   together at most block_len bytes.  With bad_index set, block_len
+ *   and n_sample are 0 (nothing is kept).
+ *
+ * OFFSET (master -> worker) and WRITTEN (worker -> master), 3b, body:
+ *
+ *   0          8          16         24
+ *   +----------+----------+----------+
+ *   | chunk_id |  offset  |  length  |
+ *   +----------+----------+----------+
+ *   OFFSET: write the held block of chunk_id (length bytes) at offset,
+ *   or drop it unwritten when offset is PROTO_OFFSET_DROP.  WRITTEN: the
+ *   same three fields back once the bytes are written.
+ *
  * GROUP_STATS (leader -> rank 0), body:
  *   u32 rank | u32 wrong | a STATS body (its 64 fixed bytes and the host)
  *   rank: a member of the sender's group; wrong: that member's RESULTs
@@ -219,9 +268,11 @@
 
 enum {
 	PROTO_MAGIC = 0x31505a46u, /* "FZP1" read as little-endian bytes */
-	PROTO_VERSION = 3,         /* 3: WORK's BYTES form, the INPUT
-				      message, RESULT count 0; 2: RESULT
-				      carries a formatted block */
+	PROTO_VERSION = 4,         /* 4: workers write --output (FILE,
+				      HELD, OFFSET, WRITTEN); 3: WORK's
+				      BYTES form, the INPUT message, RESULT
+				      count 0; 2: RESULT carries a
+				      formatted block */
 	PROTO_HEADER_BYTES = 8,
 	PROTO_RESULT_FIXED = 32, /* RESULT body bytes before the block */
 	PROTO_RESULT_BUSY_OFFSET = PROTO_HEADER_BYTES + 16 /* busy_ns */
@@ -243,7 +294,11 @@ enum proto_tag {
 	PROTO_TAG_GROUP_STATS = PROTO_TAG_BASE + 8,
 	PROTO_TAG_HEARTBEAT = PROTO_TAG_BASE + 9,
 	PROTO_TAG_INPUT = PROTO_TAG_BASE + 10,
-	PROTO_TAG_LAST = PROTO_TAG_INPUT
+	PROTO_TAG_FILE = PROTO_TAG_BASE + 11,
+	PROTO_TAG_HELD = PROTO_TAG_BASE + 12,
+	PROTO_TAG_OFFSET = PROTO_TAG_BASE + 13,
+	PROTO_TAG_WRITTEN = PROTO_TAG_BASE + 14,
+	PROTO_TAG_LAST = PROTO_TAG_WRITTEN
 };
 
 /* Caps: anything larger is rejected by pack and unpack alike. */
@@ -304,6 +359,19 @@ struct proto_bad {
 	uint8_t reason;                  /* enum proto_bad_reason */
 	char token[PROTO_MAX_TOKEN + 1]; /* NUL-terminated */
 };
+/*
+ * FILE's path: PATH_MAX on Linux (4096), so any path the master could open
+ * fits.  OFFSET's "drop it" value: no block starts at the last byte a u64
+ * can address.
+ */
+enum { PROTO_MAX_PATH = 4096 };
+#define PROTO_OFFSET_DROP UINT64_MAX
+
+/* OFFSET and WRITTEN: where a held block goes (3b). */
+struct proto_place {
+	uint64_t chunk_id, offset, length;
+};
+
 enum proto_stop_reason { PROTO_STOP_DONE = 1, PROTO_STOP_ABORT = 2 };
 
 /* Test-only fault injection, set by hidden options, carried in CONFIG. */
@@ -461,6 +529,26 @@ int proto_pack_group_stats(struct proto_buf *b,
 			   const struct proto_group_stats *g);
 int proto_unpack_group_stats(struct proto_reader *r,
 			     struct proto_group_stats *g);
+
+/* FILE: path is NUL-terminated; unpack fills path_size - 1 at most. */
+int proto_pack_file(struct proto_buf *b, const char *path);
+int proto_unpack_file(struct proto_reader *r, char *path, size_t path_size);
+/* HELD: begin with the fixed part and n_sample, then exactly n_sample
+   lines in increasing index order. */
+int proto_pack_held_begin(struct proto_buf *b,
+			  const struct proto_result_header *h,
+			  uint32_t n_sample);
+int proto_pack_held_line(struct proto_buf *b, uint32_t index,
+			 const void *line, uint32_t len);
+int proto_unpack_held_begin(struct proto_reader *r,
+			    struct proto_result_header *h, uint32_t *n_sample);
+/* *line points into the message (valid while it is). */
+int proto_unpack_held_line(struct proto_reader *r, uint32_t *index,
+			   const unsigned char **line, uint32_t *len);
+/* OFFSET and WRITTEN (tag says which). */
+int proto_pack_place(struct proto_buf *b, int tag,
+		     const struct proto_place *p);
+int proto_unpack_place(struct proto_reader *r, struct proto_place *p);
 
 /* "CONFIG", "WORK", ...; "unknown" for anything else. */
 const char *proto_tag_name(int tag);

@@ -114,4 +114,19 @@ void transport_library_version(char *buf, size_t size);
 /* MPI_Abort on the world: every rank ends with code. */
 void transport_abort(int code);
 
+/*
+ * The output file of proto.h 3b: opened by one rank for itself (an
+ * existing file, write-only), written at absolute offsets, closed (which
+ * flushes).  TRANSPORT_FILE_PIECE: MPI counts are int; 1 GiB pieces stay
+ * well below INT_MAX.  close accepts NULL.
+ */
+enum { TRANSPORT_FILE_PIECE = 1 << 30 };
+struct transport_file;
+int transport_file_open(struct transport_file **f, const char *path,
+			char *err, size_t err_size);
+int transport_file_write_at(struct transport_file *f, uint64_t offset,
+			    const void *data, size_t len, char *err,
+			    size_t err_size);
+int transport_file_close(struct transport_file *f, char *err, size_t err_size);
+
 #endif

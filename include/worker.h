@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "block.h"
 #include "proto.h"
 #include "range.h"
 
@@ -58,7 +59,30 @@ struct worker_ctx {
 	struct proto_buf input_msg;
 	struct proto_buf bad;
 	uint32_t n_bad;
+	/* workers write the output (proto.h 3b): hold is set once FILE
+	   arrives (worker_run); each chunk's block is then kept here until
+	   rank 0 places or drops it, and HELD carries the sample that
+	   block_check_held expects (drawn with `sample`).  Rank 0 issues no
+	   chunk beyond its reorder window, which bounds the list. */
+	int hold, sample_ready;
+	struct block_check sample;
+	struct worker_block *held;
+	uint32_t n_held, held_cap;
 };
+
+/* A block kept for proto.h 3b. */
+struct worker_block {
+	uint64_t chunk_id;
+	char *data;
+	size_t len;
+};
+
+/*
+ * The held block of chunk_id taken out of w (the caller frees data);
+ * STATUS_NOT_FOUND when w holds none.
+ */
+int worker_take_block(struct worker_ctx *w, uint64_t chunk_id,
+		      struct worker_block *out);
 
 /* params from a CONFIG; fault_ms from the options (test only). */
 void worker_ctx_init(struct worker_ctx *w, const struct proto_config *c,

@@ -97,17 +97,37 @@ static int check_line(struct block_check *k, const unsigned char *p, size_t n,
 	return STATUS_OK;
 }
 
+/* The sample's draws for one chunk: line i is chosen by sampled(). */
+struct block_draw {
+	uint64_t s, lim;
+	int all, none;
+};
+
+static void draw_init(struct block_draw *d, const struct block_check *k,
+		      uint64_t chunk_id)
+{
+	d->s = k->seed ^ (chunk_id * 0xD1B54A32D192ED03u);
+	d->lim = UINT64_MAX / BLOCK_SAMPLE_RATE;
+	d->all = k->verify == CLI_VERIFY_FULL;
+	d->none = k->verify == CLI_VERIFY_NONE;
+}
+
+/* Called for i = 0, 1, 2, ... in order: one draw per line past the first. */
+static int sampled(struct block_draw *d, uint32_t i)
+{
+	return !d->none && (d->all || i == 0 || block_mix(&d->s) < d->lim);
+}
+
 int block_check(struct block_check *k, uint64_t chunk_id,
 		const unsigned char *b, size_t len, uint32_t count,
 		block_number_fn number, void *arg, uint32_t *bad_line)
 {
 	const unsigned char *p = b, *end = b + len, *nl;
-	uint64_t s = k->seed ^ (chunk_id * 0xD1B54A32D192ED03u);
-	uint64_t lim = UINT64_MAX / BLOCK_SAMPLE_RATE;
-	int all = k->verify == CLI_VERIFY_FULL;
-	int none = k->verify == CLI_VERIFY_NONE;
+	struct block_draw d;
 	uint32_t i = 0;
 	int st;
+
+	draw_init(&d, k, chunk_id);
 
 	if (count == 0) /* a byte range without numbers */
 		return len == 0 ? STATUS_OK : STATUS_ERR_PROTO;
@@ -118,7 +138,7 @@ int block_check(struct block_check *k, uint64_t chunk_id,
 			return STATUS_ERR_PROTO; /* more lines than numbers */
 		nl = memchr(p, '\n', (size_t)(end - p));
 		/* nl != NULL: the block ends in '\n' */
-		if (!none && (all || i == 0 || block_mix(&s) < lim)) {
+		if (sampled(&d, i)) {
 			st = check_line(k, p, (size_t)(nl - p) + 1, i, number,
 					arg);
 			if (st != STATUS_OK) {
@@ -130,6 +150,70 @@ int block_check(struct block_check *k, uint64_t chunk_id,
 		i++;
 	}
 	return i == count ? STATUS_OK : STATUS_ERR_PROTO;
+}
+
+int block_sample(const struct block_check *k, uint64_t chunk_id,
+		 const unsigned char *b, size_t len, uint32_t count,
+		 block_line_fn emit, void *arg)
+{
+	const unsigned char *p = b, *end = b + len, *nl;
+	struct block_draw d;
+	uint32_t i = 0;
+	int st;
+
+	draw_init(&d, k, chunk_id);
+	for (; i < count && p < end; i++, p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return STATUS_ERR_PROTO;
+		if (sampled(&d, i)) {
+			st = emit(arg, i, p, (size_t)(nl - p) + 1);
+			if (st != STATUS_OK)
+				return st;
+		}
+	}
+	return i == count && p == end ? STATUS_OK : STATUS_ERR_PROTO;
+}
+
+uint32_t block_sample_size(const struct block_check *k, uint64_t chunk_id,
+			   uint32_t count)
+{
+	struct block_draw d;
+	uint32_t n = 0;
+
+	draw_init(&d, k, chunk_id);
+	for (uint32_t i = 0; i < count; i++)
+		n += (uint32_t)sampled(&d, i);
+	return n;
+}
+
+int block_check_held(struct block_check *k, uint64_t chunk_id, uint32_t count,
+		     uint32_t n_sample, block_next_fn next, void *next_arg,
+		     block_number_fn number, void *arg, uint32_t *bad_line)
+{
+	struct block_draw d;
+	const unsigned char *line;
+	uint32_t idx, len, taken = 0;
+	int st;
+
+	draw_init(&d, k, chunk_id);
+	for (uint32_t i = 0; i < count; i++) {
+		if (!sampled(&d, i))
+			continue;
+		if (taken == n_sample || next(next_arg, &idx, &line, &len) !=
+						 STATUS_OK ||
+		    idx != i)
+			return STATUS_ERR_PROTO; /* not the sample asked for */
+		taken++;
+		if (memchr(line, '\n', len) != line + len - 1)
+			return STATUS_ERR_PROTO; /* not exactly one line */
+		st = check_line(k, line, len, i, number, arg);
+		if (st != STATUS_OK) {
+			*bad_line = i;
+			return st;
+		}
+	}
+	return taken == n_sample ? STATUS_OK : STATUS_ERR_PROTO;
 }
 
 size_t block_prefix(const unsigned char *b, size_t len, uint32_t k)

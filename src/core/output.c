@@ -929,6 +929,26 @@ int output_write_block(struct output *o, const void *bytes, size_t len)
 	return STATUS_OK;
 }
 
+const char *output_shared_path(const struct output *o)
+{
+	return o != NULL && o->tmp != NULL && !o->is_stdout ? o->tmp : NULL;
+}
+
+int output_hand_over(struct output *o, uint64_t *offset)
+{
+	long pos;
+
+	if (!o || output_shared_path(o) == NULL)
+		return STATUS_ERR_INVAL;
+	errno = 0;
+	if (fflush(o->f) != 0 || (pos = ftell(o->f)) < 0) {
+		o->error = errno ? errno : EIO;
+		return STATUS_ERR_IO;
+	}
+	*offset = (uint64_t)pos;
+	return STATUS_OK;
+}
+
 double output_flush_wait(const struct output *o)
 {
 	double left;

@@ -680,6 +680,143 @@ int proto_unpack_input_bad(struct proto_reader *r, struct proto_bad *t)
 	return STATUS_OK;
 }
 
+/* ---- workers write the output (proto.h 3b) ---- */
+
+int proto_pack_file(struct proto_buf *b, const char *path)
+{
+	size_t len = strlen(path);
+	int st;
+
+	if (len < 1 || len > PROTO_MAX_PATH)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_FILE, 4 + len);
+	if (st != STATUS_OK)
+		return st;
+	put_u32(b, (uint32_t)len);
+	memcpy(b->data + b->len, path, len);
+	b->len += len;
+	return STATUS_OK;
+}
+
+int proto_unpack_file(struct proto_reader *r, char *path, size_t path_size)
+{
+	uint32_t len;
+
+	if (get_u32(r, &len) || len < 1 || len > PROTO_MAX_PATH ||
+	    len != left(r) || len >= path_size)
+		return STATUS_ERR_PROTO;
+	memcpy(path, r->data + r->off, len);
+	path[len] = '\0';
+	if (memchr(path, '\0', len) != NULL)
+		return STATUS_ERR_PROTO;
+	r->off += len;
+	return STATUS_OK;
+}
+
+/* RESULT's fixed part as HELD carries it (block_len: the kept block). */
+static int held_header_ok(const struct proto_result_header *h,
+			  uint32_t n_sample)
+{
+	if (h->count > PROTO_MAX_CHUNK || h->partial > h->count ||
+	    n_sample > h->count || h->block_len > (uint32_t)PROTO_MAX_MSG)
+		return 0;
+	if (h->bad_index != PROTO_NO_BAD_INDEX)
+		return h->bad_index < h->count && h->block_len == 0 &&
+			n_sample == 0;
+	return h->block_len >= h->count; /* a newline per line at least */
+}
+
+int proto_pack_held_begin(struct proto_buf *b,
+			  const struct proto_result_header *h,
+			  uint32_t n_sample)
+{
+	int st;
+
+	if (!held_header_ok(h, n_sample))
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_HELD, PROTO_RESULT_FIXED + 4);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, h->chunk_id);
+	put_u32(b, h->count);
+	put_u32(b, h->partial);
+	put_u64(b, h->busy_ns);
+	put_u32(b, h->bad_index);
+	put_u32(b, h->block_len);
+	put_u32(b, n_sample);
+	return STATUS_OK;
+}
+
+int proto_pack_held_line(struct proto_buf *b, uint32_t index,
+			 const void *line, uint32_t len)
+{
+	int st;
+
+	if (len < 1 || index >= PROTO_MAX_CHUNK)
+		return STATUS_ERR_PROTO;
+	st = buf_reserve(b, 8 + (size_t)len);
+	if (st != STATUS_OK)
+		return st;
+	put_u32(b, index);
+	put_u32(b, len);
+	memcpy(b->data + b->len, line, len);
+	b->len += len;
+	return STATUS_OK;
+}
+
+int proto_unpack_held_begin(struct proto_reader *r,
+			    struct proto_result_header *h, uint32_t *n_sample)
+{
+	if (get_u64(r, &h->chunk_id) || get_u32(r, &h->count) ||
+	    get_u32(r, &h->partial) || get_u64(r, &h->busy_ns) ||
+	    get_u32(r, &h->bad_index) || get_u32(r, &h->block_len) ||
+	    get_u32(r, n_sample))
+		return STATUS_ERR_PROTO;
+	/* each sampled line takes at least 9 bytes */
+	if (!held_header_ok(h, *n_sample) || left(r) / 9 < *n_sample)
+		return STATUS_ERR_PROTO;
+	return STATUS_OK;
+}
+
+int proto_unpack_held_line(struct proto_reader *r, uint32_t *index,
+			   const unsigned char **line, uint32_t *len)
+{
+	if (get_u32(r, index) || get_u32(r, len) || *len < 1 ||
+	    *index >= PROTO_MAX_CHUNK || left(r) < *len)
+		return STATUS_ERR_PROTO;
+	*line = r->data + r->off;
+	r->off += *len;
+	return STATUS_OK;
+}
+
+int proto_pack_place(struct proto_buf *b, int tag,
+		     const struct proto_place *p)
+{
+	int st;
+
+	if (tag != PROTO_TAG_OFFSET && tag != PROTO_TAG_WRITTEN)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, tag, 24);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, p->chunk_id);
+	put_u64(b, p->offset);
+	put_u64(b, p->length);
+	return STATUS_OK;
+}
+
+int proto_unpack_place(struct proto_reader *r, struct proto_place *p)
+{
+	if (get_u64(r, &p->chunk_id) || get_u64(r, &p->offset) ||
+	    get_u64(r, &p->length))
+		return STATUS_ERR_PROTO;
+	/* a placed block ends inside what a u64 addresses */
+	if (p->offset != PROTO_OFFSET_DROP &&
+	    p->length > UINT64_MAX - p->offset)
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(r);
+}
+
 const char *proto_tag_name(int tag)
 {
 	switch (tag) {
@@ -693,6 +830,10 @@ const char *proto_tag_name(int tag)
 	case PROTO_TAG_GROUP_STATS: return "GROUP_STATS";
 	case PROTO_TAG_HEARTBEAT: return "HEARTBEAT";
 	case PROTO_TAG_INPUT: return "INPUT";
+	case PROTO_TAG_FILE: return "FILE";
+	case PROTO_TAG_HELD: return "HELD";
+	case PROTO_TAG_OFFSET: return "OFFSET";
+	case PROTO_TAG_WRITTEN: return "WRITTEN";
 	default: return "unknown";
 	}
 }

@@ -157,6 +157,7 @@ struct rank_stats {
 	uint64_t accepted;    /* numbers of its results that were kept */
 	uint64_t wrong;       /* its results that failed verification */
 	double last_result_s; /* when its last RESULT came (since t0) */
+	uint64_t bytes_written; /* output bytes it wrote (proto.h 3b) */
 };
 
 /* Fields ordered so that no padding is needed (clang-analyzer's Padding
@@ -206,6 +207,14 @@ struct master {
 	int show_progress;
 	uint32_t n_ev;
 	struct live_event *ev; /* the first MASTER_MAX_LIVE_EVENTS */
+	/* workers write the output (proto.h 3b): wmode on; where the next
+	   placed block goes; OFFSETs not yet answered by WRITTEN; per sched
+	   worker the blocks it holds unplaced, and a STOP that waits for
+	   them */
+	int wmode, wpad;
+	uint64_t next_offset, writes_pending;
+	uint32_t *held;
+	int *stop_due;
 	char err[512];
 };
 
@@ -443,12 +452,65 @@ static int result_block(const struct proto_buf *b,
 	return st;
 }
 
-/* Rank 0's whole share of the output: the block's bytes, copied. */
-static void write_chunk(struct master *m, const struct proto_buf *b)
+static void send_to(struct master *m, int rank, int tag);
+
+/*
+ * OFFSET to sched worker w for its held block of chunk_id: where it goes,
+ * or PROTO_OFFSET_DROP.  A STOP that waited for the worker's last held
+ * block follows it (MPI keeps the order).
+ */
+static void place_block(struct master *m, int w, uint64_t chunk_id,
+			uint64_t offset, uint64_t length)
+{
+	struct proto_place pl = { chunk_id, offset, length };
+	int rank = m->child_rank[w];
+
+	if (proto_pack_place(&m->buf, PROTO_TAG_OFFSET, &pl) != STATUS_OK) {
+		master_fail(m, "internal error: OFFSET");
+		return;
+	}
+	send_to(m, rank, PROTO_TAG_OFFSET);
+	if (offset != PROTO_OFFSET_DROP)
+		m->writes_pending++;
+	if (m->held[w] > 0 && --m->held[w] == 0 && m->stop_due[w]) {
+		m->stop_due[w] = 0;
+		if (proto_pack_stop(&m->buf, PROTO_STOP_DONE) == STATUS_OK)
+			send_to(m, rank, PROTO_TAG_STOP);
+	}
+}
+
+/* A placed block's share of the books (proto.h 3b). */
+static void write_held(struct master *m, const struct proto_buf *b, int w)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	uint32_t n_sample;
+
+	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_HELD) !=
+		    STATUS_OK ||
+	    proto_unpack_held_begin(&r, &h, &n_sample) != STATUS_OK) {
+		master_fail(m, "internal error: stored HELD unreadable");
+		return;
+	}
+	place_block(m, w, h.chunk_id, m->next_offset, h.block_len);
+	m->next_offset += h.block_len;
+	m->rs[m->child_rank[w]].bytes_written += h.block_len;
+	m->written += h.count;
+	m->bytes_written += h.block_len;
+	m->chunks_written++;
+}
+
+/* Rank 0's whole share of the output: the block's bytes, copied; or, when
+   the workers write (proto.h 3b), its place in the file. */
+static void write_chunk(struct master *m, const struct proto_buf *b, int w)
 {
 	struct proto_result_header h;
 	const unsigned char *block;
 
+	if (m->wmode) {
+		write_held(m, b, w);
+		return;
+	}
 	if (result_block(b, &h, &block) != STATUS_OK) {
 		master_fail(m, "internal error: stored result unreadable");
 		return;
@@ -572,22 +634,57 @@ static int bytes_result(struct master *m, int rank,
 	return 0;
 }
 
-static void handle_result(struct master *m, int w, struct proto_buf *b)
+/* block_check_held's next: the HELD's following sampled line. */
+static int held_next(void *arg, uint32_t *i, const unsigned char **line,
+		     uint32_t *len)
+{
+	return proto_unpack_held_line(arg, i, line, len);
+}
+
+/* A HELD's block stays with its worker: it is told to drop it. */
+static void drop_held(struct master *m, int w, int tag,
+		      const struct proto_result_header *h)
+{
+	if (tag == PROTO_TAG_HELD && h->bad_index == PROTO_NO_BAD_INDEX)
+		place_block(m, w, h->chunk_id, PROTO_OFFSET_DROP, 0);
+}
+
+/* RESULT, or HELD (proto.h 3b: the sample, the block stays with w). */
+static int unpack_result(struct master *m, struct proto_reader *r,
+			 const struct proto_buf *b, int tag,
+			 struct proto_result_header *h,
+			 const unsigned char **block, uint32_t *n_sample)
+{
+	*block = NULL;
+	*n_sample = 0;
+	if (proto_reader_init(r, b->data, b->len, tag) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	if (tag == PROTO_TAG_RESULT)
+		return m->wmode ? STATUS_ERR_PROTO
+				: proto_unpack_result(r, h, block);
+	return m->wmode ? proto_unpack_held_begin(r, h, n_sample)
+			: STATUS_ERR_PROTO;
+}
+
+static void handle_result(struct master *m, int w, struct proto_buf *b,
+			  int tag)
 {
 	struct proto_reader r;
 	struct proto_result_header h;
 	struct sched_chunk *c;
 	struct line_arg a;
 	const unsigned char *block;
-	uint32_t bad = 0;
+	uint32_t bad = 0, n_sample;
 	int rank = worker_rank(m, w), st;
 
-	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
-		    STATUS_OK ||
-	    proto_unpack_result(&r, &h, &block) != STATUS_OK) {
-		master_fail(m, "malformed RESULT message from rank %d", rank);
+	if (unpack_result(m, &r, b, tag, &h, &block, &n_sample) !=
+	    STATUS_OK) {
+		master_fail(m, "malformed %s message from rank %d",
+			    proto_tag_name(tag), rank);
 		return;
 	}
+	if (tag == PROTO_TAG_HELD && h.bad_index == PROTO_NO_BAD_INDEX)
+		m->held[w]++;
 	/* a byte range is one item of the scheduler, whatever it held */
 	st = sched_complete(&m->s, w, h.chunk_id, m->bytes ? 1 : h.count, &c);
 	if (st == STATUS_OK || st == SCHED_DUPLICATE) {
@@ -599,6 +696,7 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 	if (st == SCHED_DUPLICATE) {
 		if (m->bytes)
 			brange_drop(&m->br, rank);
+		drop_held(m, w, tag, &h);
 		return;
 	}
 	if (st != STATUS_OK) {
@@ -616,8 +714,14 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 	}
 	a.m = m;
 	a.c = c;
-	st = block_check(&m->bc, c->id, block, h.block_len, h.count,
-			 line_number, &a, &bad);
+	st = tag == PROTO_TAG_RESULT
+		? block_check(&m->bc, c->id, block, h.block_len, h.count,
+			      line_number, &a, &bad)
+		: block_check_held(&m->bc, c->id, h.count, n_sample, held_next,
+				   &r, line_number, &a, &bad);
+	if (st == STATUS_OK && tag == PROTO_TAG_HELD &&
+	    proto_reader_end(&r) != STATUS_OK)
+		st = STATUS_ERR_PROTO;
 	if (st == STATUS_ERR_PROTO) {
 		master_fail(m,
 			    "malformed RESULT message from rank %d (chunk "
@@ -629,6 +733,7 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 	if (st == STATUS_ERR_VERIFY) {
 		if (m->bytes)
 			brange_drop(&m->br, rank);
+		drop_held(m, w, tag, &h);
 		wrong_result(m, w, c, bad, "verification failed");
 		return;
 	}
@@ -652,7 +757,7 @@ static void handle_result(struct master *m, int w, struct proto_buf *b)
 	m->rs[rank].accepted += h.count;
 	m->partial += h.partial;
 	if (m->o->unordered) {
-		write_chunk(m, b);
+		write_chunk(m, b, w);
 		sched_accept(&m->s, c, w, NULL);
 	} else {
 		sched_accept(&m->s, c, w, b);
@@ -688,7 +793,7 @@ static void release_done(struct master *m)
 			break;
 		}
 		if (!m->o->unordered)
-			write_chunk(m, &c->result);
+			write_chunk(m, &c->result, c->result_worker);
 		sched_release(&m->s);
 	}
 	tick_output(m);
@@ -750,7 +855,7 @@ static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
 	/* checked as any RESULT (the line count, the sample), not
 	   journaled again */
 	m->replaying = 1;
-	handle_result(m, w, &m->rbuf);
+	handle_result(m, w, &m->rbuf, PROTO_TAG_RESULT);
 	m->replaying = 0;
 	m->replayed += c->count;
 	release_done(m);
@@ -851,6 +956,10 @@ static void dispatch(struct master *m)
 				m->stats_pending--;
 				continue;
 			}
+			if (m->wmode && m->held[w] > 0) {
+				m->stop_due[w] = 1; /* after its last OFFSET */
+				continue;
+			}
 			if (proto_pack_stop(&m->buf, PROTO_STOP_DONE) ==
 			    STATUS_OK)
 				send_to(m, m->child_rank[w], PROTO_TAG_STOP);
@@ -881,7 +990,7 @@ static void dispatch(struct master *m)
 			master_fail(m, "internal error: local INPUT");
 			return;
 		}
-		handle_result(m, w, &m->rbuf);
+		handle_result(m, w, &m->rbuf, PROTO_TAG_RESULT);
 		/* keep memory flat: results go out as soon as they can */
 		release_done(m);
 		/* one rank runs the whole job inside this loop: keep the
@@ -891,6 +1000,64 @@ static void dispatch(struct master *m)
 }
 
 /* ---- receiving ---- */
+
+/* WRITTEN (proto.h 3b): a placed block is in the file. */
+static void handle_written(struct master *m, int rank)
+{
+	struct proto_reader r;
+	struct proto_place pl;
+
+	if (!m->wmode || m->writes_pending == 0 ||
+	    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
+			      PROTO_TAG_WRITTEN) != STATUS_OK ||
+	    proto_unpack_place(&r, &pl) != STATUS_OK ||
+	    pl.offset == PROTO_OFFSET_DROP) {
+		master_fail(m, "malformed or unexpected WRITTEN from rank %d",
+			    rank);
+		return;
+	}
+	m->writes_pending--;
+}
+
+/*
+ * Workers write the output (proto.h 3b) when it is a file under a
+ * temporary name, the layout is flat, and nothing needs the bytes on rank
+ * 0: no --checkpoint (the journal keeps lines), no --verify full (rank 0
+ * parses every line).  FILE goes to every worker before any WORK.
+ */
+static int setup_wmode(struct master *m)
+{
+	const char *path = output_shared_path(m->out);
+
+	if (m->local || path == NULL || m->o->checkpoint != NULL ||
+	    m->o->verify == CLI_VERIFY_FULL)
+		return STATUS_OK;
+	for (int w = 0; w < m->n_workers; w++)
+		if (m->child_members[w] > 0)
+			return STATUS_OK; /* groups: leaders pass bytes up */
+	m->held = calloc((size_t)m->n_workers, sizeof *m->held);
+	m->stop_due = calloc((size_t)m->n_workers, sizeof *m->stop_due);
+	if (m->held == NULL || m->stop_due == NULL) {
+		master_fail(m, "out of memory");
+		return STATUS_ERR_NOMEM;
+	}
+	if (output_hand_over(m->out, &m->next_offset) != STATUS_OK) {
+		master_fail(m, "%s: write error: %s", m->o->output,
+			    strerror(errno));
+		return STATUS_ERR_IO;
+	}
+	for (int w = 0; w < m->n_workers && !m->fatal; w++) {
+		/* packed per send: transport_send takes the buffer */
+		if (proto_pack_file(&m->buf, path) != STATUS_OK) {
+			master_fail(m, "%s: path too long for the workers",
+				    path);
+			return STATUS_ERR_INVAL;
+		}
+		send_to(m, m->child_rank[w], PROTO_TAG_FILE);
+	}
+	m->wmode = 1;
+	return m->fatal ? STATUS_ERR_MPI : STATUS_OK;
+}
 
 static void handle_message(struct master *m)
 {
@@ -948,7 +1115,9 @@ static void handle_message(struct master *m)
 				    "rank %d",
 				    rank);
 		break;
-	case PROTO_TAG_RESULT: handle_result(m, w, &m->msg.buf); break;
+	case PROTO_TAG_RESULT:
+	case PROTO_TAG_HELD: handle_result(m, w, &m->msg.buf, m->msg.tag); break;
+	case PROTO_TAG_WRITTEN: handle_written(m, rank); break;
 	case PROTO_TAG_INPUT:
 		if (!m->bytes ||
 		    brange_input(&m->br, rank, &m->msg.buf) != STATUS_OK)
@@ -1485,6 +1654,9 @@ static int setup(struct master *m)
 		master_fail(m, "%s", m->err);
 		return st;
 	}
+	st = setup_wmode(m);
+	if (st != STATUS_OK)
+		return st;
 	if (m->range)
 		(void)input_range(m->in, m->start, m->step, &count);
 
@@ -1702,6 +1874,12 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	transport_set_interrupt(NULL); /* the stop itself must not be cut */
 	if (m.j != NULL && m.interrupted)
 		(void)journal_sync(m.j); /* durable before anything can hang */
+	if (m.wmode && !m.fatal && !m.interrupted && m.writes_pending > 0)
+		master_fail(&m,
+			    "%llu block(s) placed with ranks that stopped "
+			    "answering were never written; the output is "
+			    "incomplete",
+			    (unsigned long long)m.writes_pending);
 	if (m.fatal || m.interrupted)
 		abort_workers(&m);
 	if (m.j != NULL) {
@@ -1752,6 +1930,8 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	free(m.rank_child);
 	free(m.child_members);
 	free(m.ev);
+	free(m.held);
+	free(m.stop_due);
 	master_signo = NULL;
 	if (code == CLI_EXIT_HUNG) {
 		/* the output is complete and closed: MPI_Finalize would wait

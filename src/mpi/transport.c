@@ -778,3 +778,80 @@ void transport_abort(int code)
 {
 	MPI_Abort(MPI_COMM_WORLD, code);
 }
+
+/*
+ * ---- the output file, written by workers (proto.h 3b) ----
+ *
+ * Each worker opens the file rank 0 created on MPI_COMM_SELF: no other rank
+ * takes part, so a hung or lost rank cannot block anyone's open or close,
+ * and the blocks of different workers go to disjoint byte ranges.  Errors
+ * on a file handle are MPI_ERRORS_RETURN by default (MPI-3.1 13.7).
+ */
+struct transport_file {
+	MPI_File fh;
+};
+
+int transport_file_open(struct transport_file **fp, const char *path,
+			char *err, size_t err_size)
+{
+	struct transport_file *f = malloc(sizeof *f);
+	int rc;
+
+	*fp = NULL;
+	if (f == NULL) {
+		snprintf(err, err_size, "%s: out of memory", path);
+		return STATUS_ERR_NOMEM;
+	}
+	rc = MPI_File_open(MPI_COMM_SELF, path, MPI_MODE_WRONLY, MPI_INFO_NULL,
+			   &f->fh);
+	if (rc != MPI_SUCCESS) {
+		free(f);
+		return mpi_fail(rc, path, err, err_size);
+	}
+	*fp = f;
+	return STATUS_OK;
+}
+
+int transport_file_write_at(struct transport_file *f, uint64_t offset,
+			    const void *data, size_t len, char *err,
+			    size_t err_size)
+{
+	const char *p = data;
+
+	/* MPI counts are int: large blocks go in pieces below INT_MAX */
+	while (len > 0) {
+		int n = len > (size_t)TRANSPORT_FILE_PIECE
+			? TRANSPORT_FILE_PIECE
+			: (int)len;
+		MPI_Status s;
+		int rc = MPI_File_write_at(f->fh, (MPI_Offset)offset, p, n,
+					   MPI_BYTE, &s);
+		int done = 0;
+
+		if (rc != MPI_SUCCESS)
+			return mpi_fail(rc, "MPI_File_write_at", err, err_size);
+		if (MPI_Get_count(&s, MPI_BYTE, &done) != MPI_SUCCESS ||
+		    done != n) {
+			snprintf(err, err_size,
+				 "MPI_File_write_at: %d of %d bytes written", done,
+				 n);
+			return STATUS_ERR_IO;
+		}
+		p += n;
+		offset += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return STATUS_OK;
+}
+
+int transport_file_close(struct transport_file *f, char *err, size_t err_size)
+{
+	int rc;
+
+	if (f == NULL)
+		return STATUS_OK;
+	rc = MPI_File_close(&f->fh);
+	free(f);
+	return rc == MPI_SUCCESS ? STATUS_OK
+				 : mpi_fail(rc, "MPI_File_close", err, err_size);
+}

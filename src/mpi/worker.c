@@ -151,6 +151,14 @@ void worker_ctx_clear(struct worker_ctx *w)
 	w->range = NULL;
 	proto_buf_clear(&w->input_msg);
 	proto_buf_clear(&w->bad);
+	for (uint32_t i = 0; i < w->n_held; i++)
+		free(w->held[i].data);
+	free(w->held);
+	w->held = NULL;
+	w->n_held = w->held_cap = 0;
+	if (w->sample_ready)
+		block_check_clear(&w->sample);
+	w->sample_ready = 0;
 }
 
 /*
@@ -224,6 +232,10 @@ void worker_ctx_set_output(struct worker_ctx *w, const struct options *o,
 	w->rank = rank;
 	w->input_path = o->input;
 	w->max_digits = o->max_digits;
+	if (w->sample_ready)
+		block_check_clear(&w->sample);
+	block_check_init(&w->sample, o);
+	w->sample_ready = 1;
 }
 
 /* Test only: the first line of a chunk made wrong (rank 0 always checks
@@ -278,6 +290,72 @@ static int worker_emit(struct worker_ctx *w, uint32_t i, const mpz_t n,
 }
 
 /* The chunk's RESULT from w's block (count numbers, busy_ns spent). */
+/* block_sample's emit: one sampled line into the HELD being packed. */
+static int worker_held_line(void *arg, uint32_t i, const unsigned char *line,
+			    size_t len)
+{
+	return proto_pack_held_line(arg, i, line, (uint32_t)len);
+}
+
+/* Keep the chunk's block (its buffer moves to the list: no copy). */
+static int worker_keep(struct worker_ctx *w, uint64_t chunk_id)
+{
+	struct worker_block *b;
+
+	if (w->n_held == w->held_cap) {
+		uint32_t cap = w->held_cap ? 2 * w->held_cap : 16;
+		b = realloc(w->held, cap * sizeof *b);
+		if (b == NULL)
+			return STATUS_ERR_NOMEM;
+		w->held = b;
+		w->held_cap = cap;
+	}
+	b = &w->held[w->n_held++];
+	b->chunk_id = chunk_id;
+	b->data = w->block;
+	b->len = w->block_len;
+	w->block = NULL;
+	w->block_cap = 0;
+	w->block_len = 0;
+	return STATUS_OK;
+}
+
+int worker_take_block(struct worker_ctx *w, uint64_t chunk_id,
+		      struct worker_block *out)
+{
+	for (uint32_t i = 0; i < w->n_held; i++) {
+		if (w->held[i].chunk_id != chunk_id)
+			continue;
+		*out = w->held[i];
+		memmove(&w->held[i], &w->held[i + 1],
+			(w->n_held - i - 1) * sizeof *w->held);
+		w->n_held--;
+		return STATUS_OK;
+	}
+	return STATUS_NOT_FOUND;
+}
+
+/* HELD (proto.h 3b): the fixed part and the sample; the block is kept. */
+static int worker_pack_held(struct worker_ctx *w,
+			    const struct proto_result_header *rh,
+			    struct proto_buf *result)
+{
+	int good = rh->bad_index == PROTO_NO_BAD_INDEX;
+	uint32_t n = good ? block_sample_size(&w->sample, rh->chunk_id,
+					      rh->count)
+			  : 0;
+	int st = proto_pack_held_begin(result, rh, n);
+
+	if (st == STATUS_OK && good)
+		st = block_sample(&w->sample, rh->chunk_id,
+				  (const unsigned char *)w->block,
+				  w->block_len, rh->count, worker_held_line,
+				  result);
+	if (st == STATUS_OK && good)
+		st = worker_keep(w, rh->chunk_id);
+	return st;
+}
+
 static int worker_pack(struct worker_ctx *w, uint64_t chunk_id, uint32_t count,
 		       uint64_t busy_ns, struct proto_buf *result, char *err,
 		       size_t err_size)
@@ -299,7 +377,8 @@ static int worker_pack(struct worker_ctx *w, uint64_t chunk_id, uint32_t count,
 	rh.busy_ns = busy_ns;
 	rh.bad_index = w->bad_index;
 	rh.block_len = (uint32_t)w->block_len;
-	st = proto_pack_result(result, &rh, w->block);
+	st = w->hold ? worker_pack_held(w, &rh, result)
+		     : proto_pack_result(result, &rh, w->block);
 	if (st != STATUS_OK) {
 		snprintf(err, err_size, "cannot pack a result: %s",
 			 status_str(st));
@@ -671,6 +750,65 @@ static void worker_report(struct proto_buf *b, int status, const char *text)
 				     sizeof err);
 }
 
+/*
+ * FILE and OFFSET (proto.h 3b).  FILE: open the output for this rank and
+ * hold blocks from now on.  OFFSET: write the held block there and answer
+ * WRITTEN, or drop it.  STATUS_OK, or an error with text in err.
+ */
+static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,
+			   struct transport_file **file, struct proto_buf *out,
+			   char *err, size_t err_size)
+{
+	struct proto_reader r;
+	struct proto_place pl;
+	struct worker_block b;
+	char path[PROTO_MAX_PATH + 1];
+	int st;
+
+	if (m->tag == PROTO_TAG_FILE) {
+		if (proto_reader_init(&r, m->buf.data, m->buf.len,
+				      PROTO_TAG_FILE) != STATUS_OK ||
+		    proto_unpack_file(&r, path, sizeof path) != STATUS_OK) {
+			snprintf(err, err_size, "malformed FILE message");
+			return STATUS_ERR_PROTO;
+		}
+		if (*file != NULL) {
+			snprintf(err, err_size, "a second FILE message");
+			return STATUS_ERR_PROTO;
+		}
+		st = transport_file_open(file, path, err, err_size);
+		w->hold = st == STATUS_OK;
+		return st;
+	}
+	if (proto_reader_init(&r, m->buf.data, m->buf.len,
+			      PROTO_TAG_OFFSET) != STATUS_OK ||
+	    proto_unpack_place(&r, &pl) != STATUS_OK) {
+		snprintf(err, err_size, "malformed OFFSET message");
+		return STATUS_ERR_PROTO;
+	}
+	if (worker_take_block(w, pl.chunk_id, &b) != STATUS_OK ||
+	    (pl.offset != PROTO_OFFSET_DROP && pl.length != b.len)) {
+		snprintf(err, err_size,
+			 "OFFSET for chunk %llu (%llu bytes), which this rank "
+			 "does not hold",
+			 (unsigned long long)pl.chunk_id,
+			 (unsigned long long)pl.length);
+		return STATUS_ERR_PROTO;
+	}
+	st = STATUS_OK;
+	if (pl.offset != PROTO_OFFSET_DROP) {
+		st = transport_file_write_at(*file, pl.offset, b.data, b.len,
+					     err, err_size);
+		if (st == STATUS_OK)
+			st = proto_pack_place(out, PROTO_TAG_WRITTEN, &pl);
+		if (st == STATUS_OK)
+			st = transport_send(worker_parent, PROTO_TAG_WRITTEN,
+					    out, err, err_size);
+	}
+	free(b.data);
+	return st;
+}
+
 int worker_run(const struct options *o, char *err, size_t err_size)
 {
 	struct transport_msg m;
@@ -680,6 +818,7 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	struct proto_stats stats;
 	struct transport_counters tc;
 	struct worker_ctx w;
+	struct transport_file *file = NULL; /* proto.h 3b */
 	int st, failed = STATUS_OK, have_ctx = 0;
 	uint32_t reason, credit = 1;
 	uint64_t last_busy = UINT64_MAX; /* ns of the last chunk */
@@ -763,6 +902,16 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 		}
 		if (failed != STATUS_OK)
 			continue; /* reported: only STOP matters now */
+		if (m.tag == PROTO_TAG_FILE || m.tag == PROTO_TAG_OFFSET) {
+			st = worker_file_msg(&w, &m, &file, &out, text,
+					     sizeof text);
+			if (st != STATUS_OK) {
+				failed = st;
+				snprintf(err, err_size, "%s", text);
+				worker_report(&out, st, text);
+			}
+			continue;
+		}
 		if (m.tag != PROTO_TAG_WORK) {
 			failed = STATUS_ERR_PROTO;
 			snprintf(text, sizeof text, "unexpected %s message",
@@ -787,12 +936,23 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 			st = transport_send(worker_parent, PROTO_TAG_INPUT,
 					    &w.input_msg, err, err_size);
 		if (st == STATUS_OK)
-			st = transport_send(worker_parent, PROTO_TAG_RESULT,
+			st = transport_send(worker_parent,
+					    w.hold ? PROTO_TAG_HELD
+						   : PROTO_TAG_RESULT,
 					    &out, err, err_size);
 		if (st != STATUS_OK)
 			goto out;
 	}
 
+	/* the bytes are in the file before rank 0 can see STATS (3b) */
+	if (file != NULL) {
+		st = transport_file_close(file, err, err_size);
+		file = NULL;
+		if (st != STATUS_OK) {
+			worker_report(&out, st, err);
+			goto out;
+		}
+	}
 	transport_counters(&tc);
 	memset(&stats, 0, sizeof stats);
 	proto_stats_host(&stats);
@@ -811,6 +971,7 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 		st = transport_send(worker_parent, PROTO_TAG_STATS, &out, err,
 				    err_size);
 out:
+	(void)transport_file_close(file, NULL, 0);
 	if (have_ctx)
 		worker_ctx_clear(&w);
 	proto_buf_clear(&out);
