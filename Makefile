@@ -90,14 +90,16 @@ factorize: $(APP_OBJS) $(BUILD)/libcore.a
 # Unit tests: one cmocka binary per module.  A test that drives glue code
 # (master/worker) names its extra objects and --wrap flags in
 # TEST_OBJS_<name> / TEST_LDFLAGS_<name>.
-TEST_OBJS_test_master   = $(BUILD)/mpi/master.o $(BUILD)/mpi/worker.o
+# (fake_file: transport's output-file calls without MPI, for worker.o)
+FAKE_FILE := $(BUILD)/tests/unit/fake_file.o
+TEST_OBJS_test_master   = $(BUILD)/mpi/master.o $(BUILD)/mpi/worker.o $(FAKE_FILE)
 TEST_WRAP_transport := transport_size transport_rank transport_wtime \
   transport_send transport_wait transport_poll transport_probe \
   transport_counters transport_abort
 TEST_LDFLAGS_test_master = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
-TEST_OBJS_test_worker   = $(BUILD)/mpi/worker.o
+TEST_OBJS_test_worker   = $(BUILD)/mpi/worker.o $(FAKE_FILE)
 TEST_LDFLAGS_test_worker = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
-TEST_OBJS_test_group    = $(BUILD)/mpi/group.o $(BUILD)/mpi/worker.o
+TEST_OBJS_test_group    = $(BUILD)/mpi/group.o $(BUILD)/mpi/worker.o $(FAKE_FILE)
 TEST_LDFLAGS_test_group = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 # test_engine plants SIQS refusals and bad factors at the engine/SIQS seam.
 TEST_LDFLAGS_test_engine = -Wl,--wrap=siqs_factor

@@ -109,6 +109,10 @@ struct options {
 	/* --test-range-bytes: the byte range size of --input FILE
 	   (proto.h 3a), 1 to CLI_MAX_RANGE_BYTES; 0 = sized by rank 0 */
 	uint32_t range_bytes;
+	/* --test-rank0-writes: rank 0 writes --output itself (the byte
+	   path) even where the workers would (proto.h 3b); the benchmarks
+	   compare the two, the unit tests plant faults in RESULT bytes */
+	int rank0_writes;
 
 	int help;    /* --help */
 	int version; /* --version */

@@ -8,7 +8,7 @@
  * Invariants:
  *   - Every option of struct options is parsed here and documented both in
  *     cli_usage() and in src/factorize.1 (tests/integration/it_cli.sh checks that the
- *     two lists agree).  The --test-fault*, --test-latency-us and --test-range-bytes options
+ *     two lists agree).  The --test-fault*, --test-latency-us, --test-rank0-writes and --test-range-bytes options
  *     are hidden from both.
  *   - No global state: parsing the same argv twice gives the same result
  *     (no getopt, whose optind/opterr would leak between calls and print).
@@ -92,6 +92,7 @@ enum cli_opt_id {
 	OPT_TEST_FAULT_RANK,
 	OPT_TEST_FAULT_MS,
 	OPT_TEST_LATENCY_US,
+	OPT_TEST_RANK0_WRITES,
 	OPT_TEST_RANGE_BYTES
 };
 
@@ -130,6 +131,7 @@ static const struct cli_long cli_longs[] = {
 	{ "test-fault-rank", 1, OPT_TEST_FAULT_RANK },
 	{ "test-fault-ms", 1, OPT_TEST_FAULT_MS },
 	{ "test-latency-us", 1, OPT_TEST_LATENCY_US },
+	{ "test-rank0-writes", 0, OPT_TEST_RANK0_WRITES },
 	{ "test-range-bytes", 1, OPT_TEST_RANGE_BYTES },
 };
 enum { CLI_N_LONGS = sizeof cli_longs / sizeof cli_longs[0] };
@@ -607,6 +609,7 @@ static int cli_apply(struct options *o, int id, const char *name, const char *v,
 		break;
 	case OPT_EXPONENTS: o->exponents = 1; break;
 	case OPT_UNORDERED: o->unordered = 1; break;
+	case OPT_TEST_RANK0_WRITES: o->rank0_writes = 1; break;
 	case OPT_QUIET: o->quiet = 1; break;
 	case OPT_PROGRESS: o->progress = 1; break;
 	case OPT_VERBOSE: o->verbose = 1; break;

@@ -1030,7 +1030,7 @@ static int setup_wmode(struct master *m)
 	const char *path = output_shared_path(m->out);
 
 	if (m->local || path == NULL || m->o->checkpoint != NULL ||
-	    m->o->verify == CLI_VERIFY_FULL)
+	    m->o->verify == CLI_VERIFY_FULL || m->o->rank0_writes)
 		return STATUS_OK;
 	for (int w = 0; w < m->n_workers; w++)
 		if (m->child_members[w] > 0)

@@ -131,6 +131,54 @@ static void fuzz_input(struct fuzz_state *s, struct proto_reader *r,
 	fuzz_same(&s->out, data, size);
 }
 
+/* HELD (proto.h 3b): the fixed part, then n_sample lines. */
+static void fuzz_held(struct fuzz_state *s, struct proto_reader *r,
+		      const uint8_t *data, size_t size)
+{
+	struct proto_result_header h;
+	const unsigned char *line;
+	uint32_t n, idx, len;
+
+	if (proto_unpack_held_begin(r, &h, &n) != STATUS_OK)
+		return;
+	fuzz_check(n <= h.count && h.partial <= h.count);
+	fuzz_check(proto_pack_held_begin(&s->out, &h, n) == STATUS_OK);
+	for (uint32_t i = 0; i < n; i++) {
+		if (proto_unpack_held_line(r, &idx, &line, &len) != STATUS_OK)
+			return;
+		fuzz_check(len >= 1 && idx < PROTO_MAX_CHUNK);
+		fuzz_check(proto_pack_held_line(&s->out, idx, line, len) ==
+			   STATUS_OK);
+	}
+	if (proto_reader_end(r) != STATUS_OK)
+		return;
+	fuzz_same(&s->out, data, size);
+}
+
+/* FILE, OFFSET and WRITTEN (proto.h 3b). */
+static void fuzz_place(struct fuzz_state *s, struct proto_reader *r,
+		       const uint8_t *data, size_t size, int tag)
+{
+	static char path[PROTO_MAX_PATH + 1];
+	struct proto_place p;
+
+	if (tag == PROTO_TAG_FILE) {
+		if (proto_unpack_file(r, path, sizeof path) != STATUS_OK ||
+		    proto_reader_end(r) != STATUS_OK)
+			return;
+		fuzz_check(strlen(path) >= 1);
+		fuzz_check(proto_pack_file(&s->out, path) == STATUS_OK);
+		fuzz_same(&s->out, data, size);
+		return;
+	}
+	if (proto_unpack_place(r, &p) != STATUS_OK)
+		return;
+	fuzz_check(p.offset == PROTO_OFFSET_DROP ||
+		   p.length <= UINT64_MAX - p.offset);
+	fuzz_check(proto_pack_place(&s->out, tag, &p) == STATUS_OK);
+	fuzz_same(&s->out, data, size);
+}
+
 /* Step 1-2 for one expected tag. */
 static void fuzz_message(struct fuzz_state *s, const uint8_t *data, size_t size,
 			 int tag)
@@ -160,6 +208,10 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data, size_t size,
 	case PROTO_TAG_WORK: fuzz_work(s, &r, data, size); break;
 	case PROTO_TAG_RESULT: fuzz_result(s, &r, data, size); break;
 	case PROTO_TAG_INPUT: fuzz_input(s, &r, data, size); break;
+	case PROTO_TAG_HELD: fuzz_held(s, &r, data, size); break;
+	case PROTO_TAG_FILE:
+	case PROTO_TAG_OFFSET:
+	case PROTO_TAG_WRITTEN: fuzz_place(s, &r, data, size, tag); break;
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
 		if (proto_unpack_heartbeat(&r, &id, &ns) == STATUS_OK) {

@@ -132,7 +132,7 @@ static void gen_proto(void)
 					.first_index = 0,
 					.count = 43,
 					.form = PROTO_FORM_RANGE };
-	struct proto_stats s = { 10, 2, 3000, 400, 5, 6, 700, 800 };
+	struct proto_stats s = { 10, 2, 3000, 400, 5, 6, 700, 800, "" };
 	struct proto_group_stats g = { .rank = 5, .wrong = 1, .s = s };
 	mpz_t n, step;
 
@@ -184,6 +184,19 @@ static void gen_proto(void)
 		GEN("input", proto_pack_input_bad(&b, &t2));
 		GEN("input-none", proto_pack_input_begin(&b, 9, 0, 0));
 		GEN("result-empty", proto_pack_result(&b, &none, NULL));
+	}
+	{
+		/* proto.h 3b: workers write the output */
+		struct proto_result_header hh = { 8, 2, 0, 5000,
+						  PROTO_NO_BAD_INDEX, 14 };
+		struct proto_place pl = { 8, 4096, 14 };
+		struct proto_place drop = { 8, PROTO_OFFSET_DROP, 0 };
+		GEN("file", proto_pack_file(&b, "out.txt.factorize.Ab12Cd"));
+		gen_check(proto_pack_held_begin(&b, &hh, 1), "held");
+		GEN("held", proto_pack_held_line(&b, 0, "4: 2 2\n", 7));
+		GEN("offset", proto_pack_place(&b, PROTO_TAG_OFFSET, &pl));
+		GEN("offset-drop", proto_pack_place(&b, PROTO_TAG_OFFSET, &drop));
+		GEN("written", proto_pack_place(&b, PROTO_TAG_WRITTEN, &pl));
 	}
 	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));
 	GEN("stop-abort", proto_pack_stop(&b, PROTO_STOP_ABORT));

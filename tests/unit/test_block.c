@@ -350,6 +350,101 @@ static void prefix_and_partial_lines(void **state)
 	cli_options_clear(&o);
 }
 
+/* proto.h 3b: a worker's sample (block_sample) is what block_check_held
+   asks for, line for line; a missing, extra, wrong or cut line fails. */
+struct sample_buf {
+	uint32_t idx[4096], len[4096];
+	const unsigned char *line[4096];
+	uint32_t n, next;
+};
+
+static int keep_line(void *arg, uint32_t i, const unsigned char *line,
+		     size_t len)
+{
+	struct sample_buf *s = arg;
+
+	s->idx[s->n] = i;
+	s->line[s->n] = line;
+	s->len[s->n++] = (uint32_t)len;
+	return STATUS_OK;
+}
+
+static int give_line(void *arg, uint32_t *i, const unsigned char **line,
+		     uint32_t *len)
+{
+	struct sample_buf *s = arg;
+
+	if (s->next == s->n)
+		return STATUS_ERR_PROTO;
+	*i = s->idx[s->next];
+	*line = s->line[s->next];
+	*len = s->len[s->next++];
+	return STATUS_OK;
+}
+
+static int held(struct block_check *k, struct sample_buf *s, uint32_t n_sample,
+		uint32_t *bad)
+{
+	struct range_arg a = { 1000 };
+
+	s->next = 0;
+	return block_check_held(k, 9, 2000, n_sample, give_line, s,
+				range_number, &a, bad);
+}
+
+static void held_sample_matches_block_check(void **state)
+{
+	struct options o;
+	struct block_check k;
+	static struct sample_buf s;
+	char *buf = NULL, copy[256];
+	size_t cap = 0, len;
+	uint32_t bad = 99;
+
+	(void)state;
+	cli_options_init(&o);
+	len = make_block(&o, 1000, 2000, &buf, &cap);
+	block_check_init(&k, &o);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(block_sample(&k, 9, (unsigned char *)buf, len, 2000,
+				      keep_line, &s),
+			 STATUS_OK);
+	assert_int_equal(s.n, block_sample_size(&k, 9, 2000));
+	assert_true(s.n > 10 && s.n < 100 && s.idx[0] == 0);
+	assert_int_equal(held(&k, &s, s.n, &bad), STATUS_OK);
+	/* the same lines block_check parses back */
+	{
+		uint64_t before = k.lines_checked;
+		struct range_arg a = { 1000 };
+		assert_int_equal(block_check(&k, 9, (unsigned char *)buf, len,
+					     2000, range_number, &a, &bad),
+				 STATUS_OK);
+		assert_int_equal(k.lines_checked - before, s.n);
+	}
+	/* one line too few, one skipped, a line cut short */
+	assert_int_equal(held(&k, &s, s.n - 1, &bad), STATUS_ERR_PROTO);
+	s.idx[1]++;
+	assert_int_equal(held(&k, &s, s.n, &bad), STATUS_ERR_PROTO);
+	s.idx[1]--;
+	s.len[1]--;
+	assert_int_equal(held(&k, &s, s.n, &bad), STATUS_ERR_PROTO);
+	s.len[1]++;
+	/* a wrong factor in a sampled line: ERR_VERIFY at its index */
+	assert_true(s.len[2] < sizeof copy);
+	memcpy(copy, s.line[2], s.len[2]);
+	*(strchr(copy, ' ') + 1) ^= 1;
+	s.line[2] = (const unsigned char *)copy;
+	assert_int_equal(held(&k, &s, s.n, &bad), STATUS_ERR_VERIFY);
+	assert_int_equal(bad, s.idx[2]);
+	/* a block with a line missing is no sample at all */
+	assert_int_equal(block_sample(&k, 9, (unsigned char *)buf, len, 2001,
+				      keep_line, &s),
+			 STATUS_ERR_PROTO);
+	block_check_clear(&k);
+	free(buf);
+	cli_options_clear(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +456,7 @@ int main(void)
 		cmocka_unit_test(full_checks_every_line_sample_some),
 		cmocka_unit_test(wrong_number_or_bytes_caught),
 		cmocka_unit_test(prefix_and_partial_lines),
+		cmocka_unit_test(held_sample_matches_block_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

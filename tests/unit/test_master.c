@@ -471,6 +471,7 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 	o.checkpoint = run_checkpoint;
 	o.group_size = run_group_size;
 	o.stats = run_stats;
+	o.rank0_writes = 1; /* faults are planted in RESULT bytes */
 	run_works = 0;
 	if (fault == F_WRONG_RESULT) {
 		o.fault_flags = PROTO_FAULT_WRONG_RESULT;
@@ -594,6 +595,7 @@ static int run_text(int size, uint32_t chunk, int unordered, uint64_t n,
 	o.unordered = unordered;
 	o.output = path;
 	o.quiet = 1;
+	o.rank0_writes = 1;
 	code = master_run(&o, NULL);
 	cli_options_clear(&o);
 	for (int r = 1; r < size; r++)

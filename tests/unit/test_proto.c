@@ -833,6 +833,87 @@ static void test_item_bound(void **state)
  * and PROTO_MAX_BAD_TOKENS tokens (one more refused); a RESULT of count 0
  * (a range without numbers) has an empty block.
  */
+/* proto.h 3b: FILE, HELD, OFFSET and WRITTEN round trips and refusals. */
+static void test_workers_write(void **state)
+{
+	struct proto_buf b;
+	struct proto_reader r;
+	struct proto_result_header h = { 5, 3, 0, 77, PROTO_NO_BAD_INDEX, 30 },
+				   hh;
+	struct proto_place p = { 5, 1000, 30 }, pp;
+	char path[PROTO_MAX_PATH + 2];
+	const unsigned char *line;
+	uint32_t n, idx, len;
+
+	(void)state;
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_file(&b, "/tmp/out.x"), STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_FILE),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_file(&r, path, sizeof path), STATUS_OK);
+	assert_string_equal(path, "/tmp/out.x");
+	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+	/* at the cap, past it, empty */
+	memset(path, 'a', PROTO_MAX_PATH + 1);
+	path[PROTO_MAX_PATH] = '\0';
+	assert_int_equal(proto_pack_file(&b, path), STATUS_OK);
+	path[PROTO_MAX_PATH + 1] = '\0';
+	path[PROTO_MAX_PATH] = 'a';
+	assert_int_equal(proto_pack_file(&b, path), STATUS_ERR_PROTO);
+	assert_int_equal(proto_pack_file(&b, ""), STATUS_ERR_PROTO);
+
+	assert_int_equal(proto_pack_held_begin(&b, &h, 2), STATUS_OK);
+	assert_int_equal(proto_pack_held_line(&b, 0, "4: 2 2\n", 7),
+			 STATUS_OK);
+	assert_int_equal(proto_pack_held_line(&b, 2, "6: 2 3\n", 7),
+			 STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_HELD),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_held_begin(&r, &hh, &n), STATUS_OK);
+	assert_true(hh.chunk_id == 5 && hh.count == 3 && hh.block_len == 30 &&
+		    n == 2);
+	assert_int_equal(proto_unpack_held_line(&r, &idx, &line, &len),
+			 STATUS_OK);
+	assert_true(idx == 0 && len == 7 && memcmp(line, "4: 2 2\n", 7) == 0);
+	assert_int_equal(proto_unpack_held_line(&r, &idx, &line, &len),
+			 STATUS_OK);
+	assert_int_equal(idx, 2);
+	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+	/* a cut line, more samples than numbers, a failed chunk that keeps
+	   a block */
+	b.len--;
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_HELD),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_held_begin(&r, &hh, &n), STATUS_OK);
+	assert_int_equal(proto_unpack_held_line(&r, &idx, &line, &len),
+			 STATUS_OK);
+	assert_int_equal(proto_unpack_held_line(&r, &idx, &line, &len),
+			 STATUS_ERR_PROTO);
+	assert_int_equal(proto_pack_held_begin(&b, &h, 4), STATUS_ERR_PROTO);
+	h.bad_index = 1;
+	assert_int_equal(proto_pack_held_begin(&b, &h, 0), STATUS_ERR_PROTO);
+	h.block_len = 0;
+	assert_int_equal(proto_pack_held_begin(&b, &h, 0), STATUS_OK);
+
+	assert_int_equal(proto_pack_place(&b, PROTO_TAG_OFFSET, &p), STATUS_OK);
+	assert_int_equal(
+		proto_reader_init(&r, b.data, b.len, PROTO_TAG_OFFSET),
+		STATUS_OK);
+	assert_int_equal(proto_unpack_place(&r, &pp), STATUS_OK);
+	assert_true(pp.chunk_id == 5 && pp.offset == 1000 && pp.length == 30);
+	assert_int_equal(proto_pack_place(&b, PROTO_TAG_RESULT, &p),
+			 STATUS_ERR_PROTO);
+	/* a block that would end past 2^64 */
+	p.offset = UINT64_MAX - 10;
+	assert_int_equal(proto_pack_place(&b, PROTO_TAG_WRITTEN, &p),
+			 STATUS_OK);
+	assert_int_equal(
+		proto_reader_init(&r, b.data, b.len, PROTO_TAG_WRITTEN),
+		STATUS_OK);
+	assert_int_equal(proto_unpack_place(&r, &pp), STATUS_ERR_PROTO);
+	proto_buf_clear(&b);
+}
+
 static void test_bytes_and_input(void **state)
 {
 	struct proto_buf b;
@@ -939,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_item_bound),
 		cmocka_unit_test(test_bytes_and_input),
 		cmocka_unit_test(test_tag_names),
+		cmocka_unit_test(test_workers_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
