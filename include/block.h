@@ -91,8 +91,8 @@ int block_check(struct block_check *k, uint64_t chunk_id,
  */
 typedef int (*block_line_fn)(void *arg, uint32_t i, const unsigned char *line,
 			     size_t len);
-typedef int (*block_next_fn)(void *arg, uint32_t *i,
-			     const unsigned char **line, uint32_t *len);
+typedef int (*block_next_fn)(void *arg, uint32_t *i, const unsigned char **line,
+			     uint32_t *len);
 int block_sample(const struct block_check *k, uint64_t chunk_id,
 		 const unsigned char *b, size_t len, uint32_t count,
 		 block_line_fn emit, void *arg);

@@ -538,16 +538,15 @@ int proto_unpack_file(struct proto_reader *r, char *path, size_t path_size);
 int proto_pack_held_begin(struct proto_buf *b,
 			  const struct proto_result_header *h,
 			  uint32_t n_sample);
-int proto_pack_held_line(struct proto_buf *b, uint32_t index,
-			 const void *line, uint32_t len);
+int proto_pack_held_line(struct proto_buf *b, uint32_t index, const void *line,
+			 uint32_t len);
 int proto_unpack_held_begin(struct proto_reader *r,
 			    struct proto_result_header *h, uint32_t *n_sample);
 /* *line points into the message (valid while it is). */
 int proto_unpack_held_line(struct proto_reader *r, uint32_t *index,
 			   const unsigned char **line, uint32_t *len);
 /* OFFSET and WRITTEN (tag says which). */
-int proto_pack_place(struct proto_buf *b, int tag,
-		     const struct proto_place *p);
+int proto_pack_place(struct proto_buf *b, int tag, const struct proto_place *p);
 int proto_unpack_place(struct proto_reader *r, struct proto_place *p);
 
 /* "CONFIG", "WORK", ...; "unknown" for anything else. */

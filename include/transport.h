@@ -122,8 +122,8 @@ void transport_abort(int code);
  */
 enum { TRANSPORT_FILE_PIECE = 1 << 30 };
 struct transport_file;
-int transport_file_open(struct transport_file **f, const char *path,
-			char *err, size_t err_size);
+int transport_file_open(struct transport_file **f, const char *path, char *err,
+			size_t err_size);
 int transport_file_write_at(struct transport_file *f, uint64_t offset,
 			    const void *data, size_t len, char *err,
 			    size_t err_size);

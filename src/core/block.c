@@ -200,9 +200,8 @@ int block_check_held(struct block_check *k, uint64_t chunk_id, uint32_t count,
 	for (uint32_t i = 0; i < count; i++) {
 		if (!sampled(&d, i))
 			continue;
-		if (taken == n_sample || next(next_arg, &idx, &line, &len) !=
-						 STATUS_OK ||
-		    idx != i)
+		if (taken == n_sample ||
+		    next(next_arg, &idx, &line, &len) != STATUS_OK || idx != i)
 			return STATUS_ERR_PROTO; /* not the sample asked for */
 		taken++;
 		if (memchr(line, '\n', len) != line + len - 1)

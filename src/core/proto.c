@@ -747,8 +747,8 @@ int proto_pack_held_begin(struct proto_buf *b,
 	return STATUS_OK;
 }
 
-int proto_pack_held_line(struct proto_buf *b, uint32_t index,
-			 const void *line, uint32_t len)
+int proto_pack_held_line(struct proto_buf *b, uint32_t index, const void *line,
+			 uint32_t len)
 {
 	int st;
 
@@ -789,8 +789,7 @@ int proto_unpack_held_line(struct proto_reader *r, uint32_t *index,
 	return STATUS_OK;
 }
 
-int proto_pack_place(struct proto_buf *b, int tag,
-		     const struct proto_place *p)
+int proto_pack_place(struct proto_buf *b, int tag, const struct proto_place *p)
 {
 	int st;
 

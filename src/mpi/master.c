@@ -152,11 +152,11 @@ struct live_event {
 };
 
 struct rank_stats {
-	int have;             /* STATS received (or local numbers) */
-	struct proto_stats s; /* as the rank reported them */
-	uint64_t accepted;    /* numbers of its results that were kept */
-	uint64_t wrong;       /* its results that failed verification */
-	double last_result_s; /* when its last RESULT came (since t0) */
+	int have;               /* STATS received (or local numbers) */
+	struct proto_stats s;   /* as the rank reported them */
+	uint64_t accepted;      /* numbers of its results that were kept */
+	uint64_t wrong;         /* its results that failed verification */
+	double last_result_s;   /* when its last RESULT came (since t0) */
 	uint64_t bytes_written; /* output bytes it wrote (proto.h 3b) */
 };
 
@@ -666,8 +666,7 @@ static int unpack_result(struct master *m, struct proto_reader *r,
 			: STATUS_ERR_PROTO;
 }
 
-static void handle_result(struct master *m, int w, struct proto_buf *b,
-			  int tag)
+static void handle_result(struct master *m, int w, struct proto_buf *b, int tag)
 {
 	struct proto_reader r;
 	struct proto_result_header h;
@@ -677,8 +676,7 @@ static void handle_result(struct master *m, int w, struct proto_buf *b,
 	uint32_t bad = 0, n_sample;
 	int rank = worker_rank(m, w), st;
 
-	if (unpack_result(m, &r, b, tag, &h, &block, &n_sample) !=
-	    STATUS_OK) {
+	if (unpack_result(m, &r, b, tag, &h, &block, &n_sample) != STATUS_OK) {
 		master_fail(m, "malformed %s message from rank %d",
 			    proto_tag_name(tag), rank);
 		return;
@@ -1116,7 +1114,9 @@ static void handle_message(struct master *m)
 				    rank);
 		break;
 	case PROTO_TAG_RESULT:
-	case PROTO_TAG_HELD: handle_result(m, w, &m->msg.buf, m->msg.tag); break;
+	case PROTO_TAG_HELD:
+		handle_result(m, w, &m->msg.buf, m->msg.tag);
+		break;
 	case PROTO_TAG_WRITTEN: handle_written(m, rank); break;
 	case PROTO_TAG_INPUT:
 		if (!m->bytes ||
@@ -1363,6 +1363,7 @@ static void write_stats(struct master *m, double wall)
 				"\"last_result_seconds\": %.6f, "
 				"\"msgs_sent\": %llu, \"msgs_recv\": %llu, "
 				"\"bytes_sent\": %llu, \"bytes_recv\": %llu, "
+				"\"bytes_written\": %llu, "
 				"\"parent\": %d, \"host\": \"",
 				i, (unsigned long long)s->numbers,
 				(unsigned long long)m->rs[i].accepted,
@@ -1374,6 +1375,9 @@ static void write_stats(struct master *m, double wall)
 				(unsigned long long)s->msgs_recv,
 				(unsigned long long)s->bytes_sent,
 				(unsigned long long)s->bytes_recv,
+				(unsigned long long)(i == 0 && !m->wmode
+							     ? m->bytes_written
+							     : m->rs[i].bytes_written),
 				parent_of(m, i));
 			json_chars(f, s->host);
 			fprintf(f, "\"}%s\n", i + 1 < m->size ? "," : "");

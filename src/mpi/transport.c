@@ -791,8 +791,8 @@ struct transport_file {
 	MPI_File fh;
 };
 
-int transport_file_open(struct transport_file **fp, const char *path,
-			char *err, size_t err_size)
+int transport_file_open(struct transport_file **fp, const char *path, char *err,
+			size_t err_size)
 {
 	struct transport_file *f = malloc(sizeof *f);
 	int rc;
@@ -833,8 +833,8 @@ int transport_file_write_at(struct transport_file *f, uint64_t offset,
 		if (MPI_Get_count(&s, MPI_BYTE, &done) != MPI_SUCCESS ||
 		    done != n) {
 			snprintf(err, err_size,
-				 "MPI_File_write_at: %d of %d bytes written", done,
-				 n);
+				 "MPI_File_write_at: %d of %d bytes written",
+				 done, n);
 			return STATUS_ERR_IO;
 		}
 		p += n;
@@ -852,6 +852,7 @@ int transport_file_close(struct transport_file *f, char *err, size_t err_size)
 		return STATUS_OK;
 	rc = MPI_File_close(&f->fh);
 	free(f);
-	return rc == MPI_SUCCESS ? STATUS_OK
-				 : mpi_fail(rc, "MPI_File_close", err, err_size);
+	return rc == MPI_SUCCESS
+		? STATUS_OK
+		: mpi_fail(rc, "MPI_File_close", err, err_size);
 }

@@ -341,16 +341,15 @@ static int worker_pack_held(struct worker_ctx *w,
 			    struct proto_buf *result)
 {
 	int good = rh->bad_index == PROTO_NO_BAD_INDEX;
-	uint32_t n = good ? block_sample_size(&w->sample, rh->chunk_id,
-					      rh->count)
-			  : 0;
+	uint32_t n = good
+		? block_sample_size(&w->sample, rh->chunk_id, rh->count)
+		: 0;
 	int st = proto_pack_held_begin(result, rh, n);
 
 	if (st == STATUS_OK && good)
 		st = block_sample(&w->sample, rh->chunk_id,
-				  (const unsigned char *)w->block,
-				  w->block_len, rh->count, worker_held_line,
-				  result);
+				  (const unsigned char *)w->block, w->block_len,
+				  rh->count, worker_held_line, result);
 	if (st == STATUS_OK && good)
 		st = worker_keep(w, rh->chunk_id);
 	return st;
@@ -780,8 +779,8 @@ static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,
 		w->hold = st == STATUS_OK;
 		return st;
 	}
-	if (proto_reader_init(&r, m->buf.data, m->buf.len,
-			      PROTO_TAG_OFFSET) != STATUS_OK ||
+	if (proto_reader_init(&r, m->buf.data, m->buf.len, PROTO_TAG_OFFSET) !=
+		    STATUS_OK ||
 	    proto_unpack_place(&r, &pl) != STATUS_OK) {
 		snprintf(err, err_size, "malformed OFFSET message");
 		return STATUS_ERR_PROTO;

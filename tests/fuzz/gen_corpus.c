@@ -187,15 +187,17 @@ static void gen_proto(void)
 	}
 	{
 		/* proto.h 3b: workers write the output */
-		struct proto_result_header hh = { 8, 2, 0, 5000,
-						  PROTO_NO_BAD_INDEX, 14 };
+		struct proto_result_header hh = {
+			8, 2, 0, 5000, PROTO_NO_BAD_INDEX, 14
+		};
 		struct proto_place pl = { 8, 4096, 14 };
 		struct proto_place drop = { 8, PROTO_OFFSET_DROP, 0 };
 		GEN("file", proto_pack_file(&b, "out.txt.factorize.Ab12Cd"));
 		gen_check(proto_pack_held_begin(&b, &hh, 1), "held");
 		GEN("held", proto_pack_held_line(&b, 0, "4: 2 2\n", 7));
 		GEN("offset", proto_pack_place(&b, PROTO_TAG_OFFSET, &pl));
-		GEN("offset-drop", proto_pack_place(&b, PROTO_TAG_OFFSET, &drop));
+		GEN("offset-drop",
+		    proto_pack_place(&b, PROTO_TAG_OFFSET, &drop));
 		GEN("written", proto_pack_place(&b, PROTO_TAG_WRITTEN, &pl));
 	}
 	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));

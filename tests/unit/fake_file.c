@@ -20,8 +20,8 @@ struct transport_file {
 	int fd;
 };
 
-int transport_file_open(struct transport_file **fp, const char *path,
-			char *err, size_t err_size)
+int transport_file_open(struct transport_file **fp, const char *path, char *err,
+			size_t err_size)
 {
 	struct transport_file *f = malloc(sizeof *f);
 

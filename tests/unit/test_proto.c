@@ -863,10 +863,8 @@ static void test_workers_write(void **state)
 	assert_int_equal(proto_pack_file(&b, ""), STATUS_ERR_PROTO);
 
 	assert_int_equal(proto_pack_held_begin(&b, &h, 2), STATUS_OK);
-	assert_int_equal(proto_pack_held_line(&b, 0, "4: 2 2\n", 7),
-			 STATUS_OK);
-	assert_int_equal(proto_pack_held_line(&b, 2, "6: 2 3\n", 7),
-			 STATUS_OK);
+	assert_int_equal(proto_pack_held_line(&b, 0, "4: 2 2\n", 7), STATUS_OK);
+	assert_int_equal(proto_pack_held_line(&b, 2, "6: 2 3\n", 7), STATUS_OK);
 	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_HELD),
 			 STATUS_OK);
 	assert_int_equal(proto_unpack_held_begin(&r, &hh, &n), STATUS_OK);
@@ -896,9 +894,8 @@ static void test_workers_write(void **state)
 	assert_int_equal(proto_pack_held_begin(&b, &h, 0), STATUS_OK);
 
 	assert_int_equal(proto_pack_place(&b, PROTO_TAG_OFFSET, &p), STATUS_OK);
-	assert_int_equal(
-		proto_reader_init(&r, b.data, b.len, PROTO_TAG_OFFSET),
-		STATUS_OK);
+	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_OFFSET),
+			 STATUS_OK);
 	assert_int_equal(proto_unpack_place(&r, &pp), STATUS_OK);
 	assert_true(pp.chunk_id == 5 && pp.offset == 1000 && pp.length == 30);
 	assert_int_equal(proto_pack_place(&b, PROTO_TAG_RESULT, &p),
