@@ -143,6 +143,12 @@ bench-range: factorize
 bench-rank0: factorize
 	@tests/bench/bench-rank0.sh
 
+# The whole job against one process (issue 17): a --count range and an
+# --input file to --output, -np 1/2/3, workers writing vs rank 0 writing.
+.PHONY: bench-e2e
+bench-e2e: factorize
+	@tests/bench/bench-e2e.sh
+
 run: deps factorize
 	$(MPIRUN) $(MPIRUN_FLAGS) -np $(NP) ./factorize --count 999 --chunk 43
 
