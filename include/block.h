@@ -40,6 +40,17 @@
  */
 enum { BLOCK_SAMPLE_RATE = 64 };
 
+/*
+ * A chunk of more than BLOCK_SAMPLE_RATE x BLOCK_SAMPLE_LINES (4096)
+ * numbers is sampled at 1 in count / BLOCK_SAMPLE_LINES instead: about 64
+ * lines besides the first whatever its size, so rank 0's cost per chunk
+ * stays flat (issue 17: the coordinator's work per chunk must not grow
+ * with the chunk) and every line of the chunk is equally likely to be
+ * drawn.  The chance of missing a sporadically wrong rank grows in the
+ * same proportion for such chunks (README, --verify).
+ */
+enum { BLOCK_SAMPLE_LINES = 64 };
+
 /* The input number of line i of the block being checked (i ascending);
    NULL when the checker does not know it (a byte range parsed by the
    worker): the line's own number is checked then. */

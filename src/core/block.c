@@ -17,7 +17,8 @@
  *
  * Steps of block_check: seed the generator (splitmix64 of seed and chunk
  * id); walk the lines with memchr; for line 0, and for a line whose draw
- * falls under 2^64 / BLOCK_SAMPLE_RATE (every line under --verify full,
+ * falls under 2^64 / BLOCK_SAMPLE_RATE (2^64 / (count / BLOCK_SAMPLE_LINES)
+ * for a chunk of more than 4096 numbers; every line under --verify full,
  * none under none), parse it, compare its number with number(i) (when
  * number(i) is NULL, a byte range rank 0 never parsed, the line's own
  * number stands), verify, reformat and compare; at the end check the
@@ -104,10 +105,14 @@ struct block_draw {
 };
 
 static void draw_init(struct block_draw *d, const struct block_check *k,
-		      uint64_t chunk_id)
+		      uint64_t chunk_id, uint32_t count)
 {
+	uint32_t rate = count / BLOCK_SAMPLE_LINES > BLOCK_SAMPLE_RATE
+		? count / BLOCK_SAMPLE_LINES
+		: BLOCK_SAMPLE_RATE;
+
 	d->s = k->seed ^ (chunk_id * 0xD1B54A32D192ED03u);
-	d->lim = UINT64_MAX / BLOCK_SAMPLE_RATE;
+	d->lim = UINT64_MAX / rate;
 	d->all = k->verify == CLI_VERIFY_FULL;
 	d->none = k->verify == CLI_VERIFY_NONE;
 }
@@ -127,7 +132,7 @@ int block_check(struct block_check *k, uint64_t chunk_id,
 	uint32_t i = 0;
 	int st;
 
-	draw_init(&d, k, chunk_id);
+	draw_init(&d, k, chunk_id, count);
 
 	if (count == 0) /* a byte range without numbers */
 		return len == 0 ? STATUS_OK : STATUS_ERR_PROTO;
@@ -161,7 +166,7 @@ int block_sample(const struct block_check *k, uint64_t chunk_id,
 	uint32_t i = 0;
 	int st;
 
-	draw_init(&d, k, chunk_id);
+	draw_init(&d, k, chunk_id, count);
 	for (; i < count && p < end; i++, p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
@@ -181,7 +186,7 @@ uint32_t block_sample_size(const struct block_check *k, uint64_t chunk_id,
 	struct block_draw d;
 	uint32_t n = 0;
 
-	draw_init(&d, k, chunk_id);
+	draw_init(&d, k, chunk_id, count);
 	for (uint32_t i = 0; i < count; i++)
 		n += (uint32_t)sampled(&d, i);
 	return n;
@@ -196,7 +201,7 @@ int block_check_held(struct block_check *k, uint64_t chunk_id, uint32_t count,
 	uint32_t idx, len, taken = 0;
 	int st;
 
-	draw_init(&d, k, chunk_id);
+	draw_init(&d, k, chunk_id, count);
 	for (uint32_t i = 0; i < count; i++) {
 		if (!sampled(&d, i))
 			continue;

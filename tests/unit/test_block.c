@@ -445,6 +445,30 @@ static void held_sample_matches_block_check(void **state)
 	cli_options_clear(&o);
 }
 
+/* BLOCK_SAMPLE_LINES: a chunk at PROTO_MAX_CHUNK-like sizes draws about 64
+   lines besides the first, one of 4096 about 64 too, one of 2000 about 31. */
+static void sample_flat_per_chunk(void **state)
+{
+	struct options o;
+	struct block_check k;
+	uint64_t big = 0, edge = 0, small = 0;
+
+	(void)state;
+	cli_options_init(&o);
+	block_check_init(&k, &o);
+	for (uint64_t id = 0; id < 40; id++) {
+		big += block_sample_size(&k, id, 1u << 20);
+		edge += block_sample_size(&k, id, 4096);
+		small += block_sample_size(&k, id, 2000);
+	}
+	/* 40 x (1 + 64) = 2600 expected: a per-line rate would draw 660,000 */
+	assert_true(big > 40 * 50 && big < 40 * 80);
+	assert_true(edge > 40 * 50 && edge < 40 * 80);
+	assert_true(small > 40 * 22 && small < 40 * 42);
+	block_check_clear(&k);
+	cli_options_clear(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +481,7 @@ int main(void)
 		cmocka_unit_test(wrong_number_or_bytes_caught),
 		cmocka_unit_test(prefix_and_partial_lines),
 		cmocka_unit_test(held_sample_matches_block_check),
+		cmocka_unit_test(sample_flat_per_chunk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
