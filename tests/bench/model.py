@@ -91,9 +91,10 @@ THE SATURATION MODEL (model.py saturation; one master, P ranks)
        figures without measuring.
   rank 0 serves  X0 = k / (a + k (beta b + i_n))  numbers/s with chunks
        of k numbers (i_n = i x input bytes per number, 0 for --count);
-       text to stdout and --output as built today both copy the bytes
-       (b differs); --output through MPI-IO (workers write, not built
-       yet) takes the b term away.  --output is capped by F / beta.
+       text to stdout copies the bytes through rank 0; with --output the
+       workers write (MPI-IO) and b is what rank 0 still spends per
+       output byte (the sampled lines it parses back).  --output is
+       capped by F / beta.
   X(P) = min((P - 1) r, X0, F / beta),  speedup = X / r,
   P*  = 1 + min(X0, F / beta) / r: the rank count at which one master
        (or the file system) saturates.
@@ -680,8 +681,8 @@ def saturation_main(out, argv):
              a.input_byte_us * 1e-6 * a.input_bytes_per_number)):
         for outp, b, cap in (
                 ("text to stdout", a.byte_us * 1e-6, float("inf")),
-                ("--output FILE (rank 0 copies)", a.file_byte_us * 1e-6, F / beta),
-                ("--output FILE (MPI-IO, not built)", 0.0, F / beta)):
+                ("--output FILE (as measured: workers write, MPI-IO)", a.file_byte_us * 1e-6, F / beta),
+                ("--output FILE (no byte cost on rank 0 at all)", 0.0, F / beta)):
             for k in (1000, 100000):
                 x0 = k / (A + k * (beta * b + inb))
                 cases.append(("%s, %s, chunk %d" % (eng, outp, k), rate,
