@@ -12,7 +12,9 @@
 # SIGCONT 1 s later (before the 5 s floor of the learned deadline): exit 0,
 # no event, nothing re-issued.  A worker slowed to 3 s per chunk by the
 # test-only --test-fault slow with --worker-timeout 2: its heartbeats keep
-# it alive (exit 0, no event).  Every stopped process is killed in a trap
+# it alive (exit 0, no event).  A worker at about a quarter speed: never
+# late, less work than the fast one, a short tail.  Every stopped process
+# is killed in a trap
 # (only this job's: descendants of its mpirun).  Ends with the verdict
 # line of tests/lib.sh.
 set -u
@@ -158,5 +160,26 @@ check_files "heartbeats: output identical" "$T/slowref.txt" "$T/slow.txt"
 check "heartbeats: no late event" grep -q '"late_events": 0,' "$T/st.json"
 check "heartbeats: rank 1 did factor chunks" \
 	grep -qE '"rank": 1, "numbers": [1-9]' "$T/st.json"
+
+# A slow rank (issue 19): rank 1 at about a quarter speed (chunks of 1000
+# numbers above 2^64 take ~14 ms of CPU here, and it sleeps 40 ms more
+# after each) is never declared late, does less of the work, and the
+# job's tail stays within a few slowed chunks (the end-game copies its
+# last chunk to the idle worker); tail_seconds of --stats, against 0.5 s
+# (about 9 slowed chunks: room for a busy machine).
+SLOW=(--count 40000 --start 100000000000000000000 --step 7 --chunk 1000 --quiet)
+rm -f "$T/st.json"
+run_np 3 "${SLOW[@]}" --test-fault slow --test-fault-rank 1 --test-fault-ms 40 \
+	--stats "$T/st.json" >"$T/slow.txt" 2>"$T/slow.err"; rc=$?
+run_np 1 "${SLOW[@]}" >"$T/slowref.txt" 2>/dev/null
+check "quarter speed: exit 0" test "$rc" -eq 0
+check_files "quarter speed: output identical" "$T/slowref.txt" "$T/slow.txt"
+check "quarter speed: never late" grep -q '"late_events": 0,' "$T/st.json"
+read -r n1 n2 tail < <(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1])); r = {x["rank"]: x["accepted"] for x in d["ranks"]}
+print(r[1], r[2], d["tail_seconds"])' "$T/st.json" 2>/dev/null || echo "0 0 9")
+echo "     quarter speed: rank 1 kept $n1 numbers, rank 2 $n2; tail ${tail}s"
+check "quarter speed: the slow rank did less than the fast one" test "$n1" -lt "$n2"
+check "quarter speed: tail under 0.5 s" python3 -c "import sys; sys.exit(not $tail < 0.5)"
 
 summary
