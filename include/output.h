@@ -62,6 +62,10 @@ int output_write_block(struct output *o, const void *bytes, size_t len);
  */
 const char *output_shared_path(const struct output *o);
 int output_hand_over(struct output *o, uint64_t *offset);
+/* A block written at an offset of the shared file by this process (rank 0
+   standing in for a worker that stopped answering). */
+int output_write_at(struct output *o, uint64_t offset, const void *bytes,
+		    size_t len);
 
 /*
  * Seconds until the buffered bytes of a watched stream are due to be

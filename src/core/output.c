@@ -949,6 +949,33 @@ int output_hand_over(struct output *o, uint64_t *offset)
 	return STATUS_OK;
 }
 
+int output_write_at(struct output *o, uint64_t offset, const void *bytes,
+		    size_t len)
+{
+	const char *p = bytes;
+
+	if (!o || output_shared_path(o) == NULL)
+		return STATUS_ERR_INVAL;
+	errno = 0;
+	if (fflush(o->f) != 0) {
+		o->error = errno ? errno : EIO;
+		return STATUS_ERR_IO;
+	}
+	while (len > 0) {
+		ssize_t n = pwrite(fileno(o->f), p, len, (off_t)offset);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			o->error = errno ? errno : EIO;
+			return STATUS_ERR_IO;
+		}
+		p += n;
+		offset += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return STATUS_OK;
+}
+
 double output_flush_wait(const struct output *o)
 {
 	double left;

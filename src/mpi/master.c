@@ -143,6 +143,18 @@ enum {
 static_assert(MASTER_RANGE_BYTES / 2 + 1 < PROTO_MAX_CHUNK,
 	      "a range must hold fewer numbers than a chunk may");
 
+/*
+ * A block placed with a worker and not yet reported written (proto.h 3b):
+ * what rank 0 needs to write it itself when that worker stops answering
+ * (the chunk's WORK, recomputed here).  taken: rank 0 wrote it; the
+ * worker's own WRITTEN, if it ever comes, is then only acknowledged.
+ */
+struct placed {
+	uint64_t chunk_id, offset, length;
+	int w, taken;
+	struct proto_buf work;
+};
+
 /* A worker went late or answered again (--stats "liveness_events"). */
 struct live_event {
 	int rank;
@@ -212,9 +224,12 @@ struct master {
 	   worker the blocks it holds unplaced, and a STOP that waits for
 	   them */
 	int wmode, wpad;
-	uint64_t next_offset, writes_pending;
+	uint64_t next_offset;
+	uint64_t rewritten; /* blocks rank 0 wrote for a late worker */
 	uint32_t *held;
 	int *stop_due;
+	struct placed *pl; /* placed blocks not yet reported written */
+	uint32_t n_pl, pl_cap;
 	char err[512];
 };
 
@@ -340,6 +355,8 @@ static int hung_ranks(const struct master *m)
 	return n;
 }
 
+static void take_over_placed(struct master *m, int w);
+
 /* Every worker whose deadline passed: named, its chunks to the others. */
 static void check_liveness(struct master *m)
 {
@@ -352,6 +369,9 @@ static void check_liveness(struct master *m)
 		return;
 	while ((w = sched_expire(&m->s, now, &n)) >= 0) {
 		int rank = m->child_rank[w];
+
+		if (m->wmode)
+			take_over_placed(m, w); /* its blocks, by rank 0 */
 
 		live_event(m, rank, 0, n);
 		master_say("rank %d sent nothing for %.1f s; %u chunk(s) "
@@ -470,8 +490,6 @@ static void place_block(struct master *m, int w, uint64_t chunk_id,
 		return;
 	}
 	send_to(m, rank, PROTO_TAG_OFFSET);
-	if (offset != PROTO_OFFSET_DROP)
-		m->writes_pending++;
 	if (m->held[w] > 0 && --m->held[w] == 0 && m->stop_due[w]) {
 		m->stop_due[w] = 0;
 		if (proto_pack_stop(&m->buf, PROTO_STOP_DONE) == STATUS_OK)
@@ -479,8 +497,139 @@ static void place_block(struct master *m, int w, uint64_t chunk_id,
 	}
 }
 
+static int pack_work(struct master *m, const struct sched_chunk *c);
+
+/*
+ * Rank 0 computes a chunk itself from its WORK message (a worker that holds
+ * it stopped answering): the block in *block, *len bytes, valid until the
+ * next call.
+ */
+static int rank0_block(struct master *m, const struct proto_buf *work,
+		       const unsigned char **block, size_t *len)
+{
+	struct proto_result_header h;
+	int st = worker_process(&m->lw, work->data, work->len, &m->rbuf,
+				m->err, sizeof m->err);
+
+	if (st == STATUS_OK)
+		st = result_block(&m->rbuf, &h, block);
+	if (st == STATUS_OK && h.bad_index != PROTO_NO_BAD_INDEX)
+		st = STATUS_ERR_VERIFY;
+	*len = h.block_len;
+	return st;
+}
+
+/* Remember a placed block until its WRITTEN; the chunk's WORK with it. */
+static void record_placed(struct master *m, const struct sched_chunk *c,
+			  int w, uint64_t offset, uint64_t length)
+{
+	struct placed *p;
+
+	if (m->n_pl == m->pl_cap) {
+		uint32_t cap = m->pl_cap ? 2 * m->pl_cap : 64;
+		p = realloc(m->pl, cap * sizeof *p);
+		if (p == NULL) {
+			master_fail(m, "out of memory");
+			return;
+		}
+		m->pl = p;
+		m->pl_cap = cap;
+	}
+	p = &m->pl[m->n_pl];
+	memset(p, 0, sizeof *p);
+	proto_buf_init(&p->work);
+	if (pack_work(m, c) != STATUS_OK ||
+	    proto_buf_append(&p->work, m->buf.data, m->buf.len) != STATUS_OK) {
+		proto_buf_clear(&p->work);
+		master_fail(m, "internal error: cannot keep chunk %llu",
+			    (unsigned long long)c->id);
+		return;
+	}
+	p->chunk_id = c->id;
+	p->offset = offset;
+	p->length = length;
+	p->w = w;
+	m->n_pl++;
+}
+
+/*
+ * Worker w stopped answering: rank 0 writes every block placed with it and
+ * not reported written, recomputed from its WORK (the same bytes, but
+ * for --verbose's rank and seconds: a length that differs fails the job).
+ */
+static void take_over_placed(struct master *m, int w)
+{
+	const unsigned char *block;
+	size_t len;
+
+	for (uint32_t i = 0; i < m->n_pl && !m->fatal; i++) {
+		struct placed *p = &m->pl[i];
+		if (p->w != w || p->taken)
+			continue;
+		if (rank0_block(m, &p->work, &block, &len) != STATUS_OK ||
+		    len != p->length) {
+			master_fail(m,
+				    "cannot write chunk %llu for rank %d, "
+				    "which stopped answering",
+				    (unsigned long long)p->chunk_id,
+				    m->child_rank[w]);
+			return;
+		}
+		if (output_write_at(m->out, p->offset, block, len) !=
+		    STATUS_OK) {
+			master_fail(m, "%s: write error: %s", m->o->output,
+				    strerror(errno));
+			return;
+		}
+		p->taken = 1;
+		m->rewritten++;
+	}
+}
+
+/* Placed blocks rank 0 still waits for (neither WRITTEN nor taken). */
+static uint32_t placed_open(const struct master *m)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < m->n_pl; i++)
+		n += !m->pl[i].taken;
+	return n;
+}
+
+/*
+ * A block of a late worker that is due for its place: rank 0 computes and
+ * writes it (its own length: nothing after it is placed yet) and tells
+ * the worker to drop its copy.
+ */
+static void write_for_late(struct master *m, const struct sched_chunk *c,
+			   int w, const struct proto_result_header *h)
+{
+	const unsigned char *block;
+	size_t len;
+
+	/* the WORK is packed into m->buf, which sending takes: a copy */
+	proto_buf_reset(&m->replay);
+	if (pack_work(m, c) != STATUS_OK ||
+	    proto_buf_append(&m->replay, m->buf.data, m->buf.len) !=
+		    STATUS_OK ||
+	    rank0_block(m, &m->replay, &block, &len) != STATUS_OK ||
+	    output_write_at(m->out, m->next_offset, block, len) != STATUS_OK) {
+		master_fail(m, "cannot write chunk %llu for rank %d, which "
+			    "stopped answering",
+			    (unsigned long long)c->id, m->child_rank[w]);
+		return;
+	}
+	place_block(m, w, h->chunk_id, PROTO_OFFSET_DROP, 0);
+	m->next_offset += len;
+	m->rewritten++;
+	m->written += h->count;
+	m->bytes_written += len;
+	m->chunks_written++;
+}
+
 /* A placed block's share of the books (proto.h 3b). */
-static void write_held(struct master *m, const struct proto_buf *b, int w)
+static void write_held(struct master *m, const struct sched_chunk *c,
+		       const struct proto_buf *b, int w)
 {
 	struct proto_reader r;
 	struct proto_result_header h;
@@ -492,6 +641,11 @@ static void write_held(struct master *m, const struct proto_buf *b, int w)
 		master_fail(m, "internal error: stored HELD unreadable");
 		return;
 	}
+	if (m->s.workers[w].late) {
+		write_for_late(m, c, w, &h);
+		return;
+	}
+	record_placed(m, c, w, m->next_offset, h.block_len);
 	place_block(m, w, h.chunk_id, m->next_offset, h.block_len);
 	m->next_offset += h.block_len;
 	m->rs[m->child_rank[w]].bytes_written += h.block_len;
@@ -502,13 +656,14 @@ static void write_held(struct master *m, const struct proto_buf *b, int w)
 
 /* Rank 0's whole share of the output: the block's bytes, copied; or, when
    the workers write (proto.h 3b), its place in the file. */
-static void write_chunk(struct master *m, const struct proto_buf *b, int w)
+static void write_chunk(struct master *m, const struct sched_chunk *c,
+			const struct proto_buf *b, int w)
 {
 	struct proto_result_header h;
 	const unsigned char *block;
 
 	if (m->wmode) {
-		write_held(m, b, w);
+		write_held(m, c, b, w);
 		return;
 	}
 	if (result_block(b, &h, &block) != STATUS_OK) {
@@ -755,7 +910,7 @@ static void handle_result(struct master *m, int w, struct proto_buf *b, int tag)
 	m->rs[rank].accepted += h.count;
 	m->partial += h.partial;
 	if (m->o->unordered) {
-		write_chunk(m, b, w);
+		write_chunk(m, c, b, w);
 		sched_accept(&m->s, c, w, NULL);
 	} else {
 		sched_accept(&m->s, c, w, b);
@@ -791,7 +946,7 @@ static void release_done(struct master *m)
 			break;
 		}
 		if (!m->o->unordered)
-			write_chunk(m, &c->result, c->result_worker);
+			write_chunk(m, c, &c->result, c->result_worker);
 		sched_release(&m->s);
 	}
 	tick_output(m);
@@ -1005,7 +1160,9 @@ static void handle_written(struct master *m, int rank)
 	struct proto_reader r;
 	struct proto_place pl;
 
-	if (!m->wmode || m->writes_pending == 0 ||
+	int w = m->rank_child[rank];
+
+	if (!m->wmode || w < 0 ||
 	    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
 			      PROTO_TAG_WRITTEN) != STATUS_OK ||
 	    proto_unpack_place(&r, &pl) != STATUS_OK ||
@@ -1014,7 +1171,19 @@ static void handle_written(struct master *m, int rank)
 			    rank);
 		return;
 	}
-	m->writes_pending--;
+	for (uint32_t i = 0; i < m->n_pl; i++) {
+		struct placed *p = &m->pl[i];
+		if (p->w != w || p->chunk_id != pl.chunk_id)
+			continue;
+		if (p->offset != pl.offset || p->length != pl.length)
+			break;
+		proto_buf_clear(&p->work);
+		*p = m->pl[--m->n_pl];
+		return;
+	}
+	master_fail(m, "rank %d reported chunk %llu written, which it was "
+		    "not given to write",
+		    rank, (unsigned long long)pl.chunk_id);
 }
 
 /*
@@ -1023,7 +1192,7 @@ static void handle_written(struct master *m, int rank)
  * 0: no --checkpoint (the journal keeps lines), no --verify full (rank 0
  * parses every line).  FILE goes to every worker before any WORK.
  */
-static int setup_wmode(struct master *m)
+static int setup_wmode(struct master *m, const struct proto_config *cfg)
 {
 	const char *path = output_shared_path(m->out);
 
@@ -1044,6 +1213,11 @@ static int setup_wmode(struct master *m)
 			    strerror(errno));
 		return STATUS_ERR_IO;
 	}
+	/* rank 0 computes a block itself for a worker that stops answering
+	   (take_over_placed, write_for_late) */
+	worker_ctx_init(&m->lw, cfg, 0);
+	worker_ctx_set_output(&m->lw, m->o, 0);
+	m->lw_ready = 1;
 	for (int w = 0; w < m->n_workers && !m->fatal; w++) {
 		/* packed per send: transport_send takes the buffer */
 		if (proto_pack_file(&m->buf, path) != STATUS_OK) {
@@ -1330,6 +1504,7 @@ static void write_stats(struct master *m, double wall)
 			"  \"tail_seconds\": %.6f,\n"
 			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
 			"  \"late_events\": %llu,\n  \"reissued\": %llu,\n"
+			"  \"rewritten\": %llu,\n"
 			"  \"wrong_results\": %llu,\n"
 			"  \"rank0_cpu_us_per_number\": %.4f,\n"
 			"  \"rank0_cpu_us_per_chunk\": %.3f,\n"
@@ -1346,6 +1521,7 @@ static void write_stats(struct master *m, double wall)
 			(unsigned long long)m->s.duplicates,
 			(unsigned long long)m->s.expired,
 			(unsigned long long)m->s.reissued,
+			(unsigned long long)m->rewritten,
 			(unsigned long long)m->wrong_results,
 			m->written ? cpu0 * 1e6 / (double)m->written : 0.0,
 			m->chunks_written
@@ -1658,7 +1834,7 @@ static int setup(struct master *m)
 		master_fail(m, "%s", m->err);
 		return st;
 	}
-	st = setup_wmode(m);
+	st = setup_wmode(m, &cfg);
 	if (st != STATUS_OK)
 		return st;
 	if (m->range)
@@ -1878,12 +2054,11 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	transport_set_interrupt(NULL); /* the stop itself must not be cut */
 	if (m.j != NULL && m.interrupted)
 		(void)journal_sync(m.j); /* durable before anything can hang */
-	if (m.wmode && !m.fatal && !m.interrupted && m.writes_pending > 0)
+	if (m.wmode && !m.fatal && !m.interrupted && placed_open(&m) > 0)
 		master_fail(&m,
-			    "%llu block(s) placed with ranks that stopped "
-			    "answering were never written; the output is "
-			    "incomplete",
-			    (unsigned long long)m.writes_pending);
+			    "internal error: %u placed block(s) never "
+			    "reported written",
+			    placed_open(&m));
 	if (m.fatal || m.interrupted)
 		abort_workers(&m);
 	if (m.j != NULL) {
@@ -1936,6 +2111,9 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	free(m.ev);
 	free(m.held);
 	free(m.stop_due);
+	for (uint32_t i = 0; i < m.n_pl; i++)
+		proto_buf_clear(&m.pl[i].work);
+	free(m.pl);
 	master_signo = NULL;
 	if (code == CLI_EXIT_HUNG) {
 		/* the output is complete and closed: MPI_Finalize would wait

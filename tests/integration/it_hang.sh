@@ -161,6 +161,40 @@ check "heartbeats: no late event" grep -q '"late_events": 0,' "$T/st.json"
 check "heartbeats: rank 1 did factor chunks" \
 	grep -qE '"rank": 1, "numbers": [1-9]' "$T/st.json"
 
+# Workers writing --output (proto.h 3b; no --checkpoint): rank 2 stopped
+# once the file holds 40% of its bytes, with blocks of it accepted and
+# placed but not yet written.  Rank 0 writes them itself (recomputed,
+# --stats "rewritten") and the job ends like the others: exit 4 (or
+# mpirun's teardown), byte-identical output, the rank named.
+run_np 1 "${ARGS[@]}" --output "$T/wref.txt" 2>/dev/null
+wfull=$(stat -c %s "$T/wref.txt")
+rm -f "$T"/*out.txt* "$T/st.json"
+run_np 3 "${ARGS[@]}" --output "$T/wout.txt" --worker-timeout 1 \
+	--stats "$T/st.json" 2>"$T/err" &
+job=$!
+grown=0
+if find_victim 2; then
+	for _ in $(seq 400); do
+		sz=$(stat -c %s "$T"/.wout.txt.* "$T"/wout.txt.* 2>/dev/null | sort -n | tail -1)
+		[ "${sz:-0}" -ge $((wfull * 4 / 10)) ] && { grown=1; break; }
+		sleep 0.01
+	done
+fi
+if [ "$grown" = 1 ]; then
+	kill -STOP "$pid"; stopped="$stopped $pid"
+	t_stop=$(date +%s.%N)
+	wait_job
+	kill -CONT "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null
+	rw=$(grep -o '"rewritten": [0-9]*' "$T/st.json" 2>/dev/null)
+	echo "     workers write, rank 2 stopped at 40%: status $rc after ${secs}s ($rw)"
+	check "workers write: exit status 4 (or mpirun's teardown)" hung_status_ok
+	check_files "workers write: output identical" "$T/wref.txt" "$T/wout.txt"
+	check "workers write: a message names rank 2" \
+		grep -q "rank 2 stopped answering" "$T/err"
+else
+	fail "workers write: rank 2 found and the file at 40%"; wait "$job"
+fi
+
 # A slow rank (issue 19): rank 1 at about a quarter speed (chunks of 1000
 # numbers above 2^64 take ~14 ms of CPU here, and it sleeps 40 ms more
 # after each) is never declared late, does less of the work, and the
