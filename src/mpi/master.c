@@ -223,9 +223,9 @@ struct master {
 	   placed block goes; OFFSETs not yet answered by WRITTEN; per sched
 	   worker the blocks it holds unplaced, and a STOP that waits for
 	   them */
-	int wmode, wpad;
+	int wmode;
+	uint32_t rewritten; /* blocks rank 0 wrote for a late worker */
 	uint64_t next_offset;
-	uint64_t rewritten; /* blocks rank 0 wrote for a late worker */
 	uint32_t *held;
 	int *stop_due;
 	struct placed *pl; /* placed blocks not yet reported written */
@@ -508,8 +508,11 @@ static int rank0_block(struct master *m, const struct proto_buf *work,
 		       const unsigned char **block, size_t *len)
 {
 	struct proto_result_header h;
-	int st = worker_process(&m->lw, work->data, work->len, &m->rbuf,
-				m->err, sizeof m->err);
+	int st;
+
+	memset(&h, 0, sizeof h);
+	st = worker_process(&m->lw, work->data, work->len, &m->rbuf, m->err,
+			    sizeof m->err);
 
 	if (st == STATUS_OK)
 		st = result_block(&m->rbuf, &h, block);
@@ -520,8 +523,8 @@ static int rank0_block(struct master *m, const struct proto_buf *work,
 }
 
 /* Remember a placed block until its WRITTEN; the chunk's WORK with it. */
-static void record_placed(struct master *m, const struct sched_chunk *c,
-			  int w, uint64_t offset, uint64_t length)
+static void record_placed(struct master *m, const struct sched_chunk *c, int w,
+			  uint64_t offset, uint64_t length)
 {
 	struct placed *p;
 
@@ -601,8 +604,8 @@ static uint32_t placed_open(const struct master *m)
  * writes it (its own length: nothing after it is placed yet) and tells
  * the worker to drop its copy.
  */
-static void write_for_late(struct master *m, const struct sched_chunk *c,
-			   int w, const struct proto_result_header *h)
+static void write_for_late(struct master *m, const struct sched_chunk *c, int w,
+			   const struct proto_result_header *h)
 {
 	const unsigned char *block;
 	size_t len;
@@ -614,7 +617,8 @@ static void write_for_late(struct master *m, const struct sched_chunk *c,
 		    STATUS_OK ||
 	    rank0_block(m, &m->replay, &block, &len) != STATUS_OK ||
 	    output_write_at(m->out, m->next_offset, block, len) != STATUS_OK) {
-		master_fail(m, "cannot write chunk %llu for rank %d, which "
+		master_fail(m,
+			    "cannot write chunk %llu for rank %d, which "
 			    "stopped answering",
 			    (unsigned long long)c->id, m->child_rank[w]);
 		return;
@@ -1181,7 +1185,8 @@ static void handle_written(struct master *m, int rank)
 		*p = m->pl[--m->n_pl];
 		return;
 	}
-	master_fail(m, "rank %d reported chunk %llu written, which it was "
+	master_fail(m,
+		    "rank %d reported chunk %llu written, which it was "
 		    "not given to write",
 		    rank, (unsigned long long)pl.chunk_id);
 }
