@@ -87,12 +87,31 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 	}
 	case PROTO_TAG_INPUT: {
 		uint64_t id, nl;
-		uint32_t n;
+		uint32_t n = 0;
 		struct proto_bad t;
 		st = proto_unpack_input_begin(&r, &id, &nl, &n);
 		for (uint32_t i = 0; i < n && st == STATUS_OK; i++)
 			st = proto_unpack_input_bad(&r, &t);
 		return st == STATUS_OK ? proto_reader_end(&r) : st;
+	}
+	case PROTO_TAG_HELD: {
+		struct proto_result_header h;
+		const unsigned char *line;
+		uint32_t n = 0, idx, ll;
+		st = proto_unpack_held_begin(&r, &h, &n);
+		for (uint32_t i = 0; i < n && st == STATUS_OK; i++)
+			st = proto_unpack_held_line(&r, &idx, &line, &ll);
+		return st == STATUS_OK ? proto_reader_end(&r) : st;
+	}
+	case PROTO_TAG_FILE: {
+		char path[PROTO_MAX_PATH + 1];
+		st = proto_unpack_file(&r, path, sizeof path);
+		return st == STATUS_OK ? proto_reader_end(&r) : st;
+	}
+	case PROTO_TAG_OFFSET:
+	case PROTO_TAG_WRITTEN: {
+		struct proto_place p;
+		return proto_unpack_place(&r, &p);
 	}
 	default: return STATUS_ERR_PROTO;
 	}
