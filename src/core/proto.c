@@ -123,6 +123,18 @@ static int put_header(struct proto_buf *b, int tag, size_t body_hint)
 	return STATUS_OK;
 }
 
+/* RESULT's fixed part, which HELD carries too (proto.h). */
+static void put_result_fixed(struct proto_buf *b,
+			     const struct proto_result_header *h)
+{
+	put_u64(b, h->chunk_id);
+	put_u32(b, h->count);
+	put_u32(b, h->partial);
+	put_u64(b, h->busy_ns);
+	put_u32(b, h->bad_index);
+	put_u32(b, h->block_len);
+}
+
 /* A non-negative number: u32 byte count + magnitude big-endian. */
 static int put_number(struct proto_buf *b, const mpz_t n)
 {
@@ -247,12 +259,7 @@ int proto_pack_result(struct proto_buf *b, const struct proto_result_header *h,
 			PROTO_RESULT_FIXED + (size_t)h->block_len);
 	if (st != STATUS_OK)
 		return st;
-	put_u64(b, h->chunk_id);
-	put_u32(b, h->count);
-	put_u32(b, h->partial);
-	put_u64(b, h->busy_ns);
-	put_u32(b, h->bad_index);
-	put_u32(b, h->block_len);
+	put_result_fixed(b, h);
 	if (h->block_len > 0)
 		memcpy(b->data + b->len, block, h->block_len);
 	b->len += h->block_len;
@@ -511,12 +518,21 @@ int proto_unpack_work_bytes(struct proto_reader *r, struct proto_bytes *y)
 	return proto_reader_end(r);
 }
 
-int proto_unpack_result(struct proto_reader *r, struct proto_result_header *h,
-			const unsigned char **block)
+/* RESULT's fixed part (and HELD's). */
+static int get_result_fixed(struct proto_reader *r,
+			    struct proto_result_header *h)
 {
 	if (get_u64(r, &h->chunk_id) || get_u32(r, &h->count) ||
 	    get_u32(r, &h->partial) || get_u64(r, &h->busy_ns) ||
 	    get_u32(r, &h->bad_index) || get_u32(r, &h->block_len))
+		return STATUS_ERR_PROTO;
+	return STATUS_OK;
+}
+
+int proto_unpack_result(struct proto_reader *r, struct proto_result_header *h,
+			const unsigned char **block)
+{
+	if (get_result_fixed(r, h) != STATUS_OK)
 		return STATUS_ERR_PROTO;
 	if (h->count > PROTO_MAX_CHUNK || h->partial > h->count ||
 	    h->block_len != left(r))
@@ -737,12 +753,7 @@ int proto_pack_held_begin(struct proto_buf *b,
 	st = put_header(b, PROTO_TAG_HELD, PROTO_RESULT_FIXED + 4);
 	if (st != STATUS_OK)
 		return st;
-	put_u64(b, h->chunk_id);
-	put_u32(b, h->count);
-	put_u32(b, h->partial);
-	put_u64(b, h->busy_ns);
-	put_u32(b, h->bad_index);
-	put_u32(b, h->block_len);
+	put_result_fixed(b, h);
 	put_u32(b, n_sample);
 	return STATUS_OK;
 }
@@ -767,10 +778,7 @@ int proto_pack_held_line(struct proto_buf *b, uint32_t index, const void *line,
 int proto_unpack_held_begin(struct proto_reader *r,
 			    struct proto_result_header *h, uint32_t *n_sample)
 {
-	if (get_u64(r, &h->chunk_id) || get_u32(r, &h->count) ||
-	    get_u32(r, &h->partial) || get_u64(r, &h->busy_ns) ||
-	    get_u32(r, &h->bad_index) || get_u32(r, &h->block_len) ||
-	    get_u32(r, n_sample))
+	if (get_result_fixed(r, h) != STATUS_OK || get_u32(r, n_sample))
 		return STATUS_ERR_PROTO;
 	/* each sampled line takes at least 9 bytes */
 	if (!held_header_ok(h, *n_sample) || left(r) / 9 < *n_sample)
