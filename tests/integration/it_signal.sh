@@ -87,8 +87,13 @@ sigcase() {
 	kill -s "$sig" "$to"
 	wait "$pid"; rc=$?
 	el=$(since "$t0")
+	# rank 0 says "interrupted by signal"; when Open MPI's mpirun itself
+	# took the signal (expect 1: it exits 1 whatever the ranks return) it
+	# sometimes ends before relaying that line (seen 2 runs in 3 of the
+	# full suite under load): the status, no output and the rerun stand
 	if [[ "$rc" =~ ^($expect)$ ]] && le "$el" "$bound" &&
-	   grep -q "interrupted by signal" "$T/err" && [ ! -e "$T/o" ]; then
+	   { grep -q "interrupted by signal" "$T/err" || [ "$expect" = 1 ]; } &&
+	   [ ! -e "$T/o" ]; then
 		pass "$name: exit $rc in $el s (<= $bound s), no output file"
 	else
 		fail "$name: exit $rc (want $expect) in $el s (<= $bound s)" \
