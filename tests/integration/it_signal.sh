@@ -89,8 +89,8 @@ sigcase() {
 	el=$(since "$t0")
 	# rank 0 says "interrupted by signal"; when Open MPI's mpirun itself
 	# took the signal (expect 1: it exits 1 whatever the ranks return) it
-	# sometimes ends before relaying that line (seen 2 runs in 3 of the
-	# full suite under load): the status, no output and the rerun stand
+	# sometimes ends before relaying that line: the status, no output and
+	# the rerun stand
 	if [[ "$rc" =~ ^($expect)$ ]] && le "$el" "$bound" &&
 	   { grep -q "interrupted by signal" "$T/err" || [ "$expect" = 1 ]; } &&
 	   [ ! -e "$T/o" ]; then
