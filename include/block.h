@@ -9,9 +9,11 @@
  * parses back the lines it chooses:
  *   --verify full      every line;
  *   --verify sample    the first line of every block and each other line
- *   --verify product   with probability 1 / BLOCK_SAMPLE_RATE, drawn from
- *                      a generator seeded by the job's --seed and the
- *                      chunk id (so a run repeats exactly);
+ *   --verify product   with probability 1 / BLOCK_SAMPLE_RATE: one line
+ *                      drawn uniformly in each run of BLOCK_SAMPLE_RATE
+ *                      lines (stratified), from a generator seeded by
+ *                      the job's --seed and the chunk id (so a run
+ *                      repeats exactly);
  *   --verify none      no line (only the count).
  * A chosen line must parse (output_parse), name the chunk's number at its
  * position, pass the check (engine_verify: product and primality; under
@@ -35,8 +37,11 @@
  * block's first: a check costs 1-4 us (parse, primality of the factors,
  * reformat), so 64 keeps rank 0 near 0.05 us per number; a rank wrong on
  * every line is caught on its first block (the first line), one wrong on
- * a fraction f of its lines escapes N of them with probability
- * (1 - f / 64)^N.
+ * a fraction f of its lines escapes N of them with probability at most
+ * about e^(-f N / 64): the draws are stratified (one line uniformly in
+ * each run of 64), so the chance is the product over the runs of
+ * (1 - the run's wrong lines / 64), which is at most (1 - f / 64)^N's
+ * limit e^(-f N / 64).
  */
 enum { BLOCK_SAMPLE_RATE = 64 };
 

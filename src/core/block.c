@@ -16,13 +16,16 @@
  *     stray space are all caught, not just wrong arithmetic.
  *
  * Steps of block_check: seed the generator (splitmix64 of seed and chunk
- * id); walk the lines with memchr; for line 0, and for a line whose draw
- * falls under 2^64 / BLOCK_SAMPLE_RATE (2^64 / (count / BLOCK_SAMPLE_LINES)
- * for a chunk of more than 4096 numbers; every line under --verify full,
- * none under none), parse it, compare its number with number(i) (when
- * number(i) is NULL, a byte range rank 0 never parsed, the line's own
- * number stands), verify, reformat and compare; at the end check the
- * line count.  A chunk of count 0 must have an empty block.
+ * id); walk the lines with memchr; for line 0 and the lines the
+ * stratified draw names (one line in each run of `rate` lines, rate =
+ * BLOCK_SAMPLE_RATE, or count / BLOCK_SAMPLE_LINES for a chunk of more
+ * than 4096 numbers; every line under --verify full, none under none),
+ * parse it, compare its number with number(i) (when number(i) is NULL, a
+ * byte range rank 0 never parsed, the line's own number stands), verify,
+ * reformat and compare; at the end check the line count.  A chunk of
+ * count 0 must have an empty block.  block_check_held and
+ * block_sample_size walk the draws only, so a held block costs rank 0 the
+ * same whatever its count.
  *
  * Reference: splitmix64 (Steele, Lea, Flood, "Fast splittable
  * pseudorandom number generators", OOPSLA 2014).
@@ -98,29 +101,66 @@ static int check_line(struct block_check *k, const unsigned char *p, size_t n,
 	return STATUS_OK;
 }
 
-/* The sample's draws for one chunk: line i is chosen by sampled(). */
+/*
+ * The sample's draws for one chunk, stratified: lines 1 .. count-1 fall
+ * into strata of `rate` consecutive lines, and each stratum names one of
+ * its lines uniformly at random (a stratum cut short by the block's end
+ * names a line past it, i.e. none, with the probability of the missing
+ * part).  So every line past the first is drawn with probability exactly
+ * 1 / rate, as with one coin per line, but the draws cost one per stratum
+ * (count / rate, at most about BLOCK_SAMPLE_LINES) instead of one per
+ * line: the checker of a held block walks the sample, not the chunk.
+ * Line 0 is always drawn.  d->next is the next drawn line (UINT32_MAX
+ * when none is left); lines are visited in ascending order.
+ */
 struct block_draw {
-	uint64_t s, lim;
+	uint64_t s;
+	uint32_t rate, count, stratum, next;
 	int all, none;
 };
+
+static void draw_advance(struct block_draw *d)
+{
+	uint64_t first, line;
+
+	if (d->all) {
+		d->next = d->next + 1 < d->count ? d->next + 1 : UINT32_MAX;
+		return;
+	}
+	do {
+		first = 1 + (uint64_t)d->stratum * d->rate;
+		if (first >= d->count) {
+			d->next = UINT32_MAX;
+			return;
+		}
+		d->stratum++;
+		/* Lemire's multiply-shift: uniform in [0, rate) up to 2^-32 */
+		line = first + (((block_mix(&d->s) >> 32) * d->rate) >> 32);
+	} while (line >= d->count);
+	d->next = (uint32_t)line;
+}
 
 static void draw_init(struct block_draw *d, const struct block_check *k,
 		      uint64_t chunk_id, uint32_t count)
 {
-	uint32_t rate = count / BLOCK_SAMPLE_LINES > BLOCK_SAMPLE_RATE
+	d->rate = count / BLOCK_SAMPLE_LINES > BLOCK_SAMPLE_RATE
 		? count / BLOCK_SAMPLE_LINES
 		: BLOCK_SAMPLE_RATE;
-
 	d->s = k->seed ^ (chunk_id * 0xD1B54A32D192ED03u);
-	d->lim = UINT64_MAX / rate;
+	d->count = count;
+	d->stratum = 0;
 	d->all = k->verify == CLI_VERIFY_FULL;
 	d->none = k->verify == CLI_VERIFY_NONE;
+	d->next = d->none || count == 0 ? UINT32_MAX : 0;
 }
 
-/* Called for i = 0, 1, 2, ... in order: one draw per line past the first. */
+/* Called for i = 0, 1, 2, ... in order: is line i drawn? */
 static int sampled(struct block_draw *d, uint32_t i)
 {
-	return !d->none && (d->all || i == 0 || block_mix(&d->s) < d->lim);
+	if (i != d->next)
+		return 0;
+	draw_advance(d);
+	return 1;
 }
 
 int block_check(struct block_check *k, uint64_t chunk_id,
@@ -187,8 +227,8 @@ uint32_t block_sample_size(const struct block_check *k, uint64_t chunk_id,
 	uint32_t n = 0;
 
 	draw_init(&d, k, chunk_id, count);
-	for (uint32_t i = 0; i < count; i++)
-		n += (uint32_t)sampled(&d, i);
+	for (; d.next != UINT32_MAX; draw_advance(&d))
+		n++;
 	return n;
 }
 
@@ -202,18 +242,17 @@ int block_check_held(struct block_check *k, uint64_t chunk_id, uint32_t count,
 	int st;
 
 	draw_init(&d, k, chunk_id, count);
-	for (uint32_t i = 0; i < count; i++) {
-		if (!sampled(&d, i))
-			continue;
+	for (; d.next != UINT32_MAX; draw_advance(&d)) {
 		if (taken == n_sample ||
-		    next(next_arg, &idx, &line, &len) != STATUS_OK || idx != i)
+		    next(next_arg, &idx, &line, &len) != STATUS_OK ||
+		    idx != d.next)
 			return STATUS_ERR_PROTO; /* not the sample asked for */
 		taken++;
 		if (memchr(line, '\n', len) != line + len - 1)
 			return STATUS_ERR_PROTO; /* not exactly one line */
-		st = check_line(k, line, len, i, number, arg);
+		st = check_line(k, line, len, idx, number, arg);
 		if (st != STATUS_OK) {
-			*bad_line = i;
+			*bad_line = idx;
 			return st;
 		}
 	}

@@ -469,6 +469,57 @@ static void sample_flat_per_chunk(void **state)
 	cli_options_clear(&o);
 }
 
+/*
+ * The draw is stratified: line 0, then exactly one line in each full run
+ * of `rate` lines (1..rate, rate+1..2 rate, ...), at most one in the last
+ * short run, and within a run every offset equally likely.  A sampler
+ * that skips an offset, draws two in a run or drifts across runs fails.
+ */
+static void sample_stratified_uniform(void **state)
+{
+	static struct sample_buf s;
+	struct options o;
+	struct block_check k;
+	char *buf = NULL;
+	size_t cap = 0, len;
+	uint32_t hits[BLOCK_SAMPLE_RATE] = { 0 };
+	const uint32_t count = 4097; /* 64 full runs of 64 after line 0 */
+	const uint32_t ids = 300;
+
+	(void)state;
+	cli_options_init(&o);
+	len = make_block(&o, 1000, count, &buf, &cap);
+	block_check_init(&k, &o);
+	for (uint64_t id = 0; id < ids; id++) {
+		s.n = 0;
+		assert_int_equal(block_sample(&k, id, (unsigned char *)buf,
+					      len, count, keep_line, &s),
+				 STATUS_OK);
+		assert_int_equal(s.n, 1 + (count - 1) / BLOCK_SAMPLE_RATE);
+		assert_int_equal(s.idx[0], 0);
+		for (uint32_t j = 1; j < s.n; j++) {
+			uint32_t run = (s.idx[j] - 1) / BLOCK_SAMPLE_RATE;
+			assert_int_equal(run, j - 1);
+			hits[(s.idx[j] - 1) % BLOCK_SAMPLE_RATE]++;
+		}
+	}
+	/* 300 x 64 runs: 300 per offset, sd about 17; 200..400 is over 5 sd
+	   either way for any seed, and an offset never drawn (or drawn twice
+	   as often) falls outside */
+	for (uint32_t r = 0; r < BLOCK_SAMPLE_RATE; r++)
+		assert_true(hits[r] > 200 && hits[r] < 400);
+	/* the short last run: 2000 lines = line 0, 31 runs, 15 left over */
+	for (uint64_t id = 0; id < 64; id++) {
+		uint32_t n = block_sample_size(&k, id, 2000);
+		assert_true(n == 32 || n == 33);
+	}
+	assert_int_equal(block_sample_size(&k, 1, 1), 1);
+	assert_int_equal(block_sample_size(&k, 1, 0), 0);
+	block_check_clear(&k);
+	free(buf);
+	cli_options_clear(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +533,7 @@ int main(void)
 		cmocka_unit_test(prefix_and_partial_lines),
 		cmocka_unit_test(held_sample_matches_block_check),
 		cmocka_unit_test(sample_flat_per_chunk),
+		cmocka_unit_test(sample_stratified_uniform),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
