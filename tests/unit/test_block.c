@@ -492,8 +492,8 @@ static void sample_stratified_uniform(void **state)
 	block_check_init(&k, &o);
 	for (uint64_t id = 0; id < ids; id++) {
 		s.n = 0;
-		assert_int_equal(block_sample(&k, id, (unsigned char *)buf,
-					      len, count, keep_line, &s),
+		assert_int_equal(block_sample(&k, id, (unsigned char *)buf, len,
+					      count, keep_line, &s),
 				 STATUS_OK);
 		assert_int_equal(s.n, 1 + (count - 1) / BLOCK_SAMPLE_RATE);
 		assert_int_equal(s.idx[0], 0);
