@@ -100,6 +100,52 @@ wait_job() {
 	[ -n "$rc" ] || { rc=$r; secs=$(echo "$(date +%s.%N) - $t_stop" | bc); }
 }
 
+# ---- a checkpointed job stopped or killed part way (it_hang.sh,
+# it_hang_group.sh) ----
+
+# start_job NP ARGS...: `run_np NP ARGS... --checkpoint $T/j --output
+# $T/out.txt --stats $T/st.json` in the background, stderr to $T/err;
+# sets job to its pid.
+start_job() {
+	local np=$1; shift
+	rm -f "$T/j" "$T/out.txt" "$T/st.json"
+	run_np "$np" "$@" --checkpoint "$T/j" --output "$T/out.txt" \
+		--stats "$T/st.json" 2>"$T/err" &
+	job=$!
+}
+
+# wait_journal FULL FRACTION: until $T/j holds FRACTION of FULL bytes (the
+# uninterrupted run's journal); fails after 10 s or when $job has ended.
+wait_journal() {
+	local want
+	want=$(echo "$1 * $2 / 1" | bc)
+	for _ in $(seq 1000); do
+		[ "$(stat -c %s "$T/j" 2>/dev/null || echo 0)" -ge "$want" ] && return 0
+		kill -0 "$job" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	return 1
+}
+
+# find_victim R: wait (6 s at most) until $job's rank R exists; sets pid.
+find_victim() {
+	pid=""
+	for _ in $(seq 300); do
+		pid=$(rank_pid "$1") && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# The processes a test stopped (SIGSTOP) go in $stopped; kill_stopped,
+# from the test's EXIT trap, wakes and kills them and removes $TMP.
+stopped=""
+kill_stopped() {
+	local p
+	for p in $stopped; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+
 summary() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]

@@ -12,7 +12,7 @@
 # SIGCONT 1 s later (before the 5 s floor of the learned deadline): exit 0,
 # no event, nothing re-issued.  A worker slowed to 3 s per chunk by the
 # test-only --test-fault slow with --worker-timeout 2: its heartbeats keep
-# it alive (exit 0, no event).  A worker at about a quarter speed: never
+# it alive (exit 0, no event).  A worker at under a fifth of the speed: never
 # late, less work than the fast one, a short tail.  Every stopped process
 # is killed in a trap
 # (only this job's: descendants of its mpirun).  Ends with the verdict
@@ -41,13 +41,7 @@ hung_status_ok() {
 	[ "$rc" -gt 128 ] && [ "$rc" -ne 137 ]
 }
 
-stopped=""
-cleanup() {
-	local p
-	for p in $stopped; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap kill_stopped EXIT
 
 t_ref0=$(date +%s.%N)
 run_np 3 "${ARGS[@]}" --checkpoint "$T/jref" --output "$T/ref.txt" 2>"$T/ref.err"
@@ -55,35 +49,6 @@ t_ref=$(echo "$(date +%s.%N) - $t_ref0" | bc)
 check "uninterrupted reference run" test -s "$T/ref.txt"
 full=$(stat -c %s "$T/jref")
 echo "     reference run: ${t_ref}s, journal $full bytes"
-
-# wait_journal FRACTION: until the journal holds FRACTION of the full one.
-wait_journal() {
-	local want
-	want=$(echo "$full * $1 / 1" | bc)
-	for _ in $(seq 400); do
-		[ "$(stat -c %s "$T/j" 2>/dev/null || echo 0)" -ge "$want" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
-# start_job: the checkpointed job in the background; job = its pid.
-start_job() {
-	rm -f "$T/j" "$T/out.txt" "$T/st.json"
-	run_np 3 "${ARGS[@]}" "$@" --checkpoint "$T/j" --output "$T/out.txt" \
-		--stats "$T/st.json" 2>"$T/err" &
-	job=$!
-}
-
-# find_victim R: wait until this job's rank R exists.
-find_victim() {
-	pid=""
-	for _ in $(seq 200); do
-		pid=$(rank_pid "$1") && return 0
-		sleep 0.02
-	done
-	return 1
-}
 
 # "At the start" is once the first chunk is journaled: a rank stopped
 # before MPI_Init completes holds every rank in MPI_Init (no program code
@@ -95,9 +60,9 @@ for when in 0.02 0.4 0.8; do
 	# than the rest of this job: the end-game speculation wins)
 	extra=()
 	[ "$when" = 0.4 ] && extra=(--worker-timeout 1)
-	start_job "${extra[@]}"
+	start_job 3 "${ARGS[@]}" "${extra[@]}"
 	find_victim "$victim" || { fail "$when: rank $victim found"; wait "$job"; continue; }
-	if ! wait_journal "$when"; then
+	if ! wait_journal "$full" "$when"; then
 		fail "$when: journal reached $when of the full one"; wait "$job"; continue
 	fi
 	kill -STOP "$pid"; stopped="$stopped $pid"
@@ -133,8 +98,8 @@ for when in 0.02 0.4 0.8; do
 done
 
 # SIGSTOP, then SIGCONT after 1 s: below every deadline, nothing happens.
-start_job
-if find_victim 2 && wait_journal 0.3; then
+start_job 3 "${ARGS[@]}"
+if find_victim 2 && wait_journal "$full" 0.3; then
 	kill -STOP "$pid"; stopped="$stopped $pid"
 	sleep 1
 	kill -CONT "$pid"
@@ -195,25 +160,26 @@ else
 	fail "workers write: rank 2 found and the file at 40%"; wait "$job"
 fi
 
-# A slow rank (issue 19): rank 1 at about a quarter speed (chunks of 1000
-# numbers above 2^64 take ~14 ms of CPU here, and it sleeps 40 ms more
-# after each) is never declared late, does less of the work, and the
-# job's tail stays within a few slowed chunks (the end-game copies its
-# last chunk to the idle worker); tail_seconds of --stats, against 0.5 s
-# (about 9 slowed chunks: room for a busy machine).
+# A slow rank (issue 19): rank 1 at under a fifth of the speed (chunks of
+# 1000 numbers above 2^64 take ~14 ms of CPU here, and it sleeps 100 ms
+# more after each; at 40 ms a loaded machine slowed the fast rank as much
+# and the ranks' shares came out even) is never declared late, does less
+# of the work, and the job's tail stays within a few slowed chunks (the
+# end-game copies its last chunk to the idle worker); tail_seconds of
+# --stats, against 0.5 s (about 4 slowed chunks: room for a busy machine).
 SLOW=(--count 40000 --start 100000000000000000000 --step 7 --chunk 1000 --quiet)
 rm -f "$T/st.json"
-run_np 3 "${SLOW[@]}" --test-fault slow --test-fault-rank 1 --test-fault-ms 40 \
+run_np 3 "${SLOW[@]}" --test-fault slow --test-fault-rank 1 --test-fault-ms 100 \
 	--stats "$T/st.json" >"$T/slow.txt" 2>"$T/slow.err"; rc=$?
 run_np 1 "${SLOW[@]}" >"$T/slowref.txt" 2>/dev/null
-check "quarter speed: exit 0" test "$rc" -eq 0
-check_files "quarter speed: output identical" "$T/slowref.txt" "$T/slow.txt"
-check "quarter speed: never late" grep -q '"late_events": 0,' "$T/st.json"
+check "slow rank: exit 0" test "$rc" -eq 0
+check_files "slow rank: output identical" "$T/slowref.txt" "$T/slow.txt"
+check "slow rank: never late" grep -q '"late_events": 0,' "$T/st.json"
 read -r n1 n2 tail < <(python3 -c 'import json,sys
 d = json.load(open(sys.argv[1])); r = {x["rank"]: x["accepted"] for x in d["ranks"]}
 print(r[1], r[2], d["tail_seconds"])' "$T/st.json" 2>/dev/null || echo "0 0 9")
-echo "     quarter speed: rank 1 kept $n1 numbers, rank 2 $n2; tail ${tail}s"
-check "quarter speed: the slow rank did less than the fast one" test "$n1" -lt "$n2"
-check "quarter speed: tail under 0.5 s" python3 -c "import sys; sys.exit(not $tail < 0.5)"
+echo "     slow rank: rank 1 kept $n1 numbers, rank 2 $n2; tail ${tail}s"
+check "slow rank: the slow rank did less than the fast one" test "$n1" -lt "$n2"
+check "slow rank: tail under 0.5 s" python3 -c "import sys; sys.exit(not $tail < 0.5)"
 
 summary

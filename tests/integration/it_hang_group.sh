@@ -33,51 +33,20 @@ ARGS=(--count 40000 --start 100000000000000000000 --step 7 --chunk 50
 
 # wait_job (tests/lib.sh) tells Open MPI's own teardown hang apart.
 
-stopped=""
-cleanup() {
-	local p
-	for p in $stopped; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap kill_stopped EXIT
 
 python3 -c 'print("\n".join(str(10**20 + 7 * i) for i in range(40000)))' | factor >"$T/ref.txt"
 run_np 5 "${ARGS[@]}" --checkpoint "$T/jref" --output "$T/out0.txt" 2>"$T/ref.err"
 check_files "uninterrupted --group-size 2 run = GNU factor" "$T/ref.txt" "$T/out0.txt"
 full=$(stat -c %s "$T/jref")
 
-wait_journal() {
-	local want
-	want=$(echo "$full * $1 / 1" | bc)
-	for _ in $(seq 1000); do
-		[ "$(stat -c %s "$T/j" 2>/dev/null || echo 0)" -ge "$want" ] && return 0
-		kill -0 "$job" 2>/dev/null || return 1
-		sleep 0.01
-	done
-	return 1
-}
-start_job() {
-	rm -f "$T/j" "$T/out.txt" "$T/st.json"
-	run_np 5 "${ARGS[@]}" "$@" --checkpoint "$T/j" --output "$T/out.txt" \
-		--stats "$T/st.json" 2>"$T/err" &
-	job=$!
-}
-find_victim() {
-	pid=""
-	for _ in $(seq 300); do
-		pid=$(rank_pid "$1") && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
 for victim in ${HG_VICTIMS:-2 3}; do
 	[ "$victim" = 2 ] && who=member || who=leader
 	for when in ${HG_WHENS:-0.01 0.4 0.8}; do
 		name="$who $victim stopped at $when"
-		start_job
+		start_job 5 "${ARGS[@]}"
 		find_victim "$victim" || { fail "$name: rank found"; wait "$job"; continue; }
-		if ! wait_journal "$when"; then
+		if ! wait_journal "$full" "$when"; then
 			fail "$name: journal reached $when of the full one"; wait "$job"; continue
 		fi
 		kill -STOP "$pid"; stopped="$stopped $pid"
@@ -103,8 +72,8 @@ for victim in ${HG_VICTIMS:-2 3}; do
 done
 
 # A member stopped for 1 s, then continued: below every deadline.
-start_job
-if find_victim 2 && wait_journal 0.3; then
+start_job 5 "${ARGS[@]}"
+if find_victim 2 && wait_journal "$full" 0.3; then
 	kill -STOP "$pid"; stopped="$stopped $pid"
 	sleep 1
 	kill -CONT "$pid"
