@@ -27,6 +27,22 @@
  *   line per number, each ending in '\n', in the job's format), crc over
  *   magic..payload.  Resume writes these bytes again as they are.
  *
+ * Placed record, one per completed chunk whose block a worker wrote into
+ * the output file itself (proto.h step 3b): the chunk record's fixed part
+ * with magic = JOURNAL_MAGIC_PLACED ("FZJP") and plen =
+ * JOURNAL_PLACED_LEN, and instead of the lines where they are:
+ *   32            40         48          52      56
+ *   +-------------+----------+-----------+-------+
+ *   | out_offset  | out_len  | block_crc | crc32 |
+ *   +-------------+----------+-----------+-------+
+ *   out_offset, out_len = the block's byte range in the output file
+ *   (written under its temporary name, see output.h), block_crc = CRC-32C
+ *   of those out_len bytes.  The record is appended only after the
+ *   worker reported the block written (WRITTEN), so a kill leaves the
+ *   file holding at least every range the journal names; resume re-reads
+ *   each range and keeps it when its CRC matches, and computes the chunk
+ *   again otherwise (a node crash may lose file data the journal kept).
+ *
  * THE JOB'S IDENTITY
  *
  * A journal belongs to one job: the numbers and every option that changes
@@ -88,7 +104,9 @@
 enum {
 	JOURNAL_MAGIC_HEADER = 0x484a5a46u, /* "FZJH" as little-endian bytes */
 	JOURNAL_MAGIC_RECORD = 0x524a5a46u, /* "FZJR" */
-	JOURNAL_VERSION = 1,
+	JOURNAL_MAGIC_PLACED = 0x504a5a46u, /* "FZJP" */
+	JOURNAL_VERSION = 2, /* 2: placed records */
+	JOURNAL_PLACED_LEN = 20, /* placed payload: offset, length, crc */
 	JOURNAL_HEADER_FIXED = 24, /* header bytes before desc */
 	JOURNAL_RECORD_FIXED = 32, /* record bytes before the payload */
 	JOURNAL_CRC_BYTES = 4,
@@ -143,6 +161,9 @@ struct journal_entry {
 	int32_t rank;
 	uint64_t offset; /* of the record in the file */
 	uint32_t payload_len;
+	int placed; /* a placed record: the lines are in the output file */
+	uint64_t out_offset, out_len; /* placed: the block's byte range */
+	uint32_t block_crc;           /* placed: CRC-32C of that range */
 };
 
 /* What journal_open found. */
@@ -184,6 +205,17 @@ int journal_open(struct journal **j, const char *path,
 int journal_append(struct journal *j, uint64_t chunk_id, uint64_t first_index,
 		   uint32_t count, int32_t rank, const void *items, size_t len);
 
+/*
+ * Append one completed chunk whose block of out_len bytes (CRC-32C
+ * block_crc) is in the output file at out_offset (a placed record).  The
+ * same rules and statuses as journal_append (STATUS_ERR_INVAL also when
+ * out_offset + out_len wraps).
+ */
+int journal_append_placed(struct journal *j, uint64_t chunk_id,
+			  uint64_t first_index, uint32_t count, int32_t rank,
+			  uint64_t out_offset, uint64_t out_len,
+			  uint32_t block_crc);
+
 /* fdatasync now.  STATUS_OK or STATUS_ERR_IO. */
 int journal_sync(struct journal *j);
 
@@ -198,7 +230,8 @@ const struct journal_entry *journal_find(const struct journal *j,
 					 uint64_t index);
 
 /*
- * Read e's payload back (CRC checked again): *items points into a buffer
+ * Read e's payload back (CRC checked again; STATUS_ERR_INVAL for a placed
+ * entry, whose lines are in the output file): *items points into a buffer
  * owned by j, valid until the next journal_load / journal_close.
  * It holds e->count output lines (block_prefix cuts them).
  * STATUS_OK, STATUS_ERR_IO, STATUS_ERR_CORRUPT, STATUS_ERR_NOMEM.

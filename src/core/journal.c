@@ -51,6 +51,7 @@
 static_assert(JOURNAL_HEADER_FIXED == 4 + 4 + 4 + 4 + 8, "header layout");
 static_assert(JOURNAL_RECORD_FIXED == 4 + 4 + 8 + 8 + 4 + 4, "record layout");
 static_assert(PROTO_MAX_MSG <= UINT32_MAX, "payload length fits a u32");
+static_assert(JOURNAL_PLACED_LEN == 8 + 8 + 4, "placed payload layout");
 
 struct journal {
 	int fd;
@@ -684,9 +685,11 @@ static int read_record(struct journal *j, uint64_t off, uint64_t size,
 		return STATUS_NOT_FOUND;
 	if (pread_full(j->fd, fx, sizeof fx, off) != STATUS_OK)
 		return STATUS_ERR_IO;
-	uint32_t plen = get_u32(fx + 4);
+	uint32_t magic = get_u32(fx), plen = get_u32(fx + 4);
 	uint32_t count = get_u32(fx + 24);
-	if (get_u32(fx) != JOURNAL_MAGIC_RECORD || plen > PROTO_MAX_MSG ||
+	int placed = magic == JOURNAL_MAGIC_PLACED;
+	if ((magic != JOURNAL_MAGIC_RECORD && !placed) ||
+	    (placed && plen != JOURNAL_PLACED_LEN) || plen > PROTO_MAX_MSG ||
 	    count == 0 || count > PROTO_MAX_CHUNK ||
 	    size - off - JOURNAL_RECORD_FIXED - JOURNAL_CRC_BYTES < plen)
 		return STATUS_NOT_FOUND;
@@ -705,6 +708,17 @@ static int read_record(struct journal *j, uint64_t off, uint64_t size,
 	e->rank = (int32_t)get_u32(fx + 28);
 	e->offset = off;
 	e->payload_len = plen;
+	e->placed = placed;
+	e->out_offset = e->out_len = 0;
+	e->block_crc = 0;
+	if (placed) {
+		const unsigned char *q = j->buf + JOURNAL_RECORD_FIXED;
+		e->out_offset = get_u64(q);
+		e->out_len = get_u64(q + 8);
+		e->block_crc = get_u32(q + 16);
+		if (e->out_offset > UINT64_MAX - e->out_len)
+			return STATUS_NOT_FOUND;
+	}
 	if (e->first_index > UINT64_MAX - count)
 		return STATUS_NOT_FOUND;
 	return STATUS_OK;
@@ -715,7 +729,7 @@ static int valid_record_after(struct journal *j, uint64_t bad, uint64_t size,
 			      uint64_t *where)
 {
 	unsigned char win[1 << 16];
-	static const unsigned char magic[4] = { 'F', 'Z', 'J', 'R' };
+	static const unsigned char magic[3] = { 'F', 'Z', 'J' };
 	uint64_t off = bad + 1;
 
 	while (off + 4 <= size) {
@@ -725,7 +739,8 @@ static int valid_record_after(struct journal *j, uint64_t bad, uint64_t size,
 		if (pread_full(j->fd, win, want, off) != STATUS_OK)
 			return STATUS_ERR_IO;
 		for (size_t i = 0; i + 4 <= want; i++) {
-			if (memcmp(win + i, magic, 4) != 0)
+			if (memcmp(win + i, magic, 3) != 0 ||
+			    (win[i + 3] != 'R' && win[i + 3] != 'P'))
 				continue;
 			struct journal_entry e;
 			int st = read_record(j, off + i, size, &e);
@@ -1033,30 +1048,34 @@ const struct journal_entry *journal_entries(const struct journal *j, size_t *n)
 	return j->ent;
 }
 
-int journal_append(struct journal *j, uint64_t chunk_id, uint64_t first_index,
-		   uint32_t count, int32_t rank, const void *items, size_t len)
+/*
+ * Append one record of kind magic whose payload is len bytes at items;
+ * e's chunk fields are the record's, and it goes into the index.
+ */
+static int append_record(struct journal *j, uint32_t magic,
+			 struct journal_entry e, const void *items, size_t len)
 {
-	if (count == 0 || len > PROTO_MAX_MSG ||
-	    first_index > UINT64_MAX - count)
+	if (e.count == 0 || e.count > PROTO_MAX_CHUNK || len > PROTO_MAX_MSG ||
+	    e.first_index > UINT64_MAX - e.count)
 		return STATUS_ERR_INVAL;
 	/* Keep the index free of overlaps: neighbours on both sides. */
-	size_t u = upper(j, first_index);
+	size_t u = upper(j, e.first_index);
 	if (u > 0 &&
-	    first_index - j->ent[u - 1].first_index < j->ent[u - 1].count)
+	    e.first_index - j->ent[u - 1].first_index < j->ent[u - 1].count)
 		return STATUS_ERR_INVAL;
-	if (u < j->n && j->ent[u].first_index < first_index + count)
+	if (u < j->n && j->ent[u].first_index < e.first_index + e.count)
 		return STATUS_ERR_INVAL;
 
 	size_t total = JOURNAL_RECORD_FIXED + len + JOURNAL_CRC_BYTES;
 	int st = buf_reserve(j, total);
 	if (st != STATUS_OK)
 		return st;
-	put_u32(j->buf, JOURNAL_MAGIC_RECORD);
+	put_u32(j->buf, magic);
 	put_u32(j->buf + 4, (uint32_t)len);
-	put_u64(j->buf + 8, chunk_id);
-	put_u64(j->buf + 16, first_index);
-	put_u32(j->buf + 24, count);
-	put_u32(j->buf + 28, (uint32_t)rank);
+	put_u64(j->buf + 8, e.chunk_id);
+	put_u64(j->buf + 16, e.first_index);
+	put_u32(j->buf + 24, e.count);
+	put_u32(j->buf + 28, (uint32_t)e.rank);
 	if (len)
 		memcpy(j->buf + JOURNAL_RECORD_FIXED, items, len);
 	put_u32(j->buf + total - JOURNAL_CRC_BYTES,
@@ -1077,8 +1096,8 @@ int journal_append(struct journal *j, uint64_t chunk_id, uint64_t first_index,
 		errno = saved;
 		return STATUS_ERR_IO;
 	}
-	struct journal_entry e = { chunk_id, first_index, count,
-				   rank,     j->end,      (uint32_t)len };
+	e.offset = j->end;
+	e.payload_len = (uint32_t)len;
 	memmove(&j->ent[u + 1], &j->ent[u], (j->n - u) * sizeof *j->ent);
 	j->ent[u] = e;
 	j->n++;
@@ -1090,6 +1109,42 @@ int journal_append(struct journal *j, uint64_t chunk_id, uint64_t first_index,
 	return STATUS_OK;
 }
 
+int journal_append(struct journal *j, uint64_t chunk_id, uint64_t first_index,
+		   uint32_t count, int32_t rank, const void *items, size_t len)
+{
+	struct journal_entry e = { 0 };
+
+	e.chunk_id = chunk_id;
+	e.first_index = first_index;
+	e.count = count;
+	e.rank = rank;
+	return append_record(j, JOURNAL_MAGIC_RECORD, e, items, len);
+}
+
+int journal_append_placed(struct journal *j, uint64_t chunk_id,
+			  uint64_t first_index, uint32_t count, int32_t rank,
+			  uint64_t out_offset, uint64_t out_len,
+			  uint32_t block_crc)
+{
+	struct journal_entry e = { 0 };
+	unsigned char q[JOURNAL_PLACED_LEN];
+
+	if (out_offset > UINT64_MAX - out_len)
+		return STATUS_ERR_INVAL;
+	e.chunk_id = chunk_id;
+	e.first_index = first_index;
+	e.count = count;
+	e.rank = rank;
+	e.placed = 1;
+	e.out_offset = out_offset;
+	e.out_len = out_len;
+	e.block_crc = block_crc;
+	put_u64(q, out_offset);
+	put_u64(q + 8, out_len);
+	put_u32(q + 16, block_crc);
+	return append_record(j, JOURNAL_MAGIC_PLACED, e, q, sizeof q);
+}
+
 int journal_sync(struct journal *j)
 {
 	return do_sync(j);
@@ -1099,7 +1154,11 @@ int journal_load(struct journal *j, const struct journal_entry *e,
 		 const unsigned char **items, size_t *len)
 {
 	struct journal_entry check;
-	int st = read_record(j, e->offset, j->end, &check);
+	int st;
+
+	if (e->placed)
+		return STATUS_ERR_INVAL; /* the bytes are in the output file */
+	st = read_record(j, e->offset, j->end, &check);
 
 	if (st == STATUS_NOT_FOUND ||
 	    (st == STATUS_OK &&

@@ -266,11 +266,13 @@ static void gen_journal(void)
 	gen_check(
 		journal_append(j, 1, 0, 3, 2, gen_block, sizeof gen_block - 1),
 		"append 2");
+	gen_check(journal_append_placed(j, 7, 3, 7, 1, 21, 33, 0x1234abcdu),
+		  "append placed");
 	gen_check(journal_close(j), "journal close 2");
-	gen_copy(path, "two-records", 0, 0);
-	gen_copy(path, "two-records-fix", 1, 0);
-	gen_copy(path, "two-records-append", 3, 0);
-	gen_copy(path, "two-records-must-exist", 4, 0);
+	gen_copy(path, "three-records", 0, 0);
+	gen_copy(path, "three-records-fix", 1, 0);
+	gen_copy(path, "three-records-append", 3, 0);
+	gen_copy(path, "three-records-must-exist", 4, 0);
 	gen_copy(path, "torn-tail", 0, 7);
 	gen_copy(path, "torn-tail-append", 2, 7);
 

@@ -566,6 +566,94 @@ static void result_block_round_trip(void **state)
 	proto_buf_clear(&msg);
 }
 
+/*
+ * Placed records (the block is in the output file): payload and placed
+ * records mix, the placed fields come back after a reopen, journal_load
+ * refuses a placed entry, overlaps and a wrapping range are refused, a
+ * torn placed tail is dropped at every cut, and a flipped byte in a
+ * placed record followed by a valid one is corruption (the search for a
+ * later record knows both magics).
+ */
+static void placed_records(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_info info;
+	struct journal *j;
+	const struct journal_entry *e;
+	const unsigned char *items;
+	size_t len, n;
+	long mid, end;
+
+	assert_int_equal(journal_open(&j, f->path, &f->id, 0, NULL, f->err,
+				      sizeof f->err),
+			 STATUS_OK);
+	append_chunk(j, 0, 0, 10, 40);
+	mid = file_size(f->path);
+	assert_int_equal(journal_append_placed(j, 1, 10, 10, 2, 400, 123,
+					       0xdeadbeefu),
+			 STATUS_OK);
+	assert_int_equal(file_size(f->path) - mid,
+			 JOURNAL_RECORD_FIXED + JOURNAL_PLACED_LEN +
+				 JOURNAL_CRC_BYTES);
+	assert_int_equal(journal_append_placed(j, 9, 15, 1, 2, 0, 1, 0),
+			 STATUS_ERR_INVAL); /* overlaps chunk 1 */
+	assert_int_equal(journal_append_placed(j, 9, 30, 1, 2, UINT64_MAX,
+					       2, 0),
+			 STATUS_ERR_INVAL); /* range wraps */
+	assert_int_equal(journal_append_placed(j, 2, 20, PROTO_MAX_CHUNK, 1,
+					       523, UINT64_MAX - 523, 7),
+			 STATUS_OK); /* at the limits */
+	assert_int_equal(journal_append_placed(j, 3, 20 + PROTO_MAX_CHUNK,
+					       PROTO_MAX_CHUNK + 1u, 1, 0, 0,
+					       0),
+			 STATUS_ERR_INVAL);
+	end = file_size(f->path);
+	assert_int_equal(journal_close(j), STATUS_OK);
+
+	assert_int_equal(reopen(f, &info, &j), STATUS_OK);
+	assert_int_equal(info.records, 3);
+	e = journal_entries(j, &n);
+	assert_int_equal(n, 3);
+	assert_false(e[0].placed);
+	assert_true(e[1].placed);
+	assert_int_equal(e[1].chunk_id, 1);
+	assert_int_equal(e[1].rank, 2);
+	assert_int_equal(e[1].out_offset, 400);
+	assert_int_equal(e[1].out_len, 123);
+	assert_int_equal(e[1].block_crc, 0xdeadbeefu);
+	assert_int_equal(e[2].count, PROTO_MAX_CHUNK);
+	assert_int_equal(e[2].out_len, UINT64_MAX - 523);
+	assert_ptr_equal(journal_find(j, 19), &e[1]);
+	assert_int_equal(journal_load(j, &e[1], &items, &len),
+			 STATUS_ERR_INVAL);
+	assert_int_equal(journal_load(j, &e[0], &items, &len), STATUS_OK);
+	assert_int_equal(len, 40);
+	assert_int_equal(journal_close(j), STATUS_OK);
+
+	unsigned char *full = slurp(f->path, &len);
+	long last = mid + JOURNAL_RECORD_FIXED + JOURNAL_PLACED_LEN +
+		JOURNAL_CRC_BYTES;
+	for (long cut = last; cut < end; cut++) { /* torn last record */
+		spit(f->path, full, (size_t)cut);
+		assert_int_equal(reopen(f, &info, NULL), STATUS_OK);
+		assert_int_equal(info.records, 2);
+		assert_int_equal(info.tail_dropped, (uint64_t)(cut - last));
+	}
+	for (long b = mid; b < last; b++) { /* the placed record, mid-file */
+		full[b] ^= 0x10;
+		spit(f->path, full, len);
+		full[b] ^= 0x10;
+		assert_int_equal(reopen(f, NULL, NULL), STATUS_ERR_CORRUPT);
+	}
+	/* an FZJP record whose length is not JOURNAL_PLACED_LEN is not a
+	   record, however good its CRC */
+	full[mid + 4] = JOURNAL_PLACED_LEN - 1;
+	spit(f->path, full, (size_t)last);
+	assert_int_equal(reopen(f, &info, NULL), STATUS_OK);
+	assert_int_equal(info.records, 1);
+	free(full);
+}
+
 static void options_base(struct options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -781,6 +869,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lock_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_records_sync, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(placed_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(result_block_round_trip, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(identity_from_options, setup,
