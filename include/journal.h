@@ -37,11 +37,12 @@
  *   +-------------+----------+-----------+-------+
  *   out_offset, out_len = the block's byte range in the output file
  *   (written under its temporary name, see output.h), block_crc = CRC-32C
- *   of those out_len bytes.  The record is appended only after the
- *   worker reported the block written (WRITTEN), so a kill leaves the
- *   file holding at least every range the journal names; resume re-reads
- *   each range and keeps it when its CRC matches, and computes the chunk
- *   again otherwise (a node crash may lose file data the journal kept).
+ *   of those out_len bytes.  The contract for writers and readers: a
+ *   placed record is appended only after the block was reported written
+ *   (WRITTEN), so a killed process leaves the file holding every range
+ *   the journal names; a reader keeps a range only when its CRC matches
+ *   and computes the chunk again otherwise (a node crash may lose file
+ *   data that the journal kept).
  *
  * THE JOB'S IDENTITY
  *
