@@ -35,6 +35,15 @@
  * A pending receive that never completes (a hung rank) is cancelled at
  * transport_finalize, if the job gets there.
  *
+ * One process without a launcher (`./factorize ...`, no mpirun, srun or
+ * mpiexec in the environment: launched() below) does not start MPI at
+ * all: rank 0 of 1 runs the whole job inside its own loop and sends
+ * nothing, and MPI_Init would cost it 0.3-0.6 s (Open MPI forks its orted
+ * daemon for a singleton) for no use.  transport_wtime is then the
+ * monotonic clock, transport_abort exit(), and the file and message calls
+ * are never reached (they fail with STATUS_ERR_MPI if they were).
+ * FACTORIZE_MPI=1 in the environment starts MPI anyway (a singleton).
+ *
  * Link-latency emulation (test only, transport_set_latency; the kernel of
  * the test machines has no netem): every message carries 8 more bytes, the
  * sender's CLOCK_MONOTONIC at transport_send, and the receiver holds it
@@ -85,6 +94,7 @@ struct pending {
 
 static struct {
 	int ready;
+	int solo; /* no launcher: MPI not started (see above) */
 	int rank, size;
 	MPI_Request *reqs;
 	MPI_Status *stats; /* real arrays, not MPI_STATUSES_IGNORE: MPICH's
@@ -123,6 +133,16 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A message or file call in a process that did not start MPI. */
+static int solo_fail(char *err, size_t err_size)
+{
+	if (err != NULL && err_size > 0)
+		snprintf(err, err_size,
+			 "MPI is not started (one process without a "
+			 "launcher; FACTORIZE_MPI=1 starts it)");
+	return STATUS_ERR_MPI;
 }
 
 static int pool_grow(int n)
@@ -168,17 +188,42 @@ static int pool_grow(int n)
  */
 enum { TRANSPORT_SINGLETON_MAX_ARGS_BYTES = 131072 };
 
+/*
+ * Was this process started by an MPI launcher?  Each sets one of these:
+ * Open MPI's mpirun OMPI_COMM_WORLD_SIZE, PMIx launchers (srun
+ * --mpi=pmix, prterun) PMIX_RANK, MPICH's Hydra and PMI-1/PMI-2 launchers
+ * (srun --mpi=pmi2) PMI_RANK, PMI_SIZE, PMI_FD or PMI_PORT.
+ */
+static int launched(void)
+{
+	static const char *const vars[] = { "OMPI_COMM_WORLD_SIZE",
+					    "PMIX_RANK",
+					    "PMI_RANK",
+					    "PMI_SIZE",
+					    "PMI_FD",
+					    "PMI_PORT" };
+
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		if (getenv(vars[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* MPI is started: under a launcher, or asked for with FACTORIZE_MPI=1. */
+static int mpi_wanted(void)
+{
+	const char *v = getenv("FACTORIZE_MPI");
+
+	return launched() || (v != NULL && strcmp(v, "1") == 0);
+}
+
 static int singleton_args_fit(int argc, char **argv, char *err, size_t err_size)
 {
 #ifdef OMPI_MAJOR_VERSION
-	static const char *const launched[] = { "OMPI_COMM_WORLD_SIZE",
-						"PMIX_RANK", "PMI_RANK",
-						"PMI_SIZE" };
 	size_t bytes = 0;
 
-	for (size_t i = 0; i < sizeof launched / sizeof launched[0]; i++)
-		if (getenv(launched[i]) != NULL)
-			return STATUS_OK;
+	if (launched())
+		return STATUS_OK;
 	for (int i = 0; i < argc; i++)
 		bytes += strlen(argv[i]) + 1;
 	if (bytes > TRANSPORT_SINGLETON_MAX_ARGS_BYTES) {
@@ -204,6 +249,11 @@ int transport_init(int *argc, char ***argv, char *err, size_t err_size)
 	int rc, provided, st;
 
 	memset(&T, 0, sizeof T);
+	if (!mpi_wanted()) {
+		T.solo = 1;
+		T.size = 1;
+		return STATUS_OK;
+	}
 	st = singleton_args_fit(*argc, *argv, err, err_size);
 	if (st != STATUS_OK)
 		return st;
@@ -282,6 +332,10 @@ int transport_node_ids(int *node, char *err, size_t err_size)
 	MPI_Comm shm;
 	int me = T.rank, low = -1, rc;
 
+	if (T.solo) {
+		node[0] = 0;
+		return STATUS_OK;
+	}
 	rc = MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, T.rank,
 				 MPI_INFO_NULL, &shm);
 	if (rc != MPI_SUCCESS)
@@ -298,7 +352,7 @@ int transport_node_ids(int *node, char *err, size_t err_size)
 
 double transport_wtime(void)
 {
-	return MPI_Wtime();
+	return T.solo ? (double)now_ns() * 1e-9 : MPI_Wtime();
 }
 
 void transport_msg_init(struct transport_msg *m)
@@ -362,6 +416,8 @@ int transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	size_t len;
 	int slot, rc, st;
 
+	if (T.solo)
+		return solo_fail(err, err_size);
 	if (b->len > (size_t)PROTO_MAX_MSG) {
 		snprintf(err, err_size, "message of %zu bytes too long",
 			 b->len);
@@ -657,6 +713,8 @@ int transport_poll(struct transport_msg *m, int source, int tag, int *got,
 	struct held h;
 	int i, st;
 
+	if (T.solo)
+		return solo_fail(err, err_size);
 	if (T.latency_ns == 0)
 		return recv_now(m, source, tag, got, err, err_size);
 	*got = 0;
@@ -690,6 +748,8 @@ int transport_wait(struct transport_msg *m, int source, int tag,
 	struct timespec ts;
 	int got, st;
 
+	if (T.solo)
+		return solo_fail(err, err_size);
 	for (;;) {
 		if (T.interrupt != NULL && *T.interrupt) {
 			if (t0 != 0)
@@ -742,6 +802,8 @@ int transport_probe(int source, int tag)
 	int tg = tag == TRANSPORT_ANY ? MPI_ANY_TAG : tag;
 	char err[8];
 
+	if (T.solo)
+		return 0;
 	if (T.latency_ns > 0)
 		return held_drain(err, sizeof err) == STATUS_OK &&
 			held_find(source, tag) >= 0;
@@ -776,6 +838,8 @@ void transport_library_version(char *buf, size_t size)
 
 void transport_abort(int code)
 {
+	if (T.solo)
+		exit(code);
 	MPI_Abort(MPI_COMM_WORLD, code);
 }
 
@@ -794,10 +858,13 @@ struct transport_file {
 int transport_file_open(struct transport_file **fp, const char *path, char *err,
 			size_t err_size)
 {
-	struct transport_file *f = malloc(sizeof *f);
+	struct transport_file *f;
 	int rc;
 
 	*fp = NULL;
+	if (T.solo)
+		return solo_fail(err, err_size);
+	f = malloc(sizeof *f);
 	if (f == NULL) {
 		snprintf(err, err_size, "%s: out of memory", path);
 		return STATUS_ERR_NOMEM;

@@ -67,12 +67,46 @@ for np in 4 8; do
 		--count 100000 --start 1 --step 1 --chunk 1
 done
 
-# Singleton: no mpirun at all.
-timeout -k 5 "$TIMEOUT" "$TOP/factorize" --count 999 --chunk 43 \
-	--stats "$T/single.json" --quiet >"$T/single.out" 2>"$T/single.err"
-check "singleton (no mpirun) exits 0" test $? -eq 0
-check "singleton sees MPI size 1" size_is "$T/single.json" 1
-check_files "singleton = seq | factor" "$T/classic.ref" "$T/single.out"
+# Started directly: no mpirun, and MPI not started (transport.c); then
+# the same as an MPI singleton (FACTORIZE_MPI=1).  Started directly, no
+# Open MPI daemon may appear among the process's children.
+for how in direct singleton; do
+	[ "$how" = singleton ] && export FACTORIZE_MPI=1
+	timeout -k 5 "$TIMEOUT" "$TOP/factorize" --count 999 --chunk 43 \
+		--stats "$T/single.json" --quiet >"$T/single.out" 2>"$T/single.err"
+	check "$how (no mpirun) exits 0" test $? -eq 0
+	check "$how sees size 1" size_is "$T/single.json" 1
+	check_files "$how = seq | factor" "$T/classic.ref" "$T/single.out"
+	unset FACTORIZE_MPI
+done
+# Which process starts a helper: factorize waits on a FIFO for its numbers
+# while its children are counted.  An Open MPI singleton forks its orted
+# (the check sees it within 5 s, so it can tell); started directly
+# nothing is forked at all.
+mkfifo "$T/fifo"
+children() { # children HOW: factorize's child processes while it reads
+	local pid n=0
+	[ "$1" = singleton ] && export FACTORIZE_MPI=1
+	timeout -k 5 "$TIMEOUT" "$TOP/factorize" <"$T/fifo" >"$T/fifo.out" 2>&1 &
+	pid=$!
+	unset FACTORIZE_MPI
+	exec 9>"$T/fifo"
+	for _ in $(seq 50); do
+		n=$(pgrep -P "$(pgrep -P "$pid" -x factorize || echo "$pid")" | wc -l)
+		[ "$n" -gt 0 ] && break
+		sleep 0.1
+	done
+	echo 12 >&9
+	exec 9>&-
+	wait "$pid"
+	echo "$n"
+}
+check "started directly: no helper process (MPI not started)" \
+	test "$(children direct)" -eq 0
+if "$TOP/factorize" --version | grep -qi 'open mpi'; then
+	check "FACTORIZE_MPI=1: the singleton's helper is seen (the check can tell)" \
+		test "$(children singleton)" -gt 0
+fi
 
 # The summary line names the rank count.
 run_np 3 --count 99 >/dev/null 2>"$T/sum.err"
