@@ -10,8 +10,13 @@
 # (proto.h 3b, the default) and with rank 0 writing it
 # (--test-rank0-writes, the byte path), in interleaved rounds.  Prints per
 # case the median wall and CPU (user + sys of the whole command), rank 0's
-# CPU from --stats, and the speed-up of the median wall against one
-# process; every output is compared with the one-process file.
+# CPU from --stats, the speed-up of the median wall against one process
+# (started directly: no MPI; np1-mpi is the same as an MPI singleton,
+# FACTORIZE_MPI=1), and the job's own wall time from --stats ("job":
+# from the start of rank 0's loop to its end, without the launcher and
+# MPI's start and end) with its speed-up; every output is compared with
+# the one-process file.  First it prints the start-up every run pays: the
+# wall of a job of one number at each rank count.
 #
 # Knobs: N (20000000), M (10000000), ROUNDS (3), CASES ("range input").
 # Wall times are only meaningful on a quiet machine: the script prints the
@@ -45,9 +50,27 @@ one() {
 	read -r w u s <"$TMP/time"
 	echo "$w" >>"$TMP/$label.wall"
 	echo "$u + $s" | bc >>"$TMP/$label.cpu"
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rank0_cpu_seconds"])' \
-		"$TMP/st.json" >>"$TMP/$label.r0"
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(d["rank0_cpu_seconds"], d["wall_seconds"])' "$TMP/st.json" >"$TMP/r0job"
+	read -r r0 job <"$TMP/r0job"
+	echo "$r0" >>"$TMP/$label.r0"
+	echo "$job" >>"$TMP/$label.job"
 }
+
+# startup NP: the median wall of a job of one number (the launcher, MPI's
+# start and end, no work): what every run above pays once.
+startup() {
+	local i cmd=(./factorize --count 1 --quiet)
+	[ "$1" = mpi1 ] && cmd=(env FACTORIZE_MPI=1 "${cmd[@]}")
+	[ "$1" -gt 1 ] 2>/dev/null && cmd=($MPIRUN $MPIRUN_FLAGS -np "$1" "${cmd[@]}")
+	for i in 1 2 3 4 5; do
+		/usr/bin/time -f "%e" -o "$TMP/time" "${cmd[@]}" >/dev/null 2>&1
+		cat "$TMP/time"
+	done | median
+}
+printf 'start-up (wall of --count 1, median of 5): np1 %s s, np1 as an MPI singleton %s s, np2 %s s, np3 %s s\n' \
+	"$(startup 1)" "$(startup mpi1)" "$(startup 2)" "$(startup 3)"
 
 for c in $CASES; do
 	case $c in
@@ -58,21 +81,24 @@ for c in $CASES; do
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	./factorize "${JOB[@]}" --output "$TMP/ref" --quiet
-	rm -f "$TMP"/*.wall "$TMP"/*.cpu "$TMP"/*.r0
+	rm -f "$TMP"/*.wall "$TMP"/*.cpu "$TMP"/*.r0 "$TMP"/*.job
 	for _ in $(seq "$ROUNDS"); do
 		one np1 1
+		FACTORIZE_MPI=1 one np1-mpi 1
 		one np2 2
 		one np3 3
 		one np2-rank0 2 --test-rank0-writes
 		one np3-rank0 3 --test-rank0-writes
 	done
 	base=$(median <"$TMP/np1.wall")
-	printf '%-6s %-10s %8s %8s %8s %8s\n' case run wall cpu rank0 speedup
-	for l in np1 np2 np3 np2-rank0 np3-rank0; do
+	jbase=$(median <"$TMP/np1.job")
+	printf '%-6s %-10s %8s %8s %8s %8s %8s %8s\n' case run wall cpu rank0 speedup job job-x
+	for l in np1 np1-mpi np2 np3 np2-rank0 np3-rank0; do
 		w=$(median <"$TMP/$l.wall")
-		printf '%-6s %-10s %8.2f %8.2f %8.2f %7.2fx\n' "$c" "$l" "$w" \
+		j=$(median <"$TMP/$l.job")
+		printf '%-6s %-10s %8.2f %8.2f %8.2f %7.2fx %8.2f %7.2fx\n' "$c" "$l" "$w" \
 			"$(median <"$TMP/$l.cpu")" "$(median <"$TMP/$l.r0")" \
-			"$(echo "$base / $w" | bc -l)"
+			"$(echo "$base / $w" | bc -l)" "$j" "$(echo "$jbase / $j" | bc -l)"
 	done
 done
 exit $status
