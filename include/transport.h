@@ -43,9 +43,23 @@ struct transport_counters {
 };
 
 /*
+ * Was this process started by an MPI launcher?  Each sets one of these in
+ * the environment: Open MPI's mpirun and orted OMPI_COMM_WORLD_SIZE, PMIx
+ * servers (Open MPI 4+, srun --mpi=pmix) PMIX_RANK, MPICH's Hydra and
+ * PMI-1/PMI-2 launchers (srun --mpi=pmi2) PMI_RANK, PMI_SIZE, PMI_FD or
+ * PMI_PORT.  A program started by hand has none of them.  Callable before
+ * transport_init.
+ */
+int transport_launched(void);
+
+/*
  * MPI_Init_thread (SINGLE: no threads); STATUS_OK, STATUS_ERR_MPI, or
- * STATUS_ERR_RANGE (MPI not started) when Open MPI without a launcher
- * could not start with a command line this long (err says so).
+ * STATUS_ERR_RANGE (MPI not started) when an Open MPI singleton could not
+ * start with a command line this long (err says so).  Without a launcher
+ * (transport_launched) and without FACTORIZE_MPI=1 in the environment,
+ * MPI is not started at all: rank 0 of 1, the message and file calls fail
+ * with STATUS_ERR_MPI, transport_wtime is CLOCK_MONOTONIC, transport_abort
+ * exits.
  */
 int transport_init(int *argc, char ***argv, char *err, size_t err_size);
 /* Completes pending sends, frees the pool, MPI_Finalize. */

@@ -104,16 +104,6 @@ static int main_stdin_closed(void)
 }
 
 /*
- * The environment variables by which a launcher tells a rank its place:
- * Open MPI's mpirun and orted, PMIx servers (Open MPI 4+, Slurm's
- * --mpi=pmix), and PMI-1/PMI-2 (MPICH's Hydra, Slurm's --mpi=pmi2).  A
- * program started by hand (a singleton) has none of them.
- */
-static const char *const main_launcher_vars[] = { "OMPI_COMM_WORLD_SIZE",
-						  "PMIX_RANK", "PMI_RANK",
-						  "PMI_SIZE" };
-
-/*
  * Launcher death: a rank whose launcher is killed (kill -9 of mpirun, a
  * node's daemon gone) must not run on and keep the journal locked, so it
  * asks the kernel for SIGKILL when its parent (the process that started
@@ -123,7 +113,7 @@ static const char *const main_launcher_vars[] = { "OMPI_COMM_WORLD_SIZE",
  * (journal.h, DURABILITY).  Race-free: the parent is read first, the
  * request made, the parent read again; a parent that died in between has
  * made us a child of init (or of a subreaper) and we go at once.  Only
- * under a launcher (main_launcher_vars): a program started by hand from a
+ * under a launcher (transport_launched): a program started by hand from a
  * shell that later exits (nohup) must live on.  Before MPI_Init, so that
  * a rank stuck in MPI start-up goes too.  Linux only (prctl); elsewhere
  * the launcher's own teardown applies.
@@ -131,12 +121,7 @@ static const char *const main_launcher_vars[] = { "OMPI_COMM_WORLD_SIZE",
 static void main_die_with_launcher(void)
 {
 #ifdef __linux__
-	int launched = 0;
-
-	for (size_t i = 0;
-	     i < sizeof main_launcher_vars / sizeof main_launcher_vars[0]; i++)
-		launched |= getenv(main_launcher_vars[i]) != NULL;
-	if (!launched)
+	if (!transport_launched())
 		return;
 	pid_t parent = getppid();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)

@@ -36,7 +36,7 @@
  * transport_finalize, if the job gets there.
  *
  * One process without a launcher (`./factorize ...`, no mpirun, srun or
- * mpiexec in the environment: launched() below) does not start MPI at
+ * mpiexec in the environment: transport_launched) does not start MPI at
  * all: rank 0 of 1 runs the whole job inside its own loop and sends
  * nothing, and MPI_Init would cost it 0.3-0.6 s (Open MPI forks its orted
  * daemon for a singleton) for no use.  transport_wtime is then the
@@ -188,13 +188,7 @@ static int pool_grow(int n)
  */
 enum { TRANSPORT_SINGLETON_MAX_ARGS_BYTES = 131072 };
 
-/*
- * Was this process started by an MPI launcher?  Each sets one of these:
- * Open MPI's mpirun OMPI_COMM_WORLD_SIZE, PMIx launchers (srun
- * --mpi=pmix, prterun) PMIX_RANK, MPICH's Hydra and PMI-1/PMI-2 launchers
- * (srun --mpi=pmi2) PMI_RANK, PMI_SIZE, PMI_FD or PMI_PORT.
- */
-static int launched(void)
+int transport_launched(void)
 {
 	static const char *const vars[] = { "OMPI_COMM_WORLD_SIZE",
 					    "PMIX_RANK",
@@ -214,7 +208,7 @@ static int mpi_wanted(void)
 {
 	const char *v = getenv("FACTORIZE_MPI");
 
-	return launched() || (v != NULL && strcmp(v, "1") == 0);
+	return transport_launched() || (v != NULL && strcmp(v, "1") == 0);
 }
 
 static int singleton_args_fit(int argc, char **argv, char *err, size_t err_size)
@@ -222,7 +216,7 @@ static int singleton_args_fit(int argc, char **argv, char *err, size_t err_size)
 #ifdef OMPI_MAJOR_VERSION
 	size_t bytes = 0;
 
-	if (launched())
+	if (transport_launched())
 		return STATUS_OK;
 	for (int i = 0; i < argc; i++)
 		bytes += strlen(argv[i]) + 1;
