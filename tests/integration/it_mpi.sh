@@ -198,7 +198,10 @@ check "missing input file (-np 3): exit 3, workers stopped" test "$rc" -eq 3
 # ---- planted faults -------------------------------------------------------
 
 # A worker that returns wrong factorizations: caught, recomputed elsewhere.
-run_np 3 --count 999 --chunk 43 --test-fault wrong-result --test-fault-rank 1 \
+# --chunk 5: 200 chunks, so that the faulty rank surely returns its third
+# wrong block before the other has done them all (with 24 chunks of 43, a
+# loaded machine once let rank 2 finish first).
+run_np 3 --count 999 --chunk 5 --test-fault wrong-result --test-fault-rank 1 \
 	--stats "$T/f.json" --quiet >"$T/f.out" 2>"$T/f.err"; rc=$?
 check "wrong-result fault (-np 3): exit 0" test "$rc" -eq 0
 check_files "wrong-result fault (-np 3): output still correct" "$T/classic.ref" "$T/f.out"
