@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "block.h"
+#include "proto.h"
 #include "cli.h"
 #include "engine.h"
 #include "output.h"
@@ -512,6 +513,17 @@ static void sample_stratified_uniform(void **state)
 	for (uint64_t id = 0; id < 64; id++) {
 		uint32_t n = block_sample_size(&k, id, 2000);
 		assert_true(n == 32 || n == 33);
+	}
+	/* at the limits of BLOCK_SAMPLE_LINES: 4096 and 4160 numbers (rate
+	   64 and 65: 63 full runs and a short one), PROTO_MAX_CHUNK (rate
+	   16384, the same): line 0, 63 lines, and 0 or 1 */
+	for (uint64_t id = 0; id < 64; id++) {
+		uint32_t n = block_sample_size(&k, id, 4096);
+		assert_true(n == 64 || n == 65);
+		n = block_sample_size(&k, id, 4160);
+		assert_true(n == 64 || n == 65);
+		n = block_sample_size(&k, id, PROTO_MAX_CHUNK);
+		assert_true(n == 64 || n == 65);
 	}
 	assert_int_equal(block_sample_size(&k, 1, 1), 1);
 	assert_int_equal(block_sample_size(&k, 1, 0), 0);
