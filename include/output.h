@@ -108,6 +108,17 @@ long output_format_at(char **buf, size_t *cap, size_t at, int format,
 		      const struct output_meta *meta);
 
 /*
+ * output_format_at for a factorization in machine words (engine.h): the
+ * same bytes output_format_at writes for the engine_result of the same
+ * factors (it formats such a result through this writer), without GMP.
+ * Returns the new total length or a negative status.
+ */
+long output_format_words(char **buf, size_t *cap, size_t at, int format,
+			 int exponents, int verbose,
+			 const struct engine_words *w,
+			 const struct output_meta *meta);
+
+/*
  * Parse one line that output_format wrote (len bytes, ending in '\n')
  * back into n, r and meta (rank -1 / seconds -1 when absent), with the
  * same format options.  JSON and CSV keep only the product of the
