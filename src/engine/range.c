@@ -20,16 +20,17 @@
  *      (RANGE_MAX_BOUND) for NATIVE blocks and RANGE_BIG_BOUND for BIG
  *      ones; a chunk that does not continue the previous one (a "fresh"
  *      chunk) also caps B at RANGE_FRESH_PER_TERM * block terms, so the
- *      cost of solving the primes, one modular step per prime, stays a
- *      few per term however short the chunk.  The table holds every
+ *      cost of solving the primes, four multiplications and the loads
+ *      per prime, stays bounded per term however short the chunk.  The table holds every
  *      prime below table_bound and grows (at least doubling) when B
  *      passes it; if it cannot grow, B is table_bound: any B is exact, a
  *      smaller one only leaves more to engine_factor.
  *   3. Solve.  For each prime not yet solved at this block:
- *      r = t_0 mod p, s = step mod p.  s != 0: k0 = (p - r) * s^-1 mod p,
- *      stride p (s^-1 is cached per prime for the current step).  s = 0,
- *      i.e. p | step: p divides every term (r = 0: stride 1) or none
- *      (r != 0: never).  A continuing chunk keeps every offset: after a
+ *      r = t_0 mod p, s = step mod p.  s != 0: k0 = -r * s^-1 mod p,
+ *      stride p, computed without a division by Montgomery's reduction
+ *      (range_solve: a per-step constant -s^-1 * 2^128 mod p is cached
+ *      per prime).  s = 0, i.e. p | step: p divides every term (r = 0:
+ *      stride 1) or none (r != 0: never).  A continuing chunk keeps every offset: after a
  *      block of L terms each offset is reduced by L, nothing is solved
  *      again but the primes a larger B adds.
  *   4. Sieve (NATIVE): cofactor c_k = t_k in a u64 array; for each prime
@@ -125,8 +126,14 @@ enum {
 	RANGE_TABLE_FIRST = 1 << 16,
 	/* Bound for terms >= 2^64 (GMP arithmetic per hit, small gain). */
 	RANGE_BIG_BOUND = 1 << 16,
-	/* A fresh chunk's bound is at most this many times its terms. */
-	RANGE_FRESH_PER_TERM = 64,
+	/*
+	 * A fresh chunk's bound is at most this many times its terms: the
+	 * solve (about 60 primes per term at most) costs less than the
+	 * 64-bit tier's primality tests a lower bound leaves (a cofactor
+	 * >= B^2); at 10^12 a chunk of 7000 terms reaches sqrt = 10^6 and
+	 * costs what a continuing one does.
+	 */
+	RANGE_FRESH_PER_TERM = 256,
 	/* and at least this (the primes below 2^12 pay for themselves). */
 	RANGE_MIN_BOUND = 1 << 12,
 	/* Terms per block: cofactors + entries fit a 1 MiB L2 share. */
@@ -136,6 +143,8 @@ enum {
 	RANGE_OVERFLOW = 0xff, /* cnt[k]: more than RANGE_SLOTS */
 	RANGE_EBITS = 6        /* exponent bits of a packed entry */
 };
+
+__extension__ typedef unsigned __int128 range_u128;
 
 /* off of a prime that divides no term of the progression */
 static const uint32_t RANGE_NEVER = UINT32_MAX;
@@ -166,7 +175,7 @@ struct range {
 	uint32_t *p;
 	struct range_div *div;
 	struct range_off *off;
-	uint32_t *sinv;       /* step^-1 mod p; 0 when p | step */
+	uint32_t *sinv;       /* range_step_const; 0 when p | step */
 	size_t np_table;      /* primes in the table */
 	uint64_t table_bound; /* the table holds every prime below it */
 	size_t nsinv;         /* sinv valid for primes 0 .. nsinv-1 */
@@ -374,7 +383,43 @@ static uint32_t range_inverse(uint32_t a, uint32_t p)
 	return (uint32_t)(t0 < 0 ? t0 + p : t0);
 }
 
-/* Offsets of primes from .. to-1 at the current block (step 3). */
+/*
+ * (-x * 2^-64) mod p for an odd prime p (d: its p^-1 and limit), without
+ * a division: q = x * p^-1 mod 2^64 gives q * p = x + k * 2^64 with k the
+ * high word of q * p, and k < p, so k = -x * 2^-64 mod p (Montgomery's
+ * reduction).
+ */
+static inline uint32_t range_redc(uint64_t x, const struct range_div *d,
+				  uint32_t p)
+{
+	return (uint32_t)((range_u128)(x * d->pinv) * p >> 64);
+}
+
+/*
+ * The per-step constant of an odd prime p: sinv = -step^-1 * 2^128 mod p
+ * (never 0), or 0 when p | step; for 2, step^-1 mod 2 (1, or 0 when the
+ * step is even).  Divisions here, once per prime per step.
+ */
+static uint32_t range_step_const(uint64_t s, uint32_t q)
+{
+	if (s == 0)
+		return 0;
+	uint64_t inv = range_inverse((uint32_t)s, q);
+	if (q == 2)
+		return (uint32_t)inv;
+	uint64_t r64 = (UINT64_MAX % q + 1) % q; /* 2^64 mod q */
+	uint64_t r128 = r64 * r64 % q;
+	return (uint32_t)(q - inv * r128 % q);
+}
+
+/*
+ * Offsets of primes from .. to-1 at the current block (step 3).  For an
+ * odd prime, k = range_redc(t0) = -t0 * 2^-64 and then
+ * range_redc(k * sinv) = -(-t0 * 2^-64) * (-step^-1 * 2^128) * 2^-64 =
+ * -t0 * step^-1 mod p, the first index it divides: four multiplications
+ * per prime, which is what a chunk that does not continue the last one
+ * (every chunk of a worker among several) pays for every prime.
+ */
 static void range_solve(struct range *r, size_t from, size_t to)
 {
 	int small = mpz_sizeinbase(r->t0, 2) <= 64;
@@ -384,21 +429,30 @@ static void range_solve(struct range *r, size_t from, size_t to)
 
 	for (size_t i = r->nsinv; i < to; i++) {
 		uint32_t q = r->p[i];
-		uint32_t s = (uint32_t)(step_small ? st % q
-						   : mpz_fdiv_ui(r->step, q));
-		r->sinv[i] = s == 0 ? 0 : range_inverse(s, q);
+		r->sinv[i] = range_step_const(
+			step_small ? st % q : mpz_fdiv_ui(r->step, q), q);
 	}
 	if (to > r->nsinv)
 		r->nsinv = to;
 	for (size_t i = from; i < to; i++) {
-		uint32_t q = r->p[i];
-		uint64_t rem = small ? t0 % q : mpz_fdiv_ui(r->t0, q);
+		uint32_t q = r->p[i], c = r->sinv[i], k;
 		struct range_off *o = &r->off[i];
-		if (r->sinv[i] == 0) {
-			o->off = rem == 0 ? 0 : RANGE_NEVER;
-			o->stride = rem == 0 ? 1 : q;
+		if (q == 2) {
+			uint32_t rem = small ? (uint32_t)(t0 & 1)
+					     : (uint32_t)mpz_odd_p(r->t0);
+			k = rem; /* 0 iff 2 | t0 */
+			o->off = c == 0 ? 0 : rem;
 		} else {
-			o->off = (uint32_t)((q - rem) % q * r->sinv[i] % q);
+			uint64_t x = small ? t0 : mpz_fdiv_ui(r->t0, q);
+			k = range_redc(x, &r->div[i], q); /* 0 iff q | t0 */
+			o->off = c == 0
+				? 0
+				: range_redc((uint64_t)k * c, &r->div[i], q);
+		}
+		if (c == 0) { /* q | step: every term or none */
+			o->off = k == 0 ? 0 : RANGE_NEVER;
+			o->stride = k == 0 ? 1 : q;
+		} else {
 			o->stride = q;
 		}
 		if ((r->rp.fault & RANGE_FAULT_SKIP_CLASS) && q == 7)
