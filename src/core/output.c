@@ -332,6 +332,54 @@ static size_t output_words_room(const struct engine_words *w)
 	return room;
 }
 
+/* The term n of w at p: term's text when it is n's, else converted. */
+static char *output_words_n(char *p, const struct engine_words *w,
+			    const struct output_term *t)
+{
+	if (t == NULL || !t->valid || t->n != w->n)
+		return output_u64(p, w->n);
+	memcpy(p, t->d + OUTPUT_TERM_END - t->len, 24); /* a fixed copy */
+	return p + t->len;
+}
+
+void output_term_init(struct output_term *t, uint64_t n, uint64_t step)
+{
+	char tmp[OUTPUT_U64_ROOM];
+
+	memset(t, 0, sizeof *t);
+	memset(t->d, '0', OUTPUT_TERM_END);
+	t->n = n;
+	t->step = step;
+	t->len = (unsigned)(output_u64(tmp, n) - tmp);
+	memcpy(t->d + OUTPUT_TERM_END - t->len, tmp, t->len);
+	t->slen = (unsigned)(output_u64(tmp, step) - tmp);
+	for (unsigned i = 0; i < t->slen; i++)
+		t->s[OUTPUT_TERM_END - t->slen + i] =
+			(unsigned char)(tmp[i] - '0');
+	t->valid = 1;
+}
+
+/* n += step in decimal: the step's digits added from the right, the
+   carry run out; a term past 2^64 - 1 clears valid. */
+void output_term_next(struct output_term *t)
+{
+	unsigned i = OUTPUT_TERM_END, carry = 0;
+
+	if (!t->valid || t->n > UINT64_MAX - t->step) {
+		t->valid = 0;
+		return;
+	}
+	t->n += t->step;
+	for (unsigned k = 0; k < t->slen || carry; k++) {
+		i--;
+		unsigned d = (unsigned)(t->d[i] - '0') + t->s[i] + carry;
+		carry = d >= 10;
+		t->d[i] = (char)('0' + (carry ? d - 10 : d));
+	}
+	if (OUTPUT_TERM_END - i > t->len)
+		t->len = OUTPUT_TERM_END - i;
+}
+
 /* " q" for each prime, repeated e times, or " q^e" with exponents. */
 static char *output_words_factors(char *p, int exponents,
 				  const struct engine_words *w)
@@ -362,9 +410,10 @@ static char *output_words_factors(char *p, int exponents,
 
 /* The text line of w at p (output_words_room bytes free). */
 static char *output_words_text(char *p, int exponents,
-			       const struct engine_words *w)
+			       const struct engine_words *w,
+			       const struct output_term *t)
 {
-	p = output_u64(p, w->n);
+	p = output_words_n(p, w, t);
 	*p++ = ':';
 	p = output_words_factors(p, exponents, w);
 	*p++ = '\n';
@@ -376,10 +425,11 @@ static char *output_words_text(char *p, int exponents,
 	(memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
 /* The JSON line of w at p up to its --verbose fields (not the '}'). */
-static char *output_words_json(char *p, const struct engine_words *w)
+static char *output_words_json(char *p, const struct engine_words *w,
+			       const struct output_term *t)
 {
 	p = OUTPUT_LIT(p, "{\"n\":\"");
-	p = output_u64(p, w->n);
+	p = output_words_n(p, w, t);
 	p = OUTPUT_LIT(p, "\",\"factors\":[");
 	for (uint32_t i = 0; i < w->count; i++) {
 		if (i > 0)
@@ -397,9 +447,10 @@ static char *output_words_json(char *p, const struct engine_words *w)
 }
 
 /* The CSV line of w at p up to its --verbose fields (not the '\n'). */
-static char *output_words_csv(char *p, const struct engine_words *w)
+static char *output_words_csv(char *p, const struct engine_words *w,
+			      const struct output_term *t)
 {
-	p = output_u64(p, w->n);
+	p = output_words_n(p, w, t);
 	*p++ = ',';
 	*p++ = '"';
 	for (uint32_t i = 0; i < w->count; i++) {
@@ -457,6 +508,7 @@ static void output_csv_tail(struct output_sb *b, int verbose,
  */
 static void output_words(struct output_sb *b, int format, int exponents,
 			 int verbose, const struct engine_words *w,
+			 const struct output_term *t,
 			 const struct output_meta *meta)
 {
 	char *p;
@@ -465,9 +517,9 @@ static void output_words(struct output_sb *b, int format, int exponents,
 		return; /* nomem is set */
 	p = *b->buf + b->len;
 	switch (format) {
-	case CLI_FORMAT_TEXT: p = output_words_text(p, exponents, w); break;
-	case CLI_FORMAT_JSON: p = output_words_json(p, w); break;
-	default: p = output_words_csv(p, w); break;
+	case CLI_FORMAT_TEXT: p = output_words_text(p, exponents, w, t); break;
+	case CLI_FORMAT_JSON: p = output_words_json(p, w, t); break;
+	default: p = output_words_csv(p, w, t); break;
 	}
 	*p = '\0';
 	b->len = (size_t)(p - *b->buf);
@@ -597,7 +649,7 @@ long output_format_at(char **buf, size_t *cap, size_t at, int format,
 		return STATUS_ERR_INVAL;
 	if (engine_result_get_words(r, n, &w))
 		return output_format_words(buf, cap, at, format, exponents,
-					   verbose, &w, meta);
+					   verbose, &w, NULL, meta);
 	if (output_reserve(&b, 0) != 0)
 		return STATUS_ERR_NOMEM;
 	switch (format) {
@@ -614,6 +666,7 @@ long output_format_at(char **buf, size_t *cap, size_t at, int format,
 long output_format_words(char **buf, size_t *cap, size_t at, int format,
 			 int exponents, int verbose,
 			 const struct engine_words *w,
+			 const struct output_term *term,
 			 const struct output_meta *meta)
 {
 	struct output_sb b = { buf, cap, at, 0 };
@@ -622,7 +675,7 @@ long output_format_words(char **buf, size_t *cap, size_t at, int format,
 	    (format != CLI_FORMAT_TEXT && format != CLI_FORMAT_JSON &&
 	     format != CLI_FORMAT_CSV))
 		return STATUS_ERR_INVAL;
-	output_words(&b, format, exponents, verbose, w, meta);
+	output_words(&b, format, exponents, verbose, w, term, meta);
 	if (b.nomem)
 		return STATUS_ERR_NOMEM;
 	return (long)b.len;

@@ -312,7 +312,8 @@ static int worker_emit(struct worker_ctx *w, uint32_t i, const mpz_t n,
  * same factors).
  */
 static int worker_emit_words(struct worker_ctx *w, uint32_t i,
-			     struct engine_words *x, uint32_t us)
+			     struct engine_words *x,
+			     const struct output_term *t, uint32_t us)
 {
 	struct output_meta meta;
 	long len;
@@ -322,7 +323,7 @@ static int worker_emit_words(struct worker_ctx *w, uint32_t i,
 	meta.rank = w->rank;
 	meta.seconds = (double)us * 1e-6;
 	len = output_format_words(&w->block, &w->block_cap, w->block_len,
-				  w->format, w->exponents, w->verbose, x,
+				  w->format, w->exponents, w->verbose, x, t,
 				  &meta);
 	if (len < 0)
 		return (int)len;
@@ -566,6 +567,23 @@ out:
 	return st;
 }
 
+/*
+ * After the engine ran on number i with status st: STATUS_ERR_STOPPED
+ * when a STOP came, the engine's error (text in err), else STATUS_OK.
+ */
+static int worker_engine_status(const struct worker_ctx *w, int st, uint32_t i,
+				char *err, size_t err_size)
+{
+	if (w->stop_requested)
+		return STATUS_ERR_STOPPED;
+	if (st != STATUS_OK && st != STATUS_PARTIAL) {
+		snprintf(err, err_size, "engine failed on %s: %s",
+			 i < 1 ? "first number" : "a number", status_str(st));
+		return st;
+	}
+	return STATUS_OK;
+}
+
 /* Microseconds from t1 to t2, saturated (a line's --verbose seconds). */
 static uint32_t worker_us(uint64_t t1, uint64_t t2)
 {
@@ -588,24 +606,24 @@ static int worker_range(struct worker_ctx *w, const struct proto_work_header *h,
 			size_t err_size)
 {
 	struct engine_words x;
+	struct output_term term; /* the terms' text, by decimal addition */
 	uint64_t t1 = t0, t2;
 	uint32_t us = 0;
 	int st, in_words;
 
+	if (mpz_sizeinbase(w->n, 2) <= 64 && mpz_sizeinbase(w->step, 2) <= 64)
+		output_term_init(&term, mpz_get_ui(w->n), mpz_get_ui(w->step));
+	else
+		term.valid = 0;
 	for (uint32_t i = 0; i < h->count && w->bad_index == PROTO_NO_BAD_INDEX;
 	     i++) {
 		st = range_next_words(w->range, &x, &w->res, &w->params,
 				      &in_words);
 		if (i % WORKER_RANGE_POLL == 0)
 			(void)worker_stop_hook(w);
-		if (w->stop_requested)
-			return STATUS_ERR_STOPPED;
-		if (st != STATUS_OK && st != STATUS_PARTIAL) {
-			snprintf(err, err_size, "engine failed on %s: %s",
-				 i < 1 ? "first number" : "a number",
-				 status_str(st));
+		st = worker_engine_status(w, st, i, err, err_size);
+		if (st != STATUS_OK)
 			return st;
-		}
 		if (w->verbose) {
 			t2 = worker_now_ns();
 			us = worker_us(t1, t2);
@@ -614,7 +632,7 @@ static int worker_range(struct worker_ctx *w, const struct proto_work_header *h,
 		if (in_words && !w->params.verify) /* worker_emit checks */
 			in_words = engine_result_set_words(&w->res, &x) != 0;
 		if (in_words) {
-			st = worker_emit_words(w, i, &x, us);
+			st = worker_emit_words(w, i, &x, &term, us);
 		} else {
 			range_last(w->range, w->n);
 			st = worker_emit(w, i, w->n, us, w->params.verify);
@@ -624,6 +642,7 @@ static int worker_range(struct worker_ctx *w, const struct proto_work_header *h,
 				 status_str(st));
 			return st;
 		}
+		output_term_next(&term);
 	}
 	return worker_pack(w, h->chunk_id, h->count, worker_now_ns() - t0,
 			   result, err, err_size);
@@ -683,14 +702,9 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 			(void)worker_stop_hook(w);
 		if (st == STATUS_ERR_PROTO)
 			return st;
-		if (w->stop_requested)
-			return STATUS_ERR_STOPPED;
-		if (st != STATUS_OK && st != STATUS_PARTIAL) {
-			snprintf(err, err_size, "engine failed on %s: %s",
-				 i < 1 ? "first number" : "a number",
-				 status_str(st));
+		st = worker_engine_status(w, st, i, err, err_size);
+		if (st != STATUS_OK)
 			return st;
-		}
 		t2 = worker_now_ns();
 		/* engine_factor ran engine_verify itself when params.verify */
 		st = worker_emit(w, i, w->n,

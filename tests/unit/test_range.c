@@ -207,32 +207,53 @@ static uint64_t next_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/* A random value below 2^bits (bits <= 128) into a. */
+static void random_below(mpz_t a, unsigned bits, uint64_t *s)
+{
+	mpz_set_ui(a, (unsigned long)next_rand(s));
+	mpz_mul_2exp(a, a, 64);
+	mpz_add_ui(a, a, (unsigned long)next_rand(s));
+	mpz_tdiv_r_2exp(a, a, bits);
+}
+
+/* The property tests' seed: RANGE_TEST_SEED, or a fixed default. */
+static uint64_t test_seed(void)
+{
+	const char *env = getenv("RANGE_TEST_SEED");
+	return env != NULL ? strtoull(env, NULL, 10) : 20261207;
+}
+
+/*
+ * A random progression: start below 2^(1..amax bits), step below
+ * 2^(1..dmax bits) and at least 1, in decimal into as and ds (80 bytes
+ * each); returns the start's bit bound.
+ */
+static unsigned random_progression(uint64_t *s, unsigned amax, unsigned dmax,
+				   char *as, char *ds)
+{
+	mpz_t a, d;
+	unsigned abits = 1 + (unsigned)(next_rand(s) % amax);
+	unsigned dbits = 1 + (unsigned)(next_rand(s) % dmax);
+
+	mpz_inits(a, d, NULL);
+	random_below(a, abits, s);
+	random_below(d, dbits, s);
+	if (mpz_sgn(d) == 0)
+		mpz_set_ui(d, 1);
+	gmp_snprintf(as, 80, "%Zd", a);
+	gmp_snprintf(ds, 80, "%Zd", d);
+	mpz_clears(a, d, NULL);
+	return abits;
+}
+
 static void random_progressions(void **state)
 {
-	uint64_t seed = 20261207;
-	const char *env = getenv("RANGE_TEST_SEED");
+	uint64_t seed = test_seed();
 	(void)state;
-	if (env != NULL)
-		seed = strtoull(env, NULL, 10);
 	uint64_t s = seed;
 	for (int round = 0; round < 40; round++) {
-		mpz_t a, d;
 		char as[80], ds[80];
-		unsigned abits = 1 + (unsigned)(next_rand(&s) % 90);
-		unsigned dbits = 1 + (unsigned)(next_rand(&s) % 70);
-		mpz_inits(a, d, NULL);
-		mpz_set_ui(a, (unsigned long)next_rand(&s));
-		mpz_mul_2exp(a, a, 64);
-		mpz_add_ui(a, a, (unsigned long)next_rand(&s));
-		mpz_tdiv_r_2exp(a, a, abits);
-		mpz_set_ui(d, (unsigned long)next_rand(&s));
-		mpz_mul_2exp(d, d, 64);
-		mpz_add_ui(d, d, (unsigned long)next_rand(&s));
-		mpz_tdiv_r_2exp(d, d, dbits);
-		if (mpz_sgn(d) == 0)
-			mpz_set_ui(d, 1);
-		gmp_snprintf(as, sizeof as, "%Zd", a);
-		gmp_snprintf(ds, sizeof ds, "%Zd", d);
+		unsigned abits = random_progression(&s, 90, 70, as, ds);
 		uint64_t count = 1 + next_rand(&s) % (abits > 64 ? 20 : 3000);
 		uint64_t chunk = 1 + next_rand(&s) % count;
 		uint64_t mb =
@@ -250,7 +271,6 @@ static void random_progressions(void **state)
 				      (unsigned long long)chunk,
 				      (unsigned long long)mb);
 		assert_int_equal(bad, 0);
-		mpz_clears(a, d, NULL);
 	}
 }
 
@@ -282,6 +302,7 @@ static unsigned long compare_words_run(const char *start_s, const char *step_s,
 	struct range *r;
 	struct engine_result a, b, c;
 	struct engine_words w;
+	struct output_term term; /* the terms' text, as the worker keeps it */
 	mpz_t n, step, m;
 	char *la = NULL, *lb = NULL;
 	size_t ca = 0, cb = 0;
@@ -298,6 +319,11 @@ static unsigned long compare_words_run(const char *start_s, const char *step_s,
 	for (uint64_t done = 0; done < count;) {
 		uint64_t cn = count - done < chunk ? count - done : chunk;
 		assert_int_equal(range_begin(r, n, step, cn), STATUS_OK);
+		if (mpz_sizeinbase(n, 2) <= 64 && mpz_sizeinbase(step, 2) <= 64)
+			output_term_init(&term, mpz_get_ui(n),
+					 mpz_get_ui(step));
+		else
+			term.valid = 0;
 		for (uint64_t i = 0; i < cn; i++, k++) {
 			int in_words, ok;
 			int sa = range_next_words(r, &w, &a, NULL, &in_words);
@@ -309,10 +335,11 @@ static unsigned long compare_words_run(const char *start_s, const char *step_s,
 				else
 					w.p[w.count++] = 2, w.e[0] = 1;
 			}
-			len = in_words ? output_format_words(&la, &ca, 0, fm,
-							     ex, vb, &w, &meta)
-				       : output_format(&la, &ca, fm, ex, vb, n,
-						       &a, &meta);
+			len = in_words
+				? output_format_words(&la, &ca, 0, fm, ex, vb,
+						      &w, &term, &meta)
+				: output_format(&la, &ca, fm, ex, vb, n, &a,
+						&meta);
 			ok = sa == sb && len > 0 &&
 				output_format(&lb, &cb, fm, ex, vb, n, &b,
 					      &meta) == len &&
@@ -331,6 +358,7 @@ static unsigned long compare_words_run(const char *start_s, const char *step_s,
 				bad++;
 			}
 			mpz_add(n, n, step);
+			output_term_next(&term);
 		}
 		done += cn;
 	}
@@ -351,27 +379,12 @@ static unsigned long compare_words_run(const char *start_s, const char *step_s,
  */
 static void words_match_mpz_path(void **state)
 {
-	uint64_t seed = 20261207;
-	const char *env = getenv("RANGE_TEST_SEED");
+	uint64_t seed = test_seed();
 	(void)state;
-	if (env != NULL)
-		seed = strtoull(env, NULL, 10);
 	uint64_t s = seed ^ 0x5757;
 	for (int round = 0; round < 36; round++) {
-		mpz_t a, d;
 		char as[80], ds[80];
-		unsigned abits = 1 + (unsigned)(next_rand(&s) % 70);
-		unsigned dbits = 1 + (unsigned)(next_rand(&s) % 40);
-		mpz_inits(a, d, NULL);
-		mpz_set_ui(a, (unsigned long)next_rand(&s));
-		mpz_mul_2exp(a, a, 64);
-		mpz_add_ui(a, a, (unsigned long)next_rand(&s));
-		mpz_tdiv_r_2exp(a, a, abits);
-		mpz_set_ui(d, (unsigned long)next_rand(&s) % (1ul << dbits));
-		if (mpz_sgn(d) == 0)
-			mpz_set_ui(d, 1);
-		gmp_snprintf(as, sizeof as, "%Zd", a);
-		gmp_snprintf(ds, sizeof ds, "%Zd", d);
+		(void)random_progression(&s, 70, 40, as, ds);
 		uint64_t count = 1 + next_rand(&s) % 1500;
 		uint64_t chunk = 1 + next_rand(&s) % count;
 		struct range_params rp;
@@ -390,7 +403,6 @@ static void words_match_mpz_path(void **state)
 				      (unsigned long long)chunk,
 				      (unsigned long long)rp.max_bound, f);
 		assert_int_equal(bad, 0);
-		mpz_clears(a, d, NULL);
 	}
 }
 
