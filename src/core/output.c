@@ -701,7 +701,8 @@ static int pc_lit(struct output_pc *c, const char *lit)
 	return 0;
 }
 
-/* Decimal digits into x (at least one; GMP reads them). */
+/* Decimal digits into x (at least one; up to 19 read as a word, longer
+   ones by GMP). */
 static int pc_mpz(struct output_pc *c, mpz_t x)
 {
 	const char *q = c->p;
@@ -713,6 +714,14 @@ static int pc_mpz(struct output_pc *c, mpz_t x)
 	n = (size_t)(q - c->p);
 	if (n == 0)
 		return -1;
+	if (n <= 19) { /* below 10^19 < 2^64: read as a word */
+		uint64_t v = 0;
+		for (const char *d = c->p; d < q; d++)
+			v = v * 10 + (uint64_t)(*d - '0');
+		c->p = q;
+		mpz_set_ui(x, (unsigned long)v);
+		return 0;
+	}
 	if (n < sizeof c->tmp) {
 		s = c->tmp;
 	} else {
