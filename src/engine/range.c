@@ -44,9 +44,9 @@
  *      the cofactor c.  c = 1: done.  1 < c < B^2: c is prime, because
  *      every prime below B was divided out completely, so a composite c
  *      would be a product of two primes >= B, i.e. c >= B^2.  c >= B^2:
- *      NATIVE, the engine's 64-bit tier (factor_u64, what engine_factor
- *      runs on such a c; its factors are all >= B, so appending them
- *      keeps the list ascending); BIG, engine_factor.  A term with more
+ *      NATIVE, the engine's 64-bit tier without its trial division
+ *      (factor_u64_rough: the sieve did it; its factors are all >= B, so
+ *      appending them keeps the list ascending); BIG, engine_factor.  A term with more
  *      than RANGE_SLOTS sieve primes goes to the 64-bit tier (BIG:
  *      engine_factor) whole.
  *   6. Check: the product of the p^e equals t_k (in 64-bit words, every
@@ -686,16 +686,19 @@ static int range_cofactor(struct range *r, struct engine_result *res,
 
 /*
  * Append c's factorization (c >= B^2, a 64-bit cofactor whose primes are
- * all >= B, so the list stays ascending) to the words: the 64-bit tier
- * (factor_u64, the engine_factor path of such a c, whose primes it proves
- * with its deterministic test) into sf.  STATUS_OK, STATUS_PARTIAL (sf
- * holds a composite: the caller leaves words), or an error.
+ * all >= bound = B, so the list stays ascending; or bound 0: a whole term)
+ * to the words: the 64-bit tier (factor_u64_rough skips the trial
+ * division the sieve did; factor_u64, the engine_factor path, for a whole
+ * term), whose primes it proves with its deterministic test, into sf.
+ * STATUS_OK, STATUS_PARTIAL (sf holds a composite: the caller leaves
+ * words), or an error.
  */
-static int range_cofactor_u64(uint64_t c, struct engine_words *w,
-			      struct small_factors *sf,
+static int range_cofactor_u64(uint64_t c, uint64_t bound,
+			      struct engine_words *w, struct small_factors *sf,
 			      const struct engine_params *params)
 {
-	int st = factor_u64(c, sf, params);
+	int st = bound > 0 ? factor_u64_rough(c, bound, sf, params)
+			   : factor_u64(c, sf, params);
 
 	if (st < 0)
 		return st;
@@ -767,7 +770,8 @@ static int range_take_native(struct range *r, struct engine_words *w,
 			w->p[w->count] = c;
 			w->e[w->count++] = 1;
 		} else {
-			st = range_cofactor_u64(c, w, &sf, params);
+			st = range_cofactor_u64(c, whole ? 0 : r->bound, w, &sf,
+						params);
 			if (st == STATUS_PARTIAL) {
 				*in_words = 0;
 				return range_partial(res, w, &sf);
