@@ -46,6 +46,22 @@ struct engine_result {
 	int status;
 };
 
+/*
+ * A factorization in machine words (the range engine's answer for a term
+ * below 2^64, formatted by output_format_words without GMP): n and its
+ * count distinct primes p[i] ascending, each with exponent e[i] >= 1,
+ * every p proven prime, the product of p^e equal to n (0 and 1: count 0).
+ * A number below 2^64 has at most 15 distinct primes (the product of the
+ * first 16 exceeds 2^64), so ENGINE_WORDS_MAX always has room.
+ */
+enum { ENGINE_WORDS_MAX = 16 };
+struct engine_words {
+	uint64_t n;
+	uint32_t count;
+	uint64_t p[ENGINE_WORDS_MAX];
+	uint8_t e[ENGINE_WORDS_MAX]; /* < 64 for a 64-bit n */
+};
+
 struct engine_params {
 	uint64_t seed;     /* seed for every random choice; default 1 */
 	double time_limit; /* seconds per number, 0 = unlimited (default) */
@@ -77,6 +93,22 @@ void engine_result_reset(struct engine_result *res);
  */
 int engine_result_add(struct engine_result *res, const mpz_t p, unsigned long e,
 		      int kind);
+
+/*
+ * The words' factors into res (reset first), each ENGINE_PRIME as the
+ * engine marks a prime below 2^64, status STATUS_OK: the entries
+ * engine_factor gives for w->n.  STATUS_OK or STATUS_ERR_NOMEM.
+ */
+int engine_result_set_words(struct engine_result *res,
+			    const struct engine_words *w);
+
+/*
+ * res for n as words, when n < 2^64 and every factor is below 2^64 and
+ * not ENGINE_COMPOSITE (every complete answer for such an n): 1 and *w
+ * filled, else 0.
+ */
+int engine_result_get_words(const struct engine_result *res, const mpz_t n,
+			    struct engine_words *w);
 
 /*
  * Factor n >= 0 completely into res.  Returns STATUS_OK (complete),

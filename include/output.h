@@ -108,6 +108,39 @@ long output_format_at(char **buf, size_t *cap, size_t at, int format,
 		      const struct output_meta *meta);
 
 /*
+ * The decimal text of the terms of a progression below 2^64, kept by
+ * adding the step's digits to the last term's (output_term_next) instead
+ * of converting every term.  Valid while the terms fit 64 bits: the step
+ * that would pass 2^64 - 1 clears valid.  A value type, no resources.
+ */
+enum { OUTPUT_TERM_END = 32 }; /* where the digits end in d */
+struct output_term {
+	uint64_t n, step; /* the term the text is of; the step */
+	unsigned len;     /* digits of n, at d + OUTPUT_TERM_END - len */
+	unsigned slen;    /* digits of the step */
+	int valid;
+	char d[OUTPUT_TERM_END + 24];     /* '0' before the digits, 0 after */
+	unsigned char s[OUTPUT_TERM_END]; /* the step's digit values, ending
+					     at s + OUTPUT_TERM_END */
+};
+void output_term_init(struct output_term *t, uint64_t n, uint64_t step);
+void output_term_next(struct output_term *t);
+
+/*
+ * output_format_at for a factorization in machine words (engine.h): the
+ * same bytes output_format_at writes for the engine_result of the same
+ * factors (it formats such a result through this writer), without GMP.
+ * term: NULL, or the text of w->n when term->n == w->n (a progression's
+ * term kept by output_term: copied, not converted).  Returns the new
+ * total length or a negative status.
+ */
+long output_format_words(char **buf, size_t *cap, size_t at, int format,
+			 int exponents, int verbose,
+			 const struct engine_words *w,
+			 const struct output_term *term,
+			 const struct output_meta *meta);
+
+/*
  * Parse one line that output_format wrote (len bytes, ending in '\n')
  * back into n, r and meta (rank -1 / seconds -1 when absent), with the
  * same format options.  JSON and CSV keep only the product of the

@@ -3,9 +3,11 @@
  * (the engine for --count/--start/--step jobs; see src/engine/range.c).
  *
  * A struct range factors the terms start, start + step, ... of one chunk,
- * one term per range_next call, with the same result the per-number
- * engine gives (engine_factor: same factors, order, exponents and kinds),
- * so a RESULT packed from it is byte for byte the per-number one.  The
+ * one term per range_next (or range_next_words) call, with the same
+ * result the per-number engine gives (engine_factor: same factors, order,
+ * exponents and kinds), so a line formatted from it is byte for byte the
+ * per-number one; a term below 2^64 can come back in machine words
+ * (struct engine_words), formatted without GMP.  The
  * state persists between chunks: a chunk that continues the previous one
  * (same step, first term right after the last one returned) continues the
  * sieve where it stopped.
@@ -65,6 +67,21 @@ int range_begin(struct range *r, const mpz_t start, const mpz_t step,
  */
 int range_next(struct range *r, struct engine_result *res,
 	       const struct engine_params *params);
+
+/*
+ * range_next with the answer in machine words when it has one: a term
+ * below 2^64 (NATIVE, or 0) comes back in *w with *in_words 1 and res
+ * untouched, checked as range_next checks it (the product in words; the
+ * primes proven by the sieve or by the engine's 64-bit tier); any other
+ * term (at or above 2^64, or left partial) comes back in res as
+ * range_next gives it, *in_words 0.  The same statuses as range_next.
+ */
+int range_next_words(struct range *r, struct engine_words *w,
+		     struct engine_result *res,
+		     const struct engine_params *params, int *in_words);
+
+/* The term the last successful range_next or range_next_words took. */
+void range_last(const struct range *r, mpz_t n);
 
 /* The term range_next returns next (for tests and messages). */
 void range_peek(const struct range *r, mpz_t n);

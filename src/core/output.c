@@ -207,7 +207,7 @@ static int output_cofactor(const struct engine_result *r, mpz_t c)
 	return any;
 }
 
-/* "00" .. "99": the decimal writer emits two digits per division. */
+/* "00" .. "99": numbers below 100 written by one copy. */
 static const char output_digits2[201] =
 	"00010203040506070809101112131415161718192021222324252627282930313233"
 	"34353637383940414243444546474849505152535455565758596061626364656667"
@@ -237,97 +237,301 @@ static const uint64_t output_pow10[20] = {
 	10000000000000000000u,
 };
 
+/* 10^8 and 10^16: the writer's 8-digit groups. */
+enum { OUTPUT_U64_ROOM = 20 + 7 }; /* digits, and an 8-byte store's spill */
+static const uint64_t output_e8 = 100000000u, output_e16 = 10000000000000000u;
+
 /*
- * x in decimal at p (room for 20 bytes); returns the end.  The digit
- * count comes first (bit length * log10(2) as 1233 / 4096, which is
- * exact or one too many, corrected by one compare), then two digits per
- * step are written backwards straight into place, in 32-bit arithmetic
- * once the value fits (a 32-bit division by 100 is cheaper than a 64-bit
- * one).
+ * The 8 decimal digits of x < 10^8 (leading zeros included), the first
+ * digit in the low byte, as ASCII: two 4-digit halves in 32-bit lanes,
+ * split into 2-digit pairs in 16-bit lanes, then into digits in bytes,
+ * all lanes at once (SIMD within a register, after Khuong's and
+ * Lemire's integer-to-string notes).  Each division is a multiplication
+ * and a shift exact for the lane's range: x * 10486 >> 20 = x / 100 for
+ * x < 10^4, x * 103 >> 10 = x / 10 for x < 100 (each lane's product
+ * stays inside its lane).
+ */
+static uint64_t output_8digits(uint32_t x)
+{
+	uint64_t hi = x / 10000u, lo = x % 10000u;
+	uint64_t merged = hi | lo << 32;
+	uint64_t top = (merged * 10486u >> 20) & (0x7Fu | 0x7Full << 32);
+	uint64_t hundreds = (merged - 100u * top) << 16 | top;
+	uint64_t tens = (hundreds * 103u >> 10) & 0x000F000F000F000Fu;
+
+	tens |= (hundreds - 10u * tens) << 8;
+	return tens | 0x3030303030303030u;
+}
+
+/* The 8 bytes of w at p, its low byte first, whatever the byte order. */
+static void output_store8(char *p, uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	memcpy(p, &w, 8);
+}
+
+/* The last d (1..8) of x's 8 digits at p (8 bytes written). */
+static char *output_lead(char *p, uint32_t x, unsigned d)
+{
+	output_store8(p, output_8digits(x) >> (8 * (8 - d)));
+	return p + d;
+}
+
+/*
+ * x in decimal at p; returns the end.  Room: OUTPUT_U64_ROOM bytes at p
+ * (8-byte stores may write up to 7 bytes past the end, which the next
+ * bytes overwrite).  The digit count first (bit length * log10(2) as
+ * 1233 / 4096, which is exact or one short, corrected by one compare),
+ * then groups of 8 digits (output_8digits): the leading group holds the
+ * first d mod 8 digits (or 8), the others are full.
  */
 static char *output_u64(char *p, uint64_t x)
 {
-	if (x < 10) {
-		*p = (char)('0' + x);
-		return p + 1;
+	if (x < 100) {
+		if (x < 10) {
+			*p = (char)('0' + x);
+			return p + 1;
+		}
+		memcpy(p, output_digits2 + 2 * x, 2);
+		return p + 2;
 	}
 	unsigned bits = 64u - (unsigned)__builtin_clzll(x);
 	unsigned n = (bits * 1233u) >> 12; /* digits - 1 or digits */
 	n += x >= output_pow10[n];
-	char *end = p + n, *q = end;
-	while (x > UINT32_MAX) {
-		unsigned d = (unsigned)(x % 100) * 2;
-		x /= 100;
-		q -= 2;
-		memcpy(q, output_digits2 + d, 2);
+	if (n <= 8)
+		return output_lead(p, (uint32_t)x, n);
+	if (n <= 16) {
+		uint64_t hi = x / output_e8;
+		p = output_lead(p, (uint32_t)hi, n - 8);
+		output_store8(p,
+			      output_8digits((uint32_t)(x - hi * output_e8)));
+		return p + 8;
 	}
-	uint32_t y = (uint32_t)x;
-	while (y >= 100) {
-		unsigned d = y % 100 * 2;
-		y /= 100;
-		q -= 2;
-		memcpy(q, output_digits2 + d, 2);
+	uint64_t top = x / output_e16, rest = x - top * output_e16;
+	uint64_t mid = rest / output_e8;
+	p = output_lead(p, (uint32_t)top, n - 16);
+	output_store8(p, output_8digits((uint32_t)mid));
+	output_store8(p + 8,
+		      output_8digits((uint32_t)(rest - mid * output_e8)));
+	return p + 16;
+}
+
+/* Room for the line of w in every format before the --verbose fields:
+   a number is at most 20 digits, an exponent 3 (e < 256), and every
+   other byte is one of the format's fixed strings (JSON's is the
+   longest: 36 bytes around each factor, 46 around the rest); the 8-byte
+   stores of the writer spill at most 7 bytes past the last byte. */
+static size_t output_words_room(const struct engine_words *w)
+{
+	size_t room = 80 + OUTPUT_U64_ROOM; /* the last number's spill */
+
+	for (uint32_t i = 0; i < w->count; i++)
+		room += 60 + 21 * (size_t)w->e[i];
+	return room;
+}
+
+/* The term n of w at p: term's text when it is n's, else converted. */
+static char *output_words_n(char *p, const struct engine_words *w,
+			    const struct output_term *t)
+{
+	if (t == NULL || !t->valid || t->n != w->n)
+		return output_u64(p, w->n);
+	memcpy(p, t->d + OUTPUT_TERM_END - t->len, 24); /* a fixed copy */
+	return p + t->len;
+}
+
+void output_term_init(struct output_term *t, uint64_t n, uint64_t step)
+{
+	char tmp[OUTPUT_U64_ROOM];
+
+	memset(t, 0, sizeof *t);
+	memset(t->d, '0', OUTPUT_TERM_END);
+	t->n = n;
+	t->step = step;
+	t->len = (unsigned)(output_u64(tmp, n) - tmp);
+	memcpy(t->d + OUTPUT_TERM_END - t->len, tmp, t->len);
+	t->slen = (unsigned)(output_u64(tmp, step) - tmp);
+	for (unsigned i = 0; i < t->slen; i++)
+		t->s[OUTPUT_TERM_END - t->slen + i] =
+			(unsigned char)(tmp[i] - '0');
+	t->valid = 1;
+}
+
+/* n += step in decimal: the step's digits added from the right, the
+   carry run out; a term past 2^64 - 1 clears valid. */
+void output_term_next(struct output_term *t)
+{
+	unsigned i = OUTPUT_TERM_END, carry = 0;
+
+	if (!t->valid || t->n > UINT64_MAX - t->step) {
+		t->valid = 0;
+		return;
 	}
-	if (y >= 10)
-		memcpy(q - 2, output_digits2 + y * 2, 2);
-	else
-		q[-1] = (char)('0' + y);
-	return end;
+	t->n += t->step;
+	for (unsigned k = 0; k < t->slen || carry; k++) {
+		i--;
+		unsigned d = (unsigned)(t->d[i] - '0') + t->s[i] + carry;
+		carry = d >= 10;
+		t->d[i] = (char)('0' + (carry ? d - 10 : d));
+	}
+	if (OUTPUT_TERM_END - i > t->len)
+		t->len = OUTPUT_TERM_END - i;
+}
+
+/* " q" for each prime, repeated e times, or " q^e" with exponents. */
+static char *output_words_factors(char *p, int exponents,
+				  const struct engine_words *w)
+{
+	for (uint32_t i = 0; i < w->count; i++) {
+		unsigned reps = exponents ? 1 : w->e[i];
+		char *first = p;
+		*p++ = ' ';
+		p = output_u64(p, w->p[i]);
+		size_t len = (size_t)(p - first);
+		if (reps > 1 && len <= 8) { /* " q" again, 8 bytes a copy */
+			uint64_t q8;
+			memcpy(&q8, first, 8);
+			for (unsigned k = 1; k < reps; k++, p += len)
+				memcpy(p, &q8, 8);
+		}
+		for (unsigned k = 1; k < reps && len > 8; k++) {
+			memcpy(p, first, len); /* q >= 10^7: e <= 2 */
+			p += len;
+		}
+		if (exponents && w->e[i] > 1) {
+			*p++ = '^';
+			p = output_u64(p, w->e[i]);
+		}
+	}
+	return p;
+}
+
+/* The text line of w at p (output_words_room bytes free). */
+static char *output_words_text(char *p, int exponents,
+			       const struct engine_words *w,
+			       const struct output_term *t)
+{
+	p = output_words_n(p, w, t);
+	*p++ = ':';
+	p = output_words_factors(p, exponents, w);
+	*p++ = '\n';
+	return p;
+}
+
+/* A string literal at p, its length known at compile time. */
+#define OUTPUT_LIT(p, lit) \
+	(memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+/* The JSON line of w at p up to its --verbose fields (not the '}'). */
+static char *output_words_json(char *p, const struct engine_words *w,
+			       const struct output_term *t)
+{
+	p = OUTPUT_LIT(p, "{\"n\":\"");
+	p = output_words_n(p, w, t);
+	p = OUTPUT_LIT(p, "\",\"factors\":[");
+	for (uint32_t i = 0; i < w->count; i++) {
+		if (i > 0)
+			*p++ = ',';
+		p = OUTPUT_LIT(p, "{\"p\":\"");
+		p = output_u64(p, w->p[i]);
+		p = OUTPUT_LIT(p, "\",\"e\":");
+		p = output_u64(p, w->e[i]);
+		*p++ = '}';
+	}
+	*p++ = ']';
+	if (w->n == 0)
+		return OUTPUT_LIT(p, ",\"status\":\"zero\"");
+	return OUTPUT_LIT(p, ",\"status\":\"complete\"");
+}
+
+/* The CSV line of w at p up to its --verbose fields (not the '\n'). */
+static char *output_words_csv(char *p, const struct engine_words *w,
+			      const struct output_term *t)
+{
+	p = output_words_n(p, w, t);
+	*p++ = ',';
+	*p++ = '"';
+	for (uint32_t i = 0; i < w->count; i++) {
+		if (i > 0)
+			*p++ = ' ';
+		p = output_u64(p, w->p[i]);
+		if (w->e[i] > 1) {
+			*p++ = '^';
+			p = output_u64(p, w->e[i]);
+		}
+	}
+	if (w->n == 0)
+		return OUTPUT_LIT(p, "\",zero,");
+	return OUTPUT_LIT(p, "\",complete,");
+}
+
+/* JSON's --verbose fields and the line's end. */
+static void output_json_tail(struct output_sb *b, int verbose,
+			     const struct output_meta *meta)
+{
+	if (verbose && meta) {
+		if (meta->rank >= 0) {
+			OUTPUT_PUTL(b, ",\"rank\":");
+			output_put_ulong(b, (unsigned long)meta->rank);
+		}
+		if (meta->seconds >= 0) {
+			OUTPUT_PUTL(b, ",\"seconds\":");
+			output_put_seconds(b, meta->seconds);
+		}
+	}
+	OUTPUT_PUTL(b, "}\n");
+}
+
+/* CSV's --verbose fields (empty when unknown) and the line's end. */
+static void output_csv_tail(struct output_sb *b, int verbose,
+			    const struct output_meta *meta)
+{
+	if (verbose) {
+		output_putc(b, ',');
+		if (meta && meta->rank >= 0)
+			output_put_ulong(b, (unsigned long)meta->rank);
+		output_putc(b, ',');
+		if (meta && meta->seconds >= 0)
+			output_put_seconds(b, meta->seconds);
+	}
+	output_putc(b, '\n');
 }
 
 /*
- * The text line when n and every factor fit a word and none is
- * composite (every line of a job below 2^64): one reservation for the
- * whole line (at most 21 bytes per number, e.g. " p^e" needs 1 + 20 + 1 +
- * 20), then digits written straight into it.  0 when it does not apply.
+ * The line of w in the format: one reservation, the digits written
+ * straight into it, then the --verbose fields.  Every line whose number
+ * and factors fit a word comes here, from the range engine's words or
+ * from an engine_result (output_format_at), so each format has one
+ * writer for them.
  */
-static int output_text_u64(struct output_sb *b, int exponents, const mpz_t n,
-			   const struct engine_result *r)
+static void output_words(struct output_sb *b, int format, int exponents,
+			 int verbose, const struct engine_words *w,
+			 const struct output_term *t,
+			 const struct output_meta *meta)
 {
-	size_t room = 24;
 	char *p;
 
-	if (mpz_size(n) > 1)
-		return 0;
-	for (size_t i = 0; i < r->count; i++) {
-		if (r->f[i].kind == ENGINE_COMPOSITE || mpz_size(r->f[i].p) > 1)
-			return 0;
-		room += exponents ? 44 : 21 * (size_t)r->f[i].e;
-		if (r->f[i].e > 64)
-			return 0; /* cannot divide a 64-bit n: left to the slow path */
-	}
-	if (output_reserve(b, room) != 0)
-		return 1; /* nomem is set */
+	if (output_reserve(b, output_words_room(w)) != 0)
+		return; /* nomem is set */
 	p = *b->buf + b->len;
-	p = output_u64(p, mpz_getlimbn(n, 0));
-	*p++ = ':';
-	for (size_t i = 0; i < r->count; i++) {
-		uint64_t q = mpz_getlimbn(r->f[i].p, 0);
-		unsigned long reps = exponents ? 1 : r->f[i].e;
-		char *first = p;
-		*p++ = ' ';
-		p = output_u64(p, q);
-		size_t w = (size_t)(p - first);
-		for (unsigned long k = 1; k < reps; k++) { /* " q" again */
-			for (size_t j = 0; j < w; j++) /* w <= 21: no call */
-				*p++ = first[j];
-		}
-		if (exponents && r->f[i].e > 1) {
-			*p++ = '^';
-			p = output_u64(p, r->f[i].e);
-		}
+	switch (format) {
+	case CLI_FORMAT_TEXT: p = output_words_text(p, exponents, w, t); break;
+	case CLI_FORMAT_JSON: p = output_words_json(p, w, t); break;
+	default: p = output_words_csv(p, w, t); break;
 	}
-	*p++ = '\n';
 	*p = '\0';
 	b->len = (size_t)(p - *b->buf);
-	return 1;
+	if (format == CLI_FORMAT_JSON)
+		output_json_tail(b, verbose, meta);
+	else if (format == CLI_FORMAT_CSV)
+		output_csv_tail(b, verbose, meta);
 }
 
 static void output_text(struct output_sb *b, int exponents, const mpz_t n,
 			const struct engine_result *r)
 {
-	if (output_text_u64(b, exponents, n, r))
-		return;
 	size_t i;
 	unsigned long k;
 
@@ -388,17 +592,7 @@ static void output_json(struct output_sb *b, int verbose, const mpz_t n,
 		OUTPUT_PUTL(b, ",\"status\":\"complete\"");
 	}
 	mpz_clear(c);
-	if (verbose && meta) {
-		if (meta->rank >= 0) {
-			OUTPUT_PUTL(b, ",\"rank\":");
-			output_put_ulong(b, (unsigned long)meta->rank);
-		}
-		if (meta->seconds >= 0) {
-			OUTPUT_PUTL(b, ",\"seconds\":");
-			output_put_seconds(b, meta->seconds);
-		}
-	}
-	OUTPUT_PUTL(b, "}\n");
+	output_json_tail(b, verbose, meta);
 }
 
 static void output_csv(struct output_sb *b, int verbose, const mpz_t n,
@@ -432,15 +626,7 @@ static void output_csv(struct output_sb *b, int verbose, const mpz_t n,
 	if (partial)
 		output_put_mpz(b, c);
 	mpz_clear(c);
-	if (verbose) {
-		output_putc(b, ',');
-		if (meta && meta->rank >= 0)
-			output_put_ulong(b, (unsigned long)meta->rank);
-		output_putc(b, ',');
-		if (meta && meta->seconds >= 0)
-			output_put_seconds(b, meta->seconds);
-	}
-	output_putc(b, '\n');
+	output_csv_tail(b, verbose, meta);
 }
 
 long output_format(char **buf, size_t *cap, int format, int exponents,
@@ -457,9 +643,13 @@ long output_format_at(char **buf, size_t *cap, size_t at, int format,
 		      const struct output_meta *meta)
 {
 	struct output_sb b = { buf, cap, at, 0 };
+	struct engine_words w;
 
 	if (!buf || !cap || !r || mpz_sgn(n) < 0)
 		return STATUS_ERR_INVAL;
+	if (engine_result_get_words(r, n, &w))
+		return output_format_words(buf, cap, at, format, exponents,
+					   verbose, &w, NULL, meta);
 	if (output_reserve(&b, 0) != 0)
 		return STATUS_ERR_NOMEM;
 	switch (format) {
@@ -468,6 +658,24 @@ long output_format_at(char **buf, size_t *cap, size_t at, int format,
 	case CLI_FORMAT_CSV: output_csv(&b, verbose, n, r, meta); break;
 	default: return STATUS_ERR_INVAL;
 	}
+	if (b.nomem)
+		return STATUS_ERR_NOMEM;
+	return (long)b.len;
+}
+
+long output_format_words(char **buf, size_t *cap, size_t at, int format,
+			 int exponents, int verbose,
+			 const struct engine_words *w,
+			 const struct output_term *term,
+			 const struct output_meta *meta)
+{
+	struct output_sb b = { buf, cap, at, 0 };
+
+	if (!buf || !cap || !w || w->count > ENGINE_WORDS_MAX ||
+	    (format != CLI_FORMAT_TEXT && format != CLI_FORMAT_JSON &&
+	     format != CLI_FORMAT_CSV))
+		return STATUS_ERR_INVAL;
+	output_words(&b, format, exponents, verbose, w, term, meta);
 	if (b.nomem)
 		return STATUS_ERR_NOMEM;
 	return (long)b.len;
@@ -493,7 +701,8 @@ static int pc_lit(struct output_pc *c, const char *lit)
 	return 0;
 }
 
-/* Decimal digits into x (at least one; GMP reads them). */
+/* Decimal digits into x (at least one; up to 19 read as a word, longer
+   ones by GMP). */
 static int pc_mpz(struct output_pc *c, mpz_t x)
 {
 	const char *q = c->p;
@@ -505,6 +714,14 @@ static int pc_mpz(struct output_pc *c, mpz_t x)
 	n = (size_t)(q - c->p);
 	if (n == 0)
 		return -1;
+	if (n <= 19) { /* below 10^19 < 2^64: read as a word */
+		uint64_t v = 0;
+		for (const char *d = c->p; d < q; d++)
+			v = v * 10 + (uint64_t)(*d - '0');
+		c->p = q;
+		mpz_set_ui(x, (unsigned long)v);
+		return 0;
+	}
 	if (n < sizeof c->tmp) {
 		s = c->tmp;
 	} else {

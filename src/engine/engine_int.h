@@ -67,6 +67,16 @@ int factor_u64_until(uint64_t n, struct small_factors *out,
 		     const struct engine_params *params, double deadline);
 
 /*
+ * As factor_u64 for an n with no prime factor below bound (bound <=
+ * 2^32; a sieve's cofactor): no trial division, a cofactor below bound^2
+ * is prime.  A bound below factor_u64's trial division bound (3673) is
+ * factor_u64 itself (its splitters expect the small primes gone).  The
+ * same list factor_u64 gives for n.
+ */
+int factor_u64_rough(uint64_t n, uint64_t bound, struct small_factors *out,
+		     const struct engine_params *params);
+
+/*
  * Factor n >= 1 into out without resetting it; used by factor_u128 once a
  * cofactor fits in 64 bits.  Returns STATUS_OK or STATUS_PARTIAL (dl
  * expired; the unsplit cofactor is marked composite).

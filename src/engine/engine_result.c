@@ -18,7 +18,9 @@
  * 2^128) enter through engine_result_set_small, a straight copy into the
  * reused entries when the list is the whole answer, or
  * engine_result_add_small, entry by entry through engine_result_add, for
- * a cofactor of a larger number.
+ * a cofactor of a larger number.  A factorization in machine words
+ * (struct engine_words, the range engine's) enters and leaves by a
+ * straight copy too (engine_result_set_words, engine_result_get_words).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +310,40 @@ int engine_result_add_small(struct engine_result *res,
 			return r;
 	}
 	return STATUS_OK;
+}
+
+int engine_result_set_words(struct engine_result *res,
+			    const struct engine_words *w)
+{
+	int r = result_reserve(res, w->count);
+
+	engine_result_reset(res);
+	if (r != STATUS_OK)
+		return r;
+	for (uint32_t i = 0; i < w->count; i++) {
+		struct engine_factor *x = &res->f[i];
+		mpz_set_ui(x->p, (unsigned long)w->p[i]);
+		x->e = w->e[i];
+		x->kind = ENGINE_PRIME;
+	}
+	res->count = w->count;
+	return STATUS_OK;
+}
+
+int engine_result_get_words(const struct engine_result *res, const mpz_t n,
+			    struct engine_words *w)
+{
+	if (mpz_sgn(n) < 0 || mpz_size(n) > 1 || res->count > ENGINE_WORDS_MAX)
+		return 0;
+	for (size_t i = 0; i < res->count; i++) {
+		const struct engine_factor *f = &res->f[i];
+		if (f->kind == ENGINE_COMPOSITE || mpz_size(f->p) != 1 ||
+		    f->e == 0 || f->e > UINT8_MAX)
+			return 0;
+		w->p[i] = mpz_getlimbn(f->p, 0);
+		w->e[i] = (uint8_t)f->e;
+	}
+	w->n = mpz_getlimbn(n, 0); /* 0 for n = 0 (no limbs) */
+	w->count = (uint32_t)res->count;
+	return 1;
 }

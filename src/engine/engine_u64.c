@@ -394,14 +394,13 @@ static uint64_t split_u64(uint64_t n, uint64_t *rng, struct small_deadline *dl)
 	}
 }
 
-int factor_u64_append(uint64_t n, struct small_factors *out,
-		      struct small_deadline *dl)
+/*
+ * Steps 2-3 for n > 1 whose prime factors are all >= bound (bound <=
+ * 2^32): the work stack, into out (not reset).
+ */
+static int factor_u64_rest(uint64_t n, uint64_t bound,
+			   struct small_factors *out, struct small_deadline *dl)
 {
-	if (n <= 1)
-		return STATUS_OK;
-	uint64_t bound = tdiv_u64(&n, out, TDIV_BOUND_U64);
-	if (n == 1)
-		return STATUS_OK;
 	uint64_t rng = dl != NULL && dl->params != NULL ? dl->params->seed : 1;
 	uint64_t stack[FACTOR_STACK];
 	int top = 0, status = STATUS_OK;
@@ -428,6 +427,31 @@ int factor_u64_append(uint64_t n, struct small_factors *out,
 		stack[top++] = m / f;
 	}
 	return status;
+}
+
+int factor_u64_append(uint64_t n, struct small_factors *out,
+		      struct small_deadline *dl)
+{
+	if (n <= 1)
+		return STATUS_OK;
+	uint64_t bound = tdiv_u64(&n, out, TDIV_BOUND_U64);
+	if (n == 1)
+		return STATUS_OK;
+	return factor_u64_rest(n, bound, out, dl);
+}
+
+int factor_u64_rough(uint64_t n, uint64_t bound, struct small_factors *out,
+		     const struct engine_params *params)
+{
+	struct small_deadline dl;
+	/* the splitters expect no factor the trial division would find */
+	if (bound < tdiv_prime(TDIV_BOUND_U64))
+		return factor_u64(n, out, params);
+	out->n = 0;
+	if (n <= 1)
+		return STATUS_OK;
+	small_deadline_init(&dl, params);
+	return factor_u64_rest(n, bound, out, &dl);
 }
 
 int factor_u64(uint64_t n, struct small_factors *out,

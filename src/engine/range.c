@@ -20,16 +20,17 @@
  *      (RANGE_MAX_BOUND) for NATIVE blocks and RANGE_BIG_BOUND for BIG
  *      ones; a chunk that does not continue the previous one (a "fresh"
  *      chunk) also caps B at RANGE_FRESH_PER_TERM * block terms, so the
- *      cost of solving the primes, one modular step per prime, stays a
- *      few per term however short the chunk.  The table holds every
+ *      cost of solving the primes, four multiplications and the loads
+ *      per prime, stays bounded per term however short the chunk.  The table holds every
  *      prime below table_bound and grows (at least doubling) when B
  *      passes it; if it cannot grow, B is table_bound: any B is exact, a
  *      smaller one only leaves more to engine_factor.
  *   3. Solve.  For each prime not yet solved at this block:
- *      r = t_0 mod p, s = step mod p.  s != 0: k0 = (p - r) * s^-1 mod p,
- *      stride p (s^-1 is cached per prime for the current step).  s = 0,
- *      i.e. p | step: p divides every term (r = 0: stride 1) or none
- *      (r != 0: never).  A continuing chunk keeps every offset: after a
+ *      r = t_0 mod p, s = step mod p.  s != 0: k0 = -r * s^-1 mod p,
+ *      stride p, computed without a division by Montgomery's reduction
+ *      (range_solve: a per-step constant -s^-1 * 2^128 mod p is cached
+ *      per prime).  s = 0, i.e. p | step: p divides every term (r = 0:
+ *      stride 1) or none (r != 0: never).  A continuing chunk keeps every offset: after a
  *      block of L terms each offset is reduced by L, nothing is solved
  *      again but the primes a larger B adds.
  *   4. Sieve (NATIVE): cofactor c_k = t_k in a u64 array; for each prime
@@ -39,26 +40,37 @@
  *      append (p, e) to the term's list, which is therefore ascending.
  *      BIG: only the list of primes that divide t_k (exponents found
  *      when the term is taken, with GMP).
- *   5. Each term, when range_next takes it: the listed p^e, then the
- *      cofactor c.  c = 1: done.  1 < c < B^2: c is prime, because every
- *      prime below B was divided out completely, so a composite c would
- *      be a product of two primes >= B, i.e. c >= B^2.  c >= B^2: handed
- *      to engine_factor (its factors are all >= B, so appending them
- *      keeps the list ascending).  A term with more than RANGE_SLOTS
- *      sieve primes goes to engine_factor whole.
+ *   5. Each term, when range_next_words takes it: the listed p^e, then
+ *      the cofactor c.  c = 1: done.  1 < c < B^2: c is prime, because
+ *      every prime below B was divided out completely, so a composite c
+ *      would be a product of two primes >= B, i.e. c >= B^2.  c >= B^2:
+ *      NATIVE, the engine's 64-bit tier without its trial division
+ *      (factor_u64_rough: the sieve did it; its factors are all >= B, so
+ *      appending them keeps the list ascending); BIG, engine_factor.  A term with more
+ *      than RANGE_SLOTS sieve primes goes to the 64-bit tier (BIG:
+ *      engine_factor) whole.
  *   6. Check: the product of the p^e equals t_k (in 64-bit words, every
  *      product checked for wrapping, below 2^64; engine_product_check
  *      above).  Primality needs no test: a listed p is a prime of the
  *      table, a cofactor below B^2 is prime by step 5 (this is why no
- *      BPSW runs on it: the sieve proved it), and engine_factor checked
- *      its own answer.  The worker counts this check as the producer's,
- *      as it does engine_factor's (worker.c); rank 0 parses back and
- *      fully checks its --verify sample of the lines (block.h).
+ *      BPSW runs on it: the sieve proved it), and the 64-bit tier proved
+ *      its primes with its deterministic test (as engine_factor's own
+ *      check, small_verify_u64, relies on).  The worker counts this
+ *      check as the producer's, as it does engine_factor's (worker.c);
+ *      rank 0 parses back and fully checks its --verify sample of the
+ *      lines (block.h).
+ *
+ * A NATIVE term's answer stays in machine words (struct engine_words:
+ * the term, its primes and exponents) from the sieve to the line, which
+ * output_format_words writes without GMP; range_next copies the words
+ * into an engine_result for callers that want one.  A NATIVE term the
+ * time limit or the stop hook leaves partial, and every BIG term, come
+ * back in an engine_result.
  *
  * Results equal engine_factor's (the per-number path): factors ascending,
  * exact exponents, kinds by the engine's rule (ENGINE_PRIME below 2^64,
- * the engine's own kinds for what engine_factor returns), so the packed
- * RESULT is the same bytes.
+ * the engine's own kinds for what engine_factor returns), so the lines
+ * are the same bytes.
  *
  * Cost model, per term: the hits, sum over p < B of 1/p ~ ln ln B + 0.26
  * (3.0 at B = 2^20, 3.2 at 2^24), each one multiplication and a compare
@@ -67,9 +79,9 @@
  * (78498 / 16384 = 5 at 10^12, 1077871 / 16384 = 66 at the cap, where a
  * prime without a hit in the block costs one compare and subtraction); the solve, once per prime per fresh
  * chunk (at most RANGE_FRESH_PER_TERM per term) plus the primes a growing
- * B adds; the cofactors >= B^2 cost what engine_factor costs on them
- * (none at 10^12, where B = 10^6 + 1 covers sqrt).  Writing the entries
- * (mpz_set_ui) and packing them are the caller's.
+ * B adds; the cofactors >= B^2 cost what the 64-bit tier costs on them
+ * (none at 10^12, where B = 10^6 + 1 covers sqrt).  Formatting the words
+ * is the caller's.
  *
  * Memory, bounded whatever the chunk size: the prime table, grown on
  * demand (RANGE_TABLE_FIRST, then at least doubling) to the largest B a
@@ -93,6 +105,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_int.h"
 #include "status.h"
 
 enum {
@@ -113,8 +126,14 @@ enum {
 	RANGE_TABLE_FIRST = 1 << 16,
 	/* Bound for terms >= 2^64 (GMP arithmetic per hit, small gain). */
 	RANGE_BIG_BOUND = 1 << 16,
-	/* A fresh chunk's bound is at most this many times its terms. */
-	RANGE_FRESH_PER_TERM = 64,
+	/*
+	 * A fresh chunk's bound is at most this many times its terms: the
+	 * solve (about 60 primes per term at most) costs less than the
+	 * 64-bit tier's primality tests a lower bound leaves (a cofactor
+	 * >= B^2); at 10^12 a chunk of 7000 terms reaches sqrt = 10^6 and
+	 * costs what a continuing one does.
+	 */
+	RANGE_FRESH_PER_TERM = 256,
 	/* and at least this (the primes below 2^12 pay for themselves). */
 	RANGE_MIN_BOUND = 1 << 12,
 	/* Terms per block: cofactors + entries fit a 1 MiB L2 share. */
@@ -124,6 +143,8 @@ enum {
 	RANGE_OVERFLOW = 0xff, /* cnt[k]: more than RANGE_SLOTS */
 	RANGE_EBITS = 6        /* exponent bits of a packed entry */
 };
+
+__extension__ typedef unsigned __int128 range_u128;
 
 /* off of a prime that divides no term of the progression */
 static const uint32_t RANGE_NEVER = UINT32_MAX;
@@ -154,7 +175,7 @@ struct range {
 	uint32_t *p;
 	struct range_div *div;
 	struct range_off *off;
-	uint32_t *sinv;       /* step^-1 mod p; 0 when p | step */
+	uint32_t *sinv;       /* range_step_const; 0 when p | step */
 	size_t np_table;      /* primes in the table */
 	uint64_t table_bound; /* the table holds every prime below it */
 	size_t nsinv;         /* sinv valid for primes 0 .. nsinv-1 */
@@ -362,7 +383,43 @@ static uint32_t range_inverse(uint32_t a, uint32_t p)
 	return (uint32_t)(t0 < 0 ? t0 + p : t0);
 }
 
-/* Offsets of primes from .. to-1 at the current block (step 3). */
+/*
+ * (-x * 2^-64) mod p for an odd prime p (d: its p^-1 and limit), without
+ * a division: q = x * p^-1 mod 2^64 gives q * p = x + k * 2^64 with k the
+ * high word of q * p, and k < p, so k = -x * 2^-64 mod p (Montgomery's
+ * reduction).
+ */
+static inline uint32_t range_redc(uint64_t x, const struct range_div *d,
+				  uint32_t p)
+{
+	return (uint32_t)((range_u128)(x * d->pinv) * p >> 64);
+}
+
+/*
+ * The per-step constant of an odd prime p: sinv = -step^-1 * 2^128 mod p
+ * (never 0), or 0 when p | step; for 2, step^-1 mod 2 (1, or 0 when the
+ * step is even).  Divisions here, once per prime per step.
+ */
+static uint32_t range_step_const(uint64_t s, uint32_t q)
+{
+	if (s == 0)
+		return 0;
+	uint64_t inv = range_inverse((uint32_t)s, q);
+	if (q == 2)
+		return (uint32_t)inv;
+	uint64_t r64 = (UINT64_MAX % q + 1) % q; /* 2^64 mod q */
+	uint64_t r128 = r64 * r64 % q;
+	return (uint32_t)(q - inv * r128 % q);
+}
+
+/*
+ * Offsets of primes from .. to-1 at the current block (step 3).  For an
+ * odd prime, k = range_redc(t0) = -t0 * 2^-64 and then
+ * range_redc(k * sinv) = -(-t0 * 2^-64) * (-step^-1 * 2^128) * 2^-64 =
+ * -t0 * step^-1 mod p, the first index it divides: four multiplications
+ * per prime, which is what a chunk that does not continue the last one
+ * (every chunk of a worker among several) pays for every prime.
+ */
 static void range_solve(struct range *r, size_t from, size_t to)
 {
 	int small = mpz_sizeinbase(r->t0, 2) <= 64;
@@ -372,21 +429,30 @@ static void range_solve(struct range *r, size_t from, size_t to)
 
 	for (size_t i = r->nsinv; i < to; i++) {
 		uint32_t q = r->p[i];
-		uint32_t s = (uint32_t)(step_small ? st % q
-						   : mpz_fdiv_ui(r->step, q));
-		r->sinv[i] = s == 0 ? 0 : range_inverse(s, q);
+		r->sinv[i] = range_step_const(
+			step_small ? st % q : mpz_fdiv_ui(r->step, q), q);
 	}
 	if (to > r->nsinv)
 		r->nsinv = to;
 	for (size_t i = from; i < to; i++) {
-		uint32_t q = r->p[i];
-		uint64_t rem = small ? t0 % q : mpz_fdiv_ui(r->t0, q);
+		uint32_t q = r->p[i], c = r->sinv[i], k;
 		struct range_off *o = &r->off[i];
-		if (r->sinv[i] == 0) {
-			o->off = rem == 0 ? 0 : RANGE_NEVER;
-			o->stride = rem == 0 ? 1 : q;
+		if (q == 2) {
+			uint32_t rem = small ? (uint32_t)(t0 & 1)
+					     : (uint32_t)mpz_odd_p(r->t0);
+			k = rem; /* 0 iff 2 | t0 */
+			o->off = c == 0 ? 0 : rem;
 		} else {
-			o->off = (uint32_t)((q - rem) % q * r->sinv[i] % q);
+			uint64_t x = small ? t0 : mpz_fdiv_ui(r->t0, q);
+			k = range_redc(x, &r->div[i], q); /* 0 iff q | t0 */
+			o->off = c == 0
+				? 0
+				: range_redc((uint64_t)k * c, &r->div[i], q);
+		}
+		if (c == 0) { /* q | step: every term or none */
+			o->off = k == 0 ? 0 : RANGE_NEVER;
+			o->stride = k == 0 ? 1 : q;
+		} else {
 			o->stride = q;
 		}
 		if ((r->rp.fault & RANGE_FAULT_SKIP_CLASS) && q == 7)
@@ -618,51 +684,119 @@ static int range_cofactor(struct range *r, struct engine_result *res,
 	return st;
 }
 
-/* Steps 5-6 for a NATIVE term. */
-static int range_take_native(struct range *r, struct engine_result *res,
-			     const struct engine_params *params)
+/*
+ * Append c's factorization (c >= B^2, a 64-bit cofactor whose primes are
+ * all >= bound = B, so the list stays ascending; or bound 0: a whole term)
+ * to the words: the 64-bit tier (factor_u64_rough skips the trial
+ * division the sieve did; factor_u64, the engine_factor path, for a whole
+ * term), whose primes it proves with its deterministic test, into sf.
+ * STATUS_OK, STATUS_PARTIAL (sf holds a composite: the caller leaves
+ * words), or an error.
+ */
+static int range_cofactor_u64(uint64_t c, uint64_t bound,
+			      struct engine_words *w, struct small_factors *sf,
+			      const struct engine_params *params)
+{
+	int st = bound > 0 ? factor_u64_rough(c, bound, sf, params)
+			   : factor_u64(c, sf, params);
+
+	if (st < 0)
+		return st;
+	if (sf->n < 0 || (uint32_t)sf->n > ENGINE_WORDS_MAX - w->count)
+		return STATUS_ERR_VERIFY;
+	if (st != STATUS_OK)
+		return STATUS_PARTIAL;
+	for (int i = 0; i < sf->n; i++) {
+		w->p[w->count] = (uint64_t)sf->p[i];
+		w->e[w->count++] = sf->e[i];
+	}
+	return STATUS_OK;
+}
+
+/*
+ * A NATIVE term left partial by the time limit or the stop hook: the
+ * sieve's words and sf's list (its composite marked) into res, as
+ * engine_factor leaves such a term.
+ */
+static int range_partial(struct engine_result *res,
+			 const struct engine_words *w,
+			 const struct small_factors *sf)
+{
+	int st = engine_result_set_words(res, w);
+
+	if (st != STATUS_OK)
+		return st;
+	if (range_reserve(res, w->count + (size_t)sf->n) != STATUS_OK)
+		return STATUS_ERR_NOMEM;
+	for (int i = 0; i < sf->n; i++) {
+		struct engine_factor *f = &res->f[res->count++];
+		mpz_set_ui(f->p, (unsigned long)sf->p[i]);
+		f->e = sf->e[i];
+		f->kind = sf->composite[i] ? ENGINE_COMPOSITE : ENGINE_PRIME;
+	}
+	return STATUS_PARTIAL;
+}
+
+/*
+ * Steps 5-6 for a NATIVE term, in words: the listed p^e, then the
+ * cofactor (prime below B^2, else the 64-bit tier; a term with more than
+ * RANGE_SLOTS sieve primes goes to the 64-bit tier whole), the product
+ * checked in words with every multiplication checked for wrapping.
+ * *in_words 0 only for a term left partial (then res holds it).
+ */
+static int range_take_native(struct range *r, struct engine_words *w,
+			     struct engine_result *res,
+			     const struct engine_params *params, int *in_words)
 {
 	uint32_t k = r->pos, n = r->cnt[k];
 	uint64_t v = r->t0_64 + (uint64_t)k * r->step64, c = r->cof[k];
-	uint64_t prod = 1, all;
-	int st = STATUS_OK;
+	uint64_t prod = 1;
+	struct small_factors sf;
+	int st, whole = n == RANGE_OVERFLOW;
 
-	if (n == RANGE_OVERFLOW) {
-		mpz_set_ui(r->t, (unsigned long)v);
-		return engine_factor(res, r->t, params);
+	w->n = v;
+	if (whole) { /* to the 64-bit tier */
+		c = v;
+		n = 0;
 	}
-	if (range_reserve(res, (size_t)n + 1) != STATUS_OK)
-		return STATUS_ERR_NOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t x = r->ent[k * RANGE_SLOTS + i];
-		uint32_t q = x >> RANGE_EBITS,
-			 e = x & ((1u << RANGE_EBITS) - 1);
-		struct engine_factor *f = &res->f[i];
-		mpz_set_ui(f->p, q);
-		f->e = e;
-		f->kind = ENGINE_PRIME;
-		for (uint32_t j = 0; j < e; j++)
-			if (__builtin_mul_overflow(prod, q, &prod))
-				return STATUS_ERR_VERIFY;
+		w->p[i] = x >> RANGE_EBITS;
+		w->e[i] = (uint8_t)(x & ((1u << RANGE_EBITS) - 1));
 	}
-	res->count = n;
+	w->count = n;
 	if (c > 1) {
-		if (c < r->bound * r->bound) { /* prime: step 5 */
-			struct engine_factor *f = &res->f[res->count++];
-			mpz_set_ui(f->p, (unsigned long)c);
-			f->e = 1;
-			f->kind = ENGINE_PRIME;
+		if (c < r->bound * r->bound && !whole) { /* prime: step 5 */
+			w->p[w->count] = c;
+			w->e[w->count++] = 1;
 		} else {
-			mpz_set_ui(r->t, (unsigned long)c);
-			st = range_cofactor(r, res, r->t, params);
+			st = range_cofactor_u64(c, whole ? 0 : r->bound, w, &sf,
+						params);
+			if (st == STATUS_PARTIAL) {
+				*in_words = 0;
+				return range_partial(res, w, &sf);
+			}
 			if (st < 0)
 				return st;
 		}
 	}
-	/* exact: every product above was checked for wrapping */
-	if (__builtin_mul_overflow(prod, c, &all) || all != v)
-		return STATUS_ERR_VERIFY;
-	return st;
+	for (uint32_t i = 0; i < w->count; i++) {
+		uint64_t q = w->p[i];
+		uint32_t e = w->e[i];
+		if (e == 0)
+			return STATUS_ERR_VERIFY;
+		if (q == 2) { /* a shift, checked as the products are */
+			if (e >= 64 || prod > UINT64_MAX >> e)
+				return STATUS_ERR_VERIFY;
+			prod <<= e;
+			continue;
+		}
+		do {
+			if (__builtin_mul_overflow(prod, q, &prod))
+				return STATUS_ERR_VERIFY;
+		} while (--e > 0);
+	}
+	return prod == v ? STATUS_OK : STATUS_ERR_VERIFY;
 }
 
 /* Steps 5-6 for a BIG term. */
@@ -712,27 +846,59 @@ static int range_take_big(struct range *r, struct engine_result *res,
 	return st;
 }
 
-int range_next(struct range *r, struct engine_result *res,
-	       const struct engine_params *params)
+int range_next_words(struct range *r, struct engine_words *w,
+		     struct engine_result *res,
+		     const struct engine_params *params, int *in_words)
 {
 	int st;
 
+	*in_words = 0;
 	if (!r->have || r->remaining == 0)
 		return STATUS_ERR_INVAL;
 	if (r->pos == r->len)
 		range_block(r);
-	engine_result_reset(res);
 	switch (r->mode) {
-	case MODE_ZERO: st = STATUS_OK; break;
-	case MODE_NATIVE: st = range_take_native(r, res, params); break;
-	default: st = range_take_big(r, res, params); break;
+	case MODE_ZERO:
+		w->n = 0;
+		w->count = 0;
+		*in_words = 1;
+		st = STATUS_OK;
+		break;
+	case MODE_NATIVE:
+		*in_words = 1;
+		st = range_take_native(r, w, res, params, in_words);
+		break;
+	default:
+		engine_result_reset(res);
+		st = range_take_big(r, res, params);
+		break;
 	}
-	if (st < 0) {
+	if (!*in_words)
 		res->status = st;
+	if (st < 0)
 		return st;
-	}
-	res->status = st;
 	r->pos++;
 	r->remaining--;
 	return st;
+}
+
+int range_next(struct range *r, struct engine_result *res,
+	       const struct engine_params *params)
+{
+	struct engine_words w;
+	int in_words;
+	int st = range_next_words(r, &w, res, params, &in_words);
+
+	if (in_words && st >= 0) {
+		int s2 = engine_result_set_words(res, &w);
+		if (s2 != STATUS_OK)
+			return s2;
+	}
+	res->status = st;
+	return st;
+}
+
+void range_last(const struct range *r, mpz_t n)
+{
+	range_term(r, n, r->base + r->pos - 1);
 }

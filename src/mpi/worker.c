@@ -30,13 +30,15 @@
  * the --input file, worker_bytes, which also packs the INPUT message of
  * the range's newlines and bad tokens, sent before the RESULT; RANGE: the
  * range engine, range.c, which sieves the chunk's
- * progression and hands what it leaves composite to engine_factor with
- * the same params) run with the seed and time limit of CONFIG and the
- * stop hook, then worker_emit: the --verify check (engine_factor's own
- * engine_verify counts when params.verify is on, and so does the range
- * engine's own check, range.c step 6), the line appended to the block
- * with its elapsed time; a
- * result failing the check ends the chunk with bad_index set.  The RESULT
+ * progression and hands what it leaves composite to the engine with
+ * the same params: worker_range) run with the seed and time limit of
+ * CONFIG and the stop hook, then worker_emit: the --verify check
+ * (engine_factor's own engine_verify counts when params.verify is on,
+ * and so does the range engine's own check, range.c step 6), the line
+ * appended to the block with its elapsed time (--verbose); a
+ * result failing the check ends the chunk with bad_index set.  A RANGE
+ * term below 2^64 stays in machine words from the sieve to its line
+ * (range_next_words, worker_emit_words, output_format_words).  The RESULT
  * holds the block, the partial count and the busy time; it does not
  * depend on the path (range.h).  A RANGE chunk whose last term is longer
  * than the CONFIG limit takes the per-number loop, which reports the
@@ -253,6 +255,18 @@ static void plant_wrong_result(struct engine_result *r)
 	mpz_clear(two);
 }
 
+/* plant_wrong_result for an answer in words. */
+static void plant_wrong_words(struct engine_words *x)
+{
+	if (x->count > 0) {
+		x->e[0]++;
+		return;
+	}
+	x->p[0] = 2;
+	x->e[0] = 1;
+	x->count = 1;
+}
+
 /*
  * Number i of the chunk, n, whose result is in w->res, into the chunk's
  * block: the worker's own --verify check (skipped when the producer ran
@@ -283,6 +297,34 @@ static int worker_emit(struct worker_ctx *w, uint32_t i, const mpz_t n,
 	len = output_format_at(&w->block, &w->block_cap, w->block_len,
 			       w->format, w->exponents, w->verbose, n, &w->res,
 			       &meta);
+	if (len < 0)
+		return (int)len;
+	w->block_len = (size_t)len;
+	return STATUS_OK;
+}
+
+/*
+ * worker_emit for term i of a RANGE chunk answered in words (range.h):
+ * range_next_words checked it (the product in words, the primes proven
+ * by the sieve or the 64-bit tier), as engine_factor's own check counts
+ * for worker_emit; then the planted fault, then its line, written from
+ * the words (output_format_words: the bytes worker_emit writes for the
+ * same factors).
+ */
+static int worker_emit_words(struct worker_ctx *w, uint32_t i,
+			     struct engine_words *x,
+			     const struct output_term *t, uint32_t us)
+{
+	struct output_meta meta;
+	long len;
+
+	if ((w->fault_flags & PROTO_FAULT_WRONG_RESULT) && i == 0)
+		plant_wrong_words(x);
+	meta.rank = w->rank;
+	meta.seconds = (double)us * 1e-6;
+	len = output_format_words(&w->block, &w->block_cap, w->block_len,
+				  w->format, w->exponents, w->verbose, x, t,
+				  &meta);
 	if (len < 0)
 		return (int)len;
 	w->block_len = (size_t)len;
@@ -525,6 +567,87 @@ out:
 	return st;
 }
 
+/*
+ * After the engine ran on number i with status st: STATUS_ERR_STOPPED
+ * when a STOP came, the engine's error (text in err), else STATUS_OK.
+ */
+static int worker_engine_status(const struct worker_ctx *w, int st, uint32_t i,
+				char *err, size_t err_size)
+{
+	if (w->stop_requested)
+		return STATUS_ERR_STOPPED;
+	if (st != STATUS_OK && st != STATUS_PARTIAL) {
+		snprintf(err, err_size, "engine failed on %s: %s",
+			 i < 1 ? "first number" : "a number", status_str(st));
+		return st;
+	}
+	return STATUS_OK;
+}
+
+/* Microseconds from t1 to t2, saturated (a line's --verbose seconds). */
+static uint32_t worker_us(uint64_t t1, uint64_t t2)
+{
+	return (uint32_t)((t2 - t1) / 1000 > UINT32_MAX ? UINT32_MAX
+							: (t2 - t1) / 1000);
+}
+
+/*
+ * A RANGE chunk through the range engine, begun at t0: each term's
+ * answer in words when it has one (range_next_words: every term below
+ * 2^64 but one left partial), its line written straight from them
+ * (worker_emit_words), any other term through w->res and worker_emit as
+ * on the per-number path.  The clock is read per term only for
+ * --verbose, whose lines carry the seconds; otherwise by the stop hook
+ * every WORKER_RANGE_POLL terms (the sieve calls no engine, and no hook,
+ * for most terms) and once at the end for the busy time.
+ */
+static int worker_range(struct worker_ctx *w, const struct proto_work_header *h,
+			uint64_t t0, struct proto_buf *result, char *err,
+			size_t err_size)
+{
+	struct engine_words x;
+	struct output_term term; /* the terms' text, by decimal addition */
+	uint64_t t1 = t0, t2;
+	uint32_t us = 0;
+	int st, in_words;
+
+	if (mpz_sizeinbase(w->n, 2) <= 64 && mpz_sizeinbase(w->step, 2) <= 64)
+		output_term_init(&term, mpz_get_ui(w->n), mpz_get_ui(w->step));
+	else
+		term.valid = 0;
+	for (uint32_t i = 0; i < h->count && w->bad_index == PROTO_NO_BAD_INDEX;
+	     i++) {
+		st = range_next_words(w->range, &x, &w->res, &w->params,
+				      &in_words);
+		if (i % WORKER_RANGE_POLL == 0)
+			(void)worker_stop_hook(w);
+		st = worker_engine_status(w, st, i, err, err_size);
+		if (st != STATUS_OK)
+			return st;
+		if (w->verbose) {
+			t2 = worker_now_ns();
+			us = worker_us(t1, t2);
+			t1 = t2;
+		}
+		if (in_words && !w->params.verify) /* worker_emit checks */
+			in_words = engine_result_set_words(&w->res, &x) != 0;
+		if (in_words) {
+			st = worker_emit_words(w, i, &x, &term, us);
+		} else {
+			range_last(w->range, w->n);
+			st = worker_emit(w, i, w->n, us, w->params.verify);
+		}
+		if (st != STATUS_OK) {
+			snprintf(err, err_size, "cannot format a result: %s",
+				 status_str(st));
+			return st;
+		}
+		output_term_next(&term);
+	}
+	return worker_pack(w, h->chunk_id, h->count, worker_now_ns() - t0,
+			   result, err, err_size);
+}
+
 int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		   struct proto_buf *result, char *err, size_t err_size)
 {
@@ -569,36 +692,21 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	}
 	if (h.form == PROTO_FORM_BYTES)
 		return worker_bytes(w, &r, &h, result, err, err_size);
+	if (use_range)
+		return worker_range(w, &h, t0, result, err, err_size);
 	t1 = t0;
 	for (uint32_t i = 0; i < h.count && w->bad_index == PROTO_NO_BAD_INDEX;
 	     i++) {
-		if (use_range) {
-			st = range_next(w->range, &w->res, &w->params);
-			if (i > 0) /* the term itself, for its line */
-				mpz_add(w->n, w->n, w->step);
-			/* the sieve calls no engine (and no stop hook) for most
-			   terms: poll here, the hook rate-limits itself */
-			if (i % WORKER_RANGE_POLL == 0)
-				(void)worker_stop_hook(w);
-		} else {
-			st = worker_next_number(w, &r, &h, i, err, err_size);
-			if (i % WORKER_RANGE_POLL == WORKER_RANGE_POLL - 1)
-				(void)worker_stop_hook(w);
-		}
+		st = worker_next_number(w, &r, &h, i, err, err_size);
+		if (i % WORKER_RANGE_POLL == WORKER_RANGE_POLL - 1)
+			(void)worker_stop_hook(w);
 		if (st == STATUS_ERR_PROTO)
 			return st;
-		if (w->stop_requested)
-			return STATUS_ERR_STOPPED;
-		if (st != STATUS_OK && st != STATUS_PARTIAL) {
-			snprintf(err, err_size, "engine failed on %s: %s",
-				 i < 1 ? "first number" : "a number",
-				 status_str(st));
+		st = worker_engine_status(w, st, i, err, err_size);
+		if (st != STATUS_OK)
 			return st;
-		}
 		t2 = worker_now_ns();
-		/* engine_factor ran engine_verify itself when params.verify;
-		   range_next checked its result too (the product, primality
-		   by the sieve: range.c step 6) */
+		/* engine_factor ran engine_verify itself when params.verify */
 		st = worker_emit(w, i, w->n,
 				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX
 						    ? UINT32_MAX

@@ -156,6 +156,48 @@ static void round_trip_partial(void **state)
 	cli_options_clear(&o);
 }
 
+/* Numbers at the parser's word limit (19 digits read as a word, 20 and
+   more by GMP) come back exact in every format. */
+static void parse_numbers_at_the_word_limit(void **state)
+{
+	static const char *const v[] = { "9999999999999999999",
+					 "10000000000000000000",
+					 "18446744073709551615",
+					 "18446744073709551616",
+					 "1000000000000000000000000000000" };
+	struct engine_result r, back;
+	struct output_meta mb;
+	mpz_t n, got;
+	char *buf = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	engine_result_init(&r);
+	engine_result_init(&back);
+	mpz_inits(n, got, NULL);
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		for (int f = CLI_FORMAT_TEXT; f <= CLI_FORMAT_CSV; f++) {
+			assert_int_equal(mpz_set_str(n, v[i], 10), 0);
+			engine_result_reset(&r);
+			assert_int_equal(
+				engine_result_add(&r, n, 1, ENGINE_PRIME),
+				STATUS_OK);
+			long len =
+				output_format(&buf, &cap, f, 0, 0, n, &r, NULL);
+			assert_true(len > 0);
+			assert_int_equal(output_parse(buf, (size_t)len, f, 0, 0,
+						      got, &back, &mb),
+					 STATUS_OK);
+			assert_int_equal(mpz_cmp(got, n), 0);
+			assert_int_equal(back.count, 1);
+			assert_int_equal(mpz_cmp(back.f[0].p, n), 0);
+		}
+	mpz_clears(n, got, NULL);
+	engine_result_clear(&r);
+	engine_result_clear(&back);
+	free(buf);
+}
+
 /* Lines that must not parse: each is refused, none crashes. */
 static void parse_refuses_garbage(void **state)
 {
@@ -537,6 +579,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip_every_format),
 		cmocka_unit_test(round_trip_partial),
+		cmocka_unit_test(parse_numbers_at_the_word_limit),
 		cmocka_unit_test(parse_refuses_garbage),
 		cmocka_unit_test(block_line_count_enforced),
 		cmocka_unit_test(first_line_always_checked),

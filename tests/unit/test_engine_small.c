@@ -769,6 +769,48 @@ static void tdiv_prime_table(void **state)
 		assert_true(tdiv_prime(i) > tdiv_prime(i - 1));
 }
 
+/*
+ * factor_u64_rough (no trial division) gives factor_u64's list for
+ * numbers without a prime below its bound: at the bound's limits (2 and
+ * 3672, which are factor_u64 itself, 3673, 2^24 as the range engine's
+ * sieve, 2^32), primes, products of two
+ * primes just above the bound, a prime square, 2^64 - 59 (prime) and a
+ * cofactor below bound^2 (prime by the bound); 0 and 1 give nothing.
+ */
+static void rough_cofactors_as_factor_u64(void **state)
+{
+	static const struct {
+		uint64_t n, bound;
+	} v[] = {
+		{ 1000000000039ull, 2 },
+		{ 4294967291ull * 4294967279ull, 1u << 24 }, /* below 2^64 */
+		{ 16777259ull * 16777289ull, 1u << 24 }, /* just above 2^24 */
+		{ 16777259ull * 16777259ull, 1u << 24 }, /* a square */
+		{ 18446744073709551557ull, 1u << 24 },   /* 2^64 - 59 */
+		{ 4294967291ull * 4294967291ull, 1ull << 32 },
+		{ 16777259ull, 1u << 24 },         /* < bound^2: prime */
+		{ 1000000000000ull, 2 },           /* bound 2: anything */
+		{ 1000000000000ull, 3672 },        /* still factor_u64 */
+		{ 3673ull * 1000000007ull, 3673 }, /* the first rough bound */
+	};
+	struct small_factors a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		assert_int_equal(factor_u64_rough(v[i].n, v[i].bound, &a, NULL),
+				 STATUS_OK);
+		assert_int_equal(factor_u64(v[i].n, &b, NULL), STATUS_OK);
+		assert_true(factorization_ok(v[i].n, &a, 0));
+		assert_int_equal(a.n, b.n);
+		for (int j = 0; j < a.n; j++)
+			assert_true(a.p[j] == b.p[j] && a.e[j] == b.e[j]);
+	}
+	assert_int_equal(factor_u64_rough(0, 1u << 24, &a, NULL), STATUS_OK);
+	assert_int_equal(a.n, 0);
+	assert_int_equal(factor_u64_rough(1, 1u << 24, &a, NULL), STATUS_OK);
+	assert_int_equal(a.n, 0);
+}
+
 static void tdiv_u64_removes_small_primes(void **state)
 {
 	(void)state;
@@ -944,6 +986,7 @@ int main(void)
 		cmocka_unit_test(squfof_u64_finds_factor),
 		cmocka_unit_test(tdiv_prime_table),
 		cmocka_unit_test(tdiv_u64_removes_small_primes),
+		cmocka_unit_test(rough_cofactors_as_factor_u64),
 		cmocka_unit_test(tdiv_mpz_removes_small_primes),
 		cmocka_unit_test(stop_hook_gives_partial),
 		cmocka_unit_test(time_limit_gives_partial),

@@ -212,13 +212,14 @@ static void text_partial_marks_composite_cofactor(void **state)
  * 32-bit arithmetic) and at 2^64 - 1, against snprintf: the digit count
  * is computed before the digits, so a count one short or long shows here.
  */
-static void text_u64_digit_boundaries(void **state)
+/* Every digit-count boundary of a 64-bit value, 10^k - 1, 10^k and
+   10^k + 1, then 2^32 - 1, 2^32 and 2^64 - 1, into xs (room for 64);
+   returns how many. */
+static size_t digit_boundaries(uint64_t *xs)
 {
-	uint64_t xs[64 + 4];
 	size_t nx = 0;
 	uint64_t t = 1;
 
-	(void)state;
 	for (int k = 0; k < 20; k++) {
 		if (t > 1)
 			xs[nx++] = t - 1;
@@ -230,6 +231,16 @@ static void text_u64_digit_boundaries(void **state)
 	xs[nx++] = UINT32_MAX;
 	xs[nx++] = (uint64_t)UINT32_MAX + 1;
 	xs[nx++] = UINT64_MAX;
+	return nx;
+}
+
+static void text_u64_digit_boundaries(void **state)
+{
+	uint64_t xs[64 + 4];
+	size_t nx = 0;
+
+	(void)state;
+	nx += digit_boundaries(xs + nx);
 	for (size_t i = 0; i < nx; i++) {
 		struct engine_result r;
 		char num[32], want[128];
@@ -249,6 +260,180 @@ static void text_u64_digit_boundaries(void **state)
 		expect_fmt(CLI_FORMAT_TEXT, 0, 0, num, &r, NULL, want);
 		res_clear(&r);
 	}
+}
+
+/*
+ * The word writer (output_format_words) at its limits, in every format:
+ * n and its factor at 0, 1, every digit-count boundary 10^k - 1 / 10^k /
+ * 10^k + 1, 2^32 - 1, 2^32 and 2^64 - 1, the expected lines built by
+ * snprintf; the line appended after bytes already in the buffer, which
+ * it keeps; and the same bytes as output_format of the same factors.
+ */
+static void words_digit_boundaries_every_format(void **state)
+{
+	uint64_t xs[64 + 4];
+	size_t nx = 0;
+
+	(void)state;
+	xs[nx++] = 0;
+	nx += digit_boundaries(xs + nx);
+	for (size_t i = 0; i < nx; i++) {
+		struct engine_words w = { 0 };
+		struct output_meta meta = { 7, 0.25 };
+		char x[32], fs[160], want[6][256];
+		snprintf(x, sizeof x, "%llu", (unsigned long long)xs[i]);
+		w.n = xs[i];
+		if (xs[i] > 1) { /* one factor x^2 (a line, not a check) */
+			w.count = 1;
+			w.p[0] = xs[i];
+			w.e[0] = 2;
+		}
+		fs[0] = '\0';
+		if (w.count)
+			snprintf(fs, sizeof fs, "{\"p\":\"%s\",\"e\":2}", x);
+		const char *st = xs[i] == 0 ? "zero" : "complete";
+		snprintf(want[0], sizeof want[0], "%s:%s%s%s%s\n", x,
+			 w.count ? " " : "", w.count ? x : "",
+			 w.count ? " " : "", w.count ? x : "");
+		snprintf(want[1], sizeof want[1], "%s:%s%s%s\n", x,
+			 w.count ? " " : "", w.count ? x : "",
+			 w.count ? "^2" : "");
+		snprintf(want[2], sizeof want[2],
+			 "{\"n\":\"%s\",\"factors\":[%s],\"status\":\"%s\"}\n",
+			 x, fs, st);
+		snprintf(want[3], sizeof want[3],
+			 "{\"n\":\"%s\",\"factors\":[%s],\"status\":\"%s\","
+			 "\"rank\":7,\"seconds\":0.250000}\n",
+			 x, fs, st);
+		snprintf(want[4], sizeof want[4], "%s,\"%s%s\",%s,\n", x,
+			 w.count ? x : "", w.count ? "^2" : "", st);
+		snprintf(want[5], sizeof want[5],
+			 "%s,\"%s%s\",%s,,7,0.250000\n", x, w.count ? x : "",
+			 w.count ? "^2" : "", st);
+		static const int fmt[6][3] = {
+			{ CLI_FORMAT_TEXT, 0, 0 }, { CLI_FORMAT_TEXT, 1, 0 },
+			{ CLI_FORMAT_JSON, 0, 0 }, { CLI_FORMAT_JSON, 0, 1 },
+			{ CLI_FORMAT_CSV, 0, 0 },  { CLI_FORMAT_CSV, 0, 1 },
+		};
+		for (int f = 0; f < 6; f++) {
+			char *buf = malloc(4), *buf2 = NULL;
+			size_t cap = 4, cap2 = 0;
+			struct engine_result r;
+			mpz_t z;
+			assert_non_null(buf);
+			memcpy(buf, "ab\n", 4);
+			struct output_term t;
+			output_term_init(&t, xs[i], 1); /* the text copied */
+			for (int copy = 0; copy < 2; copy++) {
+				long len = output_format_words(
+					&buf, &cap, 3, fmt[f][0], fmt[f][1],
+					fmt[f][2], &w, copy ? &t : NULL, &meta);
+				assert_int_equal((size_t)len,
+						 3 + strlen(want[f]));
+				assert_memory_equal(buf, "ab\n", 3);
+				if (strcmp(buf + 3, want[f]) != 0)
+					fail_msg("got  '%s'\nwant '%s'",
+						 buf + 3, want[f]);
+			}
+			res_init(&r);
+			if (w.count)
+				res_add(&r, x, 2, ENGINE_PRIME);
+			mpz_init_set_str(z, x, 10);
+			long len = output_format(&buf2, &cap2, fmt[f][0],
+						 fmt[f][1], fmt[f][2], z, &r,
+						 &meta);
+			assert_true(len > 0);
+			assert_string_equal(buf2, want[f]);
+			mpz_clear(z);
+			res_clear(&r);
+			free(buf);
+			free(buf2);
+		}
+	}
+}
+
+/*
+ * output_term against snprintf, term by term: runs across every digit
+ * count boundary with steps 1, 7, 999999 and 10^19, a term that only
+ * carries (99...9 + 1), the last terms below 2^64 (valid up to
+ * 2^64 - 1 itself, cleared by the step past it), and a copied term
+ * that is not the words' n is not used.
+ */
+static void term_counts_in_decimal(void **state)
+{
+	static const uint64_t steps[] = { 1, 7, 999999, 10000000000000000000u };
+	uint64_t xs[64];
+	size_t nx = digit_boundaries(xs);
+	struct output_term t;
+	char want[32];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		for (size_t i = 0; i < nx; i++) {
+			uint64_t n = xs[i] > 50 ? xs[i] - 50 : 0;
+			output_term_init(&t, n, steps[k]);
+			for (int j = 0; j < 100 && t.valid; j++) {
+				snprintf(want, sizeof want, "%llu",
+					 (unsigned long long)t.n);
+				assert_int_equal(t.len, strlen(want));
+				assert_memory_equal(t.d + OUTPUT_TERM_END -
+							    t.len,
+						    want, t.len);
+				if (t.n > UINT64_MAX - steps[k])
+					break;
+				output_term_next(&t);
+				assert_true(t.valid);
+			}
+		}
+	}
+	output_term_init(&t, UINT64_MAX - 3, 3); /* 2^64 - 1 is the last */
+	output_term_next(&t);
+	assert_true(t.valid && t.n == UINT64_MAX && t.len == 20);
+	output_term_next(&t);
+	assert_false(t.valid);
+	/* a term whose n is not the words' is converted, not copied */
+	struct engine_words w = { 0 };
+	char *buf = NULL;
+	size_t cap = 0;
+	output_term_init(&t, 12, 1);
+	w.n = 13;
+	w.count = 1;
+	w.p[0] = 13;
+	w.e[0] = 1;
+	assert_true(output_format_words(&buf, &cap, 0, CLI_FORMAT_TEXT, 0, 0,
+					&w, &t, NULL) > 0);
+	assert_string_equal(buf, "13: 13\n");
+	free(buf);
+}
+
+/* output_format_words refuses what output_format refuses, and more
+   entries than a 64-bit number can have. */
+static void words_bad_arguments(void **state)
+{
+	struct engine_words w = { 0 };
+	char *buf = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	w.n = 6;
+	assert_int_equal(output_format_words(NULL, &cap, 0, CLI_FORMAT_TEXT, 0,
+					     0, &w, NULL, NULL),
+			 STATUS_ERR_INVAL);
+	assert_int_equal(
+		output_format_words(&buf, &cap, 0, 99, 0, 0, &w, NULL, NULL),
+		STATUS_ERR_INVAL);
+	w.count = ENGINE_WORDS_MAX + 1;
+	assert_int_equal(output_format_words(&buf, &cap, 0, CLI_FORMAT_TEXT, 0,
+					     0, &w, NULL, NULL),
+			 STATUS_ERR_INVAL);
+	w.count = ENGINE_WORDS_MAX; /* the limit itself formats */
+	for (int i = 0; i < ENGINE_WORDS_MAX; i++) {
+		w.p[i] = UINT64_MAX;
+		w.e[i] = 1;
+	}
+	assert_true(output_format_words(&buf, &cap, 0, CLI_FORMAT_JSON, 0, 0,
+					&w, NULL, NULL) > 16 * 20);
+	free(buf);
 }
 
 static void text_word_limits(void **state)
@@ -896,6 +1081,9 @@ int main(void)
 		cmocka_unit_test(text_matches_coreutils_vectors),
 		cmocka_unit_test(text_zero_and_one_have_no_factors),
 		cmocka_unit_test(text_word_limits),
+		cmocka_unit_test(words_digit_boundaries_every_format),
+		cmocka_unit_test(words_bad_arguments),
+		cmocka_unit_test(term_counts_in_decimal),
 		cmocka_unit_test(text_u64_digit_boundaries),
 		cmocka_unit_test(text_exponents_as_factor_h),
 		cmocka_unit_test(text_probable_prime_printed_as_prime),

@@ -207,32 +207,53 @@ static uint64_t next_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/* A random value below 2^bits (bits <= 128) into a. */
+static void random_below(mpz_t a, unsigned bits, uint64_t *s)
+{
+	mpz_set_ui(a, (unsigned long)next_rand(s));
+	mpz_mul_2exp(a, a, 64);
+	mpz_add_ui(a, a, (unsigned long)next_rand(s));
+	mpz_tdiv_r_2exp(a, a, bits);
+}
+
+/* The property tests' seed: RANGE_TEST_SEED, or a fixed default. */
+static uint64_t test_seed(void)
+{
+	const char *env = getenv("RANGE_TEST_SEED");
+	return env != NULL ? strtoull(env, NULL, 10) : 20261207;
+}
+
+/*
+ * A random progression: start below 2^(1..amax bits), step below
+ * 2^(1..dmax bits) and at least 1, in decimal into as and ds (80 bytes
+ * each); returns the start's bit bound.
+ */
+static unsigned random_progression(uint64_t *s, unsigned amax, unsigned dmax,
+				   char *as, char *ds)
+{
+	mpz_t a, d;
+	unsigned abits = 1 + (unsigned)(next_rand(s) % amax);
+	unsigned dbits = 1 + (unsigned)(next_rand(s) % dmax);
+
+	mpz_inits(a, d, NULL);
+	random_below(a, abits, s);
+	random_below(d, dbits, s);
+	if (mpz_sgn(d) == 0)
+		mpz_set_ui(d, 1);
+	gmp_snprintf(as, 80, "%Zd", a);
+	gmp_snprintf(ds, 80, "%Zd", d);
+	mpz_clears(a, d, NULL);
+	return abits;
+}
+
 static void random_progressions(void **state)
 {
-	uint64_t seed = 20261207;
-	const char *env = getenv("RANGE_TEST_SEED");
+	uint64_t seed = test_seed();
 	(void)state;
-	if (env != NULL)
-		seed = strtoull(env, NULL, 10);
 	uint64_t s = seed;
 	for (int round = 0; round < 40; round++) {
-		mpz_t a, d;
 		char as[80], ds[80];
-		unsigned abits = 1 + (unsigned)(next_rand(&s) % 90);
-		unsigned dbits = 1 + (unsigned)(next_rand(&s) % 70);
-		mpz_inits(a, d, NULL);
-		mpz_set_ui(a, (unsigned long)next_rand(&s));
-		mpz_mul_2exp(a, a, 64);
-		mpz_add_ui(a, a, (unsigned long)next_rand(&s));
-		mpz_tdiv_r_2exp(a, a, abits);
-		mpz_set_ui(d, (unsigned long)next_rand(&s));
-		mpz_mul_2exp(d, d, 64);
-		mpz_add_ui(d, d, (unsigned long)next_rand(&s));
-		mpz_tdiv_r_2exp(d, d, dbits);
-		if (mpz_sgn(d) == 0)
-			mpz_set_ui(d, 1);
-		gmp_snprintf(as, sizeof as, "%Zd", a);
-		gmp_snprintf(ds, sizeof ds, "%Zd", d);
+		unsigned abits = random_progression(&s, 90, 70, as, ds);
 		uint64_t count = 1 + next_rand(&s) % (abits > 64 ? 20 : 3000);
 		uint64_t chunk = 1 + next_rand(&s) % count;
 		uint64_t mb =
@@ -250,8 +271,164 @@ static void random_progressions(void **state)
 				      (unsigned long long)chunk,
 				      (unsigned long long)mb);
 		assert_int_equal(bad, 0);
-		mpz_clears(a, d, NULL);
 	}
+}
+
+/* The formats a line can take: format, -h, --verbose. */
+static const int range_formats[6][3] = {
+	{ CLI_FORMAT_TEXT, 0, 0 }, { CLI_FORMAT_TEXT, 1, 0 },
+	{ CLI_FORMAT_JSON, 0, 0 }, { CLI_FORMAT_JSON, 0, 1 },
+	{ CLI_FORMAT_CSV, 0, 0 },  { CLI_FORMAT_CSV, 0, 1 },
+};
+
+/*
+ * The word path against the mpz path, term by term: range_next_words,
+ * its line from the words (output_format_words, or output_format of res
+ * for a term not in words), against engine_factor's result formatted by
+ * output_format, in format f of range_formats; the word line must also
+ * parse back (output_parse) to the term and engine_factor's factors.
+ * plant_at >= 0: that term's words are corrupted first (its last prime
+ * moved by 2, or a factor 2 added to a term without one), which must be
+ * caught.  Returns the number of terms that differ.
+ */
+static unsigned long compare_words_run(const char *start_s, const char *step_s,
+				       uint64_t count, uint64_t chunk,
+				       const struct range_params *rp, int f,
+				       long plant_at)
+{
+	const int fm = range_formats[f][0], ex = range_formats[f][1],
+		  vb = range_formats[f][2];
+	struct output_meta meta = { 3, 0.5 }, back;
+	struct range *r;
+	struct engine_result a, b, c;
+	struct engine_words w;
+	struct output_term term; /* the terms' text, as the worker keeps it */
+	mpz_t n, step, m;
+	char *la = NULL, *lb = NULL;
+	size_t ca = 0, cb = 0;
+	unsigned long bad = 0;
+	uint64_t k = 0;
+
+	assert_int_equal(range_new(&r, rp), STATUS_OK);
+	engine_result_init(&a);
+	engine_result_init(&b);
+	engine_result_init(&c);
+	mpz_init_set_str(n, start_s, 10);
+	mpz_init_set_str(step, step_s, 10);
+	mpz_init(m);
+	for (uint64_t done = 0; done < count;) {
+		uint64_t cn = count - done < chunk ? count - done : chunk;
+		assert_int_equal(range_begin(r, n, step, cn), STATUS_OK);
+		if (mpz_sizeinbase(n, 2) <= 64 && mpz_sizeinbase(step, 2) <= 64)
+			output_term_init(&term, mpz_get_ui(n),
+					 mpz_get_ui(step));
+		else
+			term.valid = 0;
+		for (uint64_t i = 0; i < cn; i++, k++) {
+			int in_words, ok;
+			int sa = range_next_words(r, &w, &a, NULL, &in_words);
+			int sb = engine_factor(&b, n, NULL);
+			long len;
+			if (in_words && (long)k == plant_at) {
+				if (w.count > 0)
+					w.p[w.count - 1] += 2;
+				else
+					w.p[w.count++] = 2, w.e[0] = 1;
+			}
+			len = in_words
+				? output_format_words(&la, &ca, 0, fm, ex, vb,
+						      &w, &term, &meta)
+				: output_format(&la, &ca, fm, ex, vb, n, &a,
+						&meta);
+			ok = sa == sb && len > 0 &&
+				output_format(&lb, &cb, fm, ex, vb, n, &b,
+					      &meta) == len &&
+				memcmp(la, lb, (size_t)len) == 0;
+			if (ok && in_words) {
+				ok = output_parse(la, (size_t)len, fm, ex, vb,
+						  m, &c, &back) == STATUS_OK &&
+					mpz_cmp(m, n) == 0 &&
+					same_result(&c, &b);
+			}
+			if (!ok) {
+				if (bad < 3 && plant_at < 0)
+					gmp_printf("  words differ at %Zd (%s "
+						   "%s, format %d)\n",
+						   n, start_s, step_s, f);
+				bad++;
+			}
+			mpz_add(n, n, step);
+			output_term_next(&term);
+		}
+		done += cn;
+	}
+	free(la);
+	free(lb);
+	mpz_clears(n, step, m, NULL);
+	engine_result_clear(&a);
+	engine_result_clear(&b);
+	engine_result_clear(&c);
+	range_free(r);
+	return bad;
+}
+
+/*
+ * The property test of the word path: random progressions (seed
+ * RANGE_TEST_SEED as random_progressions), starts up to 2^70 (so some
+ * cross 2^64 and leave words), in every format.
+ */
+static void words_match_mpz_path(void **state)
+{
+	uint64_t seed = test_seed();
+	(void)state;
+	uint64_t s = seed ^ 0x5757;
+	for (int round = 0; round < 36; round++) {
+		char as[80], ds[80];
+		(void)random_progression(&s, 70, 40, as, ds);
+		uint64_t count = 1 + next_rand(&s) % 1500;
+		uint64_t chunk = 1 + next_rand(&s) % count;
+		struct range_params rp;
+		range_params_init(&rp);
+		rp.max_bound =
+			next_rand(&s) % 3 == 0 ? 100 + next_rand(&s) % 5000 : 0;
+		int f = round % 6;
+		unsigned long bad =
+			compare_words_run(as, ds, count, chunk, &rp, f, -1);
+		if (bad != 0)
+			print_message("seed %llu round %d: %s + k*%s, %llu "
+				      "terms, chunk %llu, bound %llu, "
+				      "format %d\n",
+				      (unsigned long long)seed, round, as, ds,
+				      (unsigned long long)count,
+				      (unsigned long long)chunk,
+				      (unsigned long long)rp.max_bound, f);
+		assert_int_equal(bad, 0);
+	}
+}
+
+/* The word comparison fails on a planted fault: a corrupted line in any
+   format, a sieve that skips a class or stops a prime short. */
+static void words_planted_faults_fail(void **state)
+{
+	struct range_params rp;
+	(void)state;
+	range_params_init(&rp);
+	for (int f = 0; f < 6; f++) {
+		assert_int_equal(compare_words_run("1000000000000", "1", 300,
+						   100, &rp, f, 17),
+				 1);
+		assert_int_equal(compare_words_run("0", "1", 10, 10, &rp, f, 0),
+				 1);
+		assert_int_equal(compare_words_run("1", "1", 10, 10, &rp, f, 0),
+				 1);
+	}
+	rp.fault = RANGE_FAULT_SKIP_CLASS;
+	assert_true(compare_words_run("1000000000000", "1", 2000, 500, &rp, 3,
+				      -1) > 0);
+	rp.fault = RANGE_FAULT_SHORT_PRIME;
+	rp.max_bound = 1000;
+	assert_true(compare_words_run("985000", "1", 20000, 4096, &rp, 4, -1) >
+		    0);
 }
 
 /* A planted fault must make the comparison fail. */
@@ -376,6 +553,8 @@ int main(void)
 		cmocka_unit_test(table_grows_to_the_limit),
 		cmocka_unit_test(random_progressions),
 		cmocka_unit_test(planted_faults_fail),
+		cmocka_unit_test(words_match_mpz_path),
+		cmocka_unit_test(words_planted_faults_fail),
 		cmocka_unit_test(against_gnu_factor),
 		cmocka_unit_test(bad_arguments),
 	};
