@@ -45,8 +45,12 @@ for np in $NPS; do
 	got=$(stat_field "$T/st.json" bytes 2>/dev/null || echo 0)
 	wrote=$(stat_field "$T/st.json" bytes_written 2>/dev/null || echo 0)
 	echo "     np $np: rank 0 received $got bytes for $wrote written"
-	check "np $np: rank 0 received < 1/10 of the output" \
-		test "$wrote" -gt 0 -a "$got" -lt "$((wrote / 10))"
+	# the byte path brings rank 0 every byte (>= 1x); the sample and the
+	# messages are about 5-10% here, depending on how many chunks the
+	# time-sized cutting makes (348 to 751 at np 8 under load: 1/10 was
+	# crossed once), so 1/4 tells the two paths apart with room
+	check "np $np: rank 0 received < 1/4 of the output" \
+		test "$wrote" -gt 0 -a "$got" -lt "$((wrote / 4))"
 	sum=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(r.get("bytes_written",0) for r in d["ranks"]))' "$T/st.json" 2>/dev/null || echo -1)
 	check "np $np: per-rank bytes_written add up to the file" test "$sum" = "$wrote"
 	rm -f "$T/out.txt"
