@@ -289,7 +289,31 @@ static int worker_emit(struct worker_ctx *w, uint32_t i, const mpz_t n,
 	return STATUS_OK;
 }
 
-/* The chunk's RESULT from w's block (count numbers, busy_ns spent). */
+/*
+ * worker_emit for number i whose result was just produced: its time is
+ * the span since *t1 (the previous number's end, or the chunk's start) in
+ * microseconds, clamped to a u32 (about 71 minutes), and *t1 moves to
+ * now.  The producer's own check stands for the --verify check when
+ * params.verify is set: engine_factor ran engine_verify itself, and
+ * range_next checked its result too (the product, primality by the
+ * sieve: range.c step 6).
+ */
+static int worker_emit_timed(struct worker_ctx *w, uint32_t i, uint64_t *t1,
+			     char *err, size_t err_size)
+{
+	uint64_t t2 = worker_now_ns(), us = (t2 - *t1) / 1000;
+	int st;
+
+	st = worker_emit(w, i, w->n,
+			 us > UINT32_MAX ? UINT32_MAX : (uint32_t)us,
+			 w->params.verify);
+	*t1 = t2;
+	if (st != STATUS_OK)
+		snprintf(err, err_size, "cannot format a result: %s",
+			 status_str(st));
+	return st;
+}
+
 /* block_sample's emit: one sampled line into the HELD being packed. */
 static int worker_held_line(void *arg, uint32_t i, const unsigned char *line,
 			    size_t len)
@@ -355,6 +379,7 @@ static int worker_pack_held(struct worker_ctx *w,
 	return st;
 }
 
+/* The chunk's RESULT from w's block (count numbers, busy_ns spent). */
 static int worker_pack(struct worker_ctx *w, uint64_t chunk_id, uint32_t count,
 		       uint64_t busy_ns, struct proto_buf *result, char *err,
 		       size_t err_size)
@@ -438,7 +463,7 @@ static int worker_bytes(struct worker_ctx *w, struct proto_reader *r,
 	struct proto_bytes y;
 	struct input_source *src = NULL;
 	struct input_error e;
-	uint64_t t0 = worker_now_ns(), t1 = t0, t2;
+	uint64_t t0 = worker_now_ns(), t1 = t0;
 	uint32_t i = 0;
 	int st;
 
@@ -497,18 +522,9 @@ static int worker_bytes(struct worker_ctx *w, struct proto_reader *r,
 				 status_str(st));
 			goto out;
 		}
-		t2 = worker_now_ns();
-		st = worker_emit(w, i++, w->n,
-				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX
-						    ? UINT32_MAX
-						    : (t2 - t1) / 1000),
-				 w->params.verify);
-		t1 = t2;
-		if (st != STATUS_OK) {
-			snprintf(err, err_size, "cannot format a result: %s",
-				 status_str(st));
+		st = worker_emit_timed(w, i++, &t1, err, err_size);
+		if (st != STATUS_OK)
 			goto out;
-		}
 	}
 	st = proto_pack_input_begin(&w->input_msg, h->chunk_id,
 				    input_line(src) - 1, w->n_bad);
@@ -530,7 +546,7 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 {
 	struct proto_reader r;
 	struct proto_work_header h;
-	uint64_t t0 = worker_now_ns(), t1, t2;
+	uint64_t t0 = worker_now_ns(), t1;
 	int st, use_range = 0;
 
 	st = proto_reader_init(&r, work, len, PROTO_TAG_WORK);
@@ -595,21 +611,9 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 				 status_str(st));
 			return st;
 		}
-		t2 = worker_now_ns();
-		/* engine_factor ran engine_verify itself when params.verify;
-		   range_next checked its result too (the product, primality
-		   by the sieve: range.c step 6) */
-		st = worker_emit(w, i, w->n,
-				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX
-						    ? UINT32_MAX
-						    : (t2 - t1) / 1000),
-				 w->params.verify);
-		t1 = t2;
-		if (st != STATUS_OK) {
-			snprintf(err, err_size, "cannot format a result: %s",
-				 status_str(st));
+		st = worker_emit_timed(w, i, &t1, err, err_size);
+		if (st != STATUS_OK)
 			return st;
-		}
 	}
 	if (h.form == PROTO_FORM_LIST && w->bad_index == PROTO_NO_BAD_INDEX &&
 	    proto_reader_end(&r) != STATUS_OK) {
