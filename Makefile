@@ -53,7 +53,7 @@ NP ?= 4
 # The source tree is the architecture (README, "How it works"):
 #   src/mpi/     the MPI layer: transport.c (the only file that calls MPI),
 #                main.c, master.c (rank 0), group.c (leaders), worker.c
-#   src/core/    pure modules: CLI, input, output, blocks, progress,
+#   src/core/    pure modules: CLI, input, output, blocks, progress, stats,
 #                journal, preflight, protocol codec, scheduler, status
 #   src/engine/  factor one integer (tiers, ECM, checks); knows no MPI
 #   src/siqs/    the quadratic sieve, one file per phase

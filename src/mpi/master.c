@@ -95,6 +95,7 @@
 #include "proto.h"
 #include "topo.h"
 #include "sched.h"
+#include "stats.h"
 #include "status.h"
 #include "transport.h"
 #include "worker.h"
@@ -155,14 +156,6 @@ struct placed {
 	struct proto_buf work;
 };
 
-/* A worker went late or answered again (--stats "liveness_events"). */
-struct live_event {
-	int rank;
-	int back;        /* 0: late (deadline passed), 1: answered */
-	uint32_t chunks; /* late: chunks handed to others */
-	double t;        /* seconds since the start */
-};
-
 struct rank_stats {
 	int have;               /* STATS received (or local numbers) */
 	struct proto_stats s;   /* as the rank reported them */
@@ -218,7 +211,7 @@ struct master {
 	struct progress pg;
 	int show_progress;
 	uint32_t n_ev;
-	struct live_event *ev; /* the first MASTER_MAX_LIVE_EVENTS */
+	struct stats_event *ev; /* the first MASTER_MAX_LIVE_EVENTS */
 	/* workers write the output (proto.h 3b): wmode on; where the next
 	   placed block goes; OFFSETs not yet answered by WRITTEN; per sched
 	   worker the blocks it holds unplaced, and a STOP that waits for
@@ -1057,20 +1050,6 @@ static void send_to(struct master *m, int rank, int tag)
 			    rank, m->err);
 }
 
-/* s inside a JSON string: quote, backslash and control bytes escaped. */
-static void json_chars(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-}
-
 /* The rank that r reports to: 0 for plain workers and group leaders, the
    leader for a group member, -1 for rank 0 itself. */
 static int parent_of(const struct master *m, int r)
@@ -1084,6 +1063,7 @@ static int parent_of(const struct master *m, int r)
 	return r;
 }
 
+/* One rank: the local worker's figures stand for its STATS. */
 static void local_stats(struct master *m)
 {
 	struct rank_stats *r = &m->rs[0];
@@ -1438,20 +1418,18 @@ static int groups(const struct master *m)
 	return n;
 }
 
-static void write_stats(struct master *m, double wall)
+/*
+ * Rank 0's own line of --stats: its host, and with workers its transport
+ * counters (with one rank, local_stats gave the local worker's figures).
+ */
+static void own_stats(struct master *m)
 {
-	double cpu0 = cpu_seconds() - m->cpu0;
-	FILE *f;
+	struct rank_stats *r0 = &m->rs[0];
 	struct transport_counters tc;
-	double busy_max = 0, busy_sum = 0, imbalance = 1;
-	double tail_first = -1, tail_last = 0;
-	uint64_t chunks = 0, msgs = 0, bytes = 0;
-	int first_worker = m->local ? 0 : 1, nw = 0;
 
 	transport_counters(&tc);
-	proto_stats_host(&m->rs[0].s);
+	proto_stats_host(&r0->s);
 	if (!m->local) {
-		struct rank_stats *r0 = &m->rs[0];
 		r0->have = 1;
 		r0->s.idle_ns = tc.idle_ns;
 		r0->s.msgs_sent = tc.msgs_sent;
@@ -1459,133 +1437,83 @@ static void write_stats(struct master *m, double wall)
 		r0->s.bytes_sent = tc.bytes_sent;
 		r0->s.bytes_recv = tc.bytes_recv;
 	}
-	for (int i = first_worker; i < m->size; i++) {
-		double b = (double)m->rs[i].s.busy_ns * 1e-9;
-		busy_sum += b;
-		if (b > busy_max)
-			busy_max = b;
-		nw++;
-	}
-	if (busy_sum > 0)
-		imbalance = busy_max / (busy_sum / nw);
-	/* the tail: from the first of rank 0's workers (or leaders) going
-	   idle for good, i.e. its last RESULT, to the last one's */
-	for (int w = 0; !m->local && w < m->n_workers; w++) {
-		double t = m->rs[m->child_rank[w]].last_result_s;
-		if (t <= 0)
-			continue;
-		if (tail_first < 0 || t < tail_first)
-			tail_first = t;
-		if (t > tail_last)
-			tail_last = t;
-	}
+}
+
+/* Every rank's figures for stats.c, in rank order. */
+static void stats_ranks(const struct master *m, struct stats_rank *sr)
+{
 	for (int i = 0; i < m->size; i++) {
-		chunks += m->rs[i].s.chunks;
-		msgs += m->rs[i].s.msgs_sent;
-		bytes += m->rs[i].s.bytes_sent;
+		const struct rank_stats *r = &m->rs[i];
+
+		sr[i].s = r->s;
+		sr[i].accepted = r->accepted;
+		/* rank 0 copies every block unless the workers write */
+		sr[i].bytes_written = i == 0 && !m->wmode ? m->bytes_written
+							  : r->bytes_written;
+		sr[i].last_result_s = r->last_result_s;
+		sr[i].parent = parent_of(m, i);
+		sr[i].child = !m->local && m->rank_child[i] >= 0;
+		sr[i].hung = i > 0 && hung_rank(m, i);
 	}
-	char gsize[16]; /* a number, or "node" (a JSON string) */
-	if (m->o->group_size == CLI_GROUP_NODE)
-		snprintf(gsize, sizeof gsize, "\"node\"");
-	else
-		snprintf(gsize, sizeof gsize, "%d", m->o->group_size);
+}
+
+/* The --stats file (stats.c writes it) and the summary line. */
+static void write_stats(struct master *m, double wall)
+{
+	struct stats_job j = { 0 };
+	struct stats_totals t;
+	struct stats_rank *sr = calloc((size_t)m->size, sizeof *sr);
+	double cpu = cpu_seconds() - m->cpu0;
+
+	if (sr == NULL) {
+		master_fail(m, "out of memory");
+		return;
+	}
+	own_stats(m);
+	stats_ranks(m, sr);
+	j.size = m->size;
+	j.local = m->local;
+	j.workers = factoring_ranks(m);
+	j.group_size = m->o->group_size;
+	j.groups = groups(m);
+	j.rank0_cpu_s = cpu;
+	j.rank0_wait_cpu_s = m->wait_cpu;
+	j.wall_s = wall;
+	j.numbers = m->written;
+	j.speculated = m->s.speculated;
+	j.duplicates = m->s.duplicates;
+	j.late_events = m->s.expired;
+	j.reissued = m->s.reissued;
+	j.rewritten = m->rewritten;
+	j.wrong_results = m->wrong_results;
+	j.chunks_written = m->chunks_written;
+	j.bytes_written = m->bytes_written;
+	j.partial = m->partial;
+	j.lines_checked = m->bc.lines_checked;
+	j.ranks = sr;
+	j.ev = m->ev;
+	j.n_ev = m->n_ev;
+	stats_totals(&j, &t);
 	if (m->o->stats != NULL) {
-		f = fopen(m->o->stats, "w");
-		if (f == NULL) {
-			master_say("--stats '%s': %s", m->o->stats,
-				   strerror(errno));
-			m->fatal = 1;
-			return;
+		int st = STATUS_ERR_IO;
+		FILE *f = fopen(m->o->stats, "w");
+
+		if (f != NULL) {
+			st = stats_write_json(f, &j, &t);
+			if (fclose(f) != 0)
+				st = STATUS_ERR_IO;
 		}
-		fprintf(f,
-			"{\n  \"size\": %d,\n  \"workers\": %d,\n"
-			"  \"group_size\": %s,\n  \"groups\": %d,\n"
-			"  \"rank0_cpu_seconds\": %.6f,\n"
-			"  \"rank0_wait_cpu_seconds\": %.6f,\n"
-			"  \"wall_seconds\": %.6f,\n  \"numbers\": %llu,\n"
-			"  \"numbers_per_second\": %.1f,\n"
-			"  \"chunks\": %llu,\n  \"messages\": %llu,\n"
-			"  \"bytes\": %llu,\n  \"load_imbalance\": %.4f,\n"
-			"  \"tail_seconds\": %.6f,\n"
-			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
-			"  \"late_events\": %llu,\n  \"reissued\": %llu,\n"
-			"  \"rewritten\": %llu,\n"
-			"  \"wrong_results\": %llu,\n"
-			"  \"rank0_cpu_us_per_number\": %.4f,\n"
-			"  \"rank0_cpu_us_per_chunk\": %.3f,\n"
-			"  \"bytes_written\": %llu,\n"
-			"  \"partial\": %llu,\n"
-			"  \"lines_checked\": %llu,\n  \"ranks\": [\n",
-			m->size, factoring_ranks(m), gsize, groups(m), cpu0,
-			m->wait_cpu, wall, (unsigned long long)m->written,
-			wall > 0 ? (double)m->written / wall : 0.0,
-			(unsigned long long)chunks, (unsigned long long)msgs,
-			(unsigned long long)bytes, imbalance,
-			tail_first < 0 ? 0.0 : tail_last - tail_first,
-			(unsigned long long)m->s.speculated,
-			(unsigned long long)m->s.duplicates,
-			(unsigned long long)m->s.expired,
-			(unsigned long long)m->s.reissued,
-			(unsigned long long)m->rewritten,
-			(unsigned long long)m->wrong_results,
-			m->written ? cpu0 * 1e6 / (double)m->written : 0.0,
-			m->chunks_written
-				? cpu0 * 1e6 / (double)m->chunks_written
-				: 0.0,
-			(unsigned long long)m->bytes_written,
-			(unsigned long long)m->partial,
-			(unsigned long long)m->bc.lines_checked);
-		for (int i = 0; i < m->size; i++) {
-			const struct proto_stats *s = &m->rs[i].s;
-			fprintf(f,
-				"    {\"rank\": %d, \"numbers\": %llu, "
-				"\"accepted\": %llu, \"chunks\": %llu, "
-				"\"busy_seconds\": %.6f, \"idle_seconds\": %.6f, "
-				"\"last_result_seconds\": %.6f, "
-				"\"msgs_sent\": %llu, \"msgs_recv\": %llu, "
-				"\"bytes_sent\": %llu, \"bytes_recv\": %llu, "
-				"\"bytes_written\": %llu, "
-				"\"parent\": %d, \"host\": \"",
-				i, (unsigned long long)s->numbers,
-				(unsigned long long)m->rs[i].accepted,
-				(unsigned long long)s->chunks,
-				(double)s->busy_ns * 1e-9,
-				(double)s->idle_ns * 1e-9,
-				m->rs[i].last_result_s,
-				(unsigned long long)s->msgs_sent,
-				(unsigned long long)s->msgs_recv,
-				(unsigned long long)s->bytes_sent,
-				(unsigned long long)s->bytes_recv,
-				(unsigned long long)(i == 0 && !m->wmode
-							     ? m->bytes_written
-							     : m->rs[i].bytes_written),
-				parent_of(m, i));
-			json_chars(f, s->host);
-			fprintf(f, "\"}%s\n", i + 1 < m->size ? "," : "");
-		}
-		fprintf(f, "  ],\n  \"liveness_events\": [");
-		for (uint32_t i = 0; i < m->n_ev; i++)
-			fprintf(f,
-				"%s\n    {\"rank\": %d, \"event\": \"%s\", "
-				"\"seconds\": %.6f, \"chunks\": %u}",
-				i ? "," : "", m->ev[i].rank,
-				m->ev[i].back ? "answered" : "late", m->ev[i].t,
-				m->ev[i].chunks);
-		fprintf(f, "%s],\n  \"hung_ranks\": [", m->n_ev ? "\n  " : "");
-		for (int r = 1, k = 0; r < m->size; r++)
-			if (hung_rank(m, r))
-				fprintf(f, "%s%d", k++ ? ", " : "", r);
-		fprintf(f, "]\n}\n");
-		if (fclose(f) != 0) {
+		if (st != STATUS_OK) {
 			master_say("--stats '%s': %s", m->o->stats,
 				   strerror(errno));
 			m->fatal = 1;
 		}
 	}
+	free(sr);
 	if (!m->o->quiet) {
 		char line[256];
-		progress_summary(line, sizeof line, m->written, wall, chunks,
-				 m->size, factoring_ranks(m), imbalance);
+		progress_summary(line, sizeof line, m->written, wall, t.chunks,
+				 m->size, factoring_ranks(m), t.imbalance);
 		fputs(line, stderr);
 	}
 }
