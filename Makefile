@@ -54,7 +54,8 @@ NP ?= 4
 #   src/mpi/     the MPI layer: transport.c (the only file that calls MPI),
 #                main.c, master.c (rank 0), group.c (leaders), worker.c
 #   src/core/    pure modules: CLI, input, output, blocks, progress, stats,
-#                journal, preflight, protocol codec, scheduler, status
+#                journal, replay, preflight, protocol codec, scheduler,
+#                status
 #   src/engine/  factor one integer (tiers, ECM, checks); knows no MPI
 #   src/siqs/    the quadratic sieve, one file per phase
 # The folder is the rule: src/mpi is linked into the program and, object

@@ -48,7 +48,7 @@
  *   - --checkpoint: a block's lines are appended to the journal
  *     (positions not already there) after the check and before they are
  *     written or kept; a chunk the journal covers completely is rebuilt
- *     from the journaled bytes and handled as a RESULT (checked again,
+ *     from the journaled bytes (replay.h) and handled as a RESULT (checked again,
  *     never journaled twice), so each run writes the whole output,
  *     byte-identical to an uninterrupted one; a partly covered chunk is
  *     simply sent.
@@ -93,6 +93,7 @@
 #include "preflight.h"
 #include "progress.h"
 #include "proto.h"
+#include "replay.h"
 #include "topo.h"
 #include "sched.h"
 #include "stats.h"
@@ -113,14 +114,7 @@ enum {
 	MAX_WRONG_PER_RANK = 3, /* wrong results from one rank: exclude it */
 	/* liveness events kept for --stats (all are counted): a flapping
 	   rank on a long job must not grow rank 0's memory without bound */
-	MASTER_MAX_LIVE_EVENTS = 1024,
-	/* --checkpoint journal locked by another process: how long a rerun
-	   waits for it (a job whose launcher was killed: its ranks die at
-	   once with the launcher, main.c, or within the second or two Open
-	   MPI's and Hydra's own teardown take when a rank is not ours), and
-	   how often it tries again; then "in use", CLI_EXIT_RUNTIME */
-	MASTER_JOURNAL_WAIT_MS = 5000,
-	MASTER_JOURNAL_RETRY_MS = 50
+	MASTER_MAX_LIVE_EVENTS = 1024
 };
 
 /*
@@ -957,45 +951,11 @@ static void release_done(struct master *m)
  */
 static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
 {
-	struct proto_result_header h;
-	const struct journal_entry *e;
-	const unsigned char *lines;
-	uint64_t pos = c->first_index, end = c->first_index + c->count;
-	size_t len, from, to;
-	int st = STATUS_OK;
+	int st = replay_result(m->j, c->id, c->first_index, c->count,
+			       &m->replay, &m->rbuf);
 
-	for (uint64_t p = pos; p < end; p = e->first_index + e->count)
-		if ((e = journal_find(m->j, p)) == NULL)
-			return 0;
-	/* the chunk's lines: each record's, cut to the chunk's positions */
-	proto_buf_reset(&m->replay);
-	while (st == STATUS_OK && pos < end) {
-		e = journal_find(m->j, pos);
-		if (e == NULL) {
-			st = STATUS_ERR_CORRUPT;
-			break;
-		}
-		st = journal_load(m->j, e, &lines, &len);
-		if (st != STATUS_OK)
-			break;
-		from = block_prefix(lines, len,
-				    (uint32_t)(pos - e->first_index));
-		to = block_prefix(
-			lines, len,
-			(uint32_t)((end < e->first_index + e->count
-					    ? end
-					    : e->first_index + e->count) -
-				   e->first_index));
-		st = proto_buf_append(&m->replay, lines + from, to - from);
-		pos = e->first_index + e->count;
-	}
-	memset(&h, 0, sizeof h);
-	h.chunk_id = c->id;
-	h.count = c->count;
-	h.bad_index = PROTO_NO_BAD_INDEX;
-	h.block_len = (uint32_t)m->replay.len;
-	if (st == STATUS_OK)
-		st = proto_pack_result(&m->rbuf, &h, m->replay.data);
+	if (st == STATUS_NOT_FOUND)
+		return 0;
 	if (st != STATUS_OK) {
 		master_fail(m, "%s: journaled chunk %llu unreadable: %s",
 			    m->o->checkpoint, (unsigned long long)c->id,
@@ -1568,92 +1528,22 @@ static int open_input(struct master *m)
 	return STATUS_OK;
 }
 
-static uint64_t master_ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)((now.tv_sec - t0->tv_sec) * 1000 +
-			  (now.tv_nsec - t0->tv_nsec) / 1000000);
-}
-
 /*
- * journal_open, and while another process holds the journal's lock, again
- * every MASTER_JOURNAL_RETRY_MS for up to MASTER_JOURNAL_WAIT_MS (said
- * once on stderr): a rerun started at once after a killed job finds its
- * ranks going away.  A signal ends the wait.
- */
-static int open_journal_waiting(struct master *m, const struct journal_id *id,
-				struct journal_info *info)
-{
-	const struct options *o = m->o;
-	const struct timespec pause = { 0, MASTER_JOURNAL_RETRY_MS * 1000000L };
-	struct timespec t0;
-	int st, said = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		st = journal_open(&m->j, o->checkpoint, id,
-				  o->resume ? JOURNAL_MUST_EXIST : 0, info,
-				  m->err, sizeof m->err);
-		if (st != STATUS_ERR_IO || info->locked_by == 0 ||
-		    master_ms_since(&t0) >= MASTER_JOURNAL_WAIT_MS ||
-		    (m->signo != NULL && *m->signo != 0))
-			break;
-		if (!said) {
-			char pid[32] = "";
-			if (info->locked_by > 0)
-				snprintf(pid, sizeof pid, " (pid %ld)",
-					 info->locked_by);
-			master_say("%s: journal is in use by another "
-				   "process%s; waiting up to %d s for it to "
-				   "exit",
-				   o->checkpoint, pid,
-				   MASTER_JOURNAL_WAIT_MS / 1000);
-			said = 1;
-		}
-		(void)nanosleep(&pause, NULL);
-	}
-	if (said && st == STATUS_OK)
-		master_say("%s: the other process is gone after %.1f s",
-			   o->checkpoint, (double)master_ms_since(&t0) / 1e3);
-	return st;
-}
-
-/*
- * --checkpoint: open (or create) the journal of this job.  Stdin input and
- * a journal of another job are the user's errors (CLI_EXIT_USAGE); an
- * unreadable or corrupt journal is a runtime failure.
+ * --checkpoint: open (or create) the journal of this job (replay.h).
+ * Stdin input and a journal of another job are the user's errors
+ * (CLI_EXIT_USAGE); an unreadable or corrupt journal is a runtime failure.
  */
 static int open_journal(struct master *m)
 {
-	const struct options *o = m->o;
-	struct journal_id id;
-	struct journal_info info;
-	int st;
+	int usage,
+		st = replay_open(&m->j, m->o, m->signo, master_say, &usage,
+				 m->err, sizeof m->err);
 
-	if (o->checkpoint == NULL)
-		return STATUS_OK;
-	journal_id_init(&id);
-	memset(&info, 0, sizeof info);
-	st = journal_id_from_options(&id, o, m->err, sizeof m->err);
-	if (st == STATUS_OK)
-		st = open_journal_waiting(m, &id, &info);
-	journal_id_clear(&id);
 	if (st != STATUS_OK) {
-		m->usage_error = st == STATUS_ERR_INVAL ||
-			st == STATUS_ERR_MISMATCH;
+		m->usage_error = usage;
 		master_fail(m, "%s", m->err);
-		return st;
 	}
-	if (!info.created && !o->quiet)
-		master_say("%s: resuming: %zu chunks (%llu numbers) done%s",
-			   o->checkpoint, info.records,
-			   (unsigned long long)info.numbers,
-			   info.tail_dropped ? "; a torn last record was "
-					       "dropped"
-					     : "");
-	return STATUS_OK;
+	return st;
 }
 
 /*
