@@ -287,9 +287,8 @@ static void take_work(struct group *g)
 	u->work = g->msg.buf;
 	g->msg.buf = tmp;
 	u->fed = 0;
-	if (proto_reader_init(&u->r, u->work.data, u->work.len,
-			      PROTO_TAG_WORK) != STATUS_OK ||
-	    proto_unpack_work_header(&u->r, &u->h) != STATUS_OK ||
+	if (proto_read_work(&u->r, u->work.data, u->work.len, &u->h) !=
+		    STATUS_OK ||
 	    u->h.count == 0 ||
 	    (u->h.form == PROTO_FORM_RANGE &&
 	     (proto_unpack_work_range(&u->r, u->next, u->step) != STATUS_OK ||
@@ -403,16 +402,14 @@ static void assemble(struct group *g, const unsigned char *lines, size_t len,
 static void release_done(struct group *g)
 {
 	struct sched_chunk *c;
-	struct proto_reader r;
 	struct proto_result_header h;
 	const unsigned char *lines;
 	uint32_t i, n, need;
 	size_t off, cut;
 
 	while (!g->failed && (c = sched_peek_release(&g->s)) != NULL) {
-		if (proto_reader_init(&r, c->result.data, c->result.len,
-				      PROTO_TAG_RESULT) != STATUS_OK ||
-		    proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
+		if (proto_read_result(c->result.data, c->result.len, &h,
+				      &lines) != STATUS_OK) {
 			group_fail(g, STATUS_ERR_INVAL,
 				   "internal error: "
 				   "stored result unreadable");
@@ -540,7 +537,6 @@ static void wrong_result(struct group *g, int w, struct sched_chunk *c,
 /* A RESULT from member w (or the leader itself, w = self). */
 static void handle_result(struct group *g, int w, struct proto_buf *b)
 {
-	struct proto_reader r;
 	struct proto_result_header h;
 	struct sched_chunk *c;
 	const unsigned char *lines;
@@ -549,9 +545,7 @@ static void handle_result(struct group *g, int w, struct proto_buf *b)
 
 	if (w == g->self)
 		rank = g->rank;
-	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
-		    STATUS_OK ||
-	    proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
+	if (proto_read_result(b->data, b->len, &h, &lines) != STATUS_OK) {
 		group_fail(g, STATUS_ERR_PROTO,
 			   "malformed RESULT message "
 			   "from rank %d",
@@ -631,12 +625,10 @@ static void stop_members(struct group *g, uint32_t reason)
 
 static void take_stop(struct group *g)
 {
-	struct proto_reader r;
 	uint32_t reason = PROTO_STOP_ABORT;
 
-	if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-			      PROTO_TAG_STOP) != STATUS_OK ||
-	    proto_unpack_stop(&r, &reason) != STATUS_OK)
+	if (proto_read_stop(g->msg.buf.data, g->msg.buf.len, &reason) !=
+	    STATUS_OK)
 		reason = PROTO_STOP_ABORT; /* stop anyway */
 	g->stopped = 1;
 	g->local_pending = 0;
@@ -675,7 +667,6 @@ static void from_rank0(struct group *g)
 
 static void from_member(struct group *g, int w)
 {
-	struct proto_reader r;
 	uint32_t credit;
 	int status;
 	char text[PROTO_MAX_TEXT + 1];
@@ -686,9 +677,8 @@ static void from_member(struct group *g, int w)
 	switch (g->msg.tag) {
 	case PROTO_TAG_STATS:
 		if (g->mb[w].have ||
-		    proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-				      PROTO_TAG_STATS) != STATUS_OK ||
-		    proto_unpack_stats(&r, &g->mb[w].s) != STATUS_OK) {
+		    proto_read_stats(g->msg.buf.data, g->msg.buf.len,
+				     &g->mb[w].s) != STATUS_OK) {
 			group_fail(g, STATUS_ERR_PROTO,
 				   "malformed or "
 				   "repeated STATS from rank %d",
@@ -701,10 +691,8 @@ static void from_member(struct group *g, int w)
 			sched_gone(&g->s, w);
 		break;
 	case PROTO_TAG_ERROR:
-		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-				      PROTO_TAG_ERROR) != STATUS_OK ||
-		    proto_unpack_error(&r, &status, text, sizeof text) !=
-			    STATUS_OK)
+		if (proto_read_error(g->msg.buf.data, g->msg.buf.len, &status,
+				     text, sizeof text) != STATUS_OK)
 			group_fail(g, STATUS_ERR_PROTO,
 				   "malformed ERROR "
 				   "message from rank %d",
@@ -720,9 +708,8 @@ static void from_member(struct group *g, int w)
 		   ABORT every member has its STOP already */
 		if (g->failed || g->stop_reason == PROTO_STOP_ABORT)
 			break;
-		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-				      PROTO_TAG_REQUEST) != STATUS_OK ||
-		    proto_unpack_request(&r, &credit) != STATUS_OK ||
+		if (proto_read_request(g->msg.buf.data, g->msg.buf.len,
+				       &credit) != STATUS_OK ||
 		    sched_request(&g->s, w, credit) != STATUS_OK)
 			group_fail(g, STATUS_ERR_PROTO,
 				   "malformed or "
@@ -737,9 +724,8 @@ static void from_member(struct group *g, int w)
 	case PROTO_TAG_HEARTBEAT: {
 		/* checked; the member's deadline moved (above) */
 		uint64_t id, ns;
-		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-				      PROTO_TAG_HEARTBEAT) != STATUS_OK ||
-		    proto_unpack_heartbeat(&r, &id, &ns) != STATUS_OK)
+		if (proto_read_heartbeat(g->msg.buf.data, g->msg.buf.len, &id,
+					 &ns) != STATUS_OK)
 			group_fail(g, STATUS_ERR_PROTO,
 				   "malformed HEARTBEAT "
 				   "from rank %d",
@@ -795,12 +781,10 @@ static double next_deadline_s(const struct group *g)
 static int setup(struct group *g)
 {
 	struct sched_params sp;
-	struct proto_reader r;
 	uint32_t credit;
 
-	if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-			      PROTO_TAG_CONFIG) != STATUS_OK ||
-	    proto_unpack_config(&r, &g->cfg) != STATUS_OK) {
+	if (proto_read_config(g->msg.buf.data, g->msg.buf.len, &g->cfg) !=
+	    STATUS_OK) {
 		group_fail(g, STATUS_ERR_PROTO,
 			   "malformed CONFIG (protocol "
 			   "version %d expected)",

@@ -446,19 +446,6 @@ static mpz_srcptr line_number(void *arg, uint32_t i, mpz_t scratch)
 	return scratch;
 }
 
-/* The block of a stored (already checked) RESULT. */
-static int result_block(const struct proto_buf *b,
-			struct proto_result_header *h,
-			const unsigned char **block)
-{
-	struct proto_reader r;
-	int st = proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT);
-
-	if (st == STATUS_OK)
-		st = proto_unpack_result(&r, h, block);
-	return st;
-}
-
 static void send_to(struct master *m, int rank, int tag);
 
 /*
@@ -502,7 +489,7 @@ static int rank0_block(struct master *m, const struct proto_buf *work,
 			    sizeof m->err);
 
 	if (st == STATUS_OK)
-		st = result_block(&m->rbuf, &h, block);
+		st = proto_read_result(m->rbuf.data, m->rbuf.len, &h, block);
 	if (st == STATUS_OK && h.bad_index != PROTO_NO_BAD_INDEX)
 		st = STATUS_ERR_VERIFY;
 	*len = h.block_len;
@@ -626,9 +613,7 @@ static void write_held(struct master *m, const struct sched_chunk *c,
 	struct proto_result_header h;
 	uint32_t n_sample;
 
-	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_HELD) !=
-		    STATUS_OK ||
-	    proto_unpack_held_begin(&r, &h, &n_sample) != STATUS_OK) {
+	if (proto_read_held(&r, b->data, b->len, &h, &n_sample) != STATUS_OK) {
 		master_fail(m, "internal error: stored HELD unreadable");
 		return;
 	}
@@ -657,7 +642,7 @@ static void write_chunk(struct master *m, const struct sched_chunk *c,
 		write_held(m, c, b, w);
 		return;
 	}
-	if (result_block(b, &h, &block) != STATUS_OK) {
+	if (proto_read_result(b->data, b->len, &h, &block) != STATUS_OK) {
 		master_fail(m, "internal error: stored result unreadable");
 		return;
 	}
@@ -685,7 +670,7 @@ static void journal_chunk(struct master *m, const struct sched_chunk *c,
 	const unsigned char *block;
 	uint32_t run = 0;
 	size_t off = 0, run_off = 0;
-	int st = result_block(b, &h, &block);
+	int st = proto_read_result(b->data, b->len, &h, &block);
 
 	for (uint32_t i = 0; st == STATUS_OK && i <= h.count; i++) {
 		uint64_t pos = c->first_index + i;
@@ -803,12 +788,10 @@ static int unpack_result(struct master *m, struct proto_reader *r,
 {
 	*block = NULL;
 	*n_sample = 0;
-	if (proto_reader_init(r, b->data, b->len, tag) != STATUS_OK)
-		return STATUS_ERR_PROTO;
 	if (tag == PROTO_TAG_RESULT)
 		return m->wmode ? STATUS_ERR_PROTO
-				: proto_unpack_result(r, h, block);
-	return m->wmode ? proto_unpack_held_begin(r, h, n_sample)
+				: proto_read_result(b->data, b->len, h, block);
+	return m->wmode ? proto_read_held(r, b->data, b->len, h, n_sample)
 			: STATUS_ERR_PROTO;
 }
 
@@ -1101,15 +1084,13 @@ static void dispatch(struct master *m)
 /* WRITTEN (proto.h 3b): a placed block is in the file. */
 static void handle_written(struct master *m, int rank)
 {
-	struct proto_reader r;
 	struct proto_place pl;
 
 	int w = m->rank_child[rank];
 
 	if (!m->wmode || w < 0 ||
-	    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-			      PROTO_TAG_WRITTEN) != STATUS_OK ||
-	    proto_unpack_place(&r, &pl) != STATUS_OK ||
+	    proto_read_place(m->msg.buf.data, m->msg.buf.len, PROTO_TAG_WRITTEN,
+			     &pl) != STATUS_OK ||
 	    pl.offset == PROTO_OFFSET_DROP) {
 		master_fail(m, "malformed or unexpected WRITTEN from rank %d",
 			    rank);
@@ -1178,7 +1159,6 @@ static int setup_wmode(struct master *m, const struct proto_config *cfg)
 
 static void handle_message(struct master *m)
 {
-	struct proto_reader r;
 	struct proto_group_stats gs;
 	int rank = m->msg.source, w, status;
 	uint32_t credit;
@@ -1196,18 +1176,16 @@ static void handle_message(struct master *m)
 	switch (m->msg.tag) {
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
-		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_HEARTBEAT) != STATUS_OK ||
-		    proto_unpack_heartbeat(&r, &id, &ns) != STATUS_OK)
+		if (proto_read_heartbeat(m->msg.buf.data, m->msg.buf.len, &id,
+					 &ns) != STATUS_OK)
 			master_fail(m, "malformed HEARTBEAT from rank %d",
 				    rank);
 		break;
 	}
 	case PROTO_TAG_GROUP_STATS:
 		if (m->child_members[w] == 0 ||
-		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_GROUP_STATS) != STATUS_OK ||
-		    proto_unpack_group_stats(&r, &gs) != STATUS_OK ||
+		    proto_read_group_stats(m->msg.buf.data, m->msg.buf.len,
+					   &gs) != STATUS_OK ||
 		    gs.rank <= (uint32_t)rank ||
 		    gs.rank > (uint32_t)(rank + m->child_members[w]) ||
 		    m->rs[gs.rank].have) {
@@ -1223,9 +1201,8 @@ static void handle_message(struct master *m)
 		m->wrong_results += gs.wrong;
 		break;
 	case PROTO_TAG_REQUEST:
-		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_REQUEST) != STATUS_OK ||
-		    proto_unpack_request(&r, &credit) != STATUS_OK ||
+		if (proto_read_request(m->msg.buf.data, m->msg.buf.len,
+				       &credit) != STATUS_OK ||
 		    sched_request(&m->s, w, credit) != STATUS_OK)
 			master_fail(m,
 				    "malformed or repeated REQUEST from "
@@ -1247,9 +1224,8 @@ static void handle_message(struct master *m)
 		break;
 	case PROTO_TAG_STATS:
 		if (m->rs[rank].have ||
-		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_STATS) != STATUS_OK ||
-		    proto_unpack_stats(&r, &m->rs[rank].s) != STATUS_OK) {
+		    proto_read_stats(m->msg.buf.data, m->msg.buf.len,
+				     &m->rs[rank].s) != STATUS_OK) {
 			master_fail(m,
 				    "malformed or repeated STATS from rank "
 				    "%d",
@@ -1261,10 +1237,8 @@ static void handle_message(struct master *m)
 		sched_gone(&m->s, w);
 		break;
 	case PROTO_TAG_ERROR:
-		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_ERROR) != STATUS_OK ||
-		    proto_unpack_error(&r, &status, text, sizeof text) !=
-			    STATUS_OK)
+		if (proto_read_error(m->msg.buf.data, m->msg.buf.len, &status,
+				     text, sizeof text) != STATUS_OK)
 			master_fail(m, "malformed ERROR message from rank %d",
 				    rank);
 		else

@@ -549,9 +549,7 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 	uint64_t t0 = worker_now_ns(), t1;
 	int st, use_range = 0;
 
-	st = proto_reader_init(&r, work, len, PROTO_TAG_WORK);
-	if (st == STATUS_OK)
-		st = proto_unpack_work_header(&r, &h);
+	st = proto_read_work(&r, work, len, &h);
 	if (st == STATUS_OK && h.form == PROTO_FORM_RANGE)
 		st = proto_unpack_work_range(&r, w->n, w->step);
 	if (st != STATUS_OK) {
@@ -762,16 +760,14 @@ static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,
 			   struct transport_file **file, struct proto_buf *out,
 			   char *err, size_t err_size)
 {
-	struct proto_reader r;
 	struct proto_place pl;
 	struct worker_block b;
 	char path[PROTO_MAX_PATH + 1];
 	int st;
 
 	if (m->tag == PROTO_TAG_FILE) {
-		if (proto_reader_init(&r, m->buf.data, m->buf.len,
-				      PROTO_TAG_FILE) != STATUS_OK ||
-		    proto_unpack_file(&r, path, sizeof path) != STATUS_OK) {
+		if (proto_read_file(m->buf.data, m->buf.len, path,
+				    sizeof path) != STATUS_OK) {
 			snprintf(err, err_size, "malformed FILE message");
 			return STATUS_ERR_PROTO;
 		}
@@ -783,9 +779,8 @@ static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,
 		w->hold = st == STATUS_OK;
 		return st;
 	}
-	if (proto_reader_init(&r, m->buf.data, m->buf.len, PROTO_TAG_OFFSET) !=
-		    STATUS_OK ||
-	    proto_unpack_place(&r, &pl) != STATUS_OK) {
+	if (proto_read_place(m->buf.data, m->buf.len, PROTO_TAG_OFFSET, &pl) !=
+	    STATUS_OK) {
 		snprintf(err, err_size, "malformed OFFSET message");
 		return STATUS_ERR_PROTO;
 	}
@@ -816,7 +811,6 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 {
 	struct transport_msg m;
 	struct proto_buf out;
-	struct proto_reader r;
 	struct proto_config cfg;
 	struct proto_stats stats;
 	struct transport_counters tc;
@@ -841,9 +835,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	if (st != STATUS_OK)
 		goto out;
 	if (m.tag == PROTO_TAG_CONFIG) {
-		if (proto_reader_init(&r, m.buf.data, m.buf.len,
-				      PROTO_TAG_CONFIG) != STATUS_OK ||
-		    proto_unpack_config(&r, &cfg) != STATUS_OK) {
+		if (proto_read_config(m.buf.data, m.buf.len, &cfg) !=
+		    STATUS_OK) {
 			failed = STATUS_ERR_PROTO;
 			snprintf(err, err_size,
 				 "malformed CONFIG (protocol "
@@ -896,9 +889,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 				goto out;
 		}
 		if (m.tag == PROTO_TAG_STOP) {
-			if (proto_reader_init(&r, m.buf.data, m.buf.len,
-					      PROTO_TAG_STOP) != STATUS_OK ||
-			    proto_unpack_stop(&r, &reason) != STATUS_OK)
+			if (proto_read_stop(m.buf.data, m.buf.len, &reason) !=
+			    STATUS_OK)
 				reason = PROTO_STOP_ABORT; /* stop anyway */
 			(void)reason;
 			break;

@@ -131,19 +131,29 @@ static void two_records(struct fixture *f)
 	assert_int_equal(journal_close(j), STATUS_OK);
 }
 
+/* two_records' journal, open again (resumed) for replay_result. */
+static struct journal *reopened(struct fixture *f)
+{
+	struct journal *j;
+	int usage;
+
+	two_records(f);
+	assert_int_equal(replay_open(&j, &f->o, NULL, say, &usage, f->err,
+				     sizeof f->err),
+			 STATUS_OK);
+	assert_non_null(j);
+	return j;
+}
+
 /* out's RESULT: its header checked, its block compared with want. */
 static void expect_result(const struct proto_buf *out, uint64_t id,
 			  uint32_t count, const char *want)
 {
-	struct proto_reader r;
 	struct proto_result_header h;
 	const unsigned char *block;
 
-	assert_int_equal(
-		proto_reader_init(&r, out->data, out->len, PROTO_TAG_RESULT),
-		STATUS_OK);
-	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
-	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+	assert_int_equal(proto_read_result(out->data, out->len, &h, &block),
+			 STATUS_OK);
 	assert_int_equal(h.chunk_id, id);
 	assert_int_equal(h.count, count);
 	assert_int_equal(h.bad_index, PROTO_NO_BAD_INDEX);
@@ -216,14 +226,9 @@ static void journal_of_another_job_is_usage(void **state)
 static void chunk_lines_cut_to_the_chunk(void **state)
 {
 	struct fixture *f = *state;
-	struct journal *j;
+	struct journal *j = reopened(f);
 	struct proto_buf lines, out;
-	int usage;
 
-	two_records(f);
-	assert_int_equal(replay_open(&j, &f->o, NULL, say, &usage, f->err,
-				     sizeof f->err),
-			 STATUS_OK);
 	proto_buf_init(&lines);
 	proto_buf_init(&out);
 	assert_int_equal(replay_result(j, 9, 1, 3, &lines, &out), STATUS_OK);
@@ -241,14 +246,9 @@ static void chunk_lines_cut_to_the_chunk(void **state)
 static void partly_covered_is_not_found(void **state)
 {
 	struct fixture *f = *state;
-	struct journal *j;
+	struct journal *j = reopened(f);
 	struct proto_buf lines, out;
-	int usage;
 
-	two_records(f);
-	assert_int_equal(replay_open(&j, &f->o, NULL, say, &usage, f->err,
-				     sizeof f->err),
-			 STATUS_OK);
 	proto_buf_init(&lines);
 	proto_buf_init(&out);
 	assert_int_equal(proto_buf_append(&out, "x", 1), STATUS_OK);
