@@ -3,6 +3,9 @@
  *
  * Purpose: run a job end to end: input -> chunks -> workers -> checked
  * blocks of output lines -> output in input order -> STOP -> statistics.
+ * What rank 0 shares with a group leader (the scheduler's clock and
+ * liveness, a RESULT's bookkeeping, the wrong-result rule) is coord.c;
+ * coord.h says how the two differ.  This file is rank 0's side.
  *
  * Invariants:
  *   - Every message is decoded by proto.c and checked against sched.c's
@@ -20,7 +23,8 @@
  *   - No block is written before it passed that check.  A block that
  *     fails (or a worker's own check, bad_index) is reported and its
  *     chunk handed to another worker; a chunk that fails twice ends the
- *     job; a rank with MAX_WRONG_PER_RANK wrong blocks gets no more work.
+ *     job; a rank with COORD_MAX_WRONG_PER_RANK wrong blocks gets no more
+ *     work (coord.h).
  *     A block whose lines do not match its chunk's count is a malformed
  *     message: the job ends naming the rank.
  *   - Groups (--group-size, proto.h GROUPS): a leader's block is checked
@@ -86,6 +90,7 @@
 
 #include "block.h"
 #include "brange.h"
+#include "coord.h"
 #include "engine.h"
 #include "input.h"
 #include "journal.h"
@@ -110,8 +115,6 @@ enum {
 	MASTER_MIN_WINDOW_CHUNKS = 1024,
 	MASTER_MAX_WINDOW_CHUNKS = 1 << 20,
 	ABORT_WAIT_S = 10,
-	MAX_FAILURES = 2,       /* wrong results for one chunk: give up */
-	MAX_WRONG_PER_RANK = 3, /* wrong results from one rank: exclude it */
 	/* liveness events kept for --stats (all are counted): a flapping
 	   rank on a long job must not grow rank 0's memory without bound */
 	MASTER_MAX_LIVE_EVENTS = 1024
@@ -154,7 +157,7 @@ struct rank_stats {
 	int have;               /* STATS received (or local numbers) */
 	struct proto_stats s;   /* as the rank reported them */
 	uint64_t accepted;      /* numbers of its results that were kept */
-	uint64_t wrong;         /* its results that failed verification */
+	uint32_t wrong;         /* its results that failed verification */
 	double last_result_s;   /* when its last RESULT came (since t0) */
 	uint64_t bytes_written; /* output bytes it wrote (proto.h 3b) */
 };
@@ -164,11 +167,10 @@ struct rank_stats {
 struct master {
 	const struct options *o;
 	int size, local, n_workers; /* n_workers: rank 0's children */
-	int sched_ready;
-	int *child_rank;    /* sched worker -> rank */
-	int *rank_child;    /* rank -> sched worker, -1: not a child */
-	int *child_members; /* members behind a child (0: a worker) */
-	struct sched s;
+	int *child_rank;            /* sched worker -> rank */
+	int *rank_child;            /* rank -> sched worker, -1: not a child */
+	int *child_members;         /* members behind a child (0: a worker) */
+	struct coord c;             /* the scheduler and liveness (coord.h) */
 	struct input_source *in;
 	const char *in_name; /* for messages; NULL for arguments */
 	int range;
@@ -198,9 +200,8 @@ struct master {
 	uint64_t bytes_written;  /* output bytes (rank 0 copies blocks) */
 	uint64_t chunks_written; /* blocks written */
 	uint64_t partial;        /* numbers written with a composite part */
-	double t0;
-	double cpu0;     /* cpu_seconds() at the start */
-	double wait_cpu; /* CPU seconds spent in transport_wait's
+	double cpu0;             /* cpu_seconds() at the start */
+	double wait_cpu;         /* CPU seconds spent in transport_wait's
 				     back-off (spin, yield) */
 	struct progress pg;
 	int show_progress;
@@ -277,14 +278,6 @@ static double cpu_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The liveness clock: ns since the start, never 0. */
-static uint64_t master_now_ns(const struct master *m)
-{
-	double t = transport_wtime() - m->t0;
-
-	return t > 0 ? (uint64_t)(t * 1e9) + 1 : 1;
-}
-
 static void live_event(struct master *m, int rank, int back, uint32_t n)
 {
 	if (m->ev == NULL)
@@ -294,7 +287,7 @@ static void live_event(struct master *m, int rank, int back, uint32_t n)
 	m->ev[m->n_ev].rank = rank;
 	m->ev[m->n_ev].back = back;
 	m->ev[m->n_ev].chunks = n;
-	m->ev[m->n_ev].t = transport_wtime() - m->t0;
+	m->ev[m->n_ev].t = transport_wtime() - m->c.t0;
 	m->n_ev++;
 }
 
@@ -303,14 +296,12 @@ static int worker_rank(const struct master *m, int w)
 	return m->local ? 0 : m->child_rank[w];
 }
 
-/* Late workers that have not sent STATS: the job does not wait for them. */
-static int late_pending(const struct master *m)
+/* coord's has_stats: sched worker w (a child) has sent its STATS. */
+static int child_has_stats(const void *owner, int w)
 {
-	int n = 0;
+	const struct master *m = owner;
 
-	for (int w = 0; !m->local && w < m->n_workers; w++)
-		n += m->s.workers[w].late && !m->rs[m->child_rank[w]].have;
-	return n;
+	return m->rs[m->child_rank[w]].have;
 }
 
 /*
@@ -326,7 +317,7 @@ static int hung_rank(const struct master *m, int r)
 		return 0;
 	w = m->rank_child[r];
 	if (w >= 0)
-		return m->s.workers[w].late;
+		return m->c.s.workers[w].late;
 	leader = r - 1;
 	while (leader > 0 && m->rank_child[leader] < 0)
 		leader--;
@@ -344,30 +335,33 @@ static int hung_ranks(const struct master *m)
 
 static void take_over_placed(struct master *m, int w);
 
-/* Every worker whose deadline passed: named, its chunks to the others. */
-static void check_liveness(struct master *m)
+/* coord's late: child w passed its deadline; n chunks to the others. */
+static void child_late(void *owner, int w, double idle_s, uint32_t n)
 {
-	uint64_t now = master_now_ns(m);
-	uint32_t n;
-	int w;
+	struct master *m = owner;
+	int rank = m->child_rank[w];
 
-	sched_clock(&m->s, now);
-	if (m->local)
-		return;
-	while ((w = sched_expire(&m->s, now, &n)) >= 0) {
-		int rank = m->child_rank[w];
+	if (m->wmode)
+		take_over_placed(m, w); /* its blocks, by rank 0 */
 
-		if (m->wmode)
-			take_over_placed(m, w); /* its blocks, by rank 0 */
-
-		live_event(m, rank, 0, n);
-		master_say("rank %d sent nothing for %.1f s; %u chunk(s) "
-			   "handed to other ranks, no more work for it "
-			   "until it answers",
-			   rank,
-			   (double)(now - m->s.workers[w].since_ns) * 1e-9, n);
-	}
+	live_event(m, rank, 0, n);
+	master_say("rank %d sent nothing for %.1f s; %u chunk(s) handed to "
+		   "other ranks, no more work for it until it answers",
+		   rank, idle_s, n);
 }
+
+/* coord's back: child w, late, answered again. */
+static void child_back(void *owner, int w)
+{
+	struct master *m = owner;
+	int rank = m->child_rank[w];
+
+	live_event(m, rank, 1, 0);
+	master_say("rank %d answers again", rank);
+}
+
+static const struct coord_ops master_coord_ops = { child_late, child_back,
+						   child_has_stats };
 
 /* ---- input ---- */
 
@@ -400,18 +394,18 @@ static void fill_input(struct master *m)
 
 	if (m->range || m->bytes)
 		return;
-	want = sched_input_wanted(&m->s);
+	want = sched_input_wanted(&m->c.s);
 	while (want > 0 && !m->fatal) {
 		memset(&e, 0, sizeof e);
 		st = input_next(m->in, m->n, &e);
 		if (st == STATUS_OK) {
-			if (sched_input_add(&m->s, m->n) != STATUS_OK) {
+			if (sched_input_add(&m->c.s, m->n) != STATUS_OK) {
 				master_fail(m, "internal error: input buffer");
 				return;
 			}
 			want--;
 		} else if (st == STATUS_NOT_FOUND) {
-			sched_input_end(&m->s);
+			sched_input_end(&m->c.s);
 			return;
 		} else if (st == STATUS_ERR_SYNTAX || st == STATUS_ERR_RANGE) {
 			report_bad_token(m, &e);
@@ -617,7 +611,7 @@ static void write_held(struct master *m, const struct sched_chunk *c,
 		master_fail(m, "internal error: stored HELD unreadable");
 		return;
 	}
-	if (m->s.workers[w].late) {
+	if (m->c.s.workers[w].late) {
 		write_for_late(m, c, w, &h);
 		return;
 	}
@@ -696,8 +690,9 @@ static void journal_chunk(struct master *m, const struct sched_chunk *c,
 
 /*
  * A wrong result for chunk c from worker w (number index bad): hand the
- * chunk to another worker; give up on a chunk that failed MAX_FAILURES
- * times; exclude a rank after MAX_WRONG_PER_RANK.  who says whose check
+ * chunk to another worker; give up on a chunk that failed
+ * COORD_MAX_FAILURES times; exclude a rank after COORD_MAX_WRONG_PER_RANK
+ * (coord_wrong decides, this says it).  who says whose check
  * failed.
  */
 static void wrong_result(struct master *m, int w, struct sched_chunk *c,
@@ -705,6 +700,7 @@ static void wrong_result(struct master *m, int w, struct sched_chunk *c,
 {
 	struct line_arg a = { m, c };
 	int rank = worker_rank(m, w);
+	struct coord_wrong v;
 	char *s;
 	mpz_t x;
 
@@ -723,28 +719,25 @@ static void wrong_result(struct master *m, int w, struct sched_chunk *c,
 		s = mpz_get_str(NULL, 10, line_number(&a, bad, x));
 	}
 	m->wrong_results++;
-	m->rs[rank].wrong++;
-	if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
+	v = coord_wrong(&m->c, w, c, &m->rs[rank].wrong, m->fatal);
+	if (v.give_up)
 		master_fail(m,
 			    "rank %d returned a wrong factorization of %s "
 			    "(%s); chunk %llu failed %d times, giving up",
 			    rank, s, who, (unsigned long long)c->id,
-			    MAX_FAILURES);
-	else if (m->rs[rank].wrong <= MAX_WRONG_PER_RANK)
+			    COORD_MAX_FAILURES);
+	else if (v.say)
 		master_say("rank %d returned a wrong factorization of %s "
 			   "(%s); recomputing it",
 			   rank, s, who);
-	if (!m->fatal && m->rs[rank].wrong == MAX_WRONG_PER_RANK &&
-	    m->n_workers > 1) {
-		if (sched_exclude(&m->s, w) == 0)
-			master_fail(m,
-				    "no worker left whose results pass "
-				    "verification");
-		else
-			master_say("rank %d returned %d wrong factorizations: "
-				   "no more work for it",
-				   rank, MAX_WRONG_PER_RANK);
-	}
+	if (v.none_left)
+		master_fail(m,
+			    "no worker left whose results pass "
+			    "verification");
+	else if (v.excluded)
+		master_say("rank %d returned %d wrong factorizations: "
+			   "no more work for it",
+			   rank, COORD_MAX_WRONG_PER_RANK);
 	free(s);
 	mpz_clear(x);
 }
@@ -813,11 +806,10 @@ static void handle_result(struct master *m, int w, struct proto_buf *b, int tag)
 	if (tag == PROTO_TAG_HELD && h.bad_index == PROTO_NO_BAD_INDEX)
 		m->held[w]++;
 	/* a byte range is one item of the scheduler, whatever it held */
-	st = sched_complete(&m->s, w, h.chunk_id, m->bytes ? 1 : h.count, &c);
-	if (st == STATUS_OK || st == SCHED_DUPLICATE) {
-		m->rs[rank].last_result_s = transport_wtime() - m->t0;
-		sched_sample(&m->s, w, m->bytes ? 1 : h.count, h.busy_ns);
-	}
+	st = coord_complete(&m->c, w, h.chunk_id, m->bytes ? 1 : h.count,
+			    h.busy_ns, &c);
+	if (st == STATUS_OK || st == SCHED_DUPLICATE)
+		m->rs[rank].last_result_s = transport_wtime() - m->c.t0;
 	if (m->bytes && st == STATUS_OK && !bytes_result(m, rank, &h))
 		return;
 	if (st == SCHED_DUPLICATE) {
@@ -885,9 +877,9 @@ static void handle_result(struct master *m, int w, struct proto_buf *b, int tag)
 	m->partial += h.partial;
 	if (m->o->unordered) {
 		write_chunk(m, c, b, w);
-		sched_accept(&m->s, c, w, NULL);
+		sched_accept(&m->c.s, c, w, NULL);
 	} else {
-		sched_accept(&m->s, c, w, b);
+		sched_accept(&m->c.s, c, w, b);
 	}
 }
 
@@ -909,7 +901,7 @@ static void release_done(struct master *m)
 {
 	struct sched_chunk *c;
 
-	while (!m->fatal && (c = sched_peek_release(&m->s)) != NULL) {
+	while (!m->fatal && (c = sched_peek_release(&m->c.s)) != NULL) {
 		/* a byte range's bad tokens, at their file lines, before
 		   its lines (the text path reports them as it reads) */
 		if (m->bytes &&
@@ -921,7 +913,7 @@ static void release_done(struct master *m)
 		}
 		if (!m->o->unordered)
 			write_chunk(m, c, &c->result, c->result_worker);
-		sched_release(&m->s);
+		sched_release(&m->c.s);
 	}
 	tick_output(m);
 }
@@ -1029,7 +1021,7 @@ static void dispatch(struct master *m)
 	   chunk: a chunk of cheap numbers takes milliseconds, and a long
 	   number is cut by the engine's stop hook (master_stop_poll). */
 	while (!m->fatal && !(m->local && master_stop_poll()) &&
-	       (a = sched_next(&m->s, &w, &c)) != SCHED_IDLE) {
+	       (a = sched_next(&m->c.s, &w, &c)) != SCHED_IDLE) {
 		if (a == SCHED_STOP) {
 			if (m->local) {
 				local_stats(m);
@@ -1169,10 +1161,7 @@ static void handle_message(struct master *m)
 		return;
 	}
 	w = m->rank_child[rank];
-	if (sched_heard(&m->s, w, master_now_ns(m))) {
-		live_event(m, rank, 1, 0);
-		master_say("rank %d answers again", rank);
-	}
+	coord_heard(&m->c, w);
 	switch (m->msg.tag) {
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
@@ -1203,7 +1192,7 @@ static void handle_message(struct master *m)
 	case PROTO_TAG_REQUEST:
 		if (proto_read_request(m->msg.buf.data, m->msg.buf.len,
 				       &credit) != STATUS_OK ||
-		    sched_request(&m->s, w, credit) != STATUS_OK)
+		    sched_request(&m->c.s, w, credit) != STATUS_OK)
 			master_fail(m,
 				    "malformed or repeated REQUEST from "
 				    "rank %d",
@@ -1234,7 +1223,7 @@ static void handle_message(struct master *m)
 		}
 		m->rs[rank].have = 1;
 		m->stats_pending--;
-		sched_gone(&m->s, w);
+		sched_gone(&m->c.s, w);
 		break;
 	case PROTO_TAG_ERROR:
 		if (proto_read_error(m->msg.buf.data, m->msg.buf.len, &status,
@@ -1258,7 +1247,7 @@ static void receive(struct master *m)
 	double c0 = cpu_seconds();
 	double flush = output_flush_wait(m->out);
 	double wait = flush > 0 ? flush : flush == 0 ? 1e-6 : 0;
-	uint64_t due = sched_next_deadline(&m->s), now = master_now_ns(m);
+	uint64_t due = sched_next_deadline(&m->c.s), now = coord_now_ns(&m->c);
 
 	/* lines waiting in stdout's buffer go out after OUTPUT_FLUSH_MS even
 	   when no message comes (a slow number: the watcher sees the rest);
@@ -1298,10 +1287,10 @@ static void abort_workers(struct master *m)
 	if (m->local)
 		return;
 	for (int w = 0; w < m->n_workers; w++) {
-		if (m->sched_ready && m->s.workers[w].stopped)
+		if (m->c.sched_ready && m->c.s.workers[w].stopped)
 			continue;
-		if (m->sched_ready)
-			m->s.workers[w].stopped = 1;
+		if (m->c.sched_ready)
+			m->c.s.workers[w].stopped = 1;
 		if (proto_pack_stop(&m->buf, PROTO_STOP_ABORT) == STATUS_OK)
 			(void)transport_send(m->child_rank[w], PROTO_TAG_STOP,
 					     &m->buf, m->err, sizeof m->err);
@@ -1414,10 +1403,10 @@ static void write_stats(struct master *m, double wall)
 	j.rank0_wait_cpu_s = m->wait_cpu;
 	j.wall_s = wall;
 	j.numbers = m->written;
-	j.speculated = m->s.speculated;
-	j.duplicates = m->s.duplicates;
-	j.late_events = m->s.expired;
-	j.reissued = m->s.reissued;
+	j.speculated = m->c.s.speculated;
+	j.duplicates = m->c.s.duplicates;
+	j.late_events = m->c.s.expired;
+	j.reissued = m->c.s.reissued;
 	j.rewritten = m->rewritten;
 	j.wrong_results = m->wrong_results;
 	j.chunks_written = m->chunks_written;
@@ -1681,22 +1670,22 @@ static int setup(struct master *m)
 	st = open_ranges(m, &sp);
 	if (st != STATUS_OK)
 		return st;
-	st = sched_init(&m->s, &sp);
+	st = sched_init(&m->c.s, &sp);
 	if (st != STATUS_OK) {
 		master_fail(m, "scheduler: %s", status_str(st));
 		return st;
 	}
-	m->sched_ready = 1;
+	m->c.sched_ready = 1;
 	/* a leader stands for the ranks of its group: larger chunks */
 	for (int w = 0; w < m->n_workers && !m->local; w++)
 		if (m->child_members[w] > 0 &&
-		    sched_set_weight(&m->s, w,
+		    sched_set_weight(&m->c.s, w,
 				     (uint32_t)m->child_members[w] + 1u) !=
 			    STATUS_OK) {
 			master_fail(m, "scheduler: bad group weight");
 			return STATUS_ERR_INVAL;
 		}
-	if (m->local && sched_request(&m->s, 0, 1) != STATUS_OK) {
+	if (m->local && sched_request(&m->c.s, 0, 1) != STATUS_OK) {
 		master_fail(m, "internal error: local worker");
 		return STATUS_ERR_INVAL;
 	}
@@ -1722,8 +1711,8 @@ static int setup(struct master *m)
  */
 static uint64_t local_progress(const struct master *m)
 {
-	return (m->s.issued + m->s.in_len) + m->s.next_id + m->s.released +
-		(uint64_t)m->s.input_ended;
+	return (m->c.s.issued + m->c.s.in_len) + m->c.s.next_id +
+		m->c.s.released + (uint64_t)m->c.s.input_ended;
 }
 
 /*
@@ -1795,7 +1784,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	if (m.local)
 		m.n_workers = 1;
 	m.stats_pending = m.n_workers;
-	m.t0 = transport_wtime();
+	coord_init(&m.c, &master_coord_ops, &m, -1, !m.local);
 	m.cpu0 = cpu_seconds();
 	mpz_inits(m.start, m.step, m.n, NULL);
 	transport_msg_init(&m.msg);
@@ -1822,13 +1811,14 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		   work before the master waits again */
 		release_done(&m);
 		fill_input(&m);
-		check_liveness(&m);
+		coord_check_liveness(&m.c);
 		dispatch(&m);
 		release_done(&m);
 		show_progress(&m, 0);
 		if (m.fatal)
 			break;
-		if (sched_all_done(&m.s) && m.stats_pending == late_pending(&m))
+		if (sched_all_done(&m.c.s) &&
+		    m.stats_pending == coord_late_pending(&m.c))
 			break;
 		if (m.local) {
 			/* nothing can arrive: the next pass reads more input
@@ -1836,7 +1826,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 			   window filled); a pass that moved nothing while
 			   work remains is a bug, not a wait */
 			uint64_t mark = local_progress(&m);
-			if (sched_all_done(&m.s) || signalled(&m) ||
+			if (sched_all_done(&m.c.s) || signalled(&m) ||
 			    mark != m.local_mark) {
 				m.local_mark = mark;
 				continue;
@@ -1846,7 +1836,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		}
 		receive(&m);
 	}
-	wall = transport_wtime() - m.t0;
+	wall = transport_wtime() - m.c.t0;
 
 	transport_set_interrupt(NULL); /* the stop itself must not be cut */
 	if (m.j != NULL && m.interrupted)
@@ -1883,7 +1873,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		code = m.usage_error ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 	else if (m.interrupted)
 		code = CLI_EXIT_INTERRUPTED;
-	else if (m.sched_ready && hung_ranks(&m) > 0)
+	else if (m.c.sched_ready && hung_ranks(&m) > 0)
 		code = report_hung(&m);
 	else if (m.bad_input)
 		code = CLI_EXIT_BAD_INPUT;
@@ -1891,8 +1881,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	input_close(m.in);
 	if (m.br_ready)
 		brange_clear(&m.br);
-	if (m.sched_ready)
-		sched_clear(&m.s);
+	coord_clear(&m.c);
 	if (m.lw_ready)
 		worker_ctx_clear(&m.lw);
 	block_check_clear(&m.bc);
