@@ -1559,6 +1559,55 @@ static int open_ranges(struct master *m, struct sched_params *sp)
 	return STATUS_OK;
 }
 
+/*
+ * The scheduler's parameters for this job (count numbers of a range, 0
+ * otherwise): chunk sizing, liveness timeout, and the reorder window in
+ * chunks and in numbers.
+ */
+static void sched_params_for(struct master *m, const struct proto_config *cfg,
+			     uint64_t count, struct sched_params *sp)
+{
+	const struct options *o = m->o;
+	/* workers may raise their credit (adaptive prefetch) */
+	uint64_t credit = 1u + (uint64_t)cfg->prefetch;
+	uint64_t w, numbers;
+
+	memset(sp, 0, sizeof *sp);
+	sp->n_workers = m->n_workers;
+	sp->chunk = o->chunk;
+	sp->range = m->range;
+	sp->total = count;
+	sp->speculate = !m->local;
+	sp->max_bytes = PROTO_MAX_CHUNK_BYTES;
+	/* at most 10^9 s (cli.c): 10^18 ns fits a u64 */
+	sp->timeout_ns = (uint64_t)(o->worker_timeout * 1e9);
+	/* a range's cheap terms: chunks sized by time (sched.h, timed
+	   sizing); an explicit --chunk wins */
+	sp->target_ns = m->range && !o->chunk ? SCHED_TARGET_CHUNK_NS : 0;
+	if (m->range && count > 0) {
+		range_number(m, m->n, count - 1); /* the largest number */
+		sp->range_bits = mpz_sizeinbase(m->n, 2);
+	}
+	if (credit < PROTO_ADAPTIVE_CREDIT)
+		credit = PROTO_ADAPTIVE_CREDIT;
+	w = 4u * (uint64_t)m->n_workers * credit;
+	sp->window_chunks = w < MASTER_MIN_WINDOW_CHUNKS
+		? MASTER_MIN_WINDOW_CHUNKS
+		: (w > MASTER_MAX_WINDOW_CHUNKS ? MASTER_MAX_WINDOW_CHUNKS
+						: (uint32_t)w);
+	/* room for every worker's credit of full chunks: a smaller window
+	   would serialise large --chunk sizes (size - 1: a leader's chunks
+	   are weighted by its group) */
+	numbers = 2u * (uint64_t)(m->local ? 1 : m->size - 1) *
+		(1u + (uint64_t)cfg->prefetch) *
+		(o->chunk ? o->chunk
+			  : (sp->target_ns ? SCHED_TIMED_MAX_CHUNK
+					   : SCHED_DEFAULT_MAX_CHUNK));
+	sp->window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS
+		? numbers
+		: SCHED_DEFAULT_WINDOW_NUMBERS;
+}
+
 static int setup(struct master *m)
 {
 	const struct options *o = m->o;
@@ -1626,47 +1675,7 @@ static int setup(struct master *m)
 	if (m->range)
 		(void)input_range(m->in, m->start, m->step, &count);
 
-	memset(&sp, 0, sizeof sp);
-	sp.n_workers = m->n_workers;
-	sp.chunk = o->chunk;
-	sp.range = m->range;
-	sp.total = count;
-	sp.speculate = !m->local;
-	sp.max_bytes = PROTO_MAX_CHUNK_BYTES;
-	/* at most 10^9 s (cli.c): 10^18 ns fits a u64 */
-	sp.timeout_ns = (uint64_t)(o->worker_timeout * 1e9);
-	/* a range's cheap terms: chunks sized by time (sched.h, timed
-	   sizing); an explicit --chunk wins */
-	sp.target_ns = m->range && !o->chunk ? SCHED_TARGET_CHUNK_NS : 0;
-	if (m->range && count > 0) {
-		range_number(m, m->n, count - 1); /* the largest number */
-		sp.range_bits = mpz_sizeinbase(m->n, 2);
-	}
-	{
-		/* workers may raise their credit (adaptive prefetch) */
-		uint64_t credit = 1u + (uint64_t)cfg.prefetch;
-		uint64_t w, numbers;
-
-		if (credit < PROTO_ADAPTIVE_CREDIT)
-			credit = PROTO_ADAPTIVE_CREDIT;
-		w = 4u * (uint64_t)m->n_workers * credit;
-		sp.window_chunks = w < MASTER_MIN_WINDOW_CHUNKS
-			? MASTER_MIN_WINDOW_CHUNKS
-			: (w > MASTER_MAX_WINDOW_CHUNKS
-				   ? MASTER_MAX_WINDOW_CHUNKS
-				   : (uint32_t)w);
-		/* room for every worker's credit of full chunks: a smaller
-		   window would serialise large --chunk sizes */
-		/* (size - 1: a leader's chunks are weighted by its group) */
-		numbers = 2u * (uint64_t)(m->local ? 1 : m->size - 1) *
-			(1u + (uint64_t)cfg.prefetch) *
-			(o->chunk ? o->chunk
-				  : (sp.target_ns ? SCHED_TIMED_MAX_CHUNK
-						  : SCHED_DEFAULT_MAX_CHUNK));
-		sp.window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS
-			? numbers
-			: SCHED_DEFAULT_WINDOW_NUMBERS;
-	}
+	sched_params_for(m, &cfg, count, &sp);
 	st = open_ranges(m, &sp);
 	if (st != STATUS_OK)
 		return st;
@@ -1745,6 +1754,71 @@ static int signalled(const struct master *m)
 	return m->signo != NULL && *m->signo != 0;
 }
 
+/*
+ * Rank 0's children: the ranks whose parent is 0 (proto.h, GROUPS), as
+ * sched workers (child_rank), the way back (rank_child, -1 for a rank
+ * that is not a child) and the members behind each (child_members).
+ * With one rank, rank 0 is its own single worker.  STATUS_ERR_NOMEM
+ * (nothing kept) or STATUS_OK.
+ */
+static int map_children(struct master *m)
+{
+	const struct options *o = m->o;
+
+	m->child_rank = calloc((size_t)m->size, sizeof *m->child_rank);
+	m->rank_child = calloc((size_t)m->size, sizeof *m->rank_child);
+	m->child_members = calloc((size_t)m->size, sizeof *m->child_members);
+	if (!m->child_rank || !m->rank_child || !m->child_members) {
+		free(m->child_rank);
+		free(m->rank_child);
+		free(m->child_members);
+		m->child_rank = m->rank_child = m->child_members = NULL;
+		return STATUS_ERR_NOMEM;
+	}
+	m->rank_child[0] = -1;
+	for (int r = 1; r < m->size; r++) {
+		m->rank_child[r] = -1;
+		if (topo_group_parent_in(r, m->size, o->group_size,
+					 o->group_nodes) != 0)
+			continue;
+		m->rank_child[r] = m->n_workers;
+		m->child_members[m->n_workers] = topo_group_members_in(
+			r, m->size, o->group_size, o->group_nodes);
+		m->child_rank[m->n_workers++] = r;
+	}
+	if (m->local)
+		m->n_workers = 1;
+	return STATUS_OK;
+}
+
+/* Everything master_run set up, released (the output and journal are
+   closed already). */
+static void master_free(struct master *m)
+{
+	input_close(m->in);
+	if (m->br_ready)
+		brange_clear(&m->br);
+	coord_clear(&m->c);
+	if (m->lw_ready)
+		worker_ctx_clear(&m->lw);
+	block_check_clear(&m->bc);
+	proto_buf_clear(&m->replay);
+	proto_buf_clear(&m->buf);
+	proto_buf_clear(&m->rbuf);
+	transport_msg_clear(&m->msg);
+	mpz_clears(m->start, m->step, m->n, NULL);
+	free(m->rs);
+	free(m->child_rank);
+	free(m->rank_child);
+	free(m->child_members);
+	free(m->ev);
+	free(m->held);
+	free(m->stop_due);
+	for (uint32_t i = 0; i < m->n_pl; i++)
+		proto_buf_clear(&m->pl[i].work);
+	free(m->pl);
+}
+
 int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 {
 	struct master m;
@@ -1758,31 +1832,11 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	transport_set_interrupt(signo);
 	m.size = transport_size();
 	m.local = m.size == 1;
-	m.child_rank = calloc((size_t)m.size, sizeof *m.child_rank);
-	m.rank_child = calloc((size_t)m.size, sizeof *m.rank_child);
-	m.child_members = calloc((size_t)m.size, sizeof *m.child_members);
-	if (!m.child_rank || !m.rank_child || !m.child_members) {
+	if (map_children(&m) != STATUS_OK) {
 		master_say("out of memory");
-		free(m.child_rank);
-		free(m.rank_child);
-		free(m.child_members);
 		transport_abort(CLI_EXIT_RUNTIME);
 		return CLI_EXIT_RUNTIME; /* transport_abort does not return */
 	}
-	/* rank 0's children: ranks whose parent is 0 (proto.h, GROUPS) */
-	m.rank_child[0] = -1;
-	for (int r = 1; r < m.size; r++) {
-		m.rank_child[r] = -1;
-		if (topo_group_parent_in(r, m.size, o->group_size,
-					 o->group_nodes) != 0)
-			continue;
-		m.rank_child[r] = m.n_workers;
-		m.child_members[m.n_workers] = topo_group_members_in(
-			r, m.size, o->group_size, o->group_nodes);
-		m.child_rank[m.n_workers++] = r;
-	}
-	if (m.local)
-		m.n_workers = 1;
 	m.stats_pending = m.n_workers;
 	coord_init(&m.c, &master_coord_ops, &m, -1, !m.local);
 	m.cpu0 = cpu_seconds();
@@ -1878,28 +1932,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	else if (m.bad_input)
 		code = CLI_EXIT_BAD_INPUT;
 
-	input_close(m.in);
-	if (m.br_ready)
-		brange_clear(&m.br);
-	coord_clear(&m.c);
-	if (m.lw_ready)
-		worker_ctx_clear(&m.lw);
-	block_check_clear(&m.bc);
-	proto_buf_clear(&m.replay);
-	proto_buf_clear(&m.buf);
-	proto_buf_clear(&m.rbuf);
-	transport_msg_clear(&m.msg);
-	mpz_clears(m.start, m.step, m.n, NULL);
-	free(m.rs);
-	free(m.child_rank);
-	free(m.rank_child);
-	free(m.child_members);
-	free(m.ev);
-	free(m.held);
-	free(m.stop_due);
-	for (uint32_t i = 0; i < m.n_pl; i++)
-		proto_buf_clear(&m.pl[i].work);
-	free(m.pl);
+	master_free(&m);
 	master_signo = NULL;
 	if (code == CLI_EXIT_HUNG) {
 		/* the output is complete and closed: MPI_Finalize would wait
