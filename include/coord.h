@@ -32,7 +32,8 @@
  *                   when the input is done      to every member
  * The ops table below carries the rows the shared code needs (a late
  * worker and its return, who has sent its STATS); the others are each
- * side's own loop.
+ * side's own loop.  Both hand out chunks the same way: sched_next, then
+ * coord_pack_work (LIST at a leader; rank 0 adds RANGE and BYTES).
  *
  * Invariants:
  *   - The liveness clock is ns since t0 on transport_wtime, never 0.
@@ -51,6 +52,7 @@
 
 #include <stdint.h>
 
+#include "proto.h"
 #include "sched.h"
 
 enum {
@@ -112,6 +114,14 @@ int coord_late_pending(const struct coord *c);
  */
 int coord_complete(struct coord *c, int w, uint64_t id, uint32_t count,
 		   uint64_t busy_ns, struct sched_chunk **ch);
+
+/*
+ * The WORK message of chunk ch into b, in form (enum proto_form): the
+ * header, and for PROTO_FORM_LIST the chunk's numbers.  A RANGE or BYTES
+ * body (rank 0 only) is the caller's to append.  The codec's status.
+ */
+int coord_pack_work(struct proto_buf *b, const struct sched_chunk *ch,
+		    uint8_t form);
 
 /* What coord_wrong decided; each side says it in its own words. */
 struct coord_wrong {

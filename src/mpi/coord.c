@@ -5,8 +5,9 @@
  * Purpose: keep one copy of what master.c and group.c both do with their
  * scheduler: the liveness clock, the expiry of late workers and their
  * return, the count of late workers the end of the job does not wait
- * for, the bookkeeping of an arriving RESULT (completion and the budget
- * sample), and the rule for wrong results.
+ * for, the WORK message of a chunk, the bookkeeping of an arriving
+ * RESULT (completion and the budget sample), and the rule for wrong
+ * results.
  *
  * Invariants: see coord.h.  The shared code decides and counts; each side
  * prints its own words (ops->late, and the coord_wrong verdict), so rank
@@ -79,6 +80,23 @@ int coord_complete(struct coord *c, int w, uint64_t id, uint32_t count,
 
 	if (st == STATUS_OK || st == SCHED_DUPLICATE)
 		sched_sample(&c->s, w, count, busy_ns);
+	return st;
+}
+
+int coord_pack_work(struct proto_buf *b, const struct sched_chunk *ch,
+		    uint8_t form)
+{
+	struct proto_work_header h;
+	int st;
+
+	h.chunk_id = ch->id;
+	h.first_index = ch->first_index;
+	h.count = ch->count;
+	h.form = form;
+	st = proto_pack_work_begin(b, &h);
+	for (uint32_t i = 0;
+	     form == PROTO_FORM_LIST && i < ch->count && st == STATUS_OK; i++)
+		st = proto_pack_work_number(b, ch->numbers[i]);
 	return st;
 }
 

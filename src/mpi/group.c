@@ -450,21 +450,6 @@ static void release_done(struct group *g)
 
 /* ---- downstream: the members' pull protocol ---- */
 
-static int pack_work(struct proto_buf *b, const struct sched_chunk *c)
-{
-	struct proto_work_header h;
-	int st;
-
-	h.chunk_id = c->id;
-	h.first_index = c->first_index;
-	h.count = c->count;
-	h.form = PROTO_FORM_LIST;
-	st = proto_pack_work_begin(b, &h);
-	for (uint32_t i = 0; i < c->count && st == STATUS_OK; i++)
-		st = proto_pack_work_number(b, c->numbers[i]);
-	return st;
-}
-
 /* Step 3. */
 static void dispatch(struct group *g)
 {
@@ -480,8 +465,8 @@ static void dispatch(struct group *g)
 				send_member(g, w, PROTO_TAG_STOP);
 			continue;
 		}
-		if (pack_work(w == g->c.self ? &g->lwork : &g->buf, c) !=
-		    STATUS_OK) {
+		if (coord_pack_work(w == g->c.self ? &g->lwork : &g->buf, c,
+				    PROTO_FORM_LIST) != STATUS_OK) {
 			group_fail(g, STATUS_ERR_NOMEM,
 				   "cannot pack a "
 				   "sub-chunk of %u numbers",

@@ -949,32 +949,23 @@ static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
 
 /* ---- sending ---- */
 
+/* WORK for chunk c: a byte range, a progression's start, or a list. */
 static int pack_work(struct master *m, const struct sched_chunk *c)
 {
-	struct proto_work_header h;
-	int st;
+	uint8_t form = m->bytes ? PROTO_FORM_BYTES
+		: m->range      ? PROTO_FORM_RANGE
+				: PROTO_FORM_LIST;
+	int st = coord_pack_work(&m->buf, c, form);
 
-	h.chunk_id = c->id;
-	h.first_index = c->first_index;
-	h.count = c->count;
-	h.form = m->range ? PROTO_FORM_RANGE : PROTO_FORM_LIST;
-	if (m->bytes)
-		h.form = PROTO_FORM_BYTES;
-	st = proto_pack_work_begin(&m->buf, &h);
-	if (st != STATUS_OK)
+	if (st != STATUS_OK || form == PROTO_FORM_LIST)
 		return st;
 	if (m->bytes) {
 		struct proto_bytes y;
 		brange_get(&m->br, c->first_index, &y);
 		return proto_pack_work_bytes(&m->buf, &y);
 	}
-	if (m->range) {
-		range_number(m, m->n, c->first_index);
-		return proto_pack_work_range(&m->buf, m->n, m->step);
-	}
-	for (uint32_t i = 0; i < c->count && st == STATUS_OK; i++)
-		st = proto_pack_work_number(&m->buf, c->numbers[i]);
-	return st;
+	range_number(m, m->n, c->first_index);
+	return proto_pack_work_range(&m->buf, m->n, m->step);
 }
 
 static void send_to(struct master *m, int rank, int tag)

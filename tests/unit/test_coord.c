@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "coord.h"
+#include "proto.h"
 #include "sched.h"
 #include "status.h"
 
@@ -286,6 +287,43 @@ static void complete_samples_own_chunks(void **state)
 	coord_clear(&c);
 }
 
+/* WORK: LIST carries the numbers; RANGE and BYTES only the header */
+static void work_message_by_form(void **state)
+{
+	struct sched_chunk ch;
+	struct proto_buf b;
+	struct proto_reader r;
+	struct proto_work_header h;
+	mpz_t n[2], x;
+
+	(void)state;
+	memset(&ch, 0, sizeof ch);
+	mpz_init_set_ui(n[0], 91);
+	mpz_init_set_ui(n[1], 1000003);
+	mpz_init(x);
+	ch.id = 7;
+	ch.first_index = 40;
+	ch.count = 2;
+	ch.numbers = n;
+	proto_buf_init(&b);
+	assert_int_equal(coord_pack_work(&b, &ch, PROTO_FORM_LIST), STATUS_OK);
+	assert_int_equal(proto_read_work(&r, b.data, b.len, &h), STATUS_OK);
+	assert_true(h.chunk_id == 7 && h.first_index == 40 && h.count == 2 &&
+		    h.form == PROTO_FORM_LIST);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(proto_unpack_work_number(&r, x), STATUS_OK);
+		assert_int_equal(mpz_cmp(x, n[i]), 0);
+	}
+	assert_int_equal(proto_reader_end(&r), STATUS_OK);
+	ch.numbers = NULL; /* a range's chunk has none */
+	assert_int_equal(coord_pack_work(&b, &ch, PROTO_FORM_RANGE), STATUS_OK);
+	assert_int_equal(proto_read_work(&r, b.data, b.len, &h), STATUS_OK);
+	assert_int_equal(h.form, PROTO_FORM_RANGE);
+	assert_int_equal(proto_reader_end(&r), STATUS_OK); /* body: caller's */
+	proto_buf_clear(&b);
+	mpz_clears(n[0], n[1], x, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +334,7 @@ int main(void)
 		cmocka_unit_test(liveness_reports_late_and_back),
 		cmocka_unit_test(unwatched_reports_nothing),
 		cmocka_unit_test(complete_samples_own_chunks),
+		cmocka_unit_test(work_message_by_form),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
