@@ -52,9 +52,11 @@ NP ?= 4
 
 # The source tree is the architecture (README, "How it works"):
 #   src/mpi/     the MPI layer: transport.c (the only file that calls MPI),
-#                main.c, master.c (rank 0), group.c (leaders), worker.c
-#   src/core/    pure modules: CLI, input, output, blocks, progress,
-#                journal, preflight, protocol codec, scheduler, status
+#                main.c, master.c (rank 0), group.c (leaders), coord.c
+#                (what those two share), worker.c
+#   src/core/    pure modules: CLI, input, output, blocks, progress, stats,
+#                journal, replay, preflight, protocol codec, scheduler,
+#                status
 #   src/engine/  factor one integer (tiers, ECM, checks); knows no MPI
 #   src/siqs/    the quadratic sieve, one file per phase
 # The folder is the rule: src/mpi is linked into the program and, object
@@ -92,15 +94,19 @@ factorize: $(APP_OBJS) $(BUILD)/libcore.a
 # TEST_OBJS_<name> / TEST_LDFLAGS_<name>.
 # (fake_file: transport's output-file calls without MPI, for worker.o)
 FAKE_FILE := $(BUILD)/tests/unit/fake_file.o
-TEST_OBJS_test_master   = $(BUILD)/mpi/master.o $(BUILD)/mpi/worker.o $(FAKE_FILE)
+TEST_OBJS_test_master   = $(BUILD)/mpi/master.o $(BUILD)/mpi/coord.o \
+  $(BUILD)/mpi/worker.o $(FAKE_FILE)
 TEST_WRAP_transport := transport_size transport_rank transport_wtime \
   transport_send transport_wait transport_poll transport_probe \
   transport_counters transport_abort
 TEST_LDFLAGS_test_master = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 TEST_OBJS_test_worker   = $(BUILD)/mpi/worker.o $(FAKE_FILE)
 TEST_LDFLAGS_test_worker = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
-TEST_OBJS_test_group    = $(BUILD)/mpi/group.o $(BUILD)/mpi/worker.o $(FAKE_FILE)
+TEST_OBJS_test_group    = $(BUILD)/mpi/group.o $(BUILD)/mpi/coord.o \
+  $(BUILD)/mpi/worker.o $(FAKE_FILE)
 TEST_LDFLAGS_test_group = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
+TEST_OBJS_test_coord    = $(BUILD)/mpi/coord.o
+TEST_LDFLAGS_test_coord = -Wl,--wrap=transport_wtime
 # test_engine plants SIQS refusals and bad factors at the engine/SIQS seam.
 TEST_LDFLAGS_test_engine = -Wl,--wrap=siqs_factor
 

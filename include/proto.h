@@ -483,11 +483,49 @@ int proto_pack_heartbeat(struct proto_buf *b, uint64_t chunk_id,
 			 uint64_t elapsed_ns);
 
 /*
- * Unpacking.  proto_reader_init checks the header against the expected
- * tag; the rest validate every length against what remains, every count
- * against its cap, and reject trailing bytes at *_end.  All return
- * STATUS_OK or STATUS_ERR_PROTO (STATUS_ERR_NOMEM from GMP is not caught:
- * GMP aborts on allocation failure).
+ * Reading a received message: one call per message.  Each checks the
+ * header (magic, version, the message's own tag, length) and decodes the
+ * body whole, trailing bytes rejected.  WORK, INPUT and HELD carry items:
+ * their call decodes the fixed part into the caller's reader r, and the
+ * items follow with the part readers below (WORK: count
+ * proto_unpack_work_number then proto_reader_end, or one
+ * proto_unpack_work_range / proto_unpack_work_bytes; INPUT: n_bad
+ * proto_unpack_input_bad then proto_reader_end; HELD: n_sample
+ * proto_unpack_held_line then proto_reader_end).  proto_read_place reads
+ * OFFSET or WRITTEN, as tag says.  All return STATUS_OK or
+ * STATUS_ERR_PROTO.  Pointers into the message (block, line) are valid
+ * while the message is.
+ */
+int proto_read_config(const void *msg, size_t len, struct proto_config *c);
+int proto_read_request(const void *msg, size_t len, uint32_t *credit);
+int proto_read_work(struct proto_reader *r, const void *msg, size_t len,
+		    struct proto_work_header *h);
+int proto_read_input(struct proto_reader *r, const void *msg, size_t len,
+		     uint64_t *chunk_id, uint64_t *newlines, uint32_t *n_bad);
+int proto_read_result(const void *msg, size_t len,
+		      struct proto_result_header *h,
+		      const unsigned char **block);
+int proto_read_held(struct proto_reader *r, const void *msg, size_t len,
+		    struct proto_result_header *h, uint32_t *n_sample);
+int proto_read_stop(const void *msg, size_t len, uint32_t *reason);
+int proto_read_stats(const void *msg, size_t len, struct proto_stats *s);
+int proto_read_heartbeat(const void *msg, size_t len, uint64_t *chunk_id,
+			 uint64_t *elapsed_ns);
+/* text receives at most text_size - 1 bytes and is NUL-terminated. */
+int proto_read_error(const void *msg, size_t len, int *status, char *text,
+		     size_t text_size);
+/* path receives at most path_size - 1 bytes and is NUL-terminated. */
+int proto_read_file(const void *msg, size_t len, char *path, size_t path_size);
+
+/*
+ * The parts, on a reader: proto_reader_init checks the header against the
+ * expected tag; the rest validate every length against what remains,
+ * every count against its cap, and reject trailing bytes at *_end.  The
+ * proto_read_* calls above are built from them; the item readers (work
+ * numbers, range, bytes; input bad tokens; held lines) are the ones a
+ * receiver calls itself.  All return STATUS_OK or STATUS_ERR_PROTO
+ * (STATUS_ERR_NOMEM from GMP is not caught: GMP aborts on allocation
+ * failure).
  */
 int proto_reader_init(struct proto_reader *r, const void *data, size_t len,
 		      int expected_tag);
@@ -529,6 +567,8 @@ int proto_pack_group_stats(struct proto_buf *b,
 			   const struct proto_group_stats *g);
 int proto_unpack_group_stats(struct proto_reader *r,
 			     struct proto_group_stats *g);
+int proto_read_group_stats(const void *msg, size_t len,
+			   struct proto_group_stats *g);
 
 /* FILE: path is NUL-terminated; unpack fills path_size - 1 at most. */
 int proto_pack_file(struct proto_buf *b, const char *path);
@@ -548,6 +588,8 @@ int proto_unpack_held_line(struct proto_reader *r, uint32_t *index,
 /* OFFSET and WRITTEN (tag says which). */
 int proto_pack_place(struct proto_buf *b, int tag, const struct proto_place *p);
 int proto_unpack_place(struct proto_reader *r, struct proto_place *p);
+int proto_read_place(const void *msg, size_t len, int tag,
+		     struct proto_place *p);
 
 /* "CONFIG", "WORK", ...; "unknown" for anything else. */
 const char *proto_tag_name(int tag);

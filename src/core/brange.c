@@ -83,10 +83,9 @@ static int brange_walk(const struct proto_buf *msg, uint64_t *chunk_id,
 	struct proto_reader r;
 	struct proto_bad t;
 	uint32_t n_bad;
-	int st = proto_reader_init(&r, msg->data, msg->len, PROTO_TAG_INPUT);
+	int st = proto_read_input(&r, msg->data, msg->len, chunk_id, newlines,
+				  &n_bad);
 
-	if (st == STATUS_OK)
-		st = proto_unpack_input_begin(&r, chunk_id, newlines, &n_bad);
 	for (uint32_t i = 0; st == STATUS_OK && i < n_bad; i++) {
 		st = proto_unpack_input_bad(&r, &t);
 		/* a token on a line past the range's newlines is a lie */

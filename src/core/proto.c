@@ -824,6 +824,133 @@ int proto_unpack_place(struct proto_reader *r, struct proto_place *p)
 	return proto_reader_end(r);
 }
 
+/*
+ * Reading a received message: one call each (proto.h, "Reading").  The
+ * header is checked against the message's tag, then the body is decoded
+ * by the proto_unpack_* of that message; multi-part messages leave the
+ * reader at their items.
+ */
+int proto_read_config(const void *msg, size_t len, struct proto_config *c)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_CONFIG) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_config(&r, c);
+}
+
+int proto_read_request(const void *msg, size_t len, uint32_t *credit)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_REQUEST) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_request(&r, credit);
+}
+
+int proto_read_work(struct proto_reader *r, const void *msg, size_t len,
+		    struct proto_work_header *h)
+{
+	if (proto_reader_init(r, msg, len, PROTO_TAG_WORK) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_work_header(r, h);
+}
+
+int proto_read_input(struct proto_reader *r, const void *msg, size_t len,
+		     uint64_t *chunk_id, uint64_t *newlines, uint32_t *n_bad)
+{
+	if (proto_reader_init(r, msg, len, PROTO_TAG_INPUT) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_input_begin(r, chunk_id, newlines, n_bad);
+}
+
+int proto_read_result(const void *msg, size_t len,
+		      struct proto_result_header *h,
+		      const unsigned char **block)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_RESULT) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_result(&r, h, block);
+}
+
+int proto_read_held(struct proto_reader *r, const void *msg, size_t len,
+		    struct proto_result_header *h, uint32_t *n_sample)
+{
+	if (proto_reader_init(r, msg, len, PROTO_TAG_HELD) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_held_begin(r, h, n_sample);
+}
+
+int proto_read_stop(const void *msg, size_t len, uint32_t *reason)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_STOP) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_stop(&r, reason);
+}
+
+int proto_read_stats(const void *msg, size_t len, struct proto_stats *s)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_STATS) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_stats(&r, s);
+}
+
+int proto_read_group_stats(const void *msg, size_t len,
+			   struct proto_group_stats *g)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_GROUP_STATS) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_group_stats(&r, g);
+}
+
+int proto_read_heartbeat(const void *msg, size_t len, uint64_t *chunk_id,
+			 uint64_t *elapsed_ns)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_HEARTBEAT) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_heartbeat(&r, chunk_id, elapsed_ns);
+}
+
+int proto_read_error(const void *msg, size_t len, int *status, char *text,
+		     size_t text_size)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_ERROR) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_error(&r, status, text, text_size);
+}
+
+int proto_read_file(const void *msg, size_t len, char *path, size_t path_size)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_FILE) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_file(&r, path, path_size);
+}
+
+int proto_read_place(const void *msg, size_t len, int tag,
+		     struct proto_place *p)
+{
+	struct proto_reader r;
+
+	if ((tag != PROTO_TAG_OFFSET && tag != PROTO_TAG_WRITTEN) ||
+	    proto_reader_init(&r, msg, len, tag) != STATUS_OK)
+		return STATUS_ERR_PROTO;
+	return proto_unpack_place(&r, p);
+}
+
 const char *proto_tag_name(int tag)
 {
 	switch (tag) {

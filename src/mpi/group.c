@@ -7,6 +7,9 @@
  * large chunks; the leader cuts them into sub-chunks for its members,
  * checks the blocks they return and answers each upstream chunk with one
  * RESULT whose block is its members' lines concatenated in order.
+ * What a leader shares with rank 0 (the scheduler's clock and liveness,
+ * a RESULT's bookkeeping, the wrong-result rule) is coord.c; coord.h
+ * says how the two differ.  This file is the leader's side.
  *
  * Invariants:
  *   - The leader's sched (sched.c, the bookkeeping rank 0 uses) runs in
@@ -24,8 +27,9 @@
  *     block, and every sub-chunk it factors itself, as rank 0 does
  *     (block.c: the line count, a sample parsed back).  A wrong one
  *     is handed to another member (or the leader), a member with
- *     MAX_WRONG_PER_RANK wrong results gets no more work, a sub-chunk
- *     failing MAX_FAILURES times ends the job through an ERROR to rank 0.
+ *     COORD_MAX_WRONG_PER_RANK wrong results gets no more work, a
+ *     sub-chunk failing COORD_MAX_FAILURES times ends the job through an
+ *     ERROR to rank 0 (coord.h: the rule rank 0 keeps too).
  *   - The leader holds at most its credit of upstream chunks (rank 0
  *     never sends more); a WORK beyond it is a protocol error.
  *   - Every member gets exactly one STOP and sends one STATS, relayed as
@@ -71,6 +75,7 @@
 #include <string.h>
 
 #include "block.h"
+#include "coord.h"
 #include "engine.h"
 #include "proto.h"
 #include "topo.h"
@@ -80,9 +85,7 @@
 #include "worker.h"
 
 enum {
-	MAX_FAILURES = 2,       /* wrong results for one sub-chunk: give up */
-	MAX_WRONG_PER_RANK = 3, /* wrong results from one member: exclude */
-	GROUP_ABORT_WAIT_S = 8  /* members' STATS after an ABORT (rank 0
+	GROUP_ABORT_WAIT_S = 8 /* members' STATS after an ABORT (rank 0
 				   waits ABORT_WAIT_S = 10 s for ours) */
 };
 
@@ -104,11 +107,11 @@ struct group_member {
 struct group {
 	const struct options *o;
 	int rank, size;
-	int nm;   /* members: ranks rank+1 .. rank+nm */
-	int self; /* the leader's index in its sched: nm */
+	int nm; /* members: ranks rank+1 .. rank+nm */
 	struct proto_config cfg;
-	struct sched s;
-	int sched_ready;
+	/* the scheduler and liveness (coord.h); c.self = nm: the leader's
+	   own index in its sched */
+	struct coord c;
 	struct worker_ctx lw; /* the leader's own chunk processor */
 	int lw_ready;
 	struct transport_msg msg;
@@ -132,7 +135,6 @@ struct group {
 	int failed; /* ERROR sent up: wait for STOP */
 	int dead;   /* cannot reach rank 0 any more */
 	double abort_deadline;
-	double t0;             /* the leader's clock starts here */
 	uint64_t last_beat_ns; /* the last HEARTBEAT sent up */
 	struct group_member *mb;
 	int stats_pending;
@@ -147,14 +149,6 @@ static int group_stop_poll(void)
 /* The group whose leader factors a sub-chunk now (the stop hook's beat
    has no argument; one leader per process). */
 static struct group *group_beating;
-
-/* The group's clock for sched's liveness: ns since t0, never 0. */
-static uint64_t group_now_ns(const struct group *g)
-{
-	double t = transport_wtime() - g->t0;
-
-	return t > 0 ? (uint64_t)(t * 1e9) + 1 : 1;
-}
 
 static int member_index(const struct group *g, int rank)
 {
@@ -186,7 +180,7 @@ static void send_member(struct group *g, int w, int tag)
  */
 static void beat_up(struct group *g)
 {
-	uint64_t now = group_now_ns(g);
+	uint64_t now = coord_now_ns(&g->c);
 
 	if (g->up_len == 0 || g->failed ||
 	    now - g->last_beat_ns < PROTO_HEARTBEAT_NS)
@@ -239,33 +233,43 @@ static void group_beat(uint64_t chunk_id, uint64_t elapsed_ns)
 		beat_up(group_beating);
 }
 
-/* Members not late and not yet heard from at the end (their STATS). */
-static int late_pending(const struct group *g)
+/* coord's has_stats: member w has sent its STATS. */
+static int member_has_stats(const void *owner, int w)
 {
-	int n = 0;
+	const struct group *g = owner;
 
-	for (int w = 0; g->sched_ready && w < g->nm; w++)
-		n += g->s.workers[w].late && !g->mb[w].have;
-	return n;
+	return g->mb[w].have;
 }
+
+/* coord's late: member w passed its deadline; n sub-chunks to others. */
+static void member_late(void *owner, int w, double idle_s, uint32_t n)
+{
+	const struct group *g = owner;
+
+	group_say("rank %d (a member of rank %d's group) sent nothing for "
+		  "%.1f s; %u sub-chunk(s) handed to other ranks of the "
+		  "group, no more work for it until it answers",
+		  g->rank + 1 + w, g->rank, idle_s, n);
+}
+
+/* coord's back: member w, late, answered again. */
+static void member_back(void *owner, int w)
+{
+	const struct group *g = owner;
+
+	group_say("rank %d answers again", g->rank + 1 + w);
+}
+
+static const struct coord_ops group_coord_ops = { member_late, member_back,
+						  member_has_stats };
 
 /* Every member whose deadline passed: named, its sub-chunks to others. */
 static void check_members(struct group *g)
 {
-	uint64_t now = group_now_ns(g);
-	uint32_t n;
-	int w;
-
-	if (!g->sched_ready || g->failed || g->stop_reason == PROTO_STOP_ABORT)
+	if (!g->c.sched_ready || g->failed ||
+	    g->stop_reason == PROTO_STOP_ABORT)
 		return;
-	sched_clock(&g->s, now);
-	(void)sched_heard(&g->s, g->self, now); /* the leader runs this */
-	while ((w = sched_expire(&g->s, now, &n)) >= 0)
-		group_say("rank %d (a member of rank %d's group) sent nothing "
-			  "for %.1f s; %u sub-chunk(s) handed to other ranks "
-			  "of the group, no more work for it until it answers",
-			  g->rank + 1 + w, g->rank,
-			  (double)(now - g->s.workers[w].since_ns) * 1e-9, n);
+	coord_check_liveness(&g->c);
 }
 
 /* ---- upstream: rank 0's chunks in, one RESULT each out ---- */
@@ -287,9 +291,8 @@ static void take_work(struct group *g)
 	u->work = g->msg.buf;
 	g->msg.buf = tmp;
 	u->fed = 0;
-	if (proto_reader_init(&u->r, u->work.data, u->work.len,
-			      PROTO_TAG_WORK) != STATUS_OK ||
-	    proto_unpack_work_header(&u->r, &u->h) != STATUS_OK ||
+	if (proto_read_work(&u->r, u->work.data, u->work.len, &u->h) !=
+		    STATUS_OK ||
 	    u->h.count == 0 ||
 	    (u->h.form == PROTO_FORM_RANGE &&
 	     (proto_unpack_work_range(&u->r, u->next, u->step) != STATUS_OK ||
@@ -307,7 +310,7 @@ static void take_work(struct group *g)
  */
 static void feed(struct group *g)
 {
-	uint32_t want = sched_input_wanted(&g->s);
+	uint32_t want = sched_input_wanted(&g->c.s);
 
 	while (want > 0 && g->feed < g->up_len && !g->failed) {
 		struct group_up *u = &g->up[(g->up_head + g->feed) % g->up_cap];
@@ -326,7 +329,7 @@ static void feed(struct group *g)
 				mpz_add(u->next, u->next, u->step);
 			mpz_set(g->n, u->next);
 		}
-		if (sched_input_add(&g->s, g->n) != STATUS_OK) {
+		if (sched_input_add(&g->c.s, g->n) != STATUS_OK) {
 			group_fail(g, STATUS_ERR_INVAL,
 				   "internal error: "
 				   "input buffer");
@@ -403,16 +406,14 @@ static void assemble(struct group *g, const unsigned char *lines, size_t len,
 static void release_done(struct group *g)
 {
 	struct sched_chunk *c;
-	struct proto_reader r;
 	struct proto_result_header h;
 	const unsigned char *lines;
 	uint32_t i, n, need;
 	size_t off, cut;
 
-	while (!g->failed && (c = sched_peek_release(&g->s)) != NULL) {
-		if (proto_reader_init(&r, c->result.data, c->result.len,
-				      PROTO_TAG_RESULT) != STATUS_OK ||
-		    proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
+	while (!g->failed && (c = sched_peek_release(&g->c.s)) != NULL) {
+		if (proto_read_result(c->result.data, c->result.len, &h,
+				      &lines) != STATUS_OK) {
 			group_fail(g, STATUS_ERR_INVAL,
 				   "internal error: "
 				   "stored result unreadable");
@@ -443,26 +444,11 @@ static void release_done(struct group *g)
 						     cut - off));
 			off = cut;
 		}
-		sched_release(&g->s);
+		sched_release(&g->c.s);
 	}
 }
 
 /* ---- downstream: the members' pull protocol ---- */
-
-static int pack_work(struct proto_buf *b, const struct sched_chunk *c)
-{
-	struct proto_work_header h;
-	int st;
-
-	h.chunk_id = c->id;
-	h.first_index = c->first_index;
-	h.count = c->count;
-	h.form = PROTO_FORM_LIST;
-	st = proto_pack_work_begin(b, &h);
-	for (uint32_t i = 0; i < c->count && st == STATUS_OK; i++)
-		st = proto_pack_work_number(b, c->numbers[i]);
-	return st;
-}
 
 /* Step 3. */
 static void dispatch(struct group *g)
@@ -471,23 +457,23 @@ static void dispatch(struct group *g)
 	int w, a;
 
 	while (!g->failed && !g->dead &&
-	       (a = sched_next(&g->s, &w, &c)) != SCHED_IDLE) {
+	       (a = sched_next(&g->c.s, &w, &c)) != SCHED_IDLE) {
 		if (a == SCHED_STOP) {
-			if (w != g->self &&
+			if (w != g->c.self &&
 			    proto_pack_stop(&g->buf, PROTO_STOP_DONE) ==
 				    STATUS_OK)
 				send_member(g, w, PROTO_TAG_STOP);
 			continue;
 		}
-		if (pack_work(w == g->self ? &g->lwork : &g->buf, c) !=
-		    STATUS_OK) {
+		if (coord_pack_work(w == g->c.self ? &g->lwork : &g->buf, c,
+				    PROTO_FORM_LIST) != STATUS_OK) {
 			group_fail(g, STATUS_ERR_NOMEM,
 				   "cannot pack a "
 				   "sub-chunk of %u numbers",
 				   c->count);
 			return;
 		}
-		if (w == g->self)
+		if (w == g->c.self)
 			g->local_pending = 1;
 		else
 			send_member(g, w, PROTO_TAG_WORK);
@@ -508,59 +494,53 @@ static void wrong_result(struct group *g, int w, struct sched_chunk *c,
 			 uint32_t bad, int rank)
 {
 	char *s = mpz_get_str(NULL, 10, c->numbers[bad]);
-	uint32_t wrong = ++g->mb[w].wrong;
+	struct coord_wrong v =
+		coord_wrong(&g->c, w, c, &g->mb[w].wrong, g->failed);
 
-	if (sched_reject(&g->s, c, w) >= MAX_FAILURES)
+	if (v.give_up)
 		group_fail(g, STATUS_ERR_VERIFY,
 			   "rank %d returned a wrong "
 			   "factorization of %s (verification failed on rank "
 			   "%d); sub-chunk %llu failed %d times, giving up",
 			   rank, s, g->rank, (unsigned long long)c->id,
-			   MAX_FAILURES);
-	else if (wrong <= MAX_WRONG_PER_RANK)
+			   COORD_MAX_FAILURES);
+	else if (v.say)
 		group_say("rank %d returned a wrong factorization of %s "
 			  "(verification failed on rank %d, its group "
 			  "leader); recomputing it",
 			  rank, s, g->rank);
-	if (!g->failed && wrong == MAX_WRONG_PER_RANK) {
-		if (sched_exclude(&g->s, w) == 0)
-			group_fail(g, STATUS_ERR_VERIFY,
-				   "no rank left in the "
-				   "group of rank %d whose results pass "
-				   "verification",
-				   g->rank);
-		else
-			group_say("rank %d returned %d wrong factorizations: "
-				  "no more work for it",
-				  rank, MAX_WRONG_PER_RANK);
-	}
+	if (v.none_left)
+		group_fail(g, STATUS_ERR_VERIFY,
+			   "no rank left in the "
+			   "group of rank %d whose results pass "
+			   "verification",
+			   g->rank);
+	else if (v.excluded)
+		group_say("rank %d returned %d wrong factorizations: "
+			  "no more work for it",
+			  rank, COORD_MAX_WRONG_PER_RANK);
 	free(s);
 }
 
 /* A RESULT from member w (or the leader itself, w = self). */
 static void handle_result(struct group *g, int w, struct proto_buf *b)
 {
-	struct proto_reader r;
 	struct proto_result_header h;
 	struct sched_chunk *c;
 	const unsigned char *lines;
 	int rank = g->rank + 1 + w, st;
 	uint32_t bad = 0;
 
-	if (w == g->self)
+	if (w == g->c.self)
 		rank = g->rank;
-	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) !=
-		    STATUS_OK ||
-	    proto_unpack_result(&r, &h, &lines) != STATUS_OK) {
+	if (proto_read_result(b->data, b->len, &h, &lines) != STATUS_OK) {
 		group_fail(g, STATUS_ERR_PROTO,
 			   "malformed RESULT message "
 			   "from rank %d",
 			   rank);
 		return;
 	}
-	st = sched_complete(&g->s, w, h.chunk_id, h.count, &c);
-	if (st == STATUS_OK || st == SCHED_DUPLICATE)
-		sched_sample(&g->s, w, h.count, h.busy_ns); /* its budget */
+	st = coord_complete(&g->c, w, h.chunk_id, h.count, h.busy_ns, &c);
 	if (st == SCHED_DUPLICATE)
 		return;
 	if (st != STATUS_OK) {
@@ -592,7 +572,7 @@ static void handle_result(struct group *g, int w, struct proto_buf *b)
 			   rank);
 		return;
 	}
-	sched_accept(&g->s, c, w, b);
+	sched_accept(&g->c.s, c, w, b);
 }
 
 /* The leader's own sub-chunk (step 4, when nothing is waiting). */
@@ -611,7 +591,7 @@ static void work_locally(struct group *g)
 		group_fail(g, st, "%s", g->err);
 		return;
 	}
-	handle_result(g, g->self, &g->rbuf);
+	handle_result(g, g->c.self, &g->rbuf);
 }
 
 /* ---- stopping ---- */
@@ -619,10 +599,10 @@ static void work_locally(struct group *g)
 static void stop_members(struct group *g, uint32_t reason)
 {
 	for (int w = 0; w < g->nm; w++) {
-		if (g->sched_ready) {
-			if (g->s.workers[w].stopped)
+		if (g->c.sched_ready) {
+			if (g->c.s.workers[w].stopped)
 				continue;
-			g->s.workers[w].stopped = 1;
+			g->c.s.workers[w].stopped = 1;
 		}
 		if (proto_pack_stop(&g->buf, reason) == STATUS_OK)
 			send_member(g, w, PROTO_TAG_STOP);
@@ -631,20 +611,18 @@ static void stop_members(struct group *g, uint32_t reason)
 
 static void take_stop(struct group *g)
 {
-	struct proto_reader r;
 	uint32_t reason = PROTO_STOP_ABORT;
 
-	if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-			      PROTO_TAG_STOP) != STATUS_OK ||
-	    proto_unpack_stop(&r, &reason) != STATUS_OK)
+	if (proto_read_stop(g->msg.buf.data, g->msg.buf.len, &reason) !=
+	    STATUS_OK)
 		reason = PROTO_STOP_ABORT; /* stop anyway */
 	g->stopped = 1;
 	g->local_pending = 0;
 	/* DONE means the leader holds nothing; anything else is an abort */
 	if (reason == PROTO_STOP_DONE && g->up_len == 0 && !g->failed &&
-	    g->sched_ready) {
+	    g->c.sched_ready) {
 		g->stop_reason = PROTO_STOP_DONE;
-		sched_input_end(&g->s);
+		sched_input_end(&g->c.s);
 		return;
 	}
 	g->stop_reason = PROTO_STOP_ABORT;
@@ -675,20 +653,17 @@ static void from_rank0(struct group *g)
 
 static void from_member(struct group *g, int w)
 {
-	struct proto_reader r;
 	uint32_t credit;
 	int status;
 	char text[PROTO_MAX_TEXT + 1];
 	int rank = g->rank + 1 + w;
 
-	if (g->sched_ready && sched_heard(&g->s, w, group_now_ns(g)))
-		group_say("rank %d answers again", rank);
+	coord_heard(&g->c, w);
 	switch (g->msg.tag) {
 	case PROTO_TAG_STATS:
 		if (g->mb[w].have ||
-		    proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-				      PROTO_TAG_STATS) != STATUS_OK ||
-		    proto_unpack_stats(&r, &g->mb[w].s) != STATUS_OK) {
+		    proto_read_stats(g->msg.buf.data, g->msg.buf.len,
+				     &g->mb[w].s) != STATUS_OK) {
 			group_fail(g, STATUS_ERR_PROTO,
 				   "malformed or "
 				   "repeated STATS from rank %d",
@@ -697,14 +672,12 @@ static void from_member(struct group *g, int w)
 		}
 		g->mb[w].have = 1;
 		g->stats_pending--;
-		if (g->sched_ready)
-			sched_gone(&g->s, w);
+		if (g->c.sched_ready)
+			sched_gone(&g->c.s, w);
 		break;
 	case PROTO_TAG_ERROR:
-		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-				      PROTO_TAG_ERROR) != STATUS_OK ||
-		    proto_unpack_error(&r, &status, text, sizeof text) !=
-			    STATUS_OK)
+		if (proto_read_error(g->msg.buf.data, g->msg.buf.len, &status,
+				     text, sizeof text) != STATUS_OK)
 			group_fail(g, STATUS_ERR_PROTO,
 				   "malformed ERROR "
 				   "message from rank %d",
@@ -720,10 +693,9 @@ static void from_member(struct group *g, int w)
 		   ABORT every member has its STOP already */
 		if (g->failed || g->stop_reason == PROTO_STOP_ABORT)
 			break;
-		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-				      PROTO_TAG_REQUEST) != STATUS_OK ||
-		    proto_unpack_request(&r, &credit) != STATUS_OK ||
-		    sched_request(&g->s, w, credit) != STATUS_OK)
+		if (proto_read_request(g->msg.buf.data, g->msg.buf.len,
+				       &credit) != STATUS_OK ||
+		    sched_request(&g->c.s, w, credit) != STATUS_OK)
 			group_fail(g, STATUS_ERR_PROTO,
 				   "malformed or "
 				   "repeated REQUEST from rank %d",
@@ -737,9 +709,8 @@ static void from_member(struct group *g, int w)
 	case PROTO_TAG_HEARTBEAT: {
 		/* checked; the member's deadline moved (above) */
 		uint64_t id, ns;
-		if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-				      PROTO_TAG_HEARTBEAT) != STATUS_OK ||
-		    proto_unpack_heartbeat(&r, &id, &ns) != STATUS_OK)
+		if (proto_read_heartbeat(g->msg.buf.data, g->msg.buf.len, &id,
+					 &ns) != STATUS_OK)
 			group_fail(g, STATUS_ERR_PROTO,
 				   "malformed HEARTBEAT "
 				   "from rank %d",
@@ -780,10 +751,10 @@ static void handle_message(struct group *g)
  */
 static double next_deadline_s(const struct group *g)
 {
-	uint64_t due = 0, now = group_now_ns(g);
+	uint64_t due = 0, now = coord_now_ns(&g->c);
 
-	if (g->sched_ready && !g->failed)
-		due = sched_next_deadline(&g->s);
+	if (g->c.sched_ready && !g->failed)
+		due = sched_next_deadline(&g->c.s);
 	if (g->up_len > 0 && !g->failed &&
 	    (due == 0 || g->last_beat_ns + PROTO_HEARTBEAT_NS < due))
 		due = g->last_beat_ns + PROTO_HEARTBEAT_NS;
@@ -795,12 +766,10 @@ static double next_deadline_s(const struct group *g)
 static int setup(struct group *g)
 {
 	struct sched_params sp;
-	struct proto_reader r;
 	uint32_t credit;
 
-	if (proto_reader_init(&r, g->msg.buf.data, g->msg.buf.len,
-			      PROTO_TAG_CONFIG) != STATUS_OK ||
-	    proto_unpack_config(&r, &g->cfg) != STATUS_OK) {
+	if (proto_read_config(g->msg.buf.data, g->msg.buf.len, &g->cfg) !=
+	    STATUS_OK) {
 		group_fail(g, STATUS_ERR_PROTO,
 			   "malformed CONFIG (protocol "
 			   "version %d expected)",
@@ -832,12 +801,12 @@ static int setup(struct group *g)
 	/* --worker-timeout judges members as rank 0 judges its children
 	   (at most 10^9 s, cli.c: the ns fit a u64) */
 	sp.timeout_ns = (uint64_t)(g->o->worker_timeout * 1e9);
-	if (sched_init(&g->s, &sp) != STATUS_OK) {
+	if (sched_init(&g->c.s, &sp) != STATUS_OK) {
 		group_fail(g, STATUS_ERR_NOMEM, "scheduler: out of memory");
 		return STATUS_ERR_NOMEM;
 	}
-	g->sched_ready = 1;
-	(void)sched_request(&g->s, g->self, 1);
+	g->c.sched_ready = 1;
+	(void)sched_request(&g->c.s, g->c.self, 1);
 
 	credit = 2u + g->cfg.prefetch;
 	if (credit > PROTO_MAX_CREDIT)
@@ -863,9 +832,9 @@ static int finished(struct group *g)
 	if (!g->stopped)
 		return 0;
 	if (g->stop_reason == PROTO_STOP_DONE &&
-	    !(g->sched_ready && sched_all_done(&g->s)))
+	    !(g->c.sched_ready && sched_all_done(&g->c.s)))
 		return 0;
-	return g->stats_pending == late_pending(g);
+	return g->stats_pending == coord_late_pending(&g->c);
 }
 
 static void send_stats(struct group *g)
@@ -912,9 +881,8 @@ int group_run(const struct options *o, char *err, size_t err_size)
 	g.size = transport_size();
 	g.nm = topo_group_members_in(g.rank, g.size, o->group_size,
 				     o->group_nodes);
-	g.self = g.nm;
 	g.stats_pending = g.nm;
-	g.t0 = transport_wtime();
+	coord_init(&g.c, &group_coord_ops, &g, g.nm, 1);
 	transport_msg_init(&g.msg);
 	proto_buf_init(&g.buf);
 	proto_buf_init(&g.rbuf);
@@ -949,7 +917,7 @@ int group_run(const struct options *o, char *err, size_t err_size)
 		}
 		check_members(&g);
 		beat_up(&g);
-		if (!g.failed && g.sched_ready &&
+		if (!g.failed && g.c.sched_ready &&
 		    g.stop_reason != PROTO_STOP_ABORT)
 			dispatch(&g);
 		if (finished(&g))
@@ -1011,8 +979,7 @@ out:
 		}
 	free(g.up);
 	free(g.mb);
-	if (g.sched_ready)
-		sched_clear(&g.s);
+	coord_clear(&g.c);
 	if (g.lw_ready)
 		worker_ctx_clear(&g.lw);
 	block_check_clear(&g.bc);

@@ -3,6 +3,9 @@
  *
  * Purpose: run a job end to end: input -> chunks -> workers -> checked
  * blocks of output lines -> output in input order -> STOP -> statistics.
+ * What rank 0 shares with a group leader (the scheduler's clock and
+ * liveness, a RESULT's bookkeeping, the wrong-result rule) is coord.c;
+ * coord.h says how the two differ.  This file is rank 0's side.
  *
  * Invariants:
  *   - Every message is decoded by proto.c and checked against sched.c's
@@ -20,7 +23,8 @@
  *   - No block is written before it passed that check.  A block that
  *     fails (or a worker's own check, bad_index) is reported and its
  *     chunk handed to another worker; a chunk that fails twice ends the
- *     job; a rank with MAX_WRONG_PER_RANK wrong blocks gets no more work.
+ *     job; a rank with COORD_MAX_WRONG_PER_RANK wrong blocks gets no more
+ *     work (coord.h).
  *     A block whose lines do not match its chunk's count is a malformed
  *     message: the job ends naming the rank.
  *   - Groups (--group-size, proto.h GROUPS): a leader's block is checked
@@ -48,7 +52,7 @@
  *   - --checkpoint: a block's lines are appended to the journal
  *     (positions not already there) after the check and before they are
  *     written or kept; a chunk the journal covers completely is rebuilt
- *     from the journaled bytes and handled as a RESULT (checked again,
+ *     from the journaled bytes (replay.h) and handled as a RESULT (checked again,
  *     never journaled twice), so each run writes the whole output,
  *     byte-identical to an uninterrupted one; a partly covered chunk is
  *     simply sent.
@@ -86,6 +90,7 @@
 
 #include "block.h"
 #include "brange.h"
+#include "coord.h"
 #include "engine.h"
 #include "input.h"
 #include "journal.h"
@@ -93,8 +98,10 @@
 #include "preflight.h"
 #include "progress.h"
 #include "proto.h"
+#include "replay.h"
 #include "topo.h"
 #include "sched.h"
+#include "stats.h"
 #include "status.h"
 #include "transport.h"
 #include "worker.h"
@@ -108,18 +115,9 @@ enum {
 	MASTER_MIN_WINDOW_CHUNKS = 1024,
 	MASTER_MAX_WINDOW_CHUNKS = 1 << 20,
 	ABORT_WAIT_S = 10,
-	MAX_FAILURES = 2,       /* wrong results for one chunk: give up */
-	MAX_WRONG_PER_RANK = 3, /* wrong results from one rank: exclude it */
 	/* liveness events kept for --stats (all are counted): a flapping
 	   rank on a long job must not grow rank 0's memory without bound */
-	MASTER_MAX_LIVE_EVENTS = 1024,
-	/* --checkpoint journal locked by another process: how long a rerun
-	   waits for it (a job whose launcher was killed: its ranks die at
-	   once with the launcher, main.c, or within the second or two Open
-	   MPI's and Hydra's own teardown take when a rank is not ours), and
-	   how often it tries again; then "in use", CLI_EXIT_RUNTIME */
-	MASTER_JOURNAL_WAIT_MS = 5000,
-	MASTER_JOURNAL_RETRY_MS = 50
+	MASTER_MAX_LIVE_EVENTS = 1024
 };
 
 /*
@@ -155,19 +153,11 @@ struct placed {
 	struct proto_buf work;
 };
 
-/* A worker went late or answered again (--stats "liveness_events"). */
-struct live_event {
-	int rank;
-	int back;        /* 0: late (deadline passed), 1: answered */
-	uint32_t chunks; /* late: chunks handed to others */
-	double t;        /* seconds since the start */
-};
-
 struct rank_stats {
 	int have;               /* STATS received (or local numbers) */
 	struct proto_stats s;   /* as the rank reported them */
 	uint64_t accepted;      /* numbers of its results that were kept */
-	uint64_t wrong;         /* its results that failed verification */
+	uint32_t wrong;         /* its results that failed verification */
 	double last_result_s;   /* when its last RESULT came (since t0) */
 	uint64_t bytes_written; /* output bytes it wrote (proto.h 3b) */
 };
@@ -177,11 +167,10 @@ struct rank_stats {
 struct master {
 	const struct options *o;
 	int size, local, n_workers; /* n_workers: rank 0's children */
-	int sched_ready;
-	int *child_rank;    /* sched worker -> rank */
-	int *rank_child;    /* rank -> sched worker, -1: not a child */
-	int *child_members; /* members behind a child (0: a worker) */
-	struct sched s;
+	int *child_rank;            /* sched worker -> rank */
+	int *rank_child;            /* rank -> sched worker, -1: not a child */
+	int *child_members;         /* members behind a child (0: a worker) */
+	struct coord c;             /* the scheduler and liveness (coord.h) */
 	struct input_source *in;
 	const char *in_name; /* for messages; NULL for arguments */
 	int range;
@@ -211,14 +200,13 @@ struct master {
 	uint64_t bytes_written;  /* output bytes (rank 0 copies blocks) */
 	uint64_t chunks_written; /* blocks written */
 	uint64_t partial;        /* numbers written with a composite part */
-	double t0;
-	double cpu0;     /* cpu_seconds() at the start */
-	double wait_cpu; /* CPU seconds spent in transport_wait's
+	double cpu0;             /* cpu_seconds() at the start */
+	double wait_cpu;         /* CPU seconds spent in transport_wait's
 				     back-off (spin, yield) */
 	struct progress pg;
 	int show_progress;
 	uint32_t n_ev;
-	struct live_event *ev; /* the first MASTER_MAX_LIVE_EVENTS */
+	struct stats_event *ev; /* the first MASTER_MAX_LIVE_EVENTS */
 	/* workers write the output (proto.h 3b): wmode on; where the next
 	   placed block goes; OFFSETs not yet answered by WRITTEN; per sched
 	   worker the blocks it holds unplaced, and a STOP that waits for
@@ -290,14 +278,6 @@ static double cpu_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The liveness clock: ns since the start, never 0. */
-static uint64_t master_now_ns(const struct master *m)
-{
-	double t = transport_wtime() - m->t0;
-
-	return t > 0 ? (uint64_t)(t * 1e9) + 1 : 1;
-}
-
 static void live_event(struct master *m, int rank, int back, uint32_t n)
 {
 	if (m->ev == NULL)
@@ -307,7 +287,7 @@ static void live_event(struct master *m, int rank, int back, uint32_t n)
 	m->ev[m->n_ev].rank = rank;
 	m->ev[m->n_ev].back = back;
 	m->ev[m->n_ev].chunks = n;
-	m->ev[m->n_ev].t = transport_wtime() - m->t0;
+	m->ev[m->n_ev].t = transport_wtime() - m->c.t0;
 	m->n_ev++;
 }
 
@@ -316,14 +296,12 @@ static int worker_rank(const struct master *m, int w)
 	return m->local ? 0 : m->child_rank[w];
 }
 
-/* Late workers that have not sent STATS: the job does not wait for them. */
-static int late_pending(const struct master *m)
+/* coord's has_stats: sched worker w (a child) has sent its STATS. */
+static int child_has_stats(const void *owner, int w)
 {
-	int n = 0;
+	const struct master *m = owner;
 
-	for (int w = 0; !m->local && w < m->n_workers; w++)
-		n += m->s.workers[w].late && !m->rs[m->child_rank[w]].have;
-	return n;
+	return m->rs[m->child_rank[w]].have;
 }
 
 /*
@@ -339,7 +317,7 @@ static int hung_rank(const struct master *m, int r)
 		return 0;
 	w = m->rank_child[r];
 	if (w >= 0)
-		return m->s.workers[w].late;
+		return m->c.s.workers[w].late;
 	leader = r - 1;
 	while (leader > 0 && m->rank_child[leader] < 0)
 		leader--;
@@ -357,30 +335,33 @@ static int hung_ranks(const struct master *m)
 
 static void take_over_placed(struct master *m, int w);
 
-/* Every worker whose deadline passed: named, its chunks to the others. */
-static void check_liveness(struct master *m)
+/* coord's late: child w passed its deadline; n chunks to the others. */
+static void child_late(void *owner, int w, double idle_s, uint32_t n)
 {
-	uint64_t now = master_now_ns(m);
-	uint32_t n;
-	int w;
+	struct master *m = owner;
+	int rank = m->child_rank[w];
 
-	sched_clock(&m->s, now);
-	if (m->local)
-		return;
-	while ((w = sched_expire(&m->s, now, &n)) >= 0) {
-		int rank = m->child_rank[w];
+	if (m->wmode)
+		take_over_placed(m, w); /* its blocks, by rank 0 */
 
-		if (m->wmode)
-			take_over_placed(m, w); /* its blocks, by rank 0 */
-
-		live_event(m, rank, 0, n);
-		master_say("rank %d sent nothing for %.1f s; %u chunk(s) "
-			   "handed to other ranks, no more work for it "
-			   "until it answers",
-			   rank,
-			   (double)(now - m->s.workers[w].since_ns) * 1e-9, n);
-	}
+	live_event(m, rank, 0, n);
+	master_say("rank %d sent nothing for %.1f s; %u chunk(s) handed to "
+		   "other ranks, no more work for it until it answers",
+		   rank, idle_s, n);
 }
+
+/* coord's back: child w, late, answered again. */
+static void child_back(void *owner, int w)
+{
+	struct master *m = owner;
+	int rank = m->child_rank[w];
+
+	live_event(m, rank, 1, 0);
+	master_say("rank %d answers again", rank);
+}
+
+static const struct coord_ops master_coord_ops = { child_late, child_back,
+						   child_has_stats };
 
 /* ---- input ---- */
 
@@ -413,18 +394,18 @@ static void fill_input(struct master *m)
 
 	if (m->range || m->bytes)
 		return;
-	want = sched_input_wanted(&m->s);
+	want = sched_input_wanted(&m->c.s);
 	while (want > 0 && !m->fatal) {
 		memset(&e, 0, sizeof e);
 		st = input_next(m->in, m->n, &e);
 		if (st == STATUS_OK) {
-			if (sched_input_add(&m->s, m->n) != STATUS_OK) {
+			if (sched_input_add(&m->c.s, m->n) != STATUS_OK) {
 				master_fail(m, "internal error: input buffer");
 				return;
 			}
 			want--;
 		} else if (st == STATUS_NOT_FOUND) {
-			sched_input_end(&m->s);
+			sched_input_end(&m->c.s);
 			return;
 		} else if (st == STATUS_ERR_SYNTAX || st == STATUS_ERR_RANGE) {
 			report_bad_token(m, &e);
@@ -457,19 +438,6 @@ static mpz_srcptr line_number(void *arg, uint32_t i, mpz_t scratch)
 		return a->c->numbers[i];
 	range_number(a->m, scratch, a->c->first_index + i);
 	return scratch;
-}
-
-/* The block of a stored (already checked) RESULT. */
-static int result_block(const struct proto_buf *b,
-			struct proto_result_header *h,
-			const unsigned char **block)
-{
-	struct proto_reader r;
-	int st = proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT);
-
-	if (st == STATUS_OK)
-		st = proto_unpack_result(&r, h, block);
-	return st;
 }
 
 static void send_to(struct master *m, int rank, int tag);
@@ -515,7 +483,7 @@ static int rank0_block(struct master *m, const struct proto_buf *work,
 			    sizeof m->err);
 
 	if (st == STATUS_OK)
-		st = result_block(&m->rbuf, &h, block);
+		st = proto_read_result(m->rbuf.data, m->rbuf.len, &h, block);
 	if (st == STATUS_OK && h.bad_index != PROTO_NO_BAD_INDEX)
 		st = STATUS_ERR_VERIFY;
 	*len = h.block_len;
@@ -639,13 +607,11 @@ static void write_held(struct master *m, const struct sched_chunk *c,
 	struct proto_result_header h;
 	uint32_t n_sample;
 
-	if (proto_reader_init(&r, b->data, b->len, PROTO_TAG_HELD) !=
-		    STATUS_OK ||
-	    proto_unpack_held_begin(&r, &h, &n_sample) != STATUS_OK) {
+	if (proto_read_held(&r, b->data, b->len, &h, &n_sample) != STATUS_OK) {
 		master_fail(m, "internal error: stored HELD unreadable");
 		return;
 	}
-	if (m->s.workers[w].late) {
+	if (m->c.s.workers[w].late) {
 		write_for_late(m, c, w, &h);
 		return;
 	}
@@ -670,7 +636,7 @@ static void write_chunk(struct master *m, const struct sched_chunk *c,
 		write_held(m, c, b, w);
 		return;
 	}
-	if (result_block(b, &h, &block) != STATUS_OK) {
+	if (proto_read_result(b->data, b->len, &h, &block) != STATUS_OK) {
 		master_fail(m, "internal error: stored result unreadable");
 		return;
 	}
@@ -698,7 +664,7 @@ static void journal_chunk(struct master *m, const struct sched_chunk *c,
 	const unsigned char *block;
 	uint32_t run = 0;
 	size_t off = 0, run_off = 0;
-	int st = result_block(b, &h, &block);
+	int st = proto_read_result(b->data, b->len, &h, &block);
 
 	for (uint32_t i = 0; st == STATUS_OK && i <= h.count; i++) {
 		uint64_t pos = c->first_index + i;
@@ -724,8 +690,9 @@ static void journal_chunk(struct master *m, const struct sched_chunk *c,
 
 /*
  * A wrong result for chunk c from worker w (number index bad): hand the
- * chunk to another worker; give up on a chunk that failed MAX_FAILURES
- * times; exclude a rank after MAX_WRONG_PER_RANK.  who says whose check
+ * chunk to another worker; give up on a chunk that failed
+ * COORD_MAX_FAILURES times; exclude a rank after COORD_MAX_WRONG_PER_RANK
+ * (coord_wrong decides, this says it).  who says whose check
  * failed.
  */
 static void wrong_result(struct master *m, int w, struct sched_chunk *c,
@@ -733,6 +700,7 @@ static void wrong_result(struct master *m, int w, struct sched_chunk *c,
 {
 	struct line_arg a = { m, c };
 	int rank = worker_rank(m, w);
+	struct coord_wrong v;
 	char *s;
 	mpz_t x;
 
@@ -751,28 +719,25 @@ static void wrong_result(struct master *m, int w, struct sched_chunk *c,
 		s = mpz_get_str(NULL, 10, line_number(&a, bad, x));
 	}
 	m->wrong_results++;
-	m->rs[rank].wrong++;
-	if (sched_reject(&m->s, c, w) >= MAX_FAILURES)
+	v = coord_wrong(&m->c, w, c, &m->rs[rank].wrong, m->fatal);
+	if (v.give_up)
 		master_fail(m,
 			    "rank %d returned a wrong factorization of %s "
 			    "(%s); chunk %llu failed %d times, giving up",
 			    rank, s, who, (unsigned long long)c->id,
-			    MAX_FAILURES);
-	else if (m->rs[rank].wrong <= MAX_WRONG_PER_RANK)
+			    COORD_MAX_FAILURES);
+	else if (v.say)
 		master_say("rank %d returned a wrong factorization of %s "
 			   "(%s); recomputing it",
 			   rank, s, who);
-	if (!m->fatal && m->rs[rank].wrong == MAX_WRONG_PER_RANK &&
-	    m->n_workers > 1) {
-		if (sched_exclude(&m->s, w) == 0)
-			master_fail(m,
-				    "no worker left whose results pass "
-				    "verification");
-		else
-			master_say("rank %d returned %d wrong factorizations: "
-				   "no more work for it",
-				   rank, MAX_WRONG_PER_RANK);
-	}
+	if (v.none_left)
+		master_fail(m,
+			    "no worker left whose results pass "
+			    "verification");
+	else if (v.excluded)
+		master_say("rank %d returned %d wrong factorizations: "
+			   "no more work for it",
+			   rank, COORD_MAX_WRONG_PER_RANK);
 	free(s);
 	mpz_clear(x);
 }
@@ -816,12 +781,10 @@ static int unpack_result(struct master *m, struct proto_reader *r,
 {
 	*block = NULL;
 	*n_sample = 0;
-	if (proto_reader_init(r, b->data, b->len, tag) != STATUS_OK)
-		return STATUS_ERR_PROTO;
 	if (tag == PROTO_TAG_RESULT)
 		return m->wmode ? STATUS_ERR_PROTO
-				: proto_unpack_result(r, h, block);
-	return m->wmode ? proto_unpack_held_begin(r, h, n_sample)
+				: proto_read_result(b->data, b->len, h, block);
+	return m->wmode ? proto_read_held(r, b->data, b->len, h, n_sample)
 			: STATUS_ERR_PROTO;
 }
 
@@ -843,11 +806,10 @@ static void handle_result(struct master *m, int w, struct proto_buf *b, int tag)
 	if (tag == PROTO_TAG_HELD && h.bad_index == PROTO_NO_BAD_INDEX)
 		m->held[w]++;
 	/* a byte range is one item of the scheduler, whatever it held */
-	st = sched_complete(&m->s, w, h.chunk_id, m->bytes ? 1 : h.count, &c);
-	if (st == STATUS_OK || st == SCHED_DUPLICATE) {
-		m->rs[rank].last_result_s = transport_wtime() - m->t0;
-		sched_sample(&m->s, w, m->bytes ? 1 : h.count, h.busy_ns);
-	}
+	st = coord_complete(&m->c, w, h.chunk_id, m->bytes ? 1 : h.count,
+			    h.busy_ns, &c);
+	if (st == STATUS_OK || st == SCHED_DUPLICATE)
+		m->rs[rank].last_result_s = transport_wtime() - m->c.t0;
 	if (m->bytes && st == STATUS_OK && !bytes_result(m, rank, &h))
 		return;
 	if (st == SCHED_DUPLICATE) {
@@ -915,9 +877,9 @@ static void handle_result(struct master *m, int w, struct proto_buf *b, int tag)
 	m->partial += h.partial;
 	if (m->o->unordered) {
 		write_chunk(m, c, b, w);
-		sched_accept(&m->s, c, w, NULL);
+		sched_accept(&m->c.s, c, w, NULL);
 	} else {
-		sched_accept(&m->s, c, w, b);
+		sched_accept(&m->c.s, c, w, b);
 	}
 }
 
@@ -939,7 +901,7 @@ static void release_done(struct master *m)
 {
 	struct sched_chunk *c;
 
-	while (!m->fatal && (c = sched_peek_release(&m->s)) != NULL) {
+	while (!m->fatal && (c = sched_peek_release(&m->c.s)) != NULL) {
 		/* a byte range's bad tokens, at their file lines, before
 		   its lines (the text path reports them as it reads) */
 		if (m->bytes &&
@@ -951,7 +913,7 @@ static void release_done(struct master *m)
 		}
 		if (!m->o->unordered)
 			write_chunk(m, c, &c->result, c->result_worker);
-		sched_release(&m->s);
+		sched_release(&m->c.s);
 	}
 	tick_output(m);
 }
@@ -964,45 +926,11 @@ static void release_done(struct master *m)
  */
 static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
 {
-	struct proto_result_header h;
-	const struct journal_entry *e;
-	const unsigned char *lines;
-	uint64_t pos = c->first_index, end = c->first_index + c->count;
-	size_t len, from, to;
-	int st = STATUS_OK;
+	int st = replay_result(m->j, c->id, c->first_index, c->count,
+			       &m->replay, &m->rbuf);
 
-	for (uint64_t p = pos; p < end; p = e->first_index + e->count)
-		if ((e = journal_find(m->j, p)) == NULL)
-			return 0;
-	/* the chunk's lines: each record's, cut to the chunk's positions */
-	proto_buf_reset(&m->replay);
-	while (st == STATUS_OK && pos < end) {
-		e = journal_find(m->j, pos);
-		if (e == NULL) {
-			st = STATUS_ERR_CORRUPT;
-			break;
-		}
-		st = journal_load(m->j, e, &lines, &len);
-		if (st != STATUS_OK)
-			break;
-		from = block_prefix(lines, len,
-				    (uint32_t)(pos - e->first_index));
-		to = block_prefix(
-			lines, len,
-			(uint32_t)((end < e->first_index + e->count
-					    ? end
-					    : e->first_index + e->count) -
-				   e->first_index));
-		st = proto_buf_append(&m->replay, lines + from, to - from);
-		pos = e->first_index + e->count;
-	}
-	memset(&h, 0, sizeof h);
-	h.chunk_id = c->id;
-	h.count = c->count;
-	h.bad_index = PROTO_NO_BAD_INDEX;
-	h.block_len = (uint32_t)m->replay.len;
-	if (st == STATUS_OK)
-		st = proto_pack_result(&m->rbuf, &h, m->replay.data);
+	if (st == STATUS_NOT_FOUND)
+		return 0;
 	if (st != STATUS_OK) {
 		master_fail(m, "%s: journaled chunk %llu unreadable: %s",
 			    m->o->checkpoint, (unsigned long long)c->id,
@@ -1021,32 +949,23 @@ static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
 
 /* ---- sending ---- */
 
+/* WORK for chunk c: a byte range, a progression's start, or a list. */
 static int pack_work(struct master *m, const struct sched_chunk *c)
 {
-	struct proto_work_header h;
-	int st;
+	uint8_t form = m->bytes ? PROTO_FORM_BYTES
+		: m->range      ? PROTO_FORM_RANGE
+				: PROTO_FORM_LIST;
+	int st = coord_pack_work(&m->buf, c, form);
 
-	h.chunk_id = c->id;
-	h.first_index = c->first_index;
-	h.count = c->count;
-	h.form = m->range ? PROTO_FORM_RANGE : PROTO_FORM_LIST;
-	if (m->bytes)
-		h.form = PROTO_FORM_BYTES;
-	st = proto_pack_work_begin(&m->buf, &h);
-	if (st != STATUS_OK)
+	if (st != STATUS_OK || form == PROTO_FORM_LIST)
 		return st;
 	if (m->bytes) {
 		struct proto_bytes y;
 		brange_get(&m->br, c->first_index, &y);
 		return proto_pack_work_bytes(&m->buf, &y);
 	}
-	if (m->range) {
-		range_number(m, m->n, c->first_index);
-		return proto_pack_work_range(&m->buf, m->n, m->step);
-	}
-	for (uint32_t i = 0; i < c->count && st == STATUS_OK; i++)
-		st = proto_pack_work_number(&m->buf, c->numbers[i]);
-	return st;
+	range_number(m, m->n, c->first_index);
+	return proto_pack_work_range(&m->buf, m->n, m->step);
 }
 
 static void send_to(struct master *m, int rank, int tag)
@@ -1055,20 +974,6 @@ static void send_to(struct master *m, int rank, int tag)
 	    STATUS_OK)
 		master_fail(m, "sending %s to rank %d: %s", proto_tag_name(tag),
 			    rank, m->err);
-}
-
-/* s inside a JSON string: quote, backslash and control bytes escaped. */
-static void json_chars(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
 }
 
 /* The rank that r reports to: 0 for plain workers and group leaders, the
@@ -1084,6 +989,7 @@ static int parent_of(const struct master *m, int r)
 	return r;
 }
 
+/* One rank: the local worker's figures stand for its STATS. */
 static void local_stats(struct master *m)
 {
 	struct rank_stats *r = &m->rs[0];
@@ -1106,7 +1012,7 @@ static void dispatch(struct master *m)
 	   chunk: a chunk of cheap numbers takes milliseconds, and a long
 	   number is cut by the engine's stop hook (master_stop_poll). */
 	while (!m->fatal && !(m->local && master_stop_poll()) &&
-	       (a = sched_next(&m->s, &w, &c)) != SCHED_IDLE) {
+	       (a = sched_next(&m->c.s, &w, &c)) != SCHED_IDLE) {
 		if (a == SCHED_STOP) {
 			if (m->local) {
 				local_stats(m);
@@ -1161,15 +1067,13 @@ static void dispatch(struct master *m)
 /* WRITTEN (proto.h 3b): a placed block is in the file. */
 static void handle_written(struct master *m, int rank)
 {
-	struct proto_reader r;
 	struct proto_place pl;
 
 	int w = m->rank_child[rank];
 
 	if (!m->wmode || w < 0 ||
-	    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-			      PROTO_TAG_WRITTEN) != STATUS_OK ||
-	    proto_unpack_place(&r, &pl) != STATUS_OK ||
+	    proto_read_place(m->msg.buf.data, m->msg.buf.len, PROTO_TAG_WRITTEN,
+			     &pl) != STATUS_OK ||
 	    pl.offset == PROTO_OFFSET_DROP) {
 		master_fail(m, "malformed or unexpected WRITTEN from rank %d",
 			    rank);
@@ -1238,7 +1142,6 @@ static int setup_wmode(struct master *m, const struct proto_config *cfg)
 
 static void handle_message(struct master *m)
 {
-	struct proto_reader r;
 	struct proto_group_stats gs;
 	int rank = m->msg.source, w, status;
 	uint32_t credit;
@@ -1249,25 +1152,20 @@ static void handle_message(struct master *m)
 		return;
 	}
 	w = m->rank_child[rank];
-	if (sched_heard(&m->s, w, master_now_ns(m))) {
-		live_event(m, rank, 1, 0);
-		master_say("rank %d answers again", rank);
-	}
+	coord_heard(&m->c, w);
 	switch (m->msg.tag) {
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
-		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_HEARTBEAT) != STATUS_OK ||
-		    proto_unpack_heartbeat(&r, &id, &ns) != STATUS_OK)
+		if (proto_read_heartbeat(m->msg.buf.data, m->msg.buf.len, &id,
+					 &ns) != STATUS_OK)
 			master_fail(m, "malformed HEARTBEAT from rank %d",
 				    rank);
 		break;
 	}
 	case PROTO_TAG_GROUP_STATS:
 		if (m->child_members[w] == 0 ||
-		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_GROUP_STATS) != STATUS_OK ||
-		    proto_unpack_group_stats(&r, &gs) != STATUS_OK ||
+		    proto_read_group_stats(m->msg.buf.data, m->msg.buf.len,
+					   &gs) != STATUS_OK ||
 		    gs.rank <= (uint32_t)rank ||
 		    gs.rank > (uint32_t)(rank + m->child_members[w]) ||
 		    m->rs[gs.rank].have) {
@@ -1283,10 +1181,9 @@ static void handle_message(struct master *m)
 		m->wrong_results += gs.wrong;
 		break;
 	case PROTO_TAG_REQUEST:
-		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_REQUEST) != STATUS_OK ||
-		    proto_unpack_request(&r, &credit) != STATUS_OK ||
-		    sched_request(&m->s, w, credit) != STATUS_OK)
+		if (proto_read_request(m->msg.buf.data, m->msg.buf.len,
+				       &credit) != STATUS_OK ||
+		    sched_request(&m->c.s, w, credit) != STATUS_OK)
 			master_fail(m,
 				    "malformed or repeated REQUEST from "
 				    "rank %d",
@@ -1307,9 +1204,8 @@ static void handle_message(struct master *m)
 		break;
 	case PROTO_TAG_STATS:
 		if (m->rs[rank].have ||
-		    proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_STATS) != STATUS_OK ||
-		    proto_unpack_stats(&r, &m->rs[rank].s) != STATUS_OK) {
+		    proto_read_stats(m->msg.buf.data, m->msg.buf.len,
+				     &m->rs[rank].s) != STATUS_OK) {
 			master_fail(m,
 				    "malformed or repeated STATS from rank "
 				    "%d",
@@ -1318,13 +1214,11 @@ static void handle_message(struct master *m)
 		}
 		m->rs[rank].have = 1;
 		m->stats_pending--;
-		sched_gone(&m->s, w);
+		sched_gone(&m->c.s, w);
 		break;
 	case PROTO_TAG_ERROR:
-		if (proto_reader_init(&r, m->msg.buf.data, m->msg.buf.len,
-				      PROTO_TAG_ERROR) != STATUS_OK ||
-		    proto_unpack_error(&r, &status, text, sizeof text) !=
-			    STATUS_OK)
+		if (proto_read_error(m->msg.buf.data, m->msg.buf.len, &status,
+				     text, sizeof text) != STATUS_OK)
 			master_fail(m, "malformed ERROR message from rank %d",
 				    rank);
 		else
@@ -1344,7 +1238,7 @@ static void receive(struct master *m)
 	double c0 = cpu_seconds();
 	double flush = output_flush_wait(m->out);
 	double wait = flush > 0 ? flush : flush == 0 ? 1e-6 : 0;
-	uint64_t due = sched_next_deadline(&m->s), now = master_now_ns(m);
+	uint64_t due = sched_next_deadline(&m->c.s), now = coord_now_ns(&m->c);
 
 	/* lines waiting in stdout's buffer go out after OUTPUT_FLUSH_MS even
 	   when no message comes (a slow number: the watcher sees the rest);
@@ -1384,10 +1278,10 @@ static void abort_workers(struct master *m)
 	if (m->local)
 		return;
 	for (int w = 0; w < m->n_workers; w++) {
-		if (m->sched_ready && m->s.workers[w].stopped)
+		if (m->c.sched_ready && m->c.s.workers[w].stopped)
 			continue;
-		if (m->sched_ready)
-			m->s.workers[w].stopped = 1;
+		if (m->c.sched_ready)
+			m->c.s.workers[w].stopped = 1;
 		if (proto_pack_stop(&m->buf, PROTO_STOP_ABORT) == STATUS_OK)
 			(void)transport_send(m->child_rank[w], PROTO_TAG_STOP,
 					     &m->buf, m->err, sizeof m->err);
@@ -1438,20 +1332,18 @@ static int groups(const struct master *m)
 	return n;
 }
 
-static void write_stats(struct master *m, double wall)
+/*
+ * Rank 0's own line of --stats: its host, and with workers its transport
+ * counters (with one rank, local_stats gave the local worker's figures).
+ */
+static void own_stats(struct master *m)
 {
-	double cpu0 = cpu_seconds() - m->cpu0;
-	FILE *f;
+	struct rank_stats *r0 = &m->rs[0];
 	struct transport_counters tc;
-	double busy_max = 0, busy_sum = 0, imbalance = 1;
-	double tail_first = -1, tail_last = 0;
-	uint64_t chunks = 0, msgs = 0, bytes = 0;
-	int first_worker = m->local ? 0 : 1, nw = 0;
 
 	transport_counters(&tc);
-	proto_stats_host(&m->rs[0].s);
+	proto_stats_host(&r0->s);
 	if (!m->local) {
-		struct rank_stats *r0 = &m->rs[0];
 		r0->have = 1;
 		r0->s.idle_ns = tc.idle_ns;
 		r0->s.msgs_sent = tc.msgs_sent;
@@ -1459,133 +1351,83 @@ static void write_stats(struct master *m, double wall)
 		r0->s.bytes_sent = tc.bytes_sent;
 		r0->s.bytes_recv = tc.bytes_recv;
 	}
-	for (int i = first_worker; i < m->size; i++) {
-		double b = (double)m->rs[i].s.busy_ns * 1e-9;
-		busy_sum += b;
-		if (b > busy_max)
-			busy_max = b;
-		nw++;
-	}
-	if (busy_sum > 0)
-		imbalance = busy_max / (busy_sum / nw);
-	/* the tail: from the first of rank 0's workers (or leaders) going
-	   idle for good, i.e. its last RESULT, to the last one's */
-	for (int w = 0; !m->local && w < m->n_workers; w++) {
-		double t = m->rs[m->child_rank[w]].last_result_s;
-		if (t <= 0)
-			continue;
-		if (tail_first < 0 || t < tail_first)
-			tail_first = t;
-		if (t > tail_last)
-			tail_last = t;
-	}
+}
+
+/* Every rank's figures for stats.c, in rank order. */
+static void stats_ranks(const struct master *m, struct stats_rank *sr)
+{
 	for (int i = 0; i < m->size; i++) {
-		chunks += m->rs[i].s.chunks;
-		msgs += m->rs[i].s.msgs_sent;
-		bytes += m->rs[i].s.bytes_sent;
+		const struct rank_stats *r = &m->rs[i];
+
+		sr[i].s = r->s;
+		sr[i].accepted = r->accepted;
+		/* rank 0 copies every block unless the workers write */
+		sr[i].bytes_written = i == 0 && !m->wmode ? m->bytes_written
+							  : r->bytes_written;
+		sr[i].last_result_s = r->last_result_s;
+		sr[i].parent = parent_of(m, i);
+		sr[i].child = !m->local && m->rank_child[i] >= 0;
+		sr[i].hung = i > 0 && hung_rank(m, i);
 	}
-	char gsize[16]; /* a number, or "node" (a JSON string) */
-	if (m->o->group_size == CLI_GROUP_NODE)
-		snprintf(gsize, sizeof gsize, "\"node\"");
-	else
-		snprintf(gsize, sizeof gsize, "%d", m->o->group_size);
+}
+
+/* The --stats file (stats.c writes it) and the summary line. */
+static void write_stats(struct master *m, double wall)
+{
+	struct stats_job j = { 0 };
+	struct stats_totals t;
+	struct stats_rank *sr = calloc((size_t)m->size, sizeof *sr);
+	double cpu = cpu_seconds() - m->cpu0;
+
+	if (sr == NULL) {
+		master_fail(m, "out of memory");
+		return;
+	}
+	own_stats(m);
+	stats_ranks(m, sr);
+	j.size = m->size;
+	j.local = m->local;
+	j.workers = factoring_ranks(m);
+	j.group_size = m->o->group_size;
+	j.groups = groups(m);
+	j.rank0_cpu_s = cpu;
+	j.rank0_wait_cpu_s = m->wait_cpu;
+	j.wall_s = wall;
+	j.numbers = m->written;
+	j.speculated = m->c.s.speculated;
+	j.duplicates = m->c.s.duplicates;
+	j.late_events = m->c.s.expired;
+	j.reissued = m->c.s.reissued;
+	j.rewritten = m->rewritten;
+	j.wrong_results = m->wrong_results;
+	j.chunks_written = m->chunks_written;
+	j.bytes_written = m->bytes_written;
+	j.partial = m->partial;
+	j.lines_checked = m->bc.lines_checked;
+	j.ranks = sr;
+	j.ev = m->ev;
+	j.n_ev = m->n_ev;
+	stats_totals(&j, &t);
 	if (m->o->stats != NULL) {
-		f = fopen(m->o->stats, "w");
-		if (f == NULL) {
-			master_say("--stats '%s': %s", m->o->stats,
-				   strerror(errno));
-			m->fatal = 1;
-			return;
+		int st = STATUS_ERR_IO;
+		FILE *f = fopen(m->o->stats, "w");
+
+		if (f != NULL) {
+			st = stats_write_json(f, &j, &t);
+			if (fclose(f) != 0)
+				st = STATUS_ERR_IO;
 		}
-		fprintf(f,
-			"{\n  \"size\": %d,\n  \"workers\": %d,\n"
-			"  \"group_size\": %s,\n  \"groups\": %d,\n"
-			"  \"rank0_cpu_seconds\": %.6f,\n"
-			"  \"rank0_wait_cpu_seconds\": %.6f,\n"
-			"  \"wall_seconds\": %.6f,\n  \"numbers\": %llu,\n"
-			"  \"numbers_per_second\": %.1f,\n"
-			"  \"chunks\": %llu,\n  \"messages\": %llu,\n"
-			"  \"bytes\": %llu,\n  \"load_imbalance\": %.4f,\n"
-			"  \"tail_seconds\": %.6f,\n"
-			"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
-			"  \"late_events\": %llu,\n  \"reissued\": %llu,\n"
-			"  \"rewritten\": %llu,\n"
-			"  \"wrong_results\": %llu,\n"
-			"  \"rank0_cpu_us_per_number\": %.4f,\n"
-			"  \"rank0_cpu_us_per_chunk\": %.3f,\n"
-			"  \"bytes_written\": %llu,\n"
-			"  \"partial\": %llu,\n"
-			"  \"lines_checked\": %llu,\n  \"ranks\": [\n",
-			m->size, factoring_ranks(m), gsize, groups(m), cpu0,
-			m->wait_cpu, wall, (unsigned long long)m->written,
-			wall > 0 ? (double)m->written / wall : 0.0,
-			(unsigned long long)chunks, (unsigned long long)msgs,
-			(unsigned long long)bytes, imbalance,
-			tail_first < 0 ? 0.0 : tail_last - tail_first,
-			(unsigned long long)m->s.speculated,
-			(unsigned long long)m->s.duplicates,
-			(unsigned long long)m->s.expired,
-			(unsigned long long)m->s.reissued,
-			(unsigned long long)m->rewritten,
-			(unsigned long long)m->wrong_results,
-			m->written ? cpu0 * 1e6 / (double)m->written : 0.0,
-			m->chunks_written
-				? cpu0 * 1e6 / (double)m->chunks_written
-				: 0.0,
-			(unsigned long long)m->bytes_written,
-			(unsigned long long)m->partial,
-			(unsigned long long)m->bc.lines_checked);
-		for (int i = 0; i < m->size; i++) {
-			const struct proto_stats *s = &m->rs[i].s;
-			fprintf(f,
-				"    {\"rank\": %d, \"numbers\": %llu, "
-				"\"accepted\": %llu, \"chunks\": %llu, "
-				"\"busy_seconds\": %.6f, \"idle_seconds\": %.6f, "
-				"\"last_result_seconds\": %.6f, "
-				"\"msgs_sent\": %llu, \"msgs_recv\": %llu, "
-				"\"bytes_sent\": %llu, \"bytes_recv\": %llu, "
-				"\"bytes_written\": %llu, "
-				"\"parent\": %d, \"host\": \"",
-				i, (unsigned long long)s->numbers,
-				(unsigned long long)m->rs[i].accepted,
-				(unsigned long long)s->chunks,
-				(double)s->busy_ns * 1e-9,
-				(double)s->idle_ns * 1e-9,
-				m->rs[i].last_result_s,
-				(unsigned long long)s->msgs_sent,
-				(unsigned long long)s->msgs_recv,
-				(unsigned long long)s->bytes_sent,
-				(unsigned long long)s->bytes_recv,
-				(unsigned long long)(i == 0 && !m->wmode
-							     ? m->bytes_written
-							     : m->rs[i].bytes_written),
-				parent_of(m, i));
-			json_chars(f, s->host);
-			fprintf(f, "\"}%s\n", i + 1 < m->size ? "," : "");
-		}
-		fprintf(f, "  ],\n  \"liveness_events\": [");
-		for (uint32_t i = 0; i < m->n_ev; i++)
-			fprintf(f,
-				"%s\n    {\"rank\": %d, \"event\": \"%s\", "
-				"\"seconds\": %.6f, \"chunks\": %u}",
-				i ? "," : "", m->ev[i].rank,
-				m->ev[i].back ? "answered" : "late", m->ev[i].t,
-				m->ev[i].chunks);
-		fprintf(f, "%s],\n  \"hung_ranks\": [", m->n_ev ? "\n  " : "");
-		for (int r = 1, k = 0; r < m->size; r++)
-			if (hung_rank(m, r))
-				fprintf(f, "%s%d", k++ ? ", " : "", r);
-		fprintf(f, "]\n}\n");
-		if (fclose(f) != 0) {
+		if (st != STATUS_OK) {
 			master_say("--stats '%s': %s", m->o->stats,
 				   strerror(errno));
 			m->fatal = 1;
 		}
 	}
+	free(sr);
 	if (!m->o->quiet) {
 		char line[256];
-		progress_summary(line, sizeof line, m->written, wall, chunks,
-				 m->size, factoring_ranks(m), imbalance);
+		progress_summary(line, sizeof line, m->written, wall, t.chunks,
+				 m->size, factoring_ranks(m), t.imbalance);
 		fputs(line, stderr);
 	}
 }
@@ -1640,92 +1482,22 @@ static int open_input(struct master *m)
 	return STATUS_OK;
 }
 
-static uint64_t master_ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)((now.tv_sec - t0->tv_sec) * 1000 +
-			  (now.tv_nsec - t0->tv_nsec) / 1000000);
-}
-
 /*
- * journal_open, and while another process holds the journal's lock, again
- * every MASTER_JOURNAL_RETRY_MS for up to MASTER_JOURNAL_WAIT_MS (said
- * once on stderr): a rerun started at once after a killed job finds its
- * ranks going away.  A signal ends the wait.
- */
-static int open_journal_waiting(struct master *m, const struct journal_id *id,
-				struct journal_info *info)
-{
-	const struct options *o = m->o;
-	const struct timespec pause = { 0, MASTER_JOURNAL_RETRY_MS * 1000000L };
-	struct timespec t0;
-	int st, said = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		st = journal_open(&m->j, o->checkpoint, id,
-				  o->resume ? JOURNAL_MUST_EXIST : 0, info,
-				  m->err, sizeof m->err);
-		if (st != STATUS_ERR_IO || info->locked_by == 0 ||
-		    master_ms_since(&t0) >= MASTER_JOURNAL_WAIT_MS ||
-		    (m->signo != NULL && *m->signo != 0))
-			break;
-		if (!said) {
-			char pid[32] = "";
-			if (info->locked_by > 0)
-				snprintf(pid, sizeof pid, " (pid %ld)",
-					 info->locked_by);
-			master_say("%s: journal is in use by another "
-				   "process%s; waiting up to %d s for it to "
-				   "exit",
-				   o->checkpoint, pid,
-				   MASTER_JOURNAL_WAIT_MS / 1000);
-			said = 1;
-		}
-		(void)nanosleep(&pause, NULL);
-	}
-	if (said && st == STATUS_OK)
-		master_say("%s: the other process is gone after %.1f s",
-			   o->checkpoint, (double)master_ms_since(&t0) / 1e3);
-	return st;
-}
-
-/*
- * --checkpoint: open (or create) the journal of this job.  Stdin input and
- * a journal of another job are the user's errors (CLI_EXIT_USAGE); an
- * unreadable or corrupt journal is a runtime failure.
+ * --checkpoint: open (or create) the journal of this job (replay.h).
+ * Stdin input and a journal of another job are the user's errors
+ * (CLI_EXIT_USAGE); an unreadable or corrupt journal is a runtime failure.
  */
 static int open_journal(struct master *m)
 {
-	const struct options *o = m->o;
-	struct journal_id id;
-	struct journal_info info;
-	int st;
+	int usage,
+		st = replay_open(&m->j, m->o, m->signo, master_say, &usage,
+				 m->err, sizeof m->err);
 
-	if (o->checkpoint == NULL)
-		return STATUS_OK;
-	journal_id_init(&id);
-	memset(&info, 0, sizeof info);
-	st = journal_id_from_options(&id, o, m->err, sizeof m->err);
-	if (st == STATUS_OK)
-		st = open_journal_waiting(m, &id, &info);
-	journal_id_clear(&id);
 	if (st != STATUS_OK) {
-		m->usage_error = st == STATUS_ERR_INVAL ||
-			st == STATUS_ERR_MISMATCH;
+		m->usage_error = usage;
 		master_fail(m, "%s", m->err);
-		return st;
 	}
-	if (!info.created && !o->quiet)
-		master_say("%s: resuming: %zu chunks (%llu numbers) done%s",
-			   o->checkpoint, info.records,
-			   (unsigned long long)info.numbers,
-			   info.tail_dropped ? "; a torn last record was "
-					       "dropped"
-					     : "");
-	return STATUS_OK;
+	return st;
 }
 
 /*
@@ -1776,6 +1548,55 @@ static int open_ranges(struct master *m, struct sched_params *sp)
 		w = 2u * sp->window_chunks / 4u; /* 2 x every credit */
 	sp->window_numbers = w;
 	return STATUS_OK;
+}
+
+/*
+ * The scheduler's parameters for this job (count numbers of a range, 0
+ * otherwise): chunk sizing, liveness timeout, and the reorder window in
+ * chunks and in numbers.
+ */
+static void sched_params_for(struct master *m, const struct proto_config *cfg,
+			     uint64_t count, struct sched_params *sp)
+{
+	const struct options *o = m->o;
+	/* workers may raise their credit (adaptive prefetch) */
+	uint64_t credit = 1u + (uint64_t)cfg->prefetch;
+	uint64_t w, numbers;
+
+	memset(sp, 0, sizeof *sp);
+	sp->n_workers = m->n_workers;
+	sp->chunk = o->chunk;
+	sp->range = m->range;
+	sp->total = count;
+	sp->speculate = !m->local;
+	sp->max_bytes = PROTO_MAX_CHUNK_BYTES;
+	/* at most 10^9 s (cli.c): 10^18 ns fits a u64 */
+	sp->timeout_ns = (uint64_t)(o->worker_timeout * 1e9);
+	/* a range's cheap terms: chunks sized by time (sched.h, timed
+	   sizing); an explicit --chunk wins */
+	sp->target_ns = m->range && !o->chunk ? SCHED_TARGET_CHUNK_NS : 0;
+	if (m->range && count > 0) {
+		range_number(m, m->n, count - 1); /* the largest number */
+		sp->range_bits = mpz_sizeinbase(m->n, 2);
+	}
+	if (credit < PROTO_ADAPTIVE_CREDIT)
+		credit = PROTO_ADAPTIVE_CREDIT;
+	w = 4u * (uint64_t)m->n_workers * credit;
+	sp->window_chunks = w < MASTER_MIN_WINDOW_CHUNKS
+		? MASTER_MIN_WINDOW_CHUNKS
+		: (w > MASTER_MAX_WINDOW_CHUNKS ? MASTER_MAX_WINDOW_CHUNKS
+						: (uint32_t)w);
+	/* room for every worker's credit of full chunks: a smaller window
+	   would serialise large --chunk sizes (size - 1: a leader's chunks
+	   are weighted by its group) */
+	numbers = 2u * (uint64_t)(m->local ? 1 : m->size - 1) *
+		(1u + (uint64_t)cfg->prefetch) *
+		(o->chunk ? o->chunk
+			  : (sp->target_ns ? SCHED_TIMED_MAX_CHUNK
+					   : SCHED_DEFAULT_MAX_CHUNK));
+	sp->window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS
+		? numbers
+		: SCHED_DEFAULT_WINDOW_NUMBERS;
 }
 
 static int setup(struct master *m)
@@ -1845,66 +1666,26 @@ static int setup(struct master *m)
 	if (m->range)
 		(void)input_range(m->in, m->start, m->step, &count);
 
-	memset(&sp, 0, sizeof sp);
-	sp.n_workers = m->n_workers;
-	sp.chunk = o->chunk;
-	sp.range = m->range;
-	sp.total = count;
-	sp.speculate = !m->local;
-	sp.max_bytes = PROTO_MAX_CHUNK_BYTES;
-	/* at most 10^9 s (cli.c): 10^18 ns fits a u64 */
-	sp.timeout_ns = (uint64_t)(o->worker_timeout * 1e9);
-	/* a range's cheap terms: chunks sized by time (sched.h, timed
-	   sizing); an explicit --chunk wins */
-	sp.target_ns = m->range && !o->chunk ? SCHED_TARGET_CHUNK_NS : 0;
-	if (m->range && count > 0) {
-		range_number(m, m->n, count - 1); /* the largest number */
-		sp.range_bits = mpz_sizeinbase(m->n, 2);
-	}
-	{
-		/* workers may raise their credit (adaptive prefetch) */
-		uint64_t credit = 1u + (uint64_t)cfg.prefetch;
-		uint64_t w, numbers;
-
-		if (credit < PROTO_ADAPTIVE_CREDIT)
-			credit = PROTO_ADAPTIVE_CREDIT;
-		w = 4u * (uint64_t)m->n_workers * credit;
-		sp.window_chunks = w < MASTER_MIN_WINDOW_CHUNKS
-			? MASTER_MIN_WINDOW_CHUNKS
-			: (w > MASTER_MAX_WINDOW_CHUNKS
-				   ? MASTER_MAX_WINDOW_CHUNKS
-				   : (uint32_t)w);
-		/* room for every worker's credit of full chunks: a smaller
-		   window would serialise large --chunk sizes */
-		/* (size - 1: a leader's chunks are weighted by its group) */
-		numbers = 2u * (uint64_t)(m->local ? 1 : m->size - 1) *
-			(1u + (uint64_t)cfg.prefetch) *
-			(o->chunk ? o->chunk
-				  : (sp.target_ns ? SCHED_TIMED_MAX_CHUNK
-						  : SCHED_DEFAULT_MAX_CHUNK));
-		sp.window_numbers = numbers > SCHED_DEFAULT_WINDOW_NUMBERS
-			? numbers
-			: SCHED_DEFAULT_WINDOW_NUMBERS;
-	}
+	sched_params_for(m, &cfg, count, &sp);
 	st = open_ranges(m, &sp);
 	if (st != STATUS_OK)
 		return st;
-	st = sched_init(&m->s, &sp);
+	st = sched_init(&m->c.s, &sp);
 	if (st != STATUS_OK) {
 		master_fail(m, "scheduler: %s", status_str(st));
 		return st;
 	}
-	m->sched_ready = 1;
+	m->c.sched_ready = 1;
 	/* a leader stands for the ranks of its group: larger chunks */
 	for (int w = 0; w < m->n_workers && !m->local; w++)
 		if (m->child_members[w] > 0 &&
-		    sched_set_weight(&m->s, w,
+		    sched_set_weight(&m->c.s, w,
 				     (uint32_t)m->child_members[w] + 1u) !=
 			    STATUS_OK) {
 			master_fail(m, "scheduler: bad group weight");
 			return STATUS_ERR_INVAL;
 		}
-	if (m->local && sched_request(&m->s, 0, 1) != STATUS_OK) {
+	if (m->local && sched_request(&m->c.s, 0, 1) != STATUS_OK) {
 		master_fail(m, "internal error: local worker");
 		return STATUS_ERR_INVAL;
 	}
@@ -1930,8 +1711,8 @@ static int setup(struct master *m)
  */
 static uint64_t local_progress(const struct master *m)
 {
-	return (m->s.issued + m->s.in_len) + m->s.next_id + m->s.released +
-		(uint64_t)m->s.input_ended;
+	return (m->c.s.issued + m->c.s.in_len) + m->c.s.next_id +
+		m->c.s.released + (uint64_t)m->c.s.input_ended;
 }
 
 /*
@@ -1964,6 +1745,71 @@ static int signalled(const struct master *m)
 	return m->signo != NULL && *m->signo != 0;
 }
 
+/*
+ * Rank 0's children: the ranks whose parent is 0 (proto.h, GROUPS), as
+ * sched workers (child_rank), the way back (rank_child, -1 for a rank
+ * that is not a child) and the members behind each (child_members).
+ * With one rank, rank 0 is its own single worker.  STATUS_ERR_NOMEM
+ * (nothing kept) or STATUS_OK.
+ */
+static int map_children(struct master *m)
+{
+	const struct options *o = m->o;
+
+	m->child_rank = calloc((size_t)m->size, sizeof *m->child_rank);
+	m->rank_child = calloc((size_t)m->size, sizeof *m->rank_child);
+	m->child_members = calloc((size_t)m->size, sizeof *m->child_members);
+	if (!m->child_rank || !m->rank_child || !m->child_members) {
+		free(m->child_rank);
+		free(m->rank_child);
+		free(m->child_members);
+		m->child_rank = m->rank_child = m->child_members = NULL;
+		return STATUS_ERR_NOMEM;
+	}
+	m->rank_child[0] = -1;
+	for (int r = 1; r < m->size; r++) {
+		m->rank_child[r] = -1;
+		if (topo_group_parent_in(r, m->size, o->group_size,
+					 o->group_nodes) != 0)
+			continue;
+		m->rank_child[r] = m->n_workers;
+		m->child_members[m->n_workers] = topo_group_members_in(
+			r, m->size, o->group_size, o->group_nodes);
+		m->child_rank[m->n_workers++] = r;
+	}
+	if (m->local)
+		m->n_workers = 1;
+	return STATUS_OK;
+}
+
+/* Everything master_run set up, released (the output and journal are
+   closed already). */
+static void master_free(struct master *m)
+{
+	input_close(m->in);
+	if (m->br_ready)
+		brange_clear(&m->br);
+	coord_clear(&m->c);
+	if (m->lw_ready)
+		worker_ctx_clear(&m->lw);
+	block_check_clear(&m->bc);
+	proto_buf_clear(&m->replay);
+	proto_buf_clear(&m->buf);
+	proto_buf_clear(&m->rbuf);
+	transport_msg_clear(&m->msg);
+	mpz_clears(m->start, m->step, m->n, NULL);
+	free(m->rs);
+	free(m->child_rank);
+	free(m->rank_child);
+	free(m->child_members);
+	free(m->ev);
+	free(m->held);
+	free(m->stop_due);
+	for (uint32_t i = 0; i < m->n_pl; i++)
+		proto_buf_clear(&m->pl[i].work);
+	free(m->pl);
+}
+
 int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 {
 	struct master m;
@@ -1977,33 +1823,13 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	transport_set_interrupt(signo);
 	m.size = transport_size();
 	m.local = m.size == 1;
-	m.child_rank = calloc((size_t)m.size, sizeof *m.child_rank);
-	m.rank_child = calloc((size_t)m.size, sizeof *m.rank_child);
-	m.child_members = calloc((size_t)m.size, sizeof *m.child_members);
-	if (!m.child_rank || !m.rank_child || !m.child_members) {
+	if (map_children(&m) != STATUS_OK) {
 		master_say("out of memory");
-		free(m.child_rank);
-		free(m.rank_child);
-		free(m.child_members);
 		transport_abort(CLI_EXIT_RUNTIME);
 		return CLI_EXIT_RUNTIME; /* transport_abort does not return */
 	}
-	/* rank 0's children: ranks whose parent is 0 (proto.h, GROUPS) */
-	m.rank_child[0] = -1;
-	for (int r = 1; r < m.size; r++) {
-		m.rank_child[r] = -1;
-		if (topo_group_parent_in(r, m.size, o->group_size,
-					 o->group_nodes) != 0)
-			continue;
-		m.rank_child[r] = m.n_workers;
-		m.child_members[m.n_workers] = topo_group_members_in(
-			r, m.size, o->group_size, o->group_nodes);
-		m.child_rank[m.n_workers++] = r;
-	}
-	if (m.local)
-		m.n_workers = 1;
 	m.stats_pending = m.n_workers;
-	m.t0 = transport_wtime();
+	coord_init(&m.c, &master_coord_ops, &m, -1, !m.local);
 	m.cpu0 = cpu_seconds();
 	mpz_inits(m.start, m.step, m.n, NULL);
 	transport_msg_init(&m.msg);
@@ -2030,13 +1856,14 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		   work before the master waits again */
 		release_done(&m);
 		fill_input(&m);
-		check_liveness(&m);
+		coord_check_liveness(&m.c);
 		dispatch(&m);
 		release_done(&m);
 		show_progress(&m, 0);
 		if (m.fatal)
 			break;
-		if (sched_all_done(&m.s) && m.stats_pending == late_pending(&m))
+		if (sched_all_done(&m.c.s) &&
+		    m.stats_pending == coord_late_pending(&m.c))
 			break;
 		if (m.local) {
 			/* nothing can arrive: the next pass reads more input
@@ -2044,7 +1871,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 			   window filled); a pass that moved nothing while
 			   work remains is a bug, not a wait */
 			uint64_t mark = local_progress(&m);
-			if (sched_all_done(&m.s) || signalled(&m) ||
+			if (sched_all_done(&m.c.s) || signalled(&m) ||
 			    mark != m.local_mark) {
 				m.local_mark = mark;
 				continue;
@@ -2054,7 +1881,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		}
 		receive(&m);
 	}
-	wall = transport_wtime() - m.t0;
+	wall = transport_wtime() - m.c.t0;
 
 	transport_set_interrupt(NULL); /* the stop itself must not be cut */
 	if (m.j != NULL && m.interrupted)
@@ -2091,34 +1918,12 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		code = m.usage_error ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 	else if (m.interrupted)
 		code = CLI_EXIT_INTERRUPTED;
-	else if (m.sched_ready && hung_ranks(&m) > 0)
+	else if (m.c.sched_ready && hung_ranks(&m) > 0)
 		code = report_hung(&m);
 	else if (m.bad_input)
 		code = CLI_EXIT_BAD_INPUT;
 
-	input_close(m.in);
-	if (m.br_ready)
-		brange_clear(&m.br);
-	if (m.sched_ready)
-		sched_clear(&m.s);
-	if (m.lw_ready)
-		worker_ctx_clear(&m.lw);
-	block_check_clear(&m.bc);
-	proto_buf_clear(&m.replay);
-	proto_buf_clear(&m.buf);
-	proto_buf_clear(&m.rbuf);
-	transport_msg_clear(&m.msg);
-	mpz_clears(m.start, m.step, m.n, NULL);
-	free(m.rs);
-	free(m.child_rank);
-	free(m.rank_child);
-	free(m.child_members);
-	free(m.ev);
-	free(m.held);
-	free(m.stop_due);
-	for (uint32_t i = 0; i < m.n_pl; i++)
-		proto_buf_clear(&m.pl[i].work);
-	free(m.pl);
+	master_free(&m);
 	master_signo = NULL;
 	if (code == CLI_EXIT_HUNG) {
 		/* the output is complete and closed: MPI_Finalize would wait

@@ -331,7 +331,31 @@ static int worker_emit_words(struct worker_ctx *w, uint32_t i,
 	return STATUS_OK;
 }
 
-/* The chunk's RESULT from w's block (count numbers, busy_ns spent). */
+/*
+ * worker_emit for number i whose result was just produced: its time is
+ * the span since *t1 (the previous number's end, or the chunk's start) in
+ * microseconds, clamped to a u32 (about 71 minutes), and *t1 moves to
+ * now.  The producer's own check stands for the --verify check when
+ * params.verify is set: engine_factor ran engine_verify itself, and
+ * range_next checked its result too (the product, primality by the
+ * sieve: range.c step 6).
+ */
+static int worker_emit_timed(struct worker_ctx *w, uint32_t i, uint64_t *t1,
+			     char *err, size_t err_size)
+{
+	uint64_t t2 = worker_now_ns(), us = (t2 - *t1) / 1000;
+	int st;
+
+	st = worker_emit(w, i, w->n,
+			 us > UINT32_MAX ? UINT32_MAX : (uint32_t)us,
+			 w->params.verify);
+	*t1 = t2;
+	if (st != STATUS_OK)
+		snprintf(err, err_size, "cannot format a result: %s",
+			 status_str(st));
+	return st;
+}
+
 /* block_sample's emit: one sampled line into the HELD being packed. */
 static int worker_held_line(void *arg, uint32_t i, const unsigned char *line,
 			    size_t len)
@@ -397,6 +421,7 @@ static int worker_pack_held(struct worker_ctx *w,
 	return st;
 }
 
+/* The chunk's RESULT from w's block (count numbers, busy_ns spent). */
 static int worker_pack(struct worker_ctx *w, uint64_t chunk_id, uint32_t count,
 		       uint64_t busy_ns, struct proto_buf *result, char *err,
 		       size_t err_size)
@@ -480,7 +505,7 @@ static int worker_bytes(struct worker_ctx *w, struct proto_reader *r,
 	struct proto_bytes y;
 	struct input_source *src = NULL;
 	struct input_error e;
-	uint64_t t0 = worker_now_ns(), t1 = t0, t2;
+	uint64_t t0 = worker_now_ns(), t1 = t0;
 	uint32_t i = 0;
 	int st;
 
@@ -539,18 +564,9 @@ static int worker_bytes(struct worker_ctx *w, struct proto_reader *r,
 				 status_str(st));
 			goto out;
 		}
-		t2 = worker_now_ns();
-		st = worker_emit(w, i++, w->n,
-				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX
-						    ? UINT32_MAX
-						    : (t2 - t1) / 1000),
-				 w->params.verify);
-		t1 = t2;
-		if (st != STATUS_OK) {
-			snprintf(err, err_size, "cannot format a result: %s",
-				 status_str(st));
+		st = worker_emit_timed(w, i++, &t1, err, err_size);
+		if (st != STATUS_OK)
 			goto out;
-		}
 	}
 	st = proto_pack_input_begin(&w->input_msg, h->chunk_id,
 				    input_line(src) - 1, w->n_bad);
@@ -653,12 +669,10 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 {
 	struct proto_reader r;
 	struct proto_work_header h;
-	uint64_t t0 = worker_now_ns(), t1, t2;
+	uint64_t t0 = worker_now_ns(), t1;
 	int st, use_range = 0;
 
-	st = proto_reader_init(&r, work, len, PROTO_TAG_WORK);
-	if (st == STATUS_OK)
-		st = proto_unpack_work_header(&r, &h);
+	st = proto_read_work(&r, work, len, &h);
 	if (st == STATUS_OK && h.form == PROTO_FORM_RANGE)
 		st = proto_unpack_work_range(&r, w->n, w->step);
 	if (st != STATUS_OK) {
@@ -705,19 +719,9 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 		st = worker_engine_status(w, st, i, err, err_size);
 		if (st != STATUS_OK)
 			return st;
-		t2 = worker_now_ns();
-		/* engine_factor ran engine_verify itself when params.verify */
-		st = worker_emit(w, i, w->n,
-				 (uint32_t)((t2 - t1) / 1000 > UINT32_MAX
-						    ? UINT32_MAX
-						    : (t2 - t1) / 1000),
-				 w->params.verify);
-		t1 = t2;
-		if (st != STATUS_OK) {
-			snprintf(err, err_size, "cannot format a result: %s",
-				 status_str(st));
+		st = worker_emit_timed(w, i, &t1, err, err_size);
+		if (st != STATUS_OK)
 			return st;
-		}
 	}
 	if (h.form == PROTO_FORM_LIST && w->bad_index == PROTO_NO_BAD_INDEX &&
 	    proto_reader_end(&r) != STATUS_OK) {
@@ -866,16 +870,14 @@ static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,
 			   struct transport_file **file, struct proto_buf *out,
 			   char *err, size_t err_size)
 {
-	struct proto_reader r;
 	struct proto_place pl;
 	struct worker_block b;
 	char path[PROTO_MAX_PATH + 1];
 	int st;
 
 	if (m->tag == PROTO_TAG_FILE) {
-		if (proto_reader_init(&r, m->buf.data, m->buf.len,
-				      PROTO_TAG_FILE) != STATUS_OK ||
-		    proto_unpack_file(&r, path, sizeof path) != STATUS_OK) {
+		if (proto_read_file(m->buf.data, m->buf.len, path,
+				    sizeof path) != STATUS_OK) {
 			snprintf(err, err_size, "malformed FILE message");
 			return STATUS_ERR_PROTO;
 		}
@@ -887,9 +889,8 @@ static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,
 		w->hold = st == STATUS_OK;
 		return st;
 	}
-	if (proto_reader_init(&r, m->buf.data, m->buf.len, PROTO_TAG_OFFSET) !=
-		    STATUS_OK ||
-	    proto_unpack_place(&r, &pl) != STATUS_OK) {
+	if (proto_read_place(m->buf.data, m->buf.len, PROTO_TAG_OFFSET, &pl) !=
+	    STATUS_OK) {
 		snprintf(err, err_size, "malformed OFFSET message");
 		return STATUS_ERR_PROTO;
 	}
@@ -920,7 +921,6 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 {
 	struct transport_msg m;
 	struct proto_buf out;
-	struct proto_reader r;
 	struct proto_config cfg;
 	struct proto_stats stats;
 	struct transport_counters tc;
@@ -945,9 +945,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	if (st != STATUS_OK)
 		goto out;
 	if (m.tag == PROTO_TAG_CONFIG) {
-		if (proto_reader_init(&r, m.buf.data, m.buf.len,
-				      PROTO_TAG_CONFIG) != STATUS_OK ||
-		    proto_unpack_config(&r, &cfg) != STATUS_OK) {
+		if (proto_read_config(m.buf.data, m.buf.len, &cfg) !=
+		    STATUS_OK) {
 			failed = STATUS_ERR_PROTO;
 			snprintf(err, err_size,
 				 "malformed CONFIG (protocol "
@@ -1000,9 +999,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 				goto out;
 		}
 		if (m.tag == PROTO_TAG_STOP) {
-			if (proto_reader_init(&r, m.buf.data, m.buf.len,
-					      PROTO_TAG_STOP) != STATUS_OK ||
-			    proto_unpack_stop(&r, &reason) != STATUS_OK)
+			if (proto_read_stop(m.buf.data, m.buf.len, &reason) !=
+			    STATUS_OK)
 				reason = PROTO_STOP_ABORT; /* stop anyway */
 			(void)reason;
 			break;

@@ -1,17 +1,17 @@
 /*
  * fuzz_proto.c - libFuzzer target for the wire codec (src/core/proto.c).
  *
- * Purpose: every byte a rank receives goes through proto_reader_init and
- * the proto_unpack_* functions; here they get arbitrary bytes, for every
- * tag, so that a crash, a leak, an out-of-bounds read, undefined
- * behaviour or a wrongly accepted message is found.
+ * Purpose: every byte a rank receives goes through the proto_read_*
+ * call of its message (and, for WORK, INPUT and HELD, the item readers);
+ * here they get arbitrary bytes, for every tag, so that a crash, a leak,
+ * an out-of-bounds read, undefined behaviour or a wrongly accepted
+ * message is found.
  *
  * Steps per input:
- *   1. For every tag CONFIG..INPUT: proto_reader_init
- *      with that tag expected; when it accepts, run the full unpack
- *      sequence of that message, as master.c / worker.c do (WORK: header,
- *      then count numbers, a range or a byte range; RESULT: the fixed
- *      part and block; INPUT: the header, then n_bad bad tokens).
+ *   1. For every tag CONFIG..WRITTEN: the proto_read_* of that message;
+ *      when it accepts, read the items as master.c / group.c / worker.c
+ *      do (WORK: count numbers, a range or a byte range; INPUT: n_bad bad
+ *      tokens; HELD: n_sample lines).
  *   2. Oracle: the codec promises one value, one encoding (proto.c's
  *      invariants).  So a message that unpacks completely must pack back
  *      to exactly the same bytes; a difference aborts (libFuzzer reports
@@ -56,13 +56,13 @@ static void fuzz_same(const struct proto_buf *b, const uint8_t *data,
 	fuzz_check(b->len == size && memcmp(b->data, data, size) == 0);
 }
 
-static void fuzz_work(struct fuzz_state *s, struct proto_reader *r,
-		      const uint8_t *data, size_t size)
+static void fuzz_work(struct fuzz_state *s, const uint8_t *data, size_t size)
 {
+	struct proto_reader rd, *r = &rd;
 	struct proto_work_header h;
 	uint32_t i;
 
-	if (proto_unpack_work_header(r, &h) != STATUS_OK)
+	if (proto_read_work(r, data, size, &h) != STATUS_OK)
 		return;
 	fuzz_check(h.count >= 1 && h.count <= PROTO_MAX_CHUNK);
 	fuzz_check(proto_pack_work_begin(&s->out, &h) == STATUS_OK);
@@ -92,13 +92,12 @@ static void fuzz_work(struct fuzz_state *s, struct proto_reader *r,
 	fuzz_same(&s->out, data, size);
 }
 
-static void fuzz_result(struct fuzz_state *s, struct proto_reader *r,
-			const uint8_t *data, size_t size)
+static void fuzz_result(struct fuzz_state *s, const uint8_t *data, size_t size)
 {
 	struct proto_result_header h;
 	const unsigned char *block;
 
-	if (proto_unpack_result(r, &h, &block) != STATUS_OK)
+	if (proto_read_result(data, size, &h, &block) != STATUS_OK)
 		return;
 	fuzz_check(h.count <= PROTO_MAX_CHUNK);
 	fuzz_check(h.partial <= h.count);
@@ -108,14 +107,15 @@ static void fuzz_result(struct fuzz_state *s, struct proto_reader *r,
 	fuzz_same(&s->out, data, size);
 }
 
-static void fuzz_input(struct fuzz_state *s, struct proto_reader *r,
-		       const uint8_t *data, size_t size)
+static void fuzz_input(struct fuzz_state *s, const uint8_t *data, size_t size)
 {
+	struct proto_reader rd, *r = &rd;
 	struct proto_bad t;
 	uint64_t id, newlines;
 	uint32_t n_bad;
 
-	if (proto_unpack_input_begin(r, &id, &newlines, &n_bad) != STATUS_OK)
+	if (proto_read_input(r, data, size, &id, &newlines, &n_bad) !=
+	    STATUS_OK)
 		return;
 	fuzz_check(n_bad <= PROTO_MAX_BAD_TOKENS);
 	fuzz_check(proto_pack_input_begin(&s->out, id, newlines, n_bad) ==
@@ -132,14 +132,14 @@ static void fuzz_input(struct fuzz_state *s, struct proto_reader *r,
 }
 
 /* HELD (proto.h 3b): the fixed part, then n_sample lines. */
-static void fuzz_held(struct fuzz_state *s, struct proto_reader *r,
-		      const uint8_t *data, size_t size)
+static void fuzz_held(struct fuzz_state *s, const uint8_t *data, size_t size)
 {
+	struct proto_reader rd, *r = &rd;
 	struct proto_result_header h;
 	const unsigned char *line;
 	uint32_t n, idx, len;
 
-	if (proto_unpack_held_begin(r, &h, &n) != STATUS_OK)
+	if (proto_read_held(r, data, size, &h, &n) != STATUS_OK)
 		return;
 	fuzz_check(n <= h.count && h.partial <= h.count);
 	fuzz_check(proto_pack_held_begin(&s->out, &h, n) == STATUS_OK);
@@ -156,22 +156,21 @@ static void fuzz_held(struct fuzz_state *s, struct proto_reader *r,
 }
 
 /* FILE, OFFSET and WRITTEN (proto.h 3b). */
-static void fuzz_place(struct fuzz_state *s, struct proto_reader *r,
-		       const uint8_t *data, size_t size, int tag)
+static void fuzz_place(struct fuzz_state *s, const uint8_t *data, size_t size,
+		       int tag)
 {
 	static char path[PROTO_MAX_PATH + 1];
 	struct proto_place p;
 
 	if (tag == PROTO_TAG_FILE) {
-		if (proto_unpack_file(r, path, sizeof path) != STATUS_OK ||
-		    proto_reader_end(r) != STATUS_OK)
+		if (proto_read_file(data, size, path, sizeof path) != STATUS_OK)
 			return;
 		fuzz_check(strlen(path) >= 1);
 		fuzz_check(proto_pack_file(&s->out, path) == STATUS_OK);
 		fuzz_same(&s->out, data, size);
 		return;
 	}
-	if (proto_unpack_place(r, &p) != STATUS_OK)
+	if (proto_read_place(data, size, tag, &p) != STATUS_OK)
 		return;
 	fuzz_check(p.offset == PROTO_OFFSET_DROP ||
 		   p.length <= UINT64_MAX - p.offset);
@@ -183,38 +182,35 @@ static void fuzz_place(struct fuzz_state *s, struct proto_reader *r,
 static void fuzz_message(struct fuzz_state *s, const uint8_t *data, size_t size,
 			 int tag)
 {
-	struct proto_reader r;
 	struct proto_config c;
 	struct proto_stats st;
 	struct proto_group_stats g;
 	uint32_t u;
 	int status;
 
-	if (proto_reader_init(&r, data, size, tag) != STATUS_OK)
-		return;
 	switch (tag) {
 	case PROTO_TAG_CONFIG:
-		if (proto_unpack_config(&r, &c) == STATUS_OK) {
+		if (proto_read_config(data, size, &c) == STATUS_OK) {
 			fuzz_check(proto_pack_config(&s->out, &c) == STATUS_OK);
 			fuzz_same(&s->out, data, size);
 		}
 		break;
 	case PROTO_TAG_REQUEST:
-		if (proto_unpack_request(&r, &u) == STATUS_OK) {
+		if (proto_read_request(data, size, &u) == STATUS_OK) {
 			fuzz_check(proto_pack_request(&s->out, u) == STATUS_OK);
 			fuzz_same(&s->out, data, size);
 		}
 		break;
-	case PROTO_TAG_WORK: fuzz_work(s, &r, data, size); break;
-	case PROTO_TAG_RESULT: fuzz_result(s, &r, data, size); break;
-	case PROTO_TAG_INPUT: fuzz_input(s, &r, data, size); break;
-	case PROTO_TAG_HELD: fuzz_held(s, &r, data, size); break;
+	case PROTO_TAG_WORK: fuzz_work(s, data, size); break;
+	case PROTO_TAG_RESULT: fuzz_result(s, data, size); break;
+	case PROTO_TAG_INPUT: fuzz_input(s, data, size); break;
+	case PROTO_TAG_HELD: fuzz_held(s, data, size); break;
 	case PROTO_TAG_FILE:
 	case PROTO_TAG_OFFSET:
-	case PROTO_TAG_WRITTEN: fuzz_place(s, &r, data, size, tag); break;
+	case PROTO_TAG_WRITTEN: fuzz_place(s, data, size, tag); break;
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
-		if (proto_unpack_heartbeat(&r, &id, &ns) == STATUS_OK) {
+		if (proto_read_heartbeat(data, size, &id, &ns) == STATUS_OK) {
 			fuzz_check(proto_pack_heartbeat(&s->out, id, ns) ==
 				   STATUS_OK);
 			fuzz_same(&s->out, data, size);
@@ -222,27 +218,27 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data, size_t size,
 		break;
 	}
 	case PROTO_TAG_STOP:
-		if (proto_unpack_stop(&r, &u) == STATUS_OK) {
+		if (proto_read_stop(data, size, &u) == STATUS_OK) {
 			fuzz_check(proto_pack_stop(&s->out, u) == STATUS_OK);
 			fuzz_same(&s->out, data, size);
 		}
 		break;
 	case PROTO_TAG_STATS:
-		if (proto_unpack_stats(&r, &st) == STATUS_OK) {
+		if (proto_read_stats(data, size, &st) == STATUS_OK) {
 			fuzz_check(proto_pack_stats(&s->out, &st) == STATUS_OK);
 			fuzz_same(&s->out, data, size);
 		}
 		break;
 	case PROTO_TAG_GROUP_STATS:
-		if (proto_unpack_group_stats(&r, &g) == STATUS_OK) {
+		if (proto_read_group_stats(data, size, &g) == STATUS_OK) {
 			fuzz_check(proto_pack_group_stats(&s->out, &g) ==
 				   STATUS_OK);
 			fuzz_same(&s->out, data, size);
 		}
 		break;
 	case PROTO_TAG_ERROR:
-		if (proto_unpack_error(&r, &status, s->text, sizeof s->text) ==
-		    STATUS_OK) {
+		if (proto_read_error(data, size, &status, s->text,
+				     sizeof s->text) == STATUS_OK) {
 			size_t n = size - PROTO_HEADER_BYTES - 8;
 			fuzz_check(strlen(s->text) <= n);
 			if (strlen(s->text) == n) {

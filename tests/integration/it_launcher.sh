@@ -20,7 +20,7 @@
 # 2. A program started by hand (no launcher in the environment) lives on
 #    when its parent shell exits (nohup-style use): it completes.
 # 3. The journal lock: a rerun that finds the journal locked waits up to
-#    MASTER_JOURNAL_WAIT_MS (5 s), saying so: a holder that goes after 1 s
+#    REPLAY_JOURNAL_WAIT_MS (5 s), saying so: a holder that goes after 1 s
 #    lets it complete (exit 0, identical output); a holder that stays
 #    beyond the bound makes it fail with "in use", exit 3, after the bound
 #    (between 4.5 and 8 s).

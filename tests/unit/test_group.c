@@ -132,17 +132,14 @@ static void rank0_stop(uint32_t reason)
 /* Rank 0 checks a RESULT: every line parsed back and verified. */
 static void rank0_result(const struct proto_buf *b)
 {
-	struct proto_reader r;
 	struct proto_result_header h;
 	struct engine_result res;
 	struct output_meta meta;
 	const unsigned char *block, *p, *end, *nl;
 	mpz_t n, got;
 
-	assert_int_equal(
-		proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT),
-		STATUS_OK);
-	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
+	assert_int_equal(proto_read_result(b->data, b->len, &h, &block),
+			 STATUS_OK);
 	assert_true(h.chunk_id < (uint64_t)S.next_chunk);
 	assert_int_equal(S.done[h.chunk_id], 0); /* answered once */
 	assert_int_equal(h.count, CHUNK);
@@ -182,23 +179,19 @@ static void rank0_result(const struct proto_buf *b)
 
 static void to_rank0(int tag, const struct proto_buf *b)
 {
-	struct proto_reader r;
 	struct proto_group_stats g;
 	int status;
 
 	switch (tag) {
 	case PROTO_TAG_REQUEST:
-		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
-				 STATUS_OK);
-		assert_int_equal(proto_unpack_request(&r, &S.credit),
+		assert_int_equal(proto_read_request(b->data, b->len, &S.credit),
 				 STATUS_OK);
 		rank0_send_work();
 		break;
 	case PROTO_TAG_RESULT: rank0_result(b); break;
 	case PROTO_TAG_GROUP_STATS:
-		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
+		assert_int_equal(proto_read_group_stats(b->data, b->len, &g),
 				 STATUS_OK);
-		assert_int_equal(proto_unpack_group_stats(&r, &g), STATUS_OK);
 		assert_true(g.rank == 2 || g.rank == 3);
 		S.group_stats[g.rank]++;
 		S.group_wrong[g.rank] += (int)g.wrong;
@@ -209,18 +202,16 @@ static void to_rank0(int tag, const struct proto_buf *b)
 		/* the leader's own, while it holds chunks (proto.h 11): the
 		   mocked clock runs 1 ms per look, so a long test sees some */
 		uint64_t id, ns;
-		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
-				 STATUS_OK);
-		assert_int_equal(proto_unpack_heartbeat(&r, &id, &ns),
-				 STATUS_OK);
+		assert_int_equal(
+			proto_read_heartbeat(b->data, b->len, &id, &ns),
+			STATUS_OK);
 		assert_true(S.outstanding > 0);
 		break;
 	}
 	case PROTO_TAG_ERROR:
-		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
-				 STATUS_OK);
-		assert_int_equal(proto_unpack_error(&r, &status, S.error_text,
-						    sizeof S.error_text),
+		assert_int_equal(proto_read_error(b->data, b->len, &status,
+						  S.error_text,
+						  sizeof S.error_text),
 				 STATUS_OK);
 		S.errors_up++;
 		rank0_stop(PROTO_STOP_ABORT);
@@ -232,15 +223,13 @@ static void to_rank0(int tag, const struct proto_buf *b)
 static void to_member(int rank, int tag, const struct proto_buf *b)
 {
 	struct proto_buf o;
-	struct proto_reader r;
 	char err[256];
 
 	proto_buf_init(&o);
 	if (tag == PROTO_TAG_CONFIG) {
 		struct proto_config c;
-		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
+		assert_int_equal(proto_read_config(b->data, b->len, &c),
 				 STATUS_OK);
-		assert_int_equal(proto_unpack_config(&r, &c), STATUS_OK);
 		worker_ctx_init(&S.ctx[rank], &c, 0);
 		S.have_ctx[rank] = 1;
 		assert_int_equal(proto_pack_request(&o, 1 + c.prefetch),
@@ -261,10 +250,9 @@ static void to_member(int rank, int tag, const struct proto_buf *b)
 		}
 	} else if (tag == PROTO_TAG_STOP) {
 		struct proto_stats s;
-		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
-				 STATUS_OK);
-		assert_int_equal(proto_unpack_stop(&r, &S.stop_reason[rank]),
-				 STATUS_OK);
+		assert_int_equal(
+			proto_read_stop(b->data, b->len, &S.stop_reason[rank]),
+			STATUS_OK);
 		S.stops[rank]++;
 		memset(&s, 0, sizeof s);
 		s.numbers = 500u + (uint64_t)rank;

@@ -535,7 +535,6 @@ static void result_block_round_trip(void **state)
 	struct proto_buf msg;
 	struct proto_result_header h = { 7, 3, 1, 0, PROTO_NO_BAD_INDEX, 0 },
 				   back;
-	struct proto_reader r;
 	struct journal *j;
 	const unsigned char *block, *lines;
 	size_t len;
@@ -546,10 +545,8 @@ static void result_block_round_trip(void **state)
 	proto_buf_init(&msg);
 	h.block_len = sizeof lines3 - 1;
 	assert_int_equal(proto_pack_result(&msg, &h, lines3), STATUS_OK);
-	assert_int_equal(
-		proto_reader_init(&r, msg.data, msg.len, PROTO_TAG_RESULT),
-		STATUS_OK);
-	assert_int_equal(proto_unpack_result(&r, &back, &block), STATUS_OK);
+	assert_int_equal(proto_read_result(msg.data, msg.len, &back, &block),
+			 STATUS_OK);
 	assert_int_equal(reopen(f, NULL, &j), STATUS_OK);
 	assert_int_equal(journal_append(j, 7, 500, 3, 2, block, back.block_len),
 			 STATUS_OK);

@@ -109,15 +109,12 @@ static void push(int source, int tag, const struct proto_buf *b)
 /* Rebuild RESULT o with its block one line short or one line longer. */
 static void repack_block(struct proto_buf *o, int extra)
 {
-	struct proto_reader r;
 	struct proto_result_header h;
 	const unsigned char *block;
 	struct proto_buf n, lines;
 
-	assert_int_equal(
-		proto_reader_init(&r, o->data, o->len, PROTO_TAG_RESULT),
-		STATUS_OK);
-	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
+	assert_int_equal(proto_read_result(o->data, o->len, &h, &block),
+			 STATUS_OK);
 	proto_buf_init(&n);
 	proto_buf_init(&lines);
 	assert_int_equal(proto_buf_append(&lines, block, h.block_len),
@@ -142,16 +139,14 @@ static void repack_block(struct proto_buf *o, int extra)
 static void fake_worker(int rank, int tag, const struct proto_buf *b)
 {
 	struct proto_buf o;
-	struct proto_reader r;
 	char err[256];
 	int st;
 
 	proto_buf_init(&o);
 	if (tag == PROTO_TAG_CONFIG) {
 		struct proto_config c;
-		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
+		assert_int_equal(proto_read_config(b->data, b->len, &c),
 				 STATUS_OK);
-		assert_int_equal(proto_unpack_config(&r, &c), STATUS_OK);
 		worker_ctx_init(&F.ctx[rank], &c, 0);
 		F.ctx[rank].input_path = run_input;
 		F.ctx[rank].max_digits = 10000;
@@ -206,16 +201,12 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 				F.faults_done++;
 				break;
 			case F_SELF_CHECK_FAILED: {
-				struct proto_reader rr;
 				struct proto_result_header h;
 				const unsigned char *blk;
-				assert_int_equal(
-					proto_reader_init(&rr, o.data, o.len,
-							  PROTO_TAG_RESULT),
-					STATUS_OK);
-				assert_int_equal(
-					proto_unpack_result(&rr, &h, &blk),
-					STATUS_OK);
+				assert_int_equal(proto_read_result(o.data,
+								   o.len, &h,
+								   &blk),
+						 STATUS_OK);
 				h.bad_index = h.count - 1;
 				h.block_len = 0;
 				h.partial = 0;
@@ -234,10 +225,9 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 		push(rank, PROTO_TAG_RESULT, &o);
 	} else if (tag == PROTO_TAG_STOP) {
 		struct proto_stats s;
-		assert_int_equal(proto_reader_init(&r, b->data, b->len, tag),
-				 STATUS_OK);
-		assert_int_equal(proto_unpack_stop(&r, &F.stop_reason[rank]),
-				 STATUS_OK);
+		assert_int_equal(
+			proto_read_stop(b->data, b->len, &F.stop_reason[rank]),
+			STATUS_OK);
 		F.stops[rank]++;
 		/* a leader relays its members' STATS first (proto.h, 9.) */
 		for (int k = 1;

@@ -23,23 +23,21 @@
 static int decode_full(int tag, const unsigned char *data, size_t len)
 {
 	struct proto_reader r;
-	int st = proto_reader_init(&r, data, len, tag);
+	int st;
 
-	if (st != STATUS_OK)
-		return st;
 	switch (tag) {
 	case PROTO_TAG_CONFIG: {
 		struct proto_config c;
-		return proto_unpack_config(&r, &c);
+		return proto_read_config(data, len, &c);
 	}
 	case PROTO_TAG_REQUEST: {
 		uint32_t credit;
-		return proto_unpack_request(&r, &credit);
+		return proto_read_request(data, len, &credit);
 	}
 	case PROTO_TAG_WORK: {
 		struct proto_work_header h;
 		mpz_t a, b;
-		st = proto_unpack_work_header(&r, &h);
+		st = proto_read_work(&r, data, len, &h);
 		if (st != STATUS_OK)
 			return st;
 		mpz_inits(a, b, NULL);
@@ -61,35 +59,34 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 	case PROTO_TAG_RESULT: {
 		struct proto_result_header h;
 		const unsigned char *block;
-		st = proto_unpack_result(&r, &h, &block);
-		return st == STATUS_OK ? proto_reader_end(&r) : st;
+		return proto_read_result(data, len, &h, &block);
 	}
 	case PROTO_TAG_STOP: {
 		uint32_t reason;
-		return proto_unpack_stop(&r, &reason);
+		return proto_read_stop(data, len, &reason);
 	}
 	case PROTO_TAG_STATS: {
 		struct proto_stats s;
-		return proto_unpack_stats(&r, &s);
+		return proto_read_stats(data, len, &s);
 	}
 	case PROTO_TAG_ERROR: {
 		int status;
 		char text[64];
-		return proto_unpack_error(&r, &status, text, sizeof text);
+		return proto_read_error(data, len, &status, text, sizeof text);
 	}
 	case PROTO_TAG_GROUP_STATS: {
 		struct proto_group_stats g;
-		return proto_unpack_group_stats(&r, &g);
+		return proto_read_group_stats(data, len, &g);
 	}
 	case PROTO_TAG_HEARTBEAT: {
 		uint64_t id, ns;
-		return proto_unpack_heartbeat(&r, &id, &ns);
+		return proto_read_heartbeat(data, len, &id, &ns);
 	}
 	case PROTO_TAG_INPUT: {
 		uint64_t id, nl;
 		uint32_t n = 0;
 		struct proto_bad t;
-		st = proto_unpack_input_begin(&r, &id, &nl, &n);
+		st = proto_read_input(&r, data, len, &id, &nl, &n);
 		for (uint32_t i = 0; i < n && st == STATUS_OK; i++)
 			st = proto_unpack_input_bad(&r, &t);
 		return st == STATUS_OK ? proto_reader_end(&r) : st;
@@ -98,20 +95,19 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 		struct proto_result_header h;
 		const unsigned char *line;
 		uint32_t n = 0, idx, ll;
-		st = proto_unpack_held_begin(&r, &h, &n);
+		st = proto_read_held(&r, data, len, &h, &n);
 		for (uint32_t i = 0; i < n && st == STATUS_OK; i++)
 			st = proto_unpack_held_line(&r, &idx, &line, &ll);
 		return st == STATUS_OK ? proto_reader_end(&r) : st;
 	}
 	case PROTO_TAG_FILE: {
 		char path[PROTO_MAX_PATH + 1];
-		st = proto_unpack_file(&r, path, sizeof path);
-		return st == STATUS_OK ? proto_reader_end(&r) : st;
+		return proto_read_file(data, len, path, sizeof path);
 	}
 	case PROTO_TAG_OFFSET:
 	case PROTO_TAG_WRITTEN: {
 		struct proto_place p;
-		return proto_unpack_place(&r, &p);
+		return proto_read_place(data, len, tag, &p);
 	}
 	default: return STATUS_ERR_PROTO;
 	}
@@ -203,15 +199,12 @@ static void test_round_trip_config(void **state)
 				   PROTO_FAULT_SLOW | PROTO_FAULT_WRONG_RESULT,
 				   PROTO_MAX_NUMBER_BYTES },
 			    out;
-	struct proto_reader r;
 
 	(void)state;
 	proto_buf_init(&b);
 	assert_int_equal(proto_pack_config(&b, &in), STATUS_OK);
 	assert_int_equal(b.len, PROTO_HEADER_BYTES + 28);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_CONFIG),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_config(&r, &out), STATUS_OK);
+	assert_int_equal(proto_read_config(b.data, b.len, &out), STATUS_OK);
 	assert_true(out.seed == in.seed);
 	assert_true(out.time_limit_us == in.time_limit_us);
 	assert_int_equal(out.prefetch, 3);
@@ -228,7 +221,6 @@ static void test_round_trip_config(void **state)
 static void test_round_trip_small_messages(void **state)
 {
 	struct proto_buf b;
-	struct proto_reader r;
 	uint32_t v;
 	struct proto_stats s = { 10, 20, 30, 40, 50, 60, 70, 80, "n" }, t;
 	int status;
@@ -237,16 +229,11 @@ static void test_round_trip_small_messages(void **state)
 	(void)state;
 	proto_buf_init(&b);
 	assert_int_equal(proto_pack_request(&b, PROTO_MAX_CREDIT), STATUS_OK);
-	assert_int_equal(
-		proto_reader_init(&r, b.data, b.len, PROTO_TAG_REQUEST),
-		STATUS_OK);
-	assert_int_equal(proto_unpack_request(&r, &v), STATUS_OK);
+	assert_int_equal(proto_read_request(b.data, b.len, &v), STATUS_OK);
 	assert_int_equal(v, PROTO_MAX_CREDIT);
 
 	assert_int_equal(proto_pack_stop(&b, PROTO_STOP_ABORT), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STOP),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_stop(&r, &v), STATUS_OK);
+	assert_int_equal(proto_read_stop(b.data, b.len, &v), STATUS_OK);
 	assert_int_equal(v, PROTO_STOP_ABORT);
 
 	{
@@ -255,40 +242,29 @@ static void test_round_trip_small_messages(void **state)
 			proto_pack_heartbeat(&b, UINT64_MAX - 1, 12345),
 			STATUS_OK);
 		assert_int_equal(b.len, PROTO_HEADER_BYTES + 16);
-		assert_int_equal(proto_reader_init(&r, b.data, b.len,
-						   PROTO_TAG_HEARTBEAT),
-				 STATUS_OK);
-		assert_int_equal(proto_unpack_heartbeat(&r, &id, &ns),
+		assert_int_equal(proto_read_heartbeat(b.data, b.len, &id, &ns),
 				 STATUS_OK);
 		assert_true(id == UINT64_MAX - 1 && ns == 12345);
 		/* one byte short, one byte long */
-		assert_int_equal(proto_reader_init(&r, b.data, b.len - 1,
-						   PROTO_TAG_HEARTBEAT),
-				 STATUS_OK);
-		assert_int_equal(proto_unpack_heartbeat(&r, &id, &ns),
-				 STATUS_ERR_PROTO);
+		assert_int_equal(
+			proto_read_heartbeat(b.data, b.len - 1, &id, &ns),
+			STATUS_ERR_PROTO);
 		assert_int_equal(proto_buf_append(&b, "", 1), STATUS_OK);
-		assert_int_equal(proto_reader_init(&r, b.data, b.len,
-						   PROTO_TAG_HEARTBEAT),
-				 STATUS_OK);
-		assert_int_equal(proto_unpack_heartbeat(&r, &id, &ns),
+		assert_int_equal(proto_read_heartbeat(b.data, b.len, &id, &ns),
 				 STATUS_ERR_PROTO);
 	}
 
 	assert_int_equal(proto_pack_stats(&b, &s), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_OK);
+	assert_int_equal(proto_read_stats(b.data, b.len, &t), STATUS_OK);
 	assert_memory_equal(&s, &t, sizeof s);
 
 	/* ERROR text is truncated to the caller's buffer, NUL-terminated */
 	assert_int_equal(proto_pack_error(&b, STATUS_ERR_PROTO,
 					  "bad message from rank 3"),
 			 STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_ERROR),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_error(&r, &status, text, sizeof text),
-			 STATUS_OK);
+	assert_int_equal(
+		proto_read_error(b.data, b.len, &status, text, sizeof text),
+		STATUS_OK);
 	assert_int_equal(status, STATUS_ERR_PROTO);
 	assert_string_equal(text, "bad mes");
 	proto_buf_clear(&b);
@@ -305,9 +281,7 @@ static void test_round_trip_work_list_and_range(void **state)
 	proto_buf_init(&b);
 	mpz_inits(x, y, NULL);
 	build(PROTO_TAG_WORK, &b);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_WORK),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_work_header(&r, &h), STATUS_OK);
+	assert_int_equal(proto_read_work(&r, b.data, b.len, &h), STATUS_OK);
 	assert_true(h.chunk_id == 5 && h.first_index == 1000);
 	assert_int_equal(h.count, 3);
 	assert_int_equal(h.form, PROTO_FORM_LIST);
@@ -329,9 +303,7 @@ static void test_round_trip_work_list_and_range(void **state)
 	mpz_ui_pow_ui(x, 10, 60);
 	mpz_set_ui(y, 2);
 	assert_int_equal(proto_pack_work_range(&b, x, y), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_WORK),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_work_header(&r, &h), STATUS_OK);
+	assert_int_equal(proto_read_work(&r, b.data, b.len, &h), STATUS_OK);
 	assert_int_equal(h.form, PROTO_FORM_RANGE);
 	assert_int_equal(proto_unpack_work_range(&r, y, x), STATUS_OK);
 	assert_int_equal(mpz_cmp_ui(x, 2), 0);
@@ -348,7 +320,6 @@ static void test_round_trip_work_list_and_range(void **state)
 static void test_round_trip_result(void **state)
 {
 	struct proto_buf b;
-	struct proto_reader r;
 	struct proto_result_header h;
 	const unsigned char *block;
 
@@ -358,16 +329,14 @@ static void test_round_trip_result(void **state)
 	assert_int_equal(b.len,
 			 PROTO_HEADER_BYTES + PROTO_RESULT_FIXED +
 				 sizeof result_block - 1);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_RESULT),
+	assert_int_equal(proto_read_result(b.data, b.len, &h, &block),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
 	assert_true(h.chunk_id == 77 && h.busy_ns == 123456789);
 	assert_int_equal(h.count, 3);
 	assert_int_equal(h.partial, 1);
 	assert_int_equal(h.bad_index, PROTO_NO_BAD_INDEX);
 	assert_int_equal(h.block_len, sizeof result_block - 1);
 	assert_memory_equal(block, result_block, h.block_len);
-	assert_int_equal(proto_reader_end(&r), STATUS_OK);
 	/* busy_ns where a leader or worker may read it without decoding */
 	assert_int_equal(b.data[PROTO_RESULT_BUSY_OFFSET], 123456789 & 0xff);
 	proto_buf_clear(&b);
@@ -379,7 +348,6 @@ static void put32(unsigned char *p, uint32_t v);
 static void test_round_trip_result_bad_index(void **state)
 {
 	struct proto_buf b;
-	struct proto_reader r;
 	struct proto_result_header h = { .chunk_id = 5,
 					 .count = 10,
 					 .bad_index = 9 },
@@ -389,9 +357,8 @@ static void test_round_trip_result_bad_index(void **state)
 	(void)state;
 	proto_buf_init(&b);
 	assert_int_equal(proto_pack_result(&b, &h, NULL), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_RESULT),
+	assert_int_equal(proto_read_result(b.data, b.len, &out, &block),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_result(&r, &out, &block), STATUS_OK);
 	assert_int_equal(out.bad_index, 9);
 	assert_int_equal(out.block_len, 0);
 	/* bad_index past the chunk, or with a block: refused both ways */
@@ -569,10 +536,10 @@ static void test_oversized_counts_rejected(void **state)
 	/* a message longer than PROTO_MAX_MSG is refused before parsing */
 	build(PROTO_TAG_STOP, &b);
 	{
-		struct proto_reader r;
-		assert_int_equal(proto_reader_init(&r, b.data,
-						   (size_t)PROTO_MAX_MSG + 1,
-						   PROTO_TAG_STOP),
+		uint32_t reason;
+		assert_int_equal(proto_read_stop(b.data,
+						 (size_t)PROTO_MAX_MSG + 1,
+						 &reason),
 				 STATUS_ERR_PROTO);
 	}
 	proto_buf_clear(&b);
@@ -671,7 +638,6 @@ static void test_garbage_never_crashes(void **state)
 static void test_stats_host_limit(void **state)
 {
 	struct proto_buf b;
-	struct proto_reader r;
 	struct proto_stats s, t;
 	size_t at;
 
@@ -681,25 +647,19 @@ static void test_stats_host_limit(void **state)
 	memset(s.host, 'h', PROTO_MAX_HOST);
 	assert_int_equal(proto_pack_stats(&b, &s), STATUS_OK);
 	assert_int_equal(b.len, PROTO_HEADER_BYTES + 64 + 4 + PROTO_MAX_HOST);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_OK);
+	assert_int_equal(proto_read_stats(b.data, b.len, &t), STATUS_OK);
 	assert_memory_equal(&s, &t, sizeof s);
 	/* the same message claiming one more byte, with one more byte */
 	at = PROTO_HEADER_BYTES + 64;
 	b.data[at] = (unsigned char)(PROTO_MAX_HOST + 1);
 	b.data[at + 1] = (unsigned char)((PROTO_MAX_HOST + 1) >> 8);
 	b.data[b.len] = 'h'; /* cap >= len + 1: 256-byte steps */
-	assert_int_equal(
-		proto_reader_init(&r, b.data, b.len + 1, PROTO_TAG_STATS),
-		STATUS_OK);
-	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_ERR_PROTO);
+	assert_int_equal(proto_read_stats(b.data, b.len + 1, &t),
+			 STATUS_ERR_PROTO);
 	/* a NUL inside the host */
 	assert_int_equal(proto_pack_stats(&b, &s), STATUS_OK);
 	b.data[at + 4 + 7] = 0;
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_stats(&r, &t), STATUS_ERR_PROTO);
+	assert_int_equal(proto_read_stats(b.data, b.len, &t), STATUS_ERR_PROTO);
 	proto_stats_host(&s);
 	assert_true(strlen(s.host) > 0 && strlen(s.host) <= PROTO_MAX_HOST);
 	proto_buf_clear(&b);
@@ -715,7 +675,6 @@ static void test_round_trip_group_stats(void **state)
 					{ 10, 20, 30, 40, 50, 60, 70,
 					  UINT64_MAX - 1, "node3" } },
 				 out;
-	struct proto_reader r;
 
 	(void)state;
 	proto_buf_init(&b);
@@ -726,13 +685,11 @@ static void test_round_trip_group_stats(void **state)
 	assert_memory_equal(b.data + PROTO_HEADER_BYTES + 8,
 			    st.data + PROTO_HEADER_BYTES, 64 + 4 + 5);
 	/* not a STATS message: the tag says GROUP_STATS */
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_STATS),
+	assert_int_equal(proto_read_stats(b.data, b.len, &out.s),
 			 STATUS_ERR_PROTO);
-	assert_int_equal(
-		proto_reader_init(&r, b.data, b.len, PROTO_TAG_GROUP_STATS),
-		STATUS_OK);
 	memset(&out, 0, sizeof out);
-	assert_int_equal(proto_unpack_group_stats(&r, &out), STATUS_OK);
+	assert_int_equal(proto_read_group_stats(b.data, b.len, &out),
+			 STATUS_OK);
 	assert_int_equal(out.rank, 4097);
 	assert_int_equal(out.wrong, 6);
 	assert_memory_equal(&out.s, &in.s, sizeof in.s);
@@ -867,11 +824,9 @@ static void test_workers_write(void **state)
 	(void)state;
 	proto_buf_init(&b);
 	assert_int_equal(proto_pack_file(&b, "/tmp/out.x"), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_FILE),
+	assert_int_equal(proto_read_file(b.data, b.len, path, sizeof path),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_file(&r, path, sizeof path), STATUS_OK);
 	assert_string_equal(path, "/tmp/out.x");
-	assert_int_equal(proto_reader_end(&r), STATUS_OK);
 	/* at the cap, past it, empty */
 	memset(path, 'a', PROTO_MAX_PATH + 1);
 	path[PROTO_MAX_PATH] = '\0';
@@ -884,9 +839,8 @@ static void test_workers_write(void **state)
 	assert_int_equal(proto_pack_held_begin(&b, &h, 2), STATUS_OK);
 	assert_int_equal(proto_pack_held_line(&b, 0, "4: 2 2\n", 7), STATUS_OK);
 	assert_int_equal(proto_pack_held_line(&b, 2, "6: 2 3\n", 7), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_HELD),
+	assert_int_equal(proto_read_held(&r, b.data, b.len, &hh, &n),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_held_begin(&r, &hh, &n), STATUS_OK);
 	assert_true(hh.chunk_id == 5 && hh.count == 3 && hh.block_len == 30 &&
 		    n == 2);
 	assert_int_equal(proto_unpack_held_line(&r, &idx, &line, &len),
@@ -899,9 +853,8 @@ static void test_workers_write(void **state)
 	/* a cut line, more samples than numbers, a failed chunk that keeps
 	   a block */
 	b.len--;
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_HELD),
+	assert_int_equal(proto_read_held(&r, b.data, b.len, &hh, &n),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_held_begin(&r, &hh, &n), STATUS_OK);
 	assert_int_equal(proto_unpack_held_line(&r, &idx, &line, &len),
 			 STATUS_OK);
 	assert_int_equal(proto_unpack_held_line(&r, &idx, &line, &len),
@@ -913,9 +866,8 @@ static void test_workers_write(void **state)
 	assert_int_equal(proto_pack_held_begin(&b, &h, 0), STATUS_OK);
 
 	assert_int_equal(proto_pack_place(&b, PROTO_TAG_OFFSET, &p), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_OFFSET),
+	assert_int_equal(proto_read_place(b.data, b.len, PROTO_TAG_OFFSET, &pp),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_place(&r, &pp), STATUS_OK);
 	assert_true(pp.chunk_id == 5 && pp.offset == 1000 && pp.length == 30);
 	assert_int_equal(proto_pack_place(&b, PROTO_TAG_RESULT, &p),
 			 STATUS_ERR_PROTO);
@@ -924,9 +876,8 @@ static void test_workers_write(void **state)
 	assert_int_equal(proto_pack_place(&b, PROTO_TAG_WRITTEN, &p),
 			 STATUS_OK);
 	assert_int_equal(
-		proto_reader_init(&r, b.data, b.len, PROTO_TAG_WRITTEN),
-		STATUS_OK);
-	assert_int_equal(proto_unpack_place(&r, &pp), STATUS_ERR_PROTO);
+		proto_read_place(b.data, b.len, PROTO_TAG_WRITTEN, &pp),
+		STATUS_ERR_PROTO);
 	proto_buf_clear(&b);
 }
 
@@ -947,9 +898,7 @@ static void test_bytes_and_input(void **state)
 	proto_buf_init(&b);
 	assert_int_equal(proto_pack_work_begin(&b, &h), STATUS_OK);
 	assert_int_equal(proto_pack_work_bytes(&b, &y), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_WORK),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_work_header(&r, &hh), STATUS_OK);
+	assert_int_equal(proto_read_work(&r, b.data, b.len, &hh), STATUS_OK);
 	assert_int_equal(hh.form, PROTO_FORM_BYTES);
 	assert_int_equal(proto_unpack_work_bytes(&r, &yy), STATUS_OK);
 	assert_true(yy.offset == 10 && yy.length == 5 && yy.size == 15);
@@ -969,9 +918,8 @@ static void test_bytes_and_input(void **state)
 	t.reason = PROTO_BAD_SYNTAX;
 	assert_int_equal(proto_pack_input_begin(&b, 7, 2, 1), STATUS_OK);
 	assert_int_equal(proto_pack_input_bad(&b, &t), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_INPUT),
+	assert_int_equal(proto_read_input(&r, b.data, b.len, &id, &nl, &n),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_input_begin(&r, &id, &nl, &n), STATUS_OK);
 	assert_true(id == 7 && nl == 2 && n == 1);
 	assert_int_equal(proto_unpack_input_bad(&r, &tt), STATUS_OK);
 	assert_string_equal(tt.token, t.token);
@@ -994,9 +942,8 @@ static void test_bytes_and_input(void **state)
 
 	/* RESULT count 0: an empty block only */
 	assert_int_equal(proto_pack_result(&b, &rh, NULL), STATUS_OK);
-	assert_int_equal(proto_reader_init(&r, b.data, b.len, PROTO_TAG_RESULT),
+	assert_int_equal(proto_read_result(b.data, b.len, &rh, &block),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_result(&r, &rh, &block), STATUS_OK);
 	assert_int_equal(rh.count, 0);
 	rh.bad_index = 0;
 	assert_int_equal(proto_pack_result(&b, &rh, NULL), STATUS_ERR_PROTO);

@@ -226,7 +226,6 @@ static void add_stop(uint32_t reason)
 static int check_result(int k, uint64_t id, const char *const *nums,
 			uint32_t count, const char *start, unsigned long step)
 {
-	struct proto_reader r;
 	struct proto_result_header h;
 	struct engine_result res;
 	struct output_meta meta;
@@ -235,10 +234,9 @@ static int check_result(int k, uint64_t id, const char *const *nums,
 	int bad = 0;
 
 	assert_int_equal(S.out[k].tag, PROTO_TAG_RESULT);
-	assert_int_equal(proto_reader_init(&r, S.out[k].buf.data,
-					   S.out[k].buf.len, PROTO_TAG_RESULT),
+	assert_int_equal(proto_read_result(S.out[k].buf.data, S.out[k].buf.len,
+					   &h, &block),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_result(&r, &h, &block), STATUS_OK);
 	assert_true(h.chunk_id == id);
 	assert_int_equal(h.count, count);
 	assert_int_equal(h.bad_index, PROTO_NO_BAD_INDEX);
@@ -353,7 +351,6 @@ static void test_verify_modes(void **state)
 static void test_normal_conversation(void **state)
 {
 	char err[256];
-	struct proto_reader r;
 	uint32_t credit;
 	struct proto_stats st;
 
@@ -366,18 +363,16 @@ static void test_normal_conversation(void **state)
 	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
 	assert_int_equal(S.n_out, 4);
 	assert_int_equal(S.out[0].tag, PROTO_TAG_REQUEST);
-	assert_int_equal(proto_reader_init(&r, S.out[0].buf.data,
-					   S.out[0].buf.len, PROTO_TAG_REQUEST),
+	assert_int_equal(proto_read_request(S.out[0].buf.data, S.out[0].buf.len,
+					    &credit),
 			 STATUS_OK);
-	assert_int_equal(proto_unpack_request(&r, &credit), STATUS_OK);
 	assert_int_equal(credit, 4); /* 1 + prefetch */
 	assert_int_equal(check_result(1, 0, NULL, 43, "999999999999", 2), 0);
 	assert_int_equal(check_result(2, 1, list, 6, NULL, 0), 0);
 	assert_int_equal(S.out[3].tag, PROTO_TAG_STATS);
-	assert_int_equal(proto_reader_init(&r, S.out[3].buf.data,
-					   S.out[3].buf.len, PROTO_TAG_STATS),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_stats(&r, &st), STATUS_OK);
+	assert_int_equal(
+		proto_read_stats(S.out[3].buf.data, S.out[3].buf.len, &st),
+		STATUS_OK);
 	assert_true(st.numbers == 49 && st.chunks == 2);
 }
 
@@ -385,7 +380,6 @@ static void test_normal_conversation(void **state)
 static void test_malformed_work_reported(void **state)
 {
 	char err[256];
-	struct proto_reader r;
 	int status;
 	char text[128];
 
@@ -398,10 +392,8 @@ static void test_malformed_work_reported(void **state)
 	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_ERR_PROTO);
 	assert_int_equal(S.n_out, 3);
 	assert_int_equal(S.out[1].tag, PROTO_TAG_ERROR);
-	assert_int_equal(proto_reader_init(&r, S.out[1].buf.data,
-					   S.out[1].buf.len, PROTO_TAG_ERROR),
-			 STATUS_OK);
-	assert_int_equal(proto_unpack_error(&r, &status, text, sizeof text),
+	assert_int_equal(proto_read_error(S.out[1].buf.data, S.out[1].buf.len,
+					  &status, text, sizeof text),
 			 STATUS_OK);
 	assert_int_equal(status, STATUS_ERR_PROTO);
 	assert_non_null(strstr(text, "WORK"));
