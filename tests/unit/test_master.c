@@ -101,6 +101,8 @@ static struct {
 	uint32_t helds, writes, drops;          /* run_wmode: HELD sent, blocks
 					  written, blocks dropped */
 	uint8_t written[4096]; /* run_wmode: chunk ids written */
+	/* run_wmode: the most blocks one worker held unwritten at once */
+	uint32_t max_held;
 } F;
 
 static uint32_t rng(void)
@@ -291,6 +293,8 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 			push(rank, PROTO_TAG_INPUT, &F.ctx[rank].input_msg);
 		if (F.ctx[rank].hold) {
 			F.helds++;
+			if (F.ctx[rank].n_held > F.max_held)
+				F.max_held = F.ctx[rank].n_held;
 			push(rank, PROTO_TAG_HELD, &o);
 			if (F.fault == F_HELD_TWICE && rank == F.fault_rank &&
 			    F.faults_done++ == 0)
@@ -403,10 +407,12 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	return STATUS_OK;
 }
 
-/* The RESULT of chunk 0 (chunk id: the first 8 body bytes, LE). */
+/* The RESULT (or HELD) of chunk 0 (chunk id: the first 8 body bytes,
+   LE). */
 static int is_first_result(const struct fake_msg *m)
 {
-	if (m->tag != PROTO_TAG_RESULT || m->buf.len < PROTO_HEADER_BYTES + 8)
+	if ((m->tag != PROTO_TAG_RESULT && m->tag != PROTO_TAG_HELD) ||
+	    m->buf.len < PROTO_HEADER_BYTES + 8)
 		return 0;
 	for (int k = 0; k < 8; k++)
 		if (m->buf.data[PROTO_HEADER_BYTES + k] != 0)
@@ -808,6 +814,38 @@ static void test_wmode_output_identical(void **state)
 	free(ref);
 }
 
+/*
+ * Chunk 0's HELD delivered last: no block can be placed before its
+ * length is known, so the workers hold every block they make until the
+ * reorder window (MASTER_MIN_WINDOW_CHUNKS, 1024 chunks) stops them; then
+ * chunk 0 arrives and all are placed.  The most a worker holds is
+ * bounded by the window, and it is reached.
+ */
+static void test_wmode_full_window(void **state)
+{
+	char *ref, *out;
+
+	(void)state;
+	assert_int_equal(run(1, 1, 1, 3000, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	run_wmode = 1;
+	assert_int_equal(
+		run(4, 1, 1, 3000, F_DELAY_FIRST_RESULT, -1, 5, out_path),
+		CLI_EXIT_OK);
+	run_wmode = 0;
+	print_message("wmode, chunk 0 last: a worker held %u blocks\n",
+		      F.max_held);
+	assert_true(F.max_held <= 1024);
+	assert_true(F.max_held >= 1024 / 3 - 8); /* three workers share it */
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(ref);
+	free(out);
+}
+
 /* Bad messages of the written-output conversation: the sender named. */
 static void test_wmode_bad_messages_fatal(void **state)
 {
@@ -1117,6 +1155,7 @@ int main(void)
 		cmocka_unit_test(test_groups_output_and_relayed_stats),
 		cmocka_unit_test(test_leader_blocks_sampled),
 		cmocka_unit_test(test_wmode_output_identical),
+		cmocka_unit_test(test_wmode_full_window),
 		cmocka_unit_test(test_wmode_bad_messages_fatal),
 		cmocka_unit_test(test_block_line_missing_is_fatal),
 		cmocka_unit_test(test_block_line_extra_is_fatal),
