@@ -9,7 +9,12 @@
  * seeded random order (out-of-order completions), and can plant faults on
  * one rank: truncated RESULT, RESULT for a chunk it does not hold, ERROR,
  * a message with an unknown tag, a wrong factorization, a repeated
- * REQUEST, a block whose lines or length disagree with its chunk.  Each scenario checks the exit code, the output file against
+ * REQUEST, a block whose lines or length disagree with its chunk.  With
+ * run_wmode the fake workers write the output themselves (proto.h 3b:
+ * FILE, HELD, OFFSET, WRITTEN through fake_file.c): any rank count and
+ * order gives the one-rank file, no chunk is written twice (speculative
+ * duplicates are dropped), and a HELD sent twice, a WRITTEN for a chunk
+ * never placed and one with another length stop the job naming the rank.  Each scenario checks the exit code, the output file against
  * the one-rank run, and that every fake worker got exactly one STOP.
  *
  * With --group-size (run_group_size) the fake ranks that lead a group
@@ -53,7 +58,11 @@ enum fault {
 	F_BLOCK_LINE_MISSING,  /* a block one line short (lengths agree) */
 	F_BLOCK_LINE_EXTRA,    /* a block with one line more */
 	F_BLOCK_LEN_WRONG,     /* block_len one more than the bytes sent */
-	F_SELF_CHECK_FAILED    /* the worker's own check failed (bad_index) */
+	F_SELF_CHECK_FAILED,   /* the worker's own check failed (bad_index) */
+	/* workers write the output (run_wmode, proto.h 3b) */
+	F_HELD_TWICE,       /* the same HELD sent twice */
+	F_WRITTEN_UNPLACED, /* WRITTEN for a chunk it was not given */
+	F_WRITTEN_LENGTH    /* WRITTEN with a length that is not the block's */
 };
 
 /* --checkpoint for the next run() (NULL: none); WORK messages it sent */
@@ -64,6 +73,13 @@ static int run_group_size;
 static const char *run_stats;
 /* --input of the next run (byte ranges: the fake workers read it) */
 static const char *run_input;
+/* 1: the next run() lets the workers write the output (proto.h 3b): the
+   fake workers answer FILE, hold their blocks (HELD) and write them at
+   OFFSET through fake_file.c */
+static int run_wmode;
+/* the options of the run in progress: the fake workers format and draw
+   their samples with them, as worker_run does */
+static const struct options *run_opts;
 
 struct fake_msg {
 	int source, tag;
@@ -81,6 +97,12 @@ static struct {
 	uint32_t stop_reason[MAX_RANKS];
 	struct fake_msg out[MAX_MSGS]; /* worker -> master, not yet delivered */
 	int n_out;
+	struct transport_file *file[MAX_RANKS]; /* run_wmode: FILE opened */
+	uint32_t helds, writes, drops;          /* run_wmode: HELD sent, blocks
+					  written, blocks dropped */
+	uint8_t written[4096]; /* run_wmode: chunk ids written */
+	/* run_wmode: the most blocks one worker held unwritten at once */
+	uint32_t max_held;
 } F;
 
 static uint32_t rng(void)
@@ -135,6 +157,51 @@ static void repack_block(struct proto_buf *o, int extra)
 	proto_buf_clear(&lines);
 }
 
+/*
+ * OFFSET to worker rank (run_wmode): its held block goes into the file
+ * where rank 0 says, once (no chunk is ever written twice), answered by
+ * WRITTEN; DROP frees it unanswered.
+ */
+static void fake_place(int rank, const struct proto_buf *b, struct proto_buf *o)
+{
+	struct proto_place pl;
+	struct worker_block blk;
+	char err[256];
+
+	assert_int_equal(
+		proto_read_place(b->data, b->len, PROTO_TAG_OFFSET, &pl),
+		STATUS_OK);
+	assert_int_equal(worker_take_block(&F.ctx[rank], pl.chunk_id, &blk),
+			 STATUS_OK);
+	if (pl.offset == PROTO_OFFSET_DROP) {
+		F.drops++;
+		free(blk.data);
+		return;
+	}
+	assert_true(pl.length == blk.len);
+	assert_true(pl.chunk_id < sizeof F.written);
+	assert_int_equal(F.written[pl.chunk_id], 0);
+	F.written[pl.chunk_id] = 1;
+	F.writes++;
+	assert_int_equal(transport_file_write_at(F.file[rank], pl.offset,
+						 blk.data, blk.len, err,
+						 sizeof err),
+			 STATUS_OK);
+	free(blk.data);
+	if (rank == F.fault_rank && F.faults_done == 0) {
+		if (F.fault == F_WRITTEN_UNPLACED) {
+			pl.chunk_id += 1000;
+			F.faults_done++;
+		} else if (F.fault == F_WRITTEN_LENGTH) {
+			pl.length++;
+			F.faults_done++;
+		}
+	}
+	assert_int_equal(proto_pack_place(o, PROTO_TAG_WRITTEN, &pl),
+			 STATUS_OK);
+	push(rank, PROTO_TAG_WRITTEN, o);
+}
+
 /* Worker `rank` handles one message from the master. */
 static void fake_worker(int rank, int tag, const struct proto_buf *b)
 {
@@ -148,6 +215,8 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 		assert_int_equal(proto_read_config(b->data, b->len, &c),
 				 STATUS_OK);
 		worker_ctx_init(&F.ctx[rank], &c, 0);
+		if (run_opts != NULL)
+			worker_ctx_set_output(&F.ctx[rank], run_opts, rank);
 		F.ctx[rank].input_path = run_input;
 		F.ctx[rank].max_digits = 10000;
 		F.have_ctx[rank] = 1;
@@ -222,7 +291,29 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 		/* a byte range's INPUT comes first (proto.h 3a) */
 		if (F.ctx[rank].input_msg.len > 0)
 			push(rank, PROTO_TAG_INPUT, &F.ctx[rank].input_msg);
-		push(rank, PROTO_TAG_RESULT, &o);
+		if (F.ctx[rank].hold) {
+			F.helds++;
+			if (F.ctx[rank].n_held > F.max_held)
+				F.max_held = F.ctx[rank].n_held;
+			push(rank, PROTO_TAG_HELD, &o);
+			if (F.fault == F_HELD_TWICE && rank == F.fault_rank &&
+			    F.faults_done++ == 0)
+				push(rank, PROTO_TAG_HELD, &o);
+		} else {
+			push(rank, PROTO_TAG_RESULT, &o);
+		}
+	} else if (tag == PROTO_TAG_FILE) {
+		char path[PROTO_MAX_PATH + 1];
+		assert_int_equal(
+			proto_read_file(b->data, b->len, path, sizeof path),
+			STATUS_OK);
+		assert_null(F.file[rank]);
+		assert_int_equal(transport_file_open(&F.file[rank], path, err,
+						     sizeof err),
+				 STATUS_OK);
+		F.ctx[rank].hold = 1;
+	} else if (tag == PROTO_TAG_OFFSET) {
+		fake_place(rank, b, &o);
 	} else if (tag == PROTO_TAG_STOP) {
 		struct proto_stats s;
 		assert_int_equal(
@@ -246,6 +337,11 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 					 STATUS_OK);
 			push(rank, PROTO_TAG_GROUP_STATS, &o);
 		}
+		/* the bytes are in the file before STATS (proto.h 3b) */
+		assert_int_equal(
+			transport_file_close(F.file[rank], err, sizeof err),
+			STATUS_OK);
+		F.file[rank] = NULL;
 		memset(&s, 0, sizeof s);
 		if (F.have_ctx[rank]) {
 			s.numbers = F.ctx[rank].numbers;
@@ -311,10 +407,12 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	return STATUS_OK;
 }
 
-/* The RESULT of chunk 0 (chunk id: the first 8 body bytes, LE). */
+/* The RESULT (or HELD) of chunk 0 (chunk id: the first 8 body bytes,
+   LE). */
 static int is_first_result(const struct fake_msg *m)
 {
-	if (m->tag != PROTO_TAG_RESULT || m->buf.len < PROTO_HEADER_BYTES + 8)
+	if ((m->tag != PROTO_TAG_RESULT && m->tag != PROTO_TAG_HELD) ||
+	    m->buf.len < PROTO_HEADER_BYTES + 8)
 		return 0;
 	for (int k = 0; k < 8; k++)
 		if (m->buf.data[PROTO_HEADER_BYTES + k] != 0)
@@ -322,9 +420,13 @@ static int is_first_result(const struct fake_msg *m)
 	return 1;
 }
 
+/* Under run_wmode every message of one sender keeps its order (MPI's
+   rule for a receive of any tag): a WRITTEN never passes the HELD before
+   it, nor STATS the WRITTENs. */
 static int is_input_or_result(const struct fake_msg *m)
 {
-	return m->tag == PROTO_TAG_INPUT || m->tag == PROTO_TAG_RESULT;
+	return run_wmode || m->tag == PROTO_TAG_INPUT ||
+		m->tag == PROTO_TAG_RESULT;
 }
 
 /* blocking: a held-back message may be delivered when it is all there is */
@@ -461,13 +563,16 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 	o.checkpoint = run_checkpoint;
 	o.group_size = run_group_size;
 	o.stats = run_stats;
-	o.rank0_writes = 1; /* faults are planted in RESULT bytes */
+	/* the byte path's faults are planted in RESULT bytes */
+	o.rank0_writes = !run_wmode;
 	run_works = 0;
 	if (fault == F_WRONG_RESULT) {
 		o.fault_flags = PROTO_FAULT_WRONG_RESULT;
 		o.fault_rank = fault_rank;
 	}
+	run_opts = &o;
 	code = master_run(&o, NULL);
+	run_opts = NULL;
 	cli_options_clear(&o);
 	for (int r = 1; r < size; r++) {
 		/* exactly one STOP each child; members hear only their leader */
@@ -668,6 +773,94 @@ static void check_fatal_names_rank(int fault, const char *want)
 	if (strstr(text, want) == NULL)
 		fail_msg("stderr \"%s\" lacks \"%s\"", text, want);
 	free(text);
+}
+
+/*
+ * Workers write the output (proto.h 3b): every rank count and delivery
+ * order gives the one-rank file; every chunk is written exactly once
+ * (fake_place asserts it), and the blocks that lost (speculative
+ * duplicates: HELDs beyond the chunks written) are dropped unwritten.
+ */
+static void test_wmode_output_identical(void **state)
+{
+	char *ref, *out;
+	uint32_t helds = 0, writes = 0, drops = 0;
+
+	(void)state;
+	assert_int_equal(run(1, 7, 1, 300, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	ref = read_file(ref_path);
+	assert_non_null(ref);
+	run_wmode = 1;
+	for (int size = 2; size <= MAX_RANKS; size++) {
+		for (uint64_t seed = 1; seed <= 4; seed++) {
+			assert_int_equal(run(size, (uint32_t)(3 + seed), 1, 300,
+					     F_NONE, -1, seed, out_path),
+					 CLI_EXIT_OK);
+			out = read_file(out_path);
+			assert_non_null(out);
+			assert_string_equal(out, ref);
+			free(out);
+			assert_true(F.writes > 0);
+			assert_int_equal(F.helds, F.writes + F.drops);
+			helds += F.helds;
+			writes += F.writes;
+			drops += F.drops;
+		}
+	}
+	run_wmode = 0;
+	print_message("wmode: %u HELD, %u written, %u dropped\n", helds, writes,
+		      drops);
+	free(ref);
+}
+
+/*
+ * Chunk 0's HELD delivered last: no block can be placed before its
+ * length is known, so the workers hold every block they make until the
+ * reorder window (MASTER_MIN_WINDOW_CHUNKS, 1024 chunks) stops them; then
+ * chunk 0 arrives and all are placed.  The most a worker holds is
+ * bounded by the window, and it is reached.
+ */
+static void test_wmode_full_window(void **state)
+{
+	char *ref, *out;
+
+	(void)state;
+	assert_int_equal(run(1, 1, 1, 3000, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	run_wmode = 1;
+	assert_int_equal(
+		run(4, 1, 1, 3000, F_DELAY_FIRST_RESULT, -1, 5, out_path),
+		CLI_EXIT_OK);
+	run_wmode = 0;
+	print_message("wmode, chunk 0 last: a worker held %u blocks\n",
+		      F.max_held);
+	assert_true(F.max_held <= 1024);
+	assert_true(F.max_held >= 1024 / 3 - 8); /* three workers share it */
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(ref);
+	free(out);
+}
+
+/* Bad messages of the written-output conversation: the sender named. */
+static void test_wmode_bad_messages_fatal(void **state)
+{
+	(void)state;
+	run_wmode = 1;
+	unlink(out_path);
+	check_fatal_names_rank(F_WRITTEN_UNPLACED, "rank 2 reported chunk");
+	unlink(out_path);
+	check_fatal_names_rank(F_WRITTEN_LENGTH, "rank 2 reported chunk");
+	unlink(out_path);
+	check_fatal_names_rank(
+		F_HELD_TWICE,
+		"rank 2 sent a RESULT for chunk 1 (5 numbers) that it "
+		"does not hold");
+	run_wmode = 0;
 }
 
 /* Bad blocks: rejected, the job stopped, the sender named. */
@@ -961,6 +1154,9 @@ int main(void)
 		cmocka_unit_test(test_checkpoint_resume),
 		cmocka_unit_test(test_groups_output_and_relayed_stats),
 		cmocka_unit_test(test_leader_blocks_sampled),
+		cmocka_unit_test(test_wmode_output_identical),
+		cmocka_unit_test(test_wmode_full_window),
+		cmocka_unit_test(test_wmode_bad_messages_fatal),
 		cmocka_unit_test(test_block_line_missing_is_fatal),
 		cmocka_unit_test(test_block_line_extra_is_fatal),
 		cmocka_unit_test(test_block_len_wrong_is_fatal),

@@ -9,7 +9,12 @@
  * a CONFIG of another protocol version; STOP before CONFIG; a planted
  * wrong result that engine_verify catches; with --group-size, a member
  * that talks to its group leader, never to rank 0 (regression: the stop
- * poll once hard-coded rank 0).
+ * poll once hard-coded rank 0).  Workers writing the output (proto.h 3b,
+ * fake_file.c): blocks held and written in the order of the OFFSETs (2,
+ * 0, 1), byte-identical to the byte path's blocks; a dropped block never
+ * written and not answered; OFFSETs for a chunk never issued, with a
+ * length that disagrees with the block, or for a block already written:
+ * ERROR naming the chunk, nothing written.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "cli.h"
@@ -32,6 +38,11 @@ enum { MAX_MSGS = 64 };
 struct rec {
 	int tag;
 	struct proto_buf buf;
+	/* an OFFSET built when delivered, from the HELDs sent by then:
+	   chunk place_chunk at the sum of the lengths of the held chunks
+	   with smaller ids, or PROTO_OFFSET_DROP (place_drop) */
+	int place_auto, place_drop;
+	uint64_t place_chunk;
 };
 
 static struct {
@@ -121,6 +132,44 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	return STATUS_OK;
 }
 
+/* The block length of the HELD chunk id sent so far, or -1. */
+static long held_len(uint64_t id)
+{
+	struct proto_reader r;
+	struct proto_result_header h;
+	uint32_t n;
+
+	for (int k = 0; k < S.n_out; k++) {
+		if (S.out[k].tag != PROTO_TAG_HELD)
+			continue;
+		assert_int_equal(proto_read_held(&r, S.out[k].buf.data,
+						 S.out[k].buf.len, &h, &n),
+				 STATUS_OK);
+		if (h.chunk_id == id)
+			return (long)h.block_len;
+	}
+	return -1;
+}
+
+static void pack_auto_place(struct rec *q)
+{
+	struct proto_place pl = { q->place_chunk, 0, 0 };
+	long len = held_len(q->place_chunk);
+
+	assert_true(len >= 0); /* the script places only held chunks */
+	for (uint64_t id = 0; id < q->place_chunk; id++)
+		if (held_len(id) >= 0)
+			pl.offset += (uint64_t)held_len(id);
+	pl.length = (uint64_t)len;
+	if (q->place_drop)
+		pl.offset = PROTO_OFFSET_DROP;
+	proto_buf_clear(&q->buf);
+	proto_buf_init(&q->buf);
+	assert_int_equal(proto_pack_place(&q->buf, PROTO_TAG_OFFSET, &pl),
+			 STATUS_OK);
+	q->place_auto = 0;
+}
+
 int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
 			  double timeout_s, char *err, size_t err_size);
 int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
@@ -135,6 +184,8 @@ int __wrap_transport_wait(struct transport_msg *m, int source, int tag,
 		fail_msg("worker waits after the end of the script");
 	}
 	proto_buf_clear(&m->buf);
+	if (S.in[S.next_in].place_auto)
+		pack_auto_place(&S.in[S.next_in]);
 	copy_buf(&m->buf, &S.in[S.next_in].buf);
 	m->tag = S.in[S.next_in].tag;
 	m->source = S.parent;
@@ -206,6 +257,41 @@ static void add_list(uint64_t id, const char *const *nums, uint32_t count,
 	b.len -= cut; /* cut > 0 plants a truncated message */
 	script(PROTO_TAG_WORK, &b);
 	mpz_clear(n);
+	proto_buf_clear(&b);
+}
+
+static void add_file(const char *path)
+{
+	struct proto_buf b;
+
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_file(&b, path), STATUS_OK);
+	script(PROTO_TAG_FILE, &b);
+	proto_buf_clear(&b);
+}
+
+/* OFFSET for chunk id, built when delivered (struct rec); drop: DROP. */
+static void add_place_auto(uint64_t id, int drop)
+{
+	struct proto_buf b;
+
+	proto_buf_init(&b);
+	script(PROTO_TAG_OFFSET, &b);
+	S.in[S.n_in - 1].place_auto = 1;
+	S.in[S.n_in - 1].place_drop = drop;
+	S.in[S.n_in - 1].place_chunk = id;
+}
+
+/* OFFSET as given, whatever the worker holds. */
+static void add_place(uint64_t id, uint64_t offset, uint64_t length)
+{
+	struct proto_buf b;
+	struct proto_place pl = { id, offset, length };
+
+	proto_buf_init(&b);
+	assert_int_equal(proto_pack_place(&b, PROTO_TAG_OFFSET, &pl),
+			 STATUS_OK);
+	script(PROTO_TAG_OFFSET, &b);
 	proto_buf_clear(&b);
 }
 
@@ -374,6 +460,212 @@ static void test_normal_conversation(void **state)
 		proto_read_stats(S.out[3].buf.data, S.out[3].buf.len, &st),
 		STATUS_OK);
 	assert_true(st.numbers == 49 && st.chunks == 2);
+}
+
+/* ---- workers write the output (proto.h 3b) ---- */
+
+enum { W_CHUNKS = 3, W_COUNT = 43 };
+
+/* Chunk k of the written-output tests: 43 odd terms after the classic
+   job's start, chunk after chunk. */
+static void add_wchunk(uint64_t k)
+{
+	char start[32];
+
+	snprintf(start, sizeof start, "%llu",
+		 999999999999ULL + 2ULL * W_COUNT * k);
+	add_range(k, start, 2, W_COUNT);
+}
+
+/* The bytes W_CHUNKS chunks give by the byte path (RESULT blocks in
+   order): what the file must hold.  *len set; caller frees. */
+static unsigned char *byte_path_blocks(size_t *len)
+{
+	struct proto_result_header h;
+	const unsigned char *block;
+	unsigned char *all = NULL;
+	char err[256];
+
+	reset();
+	add_config(3, 0, PROTO_VERSION);
+	for (uint64_t k = 0; k < W_CHUNKS; k++)
+		add_wchunk(k);
+	add_stop(PROTO_STOP_DONE);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
+	*len = 0;
+	for (int k = 1; k <= W_CHUNKS; k++) {
+		assert_int_equal(S.out[k].tag, PROTO_TAG_RESULT);
+		assert_int_equal(proto_read_result(S.out[k].buf.data,
+						   S.out[k].buf.len, &h,
+						   &block),
+				 STATUS_OK);
+		all = realloc(all, *len + h.block_len + 1);
+		assert_non_null(all);
+		memcpy(all + *len, block, h.block_len);
+		*len += h.block_len;
+	}
+	return all;
+}
+
+/* A temporary output file, empty; its path in path (64 bytes). */
+static void temp_output(char *path)
+{
+	int fd;
+
+	strcpy(path, "/tmp/test_worker.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static unsigned char *slurp_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *b = malloc(1 << 16);
+
+	assert_non_null(f);
+	assert_non_null(b);
+	*len = fread(b, 1, 1 << 16, f);
+	fclose(f);
+	return b;
+}
+
+/* The WRITTEN out[k] echoes the place of chunk id. */
+static void check_written(int k, uint64_t id)
+{
+	struct proto_place pl;
+
+	assert_int_equal(S.out[k].tag, PROTO_TAG_WRITTEN);
+	assert_int_equal(proto_read_place(S.out[k].buf.data, S.out[k].buf.len,
+					  PROTO_TAG_WRITTEN, &pl),
+			 STATUS_OK);
+	assert_true(pl.chunk_id == id);
+	assert_true((long)pl.length == held_len(id));
+}
+
+/*
+ * FILE, three chunks held (HELD, no block sent), OFFSETs in the order 2,
+ * 0, 1 (blocks finishing out of order): each block written where it was
+ * told and answered by WRITTEN with the same place, and the file is the
+ * byte path's blocks in order, byte for byte.
+ */
+static void test_written_out_of_order(void **state)
+{
+	char err[256], path[64];
+	unsigned char *want, *got;
+	size_t want_len, got_len;
+
+	(void)state;
+	want = byte_path_blocks(&want_len);
+	reset();
+	temp_output(path);
+	add_config(3, 0, PROTO_VERSION);
+	add_file(path);
+	for (uint64_t k = 0; k < W_CHUNKS; k++)
+		add_wchunk(k);
+	add_place_auto(2, 0);
+	add_place_auto(0, 0);
+	add_place_auto(1, 0);
+	add_stop(PROTO_STOP_DONE);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
+	assert_int_equal(S.n_out, 1 + W_CHUNKS + 3 + 1);
+	for (int k = 1; k <= W_CHUNKS; k++)
+		assert_int_equal(S.out[k].tag, PROTO_TAG_HELD);
+	check_written(4, 2);
+	check_written(5, 0);
+	check_written(6, 1);
+	assert_int_equal(S.out[7].tag, PROTO_TAG_STATS);
+	got = slurp_file(path, &got_len);
+	assert_int_equal(got_len, want_len);
+	assert_memory_equal(got, want, want_len);
+	free(got);
+	free(want);
+	unlink(path);
+}
+
+/*
+ * OFFSET DROP (a speculative duplicate that lost, or a failed sample):
+ * the block is freed unwritten and nothing is answered; the next block
+ * still goes where it is told.
+ */
+static void test_dropped_block_never_written(void **state)
+{
+	char err[256], path[64];
+	unsigned char *got;
+	size_t got_len;
+
+	(void)state;
+	reset();
+	temp_output(path);
+	add_config(3, 0, PROTO_VERSION);
+	add_file(path);
+	add_wchunk(0);
+	add_wchunk(1);
+	add_place_auto(0, 1); /* dropped */
+	add_place_auto(1, 0); /* at len(0): a hole before it */
+	add_stop(PROTO_STOP_DONE);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_OK);
+	assert_int_equal(S.n_out, 1 + 2 + 1 + 1);
+	check_written(3, 1);
+	assert_int_equal(S.out[4].tag, PROTO_TAG_STATS);
+	got = slurp_file(path, &got_len);
+	assert_int_equal(got_len, held_len(0) + held_len(1));
+	for (long i = 0; i < held_len(0); i++)
+		assert_int_equal(got[i], 0); /* never written */
+	free(got);
+	unlink(path);
+}
+
+/*
+ * Bad OFFSETs, each answered by ERROR naming the chunk, nothing written,
+ * and then only STOP matters: a chunk never issued to this rank, a
+ * length that disagrees with the held block, and a block already
+ * written (its second OFFSET).
+ */
+static void bad_place(int how)
+{
+	char err[256], path[64], text[256];
+	unsigned char *got;
+	size_t got_len;
+	int status, k;
+
+	reset();
+	temp_output(path);
+	add_config(3, 0, PROTO_VERSION);
+	add_file(path);
+	add_wchunk(0);
+	if (how == 0)
+		add_place(7, 0, 10); /* never issued */
+	if (how == 1)
+		add_place(0, 0, 1); /* wrong length: the block is longer */
+	if (how == 2) {
+		add_place_auto(0, 0);
+		add_place_auto(0, 0); /* already written */
+	}
+	add_wchunk(1); /* ignored after the error */
+	add_stop(PROTO_STOP_ABORT);
+	assert_int_equal(worker_run(&opts, err, sizeof err), STATUS_ERR_PROTO);
+	k = how == 2 ? 3 : 2;
+	assert_int_equal(S.n_out, k + 2);
+	assert_int_equal(S.out[k].tag, PROTO_TAG_ERROR);
+	assert_int_equal(proto_read_error(S.out[k].buf.data, S.out[k].buf.len,
+					  &status, text, sizeof text),
+			 STATUS_OK);
+	assert_int_equal(status, STATUS_ERR_PROTO);
+	assert_non_null(strstr(text, how == 0 ? "chunk 7" : "chunk 0"));
+	assert_non_null(strstr(text, "does not hold"));
+	assert_int_equal(S.out[k + 1].tag, PROTO_TAG_STATS);
+	got = slurp_file(path, &got_len);
+	assert_int_equal(got_len, how == 2 ? (size_t)held_len(0) : 0);
+	free(got);
+	unlink(path);
+}
+
+static void test_bad_offsets_refused(void **state)
+{
+	(void)state;
+	for (int how = 0; how < 3; how++)
+		bad_place(how);
 }
 
 /* A truncated WORK: ERROR, later WORK ignored, STOP, STATS; no crash. */
@@ -560,6 +852,9 @@ int main(void)
 		cmocka_unit_test(test_member_talks_to_its_leader),
 		cmocka_unit_test(test_group_of_one_talks_to_rank0),
 		cmocka_unit_test(test_verify_small_prime_bound),
+		cmocka_unit_test(test_written_out_of_order),
+		cmocka_unit_test(test_dropped_block_never_written),
+		cmocka_unit_test(test_bad_offsets_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
