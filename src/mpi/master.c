@@ -820,9 +820,10 @@ static void handle_result(struct master *m, int w, struct proto_buf *b, int tag)
 	}
 	if (st != STATUS_OK) {
 		master_fail(m,
-			    "rank %d sent a RESULT for chunk %llu "
+			    "rank %d sent a %s for chunk %llu "
 			    "(%u numbers) that it does not hold",
-			    rank, (unsigned long long)h.chunk_id, h.count);
+			    rank, proto_tag_name(tag),
+			    (unsigned long long)h.chunk_id, h.count);
 		return;
 	}
 	if (h.bad_index != PROTO_NO_BAD_INDEX) {

@@ -858,7 +858,7 @@ static void test_wmode_bad_messages_fatal(void **state)
 	unlink(out_path);
 	check_fatal_names_rank(
 		F_HELD_TWICE,
-		"rank 2 sent a RESULT for chunk 1 (5 numbers) that it "
+		"rank 2 sent a HELD for chunk 1 (5 numbers) that it "
 		"does not hold");
 	run_wmode = 0;
 }
