@@ -917,171 +917,218 @@ static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,
 	return st;
 }
 
-int worker_run(const struct options *o, char *err, size_t err_size)
-{
+/* The state of worker_run's conversation with its parent. */
+struct worker_loop {
 	struct transport_msg m;
 	struct proto_buf out;
+	struct worker_ctx w;
+	struct transport_file *file; /* proto.h 3b */
+	int failed, have_ctx;
+	uint32_t credit;
+	uint64_t last_busy; /* ns of the last chunk */
+	char text[PROTO_MAX_TEXT];
+};
+
+/* A failure reported to the parent: after it only STOP matters. */
+static void worker_fail(struct worker_loop *L, int st, const char *text,
+			char *err, size_t err_size)
+{
+	L->failed = st;
+	if (err != text)
+		snprintf(err, err_size, "%s", text);
+	worker_report(&L->out, st, text);
+}
+
+/* REQUEST with the current credit. */
+static int worker_request(struct worker_loop *L, char *err, size_t err_size)
+{
+	int st = proto_pack_request(&L->out, L->credit);
+
+	if (st == STATUS_OK)
+		st = transport_send(worker_parent, PROTO_TAG_REQUEST, &L->out,
+				    err, err_size);
+	return st;
+}
+
+/*
+ * The first message: CONFIG sets up the context and is answered by
+ * REQUEST (credit 1 + prefetch); a malformed CONFIG or any other message
+ * but STOP is reported.  STATUS_OK unless the send failed.
+ */
+static int worker_start(struct worker_loop *L, const struct options *o,
+			char *err, size_t err_size)
+{
 	struct proto_config cfg;
+
+	if (L->m.tag == PROTO_TAG_STOP)
+		return STATUS_OK;
+	if (L->m.tag != PROTO_TAG_CONFIG) {
+		snprintf(err, err_size, "expected CONFIG, got %s",
+			 proto_tag_name(L->m.tag));
+		worker_fail(L, STATUS_ERR_PROTO, err, err, err_size);
+		return STATUS_OK;
+	}
+	if (proto_read_config(L->m.buf.data, L->m.buf.len, &cfg) != STATUS_OK) {
+		snprintf(err, err_size,
+			 "malformed CONFIG (protocol version %d expected)",
+			 PROTO_VERSION);
+		worker_fail(L, STATUS_ERR_PROTO, err, err, err_size);
+		return STATUS_OK;
+	}
+	worker_ctx_init(&L->w, &cfg, o->fault_ms);
+	worker_ctx_set_output(&L->w, o, transport_rank());
+	L->w.stop_poll = worker_stop_poll;
+	L->w.beat = worker_beat;
+	L->have_ctx = 1;
+	L->credit = 1 + cfg.prefetch;
+	return worker_request(L, err, err_size);
+}
+
+/*
+ * Adaptive prefetch (proto.h, step 2): a WORK that found the inbox dry
+ * after a tiny chunk (waited longer than the chunk took) doubles the
+ * credit, up to PROTO_ADAPTIVE_CREDIT, with a new REQUEST.
+ */
+static int worker_raise_credit(struct worker_loop *L, uint64_t t_wait,
+			       char *err, size_t err_size)
+{
+	if (L->m.tag != PROTO_TAG_WORK || L->failed != STATUS_OK ||
+	    L->last_busy >= WORKER_TINY_CHUNK_NS || t_wait <= L->last_busy ||
+	    L->credit >= PROTO_ADAPTIVE_CREDIT)
+		return STATUS_OK;
+	L->credit = L->credit * 2 < PROTO_ADAPTIVE_CREDIT
+		? L->credit * 2
+		: PROTO_ADAPTIVE_CREDIT;
+	return worker_request(L, err, err_size);
+}
+
+/*
+ * One message after CONFIG, not STOP: FILE or OFFSET (3b), or a WORK
+ * answered by its INPUT (a BYTES chunk, 3a) and RESULT or HELD.  A bad
+ * message or chunk is reported (L->failed).  STATUS_OK unless a send
+ * failed.
+ */
+static int worker_answer(struct worker_loop *L, char *err, size_t err_size)
+{
+	int st;
+
+	if (L->m.tag == PROTO_TAG_FILE || L->m.tag == PROTO_TAG_OFFSET) {
+		st = worker_file_msg(&L->w, &L->m, &L->file, &L->out, L->text,
+				     sizeof L->text);
+		if (st != STATUS_OK)
+			worker_fail(L, st, L->text, err, err_size);
+		return STATUS_OK;
+	}
+	if (L->m.tag != PROTO_TAG_WORK) {
+		snprintf(L->text, sizeof L->text, "unexpected %s message",
+			 proto_tag_name(L->m.tag));
+		L->failed = STATUS_ERR_PROTO;
+		worker_report(&L->out, L->failed, L->text);
+		return STATUS_OK;
+	}
+	L->last_busy = L->w.busy_ns;
+	st = worker_process(&L->w, L->m.buf.data, L->m.buf.len, &L->out,
+			    L->text, sizeof L->text);
+	L->last_busy = L->w.busy_ns - L->last_busy;
+	if (st == STATUS_ERR_STOPPED)
+		return STATUS_OK; /* the STOP is waiting */
+	if (st != STATUS_OK) {
+		worker_fail(L, st, L->text, err, err_size);
+		return STATUS_OK;
+	}
+	/* a BYTES chunk's INPUT goes first (proto.h 3a) */
+	if (L->w.input_msg.len > 0)
+		st = transport_send(worker_parent, PROTO_TAG_INPUT,
+				    &L->w.input_msg, err, err_size);
+	if (st == STATUS_OK)
+		st = transport_send(worker_parent,
+				    L->w.hold ? PROTO_TAG_HELD
+					      : PROTO_TAG_RESULT,
+				    &L->out, err, err_size);
+	return st;
+}
+
+/*
+ * After STOP: the output file closed (the bytes are in it before rank 0
+ * can see STATS, 3b), then STATS, the last message.
+ */
+static int worker_finish(struct worker_loop *L, char *err, size_t err_size)
+{
 	struct proto_stats stats;
 	struct transport_counters tc;
-	struct worker_ctx w;
-	struct transport_file *file = NULL; /* proto.h 3b */
-	int st, failed = STATUS_OK, have_ctx = 0;
-	uint32_t reason, credit = 1;
-	uint64_t last_busy = UINT64_MAX; /* ns of the last chunk */
-	char text[PROTO_MAX_TEXT];
+	int st;
 
-	transport_msg_init(&m);
-	proto_buf_init(&out);
-	memset(&cfg, 0, sizeof cfg);
-	memset(&w, 0, sizeof w); /* read for STATS even without CONFIG */
-	err[0] = '\0';
-	worker_parent = topo_group_parent_in(transport_rank(), transport_size(),
-					     o->group_size, o->group_nodes);
-	if (worker_parent < 0)
-		worker_parent = 0;
-
-	st = transport_wait(&m, worker_parent, TRANSPORT_ANY, 0, err, err_size);
-	if (st != STATUS_OK)
-		goto out;
-	if (m.tag == PROTO_TAG_CONFIG) {
-		if (proto_read_config(m.buf.data, m.buf.len, &cfg) !=
-		    STATUS_OK) {
-			failed = STATUS_ERR_PROTO;
-			snprintf(err, err_size,
-				 "malformed CONFIG (protocol "
-				 "version %d expected)",
-				 PROTO_VERSION);
-			worker_report(&out, failed, err);
-		} else {
-			worker_ctx_init(&w, &cfg, o->fault_ms);
-			worker_ctx_set_output(&w, o, transport_rank());
-			w.stop_poll = worker_stop_poll;
-			w.beat = worker_beat;
-			have_ctx = 1;
-			credit = 1 + cfg.prefetch;
-			st = proto_pack_request(&out, credit);
-			if (st == STATUS_OK)
-				st = transport_send(worker_parent,
-						    PROTO_TAG_REQUEST, &out,
-						    err, err_size);
-			if (st != STATUS_OK)
-				goto out;
-		}
-	} else if (m.tag != PROTO_TAG_STOP) {
-		failed = STATUS_ERR_PROTO;
-		snprintf(err, err_size, "expected CONFIG, got %s",
-			 proto_tag_name(m.tag));
-		worker_report(&out, failed, err);
-	}
-
-	while (m.tag != PROTO_TAG_STOP) {
-		uint64_t t_wait = worker_now_ns();
-
-		st = transport_wait(&m, worker_parent, TRANSPORT_ANY, 0, err,
-				    err_size);
-		if (st != STATUS_OK)
-			goto out;
-		t_wait = worker_now_ns() - t_wait;
-		/* adaptive prefetch (proto.h, step 2): the inbox ran dry */
-		if (m.tag == PROTO_TAG_WORK && failed == STATUS_OK &&
-		    last_busy < WORKER_TINY_CHUNK_NS && t_wait > last_busy &&
-		    credit < PROTO_ADAPTIVE_CREDIT) {
-			credit = credit * 2 < PROTO_ADAPTIVE_CREDIT
-				? credit * 2
-				: PROTO_ADAPTIVE_CREDIT;
-			st = proto_pack_request(&out, credit);
-			if (st == STATUS_OK)
-				st = transport_send(worker_parent,
-						    PROTO_TAG_REQUEST, &out,
-						    err, err_size);
-			if (st != STATUS_OK)
-				goto out;
-		}
-		if (m.tag == PROTO_TAG_STOP) {
-			if (proto_read_stop(m.buf.data, m.buf.len, &reason) !=
-			    STATUS_OK)
-				reason = PROTO_STOP_ABORT; /* stop anyway */
-			(void)reason;
-			break;
-		}
-		if (failed != STATUS_OK)
-			continue; /* reported: only STOP matters now */
-		if (m.tag == PROTO_TAG_FILE || m.tag == PROTO_TAG_OFFSET) {
-			st = worker_file_msg(&w, &m, &file, &out, text,
-					     sizeof text);
-			if (st != STATUS_OK) {
-				failed = st;
-				snprintf(err, err_size, "%s", text);
-				worker_report(&out, st, text);
-			}
-			continue;
-		}
-		if (m.tag != PROTO_TAG_WORK) {
-			failed = STATUS_ERR_PROTO;
-			snprintf(text, sizeof text, "unexpected %s message",
-				 proto_tag_name(m.tag));
-			worker_report(&out, failed, text);
-			continue;
-		}
-		last_busy = w.busy_ns;
-		st = worker_process(&w, m.buf.data, m.buf.len, &out, text,
-				    sizeof text);
-		last_busy = w.busy_ns - last_busy;
-		if (st == STATUS_ERR_STOPPED)
-			continue; /* the STOP is waiting */
+	if (L->file != NULL) {
+		st = transport_file_close(L->file, err, err_size);
+		L->file = NULL;
 		if (st != STATUS_OK) {
-			failed = st;
-			snprintf(err, err_size, "%s", text);
-			worker_report(&out, st, text);
-			continue;
-		}
-		/* a BYTES chunk's INPUT goes first (proto.h 3a) */
-		if (w.input_msg.len > 0)
-			st = transport_send(worker_parent, PROTO_TAG_INPUT,
-					    &w.input_msg, err, err_size);
-		if (st == STATUS_OK)
-			st = transport_send(worker_parent,
-					    w.hold ? PROTO_TAG_HELD
-						   : PROTO_TAG_RESULT,
-					    &out, err, err_size);
-		if (st != STATUS_OK)
-			goto out;
-	}
-
-	/* the bytes are in the file before rank 0 can see STATS (3b) */
-	if (file != NULL) {
-		st = transport_file_close(file, err, err_size);
-		file = NULL;
-		if (st != STATUS_OK) {
-			worker_report(&out, st, err);
-			goto out;
+			worker_report(&L->out, st, err);
+			return st;
 		}
 	}
 	transport_counters(&tc);
 	memset(&stats, 0, sizeof stats);
 	proto_stats_host(&stats);
-	if (have_ctx) {
-		stats.numbers = w.numbers;
-		stats.chunks = w.chunks;
-		stats.busy_ns = w.busy_ns;
+	if (L->have_ctx) {
+		stats.numbers = L->w.numbers;
+		stats.chunks = L->w.chunks;
+		stats.busy_ns = L->w.busy_ns;
 	}
 	stats.idle_ns = tc.idle_ns;
 	stats.msgs_sent = tc.msgs_sent + 1;
 	stats.msgs_recv = tc.msgs_recv;
 	stats.bytes_sent = tc.bytes_sent;
 	stats.bytes_recv = tc.bytes_recv;
-	st = proto_pack_stats(&out, &stats);
+	st = proto_pack_stats(&L->out, &stats);
 	if (st == STATUS_OK)
-		st = transport_send(worker_parent, PROTO_TAG_STATS, &out, err,
+		st = transport_send(worker_parent, PROTO_TAG_STATS, &L->out,
+				    err, err_size);
+	return st;
+}
+
+int worker_run(const struct options *o, char *err, size_t err_size)
+{
+	struct worker_loop L;
+	int st;
+
+	memset(&L, 0, sizeof L); /* w is read for STATS even without CONFIG */
+	transport_msg_init(&L.m);
+	proto_buf_init(&L.out);
+	L.failed = STATUS_OK;
+	L.credit = 1;
+	L.last_busy = UINT64_MAX;
+	err[0] = '\0';
+	worker_parent = topo_group_parent_in(transport_rank(), transport_size(),
+					     o->group_size, o->group_nodes);
+	if (worker_parent < 0)
+		worker_parent = 0;
+
+	st = transport_wait(&L.m, worker_parent, TRANSPORT_ANY, 0, err,
+			    err_size);
+	if (st == STATUS_OK)
+		st = worker_start(&L, o, err, err_size);
+	while (st == STATUS_OK && L.m.tag != PROTO_TAG_STOP) {
+		uint64_t t_wait = worker_now_ns();
+
+		st = transport_wait(&L.m, worker_parent, TRANSPORT_ANY, 0, err,
 				    err_size);
-out:
-	(void)transport_file_close(file, NULL, 0);
-	if (have_ctx)
-		worker_ctx_clear(&w);
-	proto_buf_clear(&out);
-	transport_msg_clear(&m);
-	if (st == STATUS_OK && failed != STATUS_OK)
-		st = failed;
+		if (st != STATUS_OK)
+			break;
+		st = worker_raise_credit(&L, worker_now_ns() - t_wait, err,
+					 err_size);
+		if (st != STATUS_OK || L.m.tag == PROTO_TAG_STOP)
+			break; /* STOP's reason changes nothing here */
+		if (L.failed == STATUS_OK)
+			st = worker_answer(&L, err, err_size);
+	}
+	if (st == STATUS_OK)
+		st = worker_finish(&L, err, err_size);
+	(void)transport_file_close(L.file, NULL, 0);
+	if (L.have_ctx)
+		worker_ctx_clear(&L.w);
+	proto_buf_clear(&L.out);
+	transport_msg_clear(&L.m);
+	if (st == STATUS_OK && L.failed != STATUS_OK)
+		st = L.failed;
 	return st;
 }
