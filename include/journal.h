@@ -106,8 +106,8 @@ enum {
 	JOURNAL_MAGIC_HEADER = 0x484a5a46u, /* "FZJH" as little-endian bytes */
 	JOURNAL_MAGIC_RECORD = 0x524a5a46u, /* "FZJR" */
 	JOURNAL_MAGIC_PLACED = 0x504a5a46u, /* "FZJP" */
-	JOURNAL_VERSION = 2, /* 2: placed records */
-	JOURNAL_PLACED_LEN = 20, /* placed payload: offset, length, crc */
+	JOURNAL_VERSION = 2,                /* 2: placed records */
+	JOURNAL_PLACED_LEN = 20,   /* placed payload: offset, length, crc */
 	JOURNAL_HEADER_FIXED = 24, /* header bytes before desc */
 	JOURNAL_RECORD_FIXED = 32, /* record bytes before the payload */
 	JOURNAL_CRC_BYTES = 4,

@@ -586,17 +586,17 @@ static void placed_records(void **state)
 			 STATUS_OK);
 	append_chunk(j, 0, 0, 10, 40);
 	mid = file_size(f->path);
-	assert_int_equal(journal_append_placed(j, 1, 10, 10, 2, 400, 123,
-					       0xdeadbeefu),
-			 STATUS_OK);
+	assert_int_equal(
+		journal_append_placed(j, 1, 10, 10, 2, 400, 123, 0xdeadbeefu),
+		STATUS_OK);
 	assert_int_equal(file_size(f->path) - mid,
 			 JOURNAL_RECORD_FIXED + JOURNAL_PLACED_LEN +
 				 JOURNAL_CRC_BYTES);
 	assert_int_equal(journal_append_placed(j, 9, 15, 1, 2, 0, 1, 0),
 			 STATUS_ERR_INVAL); /* overlaps chunk 1 */
-	assert_int_equal(journal_append_placed(j, 9, 30, 1, 2, UINT64_MAX,
-					       2, 0),
-			 STATUS_ERR_INVAL); /* range wraps */
+	assert_int_equal(
+		journal_append_placed(j, 9, 30, 1, 2, UINT64_MAX, 2, 0),
+		STATUS_ERR_INVAL); /* range wraps */
 	assert_int_equal(journal_append_placed(j, 2, 20, PROTO_MAX_CHUNK, 1,
 					       523, UINT64_MAX - 523, 7),
 			 STATUS_OK); /* at the limits */
@@ -866,7 +866,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lock_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_records_sync, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(placed_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(placed_records, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(result_block_round_trip, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(identity_from_options, setup,
