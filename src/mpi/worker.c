@@ -894,8 +894,10 @@ static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,
 		snprintf(err, err_size, "malformed OFFSET message");
 		return STATUS_ERR_PROTO;
 	}
+	b.data = NULL;
 	if (worker_take_block(w, pl.chunk_id, &b) != STATUS_OK ||
 	    (pl.offset != PROTO_OFFSET_DROP && pl.length != b.len)) {
+		free(b.data); /* taken, but not the length rank 0 gave */
 		snprintf(err, err_size,
 			 "OFFSET for chunk %llu (%llu bytes), which this rank "
 			 "does not hold",
