@@ -61,7 +61,8 @@ static void copy_buf(struct proto_buf *dst, const struct proto_buf *src)
 	proto_buf_init(dst);
 	dst->data = malloc(src->len ? src->len : 1);
 	assert_non_null(dst->data);
-	memcpy(dst->data, src->data, src->len);
+	if (src->len > 0) /* an OFFSET built later has no bytes yet */
+		memcpy(dst->data, src->data, src->len);
 	dst->len = dst->cap = src->len;
 }
 
