@@ -640,6 +640,28 @@ static void test_output_identical_for_any_size_and_order(void **state)
 	free(ref);
 }
 
+/* One rank, then 4 with chunk 0's block delivered last (wmode: the
+   workers write), 3000 chunks of one number: the same file. */
+static void full_window_run(int wmode)
+{
+	char *ref, *out;
+
+	assert_int_equal(run(1, 1, 1, 3000, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	run_wmode = wmode;
+	assert_int_equal(
+		run(4, 1, 1, 3000, F_DELAY_FIRST_RESULT, -1, 5, out_path),
+		CLI_EXIT_OK);
+	run_wmode = 0;
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(ref);
+	free(out);
+}
+
 /*
  * Chunk 0's RESULT held back until nothing else is left (and only a
  * blocking wait gets it, never a poll): the reorder
@@ -649,21 +671,8 @@ static void test_output_identical_for_any_size_and_order(void **state)
  */
 static void test_full_window_resumes(void **state)
 {
-	char *ref, *out;
-
 	(void)state;
-	assert_int_equal(run(1, 1, 1, 3000, F_NONE, -1, 1, ref_path),
-			 CLI_EXIT_OK);
-	assert_int_equal(
-		run(4, 1, 1, 3000, F_DELAY_FIRST_RESULT, -1, 5, out_path),
-		CLI_EXIT_OK);
-	ref = read_file(ref_path);
-	out = read_file(out_path);
-	assert_non_null(ref);
-	assert_non_null(out);
-	assert_string_equal(out, ref);
-	free(ref);
-	free(out);
+	full_window_run(0);
 }
 
 /* A text job: the numbers 2 .. n + 1 from a file, like --input FILE. */
@@ -823,27 +832,12 @@ static void test_wmode_output_identical(void **state)
  */
 static void test_wmode_full_window(void **state)
 {
-	char *ref, *out;
-
 	(void)state;
-	assert_int_equal(run(1, 1, 1, 3000, F_NONE, -1, 1, ref_path),
-			 CLI_EXIT_OK);
-	run_wmode = 1;
-	assert_int_equal(
-		run(4, 1, 1, 3000, F_DELAY_FIRST_RESULT, -1, 5, out_path),
-		CLI_EXIT_OK);
-	run_wmode = 0;
+	full_window_run(1);
 	print_message("wmode, chunk 0 last: a worker held %u blocks\n",
 		      F.max_held);
 	assert_true(F.max_held <= 1024);
 	assert_true(F.max_held >= 1024 / 3 - 8); /* three workers share it */
-	ref = read_file(ref_path);
-	out = read_file(out_path);
-	assert_non_null(ref);
-	assert_non_null(out);
-	assert_string_equal(out, ref);
-	free(ref);
-	free(out);
 }
 
 /* Bad messages of the written-output conversation: the sender named. */
