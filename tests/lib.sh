@@ -28,6 +28,11 @@ fail() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [ -n "${2:-}" ] && printf 
 # check NAME CMD...: passes when CMD exits 0.
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
+# no_control FILE: true when FILE holds neither a carriage return nor an
+# escape byte (a log must carry no terminal control codes).  The bracket
+# is decoded by bash here: sh leaves $'...' undecoded.
+no_control() { ! LC_ALL=C grep -q $'[\r\033]' "$1"; }
+
 # check_files NAME A B: passes when the files are byte-identical.
 check_files() {
 	if cmp -s "$2" "$3"; then pass "$1"; else
