@@ -62,12 +62,25 @@ struct engine_words {
 	uint8_t e[ENGINE_WORDS_MAX]; /* < 64 for a 64-bit n */
 };
 
+/*
+ * What the GMP tier did, added up over calls (the caller zeroes it): for
+ * benchmarks, tuning and the tests of the schedule.
+ */
+struct engine_stats {
+	unsigned long ecm_curves;  /* GMP-ECM curves, interleaved included */
+	unsigned long interleaved; /* of which run beside SIQS */
+	unsigned long siqs_runs;   /* siqs_factor calls */
+	unsigned long siqs_cut;    /* SIQS runs ended by an interleaved
+				      curve's factor */
+};
+
 struct engine_params {
 	uint64_t seed;     /* seed for every random choice; default 1 */
 	double time_limit; /* seconds per number, 0 = unlimited (default) */
 	int (*stop)(void *arg); /* polled now and then; non-zero = give up */
 	void *stop_arg;
-	int verify; /* check product and primality; default 1 */
+	int verify;                 /* check product and primality; default 1 */
+	struct engine_stats *stats; /* added to when non-NULL; default NULL */
 };
 
 /*
@@ -79,7 +92,7 @@ struct engine_params {
  */
 void engine_process_init(void);
 
-/* Defaults: seed 1, no time limit, no stop hook, verify on. */
+/* Defaults: seed 1, no time limit, no stop hook, verify on, no stats. */
 void engine_params_init(struct engine_params *params);
 
 void engine_result_init(struct engine_result *res);

@@ -76,6 +76,7 @@ void engine_params_init(struct engine_params *params)
 	params->stop = NULL;      /* no stop hook */
 	params->stop_arg = NULL;
 	params->verify = 1; /* check every answer before returning */
+	params->stats = NULL;
 }
 
 /* ---- native tiers ---- */

@@ -49,6 +49,20 @@
  * Below t15 the table's first B1 = 2e3 stays best.  The costs, the
  * model's table and the trade-off: engine_NOTES.md.
  *
+ * Interleaving: a proper divisor of INTERLEAVE_MIN_DIGITS or more keeps
+ * its ECM going while SIQS runs, the schedule's next curves taking
+ * INTERLEAVE_SHARE of the time from SIQS's stop hook (between
+ * polynomials).  The pretest depth is where the next curve stops paying
+ * on average; past it a factor of the next level is still likely enough
+ * for a real input (its cofactor is what a random composite leaves,
+ * often with a factor of 20 to 30 digits) that finding it before the
+ * sieve ends saves most of the sieve: a 24-digit factor the pretest
+ * missed costs ECM about 30 s at 84 digits, the sieve about 400 s.  The
+ * whole input keeps the sieve alone (a balanced semiprime there has no
+ * factor ECM can find, so every curve would be a loss).  What curves
+ * ran depends on the CPU clock, so the time to a factor does; the
+ * factorization does not.
+ *
  * Primality (prime_p_mpz): GMP 6.2's mpz_probab_prime_p runs BPSW first and
  * answers 2 (proven) below 2^64; above, BPSW plus PRIME_MR_ROUNDS Miller-Rabin
  * rounds with bases from the seed gives 1 (probable prime).  A composite is
@@ -72,8 +86,15 @@ enum {
 	PRIME_MR_ROUNDS = 4,   /* Miller-Rabin rounds after BPSW, n >= 2^64 */
 	SIQS_MIN_DIGITS = 39,  /* below: 2^128, handled by the u128 tier */
 	SIQS_MAX_DIGITS = 110, /* above: ECM only */
-	SIQS_TRIES = 2         /* SIQS runs (seeds) before ECM takes over */
+	SIQS_TRIES = 2,        /* SIQS runs (seeds) before ECM takes over */
+	/* interleaving ECM with SIQS from here: a sieve of about a second
+	   (engine_NOTES.md), below which a curve rarely ends it early */
+	INTERLEAVE_MIN_DIGITS = 60
 };
+/* ECM's share of the time while SIQS runs on a proper divisor: the
+   sieve takes 1 / (1 - share) longer when no factor is there to find
+   (engine_NOTES.md, "Interleaving ECM with the sieve", for the figures) */
+static const double INTERLEAVE_SHARE = 0.25;
 /* P-1 bound B1 for a D-digit cofactor (see step 2 above). */
 static double pm1_b1(size_t digits)
 {
@@ -328,15 +349,103 @@ static double pretest_digits(size_t digits, const struct mpz_progress *prog)
 	return PRETEST_SLOPE * (double)digits - PRETEST_BASE;
 }
 
-static int siqs_call(mpz_t f, const mpz_t n, struct mpz_search *s)
+/* One ECM curve at the schedule's current level (past the table, B1
+   grows with the curves run); the level advances when its curves are
+   done.  f is set on STATUS_FOUND. */
+static int ecm_next(mpz_t f, const mpz_t n, struct mpz_progress *prog,
+		    struct mpz_search *s)
+{
+	double b1;
+	if (prog->level < ECM_LEVELS)
+		b1 = ecm_table[prog->level].b1;
+	else
+		b1 = ecm_table[ECM_LEVELS - 1].b1 *
+			(1.0 + (double)(prog->curves / 1000u));
+	int r = ecm_mpz(f, n, b1, s);
+	prog->curves++;
+	if (s->params->stats != NULL)
+		s->params->stats->ecm_curves++;
+	if (prog->level < ECM_LEVELS &&
+	    prog->curves >= ecm_table[prog->level].curves) {
+		prog->level++;
+		prog->curves = 0;
+	}
+	return r;
+}
+
+/*
+ * ECM beside the sieve (see "Interleaving" above): SIQS's stop hook,
+ * polled between polynomials, runs the schedule's next curves whenever
+ * ECM's time is below share * the time since SIQS started (the thread's
+ * CPU time, so a loaded core does not move the share).  A factor (or
+ * the outer stop hook, or an error) stops the sieve; siqs_call then
+ * returns what the curve gave.
+ */
+struct interleave {
+	struct mpz_search *s;
+	struct mpz_progress *prog;
+	const mpz_srcptr n;
+	mpz_ptr f;
+	double share, t0, t_ecm;
+	int r; /* STATUS_NOT_FOUND until a curve ends the sieve */
+};
+
+static int interleave_hook(void *arg)
+{
+	struct interleave *iv = arg;
+	const struct engine_params *p = iv->s->params;
+
+	if (p->stop != NULL && p->stop(p->stop_arg))
+		return 1;
+	double now = engine_cpu_now();
+	while (iv->t_ecm < iv->share * (now - iv->t0)) {
+		iv->r = ecm_next(iv->f, iv->n, iv->prog, iv->s);
+		if (p->stats != NULL)
+			p->stats->interleaved++;
+		double then = engine_cpu_now();
+		iv->t_ecm += then - now;
+		now = then;
+		if (iv->r != STATUS_NOT_FOUND)
+			return 1;
+	}
+	return 0;
+}
+
+/* ECM's share of the time while SIQS runs on a D-digit cofactor. */
+static double interleave_share(size_t digits, const struct mpz_progress *prog)
+{
+	return prog->divisor && digits >= INTERLEAVE_MIN_DIGITS
+		? INTERLEAVE_SHARE
+		: 0.0;
+}
+
+static int siqs_call(mpz_t f, const mpz_t n, struct mpz_progress *prog,
+		     struct mpz_search *s)
 {
 	struct siqs_params sp;
+	struct interleave iv = {
+		s, prog, n, f, 0.0, 0.0, 0.0, STATUS_NOT_FOUND
+	};
 	siqs_params_init(&sp);
 	sp.seed = engine_rand(&s->rng);
 	sp.deadline = s->deadline;
 	sp.stop = s->params->stop;
 	sp.stop_arg = s->params->stop_arg;
+	iv.share = interleave_share(mpz_sizeinbase(n, 10), prog);
+	if (iv.share > 0.0) {
+		iv.t0 = engine_cpu_now();
+		sp.stop = interleave_hook;
+		sp.stop_arg = &iv;
+	}
 	int r = siqs_factor(f, n, &sp);
+	struct engine_stats *st = s->params->stats;
+	if (st != NULL)
+		st->siqs_runs++;
+	if (iv.r != STATUS_NOT_FOUND) {
+		r = iv.r; /* a curve's factor, error or stop ended the sieve */
+		if (st != NULL && r == STATUS_FOUND)
+			st->siqs_cut++;
+	}
 	if (r == STATUS_FOUND &&
 	    !(mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0 &&
 	      mpz_divisible_p(n, f)))
@@ -372,7 +481,7 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 		if (mpz_search_stop_p(s))
 			return STATUS_ERR_STOPPED;
 		if (siqs_ok && ecm_done_digits(prog) >= target) {
-			r = siqs_call(f, n, s);
+			r = siqs_call(f, n, prog, s);
 			if (r == STATUS_FOUND || r == STATUS_ERR_STOPPED ||
 			    r == STATUS_ERR_NOMEM)
 				return r;
@@ -384,21 +493,7 @@ int find_factor_mpz(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 			siqs_ok = prog->siqs_failed < SIQS_TRIES;
 			continue;
 		}
-		double b1;
-		if (prog->level < ECM_LEVELS) {
-			b1 = ecm_table[prog->level].b1;
-		} else {
-			/* past the table: B1 grows with the curves run */
-			b1 = ecm_table[ECM_LEVELS - 1].b1 *
-				(1.0 + (double)(prog->curves / 1000u));
-		}
-		r = ecm_mpz(f, n, b1, s);
-		prog->curves++;
-		if (prog->level < ECM_LEVELS &&
-		    prog->curves >= ecm_table[prog->level].curves) {
-			prog->level++;
-			prog->curves = 0;
-		}
+		r = ecm_next(f, n, prog, s);
 		if (r != STATUS_NOT_FOUND)
 			return r;
 	}

@@ -23,7 +23,10 @@
  *       robust when other processes share the cores; give short sets
  *       enough passes to last about a second), worst_s (slowest single number
  *       over all passes), rss_kb (peak resident set, getrusage
- *       ru_maxrss), failures.  Exit status 1 on any failure.
+ *       ru_maxrss), failures, and the GMP tier's counts summed over the
+ *       passes (struct engine_stats): ecm_curves, interleaved (curves
+ *       run beside SIQS), siqs_runs, siqs_cut (SIQS runs an interleaved
+ *       curve's factor ended).  Exit status 1 on any failure.
  *   Both modes take --seed S (engine seed, default the engine's) and
  *   --time-limit T (seconds per number, default none).
  *
@@ -360,13 +363,16 @@ static int bench_time(FILE *f, const char *name, long repeat,
 			cmed += cpu[r];
 		cmed /= (double)repeat;
 
+		const struct engine_stats *es = params->stats;
 		printf("count=%zu repeat=%ld median_s=%.6f min_s=%.6f "
 		       "max_s=%.6f rate=%.3f cpu_s=%.6f cpu_rate=%.3f "
-		       "worst_s=%.6f rss_kb=%ld failures=%lu\n",
+		       "worst_s=%.6f rss_kb=%ld failures=%lu ecm_curves=%lu "
+		       "interleaved=%lu siqs_runs=%lu siqs_cut=%lu\n",
 		       s.count, repeat, med, pass[0], pass[repeat - 1],
 		       med > 0 ? (double)s.count / med : 0.0, cmed,
 		       cmed > 0 ? (double)s.count / cmed : 0.0, worst,
-		       bench_peak_rss_kb(), failures);
+		       bench_peak_rss_kb(), failures, es->ecm_curves,
+		       es->interleaved, es->siqs_runs, es->siqs_cut);
 	}
 	rc = failures == 0 ? 0 : 1;
 out:
@@ -390,8 +396,11 @@ int main(int argc, char **argv)
 	FILE *f;
 	int rc;
 
+	struct engine_stats stats = { 0 };
+
 	engine_process_init();
 	engine_params_init(&params);
+	params.stats = &stats;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;

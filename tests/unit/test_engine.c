@@ -614,11 +614,31 @@ enum siqs_plant {
 	SIQS_REFUSES,
 	SIQS_TRIVIAL,
 	SIQS_BAD_FACTOR,
-	SIQS_ORACLE /* gcd(n, siqs_oracle): a sieve that takes no time */
+	SIQS_ORACLE, /* gcd(n, siqs_oracle): a sieve that takes no time */
+	SIQS_SLOW    /* finds nothing: SLOW_POLLS slices of SLOW_SLICE_S CPU
+			seconds, the stop hook polled before each */
 };
+/* The slow sieve: 40 slices of 5 ms, 0.2 s of CPU per call, long enough
+   for the first interleaved curve (run at the first poll), short enough
+   that the runs the whole input makes to the end cost little. */
+enum { SLOW_POLLS = 40 };
+static const double SLOW_SLICE_S = 0.005;
 static enum siqs_plant siqs_plant = SIQS_REAL;
 static int siqs_calls;
 static const char *siqs_oracle;
+
+/* The slow plant: CPU burnt in slices, the stop hook between them. */
+static int slow_sieve(const struct siqs_params *p)
+{
+	for (int i = 0; i < SLOW_POLLS; i++) {
+		if (p->stop != NULL && p->stop(p->stop_arg))
+			return STATUS_ERR_STOPPED;
+		double end = engine_cpu_now() + SLOW_SLICE_S;
+		while (engine_cpu_now() < end)
+			;
+	}
+	return STATUS_NOT_FOUND;
+}
 
 int __real_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p);
 int __wrap_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p);
@@ -635,6 +655,7 @@ int __wrap_siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *p)
 		return mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0
 			? STATUS_FOUND
 			: STATUS_NOT_FOUND;
+	case SIQS_SLOW: return slow_sieve(p);
 	default: return __real_siqs_factor(f, n, p);
 	}
 }
@@ -699,6 +720,52 @@ static void ecm_depth_follows_the_cofactors_history(void **state)
 	assert_int_equal(siqs_calls, 1);
 	siqs_plant = SIQS_REAL;
 	siqs_oracle = NULL;
+}
+
+/*
+ * ECM beside the sieve (engine_mpz.c, "Interleaving"): a 64-digit proper
+ * divisor p19 q44 of 1009 p19 q44 gets 0.35 D - 4.5 = 17.2 digits of
+ * pretest, which with the default seed misses p19; the schedule's next
+ * curve, run by SIQS's stop hook at the sieve's first poll, finds it, so
+ * the sieve (a planted one that never succeeds) is cut after one call.
+ * Without interleaving the sieve would run to its end twice and ECM
+ * would find p19 after it.  The whole input p19 q44 (nothing removed: it
+ * may be a balanced semiprime) runs the sieve alone: no curve beside it,
+ * two full sieve runs, then ECM.  Counts, no timing.
+ */
+static void ecm_interleaves_with_the_sieve_of_a_divisor(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_stats st;
+	const char *pq = " 1432725911443175087"
+			 " 10769191174602363971121363652318289059412261";
+
+	memset(&st, 0, sizeof st);
+	fx->params.stats = &st;
+	siqs_plant = SIQS_SLOW;
+	siqs_calls = 0;
+	expect_factors(fx,
+		       "1556816293430821094197349048810012023279160331383"
+		       "3466468979582363",
+		       " 1009 1432725911443175087"
+		       " 10769191174602363971121363652318289059412261");
+	assert_int_equal(siqs_calls, 1);
+	assert_int_equal(st.siqs_runs, 1);
+	assert_int_equal(st.siqs_cut, 1);
+	assert_true(st.interleaved >= 1);
+
+	memset(&st, 0, sizeof st);
+	siqs_calls = 0;
+	expect_factors(fx,
+		       "1542929924113796921900246827363738377878256027139"
+		       "0947937541707",
+		       pq);
+	assert_int_equal(siqs_calls, 2);
+	assert_int_equal(st.siqs_cut, 0);
+	assert_int_equal(st.interleaved, 0);
+	assert_true(st.ecm_curves > 0);
+	fx->params.stats = NULL;
+	siqs_plant = SIQS_REAL;
 }
 
 /*
@@ -841,6 +908,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			ecm_depth_follows_the_cofactors_history, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			ecm_interleaves_with_the_sieve_of_a_divisor, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			u128_split_sends_balanced_cofactors_to_siqs, setup,
