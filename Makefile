@@ -267,14 +267,17 @@ asan:
 	@MPIRUN="$(MPIRUN)" MPIRUN_FLAGS="$(MPIRUN_FLAGS)" BUILD="$(ASAN_BUILD)" \
 	  SAN_SKIP="$(SAN_SKIP) $(ASAN_LEAK_SKIP)" tests/sanitize.sh
 
-# Valgrind memcheck over every unit test of the normal build.
+# Valgrind memcheck over every unit test of the normal build, each with
+# its seconds.  FACTORIZE_MEMCHECK=1: tests whose cost is repetition do a
+# quarter of their rounds (tests/unit/memcheck.h).
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
             --suppressions=tests/lint/valgrind.supp \
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 valgrind: deps-tools unit
 	@pass=0; fail=0; for t in $(filter-out $(SAN_SKIP:%=$(BUILD)/%),$(TESTS)); do \
-	  echo "== valgrind $$t"; \
-	  if $(VALGRIND) $$t >$(BUILD)/valgrind.log 2>&1; then pass=$$((pass + 1)); \
+	  s=$$(date +%s); \
+	  if FACTORIZE_MEMCHECK=1 $(VALGRIND) $$t >$(BUILD)/valgrind.log 2>&1; then pass=$$((pass + 1)); \
+	  echo "== valgrind $$t: ok, $$(( $$(date +%s) - s )) s"; \
 	  else fail=$$((fail + 1)); echo "FAIL $$t"; tail -40 $(BUILD)/valgrind.log; fi; \
 	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 

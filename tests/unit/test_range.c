@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "memcheck.h"
 #include "engine.h"
 #include "output.h"
 #include "proto.h"
@@ -251,7 +252,7 @@ static void random_progressions(void **state)
 	uint64_t seed = test_seed();
 	(void)state;
 	uint64_t s = seed;
-	for (int round = 0; round < 40; round++) {
+	for (int round = 0; round < test_rounds(40); round++) {
 		char as[80], ds[80];
 		unsigned abits = random_progression(&s, 90, 70, as, ds);
 		uint64_t count = 1 + next_rand(&s) % (abits > 64 ? 20 : 3000);
@@ -382,7 +383,7 @@ static void words_match_mpz_path(void **state)
 	uint64_t seed = test_seed();
 	(void)state;
 	uint64_t s = seed ^ 0x5757;
-	for (int round = 0; round < 36; round++) {
+	for (int round = 0; round < test_rounds(36); round++) {
 		char as[80], ds[80];
 		(void)random_progression(&s, 70, 40, as, ds);
 		uint64_t count = 1 + next_rand(&s) % 1500;
