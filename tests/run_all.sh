@@ -6,6 +6,8 @@
 # Counts: each cmocka test case counts once (from cmocka's summary lines),
 # each integration check once (from the script's own verdict line).  A
 # binary or script that dies without a verdict counts as one failure.
+# Each binary's and script's wall seconds follow its verdict (where CI's
+# time goes).
 set -u
 cd "$(dirname "$0")/.."
 : "${BUILD:=build}"
@@ -30,15 +32,19 @@ add_counts() { # add_counts NAME RC: read the verdict of the last run from $log
 for t in "$BUILD"/test_*; do
 	[ -x "$t" ] || continue
 	echo "== $t"
+	t0=$SECONDS
 	"$t" >"$log" 2>&1; rc=$?
 	grep -E '^\[  (PASSED|FAILED) |^\[  ERROR   \]|^\[  FAILED  \]' "$log"
+	echo "   seconds: $((SECONDS - t0))"
 	add_counts "$t" "$rc"
 done
 for s in tests/integration/it_*.sh; do
 	[ -f "$s" ] || continue
 	echo "== $s"
+	t0=$SECONDS
 	bash "$s" >"$log" 2>&1; rc=$?
 	grep -E '^(FAIL|ok)' "$log" | grep -c '^ok' | sed 's/^/   checks ok: /'
+	echo "   seconds: $((SECONDS - t0))"
 	grep -E '^FAIL' -A1 "$log" | head -40
 	add_counts "$s" "$rc"
 done
