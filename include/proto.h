@@ -226,21 +226,24 @@
  *   PROTO_MAX_PATH, no NUL)
  *
  * HELD (worker -> master, 3b), body: RESULT's fixed part (block_len: the
- * bytes of the block the worker keeps), then the sample:
+ * bytes of the block the worker keeps), its CRC, then the sample:
  *
- *   0            32         36
- *   +------------+----------+-------------------------------
- *   | RESULT's   | n_sample | n_sample x sampled line
- *   | fixed part |          |
- *   +------------+----------+-------------------------------
+ *   0            32          36         40
+ *   +------------+-----------+----------+--------------------------
+ *   | RESULT's   | block_crc | n_sample | n_sample x sampled line
+ *   | fixed part |           |          |
+ *   +------------+-----------+----------+--------------------------
+ *   block_crc: CRC-32C (journal_crc32c) of the block_len bytes kept,
+ *   which rank 0 journals with the block's place (journal.h placed
+ *   records) so that a resumed job can check the file's bytes;
  *   sampled line:
  *   0       4       8
  *   +-------+-------+--------
  *   | index |  len  | line (len bytes, its '\n' included)
  *   +-------+-------+--------
  *   n_sample <= count; indexes strictly increasing, < count; the lines
- *   together at most block_len bytes.  With bad_index set, block_len
- *   and n_sample are 0 (nothing is kept).
+ *   together at most block_len bytes.  With bad_index set, block_len,
+ *   block_crc and n_sample are 0 (nothing is kept).
  *
  * OFFSET (master -> worker) and WRITTEN (worker -> master), 3b, body:
  *
@@ -268,7 +271,8 @@
 
 enum {
 	PROTO_MAGIC = 0x31505a46u, /* "FZP1" read as little-endian bytes */
-	PROTO_VERSION = 4,         /* 4: workers write --output (FILE,
+	PROTO_VERSION = 5,         /* 5: HELD carries the block's CRC;
+				      4: workers write --output (FILE,
 				      HELD, OFFSET, WRITTEN); 3: WORK's
 				      BYTES form, the INPUT message, RESULT
 				      count 0; 2: RESULT carries a
@@ -424,6 +428,9 @@ struct proto_result_header {
 	uint64_t busy_ns;
 	uint32_t bad_index; /* PROTO_NO_BAD_INDEX: all passed */
 	uint32_t block_len;
+	uint32_t block_crc; /* HELD only: CRC-32C of the kept block (0 with
+			       bad_index set); a RESULT carries none and
+			       reads back 0 */
 };
 
 struct proto_stats {

@@ -188,7 +188,7 @@ static void gen_proto(void)
 	{
 		/* proto.h 3b: workers write the output */
 		struct proto_result_header hh = {
-			8, 2, 0, 5000, PROTO_NO_BAD_INDEX, 14
+			8, 2, 0, 5000, PROTO_NO_BAD_INDEX, 14, 0x1c2d3e4fu
 		};
 		struct proto_place pl = { 8, 4096, 14 };
 		struct proto_place drop = { 8, PROTO_OFFSET_DROP, 0 };

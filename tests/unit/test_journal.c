@@ -533,7 +533,7 @@ static void result_block_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	struct proto_buf msg;
-	struct proto_result_header h = { 7, 3, 1, 0, PROTO_NO_BAD_INDEX, 0 },
+	struct proto_result_header h = { 7, 3, 1, 0, PROTO_NO_BAD_INDEX, 0, 0 },
 				   back;
 	struct journal *j;
 	const unsigned char *block, *lines;
