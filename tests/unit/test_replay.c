@@ -231,11 +231,14 @@ static void chunk_lines_cut_to_the_chunk(void **state)
 
 	proto_buf_init(&lines);
 	proto_buf_init(&out);
-	assert_int_equal(replay_result(j, 9, 1, 3, &lines, &out), STATUS_OK);
+	assert_int_equal(replay_result(j, -1, 9, 1, 3, &lines, &out),
+			 STATUS_OK);
 	expect_result(&out, 9, 3, "p1\np2\np3\n");
-	assert_int_equal(replay_result(j, 10, 0, 5, &lines, &out), STATUS_OK);
+	assert_int_equal(replay_result(j, -1, 10, 0, 5, &lines, &out),
+			 STATUS_OK);
 	expect_result(&out, 10, 5, "p0\np1\np2\np3\np4\n");
-	assert_int_equal(replay_result(j, 11, 4, 1, &lines, &out), STATUS_OK);
+	assert_int_equal(replay_result(j, -1, 11, 4, 1, &lines, &out),
+			 STATUS_OK);
 	expect_result(&out, 11, 1, "p4\n");
 	proto_buf_clear(&lines);
 	proto_buf_clear(&out);
@@ -252,9 +255,9 @@ static void partly_covered_is_not_found(void **state)
 	proto_buf_init(&lines);
 	proto_buf_init(&out);
 	assert_int_equal(proto_buf_append(&out, "x", 1), STATUS_OK);
-	assert_int_equal(replay_result(j, 9, 3, 3, &lines, &out),
+	assert_int_equal(replay_result(j, -1, 9, 3, 3, &lines, &out),
 			 STATUS_NOT_FOUND);
-	assert_int_equal(replay_result(j, 9, 5, 1, &lines, &out),
+	assert_int_equal(replay_result(j, -1, 9, 5, 1, &lines, &out),
 			 STATUS_NOT_FOUND);
 	assert_int_equal(out.len, 1);
 	proto_buf_clear(&lines);
