@@ -52,17 +52,19 @@
  *    with the line number the range starts at added, then adds the
  *    newline count to it.  A re-issued range is simply read again.
  * 3b. Workers write the output file (--output FILE to a regular file,
- *    flat layout, no --checkpoint, --verify sample or none): after CONFIG
+ *    flat layout, --verify sample or none; with --checkpoint only without
+ *    --unordered and --verbose JSON or CSV): after CONFIG
  *    rank 0 sends every worker FILE, the temporary name of the output;
  *    each worker opens it for itself (MPI-IO on MPI_COMM_SELF; the path
  *    must be on a file system every node sees).  A worker then answers a
  *    chunk with HELD instead of RESULT: RESULT's fixed part (block_len is
- *    the length of the block it keeps) and the sampled lines of block.h,
- *    not the block.  Rank 0 checks the sample as it checks a block; when
+ *    the length of the block it keeps), the block's CRC-32C and the
+ *    sampled lines of block.h, not the block.  Rank 0 checks the sample as it checks a block; when
  *    every earlier block's length is known (in input order; at once with
  *    --unordered) it sends OFFSET: where the block goes in the file.  The
  *    worker writes it there (MPI_File_write_at), frees it and answers
- *    WRITTEN.  A HELD that loses (a speculative duplicate, or a sample
+ *    WRITTEN; under --checkpoint rank 0 then journals the block's place
+ *    and CRC (journal.h placed record).  A HELD that loses (a speculative duplicate, or a sample
  *    that fails) gets OFFSET PROTO_OFFSET_DROP: the worker frees the block
  *    unwritten and answers nothing.  Rank 0 sends a worker STOP only when
  *    it has placed or dropped every block the worker holds; a worker

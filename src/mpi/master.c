@@ -49,13 +49,22 @@
  *     closed complete, and rank 0 ends the job with MPI_Abort and
  *     CLI_EXIT_HUNG (MPI_Finalize would wait for them for ever).
  *     --stats lists the events (MASTER_MAX_LIVE_EVENTS of them).
- *   - --checkpoint: a block's lines are appended to the journal
- *     (positions not already there) after the check and before they are
- *     written or kept; a chunk the journal covers completely is rebuilt
- *     from the journaled bytes (replay.h) and handled as a RESULT (checked again,
- *     never journaled twice), so each run writes the whole output,
- *     byte-identical to an uninterrupted one; a partly covered chunk is
- *     simply sent.
+ *   - --checkpoint: on the byte path a block's lines are appended to the
+ *     journal (positions not already there) after the check and before
+ *     they are written or kept; when the workers write the output
+ *     (proto.h 3b) a block's place and CRC are journaled once it is in
+ *     the file (WRITTEN, or rank 0 wrote it for a late worker), and the
+ *     output's temporary file keeps a fixed name that an interrupted run
+ *     leaves behind (output_open_kept).  A chunk the journal covers
+ *     completely is rebuilt from the journaled lines, or from the placed
+ *     bytes of the kept file when their CRC matches (replay.h), and
+ *     handled as a RESULT (checked again, never journaled twice); a
+ *     placed block that fails its CRC is computed again.  When the
+ *     workers write, rank 0 puts a replayed block at the offset this run
+ *     assigns (no write when the journal places it there already), so
+ *     every run writes the whole output, byte-identical to an
+ *     uninterrupted one, whatever was redone; a partly covered chunk is
+ *     simply sent (and, when the workers write, not journaled).
  *
  * Loop, in order, until every chunk is released and every STATS is in:
  *   1. release finished chunks in order to the output (this frees the
