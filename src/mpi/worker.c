@@ -449,6 +449,7 @@ static int worker_pack(struct worker_ctx *w, uint64_t chunk_id, uint32_t count,
 	rh.busy_ns = busy_ns;
 	rh.bad_index = w->bad_index;
 	rh.block_len = (uint32_t)w->block_len;
+	rh.block_crc = 0; /* HELD's, set by worker_pack_held */
 	st = w->hold ? worker_pack_held(w, &rh, result)
 		     : proto_pack_result(result, &rh, w->block);
 	if (st != STATUS_OK) {
