@@ -275,6 +275,13 @@ static void gen_journal(void)
 	gen_copy(path, "three-records-must-exist", 4, 0);
 	gen_copy(path, "torn-tail", 0, 7);
 	gen_copy(path, "torn-tail-append", 2, 7);
+	/* a placed block written again: a record of the same positions */
+	gen_check(journal_open(&j, path, &id, 0, NULL, err, sizeof err),
+		  "journal reopen 2");
+	gen_check(journal_append_placed(j, 9, 3, 7, 2, 21, 33, 0x4321dcbau),
+		  "append placed again");
+	gen_check(journal_close(j), "journal close 3");
+	gen_copy(path, "placed-replaced", 0, 0);
 
 	unlink(path);
 	proto_buf_clear(&b);
