@@ -1026,8 +1026,9 @@ static int output_mktemp(struct output *o, const struct stat *old)
 /*
  * The fixed temporary name "<dir>/.<base>" OUTPUT_KEPT_SUFFIX next to path,
  * opened read-write and created when missing, its bytes kept unless
- * fresh (then truncated to 0); fd or -1 (errno set).  A new file takes
- * old's mode as output_mktemp does.
+ * fresh (then truncated to 0); fd or -1 (errno set).  Only a regular file,
+ * never through a symbolic link.  A new file takes old's mode as
+ * output_mktemp does.
  */
 static int output_kepttemp(struct output *o, const struct stat *old, int fresh)
 {
@@ -1045,13 +1046,24 @@ static int output_kepttemp(struct output *o, const struct stat *old, int fresh)
 	}
 	snprintf(o->tmp, size, "%.*s.%s%s", (int)dirlen, o->path,
 		 o->path + dirlen, OUTPUT_KEPT_SUFFIX);
-	fd = open(o->tmp, O_RDWR | O_CREAT | O_CLOEXEC,
+	/* not through a link: the name is fixed, so in a directory others
+	   may write, someone could have put one there */
+	fd = open(o->tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		  old != NULL ? old->st_mode & 0777 : (mode_t)(0666 & ~mask));
-	if (fd >= 0 && fresh && ftruncate(fd, 0) != 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		fd = -1;
+	if (fd >= 0) {
+		struct stat sb;
+		int e = 0;
+		if (fstat(fd, &sb) != 0)
+			e = errno;
+		else if (!S_ISREG(sb.st_mode))
+			e = EINVAL; /* a FIFO or device under that name */
+		else if (fresh && ftruncate(fd, 0) != 0)
+			e = errno;
+		if (e != 0) {
+			close(fd);
+			errno = e;
+			fd = -1;
+		}
 	}
 	if (fd < 0) {
 		free(o->tmp);

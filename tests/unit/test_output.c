@@ -795,7 +795,8 @@ static void interrupted_run_leaves_no_file(void **state)
  * temporary name with its bytes; the next open finds them (fresh 0) and
  * a commit cuts the file to what was written (here less than the old
  * bytes) and renames it; fresh 1 starts from an empty file; a length set
- * by output_set_length (workers wrote the file) is the one kept.
+ * by output_set_length (workers wrote the file) is the one kept; a
+ * symbolic link under the kept name is refused, not followed.
  */
 static void kept_file_survives_interrupt(void **state)
 {
@@ -855,6 +856,14 @@ static void kept_file_survives_interrupt(void **state)
 	got = slurp(fx->path);
 	assert_string_equal(got, "");
 	free(got);
+
+	/* a symbolic link under the kept name is not followed */
+	assert_int_equal(symlink(fx->path, kept), 0);
+	assert_int_equal(output_open_kept(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+					  1, fx->err, sizeof fx->err),
+			 STATUS_ERR_IO);
+	assert_null(o);
+	assert_int_equal(unlink(kept), 0);
 }
 
 static void old_file_kept_until_commit(void **state)
