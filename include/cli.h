@@ -33,6 +33,9 @@ enum cli_exit {
  * range up to ~95 digits finishes well inside it on one core.
  */
 #define CLI_DEFAULT_TIME_LIMIT 3600.0
+/* --test-fault-rank 2147483647 (INT_MAX, no job has that many ranks):
+   the fault is every worker's (a kill test slows them all). */
+#define CLI_FAULT_EVERY_RANK 2147483647
 
 enum cli_format { CLI_FORMAT_TEXT = 0, CLI_FORMAT_JSON, CLI_FORMAT_CSV };
 /* --verify (block.h says what rank 0 checks under each) */
@@ -101,7 +104,8 @@ struct options {
 
 	/* Test-only (hidden from --help): fault injection. */
 	uint32_t fault_flags; /* enum proto_fault bits */
-	int fault_rank;       /* rank that misbehaves; -1 = none */
+	int fault_rank;       /* rank that misbehaves; -1 = none;
+				 CLI_FAULT_EVERY_RANK: every worker */
 	unsigned fault_ms;    /* PROTO_FAULT_SLOW: sleep per chunk */
 	/* --test-latency-us: every message held this long (link-latency
 	   emulation in transport.c), at most CLI_MAX_LATENCY_US */

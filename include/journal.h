@@ -84,8 +84,9 @@
  * before anything is appended (info->tail_dropped says how many bytes).
  * A bad record followed by a valid one is corruption in the middle:
  * STATUS_ERR_CORRUPT with the offset in err.  Two records covering
- * overlapping positions are corrupt too, except an exact duplicate, which
- * is ignored.  The records are indexed by first_index (about 40 bytes per
+ * overlapping positions are corrupt too, except records of exactly the
+ * same positions: the last one in the file counts (an exact duplicate,
+ * or a placed block written again after its bytes failed their CRC).  The records are indexed by first_index (about 40 bytes per
  * chunk in memory); journal_find answers "is position i done" and
  * journal_load reads one record's payload back (its CRC checked again).
  *
@@ -210,7 +211,9 @@ int journal_append(struct journal *j, uint64_t chunk_id, uint64_t first_index,
  * Append one completed chunk whose block of out_len bytes (CRC-32C
  * block_crc) is in the output file at out_offset (a placed record).  The
  * same rules and statuses as journal_append (STATUS_ERR_INVAL also when
- * out_offset + out_len wraps).
+ * out_offset + out_len wraps), but for one exception: it replaces a
+ * placed record of exactly the same positions (the block was written
+ * again, see replay.h), which the index then forgets.
  */
 int journal_append_placed(struct journal *j, uint64_t chunk_id,
 			  uint64_t first_index, uint32_t count, int32_t rank,

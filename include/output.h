@@ -42,6 +42,24 @@ struct output_meta {
 int output_open(struct output **o, const char *path, int format, int exponents,
 		int verbose, char *err, size_t err_size);
 
+/*
+ * --checkpoint: output_open, but a regular file's temporary name is fixed,
+ * "<dir>/.<name>" OUTPUT_KEPT_SUFFIX, so that a resumed run finds it:
+ * opened read-write without truncation (fresh 1: truncated, a job that
+ * starts afresh), kept by output_close(o, 0), and at commit cut to its
+ * length (output_set_length, else what this process wrote) and renamed.
+ * Standard output, a device or a FIFO are opened as output_open does.
+ * output_is_kept: o writes such a file.
+ */
+#define OUTPUT_KEPT_SUFFIX ".factorize-partial"
+int output_open_kept(struct output **o, const char *path, int format,
+		     int exponents, int verbose, int fresh, char *err,
+		     size_t err_size);
+int output_is_kept(const struct output *o);
+
+/* The file's final length, when other processes wrote it (proto.h 3b). */
+void output_set_length(struct output *o, uint64_t length);
+
 /* Write the line(s) for n.  STATUS_OK or STATUS_ERR_IO. */
 int output_write(struct output *o, const mpz_t n, const struct engine_result *r,
 		 const struct output_meta *meta);
@@ -86,7 +104,8 @@ int output_tick(struct output *o, int now);
 
 /*
  * Flush and close.  commit 1: a file is renamed into place; commit 0: the
- * temporary file is removed (interrupted run).  Frees o (NULL allowed).
+ * temporary file is removed (interrupted run), or kept when it has the
+ * fixed name of output_open_kept.  Frees o (NULL allowed).
  * STATUS_OK or STATUS_ERR_IO (message in err).
  */
 int output_close(struct output *o, int commit, char *err, size_t err_size);

@@ -52,17 +52,19 @@
  *    with the line number the range starts at added, then adds the
  *    newline count to it.  A re-issued range is simply read again.
  * 3b. Workers write the output file (--output FILE to a regular file,
- *    flat layout, no --checkpoint, --verify sample or none): after CONFIG
+ *    flat layout, --verify sample or none; with --checkpoint only without
+ *    --unordered and --verbose JSON or CSV): after CONFIG
  *    rank 0 sends every worker FILE, the temporary name of the output;
  *    each worker opens it for itself (MPI-IO on MPI_COMM_SELF; the path
  *    must be on a file system every node sees).  A worker then answers a
  *    chunk with HELD instead of RESULT: RESULT's fixed part (block_len is
- *    the length of the block it keeps) and the sampled lines of block.h,
- *    not the block.  Rank 0 checks the sample as it checks a block; when
+ *    the length of the block it keeps), the block's CRC-32C and the
+ *    sampled lines of block.h, not the block.  Rank 0 checks the sample as it checks a block; when
  *    every earlier block's length is known (in input order; at once with
  *    --unordered) it sends OFFSET: where the block goes in the file.  The
  *    worker writes it there (MPI_File_write_at), frees it and answers
- *    WRITTEN.  A HELD that loses (a speculative duplicate, or a sample
+ *    WRITTEN; under --checkpoint rank 0 then journals the block's place
+ *    and CRC (journal.h placed record).  A HELD that loses (a speculative duplicate, or a sample
  *    that fails) gets OFFSET PROTO_OFFSET_DROP: the worker frees the block
  *    unwritten and answers nothing.  Rank 0 sends a worker STOP only when
  *    it has placed or dropped every block the worker holds; a worker
@@ -226,21 +228,24 @@
  *   PROTO_MAX_PATH, no NUL)
  *
  * HELD (worker -> master, 3b), body: RESULT's fixed part (block_len: the
- * bytes of the block the worker keeps), then the sample:
+ * bytes of the block the worker keeps), its CRC, then the sample:
  *
- *   0            32         36
- *   +------------+----------+-------------------------------
- *   | RESULT's   | n_sample | n_sample x sampled line
- *   | fixed part |          |
- *   +------------+----------+-------------------------------
+ *   0            32          36         40
+ *   +------------+-----------+----------+--------------------------
+ *   | RESULT's   | block_crc | n_sample | n_sample x sampled line
+ *   | fixed part |           |          |
+ *   +------------+-----------+----------+--------------------------
+ *   block_crc: CRC-32C (journal_crc32c) of the block_len bytes kept,
+ *   which rank 0 journals with the block's place (journal.h placed
+ *   records) so that a resumed job can check the file's bytes;
  *   sampled line:
  *   0       4       8
  *   +-------+-------+--------
  *   | index |  len  | line (len bytes, its '\n' included)
  *   +-------+-------+--------
  *   n_sample <= count; indexes strictly increasing, < count; the lines
- *   together at most block_len bytes.  With bad_index set, block_len
- *   and n_sample are 0 (nothing is kept).
+ *   together at most block_len bytes.  With bad_index set, block_len,
+ *   block_crc and n_sample are 0 (nothing is kept).
  *
  * OFFSET (master -> worker) and WRITTEN (worker -> master), 3b, body:
  *
@@ -268,7 +273,8 @@
 
 enum {
 	PROTO_MAGIC = 0x31505a46u, /* "FZP1" read as little-endian bytes */
-	PROTO_VERSION = 4,         /* 4: workers write --output (FILE,
+	PROTO_VERSION = 5,         /* 5: HELD carries the block's CRC;
+				      4: workers write --output (FILE,
 				      HELD, OFFSET, WRITTEN); 3: WORK's
 				      BYTES form, the INPUT message, RESULT
 				      count 0; 2: RESULT carries a
@@ -424,6 +430,9 @@ struct proto_result_header {
 	uint64_t busy_ns;
 	uint32_t bad_index; /* PROTO_NO_BAD_INDEX: all passed */
 	uint32_t block_len;
+	uint32_t block_crc; /* HELD only: CRC-32C of the kept block (0 with
+			       bad_index set); a RESULT carries none and
+			       reads back 0 */
 };
 
 struct proto_stats {

@@ -9,7 +9,11 @@
  * instead of computing them (replay_result): rank 0 handles that RESULT
  * like one from a worker (checked again, never journaled twice), so every
  * run writes the whole output, byte-identical to an uninterrupted one.  A
- * chunk the journal covers only in part is computed again.
+ * chunk the journal covers only in part is computed again.  A placed
+ * record (the workers wrote the output, proto.h 3b) names the block's
+ * bytes in the output file the killed run kept (output.h
+ * output_open_kept): they are read back and used when their CRC matches,
+ * and the chunk is computed again when it does not.
  *
  * Pure module (no MPI, never prints): the notes a waiting open owes the
  * user go through the caller's say function.  Nothing to clear; the
@@ -53,11 +57,17 @@ int replay_open(struct journal **j, const struct options *o,
  * The RESULT of chunk chunk_id (positions first .. first + count - 1)
  * from the journal, into out; lines is scratch (the chunk's block).
  * Each record's lines are cut to the chunk's positions (block_prefix).
- * STATUS_NOT_FOUND when the journal does not cover every position (out
- * untouched); STATUS_OK; or the journal's or the codec's error.
+ * A placed record's lines are read from kept_fd, the output file an
+ * earlier run left under its kept name (output_open_kept; -1: none, and
+ * then a placed record counts as missing), at the record's offset, and
+ * their CRC-32C checked.  STATUS_NOT_FOUND when the journal does not
+ * cover every position (out untouched); STATUS_ERR_VERIFY when a placed
+ * block is not in the file as journaled (short, or its CRC differs: the
+ * chunk is to be computed again); STATUS_OK; or the journal's, the
+ * file's (STATUS_ERR_IO) or the codec's error.
  */
-int replay_result(struct journal *j, uint64_t chunk_id, uint64_t first,
-		  uint32_t count, struct proto_buf *lines,
+int replay_result(struct journal *j, int kept_fd, uint64_t chunk_id,
+		  uint64_t first, uint32_t count, struct proto_buf *lines,
 		  struct proto_buf *out);
 
 #endif

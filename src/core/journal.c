@@ -22,8 +22,9 @@
  *      first bad record, search the rest of the file for any valid record
  *      (every offset where the magic occurs).  Found: corruption in the
  *      middle, CORRUPT.  Not found: a torn tail, truncated away;
- *   5. sort the index by first_index; an exact duplicate is dropped,
- *      other overlaps are CORRUPT.
+ *   5. sort the index by first_index; of records of exactly the same
+ *      positions the last in the file is kept, other overlaps are
+ *      CORRUPT.
  *
  * CRC-32C: the Castagnoli polynomial (reflected 0x82F63B78), table driven,
  * as in RFC 3720 appendix B.4; check value crc32c("123456789") =
@@ -782,7 +783,7 @@ static int cmp_entry(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : (x->offset > y->offset);
 }
 
-/* Sort, drop exact duplicates, reject overlaps. */
+/* Sort, keep the last of records of the same positions, reject overlaps. */
 static int sort_index(struct journal *j, struct journal_info *info, char *err,
 		      size_t err_size)
 {
@@ -796,7 +797,10 @@ static int sort_index(struct journal *j, struct journal_info *info, char *err,
 			const struct journal_entry *c = &j->ent[i];
 			if (c->first_index == p->first_index &&
 			    c->count == p->count) {
+				/* the later record counts: a placed block
+				   written again after its bytes failed */
 				info->duplicates++;
+				j->ent[out - 1] = *c;
 				continue;
 			}
 			if (c->first_index < p->first_index + p->count) {
@@ -1058,12 +1062,23 @@ static int append_record(struct journal *j, uint32_t magic,
 	if (e.count == 0 || e.count > PROTO_MAX_CHUNK || len > PROTO_MAX_MSG ||
 	    e.first_index > UINT64_MAX - e.count)
 		return STATUS_ERR_INVAL;
-	/* Keep the index free of overlaps: neighbours on both sides. */
+	/* Keep the index free of overlaps: neighbours on both sides.  A
+	   placed record may replace a placed one of the same positions
+	   (its bytes failed their CRC and were written again). */
 	size_t u = upper(j, e.first_index);
-	if (u > 0 &&
-	    e.first_index - j->ent[u - 1].first_index < j->ent[u - 1].count)
+	int replace = 0;
+	if (u > 0 && e.placed && j->ent[u - 1].placed &&
+	    j->ent[u - 1].first_index == e.first_index &&
+	    j->ent[u - 1].count == e.count) {
+		replace = 1;
+		u--;
+	} else if (u > 0 &&
+		   e.first_index - j->ent[u - 1].first_index <
+			   j->ent[u - 1].count) {
 		return STATUS_ERR_INVAL;
-	if (u < j->n && j->ent[u].first_index < e.first_index + e.count)
+	}
+	if (!replace && u < j->n &&
+	    j->ent[u].first_index < e.first_index + e.count)
 		return STATUS_ERR_INVAL;
 
 	size_t total = JOURNAL_RECORD_FIXED + len + JOURNAL_CRC_BYTES;
@@ -1098,9 +1113,12 @@ static int append_record(struct journal *j, uint32_t magic,
 	}
 	e.offset = j->end;
 	e.payload_len = (uint32_t)len;
-	memmove(&j->ent[u + 1], &j->ent[u], (j->n - u) * sizeof *j->ent);
+	if (!replace) {
+		memmove(&j->ent[u + 1], &j->ent[u],
+			(j->n - u) * sizeof *j->ent);
+		j->n++;
+	}
 	j->ent[u] = e;
-	j->n++;
 	j->end += total;
 	j->unsynced++;
 	if (j->unsynced >= JOURNAL_SYNC_RECORDS ||

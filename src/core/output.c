@@ -30,7 +30,13 @@
  *   - A regular file is written as "<dir>/.<name>.XXXXXX" (mkstemp in the
  *     target's directory, so rename is atomic) and renamed to its name only
  *     by output_close(o, 1) after fflush + fsync succeeded; otherwise it is
- *     unlinked.  A symlink to a regular file is resolved first, so the
+ *     unlinked.  Under --checkpoint (output_open_kept) the temporary name
+ *     is fixed, "<dir>/.<name>" OUTPUT_KEPT_SUFFIX, opened without
+ *     truncating what an interrupted run left in it, and kept (not
+ *     unlinked) by output_close(o, 0), so that a resumed run finds the
+ *     blocks its journal places there; at commit it is cut to the
+ *     length written (output_set_length, or the stream's position)
+ *     before the rename.  A symlink to a regular file is resolved first, so the
  *     file it points to is replaced and the link stays.  A path that
  *     exists and is not a regular file (/dev/full,
  *     /dev/stdout, a FIFO) is opened and written directly: renaming over a
@@ -76,10 +82,14 @@ static char output_stdout_buf[OUTPUT_IOBUF]; /* stdout's buffer: static so
 struct output {
 	FILE *f;
 	int is_stdout;
-	char *path;  /* final name (files only; a symlink resolved) */
-	char *name;  /* the name as given, for messages */
-	char *tmp;   /* temporary name; NULL when written directly */
-	char *iobuf; /* setvbuf buffer of a file */
+	char *path; /* final name (files only; a symlink resolved) */
+	char *name; /* the name as given, for messages */
+	char *tmp;  /* temporary name; NULL when written directly */
+	int kept;   /* tmp is the fixed OUTPUT_KEPT_SUFFIX name (--checkpoint):
+			kept by output_close(o, 0), cut to its length at commit */
+	int have_length; /* output_set_length was called */
+	uint64_t length; /* the file's final length (workers wrote it) */
+	char *iobuf;     /* setvbuf buffer of a file */
 	int format, exponents, verbose;
 	int error;            /* errno of the first failed write; 0 = none */
 	int watched;          /* stdout, a device or a FIFO: flushed by time */
@@ -1013,8 +1023,60 @@ static int output_mktemp(struct output *o, const struct stat *old)
 	return fd;
 }
 
-int output_open(struct output **op, const char *path, int format, int exponents,
-		int verbose, char *err, size_t err_size)
+/*
+ * The fixed temporary name "<dir>/.<base>" OUTPUT_KEPT_SUFFIX next to path,
+ * opened read-write and created when missing, its bytes kept unless
+ * fresh (then truncated to 0); fd or -1 (errno set).  Only a regular file,
+ * never through a symbolic link.  A new file takes old's mode as
+ * output_mktemp does.
+ */
+static int output_kepttemp(struct output *o, const struct stat *old, int fresh)
+{
+	const char *slash = strrchr(o->path, '/');
+	size_t dirlen = slash ? (size_t)(slash - o->path) + 1 : 0;
+	size_t size = strlen(o->path) + sizeof OUTPUT_KEPT_SUFFIX + 2;
+	mode_t mask = umask(0);
+	int fd;
+
+	umask(mask);
+	o->tmp = malloc(size);
+	if (!o->tmp) {
+		errno = ENOMEM;
+		return -1;
+	}
+	snprintf(o->tmp, size, "%.*s.%s%s", (int)dirlen, o->path,
+		 o->path + dirlen, OUTPUT_KEPT_SUFFIX);
+	/* not through a link: the name is fixed, so in a directory others
+	   may write, someone could have put one there */
+	fd = open(o->tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		  old != NULL ? old->st_mode & 0777 : (mode_t)(0666 & ~mask));
+	if (fd >= 0) {
+		struct stat sb;
+		int e = 0;
+		if (fstat(fd, &sb) != 0)
+			e = errno;
+		else if (!S_ISREG(sb.st_mode))
+			e = EINVAL; /* a FIFO or device under that name */
+		else if (fresh && ftruncate(fd, 0) != 0)
+			e = errno;
+		if (e != 0) {
+			close(fd);
+			errno = e;
+			fd = -1;
+		}
+	}
+	if (fd < 0) {
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	o->kept = 1;
+	return fd;
+}
+
+static int output_open_as(struct output **op, const char *path, int format,
+			  int exponents, int verbose, int kept, char *err,
+			  size_t err_size)
 {
 	struct output *o;
 	struct stat st;
@@ -1074,13 +1136,16 @@ int output_open(struct output **op, const char *path, int format, int exponents,
 				free(o->path);
 				o->path = real;
 			}
-			fd = output_mktemp(
-				o, stat(o->path, &old) == 0 ? &old : NULL);
+			const struct stat *was =
+				stat(o->path, &old) == 0 ? &old : NULL;
+			fd = kept ? output_kepttemp(o, was, kept > 1)
+				  : output_mktemp(o, was);
 			o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
 			if (fd >= 0 && !o->f) {
 				e = errno;
 				close(fd);
-				unlink(o->tmp);
+				if (!o->kept)
+					unlink(o->tmp);
 				errno = e;
 			}
 		}
@@ -1101,6 +1166,34 @@ int output_open(struct output **op, const char *path, int format, int exponents,
 	}
 	*op = o;
 	return STATUS_OK;
+}
+
+int output_open(struct output **op, const char *path, int format, int exponents,
+		int verbose, char *err, size_t err_size)
+{
+	return output_open_as(op, path, format, exponents, verbose, 0, err,
+			      err_size);
+}
+
+int output_open_kept(struct output **op, const char *path, int format,
+		     int exponents, int verbose, int fresh, char *err,
+		     size_t err_size)
+{
+	return output_open_as(op, path, format, exponents, verbose,
+			      fresh ? 2 : 1, err, err_size);
+}
+
+int output_is_kept(const struct output *o)
+{
+	return o != NULL && o->kept;
+}
+
+void output_set_length(struct output *o, uint64_t length)
+{
+	if (o != NULL) {
+		o->have_length = 1;
+		o->length = length;
+	}
 }
 
 int output_write(struct output *o, const mpz_t n, const struct engine_result *r,
@@ -1225,6 +1318,24 @@ int output_tick(struct output *o, int now)
 	return STATUS_OK;
 }
 
+/* A kept file, cut to its length: what an earlier run left past it goes.
+   0 or an errno. */
+static int output_cut(struct output *o)
+{
+	long pos;
+	uint64_t len = o->length;
+
+	if (!o->have_length) {
+		pos = ftell(o->f);
+		if (pos < 0)
+			return errno ? errno : EIO;
+		len = (uint64_t)pos;
+	}
+	if (ftruncate(fileno(o->f), (off_t)len) != 0)
+		return errno ? errno : EIO;
+	return 0;
+}
+
 int output_close(struct output *o, int commit, char *err, size_t err_size)
 {
 	const char *what;
@@ -1242,6 +1353,8 @@ int output_close(struct output *o, int commit, char *err, size_t err_size)
 	if (ferror(o->f) && !e)
 		e = EIO;
 	if (!o->is_stdout) {
+		if (commit && o->kept && !e)
+			e = output_cut(o);
 		if (commit && o->tmp && !e && fsync(fileno(o->f)) != 0)
 			e = errno;
 		if (fclose(o->f) != 0 && !e)
@@ -1251,7 +1364,7 @@ int output_close(struct output *o, int commit, char *err, size_t err_size)
 				if (rename(o->tmp, o->path) != 0)
 					e = errno;
 			}
-			if (!commit || e)
+			if ((!commit || e) && !o->kept)
 				unlink(o->tmp);
 		}
 	}

@@ -534,6 +534,7 @@ int proto_unpack_result(struct proto_reader *r, struct proto_result_header *h,
 {
 	if (get_result_fixed(r, h) != STATUS_OK)
 		return STATUS_ERR_PROTO;
+	h->block_crc = 0; /* a RESULT carries its bytes, not their CRC */
 	if (h->count > PROTO_MAX_CHUNK || h->partial > h->count ||
 	    h->block_len != left(r))
 		return STATUS_ERR_PROTO;
@@ -742,18 +743,25 @@ static int held_header_ok(const struct proto_result_header *h,
 	return h->block_len >= h->count; /* a newline per line at least */
 }
 
+/* HELD's block_crc: none for a chunk that failed (nothing is kept). */
+static int held_crc_ok(const struct proto_result_header *h)
+{
+	return h->bad_index == PROTO_NO_BAD_INDEX || h->block_crc == 0;
+}
+
 int proto_pack_held_begin(struct proto_buf *b,
 			  const struct proto_result_header *h,
 			  uint32_t n_sample)
 {
 	int st;
 
-	if (!held_header_ok(h, n_sample))
+	if (!held_header_ok(h, n_sample) || !held_crc_ok(h))
 		return STATUS_ERR_PROTO;
-	st = put_header(b, PROTO_TAG_HELD, PROTO_RESULT_FIXED + 4);
+	st = put_header(b, PROTO_TAG_HELD, PROTO_RESULT_FIXED + 8);
 	if (st != STATUS_OK)
 		return st;
 	put_result_fixed(b, h);
+	put_u32(b, h->block_crc);
 	put_u32(b, n_sample);
 	return STATUS_OK;
 }
@@ -778,10 +786,12 @@ int proto_pack_held_line(struct proto_buf *b, uint32_t index, const void *line,
 int proto_unpack_held_begin(struct proto_reader *r,
 			    struct proto_result_header *h, uint32_t *n_sample)
 {
-	if (get_result_fixed(r, h) != STATUS_OK || get_u32(r, n_sample))
+	if (get_result_fixed(r, h) != STATUS_OK || get_u32(r, &h->block_crc) ||
+	    get_u32(r, n_sample))
 		return STATUS_ERR_PROTO;
 	/* each sampled line takes at least 9 bytes */
-	if (!held_header_ok(h, *n_sample) || left(r) / 9 < *n_sample)
+	if (!held_header_ok(h, *n_sample) || !held_crc_ok(h) ||
+	    left(r) / 9 < *n_sample)
 		return STATUS_ERR_PROTO;
 	return STATUS_OK;
 }

@@ -13,6 +13,10 @@
  *     cut to the positions the chunk and the record share, in order.
  *   - The RESULT is an ordinary one: bad_index none, the lines as the
  *     block, so the caller checks it like any other.
+ *   - A placed record's lines are read back from the kept output file
+ *     and used only when their CRC-32C is the journaled one: a file an
+ *     earlier run left short or changed (a node crash, a flipped byte)
+ *     makes the chunk STATUS_ERR_VERIFY, to be computed again.
  *   - Never prints: the waiting open's notes go through the caller's say.
  *
  * Algorithm (replay_open): journal_open; while it fails on another
@@ -22,9 +26,11 @@
  */
 #include "replay.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "block.h"
 #include "status.h"
@@ -111,8 +117,41 @@ int replay_open(struct journal **j, const struct options *o,
 	return STATUS_OK;
 }
 
-int replay_result(struct journal *j, uint64_t chunk_id, uint64_t first,
-		  uint32_t count, struct proto_buf *lines,
+/*
+ * A placed record's out_len bytes from the kept output file, into b (reset
+ * first), checked against its CRC.  STATUS_OK, STATUS_ERR_VERIFY (short or
+ * changed), STATUS_ERR_IO, or the buffer's error.
+ */
+static int read_placed(int fd, const struct journal_entry *e,
+		       struct proto_buf *b)
+{
+	unsigned char piece[1 << 16];
+	uint64_t off = e->out_offset, left = e->out_len;
+	uint32_t crc = 0;
+	int st = STATUS_OK;
+
+	proto_buf_reset(b);
+	while (st == STATUS_OK && left > 0) {
+		size_t want = left < sizeof piece ? (size_t)left : sizeof piece;
+		ssize_t got = pread(fd, piece, want, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return STATUS_ERR_IO;
+		if (got == 0)
+			return STATUS_ERR_VERIFY; /* the file ends before it */
+		crc = journal_crc32c(crc, piece, (size_t)got);
+		st = proto_buf_append(b, piece, (size_t)got);
+		off += (uint64_t)got;
+		left -= (uint64_t)got;
+	}
+	if (st == STATUS_OK && crc != e->block_crc)
+		st = STATUS_ERR_VERIFY;
+	return st;
+}
+
+int replay_result(struct journal *j, int kept_fd, uint64_t chunk_id,
+		  uint64_t first, uint32_t count, struct proto_buf *lines,
 		  struct proto_buf *out)
 {
 	struct proto_result_header h;
@@ -123,14 +162,21 @@ int replay_result(struct journal *j, uint64_t chunk_id, uint64_t first,
 	int st = STATUS_OK;
 
 	for (uint64_t p = pos; p < end; p = e->first_index + e->count)
-		if ((e = journal_find(j, p)) == NULL)
+		if ((e = journal_find(j, p)) == NULL ||
+		    (e->placed && kept_fd < 0))
 			return STATUS_NOT_FOUND;
 	proto_buf_reset(lines);
 	while (st == STATUS_OK && pos < end) {
 		e = journal_find(j, pos);
 		if (e == NULL)
 			return STATUS_ERR_CORRUPT;
-		st = journal_load(j, e, &rec, &len);
+		if (e->placed) {
+			st = read_placed(kept_fd, e, out); /* out: scratch */
+			rec = out->data;
+			len = out->len;
+		} else {
+			st = journal_load(j, e, &rec, &len);
+		}
 		if (st != STATUS_OK)
 			return st;
 		rec_end = e->first_index + e->count;

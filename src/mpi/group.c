@@ -780,7 +780,8 @@ static int setup(struct group *g)
 	for (int w = 0; w < g->nm; w++) {
 		struct proto_config c = g->cfg;
 
-		c.fault_flags = g->rank + 1 + w == g->o->fault_rank
+		c.fault_flags = g->rank + 1 + w == g->o->fault_rank ||
+				g->o->fault_rank == CLI_FAULT_EVERY_RANK
 			? g->o->fault_flags
 			: 0;
 		if (proto_pack_config(&g->buf, &c) == STATUS_OK)

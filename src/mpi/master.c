@@ -49,13 +49,22 @@
  *     closed complete, and rank 0 ends the job with MPI_Abort and
  *     CLI_EXIT_HUNG (MPI_Finalize would wait for them for ever).
  *     --stats lists the events (MASTER_MAX_LIVE_EVENTS of them).
- *   - --checkpoint: a block's lines are appended to the journal
- *     (positions not already there) after the check and before they are
- *     written or kept; a chunk the journal covers completely is rebuilt
- *     from the journaled bytes (replay.h) and handled as a RESULT (checked again,
- *     never journaled twice), so each run writes the whole output,
- *     byte-identical to an uninterrupted one; a partly covered chunk is
- *     simply sent.
+ *   - --checkpoint: on the byte path a block's lines are appended to the
+ *     journal (positions not already there) after the check and before
+ *     they are written or kept; when the workers write the output
+ *     (proto.h 3b) a block's place and CRC are journaled once it is in
+ *     the file (WRITTEN, or rank 0 wrote it for a late worker), and the
+ *     output's temporary file keeps a fixed name that an interrupted run
+ *     leaves behind (output_open_kept).  A chunk the journal covers
+ *     completely is rebuilt from the journaled lines, or from the placed
+ *     bytes of the kept file when their CRC matches (replay.h), and
+ *     handled as a RESULT (checked again, never journaled twice); a
+ *     placed block that fails its CRC is computed again.  When the
+ *     workers write, rank 0 puts a replayed block at the offset this run
+ *     assigns (no write when the journal places it there already), so
+ *     every run writes the whole output, byte-identical to an
+ *     uninterrupted one, whatever was redone; a partly covered chunk is
+ *     simply sent (and, when the workers write, not journaled).
  *
  * Loop, in order, until every chunk is released and every STATS is in:
  *   1. release finished chunks in order to the output (this frees the
@@ -80,6 +89,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +159,8 @@ static_assert(MASTER_RANGE_BYTES / 2 + 1 < PROTO_MAX_CHUNK,
  */
 struct placed {
 	uint64_t chunk_id, offset, length;
+	uint64_t first_index; /* the chunk's positions, for the journal */
+	uint32_t count, crc;  /* crc: the HELD's block_crc */
 	int w, taken;
 	struct proto_buf work;
 };
@@ -192,6 +204,10 @@ struct master {
 	int usage_error;     /* fatal, but the user's: CLI_EXIT_USAGE */
 	int replaying;       /* handle_result on a journaled chunk */
 	struct journal *j;   /* --checkpoint; NULL without */
+	int kept_fd;         /* the kept output read-only (replay), or -1 */
+	int kept_other;      /* kept_fd is the finished output, not the
+				kept file rank 0 writes (open_output) */
+	int crc_said;        /* a placed block failed its CRC: said once */
 	uint64_t replayed;   /* numbers taken from the journal */
 	uint64_t local_mark; /* one rank: local_progress of the last
 				     pass (see the main loop) */
@@ -492,7 +508,7 @@ static int rank0_block(struct master *m, const struct proto_buf *work,
 
 /* Remember a placed block until its WRITTEN; the chunk's WORK with it. */
 static void record_placed(struct master *m, const struct sched_chunk *c, int w,
-			  uint64_t offset, uint64_t length)
+			  uint64_t offset, uint64_t length, uint32_t crc)
 {
 	struct placed *p;
 
@@ -519,8 +535,35 @@ static void record_placed(struct master *m, const struct sched_chunk *c, int w,
 	p->chunk_id = c->id;
 	p->offset = offset;
 	p->length = length;
+	p->first_index = c->first_index;
+	p->count = c->count;
+	p->crc = crc;
 	p->w = w;
 	m->n_pl++;
+}
+
+/*
+ * --checkpoint: the block of the chunk at positions first .. + count - 1
+ * is in the file (WRITTEN, or rank 0 wrote it): a placed record.  A chunk
+ * some of whose positions an earlier run journaled under other bounds is
+ * not journaled (STATUS_ERR_INVAL: a resume computes it again); one of
+ * exactly the same positions replaces the old record (journal.h).
+ */
+static void journal_placed(struct master *m, uint64_t chunk_id, uint64_t first,
+			   uint32_t count, int rank, uint64_t offset,
+			   uint64_t length, uint32_t crc)
+{
+	int st;
+
+	if (m->j == NULL)
+		return;
+	st = journal_append_placed(m->j, chunk_id, first, count, rank, offset,
+				   length, crc);
+	if (st != STATUS_OK && st != STATUS_ERR_INVAL)
+		master_fail(m, "%s: cannot journal chunk %llu: %s",
+			    m->o->checkpoint, (unsigned long long)chunk_id,
+			    st == STATUS_ERR_IO ? strerror(errno)
+						: status_str(st));
 }
 
 /*
@@ -554,6 +597,8 @@ static void take_over_placed(struct master *m, int w)
 		}
 		p->taken = 1;
 		m->rewritten++;
+		journal_placed(m, p->chunk_id, p->first_index, p->count, 0,
+			       p->offset, len, journal_crc32c(0, block, len));
 	}
 }
 
@@ -592,6 +637,8 @@ static void write_for_late(struct master *m, const struct sched_chunk *c, int w,
 		return;
 	}
 	place_block(m, w, h->chunk_id, PROTO_OFFSET_DROP, 0);
+	journal_placed(m, c->id, c->first_index, c->count, 0, m->next_offset,
+		       len, journal_crc32c(0, block, len));
 	m->next_offset += len;
 	m->rewritten++;
 	m->written += h->count;
@@ -615,13 +662,77 @@ static void write_held(struct master *m, const struct sched_chunk *c,
 		write_for_late(m, c, w, &h);
 		return;
 	}
-	record_placed(m, c, w, m->next_offset, h.block_len);
+	record_placed(m, c, w, m->next_offset, h.block_len, h.block_crc);
 	place_block(m, w, h.chunk_id, m->next_offset, h.block_len);
 	m->next_offset += h.block_len;
 	m->rs[m->child_rank[w]].bytes_written += h.block_len;
 	m->written += h.count;
 	m->bytes_written += h.block_len;
 	m->chunks_written++;
+}
+
+/*
+ * 1 when the journal's placed records of chunk c's positions (all of
+ * them, none reaching outside c) lie end to end from offset, len bytes in
+ * all: the replayed block is in the file where it goes already (its CRC
+ * was checked when it was read back, and no block placed since can
+ * overlap it: offsets are handed out in order).
+ */
+static int already_in_place(struct master *m, const struct sched_chunk *c,
+			    uint64_t offset, uint64_t len)
+{
+	uint64_t pos = c->first_index, end = c->first_index + c->count;
+
+	while (pos < end) {
+		const struct journal_entry *e = journal_find(m->j, pos);
+		if (e == NULL || !e->placed || e->first_index != pos ||
+		    e->first_index + e->count > end || e->out_offset != offset)
+			return 0;
+		offset += e->out_len;
+		pos += e->count;
+		if (e->out_len > len)
+			return 0;
+		len -= e->out_len;
+	}
+	return len == 0;
+}
+
+/*
+ * Workers write the output and chunk c came from the journal (a
+ * replayed RESULT, rank 0 has its bytes): rank 0 puts them at the next
+ * offset itself, unless they are there already.
+ */
+static void write_replayed(struct master *m, const struct sched_chunk *c,
+			   const struct proto_buf *b)
+{
+	struct proto_result_header h;
+	const unsigned char *block;
+
+	if (proto_read_result(b->data, b->len, &h, &block) != STATUS_OK) {
+		master_fail(m, "internal error: stored result unreadable");
+		return;
+	}
+	if ((m->kept_other ||
+	     !already_in_place(m, c, m->next_offset, h.block_len)) &&
+	    output_write_at(m->out, m->next_offset, block, h.block_len) !=
+		    STATUS_OK) {
+		master_fail(m, "%s: write error: %s", m->o->output,
+			    strerror(errno));
+		return;
+	}
+	m->next_offset += h.block_len;
+	m->written += h.count;
+	m->bytes_written += h.block_len;
+	m->chunks_written++;
+}
+
+/* A stored RESULT (not a HELD). */
+static int is_result(const struct proto_buf *b)
+{
+	struct proto_reader r;
+
+	return proto_reader_init(&r, b->data, b->len, PROTO_TAG_RESULT) ==
+		STATUS_OK;
 }
 
 /* Rank 0's whole share of the output: the block's bytes, copied; or, when
@@ -633,7 +744,10 @@ static void write_chunk(struct master *m, const struct sched_chunk *c,
 	const unsigned char *block;
 
 	if (m->wmode) {
-		write_held(m, c, b, w);
+		if (is_result(b))
+			write_replayed(m, c, b);
+		else
+			write_held(m, c, b, w);
 		return;
 	}
 	if (proto_read_result(b->data, b->len, &h, &block) != STATUS_OK) {
@@ -781,9 +895,10 @@ static int unpack_result(struct master *m, struct proto_reader *r,
 {
 	*block = NULL;
 	*n_sample = 0;
-	if (tag == PROTO_TAG_RESULT)
-		return m->wmode ? STATUS_ERR_PROTO
-				: proto_read_result(b->data, b->len, h, block);
+	if (tag == PROTO_TAG_RESULT) /* with wmode: a replayed chunk only */
+		return m->wmode && !m->replaying
+			? STATUS_ERR_PROTO
+			: proto_read_result(b->data, b->len, h, block);
 	return m->wmode ? proto_read_held(r, b->data, b->len, h, n_sample)
 			: STATUS_ERR_PROTO;
 }
@@ -863,8 +978,9 @@ static void handle_result(struct master *m, int w, struct proto_buf *b, int tag)
 		return;
 	}
 	/* journaled before it is written or kept: a kill after this point
-	   finds it on resume; a replayed chunk is in the journal already */
-	if (m->j != NULL && !m->replaying) {
+	   finds it on resume; a replayed chunk is in the journal already; a
+	   HELD block is journaled when it is in the file (handle_written) */
+	if (m->j != NULL && !m->replaying && tag == PROTO_TAG_RESULT) {
 		journal_chunk(m, c, b, rank);
 		if (m->fatal)
 			return;
@@ -927,11 +1043,21 @@ static void release_done(struct master *m)
  */
 static int replay_chunk(struct master *m, int w, const struct sched_chunk *c)
 {
-	int st = replay_result(m->j, c->id, c->first_index, c->count,
-			       &m->replay, &m->rbuf);
+	int st = replay_result(m->j, m->kept_fd, c->id, c->first_index,
+			       c->count, &m->replay, &m->rbuf);
 
 	if (st == STATUS_NOT_FOUND)
 		return 0;
+	if (st == STATUS_ERR_VERIFY) {
+		if (!m->crc_said && !m->o->quiet)
+			master_say("%s: chunk %llu is not in the kept output "
+				   "file as journaled (short, or its CRC "
+				   "differs): computing it again (and any "
+				   "other such chunk, not named)",
+				   m->o->checkpoint, (unsigned long long)c->id);
+		m->crc_said = 1;
+		return 0;
+	}
 	if (st != STATUS_OK) {
 		master_fail(m, "%s: journaled chunk %llu unreadable: %s",
 			    m->o->checkpoint, (unsigned long long)c->id,
@@ -1086,6 +1212,9 @@ static void handle_written(struct master *m, int rank)
 			continue;
 		if (p->offset != pl.offset || p->length != pl.length)
 			break;
+		if (!p->taken) /* else rank 0 wrote and journaled it */
+			journal_placed(m, p->chunk_id, p->first_index, p->count,
+				       rank, p->offset, p->length, p->crc);
 		proto_buf_clear(&p->work);
 		*p = m->pl[--m->n_pl];
 		return;
@@ -1097,16 +1226,36 @@ static void handle_written(struct master *m, int rank)
 }
 
 /*
+ * --checkpoint keeps the workers writing when a chunk computed again
+ * gives the same bytes, so that the offsets of a resumed run are the
+ * killed run's and the blocks placed after a redone chunk stay where they
+ * are: not with --verbose (JSON and CSV carry rank and seconds) or
+ * --unordered (offsets in arrival order), which keep the byte path.  A
+ * number that reaches the time limit in one run and not in the next is
+ * rare enough to be let through: the offsets are this run's in any case
+ * (replayed blocks are rewritten where they now go), so it costs only the
+ * recomputation of blocks whose bytes moved (their CRC fails), never a
+ * wrong file.
+ */
+static int checkpoint_deterministic(const struct options *o)
+{
+	return !o->unordered && !(o->verbose && o->format != CLI_FORMAT_TEXT);
+}
+
+/*
  * Workers write the output (proto.h 3b) when it is a file under a
  * temporary name, the layout is flat, and nothing needs the bytes on rank
- * 0: no --checkpoint (the journal keeps lines), no --verify full (rank 0
- * parses every line).  FILE goes to every worker before any WORK.
+ * 0: no --verify full (rank 0 parses every line), and with --checkpoint
+ * only for a job whose bytes do not change when redone
+ * (checkpoint_deterministic; the journal then keeps each block's place
+ * and CRC).  FILE goes to every worker before any WORK.
  */
 static int setup_wmode(struct master *m, const struct proto_config *cfg)
 {
 	const char *path = output_shared_path(m->out);
 
-	if (m->local || path == NULL || m->o->checkpoint != NULL ||
+	if (m->local || path == NULL ||
+	    (m->o->checkpoint != NULL && !checkpoint_deterministic(m->o)) ||
 	    m->o->verify == CLI_VERIFY_FULL || m->o->rank0_writes)
 		return STATUS_OK;
 	for (int w = 0; w < m->n_workers; w++)
@@ -1484,6 +1633,51 @@ static int open_input(struct master *m)
 }
 
 /*
+ * The output.  With --checkpoint a file keeps a fixed temporary name
+ * (output_open_kept), emptied when the journal is (a job that starts
+ * afresh), and rank 0 reads the blocks placed there back through kept_fd
+ * (replay.h); from the finished output when a finished job runs again.
+ */
+static int open_output(struct master *m)
+{
+	const struct options *o = m->o;
+	size_t n = 0;
+	int st;
+
+	if (m->j != NULL)
+		(void)journal_entries(m->j, &n);
+	st = m->j != NULL
+		? output_open_kept(&m->out, o->output, o->format, o->exponents,
+				   o->verbose, n == 0, m->err, sizeof m->err)
+		: output_open(&m->out, o->output, o->format, o->exponents,
+			      o->verbose, m->err, sizeof m->err);
+	if (st != STATUS_OK) {
+		master_fail(m, "%s", m->err);
+		return st;
+	}
+	if (!output_is_kept(m->out))
+		return STATUS_OK;
+	m->kept_fd = open(output_shared_path(m->out), O_RDONLY | O_CLOEXEC);
+	if (m->kept_fd < 0) {
+		master_fail(m, "%s: %s", output_shared_path(m->out),
+			    strerror(errno));
+		return STATUS_ERR_IO;
+	}
+	/* a journal but no kept bytes: the job finished (the kept file
+	   was renamed) and runs again; its blocks are read back from the
+	   finished output, checked by their CRCs as ever */
+	struct stat sb;
+	int fd;
+	if (n > 0 && fstat(m->kept_fd, &sb) == 0 && sb.st_size == 0 &&
+	    (fd = open(o->output, O_RDONLY | O_CLOEXEC)) >= 0) {
+		(void)close(m->kept_fd);
+		m->kept_fd = fd;
+		m->kept_other = 1;
+	}
+	return STATUS_OK;
+}
+
+/*
  * --checkpoint: open (or create) the journal of this job (replay.h).
  * Stdin input and a journal of another job are the user's errors
  * (CLI_EXIT_USAGE); an unreadable or corrupt journal is a runtime failure.
@@ -1625,7 +1819,7 @@ static int setup(struct master *m)
 	for (int w = 0; w < m->n_workers && !m->local; w++) {
 		struct proto_config c = cfg;
 		int r = m->child_rank[w];
-		if (r == o->fault_rank)
+		if (r == o->fault_rank || o->fault_rank == CLI_FAULT_EVERY_RANK)
 			c.fault_flags = o->fault_flags;
 		if (proto_pack_config(&m->buf, &c) == STATUS_OK)
 			send_to(m, r, PROTO_TAG_CONFIG);
@@ -1655,12 +1849,9 @@ static int setup(struct master *m)
 	st = open_journal(m);
 	if (st != STATUS_OK)
 		return st;
-	st = output_open(&m->out, o->output, o->format, o->exponents,
-			 o->verbose, m->err, sizeof m->err);
-	if (st != STATUS_OK) {
-		master_fail(m, "%s", m->err);
+	st = open_output(m);
+	if (st != STATUS_OK)
 		return st;
-	}
 	st = setup_wmode(m, &cfg);
 	if (st != STATUS_OK)
 		return st;
@@ -1818,6 +2009,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 	double wall;
 
 	memset(&m, 0, sizeof m);
+	m.kept_fd = -1;
 	m.o = o;
 	m.signo = signo;
 	master_signo = signo;
@@ -1902,6 +2094,10 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 				    strerror(errno));
 		m.j = NULL;
 	}
+	if (m.kept_fd >= 0)
+		(void)close(m.kept_fd);
+	if (m.wmode && !m.fatal && !m.interrupted)
+		output_set_length(m.out, m.next_offset); /* a kept file: cut */
 	if (m.out != NULL) {
 		st = output_close(m.out, !m.fatal && !m.interrupted, m.err,
 				  sizeof m.err);

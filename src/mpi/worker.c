@@ -67,6 +67,7 @@
 #include <time.h>
 
 #include "input.h"
+#include "journal.h"
 #include "output.h"
 #include "range.h"
 #include "status.h"
@@ -406,11 +407,16 @@ static int worker_pack_held(struct worker_ctx *w,
 			    const struct proto_result_header *rh,
 			    struct proto_buf *result)
 {
+	struct proto_result_header h = *rh;
 	int good = rh->bad_index == PROTO_NO_BAD_INDEX;
 	uint32_t n = good
 		? block_sample_size(&w->sample, rh->chunk_id, rh->count)
 		: 0;
-	int st = proto_pack_held_begin(result, rh, n);
+	int st;
+
+	/* the CRC rank 0 journals with the block's place (journal.h) */
+	h.block_crc = good ? journal_crc32c(0, w->block, w->block_len) : 0;
+	st = proto_pack_held_begin(result, &h, n);
 
 	if (st == STATUS_OK && good)
 		st = block_sample(&w->sample, rh->chunk_id,
@@ -443,6 +449,7 @@ static int worker_pack(struct worker_ctx *w, uint64_t chunk_id, uint32_t count,
 	rh.busy_ns = busy_ns;
 	rh.bad_index = w->bad_index;
 	rh.block_len = (uint32_t)w->block_len;
+	rh.block_crc = 0; /* HELD's, set by worker_pack_held */
 	st = w->hold ? worker_pack_held(w, &rh, result)
 		     : proto_pack_result(result, &rh, w->block);
 	if (st != STATUS_OK) {
@@ -863,7 +870,8 @@ static void worker_report(struct proto_buf *b, int status, const char *text)
 
 /*
  * FILE and OFFSET (proto.h 3b).  FILE: open the output for this rank and
- * hold blocks from now on.  OFFSET: write the held block there and answer
+ * hold blocks from now on (each HELD carries its block's CRC-32C, which
+ * rank 0 journals under --checkpoint).  OFFSET: write the held block there and answer
  * WRITTEN, or drop it.  STATUS_OK, or an error with text in err.
  */
 static int worker_file_msg(struct worker_ctx *w, const struct transport_msg *m,

@@ -188,7 +188,7 @@ static void gen_proto(void)
 	{
 		/* proto.h 3b: workers write the output */
 		struct proto_result_header hh = {
-			8, 2, 0, 5000, PROTO_NO_BAD_INDEX, 14
+			8, 2, 0, 5000, PROTO_NO_BAD_INDEX, 14, 0x1c2d3e4fu
 		};
 		struct proto_place pl = { 8, 4096, 14 };
 		struct proto_place drop = { 8, PROTO_OFFSET_DROP, 0 };
@@ -275,6 +275,13 @@ static void gen_journal(void)
 	gen_copy(path, "three-records-must-exist", 4, 0);
 	gen_copy(path, "torn-tail", 0, 7);
 	gen_copy(path, "torn-tail-append", 2, 7);
+	/* a placed block written again: a record of the same positions */
+	gen_check(journal_open(&j, path, &id, 0, NULL, err, sizeof err),
+		  "journal reopen 2");
+	gen_check(journal_append_placed(j, 9, 3, 7, 2, 21, 33, 0x4321dcbau),
+		  "append placed again");
+	gen_check(journal_close(j), "journal close 3");
+	gen_copy(path, "placed-replaced", 0, 0);
 
 	unlink(path);
 	proto_buf_clear(&b);

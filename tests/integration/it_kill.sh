@@ -15,6 +15,10 @@
 #    median is printed), leave no process behind, and the resumed output
 #    must be identical too.
 #
+# With --output and more than one rank the workers write the file and the
+# journal places their blocks (proto.h 3b, journal.h); it_kill_mpiio.sh
+# runs this at -np 3 with every worker slowed (KILL_NP, KILL_FAULT_RANK).
+#
 # The workload is made slow on purpose and cheap in CPU (test-only fault:
 # worker rank 1 sleeps 40 ms per chunk of 4; 2 ranks), so a run lasts about
 # 10 s whatever the machine's load, and 20 kills 0.1-1.2 s after each start
@@ -34,13 +38,14 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 NP=${KILL_NP:-2}
+FAULT_RANK=${KILL_FAULT_RANK:-1} # 2147483647: every worker (it_kill_mpiio.sh)
 KILL_ROUNDS=${KILL_ROUNDS:-20}
 TERM_ROUNDS=${TERM_ROUNDS:-20}
 TERM_MAX_S=${TERM_MAX_S:-5}
 KILL_SEED=${KILL_SEED:-$$}
 RANDOM=$KILL_SEED
 JOB=(--count 1000 --start 999999999999 --chunk 4 --quiet
-	--test-fault slow --test-fault-rank 1 --test-fault-ms 40)
+	--test-fault slow --test-fault-rank "$FAULT_RANK" --test-fault-ms 40)
 
 # ---- the uninterrupted reference ----
 t0=$(date +%s.%N)

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # tests/integration/it_mpiio.sh - workers write --output (proto.h 3b).
 #
-# With --output FILE (a regular file), a flat layout, no --checkpoint and no
-# --verify full, every worker opens the file itself (MPI-IO) and writes
-# its blocks at the offsets rank 0 hands out; rank 0 copies no byte of the
-# output.  Checked here:
+# With --output FILE (a regular file), a flat layout and no --verify full
+# (--checkpoint too, but for --verbose and --unordered), every worker opens
+# the file itself (MPI-IO) and writes its blocks at the offsets rank 0
+# hands out; rank 0 copies no byte of the output.  Checked here:
 #   1. byte-identical to one process (and to GNU factor) at -np 2..8, for
 #      a --count range and for --input byte ranges, text/-h/JSON/CSV;
 #      --verbose by its numbers (its rank and seconds differ by design);
 #   2. rank 0 received less than a tenth of the output's bytes (--stats
 #      "bytes" against "bytes_written"), per-rank bytes_written add up;
 #   3. --unordered: the same lines; --verify none: the same file;
-#   4. the byte path is kept, and gives the same file, for --checkpoint,
-#      --verify full, --group-size 2 and --test-rank0-writes;
+#   4. the byte path is kept, and gives the same file, for --verify full,
+#      --group-size 2 and --test-rank0-writes, and for --checkpoint with
+#      --verbose JSON (a redone chunk's bytes differ);
 #   5. planted fault: a worker whose first line of every chunk is wrong
 #      (--test-fault wrong-result) is caught by the sample it sends, its
 #      blocks are dropped unwritten and recomputed, the file is right and
@@ -86,7 +87,13 @@ bytepath() { # NAME ARGS...: same file, and rank 0 got the bytes
 	check "$name: rank 0 received the bytes (byte path)" \
 		test "$(stat_field "$T/st.json" bytes)" -gt "$(stat_field "$T/st.json" bytes_written)"
 }
-bytepath "--checkpoint" --checkpoint "$T/ck"
+# --checkpoint keeps the workers writing (it_kill_mpiio.sh) unless a
+# redone chunk's bytes may differ: --verbose JSON (rank and seconds)
+rm -rf "$T/out.txt" "$T/st.json" "$T/ck"
+run_np 5 "${COUNT[@]}" --format json --verbose --checkpoint "$T/ck" \
+	--output "$T/out.txt" --stats "$T/st.json" --quiet 2>/dev/null
+check "--checkpoint --verbose json: rank 0 received the bytes (byte path)" \
+	test "$(stat_field "$T/st.json" bytes)" -gt "$(stat_field "$T/st.json" bytes_written)"
 bytepath "--verify full" --verify full
 bytepath "--group-size 2" --group-size 2
 bytepath "--test-rank0-writes" --test-rank0-writes

@@ -533,7 +533,7 @@ static void result_block_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	struct proto_buf msg;
-	struct proto_result_header h = { 7, 3, 1, 0, PROTO_NO_BAD_INDEX, 0 },
+	struct proto_result_header h = { 7, 3, 1, 0, PROTO_NO_BAD_INDEX, 0, 0 },
 				   back;
 	struct journal *j;
 	const unsigned char *block, *lines;
@@ -561,6 +561,51 @@ static void result_block_round_trip(void **state)
 	assert_memory_equal(lines, lines3, len);
 	assert_int_equal(journal_close(j), STATUS_OK);
 	proto_buf_clear(&msg);
+}
+
+/*
+ * A placed block written again (its bytes failed their CRC on resume):
+ * a placed record of exactly the same positions replaces the old one,
+ * in the index at once and after a reopen (the last in the file counts);
+ * a payload record or a placed one of other bounds over them is refused.
+ */
+static void placed_record_replaced(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_info info;
+	struct journal *j;
+	const struct journal_entry *e;
+	size_t n;
+
+	assert_int_equal(journal_open(&j, f->path, &f->id, 0, NULL, f->err,
+				      sizeof f->err),
+			 STATUS_OK);
+	append_chunk(j, 0, 0, 10, 40);
+	assert_int_equal(journal_append_placed(j, 1, 10, 10, 2, 40, 50, 111),
+			 STATUS_OK);
+	assert_int_equal(journal_append_placed(j, 2, 20, 5, 2, 90, 20, 222),
+			 STATUS_OK);
+	assert_int_equal(journal_append_placed(j, 7, 10, 10, 3, 40, 50, 333),
+			 STATUS_OK);
+	e = journal_entries(j, &n);
+	assert_int_equal(n, 3);
+	assert_true(e[1].chunk_id == 7 && e[1].block_crc == 333);
+	assert_int_equal(journal_append_placed(j, 8, 10, 9, 3, 40, 45, 1),
+			 STATUS_ERR_INVAL); /* other bounds */
+	assert_int_equal(journal_append_placed(j, 8, 0, 10, 3, 0, 40, 1),
+			 STATUS_ERR_INVAL); /* over a payload record */
+	assert_int_equal(journal_append(j, 8, 10, 10, 3, "x\n", 2),
+			 STATUS_ERR_INVAL);
+	assert_int_equal(journal_close(j), STATUS_OK);
+
+	assert_int_equal(reopen(f, &info, &j), STATUS_OK);
+	e = journal_entries(j, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(info.duplicates, 1);
+	assert_true(e[1].chunk_id == 7 && e[1].rank == 3 &&
+		    e[1].block_crc == 333);
+	assert_true(e[2].chunk_id == 2 && e[2].block_crc == 222);
+	assert_int_equal(journal_close(j), STATUS_OK);
 }
 
 /*
@@ -867,6 +912,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(many_records_sync, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(placed_records, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(placed_record_replaced, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(result_block_round_trip, setup,
 						teardown),

@@ -34,6 +34,7 @@
 
 #include "cli.h"
 #include "master.h"
+#include "output.h"
 #include "proto.h"
 #include "topo.h"
 #include "sched.h"
@@ -603,9 +604,15 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	char kept[128];
+
 	(void)state;
 	unlink(ref_path);
 	unlink(out_path);
+	/* what a --checkpoint run that failed keeps (output_open_kept) */
+	snprintf(kept, sizeof kept,
+		 "/tmp/.test_master_out.%d" OUTPUT_KEPT_SUFFIX, (int)getpid());
+	unlink(kept);
 	return 0;
 }
 
@@ -1036,6 +1043,94 @@ static void test_checkpoint_resume(void **state)
 	free(ref);
 }
 
+/* Placed records ("FZJP") in the journal at path. */
+static int placed_records(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "rb");
+	int n = 0;
+
+	assert_non_null(f);
+	while (!feof(f)) {
+		char *p = realloc(text, len + 4096);
+		assert_non_null(p);
+		text = p;
+		len += fread(text + len, 1, 4096, f);
+	}
+	fclose(f);
+	for (size_t i = 0; i + 4 <= len; i++)
+		n += memcmp(text + i, "FZJP", 4) == 0;
+	free(text);
+	return n;
+}
+
+/*
+ * --checkpoint with the workers writing (proto.h 3b): a job stopped by a
+ * bad WRITTEN leaves no output; a run that finishes journals placed
+ * records.  Its file put back under the kept temporary name and cut in
+ * the middle, as a kill leaves it: the next run (another rank count and
+ * chunk size) reads the blocks before the cut back, computes the rest
+ * (their CRC fails) and writes the same file; a run over that journal
+ * sends no WORK (the blocks read back from the finished file).
+ */
+static void test_wmode_checkpoint_resume(void **state)
+{
+	char journal[64], kept[128], *ref, *out;
+	int all;
+
+	(void)state;
+	snprintf(journal, sizeof journal, "/tmp/test_master_wjournal.%d",
+		 (int)getpid());
+	snprintf(kept, sizeof kept,
+		 "/tmp/.test_master_out.%d" OUTPUT_KEPT_SUFFIX, (int)getpid());
+	unlink(journal);
+	unlink(out_path);
+	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	ref = read_file(ref_path);
+	assert_non_null(ref);
+	run_wmode = 1;
+	run_checkpoint = journal;
+	assert_int_equal(run(3, 5, 1, 200, F_WRITTEN_LENGTH, 2, 7, out_path),
+			 CLI_EXIT_RUNTIME);
+	assert_int_equal(access(out_path, F_OK), -1);
+	assert_int_equal(run(3, 5, 1, 200, F_NONE, -1, 3, out_path),
+			 CLI_EXIT_OK);
+	assert_true(placed_records(journal) > 0);
+	all = run_works;
+	out = read_file(out_path);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(out);
+
+	assert_int_equal(rename(out_path, kept), 0);
+	assert_int_equal(truncate(kept, (off_t)(strlen(ref) / 2)), 0);
+	assert_int_equal(run(4, 7, 1, 200, F_NONE, -1, 5, out_path),
+			 CLI_EXIT_OK);
+	print_message("wmode --checkpoint, kept file cut in half: %d WORKs "
+		      "(%d in the whole run)\n",
+		      run_works, all);
+	assert_true(run_works > 0);
+	out = read_file(out_path);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(out);
+	assert_int_equal(access(kept, F_OK), -1);
+
+	assert_int_equal(run(2, 3, 1, 200, F_NONE, -1, 5, out_path),
+			 CLI_EXIT_OK);
+	assert_int_equal(run_works, 0);
+	out = read_file(out_path);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(out);
+	run_checkpoint = NULL;
+	run_wmode = 0;
+	unlink(journal);
+	free(ref);
+}
+
 /*
  * Groups, rank 0's side: leaders are its only workers, the output is the
  * one-rank output for any layout and delivery order, and --stats lists
@@ -1146,6 +1241,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_result_is_fatal),
 		cmocka_unit_test(test_wrong_result_recomputed_elsewhere),
 		cmocka_unit_test(test_checkpoint_resume),
+		cmocka_unit_test(test_wmode_checkpoint_resume),
 		cmocka_unit_test(test_groups_output_and_relayed_stats),
 		cmocka_unit_test(test_leader_blocks_sampled),
 		cmocka_unit_test(test_wmode_output_identical),

@@ -790,6 +790,82 @@ static void interrupted_run_leaves_no_file(void **state)
 	assert_int_equal(dir_entries(fx), 0);
 }
 
+/*
+ * --checkpoint (output_open_kept): an interrupted run keeps the fixed
+ * temporary name with its bytes; the next open finds them (fresh 0) and
+ * a commit cuts the file to what was written (here less than the old
+ * bytes) and renames it; fresh 1 starts from an empty file; a length set
+ * by output_set_length (workers wrote the file) is the one kept; a
+ * symbolic link under the kept name is refused, not followed.
+ */
+static void kept_file_survives_interrupt(void **state)
+{
+	struct fx *fx = *state;
+	struct output *o = NULL;
+	char kept[200], *got;
+
+	snprintf(kept, sizeof kept, "%s/.out.txt" OUTPUT_KEPT_SUFFIX, fx->dir);
+	assert_int_equal(output_open_kept(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+					  1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_true(output_is_kept(o));
+	assert_string_equal(output_shared_path(o), kept);
+	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
+	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
+	assert_int_equal(output_close(o, 0, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_int_equal(access(fx->path, F_OK), -1);
+	got = slurp(kept);
+	assert_string_equal(got, "12: 2 2 3\n12: 2 2 3\n");
+	free(got);
+
+	/* resumed: the bytes are there; one line written, cut to it */
+	assert_int_equal(output_open_kept(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+					  0, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_int_equal(output_write(o, fx->n, &fx->r, NULL), STATUS_OK);
+	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	got = slurp(fx->path);
+	assert_string_equal(got, "12: 2 2 3\n");
+	free(got);
+	assert_int_equal(dir_entries(fx), 1); /* the kept name is gone */
+
+	/* the length other processes wrote; fresh truncates */
+	assert_int_equal(output_open_kept(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+					  0, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_int_equal(output_write_at(o, 0, "abcdef", 6), STATUS_OK);
+	output_set_length(o, 4);
+	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	got = slurp(fx->path);
+	assert_string_equal(got, "abcd");
+	free(got);
+	assert_int_equal(output_open_kept(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+					  0, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_int_equal(output_write_at(o, 0, "xyz", 3), STATUS_OK);
+	assert_int_equal(output_close(o, 0, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_int_equal(output_open_kept(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+					  1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	assert_int_equal(output_close(o, 1, fx->err, sizeof fx->err),
+			 STATUS_OK);
+	got = slurp(fx->path);
+	assert_string_equal(got, "");
+	free(got);
+
+	/* a symbolic link under the kept name is not followed */
+	assert_int_equal(symlink(fx->path, kept), 0);
+	assert_int_equal(output_open_kept(&o, fx->path, CLI_FORMAT_TEXT, 0, 0,
+					  1, fx->err, sizeof fx->err),
+			 STATUS_ERR_IO);
+	assert_null(o);
+	assert_int_equal(unlink(kept), 0);
+}
+
 static void old_file_kept_until_commit(void **state)
 {
 	struct fx *fx = *state;
@@ -1100,6 +1176,7 @@ int main(void)
 		cmocka_unit_test(format_rejects_bad_arguments),
 		T(file_appears_only_on_commit),
 		T(interrupted_run_leaves_no_file),
+		T(kept_file_survives_interrupt),
 		T(old_file_kept_until_commit),
 		T(replace_keeps_mode_and_group),
 		T(csv_verbose_header_has_rank_and_seconds),

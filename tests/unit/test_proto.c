@@ -459,7 +459,8 @@ static void test_oversized_counts_rejected(void **state)
 	struct proto_work_header wh = { 1, 0, PROTO_MAX_CHUNK + 1u,
 					PROTO_FORM_RANGE };
 	struct proto_result_header rh = { 1, PROTO_MAX_CHUNK + 1u, 0,
-					  0, PROTO_NO_BAD_INDEX,   0 };
+					  0, PROTO_NO_BAD_INDEX,   0,
+					  0 };
 	struct proto_config c = { 1, 0, PROTO_MAX_CREDIT, 0, 0 };
 	mpz_t big;
 
@@ -567,7 +568,7 @@ static void test_corrupted_work_rejected(void **state)
 static void test_pack_refuses_bad_results(void **state)
 {
 	struct proto_buf b;
-	struct proto_result_header h = { 1, 2, 3, 0, PROTO_NO_BAD_INDEX, 6 };
+	struct proto_result_header h = { 1, 2, 3, 0, PROTO_NO_BAD_INDEX, 6, 0 };
 
 	(void)state;
 	proto_buf_init(&b);
@@ -814,8 +815,9 @@ static void test_workers_write(void **state)
 {
 	struct proto_buf b;
 	struct proto_reader r;
-	struct proto_result_header h = { 5, 3, 0, 77, PROTO_NO_BAD_INDEX, 30 },
-				   hh;
+	struct proto_result_header
+		h = { 5, 3, 0, 77, PROTO_NO_BAD_INDEX, 30, 0xdeadbeefu },
+		hh;
 	struct proto_place p = { 5, 1000, 30 }, pp;
 	char path[PROTO_MAX_PATH + 2];
 	const unsigned char *line;
@@ -842,7 +844,7 @@ static void test_workers_write(void **state)
 	assert_int_equal(proto_read_held(&r, b.data, b.len, &hh, &n),
 			 STATUS_OK);
 	assert_true(hh.chunk_id == 5 && hh.count == 3 && hh.block_len == 30 &&
-		    n == 2);
+		    hh.block_crc == 0xdeadbeefu && n == 2);
 	assert_int_equal(proto_unpack_held_line(&r, &idx, &line, &len),
 			 STATUS_OK);
 	assert_true(idx == 0 && len == 7 && memcmp(line, "4: 2 2\n", 7) == 0);
@@ -863,7 +865,13 @@ static void test_workers_write(void **state)
 	h.bad_index = 1;
 	assert_int_equal(proto_pack_held_begin(&b, &h, 0), STATUS_ERR_PROTO);
 	h.block_len = 0;
+	/* a failed chunk keeps nothing, so it has no CRC either */
+	assert_int_equal(proto_pack_held_begin(&b, &h, 0), STATUS_ERR_PROTO);
+	h.block_crc = 0;
 	assert_int_equal(proto_pack_held_begin(&b, &h, 0), STATUS_OK);
+	b.data[PROTO_HEADER_BYTES + PROTO_RESULT_FIXED] = 1; /* its CRC */
+	assert_int_equal(proto_read_held(&r, b.data, b.len, &hh, &n),
+			 STATUS_ERR_PROTO);
 
 	assert_int_equal(proto_pack_place(&b, PROTO_TAG_OFFSET, &p), STATUS_OK);
 	assert_int_equal(proto_read_place(b.data, b.len, PROTO_TAG_OFFSET, &pp),

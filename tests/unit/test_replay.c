@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,12 +232,73 @@ static void chunk_lines_cut_to_the_chunk(void **state)
 
 	proto_buf_init(&lines);
 	proto_buf_init(&out);
-	assert_int_equal(replay_result(j, 9, 1, 3, &lines, &out), STATUS_OK);
+	assert_int_equal(replay_result(j, -1, 9, 1, 3, &lines, &out),
+			 STATUS_OK);
 	expect_result(&out, 9, 3, "p1\np2\np3\n");
-	assert_int_equal(replay_result(j, 10, 0, 5, &lines, &out), STATUS_OK);
+	assert_int_equal(replay_result(j, -1, 10, 0, 5, &lines, &out),
+			 STATUS_OK);
 	expect_result(&out, 10, 5, "p0\np1\np2\np3\np4\n");
-	assert_int_equal(replay_result(j, 11, 4, 1, &lines, &out), STATUS_OK);
+	assert_int_equal(replay_result(j, -1, 11, 4, 1, &lines, &out),
+			 STATUS_OK);
 	expect_result(&out, 11, 1, "p4\n");
+	proto_buf_clear(&lines);
+	proto_buf_clear(&out);
+	assert_int_equal(journal_close(j), STATUS_OK);
+}
+
+/*
+ * Placed records (the workers wrote the output): [5, 8) and [8, 10) are
+ * in a kept file after a 4-byte header, [0, 3) and [3, 5) in the journal.
+ * A chunk across a payload record and both placed ones takes each one's
+ * lines; a placed block is read only with the kept file (-1: missing,
+ * STATUS_NOT_FOUND); a flipped byte in it or a file cut inside it is
+ * STATUS_ERR_VERIFY (computed again), a byte outside it changes nothing.
+ */
+static void placed_lines_read_back_and_checked(void **state)
+{
+	struct fixture *f = *state;
+	struct journal *j = reopened(f);
+	struct proto_buf lines, out;
+	const char file[] = "HEADp5\np6\np7\np8\np9\n";
+	char kept[160];
+	FILE *k;
+	int fd;
+
+	snprintf(kept, sizeof kept, "%s/kept", f->dir);
+	k = fopen(kept, "w");
+	assert_non_null(k);
+	assert_int_equal(fwrite(file, 1, sizeof file - 1, k), sizeof file - 1);
+	assert_int_equal(fclose(k), 0);
+	assert_int_equal(journal_append_placed(j, 3, 5, 3, 1, 4, 9,
+					       journal_crc32c(0, file + 4, 9)),
+			 STATUS_OK);
+	assert_int_equal(journal_append_placed(j, 4, 8, 2, 2, 13, 6,
+					       journal_crc32c(0, file + 13, 6)),
+			 STATUS_OK);
+	fd = open(kept, O_RDWR);
+	assert_true(fd >= 0);
+	proto_buf_init(&lines);
+	proto_buf_init(&out);
+	assert_int_equal(replay_result(j, fd, 9, 4, 5, &lines, &out),
+			 STATUS_OK);
+	expect_result(&out, 9, 5, "p4\np5\np6\np7\np8\n");
+	assert_int_equal(replay_result(j, fd, 10, 9, 1, &lines, &out),
+			 STATUS_OK);
+	expect_result(&out, 10, 1, "p9\n");
+	assert_int_equal(replay_result(j, -1, 9, 4, 5, &lines, &out),
+			 STATUS_NOT_FOUND);
+	assert_int_equal(pwrite(fd, "X", 1, 0), 1); /* the header: no matter */
+	assert_int_equal(replay_result(j, fd, 9, 4, 5, &lines, &out),
+			 STATUS_OK);
+	assert_int_equal(pwrite(fd, "P", 1, 6), 1); /* inside [5, 8) */
+	assert_int_equal(replay_result(j, fd, 9, 4, 5, &lines, &out),
+			 STATUS_ERR_VERIFY);
+	assert_int_equal(replay_result(j, fd, 10, 8, 2, &lines, &out),
+			 STATUS_OK);
+	assert_int_equal(ftruncate(fd, 17), 0); /* cut inside [8, 10) */
+	assert_int_equal(replay_result(j, fd, 10, 8, 2, &lines, &out),
+			 STATUS_ERR_VERIFY);
+	close(fd);
 	proto_buf_clear(&lines);
 	proto_buf_clear(&out);
 	assert_int_equal(journal_close(j), STATUS_OK);
@@ -252,9 +314,9 @@ static void partly_covered_is_not_found(void **state)
 	proto_buf_init(&lines);
 	proto_buf_init(&out);
 	assert_int_equal(proto_buf_append(&out, "x", 1), STATUS_OK);
-	assert_int_equal(replay_result(j, 9, 3, 3, &lines, &out),
+	assert_int_equal(replay_result(j, -1, 9, 3, 3, &lines, &out),
 			 STATUS_NOT_FOUND);
-	assert_int_equal(replay_result(j, 9, 5, 1, &lines, &out),
+	assert_int_equal(replay_result(j, -1, 9, 5, 1, &lines, &out),
 			 STATUS_NOT_FOUND);
 	assert_int_equal(out.len, 1);
 	proto_buf_clear(&lines);
@@ -324,6 +386,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(chunk_lines_cut_to_the_chunk,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			placed_lines_read_back_and_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(partly_covered_is_not_found,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(locked_journal_is_waited_for,

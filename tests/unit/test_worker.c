@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "journal.h"
 #include "proto.h"
 #include "status.h"
 #include "transport.h"
@@ -133,23 +134,30 @@ int __wrap_transport_send(int dest, int tag, struct proto_buf *b, char *err,
 	return STATUS_OK;
 }
 
-/* The block length of the HELD chunk id sent so far, or -1. */
-static long held_len(uint64_t id)
+/* The HELD of chunk id sent so far into *h; 0 when there is none. */
+static int held_header(uint64_t id, struct proto_result_header *h)
 {
 	struct proto_reader r;
-	struct proto_result_header h;
 	uint32_t n;
 
 	for (int k = 0; k < S.n_out; k++) {
 		if (S.out[k].tag != PROTO_TAG_HELD)
 			continue;
 		assert_int_equal(proto_read_held(&r, S.out[k].buf.data,
-						 S.out[k].buf.len, &h, &n),
+						 S.out[k].buf.len, h, &n),
 				 STATUS_OK);
-		if (h.chunk_id == id)
-			return (long)h.block_len;
+		if (h->chunk_id == id)
+			return 1;
 	}
-	return -1;
+	return 0;
+}
+
+/* The block length of the HELD chunk id sent so far, or -1. */
+static long held_len(uint64_t id)
+{
+	struct proto_result_header h;
+
+	return held_header(id, &h) ? (long)h.block_len : -1;
 }
 
 static void pack_auto_place(struct rec *q)
@@ -579,6 +587,14 @@ static void test_written_out_of_order(void **state)
 	got = slurp_file(path, &got_len);
 	assert_int_equal(got_len, want_len);
 	assert_memory_equal(got, want, want_len);
+	/* each HELD's CRC is that of the bytes written at its place */
+	for (uint64_t id = 0, off = 0; id < W_CHUNKS; id++) {
+		struct proto_result_header h;
+		assert_true(held_header(id, &h));
+		assert_true(h.block_crc ==
+			    journal_crc32c(0, got + off, h.block_len));
+		off += h.block_len;
+	}
 	free(got);
 	free(want);
 	unlink(path);
