@@ -336,7 +336,15 @@ static int siqs_call(mpz_t f, const mpz_t n, struct mpz_search *s)
 	sp.deadline = s->deadline;
 	sp.stop = s->params->stop;
 	sp.stop_arg = s->params->stop_arg;
+	const struct engine_coop *co = s->params->coop;
+	int shared = co && co->begin(co->arg, n);
+	if (shared) {
+		sp.import_rels = co->import;
+		sp.import_arg = co->arg;
+	}
 	int r = siqs_factor(f, n, &sp);
+	if (shared)
+		co->end(co->arg);
 	if (r == STATUS_FOUND &&
 	    !(mpz_cmp_ui(f, 1) > 0 && mpz_cmp(f, n) < 0 &&
 	      mpz_divisible_p(n, f)))

@@ -66,6 +66,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "coop.h"
 #include "input.h"
 #include "output.h"
 #include "range.h"
@@ -734,6 +735,8 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 
 /* The rank this worker answers: 0, or its group leader (proto.h). */
 static int worker_parent;
+/* shared numbers (coop.h): on in the flat layout with two workers or more */
+static int worker_coop;
 
 /*
  * The odd primes below WORKER_SMALL_PRIME_BOUND as a bitmap of odd
@@ -836,6 +839,8 @@ int worker_verify(int mode, const struct engine_result *r, const mpz_t n)
 
 static int worker_stop_poll(void)
 {
+	if (worker_coop)
+		coop_drain(); /* RELS of a shared run that is over */
 	return transport_probe(worker_parent, PROTO_TAG_STOP);
 }
 
@@ -981,6 +986,8 @@ static int worker_start(struct worker_loop *L, const struct options *o,
 	worker_ctx_set_output(&L->w, o, transport_rank());
 	L->w.stop_poll = worker_stop_poll;
 	L->w.beat = worker_beat;
+	if (worker_coop)
+		L->w.params.coop = coop_owner_hooks(worker_parent);
 	L->have_ctx = 1;
 	L->credit = 1 + cfg.prefetch;
 	return worker_request(L, err, err_size);
@@ -1021,6 +1028,14 @@ static int worker_answer(struct worker_loop *L, char *err, size_t err_size)
 			worker_fail(L, st, L->text, err, err_size);
 		return STATUS_OK;
 	}
+	if (L->m.tag == PROTO_TAG_JOIN && worker_coop) {
+		st = coop_help(&L->m, worker_parent, L->text, sizeof L->text);
+		if (st == STATUS_ERR_PROTO)
+			worker_fail(L, st, L->text, err, err_size);
+		return st == STATUS_ERR_PROTO ? STATUS_OK : st;
+	}
+	if (L->m.tag == PROTO_TAG_LEAVE && worker_coop)
+		return STATUS_OK; /* this helper had left already */
 	if (L->m.tag != PROTO_TAG_WORK) {
 		snprintf(L->text, sizeof L->text, "unexpected %s message",
 			 proto_tag_name(L->m.tag));
@@ -1104,6 +1119,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 					     o->group_size, o->group_nodes);
 	if (worker_parent < 0)
 		worker_parent = 0;
+	worker_coop = worker_parent == 0 &&
+		coop_enabled(transport_size(), o->group_size);
 
 	st = transport_wait(&L.m, worker_parent, TRANSPORT_ANY, 0, err,
 			    err_size);
@@ -1112,10 +1129,23 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	while (st == STATUS_OK && L.m.tag != PROTO_TAG_STOP) {
 		uint64_t t_wait = worker_now_ns();
 
-		st = transport_wait(&L.m, worker_parent, TRANSPORT_ANY, 0, err,
-				    err_size);
+		/* with shares, RELS come from other workers too */
+		st = transport_wait(&L.m,
+				    worker_coop ? TRANSPORT_ANY : worker_parent,
+				    TRANSPORT_ANY, 0, err, err_size);
 		if (st != STATUS_OK)
 			break;
+		if (L.m.source != worker_parent) {
+			if (L.m.tag == PROTO_TAG_RELS)
+				continue; /* of a shared run that is over */
+			snprintf(L.text, sizeof L.text,
+				 "unexpected %s message from rank %d",
+				 proto_tag_name(L.m.tag), L.m.source);
+			if (L.failed == STATUS_OK)
+				worker_fail(&L, STATUS_ERR_PROTO, L.text, err,
+					    err_size);
+			continue;
+		}
 		st = worker_raise_credit(&L, worker_now_ns() - t_wait, err,
 					 err_size);
 		if (st != STATUS_OK || L.m.tag == PROTO_TAG_STOP)
