@@ -155,6 +155,11 @@ bench-rank0: factorize
 bench-e2e: factorize
 	@tests/bench/bench-e2e.sh
 
+# One S230 number on -np 1, 2, 3 (shared sieve), medians and the ratio.
+.PHONY: bench-coop
+bench-coop: factorize
+	@BUILD="$(BUILD)" tests/bench/bench-coop.sh
+
 run: deps factorize
 	$(MPIRUN) $(MPIRUN_FLAGS) -np $(NP) ./factorize --count 999 --chunk 43
 

@@ -9,7 +9,8 @@
 # (SIGSTOP) while the last number is shared, whether it helps or owns it:
 # the output is still identical, the exit status 0 or the hung one (4,
 # or mpirun's teardown, as it_hang.sh).  With --group-size, shares are
-# off: no JOIN, same output.  Ends with the verdict line of tests/lib.sh.
+# off: no JOIN, same output.  SIGTERM during a shared number with
+# --checkpoint ends the job; the rerun completes it, identical.  Ends with the verdict line of tests/lib.sh.
 set -u
 . "$(dirname "$0")/../lib.sh"
 export LC_ALL=C
@@ -70,4 +71,25 @@ for victim in 1 2; do
 	check "stop rank $victim while shared: exit 0 or hung (4, teardown)" hung_status_ok
 	check_files "stop rank $victim while shared: output identical" "$T/one.ref" "$T/out.txt"
 done
+
+# SIGTERM while the number is shared (--checkpoint): the job ends soon,
+# and a rerun with the same journal completes it, identical
+rm -f "$T/j" "$T/out.txt"
+run_np 3 --input "$T/one.txt" --checkpoint "$T/j" --output "$T/out.txt" 2>"$T/err" &
+job=$!
+sleep 0.8
+launcher=""
+for p in $(descendants "$job"); do
+	case $(cat "/proc/$p/comm" 2>/dev/null) in mpirun | orterun | mpiexec*) launcher=$p ;; esac
+done
+check "SIGTERM while shared: the launcher found" test -n "$launcher"
+kill -TERM "${launcher:-$job}"
+t_stop=$(date +%s.%N)
+wait_job
+echo "     SIGTERM while shared: status $rc after ${secs}s"
+check "SIGTERM while shared: the job ended within 15 s" \
+	test "$(echo "$secs < 15" | bc)" = 1
+run_np 3 --input "$T/one.txt" --checkpoint "$T/j" --output "$T/out.txt" 2>"$T/err"
+check "SIGTERM while shared: rerun with the same --checkpoint exits 0" test "$?" -eq 0
+check_files "SIGTERM while shared: rerun output identical" "$T/one.ref" "$T/out.txt"
 summary
