@@ -88,7 +88,7 @@
  *   owner  -- SHARE closed -> rank 0 -- LEAVE --> helper -- LEAVE --> rank 0
  *
  * 12. A worker whose engine starts the sieve (SIQS) on a number of at
- *    least COOP_MIN_DIGITS digits (worker.c) sends rank 0 SHARE (open):
+ *    least COOP_MIN_DIGITS digits (coop.h) sends rank 0 SHARE (open):
  *    its own id for this sieve run and the number sieved (a cofactor of
  *    the chunk's number, not a line of the input).  When the run ends
  *    (found, stopped, given up) it sends SHARE (closed) with the same id.

@@ -49,6 +49,12 @@
  *     closed complete, and rank 0 ends the job with MPI_Abort and
  *     CLI_EXIT_HUNG (MPI_Finalize would wait for them for ever).
  *     --stats lists the events (MASTER_MAX_LIVE_EVENTS of them).
+ *   - Shared numbers (proto.h 12-15, coop_*): once the scheduler is
+ *     exhausted, a worker without a chunk is sent JOIN for an open share
+ *     (the fewest helpers first); a share's close, or its owner going
+ *     late, sends LEAVE to its helpers; no STOP DONE goes out while a
+ *     helper has not answered LEAVE (given up after
+ *     MASTER_LEAVE_WAIT_NS).  Speculation is off when shares are on.
  *   - --checkpoint: a block's lines are appended to the journal
  *     (positions not already there) after the check and before they are
  *     written or kept; a chunk the journal covers completely is rebuilt

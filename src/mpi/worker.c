@@ -51,6 +51,14 @@
  * long on one number for a hung one.  A LIST chunk calls the hook every
  * WORKER_RANGE_POLL numbers too, as a RANGE chunk does.
  *
+ * Shared numbers (proto.h 12-15, coop.c): in the flat layout with two
+ * workers or more the engine gets coop.c's owner hooks (a SIQS run of 50
+ * digits or more is announced and takes other ranks' relations), the
+ * loop waits for messages from any rank (a RELS of a run that is over is
+ * dropped there and in the stop hook), a JOIN makes this worker a helper
+ * until rank 0's next message (coop_help), and a LEAVE after that is
+ * ignored.
+ *
  * Test-only faults (CONFIG fault_flags, set by the master for one rank):
  * PROTO_FAULT_WRONG_RESULT makes the first line of every chunk wrong
  * after the worker's own check (rank 0's sample always parses the first
