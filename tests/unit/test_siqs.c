@@ -910,6 +910,63 @@ static void share_log_clear(struct share_log *L)
 		free(L->batch[i]);
 }
 
+/*
+ * A record of nfac indices 0 and yb bytes of |y| (a well-formed record
+ * whose product is wrong) at p; its length.
+ */
+static size_t craft_record(unsigned char *p, size_t nfac, size_t yb)
+{
+	memset(p, 0, SIQS_WIRE_HEAD + yb + 4 * nfac);
+	p[0] = (unsigned char)nfac;
+	p[1] = (unsigned char)(nfac >> 8);
+	p[3] = (unsigned char)yb;
+	p[4] = p[8] = 1; /* lp = lp2 = 1 */
+	memset(p + SIQS_WIRE_HEAD, 0x5a, yb);
+	return SIQS_WIRE_HEAD + yb + 4 * nfac;
+}
+
+static int owner_run(mpz_t f, const mpz_t n, struct share_log *L,
+		     struct siqs_stats *st);
+
+/*
+ * The wire format's limits: a record of SIQS_WIRE_MAX_FAC indices or
+ * SIQS_WIRE_MAX_YBYTES bytes of y is read (rejected by the product check
+ * alone, the good record after it imported); one index or one byte more
+ * is malformed and ends its batch (the good record after it is lost).
+ */
+static void check_wire_limits(const mpz_t n, const struct share_log *src)
+{
+	static struct share_log T;
+	static const size_t shape[4][2] = { { SIQS_WIRE_MAX_FAC, 8 },
+					    { SIQS_WIRE_MAX_FAC + 1, 8 },
+					    { 4, SIQS_WIRE_MAX_YBYTES },
+					    { 4, SIQS_WIRE_MAX_YBYTES + 1 } };
+	const unsigned char *good = src->batch[0];
+	size_t glen = SIQS_WIRE_HEAD + good[3] +
+		4 * ((size_t)good[0] | (size_t)good[1] << 8);
+	struct siqs_stats st;
+	mpz_t g;
+
+	mpz_init(g);
+	for (int k = 0; k < 4; k++) {
+		size_t len;
+		memset(&T, 0, sizeof T);
+		T.batch[0] =
+			malloc(SIQS_WIRE_MAX_REC + SIQS_WIRE_HEAD + 4 + glen);
+		assert_non_null(T.batch[0]);
+		len = craft_record(T.batch[0], shape[k][0], shape[k][1]);
+		memcpy(T.batch[0] + len, good, glen);
+		T.len[0] = len + glen;
+		T.n = 1;
+		T.rounds = 1;
+		assert_int_equal(owner_run(g, n, &T, &st), STATUS_FOUND);
+		assert_int_equal(st.import_rejected, 1);
+		assert_int_equal(st.imported, k % 2 == 0 ? 1 : 0);
+		free(T.batch[0]);
+	}
+	mpz_clear(g);
+}
+
 /* The owner's run on n importing L (from its start); its status. */
 static int owner_run(mpz_t f, const mpz_t n, struct share_log *L,
 		     struct siqs_stats *st)
@@ -970,6 +1027,7 @@ static void test_shared_sieve(void **state)
 	assert_int_equal(os.imported, L.nrec);
 	assert_true(os.import_dups >= L.nrec);
 	assert_int_equal(os.import_rejected, 0);
+	check_wire_limits(n, &L);
 	/* planted: the first record's large prime changed, then a record
 	 * whose length runs past its batch */
 	L.rounds = 1;
