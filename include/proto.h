@@ -106,7 +106,8 @@
  *    when the owner closed the share, or when the owner went late,
  *    proto.h 6a), WORK, STOP.  It then waits until every RELS it sent
  *    has been received (the owner drains RELS in every wait and in its
- *    stop hook, and drops those of closed shares) and answers LEAVE with
+ *    stop hook, and drops those of closed shares; a stopped owner takes
+ *    none, so the wait ends after 2 s, coop.c) and answers LEAVE with
  *    the share id: from then on it is an idle worker again (another JOIN,
  *    WORK or STOP may follow; a message that made it stop is handled
  *    next).  Rank 0 sends STOP DONE to no worker while a helper has not
