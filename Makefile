@@ -95,15 +95,15 @@ factorize: $(APP_OBJS) $(BUILD)/libcore.a
 # (fake_file: transport's output-file calls without MPI, for worker.o)
 FAKE_FILE := $(BUILD)/tests/unit/fake_file.o
 TEST_OBJS_test_master   = $(BUILD)/mpi/master.o $(BUILD)/mpi/coord.o \
-  $(BUILD)/mpi/worker.o $(FAKE_FILE)
+  $(BUILD)/mpi/worker.o $(BUILD)/mpi/coop.o $(FAKE_FILE)
 TEST_WRAP_transport := transport_size transport_rank transport_wtime \
   transport_send transport_wait transport_poll transport_probe \
   transport_counters transport_abort
 TEST_LDFLAGS_test_master = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
-TEST_OBJS_test_worker   = $(BUILD)/mpi/worker.o $(FAKE_FILE)
+TEST_OBJS_test_worker   = $(BUILD)/mpi/worker.o $(BUILD)/mpi/coop.o $(FAKE_FILE)
 TEST_LDFLAGS_test_worker = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 TEST_OBJS_test_group    = $(BUILD)/mpi/group.o $(BUILD)/mpi/coord.o \
-  $(BUILD)/mpi/worker.o $(FAKE_FILE)
+  $(BUILD)/mpi/worker.o $(BUILD)/mpi/coop.o $(FAKE_FILE)
 TEST_LDFLAGS_test_group = $(foreach f,$(TEST_WRAP_transport),-Wl,--wrap=$(f))
 TEST_OBJS_test_coord    = $(BUILD)/mpi/coord.o
 TEST_LDFLAGS_test_coord = -Wl,--wrap=transport_wtime
@@ -154,6 +154,11 @@ bench-rank0: factorize
 .PHONY: bench-e2e
 bench-e2e: factorize
 	@tests/bench/bench-e2e.sh
+
+# One S230 number on -np 1, 2, 3 (shared sieve), medians and the ratio.
+.PHONY: bench-coop
+bench-coop: factorize
+	@BUILD="$(BUILD)" tests/bench/bench-coop.sh
 
 run: deps factorize
 	$(MPIRUN) $(MPIRUN_FLAGS) -np $(NP) ./factorize --count 999 --chunk 43

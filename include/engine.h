@@ -74,6 +74,20 @@ struct engine_stats {
 				      curve's factor */
 };
 
+/*
+ * Many ranks on one number (the caller's side of siqs.h's import hook):
+ * before each SIQS run on a cofactor n, begin(arg, n) is asked whether to
+ * share it (non-zero: yes); a shared run polls import (siqs.h
+ * import_rels) after every polynomial, and end(arg) follows the run
+ * whatever its outcome.  The engine never sees where relations come from.
+ */
+struct engine_coop {
+	int (*begin)(void *arg, const mpz_t n);
+	int (*import)(void *arg, const unsigned char **batch, size_t *len);
+	void (*end)(void *arg);
+	void *arg;
+};
+
 struct engine_params {
 	uint64_t seed;     /* seed for every random choice; default 1 */
 	double time_limit; /* seconds per number, 0 = unlimited (default) */
@@ -81,6 +95,7 @@ struct engine_params {
 	void *stop_arg;
 	int verify;                 /* check product and primality; default 1 */
 	struct engine_stats *stats; /* added to when non-NULL; default NULL */
+	const struct engine_coop *coop; /* shared SIQS runs; default NULL */
 };
 
 /*
@@ -92,7 +107,8 @@ struct engine_params {
  */
 void engine_process_init(void);
 
-/* Defaults: seed 1, no time limit, no stop hook, verify on, no stats. */
+/* Defaults: seed 1, no time limit, no stop hook, verify on, no stats,
+   no coop. */
 void engine_params_init(struct engine_params *params);
 
 void engine_result_init(struct engine_result *res);

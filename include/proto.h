@@ -83,6 +83,41 @@
  *    complete (CLI_EXIT_HUNG).  A leader keeps its members' deadlines
  *    the same way (step 11) and sends rank 0 HEARTBEATs of its own.
  *
+ * SHARED NUMBERS (flat layout only, two workers or more; proto.h 12-15)
+ *
+ *   owner  -- SHARE open --> rank 0 -- JOIN --> helper
+ *   helper -- RELS ... ----------------------> owner    (worker to worker)
+ *   owner  -- SHARE closed -> rank 0 -- LEAVE --> helper -- LEAVE --> rank 0
+ *
+ * 12. A worker whose engine starts the sieve (SIQS) on a number of at
+ *    least COOP_MIN_DIGITS digits (coop.h) sends rank 0 SHARE (open):
+ *    its own id for this sieve run and the number sieved (a cofactor of
+ *    the chunk's number, not a line of the input).  When the run ends
+ *    (found, stopped, given up) it sends SHARE (closed) with the same id.
+ * 13. A worker that holds no chunk and would otherwise wait (the input is
+ *    used up: the scheduler has nothing for it) is sent JOIN for an open
+ *    shared number, the one with the fewest helpers (rank 0 spreads
+ *    them): the owner's rank, the share id, a helper id (1, 2, ... per
+ *    share) and the number.  The helper sieves it (siqs.h helper mode:
+ *    the same factor base, its own A's from the helper id) and streams
+ *    RELS to the owner: batches of packed relations in the wire format
+ *    of include/siqs.h.  The owner checks every relation before use (a
+ *    helper is not trusted), so a wrong or late helper costs time, never
+ *    a result.  Results are identical whoever helped.
+ * 14. A helper stops at any message from rank 0: LEAVE (rank 0 sends it
+ *    when the owner closed the share, or when the owner went late,
+ *    proto.h 6a), WORK, STOP.  It then waits until every RELS it sent
+ *    has been received (the owner drains RELS in every wait and in its
+ *    stop hook, and drops those of closed shares; a stopped owner takes
+ *    none, so the wait ends after 2 s, coop.c) and answers LEAVE with
+ *    the share id: from then on it is an idle worker again (another JOIN,
+ *    WORK or STOP may follow; a message that made it stop is handled
+ *    next).  Rank 0 sends STOP DONE to no worker while a helper has not
+ *    answered LEAVE, so no rank leaves MPI with a RELS in flight to it.
+ * 15. With shares on, rank 0 turns the end-game speculation off (step 4):
+ *    idle workers join the last numbers instead of repeating them.  A
+ *    job with --group-size or a --test-fault has no shares.
+ *
  * GROUPS (--group-size G >= 2; 0 is the flat conversation above)
  *
  * Ranks 1 .. P-1 are cut into consecutive groups of G ranks (the last one
@@ -257,6 +292,37 @@
  *   or drop it unwritten when offset is PROTO_OFFSET_DROP.  WRITTEN: the
  *   same three fields back once the bytes are written.
  *
+ * SHARE (worker -> rank 0, 12), body:
+ *
+ *   0          8        12
+ *   +----------+--------+--------
+ *   | share_id |  open  | number
+ *   +----------+--------+--------
+ *   open      1: the sieve on number starts; 0: it ended, number is 0;
+ *   number    (open) 2 <= bytes <= PROTO_MAX_SHARE_BYTES.
+ *
+ * JOIN (rank 0 -> worker, 13), body:
+ *
+ *   0          8       12       16
+ *   +----------+-------+--------+--------
+ *   | share_id | owner | helper | number
+ *   +----------+-------+--------+--------
+ *   owner     the rank sieving it (>= 1, not the receiver);
+ *   helper    >= 1, the helper's A stream (siqs.h params.helper);
+ *   number    as in SHARE.
+ *
+ * RELS (helper -> owner, 13), body:
+ *
+ *   0          8        12      16
+ *   +----------+--------+-------+---------------------
+ *   | share_id | helper |  len  | len bytes: a batch
+ *   +----------+--------+-------+---------------------
+ *   len       1 <= len <= PROTO_MAX_RELS_BYTES, exactly what remains;
+ *   batch     whole records of siqs.h's relation wire format.
+ *
+ * LEAVE (rank 0 -> helper, and the helper's answer, 14), body:
+ *   u64 share_id
+ *
  * GROUP_STATS (leader -> rank 0), body:
  *   u32 rank | u32 wrong | a STATS body (its 64 fixed bytes and the host)
  *   rank: a member of the sender's group; wrong: that member's RESULTs
@@ -273,8 +339,10 @@
 
 enum {
 	PROTO_MAGIC = 0x31505a46u, /* "FZP1" read as little-endian bytes */
-	PROTO_VERSION = 5,         /* 5: HELD carries the block's CRC;
-				      4: workers write --output (FILE,
+	PROTO_VERSION = 6,         /* 6: HELD carries the block's CRC;
+				      5: shared numbers (SHARE, JOIN,
+				      RELS, LEAVE); 4: workers write
+				      --output (FILE,
 				      HELD, OFFSET, WRITTEN); 3: WORK's
 				      BYTES form, the INPUT message, RESULT
 				      count 0; 2: RESULT carries a
@@ -304,7 +372,11 @@ enum proto_tag {
 	PROTO_TAG_HELD = PROTO_TAG_BASE + 12,
 	PROTO_TAG_OFFSET = PROTO_TAG_BASE + 13,
 	PROTO_TAG_WRITTEN = PROTO_TAG_BASE + 14,
-	PROTO_TAG_LAST = PROTO_TAG_WRITTEN
+	PROTO_TAG_SHARE = PROTO_TAG_BASE + 15,
+	PROTO_TAG_JOIN = PROTO_TAG_BASE + 16,
+	PROTO_TAG_RELS = PROTO_TAG_BASE + 17,
+	PROTO_TAG_LEAVE = PROTO_TAG_BASE + 18,
+	PROTO_TAG_LAST = PROTO_TAG_LEAVE
 };
 
 /* Caps: anything larger is rejected by pack and unpack alike. */
@@ -372,6 +444,21 @@ struct proto_bad {
  */
 enum { PROTO_MAX_PATH = 4096 };
 #define PROTO_OFFSET_DROP UINT64_MAX
+
+/*
+ * Shared numbers (12-15).  PROTO_MAX_SHARE_BYTES: the sieve takes at most
+ * 400 bits (siqs.h), 50 bytes; 64 leaves room.  PROTO_MAX_RELS_BYTES:
+ * siqs.h's SIQS_WIRE_MAX_BATCH (worker.c checks they agree).
+ */
+enum { PROTO_MAX_SHARE_BYTES = 64, PROTO_MAX_RELS_BYTES = 65536 };
+
+/* SHARE and JOIN: a shared number (JOIN's owner and helper 0 in SHARE). */
+struct proto_share {
+	uint64_t share_id;
+	uint32_t open;   /* SHARE: 1 open, 0 closed; JOIN: 1 */
+	uint32_t owner;  /* JOIN */
+	uint32_t helper; /* JOIN */
+};
 
 /* OFFSET and WRITTEN: where a held block goes (3b). */
 struct proto_place {
@@ -599,6 +686,25 @@ int proto_pack_place(struct proto_buf *b, int tag, const struct proto_place *p);
 int proto_unpack_place(struct proto_reader *r, struct proto_place *p);
 int proto_read_place(const void *msg, size_t len, int tag,
 		     struct proto_place *p);
+
+/* SHARE (n is 0 when closed) and JOIN. */
+int proto_pack_share(struct proto_buf *b, const struct proto_share *sh,
+		     const mpz_t n);
+int proto_read_share(const void *msg, size_t len, struct proto_share *sh,
+		     mpz_t n);
+int proto_pack_join(struct proto_buf *b, const struct proto_share *sh,
+		    const mpz_t n);
+int proto_read_join(const void *msg, size_t len, struct proto_share *sh,
+		    mpz_t n);
+/* RELS: *batch points into the message (valid while it is). */
+int proto_pack_rels(struct proto_buf *b, uint64_t share_id, uint32_t helper,
+		    const void *batch, uint32_t len);
+int proto_read_rels(const void *msg, size_t len, uint64_t *share_id,
+		    uint32_t *helper, const unsigned char **batch,
+		    uint32_t *batch_len);
+/* LEAVE, either way. */
+int proto_pack_leave(struct proto_buf *b, uint64_t share_id);
+int proto_read_leave(const void *msg, size_t len, uint64_t *share_id);
 
 /* "CONFIG", "WORK", ...; "unknown" for anything else. */
 const char *proto_tag_name(int tag);

@@ -264,6 +264,9 @@ void sched_release(struct sched *s);
 
 /* 1 when the input has ended and every chunk has been released. */
 int sched_all_done(const struct sched *s);
+/* 1 when no new chunk can be made and none waits to be handed out again:
+ * a worker without a chunk has nothing to wait for (coop.h's JOIN). */
+int sched_exhausted(const struct sched *s);
 
 /*
  * Liveness.  The caller's monotonic clock in ns, never 0 once running:

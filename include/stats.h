@@ -55,6 +55,7 @@ struct stats_job {
 	uint64_t numbers; /* numbers written */
 	uint64_t speculated, duplicates, late_events, reissued;
 	uint64_t rewritten, wrong_results;
+	uint64_t joins; /* JOINs sent: helpers on shared numbers (proto.h 13) */
 	uint64_t chunks_written, bytes_written, partial, lines_checked;
 	const struct stats_rank *ranks;
 	const struct stats_event *ev;

@@ -117,6 +117,14 @@ void transport_set_interrupt(const volatile sig_atomic_t *flag);
  */
 void transport_set_latency(uint64_t ns);
 
+/*
+ * Wait until every message this rank sent has been taken by its receiver
+ * (the send pool is empty), testing every 0.1 ms without spinning;
+ * timeout_s <= 0 waits for ever.  STATUS_OK, STATUS_ERR_TIMEOUT,
+ * STATUS_ERR_MPI.  A helper calls it before it answers LEAVE (proto.h 14).
+ */
+int transport_flush(double timeout_s, char *err, size_t err_size);
+
 /* 1 if a message with tag from source is waiting (no receive). */
 int transport_probe(int source, int tag);
 

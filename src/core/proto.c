@@ -961,6 +961,127 @@ int proto_read_place(const void *msg, size_t len, int tag,
 	return proto_unpack_place(&r, p);
 }
 
+/* ---- shared numbers (proto.h 12-15) ---- */
+
+/* An open share's number: 2 <= bytes <= PROTO_MAX_SHARE_BYTES. */
+static int share_number_ok(const mpz_t n)
+{
+	return mpz_cmp_ui(n, 255) > 0 &&
+		mpz_sizeinbase(n, 2) <= 8 * (size_t)PROTO_MAX_SHARE_BYTES;
+}
+
+int proto_pack_share(struct proto_buf *b, const struct proto_share *sh,
+		     const mpz_t n)
+{
+	int st;
+
+	if (sh->open > 1 || (sh->open ? !share_number_ok(n) : mpz_sgn(n) != 0))
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_SHARE, 12 + 4 + PROTO_MAX_SHARE_BYTES);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, sh->share_id);
+	put_u32(b, sh->open);
+	return put_number(b, n);
+}
+
+int proto_read_share(const void *msg, size_t len, struct proto_share *sh,
+		     mpz_t n)
+{
+	struct proto_reader r;
+
+	memset(sh, 0, sizeof *sh);
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_SHARE) != STATUS_OK ||
+	    get_u64(&r, &sh->share_id) || get_u32(&r, &sh->open) ||
+	    get_number(&r, n) || proto_reader_end(&r) != STATUS_OK ||
+	    sh->open > 1 || (sh->open ? !share_number_ok(n) : mpz_sgn(n) != 0))
+		return STATUS_ERR_PROTO;
+	return STATUS_OK;
+}
+
+int proto_pack_join(struct proto_buf *b, const struct proto_share *sh,
+		    const mpz_t n)
+{
+	int st;
+
+	if (sh->owner < 1 || sh->helper < 1 || !share_number_ok(n))
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_JOIN, 16 + 4 + PROTO_MAX_SHARE_BYTES);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, sh->share_id);
+	put_u32(b, sh->owner);
+	put_u32(b, sh->helper);
+	return put_number(b, n);
+}
+
+int proto_read_join(const void *msg, size_t len, struct proto_share *sh,
+		    mpz_t n)
+{
+	struct proto_reader r;
+
+	memset(sh, 0, sizeof *sh);
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_JOIN) != STATUS_OK ||
+	    get_u64(&r, &sh->share_id) || get_u32(&r, &sh->owner) ||
+	    get_u32(&r, &sh->helper) || get_number(&r, n) ||
+	    proto_reader_end(&r) != STATUS_OK || sh->owner < 1 ||
+	    sh->helper < 1 || !share_number_ok(n))
+		return STATUS_ERR_PROTO;
+	sh->open = 1;
+	return STATUS_OK;
+}
+
+int proto_pack_rels(struct proto_buf *b, uint64_t share_id, uint32_t helper,
+		    const void *batch, uint32_t len)
+{
+	int st;
+
+	if (len < 1 || len > PROTO_MAX_RELS_BYTES)
+		return STATUS_ERR_PROTO;
+	st = put_header(b, PROTO_TAG_RELS, 16 + (size_t)len);
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, share_id);
+	put_u32(b, helper);
+	put_u32(b, len);
+	return proto_buf_append(b, batch, len);
+}
+
+int proto_read_rels(const void *msg, size_t len, uint64_t *share_id,
+		    uint32_t *helper, const unsigned char **batch,
+		    uint32_t *batch_len)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_RELS) != STATUS_OK ||
+	    get_u64(&r, share_id) || get_u32(&r, helper) ||
+	    get_u32(&r, batch_len) || *batch_len < 1 ||
+	    *batch_len > PROTO_MAX_RELS_BYTES || *batch_len != left(&r))
+		return STATUS_ERR_PROTO;
+	*batch = r.data + r.off;
+	return STATUS_OK;
+}
+
+int proto_pack_leave(struct proto_buf *b, uint64_t share_id)
+{
+	int st = put_header(b, PROTO_TAG_LEAVE, 8);
+
+	if (st != STATUS_OK)
+		return st;
+	put_u64(b, share_id);
+	return STATUS_OK;
+}
+
+int proto_read_leave(const void *msg, size_t len, uint64_t *share_id)
+{
+	struct proto_reader r;
+
+	if (proto_reader_init(&r, msg, len, PROTO_TAG_LEAVE) != STATUS_OK ||
+	    get_u64(&r, share_id))
+		return STATUS_ERR_PROTO;
+	return proto_reader_end(&r);
+}
+
 const char *proto_tag_name(int tag)
 {
 	switch (tag) {
@@ -978,6 +1099,10 @@ const char *proto_tag_name(int tag)
 	case PROTO_TAG_HELD: return "HELD";
 	case PROTO_TAG_OFFSET: return "OFFSET";
 	case PROTO_TAG_WRITTEN: return "WRITTEN";
+	case PROTO_TAG_SHARE: return "SHARE";
+	case PROTO_TAG_JOIN: return "JOIN";
+	case PROTO_TAG_RELS: return "RELS";
+	case PROTO_TAG_LEAVE: return "LEAVE";
 	default: return "unknown";
 	}
 }

@@ -654,6 +654,11 @@ void sched_release(struct sched *s)
 		proto_buf_reset(&c->result);
 }
 
+int sched_exhausted(const struct sched *s)
+{
+	return exhausted(s);
+}
+
 int sched_all_done(const struct sched *s)
 {
 	return s->input_ended && remaining(s) == 0 &&

@@ -90,6 +90,7 @@ static void write_job(FILE *f, const struct stats_job *j,
 		"  \"speculated\": %llu,\n  \"duplicates\": %llu,\n"
 		"  \"late_events\": %llu,\n  \"reissued\": %llu,\n"
 		"  \"rewritten\": %llu,\n"
+		"  \"joins\": %llu,\n"
 		"  \"wrong_results\": %llu,\n"
 		"  \"rank0_cpu_us_per_number\": %.4f,\n"
 		"  \"rank0_cpu_us_per_chunk\": %.3f,\n"
@@ -105,7 +106,7 @@ static void write_job(FILE *f, const struct stats_job *j,
 		(unsigned long long)j->duplicates,
 		(unsigned long long)j->late_events,
 		(unsigned long long)j->reissued,
-		(unsigned long long)j->rewritten,
+		(unsigned long long)j->rewritten, (unsigned long long)j->joins,
 		(unsigned long long)j->wrong_results,
 		j->numbers ? j->rank0_cpu_s * 1e6 / (double)j->numbers : 0.0,
 		j->chunks_written

@@ -75,8 +75,9 @@ void engine_params_init(struct engine_params *params)
 	params->time_limit = 0.0; /* no limit */
 	params->stop = NULL;      /* no stop hook */
 	params->stop_arg = NULL;
-	params->verify = 1; /* check every answer before returning */
-	params->stats = NULL;
+	params->verify = 1;   /* check every answer before returning */
+	params->stats = NULL; /* no counts */
+	params->coop = NULL;  /* SIQS runs alone */
 }
 
 /* ---- native tiers ---- */

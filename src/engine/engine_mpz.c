@@ -24,7 +24,9 @@
  *      15 digits B1=2e3 30 curves, 20: 11e3 90, 25: 5e4 240, 30: 25e4 500,
  *      35: 1e6 900, 40: 3e6 2400, 45: 11e6 5500, 50: 43e6 10000, ...
  *   4. For SIQS_MIN_DIGITS <= D <= SIQS_MAX_DIGITS (D = digits), once ECM
- *      has cleared the pretest depth below, SIQS (siqs.h).  If SIQS declines
+ *      has cleared the pretest depth below, SIQS (siqs.h; with
+ *      params->coop a run may be shared: other ranks' relations come in
+ *      through its import hook, engine.h struct engine_coop).  If SIQS declines
  *      (STATUS_ERR_INVAL) or fails twice (STATUS_NOT_FOUND: only trivial
  *      dependencies, retried once with another seed), ECM goes on.
  *   5. Above SIQS range, ECM climbs the levels until a factor, the deadline,
@@ -437,7 +439,15 @@ static int siqs_call(mpz_t f, const mpz_t n, struct mpz_progress *prog,
 		sp.stop = interleave_hook;
 		sp.stop_arg = &iv;
 	}
+	const struct engine_coop *co = s->params->coop;
+	int shared = co && co->begin(co->arg, n);
+	if (shared) {
+		sp.import_rels = co->import;
+		sp.import_arg = co->arg;
+	}
 	int r = siqs_factor(f, n, &sp);
+	if (shared)
+		co->end(co->arg);
 	struct engine_stats *st = s->params->stats;
 	if (st != NULL)
 		st->siqs_runs++;

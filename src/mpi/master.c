@@ -49,6 +49,12 @@
  *     closed complete, and rank 0 ends the job with MPI_Abort and
  *     CLI_EXIT_HUNG (MPI_Finalize would wait for them for ever).
  *     --stats lists the events (MASTER_MAX_LIVE_EVENTS of them).
+ *   - Shared numbers (proto.h 12-15, coop_*): once the scheduler is
+ *     exhausted, a worker without a chunk is sent JOIN for an open share
+ *     (the fewest helpers first); a share's close, or its owner going
+ *     late, sends LEAVE to its helpers; no STOP DONE goes out while a
+ *     helper has not answered LEAVE (given up after
+ *     MASTER_LEAVE_WAIT_NS).  Speculation is off when shares are on.
  *   - --checkpoint: on the byte path a block's lines are appended to the
  *     journal (positions not already there) after the check and before
  *     they are written or kept; when the workers write the output
@@ -100,6 +106,7 @@
 
 #include "block.h"
 #include "brange.h"
+#include "coop.h"
 #include "coord.h"
 #include "engine.h"
 #include "input.h"
@@ -234,8 +241,32 @@ struct master {
 	int *stop_due;
 	struct placed *pl; /* placed blocks not yet reported written */
 	uint32_t n_pl, pl_cap;
+	/* shared numbers (proto.h 12-15): on, the open shares, per sched
+	   worker the share it helps (-1: none), a LEAVE answer due (and
+	   since when), a STOP held back until no helper is out */
+	int coop;
+	uint32_t n_sh, sh_cap;
+	struct mshare *sh;
+	int *help, *leaving, *stop_wait;
+	uint64_t *leave_ns;
+	uint64_t joins;
 	char err[512];
 };
+
+/* A shared number (proto.h 12): its owner's rank and id, the number. */
+struct mshare {
+	int owner;
+	uint32_t helpers, next_helper;
+	uint64_t id;
+	mpz_t n;
+};
+
+/*
+ * A helper that has not answered LEAVE after this long is given up (it
+ * is named hung at the end if it never sends STATS): the liveness floor
+ * of sched.h (SCHED_LIVE_FLOOR_NS), as for a worker that stops answering.
+ */
+static const uint64_t MASTER_LEAVE_WAIT_NS = 5000000000u;
 
 static void master_say(const char *fmt, ...)
 {
@@ -350,6 +381,7 @@ static int hung_ranks(const struct master *m)
 }
 
 static void take_over_placed(struct master *m, int w);
+static void coop_close_owner(struct master *m, int owner);
 
 /* coord's late: child w passed its deadline; n chunks to the others. */
 static void child_late(void *owner, int w, double idle_s, uint32_t n)
@@ -359,6 +391,8 @@ static void child_late(void *owner, int w, double idle_s, uint32_t n)
 
 	if (m->wmode)
 		take_over_placed(m, w); /* its blocks, by rank 0 */
+	if (m->coop)
+		coop_close_owner(m, rank); /* its helpers leave */
 
 	live_event(m, rank, 0, n);
 	master_say("rank %d sent nothing for %.1f s; %u chunk(s) handed to "
@@ -1127,6 +1161,166 @@ static void local_stats(struct master *m)
 	r->s.busy_ns = m->lw.busy_ns;
 }
 
+/* ---- shared numbers (proto.h 12-15) ---- */
+
+static int coop_alloc(struct master *m)
+{
+	size_t n = (size_t)m->n_workers;
+
+	m->help = malloc(n * sizeof *m->help);
+	m->leaving = calloc(n, sizeof *m->leaving);
+	m->stop_wait = calloc(n, sizeof *m->stop_wait);
+	m->leave_ns = calloc(n, sizeof *m->leave_ns);
+	if (!m->help || !m->leaving || !m->stop_wait || !m->leave_ns)
+		return STATUS_ERR_NOMEM;
+	for (size_t w = 0; w < n; w++)
+		m->help[w] = -1;
+	return STATUS_OK;
+}
+
+/* 1 while a helper is out: helping, or its LEAVE answer due. */
+static int coop_out(const struct master *m)
+{
+	for (int w = 0; m->coop && w < m->n_workers; w++)
+		if (m->help[w] >= 0 || m->leaving[w])
+			return 1;
+	return 0;
+}
+
+/* Helper w's turn ends; send LEAVE unless a WORK or STOP ends it. */
+static void coop_leave(struct master *m, int w, int send)
+{
+	struct mshare *sh = &m->sh[m->help[w]];
+
+	if (send && proto_pack_leave(&m->buf, sh->id) == STATUS_OK)
+		send_to(m, m->child_rank[w], PROTO_TAG_LEAVE);
+	sh->helpers--;
+	m->help[w] = -1;
+	m->leaving[w] = 1;
+	m->leave_ns[w] = coord_now_ns(&m->c);
+}
+
+/* Share i is over: its helpers leave, its slot goes (the last moves in). */
+static void coop_close(struct master *m, uint32_t i)
+{
+	for (int w = 0; w < m->n_workers; w++)
+		if (m->help[w] == (int)i)
+			coop_leave(m, w, 1);
+	mpz_clear(m->sh[i].n);
+	if (i + 1 < m->n_sh) {
+		m->sh[i] = m->sh[m->n_sh - 1];
+		for (int w = 0; w < m->n_workers; w++)
+			if (m->help[w] == (int)(m->n_sh - 1))
+				m->help[w] = (int)i;
+	}
+	m->n_sh--;
+}
+
+/* Every share of rank owner closed (it ended them, or went late). */
+static void coop_close_owner(struct master *m, int owner)
+{
+	for (uint32_t i = m->n_sh; i > 0; i--)
+		if (m->sh[i - 1].owner == owner)
+			coop_close(m, i - 1);
+}
+
+/* SHARE from rank: a share opens or closes. */
+static void coop_share(struct master *m, int rank)
+{
+	struct proto_share ps;
+	struct mshare *sh;
+	mpz_t n;
+
+	mpz_init(n);
+	if (proto_read_share(m->msg.buf.data, m->msg.buf.len, &ps, n) !=
+	    STATUS_OK) {
+		mpz_clear(n);
+		master_fail(m, "malformed SHARE from rank %d", rank);
+		return;
+	}
+	for (uint32_t i = 0; m->coop && !ps.open && i < m->n_sh; i++)
+		if (m->sh[i].owner == rank && m->sh[i].id == ps.share_id) {
+			coop_close(m, i);
+			break;
+		}
+	if (!m->coop || !ps.open || m->c.s.workers[m->rank_child[rank]].late) {
+		mpz_clear(n);
+		return;
+	}
+	if (m->n_sh == m->sh_cap) {
+		uint32_t cap = m->sh_cap ? 2 * m->sh_cap : 8;
+		void *g = realloc(m->sh, cap * sizeof *m->sh);
+		if (g == NULL) {
+			mpz_clear(n);
+			return; /* unshared: the owner sieves alone */
+		}
+		m->sh = g;
+		m->sh_cap = cap;
+	}
+	sh = &m->sh[m->n_sh++];
+	sh->owner = rank;
+	sh->id = ps.share_id;
+	sh->helpers = sh->next_helper = 0;
+	mpz_init_set(sh->n, n);
+	mpz_clear(n);
+}
+
+/* 1 when sched worker w has nothing to do and could help. */
+static int coop_idle(const struct master *m, int w)
+{
+	const struct sched_worker *sw = &m->c.s.workers[w];
+
+	return m->help[w] < 0 && !m->leaving[w] && !m->stop_wait[w] &&
+		sw->held == 0 && sw->credit > 0 && !sw->stopped && !sw->late &&
+		!sw->excluded && m->child_members[w] == 0;
+}
+
+/* JOIN for every idle worker, each to the open share with the fewest
+ * helpers (not its own); STOPs held back go once no helper is out;
+ * helpers that never answered LEAVE are given up. */
+static void coop_tick(struct master *m)
+{
+	uint64_t now = coord_now_ns(&m->c);
+
+	if (!m->coop)
+		return;
+	for (int w = 0; w < m->n_workers; w++)
+		if (m->leaving[w] &&
+		    now - m->leave_ns[w] > MASTER_LEAVE_WAIT_NS)
+			m->leaving[w] = 0;
+	for (int w = 0;
+	     m->n_sh > 0 && sched_exhausted(&m->c.s) && w < m->n_workers; w++) {
+		struct proto_share ps;
+		int best = -1;
+		if (!coop_idle(m, w))
+			continue;
+		for (uint32_t i = 0; i < m->n_sh; i++)
+			if (m->sh[i].owner != m->child_rank[w] &&
+			    (best < 0 ||
+			     m->sh[i].helpers < m->sh[best].helpers))
+				best = (int)i;
+		if (best < 0)
+			continue;
+		ps.share_id = m->sh[best].id;
+		ps.open = 1;
+		ps.owner = (uint32_t)m->sh[best].owner;
+		ps.helper = ++m->sh[best].next_helper;
+		if (proto_pack_join(&m->buf, &ps, m->sh[best].n) != STATUS_OK)
+			continue;
+		send_to(m, m->child_rank[w], PROTO_TAG_JOIN);
+		m->sh[best].helpers++;
+		m->help[w] = best;
+		m->joins++;
+	}
+	for (int w = 0; !coop_out(m) && w < m->n_workers; w++)
+		if (m->stop_wait[w]) {
+			m->stop_wait[w] = 0;
+			if (proto_pack_stop(&m->buf, PROTO_STOP_DONE) ==
+			    STATUS_OK)
+				send_to(m, m->child_rank[w], PROTO_TAG_STOP);
+		}
+}
+
 static void show_progress(struct master *m, int final);
 
 static void dispatch(struct master *m)
@@ -1150,6 +1344,10 @@ static void dispatch(struct master *m)
 				m->stop_due[w] = 1; /* after its last OFFSET */
 				continue;
 			}
+			if (m->coop && (coop_out(m) || m->stop_wait[w])) {
+				m->stop_wait[w] = 1; /* after every LEAVE */
+				continue;
+			}
 			if (proto_pack_stop(&m->buf, PROTO_STOP_DONE) ==
 			    STATUS_OK)
 				send_to(m, m->child_rank[w], PROTO_TAG_STOP);
@@ -1164,6 +1362,9 @@ static void dispatch(struct master *m)
 			return;
 		}
 		if (!m->local) {
+			if (m->coop && m->help[w] >= 0)
+				coop_leave(m, w,
+					   0); /* the WORK ends its turn */
 			send_to(m, m->child_rank[w], PROTO_TAG_WORK);
 			continue;
 		}
@@ -1344,6 +1545,16 @@ static void handle_message(struct master *m)
 		handle_result(m, w, &m->msg.buf, m->msg.tag);
 		break;
 	case PROTO_TAG_WRITTEN: handle_written(m, rank); break;
+	case PROTO_TAG_SHARE: coop_share(m, rank); break;
+	case PROTO_TAG_LEAVE: {
+		uint64_t id;
+		if (proto_read_leave(m->msg.buf.data, m->msg.buf.len, &id) !=
+		    STATUS_OK)
+			master_fail(m, "malformed LEAVE from rank %d", rank);
+		else if (m->coop)
+			m->leaving[w] = 0;
+		break;
+	}
 	case PROTO_TAG_INPUT:
 		if (!m->bytes ||
 		    brange_input(&m->br, rank, &m->msg.buf) != STATUS_OK)
@@ -1393,6 +1604,8 @@ static void receive(struct master *m)
 	/* lines waiting in stdout's buffer go out after OUTPUT_FLUSH_MS even
 	   when no message comes (a slow number: the watcher sees the rest);
 	   a worker's deadline ends the wait too (1 ms past it at least) */
+	if (m->coop && coop_out(m) && (wait == 0 || wait > 0.1))
+		wait = 0.1; /* a LEAVE answer may never come (coop_tick) */
 	if (due != 0) {
 		double d = due > now ? (double)(due - now) * 1e-9 + 1e-3 : 1e-3;
 		if (wait == 0 || d < wait)
@@ -1545,6 +1758,7 @@ static void write_stats(struct master *m, double wall)
 	j.wall_s = wall;
 	j.numbers = m->written;
 	j.speculated = m->c.s.speculated;
+	j.joins = m->joins;
 	j.duplicates = m->c.s.duplicates;
 	j.late_events = m->c.s.expired;
 	j.reissued = m->c.s.reissued;
@@ -1763,7 +1977,10 @@ static void sched_params_for(struct master *m, const struct proto_config *cfg,
 	sp->chunk = o->chunk;
 	sp->range = m->range;
 	sp->total = count;
-	sp->speculate = !m->local;
+	/* shares replace the end-game speculation (proto.h 15) */
+	m->coop = !m->local && coop_enabled(m->size, o->group_size) &&
+		o->fault_flags == 0 && coop_alloc(m) == STATUS_OK;
+	sp->speculate = !m->local && !m->coop;
 	sp->max_bytes = PROTO_MAX_CHUNK_BYTES;
 	/* at most 10^9 s (cli.c): 10^18 ns fits a u64 */
 	sp->timeout_ns = (uint64_t)(o->worker_timeout * 1e9);
@@ -1976,8 +2193,20 @@ static int map_children(struct master *m)
 
 /* Everything master_run set up, released (the output and journal are
    closed already). */
+static void coop_free(struct master *m)
+{
+	for (uint32_t i = 0; i < m->n_sh; i++)
+		mpz_clear(m->sh[i].n);
+	free(m->sh);
+	free(m->help);
+	free(m->leaving);
+	free(m->stop_wait);
+	free(m->leave_ns);
+}
+
 static void master_free(struct master *m)
 {
+	coop_free(m);
 	input_close(m->in);
 	if (m->br_ready)
 		brange_clear(&m->br);
@@ -2051,6 +2280,7 @@ int master_run(const struct options *o, const volatile sig_atomic_t *signo)
 		fill_input(&m);
 		coord_check_liveness(&m.c);
 		dispatch(&m);
+		coop_tick(&m);
 		release_done(&m);
 		show_progress(&m, 0);
 		if (m.fatal)

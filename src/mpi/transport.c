@@ -386,6 +386,24 @@ static int pool_reclaim(int block, char *err, size_t err_size)
 	return STATUS_OK;
 }
 
+int transport_flush(double timeout_s, char *err, size_t err_size)
+{
+	uint64_t t_end = now_ns() + (uint64_t)(timeout_s * 1e9);
+	struct timespec nap = { 0, 100000 }; /* 0.1 ms between tests */
+	int st;
+
+	if (T.solo || !T.ready)
+		return STATUS_OK;
+	for (;;) {
+		st = pool_reclaim(0, err, err_size);
+		if (st != STATUS_OK || T.n_free == T.n_slots)
+			return st;
+		if (timeout_s > 0 && now_ns() >= t_end)
+			return STATUS_ERR_TIMEOUT;
+		nanosleep(&nap, NULL);
+	}
+}
+
 /* Append the send time (latency emulation), little-endian. */
 static int stamp(struct proto_buf *b)
 {

@@ -51,6 +51,14 @@
  * long on one number for a hung one.  A LIST chunk calls the hook every
  * WORKER_RANGE_POLL numbers too, as a RANGE chunk does.
  *
+ * Shared numbers (proto.h 12-15, coop.c): in the flat layout with two
+ * workers or more the engine gets coop.c's owner hooks (a SIQS run of 50
+ * digits or more is announced and takes other ranks' relations), the
+ * loop waits for messages from any rank (a RELS of a run that is over is
+ * dropped there and in the stop hook), a JOIN makes this worker a helper
+ * until rank 0's next message (coop_help), and a LEAVE after that is
+ * ignored.
+ *
  * Test-only faults (CONFIG fault_flags, set by the master for one rank):
  * PROTO_FAULT_WRONG_RESULT makes the first line of every chunk wrong
  * after the worker's own check (rank 0's sample always parses the first
@@ -66,6 +74,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "coop.h"
 #include "input.h"
 #include "journal.h"
 #include "output.h"
@@ -741,6 +750,8 @@ int worker_process(struct worker_ctx *w, const void *work, size_t len,
 
 /* The rank this worker answers: 0, or its group leader (proto.h). */
 static int worker_parent;
+/* shared numbers (coop.h): on in the flat layout with two workers or more */
+static int worker_coop;
 
 /*
  * The odd primes below WORKER_SMALL_PRIME_BOUND as a bitmap of odd
@@ -843,6 +854,8 @@ int worker_verify(int mode, const struct engine_result *r, const mpz_t n)
 
 static int worker_stop_poll(void)
 {
+	if (worker_coop)
+		coop_drain(); /* RELS of a shared run that is over */
 	return transport_probe(worker_parent, PROTO_TAG_STOP);
 }
 
@@ -989,6 +1002,8 @@ static int worker_start(struct worker_loop *L, const struct options *o,
 	worker_ctx_set_output(&L->w, o, transport_rank());
 	L->w.stop_poll = worker_stop_poll;
 	L->w.beat = worker_beat;
+	if (worker_coop)
+		L->w.params.coop = coop_owner_hooks(worker_parent);
 	L->have_ctx = 1;
 	L->credit = 1 + cfg.prefetch;
 	return worker_request(L, err, err_size);
@@ -1029,6 +1044,14 @@ static int worker_answer(struct worker_loop *L, char *err, size_t err_size)
 			worker_fail(L, st, L->text, err, err_size);
 		return STATUS_OK;
 	}
+	if (L->m.tag == PROTO_TAG_JOIN && worker_coop) {
+		st = coop_help(&L->m, worker_parent, L->text, sizeof L->text);
+		if (st == STATUS_ERR_PROTO)
+			worker_fail(L, st, L->text, err, err_size);
+		return st == STATUS_ERR_PROTO ? STATUS_OK : st;
+	}
+	if (L->m.tag == PROTO_TAG_LEAVE && worker_coop)
+		return STATUS_OK; /* this helper had left already */
 	if (L->m.tag != PROTO_TAG_WORK) {
 		snprintf(L->text, sizeof L->text, "unexpected %s message",
 			 proto_tag_name(L->m.tag));
@@ -1112,6 +1135,8 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 					     o->group_size, o->group_nodes);
 	if (worker_parent < 0)
 		worker_parent = 0;
+	worker_coop = worker_parent == 0 &&
+		coop_enabled(transport_size(), o->group_size);
 
 	st = transport_wait(&L.m, worker_parent, TRANSPORT_ANY, 0, err,
 			    err_size);
@@ -1120,10 +1145,23 @@ int worker_run(const struct options *o, char *err, size_t err_size)
 	while (st == STATUS_OK && L.m.tag != PROTO_TAG_STOP) {
 		uint64_t t_wait = worker_now_ns();
 
-		st = transport_wait(&L.m, worker_parent, TRANSPORT_ANY, 0, err,
-				    err_size);
+		/* with shares, RELS come from other workers too */
+		st = transport_wait(&L.m,
+				    worker_coop ? TRANSPORT_ANY : worker_parent,
+				    TRANSPORT_ANY, 0, err, err_size);
 		if (st != STATUS_OK)
 			break;
+		if (L.m.source != worker_parent) {
+			if (L.m.tag == PROTO_TAG_RELS)
+				continue; /* of a shared run that is over */
+			snprintf(L.text, sizeof L.text,
+				 "unexpected %s message from rank %d",
+				 proto_tag_name(L.m.tag), L.m.source);
+			if (L.failed == STATUS_OK)
+				worker_fail(&L, STATUS_ERR_PROTO, L.text, err,
+					    err_size);
+			continue;
+		}
 		st = worker_raise_credit(&L, worker_now_ns() - t_wait, err,
 					 err_size);
 		if (st != STATUS_OK || L.m.tag == PROTO_TAG_STOP)

@@ -108,6 +108,14 @@
  *      multiply per word), and gcd(X - Y, n) is tried; the products are
  *      reduced mod n only when past twice n's limbs.
  *
+ * Shared sieve (siqs_wire.c; include/siqs.h's export_rels and
+ * import_rels): relations are independent per A, so helpers sieve n
+ * with their own streams of A's (seed and helper id) and send packed
+ * relations; after every polynomial a helper packs and empties its store
+ * (sending at each A's end or past SIQS_WIRE_BATCH bytes) and an owner
+ * checks and stores every batch waiting, dropping relations it holds;
+ * only the owner reaches step 7.
+ *
  * Vector paths (SSE2 where compiled, AVX2/FMA/AVX-512 chosen at run time
  * with __builtin_cpu_supports) compute the same residues as the scalar
  * code: params->scalar turns them off and test_siqs checks both find
@@ -119,6 +127,7 @@
  * the factor returned satisfies 1 < f < n and f | n.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -154,10 +163,15 @@ void siqs_params_init(struct siqs_params *params)
 	params->fudge = 0;
 	params->q_max = 0;
 	params->small_prime = 0;
-	params->dlp = 0;         /* double large primes as the table says */
-	params->scalar = 0;      /* vector paths where the CPU has them */
-	params->check_sieve = 0; /* no reference sieve */
-	params->check_rels = 0;  /* no relation check */
+	params->dlp = 0;            /* double large primes as the table says */
+	params->scalar = 0;         /* vector paths where the CPU has them */
+	params->check_sieve = 0;    /* no reference sieve */
+	params->check_rels = 0;     /* no relation check */
+	params->export_rels = NULL; /* not a helper */
+	params->export_arg = NULL;
+	params->helper = 0;         /* the owner's stream of A's */
+	params->import_rels = NULL; /* nothing to import */
+	params->import_arg = NULL;
 }
 
 static void siqs_clear(struct siqs *S)
@@ -202,6 +216,7 @@ static void siqs_clear(struct siqs *S)
 	free(S->sv.sieve);
 	free(S->sv.ref);
 	free(S->poly.seen_a);
+	free(S->out.buf);
 	siqs_rels_clear(&S->rels);
 }
 
@@ -220,11 +235,14 @@ static void siqs_start(struct siqs *S, const mpz_t n,
 	mpz_init(S->poly.C);
 	mpz_init(S->sv.q);
 	S->rels.check = params->check_rels != 0;
+	S->rels.dedup = params->import_rels != NULL;
 	mpz_init(S->poly.t);
 	mpz_init(S->sv.y);
 	for (l = 0; l < SIQS_MAX_S; l++)
 		mpz_init(S->poly.bl[l]);
-	S->poly.rng = params->seed ^ 0x5851f42d4c957f2dULL;
+	/* a helper's A's: its own stream, distinct per helper id */
+	S->poly.rng = params->seed ^ 0x5851f42d4c957f2dULL ^
+		((uint64_t)params->helper * 0x9e3779b97f4a7c15ULL);
 	S->fb.sse2 = params->scalar != 1;
 #if SIQS_AVX2
 	S->fb.avx2 = params->scalar != 1 && __builtin_cpu_supports("avx2") != 0;
@@ -372,6 +390,32 @@ static int siqs_alloc_sieve(struct siqs *S, const struct siqs_params *params)
 	return STATUS_OK;
 }
 
+/*
+ * The shared sieve after each polynomial: a helper packs its new
+ * relations (and sends them at the end of an A, or past the batch
+ * size) and empties its store; an owner takes every batch waiting.
+ */
+static int siqs_share(struct siqs *S, const struct siqs_params *params,
+		      int end_of_a)
+{
+	const unsigned char *batch;
+	size_t len;
+	int status = STATUS_OK;
+
+	if (params->export_rels) {
+		status = siqs_wire_pack(S, 0, end_of_a, params->export_rels,
+					params->export_arg);
+		siqs_rels_reset(&S->rels);
+		return status;
+	}
+	if (!params->import_rels)
+		return STATUS_OK;
+	while (status == STATUS_OK &&
+	       params->import_rels(params->import_arg, &batch, &len))
+		status = siqs_wire_import(S, batch, len);
+	return status;
+}
+
 /* STATUS_ERR_STOPPED / STATUS_ERR_TIMEOUT when the run must end. */
 static int siqs_poll(const struct siqs_params *params)
 {
@@ -405,6 +449,8 @@ static int siqs_sieve_a(struct siqs *S, const struct siqs_params *params,
 		siqs_sieve_poly(S);
 		status = siqs_tdiv_poly(S);
 		if (status == STATUS_OK)
+			status = siqs_share(S, params, i + 1 == npoly);
+		if (status == STATUS_OK)
 			status = siqs_poll(params);
 		if (status != STATUS_OK)
 			return status;
@@ -431,6 +477,10 @@ static void siqs_fill_stats(struct siqs_stats *st, const struct siqs *S,
 	st->cycles = S->rels.ncycle;
 	st->sieve_mismatches = S->sv.sieve_bad;
 	st->rel_mismatches = S->rels.bad;
+	st->exported = S->rels.exported;
+	st->imported = S->rels.imported;
+	st->import_rejected = S->rels.rejected;
+	st->import_dups = S->rels.dups;
 	st->t_linalg = t_la;
 	st->t_sieve = engine_now() - t_start - t_la;
 }
@@ -484,7 +534,8 @@ int siqs_factor(mpz_t f, const mpz_t n, const struct siqs_params *params)
 		status = siqs_geometry(&S, lpm, blk, dlp);
 	if (status == STATUS_OK)
 		status = siqs_alloc_sieve(&S, params);
-	want = (size_t)S.fb.fb_n + SIQS_EXTRA;
+	/* a helper never reaches step 7 */
+	want = params->export_rels ? SIZE_MAX : (size_t)S.fb.fb_n + SIQS_EXTRA;
 	while (status == STATUS_OK) {
 		/* steps 4-6: one A's polynomials, sieve, trial division */
 		status = siqs_sieve_a(&S, params, want);

@@ -234,9 +234,24 @@ struct siqs_rels {
 	uint32_t *uf_parent, *uf_size;
 	size_t nvert, cap_vert;
 	size_t nfull, ncycle, ndouble;
+	/*
+	 * With an import hook: the hashes of every stored |A x + B| (open
+	 * addressing, at most half full, 0 for empty), so a relation held
+	 * already is dropped (dups) instead of stored twice.
+	 */
+	int dedup;
+	uint64_t *seen_y;
+	size_t seen_cap, seen_used;
+	unsigned long dups, imported, rejected, exported;
 	int check; /* params->check_rels: siqs_try_deps checks the rows */
 	unsigned long bad; /* and counts the faults found */
 	unsigned long polys, candidates;
+};
+
+/* A helper's batch of packed relations not yet exported. */
+struct siqs_wire_out {
+	unsigned char *buf; /* SIQS_WIRE_MAX_BATCH bytes */
+	size_t len;
 };
 
 struct siqs {
@@ -244,6 +259,7 @@ struct siqs {
 	struct siqs_poly poly;
 	struct siqs_sieve_buf sv;
 	struct siqs_rels rels;
+	struct siqs_wire_out out;
 };
 
 /*
@@ -348,6 +364,23 @@ int siqs_add_rel(struct siqs_rels *R, const uint32_t *fac, uint32_t nfac,
 		 uint32_t lp, uint32_t lp2, const mp_limb_t *yl, int ysize);
 /* Release the relation store (rels); the struct is left zeroed. */
 void siqs_rels_clear(struct siqs_rels *R);
+/* Empty the store, keeping its allocations (a helper after each export). */
+void siqs_rels_reset(struct siqs_rels *R);
+
+/* ---- siqs_wire.c: the shared sieve's relations ---- */
+
+/*
+ * Pack relations [from, nrel) into S->out, handing it to the export hook
+ * whenever the next record might not fit, and after the last once it
+ * holds SIQS_WIRE_BATCH bytes or force is set; STATUS_OK,
+ * STATUS_ERR_STOPPED when the hook said stop, STATUS_ERR_NOMEM.
+ */
+int siqs_wire_pack(struct siqs *S, size_t from, int force,
+		   int (*export_rels)(void *, const unsigned char *, size_t),
+		   void *arg);
+/* Check and store the relations of one batch (siqs.h's wire format):
+ * STATUS_OK (faults are counted, not returned) or STATUS_ERR_NOMEM. */
+int siqs_wire_import(struct siqs *S, const unsigned char *buf, size_t len);
 
 /*
  * The matrix rows as sets of relations: row r is the product of the

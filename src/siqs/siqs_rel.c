@@ -163,10 +163,61 @@ static int uf_union(struct siqs_rels *R, uint32_t a, uint32_t b)
 	return 0;
 }
 
+/* A 64-bit hash of |y|'s yn limbs, never 0 (the table's empty mark). */
+static uint64_t y_hash(const mp_limb_t *yl, size_t yn)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u ^ yn;
+	size_t i;
+	for (i = 0; i < yn; i++) {
+		h ^= (uint64_t)yl[i];
+		h *= 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+	}
+	return h ? h : 1;
+}
+
+/*
+ * 1 when |y| was stored already (a 64-bit hash match: a false match
+ * drops one relation, never a wrong one kept), else 0 with its hash
+ * recorded; STATUS_ERR_NOMEM.
+ */
+static int y_seen(struct siqs_rels *R, const mp_limb_t *yl, size_t yn)
+{
+	uint64_t h = y_hash(yl, yn);
+	size_t i, mask;
+	if (2 * (R->seen_used + 1) > R->seen_cap) {
+		size_t nc = R->seen_cap ? 2 * R->seen_cap : 4096, u;
+		uint64_t *nt = calloc(nc, sizeof *nt);
+		if (!nt)
+			return STATUS_ERR_NOMEM;
+		for (u = 0; u < R->seen_cap; u++) {
+			if (!R->seen_y[u])
+				continue;
+			i = (size_t)(R->seen_y[u] >> 7) & (nc - 1);
+			while (nt[i])
+				i = (i + 1) & (nc - 1);
+			nt[i] = R->seen_y[u];
+		}
+		free(R->seen_y);
+		R->seen_y = nt;
+		R->seen_cap = nc;
+	}
+	mask = R->seen_cap - 1;
+	i = (size_t)(h >> 7) & mask;
+	while (R->seen_y[i] && R->seen_y[i] != h)
+		i = (i + 1) & mask;
+	if (R->seen_y[i] == h)
+		return 1;
+	R->seen_y[i] = h;
+	R->seen_used++;
+	return 0;
+}
+
 /*
  * Store a relation: its factor-base indices, large primes (1: none) and
  * y = A x + B as ysize limbs (GMP's signed size) at yl.  The limbs go to
- * one pool: no allocation per relation.
+ * one pool: no allocation per relation.  With dedup, a relation whose
+ * |y| is held already is counted in dups and not stored.
  */
 int siqs_add_rel(struct siqs_rels *R, const uint32_t *fac, uint32_t nfac,
 		 uint32_t lp, uint32_t lp2, const mp_limb_t *yl, int ysize)
@@ -175,6 +226,15 @@ int siqs_add_rel(struct siqs_rels *R, const uint32_t *fac, uint32_t nfac,
 	uint32_t v1 = 0, v2 = 0;
 	size_t yn = (size_t)(ysize < 0 ? -ysize : ysize);
 	void *g;
+	if (R->dedup) {
+		int seen = y_seen(R, yl, yn);
+		if (seen < 0)
+			return seen;
+		if (seen) {
+			R->dups++;
+			return STATUS_OK;
+		}
+	}
 	if (!(g = siqs_grow(R->rel, &R->cap_rel, R->nrel + 1, sizeof *R->rel,
 			    1024)))
 		return STATUS_ERR_NOMEM;
@@ -222,7 +282,21 @@ void siqs_rels_clear(struct siqs_rels *R)
 	free(R->lp_vert);
 	free(R->uf_parent);
 	free(R->uf_size);
+	free(R->seen_y);
 	memset(R, 0, sizeof *R);
+}
+
+void siqs_rels_reset(struct siqs_rels *R)
+{
+	R->nrel = R->npool = R->nylimb = 0;
+	R->nfull = R->ncycle = R->ndouble = 0;
+	if (R->lp_key)
+		memset(R->lp_key, 0, R->lp_cap * sizeof *R->lp_key);
+	R->lp_used = 0;
+	R->nvert = 0;
+	if (R->seen_y)
+		memset(R->seen_y, 0, R->seen_cap * sizeof *R->seen_y);
+	R->seen_used = 0;
 }
 
 void siqs_cycles_clear(struct siqs_cycles *c)

@@ -8,7 +8,7 @@
  * message is found.
  *
  * Steps per input:
- *   1. For every tag CONFIG..WRITTEN: the proto_read_* of that message;
+ *   1. For every tag CONFIG..LEAVE: the proto_read_* of that message;
  *      when it accepts, read the items as master.c / group.c / worker.c
  *      do (WORK: count numbers, a range or a byte range; INPUT: n_bad bad
  *      tokens; HELD: n_sample lines).
@@ -178,6 +178,47 @@ static void fuzz_place(struct fuzz_state *s, const uint8_t *data, size_t size,
 	fuzz_same(&s->out, data, size);
 }
 
+/* Step 1-2 for the shared-number messages (proto.h 12-15). */
+static void fuzz_share(struct fuzz_state *s, const uint8_t *data, size_t size,
+		       int tag)
+{
+	struct proto_share sh;
+	const unsigned char *batch;
+	uint64_t id;
+	uint32_t helper, len;
+
+	switch (tag) {
+	case PROTO_TAG_SHARE:
+		if (proto_read_share(data, size, &sh, s->a) == STATUS_OK) {
+			fuzz_check(proto_pack_share(&s->out, &sh, s->a) ==
+				   STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
+	case PROTO_TAG_JOIN:
+		if (proto_read_join(data, size, &sh, s->a) == STATUS_OK) {
+			fuzz_check(proto_pack_join(&s->out, &sh, s->a) ==
+				   STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
+	case PROTO_TAG_RELS:
+		if (proto_read_rels(data, size, &id, &helper, &batch, &len) ==
+		    STATUS_OK) {
+			fuzz_check(batch + len == data + size);
+			fuzz_check(proto_pack_rels(&s->out, id, helper, batch,
+						   len) == STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+		break;
+	default:
+		if (proto_read_leave(data, size, &id) == STATUS_OK) {
+			fuzz_check(proto_pack_leave(&s->out, id) == STATUS_OK);
+			fuzz_same(&s->out, data, size);
+		}
+	}
+}
+
 /* Step 1-2 for one expected tag. */
 static void fuzz_message(struct fuzz_state *s, const uint8_t *data, size_t size,
 			 int tag)
@@ -205,6 +246,10 @@ static void fuzz_message(struct fuzz_state *s, const uint8_t *data, size_t size,
 	case PROTO_TAG_RESULT: fuzz_result(s, data, size); break;
 	case PROTO_TAG_INPUT: fuzz_input(s, data, size); break;
 	case PROTO_TAG_HELD: fuzz_held(s, data, size); break;
+	case PROTO_TAG_SHARE:
+	case PROTO_TAG_JOIN:
+	case PROTO_TAG_RELS:
+	case PROTO_TAG_LEAVE: fuzz_share(s, data, size, tag); break;
 	case PROTO_TAG_FILE:
 	case PROTO_TAG_OFFSET:
 	case PROTO_TAG_WRITTEN: fuzz_place(s, data, size, tag); break;

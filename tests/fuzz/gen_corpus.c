@@ -200,6 +200,26 @@ static void gen_proto(void)
 		    proto_pack_place(&b, PROTO_TAG_OFFSET, &drop));
 		GEN("written", proto_pack_place(&b, PROTO_TAG_WRITTEN, &pl));
 	}
+	{
+		/* proto.h 12-15: shared numbers */
+		struct proto_share open = { 3, 1, 0, 0 },
+				   closed = { 3, 0, 0, 0 };
+		struct proto_share join = { 3, 1, 2, 1 };
+		/* one record of siqs.h's wire format: a full relation */
+		static const unsigned char rec[] = { 2, 0, 1, 1, 1, 0, 0,
+						     0, 1, 0, 0, 0, 9, 0,
+						     0, 0, 0, 5, 0, 0, 0 };
+		mpz_set_str(
+			n,
+			"1197187002926762112878222340113072422779908173590443451848503",
+			10);
+		GEN("share-open", proto_pack_share(&b, &open, n));
+		GEN("join", proto_pack_join(&b, &join, n));
+		mpz_set_ui(n, 0);
+		GEN("share-closed", proto_pack_share(&b, &closed, n));
+		GEN("rels", proto_pack_rels(&b, 3, 1, rec, sizeof rec));
+		GEN("leave", proto_pack_leave(&b, 3));
+	}
 	GEN("stop-done", proto_pack_stop(&b, PROTO_STOP_DONE));
 	GEN("stop-abort", proto_pack_stop(&b, PROTO_STOP_ABORT));
 	GEN("heartbeat", proto_pack_heartbeat(&b, 7, 1500000000));

@@ -17,6 +17,9 @@
  * never placed and one with another length stop the job naming the rank.  Each scenario checks the exit code, the output file against
  * the one-rank run, and that every fake worker got exactly one STOP.
  *
+ * Shared numbers: a SHARE opened and closed around a chunk changes
+ * nothing; a malformed SHARE or LEAVE stops the job naming the rank.
+ *
  * With --group-size (run_group_size) the fake ranks that lead a group
  * answer like workers and relay GROUP_STATS for their members before
  * their STATS; members must never hear from rank 0.  Planted: a GROUP_STATS
@@ -63,7 +66,11 @@ enum fault {
 	/* workers write the output (run_wmode, proto.h 3b) */
 	F_HELD_TWICE,       /* the same HELD sent twice */
 	F_WRITTEN_UNPLACED, /* WRITTEN for a chunk it was not given */
-	F_WRITTEN_LENGTH    /* WRITTEN with a length that is not the block's */
+	F_WRITTEN_LENGTH,   /* WRITTEN with a length that is not the block's */
+	/* shared numbers (proto.h 12-15) */
+	F_SHARE_AROUND,    /* not a fault: SHARE open and closed, then RESULT */
+	F_SHARE_MALFORMED, /* a SHARE one byte short */
+	F_LEAVE_MALFORMED  /* a LEAVE one byte long */
 };
 
 /* --checkpoint for the next run() (NULL: none); WORK messages it sent */
@@ -204,6 +211,36 @@ static void fake_place(int rank, const struct proto_buf *b, struct proto_buf *o)
 }
 
 /* Worker `rank` handles one message from the master. */
+/* The shared-number messages of the F_SHARE_* / F_LEAVE_* faults. */
+static void push_share(int rank, int fault)
+{
+	struct proto_share sh = { 1, 1, 0, 0 };
+	struct proto_buf o;
+	mpz_t n;
+
+	proto_buf_init(&o);
+	mpz_init_set_str(
+		n,
+		"1197187002926762112878222340113072422779908173590443451848503",
+		10);
+	if (fault == F_LEAVE_MALFORMED) {
+		assert_int_equal(proto_pack_leave(&o, 1), STATUS_OK);
+		assert_int_equal(proto_buf_append(&o, "", 1), STATUS_OK);
+		push(rank, PROTO_TAG_LEAVE, &o);
+	} else {
+		assert_int_equal(proto_pack_share(&o, &sh, n), STATUS_OK);
+		if (fault == F_SHARE_MALFORMED)
+			o.len--;
+		push(rank, PROTO_TAG_SHARE, &o);
+		sh.open = 0;
+		mpz_set_ui(n, 0);
+		assert_int_equal(proto_pack_share(&o, &sh, n), STATUS_OK);
+		push(rank, PROTO_TAG_SHARE, &o);
+	}
+	mpz_clear(n);
+	proto_buf_clear(&o);
+}
+
 static void fake_worker(int rank, int tag, const struct proto_buf *b)
 {
 	struct proto_buf o;
@@ -268,6 +305,12 @@ static void fake_worker(int rank, int tag, const struct proto_buf *b)
 				break;
 			case F_BLOCK_LEN_WRONG:
 				o.data[PROTO_HEADER_BYTES + 28]++;
+				F.faults_done++;
+				break;
+			case F_SHARE_AROUND:
+			case F_SHARE_MALFORMED:
+			case F_LEAVE_MALFORMED:
+				push_share(rank, F.fault);
 				F.faults_done++;
 				break;
 			case F_SELF_CHECK_FAILED: {
@@ -949,6 +992,35 @@ static void test_repeated_result_is_fatal(void **state)
 	check_fatal(F_REPEATED_RESULT);
 }
 
+/*
+ * Shared numbers (proto.h 12-15): a SHARE opened and closed around a
+ * chunk changes no byte of the output (and every rank gets one STOP);
+ * a malformed SHARE or LEAVE ends the job naming the rank.
+ */
+static void test_share_messages(void **state)
+{
+	char *ref, *out;
+
+	(void)state;
+	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	assert_int_equal(run(3, 5, 1, 200, F_SHARE_AROUND, 2, 3, out_path),
+			 CLI_EXIT_OK);
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(out);
+	free(ref);
+	unlink(out_path);
+	check_fatal_names_rank(F_SHARE_MALFORMED,
+			       "malformed SHARE from rank 2");
+	unlink(out_path);
+	check_fatal_names_rank(F_LEAVE_MALFORMED,
+			       "malformed LEAVE from rank 2");
+}
+
 /* A wrong factorization from rank 2 is caught and recomputed by rank 1. */
 static void test_wrong_result_recomputed_elsewhere(void **state)
 {
@@ -1237,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_result_for_unheld_chunk_is_fatal),
 		cmocka_unit_test(test_worker_error_is_fatal),
 		cmocka_unit_test(test_unknown_tag_is_fatal),
+		cmocka_unit_test(test_share_messages),
 		cmocka_unit_test(test_repeated_request_is_fatal),
 		cmocka_unit_test(test_repeated_result_is_fatal),
 		cmocka_unit_test(test_wrong_result_recomputed_elsewhere),

@@ -109,6 +109,27 @@ static int decode_full(int tag, const unsigned char *data, size_t len)
 		struct proto_place p;
 		return proto_read_place(data, len, tag, &p);
 	}
+	case PROTO_TAG_SHARE:
+	case PROTO_TAG_JOIN: {
+		struct proto_share sh;
+		mpz_t n;
+		mpz_init(n);
+		st = tag == PROTO_TAG_SHARE
+			? proto_read_share(data, len, &sh, n)
+			: proto_read_join(data, len, &sh, n);
+		mpz_clear(n);
+		return st;
+	}
+	case PROTO_TAG_RELS: {
+		uint64_t id;
+		uint32_t helper, bl;
+		const unsigned char *batch;
+		return proto_read_rels(data, len, &id, &helper, &batch, &bl);
+	}
+	case PROTO_TAG_LEAVE: {
+		uint64_t id;
+		return proto_read_leave(data, len, &id);
+	}
 	default: return STATUS_ERR_PROTO;
 	}
 }
@@ -170,6 +191,22 @@ static void build(int tag, struct proto_buf *b)
 	case PROTO_TAG_HEARTBEAT:
 		assert_int_equal(proto_pack_heartbeat(b, 9, UINT64_MAX),
 				 STATUS_OK);
+		break;
+	case PROTO_TAG_SHARE:
+	case PROTO_TAG_JOIN: {
+		struct proto_share sh = { 7, 1, 3, 2 };
+		mpz_set_str(x, "123456789012345678901234567890", 10);
+		assert_int_equal(tag == PROTO_TAG_SHARE
+					 ? proto_pack_share(b, &sh, x)
+					 : proto_pack_join(b, &sh, x),
+				 STATUS_OK);
+		break;
+	}
+	case PROTO_TAG_RELS:
+		assert_int_equal(proto_pack_rels(b, 7, 2, "abc", 3), STATUS_OK);
+		break;
+	case PROTO_TAG_LEAVE:
+		assert_int_equal(proto_pack_leave(b, 7), STATUS_OK);
 		break;
 	case PROTO_TAG_STATS: {
 		struct proto_stats s = { 1, 2, 3, 4, 5, 6, 7, UINT64_MAX, "n1" };
@@ -379,7 +416,9 @@ static const int all_tags[] = { PROTO_TAG_CONFIG,    PROTO_TAG_REQUEST,
 				PROTO_TAG_WORK,      PROTO_TAG_RESULT,
 				PROTO_TAG_STOP,      PROTO_TAG_STATS,
 				PROTO_TAG_ERROR,     PROTO_TAG_GROUP_STATS,
-				PROTO_TAG_HEARTBEAT, PROTO_TAG_INPUT };
+				PROTO_TAG_HEARTBEAT, PROTO_TAG_INPUT,
+				PROTO_TAG_SHARE,     PROTO_TAG_JOIN,
+				PROTO_TAG_RELS,      PROTO_TAG_LEAVE };
 enum { N_TAGS = sizeof all_tags / sizeof all_tags[0] };
 
 /* Every proper prefix of every valid message is rejected; the whole is ok. */
@@ -958,6 +997,73 @@ static void test_bytes_and_input(void **state)
 	proto_buf_clear(&b);
 }
 
+/*
+ * Shared numbers (proto.h 12-15): round trips, and the limits: a number
+ * of PROTO_MAX_SHARE_BYTES passes and one byte more does not, a RELS of
+ * PROTO_MAX_RELS_BYTES passes and one more or none does not; JOIN needs
+ * an owner and a helper; a closed SHARE carries no number.
+ */
+static void test_shared_numbers(void **state)
+{
+	struct proto_buf b;
+	struct proto_share sh = { 5, 1, 0, 0 }, got;
+	static unsigned char big[PROTO_MAX_RELS_BYTES + 1];
+	const unsigned char *batch;
+	uint64_t id;
+	uint32_t helper, bl;
+	mpz_t n, m;
+
+	(void)state;
+	proto_buf_init(&b);
+	mpz_inits(n, m, NULL);
+	mpz_ui_pow_ui(n, 2, 8 * PROTO_MAX_SHARE_BYTES);
+	mpz_sub_ui(n, n, 1);
+	assert_int_equal(proto_pack_share(&b, &sh, n), STATUS_OK);
+	assert_int_equal(proto_read_share(b.data, b.len, &got, m), STATUS_OK);
+	assert_true(got.share_id == 5 && got.open == 1 && mpz_cmp(n, m) == 0);
+	mpz_add_ui(n, n, 1);
+	assert_int_equal(proto_pack_share(&b, &sh, n), STATUS_ERR_PROTO);
+	sh.open = 0;
+	assert_int_equal(proto_pack_share(&b, &sh, n), STATUS_ERR_PROTO);
+	mpz_set_ui(n, 0);
+	assert_int_equal(proto_pack_share(&b, &sh, n), STATUS_OK);
+	assert_int_equal(proto_read_share(b.data, b.len, &got, m), STATUS_OK);
+	assert_true(got.open == 0 && mpz_sgn(m) == 0);
+	/* JOIN */
+	mpz_set_str(n, "1000000000000000000000000000057", 10);
+	sh.open = 1;
+	sh.owner = 2;
+	sh.helper = 0;
+	assert_int_equal(proto_pack_join(&b, &sh, n), STATUS_ERR_PROTO);
+	sh.helper = 3;
+	assert_int_equal(proto_pack_join(&b, &sh, n), STATUS_OK);
+	assert_int_equal(proto_read_join(b.data, b.len, &got, m), STATUS_OK);
+	assert_true(got.owner == 2 && got.helper == 3 && mpz_cmp(n, m) == 0);
+	sh.owner = 0;
+	assert_int_equal(proto_pack_join(&b, &sh, n), STATUS_ERR_PROTO);
+	/* RELS */
+	big[0] = 42;
+	assert_int_equal(proto_pack_rels(&b, 9, 1, big, PROTO_MAX_RELS_BYTES),
+			 STATUS_OK);
+	assert_int_equal(
+		proto_read_rels(b.data, b.len, &id, &helper, &batch, &bl),
+		STATUS_OK);
+	assert_true(id == 9 && helper == 1 && bl == PROTO_MAX_RELS_BYTES &&
+		    batch[0] == 42);
+	assert_int_equal(
+		proto_pack_rels(&b, 9, 1, big, PROTO_MAX_RELS_BYTES + 1),
+		STATUS_ERR_PROTO);
+	assert_int_equal(proto_pack_rels(&b, 9, 1, big, 0), STATUS_ERR_PROTO);
+	/* LEAVE */
+	assert_int_equal(proto_pack_leave(&b, UINT64_MAX), STATUS_OK);
+	assert_int_equal(proto_read_leave(b.data, b.len, &id), STATUS_OK);
+	assert_true(id == UINT64_MAX);
+	assert_int_equal(proto_read_leave(b.data, b.len, &id), STATUS_OK);
+	assert_string_equal(proto_tag_name(PROTO_TAG_RELS), "RELS");
+	mpz_clears(n, m, NULL);
+	proto_buf_clear(&b);
+}
+
 static void test_tag_names(void **state)
 {
 	(void)state;
@@ -992,6 +1098,7 @@ int main(void)
 		cmocka_unit_test(test_bytes_and_input),
 		cmocka_unit_test(test_tag_names),
 		cmocka_unit_test(test_workers_write),
+		cmocka_unit_test(test_shared_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,10 @@
  * known rank the count is min(64, rows - rank), the dependencies are
  * independent and the scalar kernels return the AVX2 kernels' words
  * (planted faults in the small path's head mask, back substitution, free
- * rows and scalar free-row pass all fail it).
+ * rows and scalar free-row pass all fail it).  The shared sieve: a
+ * helper's exported batches fed to an owner give a proper factor with
+ * fewer polynomials, repeated batches are dropped as duplicates, and a
+ * planted wrong or malformed record is rejected and counted.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -867,6 +870,192 @@ static void test_linalg_duplicate_rows(void **state)
 	assert_false(deps[3] & 1);
 }
 
+/* ---- shared sieve: a helper's batches fed to an owner in one process ---- */
+
+enum { SHARE_MAX_BATCHES = 4096 };
+
+/* The batches a helper exported, in order, and the owner's read position. */
+struct share_log {
+	unsigned char *batch[SHARE_MAX_BATCHES];
+	size_t len[SHARE_MAX_BATCHES];
+	size_t n, next, nrec, stop_at;
+	int rounds; /* the owner is fed the whole log this many times */
+};
+
+/* Records in a batch, walking the wire format's lengths. */
+static size_t count_records(const unsigned char *b, size_t len)
+{
+	size_t off = 0, k = 0;
+	while (off + SIQS_WIRE_HEAD <= len) {
+		size_t nfac = (size_t)b[off] | (size_t)b[off + 1] << 8;
+		off += SIQS_WIRE_HEAD + b[off + 3] + 4 * nfac;
+		k++;
+	}
+	assert_int_equal(off, len);
+	return k;
+}
+
+static int share_export(void *arg, const unsigned char *batch, size_t len)
+{
+	struct share_log *L = arg;
+	assert_true(len > 0 && len <= SIQS_WIRE_MAX_BATCH);
+	assert_true(L->n < SHARE_MAX_BATCHES);
+	L->batch[L->n] = malloc(len);
+	assert_non_null(L->batch[L->n]);
+	memcpy(L->batch[L->n], batch, len);
+	L->len[L->n++] = len;
+	L->nrec += count_records(batch, len);
+	return L->nrec >= L->stop_at;
+}
+
+static int share_import(void *arg, const unsigned char **batch, size_t *len)
+{
+	struct share_log *L = arg;
+	if (L->next >= L->n * (size_t)L->rounds)
+		return 0;
+	*batch = L->batch[L->next % L->n];
+	*len = L->len[L->next % L->n];
+	L->next++;
+	return 1;
+}
+
+static void share_log_clear(struct share_log *L)
+{
+	size_t i;
+	for (i = 0; i < L->n; i++)
+		free(L->batch[i]);
+}
+
+/*
+ * A record of nfac indices 0 and yb bytes of |y| (a well-formed record
+ * whose product is wrong) at p; its length.
+ */
+static size_t craft_record(unsigned char *p, size_t nfac, size_t yb)
+{
+	memset(p, 0, SIQS_WIRE_HEAD + yb + 4 * nfac);
+	p[0] = (unsigned char)nfac;
+	p[1] = (unsigned char)(nfac >> 8);
+	p[3] = (unsigned char)yb;
+	p[4] = p[8] = 1; /* lp = lp2 = 1 */
+	memset(p + SIQS_WIRE_HEAD, 0x5a, yb);
+	return SIQS_WIRE_HEAD + yb + 4 * nfac;
+}
+
+static int owner_run(mpz_t f, const mpz_t n, struct share_log *L,
+		     struct siqs_stats *st);
+
+/*
+ * The wire format's limits: a record of SIQS_WIRE_MAX_FAC indices or
+ * SIQS_WIRE_MAX_YBYTES bytes of y is read (rejected by the product check
+ * alone, the good record after it imported); one index or one byte more
+ * is malformed and ends its batch (the good record after it is lost).
+ */
+static void check_wire_limits(const mpz_t n, const struct share_log *src)
+{
+	static struct share_log T;
+	static const size_t shape[4][2] = { { SIQS_WIRE_MAX_FAC, 8 },
+					    { SIQS_WIRE_MAX_FAC + 1, 8 },
+					    { 4, SIQS_WIRE_MAX_YBYTES },
+					    { 4, SIQS_WIRE_MAX_YBYTES + 1 } };
+	const unsigned char *good = src->batch[0];
+	size_t glen = SIQS_WIRE_HEAD + good[3] +
+		4 * ((size_t)good[0] | (size_t)good[1] << 8);
+	struct siqs_stats st;
+	mpz_t g;
+
+	mpz_init(g);
+	for (int k = 0; k < 4; k++) {
+		size_t len;
+		memset(&T, 0, sizeof T);
+		T.batch[0] =
+			malloc(SIQS_WIRE_MAX_REC + SIQS_WIRE_HEAD + 4 + glen);
+		assert_non_null(T.batch[0]);
+		len = craft_record(T.batch[0], shape[k][0], shape[k][1]);
+		memcpy(T.batch[0] + len, good, glen);
+		T.len[0] = len + glen;
+		T.n = 1;
+		T.rounds = 1;
+		assert_int_equal(owner_run(g, n, &T, &st), STATUS_FOUND);
+		assert_int_equal(st.import_rejected, 1);
+		assert_int_equal(st.imported, k % 2 == 0 ? 1 : 0);
+		free(T.batch[0]);
+	}
+	mpz_clear(g);
+}
+
+/* The owner's run on n importing L (from its start); its status. */
+static int owner_run(mpz_t f, const mpz_t n, struct share_log *L,
+		     struct siqs_stats *st)
+{
+	struct siqs_params par;
+	siqs_params_init(&par);
+	par.stats = st;
+	par.import_rels = share_import;
+	par.import_arg = L;
+	L->next = 0;
+	return siqs_factor(f, n, &par);
+}
+
+/*
+ * shared-sieve: a helper (its own A stream, export hook, stopped by the
+ * hook's return) sends about half the relations a solo run needs; the
+ * owner importing them finds the solo run's factor set with fewer
+ * polynomials of its own, rejects nothing; fed the log twice it drops
+ * every second copy as a duplicate; a record with a wrong large prime
+ * is rejected and counted, and so is a malformed one.
+ */
+static void test_shared_sieve(void **state)
+{
+	static struct share_log L;
+	struct siqs_params par;
+	struct siqs_stats solo, hs, os;
+	mpz_t n, f, g, p;
+	(void)state;
+	memset(&L, 0, sizeof L);
+	mpz_init_set_str(n, semiprimes[2].n, 10);
+	mpz_inits(f, g, p, NULL);
+	mpz_set_str(p, semiprimes[2].p, 10);
+	siqs_params_init(&par);
+	par.stats = &solo;
+	assert_int_equal(siqs_factor(f, n, &par), STATUS_FOUND);
+	/* the helper: stopped by its export hook */
+	par.stats = &hs;
+	par.helper = 1;
+	par.seed = 99;
+	par.export_rels = share_export;
+	par.export_arg = &L;
+	L.stop_at = (solo.fulls + solo.partials) / 2;
+	assert_int_equal(siqs_factor(g, n, &par), STATUS_ERR_STOPPED);
+	assert_true(L.n > 0);
+	assert_int_equal(hs.exported, L.nrec);
+	/* the owner with the helper's relations */
+	L.rounds = 1;
+	assert_int_equal(owner_run(g, n, &L, &os), STATUS_FOUND);
+	assert_true(proper_divisor(g, n));
+	mpz_divexact(f, n, g);
+	assert_true(mpz_cmp(g, p) == 0 || mpz_cmp(f, p) == 0);
+	assert_int_equal(os.imported, L.nrec);
+	assert_int_equal(os.import_rejected, 0);
+	assert_true(os.polys < solo.polys);
+	/* fed twice: the second copies are duplicates */
+	L.rounds = 2;
+	assert_int_equal(owner_run(g, n, &L, &os), STATUS_FOUND);
+	assert_int_equal(os.imported, L.nrec);
+	assert_true(os.import_dups >= L.nrec);
+	assert_int_equal(os.import_rejected, 0);
+	check_wire_limits(n, &L);
+	/* planted: the first record's large prime changed, then a record
+	 * whose length runs past its batch */
+	L.rounds = 1;
+	L.batch[0][4] ^= 2;
+	L.len[L.n - 1] -= 1;
+	assert_int_equal(owner_run(g, n, &L, &os), STATUS_FOUND);
+	assert_int_equal(os.import_rejected, 2);
+	assert_true(proper_divisor(g, n));
+	share_log_clear(&L);
+	mpz_clears(n, f, g, p, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -893,6 +1082,7 @@ int main(void)
 		cmocka_unit_test(test_cycle_combination_planted),
 		cmocka_unit_test(test_dlp_200_bits),
 		cmocka_unit_test(test_dlp_230_bits),
+		cmocka_unit_test(test_shared_sieve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -368,6 +368,7 @@ static void every_key_in_order(void **state)
 					    "late_events",
 					    "reissued",
 					    "rewritten",
+					    "joins",
 					    "wrong_results",
 					    "rank0_cpu_us_per_number",
 					    "rank0_cpu_us_per_chunk",
