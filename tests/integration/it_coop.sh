@@ -70,6 +70,8 @@ for victim in 1 2; do
 	echo "     rank $victim stopped: status $rc after ${secs}s"
 	check "stop rank $victim while shared: exit 0 or hung (4, teardown)" hung_status_ok
 	check_files "stop rank $victim while shared: output identical" "$T/one.ref" "$T/out.txt"
+	hung_status_ok && [ -f "$T/out.txt" ] ||
+		{ echo "     its stderr:"; sed 's/^/     | /' "$T/err" | head -20; }
 done
 
 # SIGTERM while the number is shared (--checkpoint): the job ends soon,
