@@ -33,6 +33,19 @@ check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; f
 # is decoded by bash here: sh leaves $'...' undecoded.
 no_control() { ! LC_ALL=C grep -q $'[\r\033]' "$1"; }
 
+# catching_term PID...: true when every PID has a SIGTERM handler in place
+# (bit 15 of /proc/PID/status's SigCgt).  A rank is a process as soon as it
+# is exec'd, before its dynamic linking and main(): a SIGTERM then kills it
+# outright, where the program's handler would give exit 75.
+catching_term() {
+	local p m
+	for p in "$@"; do
+		m=$(awk '/^SigCgt:/ { print $2 }' "/proc/$p/status" 2>/dev/null) ||
+			return 1
+		[ -n "$m" ] && [ $((16#$m & 0x4000)) -ne 0 ] || return 1
+	done
+}
+
 # check_files NAME A B: passes when the files are byte-identical.
 check_files() {
 	if cmp -s "$2" "$3"; then pass "$1"; else

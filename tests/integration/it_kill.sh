@@ -147,10 +147,12 @@ for ((i = 1; i <= TERM_ROUNDS; i++)); do
 		continue
 	fi
 	ranks=$(rank_pids "$job")
-	# under load mpirun may not have started every rank yet: a signal
-	# to none would let this round run to the end of the job
+	# under load mpirun may not have started every rank yet (a signal
+	# to none would let this round run to the end of the job), or a rank
+	# may not have reached its handler yet (catching_term)
 	for _ in $(seq 200); do
-		[ "$(echo "$ranks" | grep -c .)" -ge "$NP" ] && break
+		[ "$(echo "$ranks" | grep -c .)" -ge "$NP" ] &&
+			catching_term $ranks && break
 		sleep 0.01
 		ranks=$(rank_pids "$job")
 	done
