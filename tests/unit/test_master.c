@@ -635,6 +635,25 @@ static int run(int size, uint32_t chunk, uint32_t prefetch, uint64_t count,
 
 static char ref_path[64], out_path[64];
 
+/* The classic 200-number job at one rank (ref_path) and at 3 ranks with
+   fault on fault_rank (out_path): both exit 0 with the same bytes. */
+static void expect_same_as_one_rank(int fault, int fault_rank)
+{
+	char *ref, *out;
+
+	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
+			 CLI_EXIT_OK);
+	assert_int_equal(run(3, 5, 1, 200, fault, fault_rank, 3, out_path),
+			 CLI_EXIT_OK);
+	ref = read_file(ref_path);
+	out = read_file(out_path);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_string_equal(out, ref);
+	free(out);
+	free(ref);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -999,20 +1018,8 @@ static void test_repeated_result_is_fatal(void **state)
  */
 static void test_share_messages(void **state)
 {
-	char *ref, *out;
-
 	(void)state;
-	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
-			 CLI_EXIT_OK);
-	assert_int_equal(run(3, 5, 1, 200, F_SHARE_AROUND, 2, 3, out_path),
-			 CLI_EXIT_OK);
-	ref = read_file(ref_path);
-	out = read_file(out_path);
-	assert_non_null(ref);
-	assert_non_null(out);
-	assert_string_equal(out, ref);
-	free(out);
-	free(ref);
+	expect_same_as_one_rank(F_SHARE_AROUND, 2);
 	unlink(out_path);
 	check_fatal_names_rank(F_SHARE_MALFORMED,
 			       "malformed SHARE from rank 2");
@@ -1024,32 +1031,15 @@ static void test_share_messages(void **state)
 /* A wrong factorization from rank 2 is caught and recomputed by rank 1. */
 static void test_wrong_result_recomputed_elsewhere(void **state)
 {
-	char *ref, *out;
-
 	(void)state;
-	assert_int_equal(run(1, 5, 1, 200, F_NONE, -1, 1, ref_path),
-			 CLI_EXIT_OK);
-	assert_int_equal(run(3, 5, 1, 200, F_WRONG_RESULT, 2, 3, out_path),
-			 CLI_EXIT_OK);
-	ref = read_file(ref_path);
-	out = read_file(out_path);
-	assert_non_null(ref);
-	assert_non_null(out);
-	assert_string_equal(out, ref);
-	free(out);
+	expect_same_as_one_rank(F_WRONG_RESULT, 2);
 	/* a worker that reports its own check failed: recomputed too */
-	assert_int_equal(run(3, 5, 1, 200, F_SELF_CHECK_FAILED, 2, 3, out_path),
-			 CLI_EXIT_OK);
-	out = read_file(out_path);
-	assert_non_null(out);
-	assert_string_equal(out, ref);
-	free(out);
+	expect_same_as_one_rank(F_SELF_CHECK_FAILED, 2);
 	/* with the faulty rank alone the job fails instead of lying */
 	unlink(out_path);
 	assert_int_equal(run(2, 5, 1, 200, F_WRONG_RESULT, 1, 3, out_path),
 			 CLI_EXIT_RUNTIME);
 	assert_int_equal(access(out_path, F_OK), -1);
-	free(ref);
 }
 
 /*
