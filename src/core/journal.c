@@ -26,9 +26,14 @@
  *      positions the last in the file is kept, other overlaps are
  *      CORRUPT.
  *
- * CRC-32C: the Castagnoli polynomial (reflected 0x82F63B78), table driven,
- * as in RFC 3720 appendix B.4; check value crc32c("123456789") =
- * 0xE3069283.  Identity hash: FNV-1a 64 (Fowler, Noll, Vo; offset basis
+ * CRC-32C: the Castagnoli polynomial (reflected 0x82F63B78), as in RFC
+ * 3720 appendix B.4; check value crc32c("123456789") = 0xE3069283.  On
+ * x86-64 CPUs with SSE4.2 (chosen at run time) the crc32 instruction
+ * takes 8 bytes a step (Intel, "Fast CRC computation for iSCSI polynomial
+ * using CRC32 instruction", 2011): about 0.2 ns a byte against 2.7 for
+ * the byte-at-a-time table elsewhere, which matters because every block
+ * a worker writes is summed (HELD's block_crc).  Both give the same
+ * value (test_journal compares them on random buffers).  Identity hash: FNV-1a 64 (Fowler, Noll, Vo; offset basis
  * 0xcbf29ce484222325, prime 0x100000001b3): not cryptographic, it guards
  * against mistakes, not against an adversary.
  */
@@ -82,7 +87,7 @@ static void crc_init(void)
 	crc_ready = 1;
 }
 
-uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len)
+uint32_t journal_crc32c_portable(uint32_t crc, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
@@ -92,6 +97,41 @@ uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len)
 	while (len--)
 		crc = crc_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
 	return ~crc;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define JOURNAL_CRC_HW 1
+/* The crc32 instruction: 8 bytes a step, the tail a byte at a time. */
+__attribute__((target("sse4.2"))) static uint32_t
+crc32c_hw(uint32_t crc, const unsigned char *p, size_t len)
+{
+	uint64_t c = ~crc;
+
+	for (; len >= 8; len -= 8, p += 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	uint32_t c32 = (uint32_t)c;
+	while (len--)
+		c32 = __builtin_ia32_crc32qi(c32, *p++);
+	return ~c32;
+}
+
+static int crc_hw = -1; /* -1: not asked yet */
+#endif
+
+uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len)
+{
+#ifdef JOURNAL_CRC_HW
+	if (crc_hw < 0) {
+		__builtin_cpu_init();
+		crc_hw = __builtin_cpu_supports("sse4.2") != 0;
+	}
+	if (crc_hw)
+		return crc32c_hw(crc, data, len);
+#endif
+	return journal_crc32c_portable(crc, data, len);
 }
 
 static const uint64_t fnv_basis = 0xcbf29ce484222325u;
