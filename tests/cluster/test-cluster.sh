@@ -269,8 +269,10 @@ if [ "$rc" -eq 0 ] && [ "$(wc -l <"$W/loss.ref")" -eq 300000 ]; then pass "loss:
 else fail "loss: uninterrupted reference run (one node)" "exit $rc, $(wc -l <"$W/loss.ref") lines: $(head -3 "$W/loss.ref.err" | tr '\n' '|')"; fi
 
 # loss NAME ACTION UNDO [NAMED]: run 4x2 checkpointed with LOSS_RUN (ompi
-# or mpich) and LOSS_BIN, do ACTION once the journal holds 1 MB (of ~10
-# MB), then UNDO and resume.  NAMED=no: the launcher's message is not
+# or mpich) and LOSS_BIN, do ACTION once the job has written 1 MB (of ~10
+# MB), then UNDO and resume.  Written: the journal (rank 0 journals the
+# lines) plus the kept temporary output (the workers write it and the
+# journal holds only each block's place, a few KB).  NAMED=no: the launcher's message is not
 # required to name the node (MPICH with its proxy killed does not).
 LOSS_RUN=ompi LOSS_BIN=./factorize
 loss() {
@@ -279,7 +281,7 @@ loss() {
 	$LOSS_RUN 8 "$LOSS_BIN" "${LOSS[@]}" --checkpoint "$j" --output "$out" 2>"$W/loss.err" &
 	local job=$!
 	for ((i = 0; i < 600; i++)); do
-		[ "$(stat -c %s "$j" 2>/dev/null || echo 0)" -gt 1000000 ] && break
+		[ "$(cat "$j" "$W"/.loss.out.* 2>/dev/null | wc -c)" -gt 1000000 ] && break
 		sleep 0.05
 	done
 	if [ "$(ip netns pids "$N3" | wc -l)" -eq 0 ]; then
