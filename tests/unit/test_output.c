@@ -280,7 +280,8 @@ static void words_digit_boundaries_every_format(void **state)
 	for (size_t i = 0; i < nx; i++) {
 		struct engine_words w = { 0 };
 		struct output_meta meta = { 7, 0.25 };
-		char x[32], fs[160], want[6][320]; /* room for x and fs at most */
+		char x[32], fs[160],
+			want[6][320]; /* room for x and fs at most */
 		snprintf(x, sizeof x, "%llu", (unsigned long long)xs[i]);
 		w.n = xs[i];
 		if (xs[i] > 1) { /* one factor x^2 (a line, not a check) */
